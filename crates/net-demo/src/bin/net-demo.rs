@@ -1,0 +1,93 @@
+//! `net-demo server` / `net-demo client`: the lesson's two programs on their own.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use net_demo::{DEFAULT_GREETING, DEFAULT_HOST, DEFAULT_PORT};
+
+/// The greeting server and client of the classic socket exercise.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Listen, send the greeting to every client and close the connection (Ctrl-C stops).
+    Server {
+        /// Address to listen on (IPv4 or IPv6, e.g. ::1).
+        #[arg(long, default_value = DEFAULT_HOST)]
+        host: String,
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// What to send to each client.
+        #[arg(long, default_value = DEFAULT_GREETING)]
+        greeting: String,
+    },
+    /// Connect, print what the server sends, close.
+    Client {
+        /// Server address or name.
+        #[arg(long, default_value = DEFAULT_HOST)]
+        host: String,
+        /// Server port.
+        #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("net-demo: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("net-demo: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Server {
+            host,
+            port,
+            greeting,
+        } => {
+            let addr = net_demo::resolve(&host, port).await?;
+            let listener = net_demo::bind(addr)?;
+            let local = listener.local_addr()?;
+            println!("listening on {local} (Ctrl-C to stop)");
+            let shutdown = async {
+                // If the handler cannot be installed the server simply runs until killed.
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            let greeted = net_demo::serve(listener, greeting.into_bytes(), shutdown, |peer| {
+                println!("connection from {peer}");
+            })
+            .await?;
+            println!("stopped after greeting {greeted} client(s)");
+        }
+        Command::Client { host, port } => {
+            let addr = net_demo::resolve(&host, port).await?;
+            let received = net_demo::fetch_greeting(addr).await?;
+            println!("{}", String::from_utf8_lossy(&received));
+        }
+    }
+    Ok(())
+}

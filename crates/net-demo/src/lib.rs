@@ -1,0 +1,22 @@
+//! The lesson that `sniff-demo` captures: a greeting server and its client, in tokio.
+//!
+//! The classic socket exercise has a server on port 12345 that sends `welcome to python!` to
+//! every client and closes the connection; the client connects, reads until the server closes,
+//! and closes too. On the wire that is a three-way handshake, one data segment, its ACK and the
+//! close, which is exactly what the `sniffer` crate then explains.
+//!
+//! # Layout
+//! - [`server`]: bind (port 0 allowed, backlog 5), accept loop, greet, close first. Shutdown is a
+//!   parameter, so a caller (a test, `sniff-demo`) can stop the server and know it stopped.
+//! - [`client`]: connect, read to EOF, close; returns what it received.
+//! - [`error`]: the failures a user can cause (port in use, connection refused, unknown host),
+//!   each with one clear line.
+//! - `bin/net-demo.rs`: `net-demo server …` / `net-demo client …`, a thin wrapper.
+
+pub mod client;
+pub mod error;
+pub mod server;
+
+pub use client::fetch_greeting;
+pub use error::NetError;
+pub use server::{bind, resolve, serve, DEFAULT_GREETING, DEFAULT_HOST, DEFAULT_PORT};

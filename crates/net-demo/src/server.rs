@@ -1,0 +1,103 @@
+//! The greeting server: bind → accept loop → greet → close first.
+//!
+//! Each accepted connection gets the greeting and is then shut down by the server (its FIN goes
+//! out first), as in the original exercise: the server performs the *active close* and its end
+//! of the connection passes through FIN_WAIT and TIME_WAIT, while the client's end takes the
+//! passive path (CLOSE_WAIT → LAST_ACK).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{lookup_host, TcpListener, TcpSocket, TcpStream};
+
+use crate::NetError;
+
+/// The port of the original exercise.
+pub const DEFAULT_PORT: u16 = 12345;
+/// The server's default address: loopback only.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// What the original server sends to every client.
+pub const DEFAULT_GREETING: &str = "welcome to python!";
+/// The listen backlog of the original (`s.listen(5)`).
+pub const BACKLOG: u32 = 5;
+
+/// Resolves `host` and `port` to the first socket address, IPv4 or IPv6 (`::1` works).
+pub async fn resolve(host: &str, port: u16) -> Result<SocketAddr, NetError> {
+    let mut addrs = lookup_host((host, port))
+        .await
+        .map_err(|e| NetError::UnknownHost {
+            host: host.to_owned(),
+            reason: e.to_string(),
+        })?;
+    addrs.next().ok_or_else(|| NetError::UnknownHost {
+        host: host.to_owned(),
+        reason: "no address found".to_owned(),
+    })
+}
+
+/// Binds a listening socket on `addr` with the lesson's backlog of 5.
+///
+/// Port 0 asks the kernel for a free port; read it back with `TcpListener::local_addr`.
+/// `SO_REUSEADDR` is set, as most servers do, so that a restarted server is not refused while
+/// an earlier connection's TIME_WAIT lingers.
+pub fn bind(addr: SocketAddr) -> Result<TcpListener, NetError> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4(),
+        SocketAddr::V6(_) => TcpSocket::new_v6(),
+    }
+    .map_err(|e| NetError::from_bind(addr, e))?;
+    socket
+        .set_reuseaddr(true)
+        .map_err(|e| NetError::from_bind(addr, e))?;
+    socket.bind(addr).map_err(|e| NetError::from_bind(addr, e))?;
+    socket
+        .listen(BACKLOG)
+        .map_err(|e| NetError::from_bind(addr, e))
+}
+
+/// Accepts connections until `shutdown` completes, greeting each one and closing it.
+///
+/// `on_peer` is called with each client's address as it is accepted (the binary prints it).
+/// Returns the number of connections greeted. A failure to greet one client (it reset the
+/// connection, say) does not stop the server; a failure of `accept` itself does.
+pub async fn serve(
+    listener: TcpListener,
+    greeting: impl Into<Arc<[u8]>>,
+    shutdown: impl Future<Output = ()>,
+    mut on_peer: impl FnMut(SocketAddr),
+) -> std::io::Result<u64> {
+    let greeting: Arc<[u8]> = greeting.into();
+    let mut greeted = 0u64;
+    let mut tasks = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = accepted?;
+                on_peer(peer);
+                greeted += 1;
+                let greeting = Arc::clone(&greeting);
+                tasks.spawn(async move {
+                    // A client that vanished mid-greeting is its own problem, not the server's.
+                    let _ = greet(stream, &greeting).await;
+                });
+            }
+            // Reap finished greetings so the set does not grow with every client.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    // Let greetings already under way finish: their FINs belong in the capture.
+    while tasks.join_next().await.is_some() {}
+    Ok(greeted)
+}
+
+/// Sends the greeting and closes: `shutdown` sends our FIN right after the data, then the
+/// socket is dropped, as the original's `c.send(...); c.close()`.
+async fn greet(mut stream: TcpStream, greeting: &[u8]) -> std::io::Result<()> {
+    stream.write_all(greeting).await?;
+    stream.shutdown().await?;
+    Ok(())
+}

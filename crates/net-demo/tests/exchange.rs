@@ -1,0 +1,141 @@
+//! The server and client against each other on loopback, and the CLI's error paths.
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tokio::sync::oneshot;
+
+async fn exchange_on(host: &str) {
+    let addr = net_demo::resolve(host, 0).await.expect("resolve loopback");
+    let listener = net_demo::bind(addr).expect("bind port 0");
+    let local = listener.local_addr().expect("local addr");
+    assert_ne!(local.port(), 0, "port 0 must be replaced by the kernel's choice");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(net_demo::serve(
+        listener,
+        b"welcome to python!".to_vec(),
+        async {
+            let _ = stopped.await;
+        },
+        |_| {},
+    ));
+    let first = net_demo::fetch_greeting(local).await.expect("first client");
+    let second = net_demo::fetch_greeting(local).await.expect("second client");
+    assert_eq!(first, b"welcome to python!");
+    assert_eq!(second, b"welcome to python!");
+    stop.send(()).expect("server still running");
+    let greeted = tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("server stops when told")
+        .expect("server task")
+        .expect("server result");
+    assert_eq!(greeted, 2);
+}
+
+#[tokio::test]
+async fn greeting_over_ipv4() {
+    exchange_on("127.0.0.1").await;
+}
+
+#[tokio::test]
+async fn greeting_over_ipv6() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: this machine has no IPv6 loopback (::1)");
+        return;
+    }
+    exchange_on("::1").await;
+}
+
+#[tokio::test]
+async fn busy_port_is_reported_with_its_number() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
+    let err = net_demo::bind(addr).expect_err("second bind must fail");
+    assert!(matches!(err, net_demo::NetError::AddrInUse { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "port {} on 127.0.0.1 is already in use; pick another one with --port",
+            addr.port()
+        )
+    );
+}
+
+/// A port that was free a moment ago: bind, read the number, close.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+#[test]
+fn client_cli_reports_refused_connection() {
+    let port = free_port();
+    Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["client", "--port", &port.to_string()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(format!(
+            "net-demo: connection refused by 127.0.0.1:{port}"
+        )));
+}
+
+#[test]
+fn client_cli_reports_unknown_host() {
+    Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["client", "--host", "no-such-host.invalid"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "net-demo: unknown host 'no-such-host.invalid'",
+        ));
+}
+
+#[test]
+fn server_cli_reports_busy_port() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["server", "--port", &port.to_string()])
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "net-demo: port {port} on 127.0.0.1 is already in use; pick another one with --port\n"
+        ));
+}
+
+#[test]
+fn server_and_client_binaries_talk() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as Proc, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("net-demo");
+    let mut server = Proc::new(&bin)
+        .args(["server", "--port", "0", "--greeting", "hello from the test"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let mut lines = BufReader::new(server.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    lines.read_line(&mut first).expect("read line");
+    let addr = first
+        .strip_prefix("listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("server announces its address")
+        .to_owned();
+    let port = addr.rsplit(':').next().expect("port").to_owned();
+    let out = Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["client", "--port", &port])
+        .output()
+        .expect("client runs");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from the test\n");
+    let mut peer = String::new();
+    lines.read_line(&mut peer).expect("read line");
+    assert!(peer.starts_with("connection from 127.0.0.1:"), "{peer}");
+}
