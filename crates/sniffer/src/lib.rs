@@ -1,1 +1,5 @@
-pub fn x(){}
+pub mod capture;
+pub mod decode;
+pub mod error;
+pub mod link;
+pub mod tcp;

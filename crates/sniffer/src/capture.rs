@@ -1,0 +1,415 @@
+//! Where frames come from: a live device or a capture file, one frame at a time.
+//!
+//! Both sources hand out [`Frame`]s that borrow libpcap's buffer until the next read, so no
+//! frame is copied on the way in. A live source opens the device in *immediate mode* (each
+//! packet is delivered as soon as it arrives instead of when a kernel buffer block fills) with
+//! a short read timeout: a timeout is [`Next::Timeout`], neither an error nor the end, and lets
+//! the caller check its own stop conditions between packets.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use pcap::{Active, Capture, Offline, PacketHeader};
+
+use crate::error::CaptureError;
+use crate::link::LinkType;
+
+/// The snapshot length tcpdump and Wireshark use by default: whole packets.
+pub const DEFAULT_SNAPLEN: u32 = 262_144;
+/// How long one read waits for a packet before returning [`Next::Timeout`].
+pub const DEFAULT_READ_TIMEOUT_MS: i32 = 50;
+
+/// A capture timestamp, nanoseconds since the Unix epoch split into seconds and fraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    /// Nanoseconds since the epoch, wide enough never to overflow.
+    pub fn as_nanos(self) -> i128 {
+        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+    }
+
+    /// Nanoseconds from `earlier` to `self` (negative if `self` is earlier).
+    pub fn since(self, earlier: Timestamp) -> i128 {
+        self.as_nanos() - earlier.as_nanos()
+    }
+}
+
+/// The resolution a file stores its timestamps in, which decides how many decimals Wireshark
+/// prints (6 for microseconds, 9 for nanoseconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TsPrecision {
+    Micro,
+    Nano,
+}
+
+impl TsPrecision {
+    /// Decimal places of the fraction of a second.
+    pub fn decimals(self) -> usize {
+        match self {
+            TsPrecision::Micro => 6,
+            TsPrecision::Nano => 9,
+        }
+    }
+}
+
+/// One captured frame, borrowed from the source until its next read.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    /// libpcap's record header, kept so the frame can be written back unchanged.
+    pub header: PacketHeader,
+    /// When it was captured.
+    pub ts: Timestamp,
+    /// The frame's length on the wire (what Wireshark's Length column shows).
+    pub wire_len: u32,
+    /// The bytes captured, at most the snapshot length.
+    pub data: &'a [u8],
+}
+
+impl<'a> Frame<'a> {
+    /// A frame made by hand (tests, generated captures), with a microsecond record header.
+    pub fn new(ts: Timestamp, wire_len: u32, data: &'a [u8]) -> Frame<'a> {
+        let header = PacketHeader {
+            ts: libc::timeval {
+                tv_sec: ts.secs as libc::time_t,
+                tv_usec: (ts.nanos / 1_000) as libc::suseconds_t,
+            },
+            caplen: u32::try_from(data.len()).unwrap_or(u32::MAX),
+            len: wire_len,
+        };
+        Frame {
+            header,
+            ts,
+            wire_len,
+            data,
+        }
+    }
+
+    fn from_pcap(packet: pcap::Packet<'a>, precision: TsPrecision) -> Frame<'a> {
+        let header = *packet.header;
+        // `tv_usec` holds nanoseconds when the handle was opened with nanosecond precision.
+        let frac = u32::try_from(header.ts.tv_usec).unwrap_or(0);
+        let nanos = match precision {
+            TsPrecision::Micro => frac.saturating_mul(1_000),
+            TsPrecision::Nano => frac,
+        };
+        Frame {
+            header,
+            ts: Timestamp {
+                secs: header.ts.tv_sec,
+                nanos: nanos.min(999_999_999),
+            },
+            wire_len: header.len,
+            data: packet.data,
+        }
+    }
+}
+
+/// The result of one read from a live capture.
+#[derive(Debug)]
+pub enum Next<'a> {
+    /// A frame arrived.
+    Frame(Frame<'a>),
+    /// Nothing arrived within the read timeout; call again.
+    Timeout,
+}
+
+/// How to open a live capture.
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    /// Interface name (`lo`).
+    pub device: String,
+    /// BPF filter expression (`tcp port 12345`); empty captures everything.
+    pub filter: String,
+    /// Bytes kept of each packet.
+    pub snaplen: u32,
+    /// Read timeout in milliseconds.
+    pub read_timeout_ms: i32,
+    /// Kernel buffer size in bytes, if not libpcap's default.
+    pub buffer_size: Option<u32>,
+}
+
+impl LiveOptions {
+    /// Loopback, the given filter, whole packets, the default timeout.
+    pub fn loopback(filter: impl Into<String>) -> LiveOptions {
+        LiveOptions {
+            device: loopback_device(),
+            filter: filter.into(),
+            snaplen: DEFAULT_SNAPLEN,
+            read_timeout_ms: DEFAULT_READ_TIMEOUT_MS,
+            buffer_size: None,
+        }
+    }
+}
+
+/// The loopback interface's name: the first device libpcap flags as loopback (`lo` on Linux,
+/// `lo0` on macOS and the BSDs), or `lo` when the list cannot be read.
+pub fn loopback_device() -> String {
+    pcap::Device::list()
+        .ok()
+        .and_then(|devices| {
+            devices
+                .into_iter()
+                .find(|d| d.flags.is_loopback())
+                .map(|d| d.name)
+        })
+        .unwrap_or_else(|| "lo".to_owned())
+}
+
+/// Kernel statistics of a live capture.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct KernelStats {
+    /// Packets the kernel's filter accepted. On Linux `lo` each packet passes the filter twice
+    /// (as sent and as received) while libpcap delivers it once, so this is about double.
+    pub received: u32,
+    /// Packets dropped because the buffer was full: the capture missed them.
+    pub dropped: u32,
+    /// Packets dropped by the interface or its driver.
+    pub if_dropped: u32,
+}
+
+/// A live capture, activated and filtered.
+pub struct LiveCapture {
+    cap: Capture<Active>,
+    device: String,
+    filter: String,
+    linktype: LinkType,
+    snaplen: u32,
+}
+
+impl LiveCapture {
+    /// Opens, activates and filters the device. Once this returns, every matching packet is
+    /// captured, so open it before starting the traffic you want to see.
+    pub fn open(opts: &LiveOptions) -> Result<LiveCapture, CaptureError> {
+        let device = opts.device.clone();
+        let snaplen = i32::try_from(opts.snaplen).unwrap_or(i32::MAX);
+        let mut inactive = Capture::from_device(device.as_str())
+            .map_err(|e| open_error(&device, e))?
+            .immediate_mode(true)
+            .snaplen(snaplen)
+            .timeout(opts.read_timeout_ms);
+        if let Some(size) = opts.buffer_size {
+            inactive = inactive.buffer_size(i32::try_from(size).unwrap_or(i32::MAX));
+        }
+        let mut cap = inactive.open().map_err(|e| open_error(&device, e))?;
+        if !opts.filter.is_empty() {
+            cap.filter(&opts.filter, true)
+                .map_err(|e| CaptureError::Filter {
+                    filter: opts.filter.clone(),
+                    reason: pcap_reason(e),
+                })?;
+        }
+        let linktype = LinkType(u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX));
+        if !linktype.is_supported() {
+            return Err(CaptureError::UnsupportedLinkType {
+                source_name: device,
+                linktype: linktype.0,
+                name: linktype.name().to_owned(),
+                supported: LinkType::supported_list(),
+            });
+        }
+        Ok(LiveCapture {
+            cap,
+            device,
+            filter: opts.filter.clone(),
+            linktype,
+            snaplen: opts.snaplen,
+        })
+    }
+
+    /// Waits up to the read timeout for the next frame.
+    pub fn next_frame(&mut self) -> Result<Next<'_>, CaptureError> {
+        match self.cap.next_packet() {
+            Ok(packet) => Ok(Next::Frame(Frame::from_pcap(packet, TsPrecision::Micro))),
+            Err(pcap::Error::TimeoutExpired) => Ok(Next::Timeout),
+            Err(e) => Err(CaptureError::Read {
+                device: self.device.clone(),
+                reason: pcap_reason(e),
+            }),
+        }
+    }
+
+    /// The kernel's receive and drop counters so far.
+    pub fn stats(&mut self) -> Result<KernelStats, CaptureError> {
+        let s = self.cap.stats().map_err(|e| CaptureError::Read {
+            device: self.device.clone(),
+            reason: pcap_reason(e),
+        })?;
+        Ok(KernelStats {
+            received: s.received,
+            dropped: s.dropped,
+            if_dropped: s.if_dropped,
+        })
+    }
+
+    /// The device name.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// The filter in force.
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// The link-layer type of every frame.
+    pub fn linktype(&self) -> LinkType {
+        self.linktype
+    }
+
+    /// The snapshot length asked for.
+    pub fn snaplen(&self) -> u32 {
+        self.snaplen
+    }
+
+    /// Live frames carry microsecond timestamps (libpcap's default for savefiles too).
+    pub fn precision(&self) -> TsPrecision {
+        TsPrecision::Micro
+    }
+
+    pub(crate) fn handle(&self) -> &Capture<Active> {
+        &self.cap
+    }
+}
+
+/// A capture file (pcap or pcapng), read front to back.
+pub struct FileCapture {
+    cap: Capture<Offline>,
+    path: PathBuf,
+    linktype: LinkType,
+    precision: TsPrecision,
+}
+
+/// Magic numbers of the file formats, as read in the file's first four bytes.
+mod magic {
+    /// pcap, microsecond timestamps (either byte order).
+    pub const PCAP_MICRO: [u32; 2] = [0xa1b2_c3d4, 0xd4c3_b2a1];
+    /// pcap, nanosecond timestamps (either byte order).
+    pub const PCAP_NANO: [u32; 2] = [0xa1b2_3c4d, 0x4d3c_b2a1];
+}
+
+impl FileCapture {
+    /// Opens a pcap or pcapng file.
+    pub fn open(path: &Path) -> Result<FileCapture, CaptureError> {
+        let file_error = |reason: String| CaptureError::File {
+            path: path.to_owned(),
+            reason,
+        };
+        // libpcap would report a missing file less clearly; read the magic ourselves.
+        let mut head = [0u8; 4];
+        File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => {
+                    file_error("file is too short to be a capture".to_owned())
+                }
+                _ => file_error(e.to_string()),
+            })?;
+        let magic = u32::from_be_bytes(head);
+        let precision = if magic::PCAP_NANO.contains(&magic) {
+            TsPrecision::Nano
+        } else if magic::PCAP_MICRO.contains(&magic) {
+            TsPrecision::Micro
+        } else {
+            // pcapng: per-interface resolution; microseconds unless an IDB says otherwise.
+            TsPrecision::Micro
+        };
+        let cap = Capture::from_file_with_precision(path, pcap::Precision::Nano)
+            .map_err(|e| file_error(pcap_reason(e)))?;
+        let linktype = LinkType(u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX));
+        if !linktype.is_supported() {
+            return Err(CaptureError::UnsupportedLinkType {
+                source_name: path.display().to_string(),
+                linktype: linktype.0,
+                name: linktype.name().to_owned(),
+                supported: LinkType::supported_list(),
+            });
+        }
+        Ok(FileCapture {
+            cap,
+            path: path.to_owned(),
+            linktype,
+            precision,
+        })
+    }
+
+    /// The next frame, or `None` at the end of the file.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        match self.cap.next_packet() {
+            Ok(packet) => Ok(Some(Frame::from_pcap(packet, TsPrecision::Nano))),
+            Err(pcap::Error::NoMorePackets) => Ok(None),
+            Err(e) => Err(CaptureError::File {
+                path: self.path.clone(),
+                reason: pcap_reason(e),
+            }),
+        }
+    }
+
+    /// The link-layer type of every frame.
+    pub fn linktype(&self) -> LinkType {
+        self.linktype
+    }
+
+    /// The precision the file stores its timestamps in.
+    pub fn precision(&self) -> TsPrecision {
+        self.precision
+    }
+}
+
+/// libpcap's message without the crate's wrapping.
+fn pcap_reason(e: pcap::Error) -> String {
+    match e {
+        pcap::Error::PcapError(msg) => msg,
+        other => other.to_string(),
+    }
+}
+
+/// Sorts an open/activate failure into what the user can act on.
+fn open_error(device: &str, e: pcap::Error) -> CaptureError {
+    let reason = pcap_reason(e);
+    let lower = reason.to_lowercase();
+    if lower.contains("permission") || lower.contains("not permitted") {
+        CaptureError::Permission {
+            device: device.to_owned(),
+            program: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| "<path to this program>".to_owned()),
+        }
+    } else if lower.contains("no such device") {
+        CaptureError::NoSuchDevice {
+            device: device.to_owned(),
+            reason,
+        }
+    } else {
+        CaptureError::Open {
+            device: device.to_owned(),
+            reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_subtract_across_seconds() {
+        let a = Timestamp { secs: 10, nanos: 999_999_000 };
+        let b = Timestamp { secs: 11, nanos: 1_000 };
+        assert_eq!(b.since(a), 2_000);
+        assert_eq!(a.since(b), -2_000);
+    }
+
+    #[test]
+    fn missing_and_short_files_are_named() {
+        let err = FileCapture::open(Path::new("/nonexistent/x.pcap"))
+            .err()
+            .expect("must fail");
+        assert!(err.to_string().starts_with("cannot read /nonexistent/x.pcap: "), "{err}");
+    }
+}

@@ -1,0 +1,256 @@
+//! Decode: one frame's bytes → the project's own [`Packet`].
+//!
+//! etherparse reads the headers with its *lax* slicer, which keeps whatever it could read of a
+//! truncated or odd packet and says where it stopped; its borrowed views stay inside this
+//! module, and everything after it works on owned values. Decoding never fails and never
+//! panics: a frame that makes no sense still becomes a `Packet`, with [`Packet::malformed`]
+//! saying why decoding stopped.
+//!
+//! Lengths come from the headers, not from the bytes captured, so a packet cut short by the
+//! snapshot length still reports its real TCP payload length, as Wireshark's `Len=` does.
+
+use std::net::IpAddr;
+
+use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use serde::Serialize;
+
+use crate::capture::{Frame, Timestamp};
+use crate::link::{self, LinkType, Payload};
+use crate::tcp::{SeqNum, TcpFlags, TcpOptions};
+
+/// IP protocol numbers this module names.
+pub mod ip_proto {
+    pub const ICMP: u8 = 1;
+    pub const IGMP: u8 = 2;
+    pub const TCP: u8 = 6;
+    pub const UDP: u8 = 17;
+    pub const ICMPV6: u8 = 58;
+}
+
+/// The fixed part of a TCP header, before options.
+const TCP_MIN_HEADER_LEN: u32 = 20;
+
+/// One decoded frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packet {
+    /// When it was captured.
+    pub ts: Timestamp,
+    /// Length on the wire, link header included.
+    pub wire_len: u32,
+    /// Bytes actually captured (less than `wire_len` when the snapshot length cut it).
+    pub cap_len: u32,
+    /// The network layer, if one was found.
+    pub net: Network,
+    /// The transport layer, if IP carried one this module reads.
+    pub transport: Transport,
+    /// Why decoding stopped early, if it did.
+    pub malformed: Option<String>,
+}
+
+/// The network layer of a packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Network {
+    /// IPv4 or IPv6.
+    Ip(IpHeader),
+    /// ARP (no addresses shown at this level).
+    Arp,
+    /// Something else, by EtherType or link-layer family.
+    Other { ether_type: u32 },
+    /// Nothing could be read past the link layer.
+    None,
+}
+
+/// What the rest of the pipeline needs of an IP header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpHeader {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// The protocol carried (after IPv6 extension headers).
+    pub protocol: u8,
+    /// Length of the IP payload according to the header (total length minus header for IPv4,
+    /// payload length minus extension headers for IPv6), whatever was captured.
+    pub payload_len: u32,
+    /// This is a fragment; the transport header may be elsewhere.
+    pub fragment: bool,
+}
+
+/// The transport layer of a packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Tcp(TcpSegment),
+    Udp(UdpDatagram),
+    /// A protocol this module does not decode, or none was readable.
+    None,
+}
+
+/// A TCP segment as sent: raw numbers, no interpretation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TcpSegment {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: SeqNum,
+    pub ack: SeqNum,
+    pub flags: TcpFlags,
+    /// The raw 16-bit window field (scaling is applied by the flow stage).
+    pub window: u16,
+    pub urgent: u16,
+    /// Header length in bytes (data offset × 4).
+    pub header_len: u32,
+    /// Payload length from the IP lengths (Wireshark's `Len=`), even when truncated.
+    pub payload_len: u32,
+    pub options: TcpOptions,
+    /// The payload bytes that were captured (at most `payload_len`).
+    #[serde(skip)]
+    pub payload: Vec<u8>,
+}
+
+/// A UDP datagram's header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UdpDatagram {
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// Payload length from the UDP length field.
+    pub payload_len: u32,
+}
+
+impl Packet {
+    /// The IP header, if the packet has one.
+    pub fn ip(&self) -> Option<&IpHeader> {
+        match &self.net {
+            Network::Ip(ip) => Some(ip),
+            _ => None,
+        }
+    }
+
+    /// The TCP segment, if the packet carries one.
+    pub fn tcp(&self) -> Option<&TcpSegment> {
+        match &self.transport {
+            Transport::Tcp(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// Decodes one frame of the given linktype.
+pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
+    let mut packet = Packet {
+        ts: frame.ts,
+        wire_len: frame.wire_len,
+        cap_len: u32::try_from(frame.data.len()).unwrap_or(u32::MAX),
+        net: Network::None,
+        transport: Transport::None,
+        malformed: None,
+    };
+    let layer = match link::network_start(linktype, frame.data) {
+        Ok(layer) => layer,
+        Err(e) => {
+            packet.malformed = Some(e.to_string());
+            return packet;
+        }
+    };
+    let rest = frame.data.get(layer.header_len..).unwrap_or_default();
+    let sliced = match layer.payload {
+        Payload::Ethernet => LaxSlicedPacket::from_ethernet(rest).map_err(|e| e.to_string()),
+        Payload::EtherType(et) => Ok(LaxSlicedPacket::from_ether_type(EtherType(et), rest)),
+        Payload::Ip => LaxSlicedPacket::from_ip(rest).map_err(|e| e.to_string()),
+        Payload::Unknown(family) => {
+            packet.net = Network::Other {
+                ether_type: family,
+            };
+            return packet;
+        }
+    };
+    match sliced {
+        Ok(sliced) => fill(&mut packet, &sliced),
+        Err(reason) => packet.malformed = Some(reason),
+    }
+    packet
+}
+
+/// Copies what etherparse read into the owned packet.
+fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
+    if let Some((err, _layer)) = &sliced.stop_err {
+        packet.malformed = Some(err.to_string());
+    }
+    let ip = match &sliced.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            let header_len = u32::from(h.ihl()) * 4;
+            let total = u32::from(h.total_len());
+            // A total length below the header (0 on TSO-offloaded sends) means the length is
+            // unknown: fall back on what was captured.
+            let payload_len = if total >= header_len {
+                total - header_len
+            } else {
+                u32::try_from(v4.payload().payload.len()).unwrap_or(u32::MAX)
+            };
+            IpHeader {
+                src: IpAddr::V4(h.source_addr()),
+                dst: IpAddr::V4(h.destination_addr()),
+                protocol: v4.payload().ip_number.0,
+                payload_len,
+                fragment: v4.is_payload_fragmented(),
+            }
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let h = v6.header();
+            let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
+            IpHeader {
+                src: IpAddr::V6(h.source_addr()),
+                dst: IpAddr::V6(h.destination_addr()),
+                protocol: v6.payload().ip_number.0,
+                payload_len: u32::from(h.payload_length()).saturating_sub(ext_len),
+                fragment: v6.is_payload_fragmented(),
+            }
+        }
+        Some(LaxNetSlice::Arp(_)) => {
+            packet.net = Network::Arp;
+            return;
+        }
+        None => {
+            if let Some(payload) = sliced.ether_payload() {
+                packet.net = Network::Other {
+                    ether_type: u32::from(payload.ether_type.0),
+                };
+            }
+            return;
+        }
+    };
+    packet.net = Network::Ip(ip);
+    packet.transport = match &sliced.transport {
+        Some(TransportSlice::Tcp(tcp)) => {
+            let header_len = u32::from(tcp.data_offset()) * 4;
+            let header = tcp.header_slice();
+            // Byte 12 holds the data offset and 4 flag bits, byte 13 the other 8 flags.
+            let flags_bits = match (header.get(12), header.get(13)) {
+                (Some(hi), Some(lo)) => u16::from_be_bytes([hi & 0x0f, *lo]),
+                _ => 0,
+            };
+            let options_bytes = header
+                .get(TCP_MIN_HEADER_LEN as usize..)
+                .unwrap_or_default();
+            Transport::Tcp(TcpSegment {
+                src_port: tcp.source_port(),
+                dst_port: tcp.destination_port(),
+                seq: SeqNum(tcp.sequence_number()),
+                ack: SeqNum(tcp.acknowledgment_number()),
+                flags: TcpFlags::from_bits(flags_bits),
+                window: tcp.window_size(),
+                urgent: tcp.urgent_pointer(),
+                header_len,
+                payload_len: ip.payload_len.saturating_sub(header_len),
+                options: TcpOptions::parse(options_bytes),
+                payload: tcp.payload().to_vec(),
+            })
+        }
+        Some(TransportSlice::Udp(udp)) => Transport::Udp(UdpDatagram {
+            src_port: udp.source_port(),
+            dst_port: udp.destination_port(),
+            payload_len: u32::from(udp.length()).saturating_sub(8),
+        }),
+        _ => Transport::None,
+    };
+}
+
+#[cfg(test)]
+mod tests;

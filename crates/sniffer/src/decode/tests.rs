@@ -1,0 +1,184 @@
+//! Decoding crafted frames: every linktype, IPv4 and IPv6, options, truncation.
+
+use super::*;
+use crate::tcp::TcpOption;
+
+/// The IPv4 SYN of a Linux loopback handshake, 127.0.0.1:54334 → 127.0.0.1:12345 (60 bytes).
+static IPV4_SYN: &[u8] = &[
+    0x45, 0x00, 0x00, 0x3c, 0xe1, 0xec, 0x40, 0x00, 0x40, 0x06, 0x5a, 0xcd, // IPv4, len 60
+    0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, // 127.0.0.1 → 127.0.0.1
+    0xd4, 0x3e, 0x30, 0x39, // ports 54334 → 12345
+    0x27, 0xb5, 0xeb, 0x2c, 0x00, 0x00, 0x00, 0x00, // seq, ack 0
+    0xa0, 0x02, 0xff, 0xd7, 0xfe, 0x30, 0x00, 0x00, // offset 10 words, SYN, win 65495
+    0x02, 0x04, 0xff, 0xd7, 0x04, 0x02, 0x08, 0x0a, 0xce, 0xc5, 0xae, 0xce, 0x00, 0x00, 0x00,
+    0x00, 0x01, 0x03, 0x03, 0x0a, // MSS, SACK_PERM, TS, NOP, WS=10
+];
+
+/// The server's greeting in one PSH-ACK: 32-byte TCP header and 18 bytes of data.
+static IPV4_GREETING: &[u8] = &[
+    0x45, 0x00, 0x00, 0x46, 0xbf, 0xf2, 0x40, 0x00, 0x40, 0x06, 0x7c, 0xbd, // IPv4, len 70
+    0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, //
+    0x30, 0x39, 0xd4, 0x3e, // 12345 → 54334
+    0xfa, 0x74, 0x8f, 0x70, 0x27, 0xb5, 0xeb, 0x2d, // seq, ack
+    0x80, 0x18, 0x00, 0x40, 0xfe, 0x3a, 0x00, 0x00, // offset 8 words, PSH+ACK, win 64
+    0x01, 0x01, 0x08, 0x0a, 0xaa, 0xf4, 0x6e, 0x14, 0xce, 0xc5, 0xae, 0xcf, // NOP NOP TS
+    b'w', b'e', b'l', b'c', b'o', b'm', b'e', b' ', b't', b'o', b' ', b'p', b'y', b't', b'h',
+    b'o', b'n', b'!',
+];
+
+/// An IPv6 SYN-ACK ::1 port 12345 → ::1 port 40000 with MSS only (20 + 4 bytes of TCP).
+static IPV6_SYN_ACK: &[u8] = &[
+    0x60, 0x00, 0x00, 0x00, 0x00, 0x18, 0x06, 0x40, // IPv6, payload 24, next TCP, hop 64
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, // ::1
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, // ::1
+    0x30, 0x39, 0x9c, 0x40, // 12345 → 40000
+    0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x0b, // seq 100, ack 11
+    0x60, 0x12, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, // offset 6 words, SYN+ACK, win 8192
+    0x02, 0x04, 0x05, 0xb4, // MSS 1460
+];
+
+fn frame(data: &[u8]) -> Frame<'_> {
+    let wire = u32::try_from(data.len()).expect("small");
+    Frame::new(Timestamp { secs: 1, nanos: 0 }, wire, data)
+}
+
+fn with_prefix(prefix: &[u8], ip: &[u8]) -> Vec<u8> {
+    let mut v = prefix.to_vec();
+    v.extend_from_slice(ip);
+    v
+}
+
+fn ethernet(ip: &[u8]) -> Vec<u8> {
+    let ether_type = if ip[0] >> 4 == 6 { [0x86, 0xdd] } else { [0x08, 0x00] };
+    let mut header = vec![0u8; 12];
+    header.extend_from_slice(&ether_type);
+    with_prefix(&header, ip)
+}
+
+fn assert_is_the_syn(p: &Packet) {
+    assert_eq!(p.malformed, None);
+    let ip = p.ip().expect("ip");
+    assert_eq!(ip.src, "127.0.0.1".parse::<IpAddr>().expect("addr"));
+    assert_eq!(ip.protocol, ip_proto::TCP);
+    assert_eq!(ip.payload_len, 40);
+    let tcp = p.tcp().expect("tcp");
+    assert_eq!((tcp.src_port, tcp.dst_port), (54334, 12345));
+    assert_eq!(tcp.seq, SeqNum(0x27b5_eb2c));
+    assert_eq!(tcp.flags, TcpFlags::SYN);
+    assert_eq!(tcp.window, 65495);
+    assert_eq!(tcp.header_len, 40);
+    assert_eq!(tcp.payload_len, 0);
+    assert_eq!(tcp.options.list[0], TcpOption::Mss { value: 65495 });
+    assert_eq!(tcp.options.window_shift(), Some(10));
+}
+
+#[test]
+fn every_linktype_finds_the_same_syn() {
+    let sll = {
+        let mut h = [0u8; 16];
+        h[14..].copy_from_slice(&[0x08, 0x00]);
+        h
+    };
+    let sll2 = {
+        let mut h = [0u8; 20];
+        h[..2].copy_from_slice(&[0x08, 0x00]);
+        h
+    };
+    let cases: Vec<(LinkType, Vec<u8>)> = vec![
+        (LinkType::EN10MB, ethernet(IPV4_SYN)),
+        (LinkType::NULL, with_prefix(&[2, 0, 0, 0], IPV4_SYN)),
+        (LinkType::LOOP, with_prefix(&[0, 0, 0, 2], IPV4_SYN)),
+        (LinkType::RAW, IPV4_SYN.to_vec()),
+        (LinkType::RAW_DLT_12, IPV4_SYN.to_vec()),
+        (LinkType::RAW_DLT_14, IPV4_SYN.to_vec()),
+        (LinkType::IPV4, IPV4_SYN.to_vec()),
+        (LinkType::LINUX_SLL, with_prefix(&sll, IPV4_SYN)),
+        (LinkType::LINUX_SLL2, with_prefix(&sll2, IPV4_SYN)),
+    ];
+    for (linktype, bytes) in cases {
+        let p = decode(linktype, &frame(&bytes));
+        assert_eq!(p.wire_len as usize, bytes.len(), "{linktype}");
+        assert_is_the_syn(&p);
+    }
+}
+
+#[test]
+fn vlan_tagged_ethernet() {
+    let mut bytes = vec![0u8; 12];
+    bytes.extend_from_slice(&[0x81, 0x00, 0x00, 0x64, 0x08, 0x00]); // 802.1Q VLAN 100
+    bytes.extend_from_slice(IPV4_SYN);
+    assert_is_the_syn(&decode(LinkType::EN10MB, &frame(&bytes)));
+}
+
+#[test]
+fn ipv6_on_each_ip_linktype() {
+    for (linktype, bytes) in [
+        (LinkType::EN10MB, ethernet(IPV6_SYN_ACK)),
+        (LinkType::IPV6, IPV6_SYN_ACK.to_vec()),
+        (LinkType::RAW, IPV6_SYN_ACK.to_vec()),
+        (LinkType::NULL, with_prefix(&[30, 0, 0, 0], IPV6_SYN_ACK)),
+    ] {
+        let p = decode(linktype, &frame(&bytes));
+        assert_eq!(p.malformed, None, "{linktype}");
+        let ip = p.ip().expect("ip");
+        assert_eq!(ip.src, "::1".parse::<IpAddr>().expect("addr"));
+        assert_eq!(ip.payload_len, 24);
+        let tcp = p.tcp().expect("tcp");
+        assert_eq!(tcp.flags, TcpFlags::SYN | TcpFlags::ACK);
+        assert_eq!((tcp.seq, tcp.ack), (SeqNum(100), SeqNum(11)));
+        assert_eq!(tcp.options.list, vec![TcpOption::Mss { value: 1460 }]);
+        assert_eq!(tcp.payload_len, 0);
+    }
+}
+
+#[test]
+fn payload_and_its_length() {
+    let p = decode(LinkType::EN10MB, &frame(&ethernet(IPV4_GREETING)));
+    let tcp = p.tcp().expect("tcp");
+    assert_eq!(tcp.flags, TcpFlags::PSH | TcpFlags::ACK);
+    assert_eq!(tcp.payload_len, 18);
+    assert_eq!(tcp.payload, b"welcome to python!");
+}
+
+#[test]
+fn truncated_capture_keeps_the_header_length() {
+    // Cut after 4 bytes of payload, as a snapshot length of 14 + 20 + 32 + 4 would.
+    let full = ethernet(IPV4_GREETING);
+    let cut = &full[..14 + 20 + 32 + 4];
+    let f = Frame::new(Timestamp::default(), u32::try_from(full.len()).expect("len"), cut);
+    let p = decode(LinkType::EN10MB, &f);
+    assert_eq!(p.wire_len, 84);
+    assert_eq!(p.cap_len, 70);
+    let tcp = p.tcp().expect("tcp header is complete");
+    assert_eq!(tcp.payload_len, 18, "Len= comes from the IP header");
+    assert_eq!(tcp.payload, b"welc");
+}
+
+#[test]
+fn truncated_inside_the_tcp_header_still_has_addresses() {
+    let full = ethernet(IPV4_SYN);
+    let p = decode(LinkType::EN10MB, &frame(&full[..14 + 20 + 10]));
+    assert!(p.ip().is_some());
+    assert!(p.tcp().is_none());
+    assert!(p.malformed.is_some());
+}
+
+#[test]
+fn garbage_never_panics() {
+    for linktype in LinkType::SUPPORTED {
+        for len in 0..64 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let _ = decode(linktype, &frame(&bytes));
+        }
+    }
+}
+
+#[test]
+fn short_link_header_is_reported() {
+    let p = decode(LinkType::LINUX_SLL, &frame(&[0u8; 10]));
+    assert_eq!(p.net, Network::None);
+    assert_eq!(
+        p.malformed.as_deref(),
+        Some("frame of 10 bytes is shorter than the 16-byte LINUX_SLL header")
+    );
+}

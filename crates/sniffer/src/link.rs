@@ -1,0 +1,282 @@
+//! Link layer: where the network-layer packet starts, by the capture's linktype.
+//!
+//! A pcap file or a live handle has one link-layer header type (a "linktype", listed at
+//! tcpdump.org/linktypes.html) for all of its frames. Linux's loopback device `lo` captures as
+//! Ethernet (`EN10MB`) with all-zero MAC addresses; BSD and macOS loopbacks use `NULL`; the
+//! `any` pseudo-device uses `LINUX_SLL`/`LINUX_SLL2`; tunnels often use `RAW`.
+//!
+//! Wireshark counts the link header in the frame length, so a frame on `lo` is 14 bytes longer
+//! than its IP packet, on `NULL` 4 bytes, on `LINUX_SLL2` 20 bytes.
+
+use std::fmt;
+
+/// A link-layer header type, as stored in the pcap file header or pcapng IDB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinkType(pub u32);
+
+impl LinkType {
+    /// BSD loopback: 4-byte protocol family in the *capturing host's* byte order.
+    pub const NULL: LinkType = LinkType(0);
+    /// Ethernet II (also Linux `lo`, with zero MACs).
+    pub const EN10MB: LinkType = LinkType(1);
+    /// Raw IP, the value most systems use in files.
+    pub const RAW: LinkType = LinkType(101);
+    /// Raw IP under the DLT value some BSDs write (DLT_RAW is 12 there).
+    pub const RAW_DLT_12: LinkType = LinkType(12);
+    /// Raw IP under the DLT value OpenBSD writes (DLT_RAW is 14 there).
+    pub const RAW_DLT_14: LinkType = LinkType(14);
+    /// OpenBSD loopback: like NULL but the family is in network byte order.
+    pub const LOOP: LinkType = LinkType(108);
+    /// Linux "cooked" capture v1 (the `any` device), 16-byte header.
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    /// Raw IPv4, no link header.
+    pub const IPV4: LinkType = LinkType(228);
+    /// Raw IPv6, no link header.
+    pub const IPV6: LinkType = LinkType(229);
+    /// Linux "cooked" capture v2, 20-byte header.
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+
+    /// Every linktype this module decodes, for error messages.
+    pub const SUPPORTED: [LinkType; 10] = [
+        LinkType::NULL,
+        LinkType::EN10MB,
+        LinkType::RAW_DLT_12,
+        LinkType::RAW_DLT_14,
+        LinkType::RAW,
+        LinkType::LOOP,
+        LinkType::LINUX_SLL,
+        LinkType::IPV4,
+        LinkType::IPV6,
+        LinkType::LINUX_SLL2,
+    ];
+
+    /// The name tcpdump.org gives this linktype, or `"unknown"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkType::NULL => "NULL",
+            LinkType::EN10MB => "EN10MB",
+            LinkType::RAW | LinkType::RAW_DLT_12 | LinkType::RAW_DLT_14 => "RAW",
+            LinkType::LOOP => "LOOP",
+            LinkType::LINUX_SLL => "LINUX_SLL",
+            LinkType::IPV4 => "IPV4",
+            LinkType::IPV6 => "IPV6",
+            LinkType::LINUX_SLL2 => "LINUX_SLL2",
+            _ => "unknown",
+        }
+    }
+
+    /// True when [`network_start`] can decode frames of this type.
+    pub fn is_supported(self) -> bool {
+        Self::SUPPORTED.contains(&self)
+    }
+
+    /// The supported linktypes as `NAME (n)`, comma-separated.
+    pub fn supported_list() -> String {
+        Self::SUPPORTED
+            .iter()
+            .map(|l| format!("{} ({})", l.name(), l.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.0)
+    }
+}
+
+/// EtherType values this module needs by name.
+pub mod ether_type {
+    pub const IPV4: u16 = 0x0800;
+    pub const IPV6: u16 = 0x86dd;
+}
+
+/// Protocol-family values found in NULL and LOOP headers.
+mod family {
+    /// AF_INET everywhere.
+    pub const INET: u32 = 2;
+    /// AF_INET6 on Linux.
+    pub const INET6_LINUX: u32 = 10;
+    /// AF_INET6 on NetBSD, OpenBSD and BSD/OS.
+    pub const INET6_BSD: u32 = 24;
+    /// AF_INET6 on FreeBSD and DragonFly.
+    pub const INET6_FREEBSD: u32 = 28;
+    /// AF_INET6 on macOS/Darwin.
+    pub const INET6_DARWIN: u32 = 30;
+}
+
+/// Length of the NULL/LOOP family field.
+const NULL_HEADER_LEN: usize = 4;
+/// Length of the Linux cooked v1 header; its protocol field is the last two bytes.
+const SLL_HEADER_LEN: usize = 16;
+/// Offset of the protocol (EtherType) field in the Linux cooked v1 header.
+const SLL_PROTOCOL_OFFSET: usize = 14;
+/// Length of the Linux cooked v2 header; its protocol field is the first two bytes.
+const SLL2_HEADER_LEN: usize = 20;
+
+/// What follows the link-layer header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payload {
+    /// A full Ethernet II frame starting at offset 0 (VLAN tags are handled by the decoder).
+    Ethernet,
+    /// A packet identified by an EtherType.
+    EtherType(u16),
+    /// An IP packet whose version is in its first nibble.
+    Ip,
+    /// A protocol this tool does not decode (the family value is kept for the record).
+    Unknown(u32),
+}
+
+/// Where the network layer starts in one frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkLayer {
+    /// Bytes of link-layer header before the network layer (0 for RAW; 14 for Ethernet is
+    /// left to the decoder, which also steps over VLAN tags).
+    pub header_len: usize,
+    /// How to read what follows.
+    pub payload: Payload,
+}
+
+/// Why a frame's link-layer header could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("frame of {got} bytes is shorter than the {need}-byte {linktype} header")]
+    Truncated {
+        linktype: &'static str,
+        need: usize,
+        got: usize,
+    },
+    #[error("unsupported linktype {0}")]
+    Unsupported(u32),
+}
+
+/// Reads the link-layer header of `frame` for `linktype`.
+pub fn network_start(linktype: LinkType, frame: &[u8]) -> Result<LinkLayer, LinkError> {
+    let need = |n: usize| {
+        if frame.len() < n {
+            Err(LinkError::Truncated {
+                linktype: linktype.name(),
+                need: n,
+                got: frame.len(),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    match linktype {
+        LinkType::EN10MB => Ok(LinkLayer {
+            header_len: 0,
+            payload: Payload::Ethernet,
+        }),
+        LinkType::RAW | LinkType::RAW_DLT_12 | LinkType::RAW_DLT_14 => Ok(LinkLayer {
+            header_len: 0,
+            payload: Payload::Ip,
+        }),
+        LinkType::IPV4 => Ok(LinkLayer {
+            header_len: 0,
+            payload: Payload::EtherType(ether_type::IPV4),
+        }),
+        LinkType::IPV6 => Ok(LinkLayer {
+            header_len: 0,
+            payload: Payload::EtherType(ether_type::IPV6),
+        }),
+        LinkType::NULL | LinkType::LOOP => {
+            need(NULL_HEADER_LEN)?;
+            let raw = [frame[0], frame[1], frame[2], frame[3]];
+            let value = if linktype == LinkType::LOOP {
+                u32::from_be_bytes(raw)
+            } else {
+                // Written in the capturing host's byte order: a family never exceeds 16 bits,
+                // so a value that does was written by a host of the other endianness.
+                let le = u32::from_le_bytes(raw);
+                if le > 0xffff {
+                    u32::from_be_bytes(raw)
+                } else {
+                    le
+                }
+            };
+            let payload = match value {
+                family::INET => Payload::EtherType(ether_type::IPV4),
+                family::INET6_LINUX
+                | family::INET6_BSD
+                | family::INET6_FREEBSD
+                | family::INET6_DARWIN => Payload::EtherType(ether_type::IPV6),
+                other => Payload::Unknown(other),
+            };
+            Ok(LinkLayer {
+                header_len: NULL_HEADER_LEN,
+                payload,
+            })
+        }
+        LinkType::LINUX_SLL => {
+            need(SLL_HEADER_LEN)?;
+            let proto =
+                u16::from_be_bytes([frame[SLL_PROTOCOL_OFFSET], frame[SLL_PROTOCOL_OFFSET + 1]]);
+            Ok(LinkLayer {
+                header_len: SLL_HEADER_LEN,
+                payload: Payload::EtherType(proto),
+            })
+        }
+        LinkType::LINUX_SLL2 => {
+            need(SLL2_HEADER_LEN)?;
+            let proto = u16::from_be_bytes([frame[0], frame[1]]);
+            Ok(LinkLayer {
+                header_len: SLL2_HEADER_LEN,
+                payload: Payload::EtherType(proto),
+            })
+        }
+        LinkType(other) => Err(LinkError::Unsupported(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ethernet_is_left_to_the_decoder() {
+        let l = network_start(LinkType::EN10MB, &[0; 14]).expect("ethernet");
+        assert_eq!(l, LinkLayer { header_len: 0, payload: Payload::Ethernet });
+    }
+
+    #[test]
+    fn null_family_in_either_byte_order() {
+        // Little-endian host (x86 macOS): AF_INET6 = 30.
+        let l = network_start(LinkType::NULL, &[30, 0, 0, 0]).expect("null");
+        assert_eq!(l.payload, Payload::EtherType(ether_type::IPV6));
+        // Big-endian host: AF_INET = 2.
+        let l = network_start(LinkType::NULL, &[0, 0, 0, 2]).expect("null");
+        assert_eq!(l.payload, Payload::EtherType(ether_type::IPV4));
+        assert_eq!(l.header_len, 4);
+        // LOOP is always network order.
+        let l = network_start(LinkType::LOOP, &[0, 0, 0, 24]).expect("loop");
+        assert_eq!(l.payload, Payload::EtherType(ether_type::IPV6));
+        let l = network_start(LinkType::LOOP, &[0, 0, 0, 7]).expect("loop");
+        assert_eq!(l.payload, Payload::Unknown(7));
+    }
+
+    #[test]
+    fn cooked_headers() {
+        let mut sll = [0u8; 16];
+        sll[14] = 0x86;
+        sll[15] = 0xdd;
+        let l = network_start(LinkType::LINUX_SLL, &sll).expect("sll");
+        assert_eq!(l, LinkLayer { header_len: 16, payload: Payload::EtherType(0x86dd) });
+        let mut sll2 = [0u8; 20];
+        sll2[0] = 0x08;
+        let l = network_start(LinkType::LINUX_SLL2, &sll2).expect("sll2");
+        assert_eq!(l, LinkLayer { header_len: 20, payload: Payload::EtherType(0x0800) });
+    }
+
+    #[test]
+    fn truncated_and_unknown() {
+        assert_eq!(
+            network_start(LinkType::LINUX_SLL2, &[0; 19]),
+            Err(LinkError::Truncated { linktype: "LINUX_SLL2", need: 20, got: 19 })
+        );
+        assert_eq!(network_start(LinkType(147), &[0; 40]), Err(LinkError::Unsupported(147)));
+        assert!(!LinkType(147).is_supported());
+        assert!(LinkType::RAW_DLT_14.is_supported());
+    }
+}

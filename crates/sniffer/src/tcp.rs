@@ -1,0 +1,329 @@
+//! TCP wire values as types: flags, options and sequence-number arithmetic.
+//!
+//! The header layout itself is read by `etherparse` in [`crate::decode`]; this module gives the
+//! values meaning. Everything here is plain data: parsing options never fails, it records what
+//! it could read and stops where the bytes stop making sense (see [`TcpOptions::malformed`]).
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// The TCP control bits, as in the header's flags octet plus the NS/AE bit (RFC 3540/9768).
+///
+/// Displays as Wireshark does in its Info column: names in bit order, joined by `, `
+/// (`SYN, ACK`), `<None>` when no bit is set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TcpFlags(u16);
+
+impl TcpFlags {
+    pub const FIN: TcpFlags = TcpFlags(0x001);
+    pub const SYN: TcpFlags = TcpFlags(0x002);
+    pub const RST: TcpFlags = TcpFlags(0x004);
+    pub const PSH: TcpFlags = TcpFlags(0x008);
+    pub const ACK: TcpFlags = TcpFlags(0x010);
+    pub const URG: TcpFlags = TcpFlags(0x020);
+    pub const ECE: TcpFlags = TcpFlags(0x040);
+    pub const CWR: TcpFlags = TcpFlags(0x080);
+    /// The former ECN-nonce bit (RFC 3540), now AE (RFC 9768); Wireshark 4.0 calls it NS.
+    pub const NS: TcpFlags = TcpFlags(0x100);
+    /// The three bits still reserved in the 12-bit flags field.
+    pub const RESERVED: TcpFlags = TcpFlags(0xe00);
+
+    /// Names in the order Wireshark prints them.
+    const NAMES: [(TcpFlags, &'static str); 9] = [
+        (TcpFlags::FIN, "FIN"),
+        (TcpFlags::SYN, "SYN"),
+        (TcpFlags::RST, "RST"),
+        (TcpFlags::PSH, "PSH"),
+        (TcpFlags::ACK, "ACK"),
+        (TcpFlags::URG, "URG"),
+        (TcpFlags::ECE, "ECE"),
+        (TcpFlags::CWR, "CWR"),
+        (TcpFlags::NS, "NS"),
+    ];
+
+    /// Builds flags from the 12 bits that follow the data offset in the header
+    /// (`reserved(3) | NS | CWR | ECE | URG | ACK | PSH | RST | SYN | FIN`).
+    pub fn from_bits(bits: u16) -> TcpFlags {
+        TcpFlags(bits & 0x0fff)
+    }
+
+    /// The 12 raw bits.
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// True when every bit of `other` is set.
+    pub fn contains(self, other: TcpFlags) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// True when any bit of `other` is set.
+    pub fn intersects(self, other: TcpFlags) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The names of the set bits, in Wireshark's order (`Reserved` last, if any).
+    pub fn names(self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Self::NAMES
+            .iter()
+            .filter(|(flag, _)| self.contains(*flag))
+            .map(|(_, name)| *name)
+            .collect();
+        if self.intersects(TcpFlags::RESERVED) {
+            names.push("Reserved");
+        }
+        names
+    }
+}
+
+impl std::ops::BitOr for TcpFlags {
+    type Output = TcpFlags;
+    fn bitor(self, rhs: TcpFlags) -> TcpFlags {
+        TcpFlags(self.0 | rhs.0)
+    }
+}
+
+impl fmt::Display for TcpFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = self.names();
+        if names.is_empty() {
+            f.write_str("<None>")
+        } else {
+            f.write_str(&names.join(", "))
+        }
+    }
+}
+
+impl Serialize for TcpFlags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}
+
+/// Option kinds (IANA "TCP Option Kind Numbers").
+mod kind {
+    pub const EOL: u8 = 0;
+    pub const NOP: u8 = 1;
+    pub const MSS: u8 = 2;
+    pub const WINDOW_SCALE: u8 = 3;
+    pub const SACK_PERMITTED: u8 = 4;
+    pub const SACK: u8 = 5;
+    pub const TIMESTAMP: u8 = 8;
+    pub const FAST_OPEN: u8 = 34;
+}
+
+/// The largest shift RFC 7323 allows; larger values are treated as 14, as receivers do.
+pub const MAX_WINDOW_SHIFT: u8 = 14;
+
+/// One TCP option as read from the header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "option", rename_all = "snake_case")]
+pub enum TcpOption {
+    /// Maximum segment size the sender can receive.
+    Mss { value: u16 },
+    /// Window scale: the sender's receive windows are to be shifted left by `shift`.
+    WindowScale { shift: u8 },
+    /// The sender understands selective acknowledgments.
+    SackPermitted,
+    /// Selective acknowledgment blocks: `(left edge, right edge)`, raw sequence numbers of the
+    /// *peer's* data that arrived.
+    Sack { blocks: Vec<(u32, u32)> },
+    /// Timestamps (RFC 7323): the sender's clock and the echo of the peer's.
+    Timestamp { value: u32, echo: u32 },
+    /// TCP Fast Open: a cookie request (empty) or a cookie.
+    FastOpen { cookie: Vec<u8> },
+    /// Any other option, kept by kind and length so nothing is silently lost.
+    Unknown { kind: u8, len: u8 },
+}
+
+/// The options of one segment, in wire order (NOP and EOL are padding and are not kept).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TcpOptions {
+    pub list: Vec<TcpOption>,
+    /// Set when an option's length byte was missing, below 2 or ran past the header: parsing
+    /// stopped there, and `list` holds the options before it.
+    pub malformed: bool,
+}
+
+impl TcpOptions {
+    /// Parses the option bytes that follow the fixed 20-byte header.
+    pub fn parse(mut bytes: &[u8]) -> TcpOptions {
+        let mut out = TcpOptions::default();
+        while let Some((&kind, rest)) = bytes.split_first() {
+            match kind {
+                kind::EOL => break,
+                kind::NOP => {
+                    bytes = rest;
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(&len) = rest.first() else {
+                out.malformed = true;
+                break;
+            };
+            if len < 2 || usize::from(len) > bytes.len() {
+                out.malformed = true;
+                break;
+            }
+            let body = &bytes[2..usize::from(len)];
+            let option = match (kind, body) {
+                (kind::MSS, &[a, b]) => TcpOption::Mss {
+                    value: u16::from_be_bytes([a, b]),
+                },
+                (kind::WINDOW_SCALE, &[shift]) => TcpOption::WindowScale { shift },
+                (kind::SACK_PERMITTED, &[]) => TcpOption::SackPermitted,
+                (kind::SACK, body) if body.len() % 8 == 0 => TcpOption::Sack {
+                    blocks: body
+                        .chunks_exact(8)
+                        .map(|c| (be32(&c[..4]), be32(&c[4..])))
+                        .collect(),
+                },
+                (kind::TIMESTAMP, body) if body.len() == 8 => TcpOption::Timestamp {
+                    value: be32(&body[..4]),
+                    echo: be32(&body[4..]),
+                },
+                (kind::FAST_OPEN, cookie) => TcpOption::FastOpen {
+                    cookie: cookie.to_vec(),
+                },
+                (kind, _) => TcpOption::Unknown { kind, len },
+            };
+            out.list.push(option);
+            bytes = &bytes[usize::from(len)..];
+        }
+        out
+    }
+
+    /// The window-scale shift announced in this segment, if any.
+    pub fn window_shift(&self) -> Option<u8> {
+        self.list.iter().find_map(|o| match o {
+            TcpOption::WindowScale { shift } => Some(*shift),
+            _ => None,
+        })
+    }
+}
+
+fn be32(b: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&b[..4]);
+    u32::from_be_bytes(word)
+}
+
+/// A 32-bit TCP sequence (or acknowledgment) number, compared modulo 2^32 (RFC 9293 §3.4).
+///
+/// All wrapping arithmetic of the crate lives here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct SeqNum(pub u32);
+
+impl SeqNum {
+    /// `self + n`, wrapping at 2^32.
+    pub fn add(self, n: u32) -> SeqNum {
+        SeqNum(self.0.wrapping_add(n))
+    }
+
+    /// `self - base`, wrapping: the relative number Wireshark shows.
+    pub fn minus(self, base: SeqNum) -> u32 {
+        self.0.wrapping_sub(base.0)
+    }
+
+    /// True when `self` comes after `other` in sequence space (within half the space).
+    pub fn after(self, other: SeqNum) -> bool {
+        (self.0.wrapping_sub(other.0) as i32) > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The options of a Linux loopback SYN: MSS, SACK_PERM, TS, NOP, WS.
+    static LINUX_SYN_OPTIONS: &[u8] = &[
+        0x02, 0x04, 0xff, 0xd7, // MSS 65495
+        0x04, 0x02, // SACK permitted
+        0x08, 0x0a, 0xce, 0xc6, 0x7e, 0x4e, 0x00, 0x00, 0x00, 0x00, // TSval, TSecr=0
+        0x01, // NOP
+        0x03, 0x03, 0x0a, // WS shift 10
+    ];
+
+    #[test]
+    fn linux_syn_options() {
+        let opts = TcpOptions::parse(LINUX_SYN_OPTIONS);
+        assert!(!opts.malformed);
+        assert_eq!(
+            opts.list,
+            vec![
+                TcpOption::Mss { value: 65495 },
+                TcpOption::SackPermitted,
+                TcpOption::Timestamp {
+                    value: 0xcec67e4e,
+                    echo: 0
+                },
+                TcpOption::WindowScale { shift: 10 },
+            ]
+        );
+        assert_eq!(opts.window_shift(), Some(10));
+    }
+
+    #[test]
+    fn sack_blocks_and_fast_open() {
+        let bytes = [
+            0x05, 0x12, 0, 0, 0, 10, 0, 0, 0, 20, 0, 0, 0, 30, 0, 0, 0, 40, // 2 SACK blocks
+            0x22, 0x02, // TFO cookie request
+            0x22, 0x06, 1, 2, 3, 4, // TFO cookie
+            0xfd, 0x04, 0xab, 0xcd, // experimental, unknown here
+        ];
+        let opts = TcpOptions::parse(&bytes);
+        assert!(!opts.malformed);
+        assert_eq!(
+            opts.list,
+            vec![
+                TcpOption::Sack {
+                    blocks: vec![(10, 20), (30, 40)]
+                },
+                TcpOption::FastOpen { cookie: vec![] },
+                TcpOption::FastOpen {
+                    cookie: vec![1, 2, 3, 4]
+                },
+                TcpOption::Unknown { kind: 0xfd, len: 4 },
+            ]
+        );
+    }
+
+    #[test]
+    fn eol_ends_the_list() {
+        let opts = TcpOptions::parse(&[0x04, 0x02, 0x00, 0x02, 0x04, 0x05, 0xb4]);
+        assert_eq!(opts.list, vec![TcpOption::SackPermitted]);
+        assert!(!opts.malformed);
+    }
+
+    #[test]
+    fn bad_lengths_stop_parsing_and_are_flagged() {
+        // Length past the end of the options.
+        let opts = TcpOptions::parse(&[0x04, 0x02, 0x02, 0x08, 0x05, 0xb4]);
+        assert_eq!(opts.list, vec![TcpOption::SackPermitted]);
+        assert!(opts.malformed);
+        // Length below 2 would loop forever if trusted.
+        assert!(TcpOptions::parse(&[0x02, 0x01, 0x00, 0x00]).malformed);
+        // Kind with no length byte at all.
+        assert!(TcpOptions::parse(&[0x01, 0x02]).malformed);
+    }
+
+    #[test]
+    fn flags_display_like_wireshark() {
+        assert_eq!((TcpFlags::SYN | TcpFlags::ACK).to_string(), "SYN, ACK");
+        assert_eq!((TcpFlags::FIN | TcpFlags::PSH | TcpFlags::ACK).to_string(), "FIN, PSH, ACK");
+        assert_eq!(TcpFlags::from_bits(0).to_string(), "<None>");
+        assert_eq!(TcpFlags::from_bits(0x0fff).to_string(), "FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS, Reserved");
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let base = SeqNum(0xffff_fff0);
+        assert_eq!(SeqNum(0x10).minus(base), 0x20);
+        assert_eq!(base.add(0x20), SeqNum(0x10));
+        assert!(SeqNum(0x10).after(base));
+        assert!(!base.after(SeqNum(0x10)));
+    }
+}
