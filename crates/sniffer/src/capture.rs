@@ -21,7 +21,7 @@ pub const DEFAULT_SNAPLEN: u32 = 262_144;
 pub const DEFAULT_READ_TIMEOUT_MS: i32 = 50;
 
 /// A capture timestamp, nanoseconds since the Unix epoch split into seconds and fraction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
 pub struct Timestamp {
     pub secs: i64,
     pub nanos: u32,

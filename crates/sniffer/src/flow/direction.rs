@@ -1,0 +1,175 @@
+//! One direction of a conversation: relative sequence numbers and window scaling, by
+//! Wireshark's rules.
+//!
+//! # Relative sequence numbers
+//! Raw sequence numbers start at a random initial sequence number (ISN, RFC 9293 §3.4.1), so
+//! Wireshark subtracts a per-direction *base* to show small numbers. The first segment seen in
+//! a direction sets its base: its own `seq` when it is a SYN (the SYN then shows `Seq=0` and the
+//! first data byte `Seq=1`), otherwise `seq − 1` (a capture that starts mid-stream shows
+//! `Seq=1`). When a segment carries an ACK and the *other* direction has no base yet, that base
+//! becomes `ack − 1`. `Seq=` is `seq − own base`, `Ack=` is `ack − other base`, modulo 2^32.
+//!
+//! # Window scaling
+//! The 16-bit window field is multiplied by 2^shift once both ends announced a Window Scale
+//! option in their SYNs (RFC 7323 §2). Each direction's scale starts *unknown*. A WS option sets
+//! it. When a SYN or SYN-ACK without WS is seen, scaling is off for both directions
+//! (*no scaling*); a SYN-ACK answering a SYN that had none is unscaled too. `Win=` shows the raw
+//! field on SYNs (never scaled), `raw << shift` when the shift is known, and the raw field when
+//! it is unknown (Wireshark cannot know, e.g. when the capture missed the handshake).
+
+use serde::Serialize;
+
+use super::{Conversation, Side};
+use crate::decode::TcpSegment;
+use crate::tcp::{SeqNum, TcpFlags, TcpOption, MAX_WINDOW_SHIFT};
+
+/// A direction's window scale as far as the capture tells.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowScale {
+    /// No SYN seen yet (Wireshark's −1): windows are shown raw.
+    #[default]
+    Unknown,
+    /// The handshake showed scaling is not in use (Wireshark's −2).
+    NoScaling,
+    /// Windows are shifted left by this many bits.
+    Shift(u8),
+}
+
+impl WindowScale {
+    /// Wireshark's `tcp.window_size_scalefactor`: −1 unknown, −2 no scaling, else 2^shift.
+    pub fn factor(self) -> i64 {
+        match self {
+            WindowScale::Unknown => -1,
+            WindowScale::NoScaling => -2,
+            WindowScale::Shift(s) => 1i64 << s,
+        }
+    }
+}
+
+/// What one direction of a conversation has shown so far.
+#[derive(Clone, Debug, Default)]
+pub struct Direction {
+    /// Subtracted from raw sequence numbers of this direction (and from acks of the other).
+    pub base: Option<SeqNum>,
+    /// The window scale of this direction's window fields.
+    pub scale: WindowScale,
+    /// The sequence number just past the highest byte (or SYN/FIN) sent.
+    pub next_seq: Option<SeqNum>,
+    /// The last acknowledgment number sent in this direction.
+    pub last_ack: Option<SeqNum>,
+    /// The sequence number of this direction's FIN, once sent.
+    pub fin: Option<SeqNum>,
+    /// The other end acknowledged that FIN.
+    pub fin_acked: bool,
+    /// Segments sent.
+    pub segments: u64,
+    /// Payload bytes sent (retransmissions included).
+    pub bytes: u64,
+    /// Segments that carried payload.
+    pub data_segments: u64,
+}
+
+/// The numbers Wireshark shows for one segment.
+pub(crate) struct Numbers {
+    pub seq: u32,
+    pub ack: Option<u32>,
+    pub next_seq: Option<u32>,
+    pub window: u32,
+    pub scale: WindowScale,
+    pub sack: Vec<(u32, u32)>,
+}
+
+/// Updates the conversation with a segment sent on `side` and returns its shown numbers.
+pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Numbers {
+    let (own_i, other_i) = (side.index(), side.reverse().index());
+    let syn = seg.flags.contains(TcpFlags::SYN);
+    let has_ack = seg.flags.contains(TcpFlags::ACK);
+    let fin = seg.flags.contains(TcpFlags::FIN);
+
+    // Bases.
+    if conv.dirs[own_i].base.is_none() {
+        conv.dirs[own_i].base = Some(if syn { seg.seq } else { seg.seq.add(u32::MAX) });
+    }
+    if has_ack && conv.dirs[other_i].base.is_none() {
+        conv.dirs[other_i].base = Some(seg.ack.add(u32::MAX));
+    }
+
+    // Window scale.
+    if syn {
+        if let Some(shift) = seg.options.window_shift() {
+            conv.dirs[own_i].scale = WindowScale::Shift(shift.min(MAX_WINDOW_SHIFT));
+        }
+        if conv.dirs[own_i].scale == WindowScale::Unknown {
+            conv.dirs[own_i].scale = WindowScale::NoScaling;
+            conv.dirs[other_i].scale = WindowScale::NoScaling;
+        }
+        if has_ack && conv.dirs[other_i].scale == WindowScale::NoScaling {
+            conv.dirs[own_i].scale = WindowScale::NoScaling;
+        }
+    }
+    let scale = conv.dirs[own_i].scale;
+    let window = match scale {
+        WindowScale::Shift(s) if !syn => u32::from(seg.window) << s,
+        _ => u32::from(seg.window),
+    };
+
+    // Relative numbers. Both bases were set above (own always, other when ACK is set).
+    let own_base = conv.dirs[own_i].base.unwrap_or(seg.seq);
+    let other_base = conv.dirs[other_i].base;
+    let seq = seg.seq.minus(own_base);
+    let ack = match (has_ack, other_base) {
+        (true, Some(base)) => Some(seg.ack.minus(base)),
+        _ => None,
+    };
+    let sack = seg
+        .options
+        .list
+        .iter()
+        .filter_map(|o| match o {
+            TcpOption::Sack { blocks } => Some(blocks),
+            _ => None,
+        })
+        .flatten()
+        .map(|&(l, r)| match other_base {
+            Some(base) => (SeqNum(l).minus(base), SeqNum(r).minus(base)),
+            None => (l, r),
+        })
+        .collect();
+
+    // Sequence space consumed: payload, plus one each for SYN and FIN.
+    let consumed = seg.payload_len + u32::from(syn) + u32::from(fin);
+    let end = seg.seq.add(consumed);
+    let next_seq = (consumed > 0).then(|| end.minus(own_base));
+
+    let own = &mut conv.dirs[own_i];
+    own.segments += 1;
+    own.bytes += u64::from(seg.payload_len);
+    if seg.payload_len > 0 {
+        own.data_segments += 1;
+    }
+    if consumed > 0 && own.next_seq.is_none_or(|n| end.after(n)) {
+        own.next_seq = Some(end);
+    }
+    if fin {
+        own.fin = Some(seg.seq.add(seg.payload_len));
+    }
+    if has_ack {
+        own.last_ack = Some(seg.ack);
+        let other = &mut conv.dirs[other_i];
+        if let Some(fin_seq) = other.fin {
+            if seg.ack == fin_seq.add(1) || seg.ack.after(fin_seq.add(1)) {
+                other.fin_acked = true;
+            }
+        }
+    }
+
+    Numbers {
+        seq,
+        ack,
+        next_seq,
+        window,
+        scale,
+        sack,
+    }
+}

@@ -1,0 +1,284 @@
+//! Conversations: which segments belong together, and what Wireshark's numbers are.
+//!
+//! A TCP conversation is identified by its two endpoints (address and port each): the key is
+//! the same whichever way a segment travels ([`ConvKey`]). Conversations are numbered from 0 in
+//! the order they first appear, as Wireshark's `tcp.stream`.
+//!
+//! Each conversation has two [`Direction`]s: client → server and server → client. The client
+//! is the end that sent the SYN (or, when the capture has no SYN, the sender of the first
+//! segment seen). Each direction keeps what Wireshark keeps: the base of its relative sequence
+//! numbers, its window scale, the next sequence number expected and the last acknowledgment
+//! sent. See [`direction`] for how those are set.
+//!
+//! The table also says when a conversation is *over* — both FINs acknowledged, or a reset —
+//! which is how `sniff-demo` knows to stop capturing without sleeping.
+
+pub mod direction;
+pub mod step;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+use crate::capture::Timestamp;
+use crate::decode::{IpHeader, TcpSegment};
+use crate::tcp::{SeqNum, TcpFlags};
+
+pub use direction::{Direction, WindowScale};
+pub use step::Step;
+
+/// The two endpoints of a conversation, stored in a canonical order so that both directions
+/// of one connection map to the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConvKey {
+    low: SocketAddr,
+    high: SocketAddr,
+}
+
+impl ConvKey {
+    /// The key of a segment from `src` to `dst` (or from `dst` to `src`: the same key).
+    pub fn new(src: SocketAddr, dst: SocketAddr) -> ConvKey {
+        if src <= dst {
+            ConvKey { low: src, high: dst }
+        } else {
+            ConvKey { low: dst, high: src }
+        }
+    }
+}
+
+/// Which way a segment travels within its conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// From the client (the end that opened the connection) to the server.
+    ClientToServer,
+    /// From the server to the client.
+    ServerToClient,
+}
+
+impl Side {
+    /// The other direction.
+    pub fn reverse(self) -> Side {
+        match self {
+            Side::ClientToServer => Side::ServerToClient,
+            Side::ServerToClient => Side::ClientToServer,
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Side::ClientToServer => 0,
+            Side::ServerToClient => 1,
+        }
+    }
+}
+
+/// The times and numbers of the three-way handshake, as far as it was seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Handshake {
+    /// The client's SYN: when, and its initial sequence number *j*.
+    pub syn: Option<(Timestamp, SeqNum)>,
+    /// The server's SYN-ACK: when, its initial sequence number *k*, and its ack (should be j+1).
+    pub syn_ack: Option<(Timestamp, SeqNum, SeqNum)>,
+    /// The client's ACK that completes the handshake: when, and its ack (should be k+1).
+    pub ack: Option<(Timestamp, SeqNum)>,
+}
+
+impl Handshake {
+    /// Time from the SYN to the ACK that completes the handshake (Wireshark's iRTT), in ns.
+    pub fn rtt_nanos(&self) -> Option<i128> {
+        match (self.syn, self.ack) {
+            (Some((syn, _)), Some((ack, _))) => Some(ack.since(syn)),
+            _ => None,
+        }
+    }
+}
+
+/// One TCP conversation.
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    /// Wireshark's `tcp.stream`.
+    pub stream: u32,
+    /// The end that opened the connection.
+    pub client: SocketAddr,
+    /// The end that accepted it.
+    pub server: SocketAddr,
+    /// Client → server, then server → client.
+    pub dirs: [Direction; 2],
+    /// Handshake facts, for the summary.
+    pub handshake: Handshake,
+    /// When the first segment with data was seen.
+    pub first_data: Option<Timestamp>,
+    /// When the first segment was seen.
+    pub first_seen: Timestamp,
+    /// A reset was seen: the conversation is over.
+    pub reset: bool,
+}
+
+impl Conversation {
+    fn new(stream: u32, src: SocketAddr, dst: SocketAddr, seg: &TcpSegment, ts: Timestamp) -> Self {
+        // A SYN-ACK's sender is the server; any other first segment's sender is taken as the
+        // client (right for a SYN, a guess for a capture that starts mid-stream).
+        let (client, server) = if seg.flags.contains(TcpFlags::SYN | TcpFlags::ACK) {
+            (dst, src)
+        } else {
+            (src, dst)
+        };
+        Conversation {
+            stream,
+            client,
+            server,
+            dirs: [Direction::default(), Direction::default()],
+            handshake: Handshake::default(),
+            first_data: None,
+            first_seen: ts,
+            reset: false,
+        }
+    }
+
+    /// The direction of a segment sent by `src`.
+    pub fn side_of(&self, src: SocketAddr) -> Side {
+        if src == self.client {
+            Side::ClientToServer
+        } else {
+            Side::ServerToClient
+        }
+    }
+
+    /// The direction state for one side.
+    pub fn dir(&self, side: Side) -> &Direction {
+        &self.dirs[side.index()]
+    }
+
+    /// Over: both FINs acknowledged, or reset.
+    pub fn is_finished(&self) -> bool {
+        self.reset || self.dirs.iter().all(|d| d.fin_acked)
+    }
+}
+
+/// What the flow stage adds to one TCP segment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TcpView {
+    /// Wireshark's `tcp.stream`.
+    pub stream: u32,
+    /// Which way the segment travels.
+    pub side: Side,
+    /// Relative sequence number.
+    pub seq: u32,
+    /// Relative acknowledgment number (only when the ACK flag is set).
+    pub ack: Option<u32>,
+    /// Next relative sequence number after this segment (only when it carries data, SYN or
+    /// FIN), as Wireshark's `tcp.nxtseq`.
+    pub next_seq: Option<u32>,
+    /// The window as Wireshark's `Win=` shows it (scaled when the scale is known).
+    pub window: u32,
+    /// The scale in force for this direction.
+    pub scale: WindowScale,
+    /// SACK blocks relative to the peer's base.
+    pub sack: Vec<(u32, u32)>,
+    /// The segment's role in the exchange.
+    pub step: Step,
+}
+
+/// All conversations of a capture.
+#[derive(Debug, Default)]
+pub struct FlowTable {
+    conversations: HashMap<ConvKey, Conversation>,
+    /// Conversations replaced by a new connection on the same ports, kept for the summary.
+    retired: Vec<Conversation>,
+    next_stream: u32,
+}
+
+impl FlowTable {
+    pub fn new() -> FlowTable {
+        FlowTable::default()
+    }
+
+    /// Adds one TCP segment and returns what Wireshark would show for it.
+    pub fn observe(&mut self, ts: Timestamp, ip: &IpHeader, seg: &TcpSegment) -> TcpView {
+        let src = SocketAddr::new(ip.src, seg.src_port);
+        let dst = SocketAddr::new(ip.dst, seg.dst_port);
+        let key = ConvKey::new(src, dst);
+        let is_new_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
+        if let Some(existing) = self.conversations.get(&key) {
+            // A fresh SYN with another initial sequence number on a known pair of endpoints is
+            // a new connection reusing the ports: it gets its own stream.
+            let client_isn = existing.handshake.syn.map(|(_, isn)| isn);
+            let reused = is_new_syn
+                && existing.side_of(src) == Side::ClientToServer
+                && client_isn.is_some_and(|isn| isn != seg.seq)
+                || is_new_syn && existing.is_finished();
+            if reused {
+                if let Some(old) = self.conversations.remove(&key) {
+                    self.retired.push(old);
+                }
+            }
+        }
+        let next_stream = &mut self.next_stream;
+        let conv = self.conversations.entry(key).or_insert_with(|| {
+            let stream = *next_stream;
+            *next_stream += 1;
+            Conversation::new(stream, src, dst, seg, ts)
+        });
+        let side = conv.side_of(src);
+        let step = step::classify(conv, side, seg);
+        let numbers = direction::apply(conv, side, seg);
+        record_facts(conv, seg, ts, step);
+        TcpView {
+            stream: conv.stream,
+            side,
+            seq: numbers.seq,
+            ack: numbers.ack,
+            next_seq: numbers.next_seq,
+            window: numbers.window,
+            scale: numbers.scale,
+            sack: numbers.sack,
+            step,
+        }
+    }
+
+    /// Every conversation seen, in stream order.
+    pub fn conversations(&self) -> Vec<&Conversation> {
+        let mut all: Vec<&Conversation> =
+            self.conversations.values().chain(self.retired.iter()).collect();
+        all.sort_by_key(|c| c.stream);
+        all
+    }
+
+    /// At least one conversation was seen and every one of them is over.
+    pub fn all_finished(&self) -> bool {
+        !self.conversations.is_empty() && self.conversations.values().all(|c| c.is_finished())
+    }
+
+    /// Number of conversations seen so far.
+    pub fn len(&self) -> usize {
+        self.conversations.len() + self.retired.len()
+    }
+
+    /// True when no TCP segment was seen.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Keeps the handshake times and first-data time for the summary.
+fn record_facts(conv: &mut Conversation, seg: &TcpSegment, ts: Timestamp, step: Step) {
+    match step {
+        Step::HandshakeSyn if conv.handshake.syn.is_none() => {
+            conv.handshake.syn = Some((ts, seg.seq));
+        }
+        Step::HandshakeSynAck if conv.handshake.syn_ack.is_none() => {
+            conv.handshake.syn_ack = Some((ts, seg.seq, seg.ack));
+        }
+        Step::HandshakeAck => conv.handshake.ack = Some((ts, seg.ack)),
+        Step::Reset => conv.reset = true,
+        _ => {}
+    }
+    if seg.payload_len > 0 && conv.first_data.is_none() {
+        conv.first_data = Some(ts);
+    }
+}
+
+#[cfg(test)]
+mod tests;

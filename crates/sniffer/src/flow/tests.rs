@@ -1,0 +1,222 @@
+//! The flow stage on hand-built segments: the seed's exchange, mid-stream starts, wraparound,
+//! window scaling on one side only, port reuse.
+
+use std::net::IpAddr;
+
+use super::*;
+use crate::decode::IpHeader;
+use crate::tcp::{TcpOption, TcpOptions};
+
+const CLIENT: u16 = 54334;
+const SERVER: u16 = 12345;
+/// The client's ISN j and the server's ISN k from a real loopback run.
+const J: u32 = 0x27b5_eb2c;
+const K: u32 = 0xfa74_8f6f;
+
+struct Seg {
+    from_client: bool,
+    flags: TcpFlags,
+    seq: u32,
+    ack: u32,
+    window: u16,
+    len: u32,
+    options: Vec<TcpOption>,
+}
+
+fn seg(from_client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> Seg {
+    Seg {
+        from_client,
+        flags,
+        seq,
+        ack,
+        window: 64,
+        len,
+        options: vec![],
+    }
+}
+
+fn run(table: &mut FlowTable, segs: &[Seg]) -> Vec<TcpView> {
+    let lo: IpAddr = "127.0.0.1".parse().expect("addr");
+    segs.iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (sp, dp) = if s.from_client { (CLIENT, SERVER) } else { (SERVER, CLIENT) };
+            let ip = IpHeader {
+                src: lo,
+                dst: lo,
+                protocol: 6,
+                payload_len: 32 + s.len,
+                fragment: false,
+            };
+            let tcp = TcpSegment {
+                src_port: sp,
+                dst_port: dp,
+                seq: SeqNum(s.seq),
+                ack: SeqNum(s.ack),
+                flags: s.flags,
+                window: s.window,
+                urgent: 0,
+                header_len: 32,
+                payload_len: s.len,
+                options: TcpOptions {
+                    list: s.options.clone(),
+                    malformed: false,
+                },
+                payload: vec![],
+            };
+            let ts = Timestamp {
+                secs: 100,
+                nanos: u32::try_from(i).expect("small") * 1000,
+            };
+            table.observe(ts, &ip, &tcp)
+        })
+        .collect()
+}
+
+const SYN: TcpFlags = TcpFlags::SYN;
+const ACK: TcpFlags = TcpFlags::ACK;
+const FIN: TcpFlags = TcpFlags::FIN;
+const PSH: TcpFlags = TcpFlags::PSH;
+
+/// The seed's exchange: handshake, greeting, its ACK, server FIN, client FIN-ACK, last ACK.
+fn greeting() -> Vec<Seg> {
+    let ws = |shift| vec![TcpOption::Mss { value: 65495 }, TcpOption::WindowScale { shift }];
+    vec![
+        Seg { window: 65495, options: ws(10), ..seg(true, SYN, J, 0, 0) },
+        Seg { window: 65483, options: ws(10), ..seg(false, SYN | ACK, K, J + 1, 0) },
+        seg(true, ACK, J + 1, K + 1, 0),
+        seg(false, PSH | ACK, K + 1, J + 1, 18),
+        seg(true, ACK, J + 1, K + 19, 0),
+        seg(false, FIN | ACK, K + 19, J + 1, 0),
+        seg(true, FIN | ACK, J + 1, K + 20, 0),
+        seg(false, ACK, K + 20, J + 2, 0),
+    ]
+}
+
+#[test]
+fn the_seed_exchange_has_wiresharks_numbers_and_steps() {
+    let mut table = FlowTable::new();
+    let views = run(&mut table, &greeting());
+    let shown: Vec<(u32, Option<u32>, u32, Step)> =
+        views.iter().map(|v| (v.seq, v.ack, v.window, v.step)).collect();
+    assert_eq!(
+        shown,
+        vec![
+            (0, None, 65495, Step::HandshakeSyn),
+            (0, Some(1), 65483, Step::HandshakeSynAck),
+            (1, Some(1), 65536, Step::HandshakeAck),
+            (1, Some(1), 65536, Step::Data),
+            (1, Some(19), 65536, Step::AckOfData),
+            (19, Some(1), 65536, Step::CloseFin),
+            (1, Some(20), 65536, Step::CloseFin),
+            (20, Some(2), 65536, Step::CloseAck),
+        ]
+    );
+    assert!(views.iter().all(|v| v.stream == 0));
+    assert_eq!(views[3].next_seq, Some(19));
+    assert_eq!(views[4].next_seq, None);
+    assert!(table.all_finished());
+    let conv = table.conversations()[0];
+    assert_eq!(conv.client.port(), CLIENT);
+    assert_eq!(conv.handshake.syn.map(|s| s.1), Some(SeqNum(J)));
+    assert_eq!(conv.handshake.syn_ack.map(|s| (s.1, s.2)), Some((SeqNum(K), SeqNum(J + 1))));
+    assert_eq!(conv.handshake.ack.map(|s| s.1), Some(SeqNum(K + 1)));
+    assert_eq!(conv.handshake.rtt_nanos(), Some(2000));
+    assert_eq!(conv.dir(Side::ServerToClient).bytes, 18);
+    assert_eq!(conv.dir(Side::ClientToServer).bytes, 0);
+}
+
+#[test]
+fn not_finished_until_the_last_fin_is_acked() {
+    let mut table = FlowTable::new();
+    let all = greeting();
+    run(&mut table, &all[..7]);
+    assert!(!table.all_finished());
+}
+
+#[test]
+fn reset_finishes_a_refused_connection() {
+    let mut table = FlowTable::new();
+    let views = run(
+        &mut table,
+        &[seg(true, SYN, J, 0, 0), seg(false, TcpFlags::RST | ACK, 0, J + 1, 0)],
+    );
+    assert_eq!(views[1].step, Step::Reset);
+    assert_eq!((views[1].seq, views[1].ack), (1, Some(1)));
+    assert!(table.all_finished());
+}
+
+#[test]
+fn capture_starting_mid_stream_shows_seq_1() {
+    let mut table = FlowTable::new();
+    let views = run(
+        &mut table,
+        &[seg(false, PSH | ACK, K + 1000, J + 50, 100), seg(true, ACK, J + 50, K + 1100, 0)],
+    );
+    assert_eq!((views[0].seq, views[0].ack), (1, Some(1)));
+    assert_eq!((views[1].seq, views[1].ack), (1, Some(101)));
+    // Without a SYN, the scale is unknown and the raw window is shown.
+    assert_eq!(views[0].scale, WindowScale::Unknown);
+    assert_eq!(views[0].window, 64);
+}
+
+#[test]
+fn sequence_numbers_wrap_around_2_pow_32() {
+    let j = u32::MAX - 5;
+    let mut table = FlowTable::new();
+    let views = run(
+        &mut table,
+        &[
+            seg(true, SYN, j, 0, 0),
+            seg(false, SYN | ACK, K, j.wrapping_add(1), 0),
+            seg(true, PSH | ACK, j.wrapping_add(1), K + 1, 10),
+            seg(false, ACK, K + 1, j.wrapping_add(11), 0),
+        ],
+    );
+    assert_eq!(views[2].seq, 1);
+    assert_eq!(views[2].next_seq, Some(11));
+    assert_eq!(views[3].ack, Some(11));
+}
+
+#[test]
+fn window_scale_needs_both_sides() {
+    let mut table = FlowTable::new();
+    let views = run(
+        &mut table,
+        &[
+            Seg { options: vec![TcpOption::WindowScale { shift: 7 }], ..seg(true, SYN, J, 0, 0) },
+            seg(false, SYN | ACK, K, J + 1, 0),
+            seg(true, ACK, J + 1, K + 1, 0),
+        ],
+    );
+    assert_eq!(views[2].scale, WindowScale::NoScaling);
+    assert_eq!(views[2].window, 64, "no scaling: the raw window");
+}
+
+#[test]
+fn a_new_syn_on_used_ports_is_a_new_stream() {
+    let mut table = FlowTable::new();
+    let mut segs = greeting();
+    segs.push(seg(true, SYN, J + 100_000, 0, 0));
+    let views = run(&mut table, &segs);
+    assert_eq!(views[8].stream, 1);
+    assert_eq!(views[8].seq, 0);
+    assert_eq!(table.len(), 2);
+}
+
+#[test]
+fn sack_blocks_are_relative_to_the_peer() {
+    let mut table = FlowTable::new();
+    let views = run(
+        &mut table,
+        &[
+            seg(true, SYN, J, 0, 0),
+            seg(false, SYN | ACK, K, J + 1, 0),
+            Seg {
+                options: vec![TcpOption::Sack { blocks: vec![(K + 101, K + 201)] }],
+                ..seg(true, ACK, J + 1, K + 1, 0)
+            },
+        ],
+    );
+    assert_eq!(views[2].sack, vec![(101, 201)]);
+}
