@@ -3,4 +3,7 @@ pub mod decode;
 pub mod error;
 pub mod flow;
 pub mod link;
+pub mod render;
 pub mod tcp;
+pub mod timeline;
+pub mod write;

@@ -1,0 +1,189 @@
+//! `sniffer read FILE` / `sniffer live …`: the timeline of a capture file or a live device.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sniffer::capture::{FileCapture, LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
+use sniffer::render::{Format, RowWriter};
+use sniffer::timeline::Timeline;
+use sniffer::write::PcapWriter;
+
+/// Read or capture packets and show them as Wireshark does, with each TCP segment's role.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the packets of a pcap or pcapng file.
+    Read {
+        /// The capture file.
+        file: PathBuf,
+        /// Output format [default: table on a terminal, plain otherwise].
+        #[arg(long, short = 'F', value_enum)]
+        format: Option<Format>,
+        /// Width of the table (default: the terminal's).
+        #[arg(long)]
+        width: Option<u16>,
+    },
+    /// Capture on a device and show each packet as it arrives (Ctrl-C stops).
+    Live {
+        /// Interface to capture on [default: the loopback device].
+        #[arg(short = 'i', long = "interface")]
+        interface: Option<String>,
+        /// BPF capture filter, e.g. "tcp port 12345" (or give it after the options, as with
+        /// tcpdump).
+        #[arg(short = 'f', long = "filter")]
+        filter: Option<String>,
+        /// Also write the packets to this pcap file (it must not exist yet).
+        #[arg(short = 'w', long = "write")]
+        write: Option<PathBuf>,
+        /// Stop after this many packets.
+        #[arg(short = 'c', long = "count")]
+        count: Option<u64>,
+        /// Bytes to keep of each packet.
+        #[arg(short = 's', long = "snaplen", default_value_t = DEFAULT_SNAPLEN)]
+        snaplen: u32,
+        /// Kernel capture buffer size in KiB (as tcpdump's -B).
+        #[arg(short = 'B', long = "buffer-size")]
+        buffer_size_kib: Option<u32>,
+        /// Output format [default: plain]. The table is printed when the capture stops.
+        #[arg(long, short = 'F', value_enum)]
+        format: Option<Format>,
+        /// Filter expression, as tcpdump takes it: the remaining words.
+        #[arg(trailing_var_arg = true)]
+        expression: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("sniffer: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    let is_tty = stdout.is_terminal();
+    match command {
+        Command::Read {
+            file,
+            format,
+            width,
+        } => {
+            let mut source = FileCapture::open(&file)?;
+            let mut timeline = Timeline::new(source.linktype(), source.precision());
+            let format = format.unwrap_or(Format::default_for(is_tty));
+            let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), width);
+            // Print what was read before a damaged record, then the error.
+            let result = loop {
+                match source.next_frame() {
+                    Ok(Some(frame)) => out.row(timeline.push(&frame))?,
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            };
+            out.finish()?;
+            result?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Live {
+            interface,
+            filter,
+            write,
+            count,
+            snaplen,
+            buffer_size_kib,
+            format,
+            expression,
+        } => {
+            let filter = match (filter, expression.is_empty()) {
+                (Some(f), true) => f,
+                (None, _) => expression.join(" "),
+                (Some(_), false) => {
+                    anyhow::bail!("give the filter either with -f or after the options, not both")
+                }
+            };
+            let mut opts = LiveOptions::loopback(filter);
+            if let Some(device) = interface {
+                opts.device = device;
+            }
+            opts.snaplen = snaplen;
+            opts.buffer_size = buffer_size_kib.map(|k| k.saturating_mul(1024));
+            let mut live = LiveCapture::open(&opts)?;
+            let mut writer = match &write {
+                Some(path) => Some(PcapWriter::create(&live, path)?),
+                None => None,
+            };
+            let stop = Arc::new(AtomicBool::new(false));
+            for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                signal_hook::flag::register(signal, Arc::clone(&stop))
+                    .context("cannot install the Ctrl-C handler")?;
+            }
+            eprintln!(
+                "capturing on {} ({}){}",
+                live.device(),
+                live.linktype(),
+                if live.filter().is_empty() {
+                    String::new()
+                } else {
+                    format!(" with filter \"{}\"", live.filter())
+                }
+            );
+            let mut timeline = Timeline::new(live.linktype(), live.precision());
+            let format = format.unwrap_or(Format::Plain);
+            let mut out = RowWriter::new(format, stdout.lock(), None);
+            while !stop.load(Ordering::Relaxed) && count.is_none_or(|c| timeline.frames() < c) {
+                match live.next_frame()? {
+                    Next::Frame(frame) => {
+                        if let Some(w) = writer.as_mut() {
+                            w.write(&frame)?;
+                        }
+                        out.row(timeline.push(&frame))?;
+                        out.flush()?;
+                    }
+                    Next::Timeout => {}
+                }
+            }
+            let stats = live.stats()?;
+            drop(out.finish()?);
+            let mut err = io::stderr().lock();
+            writeln!(
+                err,
+                "{} packets captured, {} received by filter, {} dropped by kernel",
+                timeline.frames(),
+                stats.received,
+                stats.dropped
+            )?;
+            if let (Some(w), Some(path)) = (writer, write) {
+                w.finish()?;
+                writeln!(err, "saved {}", path.display())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Rendering rows: three formats, each writing to any `io::Write`.
+//!
+//! - [`plain`]: tshark's default one-line-per-packet layout, byte for byte.
+//! - [`table`]: the same columns plus Step, boxed with comfy-table for a terminal.
+//! - [`json`]: one JSON object per packet, per line, for scripts.
+//!
+//! Plain and JSON stream a row at a time; the table needs every row to size its columns.
+
+pub mod json;
+pub mod plain;
+pub mod table;
+
+use std::io::{self, Write};
+
+use crate::timeline::Row;
+
+/// An output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Exactly what `tshark -r FILE` prints.
+    Plain,
+    /// A boxed table with a Step column (the default on a terminal).
+    Table,
+    /// One JSON object per packet, one per line.
+    Json,
+}
+
+impl Format {
+    /// The table on a terminal, plain text otherwise (a pipe, a file).
+    pub fn default_for(stdout_is_terminal: bool) -> Format {
+        if stdout_is_terminal {
+            Format::Table
+        } else {
+            Format::Plain
+        }
+    }
+}
+
+/// Writes rows in one format, as they come for plain and JSON, all at once for the table.
+pub struct RowWriter<W: Write> {
+    format: Format,
+    out: W,
+    held: Vec<Row>,
+    width: Option<u16>,
+}
+
+impl<W: Write> RowWriter<W> {
+    /// `width` fixes the table's width; `None` uses the terminal's.
+    pub fn new(format: Format, out: W, width: Option<u16>) -> RowWriter<W> {
+        RowWriter {
+            format,
+            out,
+            held: Vec::new(),
+            width,
+        }
+    }
+
+    /// Writes (or, for the table, keeps) one row.
+    pub fn row(&mut self, row: Row) -> io::Result<()> {
+        match self.format {
+            Format::Plain => plain::write_row(&mut self.out, &row),
+            Format::Json => json::write_row(&mut self.out, &row),
+            Format::Table => {
+                self.held.push(row);
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes what was held and flushes; returns the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.format == Format::Table && !self.held.is_empty() {
+            table::write_table(&mut self.out, &self.held, self.width)?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    /// Flushes what was written so far (for live output).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Writes all `rows` in `format`.
+pub fn write_rows(out: &mut impl Write, format: Format, rows: &[Row], width: Option<u16>) -> io::Result<()> {
+    match format {
+        Format::Plain => rows.iter().try_for_each(|r| plain::write_row(out, r)),
+        Format::Json => rows.iter().try_for_each(|r| json::write_row(out, r)),
+        Format::Table => table::write_table(out, rows, width),
+    }
+}

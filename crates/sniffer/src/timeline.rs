@@ -1,0 +1,245 @@
+//! The timeline: one [`Row`] per frame, with the columns Wireshark shows and the Step this tool
+//! adds.
+//!
+//! [`Timeline`] is the whole per-frame pipeline in one place — link → decode → flow → row — so
+//! `sniffer read`, `sniffer live` and `sniff-demo` number, time and describe frames the same
+//! way. Frames are numbered from 1 in capture order, and times are relative to the first frame,
+//! as in Wireshark's default view.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::capture::{Frame, Timestamp, TsPrecision};
+use crate::decode::{self, ip_proto, Network, Packet, Transport};
+use crate::flow::{FlowTable, Side, Step, TcpView};
+use crate::link::LinkType;
+use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
+
+/// One line of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Frame number, from 1.
+    pub number: u64,
+    /// Seconds since the first frame, with 6 or 9 decimals as the file's precision.
+    pub time: String,
+    /// Capture time, seconds since the Unix epoch, same precision.
+    pub epoch: String,
+    pub source: String,
+    pub destination: String,
+    pub protocol: &'static str,
+    /// Frame length on the wire, link header included.
+    pub length: u32,
+    /// Wireshark's Info column.
+    pub info: String,
+    /// The segment's role in its conversation (TCP only).
+    pub step: Option<Step>,
+    /// The TCP numbers behind the Info text (TCP only).
+    pub tcp: Option<TcpFields>,
+    /// Why decoding stopped early, if it did.
+    pub malformed: Option<String>,
+}
+
+/// The TCP numbers of one row, raw and as shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TcpFields {
+    pub stream: u32,
+    pub side: Side,
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// Relative sequence number (`Seq=`).
+    pub seq: u32,
+    /// Relative acknowledgment number (`Ack=`), when the ACK flag is set.
+    pub ack: Option<u32>,
+    /// Relative sequence number after this segment, when it consumes sequence space.
+    pub next_seq: Option<u32>,
+    pub seq_raw: u32,
+    pub ack_raw: u32,
+    pub flags: TcpFlags,
+    /// The window as shown (`Win=`), scaled when the scale is known.
+    pub window: u32,
+    /// The 16-bit window field as sent.
+    pub window_raw: u16,
+    /// Wireshark's scale factor: −1 unknown, −2 no scaling, else the multiplier.
+    pub window_scale_factor: i64,
+    /// The urgent pointer (`Urg=`, shown only with the URG flag).
+    pub urgent: u16,
+    /// Payload length (`Len=`).
+    pub len: u32,
+    pub header_len: u32,
+    pub options: TcpOptions,
+}
+
+/// Turns frames into rows, keeping the conversation state between them.
+#[derive(Debug)]
+pub struct Timeline {
+    linktype: LinkType,
+    precision: TsPrecision,
+    first: Option<Timestamp>,
+    count: u64,
+    flows: FlowTable,
+}
+
+impl Timeline {
+    /// A timeline for frames of one linktype, timed at the given precision.
+    pub fn new(linktype: LinkType, precision: TsPrecision) -> Timeline {
+        Timeline {
+            linktype,
+            precision,
+            first: None,
+            count: 0,
+            flows: FlowTable::new(),
+        }
+    }
+
+    /// Decodes the next frame and describes it.
+    pub fn push(&mut self, frame: &Frame<'_>) -> Row {
+        let packet = decode::decode(self.linktype, frame);
+        self.push_packet(&packet)
+    }
+
+    /// Describes the next already-decoded packet.
+    pub fn push_packet(&mut self, packet: &Packet) -> Row {
+        self.count += 1;
+        let first = *self.first.get_or_insert(packet.ts);
+        let view = match (&packet.net, &packet.transport) {
+            (Network::Ip(ip), Transport::Tcp(seg)) => Some(self.flows.observe(packet.ts, ip, seg)),
+            _ => None,
+        };
+        let (source, destination) = match &packet.net {
+            Network::Ip(ip) => (ip.src.to_string(), ip.dst.to_string()),
+            _ => (String::new(), String::new()),
+        };
+        let (protocol, info, tcp) = describe(packet, view.as_ref());
+        Row {
+            number: self.count,
+            time: format_seconds(packet.ts.since(first), self.precision),
+            epoch: format_seconds(packet.ts.as_nanos(), self.precision),
+            source,
+            destination,
+            protocol,
+            length: packet.wire_len,
+            info,
+            step: view.map(|v| v.step),
+            tcp,
+            malformed: packet.malformed.clone(),
+        }
+    }
+
+    /// The conversations seen so far.
+    pub fn flows(&self) -> &FlowTable {
+        &self.flows
+    }
+
+    /// Frames pushed so far.
+    pub fn frames(&self) -> u64 {
+        self.count
+    }
+
+    /// When the first frame was captured.
+    pub fn first_timestamp(&self) -> Option<Timestamp> {
+        self.first
+    }
+}
+
+/// Protocol column, Info column and TCP fields of a packet.
+fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, Option<TcpFields>) {
+    match (&packet.net, &packet.transport, view) {
+        (_, Transport::Tcp(seg), Some(view)) => {
+            let fields = TcpFields {
+                stream: view.stream,
+                side: view.side,
+                src_port: seg.src_port,
+                dst_port: seg.dst_port,
+                seq: view.seq,
+                ack: view.ack,
+                next_seq: view.next_seq,
+                seq_raw: seg.seq.0,
+                ack_raw: seg.ack.0,
+                flags: seg.flags,
+                window: view.window,
+                window_raw: seg.window,
+                window_scale_factor: view.scale.factor(),
+                urgent: seg.urgent,
+                len: seg.payload_len,
+                header_len: seg.header_len,
+                options: seg.options.clone(),
+            };
+            ("TCP", tcp_info(&fields, &view.sack), Some(fields))
+        }
+        (_, Transport::Udp(udp), _) => (
+            "UDP",
+            format!("{} → {} Len={}", udp.src_port, udp.dst_port, udp.payload_len),
+            None,
+        ),
+        (Network::Ip(ip), _, _) => {
+            let name = match ip.protocol {
+                ip_proto::ICMP => "ICMP",
+                ip_proto::ICMPV6 => "ICMPv6",
+                ip_proto::IGMP => "IGMP",
+                ip_proto::TCP => "TCP",
+                ip_proto::UDP => "UDP",
+                _ if ip.src.is_ipv4() => "IPv4",
+                _ => "IPv6",
+            };
+            (name, String::new(), None)
+        }
+        (Network::Arp, _, _) => ("ARP", String::new(), None),
+        _ => ("Ethernet", String::new(), None),
+    }
+}
+
+/// Wireshark's Info text for a TCP segment:
+/// `SPORT → DPORT [FLAGS] Seq=S[ Ack=A] Win=W[ Urg=U] Len=L[ OPTIONS]`.
+pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
+    let mut s = String::with_capacity(128);
+    // Writing to a String cannot fail.
+    let _ = write!(s, "{} → {} [{}] Seq={}", t.src_port, t.dst_port, t.flags, t.seq);
+    if let Some(ack) = t.ack {
+        let _ = write!(s, " Ack={ack}");
+    }
+    let _ = write!(s, " Win={}", t.window);
+    if t.flags.contains(TcpFlags::URG) {
+        let _ = write!(s, " Urg={}", t.urgent);
+    }
+    let _ = write!(s, " Len={}", t.len);
+    let mut sack = sack.iter();
+    for option in &t.options.list {
+        match option {
+            TcpOption::Mss { value } => {
+                let _ = write!(s, " MSS={value}");
+            }
+            TcpOption::WindowScale { shift } => {
+                let _ = write!(s, " WS={}", 1u32 << (*shift).min(crate::tcp::MAX_WINDOW_SHIFT));
+            }
+            TcpOption::SackPermitted => s.push_str(" SACK_PERM"),
+            TcpOption::Timestamp { value, echo } => {
+                let _ = write!(s, " TSval={value} TSecr={echo}");
+            }
+            TcpOption::Sack { blocks } => {
+                for _ in blocks {
+                    if let Some((l, r)) = sack.next() {
+                        let _ = write!(s, " SLE={l} SRE={r}");
+                    }
+                }
+            }
+            TcpOption::FastOpen { cookie } => {
+                s.push_str(if cookie.is_empty() { " TFO=R" } else { " TFO=C" });
+            }
+            TcpOption::Unknown { .. } => {}
+        }
+    }
+    s
+}
+
+/// Seconds with `precision`'s decimals, from a signed count of nanoseconds.
+pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let abs = nanos.unsigned_abs();
+    let secs = abs / 1_000_000_000;
+    let frac = abs % 1_000_000_000;
+    match precision {
+        TsPrecision::Micro => format!("{sign}{secs}.{:06}", frac / 1_000),
+        TsPrecision::Nano => format!("{sign}{secs}.{frac:09}"),
+    }
+}
