@@ -8,6 +8,7 @@
 
 use std::fs::File;
 use std::io::Read;
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use pcap::{Active, Capture, Offline, PacketHeader};
@@ -176,6 +177,10 @@ pub struct KernelStats {
 /// A live capture, activated and filtered.
 pub struct LiveCapture {
     cap: Capture<Active>,
+    /// The descriptor to poll(2) for readiness.
+    fd: RawFd,
+    /// How long [`LiveCapture::next_frame`] waits.
+    timeout_ms: i32,
     device: String,
     filter: String,
     linktype: LinkType,
@@ -196,7 +201,12 @@ impl LiveCapture {
         if let Some(size) = opts.buffer_size {
             inactive = inactive.buffer_size(i32::try_from(size).unwrap_or(i32::MAX));
         }
-        let mut cap = inactive.open().map_err(|e| open_error(&device, e))?;
+        let cap = inactive.open().map_err(|e| open_error(&device, e))?;
+        // Non-blocking reads plus our own poll(2) on the capture's descriptor: libpcap's own
+        // read timeout is not honoured the same way by every Linux ring version, and a read
+        // that never returns would hang the caller's stop checks.
+        let mut cap = cap.setnonblock().map_err(|e| open_error(&device, e))?;
+        let fd = cap.as_raw_fd();
         if !opts.filter.is_empty() {
             cap.filter(&opts.filter, true)
                 .map_err(|e| CaptureError::Filter {
@@ -215,6 +225,8 @@ impl LiveCapture {
         }
         Ok(LiveCapture {
             cap,
+            fd,
+            timeout_ms: opts.read_timeout_ms,
             device,
             filter: opts.filter.clone(),
             linktype,
@@ -224,6 +236,17 @@ impl LiveCapture {
 
     /// Waits up to the read timeout for the next frame.
     pub fn next_frame(&mut self) -> Result<Next<'_>, CaptureError> {
+        let mut pollfd = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, owned by this frame, for the duration of the call. The
+        // outcome does not matter: the read below says whether a packet is there (EINTR from
+        // a signal simply returns early, letting the caller check its stop flag).
+        unsafe {
+            libc::poll(&mut pollfd, 1, self.timeout_ms);
+        }
         match self.cap.next_packet() {
             Ok(packet) => Ok(Next::Frame(Frame::from_pcap(packet, TsPrecision::Micro))),
             Err(pcap::Error::TimeoutExpired) => Ok(Next::Timeout),

@@ -1,5 +1,6 @@
 pub mod capture;
 pub mod decode;
+pub mod demo;
 pub mod error;
 pub mod flow;
 pub mod link;

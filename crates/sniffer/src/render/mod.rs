@@ -8,6 +8,7 @@
 
 pub mod json;
 pub mod plain;
+pub mod summary;
 pub mod table;
 
 use std::io::{self, Write};

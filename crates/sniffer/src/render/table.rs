@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_FULL;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
 use crate::timeline::Row;
@@ -24,7 +24,7 @@ pub const HEADERS: [&str; 8] = [
 pub fn write_table(out: &mut impl Write, rows: &[Row], width: Option<u16>) -> io::Result<()> {
     let mut table = Table::new();
     table
-        .load_preset(UTF8_FULL)
+        .load_preset(UTF8_FULL_CONDENSED)
         .apply_modifier(comfy_table::modifiers::UTF8_ROUND_CORNERS)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(HEADERS);

@@ -1,0 +1,102 @@
+//! `sniff-demo`: capture the greeting exchange on loopback, explain it, save it.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use net_demo::{DEFAULT_GREETING, DEFAULT_HOST, DEFAULT_PORT};
+use sniffer::demo::{self, DemoOptions, Event, Save};
+use sniffer::render::{self, summary, Format};
+
+/// Run the classic socket lesson — a server greets a client on port 12345 — while capturing
+/// it on loopback, then show every segment as Wireshark would, with its role in the exchange.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Server address (a loopback address: 127.0.0.1, ::1, localhost).
+    #[arg(long, default_value = DEFAULT_HOST)]
+    host: String,
+    /// Server port; 0 picks a free one.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// What the server sends.
+    #[arg(long, default_value = DEFAULT_GREETING)]
+    greeting: String,
+    /// Save the capture in this folder (as sniff-demo-<time>.pcap) or as this new file.
+    #[arg(long, short = 'o', value_name = "DIR|FILE", default_value = "captures/")]
+    out: PathBuf,
+    /// Do not save the capture.
+    #[arg(long, conflicts_with = "out")]
+    no_save: bool,
+    /// Output format [default: table on a terminal, plain otherwise].
+    #[arg(long, short = 'F', value_enum)]
+    format: Option<Format>,
+    /// Width of the table (default: the terminal's).
+    #[arg(long)]
+    width: Option<u16>,
+    /// Give up after this many seconds if the exchange has not finished.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    timeout: f64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("sniff-demo: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if !(cli.timeout.is_finite() && cli.timeout > 0.0) {
+        anyhow::bail!("--timeout must be a positive number of seconds");
+    }
+    let opts = DemoOptions {
+        host: cli.host,
+        port: cli.port,
+        greeting: cli.greeting,
+        save: if cli.no_save {
+            Save::No
+        } else {
+            demo::save_target(Some(&cli.out), Path::new("captures"))
+        },
+        timeout: Duration::from_secs_f64(cli.timeout),
+        device: None,
+    };
+    let stdout = io::stdout();
+    let format = cli.format.unwrap_or(Format::default_for(stdout.is_terminal()));
+    let report = demo::run(&opts, |event| match event {
+        Event::CaptureOpen { device, filter } => {
+            eprintln!("Capturing on {device} with filter \"{filter}\"");
+        }
+        Event::Listening(addr) => eprintln!("Server listening on {addr}"),
+        Event::Received(bytes) => eprintln!(
+            "Client received {:?} ({} bytes)",
+            String::from_utf8_lossy(&bytes),
+            bytes.len()
+        ),
+    })?;
+    let mut out = stdout.lock();
+    render::write_rows(&mut out, format, &report.rows, cli.width)?;
+    out.flush()?;
+    drop(out);
+    let mut err = io::stderr().lock();
+    writeln!(err)?;
+    summary::write_summary(&mut err, &report)?;
+    Ok(if report.timed_out {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
