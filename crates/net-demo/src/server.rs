@@ -51,7 +51,9 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener, NetError> {
     socket
         .set_reuseaddr(true)
         .map_err(|e| NetError::from_bind(addr, e))?;
-    socket.bind(addr).map_err(|e| NetError::from_bind(addr, e))?;
+    socket
+        .bind(addr)
+        .map_err(|e| NetError::from_bind(addr, e))?;
     socket
         .listen(BACKLOG)
         .map_err(|e| NetError::from_bind(addr, e))

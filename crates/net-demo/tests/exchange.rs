@@ -10,7 +10,11 @@ async fn exchange_on(host: &str) {
     let addr = net_demo::resolve(host, 0).await.expect("resolve loopback");
     let listener = net_demo::bind(addr).expect("bind port 0");
     let local = listener.local_addr().expect("local addr");
-    assert_ne!(local.port(), 0, "port 0 must be replaced by the kernel's choice");
+    assert_ne!(
+        local.port(),
+        0,
+        "port 0 must be replaced by the kernel's choice"
+    );
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(net_demo::serve(
         listener,
@@ -21,7 +25,9 @@ async fn exchange_on(host: &str) {
         |_| {},
     ));
     let first = net_demo::fetch_greeting(local).await.expect("first client");
-    let second = net_demo::fetch_greeting(local).await.expect("second client");
+    let second = net_demo::fetch_greeting(local)
+        .await
+        .expect("second client");
     assert_eq!(first, b"welcome to python!");
     assert_eq!(second, b"welcome to python!");
     stop.send(()).expect("server still running");
@@ -52,7 +58,10 @@ async fn busy_port_is_reported_with_its_number() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr");
     let err = net_demo::bind(addr).expect_err("second bind must fail");
-    assert!(matches!(err, net_demo::NetError::AddrInUse { .. }), "{err:?}");
+    assert!(
+        matches!(err, net_demo::NetError::AddrInUse { .. }),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         format!(
@@ -134,7 +143,10 @@ fn server_and_client_binaries_talk() {
     let _ = server.kill();
     let _ = server.wait();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from the test\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hello from the test\n"
+    );
     let mut peer = String::new();
     lines.read_line(&mut peer).expect("read line");
     assert!(peer.starts_with("connection from 127.0.0.1:"), "{peer}");

@@ -422,8 +422,14 @@ mod tests {
 
     #[test]
     fn timestamps_subtract_across_seconds() {
-        let a = Timestamp { secs: 10, nanos: 999_999_000 };
-        let b = Timestamp { secs: 11, nanos: 1_000 };
+        let a = Timestamp {
+            secs: 10,
+            nanos: 999_999_000,
+        };
+        let b = Timestamp {
+            secs: 11,
+            nanos: 1_000,
+        };
         assert_eq!(b.since(a), 2_000);
         assert_eq!(a.since(b), -2_000);
     }
@@ -433,6 +439,10 @@ mod tests {
         let err = FileCapture::open(Path::new("/nonexistent/x.pcap"))
             .err()
             .expect("must fail");
-        assert!(err.to_string().starts_with("cannot read /nonexistent/x.pcap: "), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("cannot read /nonexistent/x.pcap: "),
+            "{err}"
+        );
     }
 }

@@ -154,9 +154,7 @@ pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
         Payload::EtherType(et) => Ok(LaxSlicedPacket::from_ether_type(EtherType(et), rest)),
         Payload::Ip => LaxSlicedPacket::from_ip(rest).map_err(|e| e.to_string()),
         Payload::Unknown(family) => {
-            packet.net = Network::Other {
-                ether_type: family,
-            };
+            packet.net = Network::Other { ether_type: family };
             return packet;
         }
     };

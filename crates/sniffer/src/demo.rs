@@ -93,7 +93,10 @@ pub enum DemoError {
         "{host} ({addr}) is not a loopback address: sniff-demo captures on the loopback device, \
          so use 127.0.0.1, ::1 or localhost"
     )]
-    NotLoopback { host: String, addr: std::net::IpAddr },
+    NotLoopback {
+        host: String,
+        addr: std::net::IpAddr,
+    },
     #[error("cannot create the capture folder {}: {reason}", path.display())]
     OutputDir { path: PathBuf, reason: String },
     #[error("cannot start the async runtime: {0}")]
@@ -212,7 +215,12 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         server: server_addr,
         received,
         rows,
-        conversations: timeline.flows().conversations().into_iter().cloned().collect(),
+        conversations: timeline
+            .flows()
+            .conversations()
+            .into_iter()
+            .cloned()
+            .collect(),
         stats,
         saved,
         timed_out,
@@ -230,7 +238,10 @@ fn open_output(save: &Save, live: &LiveCapture) -> Result<Option<PcapWriter>, De
                 path: dir.clone(),
                 reason: e.to_string(),
             })?;
-            let stem = format!("sniff-demo-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+            let stem = format!(
+                "sniff-demo-{}",
+                chrono::Local::now().format("%Y%m%d-%H%M%S")
+            );
             let (file, path) = write::create_unique(dir, &stem, "pcap")?;
             Ok(Some(PcapWriter::from_file(live, file, &path)?))
         }

@@ -34,7 +34,9 @@ pub enum CaptureError {
     File { path: PathBuf, reason: String },
 
     /// The capture's link-layer type is not one this tool decodes.
-    #[error("{source_name}: unsupported link-layer type {linktype} ({name}); supported: {supported}")]
+    #[error(
+        "{source_name}: unsupported link-layer type {linktype} ({name}); supported: {supported}"
+    )]
     UnsupportedLinkType {
         source_name: String,
         linktype: u32,

@@ -237,7 +237,13 @@ mod tests {
     #[test]
     fn ethernet_is_left_to_the_decoder() {
         let l = network_start(LinkType::EN10MB, &[0; 14]).expect("ethernet");
-        assert_eq!(l, LinkLayer { header_len: 0, payload: Payload::Ethernet });
+        assert_eq!(
+            l,
+            LinkLayer {
+                header_len: 0,
+                payload: Payload::Ethernet
+            }
+        );
     }
 
     #[test]
@@ -262,20 +268,39 @@ mod tests {
         sll[14] = 0x86;
         sll[15] = 0xdd;
         let l = network_start(LinkType::LINUX_SLL, &sll).expect("sll");
-        assert_eq!(l, LinkLayer { header_len: 16, payload: Payload::EtherType(0x86dd) });
+        assert_eq!(
+            l,
+            LinkLayer {
+                header_len: 16,
+                payload: Payload::EtherType(0x86dd)
+            }
+        );
         let mut sll2 = [0u8; 20];
         sll2[0] = 0x08;
         let l = network_start(LinkType::LINUX_SLL2, &sll2).expect("sll2");
-        assert_eq!(l, LinkLayer { header_len: 20, payload: Payload::EtherType(0x0800) });
+        assert_eq!(
+            l,
+            LinkLayer {
+                header_len: 20,
+                payload: Payload::EtherType(0x0800)
+            }
+        );
     }
 
     #[test]
     fn truncated_and_unknown() {
         assert_eq!(
             network_start(LinkType::LINUX_SLL2, &[0; 19]),
-            Err(LinkError::Truncated { linktype: "LINUX_SLL2", need: 20, got: 19 })
+            Err(LinkError::Truncated {
+                linktype: "LINUX_SLL2",
+                need: 20,
+                got: 19
+            })
         );
-        assert_eq!(network_start(LinkType(147), &[0; 40]), Err(LinkError::Unsupported(147)));
+        assert_eq!(
+            network_start(LinkType(147), &[0; 40]),
+            Err(LinkError::Unsupported(147))
+        );
         assert!(!LinkType(147).is_supported());
         assert!(LinkType::RAW_DLT_14.is_supported());
     }

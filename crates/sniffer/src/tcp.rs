@@ -219,7 +219,7 @@ pub struct SeqNum(pub u32);
 
 impl SeqNum {
     /// `self + n`, wrapping at 2^32.
-    pub fn add(self, n: u32) -> SeqNum {
+    pub fn plus(self, n: u32) -> SeqNum {
         SeqNum(self.0.wrapping_add(n))
     }
 
@@ -313,16 +313,22 @@ mod tests {
     #[test]
     fn flags_display_like_wireshark() {
         assert_eq!((TcpFlags::SYN | TcpFlags::ACK).to_string(), "SYN, ACK");
-        assert_eq!((TcpFlags::FIN | TcpFlags::PSH | TcpFlags::ACK).to_string(), "FIN, PSH, ACK");
+        assert_eq!(
+            (TcpFlags::FIN | TcpFlags::PSH | TcpFlags::ACK).to_string(),
+            "FIN, PSH, ACK"
+        );
         assert_eq!(TcpFlags::from_bits(0).to_string(), "<None>");
-        assert_eq!(TcpFlags::from_bits(0x0fff).to_string(), "FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS, Reserved");
+        assert_eq!(
+            TcpFlags::from_bits(0x0fff).to_string(),
+            "FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS, Reserved"
+        );
     }
 
     #[test]
     fn sequence_numbers_wrap() {
         let base = SeqNum(0xffff_fff0);
         assert_eq!(SeqNum(0x10).minus(base), 0x20);
-        assert_eq!(base.add(0x20), SeqNum(0x10));
+        assert_eq!(base.plus(0x20), SeqNum(0x10));
         assert!(SeqNum(0x10).after(base));
         assert!(!base.after(SeqNum(0x10)));
     }

@@ -169,7 +169,10 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
         }
         (_, Transport::Udp(udp), _) => (
             "UDP",
-            format!("{} → {} Len={}", udp.src_port, udp.dst_port, udp.payload_len),
+            format!(
+                "{} → {} Len={}",
+                udp.src_port, udp.dst_port, udp.payload_len
+            ),
             None,
         ),
         (Network::Ip(ip), _, _) => {
@@ -194,7 +197,11 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
 pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
     let mut s = String::with_capacity(128);
     // Writing to a String cannot fail.
-    let _ = write!(s, "{} → {} [{}] Seq={}", t.src_port, t.dst_port, t.flags, t.seq);
+    let _ = write!(
+        s,
+        "{} → {} [{}] Seq={}",
+        t.src_port, t.dst_port, t.flags, t.seq
+    );
     if let Some(ack) = t.ack {
         let _ = write!(s, " Ack={ack}");
     }
@@ -210,7 +217,11 @@ pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
                 let _ = write!(s, " MSS={value}");
             }
             TcpOption::WindowScale { shift } => {
-                let _ = write!(s, " WS={}", 1u32 << (*shift).min(crate::tcp::MAX_WINDOW_SHIFT));
+                let _ = write!(
+                    s,
+                    " WS={}",
+                    1u32 << (*shift).min(crate::tcp::MAX_WINDOW_SHIFT)
+                );
             }
             TcpOption::SackPermitted => s.push_str(" SACK_PERM"),
             TcpOption::Timestamp { value, echo } => {
@@ -224,7 +235,11 @@ pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
                 }
             }
             TcpOption::FastOpen { cookie } => {
-                s.push_str(if cookie.is_empty() { " TFO=R" } else { " TFO=C" });
+                s.push_str(if cookie.is_empty() {
+                    " TFO=R"
+                } else {
+                    " TFO=C"
+                });
             }
             TcpOption::Unknown { .. } => {}
         }

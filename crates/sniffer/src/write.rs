@@ -28,14 +28,19 @@ impl PcapWriter {
     }
 
     /// Uses an already created, empty `file` at `path` as the savefile.
-    pub fn from_file(capture: &LiveCapture, file: File, path: &Path) -> Result<PcapWriter, CaptureError> {
+    pub fn from_file(
+        capture: &LiveCapture,
+        file: File,
+        path: &Path,
+    ) -> Result<PcapWriter, CaptureError> {
         let fd = file.into_raw_fd();
         // SAFETY: `into_raw_fd` gave up ownership of `fd`; the savefile becomes its only owner
         // and closes it when dropped.
-        let save = unsafe { capture.handle().savefile_raw_fd(fd) }.map_err(|e| CaptureError::Write {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let save =
+            unsafe { capture.handle().savefile_raw_fd(fd) }.map_err(|e| CaptureError::Write {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
         Ok(PcapWriter {
             save,
             path: path.to_owned(),
@@ -84,7 +89,8 @@ pub fn create_new(path: &Path) -> Result<File, CaptureError> {
             path: path.to_owned(),
             reason: match e.kind() {
                 ErrorKind::AlreadyExists => {
-                    "the file already exists and is never overwritten; choose another name".to_owned()
+                    "the file already exists and is never overwritten; choose another name"
+                        .to_owned()
                 }
                 _ => e.to_string(),
             },
@@ -128,7 +134,7 @@ mod tests {
         let (_, b) = create_unique(dir.path(), "cap", "pcap").expect("second");
         assert_eq!(a.file_name().and_then(|n| n.to_str()), Some("cap.pcap"));
         assert_eq!(b.file_name().and_then(|n| n.to_str()), Some("cap-2.pcap"));
-        let err = create_new(&a).err().expect("exists");
+        let err = create_new(&a).expect_err("exists");
         assert!(err.to_string().contains("never overwritten"), "{err}");
     }
 }

@@ -25,7 +25,12 @@ struct Cli {
     #[arg(long, default_value = DEFAULT_GREETING)]
     greeting: String,
     /// Save the capture in this folder (as sniff-demo-<time>.pcap) or as this new file.
-    #[arg(long, short = 'o', value_name = "DIR|FILE", default_value = "captures/")]
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR|FILE",
+        default_value = "captures/"
+    )]
     out: PathBuf,
     /// Do not save the capture.
     #[arg(long, conflicts_with = "out")]
@@ -75,7 +80,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         device: None,
     };
     let stdout = io::stdout();
-    let format = cli.format.unwrap_or(Format::default_for(stdout.is_terminal()));
+    let format = cli
+        .format
+        .unwrap_or(Format::default_for(stdout.is_terminal()));
     let report = demo::run(&opts, |event| match event {
         Event::CaptureOpen { device, filter } => {
             eprintln!("Capturing on {device} with filter \"{filter}\"");

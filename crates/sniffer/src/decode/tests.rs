@@ -10,8 +10,8 @@ static IPV4_SYN: &[u8] = &[
     0xd4, 0x3e, 0x30, 0x39, // ports 54334 → 12345
     0x27, 0xb5, 0xeb, 0x2c, 0x00, 0x00, 0x00, 0x00, // seq, ack 0
     0xa0, 0x02, 0xff, 0xd7, 0xfe, 0x30, 0x00, 0x00, // offset 10 words, SYN, win 65495
-    0x02, 0x04, 0xff, 0xd7, 0x04, 0x02, 0x08, 0x0a, 0xce, 0xc5, 0xae, 0xce, 0x00, 0x00, 0x00,
-    0x00, 0x01, 0x03, 0x03, 0x0a, // MSS, SACK_PERM, TS, NOP, WS=10
+    0x02, 0x04, 0xff, 0xd7, 0x04, 0x02, 0x08, 0x0a, 0xce, 0xc5, 0xae, 0xce, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x03, 0x03, 0x0a, // MSS, SACK_PERM, TS, NOP, WS=10
 ];
 
 /// The server's greeting in one PSH-ACK: 32-byte TCP header and 18 bytes of data.
@@ -22,8 +22,8 @@ static IPV4_GREETING: &[u8] = &[
     0xfa, 0x74, 0x8f, 0x70, 0x27, 0xb5, 0xeb, 0x2d, // seq, ack
     0x80, 0x18, 0x00, 0x40, 0xfe, 0x3a, 0x00, 0x00, // offset 8 words, PSH+ACK, win 64
     0x01, 0x01, 0x08, 0x0a, 0xaa, 0xf4, 0x6e, 0x14, 0xce, 0xc5, 0xae, 0xcf, // NOP NOP TS
-    b'w', b'e', b'l', b'c', b'o', b'm', b'e', b' ', b't', b'o', b' ', b'p', b'y', b't', b'h',
-    b'o', b'n', b'!',
+    b'w', b'e', b'l', b'c', b'o', b'm', b'e', b' ', b't', b'o', b' ', b'p', b'y', b't', b'h', b'o',
+    b'n', b'!',
 ];
 
 /// An IPv6 SYN-ACK ::1 port 12345 → ::1 port 40000 with MSS only (20 + 4 bytes of TCP).
@@ -49,7 +49,11 @@ fn with_prefix(prefix: &[u8], ip: &[u8]) -> Vec<u8> {
 }
 
 fn ethernet(ip: &[u8]) -> Vec<u8> {
-    let ether_type = if ip[0] >> 4 == 6 { [0x86, 0xdd] } else { [0x08, 0x00] };
+    let ether_type = if ip[0] >> 4 == 6 {
+        [0x86, 0xdd]
+    } else {
+        [0x08, 0x00]
+    };
     let mut header = vec![0u8; 12];
     header.extend_from_slice(&ether_type);
     with_prefix(&header, ip)
@@ -145,7 +149,11 @@ fn truncated_capture_keeps_the_header_length() {
     // Cut after 4 bytes of payload, as a snapshot length of 14 + 20 + 32 + 4 would.
     let full = ethernet(IPV4_GREETING);
     let cut = &full[..14 + 20 + 32 + 4];
-    let f = Frame::new(Timestamp::default(), u32::try_from(full.len()).expect("len"), cut);
+    let f = Frame::new(
+        Timestamp::default(),
+        u32::try_from(full.len()).expect("len"),
+        cut,
+    );
     let p = decode(LinkType::EN10MB, &f);
     assert_eq!(p.wire_len, 84);
     assert_eq!(p.cap_len, 70);

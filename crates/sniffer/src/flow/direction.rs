@@ -89,10 +89,10 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
 
     // Bases.
     if conv.dirs[own_i].base.is_none() {
-        conv.dirs[own_i].base = Some(if syn { seg.seq } else { seg.seq.add(u32::MAX) });
+        conv.dirs[own_i].base = Some(if syn { seg.seq } else { seg.seq.plus(u32::MAX) });
     }
     if has_ack && conv.dirs[other_i].base.is_none() {
-        conv.dirs[other_i].base = Some(seg.ack.add(u32::MAX));
+        conv.dirs[other_i].base = Some(seg.ack.plus(u32::MAX));
     }
 
     // Window scale.
@@ -139,7 +139,7 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
 
     // Sequence space consumed: payload, plus one each for SYN and FIN.
     let consumed = seg.payload_len + u32::from(syn) + u32::from(fin);
-    let end = seg.seq.add(consumed);
+    let end = seg.seq.plus(consumed);
     let next_seq = (consumed > 0).then(|| end.minus(own_base));
 
     let own = &mut conv.dirs[own_i];
@@ -152,13 +152,13 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
         own.next_seq = Some(end);
     }
     if fin {
-        own.fin = Some(seg.seq.add(seg.payload_len));
+        own.fin = Some(seg.seq.plus(seg.payload_len));
     }
     if has_ack {
         own.last_ack = Some(seg.ack);
         let other = &mut conv.dirs[other_i];
         if let Some(fin_seq) = other.fin {
-            if seg.ack == fin_seq.add(1) || seg.ack.after(fin_seq.add(1)) {
+            if seg.ack == fin_seq.plus(1) || seg.ack.after(fin_seq.plus(1)) {
                 other.fin_acked = true;
             }
         }

@@ -40,9 +40,15 @@ impl ConvKey {
     /// The key of a segment from `src` to `dst` (or from `dst` to `src`: the same key).
     pub fn new(src: SocketAddr, dst: SocketAddr) -> ConvKey {
         if src <= dst {
-            ConvKey { low: src, high: dst }
+            ConvKey {
+                low: src,
+                high: dst,
+            }
         } else {
-            ConvKey { low: dst, high: src }
+            ConvKey {
+                low: dst,
+                high: src,
+            }
         }
     }
 }
@@ -240,8 +246,11 @@ impl FlowTable {
 
     /// Every conversation seen, in stream order.
     pub fn conversations(&self) -> Vec<&Conversation> {
-        let mut all: Vec<&Conversation> =
-            self.conversations.values().chain(self.retired.iter()).collect();
+        let mut all: Vec<&Conversation> = self
+            .conversations
+            .values()
+            .chain(self.retired.iter())
+            .collect();
         all.sort_by_key(|c| c.stream);
         all
     }

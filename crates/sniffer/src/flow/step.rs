@@ -95,13 +95,13 @@ pub(crate) fn classify(conv: &Conversation, side: Side, seg: &TcpSegment) -> Ste
     // The ACK of the SYN-ACK: from the client, acknowledging k+1, while the handshake is open.
     if side == Side::ClientToServer && conv.handshake.ack.is_none() {
         if let Some((_, k, _)) = conv.handshake.syn_ack {
-            if seg.ack == k.add(1) {
+            if seg.ack == k.plus(1) {
                 return Step::HandshakeAck;
             }
         }
     }
     if let Some(fin) = other.fin {
-        if !other.fin_acked && seg.ack == fin.add(1) {
+        if !other.fin_acked && seg.ack == fin.plus(1) {
             return Step::CloseAck;
         }
     }

@@ -40,7 +40,11 @@ fn run(table: &mut FlowTable, segs: &[Seg]) -> Vec<TcpView> {
     segs.iter()
         .enumerate()
         .map(|(i, s)| {
-            let (sp, dp) = if s.from_client { (CLIENT, SERVER) } else { (SERVER, CLIENT) };
+            let (sp, dp) = if s.from_client {
+                (CLIENT, SERVER)
+            } else {
+                (SERVER, CLIENT)
+            };
             let ip = IpHeader {
                 src: lo,
                 dst: lo,
@@ -80,10 +84,23 @@ const PSH: TcpFlags = TcpFlags::PSH;
 
 /// The seed's exchange: handshake, greeting, its ACK, server FIN, client FIN-ACK, last ACK.
 fn greeting() -> Vec<Seg> {
-    let ws = |shift| vec![TcpOption::Mss { value: 65495 }, TcpOption::WindowScale { shift }];
+    let ws = |shift| {
+        vec![
+            TcpOption::Mss { value: 65495 },
+            TcpOption::WindowScale { shift },
+        ]
+    };
     vec![
-        Seg { window: 65495, options: ws(10), ..seg(true, SYN, J, 0, 0) },
-        Seg { window: 65483, options: ws(10), ..seg(false, SYN | ACK, K, J + 1, 0) },
+        Seg {
+            window: 65495,
+            options: ws(10),
+            ..seg(true, SYN, J, 0, 0)
+        },
+        Seg {
+            window: 65483,
+            options: ws(10),
+            ..seg(false, SYN | ACK, K, J + 1, 0)
+        },
         seg(true, ACK, J + 1, K + 1, 0),
         seg(false, PSH | ACK, K + 1, J + 1, 18),
         seg(true, ACK, J + 1, K + 19, 0),
@@ -97,8 +114,10 @@ fn greeting() -> Vec<Seg> {
 fn the_seed_exchange_has_wiresharks_numbers_and_steps() {
     let mut table = FlowTable::new();
     let views = run(&mut table, &greeting());
-    let shown: Vec<(u32, Option<u32>, u32, Step)> =
-        views.iter().map(|v| (v.seq, v.ack, v.window, v.step)).collect();
+    let shown: Vec<(u32, Option<u32>, u32, Step)> = views
+        .iter()
+        .map(|v| (v.seq, v.ack, v.window, v.step))
+        .collect();
     assert_eq!(
         shown,
         vec![
@@ -119,7 +138,10 @@ fn the_seed_exchange_has_wiresharks_numbers_and_steps() {
     let conv = table.conversations()[0];
     assert_eq!(conv.client.port(), CLIENT);
     assert_eq!(conv.handshake.syn.map(|s| s.1), Some(SeqNum(J)));
-    assert_eq!(conv.handshake.syn_ack.map(|s| (s.1, s.2)), Some((SeqNum(K), SeqNum(J + 1))));
+    assert_eq!(
+        conv.handshake.syn_ack.map(|s| (s.1, s.2)),
+        Some((SeqNum(K), SeqNum(J + 1)))
+    );
     assert_eq!(conv.handshake.ack.map(|s| s.1), Some(SeqNum(K + 1)));
     assert_eq!(conv.handshake.rtt_nanos(), Some(2000));
     assert_eq!(conv.dir(Side::ServerToClient).bytes, 18);
@@ -139,7 +161,10 @@ fn reset_finishes_a_refused_connection() {
     let mut table = FlowTable::new();
     let views = run(
         &mut table,
-        &[seg(true, SYN, J, 0, 0), seg(false, TcpFlags::RST | ACK, 0, J + 1, 0)],
+        &[
+            seg(true, SYN, J, 0, 0),
+            seg(false, TcpFlags::RST | ACK, 0, J + 1, 0),
+        ],
     );
     assert_eq!(views[1].step, Step::Reset);
     assert_eq!((views[1].seq, views[1].ack), (1, Some(1)));
@@ -151,7 +176,10 @@ fn capture_starting_mid_stream_shows_seq_1() {
     let mut table = FlowTable::new();
     let views = run(
         &mut table,
-        &[seg(false, PSH | ACK, K + 1000, J + 50, 100), seg(true, ACK, J + 50, K + 1100, 0)],
+        &[
+            seg(false, PSH | ACK, K + 1000, J + 50, 100),
+            seg(true, ACK, J + 50, K + 1100, 0),
+        ],
     );
     assert_eq!((views[0].seq, views[0].ack), (1, Some(1)));
     assert_eq!((views[1].seq, views[1].ack), (1, Some(101)));
@@ -184,7 +212,10 @@ fn window_scale_needs_both_sides() {
     let views = run(
         &mut table,
         &[
-            Seg { options: vec![TcpOption::WindowScale { shift: 7 }], ..seg(true, SYN, J, 0, 0) },
+            Seg {
+                options: vec![TcpOption::WindowScale { shift: 7 }],
+                ..seg(true, SYN, J, 0, 0)
+            },
             seg(false, SYN | ACK, K, J + 1, 0),
             seg(true, ACK, J + 1, K + 1, 0),
         ],
@@ -213,7 +244,9 @@ fn sack_blocks_are_relative_to_the_peer() {
             seg(true, SYN, J, 0, 0),
             seg(false, SYN | ACK, K, J + 1, 0),
             Seg {
-                options: vec![TcpOption::Sack { blocks: vec![(K + 101, K + 201)] }],
+                options: vec![TcpOption::Sack {
+                    blocks: vec![(K + 101, K + 201)],
+                }],
                 ..seg(true, ACK, J + 1, K + 1, 0)
             },
         ],

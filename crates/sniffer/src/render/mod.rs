@@ -84,7 +84,12 @@ impl<W: Write> RowWriter<W> {
 }
 
 /// Writes all `rows` in `format`.
-pub fn write_rows(out: &mut impl Write, format: Format, rows: &[Row], width: Option<u16>) -> io::Result<()> {
+pub fn write_rows(
+    out: &mut impl Write,
+    format: Format,
+    rows: &[Row],
+    width: Option<u16>,
+) -> io::Result<()> {
     match format {
         Format::Plain => rows.iter().try_for_each(|r| plain::write_row(out, r)),
         Format::Json => rows.iter().try_for_each(|r| json::write_row(out, r)),

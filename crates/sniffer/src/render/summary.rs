@@ -80,7 +80,9 @@ pub fn write_summary(out: &mut impl Write, report: &DemoReport) -> io::Result<()
 /// Quotes a path for a shell when it needs it.
 fn shell_quote(path: &Path) -> String {
     let s = path.display().to_string();
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./+:@".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./+:@".contains(c))
+    {
         s
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))

@@ -1,0 +1,116 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sniffer::capture::{LiveCapture, LiveOptions};
+use sniffer::error::CaptureError;
+
+/// True when running under CI, where a skipped test is a failure.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Skips the calling test (returns false) outside CI, fails it in CI.
+pub fn skip(reason: &str) -> bool {
+    if in_ci() {
+        panic!("cannot skip in CI: {reason}");
+    }
+    eprintln!("skipped: {reason}");
+    false
+}
+
+/// Whether this process may capture on loopback. Without privileges, skips (or fails in CI).
+pub fn can_capture() -> bool {
+    match LiveCapture::open(&LiveOptions::loopback("tcp port 9")) {
+        Ok(_) => true,
+        Err(CaptureError::Permission { .. }) => skip(
+            "no capture privileges (run as root, or setcap cap_net_raw,cap_net_admin=eip on the test binary)",
+        ),
+        Err(e) => panic!("cannot open the loopback capture: {e}"),
+    }
+}
+
+/// Whether tshark is installed. Without it, skips (or fails in CI).
+pub fn has_tshark() -> bool {
+    match Command::new("tshark").arg("--version").output() {
+        Ok(out) if out.status.success() => true,
+        _ => skip("tshark is not installed (apt-get install tshark)"),
+    }
+}
+
+/// What `tshark -r FILE` prints, line by line.
+pub fn tshark_lines(file: &Path) -> Vec<String> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What `sniffer read --format plain FILE` prints, line by line.
+pub fn sniffer_lines(file: &Path) -> Vec<String> {
+    let out = assert_cmd::Command::cargo_bin("sniffer")
+        .expect("binary")
+        .args(["read", "--format", "plain"])
+        .arg(file)
+        .output()
+        .expect("run sniffer");
+    assert!(
+        out.status.success(),
+        "sniffer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Compares ours with tshark's, line by line; panics with every differing line.
+pub fn assert_same_as_tshark(file: &Path) -> usize {
+    let theirs = tshark_lines(file);
+    let ours = sniffer_lines(file);
+    let mut diffs = Vec::new();
+    for i in 0..theirs.len().max(ours.len()) {
+        let (t, o) = (theirs.get(i), ours.get(i));
+        if t != o {
+            diffs.push(format!(
+                "line {}:\n  tshark:  {:?}\n  sniffer: {:?}",
+                i + 1,
+                t,
+                o
+            ));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{}: {} of {} lines differ\n{}",
+        file.display(),
+        diffs.len(),
+        theirs.len(),
+        diffs.join("\n")
+    );
+    theirs.len()
+}
+
+/// A committed capture file.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}

@@ -1,0 +1,356 @@
+//! Live captures on loopback: the whole demo, `sniffer live`, and the errors a user meets.
+//!
+//! These need capture privileges. Without them they skip with a reason, except in CI (which
+//! runs as root), where a skip is a failure.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command as Proc, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn sniff_demo() -> Command {
+    Command::cargo_bin("sniff-demo").expect("binary")
+}
+
+/// Runs the demo on a free port, saving to `file`, and returns its JSON rows.
+fn demo_rows(host: &str, file: &Path) -> (Vec<Value>, String) {
+    let out = sniff_demo()
+        .args(["--host", host, "--port", "0", "--format", "json", "--out"])
+        .arg(file)
+        .output()
+        .expect("run sniff-demo");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "sniff-demo failed: {stderr}");
+    let rows = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON row"))
+        .collect();
+    (rows, stderr)
+}
+
+/// What a row shows: (flags, Seq, Ack, Len, step).
+type Shown = (Vec<String>, u64, Option<u64>, u64, String);
+
+/// The seed's exchange, segment by segment.
+fn assert_seed_exchange(rows: &[Value]) {
+    let got: Vec<Shown> = rows
+        .iter()
+        .map(|r| {
+            let t = &r["tcp"];
+            (
+                serde_json::from_value(t["flags"].clone()).expect("flags"),
+                t["seq"].as_u64().expect("seq"),
+                t["ack"].as_u64(),
+                t["len"].as_u64().expect("len"),
+                r["step"].as_str().expect("step").to_owned(),
+            )
+        })
+        .collect();
+    let f = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let s = |x: &str| x.to_owned();
+    assert_eq!(
+        got,
+        vec![
+            (f(&["SYN"]), 0, None, 0, s("handshake 1/3 SYN")),
+            (
+                f(&["SYN", "ACK"]),
+                0,
+                Some(1),
+                0,
+                s("handshake 2/3 SYN-ACK")
+            ),
+            (f(&["ACK"]), 1, Some(1), 0, s("handshake 3/3 ACK")),
+            (f(&["PSH", "ACK"]), 1, Some(1), 18, s("data")),
+            (f(&["ACK"]), 1, Some(19), 0, s("ACK of data")),
+            (f(&["FIN", "ACK"]), 19, Some(1), 0, s("close: FIN")),
+            (f(&["FIN", "ACK"]), 1, Some(20), 0, s("close: FIN")),
+            (f(&["ACK"]), 20, Some(2), 0, s("close: ACK")),
+        ]
+    );
+    // The raw numbers behind the relative ones: SYN-ACK acks j+1, the ACK acks k+1.
+    let j = rows[0]["tcp"]["seq_raw"].as_u64().expect("j");
+    let k = rows[1]["tcp"]["seq_raw"].as_u64().expect("k");
+    assert_eq!(
+        rows[1]["tcp"]["ack_raw"].as_u64(),
+        Some((j + 1) % (1 << 32))
+    );
+    assert_eq!(
+        rows[2]["tcp"]["ack_raw"].as_u64(),
+        Some((k + 1) % (1 << 32))
+    );
+    // Client → server, then back, alternating as the lesson shows.
+    let sides: Vec<&str> = rows
+        .iter()
+        .map(|r| r["tcp"]["side"].as_str().expect("side"))
+        .collect();
+    assert_eq!(
+        sides[..3],
+        ["client_to_server", "server_to_client", "client_to_server"]
+    );
+}
+
+#[test]
+fn demo_captures_the_seed_exchange_over_ipv4() {
+    if !common::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("demo.pcap");
+    let (rows, stderr) = demo_rows("127.0.0.1", &file);
+    assert_seed_exchange(&rows);
+    assert!(
+        stderr.contains("Client received \"welcome to python!\" (18 bytes)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("8 packets captured on lo"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Traffic  server → client 18 bytes in 1 data segment; client → server 0 bytes"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("tshark -r {}", file.display())),
+        "{stderr}"
+    );
+    assert!(file.exists());
+}
+
+#[test]
+fn demo_captures_the_seed_exchange_over_ipv6() {
+    if !common::can_capture() {
+        return;
+    }
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        common::skip("this machine has no IPv6 loopback (::1)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (rows, _) = demo_rows("::1", &dir.path().join("v6.pcap"));
+    assert_seed_exchange(&rows);
+    assert_eq!(rows[0]["source"], "::1");
+    assert_eq!(rows[0]["length"], 94);
+}
+
+#[test]
+fn demo_capture_matches_tshark_line_for_line() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("demo.pcap");
+    demo_rows("127.0.0.1", &file);
+    assert_eq!(common::assert_same_as_tshark(&file), 8);
+}
+
+#[test]
+fn demo_saves_under_a_new_name_in_a_folder() {
+    if !common::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for _ in 0..2 {
+        sniff_demo()
+            .args(["--port", "0", "--format", "plain", "--out"])
+            .arg(format!("{}/", dir.path().display()))
+            .assert()
+            .success();
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    for name in &names {
+        assert!(
+            name.starts_with("sniff-demo-") && name.ends_with(".pcap"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn demo_never_overwrites_a_file() {
+    if !common::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("taken.pcap");
+    std::fs::write(&file, b"keep me").expect("write");
+    sniff_demo()
+        .args(["--port", "0", "--out"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "already exists and is never overwritten",
+        ));
+    assert_eq!(std::fs::read(&file).expect("read"), b"keep me");
+}
+
+#[test]
+fn demo_reports_a_busy_port() {
+    if !common::can_capture() {
+        return;
+    }
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    sniff_demo()
+        .args(["--no-save", "--port", &port.to_string()])
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "sniff-demo: port {port} on 127.0.0.1 is already in use; pick another one with --port\n"
+        ));
+}
+
+#[test]
+fn demo_refuses_a_host_that_is_not_loopback() {
+    // Checked before any capture is opened, so this needs no privileges.
+    sniff_demo()
+        .args(["--no-save", "--host", "192.0.2.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "192.0.2.1 (192.0.2.1) is not a loopback address",
+        ));
+}
+
+#[test]
+fn sniffer_live_prints_and_saves_each_packet() {
+    if !common::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("live.pcap");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let mut live = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        .args(["live", "-i", "lo", "-c", "8", "-w"])
+        .arg(&file)
+        .args(["tcp", "port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sniffer live");
+    // Wait for the capture to be open before making traffic.
+    let mut err = BufReader::new(live.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    err.read_line(&mut first).expect("read");
+    assert_eq!(
+        first,
+        format!("capturing on lo (EN10MB (1)) with filter \"tcp port {port}\"\n")
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let addr = format!("127.0.0.1:{port}").parse().expect("addr");
+        let listener = net_demo::bind(addr).expect("bind");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(net_demo::serve(
+            listener,
+            b"live!".to_vec(),
+            async {
+                let _ = stopped.await;
+            },
+            |_| {},
+        ));
+        assert_eq!(
+            net_demo::fetch_greeting(addr).await.expect("client"),
+            b"live!"
+        );
+        let _ = stop.send(());
+        let _ = server.await;
+    });
+    let out = live
+        .wait_with_output()
+        .expect("sniffer live ends after -c 8");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 8, "{stdout}");
+    // Server → client: 66 bytes of headers plus the 5-byte greeting.
+    assert!(
+        lines[3].contains(&format!(" TCP 71 {port} → ")),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[3].contains("[PSH, ACK] Seq=1 Ack=1 Win=65536 Len=5 TSval="),
+        "{}",
+        lines[3]
+    );
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    assert!(rest.starts_with("8 packets captured, "), "{rest}");
+    assert!(
+        rest.contains(&format!("saved {}", file.display())),
+        "{rest}"
+    );
+    if common::has_tshark() {
+        assert_eq!(common::tshark_lines(&file), lines);
+    }
+}
+
+#[test]
+fn no_privileges_is_one_actionable_line() {
+    // As root, drop to an unprivileged user with no capabilities; otherwise we already are one.
+    let is_root = current_uid() == 0;
+    let bin = assert_cmd::cargo::cargo_bin("sniff-demo");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("sniff-demo");
+    std::fs::copy(&bin, &copy).expect("copy binary");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+    }
+    let output = if is_root {
+        Proc::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--",
+            ])
+            .arg(&copy)
+            .args(["--no-save"])
+            .current_dir(dir.path())
+            .output()
+            .expect("setpriv (util-linux) runs")
+    } else {
+        Proc::new(&copy).arg("--no-save").output().expect("run")
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "sniff-demo: no permission to capture on lo. Run with sudo, or allow this program once: \
+             sudo setcap cap_net_raw,cap_net_admin=eip {}\n",
+            copy.display()
+        )
+    );
+}
+
+/// The real user id, read from /proc (no unsafe code needed).
+fn current_uid() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|u| u.parse().ok())
+        })
+        .expect("uid from /proc/self/status")
+}

@@ -1,0 +1,146 @@
+//! `sniffer read` on committed captures: the table snapshot, JSON fields, errors.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn sniffer() -> Command {
+    Command::cargo_bin("sniffer").expect("binary")
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = sniffer().args(args).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn table_at_a_fixed_width() {
+    let file = common::fixture("greeting-ipv4.pcap");
+    let table = stdout_of(&[
+        "read",
+        "--format",
+        "table",
+        "--width",
+        "150",
+        file.to_str().expect("utf-8"),
+    ]);
+    insta::assert_snapshot!("greeting_ipv4_table_150", table);
+}
+
+#[test]
+fn plain_listing_of_the_ipv6_exchange() {
+    let file = common::fixture("greeting-ipv6.pcap");
+    let plain = stdout_of(&["read", "--format", "plain", file.to_str().expect("utf-8")]);
+    insta::assert_snapshot!("greeting_ipv6_plain", plain);
+}
+
+#[test]
+fn json_has_the_numbers_behind_the_info() {
+    let file = common::fixture("greeting-ipv4.pcap");
+    let json = stdout_of(&["read", "--format", "json", file.to_str().expect("utf-8")]);
+    let rows: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(rows.len(), 8);
+    let data = &rows[3];
+    assert_eq!(data["number"], 4);
+    assert_eq!(data["length"], 84);
+    assert_eq!(data["step"], "data");
+    assert_eq!(data["tcp"]["len"], 18);
+    assert_eq!(data["tcp"]["seq"], 1);
+    assert_eq!(data["tcp"]["ack"], 1);
+    assert_eq!(data["tcp"]["flags"], serde_json::json!(["PSH", "ACK"]));
+    assert_eq!(data["tcp"]["window_raw"], 64);
+    assert_eq!(data["tcp"]["window"], 65536);
+    assert_eq!(data["tcp"]["window_scale_factor"], 1024);
+    // Raw numbers: the SYN-ACK's ISN k plus one.
+    let k = rows[1]["tcp"]["seq_raw"].as_u64().expect("number");
+    assert_eq!(data["tcp"]["seq_raw"].as_u64(), Some((k + 1) % (1 << 32)));
+    let syn = &rows[0];
+    assert_eq!(
+        syn["tcp"]["options"]["list"][0],
+        serde_json::json!({"option": "mss", "value": 65495})
+    );
+    assert!(syn["tcp"]["ack"].is_null());
+}
+
+#[test]
+fn missing_file_is_one_clear_line() {
+    sniffer()
+        .args(["read", "/nonexistent/capture.pcap"])
+        .assert()
+        .code(2)
+        .stderr("sniffer: cannot read /nonexistent/capture.pcap: No such file or directory (os error 2)\n");
+}
+
+#[test]
+fn not_a_capture_is_one_clear_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "these are not packets\n").expect("write");
+    sniffer()
+        .arg("read")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(format!(
+            "sniffer: cannot read {}: ",
+            path.display()
+        )))
+        .stderr(predicate::str::contains("unknown file format"));
+}
+
+#[test]
+fn truncated_file_prints_what_was_read_then_fails() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cut.pcap");
+    let bytes = std::fs::read(common::fixture("greeting-ipv4.pcap")).expect("fixture");
+    // Keep the file header, the first record whole, and half of the second.
+    let first_record = 16 + 74;
+    std::fs::write(&path, &bytes[..24 + first_record + 40]).expect("write");
+    let out = sniffer()
+        .args(["read", "--format", "plain"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("[SYN] Seq=0"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("truncated"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command as Proc, Stdio};
+    let mut child = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        .args(["read", "--format", "plain"])
+        .arg(common::fixture("greeting-ipv4.pcap"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    assert!(status.success(), "exit {status:?}, stderr {err}");
+    assert_eq!(err, "");
+}
