@@ -151,3 +151,28 @@ fn server_and_client_binaries_talk() {
     lines.read_line(&mut peer).expect("read line");
     assert!(peer.starts_with("connection from 127.0.0.1:"), "{peer}");
 }
+
+#[test]
+fn server_stops_cleanly_on_ctrl_c() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command as Proc, Stdio};
+    let mut server = Proc::new(assert_cmd::cargo::cargo_bin("net-demo"))
+        .args(["server", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let mut out = BufReader::new(server.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    out.read_line(&mut first).expect("read line");
+    assert!(first.starts_with("listening on 127.0.0.1:"), "{first}");
+    let status = Proc::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = server.wait().expect("wait");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).expect("read");
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(rest, "stopped after greeting 0 client(s)\n");
+}

@@ -354,3 +354,74 @@ fn current_uid() -> u32 {
         })
         .expect("uid from /proc/self/status")
 }
+
+#[test]
+fn sniffer_live_stops_on_ctrl_c_and_leaves_a_complete_file() {
+    if !common::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("interrupted.pcap");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let mut live = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        .args(["live", "-w"])
+        .arg(&file)
+        .args(["-f", &format!("tcp port {port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sniffer live");
+    let mut err = BufReader::new(live.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    err.read_line(&mut first).expect("read");
+    assert!(first.starts_with("capturing on "), "{first}");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let addr = format!("127.0.0.1:{port}").parse().expect("addr");
+        let listener = net_demo::bind(addr).expect("bind");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(net_demo::serve(
+            listener,
+            b"hi".to_vec(),
+            async {
+                let _ = stopped.await;
+            },
+            |_| {},
+        ));
+        for _ in 0..2 {
+            net_demo::fetch_greeting(addr).await.expect("client");
+        }
+        let _ = stop.send(());
+        let _ = server.await;
+    });
+    // Read the 16 lines of two exchanges as they are printed, then interrupt.
+    let mut out = BufReader::new(live.stdout.take().expect("stdout"));
+    let mut shown = Vec::new();
+    while shown.len() < 16 {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).expect("read") > 0,
+            "output ended early: {shown:?}"
+        );
+        shown.push(line.trim_end().to_owned());
+    }
+    let status = Proc::new("kill")
+        .args(["-INT", &live.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = live.wait().expect("wait");
+    assert!(exit.success(), "Ctrl-C is a normal way to stop: {exit:?}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    assert!(rest.starts_with("16 packets captured, "), "{rest}");
+    if common::has_tshark() {
+        assert_eq!(
+            common::tshark_lines(&file),
+            shown,
+            "the file holds every packet shown"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use net_demo::{DEFAULT_GREETING, DEFAULT_HOST, DEFAULT_PORT};
 
 /// The greeting server and client of the classic socket exercise.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -13,7 +13,7 @@ use sniffer::render::{self, summary, Format};
 /// Run the classic socket lesson — a server greets a client on port 12345 — while capturing
 /// it on loopback, then show every segment as Wireshark would, with its role in the exchange.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     /// Server address (a loopback address: 127.0.0.1, ::1, localhost).
     #[arg(long, default_value = DEFAULT_HOST)]
@@ -36,7 +36,7 @@ struct Cli {
     #[arg(long, conflicts_with = "out")]
     no_save: bool,
     /// Output format [default: table on a terminal, plain otherwise].
-    #[arg(long, short = 'F', value_enum)]
+    #[arg(long, value_enum)]
     format: Option<Format>,
     /// Width of the table (default: the terminal's).
     #[arg(long)]

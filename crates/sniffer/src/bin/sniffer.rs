@@ -15,7 +15,7 @@ use sniffer::write::PcapWriter;
 
 /// Read or capture packets and show them as Wireshark does, with each TCP segment's role.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,7 +28,7 @@ enum Command {
         /// The capture file.
         file: PathBuf,
         /// Output format [default: table on a terminal, plain otherwise].
-        #[arg(long, short = 'F', value_enum)]
+        #[arg(long, value_enum)]
         format: Option<Format>,
         /// Width of the table (default: the terminal's).
         #[arg(long)]
@@ -56,7 +56,7 @@ enum Command {
         #[arg(short = 'B', long = "buffer-size")]
         buffer_size_kib: Option<u32>,
         /// Output format [default: plain]. The table is printed when the capture stops.
-        #[arg(long, short = 'F', value_enum)]
+        #[arg(long, value_enum)]
         format: Option<Format>,
         /// Filter expression, as tcpdump takes it: the remaining words.
         #[arg(trailing_var_arg = true)]

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages sniff-demo needs, only those that are missing:
+#   libpcap-dev  to build (the pcap crate links libpcap)
+#   tshark       the reference the tests compare every line with
+#   pkg-config, gcc  used by the build of the pcap crate
+#   util-linux   setpriv, used by a test that drops privileges
+#   libcap2-bin  setcap/getcap, to let sniff-demo capture without running as root
+# Uses sudo when not run as root.
+set -euo pipefail
+
+packages=(libpcap-dev tshark pkg-config gcc util-linux libcap2-bin)
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-deps: missing packages (${missing[*]}) and no sudo to install them; install them as root" >&2
+  exit 2
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+# tshark asks whether non-root users may capture; the default (no) is fine here.
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test of the workspace.
+#
+# Tests that capture packets need root or CAP_NET_RAW. As root they simply run. Otherwise the
+# test binaries are run through sudo when it is available (you may be asked for your password);
+# without sudo those tests skip, each printing why. In CI (CI=true) a skip is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+  host=$(rustc -vV | sed -n 's/^host: //p' | tr 'a-z-' 'A-Z_')
+  export "CARGO_TARGET_${host}_RUNNER=sudo --preserve-env"
+fi
+cargo test --workspace --all-targets
