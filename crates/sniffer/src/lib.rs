@@ -1,3 +1,34 @@
+//! Capture, decode and explain TCP, with exactly the numbers Wireshark shows.
+//!
+//! # Layout
+//! Frames flow through one stage per module, one frame at a time:
+//!
+//! ```text
+//! capture ──Frame──▶ link ─▶ decode ──Packet──▶ flow ──TcpView──▶ timeline ──Row──▶ render
+//!    │                                                                                │
+//!    └──────────────Frame (unchanged)──────────────▶ write (pcap savefile)      plain / table / json
+//! ```
+//!
+//! - [`capture`]: where frames come from — a live device (immediate mode, BPF filter,
+//!   non-blocking reads with a poll timeout, kernel statistics) or a pcap/pcapng file.
+//! - [`link`]: the link-layer header of each linktype (EN10MB, NULL, LOOP, RAW, IPV4, IPV6,
+//!   LINUX_SLL, LINUX_SLL2): where the network layer starts.
+//! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`];
+//!   never fails, never panics, keeps lengths from the headers.
+//! - [`tcp`]: TCP wire values as types: flags, options, wrapping sequence numbers.
+//! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers, window
+//!   scaling, and each segment's [`flow::Step`] in the exchange; knows when a conversation is
+//!   over.
+//! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text.
+//! - [`render`]: rows as tshark's plain listing, a comfy-table table, or JSON lines; the
+//!   demo's summary. Renderers write to any `io::Write`; the library never prints.
+//! - [`write`](mod@write): pcap savefiles, flushed per packet, never overwriting a file.
+//! - [`demo`]: `sniff-demo`'s orchestration: capture opened before the server binds, the
+//!   greeting exchanged, capture stopped when the conversation is over.
+//! - [`error`]: typed errors naming the device, file or filter, and what to do.
+//!
+//! The binaries (`sniffer`, `sniff-demo`) only parse flags, call into these modules and print.
+
 pub mod capture;
 pub mod decode;
 pub mod demo;

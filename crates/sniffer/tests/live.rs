@@ -119,7 +119,15 @@ fn demo_captures_the_seed_exchange_over_ipv4() {
         stderr.contains(&format!("tshark -r {}", file.display())),
         "{stderr}"
     );
-    assert!(file.exists());
+    // The savefile: pcap, microseconds, Ethernet (Linux lo), the full snapshot length.
+    let bytes = std::fs::read(&file).expect("saved file");
+    let le32 =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    assert_eq!(le32(0), 0xa1b2_c3d4, "pcap magic, microsecond timestamps");
+    assert_eq!(le32(16), 262_144, "snaplen");
+    assert_eq!(le32(20), 1, "linktype EN10MB");
+    // Header plus 8 records (16-byte record header each): 2×74 + 84 + 5×66 bytes of frames.
+    assert_eq!(bytes.len(), 24 + 8 * 16 + 2 * 74 + 84 + 5 * 66);
 }
 
 #[test]

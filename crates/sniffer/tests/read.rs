@@ -144,3 +144,53 @@ fn closed_pipe_is_not_an_error() {
     assert!(status.success(), "exit {status:?}, stderr {err}");
     assert_eq!(err, "");
 }
+
+/// A pcap file header (microseconds, little-endian) followed by one 4-byte record.
+fn pcap_with_linktype(linktype: u32) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes()); // magic
+    v.extend_from_slice(&2u16.to_le_bytes()); // major version
+    v.extend_from_slice(&4u16.to_le_bytes()); // minor version
+    v.extend_from_slice(&0i32.to_le_bytes()); // reserved (thiszone)
+    v.extend_from_slice(&0u32.to_le_bytes()); // reserved (sigfigs)
+    v.extend_from_slice(&65535u32.to_le_bytes()); // snaplen
+    v.extend_from_slice(&linktype.to_le_bytes()); // linktype
+    v.extend_from_slice(&1u32.to_le_bytes()); // ts seconds
+    v.extend_from_slice(&0u32.to_le_bytes()); // ts microseconds
+    v.extend_from_slice(&4u32.to_le_bytes()); // captured length
+    v.extend_from_slice(&4u32.to_le_bytes()); // original length
+    v.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+    v
+}
+
+#[test]
+fn unknown_linktype_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("user0.pcap");
+    std::fs::write(&path, pcap_with_linktype(147)).expect("write");
+    sniffer()
+        .arg("read")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(format!(
+        "sniffer: {}: unsupported link-layer type 147 (unknown); supported: NULL (0), EN10MB (1),",
+        path.display()
+    )));
+}
+
+#[test]
+fn a_frame_too_short_for_its_link_header_still_gets_its_line() {
+    // LINUX_SLL2 needs 20 bytes of header; this record has 4.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("short.pcap");
+    std::fs::write(&path, pcap_with_linktype(276)).expect("write");
+    let json = stdout_of(&["read", "--format", "json", path.to_str().expect("utf-8")]);
+    let row: serde_json::Value = serde_json::from_str(json.trim_end()).expect("one row");
+    assert_eq!(row["number"], 1);
+    assert_eq!(row["length"], 4);
+    assert_eq!(
+        row["malformed"],
+        "frame of 4 bytes is shorter than the 20-byte LINUX_SLL2 header"
+    );
+}

@@ -24,7 +24,7 @@ struct Cli {
     /// What the server sends.
     #[arg(long, default_value = DEFAULT_GREETING)]
     greeting: String,
-    /// Save the capture in this folder (as sniff-demo-<time>.pcap) or as this new file.
+    /// Save the capture in this folder (as `sniff-demo-<time>.pcap`) or as this new file.
     #[arg(
         long,
         short = 'o',
