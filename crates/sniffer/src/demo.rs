@@ -78,8 +78,8 @@ pub struct DemoReport {
     pub saved: Option<PathBuf>,
     /// The timeout ran out before every conversation was over.
     pub timed_out: bool,
-    /// From opening the capture to the last packet.
-    pub elapsed: Duration,
+    /// From the first packet to the last, by their capture timestamps, in nanoseconds.
+    pub span_nanos: i128,
 }
 
 /// Why a demo run failed.
@@ -168,7 +168,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
     let mut timeline = Timeline::new(live.linktype(), live.precision());
     let mut rows = Vec::new();
     let deadline = started + opts.timeout;
-    let mut last_packet = started;
+    let mut last_ts = None;
     let mut client_result: Option<Result<Vec<u8>, NetError>> = None;
     let timed_out = loop {
         if client_result.is_none() {
@@ -187,7 +187,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         }
         match live.next_frame()? {
             Next::Frame(frame) => {
-                last_packet = Instant::now();
+                last_ts = Some(frame.ts);
                 if let Some(w) = writer.as_mut() {
                     w.write(&frame)?;
                 }
@@ -224,7 +224,10 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         stats,
         saved,
         timed_out,
-        elapsed: last_packet.saturating_duration_since(started),
+        span_nanos: match (timeline.first_timestamp(), last_ts) {
+            (Some(first), Some(last)) => last.since(first),
+            _ => 0,
+        },
     })
 }
 

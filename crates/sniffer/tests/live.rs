@@ -108,7 +108,7 @@ fn demo_captures_the_seed_exchange_over_ipv4() {
         stderr.contains("Client received \"welcome to python!\" (18 bytes)"),
         "{stderr}"
     );
-    assert!(stderr.contains("8 packets captured on lo"), "{stderr}");
+    assert!(stderr.contains("8 packets captured on lo over "), "{stderr}");
     assert!(
         stderr.contains(
             "Traffic  server → client 18 bytes in 1 data segment; client → server 0 bytes"

@@ -24,10 +24,10 @@ fn segments(n: u64) -> &'static str {
 pub fn write_summary(out: &mut impl Write, report: &DemoReport) -> io::Result<()> {
     writeln!(
         out,
-        "{} packets captured on {} in {}, {} dropped by the kernel",
+        "{} packets captured on {} over {} (first to last), {} dropped by the kernel",
         report.rows.len(),
         report.device,
-        ms(report.elapsed.as_nanos() as i128),
+        ms(report.span_nanos),
         report.stats.dropped,
     )?;
     for conv in &report.conversations {
