@@ -30,6 +30,20 @@ pub mod ip_proto {
 /// The fixed part of a TCP header, before options.
 const TCP_MIN_HEADER_LEN: u32 = 20;
 
+/// Field offsets of the fixed TCP header (RFC 9293 §3.1), for reading a header whose options
+/// were cut off by the snapshot length (etherparse wants the whole header).
+mod tcp_field {
+    use std::ops::Range;
+    pub const SRC_PORT: Range<usize> = 0..2;
+    pub const DST_PORT: Range<usize> = 2..4;
+    pub const SEQ: Range<usize> = 4..8;
+    pub const ACK: Range<usize> = 8..12;
+    /// Data offset (high 4 bits) and the NS/AE bit, then the other 8 flags.
+    pub const OFFSET_FLAGS: Range<usize> = 12..14;
+    pub const WINDOW: Range<usize> = 14..16;
+    pub const URGENT: Range<usize> = 18..20;
+}
+
 /// One decoded frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Packet {
@@ -96,6 +110,9 @@ pub struct TcpSegment {
     pub urgent: u16,
     /// Header length in bytes (data offset × 4).
     pub header_len: u32,
+    /// The capture cut the header short (snapshot length): options past the cut are unknown,
+    /// as Wireshark's "[Packet size limited during capture]".
+    pub header_truncated: bool,
     /// Payload length from the IP lengths (Wireshark's `Len=`), even when truncated.
     pub payload_len: u32,
     pub options: TcpOptions,
@@ -236,6 +253,7 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
                 window: tcp.window_size(),
                 urgent: tcp.urgent_pointer(),
                 header_len,
+                header_truncated: false,
                 payload_len: ip.payload_len.saturating_sub(header_len),
                 options: TcpOptions::parse(options_bytes),
                 payload: tcp.payload().to_vec(),
@@ -246,8 +264,57 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
             dst_port: udp.destination_port(),
             payload_len: u32::from(udp.length()).saturating_sub(8),
         }),
+        None if ip.protocol == ip_proto::TCP && !ip.fragment => {
+            // etherparse stops at a TCP header cut short; read what the capture kept of it.
+            let captured = sliced
+                .net
+                .as_ref()
+                .and_then(|n| n.ip_payload_ref())
+                .map(|p| p.payload)
+                .unwrap_or_default();
+            match partial_tcp(captured, ip.payload_len) {
+                Some(seg) => {
+                    packet.malformed = None;
+                    Transport::Tcp(seg)
+                }
+                None => Transport::None,
+            }
+        }
         _ => Transport::None,
     };
+}
+
+/// A TCP segment from a header that the snapshot length cut within its options: the fixed 20
+/// bytes and whatever options are complete. `None` when even the fixed part is missing or the
+/// data offset is below the minimum.
+fn partial_tcp(bytes: &[u8], ip_payload_len: u32) -> Option<TcpSegment> {
+    let field = |range: std::ops::Range<usize>| bytes.get(range);
+    let be16 = |r| field(r).map(|b: &[u8]| u16::from_be_bytes([b[0], b[1]]));
+    let be32 = |r| field(r).map(|b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let offset_flags = be16(tcp_field::OFFSET_FLAGS)?;
+    let header_len = u32::from(offset_flags >> 12) * 4;
+    if header_len < TCP_MIN_HEADER_LEN || bytes.len() >= header_len as usize {
+        // Too short to be TCP, or complete (then etherparse had another reason to refuse it).
+        return None;
+    }
+    let options = bytes.get(TCP_MIN_HEADER_LEN as usize..).unwrap_or_default();
+    let mut options = TcpOptions::parse(options);
+    // An option cut by the capture is not malformed; it is just not there.
+    options.malformed = false;
+    Some(TcpSegment {
+        src_port: be16(tcp_field::SRC_PORT)?,
+        dst_port: be16(tcp_field::DST_PORT)?,
+        seq: SeqNum(be32(tcp_field::SEQ)?),
+        ack: SeqNum(be32(tcp_field::ACK)?),
+        flags: TcpFlags::from_bits(offset_flags & 0x0fff),
+        window: be16(tcp_field::WINDOW)?,
+        urgent: be16(tcp_field::URGENT)?,
+        header_len,
+        header_truncated: true,
+        payload_len: ip_payload_len.saturating_sub(header_len),
+        options,
+        payload: Vec::new(),
+    })
 }
 
 #[cfg(test)]

@@ -67,6 +67,8 @@ pub struct TcpFields {
     /// Payload length (`Len=`).
     pub len: u32,
     pub header_len: u32,
+    /// The capture cut the header short: options past the cut are unknown.
+    pub header_truncated: bool,
     pub options: TcpOptions,
 }
 
@@ -163,6 +165,7 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
                 urgent: seg.urgent,
                 len: seg.payload_len,
                 header_len: seg.header_len,
+                header_truncated: seg.header_truncated,
                 options: seg.options.clone(),
             };
             ("TCP", tcp_info(&fields, &view.sack), Some(fields))
@@ -244,6 +247,9 @@ pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
             TcpOption::Unknown { .. } => {}
         }
     }
+    if t.header_truncated {
+        s.push_str("[Packet size limited during capture]");
+    }
     s
 }
 
@@ -256,5 +262,88 @@ pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
     match precision {
         TsPrecision::Micro => format!("{sign}{secs}.{:06}", frac / 1_000),
         TsPrecision::Nano => format!("{sign}{secs}.{frac:09}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(flags: TcpFlags, options: Vec<TcpOption>) -> TcpFields {
+        TcpFields {
+            stream: 0,
+            side: Side::ClientToServer,
+            src_port: 40052,
+            dst_port: 12345,
+            seq: 1,
+            ack: Some(19),
+            next_seq: None,
+            seq_raw: 0,
+            ack_raw: 0,
+            flags,
+            window: 65536,
+            window_raw: 64,
+            window_scale_factor: 1024,
+            urgent: 7,
+            len: 0,
+            header_len: 20,
+            header_truncated: false,
+            options: TcpOptions {
+                list: options,
+                malformed: false,
+            },
+        }
+    }
+
+    #[test]
+    fn info_with_every_option_in_wire_order() {
+        let t = fields(
+            TcpFlags::ACK,
+            vec![
+                TcpOption::Timestamp { value: 5, echo: 6 },
+                TcpOption::Sack {
+                    blocks: vec![(0, 0), (0, 0)],
+                },
+                TcpOption::Unknown { kind: 253, len: 4 },
+                TcpOption::FastOpen { cookie: vec![] },
+                TcpOption::FastOpen { cookie: vec![1] },
+                TcpOption::Mss { value: 1460 },
+                TcpOption::WindowScale { shift: 15 },
+                TcpOption::SackPermitted,
+            ],
+        );
+        assert_eq!(
+            tcp_info(&t, &[(101, 201), (301, 401)]),
+            "40052 → 12345 [ACK] Seq=1 Ack=19 Win=65536 Len=0 TSval=5 TSecr=6 \
+             SLE=101 SRE=201 SLE=301 SRE=401 TFO=R TFO=C MSS=1460 WS=16384 SACK_PERM"
+        );
+    }
+
+    #[test]
+    fn urg_shows_the_pointer_and_no_ack_hides_ack() {
+        let mut t = fields(TcpFlags::URG | TcpFlags::PSH, vec![]);
+        t.ack = None;
+        t.len = 3;
+        assert_eq!(
+            tcp_info(&t, &[]),
+            "40052 → 12345 [PSH, URG] Seq=1 Win=65536 Urg=7 Len=3"
+        );
+        let mut none = fields(TcpFlags::from_bits(0), vec![]);
+        none.ack = None;
+        assert_eq!(
+            tcp_info(&none, &[]),
+            "40052 → 12345 [<None>] Seq=1 Win=65536 Len=0"
+        );
+    }
+
+    #[test]
+    fn seconds_at_both_precisions() {
+        assert_eq!(format_seconds(181_000, TsPrecision::Micro), "0.000181");
+        assert_eq!(format_seconds(181_123, TsPrecision::Nano), "0.000181123");
+        assert_eq!(
+            format_seconds(12_000_000_001, TsPrecision::Nano),
+            "12.000000001"
+        );
+        assert_eq!(format_seconds(-10_000, TsPrecision::Micro), "-0.000010");
     }
 }

@@ -108,7 +108,10 @@ fn demo_captures_the_seed_exchange_over_ipv4() {
         stderr.contains("Client received \"welcome to python!\" (18 bytes)"),
         "{stderr}"
     );
-    assert!(stderr.contains("8 packets captured on lo over "), "{stderr}");
+    assert!(
+        stderr.contains("8 packets captured on lo over "),
+        "{stderr}"
+    );
     assert!(
         stderr.contains(
             "Traffic  server → client 18 bytes in 1 data segment; client → server 0 bytes"
@@ -242,7 +245,10 @@ fn sniffer_live_prints_and_saves_each_packet() {
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
     let mut live = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
-        .args(["live", "-i", "lo", "-c", "8", "-w"])
+        // A snapshot length one byte short of the greeting's frame: Len= must not change.
+        .args([
+            "live", "-i", "lo", "-c", "8", "-s", "70", "-B", "1024", "-w",
+        ])
         .arg(&file)
         .args(["tcp", "port", &port.to_string()])
         .stdout(Stdio::piped())
@@ -290,14 +296,31 @@ fn sniffer_live_prints_and_saves_each_packet() {
         "{}",
         lines[3]
     );
+    // The cut SYNs lost their Window Scale option (the last one), so, as in Wireshark, the
+    // windows are shown unscaled; Len= still comes from the IP header.
     assert!(
-        lines[3].contains("[PSH, ACK] Seq=1 Ack=1 Win=65536 Len=5 TSval="),
+        lines[0].ends_with(" TSecr=0[Packet size limited during capture]"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[3].contains("[PSH, ACK] Seq=1 Ack=1 Win=64 Len=5 TSval="),
         "{}",
         lines[3]
     );
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
-    assert!(rest.starts_with("8 packets captured, "), "{rest}");
+    // On lo each packet passes the filter as sent and as received, and is delivered once.
+    assert!(
+        rest.starts_with("8 packets captured, 16 received by filter, 0 dropped by kernel\n"),
+        "{rest}"
+    );
+    let bytes = std::fs::read(&file).expect("saved file");
+    assert_eq!(
+        u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]),
+        70,
+        "snaplen in the file header"
+    );
     assert!(
         rest.contains(&format!("saved {}", file.display())),
         "{rest}"

@@ -163,12 +163,41 @@ fn truncated_capture_keeps_the_header_length() {
 }
 
 #[test]
-fn truncated_inside_the_tcp_header_still_has_addresses() {
+fn truncated_inside_the_fixed_tcp_header_still_has_addresses() {
     let full = ethernet(IPV4_SYN);
     let p = decode(LinkType::EN10MB, &frame(&full[..14 + 20 + 10]));
     assert!(p.ip().is_some());
     assert!(p.tcp().is_none());
     assert!(p.malformed.is_some());
+}
+
+#[test]
+fn truncated_inside_the_options_keeps_the_complete_ones() {
+    // A snapshot length of 70 keeps 36 of the SYN's 40 TCP header bytes: MSS, SACK_PERM and
+    // the timestamps survive; NOP and WS are cut.
+    let full = ethernet(IPV4_SYN);
+    let f = Frame::new(Timestamp::default(), 74, &full[..70]);
+    let p = decode(LinkType::EN10MB, &f);
+    assert_eq!(p.malformed, None);
+    let tcp = p.tcp().expect("fixed header is there");
+    assert!(tcp.header_truncated);
+    assert_eq!(tcp.flags, TcpFlags::SYN);
+    assert_eq!(tcp.seq, SeqNum(0x27b5_eb2c));
+    assert_eq!(tcp.window, 65495);
+    assert_eq!(tcp.header_len, 40);
+    assert_eq!(tcp.payload_len, 0);
+    assert_eq!(
+        tcp.options.list,
+        vec![
+            TcpOption::Mss { value: 65495 },
+            TcpOption::SackPermitted,
+            TcpOption::Timestamp {
+                value: 0xcec5_aece,
+                echo: 0
+            },
+        ]
+    );
+    assert!(!tcp.options.malformed);
 }
 
 #[test]

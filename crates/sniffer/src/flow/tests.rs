@@ -61,6 +61,7 @@ fn run(table: &mut FlowTable, segs: &[Seg]) -> Vec<TcpView> {
                 window: s.window,
                 urgent: 0,
                 header_len: 32,
+                header_truncated: false,
                 payload_len: s.len,
                 options: TcpOptions {
                     list: s.options.clone(),
