@@ -236,6 +236,19 @@ impl LiveCapture {
 
     /// Waits up to the read timeout for the next frame.
     pub fn next_frame(&mut self) -> Result<Next<'_>, CaptureError> {
+        self.next_frame_within(std::time::Duration::from_millis(
+            u64::try_from(self.timeout_ms).unwrap_or(0),
+        ))
+    }
+
+    /// Waits for the next frame up to the read timeout or `limit`, whichever is shorter.
+    pub fn next_frame_within(
+        &mut self,
+        limit: std::time::Duration,
+    ) -> Result<Next<'_>, CaptureError> {
+        let wait_ms = i32::try_from(limit.as_millis())
+            .unwrap_or(i32::MAX)
+            .min(self.timeout_ms);
         let mut pollfd = libc::pollfd {
             fd: self.fd,
             events: libc::POLLIN,
@@ -245,7 +258,7 @@ impl LiveCapture {
         // outcome does not matter: the read below says whether a packet is there (EINTR from
         // a signal simply returns early, letting the caller check its stop flag).
         unsafe {
-            libc::poll(&mut pollfd, 1, self.timeout_ms);
+            libc::poll(&mut pollfd, 1, wait_ms);
         }
         match self.cap.next_packet() {
             Ok(packet) => Ok(Next::Frame(Frame::from_pcap(packet, TsPrecision::Micro))),

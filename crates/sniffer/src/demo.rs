@@ -182,10 +182,11 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
             Some(Err(_)) if flows.is_empty() || flows.all_finished() => break false,
             _ => {}
         }
-        if Instant::now() >= deadline {
+        let now = Instant::now();
+        if now >= deadline {
             break true;
         }
-        match live.next_frame()? {
+        match live.next_frame_within(deadline - now)? {
             Next::Frame(frame) => {
                 last_ts = Some(frame.ts);
                 if let Some(w) = writer.as_mut() {

@@ -456,3 +456,27 @@ fn sniffer_live_stops_on_ctrl_c_and_leaves_a_complete_file() {
         );
     }
 }
+
+#[test]
+fn demo_reports_hitting_the_timeout() {
+    if !common::can_capture() {
+        return;
+    }
+    // One microsecond cannot hold the eight segments of the exchange.
+    sniff_demo()
+        .args(["--port", "0", "--no-save", "--format", "plain", "--timeout", "0.000001"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "Stopped by the timeout before every conversation was over: the capture may be incomplete (raise it with --timeout)",
+        ));
+}
+
+#[test]
+fn demo_rejects_a_timeout_that_is_not_positive() {
+    sniff_demo()
+        .args(["--no-save", "--timeout", "0"])
+        .assert()
+        .code(2)
+        .stderr("sniff-demo: --timeout must be a positive number of seconds\n");
+}

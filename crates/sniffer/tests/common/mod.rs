@@ -18,7 +18,10 @@ pub fn skip(reason: &str) -> bool {
     if in_ci() {
         panic!("cannot skip in CI: {reason}");
     }
-    eprintln!("skipped: {reason}");
+    // Written to the stream itself, not through `eprintln!`, so that the test harness does not
+    // swallow the reason along with the output of a passing test.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {reason}");
     false
 }
 
