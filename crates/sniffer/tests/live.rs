@@ -7,11 +7,59 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command as Proc, Stdio};
+use std::process::{Child, ChildStderr, Command as Proc, Stdio};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// Starts `sniffer live ARGS` and waits for its first stderr line, which it prints once the
+/// capture is open; returns the child, its stderr and that line.
+fn start_live(args: &[&str]) -> (Child, BufReader<ChildStderr>, String) {
+    let mut live = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        .arg("live")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sniffer live");
+    let mut err = BufReader::new(live.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    err.read_line(&mut first).expect("read");
+    (live, err, first)
+}
+
+/// Runs `clients` greeting exchanges on 127.0.0.1:`port` with the net-demo library.
+fn greet_clients(port: u16, greeting: &[u8], clients: usize) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let addr = format!("127.0.0.1:{port}").parse().expect("addr");
+        let listener = net_demo::bind(addr).expect("bind");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(net_demo::serve(
+            listener,
+            greeting.to_vec(),
+            async {
+                let _ = stopped.await;
+            },
+            |_| {},
+        ));
+        for _ in 0..clients {
+            assert_eq!(
+                net_demo::fetch_greeting(addr).await.expect("client"),
+                greeting
+            );
+        }
+        let _ = stop.send(());
+        let _ = server.await;
+    });
+}
 
 fn sniff_demo() -> Command {
     Command::cargo_bin("sniff-demo").expect("binary")
@@ -241,48 +289,18 @@ fn sniffer_live_prints_and_saves_each_packet() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("live.pcap");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    let mut live = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
-        // A snapshot length one byte short of the greeting's frame: Len= must not change.
-        .args([
-            "live", "-i", "lo", "-c", "8", "-s", "70", "-B", "1024", "-w",
-        ])
-        .arg(&file)
-        .args(["tcp", "port", &port.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sniffer live");
-    // Wait for the capture to be open before making traffic.
-    let mut err = BufReader::new(live.stderr.take().expect("stderr"));
-    let mut first = String::new();
-    err.read_line(&mut first).expect("read");
+    let port = free_port();
+    let port_text = port.to_string();
+    let file_text = file.to_str().expect("utf-8");
+    // A snapshot length one byte short of the greeting's frame: Len= must not change.
+    let (live, mut err, first) = start_live(&[
+        "-i", "lo", "-c", "8", "-s", "70", "-B", "1024", "-w", file_text, "tcp", "port", &port_text,
+    ]);
     assert_eq!(
         first,
         format!("capturing on lo (EN10MB (1)) with filter \"tcp port {port}\"\n")
     );
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let addr = format!("127.0.0.1:{port}").parse().expect("addr");
-        let listener = net_demo::bind(addr).expect("bind");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(net_demo::serve(
-            listener,
-            b"live!".to_vec(),
-            async {
-                let _ = stopped.await;
-            },
-            |_| {},
-        ));
-        assert_eq!(
-            net_demo::fetch_greeting(addr).await.expect("client"),
-            b"live!"
-        );
-        let _ = stop.send(());
-        let _ = server.await;
-    });
+    greet_clients(port, b"live!", 1);
     let out = live
         .wait_with_output()
         .expect("sniffer live ends after -c 8");
@@ -393,40 +411,12 @@ fn sniffer_live_stops_on_ctrl_c_and_leaves_a_complete_file() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("interrupted.pcap");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    let mut live = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
-        .args(["live", "-w"])
-        .arg(&file)
-        .args(["-f", &format!("tcp port {port}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sniffer live");
-    let mut err = BufReader::new(live.stderr.take().expect("stderr"));
-    let mut first = String::new();
-    err.read_line(&mut first).expect("read");
+    let port = free_port();
+    let filter = format!("tcp port {port}");
+    let (mut live, mut err, first) =
+        start_live(&["-w", file.to_str().expect("utf-8"), "-f", &filter]);
     assert!(first.starts_with("capturing on "), "{first}");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let addr = format!("127.0.0.1:{port}").parse().expect("addr");
-        let listener = net_demo::bind(addr).expect("bind");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(net_demo::serve(
-            listener,
-            b"hi".to_vec(),
-            async {
-                let _ = stopped.await;
-            },
-            |_| {},
-        ));
-        for _ in 0..2 {
-            net_demo::fetch_greeting(addr).await.expect("client");
-        }
-        let _ = stop.send(());
-        let _ = server.await;
-    });
+    greet_clients(port, b"hi", 2);
     // Read the 16 lines of two exchanges as they are printed, then interrupt.
     let mut out = BufReader::new(live.stdout.take().expect("stdout"));
     let mut shown = Vec::new();

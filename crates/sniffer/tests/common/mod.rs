@@ -44,17 +44,14 @@ pub fn has_tshark() -> bool {
     }
 }
 
-/// What `tshark -r FILE` prints, line by line.
-pub fn tshark_lines(file: &Path) -> Vec<String> {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .env("LC_ALL", "C.UTF-8")
+/// The lines a command prints on stdout; panics if it fails.
+fn stdout_lines(mut command: Command, what: &str) -> Vec<String> {
+    let out = command
         .output()
-        .expect("run tshark");
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
     assert!(
         out.status.success(),
-        "tshark failed: {}",
+        "{what} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
@@ -64,24 +61,18 @@ pub fn tshark_lines(file: &Path) -> Vec<String> {
         .collect()
 }
 
+/// What `tshark -r FILE` prints, line by line.
+pub fn tshark_lines(file: &Path) -> Vec<String> {
+    let mut tshark = Command::new("tshark");
+    tshark.arg("-r").arg(file).env("LC_ALL", "C.UTF-8");
+    stdout_lines(tshark, "tshark")
+}
+
 /// What `sniffer read --format plain FILE` prints, line by line.
 pub fn sniffer_lines(file: &Path) -> Vec<String> {
-    let out = assert_cmd::Command::cargo_bin("sniffer")
-        .expect("binary")
-        .args(["read", "--format", "plain"])
-        .arg(file)
-        .output()
-        .expect("run sniffer");
-    assert!(
-        out.status.success(),
-        "sniffer failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    let mut sniffer = Command::new(assert_cmd::cargo::cargo_bin("sniffer"));
+    sniffer.args(["read", "--format", "plain"]).arg(file);
+    stdout_lines(sniffer, "sniffer")
 }
 
 /// Compares ours with tshark's, line by line; panics with every differing line.
