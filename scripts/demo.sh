@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+echo "demo: building (the first build takes a minute or two)" >&2
 cargo build --release --quiet --bin sniff-demo --bin sniffer --bin net-demo
 bin=target/release/sniff-demo
 if [ "$(id -u)" -ne 0 ]; then
