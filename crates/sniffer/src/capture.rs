@@ -352,8 +352,8 @@ impl FileCapture {
         } else if magic::PCAP_MICRO.contains(&magic) {
             TsPrecision::Micro
         } else {
-            // pcapng: per-interface resolution; microseconds unless an IDB says otherwise.
-            TsPrecision::Micro
+            // pcapng: the first interface's if_tsresol (microseconds when absent).
+            pcapng_precision(path).unwrap_or(TsPrecision::Micro)
         };
         let cap = Capture::from_file_with_precision(path, pcap::Precision::Nano)
             .map_err(|e| file_error(pcap_reason(e)))?;
@@ -395,6 +395,86 @@ impl FileCapture {
     pub fn precision(&self) -> TsPrecision {
         self.precision
     }
+}
+
+/// pcapng block types and option codes used to find the timestamp resolution.
+mod pcapng {
+    pub const SECTION_HEADER: u32 = 0x0a0d_0d0a;
+    pub const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
+    pub const INTERFACE_DESCRIPTION: u32 = 1;
+    /// Options of an IDB start after type, length, linktype, reserved and snaplen.
+    pub const IDB_OPTIONS_OFFSET: usize = 16;
+    pub const OPT_ENDOFOPT: u16 = 0;
+    pub const IF_TSRESOL: u16 = 9;
+    /// How far into the file to look for the first interface description.
+    pub const SCAN_LIMIT: u64 = 1 << 20;
+}
+
+/// The timestamp precision of a pcapng file's first interface: `if_tsresol` gives 10^-n
+/// seconds (or 2^-n with the high bit set); more than 6 decimal digits is nanoseconds.
+fn pcapng_precision(path: &Path) -> Option<TsPrecision> {
+    let mut head = Vec::new();
+    File::open(path)
+        .ok()?
+        .take(pcapng::SCAN_LIMIT)
+        .read_to_end(&mut head)
+        .ok()?;
+    let word = |at: usize, big: bool| -> Option<u32> {
+        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    if word(0, false)? != pcapng::SECTION_HEADER {
+        return None;
+    }
+    let big = word(8, true)? == pcapng::BYTE_ORDER_MAGIC;
+    let mut at = 0usize;
+    while at < head.len() {
+        let block_type = word(at, big)?;
+        let block_len = usize::try_from(word(at + 4, big)?).ok()?;
+        if block_len < 12 {
+            return None;
+        }
+        if block_type == pcapng::INTERFACE_DESCRIPTION {
+            let end = at.checked_add(block_len)?.checked_sub(4)?;
+            let mut opt = at + pcapng::IDB_OPTIONS_OFFSET;
+            while opt + 4 <= end {
+                let half = |o: usize| -> Option<u16> {
+                    let b: [u8; 2] = head.get(o..o + 2)?.try_into().ok()?;
+                    Some(if big {
+                        u16::from_be_bytes(b)
+                    } else {
+                        u16::from_le_bytes(b)
+                    })
+                };
+                let (code, len) = (half(opt)?, usize::from(half(opt + 2)?));
+                if code == pcapng::OPT_ENDOFOPT {
+                    break;
+                }
+                if code == pcapng::IF_TSRESOL {
+                    let v = *head.get(opt + 4)?;
+                    let decimals = if v & 0x80 == 0 {
+                        u32::from(v)
+                    } else {
+                        // 2^-n seconds: n·log10(2) decimal digits, rounded up.
+                        (u32::from(v & 0x7f) * 30_103).div_ceil(100_000)
+                    };
+                    return Some(if decimals > 6 {
+                        TsPrecision::Nano
+                    } else {
+                        TsPrecision::Micro
+                    });
+                }
+                opt += 4 + len.div_ceil(4) * 4;
+            }
+            return Some(TsPrecision::Micro);
+        }
+        at = at.checked_add(block_len)?;
+    }
+    None
 }
 
 /// libpcap's message without the crate's wrapping.

@@ -36,6 +36,7 @@ pub mod error;
 pub mod flow;
 pub mod link;
 pub mod render;
+pub mod synth;
 pub mod tcp;
 pub mod timeline;
 pub mod write;

@@ -24,7 +24,7 @@ impl TcpFlags {
     pub const URG: TcpFlags = TcpFlags(0x020);
     pub const ECE: TcpFlags = TcpFlags(0x040);
     pub const CWR: TcpFlags = TcpFlags(0x080);
-    /// The former ECN-nonce bit (RFC 3540), now AE (RFC 9768); Wireshark 4.0 calls it NS.
+    /// The former ECN-nonce bit (RFC 3540), now AE (Accurate ECN); Wireshark 4.0 prints AE.
     pub const NS: TcpFlags = TcpFlags(0x100);
     /// The three bits still reserved in the 12-bit flags field.
     pub const RESERVED: TcpFlags = TcpFlags(0xe00);
@@ -39,7 +39,7 @@ impl TcpFlags {
         (TcpFlags::URG, "URG"),
         (TcpFlags::ECE, "ECE"),
         (TcpFlags::CWR, "CWR"),
-        (TcpFlags::NS, "NS"),
+        (TcpFlags::NS, "AE"),
     ];
 
     /// Builds flags from the 12 bits that follow the data offset in the header
@@ -111,6 +111,9 @@ mod kind {
     pub const SACK: u8 = 5;
     pub const TIMESTAMP: u8 = 8;
     pub const FAST_OPEN: u8 = 34;
+    /// Experimental options (RFC 4727), shared through a 16-bit ExID (RFC 6994).
+    pub const EXPERIMENT_1: u8 = 253;
+    pub const EXPERIMENT_2: u8 = 254;
 }
 
 /// The largest shift RFC 7323 allows; larger values are treated as 14, as receivers do.
@@ -133,6 +136,8 @@ pub enum TcpOption {
     Timestamp { value: u32, echo: u32 },
     /// TCP Fast Open: a cookie request (empty) or a cookie.
     FastOpen { cookie: Vec<u8> },
+    /// An experimental option (kind 253 or 254) with its experiment identifier.
+    Experimental { exid: u16 },
     /// Any other option, kept by kind and length so nothing is silently lost.
     Unknown { kind: u8, len: u8 },
 }
@@ -186,6 +191,9 @@ impl TcpOptions {
                 },
                 (kind::FAST_OPEN, cookie) => TcpOption::FastOpen {
                     cookie: cookie.to_vec(),
+                },
+                (kind::EXPERIMENT_1 | kind::EXPERIMENT_2, &[a, b, ..]) => TcpOption::Experimental {
+                    exid: u16::from_be_bytes([a, b]),
                 },
                 (kind, _) => TcpOption::Unknown { kind, len },
             };
@@ -286,7 +294,7 @@ mod tests {
                 TcpOption::FastOpen {
                     cookie: vec![1, 2, 3, 4]
                 },
-                TcpOption::Unknown { kind: 0xfd, len: 4 },
+                TcpOption::Experimental { exid: 0xabcd },
             ]
         );
     }
@@ -320,7 +328,7 @@ mod tests {
         assert_eq!(TcpFlags::from_bits(0).to_string(), "<None>");
         assert_eq!(
             TcpFlags::from_bits(0x0fff).to_string(),
-            "FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS, Reserved"
+            "FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE, Reserved"
         );
     }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::capture::{Frame, Timestamp, TsPrecision};
 use crate::decode::{self, ip_proto, Network, Packet, Transport};
-use crate::flow::{FlowTable, Side, Step, TcpView};
+use crate::flow::{FlowTable, Side, Step, Tags, TcpView};
 use crate::link::LinkType;
 use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
 
@@ -70,6 +70,8 @@ pub struct TcpFields {
     /// The capture cut the header short: options past the cut are unknown.
     pub header_truncated: bool,
     pub options: TcpOptions,
+    /// Wireshark's analysis tags.
+    pub tags: Tags,
 }
 
 /// Turns frames into rows, keeping the conversation state between them.
@@ -105,7 +107,9 @@ impl Timeline {
         self.count += 1;
         let first = *self.first.get_or_insert(packet.ts);
         let view = match (&packet.net, &packet.transport) {
-            (Network::Ip(ip), Transport::Tcp(seg)) => Some(self.flows.observe(packet.ts, ip, seg)),
+            (Network::Ip(ip), Transport::Tcp(seg)) => {
+                Some(self.flows.observe(self.count, packet.ts, ip, seg))
+            }
             _ => None,
         };
         let (source, destination) = match &packet.net {
@@ -167,8 +171,10 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
                 header_len: seg.header_len,
                 header_truncated: seg.header_truncated,
                 options: seg.options.clone(),
+                tags: view.tags,
             };
-            ("TCP", tcp_info(&fields, &view.sack), Some(fields))
+            let info = format!("{}{}", view.tags.prefix(), tcp_info(&fields, &view.sack));
+            ("TCP", info, Some(fields))
         }
         (_, Transport::Udp(udp), _) => (
             "UDP",
@@ -244,6 +250,9 @@ pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
                     " TFO=C"
                 });
             }
+            TcpOption::Experimental { exid } => {
+                let _ = write!(s, " ExID={exid:X}");
+            }
             TcpOption::Unknown { .. } => {}
         }
     }
@@ -292,6 +301,7 @@ mod tests {
                 list: options,
                 malformed: false,
             },
+            tags: Tags::default(),
         }
     }
 

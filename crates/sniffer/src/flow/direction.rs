@@ -68,6 +68,8 @@ pub struct Direction {
     pub bytes: u64,
     /// Segments that carried payload.
     pub data_segments: u64,
+    /// What the sequence analysis remembers of this direction.
+    pub seq_state: super::analysis::SeqState,
 }
 
 /// The numbers Wireshark shows for one segment.

@@ -13,6 +13,7 @@
 //! The table also says when a conversation is *over* — both FINs acknowledged, or a reset —
 //! which is how `sniff-demo` knows to stop capturing without sleeping.
 
+pub mod analysis;
 pub mod direction;
 pub mod step;
 
@@ -25,6 +26,7 @@ use crate::capture::Timestamp;
 use crate::decode::{IpHeader, TcpSegment};
 use crate::tcp::{SeqNum, TcpFlags};
 
+pub use analysis::Tags;
 pub use direction::{Direction, WindowScale};
 pub use step::Step;
 
@@ -185,6 +187,8 @@ pub struct TcpView {
     pub sack: Vec<(u32, u32)>,
     /// The segment's role in the exchange.
     pub step: Step,
+    /// Wireshark's analysis tags (`[TCP Retransmission]`…).
+    pub tags: Tags,
 }
 
 /// All conversations of a capture.
@@ -201,12 +205,20 @@ impl FlowTable {
         FlowTable::default()
     }
 
-    /// Adds one TCP segment and returns what Wireshark would show for it.
-    pub fn observe(&mut self, ts: Timestamp, ip: &IpHeader, seg: &TcpSegment) -> TcpView {
+    /// Adds one TCP segment, the capture's frame number `frame`, and returns what Wireshark
+    /// would show for it.
+    pub fn observe(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        ip: &IpHeader,
+        seg: &TcpSegment,
+    ) -> TcpView {
         let src = SocketAddr::new(ip.src, seg.src_port);
         let dst = SocketAddr::new(ip.dst, seg.dst_port);
         let key = ConvKey::new(src, dst);
         let is_new_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
+        let mut port_reused = false;
         if let Some(existing) = self.conversations.get(&key) {
             // A fresh SYN with another initial sequence number on a known pair of endpoints is
             // a new connection reusing the ports: it gets its own stream.
@@ -220,6 +232,7 @@ impl FlowTable {
                     self.retired.push(old);
                 }
             }
+            port_reused = reused;
         }
         let next_stream = &mut self.next_stream;
         let conv = self.conversations.entry(key).or_insert_with(|| {
@@ -230,6 +243,8 @@ impl FlowTable {
         let side = conv.side_of(src);
         let step = step::classify(conv, side, seg);
         let numbers = direction::apply(conv, side, seg);
+        let mut tags = analysis::analyze(conv, side, seg, frame, ts);
+        tags.port_reused = port_reused;
         record_facts(conv, seg, ts, step);
         TcpView {
             stream: conv.stream,
@@ -241,6 +256,7 @@ impl FlowTable {
             scale: numbers.scale,
             sack: numbers.sack,
             step,
+            tags,
         }
     }
 

@@ -73,7 +73,7 @@ fn run(table: &mut FlowTable, segs: &[Seg]) -> Vec<TcpView> {
                 secs: 100,
                 nanos: u32::try_from(i).expect("small") * 1000,
             };
-            table.observe(ts, &ip, &tcp)
+            table.observe(u64::try_from(i).expect("small") + 1, ts, &ip, &tcp)
         })
         .collect()
 }

@@ -1,0 +1,499 @@
+//! Synthetic captures: frames built from a description, wrapped in any supported link layer,
+//! written as pcap (either byte order, microsecond or nanosecond) or pcapng.
+//!
+//! This is how the test corpus is made: every fault Wireshark flags (losses, reordering,
+//! duplicates, zero windows, keep-alives, port reuse…) can be written down exactly, then
+//! `tshark` and `sniffer` read the same file and their listings are compared line by line.
+//! The IP and TCP headers are built by etherparse (with correct checksums); the link-layer
+//! headers and the file formats are laid out here, each field named.
+
+use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{PacketBuilder, TcpHeader};
+
+use crate::capture::Timestamp;
+use crate::link::{ether_type, LinkType};
+use crate::tcp::TcpFlags;
+
+/// One frame of a synthetic capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SynthFrame {
+    pub ts: Timestamp,
+    /// The bytes as captured (link header included).
+    pub data: Vec<u8>,
+    /// Length on the wire (more than `data.len()` when truncated).
+    pub wire_len: u32,
+}
+
+/// A TCP segment to build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpSpec {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: TcpFlags,
+    pub window: u16,
+    pub urgent: u16,
+    /// Raw option bytes (padded with EOL to a multiple of 4 when built).
+    pub options: Vec<u8>,
+    pub payload: Vec<u8>,
+}
+
+/// Option bytes, for building [`TcpSpec::options`].
+pub mod opt {
+    /// Maximum segment size.
+    pub fn mss(v: u16) -> Vec<u8> {
+        let [a, b] = v.to_be_bytes();
+        vec![2, 4, a, b]
+    }
+    /// Window scale shift.
+    pub fn ws(shift: u8) -> Vec<u8> {
+        vec![3, 3, shift]
+    }
+    /// SACK permitted.
+    pub fn sack_perm() -> Vec<u8> {
+        vec![4, 2]
+    }
+    /// SACK blocks (left, right edges).
+    pub fn sack(blocks: &[(u32, u32)]) -> Vec<u8> {
+        let mut v = vec![5, u8::try_from(2 + 8 * blocks.len()).unwrap_or(u8::MAX)];
+        for (l, r) in blocks {
+            v.extend_from_slice(&l.to_be_bytes());
+            v.extend_from_slice(&r.to_be_bytes());
+        }
+        v
+    }
+    /// Timestamps.
+    pub fn ts(val: u32, ecr: u32) -> Vec<u8> {
+        let mut v = vec![8, 10];
+        v.extend_from_slice(&val.to_be_bytes());
+        v.extend_from_slice(&ecr.to_be_bytes());
+        v
+    }
+    /// No-operation (padding).
+    pub fn nop() -> Vec<u8> {
+        vec![1]
+    }
+    /// TCP Fast Open cookie (empty: a cookie request).
+    pub fn tfo(cookie: &[u8]) -> Vec<u8> {
+        let mut v = vec![34, u8::try_from(2 + cookie.len()).unwrap_or(u8::MAX)];
+        v.extend_from_slice(cookie);
+        v
+    }
+    /// Linux's usual SYN options: MSS, SACK_PERM, TS, NOP, WS.
+    pub fn linux_syn(mss_value: u16, tsval: u32, tsecr: u32, shift: u8) -> Vec<u8> {
+        [
+            mss(mss_value),
+            sack_perm(),
+            ts(tsval, tsecr),
+            nop(),
+            ws(shift),
+        ]
+        .concat()
+    }
+}
+
+impl TcpSpec {
+    /// The IP packet (IPv4 or IPv6 by the addresses) carrying this segment.
+    pub fn ip_packet(&self) -> Vec<u8> {
+        let mut header = TcpHeader::new(self.src.port(), self.dst.port(), self.seq, self.window);
+        header.acknowledgment_number = self.ack;
+        let f = self.flags;
+        header.fin = f.contains(TcpFlags::FIN);
+        header.syn = f.contains(TcpFlags::SYN);
+        header.rst = f.contains(TcpFlags::RST);
+        header.psh = f.contains(TcpFlags::PSH);
+        header.ack = f.contains(TcpFlags::ACK);
+        header.urg = f.contains(TcpFlags::URG);
+        header.ece = f.contains(TcpFlags::ECE);
+        header.cwr = f.contains(TcpFlags::CWR);
+        header.ns = f.contains(TcpFlags::NS);
+        header.urgent_pointer = self.urgent;
+        let mut options = self.options.clone();
+        while options.len() % 4 != 0 {
+            options.push(0); // EOL padding
+        }
+        // Options longer than 40 bytes do not fit a TCP header; keep what fits.
+        options.truncate(40);
+        let _ = header.set_options_raw(&options);
+        let mut out = Vec::new();
+        let written = match (self.src.ip(), self.dst.ip()) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64)
+                .tcp_header(header)
+                .write(&mut out, &self.payload),
+            (s, d) => PacketBuilder::ipv6(v6(s), v6(d), 64)
+                .tcp_header(header)
+                .write(&mut out, &self.payload),
+        };
+        debug_assert!(written.is_ok(), "building into a Vec cannot fail");
+        if f.intersects(TcpFlags::RESERVED) {
+            // etherparse has no field for the reserved bits: set them in the built header.
+            let tcp_start = out.len() - self.payload.len() - 20 - options.len();
+            out[tcp_start + 12] |= ((f.bits() & TcpFlags::RESERVED.bits()) >> 8) as u8 & 0x0e;
+        }
+        out
+    }
+}
+
+fn v6(ip: IpAddr) -> [u8; 16] {
+    match ip {
+        IpAddr::V6(a) => a.octets(),
+        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+    }
+}
+
+/// A UDP datagram (IPv4 or IPv6) carrying `payload`.
+pub fn udp_packet(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let written = match (src.ip(), dst.ip()) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64)
+            .udp(src.port(), dst.port())
+            .write(&mut out, payload),
+        (s, d) => PacketBuilder::ipv6(v6(s), v6(d), 64)
+            .udp(src.port(), dst.port())
+            .write(&mut out, payload),
+    };
+    debug_assert!(written.is_ok(), "building into a Vec cannot fail");
+    out
+}
+
+/// Puts the link-layer header of `linktype` in front of an IP packet. `vlan` adds an 802.1Q
+/// tag (Ethernet only).
+pub fn link_wrap(linktype: LinkType, ip: &[u8], vlan: Option<u16>) -> Vec<u8> {
+    let is_v6 = ip.first().is_some_and(|b| b >> 4 == 6);
+    let et = if is_v6 {
+        ether_type::IPV6
+    } else {
+        ether_type::IPV4
+    };
+    let mut out = Vec::with_capacity(ip.len() + 20);
+    match linktype {
+        LinkType::EN10MB => {
+            out.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02]); // destination MAC
+            out.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01]); // source MAC
+            if let Some(id) = vlan {
+                out.extend_from_slice(&0x8100u16.to_be_bytes()); // 802.1Q TPID
+                out.extend_from_slice(&(id & 0x0fff).to_be_bytes()); // PCP 0, DEI 0, VID
+            }
+            out.extend_from_slice(&et.to_be_bytes());
+        }
+        LinkType::NULL => {
+            // Family in the writer's byte order: little-endian, AF_INET6 as on macOS.
+            let family: u32 = if is_v6 { 30 } else { 2 };
+            out.extend_from_slice(&family.to_le_bytes());
+        }
+        LinkType::LOOP => {
+            let family: u32 = if is_v6 { 24 } else { 2 };
+            out.extend_from_slice(&family.to_be_bytes());
+        }
+        LinkType::LINUX_SLL => {
+            out.extend_from_slice(&0u16.to_be_bytes()); // packet type: to us
+            out.extend_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
+            out.extend_from_slice(&6u16.to_be_bytes()); // address length
+            out.extend_from_slice(&[0u8; 8]); // address, padded to 8
+            out.extend_from_slice(&et.to_be_bytes()); // protocol
+        }
+        LinkType::LINUX_SLL2 => {
+            out.extend_from_slice(&et.to_be_bytes()); // protocol
+            out.extend_from_slice(&0u16.to_be_bytes()); // reserved
+            out.extend_from_slice(&1u32.to_be_bytes()); // interface index
+            out.extend_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
+            out.push(0); // packet type: to us
+            out.push(6); // address length
+            out.extend_from_slice(&[0u8; 8]); // address, padded to 8
+        }
+        // RAW, IPV4, IPV6: no link header.
+        _ => {}
+    }
+    out.extend_from_slice(ip);
+    out
+}
+
+/// How a synthetic capture is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Classic pcap.
+    Pcap { big_endian: bool, nanos: bool },
+    /// pcapng with one interface whose `if_tsresol` is 10^-`tsresol` seconds (6 or 9).
+    Pcapng { tsresol: u8 },
+}
+
+/// Magic numbers and block types, each named once.
+mod format {
+    pub const PCAP_MAGIC_MICRO: u32 = 0xa1b2_c3d4;
+    pub const PCAP_MAGIC_NANO: u32 = 0xa1b2_3c4d;
+    pub const PCAP_VERSION_MAJOR: u16 = 2;
+    pub const PCAP_VERSION_MINOR: u16 = 4;
+    pub const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
+    pub const PCAPNG_BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
+    pub const PCAPNG_IDB: u32 = 1;
+    pub const PCAPNG_EPB: u32 = 6;
+    pub const OPT_ENDOFOPT: u16 = 0;
+    pub const IF_TSRESOL: u16 = 9;
+}
+
+/// Writes `frames` as a capture file of `linktype` with snapshot length `snaplen`.
+pub fn write_capture(
+    out: &mut impl Write,
+    fmt: FileFormat,
+    linktype: LinkType,
+    snaplen: u32,
+    frames: &[SynthFrame],
+) -> io::Result<()> {
+    match fmt {
+        FileFormat::Pcap { big_endian, nanos } => {
+            let u32b = |v: u32| {
+                if big_endian {
+                    v.to_be_bytes()
+                } else {
+                    v.to_le_bytes()
+                }
+            };
+            let u16b = |v: u16| {
+                if big_endian {
+                    v.to_be_bytes()
+                } else {
+                    v.to_le_bytes()
+                }
+            };
+            let magic = if nanos {
+                format::PCAP_MAGIC_NANO
+            } else {
+                format::PCAP_MAGIC_MICRO
+            };
+            out.write_all(&u32b(magic))?;
+            out.write_all(&u16b(format::PCAP_VERSION_MAJOR))?;
+            out.write_all(&u16b(format::PCAP_VERSION_MINOR))?;
+            out.write_all(&u32b(0))?; // thiszone (reserved)
+            out.write_all(&u32b(0))?; // sigfigs (reserved)
+            out.write_all(&u32b(snaplen))?;
+            out.write_all(&u32b(linktype.0))?;
+            for f in frames {
+                let frac = if nanos {
+                    f.ts.nanos
+                } else {
+                    f.ts.nanos / 1_000
+                };
+                let kept = &f.data[..f.data.len().min(snaplen as usize)];
+                out.write_all(&u32b(u32::try_from(f.ts.secs).unwrap_or(0)))?;
+                out.write_all(&u32b(frac))?;
+                out.write_all(&u32b(u32::try_from(kept.len()).unwrap_or(u32::MAX)))?; // captured
+                out.write_all(&u32b(f.wire_len))?; // original length
+                out.write_all(kept)?;
+            }
+        }
+        FileFormat::Pcapng { tsresol } => {
+            // Section header block, no options.
+            let shb_len: u32 = 28;
+            out.write_all(&format::PCAPNG_SHB.to_le_bytes())?;
+            out.write_all(&shb_len.to_le_bytes())?;
+            out.write_all(&format::PCAPNG_BYTE_ORDER_MAGIC.to_le_bytes())?;
+            out.write_all(&1u16.to_le_bytes())?; // major version
+            out.write_all(&0u16.to_le_bytes())?; // minor version
+            out.write_all(&u64::MAX.to_le_bytes())?; // section length: unknown
+            out.write_all(&shb_len.to_le_bytes())?;
+            // Interface description block with if_tsresol.
+            let idb_len: u32 = 20 + 8 + 4;
+            out.write_all(&format::PCAPNG_IDB.to_le_bytes())?;
+            out.write_all(&idb_len.to_le_bytes())?;
+            out.write_all(&u16::try_from(linktype.0).unwrap_or(u16::MAX).to_le_bytes())?;
+            out.write_all(&0u16.to_le_bytes())?; // reserved
+            out.write_all(&snaplen.to_le_bytes())?;
+            out.write_all(&format::IF_TSRESOL.to_le_bytes())?;
+            out.write_all(&1u16.to_le_bytes())?; // option length
+            out.write_all(&[tsresol, 0, 0, 0])?; // value, padded to 4
+            out.write_all(&format::OPT_ENDOFOPT.to_le_bytes())?;
+            out.write_all(&0u16.to_le_bytes())?;
+            out.write_all(&idb_len.to_le_bytes())?;
+            let units_per_sec = 10u64.pow(u32::from(tsresol));
+            for f in frames {
+                let kept = &f.data[..f.data.len().min(snaplen as usize)];
+                let padded = kept.len().div_ceil(4) * 4;
+                let len = u32::try_from(28 + padded + 4).unwrap_or(u32::MAX);
+                let ts = u64::try_from(f.ts.secs).unwrap_or(0) * units_per_sec
+                    + u64::from(f.ts.nanos) / (1_000_000_000 / units_per_sec);
+                out.write_all(&format::PCAPNG_EPB.to_le_bytes())?;
+                out.write_all(&len.to_le_bytes())?;
+                out.write_all(&0u32.to_le_bytes())?; // interface id
+                out.write_all(&((ts >> 32) as u32).to_le_bytes())?; // timestamp (high)
+                out.write_all(&(ts as u32).to_le_bytes())?; // timestamp (low)
+                out.write_all(&u32::try_from(kept.len()).unwrap_or(u32::MAX).to_le_bytes())?;
+                out.write_all(&f.wire_len.to_le_bytes())?;
+                out.write_all(kept)?;
+                out.write_all(&vec![0u8; padded - kept.len()])?;
+                out.write_all(&len.to_le_bytes())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A TCP conversation written segment by segment, each end keeping its next sequence number
+/// and acknowledging what the other end sent, so that a scenario only says what is unusual.
+#[derive(Clone, Debug)]
+pub struct Talk {
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// Next sequence number of each end.
+    pub client_next: u32,
+    pub server_next: u32,
+    /// Window each end advertises.
+    pub client_window: u16,
+    pub server_window: u16,
+    /// Time of the next segment, and the step added after each one.
+    pub now: Timestamp,
+    pub step_nanos: u32,
+    /// What was sent, in order.
+    pub segments: Vec<(Timestamp, TcpSpec)>,
+}
+
+/// Which end sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    Client,
+    Server,
+}
+
+impl Talk {
+    /// A conversation with the given initial sequence numbers, starting at `start`.
+    pub fn new(
+        client: SocketAddr,
+        server: SocketAddr,
+        client_isn: u32,
+        server_isn: u32,
+        start: Timestamp,
+    ) -> Talk {
+        Talk {
+            client,
+            server,
+            client_next: client_isn,
+            server_next: server_isn,
+            client_window: 65535,
+            server_window: 65535,
+            now: start,
+            step_nanos: 100_000,
+            segments: Vec::new(),
+        }
+    }
+
+    /// Moves the clock forward.
+    pub fn wait(&mut self, nanos: u64) -> &mut Talk {
+        let total = u64::from(self.now.nanos) + nanos;
+        self.now.secs += i64::try_from(total / 1_000_000_000).unwrap_or(0);
+        self.now.nanos = u32::try_from(total % 1_000_000_000).unwrap_or(0);
+        self
+    }
+
+    /// Builds the segment `end` would send now, without recording it or advancing anything.
+    pub fn segment(&self, end: End, flags: TcpFlags, len: usize) -> TcpSpec {
+        let (src, dst, seq, ack, window) = match end {
+            End::Client => (
+                self.client,
+                self.server,
+                self.client_next,
+                self.server_next,
+                self.client_window,
+            ),
+            End::Server => (
+                self.server,
+                self.client,
+                self.server_next,
+                self.client_next,
+                self.server_window,
+            ),
+        };
+        TcpSpec {
+            src,
+            dst,
+            seq,
+            ack: if flags.contains(TcpFlags::ACK) {
+                ack
+            } else {
+                0
+            },
+            flags,
+            window,
+            urgent: 0,
+            options: Vec::new(),
+            payload: (0..len).map(|i| b'a' + (i % 26) as u8).collect(),
+        }
+    }
+
+    /// Records a segment as sent (advancing the sender's sequence number if it moves it
+    /// forward) and steps the clock.
+    pub fn send(&mut self, spec: TcpSpec) -> &mut Talk {
+        let consumed = u32::try_from(spec.payload.len()).unwrap_or(u32::MAX)
+            + u32::from(spec.flags.contains(TcpFlags::SYN))
+            + u32::from(spec.flags.contains(TcpFlags::FIN));
+        let end = spec.seq.wrapping_add(consumed);
+        let next = if spec.src == self.client {
+            &mut self.client_next
+        } else {
+            &mut self.server_next
+        };
+        if (end.wrapping_sub(*next) as i32) > 0 {
+            *next = end;
+        }
+        self.segments.push((self.now, spec));
+        let step = u64::from(self.step_nanos);
+        self.wait(step)
+    }
+
+    /// Sends an ordinary segment from `end`.
+    pub fn say(&mut self, end: End, flags: TcpFlags, len: usize) -> &mut Talk {
+        let spec = self.segment(end, flags, len);
+        self.send(spec)
+    }
+
+    /// A segment from `end` that is lost: its sequence space is used, nothing is recorded.
+    pub fn lose(&mut self, end: End, len: u32) -> &mut Talk {
+        match end {
+            End::Client => self.client_next = self.client_next.wrapping_add(len),
+            End::Server => self.server_next = self.server_next.wrapping_add(len),
+        }
+        self
+    }
+
+    /// The three-way handshake with Linux-like options (window scale `shift` both ways).
+    pub fn handshake(&mut self, shift: Option<u8>) -> &mut Talk {
+        let opts = |shift: Option<u8>| match shift {
+            Some(s) => opt::linux_syn(1460, 1000, 0, s),
+            None => [opt::mss(1460), opt::sack_perm()].concat(),
+        };
+        let mut syn = self.segment(End::Client, TcpFlags::SYN, 0);
+        syn.options = opts(shift);
+        self.send(syn);
+        let mut syn_ack = self.segment(End::Server, TcpFlags::SYN | TcpFlags::ACK, 0);
+        syn_ack.options = opts(shift);
+        self.send(syn_ack);
+        self.say(End::Client, TcpFlags::ACK, 0)
+    }
+
+    /// The close: `first` sends FIN, the other acks it with its own FIN, the first acks that.
+    pub fn close(&mut self, first: End) -> &mut Talk {
+        let other = if first == End::Client {
+            End::Server
+        } else {
+            End::Client
+        };
+        self.say(first, TcpFlags::FIN | TcpFlags::ACK, 0);
+        self.say(other, TcpFlags::FIN | TcpFlags::ACK, 0);
+        self.say(first, TcpFlags::ACK, 0)
+    }
+
+    /// The frames of this conversation in `linktype`.
+    pub fn frames(&self, linktype: LinkType) -> Vec<SynthFrame> {
+        self.segments
+            .iter()
+            .map(|(ts, spec)| frame(*ts, link_wrap(linktype, &spec.ip_packet(), None)))
+            .collect()
+    }
+}
+
+/// A frame whose wire length is its captured length.
+pub fn frame(ts: Timestamp, data: Vec<u8>) -> SynthFrame {
+    let wire_len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+    SynthFrame { ts, data, wire_len }
+}

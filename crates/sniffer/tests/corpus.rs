@@ -1,0 +1,305 @@
+//! The synthetic corpus against tshark: every scenario, in every linktype and file format,
+//! read by `tshark -r` and by `sniffer read --format plain`, compared line by line.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use sniffer::capture::Timestamp;
+use sniffer::link::LinkType;
+use sniffer::synth::{self, opt, End, FileFormat, SynthFrame, Talk};
+use sniffer::tcp::TcpFlags;
+
+const ACK: TcpFlags = TcpFlags::ACK;
+const PSH: TcpFlags = TcpFlags::PSH;
+const SYN: TcpFlags = TcpFlags::SYN;
+const RST: TcpFlags = TcpFlags::RST;
+use End::{Client as C, Server as S};
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().expect("address")
+}
+
+fn start() -> Timestamp {
+    Timestamp {
+        secs: 1_700_000_000,
+        nanos: 123_456_000,
+    }
+}
+
+/// A conversation between a client and a server on port 12345, which no tshark dissector
+/// claims (so tshark's Info stays at the TCP level, as ours does).
+fn talk(v6: bool) -> Talk {
+    let (c, s) = if v6 {
+        (addr("[2001:db8::1]:40000"), addr("[2001:db8::2]:12345"))
+    } else {
+        (addr("10.0.0.1:40000"), addr("10.0.0.2:12345"))
+    };
+    Talk::new(c, s, 1_000_000, 2_000_000, start())
+}
+
+/// Each scenario: a name and its conversation(s) as frames in a linktype.
+type Scenario = (&'static str, fn(bool) -> Vec<Talk>);
+
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        ("basic", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7))
+                .say(C, PSH | ACK, 100)
+                .say(S, ACK, 0)
+                .say(S, PSH | ACK, 300)
+                .say(C, ACK, 0)
+                .close(C);
+            vec![t]
+        }),
+        ("no-window-scaling", |v6| {
+            let mut t = talk(v6);
+            t.handshake(None)
+                .say(C, PSH | ACK, 10)
+                .say(S, ACK, 0)
+                .close(S);
+            vec![t]
+        }),
+        ("window-scale-one-side", |v6| {
+            let mut t = talk(v6);
+            let mut syn = t.segment(C, SYN, 0);
+            syn.options = opt::linux_syn(1460, 5, 0, 9);
+            t.send(syn);
+            let mut syn_ack = t.segment(S, SYN | ACK, 0);
+            syn_ack.options = [opt::mss(1400), opt::sack_perm()].concat();
+            t.send(syn_ack);
+            t.say(C, ACK, 0)
+                .say(C, PSH | ACK, 20)
+                .say(S, ACK, 0)
+                .close(C);
+            vec![t]
+        }),
+        ("mid-stream", |v6| {
+            let mut t = talk(v6);
+            t.say(S, PSH | ACK, 500)
+                .say(C, ACK, 0)
+                .say(S, PSH | ACK, 500)
+                .say(C, ACK, 0)
+                .close(S);
+            vec![t]
+        }),
+        ("wraparound", |v6| {
+            let mut t = talk(v6);
+            t.client_next = u32::MAX - 50;
+            t.server_next = u32::MAX - 10;
+            t.handshake(Some(2))
+                .say(C, PSH | ACK, 100)
+                .say(S, PSH | ACK, 100)
+                .say(C, ACK, 0)
+                .close(C);
+            vec![t]
+        }),
+        ("flags", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(0));
+            let mut urg = t.segment(C, PSH | ACK | TcpFlags::URG, 5);
+            urg.urgent = 3;
+            t.send(urg);
+            let mut ecn = t.segment(S, ACK | TcpFlags::ECE | TcpFlags::CWR, 0);
+            ecn.urgent = 9;
+            t.send(ecn);
+            let reserved = t.segment(C, ACK | TcpFlags::from_bits(0x200), 0);
+            t.send(reserved);
+            let none = t.segment(C, TcpFlags::from_bits(0), 0);
+            t.send(none);
+            let ns = t.segment(S, ACK | TcpFlags::NS, 0);
+            t.send(ns);
+            vec![t]
+        }),
+        ("options", |v6| {
+            let mut t = talk(v6);
+            let mut syn = t.segment(C, SYN, 0);
+            syn.options = [
+                opt::mss(1460),
+                opt::tfo(&[]),
+                opt::nop(),
+                opt::nop(),
+                opt::ws(14),
+            ]
+            .concat();
+            t.send(syn);
+            let mut syn_ack = t.segment(S, SYN | ACK, 0);
+            syn_ack.options = [
+                opt::mss(1460),
+                opt::tfo(&[1, 2, 3, 4, 5, 6, 7, 8]),
+                opt::ws(20),
+            ]
+            .concat();
+            t.send(syn_ack);
+            t.say(C, ACK, 0).say(S, PSH | ACK, 100);
+            let base = t.server_next;
+            t.lose(S, 100).say(S, PSH | ACK, 100);
+            let mut sack = t.segment(C, ACK, 0);
+            sack.ack = base;
+            sack.options = [
+                opt::nop(),
+                opt::nop(),
+                opt::sack(&[(base + 100, base + 200)]),
+            ]
+            .concat();
+            t.send(sack);
+            let mut unknown = t.segment(C, ACK, 0);
+            unknown.options = vec![0xfd, 4, 0xab, 0xcd];
+            t.send(unknown);
+            vec![t]
+        }),
+        ("reset", |v6| {
+            let mut t = talk(v6);
+            t.say(C, SYN, 0);
+            let mut rst = t.segment(S, RST | ACK, 0);
+            rst.seq = 0;
+            t.send(rst);
+            vec![t]
+        }),
+        ("two-conversations", |v6| {
+            let mut a = talk(v6);
+            let mut b = talk(v6);
+            b.client.set_port(40001);
+            b.now = a.now;
+            b.wait(50_000);
+            a.handshake(Some(7))
+                .say(C, PSH | ACK, 10)
+                .say(S, ACK, 0)
+                .close(C);
+            b.handshake(Some(7))
+                .say(S, PSH | ACK, 10)
+                .say(C, ACK, 0)
+                .close(S);
+            vec![a, b]
+        }),
+    ]
+}
+
+/// Every scenario in one capture: scenario *i* runs at second *i* from client ports
+/// 40000 + 10·i, so conversations never mix, and frames are in time order.
+fn corpus_frames(v6: bool, linktype: LinkType) -> Vec<SynthFrame> {
+    let mut all = Vec::new();
+    for (i, (_, build)) in scenarios().into_iter().enumerate() {
+        let offset = u16::try_from(i).expect("few scenarios");
+        for mut talk in build(v6) {
+            let shift = |mut a: SocketAddr| {
+                a.set_port(a.port() + 10 * offset);
+                a
+            };
+            talk.client = shift(talk.client);
+            for (ts, spec) in &mut talk.segments {
+                ts.secs += i64::from(offset);
+                if spec.src == talk.server {
+                    spec.dst = shift(spec.dst);
+                } else {
+                    spec.src = shift(spec.src);
+                }
+            }
+            all.extend(talk.frames(linktype));
+        }
+    }
+    all.sort_by_key(|f| f.ts);
+    all
+}
+
+fn write(path: &Path, fmt: FileFormat, linktype: LinkType, frames: &[SynthFrame]) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    synth::write_capture(&mut file, fmt, linktype, 262_144, frames).expect("write");
+    std::io::Write::flush(&mut file).expect("flush");
+}
+
+#[test]
+fn synthetic_corpus_matches_tshark() {
+    if !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let le_usec = FileFormat::Pcap {
+        big_endian: false,
+        nanos: false,
+    };
+    // Every linktype in little-endian microsecond pcap; the other file formats on Ethernet.
+    let mut files: Vec<(LinkType, &str, FileFormat)> = [
+        LinkType::EN10MB,
+        LinkType::NULL,
+        LinkType::LOOP,
+        LinkType::RAW,
+        LinkType::IPV4,
+        LinkType::IPV6,
+        LinkType::LINUX_SLL,
+        LinkType::LINUX_SLL2,
+    ]
+    .into_iter()
+    .map(|l| (l, "le-usec", le_usec))
+    .collect();
+    files.push((
+        LinkType::EN10MB,
+        "be-nsec",
+        FileFormat::Pcap {
+            big_endian: true,
+            nanos: true,
+        },
+    ));
+    files.push((
+        LinkType::EN10MB,
+        "be-usec",
+        FileFormat::Pcap {
+            big_endian: true,
+            nanos: false,
+        },
+    ));
+    files.push((
+        LinkType::EN10MB,
+        "ng-usec",
+        FileFormat::Pcapng { tsresol: 6 },
+    ));
+    files.push((
+        LinkType::EN10MB,
+        "ng-nsec",
+        FileFormat::Pcapng { tsresol: 9 },
+    ));
+
+    let mut per_file: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for v6 in [false, true] {
+        for &(linktype, fmt_name, fmt) in &files {
+            // Raw IPv4/IPv6 linktypes carry only their own version.
+            if (linktype == LinkType::IPV4 && v6) || (linktype == LinkType::IPV6 && !v6) {
+                continue;
+            }
+            let name = format!(
+                "{}-{}-{fmt_name}",
+                linktype.name(),
+                if v6 { "ipv6" } else { "ipv4" }
+            );
+            let path = dir.path().join(format!("{name}.pcap"));
+            write(&path, fmt, linktype, &corpus_frames(v6, linktype));
+            let theirs = common::tshark_lines(&path);
+            let ours = common::sniffer_lines(&path);
+            let same = theirs.iter().zip(&ours).filter(|(a, b)| a == b).count();
+            per_file.insert(name.clone(), (theirs.len(), same));
+            for i in 0..theirs.len().max(ours.len()) {
+                if theirs.get(i) != ours.get(i) {
+                    failures.push(format!(
+                        "{name} line {}:\n    tshark:  {}\n    sniffer: {}",
+                        i + 1,
+                        theirs.get(i).map_or("(none)", String::as_str),
+                        ours.get(i).map_or("(none)", String::as_str)
+                    ));
+                }
+            }
+        }
+    }
+    for (name, (total, same)) in &per_file {
+        eprintln!("{name:>26}: {same}/{total} lines identical to tshark");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} lines differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
