@@ -175,7 +175,154 @@ fn scenarios() -> Vec<Scenario> {
                 .close(S);
             vec![a, b]
         }),
+        ("retransmission", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7));
+            let data = t.segment(C, PSH | ACK, 100);
+            t.send(data.clone());
+            t.wait(200_000_000);
+            t.send(data).say(S, ACK, 0).close(C);
+            vec![t]
+        }),
+        ("fast-retransmission", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7));
+            t.say(C, ACK, 100);
+            let lost = t.segment(C, ACK, 100);
+            t.lose(C, 100);
+            t.say(C, ACK, 100).say(C, ACK, 100).say(C, ACK, 100);
+            // The server still expects the lost segment: its ACKs repeat.
+            let expected = lost.seq;
+            for _ in 0..4 {
+                let mut dup = t.segment(S, ACK, 0);
+                dup.ack = expected;
+                t.send(dup);
+            }
+            t.send(lost);
+            t.say(S, ACK, 0).close(S);
+            vec![t]
+        }),
+        ("spurious-retransmission", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7));
+            let data = t.segment(S, PSH | ACK, 50);
+            t.send(data.clone()).say(C, ACK, 0);
+            t.wait(300_000_000);
+            t.send(data).close(C);
+            vec![t]
+        }),
+        ("out-of-order", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7));
+            t.step_nanos = 10_000;
+            let first = t.segment(C, PSH | ACK, 100);
+            t.lose(C, 100);
+            t.say(C, PSH | ACK, 100);
+            t.send(first);
+            t.say(S, ACK, 0).close(C);
+            vec![t]
+        }),
+        ("zero-window", |v6| {
+            let mut t = talk(v6);
+            t.handshake(None);
+            t.say(C, PSH | ACK, 1000);
+            t.server_window = 0;
+            t.say(S, ACK, 0);
+            t.wait(200_000_000);
+            t.say(C, PSH | ACK, 1);
+            // The probe's byte is not accepted: the server acks as before, window still 0.
+            t.client_next -= 1;
+            t.say(S, ACK, 0);
+            t.wait(400_000_000);
+            t.say(C, PSH | ACK, 1);
+            t.client_next -= 1;
+            t.say(S, ACK, 0);
+            t.server_window = 8192;
+            t.say(S, ACK, 0);
+            t.say(C, PSH | ACK, 500).say(S, ACK, 0).close(C);
+            vec![t]
+        }),
+        ("keep-alive", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7)).say(C, PSH | ACK, 10).say(S, ACK, 0);
+            for len in [0, 1] {
+                t.wait(1_000_000_000);
+                let mut ka = t.segment(C, ACK, len);
+                ka.seq = t.client_next.wrapping_sub(1);
+                t.send(ka);
+                t.say(S, ACK, 0);
+            }
+            t.close(C);
+            vec![t]
+        }),
+        ("window-full", |v6| {
+            let mut t = talk(v6);
+            t.handshake(None);
+            t.server_window = 1000;
+            t.say(S, ACK, 0);
+            t.say(C, PSH | ACK, 600).say(C, PSH | ACK, 400);
+            t.server_window = 2000;
+            t.say(S, ACK, 0).close(C);
+            vec![t]
+        }),
+        ("window-update", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(2)).say(C, PSH | ACK, 100).say(S, ACK, 0);
+            t.server_window = 30000;
+            t.say(S, ACK, 0);
+            t.server_window = 40000;
+            t.say(S, ACK, 0).close(S);
+            vec![t]
+        }),
+        ("port-reuse", |v6| {
+            let mut first = talk(v6);
+            first
+                .handshake(Some(7))
+                .say(S, PSH | ACK, 10)
+                .say(C, ACK, 0)
+                .close(S);
+            let mut second = talk(v6);
+            second.client_next = 7_000_000;
+            second.server_next = 9_000_000;
+            second.now = first.now;
+            second.wait(500_000_000);
+            second
+                .handshake(Some(7))
+                .say(S, PSH | ACK, 10)
+                .say(C, ACK, 0)
+                .close(S);
+            vec![first, second]
+        }),
+        ("syn-retransmitted", |v6| {
+            let mut t = talk(v6);
+            let syn = t.segment(C, SYN, 0);
+            t.send(syn.clone());
+            t.wait(1_000_000_000);
+            t.send(syn);
+            t.say(S, SYN | ACK, 0).say(C, ACK, 0).close(C);
+            vec![t]
+        }),
+        ("reset-mid-stream", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7))
+                .say(C, PSH | ACK, 10)
+                .say(S, ACK, 0)
+                .say(S, RST | ACK, 0);
+            vec![t]
+        }),
     ]
+}
+
+/// The analysis tags of a tshark line (`Dup ACK 45#1` counts as `Dup ACK`).
+fn tags_in(line: &str) -> Vec<String> {
+    line.split("[TCP ")
+        .skip(1)
+        .filter_map(|rest| rest.split(']').next())
+        .map(|tag| match tag.strip_prefix("Dup ACK ") {
+            Some(_) => "Dup ACK".to_owned(),
+            None => tag.to_owned(),
+        })
+        .collect()
 }
 
 /// Every scenario in one capture: scenario *i* runs at second *i* from client ports
@@ -216,7 +363,15 @@ fn synthetic_corpus_matches_tshark() {
     if !common::has_tshark() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
+    // SNIFFER_CORPUS_OUT=DIR keeps the files there, to open them in Wireshark.
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = match std::env::var_os("SNIFFER_CORPUS_OUT") {
+        Some(out) => {
+            std::fs::create_dir_all(&out).expect("create SNIFFER_CORPUS_OUT");
+            std::path::PathBuf::from(out)
+        }
+        None => temp.path().to_owned(),
+    };
     let le_usec = FileFormat::Pcap {
         big_endian: false,
         nanos: false,
@@ -263,6 +418,7 @@ fn synthetic_corpus_matches_tshark() {
     ));
 
     let mut per_file: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut per_tag: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     for v6 in [false, true] {
         for &(linktype, fmt_name, fmt) in &files {
@@ -275,12 +431,19 @@ fn synthetic_corpus_matches_tshark() {
                 linktype.name(),
                 if v6 { "ipv6" } else { "ipv4" }
             );
-            let path = dir.path().join(format!("{name}.pcap"));
+            let path = dir.join(format!("{name}.pcap"));
             write(&path, fmt, linktype, &corpus_frames(v6, linktype));
             let theirs = common::tshark_lines(&path);
             let ours = common::sniffer_lines(&path);
             let same = theirs.iter().zip(&ours).filter(|(a, b)| a == b).count();
             per_file.insert(name.clone(), (theirs.len(), same));
+            for (i, line) in theirs.iter().enumerate() {
+                for tag in tags_in(line) {
+                    let entry = per_tag.entry(tag).or_default();
+                    entry.0 += 1;
+                    entry.1 += usize::from(ours.get(i) == Some(line));
+                }
+            }
             for i in 0..theirs.len().max(ours.len()) {
                 if theirs.get(i) != ours.get(i) {
                     failures.push(format!(
@@ -295,6 +458,32 @@ fn synthetic_corpus_matches_tshark() {
     }
     for (name, (total, same)) in &per_file {
         eprintln!("{name:>26}: {same}/{total} lines identical to tshark");
+    }
+    for (tag, (total, same)) in &per_tag {
+        eprintln!("{tag:>32}: {same}/{total} lines identical to tshark");
+    }
+    let expected_tags = [
+        "Retransmission",
+        "Fast Retransmission",
+        "Spurious Retransmission",
+        "Out-Of-Order",
+        "Previous segment not captured",
+        "ACKed unseen segment",
+        "Dup ACK",
+        "ZeroWindow",
+        "ZeroWindowProbe",
+        "ZeroWindowProbeAck",
+        "Window Update",
+        "Window Full",
+        "Keep-Alive",
+        "Keep-Alive ACK",
+        "Port numbers reused",
+    ];
+    for tag in expected_tags {
+        assert!(
+            per_tag.contains_key(tag),
+            "the corpus has no [TCP {tag}] line: a scenario lost its fault"
+        );
     }
     assert!(
         failures.is_empty(),
