@@ -59,6 +59,11 @@ pub struct Packet {
     pub transport: Transport,
     /// Why decoding stopped early, if it did.
     pub malformed: Option<String>,
+    /// For the first fragment of a fragmented packet: the captured bytes of its IP payload,
+    /// where the transport header is (for reassembly).
+    pub fragment_head: Vec<u8>,
+    /// Ethernet source and destination addresses, when the frame has them.
+    pub macs: Option<([u8; 6], [u8; 6])>,
 }
 
 /// The network layer of a packet.
@@ -66,12 +71,23 @@ pub struct Packet {
 pub enum Network {
     /// IPv4 or IPv6.
     Ip(IpHeader),
-    /// ARP (no addresses shown at this level).
-    Arp,
+    /// ARP for IPv4 over Ethernet.
+    Arp(ArpMessage),
     /// Something else, by EtherType or link-layer family.
     Other { ether_type: u32 },
     /// Nothing could be read past the link layer.
     None,
+}
+
+/// An ARP request or reply (RFC 826) for IPv4 addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArpMessage {
+    /// 1 request, 2 reply.
+    pub operation: u16,
+    pub sender_mac: [u8; 6],
+    pub sender_ip: std::net::Ipv4Addr,
+    pub target_mac: [u8; 6],
+    pub target_ip: std::net::Ipv4Addr,
 }
 
 /// What the rest of the pipeline needs of an IP header.
@@ -84,8 +100,22 @@ pub struct IpHeader {
     /// Length of the IP payload according to the header (total length minus header for IPv4,
     /// payload length minus extension headers for IPv6), whatever was captured.
     pub payload_len: u32,
-    /// This is a fragment; the transport header may be elsewhere.
-    pub fragment: bool,
+    /// Time to live (IPv4) or hop limit (IPv6).
+    pub ttl: u8,
+    /// Set when this packet is a fragment of a larger one: the transport header is only in
+    /// the fragment at offset 0.
+    pub fragment: Option<Fragment>,
+}
+
+/// Where a fragment belongs in the packet it was cut from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// The identification shared by the fragments of one packet.
+    pub id: u32,
+    /// Offset of this fragment's data in the original payload, in bytes.
+    pub offset: u32,
+    /// More fragments follow.
+    pub more: bool,
 }
 
 /// The transport layer of a packet.
@@ -93,6 +123,8 @@ pub struct IpHeader {
 pub enum Transport {
     Tcp(TcpSegment),
     Udp(UdpDatagram),
+    /// An ICMP or ICMPv6 message (which one follows from the IP version).
+    Icmp(IcmpMessage),
     /// A protocol this module does not decode, or none was readable.
     None,
 }
@@ -130,6 +162,15 @@ pub struct UdpDatagram {
     pub payload_len: u32,
 }
 
+/// The first 8 bytes of an ICMP or ICMPv6 message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct IcmpMessage {
+    pub icmp_type: u8,
+    pub code: u8,
+    /// Bytes 5 to 8: identifier and sequence number for echo messages.
+    pub rest: [u8; 4],
+}
+
 impl Packet {
     /// The IP header, if the packet has one.
     pub fn ip(&self) -> Option<&IpHeader> {
@@ -157,6 +198,8 @@ pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
         net: Network::None,
         transport: Transport::None,
         malformed: None,
+        fragment_head: Vec::new(),
+        macs: None,
     };
     let layer = match link::network_start(linktype, frame.data) {
         Ok(layer) => layer,
@@ -182,10 +225,31 @@ pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
     packet
 }
 
+/// The EtherType of ARP.
+pub const ARP_ETHER_TYPE: u16 = 0x0806;
+
+/// An ARP message mapping IPv4 to Ethernet addresses; `None` for other address types.
+fn arp_message(arp: &etherparse::ArpPacketSlice<'_>) -> Option<ArpMessage> {
+    let mac = |b: &[u8]| -> Option<[u8; 6]> { b.try_into().ok() };
+    let ip = |b: &[u8]| -> Option<std::net::Ipv4Addr> {
+        <[u8; 4]>::try_from(b).ok().map(std::net::Ipv4Addr::from)
+    };
+    Some(ArpMessage {
+        operation: arp.operation().0,
+        sender_mac: mac(arp.sender_hw_addr())?,
+        sender_ip: ip(arp.sender_protocol_addr())?,
+        target_mac: mac(arp.target_hw_addr())?,
+        target_ip: ip(arp.target_protocol_addr())?,
+    })
+}
+
 /// Copies what etherparse read into the owned packet.
 fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
     if let Some((err, _layer)) = &sliced.stop_err {
         packet.malformed = Some(err.to_string());
+    }
+    if let Some(etherparse::LinkSlice::Ethernet2(eth)) = &sliced.link {
+        packet.macs = Some((eth.source(), eth.destination()));
     }
     let ip = match &sliced.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
@@ -204,7 +268,12 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
                 dst: IpAddr::V4(h.destination_addr()),
                 protocol: v4.payload().ip_number.0,
                 payload_len,
-                fragment: v4.is_payload_fragmented(),
+                ttl: h.ttl(),
+                fragment: v4.is_payload_fragmented().then(|| Fragment {
+                    id: u32::from(h.identification()),
+                    offset: u32::from(h.fragments_offset().value()) * 8,
+                    more: h.more_fragments(),
+                }),
             }
         }
         Some(LaxNetSlice::Ipv6(v6)) => {
@@ -215,11 +284,32 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
                 dst: IpAddr::V6(h.destination_addr()),
                 protocol: v6.payload().ip_number.0,
                 payload_len: u32::from(h.payload_length()).saturating_sub(ext_len),
-                fragment: v6.is_payload_fragmented(),
+                ttl: h.hop_limit(),
+                fragment: v6
+                    .extensions()
+                    .clone()
+                    .into_iter()
+                    .find_map(|ext| match ext {
+                        etherparse::Ipv6ExtensionSlice::Fragment(f)
+                            if f.is_fragmenting_payload() =>
+                        {
+                            Some(Fragment {
+                                id: f.identification(),
+                                offset: u32::from(f.fragment_offset().value()) * 8,
+                                more: f.more_fragments(),
+                            })
+                        }
+                        _ => None,
+                    }),
             }
         }
-        Some(LaxNetSlice::Arp(_)) => {
-            packet.net = Network::Arp;
+        Some(LaxNetSlice::Arp(arp)) => {
+            packet.net = arp_message(arp).map_or(
+                Network::Other {
+                    ether_type: u32::from(ARP_ETHER_TYPE),
+                },
+                Network::Arp,
+            );
             return;
         }
         None => {
@@ -232,6 +322,16 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
         }
     };
     packet.net = Network::Ip(ip);
+    if ip.fragment.is_some_and(|f| f.offset == 0) {
+        if let Some(payload) = sliced.net.as_ref().and_then(|n| n.ip_payload_ref()) {
+            packet.fragment_head = payload.payload.to_vec();
+        }
+    }
+    if ip.fragment.is_some() {
+        // The transport header (if this is the first fragment) describes the whole packet,
+        // not this piece: it is read when the packet is reassembled.
+        return;
+    }
     packet.transport = match &sliced.transport {
         Some(TransportSlice::Tcp(tcp)) => {
             let header_len = u32::from(tcp.data_offset()) * 4;
@@ -259,12 +359,22 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
                 payload: tcp.payload().to_vec(),
             })
         }
+        Some(TransportSlice::Icmpv4(icmp)) => Transport::Icmp(IcmpMessage {
+            icmp_type: icmp.type_u8(),
+            code: icmp.code_u8(),
+            rest: icmp.bytes5to8(),
+        }),
+        Some(TransportSlice::Icmpv6(icmp)) => Transport::Icmp(IcmpMessage {
+            icmp_type: icmp.type_u8(),
+            code: icmp.code_u8(),
+            rest: icmp.bytes5to8(),
+        }),
         Some(TransportSlice::Udp(udp)) => Transport::Udp(UdpDatagram {
             src_port: udp.source_port(),
             dst_port: udp.destination_port(),
             payload_len: u32::from(udp.length()).saturating_sub(8),
         }),
-        None if ip.protocol == ip_proto::TCP && !ip.fragment => {
+        None if ip.protocol == ip_proto::TCP && ip.fragment.is_none() => {
             // etherparse stops at a TCP header cut short; read what the capture kept of it.
             let captured = sliced
                 .net

@@ -497,3 +497,103 @@ pub fn frame(ts: Timestamp, data: Vec<u8>) -> SynthFrame {
     let wire_len = u32::try_from(data.len()).unwrap_or(u32::MAX);
     SynthFrame { ts, data, wire_len }
 }
+
+/// An ICMP (IPv4) or ICMPv6 echo request or reply.
+pub fn icmp_echo(
+    src: IpAddr,
+    dst: IpAddr,
+    request: bool,
+    id: u16,
+    seq: u16,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let written = match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            let b = PacketBuilder::ipv4(s.octets(), d.octets(), 64);
+            if request {
+                b.icmpv4_echo_request(id, seq).write(&mut out, payload)
+            } else {
+                b.icmpv4_echo_reply(id, seq).write(&mut out, payload)
+            }
+        }
+        (s, d) => {
+            let b = PacketBuilder::ipv6(v6(s), v6(d), 64);
+            if request {
+                b.icmpv6_echo_request(id, seq).write(&mut out, payload)
+            } else {
+                b.icmpv6_echo_reply(id, seq).write(&mut out, payload)
+            }
+        }
+    };
+    debug_assert!(written.is_ok(), "building into a Vec cannot fail");
+    out
+}
+
+/// An Ethernet frame carrying an ARP request ("who has `target`? tell `sender`").
+pub fn arp_request(
+    sender_mac: [u8; 6],
+    sender: std::net::Ipv4Addr,
+    target: std::net::Ipv4Addr,
+) -> Vec<u8> {
+    let mut f = Vec::with_capacity(42);
+    f.extend_from_slice(&[0xff; 6]); // destination: broadcast
+    f.extend_from_slice(&sender_mac); // source
+    f.extend_from_slice(&0x0806u16.to_be_bytes()); // EtherType ARP
+    f.extend_from_slice(&1u16.to_be_bytes()); // hardware type: Ethernet
+    f.extend_from_slice(&ether_type::IPV4.to_be_bytes()); // protocol type
+    f.push(6); // hardware address length
+    f.push(4); // protocol address length
+    f.extend_from_slice(&1u16.to_be_bytes()); // operation: request
+    f.extend_from_slice(&sender_mac); // sender hardware address
+    f.extend_from_slice(&sender.octets()); // sender protocol address
+    f.extend_from_slice(&[0; 6]); // target hardware address: unknown
+    f.extend_from_slice(&target.octets()); // target protocol address
+    f
+}
+
+/// An IPv4 packet split into fragments: the IP payload (a UDP datagram carrying `payload`) is
+/// cut every `chunk` bytes (a multiple of 8).
+pub fn ipv4_fragments(
+    src: SocketAddr,
+    dst: SocketAddr,
+    payload: &[u8],
+    chunk: usize,
+    id: u16,
+) -> Vec<Vec<u8>> {
+    let whole = udp_packet(src, dst, payload);
+    let header_len = usize::from(whole.first().map_or(5, |b| b & 0x0f)) * 4;
+    let (header, body) = whole.split_at(header_len.min(whole.len()));
+    let pieces: Vec<&[u8]> = body.chunks(chunk.max(8)).collect();
+    let count = pieces.len();
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let mut h = header.to_vec();
+            let total = u16::try_from(header_len + piece.len()).unwrap_or(u16::MAX);
+            h[2..4].copy_from_slice(&total.to_be_bytes()); // total length
+            h[4..6].copy_from_slice(&id.to_be_bytes()); // identification
+            let offset_words = u16::try_from(i * chunk.max(8) / 8).unwrap_or(0);
+            let more = if i + 1 < count { 0x2000 } else { 0 }; // MF flag
+            h[6..8].copy_from_slice(&(more | offset_words).to_be_bytes());
+            h[10..12].copy_from_slice(&[0, 0]); // checksum, recomputed below
+            let sum = ipv4_checksum(&h);
+            h[10..12].copy_from_slice(&sum.to_be_bytes());
+            h.extend_from_slice(piece);
+            h
+        })
+        .collect()
+}
+
+/// The IPv4 header checksum (RFC 791): one's complement of the one's complement sum.
+fn ipv4_checksum(header: &[u8]) -> u16 {
+    let mut sum: u32 = header
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}

@@ -6,12 +6,16 @@
 //! way. Frames are numbered from 1 in capture order, and times are relative to the first frame,
 //! as in Wireshark's default view.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::net::IpAddr;
 
 use serde::Serialize;
 
 use crate::capture::{Frame, Timestamp, TsPrecision};
-use crate::decode::{self, ip_proto, Network, Packet, Transport};
+use crate::decode::{
+    self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, Transport,
+};
 use crate::flow::{FlowTable, Side, Step, Tags, TcpView};
 use crate::link::LinkType;
 use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
@@ -82,7 +86,30 @@ pub struct Timeline {
     first: Option<Timestamp>,
     count: u64,
     flows: FlowTable,
+    /// IP packets being reassembled from fragments.
+    fragments: HashMap<FragmentKey, Reassembly>,
+    /// Echo requests seen, by (requester, responder, identifier, sequence), with their frame
+    /// number, so that a reply can say "(request in N)".
+    echo_requests: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
 }
+
+/// The fragments of one IP packet share addresses, protocol and identification.
+type FragmentKey = (IpAddr, IpAddr, u8, u32);
+
+/// What has arrived of a fragmented packet.
+#[derive(Debug, Default)]
+struct Reassembly {
+    /// The first fragment's payload: the transport header.
+    head: Vec<u8>,
+    /// Payload bytes received so far.
+    received: u32,
+    /// Total payload length, known once the last fragment arrived.
+    total: Option<u32>,
+}
+
+/// Fragments awaiting reassembly, and echo requests awaiting replies, are forgotten beyond
+/// this many, so that memory stays bounded.
+const MAX_REASSEMBLIES: usize = 4096;
 
 impl Timeline {
     /// A timeline for frames of one linktype, timed at the given precision.
@@ -93,6 +120,8 @@ impl Timeline {
             first: None,
             count: 0,
             flows: FlowTable::new(),
+            fragments: HashMap::new(),
+            echo_requests: HashMap::new(),
         }
     }
 
@@ -112,11 +141,18 @@ impl Timeline {
             }
             _ => None,
         };
-        let (source, destination) = match &packet.net {
-            Network::Ip(ip) => (ip.src.to_string(), ip.dst.to_string()),
+        let (source, destination) = match (&packet.net, packet.macs) {
+            (Network::Ip(ip), _) => (ip.src.to_string(), ip.dst.to_string()),
+            (_, Some((src, dst))) => (mac_name(src), mac_name(dst)),
             _ => (String::new(), String::new()),
         };
-        let (protocol, info, tcp) = describe(packet, view.as_ref());
+        let (protocol, info, tcp) = match self.reassemble(packet) {
+            Some(done) => done,
+            None => match (packet.ip(), &packet.transport) {
+                (Some(ip), Transport::Icmp(icmp)) => self.icmp(ip, icmp),
+                _ => describe(packet, view.as_ref()),
+            },
+        };
         Row {
             number: self.count,
             time: format_seconds(packet.ts.since(first), self.precision),
@@ -130,6 +166,96 @@ impl Timeline {
             tcp,
             malformed: packet.malformed.clone(),
         }
+    }
+
+    /// For a fragment: its Protocol and Info, as Wireshark shows them — `IPv4`/`IPv6` and
+    /// "Fragmented IP protocol" until the last piece, which shows the reassembled datagram.
+    fn reassemble(&mut self, packet: &Packet) -> Option<(&'static str, String, Option<TcpFields>)> {
+        let ip = packet.ip()?;
+        let frag = ip.fragment?;
+        let key = (ip.src, ip.dst, ip.protocol, frag.id);
+        if self.fragments.len() >= MAX_REASSEMBLIES && !self.fragments.contains_key(&key) {
+            self.fragments.clear();
+        }
+        let entry = self.fragments.entry(key).or_default();
+        if frag.offset == 0 {
+            entry.head = packet.fragment_head.clone();
+        }
+        entry.received = entry.received.saturating_add(ip.payload_len);
+        if !frag.more {
+            entry.total = Some(frag.offset.saturating_add(ip.payload_len));
+        }
+        let complete = entry.total.is_some_and(|t| entry.received >= t) && !entry.head.is_empty();
+        if complete {
+            if let Some(done) = self.fragments.remove(&key) {
+                if ip.protocol == ip_proto::UDP {
+                    if let Some(h) = done.head.get(..8) {
+                        let port = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+                        let len = u32::from(port(4)).saturating_sub(8);
+                        return Some(("UDP", format!("{} → {} Len={len}", port(0), port(2)), None));
+                    }
+                }
+            }
+        }
+        let version = if ip.src.is_ipv4() { "IPv4" } else { "IPv6" };
+        let id = if ip.src.is_ipv4() {
+            format!("{:04x}", frag.id)
+        } else {
+            format!("{:08x}", frag.id)
+        };
+        Some((
+            version,
+            format!(
+                "Fragmented IP protocol (proto={} {}, off={}, ID={id})",
+                ip_proto_name(ip.protocol),
+                ip.protocol,
+                frag.offset
+            ),
+            None,
+        ))
+    }
+
+    /// ICMP and ICMPv6: echo requests and replies (matched in capture order, as a single
+    /// pass of tshark does); other types by name only.
+    fn icmp(
+        &mut self,
+        ip: &IpHeader,
+        icmp: &IcmpMessage,
+    ) -> (&'static str, String, Option<TcpFields>) {
+        let v4 = ip.src.is_ipv4();
+        let id = u16::from_be_bytes([icmp.rest[0], icmp.rest[1]]);
+        let seq = u16::from_be_bytes([icmp.rest[2], icmp.rest[3]]);
+        let (request, reply) = if v4 { (8, 0) } else { (128, 129) };
+        let protocol = if v4 { "ICMP" } else { "ICMPv6" };
+        let fields = if v4 {
+            format!(
+                "id=0x{id:04x}, seq={seq}/{}, ttl={}",
+                seq.swap_bytes(),
+                ip.ttl
+            )
+        } else {
+            format!("id=0x{id:04x}, seq={seq}, hop limit={}", ip.ttl)
+        };
+        let info = if icmp.icmp_type == request {
+            if self.echo_requests.len() >= MAX_REASSEMBLIES {
+                self.echo_requests.clear();
+            }
+            self.echo_requests
+                .insert((ip.src, ip.dst, id, seq), self.count);
+            let pad = if v4 { "  " } else { " " };
+            format!("Echo (ping) request{pad}{fields}")
+        } else if icmp.icmp_type == reply {
+            let pad = if v4 { "    " } else { " " };
+            let matched = self
+                .echo_requests
+                .get(&(ip.dst, ip.src, id, seq))
+                .map(|n| format!(" (request in {n})"))
+                .unwrap_or_default();
+            format!("Echo (ping) reply{pad}{fields}{matched}")
+        } else {
+            String::new()
+        };
+        (protocol, info, None)
     }
 
     /// The conversations seen so far.
@@ -196,8 +322,41 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
             };
             (name, String::new(), None)
         }
-        (Network::Arp, _, _) => ("ARP", String::new(), None),
+        (Network::Arp(arp), _, _) => ("ARP", arp_info(arp), None),
         _ => ("Ethernet", String::new(), None),
+    }
+}
+
+/// Wireshark's name of an IP protocol number, as in "proto=UDP 17".
+fn ip_proto_name(proto: u8) -> &'static str {
+    match proto {
+        ip_proto::ICMP => "ICMP",
+        ip_proto::IGMP => "IGMP",
+        ip_proto::TCP => "TCP",
+        ip_proto::UDP => "UDP",
+        ip_proto::ICMPV6 => "ICMPv6",
+        _ => "Unknown",
+    }
+}
+
+/// An Ethernet address as Wireshark shows it without a vendor database: `Broadcast` for
+/// ff:ff:ff:ff:ff:ff, colon-separated hex otherwise.
+pub fn mac_name(mac: [u8; 6]) -> String {
+    if mac == [0xff; 6] {
+        return "Broadcast".to_owned();
+    }
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// ARP's Info: "Who has T? Tell S" for a request, "S is at MAC" for a reply.
+fn arp_info(arp: &ArpMessage) -> String {
+    match arp.operation {
+        1 => format!("Who has {}? Tell {}", arp.target_ip, arp.sender_ip),
+        2 => format!("{} is at {}", arp.sender_ip, mac_name(arp.sender_mac)),
+        op => format!("Unknown ARP opcode 0x{op:04x}"),
     }
 }
 

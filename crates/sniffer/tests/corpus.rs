@@ -348,8 +348,60 @@ fn corpus_frames(v6: bool, linktype: LinkType) -> Vec<SynthFrame> {
             all.extend(talk.frames(linktype));
         }
     }
+    all.extend(other_frames(v6, linktype, start_of(scenarios().len())));
     all.sort_by_key(|f| f.ts);
     all
+}
+
+fn start_of(second: usize) -> Timestamp {
+    let mut t = start();
+    t.secs += i64::try_from(second).expect("few");
+    t
+}
+
+/// Packets that are not TCP: UDP, ICMP echo, ARP (Ethernet), IPv4 fragments.
+fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
+    let (c, s) = if v6 {
+        (addr("[2001:db8::1]:50000"), addr("[2001:db8::2]:12345"))
+    } else {
+        (addr("10.0.0.1:50000"), addr("10.0.0.2:12345"))
+    };
+    let mut packets = vec![
+        synth::udp_packet(c, s, b"welcome to python!"),
+        synth::udp_packet(s, c, b""),
+        synth::icmp_echo(c.ip(), s.ip(), true, 7, 1, b"ping"),
+        synth::icmp_echo(s.ip(), c.ip(), false, 7, 1, b"ping"),
+    ];
+    if !v6 {
+        packets.extend(synth::ipv4_fragments(c, s, &[b'x'; 100], 48, 0x1234));
+    }
+    let mut frames: Vec<SynthFrame> = packets
+        .iter()
+        .map(|ip| synth::link_wrap(linktype, ip, None))
+        .map(|data| synth::frame(at, data))
+        .collect();
+    if linktype == LinkType::EN10MB && !v6 {
+        frames.push(synth::frame(
+            at,
+            synth::arp_request(
+                [2, 0, 0, 0, 0, 1],
+                "10.0.0.1".parse().expect("ip"),
+                "10.0.0.2".parse().expect("ip"),
+            ),
+        ));
+        // And a VLAN-tagged TCP segment.
+        let mut t = talk(false);
+        t.client.set_port(50001);
+        t.say(C, SYN, 0);
+        frames.push(synth::frame(
+            at,
+            synth::link_wrap(linktype, &t.segments[0].1.ip_packet(), Some(42)),
+        ));
+    }
+    for (i, f) in frames.iter_mut().enumerate() {
+        f.ts.nanos += u32::try_from(i).expect("few") * 1_000;
+    }
+    frames
 }
 
 fn write(path: &Path, fmt: FileFormat, linktype: LinkType, frames: &[SynthFrame]) {

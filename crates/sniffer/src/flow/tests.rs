@@ -50,7 +50,8 @@ fn run(table: &mut FlowTable, segs: &[Seg]) -> Vec<TcpView> {
                 dst: lo,
                 protocol: 6,
                 payload_len: 32 + s.len,
-                fragment: false,
+                ttl: 64,
+                fragment: None,
             };
             let tcp = TcpSegment {
                 src_port: sp,
