@@ -61,10 +61,69 @@ fn stdout_lines(mut command: Command, what: &str) -> Vec<String> {
         .collect()
 }
 
-/// What `tshark -r FILE` prints, line by line.
+/// The protocols tshark keeps when it is the judge: link, network and transport layers.
+/// Application dissectors (HTTP, and heuristics such as JXTA that claim payloads on any
+/// port) are out of `sniffer`'s scope, so tshark compares with them disabled.
+const JUDGED_PROTOCOLS: &[&str] = &[
+    "frame",
+    "eth",
+    "ethertype",
+    "vlan",
+    "ip",
+    "ipv6",
+    "ipv6.hopopts",
+    "ipv6.routing",
+    "ipv6.fraghdr",
+    "ipv6.dstopts",
+    "tcp",
+    "udp",
+    "icmp",
+    "icmpv6",
+    "arp",
+    "sll",
+    "null",
+    "loop",
+    "raw",
+    "data",
+];
+
+/// A tshark configuration folder whose `disabled_protos` lists every protocol but
+/// [`JUDGED_PROTOCOLS`]; made once per test process.
+fn tshark_config_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let all = stdout_lines(
+            {
+                let mut c = Command::new("tshark");
+                c.args(["-G", "protocols"]);
+                c
+            },
+            "tshark -G protocols",
+        );
+        let disabled: Vec<&str> = all
+            .iter()
+            .filter_map(|line| line.split('\t').nth(2))
+            .filter(|name| !JUDGED_PROTOCOLS.contains(name))
+            .collect();
+        // Under the target folder, shared by the test binaries: written under a name of this
+        // process's, then renamed into place, so that concurrent writers never clash.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tshark-judge");
+        std::fs::create_dir_all(&dir).expect("create the tshark config folder");
+        let scratch = dir.join(format!("disabled_protos.{}", std::process::id()));
+        std::fs::write(&scratch, disabled.join("\n") + "\n").expect("write disabled_protos");
+        std::fs::rename(&scratch, dir.join("disabled_protos")).expect("rename disabled_protos");
+        dir
+    })
+}
+
+/// What `tshark -r FILE` prints, line by line, with application dissectors disabled.
 pub fn tshark_lines(file: &Path) -> Vec<String> {
     let mut tshark = Command::new("tshark");
-    tshark.arg("-r").arg(file).env("LC_ALL", "C.UTF-8");
+    tshark
+        .arg("-r")
+        .arg(file)
+        .env("LC_ALL", "C.UTF-8")
+        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir());
     stdout_lines(tshark, "tshark")
 }
 
