@@ -302,6 +302,22 @@ fn scenarios() -> Vec<Scenario> {
             t.say(S, SYN | ACK, 0).say(C, ACK, 0).close(C);
             vec![t]
         }),
+        ("malformed-options", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7));
+            for options in [
+                vec![2, 1, 0, 0],                          // MSS with a length below 2
+                vec![1, 1, 8, 12, 0, 0], // timestamps claiming more bytes than there are
+                vec![2, 4, 5],           // MSS cut by the end of the header
+                vec![3, 4, 7, 0],        // window scale with the wrong length
+                vec![8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0], // well-formed, then EOL padding
+            ] {
+                let mut seg = t.segment(C, ACK, 0);
+                seg.options = options;
+                t.send(seg);
+            }
+            vec![t]
+        }),
         ("reset-mid-stream", |v6| {
             let mut t = talk(v6);
             t.handshake(Some(7))
