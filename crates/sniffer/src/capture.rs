@@ -6,12 +6,9 @@
 //! a short read timeout: a timeout is [`Next::Timeout`], neither an error nor the end, and lets
 //! the caller check its own stop conditions between packets.
 
-use std::fs::File;
-use std::io::Read;
 use std::os::fd::{AsRawFd, RawFd};
-use std::path::{Path, PathBuf};
 
-use pcap::{Active, Capture, Offline, PacketHeader};
+use pcap::{Active, Capture, PacketHeader};
 
 use crate::error::CaptureError;
 use crate::link::LinkType;
@@ -40,11 +37,15 @@ impl Timestamp {
     }
 }
 
-/// The resolution a file stores its timestamps in, which decides how many decimals Wireshark
-/// prints (6 for microseconds, 9 for nanoseconds).
+/// How many decimals Wireshark prints for a frame's time: the resolution its timestamps
+/// were stored with (6 for microseconds, 9 for nanoseconds; pcapng can say 0 to 9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TsPrecision {
+    Sec,
+    Deci,
+    Centi,
+    Milli,
     Micro,
     Nano,
 }
@@ -53,8 +54,25 @@ impl TsPrecision {
     /// Decimal places of the fraction of a second.
     pub fn decimals(self) -> usize {
         match self {
+            TsPrecision::Sec => 0,
+            TsPrecision::Deci => 1,
+            TsPrecision::Centi => 2,
+            TsPrecision::Milli => 3,
             TsPrecision::Micro => 6,
             TsPrecision::Nano => 9,
+        }
+    }
+
+    /// The precision Wireshark uses for a resolution of 10^-`decimals` seconds: exact up to
+    /// milliseconds, then microseconds up to 6 digits, nanoseconds beyond.
+    pub fn from_decimals(decimals: u32) -> TsPrecision {
+        match decimals {
+            0 => TsPrecision::Sec,
+            1 => TsPrecision::Deci,
+            2 => TsPrecision::Centi,
+            3 => TsPrecision::Milli,
+            4..=6 => TsPrecision::Micro,
+            _ => TsPrecision::Nano,
         }
     }
 }
@@ -70,6 +88,10 @@ pub struct Frame<'a> {
     pub wire_len: u32,
     /// The bytes captured, at most the snapshot length.
     pub data: &'a [u8],
+    /// The link-layer type of this frame (pcapng interfaces may differ).
+    pub linktype: LinkType,
+    /// How many decimals its time is shown with.
+    pub precision: TsPrecision,
 }
 
 impl<'a> Frame<'a> {
@@ -88,25 +110,25 @@ impl<'a> Frame<'a> {
             ts,
             wire_len,
             data,
+            linktype: LinkType::EN10MB,
+            precision: TsPrecision::Micro,
         }
     }
 
-    fn from_pcap(packet: pcap::Packet<'a>, precision: TsPrecision) -> Frame<'a> {
+    /// A frame of a live capture (microsecond timestamps).
+    fn from_live(packet: pcap::Packet<'a>, linktype: LinkType) -> Frame<'a> {
         let header = *packet.header;
-        // `tv_usec` holds nanoseconds when the handle was opened with nanosecond precision.
-        let frac = u32::try_from(header.ts.tv_usec).unwrap_or(0);
-        let nanos = match precision {
-            TsPrecision::Micro => frac.saturating_mul(1_000),
-            TsPrecision::Nano => frac,
-        };
+        let micros = u32::try_from(header.ts.tv_usec).unwrap_or(0);
         Frame {
             header,
             ts: Timestamp {
                 secs: header.ts.tv_sec,
-                nanos: nanos.min(999_999_999),
+                nanos: micros.saturating_mul(1_000).min(999_999_999),
             },
             wire_len: header.len,
             data: packet.data,
+            linktype,
+            precision: TsPrecision::Micro,
         }
     }
 }
@@ -261,7 +283,7 @@ impl LiveCapture {
             libc::poll(&mut pollfd, 1, wait_ms);
         }
         match self.cap.next_packet() {
-            Ok(packet) => Ok(Next::Frame(Frame::from_pcap(packet, TsPrecision::Micro))),
+            Ok(packet) => Ok(Next::Frame(Frame::from_live(packet, self.linktype))),
             Err(pcap::Error::TimeoutExpired) => Ok(Next::Timeout),
             Err(e) => Err(CaptureError::Read {
                 device: self.device.clone(),
@@ -313,170 +335,6 @@ impl LiveCapture {
     }
 }
 
-/// A capture file (pcap or pcapng), read front to back.
-pub struct FileCapture {
-    cap: Capture<Offline>,
-    path: PathBuf,
-    linktype: LinkType,
-    precision: TsPrecision,
-}
-
-/// Magic numbers of the file formats, as read in the file's first four bytes.
-mod magic {
-    /// pcap, microsecond timestamps (either byte order).
-    pub const PCAP_MICRO: [u32; 2] = [0xa1b2_c3d4, 0xd4c3_b2a1];
-    /// pcap, nanosecond timestamps (either byte order).
-    pub const PCAP_NANO: [u32; 2] = [0xa1b2_3c4d, 0x4d3c_b2a1];
-}
-
-impl FileCapture {
-    /// Opens a pcap or pcapng file.
-    pub fn open(path: &Path) -> Result<FileCapture, CaptureError> {
-        let file_error = |reason: String| CaptureError::File {
-            path: path.to_owned(),
-            reason,
-        };
-        // libpcap would report a missing file less clearly; read the magic ourselves.
-        let mut head = [0u8; 4];
-        File::open(path)
-            .and_then(|mut f| f.read_exact(&mut head))
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => {
-                    file_error("file is too short to be a capture".to_owned())
-                }
-                _ => file_error(e.to_string()),
-            })?;
-        let magic = u32::from_be_bytes(head);
-        let precision = if magic::PCAP_NANO.contains(&magic) {
-            TsPrecision::Nano
-        } else if magic::PCAP_MICRO.contains(&magic) {
-            TsPrecision::Micro
-        } else {
-            // pcapng: the first interface's if_tsresol (microseconds when absent).
-            pcapng_precision(path).unwrap_or(TsPrecision::Micro)
-        };
-        let cap = Capture::from_file_with_precision(path, pcap::Precision::Nano)
-            .map_err(|e| file_error(pcap_reason(e)))?;
-        let linktype = LinkType(u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX));
-        if !linktype.is_supported() {
-            return Err(CaptureError::UnsupportedLinkType {
-                source_name: path.display().to_string(),
-                linktype: linktype.0,
-                name: linktype.name().to_owned(),
-                supported: LinkType::supported_list(),
-            });
-        }
-        Ok(FileCapture {
-            cap,
-            path: path.to_owned(),
-            linktype,
-            precision,
-        })
-    }
-
-    /// The next frame, or `None` at the end of the file.
-    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        match self.cap.next_packet() {
-            Ok(packet) => Ok(Some(Frame::from_pcap(packet, TsPrecision::Nano))),
-            Err(pcap::Error::NoMorePackets) => Ok(None),
-            Err(e) => Err(CaptureError::File {
-                path: self.path.clone(),
-                reason: pcap_reason(e),
-            }),
-        }
-    }
-
-    /// The link-layer type of every frame.
-    pub fn linktype(&self) -> LinkType {
-        self.linktype
-    }
-
-    /// The precision the file stores its timestamps in.
-    pub fn precision(&self) -> TsPrecision {
-        self.precision
-    }
-}
-
-/// pcapng block types and option codes used to find the timestamp resolution.
-mod pcapng {
-    pub const SECTION_HEADER: u32 = 0x0a0d_0d0a;
-    pub const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
-    pub const INTERFACE_DESCRIPTION: u32 = 1;
-    /// Options of an IDB start after type, length, linktype, reserved and snaplen.
-    pub const IDB_OPTIONS_OFFSET: usize = 16;
-    pub const OPT_ENDOFOPT: u16 = 0;
-    pub const IF_TSRESOL: u16 = 9;
-    /// How far into the file to look for the first interface description.
-    pub const SCAN_LIMIT: u64 = 1 << 20;
-}
-
-/// The timestamp precision of a pcapng file's first interface: `if_tsresol` gives 10^-n
-/// seconds (or 2^-n with the high bit set); more than 6 decimal digits is nanoseconds.
-fn pcapng_precision(path: &Path) -> Option<TsPrecision> {
-    let mut head = Vec::new();
-    File::open(path)
-        .ok()?
-        .take(pcapng::SCAN_LIMIT)
-        .read_to_end(&mut head)
-        .ok()?;
-    let word = |at: usize, big: bool| -> Option<u32> {
-        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
-        Some(if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    };
-    if word(0, false)? != pcapng::SECTION_HEADER {
-        return None;
-    }
-    let big = word(8, true)? == pcapng::BYTE_ORDER_MAGIC;
-    let mut at = 0usize;
-    while at < head.len() {
-        let block_type = word(at, big)?;
-        let block_len = usize::try_from(word(at + 4, big)?).ok()?;
-        if block_len < 12 {
-            return None;
-        }
-        if block_type == pcapng::INTERFACE_DESCRIPTION {
-            let end = at.checked_add(block_len)?.checked_sub(4)?;
-            let mut opt = at + pcapng::IDB_OPTIONS_OFFSET;
-            while opt + 4 <= end {
-                let half = |o: usize| -> Option<u16> {
-                    let b: [u8; 2] = head.get(o..o + 2)?.try_into().ok()?;
-                    Some(if big {
-                        u16::from_be_bytes(b)
-                    } else {
-                        u16::from_le_bytes(b)
-                    })
-                };
-                let (code, len) = (half(opt)?, usize::from(half(opt + 2)?));
-                if code == pcapng::OPT_ENDOFOPT {
-                    break;
-                }
-                if code == pcapng::IF_TSRESOL {
-                    let v = *head.get(opt + 4)?;
-                    let decimals = if v & 0x80 == 0 {
-                        u32::from(v)
-                    } else {
-                        // 2^-n seconds: n·log10(2) decimal digits, rounded up.
-                        (u32::from(v & 0x7f) * 30_103).div_ceil(100_000)
-                    };
-                    return Some(if decimals > 6 {
-                        TsPrecision::Nano
-                    } else {
-                        TsPrecision::Micro
-                    });
-                }
-                opt += 4 + len.div_ceil(4) * 4;
-            }
-            return Some(TsPrecision::Micro);
-        }
-        at = at.checked_add(block_len)?;
-    }
-    None
-}
-
 /// libpcap's message without the crate's wrapping.
 fn pcap_reason(e: pcap::Error) -> String {
     match e {
@@ -525,17 +383,5 @@ mod tests {
         };
         assert_eq!(b.since(a), 2_000);
         assert_eq!(a.since(b), -2_000);
-    }
-
-    #[test]
-    fn missing_and_short_files_are_named() {
-        let err = FileCapture::open(Path::new("/nonexistent/x.pcap"))
-            .err()
-            .expect("must fail");
-        assert!(
-            err.to_string()
-                .starts_with("cannot read /nonexistent/x.pcap: "),
-            "{err}"
-        );
     }
 }

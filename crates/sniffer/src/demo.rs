@@ -165,7 +165,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         let _ = client_tx.send(net_demo::fetch_greeting(server_addr).await);
     });
 
-    let mut timeline = Timeline::new(live.linktype(), live.precision());
+    let mut timeline = Timeline::new();
     let mut rows = Vec::new();
     let deadline = started + opts.timeout;
     let mut last_ts = None;

@@ -9,8 +9,10 @@
 //!    └──────────────Frame (unchanged)──────────────▶ write (pcap savefile)      plain / table / json
 //! ```
 //!
-//! - [`capture`]: where frames come from — a live device (immediate mode, BPF filter,
-//!   non-blocking reads with a poll timeout, kernel statistics) or a pcap/pcapng file.
+//! - [`capture`]: live frames from a device (immediate mode, BPF filter, non-blocking reads
+//!   with a poll timeout, kernel statistics), and the frame and timestamp types.
+//! - [`pcapfile`]: frames from pcap and pcapng files, each with its interface's linktype and
+//!   timestamp resolution; errors name the byte offset.
 //! - [`link`]: the link-layer header of each linktype (EN10MB, NULL, LOOP, RAW, IPV4, IPV6,
 //!   LINUX_SLL, LINUX_SLL2): where the network layer starts.
 //! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`];
@@ -35,6 +37,7 @@ pub mod demo;
 pub mod error;
 pub mod flow;
 pub mod link;
+pub mod pcapfile;
 pub mod render;
 pub mod synth;
 pub mod tcp;

@@ -285,47 +285,68 @@ pub fn write_capture(
             }
         }
         FileFormat::Pcapng { tsresol } => {
-            // Section header block, no options.
-            let shb_len: u32 = 28;
-            out.write_all(&format::PCAPNG_SHB.to_le_bytes())?;
-            out.write_all(&shb_len.to_le_bytes())?;
-            out.write_all(&format::PCAPNG_BYTE_ORDER_MAGIC.to_le_bytes())?;
-            out.write_all(&1u16.to_le_bytes())?; // major version
-            out.write_all(&0u16.to_le_bytes())?; // minor version
-            out.write_all(&u64::MAX.to_le_bytes())?; // section length: unknown
-            out.write_all(&shb_len.to_le_bytes())?;
-            // Interface description block with if_tsresol.
-            let idb_len: u32 = 20 + 8 + 4;
-            out.write_all(&format::PCAPNG_IDB.to_le_bytes())?;
-            out.write_all(&idb_len.to_le_bytes())?;
-            out.write_all(&u16::try_from(linktype.0).unwrap_or(u16::MAX).to_le_bytes())?;
-            out.write_all(&0u16.to_le_bytes())?; // reserved
-            out.write_all(&snaplen.to_le_bytes())?;
-            out.write_all(&format::IF_TSRESOL.to_le_bytes())?;
-            out.write_all(&1u16.to_le_bytes())?; // option length
-            out.write_all(&[tsresol, 0, 0, 0])?; // value, padded to 4
-            out.write_all(&format::OPT_ENDOFOPT.to_le_bytes())?;
-            out.write_all(&0u16.to_le_bytes())?;
-            out.write_all(&idb_len.to_le_bytes())?;
-            let units_per_sec = 10u64.pow(u32::from(tsresol));
-            for f in frames {
-                let kept = &f.data[..f.data.len().min(snaplen as usize)];
-                let padded = kept.len().div_ceil(4) * 4;
-                let len = u32::try_from(28 + padded + 4).unwrap_or(u32::MAX);
-                let ts = u64::try_from(f.ts.secs).unwrap_or(0) * units_per_sec
-                    + u64::from(f.ts.nanos) / (1_000_000_000 / units_per_sec);
-                out.write_all(&format::PCAPNG_EPB.to_le_bytes())?;
-                out.write_all(&len.to_le_bytes())?;
-                out.write_all(&0u32.to_le_bytes())?; // interface id
-                out.write_all(&((ts >> 32) as u32).to_le_bytes())?; // timestamp (high)
-                out.write_all(&(ts as u32).to_le_bytes())?; // timestamp (low)
-                out.write_all(&u32::try_from(kept.len()).unwrap_or(u32::MAX).to_le_bytes())?;
-                out.write_all(&f.wire_len.to_le_bytes())?;
-                out.write_all(kept)?;
-                out.write_all(&vec![0u8; padded - kept.len()])?;
-                out.write_all(&len.to_le_bytes())?;
-            }
+            let tagged: Vec<(u32, &SynthFrame)> = frames.iter().map(|f| (0, f)).collect();
+            write_pcapng(out, &[(linktype, tsresol)], snaplen, &tagged)?;
         }
+    }
+    Ok(())
+}
+
+/// Writes a pcapng file with several interfaces, each `(linktype, if_tsresol)`; each frame
+/// names its interface by index.
+pub fn write_pcapng(
+    out: &mut impl Write,
+    interfaces: &[(LinkType, u8)],
+    snaplen: u32,
+    frames: &[(u32, &SynthFrame)],
+) -> io::Result<()> {
+    // Section header block, no options.
+    let shb_len: u32 = 28;
+    out.write_all(&format::PCAPNG_SHB.to_le_bytes())?;
+    out.write_all(&shb_len.to_le_bytes())?;
+    out.write_all(&format::PCAPNG_BYTE_ORDER_MAGIC.to_le_bytes())?;
+    out.write_all(&1u16.to_le_bytes())?; // major version
+    out.write_all(&0u16.to_le_bytes())?; // minor version
+    out.write_all(&u64::MAX.to_le_bytes())?; // section length: unknown
+    out.write_all(&shb_len.to_le_bytes())?;
+    for &(linktype, tsresol) in interfaces {
+        // Interface description block with if_tsresol.
+        let idb_len: u32 = 20 + 8 + 4;
+        out.write_all(&format::PCAPNG_IDB.to_le_bytes())?;
+        out.write_all(&idb_len.to_le_bytes())?;
+        out.write_all(&u16::try_from(linktype.0).unwrap_or(u16::MAX).to_le_bytes())?;
+        out.write_all(&0u16.to_le_bytes())?; // reserved
+        out.write_all(&snaplen.to_le_bytes())?;
+        out.write_all(&format::IF_TSRESOL.to_le_bytes())?;
+        out.write_all(&1u16.to_le_bytes())?; // option length
+        out.write_all(&[tsresol, 0, 0, 0])?; // value, padded to 4
+        out.write_all(&format::OPT_ENDOFOPT.to_le_bytes())?;
+        out.write_all(&0u16.to_le_bytes())?;
+        out.write_all(&idb_len.to_le_bytes())?;
+    }
+    for &(iface, f) in frames {
+        let tsresol = interfaces.get(iface as usize).map_or(6, |i| i.1);
+        let units_per_sec: u128 = if tsresol & 0x80 == 0 {
+            10u128.pow(u32::from(tsresol))
+        } else {
+            1u128 << (tsresol & 0x7f)
+        };
+        let kept = &f.data[..f.data.len().min(snaplen as usize)];
+        let padded = kept.len().div_ceil(4) * 4;
+        let len = u32::try_from(28 + padded + 4).unwrap_or(u32::MAX);
+        let ts = u128::try_from(f.ts.secs).unwrap_or(0) * units_per_sec
+            + u128::from(f.ts.nanos) * units_per_sec / 1_000_000_000;
+        let ts = u64::try_from(ts).unwrap_or(u64::MAX);
+        out.write_all(&format::PCAPNG_EPB.to_le_bytes())?;
+        out.write_all(&len.to_le_bytes())?;
+        out.write_all(&iface.to_le_bytes())?; // interface id
+        out.write_all(&((ts >> 32) as u32).to_le_bytes())?; // timestamp (high)
+        out.write_all(&(ts as u32).to_le_bytes())?; // timestamp (low)
+        out.write_all(&u32::try_from(kept.len()).unwrap_or(u32::MAX).to_le_bytes())?;
+        out.write_all(&f.wire_len.to_le_bytes())?;
+        out.write_all(kept)?;
+        out.write_all(&vec![0u8; padded - kept.len()])?;
+        out.write_all(&len.to_le_bytes())?;
     }
     Ok(())
 }

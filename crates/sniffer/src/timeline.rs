@@ -17,7 +17,6 @@ use crate::decode::{
     self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, Transport,
 };
 use crate::flow::{FlowTable, Side, Step, Tags, TcpView};
-use crate::link::LinkType;
 use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
 
 /// One line of the timeline.
@@ -81,8 +80,6 @@ pub struct TcpFields {
 /// Turns frames into rows, keeping the conversation state between them.
 #[derive(Debug)]
 pub struct Timeline {
-    linktype: LinkType,
-    precision: TsPrecision,
     first: Option<Timestamp>,
     count: u64,
     flows: FlowTable,
@@ -111,12 +108,16 @@ struct Reassembly {
 /// this many, so that memory stays bounded.
 const MAX_REASSEMBLIES: usize = 4096;
 
+impl Default for Timeline {
+    fn default() -> Timeline {
+        Timeline::new()
+    }
+}
+
 impl Timeline {
-    /// A timeline for frames of one linktype, timed at the given precision.
-    pub fn new(linktype: LinkType, precision: TsPrecision) -> Timeline {
+    /// An empty timeline.
+    pub fn new() -> Timeline {
         Timeline {
-            linktype,
-            precision,
             first: None,
             count: 0,
             flows: FlowTable::new(),
@@ -127,12 +128,12 @@ impl Timeline {
 
     /// Decodes the next frame and describes it.
     pub fn push(&mut self, frame: &Frame<'_>) -> Row {
-        let packet = decode::decode(self.linktype, frame);
-        self.push_packet(&packet)
+        let packet = decode::decode(frame.linktype, frame);
+        self.push_packet(&packet, frame.precision)
     }
 
-    /// Describes the next already-decoded packet.
-    pub fn push_packet(&mut self, packet: &Packet) -> Row {
+    /// Describes the next already-decoded packet, timed at `precision`.
+    pub fn push_packet(&mut self, packet: &Packet, precision: TsPrecision) -> Row {
         self.count += 1;
         let first = *self.first.get_or_insert(packet.ts);
         let view = match (&packet.net, &packet.transport) {
@@ -155,8 +156,8 @@ impl Timeline {
         };
         Row {
             number: self.count,
-            time: format_seconds(packet.ts.since(first), self.precision),
-            epoch: format_seconds(packet.ts.as_nanos(), self.precision),
+            time: format_seconds(packet.ts.since(first), precision),
+            epoch: format_seconds(packet.ts.as_nanos(), precision),
             source,
             destination,
             protocol,
@@ -427,10 +428,14 @@ pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
     let abs = nanos.unsigned_abs();
     let secs = abs / 1_000_000_000;
     let frac = abs % 1_000_000_000;
-    match precision {
-        TsPrecision::Micro => format!("{sign}{secs}.{:06}", frac / 1_000),
-        TsPrecision::Nano => format!("{sign}{secs}.{frac:09}"),
+    let decimals = precision.decimals();
+    let scaled = frac / 10u128.pow(9 - decimals as u32);
+    // As Wireshark: a negative time that truncates to zero is shown without its sign.
+    let sign = if secs == 0 && scaled == 0 { "" } else { sign };
+    if decimals == 0 {
+        return format!("{sign}{secs}");
     }
+    format!("{sign}{secs}.{scaled:0decimals$}")
 }
 
 #[cfg(test)]
@@ -514,5 +519,8 @@ mod tests {
             "12.000000001"
         );
         assert_eq!(format_seconds(-10_000, TsPrecision::Micro), "-0.000010");
+        assert_eq!(format_seconds(-456_000, TsPrecision::Milli), "0.000");
+        assert_eq!(format_seconds(-1_000_456_000, TsPrecision::Milli), "-1.000");
+        assert_eq!(format_seconds(7_900_000_000, TsPrecision::Sec), "7");
     }
 }

@@ -342,8 +342,17 @@ fn tags_in(line: &str) -> Vec<String> {
 }
 
 /// Every scenario in one capture: scenario *i* runs at second *i* from client ports
-/// 40000 + 10·i, so conversations never mix, and frames are in time order.
+/// 40000 + 10·i, so conversations never mix, and frames are in time order; then the packets
+/// that are not TCP.
 fn corpus_frames(v6: bool, linktype: LinkType) -> Vec<SynthFrame> {
+    let mut all = talk_frames(v6, linktype);
+    all.extend(other_frames(v6, linktype, start_of(scenarios().len())));
+    all.sort_by_key(|f| f.ts);
+    all
+}
+
+/// The TCP scenarios' frames, in time order.
+fn talk_frames(v6: bool, linktype: LinkType) -> Vec<SynthFrame> {
     let mut all = Vec::new();
     for (i, (_, build)) in scenarios().into_iter().enumerate() {
         let offset = u16::try_from(i).expect("few scenarios");
@@ -364,7 +373,6 @@ fn corpus_frames(v6: bool, linktype: LinkType) -> Vec<SynthFrame> {
             all.extend(talk.frames(linktype));
         }
     }
-    all.extend(other_frames(v6, linktype, start_of(scenarios().len())));
     all.sort_by_key(|f| f.ts);
     all
 }
@@ -521,6 +529,45 @@ fn synthetic_corpus_matches_tshark() {
                         ours.get(i).map_or("(none)", String::as_str)
                     ));
                 }
+            }
+        }
+    }
+    // pcapng with three interfaces of different linktypes and timestamp resolutions, the
+    // frames dealt among them in turn.
+    for v6 in [false, true] {
+        let interfaces = [
+            (LinkType::EN10MB, 6u8),
+            (LinkType::RAW, 9),
+            (LinkType::LINUX_SLL, 3),
+        ];
+        let per_interface: Vec<Vec<SynthFrame>> = interfaces
+            .iter()
+            .map(|&(l, _)| talk_frames(v6, l))
+            .collect();
+        let tagged: Vec<(u32, &SynthFrame)> = (0..per_interface[0].len())
+            .map(|i| {
+                let iface = i % interfaces.len();
+                (u32::try_from(iface).expect("few"), &per_interface[iface][i])
+            })
+            .collect();
+        let name = format!("pcapng-3-interfaces-{}", if v6 { "ipv6" } else { "ipv4" });
+        let path = dir.join(format!("{name}.pcapng"));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+        synth::write_pcapng(&mut file, &interfaces, 262_144, &tagged).expect("write");
+        std::io::Write::flush(&mut file).expect("flush");
+        drop(file);
+        let theirs = common::tshark_lines(&path);
+        let ours = common::sniffer_lines(&path);
+        let same = theirs.iter().zip(&ours).filter(|(a, b)| a == b).count();
+        per_file.insert(name.clone(), (theirs.len(), same));
+        for i in 0..theirs.len().max(ours.len()) {
+            if theirs.get(i) != ours.get(i) {
+                failures.push(format!(
+                    "{name} line {}:\n    tshark:  {}\n    sniffer: {}",
+                    i + 1,
+                    theirs.get(i).map_or("(none)", String::as_str),
+                    ours.get(i).map_or("(none)", String::as_str)
+                ));
             }
         }
     }

@@ -114,10 +114,13 @@ fn truncated_file_prints_what_was_read_then_fails() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.contains("[SYN] Seq=0"), "{stdout}");
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("truncated"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // The second record starts at byte 24 + 16 + 74 = 114; 24 of its 74 bytes are there.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "sniffer: cannot read {}: at byte 114: the file ends inside a packet record (24 of 74 bytes)\n",
+            path.display()
+        )
     );
 }
 

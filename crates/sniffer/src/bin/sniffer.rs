@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use sniffer::capture::{FileCapture, LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
+use sniffer::capture::{LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
+use sniffer::pcapfile::FileCapture;
 use sniffer::render::{Format, RowWriter};
 use sniffer::timeline::Timeline;
 use sniffer::write::PcapWriter;
@@ -96,7 +97,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             width,
         } => {
             let mut source = FileCapture::open(&file)?;
-            let mut timeline = Timeline::new(source.linktype(), source.precision());
+            let mut timeline = Timeline::new();
             let format = format.unwrap_or(Format::default_for(is_tty));
             let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), width);
             // Print what was read before a damaged record, then the error.
@@ -154,7 +155,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     format!(" with filter \"{}\"", live.filter())
                 }
             );
-            let mut timeline = Timeline::new(live.linktype(), live.precision());
+            let mut timeline = Timeline::new();
             let format = format.unwrap_or(Format::Plain);
             let mut out = RowWriter::new(format, stdout.lock(), None);
             while !stop.load(Ordering::Relaxed) && count.is_none_or(|c| timeline.frames() < c) {

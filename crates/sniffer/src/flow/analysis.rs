@@ -123,6 +123,13 @@ pub struct SeqState {
     pub last_tags: Tags,
 }
 
+/// `0 <= elapsed < limit`. Wireshark measures these intervals in unsigned arithmetic, so a
+/// packet time-stamped *before* the one it is compared with (clocks of different interfaces,
+/// reordered captures) is never "within" anything.
+fn within(elapsed: i128, limit: i128) -> bool {
+    (0..limit).contains(&elapsed)
+}
+
 /// `a > b` in sequence space.
 fn gt(a: u32, b: u32) -> bool {
     SeqNum(a).after(SeqNum(b))
@@ -227,10 +234,13 @@ pub(crate) fn analyze(
                 t.spurious_retransmission = true;
             } else if rev.dup_acks >= 2
                 && rev.last_ack == seq
-                && ts.since(rev.last_ack_time) < FAST_RETRANSMISSION_WINDOW_NANOS
+                && within(
+                    ts.since(rev.last_ack_time),
+                    FAST_RETRANSMISSION_WINDOW_NANOS,
+                )
             {
                 t.fast_retransmission = true;
-            } else if ts.since(fwd.next_seq_time) < ooo_threshold && fwd.next_seq != end {
+            } else if within(ts.since(fwd.next_seq_time), ooo_threshold) && fwd.next_seq != end {
                 t.out_of_order = true;
             } else {
                 t.retransmission = true;

@@ -1,0 +1,482 @@
+//! Reading capture files: pcap and pcapng, front to back, one frame at a time.
+//!
+//! The reader is our own rather than libpcap's because a file says more than libpcap passes
+//! on: pcapng files can hold several interfaces, each with its own link-layer type and
+//! timestamp resolution (`if_tsresol`), and Wireshark numbers and times every packet by its
+//! own interface's. Reading the blocks ourselves also lets every error name the byte offset
+//! where the file stopped making sense, and keeps memory bounded whatever a header claims.
+//!
+//! Formats (tcpdump.org's pcap and IETF draft-ietf-opsawg-pcapng):
+//! - **pcap**: a 24-byte file header (magic, version, snaplen, linktype) then records of a
+//!   16-byte header (seconds, fraction, captured length, original length) and the bytes. The
+//!   magic gives byte order and resolution (`a1b2c3d4` microseconds, `a1b23c4d` nanoseconds);
+//!   `a1b2cd34` is the "modified" pcap of some old Linux tools, with 8 more bytes per record.
+//! - **pcapng**: blocks of `type, length, body, length`. A Section Header Block sets the byte
+//!   order; Interface Description Blocks declare interfaces in order (linktype, snaplen,
+//!   options); Enhanced (and Simple, and obsolete) Packet Blocks carry the frames. Other
+//!   blocks (name resolution, statistics, custom…) are skipped.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::capture::{Frame, Timestamp, TsPrecision};
+use crate::error::CaptureError;
+use crate::link::LinkType;
+
+/// No record or block may claim more than this: larger ones mean a corrupt file, and
+/// refusing them keeps memory bounded whatever the header says.
+pub const MAX_RECORD_LEN: u32 = 16 * 1024 * 1024;
+
+/// File-format constants, each named once.
+mod magic {
+    pub const PCAP_MICRO: u32 = 0xa1b2_c3d4;
+    pub const PCAP_NANO: u32 = 0xa1b2_3c4d;
+    pub const PCAP_MODIFIED: u32 = 0xa1b2_cd34;
+    pub const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
+    pub const PCAPNG_BYTE_ORDER: u32 = 0x1a2b_3c4d;
+}
+
+/// pcapng block types.
+mod block {
+    pub const INTERFACE_DESCRIPTION: u32 = 1;
+    pub const PACKET_OBSOLETE: u32 = 2;
+    pub const SIMPLE_PACKET: u32 = 3;
+    pub const ENHANCED_PACKET: u32 = 6;
+}
+
+/// pcapng option codes of an Interface Description Block.
+mod idb_option {
+    pub const END: u16 = 0;
+    pub const TSRESOL: u16 = 9;
+    pub const TSOFFSET: u16 = 14;
+}
+
+/// Length of the pcap file header and of a record header.
+const PCAP_FILE_HEADER_LEN: usize = 24;
+const PCAP_RECORD_HEADER_LEN: usize = 16;
+/// Extra bytes per record in the modified pcap format (ifindex, protocol, type, padding).
+const PCAP_MODIFIED_EXTRA: usize = 8;
+
+/// One interface of the file (pcap files have exactly one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interface {
+    pub linktype: LinkType,
+    pub snaplen: u32,
+    /// Timestamp units per second.
+    pub units_per_sec: u64,
+    /// Seconds added to every timestamp (`if_tsoffset`).
+    pub offset_secs: i64,
+    /// How Wireshark prints this interface's times.
+    pub precision: TsPrecision,
+}
+
+impl Interface {
+    fn new(linktype: LinkType, snaplen: u32) -> Interface {
+        Interface {
+            linktype,
+            snaplen,
+            units_per_sec: 1_000_000,
+            offset_secs: 0,
+            precision: TsPrecision::Micro,
+        }
+    }
+
+    /// Applies an `if_tsresol` value: 10^-v seconds, or 2^-v with the high bit set.
+    fn set_resolution(&mut self, v: u8) {
+        let (units, decimals) = if v & 0x80 == 0 {
+            let exp = u32::from(v.min(19));
+            (10u64.pow(exp), exp)
+        } else {
+            let exp = u32::from((v & 0x7f).min(63));
+            // 2^-n seconds need n·log10(2) decimal digits, rounded up.
+            (1u64 << exp, (exp * 30_103).div_ceil(100_000))
+        };
+        self.units_per_sec = units.max(1);
+        self.precision = TsPrecision::from_decimals(decimals);
+    }
+
+    /// A timestamp in this interface's units, as seconds and nanoseconds.
+    fn timestamp(&self, raw: u64) -> Timestamp {
+        let secs = raw / self.units_per_sec;
+        let frac = raw % self.units_per_sec;
+        let nanos = (u128::from(frac) * 1_000_000_000 / u128::from(self.units_per_sec)) as u32;
+        Timestamp {
+            secs: i64::try_from(secs)
+                .unwrap_or(i64::MAX)
+                .saturating_add(self.offset_secs),
+            nanos,
+        }
+    }
+}
+
+/// What kind of file this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Pcap { modified: bool },
+    Pcapng,
+}
+
+/// A capture file being read.
+pub struct FileCapture {
+    input: BufReader<File>,
+    path: PathBuf,
+    kind: Kind,
+    big_endian: bool,
+    interfaces: Vec<Interface>,
+    /// Byte offset of the next unread byte.
+    offset: u64,
+    /// The current record's bytes (reused).
+    buf: Vec<u8>,
+}
+
+impl FileCapture {
+    /// Opens a pcap or pcapng file and reads its header.
+    pub fn open(path: &Path) -> Result<FileCapture, CaptureError> {
+        let file = File::open(path).map_err(|e| CaptureError::File {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let mut reader = FileCapture {
+            input: BufReader::with_capacity(1 << 16, file),
+            path: path.to_owned(),
+            kind: Kind::Pcapng,
+            big_endian: false,
+            interfaces: Vec::new(),
+            offset: 0,
+            buf: Vec::new(),
+        };
+        reader.read_file_header()?;
+        Ok(reader)
+    }
+
+    /// The first interface's link-layer type (every frame also carries its own).
+    pub fn linktype(&self) -> Option<LinkType> {
+        self.interfaces.first().map(|i| i.linktype)
+    }
+
+    /// The interfaces declared so far.
+    pub fn interfaces(&self) -> &[Interface] {
+        &self.interfaces
+    }
+
+    /// The next frame, or `None` at the end of the file.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        match self.kind {
+            Kind::Pcap { modified } => self.next_pcap_record(modified),
+            Kind::Pcapng => self.next_pcapng_packet(),
+        }
+    }
+
+    fn error(&self, at: u64, reason: impl Into<String>) -> CaptureError {
+        CaptureError::File {
+            path: self.path.clone(),
+            reason: format!("at byte {at}: {}", reason.into()),
+        }
+    }
+
+    /// Reads exactly `n` bytes into `self.buf`; `Ok(false)` at a clean end of file (nothing
+    /// read), an error naming `what` and where it starts (`at`) if the file ends part-way.
+    fn fill_at(&mut self, n: usize, what: &str, at: u64) -> Result<bool, CaptureError> {
+        self.buf.clear();
+        self.buf.resize(n, 0);
+        let start = self.offset;
+        let mut got = 0;
+        while got < n {
+            match self.input.read(&mut self.buf[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.error(start + got as u64, e.to_string())),
+            }
+        }
+        self.offset += got as u64;
+        if got == 0 {
+            return Ok(false);
+        }
+        if got < n {
+            return Err(self.error(
+                at,
+                format!("the file ends inside {what} ({got} of {n} bytes)"),
+            ));
+        }
+        Ok(true)
+    }
+
+    /// [`Self::fill_at`] for something that starts at the current offset.
+    fn fill(&mut self, n: usize, what: &str) -> Result<bool, CaptureError> {
+        let at = self.offset;
+        self.fill_at(n, what, at)
+    }
+
+    fn u16_at(&self, at: usize) -> u16 {
+        let b = [self.buf[at], self.buf[at + 1]];
+        if self.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    }
+
+    fn u32_at(&self, at: usize) -> u32 {
+        let b = [
+            self.buf[at],
+            self.buf[at + 1],
+            self.buf[at + 2],
+            self.buf[at + 3],
+        ];
+        if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
+
+    fn read_file_header(&mut self) -> Result<(), CaptureError> {
+        if !self.fill(4, "the file header")? {
+            return Err(self.error(0, "the file is empty"));
+        }
+        let le = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
+        let be = le.swap_bytes();
+        let pcap =
+            |m: u32| [magic::PCAP_MICRO, magic::PCAP_NANO, magic::PCAP_MODIFIED].contains(&m);
+        if pcap(le) || pcap(be) {
+            self.big_endian = pcap(be);
+            let m = if self.big_endian { be } else { le };
+            let head = self.buf[..4].to_vec();
+            if !self.fill(PCAP_FILE_HEADER_LEN - 4, "the pcap file header")? {
+                return Err(self.error(4, "the file ends inside the pcap file header"));
+            }
+            let mut whole = head;
+            whole.extend_from_slice(&self.buf);
+            self.buf = whole;
+            let snaplen = self.u32_at(16);
+            // The low 16 bits are the linktype; the upper bits hold FCS information.
+            let linktype = LinkType(self.u32_at(20) & 0xffff);
+            let mut iface = Interface::new(linktype, snaplen);
+            if m == magic::PCAP_NANO {
+                iface.set_resolution(9);
+            }
+            self.kind = Kind::Pcap {
+                modified: m == magic::PCAP_MODIFIED,
+            };
+            self.check_linktype(linktype)?;
+            self.interfaces.push(iface);
+            Ok(())
+        } else if le == magic::PCAPNG_SHB {
+            self.kind = Kind::Pcapng;
+            self.read_section_header(0)
+        } else {
+            Err(self.error(
+                0,
+                format!("unknown file format (magic {le:08x}): not a pcap or pcapng file"),
+            ))
+        }
+    }
+
+    fn check_linktype(&self, linktype: LinkType) -> Result<(), CaptureError> {
+        if linktype.is_supported() {
+            Ok(())
+        } else {
+            Err(CaptureError::UnsupportedLinkType {
+                source_name: self.path.display().to_string(),
+                linktype: linktype.0,
+                name: linktype.name().to_owned(),
+                supported: LinkType::supported_list(),
+            })
+        }
+    }
+
+    /// Reads a Section Header Block whose type word was just read at `start`.
+    fn read_section_header(&mut self, start: u64) -> Result<(), CaptureError> {
+        // Length and byte-order magic decide how to read everything else.
+        if !self.fill(8, "a section header")? {
+            return Err(self.error(start, "the file ends inside a section header"));
+        }
+        let bom = [self.buf[4], self.buf[5], self.buf[6], self.buf[7]];
+        self.big_endian = if u32::from_be_bytes(bom) == magic::PCAPNG_BYTE_ORDER {
+            true
+        } else if u32::from_le_bytes(bom) == magic::PCAPNG_BYTE_ORDER {
+            false
+        } else {
+            return Err(self.error(start + 8, "bad byte-order magic in the section header"));
+        };
+        let len = self.u32_at(0);
+        if len < 28 || len % 4 != 0 || len > MAX_RECORD_LEN {
+            return Err(self.error(start, format!("bad section header length {len}")));
+        }
+        // The rest of the block: version, section length, options, trailing length.
+        self.fill(len as usize - 12, "a section header")?;
+        self.interfaces.clear();
+        Ok(())
+    }
+
+    fn next_pcap_record(&mut self, modified: bool) -> Result<Option<Frame<'_>>, CaptureError> {
+        let start = self.offset;
+        let header_len = PCAP_RECORD_HEADER_LEN + if modified { PCAP_MODIFIED_EXTRA } else { 0 };
+        if !self.fill(header_len, "a record header")? {
+            return Ok(None);
+        }
+        let secs = self.u32_at(0);
+        let frac = self.u32_at(4);
+        let caplen = self.u32_at(8);
+        let wire_len = self.u32_at(12);
+        if caplen > MAX_RECORD_LEN {
+            return Err(self.error(
+                start,
+                format!("record claims {caplen} captured bytes, more than any packet: the file is corrupt"),
+            ));
+        }
+        let iface = self.interfaces[0];
+        if !self.fill_at(caplen as usize, "a packet record", start)? && caplen > 0 {
+            return Err(self.error(start, "the file ends after a record header"));
+        }
+        let raw = u64::from(secs) * iface.units_per_sec + u64::from(frac);
+        Ok(Some(self.frame(iface, iface.timestamp(raw), wire_len)))
+    }
+
+    fn next_pcapng_packet(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        loop {
+            let start = self.offset;
+            if !self.fill(8, "a block header")? {
+                return Ok(None);
+            }
+            let block_type = self.u32_at(0);
+            if block_type == magic::PCAPNG_SHB {
+                // Re-read the length with the new section's byte order.
+                self.offset -= 4;
+                self.input_unread_4()?;
+                self.read_section_header(start)?;
+                continue;
+            }
+            let len = self.u32_at(4);
+            if len < 12 || len % 4 != 0 || len > MAX_RECORD_LEN {
+                return Err(self.error(start, format!("bad block length {len}")));
+            }
+            if !self.fill_at(len as usize - 8, "a block", start)? {
+                return Err(self.error(start, "the file ends after a block header"));
+            }
+            let body_len = len as usize - 12;
+            let trailer = self.u32_at(body_len);
+            if trailer != len {
+                return Err(self.error(
+                    start,
+                    format!("block length {len} does not match its trailing copy {trailer}"),
+                ));
+            }
+            match block_type {
+                block::INTERFACE_DESCRIPTION => self.read_interface(start, body_len)?,
+                block::ENHANCED_PACKET | block::PACKET_OBSOLETE => {
+                    return self.enhanced_packet(start, block_type, body_len).map(Some);
+                }
+                block::SIMPLE_PACKET => return self.simple_packet(start, body_len).map(Some),
+                _ => {} // name resolution, statistics, custom, journal…: nothing to show
+            }
+        }
+    }
+
+    /// A section header's type word was consumed as part of an 8-byte read; put back the
+    /// 4 length bytes so `read_section_header` reads them itself.
+    fn input_unread_4(&mut self) -> Result<(), CaptureError> {
+        self.input
+            .seek_relative(-4)
+            .map_err(|e| self.error(self.offset, e.to_string()))
+    }
+
+    fn read_interface(&mut self, start: u64, body_len: usize) -> Result<(), CaptureError> {
+        if body_len < 8 {
+            return Err(self.error(start, "interface description block too short"));
+        }
+        let linktype = LinkType(u32::from(self.u16_at(0)));
+        let snaplen = self.u32_at(4);
+        let mut iface = Interface::new(linktype, snaplen);
+        let mut at = 8;
+        while at + 4 <= body_len {
+            let code = self.u16_at(at);
+            let len = usize::from(self.u16_at(at + 2));
+            let value = at + 4;
+            if code == idb_option::END || value + len > body_len {
+                break;
+            }
+            match code {
+                idb_option::TSRESOL if len >= 1 => iface.set_resolution(self.buf[value]),
+                idb_option::TSOFFSET if len >= 8 => {
+                    let hi = u64::from(self.u32_at(value));
+                    let lo = u64::from(self.u32_at(value + 4));
+                    let v = if self.big_endian {
+                        (hi << 32) | lo
+                    } else {
+                        (lo << 32) | hi
+                    };
+                    iface.offset_secs = v as i64;
+                }
+                _ => {}
+            }
+            at = value + len.div_ceil(4) * 4;
+        }
+        self.check_linktype(linktype)?;
+        self.interfaces.push(iface);
+        Ok(())
+    }
+
+    fn interface(&self, start: u64, id: u32) -> Result<Interface, CaptureError> {
+        self.interfaces.get(id as usize).copied().ok_or_else(|| {
+            self.error(
+                start,
+                format!("packet of interface {id}, which the file never described"),
+            )
+        })
+    }
+
+    fn enhanced_packet(
+        &mut self,
+        start: u64,
+        kind: u32,
+        body_len: usize,
+    ) -> Result<Frame<'_>, CaptureError> {
+        if body_len < 20 {
+            return Err(self.error(start, "packet block too short"));
+        }
+        // The obsolete Packet Block has a 16-bit interface id and a drops count.
+        let id = if kind == block::PACKET_OBSOLETE {
+            u32::from(self.u16_at(0))
+        } else {
+            self.u32_at(0)
+        };
+        let iface = self.interface(start, id)?;
+        let raw = (u64::from(self.u32_at(4)) << 32) | u64::from(self.u32_at(8));
+        let caplen = self.u32_at(12) as usize;
+        let wire_len = self.u32_at(16);
+        if 20 + caplen > body_len {
+            return Err(self.error(
+                start,
+                format!("packet claims {caplen} captured bytes, more than its block holds"),
+            ));
+        }
+        self.buf.drain(..20);
+        self.buf.truncate(caplen);
+        Ok(self.frame(iface, iface.timestamp(raw), wire_len))
+    }
+
+    fn simple_packet(&mut self, start: u64, body_len: usize) -> Result<Frame<'_>, CaptureError> {
+        if body_len < 4 {
+            return Err(self.error(start, "simple packet block too short"));
+        }
+        let iface = self.interface(start, 0)?;
+        let wire_len = self.u32_at(0);
+        let caplen = (wire_len as usize)
+            .min(iface.snaplen as usize)
+            .min(body_len - 4);
+        self.buf.drain(..4);
+        self.buf.truncate(caplen);
+        // Simple packets have no timestamp.
+        Ok(self.frame(iface, Timestamp::default(), wire_len))
+    }
+
+    fn frame(&self, iface: Interface, ts: Timestamp, wire_len: u32) -> Frame<'_> {
+        let mut frame = Frame::new(ts, wire_len, &self.buf);
+        frame.linktype = iface.linktype;
+        frame.precision = iface.precision;
+        frame
+    }
+}
