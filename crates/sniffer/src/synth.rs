@@ -618,3 +618,79 @@ fn ipv4_checksum(header: &[u8]) -> u16 {
     }
     !(sum as u16)
 }
+
+/// Inserts an IPv6 Hop-by-Hop Options header (one PadN option, 8 bytes) after the fixed IPv6
+/// header of `packet`.
+pub fn ipv6_with_hop_by_hop(packet: &[u8]) -> Vec<u8> {
+    /// Next Header value of the Hop-by-Hop Options header.
+    const HOP_BY_HOP: u8 = 0;
+    /// The PadN option type.
+    const PADN: u8 = 1;
+    if packet.len() < 40 {
+        return packet.to_vec();
+    }
+    let mut out = packet[..40].to_vec();
+    let next = out[6];
+    out[6] = HOP_BY_HOP;
+    let payload_len = u16::from_be_bytes([out[4], out[5]]).saturating_add(8);
+    out[4..6].copy_from_slice(&payload_len.to_be_bytes());
+    out.extend_from_slice(&[next, 0, PADN, 4, 0, 0, 0, 0]); // next header, length 0 (8 bytes), PadN of 4
+    out.extend_from_slice(&packet[40..]);
+    out
+}
+
+/// An IPv6 packet split into fragments with Fragment headers: the payload (a UDP datagram
+/// carrying `payload`) is cut every `chunk` bytes (a multiple of 8).
+pub fn ipv6_fragments(
+    src: SocketAddr,
+    dst: SocketAddr,
+    payload: &[u8],
+    chunk: usize,
+    id: u32,
+) -> Vec<Vec<u8>> {
+    /// Next Header value of the Fragment header.
+    const FRAGMENT: u8 = 44;
+    let whole = udp_packet(src, dst, payload);
+    if whole.len() < 40 {
+        return vec![whole];
+    }
+    let (header, body) = whole.split_at(40);
+    let next = header[6];
+    let chunk = chunk.max(8) / 8 * 8;
+    let pieces: Vec<&[u8]> = body.chunks(chunk).collect();
+    let count = pieces.len();
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let mut h = header.to_vec();
+            h[6] = FRAGMENT;
+            let len = u16::try_from(8 + piece.len()).unwrap_or(u16::MAX);
+            h[4..6].copy_from_slice(&len.to_be_bytes());
+            let offset = u16::try_from(i * chunk / 8).unwrap_or(0) << 3;
+            let more = u16::from(i + 1 < count);
+            h.extend_from_slice(&[next, 0]); // next header, reserved
+            h.extend_from_slice(&(offset | more).to_be_bytes()); // offset, M flag
+            h.extend_from_slice(&id.to_be_bytes()); // identification
+            h.extend_from_slice(piece);
+            h
+        })
+        .collect()
+}
+
+/// An ICMP "destination unreachable" (IPv4 type 3, IPv6 type 1) with `code`, quoting the
+/// start of `original`.
+pub fn icmp_unreachable(src: IpAddr, dst: IpAddr, code: u8, original: &[u8]) -> Vec<u8> {
+    let quoted = &original[..original.len().min(48)];
+    let mut out = Vec::new();
+    let written = match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64)
+            .icmpv4_raw(3, code, [0; 4])
+            .write(&mut out, quoted),
+        (s, d) => PacketBuilder::ipv6(v6(s), v6(d), 64)
+            .icmpv6_raw(1, code, [0; 4])
+            .write(&mut out, quoted),
+    };
+    debug_assert!(written.is_ok(), "building into a Vec cannot fail");
+    out
+}

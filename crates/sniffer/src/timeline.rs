@@ -198,22 +198,31 @@ impl Timeline {
                 }
             }
         }
-        let version = if ip.src.is_ipv4() { "IPv4" } else { "IPv6" };
-        let id = if ip.src.is_ipv4() {
-            format!("{:04x}", frag.id)
+        if ip.src.is_ipv4() {
+            Some((
+                "IPv4",
+                format!(
+                    "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
+                    ip_proto_name(ip.protocol),
+                    ip.protocol,
+                    frag.offset,
+                    frag.id
+                ),
+                None,
+            ))
         } else {
-            format!("{:08x}", frag.id)
-        };
-        Some((
-            version,
-            format!(
-                "Fragmented IP protocol (proto={} {}, off={}, ID={id})",
-                ip_proto_name(ip.protocol),
-                ip.protocol,
-                frag.offset
-            ),
-            None,
-        ))
+            Some((
+                "IPv6",
+                format!(
+                    "IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
+                    frag.offset,
+                    if frag.more { "y" } else { "n" },
+                    frag.id,
+                    ip.protocol
+                ),
+                None,
+            ))
+        }
     }
 
     /// ICMP and ICMPv6: echo requests and replies (matched in capture order, as a single
@@ -254,7 +263,7 @@ impl Timeline {
                 .unwrap_or_default();
             format!("Echo (ping) reply{pad}{fields}{matched}")
         } else {
-            String::new()
+            icmp_error_text(v4, icmp.icmp_type, icmp.code)
         };
         (protocol, info, None)
     }
@@ -326,6 +335,39 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
         (Network::Arp(arp), _, _) => ("ARP", arp_info(arp), None),
         _ => ("Ethernet", String::new(), None),
     }
+}
+
+/// Wireshark's Info for the common ICMP and ICMPv6 error messages (empty for others).
+fn icmp_error_text(v4: bool, icmp_type: u8, code: u8) -> String {
+    let (kind, reason) = match (v4, icmp_type, code) {
+        (true, 3, c) => (
+            "Destination unreachable",
+            match c {
+                0 => "Network unreachable",
+                1 => "Host unreachable",
+                2 => "Protocol unreachable",
+                3 => "Port unreachable",
+                4 => "Fragmentation needed",
+                13 => "Communication administratively filtered",
+                _ => return String::new(),
+            },
+        ),
+        (true, 11, 0) => ("Time-to-live exceeded", "Time to live exceeded in transit"),
+        (true, 11, 1) => ("Time-to-live exceeded", "Fragment reassembly time exceeded"),
+        (false, 1, c) => (
+            "Destination Unreachable",
+            match c {
+                0 => "no route to destination",
+                1 => "communication with destination administratively prohibited",
+                3 => "Address unreachable",
+                4 => "Port unreachable",
+                _ => return String::new(),
+            },
+        ),
+        (false, 3, 0) => ("Time Exceeded", "hop limit exceeded in transit"),
+        _ => return String::new(),
+    };
+    format!("{kind} ({reason})")
 }
 
 /// Wireshark's name of an IP protocol number, as in "proto=UDP 17".

@@ -396,7 +396,20 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         synth::icmp_echo(c.ip(), s.ip(), true, 7, 1, b"ping"),
         synth::icmp_echo(s.ip(), c.ip(), false, 7, 1, b"ping"),
     ];
-    if !v6 {
+    let datagram = synth::udp_packet(c, s, b"nobody listens");
+    packets.push(synth::icmp_unreachable(
+        s.ip(),
+        c.ip(),
+        if v6 { 4 } else { 3 },
+        &datagram,
+    ));
+    if v6 {
+        packets.extend(synth::ipv6_fragments(c, s, &[b'x'; 100], 48, 0x1234_5678));
+        let mut t = talk(true);
+        t.client.set_port(50002);
+        t.say(C, SYN, 0);
+        packets.push(synth::ipv6_with_hop_by_hop(&t.segments[0].1.ip_packet()));
+    } else {
         packets.extend(synth::ipv4_fragments(c, s, &[b'x'; 100], 48, 0x1234));
     }
     let mut frames: Vec<SynthFrame> = packets
