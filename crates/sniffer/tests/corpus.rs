@@ -471,6 +471,8 @@ fn synthetic_corpus_matches_tshark() {
         LinkType::NULL,
         LinkType::LOOP,
         LinkType::RAW,
+        LinkType::RAW_DLT_12,
+        LinkType::RAW_DLT_14,
         LinkType::IPV4,
         LinkType::IPV6,
         LinkType::LINUX_SLL,
@@ -516,8 +518,9 @@ fn synthetic_corpus_matches_tshark() {
                 continue;
             }
             let name = format!(
-                "{}-{}-{fmt_name}",
+                "{}{}-{}-{fmt_name}",
                 linktype.name(),
+                linktype.0,
                 if v6 { "ipv6" } else { "ipv4" }
             );
             let path = dir.join(format!("{name}.pcap"));
