@@ -197,3 +197,25 @@ fn a_frame_too_short_for_its_link_header_still_gets_its_line() {
         "frame of 4 bytes is shorter than the 20-byte LINUX_SLL2 header"
     );
 }
+
+#[test]
+fn json_lists_the_analysis_tags_leftmost_first() {
+    let file = common::fixture("synthetic-every-tag.pcap");
+    let json = stdout_of(&["read", "--format", "json", file.to_str().expect("utf-8")]);
+    let rows: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON row"))
+        .collect();
+    assert_eq!(rows[47]["number"], 48);
+    assert_eq!(rows[47]["tcp"]["tags"], serde_json::json!(["Dup ACK 45#1"]));
+    let probe_ack = &rows[125 - 1];
+    assert_eq!(probe_ack["number"], 125);
+    assert_eq!(
+        probe_ack["tcp"]["tags"],
+        serde_json::json!(["ZeroWindowProbeAck", "ZeroWindow"])
+    );
+    assert!(probe_ack["info"]
+        .as_str()
+        .is_some_and(|i| i.starts_with("[TCP ZeroWindowProbeAck] [TCP ZeroWindow] ")));
+    assert_eq!(rows[0]["tcp"]["tags"], serde_json::json!([]));
+}

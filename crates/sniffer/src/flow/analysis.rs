@@ -36,8 +36,9 @@ const DEFAULT_OOO_THRESHOLD_NANOS: i128 = 3_000_000;
 /// A retransmission within this long of the last duplicate ACK is a fast retransmission.
 const FAST_RETRANSMISSION_WINDOW_NANOS: i128 = 20_000_000;
 
-/// The analysis tags of one segment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+/// The analysis tags of one segment. In JSON: the list of tag texts, leftmost first
+/// (`["Dup ACK 45#1"]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tags {
     pub port_reused: bool,
     pub retransmission: bool,
@@ -57,14 +58,25 @@ pub struct Tags {
     pub zero_window_probe_ack: bool,
 }
 
+impl Serialize for Tags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.texts())
+    }
+}
+
 impl Tags {
     /// The tags as Wireshark prefixes them to Info (`[TCP …] ` each), leftmost first.
     pub fn prefix(&self) -> String {
+        self.texts().iter().map(|t| format!("[TCP {t}] ")).collect()
+    }
+
+    /// The tag texts (`Retransmission`, `Dup ACK 45#1`…), leftmost first.
+    pub fn texts(&self) -> Vec<String> {
         // Wireshark prints in this order and each one is prepended: reverse it.
         let mut printed: Vec<String> = Vec::new();
         let mut add = |on: bool, text: &str| {
             if on {
-                printed.push(format!("[TCP {text}] "));
+                printed.push(text.to_owned());
             }
         };
         add(self.port_reused, "Port numbers reused");
@@ -79,18 +91,18 @@ impl Tags {
         add(self.keep_alive, "Keep-Alive");
         add(self.keep_alive_ack, "Keep-Alive ACK");
         if let Some((frame, n)) = self.dup_ack {
-            printed.push(format!("[TCP Dup ACK {frame}#{n}] "));
+            printed.push(format!("Dup ACK {frame}#{n}"));
         }
         let mut add = |on: bool, text: &str| {
             if on {
-                printed.push(format!("[TCP {text}] "));
+                printed.push(text.to_owned());
             }
         };
         add(self.zero_window_probe, "ZeroWindowProbe");
         add(self.zero_window, "ZeroWindow");
         add(self.zero_window_probe_ack, "ZeroWindowProbeAck");
         printed.reverse();
-        printed.concat()
+        printed
     }
 
     /// True when no tag is set.
