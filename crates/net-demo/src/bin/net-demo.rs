@@ -70,11 +70,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let addr = net_demo::resolve(&host, port).await?;
             let listener = net_demo::bind(addr)?;
             let local = listener.local_addr()?;
+            // Install the handlers before announcing the server, so that a Ctrl-C (or
+            // SIGTERM) sent as soon as it says it listens already stops it cleanly.
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut interrupt = signal(SignalKind::interrupt())?;
+            let mut terminate = signal(SignalKind::terminate())?;
             println!("listening on {local} (Ctrl-C to stop)");
-            let shutdown = async {
-                // If the handler cannot be installed the server simply runs until killed.
-                if tokio::signal::ctrl_c().await.is_err() {
-                    std::future::pending::<()>().await;
+            let shutdown = async move {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
                 }
             };
             let greeted = net_demo::serve(listener, greeting.into_bytes(), shutdown, |peer| {
