@@ -21,7 +21,8 @@
 //! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers, window
 //!   scaling, and each segment's [`flow::Step`] in the exchange; knows when a conversation is
 //!   over.
-//! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text.
+//! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text;
+//!   [`ether_names`] names Ethernet addresses as Wireshark does.
 //! - [`render`]: rows as tshark's plain listing, a comfy-table table, or JSON lines; the
 //!   demo's summary. Renderers write to any `io::Write`; the library never prints.
 //! - [`write`](mod@write): pcap savefiles, flushed per packet, never overwriting a file.
@@ -35,6 +36,7 @@ pub mod capture;
 pub mod decode;
 pub mod demo;
 pub mod error;
+pub mod ether_names;
 pub mod flow;
 pub mod link;
 pub mod pcapfile;

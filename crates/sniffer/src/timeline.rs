@@ -88,6 +88,9 @@ pub struct Timeline {
     /// Echo requests seen, by (requester, responder, identifier, sequence), with their frame
     /// number, so that a reply can say "(request in N)".
     echo_requests: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
+    /// The Ethernet address first seen claiming each IPv4 address in ARP, to flag another
+    /// one claiming it ("duplicate use of … detected!").
+    arp_claims: HashMap<std::net::Ipv4Addr, [u8; 6]>,
 }
 
 /// The fragments of one IP packet share addresses, protocol and identification.
@@ -123,6 +126,7 @@ impl Timeline {
             flows: FlowTable::new(),
             fragments: HashMap::new(),
             echo_requests: HashMap::new(),
+            arp_claims: HashMap::new(),
         }
     }
 
@@ -149,8 +153,9 @@ impl Timeline {
         };
         let (protocol, info, tcp) = match self.reassemble(packet) {
             Some(done) => done,
-            None => match (packet.ip(), &packet.transport) {
-                (Some(ip), Transport::Icmp(icmp)) => self.icmp(ip, icmp),
+            None => match (&packet.net, &packet.transport) {
+                (Network::Ip(ip), Transport::Icmp(icmp)) => self.icmp(ip, icmp),
+                (Network::Arp(arp), _) => ("ARP", self.arp(arp), None),
                 _ => describe(packet, view.as_ref()),
             },
         };
@@ -268,6 +273,25 @@ impl Timeline {
         (protocol, info, None)
     }
 
+    /// ARP's Info, with Wireshark's note when a second Ethernet address claims an IPv4
+    /// address (an all-zero sender address claims nothing).
+    fn arp(&mut self, arp: &ArpMessage) -> String {
+        let mut info = arp_info(arp);
+        if arp.sender_mac != [0; 6] {
+            if self.arp_claims.len() >= MAX_REASSEMBLIES {
+                self.arp_claims.clear();
+            }
+            let first = *self
+                .arp_claims
+                .entry(arp.sender_ip)
+                .or_insert(arp.sender_mac);
+            if first != arp.sender_mac {
+                info.push_str(&format!(" (duplicate use of {} detected!)", arp.sender_ip));
+            }
+        }
+        info
+    }
+
     /// The conversations seen so far.
     pub fn flows(&self) -> &FlowTable {
         &self.flows
@@ -382,16 +406,9 @@ fn ip_proto_name(proto: u8) -> &'static str {
     }
 }
 
-/// An Ethernet address as Wireshark shows it without a vendor database: `Broadcast` for
-/// ff:ff:ff:ff:ff:ff, colon-separated hex otherwise.
+/// An Ethernet address as Wireshark names it (see [`crate::ether_names`]).
 pub fn mac_name(mac: [u8; 6]) -> String {
-    if mac == [0xff; 6] {
-        return "Broadcast".to_owned();
-    }
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    crate::ether_names::EtherNames::installed().name(mac)
 }
 
 /// ARP's Info: "Who has T? Tell S" for a request, "S is at MAC" for a reply.

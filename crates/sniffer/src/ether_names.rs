@@ -1,0 +1,205 @@
+//! Names for Ethernet addresses, as Wireshark shows them in the Source and Destination
+//! columns of frames without IP addresses (ARP, for one).
+//!
+//! Wireshark names an address from two tables it installs: `wka` (well-known addresses:
+//! `Broadcast`, `LLDP_Multicast`, `IPv4mcast_…`) and `manuf` (the IEEE's vendor prefixes:
+//! `IntelCor_12:34:56`). When those files are installed (Debian's `wireshark-common`, which
+//! `tshark` brings), this module reads them and names addresses the same way; otherwise it
+//! knows only `Broadcast` and prints the other addresses as `02:00:00:00:00:01`.
+//!
+//! The rules, checked against tshark 4.0: an exact well-known address is its name; a
+//! well-known prefix of *n* bits is its name, `_`, and the bytes after the prefix (bits of the
+//! prefix cleared) without leading zero bytes; a vendor prefix (24, 28 or 36 bits) is its
+//! name, `_`, and every byte after the prefix's whole bytes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Where Wireshark's tables are installed.
+const DATA_DIRS: [&str; 2] = ["/usr/share/wireshark", "/usr/local/share/wireshark"];
+
+/// One prefix entry: the address with the bits past the prefix cleared, and the prefix length.
+#[derive(Debug, Clone)]
+struct Prefix {
+    bits: u32,
+    masked: [u8; 6],
+    name: String,
+}
+
+/// The loaded tables.
+#[derive(Debug, Default)]
+pub struct EtherNames {
+    exact: HashMap<[u8; 6], String>,
+    /// Well-known prefixes, longest first.
+    wka_prefixes: Vec<Prefix>,
+    /// Vendor prefixes, longest first (36, 28, then 24 bits).
+    manuf: Vec<Prefix>,
+}
+
+fn mask(addr: [u8; 6], bits: u32) -> [u8; 6] {
+    let mut out = [0u8; 6];
+    for (i, byte) in addr.iter().enumerate() {
+        let start = i as u32 * 8;
+        out[i] = if start + 8 <= bits {
+            *byte
+        } else if start >= bits {
+            0
+        } else {
+            byte & (0xffu8 << (8 - (bits - start)))
+        };
+    }
+    out
+}
+
+/// Parses `00:1B:21`, `01-80-C2-00-00-00/44` and the like: the address bytes and the prefix
+/// length (all given bytes when no `/n`).
+fn parse_prefix(text: &str) -> Option<([u8; 6], u32)> {
+    let (addr, bits) = match text.split_once('/') {
+        Some((a, b)) => (a, Some(b.parse::<u32>().ok()?)),
+        None => (text, None),
+    };
+    let mut out = [0u8; 6];
+    let mut n = 0;
+    for part in addr.split([':', '-', '.']) {
+        if n == 6 {
+            return None;
+        }
+        out[n] = u8::from_str_radix(part, 16).ok()?;
+        n += 1;
+    }
+    let bits = bits.unwrap_or(n as u32 * 8).min(48);
+    Some((mask(out, bits), bits))
+}
+
+impl EtherNames {
+    /// The tables of the installed Wireshark, read once.
+    pub fn installed() -> &'static EtherNames {
+        static NAMES: OnceLock<EtherNames> = OnceLock::new();
+        NAMES.get_or_init(|| {
+            let dir = DATA_DIRS
+                .iter()
+                .map(Path::new)
+                .find(|d| d.join("manuf").exists());
+            let read = |file: &str| {
+                dir.and_then(|d| std::fs::read_to_string(d.join(file)).ok())
+                    .unwrap_or_default()
+            };
+            EtherNames::from_tables(&read("wka"), &read("manuf"))
+        })
+    }
+
+    /// Builds the tables from the text of `wka` and `manuf` files.
+    pub fn from_tables(wka: &str, manuf: &str) -> EtherNames {
+        let mut names = EtherNames::default();
+        names.exact.insert([0xff; 6], "Broadcast".to_owned());
+        let entries = |text: &str| -> Vec<([u8; 6], u32, String)> {
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| {
+                    let mut fields = l.split('\t').filter(|f| !f.is_empty());
+                    let (addr, bits) = parse_prefix(fields.next()?.trim())?;
+                    let name = fields.next()?.trim().to_owned();
+                    Some((addr, bits, name))
+                })
+                .collect()
+        };
+        for (addr, bits, name) in entries(wka) {
+            if bits == 48 {
+                names.exact.insert(addr, name);
+            } else {
+                names.wka_prefixes.push(Prefix {
+                    bits,
+                    masked: addr,
+                    name,
+                });
+            }
+        }
+        for (addr, bits, name) in entries(manuf) {
+            names.manuf.push(Prefix {
+                bits,
+                masked: addr,
+                name,
+            });
+        }
+        names.wka_prefixes.sort_by(|a, b| b.bits.cmp(&a.bits));
+        names.manuf.sort_by(|a, b| b.bits.cmp(&a.bits));
+        names
+    }
+
+    /// The name Wireshark shows for `addr`.
+    pub fn name(&self, addr: [u8; 6]) -> String {
+        if let Some(name) = self.exact.get(&addr) {
+            return name.clone();
+        }
+        let hex = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        };
+        // The bytes after a prefix of `bits`, with the prefix's bits cleared.
+        let rest = |bits: u32| -> Vec<u8> {
+            let first = (bits / 8) as usize;
+            let mut bytes = addr[first.min(6)..].to_vec();
+            if let Some(b) = bytes.first_mut() {
+                *b &= 0xffu8.checked_shr(bits % 8).unwrap_or(0);
+            }
+            bytes
+        };
+        for p in &self.wka_prefixes {
+            if mask(addr, p.bits) == p.masked {
+                let bytes = rest(p.bits);
+                let leading = bytes.iter().take_while(|b| **b == 0).count();
+                let keep = &bytes[leading.min(bytes.len().saturating_sub(1))..];
+                return format!("{}_{}", p.name, hex(keep));
+            }
+        }
+        for p in &self.manuf {
+            if mask(addr, p.bits) == p.masked {
+                return format!("{}_{}", p.name, hex(&rest(p.bits)));
+            }
+        }
+        hex(&addr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static WKA: &str = "01-00-5E/25\t\tIPv4mcast\n01-80-C2-00-00-0E\tLLDP_Multicast\n\
+        09-00-2B-00-00-10/44\tDEC-Experimental\n33-33-00-00-00-00/16\tIPv6mcast\n";
+    static MANUF: &str =
+        "00:00:00\t00:00:00\tOfficially Xerox\n00:1B:21\tIntelCor\tIntel Corporate\n\
+        00:55:DA:10:00:00/28\tKoolPOS\tKoolPOS Inc.\n00:1B:C5:00:10:00/36\tOpenRBco\tOpenRB.com\n";
+
+    #[test]
+    fn names_as_tshark_shows_them() {
+        let n = EtherNames::from_tables(WKA, MANUF);
+        let at = |s: &str| {
+            let (a, _) = parse_prefix(s).expect("address");
+            n.name(a)
+        };
+        assert_eq!(at("ff:ff:ff:ff:ff:ff"), "Broadcast");
+        assert_eq!(at("01:80:c2:00:00:0e"), "LLDP_Multicast");
+        assert_eq!(at("01:00:5e:7f:00:01"), "IPv4mcast_7f:00:01");
+        assert_eq!(at("01:00:5e:00:00:01"), "IPv4mcast_01");
+        assert_eq!(at("01:00:5e:00:00:00"), "IPv4mcast_00");
+        assert_eq!(at("33:33:ff:00:00:01"), "IPv6mcast_ff:00:00:01");
+        assert_eq!(at("09:00:2b:00:00:12"), "DEC-Experimental_02");
+        assert_eq!(at("00:1b:21:12:34:56"), "IntelCor_12:34:56");
+        assert_eq!(at("00:55:da:12:34:56"), "KoolPOS_02:34:56");
+        assert_eq!(at("00:1b:c5:00:12:34"), "OpenRBco_02:34");
+        assert_eq!(at("00:00:00:00:00:00"), "00:00:00_00:00:00");
+        assert_eq!(at("0a:00:00:00:00:01"), "0a:00:00:00:00:01");
+    }
+
+    #[test]
+    fn without_tables_only_broadcast_has_a_name() {
+        let n = EtherNames::from_tables("", "");
+        assert_eq!(n.name([0xff; 6]), "Broadcast");
+        assert_eq!(n.name([0x00, 0x1b, 0x21, 1, 2, 3]), "00:1b:21:01:02:03");
+    }
+}
