@@ -122,8 +122,10 @@ impl EtherNames {
                 name,
             });
         }
-        names.wka_prefixes.sort_by(|a, b| b.bits.cmp(&a.bits));
-        names.manuf.sort_by(|a, b| b.bits.cmp(&a.bits));
+        names
+            .wka_prefixes
+            .sort_by_key(|p| std::cmp::Reverse(p.bits));
+        names.manuf.sort_by_key(|p| std::cmp::Reverse(p.bits));
         names
     }
 
