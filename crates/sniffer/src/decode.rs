@@ -333,32 +333,7 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
         return;
     }
     packet.transport = match &sliced.transport {
-        Some(TransportSlice::Tcp(tcp)) => {
-            let header_len = u32::from(tcp.data_offset()) * 4;
-            let header = tcp.header_slice();
-            // Byte 12 holds the data offset and 4 flag bits, byte 13 the other 8 flags.
-            let flags_bits = match (header.get(12), header.get(13)) {
-                (Some(hi), Some(lo)) => u16::from_be_bytes([hi & 0x0f, *lo]),
-                _ => 0,
-            };
-            let options_bytes = header
-                .get(TCP_MIN_HEADER_LEN as usize..)
-                .unwrap_or_default();
-            Transport::Tcp(TcpSegment {
-                src_port: tcp.source_port(),
-                dst_port: tcp.destination_port(),
-                seq: SeqNum(tcp.sequence_number()),
-                ack: SeqNum(tcp.acknowledgment_number()),
-                flags: TcpFlags::from_bits(flags_bits),
-                window: tcp.window_size(),
-                urgent: tcp.urgent_pointer(),
-                header_len,
-                header_truncated: false,
-                payload_len: ip.payload_len.saturating_sub(header_len),
-                options: TcpOptions::parse(options_bytes),
-                payload: tcp.payload().to_vec(),
-            })
-        }
+        Some(TransportSlice::Tcp(tcp)) => Transport::Tcp(tcp_segment(tcp, ip.payload_len)),
         Some(TransportSlice::Icmpv4(icmp)) => Transport::Icmp(IcmpMessage {
             icmp_type: icmp.type_u8(),
             code: icmp.code_u8(),
@@ -392,6 +367,43 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
         }
         _ => Transport::None,
     };
+}
+
+/// A TCP segment from etherparse's view of a complete header.
+fn tcp_segment(tcp: &etherparse::TcpSlice<'_>, ip_payload_len: u32) -> TcpSegment {
+    let header_len = u32::from(tcp.data_offset()) * 4;
+    let header = tcp.header_slice();
+    // Byte 12 holds the data offset and 4 flag bits, byte 13 the other 8 flags.
+    let flags_bits = match (header.get(12), header.get(13)) {
+        (Some(hi), Some(lo)) => u16::from_be_bytes([hi & 0x0f, *lo]),
+        _ => 0,
+    };
+    let options_bytes = header
+        .get(TCP_MIN_HEADER_LEN as usize..)
+        .unwrap_or_default();
+    TcpSegment {
+        src_port: tcp.source_port(),
+        dst_port: tcp.destination_port(),
+        seq: SeqNum(tcp.sequence_number()),
+        ack: SeqNum(tcp.acknowledgment_number()),
+        flags: TcpFlags::from_bits(flags_bits),
+        window: tcp.window_size(),
+        urgent: tcp.urgent_pointer(),
+        header_len,
+        header_truncated: false,
+        payload_len: ip_payload_len.saturating_sub(header_len),
+        options: TcpOptions::parse(options_bytes),
+        payload: tcp.payload().to_vec(),
+    }
+}
+
+/// A TCP segment from the start of an IP payload (the first fragment of a reassembled
+/// packet): the whole header if it is there, else what the capture kept of it.
+pub(crate) fn tcp_from_payload(bytes: &[u8], ip_payload_len: u32) -> Option<TcpSegment> {
+    match etherparse::TcpSlice::from_slice(bytes) {
+        Ok(tcp) => Some(tcp_segment(&tcp, ip_payload_len)),
+        Err(_) => partial_tcp(bytes, ip_payload_len),
+    }
 }
 
 /// A TCP segment from a header that the snapshot length cut within its options: the fixed 20

@@ -582,7 +582,11 @@ pub fn ipv4_fragments(
     chunk: usize,
     id: u16,
 ) -> Vec<Vec<u8>> {
-    let whole = udp_packet(src, dst, payload);
+    fragment_ipv4(&udp_packet(src, dst, payload), chunk, id)
+}
+
+/// Splits an IPv4 packet into fragments of `chunk` payload bytes (a multiple of 8).
+pub fn fragment_ipv4(whole: &[u8], chunk: usize, id: u16) -> Vec<Vec<u8>> {
     let header_len = usize::from(whole.first().map_or(5, |b| b & 0x0f)) * 4;
     let (header, body) = whole.split_at(header_len.min(whole.len()));
     let pieces: Vec<&[u8]> = body.chunks(chunk.max(8)).collect();
@@ -648,11 +652,16 @@ pub fn ipv6_fragments(
     chunk: usize,
     id: u32,
 ) -> Vec<Vec<u8>> {
+    fragment_ipv6(&udp_packet(src, dst, payload), chunk, id)
+}
+
+/// Splits an IPv6 packet (without extension headers) into fragments of `chunk` payload bytes
+/// (a multiple of 8).
+pub fn fragment_ipv6(whole: &[u8], chunk: usize, id: u32) -> Vec<Vec<u8>> {
     /// Next Header value of the Fragment header.
     const FRAGMENT: u8 = 44;
-    let whole = udp_packet(src, dst, payload);
     if whole.len() < 40 {
-        return vec![whole];
+        return vec![whole.to_vec()];
     }
     let (header, body) = whole.split_at(40);
     let next = header[6];

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::capture::{Frame, Timestamp, TsPrecision};
 use crate::decode::{
-    self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, Transport,
+    self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpSegment, Transport,
 };
 use crate::flow::{FlowTable, Side, Step, Tags, TcpView};
 use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
@@ -194,6 +194,18 @@ impl Timeline {
         let complete = entry.total.is_some_and(|t| entry.received >= t) && !entry.head.is_empty();
         if complete {
             if let Some(done) = self.fragments.remove(&key) {
+                let total = done.total.unwrap_or(0);
+                if ip.protocol == ip_proto::TCP {
+                    if let Some(seg) = decode::tcp_from_payload(&done.head, total) {
+                        let whole = IpHeader {
+                            payload_len: total,
+                            fragment: None,
+                            ..*ip
+                        };
+                        let view = self.flows.observe(self.count, packet.ts, &whole, &seg);
+                        return Some(tcp_row(&seg, &view));
+                    }
+                }
                 if ip.protocol == ip_proto::UDP {
                     if let Some(h) = done.head.get(..8) {
                         let port = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
@@ -311,31 +323,7 @@ impl Timeline {
 /// Protocol column, Info column and TCP fields of a packet.
 fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, Option<TcpFields>) {
     match (&packet.net, &packet.transport, view) {
-        (_, Transport::Tcp(seg), Some(view)) => {
-            let fields = TcpFields {
-                stream: view.stream,
-                side: view.side,
-                src_port: seg.src_port,
-                dst_port: seg.dst_port,
-                seq: view.seq,
-                ack: view.ack,
-                next_seq: view.next_seq,
-                seq_raw: seg.seq.0,
-                ack_raw: seg.ack.0,
-                flags: seg.flags,
-                window: view.window,
-                window_raw: seg.window,
-                window_scale_factor: view.scale.factor(),
-                urgent: seg.urgent,
-                len: seg.payload_len,
-                header_len: seg.header_len,
-                header_truncated: seg.header_truncated,
-                options: seg.options.clone(),
-                tags: view.tags,
-            };
-            let info = format!("{}{}", view.tags.prefix(), tcp_info(&fields, &view.sack));
-            ("TCP", info, Some(fields))
-        }
+        (_, Transport::Tcp(seg), Some(view)) => tcp_row(seg, view),
         (_, Transport::Udp(udp), _) => (
             "UDP",
             format!(
@@ -359,6 +347,33 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
         (Network::Arp(arp), _, _) => ("ARP", arp_info(arp), None),
         _ => ("Ethernet", String::new(), None),
     }
+}
+
+/// Protocol, Info and fields of a TCP segment.
+fn tcp_row(seg: &TcpSegment, view: &TcpView) -> (&'static str, String, Option<TcpFields>) {
+    let fields = TcpFields {
+        stream: view.stream,
+        side: view.side,
+        src_port: seg.src_port,
+        dst_port: seg.dst_port,
+        seq: view.seq,
+        ack: view.ack,
+        next_seq: view.next_seq,
+        seq_raw: seg.seq.0,
+        ack_raw: seg.ack.0,
+        flags: seg.flags,
+        window: view.window,
+        window_raw: seg.window,
+        window_scale_factor: view.scale.factor(),
+        urgent: seg.urgent,
+        len: seg.payload_len,
+        header_len: seg.header_len,
+        header_truncated: seg.header_truncated,
+        options: seg.options.clone(),
+        tags: view.tags,
+    };
+    let info = format!("{}{}", view.tags.prefix(), tcp_info(&fields, &view.sack));
+    ("TCP", info, Some(fields))
 }
 
 /// Wireshark's Info for the common ICMP and ICMPv6 error messages (empty for others).

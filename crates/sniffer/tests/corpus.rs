@@ -403,13 +403,19 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         if v6 { 4 } else { 3 },
         &datagram,
     ));
+    // A TCP segment cut into IP fragments: reassembled, it is a TCP line on the last one.
+    let mut frag_talk = talk(v6);
+    frag_talk.client.set_port(50003);
+    let fragmented_tcp = frag_talk.segment(C, PSH | ACK, 100).ip_packet();
     if v6 {
+        packets.extend(synth::fragment_ipv6(&fragmented_tcp, 64, 0x0abc_def0));
         packets.extend(synth::ipv6_fragments(c, s, &[b'x'; 100], 48, 0x1234_5678));
         let mut t = talk(true);
         t.client.set_port(50002);
         t.say(C, SYN, 0);
         packets.push(synth::ipv6_with_hop_by_hop(&t.segments[0].1.ip_packet()));
     } else {
+        packets.extend(synth::fragment_ipv4(&fragmented_tcp, 64, 0x0abc));
         packets.extend(synth::ipv4_fragments(c, s, &[b'x'; 100], 48, 0x1234));
     }
     let mut frames: Vec<SynthFrame> = packets
