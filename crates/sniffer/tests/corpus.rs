@@ -146,8 +146,11 @@ fn scenarios() -> Vec<Scenario> {
             ]
             .concat();
             t.send(sack);
+            let mut experimental = t.segment(C, ACK, 0);
+            experimental.options = vec![0xfd, 4, 0xab, 0xcd];
+            t.send(experimental);
             let mut unknown = t.segment(C, ACK, 0);
-            unknown.options = vec![0xfd, 4, 0xab, 0xcd];
+            unknown.options = vec![99, 6, 1, 2, 3, 4, 1, 1];
             t.send(unknown);
             vec![t]
         }),
