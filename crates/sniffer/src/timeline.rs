@@ -16,7 +16,7 @@ use crate::capture::{Frame, Timestamp, TsPrecision};
 use crate::decode::{
     self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpSegment, Transport,
 };
-use crate::flow::{FlowTable, Side, Step, Tags, TcpView};
+use crate::flow::{FlowTable, Side, Step, Tags, TcpState, TcpView};
 use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
 
 /// One line of the timeline.
@@ -75,6 +75,9 @@ pub struct TcpFields {
     pub options: TcpOptions,
     /// Wireshark's analysis tags.
     pub tags: Tags,
+    /// The state of each end after this segment (RFC 9293).
+    pub client_state: TcpState,
+    pub server_state: TcpState,
 }
 
 /// Turns frames into rows, keeping the conversation state between them.
@@ -371,6 +374,8 @@ fn tcp_row(seg: &TcpSegment, view: &TcpView) -> (&'static str, String, Option<Tc
         header_truncated: seg.header_truncated,
         options: seg.options.clone(),
         tags: view.tags,
+        client_state: view.client_state,
+        server_state: view.server_state,
     };
     let info = format!("{}{}", view.tags.prefix(), tcp_info(&fields, &view.sack));
     ("TCP", info, Some(fields))
@@ -540,6 +545,8 @@ mod tests {
                 malformed: false,
             },
             tags: Tags::default(),
+            client_state: TcpState::Established,
+            server_state: TcpState::Established,
         }
     }
 

@@ -132,6 +132,29 @@ fn assert_seed_exchange(rows: &[Value]) {
         rows[2]["tcp"]["ack_raw"].as_u64(),
         Some((k + 1) % (1 << 32))
     );
+    // The state of each end after each segment (RFC 9293): the server closes first.
+    let states: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["tcp"]["client_state"].as_str().expect("client state"),
+                r["tcp"]["server_state"].as_str().expect("server state"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("SYN_SENT", "LISTEN"),
+            ("SYN_SENT", "SYN_RECEIVED"),
+            ("ESTABLISHED", "ESTABLISHED"),
+            ("ESTABLISHED", "ESTABLISHED"),
+            ("ESTABLISHED", "ESTABLISHED"),
+            ("CLOSE_WAIT", "FIN_WAIT_1"),
+            ("LAST_ACK", "TIME_WAIT"),
+            ("CLOSED", "TIME_WAIT"),
+        ]
+    );
     // Client → server, then back, alternating as the lesson shows.
     let sides: Vec<&str> = rows
         .iter()

@@ -95,7 +95,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
     })?;
     let mut out = stdout.lock();
-    render::write_rows(&mut out, format, &report.rows, cli.width)?;
+    let style = render::TableStyle {
+        width: cli.width,
+        color: render::use_color(stdout.is_terminal()),
+    };
+    render::write_rows(&mut out, format, &report.rows, style)?;
     out.flush()?;
     drop(out);
     let mut err = io::stderr().lock();

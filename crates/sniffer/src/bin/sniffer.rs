@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sniffer::capture::{LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
 use sniffer::pcapfile::FileCapture;
-use sniffer::render::{Format, RowWriter};
+use sniffer::render::{self, Format, RowWriter, TableStyle};
 use sniffer::timeline::Timeline;
 use sniffer::write::PcapWriter;
 
@@ -99,7 +99,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let mut source = FileCapture::open(&file)?;
             let mut timeline = Timeline::new();
             let format = format.unwrap_or(Format::default_for(is_tty));
-            let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), width);
+            let style = TableStyle {
+                width,
+                color: render::use_color(is_tty),
+            };
+            let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), style);
             // Print what was read before a damaged record, then the error.
             let result = loop {
                 match source.next_frame() {
@@ -157,7 +161,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             let mut timeline = Timeline::new();
             let format = format.unwrap_or(Format::Plain);
-            let mut out = RowWriter::new(format, stdout.lock(), None);
+            let style = TableStyle {
+                width: None,
+                color: render::use_color(is_tty),
+            };
+            let mut out = RowWriter::new(format, stdout.lock(), style);
             while !stop.load(Ordering::Relaxed) && count.is_none_or(|c| timeline.frames() < c) {
                 match live.next_frame()? {
                     Next::Frame(frame) => {

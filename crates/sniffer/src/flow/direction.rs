@@ -58,6 +58,8 @@ pub struct Direction {
     pub next_seq: Option<SeqNum>,
     /// The last acknowledgment number sent in this direction.
     pub last_ack: Option<SeqNum>,
+    /// The initial sequence number, once this direction's SYN was seen.
+    pub isn: Option<SeqNum>,
     /// The sequence number of this direction's FIN, once sent.
     pub fin: Option<SeqNum>,
     /// The other end acknowledged that FIN.
@@ -155,6 +157,9 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
     }
     if fin {
         own.fin = Some(seg.seq.plus(seg.payload_len));
+    }
+    if syn {
+        own.isn = Some(seg.seq);
     }
     if has_ack {
         own.last_ack = Some(seg.ack);

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod direction;
+pub mod state;
 pub mod step;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use crate::tcp::{SeqNum, TcpFlags};
 
 pub use analysis::Tags;
 pub use direction::{Direction, WindowScale};
+pub use state::TcpState;
 pub use step::Step;
 
 /// The two endpoints of a conversation, stored in a canonical order so that both directions
@@ -122,16 +124,27 @@ pub struct Conversation {
     pub first_seen: Timestamp,
     /// A reset was seen: the conversation is over.
     pub reset: bool,
+    /// The state of each end after the last segment.
+    pub client_state: TcpState,
+    pub server_state: TcpState,
 }
 
 impl Conversation {
     fn new(stream: u32, src: SocketAddr, dst: SocketAddr, seg: &TcpSegment, ts: Timestamp) -> Self {
         // A SYN-ACK's sender is the server; any other first segment's sender is taken as the
         // client (right for a SYN, a guess for a capture that starts mid-stream).
-        let (client, server) = if seg.flags.contains(TcpFlags::SYN | TcpFlags::ACK) {
+        let syn = seg.flags.contains(TcpFlags::SYN);
+        let (client, server) = if syn && seg.flags.contains(TcpFlags::ACK) {
             (dst, src)
         } else {
             (src, dst)
+        };
+        // Before a SYN the client is closed and the server listening; a capture that starts
+        // after the handshake finds both ends established.
+        let (client_state, server_state) = if syn || seg.flags.contains(TcpFlags::RST) {
+            (TcpState::Closed, TcpState::Listen)
+        } else {
+            (TcpState::Established, TcpState::Established)
         };
         Conversation {
             stream,
@@ -142,6 +155,8 @@ impl Conversation {
             first_data: None,
             first_seen: ts,
             reset: false,
+            client_state,
+            server_state,
         }
     }
 
@@ -189,6 +204,9 @@ pub struct TcpView {
     pub step: Step,
     /// Wireshark's analysis tags (`[TCP Retransmission]`…).
     pub tags: Tags,
+    /// The state of each end after this segment.
+    pub client_state: TcpState,
+    pub server_state: TcpState,
 }
 
 /// All conversations of a capture.
@@ -242,6 +260,13 @@ impl FlowTable {
         });
         let side = conv.side_of(src);
         let step = step::classify(conv, side, seg);
+        let event = state_event(conv, side, seg);
+        let (sender, receiver) = match side {
+            Side::ClientToServer => (&mut conv.client_state, &mut conv.server_state),
+            Side::ServerToClient => (&mut conv.server_state, &mut conv.client_state),
+        };
+        *sender = state::after_send(*sender, event);
+        *receiver = state::after_receive(*receiver, event);
         let numbers = direction::apply(conv, side, seg);
         let mut tags = analysis::analyze(conv, side, seg, frame, ts);
         tags.port_reused = port_reused;
@@ -257,6 +282,8 @@ impl FlowTable {
             sack: numbers.sack,
             step,
             tags,
+            client_state: conv.client_state,
+            server_state: conv.server_state,
         }
     }
 
@@ -284,6 +311,27 @@ impl FlowTable {
     /// True when no TCP segment was seen.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// What a segment sent on `side` means to the two state machines.
+fn state_event(conv: &Conversation, side: Side, seg: &TcpSegment) -> state::SegmentEvent {
+    let f = seg.flags;
+    let ack = f.contains(TcpFlags::ACK);
+    let peer = conv.dir(side.reverse());
+    let acks = |s: Option<SeqNum>| {
+        ack && s.is_some_and(|s| {
+            let next = s.plus(1);
+            seg.ack == next || seg.ack.after(next)
+        })
+    };
+    state::SegmentEvent {
+        syn: f.contains(TcpFlags::SYN),
+        ack,
+        fin: f.contains(TcpFlags::FIN),
+        rst: f.contains(TcpFlags::RST),
+        acks_peer_syn: acks(peer.isn),
+        acks_peer_fin: acks(peer.fin),
     }
 }
 

@@ -11,9 +11,17 @@ pub mod plain;
 pub mod summary;
 pub mod table;
 
+pub use table::TableStyle;
+
 use std::io::{self, Write};
 
 use crate::timeline::Row;
+
+/// Whether to colour output written to stdout: only on a terminal, and never when the
+/// `NO_COLOR` environment variable is set to anything (no-color.org).
+pub fn use_color(stdout_is_terminal: bool) -> bool {
+    stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
 
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -42,17 +50,17 @@ pub struct RowWriter<W: Write> {
     format: Format,
     out: W,
     held: Vec<Row>,
-    width: Option<u16>,
+    style: TableStyle,
 }
 
 impl<W: Write> RowWriter<W> {
-    /// `width` fixes the table's width; `None` uses the terminal's.
-    pub fn new(format: Format, out: W, width: Option<u16>) -> RowWriter<W> {
+    /// `style` lays out the table format.
+    pub fn new(format: Format, out: W, style: TableStyle) -> RowWriter<W> {
         RowWriter {
             format,
             out,
             held: Vec::new(),
-            width,
+            style,
         }
     }
 
@@ -71,7 +79,7 @@ impl<W: Write> RowWriter<W> {
     /// Writes what was held and flushes; returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
         if self.format == Format::Table && !self.held.is_empty() {
-            table::write_table(&mut self.out, &self.held, self.width)?;
+            table::write_table(&mut self.out, &self.held, self.style)?;
         }
         self.out.flush()?;
         Ok(self.out)
@@ -88,11 +96,11 @@ pub fn write_rows(
     out: &mut impl Write,
     format: Format,
     rows: &[Row],
-    width: Option<u16>,
+    style: TableStyle,
 ) -> io::Result<()> {
     match format {
         Format::Plain => rows.iter().try_for_each(|r| plain::write_row(out, r)),
         Format::Json => rows.iter().try_for_each(|r| json::write_row(out, r)),
-        Format::Table => table::write_table(out, rows, width),
+        Format::Table => table::write_table(out, rows, style),
     }
 }

@@ -1,14 +1,17 @@
-//! The timeline as a boxed table: Wireshark's columns plus the Step each segment plays.
+//! The timeline as a boxed table: Wireshark's columns, the Step each segment plays, and the
+//! state of both ends after it.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 
+use crate::flow::TcpState;
 use crate::timeline::Row;
 
 /// Column headers, in order.
-pub const HEADERS: [&str; 8] = [
+pub const HEADERS: [&str; 10] = [
     "No.",
     "Time",
     "Source",
@@ -17,31 +20,77 @@ pub const HEADERS: [&str; 8] = [
     "Length",
     "Info",
     "Step",
+    "client",
+    "server",
 ];
 
-/// Writes `rows` as one table. With `width`, the table is laid out for exactly that many
-/// columns (long Info text wraps); without, for the terminal's width when there is one.
-pub fn write_table(out: &mut impl Write, rows: &[Row], width: Option<u16>) -> io::Result<()> {
+/// How the table is laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableStyle {
+    /// Lay out for exactly this many columns (long Info text wraps); `None` uses the
+    /// terminal's width when there is one.
+    pub width: Option<u16>,
+    /// Use colour (on a terminal, unless NO_COLOR is set): a state that changed is bold.
+    /// Without colour, a changed state is marked with `▸`.
+    pub color: bool,
+}
+
+/// A state cell: highlighted when the segment changed it.
+fn state_cell(state: TcpState, changed: bool, color: bool) -> Cell {
+    match (changed, color) {
+        (true, true) => Cell::new(state.label())
+            .add_attribute(Attribute::Bold)
+            .fg(Color::Yellow),
+        (true, false) => Cell::new(format!("▸{}", state.label())),
+        (false, _) => Cell::new(state.label()),
+    }
+}
+
+/// Writes `rows` as one table.
+pub fn write_table(out: &mut impl Write, rows: &[Row], style: TableStyle) -> io::Result<()> {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .apply_modifier(comfy_table::modifiers::UTF8_ROUND_CORNERS)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(HEADERS);
-    if let Some(width) = width {
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    if let Some(width) = style.width {
         table.set_width(width);
     }
+    // The states each conversation was in before the current row.
+    let mut last: HashMap<u32, (TcpState, TcpState)> = HashMap::new();
     for row in rows {
-        table.add_row(vec![
-            row.number.to_string(),
-            row.time.clone(),
-            row.source.clone(),
-            row.destination.clone(),
-            row.protocol.to_owned(),
-            row.length.to_string(),
-            row.info.clone(),
-            row.step.map(|s| s.label().to_owned()).unwrap_or_default(),
-        ]);
+        let mut cells = vec![
+            Cell::new(row.number),
+            Cell::new(&row.time),
+            Cell::new(&row.source),
+            Cell::new(&row.destination),
+            Cell::new(row.protocol),
+            Cell::new(row.length),
+            Cell::new(&row.info),
+            Cell::new(row.step.map(|s| s.label()).unwrap_or_default()),
+        ];
+        match &row.tcp {
+            Some(t) => {
+                let now = (t.client_state, t.server_state);
+                let before = last.insert(t.stream, now);
+                let changed = |i: usize| match before {
+                    None => true,
+                    Some(b) => {
+                        (if i == 0 { b.0 } else { b.1 }) != (if i == 0 { now.0 } else { now.1 })
+                    }
+                };
+                cells.push(state_cell(now.0, changed(0), style.color));
+                cells.push(state_cell(now.1, changed(1), style.color));
+            }
+            None => cells.extend([Cell::new(""), Cell::new("")]),
+        }
+        table.add_row(cells);
     }
     for index in [0, 1, 5] {
         if let Some(column) = table.column_mut(index) {
