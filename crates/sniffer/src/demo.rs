@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 use crate::capture::{KernelStats, LiveCapture, LiveOptions, Next};
 use crate::error::CaptureError;
-use crate::flow::{Conversation, Side};
+use crate::flow::Conversation;
 use crate::timeline::{Row, Timeline};
 use crate::write::{self, PcapWriter};
 
@@ -262,10 +262,4 @@ pub fn save_target(out: Option<&Path>, default_dir: &Path) -> Save {
         }
         Some(p) => Save::ToFile(p.to_owned()),
     }
-}
-
-/// Bytes and segments one way of a conversation, for the summary.
-pub fn traffic(conv: &Conversation, side: Side) -> (u64, u64) {
-    let d = conv.dir(side);
-    (d.bytes, d.data_segments)
 }

@@ -78,6 +78,9 @@ pub struct TcpFields {
     /// The state of each end after this segment (RFC 9293).
     pub client_state: TcpState,
     pub server_state: TcpState,
+    /// The first bytes of the payload as text (non-printable bytes escaped), when there is
+    /// payload.
+    pub payload_preview: Option<String>,
 }
 
 /// Turns frames into rows, keeping the conversation state between them.
@@ -91,6 +94,8 @@ pub struct Timeline {
     /// Echo requests seen, by (requester, responder, identifier, sequence), with their frame
     /// number, so that a reply can say "(request in N)".
     echo_requests: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
+    /// The conversation whose payload is being collected for Follow Stream, if any.
+    follow: Option<Followed>,
     /// The Ethernet address first seen claiming each IPv4 address in ARP, to flag another
     /// one claiming it ("duplicate use of … detected!").
     arp_claims: HashMap<std::net::Ipv4Addr, [u8; 6]>,
@@ -130,7 +135,22 @@ impl Timeline {
             fragments: HashMap::new(),
             echo_requests: HashMap::new(),
             arp_claims: HashMap::new(),
+            follow: None,
         }
+    }
+
+    /// Collects the payload of conversation `stream` as frames go by (Wireshark's Follow TCP
+    /// Stream); read it with [`Timeline::followed`].
+    pub fn follow(&mut self, stream: u32) {
+        self.follow = Some(Followed {
+            stream,
+            ..Followed::default()
+        });
+    }
+
+    /// The payload collected by [`Timeline::follow`].
+    pub fn followed(&self) -> Option<&Followed> {
+        self.follow.as_ref()
     }
 
     /// Decodes the next frame and describes it.
@@ -145,7 +165,11 @@ impl Timeline {
         let first = *self.first.get_or_insert(packet.ts);
         let view = match (&packet.net, &packet.transport) {
             (Network::Ip(ip), Transport::Tcp(seg)) => {
-                Some(self.flows.observe(self.count, packet.ts, ip, seg))
+                let view = self.flows.observe(self.count, packet.ts, ip, seg);
+                if let Some(f) = self.follow.as_mut().filter(|f| f.stream == view.stream) {
+                    f.add(self.count, view.side, seg, ip);
+                }
+                Some(view)
             }
             _ => None,
         };
@@ -352,6 +376,105 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
     }
 }
 
+/// The payload of one conversation in the order it was sent, each byte once: what an
+/// application on either end read from its socket.
+#[derive(Clone, Debug, Default)]
+pub struct Followed {
+    pub stream: u32,
+    /// The client's and the server's address.
+    pub ends: Option<(String, String)>,
+    /// Pieces of payload: which way, the frame, and the bytes (or a note of bytes missing).
+    pub pieces: Vec<FollowPiece>,
+    /// Next expected sequence number each way (client → server, server → client).
+    next: [Option<crate::tcp::SeqNum>; 2],
+    /// Bytes each way.
+    pub bytes: [u64; 2],
+}
+
+/// A piece of a followed stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowPiece {
+    pub side: Side,
+    pub frame: u64,
+    /// The new bytes of this segment (retransmitted bytes are not repeated).
+    pub data: Vec<u8>,
+    /// Bytes that should come before these but were never seen (a loss in the capture), or
+    /// that the snapshot length cut off.
+    pub missing: u64,
+}
+
+impl Followed {
+    fn add(&mut self, frame: u64, side: Side, seg: &TcpSegment, ip: &IpHeader) {
+        if self.ends.is_none() {
+            let (src, dst) = (
+                std::net::SocketAddr::new(ip.src, seg.src_port).to_string(),
+                std::net::SocketAddr::new(ip.dst, seg.dst_port).to_string(),
+            );
+            self.ends = Some(match side {
+                Side::ClientToServer => (src, dst),
+                Side::ServerToClient => (dst, src),
+            });
+        }
+        if seg.payload_len == 0 {
+            return;
+        }
+        let i = match side {
+            Side::ClientToServer => 0,
+            Side::ServerToClient => 1,
+        };
+        // Data starts after the SYN's sequence number when the segment carries a SYN.
+        let start = if seg.flags.contains(crate::tcp::TcpFlags::SYN) {
+            seg.seq.plus(1)
+        } else {
+            seg.seq
+        };
+        let end = start.plus(seg.payload_len);
+        let expected = self.next[i].unwrap_or(start);
+        if !end.after(expected) {
+            return; // all of it was delivered before: a retransmission
+        }
+        let (skip, missing) = if expected.after(start) {
+            (expected.minus(start), 0)
+        } else {
+            (0, u64::from(start.minus(expected)))
+        };
+        let captured = &seg.payload[..seg.payload.len().min(seg.payload_len as usize)];
+        let data = captured.get(skip as usize..).unwrap_or_default().to_vec();
+        let cut = u64::from(seg.payload_len - skip) - data.len() as u64;
+        self.bytes[i] += u64::from(seg.payload_len - skip);
+        self.next[i] = Some(end);
+        self.pieces.push(FollowPiece {
+            side,
+            frame,
+            data,
+            missing: missing + cut,
+        });
+    }
+}
+
+/// Bytes of payload kept in a row's preview.
+const PREVIEW_BYTES: usize = 48;
+
+/// Payload as text: printable ASCII and newlines as they are, `\r` and `\t` escaped, any
+/// other byte as `\xNN` (as Wireshark's Follow Stream shows non-printable bytes as dots,
+/// but without losing them).
+pub fn escape_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\n' => out.push('\n'),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out
+}
+
 /// Protocol, Info and fields of a TCP segment.
 fn tcp_row(seg: &TcpSegment, view: &TcpView) -> (&'static str, String, Option<TcpFields>) {
     let fields = TcpFields {
@@ -376,6 +499,8 @@ fn tcp_row(seg: &TcpSegment, view: &TcpView) -> (&'static str, String, Option<Tc
         tags: view.tags,
         client_state: view.client_state,
         server_state: view.server_state,
+        payload_preview: (!seg.payload.is_empty())
+            .then(|| escape_text(&seg.payload[..seg.payload.len().min(PREVIEW_BYTES)])),
     };
     let info = format!("{}{}", view.tags.prefix(), tcp_info(&fields, &view.sack));
     ("TCP", info, Some(fields))
@@ -547,6 +672,7 @@ mod tests {
             tags: Tags::default(),
             client_state: TcpState::Established,
             server_state: TcpState::Established,
+            payload_preview: None,
         }
     }
 
@@ -588,6 +714,18 @@ mod tests {
         assert_eq!(
             tcp_info(&none, &[]),
             "40052 → 12345 [<None>] Seq=1 Win=65536 Len=0"
+        );
+    }
+
+    #[test]
+    fn payload_escaping_keeps_every_byte() {
+        assert_eq!(
+            escape_text(b"GET / HTTP/1.0\r\n\r\n"),
+            "GET / HTTP/1.0\\r\n\\r\n"
+        );
+        assert_eq!(
+            escape_text(&[0x00, b'a', 0xff, b'\\', b'\t']),
+            "\\x00a\\xff\\\\\\t"
         );
     }
 

@@ -65,8 +65,9 @@ fn sniff_demo() -> Command {
     Command::cargo_bin("sniff-demo").expect("binary")
 }
 
-/// Runs the demo on a free port, saving to `file`, and returns its JSON rows.
-fn demo_rows(host: &str, file: &Path) -> (Vec<Value>, String) {
+/// Runs the demo on a free port, saving to `file`; returns its JSON rows (one per packet),
+/// its conversation reports, and its stderr.
+fn demo_output(host: &str, file: &Path) -> (Vec<Value>, Vec<Value>, String) {
     let out = sniff_demo()
         .args(["--host", host, "--port", "0", "--format", "json", "--out"])
         .arg(file)
@@ -74,11 +75,17 @@ fn demo_rows(host: &str, file: &Path) -> (Vec<Value>, String) {
         .expect("run sniff-demo");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "sniff-demo failed: {stderr}");
-    let rows = String::from_utf8(out.stdout)
+    let (reports, rows): (Vec<Value>, Vec<Value>) = String::from_utf8(out.stdout)
         .expect("utf-8")
         .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON row"))
-        .collect();
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
+        .partition(|v| v.get("conversation").is_some());
+    (rows, reports, stderr)
+}
+
+/// [`demo_output`] without the reports.
+fn demo_rows(host: &str, file: &Path) -> (Vec<Value>, String) {
+    let (rows, _, stderr) = demo_output(host, file);
     (rows, stderr)
 }
 
@@ -173,20 +180,69 @@ fn demo_captures_the_seed_exchange_over_ipv4() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("demo.pcap");
-    let (rows, stderr) = demo_rows("127.0.0.1", &file);
+    let (rows, reports, stderr) = demo_output("127.0.0.1", &file);
     assert_seed_exchange(&rows);
+    // The checks of the conversation, with the real numbers.
+    assert_eq!(reports.len(), 1);
+    let report = &reports[0]["conversation"];
+    let j = rows[0]["tcp"]["seq_raw"].as_u64().expect("j");
+    let k = rows[1]["tcp"]["seq_raw"].as_u64().expect("k");
+    assert_eq!(report["j"].as_u64(), Some(j));
+    assert_eq!(report["k"].as_u64(), Some(k));
+    let checks: Vec<(&str, &str, bool)> = report["handshake"]
+        .as_array()
+        .expect("handshake checks")
+        .iter()
+        .chain(report["close"].as_array().expect("close checks"))
+        .map(|c| {
+            (
+                c["what"].as_str().expect("what"),
+                c["detail"].as_str().expect("detail"),
+                c["ok"].as_bool().expect("ok"),
+            )
+        })
+        .collect();
+    let j1 = (j + 1) % (1 << 32);
+    let k1 = (k + 1) % (1 << 32);
+    let server_fin = (k + 19) % (1 << 32);
+    assert_eq!(
+        checks,
+        vec![
+            ("SYN", format!("seq = j = {j}").as_str(), true),
+            (
+                "SYN-ACK",
+                format!("seq = k = {k}, ack = {j1} = j+1").as_str(),
+                true
+            ),
+            ("ACK", format!("ack = {k1} = k+1").as_str(), true),
+            (
+                "server FIN",
+                format!(
+                    "seq = {server_fin}, acked by ack = {} = FIN+1",
+                    (server_fin + 1) % (1 << 32)
+                )
+                .as_str(),
+                true
+            ),
+            (
+                "client FIN",
+                format!(
+                    "seq = {j1}, acked by ack = {} = FIN+1",
+                    (j1 + 1) % (1 << 32)
+                )
+                .as_str(),
+                true
+            ),
+        ]
+    );
+    assert_eq!(report["server_to_client_bytes"], 18);
+    assert_eq!(report["client_to_server_bytes"], 0);
     assert!(
         stderr.contains("Client received \"welcome to python!\" (18 bytes)"),
         "{stderr}"
     );
     assert!(
         stderr.contains("8 packets captured on lo over "),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(
-            "Traffic  server → client 18 bytes in 1 data segment; client → server 0 bytes"
-        ),
         "{stderr}"
     );
     assert!(

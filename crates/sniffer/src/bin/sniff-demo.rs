@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 use net_demo::{DEFAULT_GREETING, DEFAULT_HOST, DEFAULT_PORT};
 use sniffer::demo::{self, DemoOptions, Event, Save};
+use sniffer::render::explain::{self, ConversationReport};
 use sniffer::render::{self, summary, Format};
 
 /// Run the classic socket lesson — a server greets a client on port 12345 — while capturing
@@ -41,6 +42,9 @@ struct Cli {
     /// Width of the table (default: the terminal's).
     #[arg(long)]
     width: Option<u16>,
+    /// Do not draw the ladder diagram under the table.
+    #[arg(long)]
+    no_ladder: bool,
     /// Give up after this many seconds if the exchange has not finished.
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     timeout: f64,
@@ -100,6 +104,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         color: render::use_color(stdout.is_terminal()),
     };
     render::write_rows(&mut out, format, &report.rows, style)?;
+    let reports: Vec<ConversationReport> = report
+        .conversations
+        .iter()
+        .map(ConversationReport::of)
+        .collect();
+    match format {
+        Format::Json => {
+            // One more object per conversation, after the packets.
+            for r in &reports {
+                serde_json::to_writer(&mut out, &serde_json::json!({ "conversation": r }))?;
+                writeln!(out)?;
+            }
+        }
+        // Plain stays exactly tshark's listing, to compare with it.
+        Format::Plain => {}
+        Format::Table => {
+            writeln!(out)?;
+            explain::write_reports(&mut out, &reports, style.color)?;
+            if !cli.no_ladder {
+                writeln!(out)?;
+                render::ladder::write_ladders(&mut out, &report.rows)?;
+            }
+        }
+    }
     out.flush()?;
     drop(out);
     let mut err = io::stderr().lock();

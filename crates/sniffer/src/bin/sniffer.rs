@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sniffer::capture::{LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
 use sniffer::pcapfile::FileCapture;
+use sniffer::render::explain::ConversationReport;
 use sniffer::render::{self, Format, RowWriter, TableStyle};
 use sniffer::timeline::Timeline;
 use sniffer::write::PcapWriter;
@@ -34,6 +35,16 @@ enum Command {
         /// Width of the table (default: the terminal's).
         #[arg(long)]
         width: Option<u16>,
+        /// After the listing, check each TCP conversation: handshake and close numbers
+        /// (✓/✗ with the reason), RTT, bytes each way.
+        #[arg(long)]
+        explain: bool,
+        /// After the listing, draw a ladder diagram of each TCP conversation.
+        #[arg(long)]
+        ladder: bool,
+        /// After the listing, show the payload of TCP stream N as text (Follow TCP Stream).
+        #[arg(long, value_name = "N")]
+        follow: Option<u32>,
     },
     /// Capture on a device and show each packet as it arrives (Ctrl-C stops).
     Live {
@@ -95,9 +106,16 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             file,
             format,
             width,
+            explain,
+            ladder,
+            follow,
         } => {
             let mut source = FileCapture::open(&file)?;
             let mut timeline = Timeline::new();
+            if let Some(stream) = follow {
+                timeline.follow(stream);
+            }
+            let mut kept = Vec::new();
             let format = format.unwrap_or(Format::default_for(is_tty));
             let style = TableStyle {
                 width,
@@ -107,12 +125,40 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             // Print what was read before a damaged record, then the error.
             let result = loop {
                 match source.next_frame() {
-                    Ok(Some(frame)) => out.row(timeline.push(&frame))?,
+                    Ok(Some(frame)) => {
+                        let row = timeline.push(&frame);
+                        if ladder {
+                            kept.push(row.clone());
+                        }
+                        out.row(row)?;
+                    }
                     Ok(None) => break Ok(()),
                     Err(e) => break Err(e),
                 }
             };
-            out.finish()?;
+            let mut out = out.finish()?;
+            if explain {
+                let reports: Vec<ConversationReport> = timeline
+                    .flows()
+                    .conversations()
+                    .into_iter()
+                    .map(ConversationReport::of)
+                    .collect();
+                writeln!(out)?;
+                render::explain::write_reports(&mut out, &reports, style.color)?;
+            }
+            if ladder {
+                writeln!(out)?;
+                render::ladder::write_ladders(&mut out, &kept)?;
+            }
+            if let Some(stream) = follow {
+                writeln!(out)?;
+                match timeline.followed().filter(|f| f.ends.is_some()) {
+                    Some(f) => render::follow::write_followed(&mut out, f)?,
+                    None => writeln!(out, "no TCP stream {stream} in {}", file.display())?,
+                }
+            }
+            out.flush()?;
             result?;
             Ok(ExitCode::SUCCESS)
         }

@@ -64,6 +64,13 @@ pub struct Direction {
     pub fin: Option<SeqNum>,
     /// The other end acknowledged that FIN.
     pub fin_acked: bool,
+    /// When the FIN was sent.
+    pub fin_time: Option<crate::capture::Timestamp>,
+    /// The acknowledgment number that first covered the FIN (FIN + 1 when all is well).
+    pub fin_ack: Option<SeqNum>,
+    /// The FIN travelled on the segment that acknowledged the other end's FIN (a close in
+    /// three segments instead of four).
+    pub fin_with_peer_fin_ack: bool,
     /// Segments sent.
     pub segments: u64,
     /// Payload bytes sent (retransmissions included).
@@ -165,8 +172,13 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
         own.last_ack = Some(seg.ack);
         let other = &mut conv.dirs[other_i];
         if let Some(fin_seq) = other.fin {
-            if seg.ack == fin_seq.plus(1) || seg.ack.after(fin_seq.plus(1)) {
+            let covers = seg.ack == fin_seq.plus(1) || seg.ack.after(fin_seq.plus(1));
+            if covers && !other.fin_acked {
                 other.fin_acked = true;
+                other.fin_ack = Some(seg.ack);
+                if fin && conv.dirs[own_i].fin_time.is_none() {
+                    conv.dirs[own_i].fin_with_peer_fin_ack = true;
+                }
             }
         }
     }

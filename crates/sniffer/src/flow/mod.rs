@@ -124,6 +124,8 @@ pub struct Conversation {
     pub first_seen: Timestamp,
     /// A reset was seen: the conversation is over.
     pub reset: bool,
+    /// Which end sent the (first) reset.
+    pub reset_by: Option<Side>,
     /// The state of each end after the last segment.
     pub client_state: TcpState,
     pub server_state: TcpState,
@@ -155,6 +157,7 @@ impl Conversation {
             first_data: None,
             first_seen: ts,
             reset: false,
+            reset_by: None,
             client_state,
             server_state,
         }
@@ -270,7 +273,7 @@ impl FlowTable {
         let numbers = direction::apply(conv, side, seg);
         let mut tags = analysis::analyze(conv, side, seg, frame, ts);
         tags.port_reused = port_reused;
-        record_facts(conv, seg, ts, step);
+        record_facts(conv, side, seg, ts, step);
         TcpView {
             stream: conv.stream,
             side,
@@ -336,7 +339,7 @@ fn state_event(conv: &Conversation, side: Side, seg: &TcpSegment) -> state::Segm
 }
 
 /// Keeps the handshake times and first-data time for the summary.
-fn record_facts(conv: &mut Conversation, seg: &TcpSegment, ts: Timestamp, step: Step) {
+fn record_facts(conv: &mut Conversation, side: Side, seg: &TcpSegment, ts: Timestamp, step: Step) {
     match step {
         Step::HandshakeSyn if conv.handshake.syn.is_none() => {
             conv.handshake.syn = Some((ts, seg.seq));
@@ -345,8 +348,14 @@ fn record_facts(conv: &mut Conversation, seg: &TcpSegment, ts: Timestamp, step: 
             conv.handshake.syn_ack = Some((ts, seg.seq, seg.ack));
         }
         Step::HandshakeAck => conv.handshake.ack = Some((ts, seg.ack)),
-        Step::Reset => conv.reset = true,
+        Step::Reset => {
+            conv.reset = true;
+            conv.reset_by.get_or_insert(side);
+        }
         _ => {}
+    }
+    if seg.flags.contains(TcpFlags::FIN) {
+        conv.dirs[side.index()].fin_time.get_or_insert(ts);
     }
     if seg.payload_len > 0 && conv.first_data.is_none() {
         conv.first_data = Some(ts);

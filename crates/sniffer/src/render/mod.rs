@@ -6,7 +6,10 @@
 //!
 //! Plain and JSON stream a row at a time; the table needs every row to size its columns.
 
+pub mod explain;
+pub mod follow;
 pub mod json;
+pub mod ladder;
 pub mod plain;
 pub mod summary;
 pub mod table;

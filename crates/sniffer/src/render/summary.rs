@@ -1,23 +1,15 @@
-//! The few lines under the demo's timeline: what was captured, how long the handshake took,
-//! how much went each way, and where the file is.
+//! The few lines the demo ends with, on stderr: what was captured, whether the timeout cut
+//! it short, and where the file is. (The explanation of each conversation is
+//! [`super::explain`].)
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::demo::{traffic, DemoReport};
-use crate::flow::Side;
+use crate::demo::DemoReport;
 
 /// Milliseconds with three decimals, from nanoseconds.
 fn ms(nanos: i128) -> String {
     format!("{:.3} ms", nanos as f64 / 1e6)
-}
-
-fn segments(n: u64) -> &'static str {
-    if n == 1 {
-        "segment"
-    } else {
-        "segments"
-    }
 }
 
 /// Writes the summary of a demo run.
@@ -30,36 +22,6 @@ pub fn write_summary(out: &mut impl Write, report: &DemoReport) -> io::Result<()
         ms(report.span_nanos),
         report.stats.dropped,
     )?;
-    for conv in &report.conversations {
-        writeln!(
-            out,
-            "Stream {}  client {} → server {}",
-            conv.stream, conv.client, conv.server
-        )?;
-        match conv.handshake.rtt_nanos() {
-            Some(rtt) => {
-                let first_data = match (conv.first_data, conv.handshake.syn) {
-                    (Some(data), Some((syn, _))) => {
-                        format!("; first data byte {} after the SYN", ms(data.since(syn)))
-                    }
-                    _ => String::new(),
-                };
-                writeln!(out, "  Handshake RTT {} (SYN → ACK){first_data}", ms(rtt))?;
-            }
-            None => writeln!(out, "  Handshake not complete in this capture")?,
-        }
-        let (down, down_segs) = traffic(conv, Side::ServerToClient);
-        let (up, up_segs) = traffic(conv, Side::ClientToServer);
-        writeln!(
-            out,
-            "  Traffic  server → client {down} bytes in {down_segs} data {}; client → server {up} bytes in {up_segs} data {}",
-            segments(down_segs),
-            segments(up_segs)
-        )?;
-        if conv.reset {
-            writeln!(out, "  Closed by a reset")?;
-        }
-    }
     if report.timed_out {
         writeln!(
             out,
