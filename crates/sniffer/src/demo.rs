@@ -17,11 +17,13 @@ use std::time::{Duration, Instant};
 use net_demo::NetError;
 use tokio::sync::oneshot;
 
+use crate::capture::Frame;
 use crate::capture::{KernelStats, LiveCapture, LiveOptions, Next};
 use crate::error::CaptureError;
 use crate::flow::Conversation;
+use crate::timeline::Row as TimelineRow;
 use crate::timeline::{Row, Timeline};
-use crate::write::{self, PcapWriter};
+use crate::write::{self, PcapWriter, PcapngWriter};
 
 /// What to run and where to save it.
 #[derive(Clone, Debug)]
@@ -189,10 +191,11 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         match live.next_frame_within(deadline - now)? {
             Next::Frame(frame) => {
                 last_ts = Some(frame.ts);
+                let row = timeline.push(&frame);
                 if let Some(w) = writer.as_mut() {
-                    w.write(&frame)?;
+                    w.write(&frame, &row)?;
                 }
-                rows.push(timeline.push(&frame));
+                rows.push(row);
             }
             Next::Timeout => {}
         }
@@ -233,10 +236,52 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
 }
 
 /// Creates the savefile as asked.
-fn open_output(save: &Save, live: &LiveCapture) -> Result<Option<PcapWriter>, DemoError> {
+/// The file a demo writes: pcap, or pcapng with a comment on every packet.
+enum Output {
+    Pcap(PcapWriter),
+    Pcapng(PcapngWriter),
+}
+
+impl Output {
+    fn write(&mut self, frame: &Frame<'_>, row: &TimelineRow) -> Result<(), CaptureError> {
+        match self {
+            Output::Pcap(w) => w.write(frame),
+            Output::Pcapng(w) => w.write(frame, packet_comment(row).as_deref()),
+        }
+    }
+
+    fn finish(self) -> Result<PathBuf, CaptureError> {
+        match self {
+            Output::Pcap(w) => w.finish(),
+            Output::Pcapng(w) => w.finish(),
+        }
+    }
+}
+
+/// The comment an annotated capture gives a packet: its step and the states it leaves the
+/// two ends in, e.g. `handshake 2/3 SYN-ACK: client SYN_SENT, server SYN_RECEIVED`.
+pub fn packet_comment(row: &TimelineRow) -> Option<String> {
+    let tcp = row.tcp.as_ref()?;
+    let step = row.step.map(|s| s.label()).unwrap_or("segment");
+    Some(format!(
+        "{step}: client {}, server {}",
+        tcp.client_state, tcp.server_state
+    ))
+}
+
+/// True for a file name ending in `.pcapng`.
+fn wants_pcapng(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"))
+}
+
+fn open_output(save: &Save, live: &LiveCapture) -> Result<Option<Output>, DemoError> {
     match save {
         Save::No => Ok(None),
-        Save::ToFile(path) => Ok(Some(PcapWriter::create(live, path)?)),
+        Save::ToFile(path) if wants_pcapng(path) => {
+            Ok(Some(Output::Pcapng(PcapngWriter::create(live, path)?)))
+        }
+        Save::ToFile(path) => Ok(Some(Output::Pcap(PcapWriter::create(live, path)?))),
         Save::InDir(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| DemoError::OutputDir {
                 path: dir.clone(),
@@ -247,7 +292,9 @@ fn open_output(save: &Save, live: &LiveCapture) -> Result<Option<PcapWriter>, De
                 chrono::Local::now().format("%Y%m%d-%H%M%S")
             );
             let (file, path) = write::create_unique(dir, &stem, "pcap")?;
-            Ok(Some(PcapWriter::from_file(live, file, &path)?))
+            Ok(Some(Output::Pcap(PcapWriter::from_file(
+                live, file, &path,
+            )?)))
         }
     }
 }

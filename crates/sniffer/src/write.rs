@@ -79,6 +79,140 @@ impl PcapWriter {
     }
 }
 
+/// pcapng block types and option codes the writer uses.
+mod pcapng {
+    pub const SECTION_HEADER: u32 = 0x0a0d_0d0a;
+    pub const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
+    pub const INTERFACE_DESCRIPTION: u32 = 1;
+    pub const ENHANCED_PACKET: u32 = 6;
+    pub const OPT_END: u16 = 0;
+    pub const OPT_COMMENT: u16 = 1;
+    pub const SHB_USERAPPL: u16 = 4;
+    pub const IF_NAME: u16 = 2;
+    pub const IF_TSRESOL: u16 = 9;
+    pub const IF_FILTER: u16 = 11;
+    /// The first byte of `if_filter`: the filter is a libpcap expression.
+    pub const FILTER_LIBPCAP: u8 = 0;
+    /// `if_tsresol` 6: microseconds, as libpcap delivers live timestamps.
+    pub const MICROSECONDS: u8 = 6;
+}
+
+/// A pcapng file with one interface: its name and capture filter recorded in the interface
+/// block, and a comment on each packet (Wireshark shows it under *Packet comments*; tshark's
+/// field is `frame.comment`). Little-endian, microsecond timestamps, flushed per packet.
+pub struct PcapngWriter {
+    out: std::io::BufWriter<File>,
+    path: PathBuf,
+    packets: u64,
+}
+
+/// Appends one option (code, length, value padded to 4 bytes).
+fn option(buf: &mut Vec<u8>, code: u16, value: &[u8]) {
+    let len = u16::try_from(value.len()).unwrap_or(u16::MAX);
+    buf.extend_from_slice(&code.to_le_bytes());
+    buf.extend_from_slice(&len.to_le_bytes());
+    buf.extend_from_slice(&value[..usize::from(len)]);
+    buf.resize(buf.len().div_ceil(4) * 4, 0);
+}
+
+/// Frames a block: type, total length, body, total length.
+fn block(block_type: u32, body: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(12 + body.len()).unwrap_or(u32::MAX);
+    let mut b = Vec::with_capacity(body.len() + 12);
+    b.extend_from_slice(&block_type.to_le_bytes());
+    b.extend_from_slice(&len.to_le_bytes());
+    b.extend_from_slice(body);
+    b.extend_from_slice(&len.to_le_bytes());
+    b
+}
+
+impl PcapngWriter {
+    /// Creates `path` (which must not exist) for packets of `capture`.
+    pub fn create(capture: &LiveCapture, path: &Path) -> Result<PcapngWriter, CaptureError> {
+        let file = create_new(path)?;
+        Self::from_file(capture, file, path)
+    }
+
+    /// Uses an already created, empty `file` at `path`.
+    pub fn from_file(
+        capture: &LiveCapture,
+        file: File,
+        path: &Path,
+    ) -> Result<PcapngWriter, CaptureError> {
+        let mut shb = Vec::new();
+        shb.extend_from_slice(&pcapng::BYTE_ORDER_MAGIC.to_le_bytes());
+        shb.extend_from_slice(&1u16.to_le_bytes()); // major version
+        shb.extend_from_slice(&0u16.to_le_bytes()); // minor version
+        shb.extend_from_slice(&(-1i64).to_le_bytes()); // section length: not computed
+        option(&mut shb, pcapng::SHB_USERAPPL, b"sniff-demo");
+        option(&mut shb, pcapng::OPT_END, &[]);
+        let mut idb = Vec::new();
+        let linktype = u16::try_from(capture.linktype().0).unwrap_or(u16::MAX);
+        idb.extend_from_slice(&linktype.to_le_bytes());
+        idb.extend_from_slice(&0u16.to_le_bytes()); // reserved
+        idb.extend_from_slice(&capture.snaplen().to_le_bytes());
+        option(&mut idb, pcapng::IF_NAME, capture.device().as_bytes());
+        if !capture.filter().is_empty() {
+            let mut filter = vec![pcapng::FILTER_LIBPCAP];
+            filter.extend_from_slice(capture.filter().as_bytes());
+            option(&mut idb, pcapng::IF_FILTER, &filter);
+        }
+        option(&mut idb, pcapng::IF_TSRESOL, &[pcapng::MICROSECONDS]);
+        option(&mut idb, pcapng::OPT_END, &[]);
+        let mut writer = PcapngWriter {
+            out: std::io::BufWriter::new(file),
+            path: path.to_owned(),
+            packets: 0,
+        };
+        let head = [
+            block(pcapng::SECTION_HEADER, &shb),
+            block(pcapng::INTERFACE_DESCRIPTION, &idb),
+        ]
+        .concat();
+        writer.put(&head)?;
+        Ok(writer)
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), CaptureError> {
+        use std::io::Write;
+        self.out
+            .write_all(bytes)
+            .and_then(|()| self.out.flush())
+            .map_err(|e| CaptureError::Write {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Appends one frame with an optional comment, and flushes it to the file.
+    pub fn write(&mut self, frame: &Frame<'_>, comment: Option<&str>) -> Result<(), CaptureError> {
+        let micros = u64::try_from(frame.ts.secs).unwrap_or(0) * 1_000_000
+            + u64::from(frame.ts.nanos / 1_000);
+        let caplen = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
+        let mut body = Vec::with_capacity(frame.data.len() + 64);
+        body.extend_from_slice(&0u32.to_le_bytes()); // interface 0
+        body.extend_from_slice(&((micros >> 32) as u32).to_le_bytes()); // timestamp, high
+        body.extend_from_slice(&(micros as u32).to_le_bytes()); // timestamp, low
+        body.extend_from_slice(&caplen.to_le_bytes()); // captured length
+        body.extend_from_slice(&frame.wire_len.to_le_bytes()); // original length
+        body.extend_from_slice(frame.data);
+        body.resize(body.len().div_ceil(4) * 4, 0);
+        if let Some(text) = comment {
+            option(&mut body, pcapng::OPT_COMMENT, text.as_bytes());
+            option(&mut body, pcapng::OPT_END, &[]);
+        }
+        self.put(&block(pcapng::ENHANCED_PACKET, &body))?;
+        self.packets += 1;
+        Ok(())
+    }
+
+    /// Flushes and closes the file; returns its path.
+    pub fn finish(mut self) -> Result<PathBuf, CaptureError> {
+        self.put(&[])?;
+        Ok(self.path)
+    }
+}
+
 /// Creates `path` only if nothing is there yet.
 pub fn create_new(path: &Path) -> Result<File, CaptureError> {
     OpenOptions::new()

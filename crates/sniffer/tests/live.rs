@@ -549,3 +549,50 @@ fn demo_rejects_a_timeout_that_is_not_positive() {
         .code(2)
         .stderr("sniff-demo: --timeout must be a positive number of seconds\n");
 }
+
+#[test]
+fn annotated_pcapng_carries_steps_states_interface_and_filter() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("annotated.pcapng");
+    let (rows, _) = demo_rows("127.0.0.1", &file);
+    assert_seed_exchange(&rows);
+    let out = Proc::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "frame.comment",
+            "-e",
+            "frame.interface_name",
+        ])
+        .output()
+        .expect("tshark");
+    assert!(out.status.success());
+    let comments = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(
+        comments,
+        "handshake 1/3 SYN: client SYN_SENT, server LISTEN\tlo\n\
+         handshake 2/3 SYN-ACK: client SYN_SENT, server SYN_RECEIVED\tlo\n\
+         handshake 3/3 ACK: client ESTABLISHED, server ESTABLISHED\tlo\n\
+         data: client ESTABLISHED, server ESTABLISHED\tlo\n\
+         ACK of data: client ESTABLISHED, server ESTABLISHED\tlo\n\
+         close: FIN: client CLOSE_WAIT, server FIN_WAIT_1\tlo\n\
+         close: FIN: client LAST_ACK, server TIME_WAIT\tlo\n\
+         close: ACK: client CLOSED, server TIME_WAIT\tlo\n"
+    );
+    let port = rows[0]["tcp"]["dst_port"].as_u64().expect("port");
+    let info = Proc::new("capinfos").arg(&file).output().expect("capinfos");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains(&format!("Filter string = tcp port {port}")),
+        "{info}"
+    );
+    assert!(info.contains("Capture application: sniff-demo"), "{info}");
+    // And the listing is still exactly tshark's.
+    assert_eq!(common::assert_same_as_tshark(&file), 8);
+}
