@@ -22,6 +22,10 @@ pub enum NetError {
     #[error("connection refused by {addr}: is a server listening there? (start one with `net-demo server --port {}`)", addr.port())]
     Refused { addr: SocketAddr },
 
+    /// A UDP request got no answer in time.
+    #[error("no answer from {addr} over UDP: is a UDP server listening there?")]
+    NoReply { addr: SocketAddr },
+
     /// Anything else the operating system reported, with the operation and address.
     #[error("{op} {addr}: {source}")]
     Io {

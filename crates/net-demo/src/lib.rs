@@ -9,13 +9,18 @@
 //! - [`server`]: bind (port 0 allowed, backlog 5), accept loop, greet, close first. Shutdown is a
 //!   parameter, so a caller (a test, `sniff-demo`) can stop the server and know it stopped.
 //! - [`client`]: connect, read to EOF, close; returns what it received.
+//! - [`udp`]: the greeting over UDP (one datagram each way, no connection).
+//! - [`http`]: a minimal HTTP/1.0 and HTTP/1.1 server and client (a connection per request,
+//!   or one kept alive).
 //! - [`error`]: the failures a user can cause (port in use, connection refused, unknown host),
 //!   each with one clear line.
 //! - `bin/net-demo.rs`: `net-demo server …` / `net-demo client …`, a thin wrapper.
 
 pub mod client;
 pub mod error;
+pub mod http;
 pub mod server;
+pub mod udp;
 
 pub use client::fetch_greeting;
 pub use error::NetError;

@@ -15,6 +15,10 @@ use crate::link::LinkType;
 
 /// The snapshot length tcpdump and Wireshark use by default: whole packets.
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
+/// Kernel buffer for live captures. In immediate mode libpcap on Linux uses a ring of
+/// fixed-size frames, one per packet and each as large as the snapshot length, so the buffer
+/// must hold a burst of whole-size frames: 64 MiB is 256 frames of 256 KiB.
+pub const DEFAULT_BUFFER_SIZE: u32 = 64 * 1024 * 1024;
 /// How long one read waits for a packet before returning [`Next::Timeout`].
 pub const DEFAULT_READ_TIMEOUT_MS: i32 = 50;
 
@@ -165,7 +169,7 @@ impl LiveOptions {
             filter: filter.into(),
             snaplen: DEFAULT_SNAPLEN,
             read_timeout_ms: DEFAULT_READ_TIMEOUT_MS,
-            buffer_size: None,
+            buffer_size: Some(DEFAULT_BUFFER_SIZE),
         }
     }
 }

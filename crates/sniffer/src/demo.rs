@@ -30,8 +30,10 @@ use crate::write::{self, PcapWriter, PcapngWriter};
 pub struct DemoOptions {
     /// Address for the server (must be loopback: the capture is on the loopback device).
     pub host: String,
-    /// Server port; 0 picks a free one.
-    pub port: u16,
+    /// Server port; 0 picks a free one; `None` is the scenario's default.
+    pub port: Option<u16>,
+    /// Which exchange to run.
+    pub scenario: Scenario,
     /// What the server sends.
     pub greeting: String,
     /// Where to save the capture.
@@ -40,6 +42,52 @@ pub struct DemoOptions {
     pub timeout: Duration,
     /// Capture device; `None` is the loopback device.
     pub device: Option<String>,
+}
+
+/// The exchanges of the lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// The server greets one client and closes.
+    Greeting,
+    /// N clients at once against one listening port.
+    Concurrent { clients: usize },
+    /// The greeting over UDP: one datagram asks, one answers.
+    Udp,
+    /// Two HTTP/1.0 requests: a connection each.
+    Http10,
+    /// Two HTTP/1.1 requests on one kept-alive connection.
+    Http11,
+    /// A connection to a port nobody listens on.
+    Refused,
+}
+
+impl Scenario {
+    /// The port the scenario uses unless told otherwise: 8080 for HTTP (which Wireshark
+    /// decodes as HTTP), else the lesson's 12345.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scenario::Http10 | Scenario::Http11 => 8080,
+            _ => net_demo::DEFAULT_PORT,
+        }
+    }
+
+    /// The capture filter for the scenario's traffic on `port`.
+    pub fn filter(self, port: u16) -> String {
+        match self {
+            Scenario::Udp => format!("udp port {port}"),
+            _ => format!("tcp port {port}"),
+        }
+    }
+
+    /// TCP conversations the scenario makes.
+    fn conversations(self) -> usize {
+        match self {
+            Scenario::Concurrent { clients } => clients,
+            Scenario::Http10 => 2,
+            Scenario::Udp => 0,
+            _ => 1,
+        }
+    }
 }
 
 /// Where the capture goes.
@@ -70,8 +118,10 @@ pub struct DemoReport {
     pub device: String,
     pub filter: String,
     pub server: SocketAddr,
-    /// What the client received.
-    pub received: Vec<u8>,
+    /// What each client received (each HTTP body, for the HTTP scenarios).
+    pub received: Vec<Vec<u8>>,
+    /// What the scenario shows, in a sentence or two.
+    pub notes: Vec<String>,
     pub rows: Vec<Row>,
     /// Every TCP conversation captured, in stream order.
     pub conversations: Vec<Conversation>,
@@ -112,7 +162,9 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         .enable_all()
         .build()
         .map_err(DemoError::Runtime)?;
-    let addr = runtime.block_on(net_demo::resolve(&opts.host, opts.port))?;
+    let scenario = opts.scenario;
+    let wanted_port = opts.port.unwrap_or(scenario.default_port());
+    let addr = runtime.block_on(net_demo::resolve(&opts.host, wanted_port))?;
     if !addr.ip().is_loopback() {
         return Err(DemoError::NotLoopback {
             host: opts.host.clone(),
@@ -120,28 +172,21 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         });
     }
     let live_opts = |port: u16| {
-        let mut o = LiveOptions::loopback(format!("tcp port {port}"));
+        let mut o = LiveOptions::loopback(scenario.filter(port));
         if let Some(device) = &opts.device {
             o.device = device.clone();
         }
         o
     };
     // Capture first, then bind; with port 0, bind (which sends nothing) to learn the port.
-    let (mut live, listener) = if opts.port != 0 {
-        let live = LiveCapture::open(&live_opts(opts.port))?;
-        let listener = runtime.block_on(async { net_demo::bind(addr) })?;
-        (live, listener)
+    let bind = |addr: SocketAddr| runtime.block_on(Server::bind(scenario, addr));
+    let (mut live, server_socket) = if addr.port() != 0 {
+        let live = LiveCapture::open(&live_opts(addr.port()))?;
+        (live, bind(addr)?)
     } else {
-        let listener = runtime.block_on(async { net_demo::bind(addr) })?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| NetError::Io {
-                op: "cannot read the address of",
-                addr,
-                source: e,
-            })?
-            .port();
-        (LiveCapture::open(&live_opts(port))?, listener)
+        let server = bind(addr)?;
+        let port = server.local_addr(addr)?.port();
+        (LiveCapture::open(&live_opts(port))?, server)
     };
     let started = Instant::now();
     on_event(Event::CaptureOpen {
@@ -149,37 +194,45 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         filter: live.filter().to_owned(),
     });
     let mut writer = open_output(&opts.save, &live)?;
-    let server_addr = listener.local_addr().unwrap_or(addr);
-    on_event(Event::Listening(server_addr));
+    let server_addr = server_socket.local_addr(addr)?;
+    if !matches!(server_socket, Server::None(_)) {
+        on_event(Event::Listening(server_addr));
+    }
 
     let (stop_server, stopped) = oneshot::channel::<()>();
-    let server = runtime.spawn(net_demo::serve(
-        listener,
-        opts.greeting.clone().into_bytes(),
-        async {
+    let server = runtime.spawn(
+        server_socket.serve(opts.greeting.clone().into_bytes(), async {
             let _ = stopped.await;
-        },
-        |_| {},
-    ));
+        }),
+    );
     let (client_tx, client_rx) = std::sync::mpsc::channel();
     runtime.spawn(async move {
         // The receiver lives until the loop below has the result.
-        let _ = client_tx.send(net_demo::fetch_greeting(server_addr).await);
+        let _ = client_tx.send(run_clients(scenario, server_addr).await);
     });
 
     let mut timeline = Timeline::new();
     let mut rows = Vec::new();
     let deadline = started + opts.timeout;
     let mut last_ts = None;
-    let mut client_result: Option<Result<Vec<u8>, NetError>> = None;
+    let mut client_result: Option<Result<Vec<Vec<u8>>, NetError>> = None;
+    let mut udp_datagrams = 0;
     let timed_out = loop {
         if client_result.is_none() {
             client_result = client_rx.try_recv().ok();
         }
         let flows = timeline.flows();
         match &client_result {
-            // The client is done: stop once every conversation it had is over.
-            Some(Ok(_)) if flows.all_finished() => break false,
+            // The clients are done: stop once every conversation they had is over (or, over
+            // UDP, once every datagram went by).
+            Some(Ok(received)) if scenario == Scenario::Udp => {
+                if udp_datagrams >= 2 * received.len().max(1) {
+                    break false;
+                }
+            }
+            Some(Ok(_)) if flows.all_finished() && flows.len() >= scenario.conversations() => {
+                break false
+            }
             // The client failed: nothing more is coming beyond what is already over.
             Some(Err(_)) if flows.is_empty() || flows.all_finished() => break false,
             _ => {}
@@ -192,6 +245,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
             Next::Frame(frame) => {
                 last_ts = Some(frame.ts);
                 let row = timeline.push(&frame);
+                udp_datagrams += usize::from(row.protocol == "UDP");
                 if let Some(w) = writer.as_mut() {
                     w.write(&frame, &row)?;
                 }
@@ -204,11 +258,13 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
     let _ = stop_server.send(());
     let _ = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(1), server).await });
     let received = match client_result {
-        Some(Ok(bytes)) => bytes,
+        Some(Ok(bodies)) => bodies,
         Some(Err(e)) => return Err(e.into()),
         None => Vec::new(),
     };
-    on_event(Event::Received(received.clone()));
+    for body in &received {
+        on_event(Event::Received(body.clone()));
+    }
     let saved = match writer {
         Some(w) => Some(w.finish()?),
         None => None,
@@ -217,6 +273,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         device: live.device().to_owned(),
         filter: live.filter().to_owned(),
         server: server_addr,
+        notes: notes(scenario, server_addr, &conversations_of(&timeline)),
         received,
         rows,
         conversations: timeline
@@ -236,6 +293,159 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
 }
 
 /// Creates the savefile as asked.
+fn conversations_of(timeline: &Timeline) -> Vec<Conversation> {
+    timeline
+        .flows()
+        .conversations()
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+/// What each scenario shows, in words, with the numbers of this run.
+fn notes(scenario: Scenario, server: SocketAddr, convs: &[Conversation]) -> Vec<String> {
+    match scenario {
+        Scenario::Greeting => vec![],
+        Scenario::Concurrent { clients } => {
+            let ports: Vec<String> = convs.iter().map(|c| c.client.port().to_string()).collect();
+            vec![format!(
+                "{clients} clients, {} conversations, one server port {}: accept() returned a new \
+                 socket for each connection, and TCP tells them apart by the 4-tuple (client \
+                 address and port, server address and port); client ports {}",
+                convs.len(),
+                server.port(),
+                ports.join(", ")
+            )]
+        }
+        Scenario::Udp => vec![
+            "UDP: no handshake and no close. The request and the greeting are one datagram \
+             each; nothing acknowledges them, and nothing would resend a lost one"
+                .to_owned(),
+        ],
+        Scenario::Http10 => vec![format!(
+            "HTTP/1.0: each request opened its own connection ({} conversations), and the \
+             server closed each after its answer",
+            convs.len()
+        )],
+        Scenario::Http11 => vec![format!(
+            "HTTP/1.1: both requests travelled on {} kept-alive connection; the server closed \
+             it after the second, which asked for Connection: close",
+            convs.len()
+        )],
+        Scenario::Refused => vec![format!(
+            "nobody listens on port {}: the kernel answered the SYN with RST, ACK, and connect() \
+             failed with \"connection refused\"",
+            server.port()
+        )],
+    }
+}
+
+/// The server side of a scenario, bound and ready.
+enum Server {
+    Tcp(tokio::net::TcpListener),
+    Http(tokio::net::TcpListener),
+    Udp(tokio::net::UdpSocket),
+    /// The refused scenario: nothing listens.
+    None(SocketAddr),
+}
+
+impl Server {
+    async fn bind(scenario: Scenario, addr: SocketAddr) -> Result<Server, NetError> {
+        match scenario {
+            Scenario::Udp => Ok(Server::Udp(net_demo::udp::bind_udp(addr).await?)),
+            Scenario::Refused if addr.port() == 0 => {
+                // A port that was free a moment ago, and stays unused.
+                let probe = std::net::TcpListener::bind(addr).map_err(|e| NetError::Io {
+                    op: "cannot find a free port on",
+                    addr,
+                    source: e,
+                })?;
+                let port = probe
+                    .local_addr()
+                    .map_err(|e| NetError::Io {
+                        op: "cannot find a free port on",
+                        addr,
+                        source: e,
+                    })?
+                    .port();
+                Ok(Server::None(SocketAddr::new(addr.ip(), port)))
+            }
+            Scenario::Refused => Ok(Server::None(addr)),
+            Scenario::Http10 | Scenario::Http11 => Ok(Server::Http(net_demo::bind(addr)?)),
+            Scenario::Greeting | Scenario::Concurrent { .. } => {
+                Ok(Server::Tcp(net_demo::bind(addr)?))
+            }
+        }
+    }
+
+    fn local_addr(&self, asked: SocketAddr) -> Result<SocketAddr, NetError> {
+        let read = |r: std::io::Result<SocketAddr>| {
+            r.map_err(|e| NetError::Io {
+                op: "cannot read the address of",
+                addr: asked,
+                source: e,
+            })
+        };
+        match self {
+            Server::Tcp(l) | Server::Http(l) => read(l.local_addr()),
+            Server::Udp(s) => read(s.local_addr()),
+            Server::None(addr) => Ok(*addr),
+        }
+    }
+
+    async fn serve(self, greeting: Vec<u8>, shutdown: impl std::future::Future<Output = ()>) {
+        let _ = match self {
+            Server::Tcp(listener) => net_demo::serve(listener, greeting, shutdown, |_| {}).await,
+            Server::Http(listener) => {
+                net_demo::http::serve_http(listener, greeting, shutdown).await
+            }
+            Server::Udp(socket) => net_demo::udp::serve_udp(socket, greeting, shutdown).await,
+            Server::None(_) => {
+                shutdown.await;
+                Ok(0)
+            }
+        };
+    }
+}
+
+/// Runs the scenario's clients; returns what they received.
+async fn run_clients(scenario: Scenario, server: SocketAddr) -> Result<Vec<Vec<u8>>, NetError> {
+    match scenario {
+        Scenario::Greeting => Ok(vec![net_demo::fetch_greeting(server).await?]),
+        Scenario::Concurrent { clients } => {
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..clients {
+                tasks.spawn(net_demo::fetch_greeting(server));
+            }
+            let mut received = Vec::new();
+            while let Some(done) = tasks.join_next().await {
+                match done {
+                    Ok(result) => received.push(result?),
+                    Err(e) => {
+                        return Err(NetError::Io {
+                            op: "client task for",
+                            addr: server,
+                            source: std::io::Error::other(e.to_string()),
+                        })
+                    }
+                }
+            }
+            Ok(received)
+        }
+        Scenario::Udp => Ok(vec![net_demo::udp::fetch_greeting_udp(server).await?]),
+        Scenario::Http10 => Ok(vec![
+            net_demo::http::get_http10(server, "/").await?,
+            net_demo::http::get_http10(server, "/again").await?,
+        ]),
+        Scenario::Http11 => net_demo::http::get_http11(server, &["/", "/again"]).await,
+        Scenario::Refused => match net_demo::fetch_greeting(server).await {
+            Err(NetError::Refused { .. }) => Ok(vec![]),
+            Ok(body) => Ok(vec![body]),
+            Err(e) => Err(e),
+        },
+    }
+}
+
 /// The file a demo writes: pcap, or pcapng with a comment on every packet.
 enum Output {
     Pcap(PcapWriter),

@@ -596,3 +596,226 @@ fn annotated_pcapng_carries_steps_states_interface_and_filter() {
     // And the listing is still exactly tshark's.
     assert_eq!(common::assert_same_as_tshark(&file), 8);
 }
+
+/// Runs a scenario on a free port with JSON output: (packet rows, conversation reports,
+/// notes, stderr).
+fn scenario(name: &str, extra: &[&str]) -> (Vec<Value>, Vec<Value>, Vec<String>, String) {
+    let out = sniff_demo()
+        .args([
+            "--scenario",
+            name,
+            "--port",
+            "0",
+            "--no-save",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .output()
+        .expect("run sniff-demo");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "sniff-demo --scenario {name} failed: {stderr}"
+    );
+    let mut rows = Vec::new();
+    let mut reports = Vec::new();
+    let mut notes = Vec::new();
+    for line in String::from_utf8(out.stdout).expect("utf-8").lines() {
+        let v: Value = serde_json::from_str(line).expect("JSON line");
+        if let Some(r) = v.get("conversation") {
+            reports.push(r.clone());
+        } else if let Some(n) = v.get("note") {
+            notes.push(n.as_str().expect("note").to_owned());
+        } else {
+            rows.push(v);
+        }
+    }
+    (rows, reports, notes, stderr)
+}
+
+fn all_checks_pass(report: &Value) -> bool {
+    ["handshake", "close"].iter().all(|k| {
+        report[k]
+            .as_array()
+            .is_some_and(|cs| cs.iter().all(|c| c["ok"] == true))
+    })
+}
+
+#[test]
+fn concurrent_clients_are_told_apart_by_their_ports() {
+    if !common::can_capture() {
+        return;
+    }
+    let (rows, reports, notes, stderr) = scenario("concurrent", &["--clients", "3"]);
+    assert_eq!(reports.len(), 3, "{stderr}");
+    assert_eq!(rows.len(), 24);
+    let servers: std::collections::BTreeSet<&str> = reports
+        .iter()
+        .map(|r| r["server"].as_str().expect("server"))
+        .collect();
+    let clients: std::collections::BTreeSet<&str> = reports
+        .iter()
+        .map(|r| r["client"].as_str().expect("client"))
+        .collect();
+    assert_eq!(servers.len(), 1, "one listening port");
+    assert_eq!(clients.len(), 3, "three client ports");
+    assert!(reports.iter().all(all_checks_pass));
+    assert!(
+        notes[0].starts_with("3 clients, 3 conversations, one server port "),
+        "{notes:?}"
+    );
+    assert!(notes[0].contains("4-tuple"), "{notes:?}");
+    assert_eq!(
+        stderr
+            .matches("Client received \"welcome to python!\"")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn udp_has_no_handshake_and_no_close() {
+    if !common::can_capture() {
+        return;
+    }
+    for host in ["127.0.0.1", "::1"] {
+        let (rows, reports, notes, _) = scenario("udp", &["--host", host]);
+        assert!(reports.is_empty(), "no TCP conversation");
+        let protocols: Vec<&str> = rows
+            .iter()
+            .map(|r| r["protocol"].as_str().expect("protocol"))
+            .collect();
+        assert_eq!(protocols, ["UDP", "UDP"]);
+        assert!(rows[1]["info"].as_str().expect("info").ends_with(" Len=18"));
+        assert_eq!(rows[0]["source"], host);
+        assert!(
+            notes[0].starts_with("UDP: no handshake and no close."),
+            "{notes:?}"
+        );
+    }
+}
+
+#[test]
+fn refused_connection_is_a_syn_answered_by_a_reset() {
+    if !common::can_capture() {
+        return;
+    }
+    let (rows, reports, notes, _) = scenario("refused", &[]);
+    let shown: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["step"].as_str().expect("step"),
+                r["info"]
+                    .as_str()
+                    .expect("info")
+                    .split(" [")
+                    .nth(1)
+                    .unwrap_or(""),
+                r["tcp"]["client_state"].as_str().expect("state"),
+                r["tcp"]["server_state"].as_str().expect("state"),
+            )
+        })
+        .collect();
+    assert_eq!(shown.len(), 2);
+    assert_eq!(
+        (shown[0].0, shown[0].2, shown[0].3),
+        ("handshake 1/3 SYN", "SYN_SENT", "LISTEN")
+    );
+    assert_eq!(
+        (shown[1].0, shown[1].2, shown[1].3),
+        ("reset", "CLOSED", "CLOSED")
+    );
+    assert!(shown[1].1.starts_with("RST, ACK] Seq=1 Ack=1"), "{shown:?}");
+    assert_eq!(
+        reports[0]["handshake"][1]["detail"],
+        "none: the server answered the SYN with a reset (connection refused)"
+    );
+    assert!(
+        notes[0].contains("answered the SYN with RST, ACK"),
+        "{notes:?}"
+    );
+}
+
+/// What tshark (with its HTTP dissector, as a user runs it) says of a capture.
+fn tshark_default_listing(file: &Path) -> String {
+    let out = Proc::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .output()
+        .expect("tshark");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn http10_opens_a_connection_per_request_and_tshark_sees_http() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("http10.pcap");
+    let out = sniff_demo()
+        .args(["--scenario", "http10", "--format", "json", "--out"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reports = String::from_utf8_lossy(&out.stdout)
+        .matches("\"conversation\"")
+        .count();
+    assert_eq!(reports, 2, "two connections");
+    let listing = tshark_default_listing(&file);
+    assert_eq!(listing.matches(" HTTP ").count(), 4, "{listing}");
+    assert!(listing.contains("GET / HTTP/1.0 "), "{listing}");
+    assert!(listing.contains("GET /again HTTP/1.0 "), "{listing}");
+    assert!(
+        listing.contains("HTTP/1.0 200 OK  (text/plain)"),
+        "{listing}"
+    );
+    assert_eq!(common::sniffer_lines(&file), common::tshark_lines(&file));
+}
+
+#[test]
+fn http11_keeps_one_connection_for_both_requests() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("http11.pcap");
+    let out = sniff_demo()
+        // 8088 is also an HTTP port for Wireshark; the HTTP/1.0 test has 8080.
+        .args([
+            "--scenario",
+            "http11",
+            "--port",
+            "8088",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.matches("\"conversation\"").count(),
+        1,
+        "one connection"
+    );
+    assert!(stdout.contains("HTTP/1.1: both requests travelled on 1 kept-alive connection"));
+    let listing = tshark_default_listing(&file);
+    assert!(listing.contains("GET / HTTP/1.1 "), "{listing}");
+    assert!(listing.contains("GET /again HTTP/1.1 "), "{listing}");
+    assert_eq!(listing.matches("HTTP/1.1 200 OK").count(), 2, "{listing}");
+    assert_eq!(common::sniffer_lines(&file), common::tshark_lines(&file));
+}

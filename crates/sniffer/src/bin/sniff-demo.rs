@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use net_demo::{DEFAULT_GREETING, DEFAULT_HOST, DEFAULT_PORT};
-use sniffer::demo::{self, DemoOptions, Event, Save};
+use net_demo::{DEFAULT_GREETING, DEFAULT_HOST};
+use sniffer::demo::{self, DemoOptions, Event, Save, Scenario};
 use sniffer::render::explain::{self, ConversationReport};
 use sniffer::render::{self, summary, Format};
 
@@ -19,9 +19,16 @@ struct Cli {
     /// Server address (a loopback address: 127.0.0.1, ::1, localhost).
     #[arg(long, default_value = DEFAULT_HOST)]
     host: String,
-    /// Server port; 0 picks a free one.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
-    port: u16,
+    /// Which exchange to capture.
+    #[arg(long, value_enum, default_value_t = ScenarioName::Greeting)]
+    scenario: ScenarioName,
+    /// Clients for the concurrent scenario.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
+    clients: u16,
+    /// Server port; 0 picks a free one [default: 12345; 8080 for the HTTP scenarios, which
+    /// Wireshark decodes as HTTP].
+    #[arg(long)]
+    port: Option<u16>,
     /// What the server sends.
     #[arg(long, default_value = DEFAULT_GREETING)]
     greeting: String,
@@ -50,6 +57,23 @@ struct Cli {
     timeout: f64,
 }
 
+/// The scenarios of the lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ScenarioName {
+    /// The server greets one client and closes the connection.
+    Greeting,
+    /// Several clients at once (--clients N) against one listening port.
+    Concurrent,
+    /// The greeting over UDP: no handshake, no close.
+    Udp,
+    /// Two HTTP/1.0 requests: a connection each.
+    Http10,
+    /// Two HTTP/1.1 requests on one kept-alive connection.
+    Http11,
+    /// Connecting to a port nobody listens on: SYN answered by RST.
+    Refused,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -74,6 +98,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let opts = DemoOptions {
         host: cli.host,
         port: cli.port,
+        scenario: match cli.scenario {
+            ScenarioName::Greeting => Scenario::Greeting,
+            ScenarioName::Concurrent => Scenario::Concurrent {
+                clients: usize::from(cli.clients),
+            },
+            ScenarioName::Udp => Scenario::Udp,
+            ScenarioName::Http10 => Scenario::Http10,
+            ScenarioName::Http11 => Scenario::Http11,
+            ScenarioName::Refused => Scenario::Refused,
+        },
         greeting: cli.greeting,
         save: if cli.no_save {
             Save::No
@@ -116,11 +150,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 serde_json::to_writer(&mut out, &serde_json::json!({ "conversation": r }))?;
                 writeln!(out)?;
             }
+            for note in &report.notes {
+                serde_json::to_writer(&mut out, &serde_json::json!({ "note": note }))?;
+                writeln!(out)?;
+            }
         }
         // Plain stays exactly tshark's listing, to compare with it.
         Format::Plain => {}
         Format::Table => {
             writeln!(out)?;
+            for note in &report.notes {
+                writeln!(out, "{note}")?;
+            }
             explain::write_reports(&mut out, &reports, style.color)?;
             if !cli.no_ladder {
                 writeln!(out)?;

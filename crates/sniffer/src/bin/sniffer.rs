@@ -64,7 +64,7 @@ enum Command {
         /// Bytes to keep of each packet.
         #[arg(short = 's', long = "snaplen", default_value_t = DEFAULT_SNAPLEN)]
         snaplen: u32,
-        /// Kernel capture buffer size in KiB (as tcpdump's -B).
+        /// Kernel capture buffer size in KiB (as tcpdump's -B) [default: 65536].
         #[arg(short = 'B', long = "buffer-size")]
         buffer_size_kib: Option<u32>,
         /// Output format [default: plain]. The table is printed when the capture stops.
@@ -184,7 +184,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 opts.device = device;
             }
             opts.snaplen = snaplen;
-            opts.buffer_size = buffer_size_kib.map(|k| k.saturating_mul(1024));
+            if let Some(kib) = buffer_size_kib {
+                opts.buffer_size = Some(kib.saturating_mul(1024));
+            }
             let mut live = LiveCapture::open(&opts)?;
             let mut writer = match &write {
                 Some(path) => Some(PcapWriter::create(&live, path)?),
