@@ -225,10 +225,10 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         match &client_result {
             // The clients are done: stop once every conversation they had is over (or, over
             // UDP, once every datagram went by).
-            Some(Ok(received)) if scenario == Scenario::Udp => {
-                if udp_datagrams >= 2 * received.len().max(1) {
-                    break false;
-                }
+            Some(Ok(received))
+                if scenario == Scenario::Udp && udp_datagrams >= 2 * received.len().max(1) =>
+            {
+                break false
             }
             Some(Ok(_)) if flows.all_finished() && flows.len() >= scenario.conversations() => {
                 break false
