@@ -153,3 +153,56 @@ fn following_a_stream_that_is_not_there() {
         "{text}"
     );
 }
+
+/// Runs `sniffer read --format table --explain FILE` on a pseudo-terminal (util-linux
+/// `script`), so that it believes it writes to a terminal; returns what it printed.
+fn on_a_terminal(no_color: bool) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("sniffer");
+    let file = common::fixture("greeting-ipv4.pcap");
+    let env = if no_color { "NO_COLOR=1 " } else { "" };
+    let command = format!(
+        "{env}{} read --format table --explain --width 160 {}",
+        bin.display(),
+        file.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output();
+    match out {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ => {
+            common::skip("util-linux `script` cannot run a pseudo-terminal here");
+            None
+        }
+    }
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let Some(coloured) = on_a_terminal(false) else {
+        return;
+    };
+    assert!(
+        coloured.contains("\x1b[32m✓\x1b[0m"),
+        "checks are green on a terminal"
+    );
+    assert!(coloured.contains("\x1b["), "{coloured}");
+    let Some(plain) = on_a_terminal(true) else {
+        return;
+    };
+    assert!(
+        !plain.contains('\x1b'),
+        "NO_COLOR: no escape sequences\n{plain}"
+    );
+    assert!(
+        plain.contains("▸ESTABLISHED"),
+        "changes are marked without colour"
+    );
+    // Not a terminal at all: no colour either.
+    let piped = read(
+        &["--format", "table", "--explain"],
+        &common::fixture("greeting-ipv4.pcap"),
+    );
+    assert!(!piped.contains('\x1b'));
+}
