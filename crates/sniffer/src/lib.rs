@@ -18,16 +18,21 @@
 //! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`];
 //!   never fails, never panics, keeps lengths from the headers.
 //! - [`tcp`]: TCP wire values as types: flags, options, wrapping sequence numbers.
-//! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers, window
-//!   scaling, and each segment's [`flow::Step`] in the exchange; knows when a conversation is
-//!   over.
+//! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers and window
+//!   scaling ([`flow::direction`]), Wireshark's analysis tags ([`flow::analysis`]), the RFC 9293
+//!   state of each end ([`flow::state`]) and each segment's [`flow::Step`] in the exchange;
+//!   knows when a conversation is over.
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text;
 //!   [`ether_names`] names Ethernet addresses as Wireshark does.
 //! - [`render`]: rows as tshark's plain listing, a comfy-table table, or JSON lines; the
+//!   checks of each conversation ([`render::explain`]), ladder diagrams, Follow Stream, the
 //!   demo's summary. Renderers write to any `io::Write`; the library never prints.
 //! - [`write`](mod@write): pcap savefiles, flushed per packet, never overwriting a file.
 //! - [`demo`]: `sniff-demo`'s orchestration: capture opened before the server binds, the
-//!   greeting exchanged, capture stopped when the conversation is over.
+//!   scenario's exchange (greeting, concurrent, UDP, HTTP/1.0, HTTP/1.1, refused), capture
+//!   stopped when every conversation is over.
+//! - [`synth`]: synthetic captures — segments built from a description, in any linktype, as
+//!   pcap or pcapng — for the test corpus.
 //! - [`error`]: typed errors naming the device, file or filter, and what to do.
 //!
 //! The binaries (`sniffer`, `sniff-demo`) only parse flags, call into these modules and print.
