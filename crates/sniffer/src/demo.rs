@@ -42,6 +42,11 @@ pub struct DemoOptions {
     pub timeout: Duration,
     /// Capture device; `None` is the loopback device.
     pub device: Option<String>,
+    /// Under sudo: the user to become once the capture is open, before any file is written
+    /// or any traffic made (as `tcpdump -Z`).
+    pub drop_to: Option<(u32, u32)>,
+    /// A sentence about where the demo ran (a private network namespace, and why).
+    pub context: Option<String>,
 }
 
 /// The exchanges of the lesson.
@@ -153,6 +158,8 @@ pub enum DemoError {
     OutputDir { path: PathBuf, reason: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("cannot give up root for user {uid} (SUDO_UID): {reason}")]
+    DropPrivileges { uid: u32, reason: String },
 }
 
 /// Runs the whole demo, reporting progress through `on_event`.
@@ -188,6 +195,13 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         let port = server.local_addr(addr)?.port();
         (LiveCapture::open(&live_opts(port))?, server)
     };
+    // The capture is open: nothing more needs root.
+    if let Some((uid, gid)) = opts.drop_to {
+        crate::netns::drop_privileges(uid, gid).map_err(|e| DemoError::DropPrivileges {
+            uid,
+            reason: e.to_string(),
+        })?;
+    }
     let started = Instant::now();
     on_event(Event::CaptureOpen {
         device: live.device().to_owned(),
@@ -273,7 +287,12 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         device: live.device().to_owned(),
         filter: live.filter().to_owned(),
         server: server_addr,
-        notes: notes(scenario, server_addr, &conversations_of(&timeline)),
+        notes: opts
+            .context
+            .iter()
+            .cloned()
+            .chain(notes(scenario, server_addr, &conversations_of(&timeline)))
+            .collect(),
         received,
         rows,
         conversations: timeline

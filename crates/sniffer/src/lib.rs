@@ -44,6 +44,7 @@ pub mod error;
 pub mod ether_names;
 pub mod flow;
 pub mod link;
+pub mod netns;
 pub mod pcapfile;
 pub mod render;
 pub mod synth;

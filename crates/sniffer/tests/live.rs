@@ -428,62 +428,6 @@ fn sniffer_live_prints_and_saves_each_packet() {
 }
 
 #[test]
-fn no_privileges_is_one_actionable_line() {
-    // As root, drop to an unprivileged user with no capabilities; otherwise we already are one.
-    let is_root = current_uid() == 0;
-    let bin = assert_cmd::cargo::cargo_bin("sniff-demo");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let copy = dir.path().join("sniff-demo");
-    std::fs::copy(&bin, &copy).expect("copy binary");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
-    }
-    let output = if is_root {
-        Proc::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-                "--bounding-set=-all",
-                "--",
-            ])
-            .arg(&copy)
-            .args(["--no-save"])
-            .current_dir(dir.path())
-            .output()
-            .expect("setpriv (util-linux) runs")
-    } else {
-        Proc::new(&copy).arg("--no-save").output().expect("run")
-    };
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(
-        stderr,
-        format!(
-            "sniff-demo: no permission to capture on lo. Run with sudo, or allow this program once: \
-             sudo setcap cap_net_raw,cap_net_admin=eip {}\n",
-            copy.display()
-        )
-    );
-}
-
-/// The real user id, read from /proc (no unsafe code needed).
-fn current_uid() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|u| u.parse().ok())
-        })
-        .expect("uid from /proc/self/status")
-}
-
-#[test]
 fn sniffer_live_stops_on_ctrl_c_and_leaves_a_complete_file() {
     if !common::can_capture() {
         return;

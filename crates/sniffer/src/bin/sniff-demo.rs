@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use clap::Parser;
 use net_demo::{DEFAULT_GREETING, DEFAULT_HOST};
+use sniffer::capture::{LiveCapture, LiveOptions};
 use sniffer::demo::{self, DemoOptions, Event, Save, Scenario};
+use sniffer::error::CaptureError;
+use sniffer::netns;
 use sniffer::render::explain::{self, ConversationReport};
 use sniffer::render::{self, summary, Format};
 
@@ -49,6 +52,11 @@ struct Cli {
     /// Width of the table (default: the terminal's).
     #[arg(long)]
     width: Option<u16>,
+    /// Run in a private network namespace even with capture privileges: nothing else on the
+    /// machine can be seen or collide with the demo's port. (Without privileges, this is how
+    /// the demo runs anyway.)
+    #[arg(long)]
+    private_netns: bool,
     /// Do not draw the ladder diagram under the table.
     #[arg(long)]
     no_ladder: bool,
@@ -95,6 +103,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if !(cli.timeout.is_finite() && cli.timeout > 0.0) {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
+    // Decide where to run before any thread starts: a private namespace can only be entered
+    // by a single-threaded process.
+    let probe = LiveCapture::open(&LiveOptions::loopback(""));
+    let reason = match (&probe, cli.private_netns) {
+        (_, true) => Some("asked for with --private-netns"),
+        (Err(CaptureError::Permission { .. }), false) => {
+            Some("this user may not capture on the host (no root, no CAP_NET_RAW)")
+        }
+        (Err(_), false) => None, // reported by the demo itself, with its device
+        (Ok(_), false) => None,
+    };
+    drop(probe);
+    let context = match reason {
+        Some(why) => {
+            netns::enter_private_netns()?;
+            Some(format!(
+                "Ran in a private network namespace ({why}): its own loopback interface, where only this demo's traffic exists"
+            ))
+        }
+        None => None,
+    };
+    if let Some(c) = &context {
+        eprintln!("{c}");
+    }
+    let drop_to = if context.is_none() {
+        netns::sudo_user()
+    } else {
+        None
+    };
     let opts = DemoOptions {
         host: cli.host,
         port: cli.port,
@@ -116,6 +153,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         timeout: Duration::from_secs_f64(cli.timeout),
         device: None,
+        drop_to,
+        context,
     };
     let stdout = io::stdout();
     let format = cli
