@@ -197,7 +197,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
     };
     // The capture is open: nothing more needs root.
     if let Some((uid, gid)) = opts.drop_to {
-        crate::netns::drop_privileges(uid, gid).map_err(|e| DemoError::DropPrivileges {
+        crate::sudo::drop_privileges(uid, gid).map_err(|e| DemoError::DropPrivileges {
             uid,
             reason: e.to_string(),
         })?;

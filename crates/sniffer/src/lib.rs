@@ -33,6 +33,8 @@
 //!   stopped when every conversation is over.
 //! - [`synth`]: synthetic captures — segments built from a description, in any linktype, as
 //!   pcap or pcapng — for the test corpus.
+//! - [`netns`]: without capture privileges, a private user and network namespace for the
+//!   demo; [`sudo`]: under sudo, dropping root once the capture is open.
 //! - [`error`]: typed errors naming the device, file or filter, and what to do.
 //!
 //! The binaries (`sniffer`, `sniff-demo`) only parse flags, call into these modules and print.
@@ -47,6 +49,7 @@ pub mod link;
 pub mod netns;
 pub mod pcapfile;
 pub mod render;
+pub mod sudo;
 pub mod synth;
 pub mod tcp;
 pub mod timeline;

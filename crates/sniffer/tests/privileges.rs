@@ -212,3 +212,46 @@ fn sniffer_live_without_privileges_says_what_to_do() {
         )
     );
 }
+
+#[test]
+fn with_file_capabilities_the_user_captures_on_the_host() {
+    if current_uid() != 0 {
+        common::skip("needs root to grant file capabilities");
+        return;
+    }
+    let (dir, bin) = workdir("sniff-demo");
+    let granted = Command::new("setcap")
+        .arg("cap_net_raw,cap_net_admin=eip")
+        .arg(&bin)
+        .status();
+    if !granted.is_ok_and(|s| s.success()) {
+        common::skip("setcap (libcap2-bin) cannot grant capabilities on this filesystem");
+        return;
+    }
+    // An ordinary user, whose bounding set still allows the file's capabilities.
+    let out = Command::new("setpriv")
+        .args([
+            &format!("--reuid={NOBODY}"),
+            &format!("--regid={NOBODY}"),
+            "--clear-groups",
+            "--",
+        ])
+        .arg(&bin)
+        .args(["--format", "plain", "--port", "0", "--out", "cap.pcap"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("private network namespace"),
+        "captured on the host: {stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 8);
+    assert_eq!(
+        std::fs::metadata(dir.path().join("cap.pcap"))
+            .expect("file")
+            .uid(),
+        NOBODY
+    );
+}
