@@ -128,7 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         eprintln!("{c}");
     }
     let drop_to = if context.is_none() {
-        netns::sudo_user()
+        sniffer::sudo::sudo_user()
     } else {
         None
     };
