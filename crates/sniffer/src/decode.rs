@@ -225,6 +225,55 @@ pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
     packet
 }
 
+/// IPv6 extension header types this module walks (RFC 8200 §4).
+mod ipv6_ext {
+    pub const HOP_BY_HOP: u8 = 0;
+    pub const ROUTING: u8 = 43;
+    pub const FRAGMENT: u8 = 44;
+    pub const AUTHENTICATION: u8 = 51;
+    pub const DESTINATION_OPTIONS: u8 = 60;
+    /// Bytes of a Fragment header.
+    pub const FRAGMENT_LEN: usize = 8;
+}
+
+/// The Fragment header among an IPv6 packet's extension headers, walked by hand from their
+/// bytes (`first` is the fixed header's Next Header). Never reads past `exts`.
+///
+/// (etherparse's own iterator over a laxly sliced extension chain is not used here: on an
+/// oddly chained packet — a Hop-by-Hop header after a Routing header — version 0.21 reads
+/// past the slice.)
+fn ipv6_fragment(first: u8, exts: &[u8]) -> Option<Fragment> {
+    let mut next = first;
+    let mut at = 0usize;
+    loop {
+        let here = exts.get(at..)?;
+        let len = match next {
+            ipv6_ext::FRAGMENT => {
+                let h = here.get(..ipv6_ext::FRAGMENT_LEN)?;
+                let offset_flags = u16::from_be_bytes([h[2], h[3]]);
+                let offset = u32::from(offset_flags >> 3) * 8;
+                let more = offset_flags & 1 == 1;
+                if offset == 0 && !more {
+                    // An "atomic" fragment: the whole packet.
+                    return None;
+                }
+                return Some(Fragment {
+                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                    offset,
+                    more,
+                });
+            }
+            ipv6_ext::HOP_BY_HOP | ipv6_ext::ROUTING | ipv6_ext::DESTINATION_OPTIONS => {
+                (usize::from(*here.get(1)?) + 1) * 8
+            }
+            ipv6_ext::AUTHENTICATION => (usize::from(*here.get(1)?) + 2) * 4,
+            _ => return None,
+        };
+        next = *here.first()?;
+        at = at.checked_add(len)?;
+    }
+}
+
 /// The EtherType of ARP.
 pub const ARP_ETHER_TYPE: u16 = 0x0806;
 
@@ -285,22 +334,7 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
                 protocol: v6.payload().ip_number.0,
                 payload_len: u32::from(h.payload_length()).saturating_sub(ext_len),
                 ttl: h.hop_limit(),
-                fragment: v6
-                    .extensions()
-                    .clone()
-                    .into_iter()
-                    .find_map(|ext| match ext {
-                        etherparse::Ipv6ExtensionSlice::Fragment(f)
-                            if f.is_fragmenting_payload() =>
-                        {
-                            Some(Fragment {
-                                id: f.identification(),
-                                offset: u32::from(f.fragment_offset().value()) * 8,
-                                more: f.more_fragments(),
-                            })
-                        }
-                        _ => None,
-                    }),
+                fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice()),
             }
         }
         Some(LaxNetSlice::Arp(arp)) => {

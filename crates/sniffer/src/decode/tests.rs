@@ -219,3 +219,38 @@ fn short_link_header_is_reported() {
         Some("frame of 10 bytes is shorter than the 16-byte LINUX_SLL header")
     );
 }
+
+/// An IPv6 packet whose Routing header names a Hop-by-Hop header next (which may only come
+/// first), then TCP. etherparse 0.21's iterator over such a lax extension chain read past
+/// its slice; decoding walks the chain itself now. Guards that bug.
+static IPV6_ODD_EXTENSION_CHAIN: &[u8] = &[
+    0x60, 0, 0, 0, 0, 28, 43, 64, // IPv6, payload 28, next: Routing
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, // 2001:db8::1
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, // 2001:db8::2
+    0, 0, 0, 0, 0, 0, 0, 0, // Routing: next Hop-by-Hop, length 0
+    0x9c, 0x40, 0x30, 0x39, 0, 0, 0x03, 0xe8, 0, 0, 0x07, 0xd0, 0x50, 0x18, 0x03, 0xe8, 0, 0, 0, 0,
+];
+
+#[test]
+fn odd_ipv6_extension_chain_does_not_crash() {
+    let p = decode(LinkType::IPV6, &frame(IPV6_ODD_EXTENSION_CHAIN));
+    assert_eq!(p.ip().map(|ip| ip.fragment), Some(None));
+}
+
+#[test]
+fn ipv6_fragment_header_found_behind_other_extensions() {
+    // Hop-by-Hop (8 bytes, next: Fragment), then Fragment: offset 6 words, more, id 0x01020304.
+    let exts = [44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0x00, 0x31, 1, 2, 3, 4];
+    assert_eq!(
+        ipv6_fragment(0, &exts),
+        Some(Fragment {
+            id: 0x0102_0304,
+            offset: 48,
+            more: true
+        })
+    );
+    // Cut short anywhere: no fragment, no panic.
+    for n in 0..exts.len() {
+        let _ = ipv6_fragment(0, &exts[..n]);
+    }
+}
