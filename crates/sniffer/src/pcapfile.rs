@@ -117,9 +117,9 @@ enum Kind {
     Pcapng,
 }
 
-/// A capture file being read.
-pub struct FileCapture {
-    input: BufReader<File>,
+/// A capture file being read (from a file, or any reader: tests and fuzzing read memory).
+pub struct FileCapture<R: Read = File> {
+    input: BufReader<R>,
     path: PathBuf,
     kind: Kind,
     big_endian: bool,
@@ -130,16 +130,23 @@ pub struct FileCapture {
     buf: Vec<u8>,
 }
 
-impl FileCapture {
+impl FileCapture<File> {
     /// Opens a pcap or pcapng file and reads its header.
-    pub fn open(path: &Path) -> Result<FileCapture, CaptureError> {
+    pub fn open(path: &Path) -> Result<FileCapture<File>, CaptureError> {
         let file = File::open(path).map_err(|e| CaptureError::File {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
+        FileCapture::from_reader(file, path)
+    }
+}
+
+impl<R: Read> FileCapture<R> {
+    /// Reads a capture from `input`; `name` is what errors call it.
+    pub fn from_reader(input: R, name: &Path) -> Result<FileCapture<R>, CaptureError> {
         let mut reader = FileCapture {
-            input: BufReader::with_capacity(1 << 16, file),
-            path: path.to_owned(),
+            input: BufReader::with_capacity(1 << 16, input),
+            path: name.to_owned(),
             kind: Kind::Pcapng,
             big_endian: false,
             interfaces: Vec::new(),
@@ -265,7 +272,7 @@ impl FileCapture {
             Ok(())
         } else if le == magic::PCAPNG_SHB {
             self.kind = Kind::Pcapng;
-            self.read_section_header(0)
+            self.read_section_header(0, None)
         } else {
             Err(self.error(
                 0,
@@ -287,13 +294,23 @@ impl FileCapture {
         }
     }
 
-    /// Reads a Section Header Block whose type word was just read at `start`.
-    fn read_section_header(&mut self, start: u64) -> Result<(), CaptureError> {
+    /// Reads a Section Header Block whose type word was just read at `start` (and its length
+    /// word too, when `len_bytes` has it).
+    fn read_section_header(&mut self, start: u64, len_bytes: Option<[u8; 4]>) -> Result<(), CaptureError> {
         // Length and byte-order magic decide how to read everything else.
-        if !self.fill(8, "a section header")? {
+        let len_raw = match len_bytes {
+            Some(b) => b,
+            None => {
+                if !self.fill(4, "a section header")? {
+                    return Err(self.error(start, "the file ends inside a section header"));
+                }
+                [self.buf[0], self.buf[1], self.buf[2], self.buf[3]]
+            }
+        };
+        if !self.fill(4, "a section header")? {
             return Err(self.error(start, "the file ends inside a section header"));
         }
-        let bom = [self.buf[4], self.buf[5], self.buf[6], self.buf[7]];
+        let bom = [self.buf[0], self.buf[1], self.buf[2], self.buf[3]];
         self.big_endian = if u32::from_be_bytes(bom) == magic::PCAPNG_BYTE_ORDER {
             true
         } else if u32::from_le_bytes(bom) == magic::PCAPNG_BYTE_ORDER {
@@ -301,7 +318,11 @@ impl FileCapture {
         } else {
             return Err(self.error(start + 8, "bad byte-order magic in the section header"));
         };
-        let len = self.u32_at(0);
+        let len = if self.big_endian {
+            u32::from_be_bytes(len_raw)
+        } else {
+            u32::from_le_bytes(len_raw)
+        };
         if len < 28 || len % 4 != 0 || len > MAX_RECORD_LEN {
             return Err(self.error(start, format!("bad section header length {len}")));
         }
@@ -343,10 +364,9 @@ impl FileCapture {
             }
             let block_type = self.u32_at(0);
             if block_type == magic::PCAPNG_SHB {
-                // Re-read the length with the new section's byte order.
-                self.offset -= 4;
-                self.input_unread_4()?;
-                self.read_section_header(start)?;
+                // A new section: its length is read in its own byte order.
+                let len_bytes = [self.buf[4], self.buf[5], self.buf[6], self.buf[7]];
+                self.read_section_header(start, Some(len_bytes))?;
                 continue;
             }
             let len = self.u32_at(4);
@@ -373,14 +393,6 @@ impl FileCapture {
                 _ => {} // name resolution, statistics, custom, journal…: nothing to show
             }
         }
-    }
-
-    /// A section header's type word was consumed as part of an 8-byte read; put back the
-    /// 4 length bytes so `read_section_header` reads them itself.
-    fn input_unread_4(&mut self) -> Result<(), CaptureError> {
-        self.input
-            .seek_relative(-4)
-            .map_err(|e| self.error(self.offset, e.to_string()))
     }
 
     fn read_interface(&mut self, start: u64, body_len: usize) -> Result<(), CaptureError> {
