@@ -27,14 +27,42 @@ struct Prefix {
     name: String,
 }
 
+/// Prefixes indexed by length: for each length (longest first), the masked addresses.
+/// A lookup is then one hash probe per distinct length, not a scan of 50,000 entries.
+#[derive(Debug, Default)]
+struct PrefixTable {
+    by_len: Vec<(u32, HashMap<[u8; 6], String>)>,
+}
+
+impl PrefixTable {
+    fn insert(&mut self, p: Prefix) {
+        match self.by_len.iter_mut().find(|(bits, _)| *bits == p.bits) {
+            Some((_, map)) => {
+                map.entry(p.masked).or_insert(p.name);
+            }
+            None => {
+                self.by_len.push((p.bits, HashMap::from([(p.masked, p.name)])));
+                self.by_len.sort_by_key(|(bits, _)| std::cmp::Reverse(*bits));
+            }
+        }
+    }
+
+    /// The longest prefix matching `addr`: its length and name.
+    fn lookup(&self, addr: [u8; 6]) -> Option<(u32, &str)> {
+        self.by_len
+            .iter()
+            .find_map(|(bits, map)| map.get(&mask(addr, *bits)).map(|n| (*bits, n.as_str())))
+    }
+}
+
 /// The loaded tables.
 #[derive(Debug, Default)]
 pub struct EtherNames {
     exact: HashMap<[u8; 6], String>,
-    /// Well-known prefixes, longest first.
-    wka_prefixes: Vec<Prefix>,
-    /// Vendor prefixes, longest first (36, 28, then 24 bits).
-    manuf: Vec<Prefix>,
+    /// Well-known prefixes.
+    wka_prefixes: PrefixTable,
+    /// Vendor prefixes (24, 28 and 36 bits).
+    manuf: PrefixTable,
 }
 
 fn mask(addr: [u8; 6], bits: u32) -> [u8; 6] {
@@ -108,7 +136,7 @@ impl EtherNames {
             if bits == 48 {
                 names.exact.insert(addr, name);
             } else {
-                names.wka_prefixes.push(Prefix {
+                names.wka_prefixes.insert(Prefix {
                     bits,
                     masked: addr,
                     name,
@@ -116,16 +144,12 @@ impl EtherNames {
             }
         }
         for (addr, bits, name) in entries(manuf) {
-            names.manuf.push(Prefix {
+            names.manuf.insert(Prefix {
                 bits,
                 masked: addr,
                 name,
             });
         }
-        names
-            .wka_prefixes
-            .sort_by_key(|p| std::cmp::Reverse(p.bits));
-        names.manuf.sort_by_key(|p| std::cmp::Reverse(p.bits));
         names
     }
 
@@ -150,18 +174,14 @@ impl EtherNames {
             }
             bytes
         };
-        for p in &self.wka_prefixes {
-            if mask(addr, p.bits) == p.masked {
-                let bytes = rest(p.bits);
-                let leading = bytes.iter().take_while(|b| **b == 0).count();
-                let keep = &bytes[leading.min(bytes.len().saturating_sub(1))..];
-                return format!("{}_{}", p.name, hex(keep));
-            }
+        if let Some((bits, name)) = self.wka_prefixes.lookup(addr) {
+            let bytes = rest(bits);
+            let leading = bytes.iter().take_while(|b| **b == 0).count();
+            let keep = &bytes[leading.min(bytes.len().saturating_sub(1))..];
+            return format!("{name}_{}", hex(keep));
         }
-        for p in &self.manuf {
-            if mask(addr, p.bits) == p.masked {
-                return format!("{}_{}", p.name, hex(&rest(p.bits)));
-            }
+        if let Some((bits, name)) = self.manuf.lookup(addr) {
+            return format!("{name}_{}", hex(&rest(bits)));
         }
         hex(&addr)
     }

@@ -17,7 +17,7 @@
 //!   blocks (name resolution, statistics, custom…) are skipped.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::capture::{Frame, Timestamp, TsPrecision};
@@ -186,17 +186,13 @@ impl<R: Read> FileCapture<R> {
     /// read), an error naming `what` and where it starts (`at`) if the file ends part-way.
     fn fill_at(&mut self, n: usize, what: &str, at: u64) -> Result<bool, CaptureError> {
         self.buf.clear();
-        self.buf.resize(n, 0);
-        let start = self.offset;
-        let mut got = 0;
-        while got < n {
-            match self.input.read(&mut self.buf[got..]) {
-                Ok(0) => break,
-                Ok(k) => got += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.error(start + got as u64, e.to_string())),
-            }
-        }
+        // Grows with what actually arrives, so a header claiming megabytes costs nothing
+        // until the bytes are there.
+        // (read_to_end retries reads interrupted by signals itself.)
+        let got = match (&mut self.input).take(n as u64).read_to_end(&mut self.buf) {
+            Ok(got) => got,
+            Err(e) => return Err(self.error(self.offset + self.buf.len() as u64, e.to_string())),
+        };
         self.offset += got as u64;
         if got == 0 {
             return Ok(false);
