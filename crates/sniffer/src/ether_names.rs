@@ -41,8 +41,10 @@ impl PrefixTable {
                 map.entry(p.masked).or_insert(p.name);
             }
             None => {
-                self.by_len.push((p.bits, HashMap::from([(p.masked, p.name)])));
-                self.by_len.sort_by_key(|(bits, _)| std::cmp::Reverse(*bits));
+                self.by_len
+                    .push((p.bits, HashMap::from([(p.masked, p.name)])));
+                self.by_len
+                    .sort_by_key(|(bits, _)| std::cmp::Reverse(*bits));
             }
         }
     }

@@ -292,7 +292,11 @@ impl<R: Read> FileCapture<R> {
 
     /// Reads a Section Header Block whose type word was just read at `start` (and its length
     /// word too, when `len_bytes` has it).
-    fn read_section_header(&mut self, start: u64, len_bytes: Option<[u8; 4]>) -> Result<(), CaptureError> {
+    fn read_section_header(
+        &mut self,
+        start: u64,
+        len_bytes: Option<[u8; 4]>,
+    ) -> Result<(), CaptureError> {
         // Length and byte-order magic decide how to read everything else.
         let len_raw = match len_bytes {
             Some(b) => b,
