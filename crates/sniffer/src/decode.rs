@@ -219,7 +219,7 @@ pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
         }
     };
     match sliced {
-        Ok(sliced) => fill(&mut packet, &sliced),
+        Ok(sliced) => fill(&mut packet, &sliced, frame.data),
         Err(reason) => packet.malformed = Some(reason),
     }
     packet
@@ -293,13 +293,24 @@ fn arp_message(arp: &etherparse::ArpPacketSlice<'_>) -> Option<ArpMessage> {
 }
 
 /// Copies what etherparse read into the owned packet.
-fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
+fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8]) {
     if let Some((err, _layer)) = &sliced.stop_err {
         packet.malformed = Some(err.to_string());
     }
     if let Some(etherparse::LinkSlice::Ethernet2(eth)) = &sliced.link {
         packet.macs = Some((eth.source(), eth.destination()));
     }
+    // The bytes the frame really had after a header starting at `start` (a pointer into
+    // `frame`) of `header_len` bytes: the wire length, not what was captured, bounds it.
+    // Wireshark does the same, so an IP length larger than the frame cannot claim bytes the
+    // frame never carried.
+    let wire_after = |start: *const u8, header_len: u32| -> u32 {
+        let offset = (start as usize).saturating_sub(frame.as_ptr() as usize);
+        packet
+            .wire_len
+            .saturating_sub(u32::try_from(offset).unwrap_or(u32::MAX))
+            .saturating_sub(header_len)
+    };
     let ip = match &sliced.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             let h = v4.header();
@@ -307,11 +318,12 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
             let total = u32::from(h.total_len());
             // A total length below the header (0 on TSO-offloaded sends) means the length is
             // unknown: fall back on what was captured.
-            let payload_len = if total >= header_len {
+            let claimed = if total >= header_len {
                 total - header_len
             } else {
                 u32::try_from(v4.payload().payload.len()).unwrap_or(u32::MAX)
             };
+            let payload_len = claimed.min(wire_after(h.slice().as_ptr(), header_len));
             IpHeader {
                 src: IpAddr::V4(h.source_addr()),
                 dst: IpAddr::V4(h.destination_addr()),
@@ -332,7 +344,9 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>) {
                 src: IpAddr::V6(h.source_addr()),
                 dst: IpAddr::V6(h.destination_addr()),
                 protocol: v6.payload().ip_number.0,
-                payload_len: u32::from(h.payload_length()).saturating_sub(ext_len),
+                payload_len: u32::from(h.payload_length())
+                    .min(wire_after(h.slice().as_ptr(), 40))
+                    .saturating_sub(ext_len),
                 ttl: h.hop_limit(),
                 fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice()),
             }
