@@ -75,6 +75,11 @@ pub enum Network {
     Arp(ArpMessage),
     /// Something else, by EtherType or link-layer family.
     Other { ether_type: u32 },
+    /// A header Wireshark rejects, with its Protocol column and the Info it shows.
+    Bogus {
+        protocol: &'static str,
+        info: String,
+    },
     /// Nothing could be read past the link layer.
     None,
 }
@@ -145,12 +150,26 @@ pub struct TcpSegment {
     /// The capture cut the header short (snapshot length): options past the cut are unknown,
     /// as Wireshark's "[Packet size limited during capture]".
     pub header_truncated: bool,
+    /// The header itself is wrong, as Wireshark judges it.
+    #[serde(skip)]
+    pub problem: Option<TcpProblem>,
     /// Payload length from the IP lengths (Wireshark's `Len=`), even when truncated.
     pub payload_len: u32,
     pub options: TcpOptions,
     /// The payload bytes that were captured (at most `payload_len`).
     #[serde(skip)]
     pub payload: Vec<u8>,
+}
+
+/// A TCP header Wireshark rejects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpProblem {
+    /// The data offset gives a header shorter than 20 bytes (this many).
+    BogusHeaderLen(u32),
+    /// The header runs past the end of a frame that was captured whole.
+    PastTheFrame,
+    /// The IP payload is too short for even the fixed header: only the ports are read.
+    TooShort,
 }
 
 /// A UDP datagram's header.
@@ -362,8 +381,17 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8]) {
         }
         None => {
             if let Some(payload) = sliced.ether_payload() {
-                packet.net = Network::Other {
-                    ether_type: u32::from(payload.ether_type.0),
+                let ether_type = payload.ether_type.0;
+                // Wireshark's verdict on an IPv4 header that claims fewer than 20 bytes.
+                let ihl_bytes = payload.payload.first().map(|b| (b & 0x0f) * 4);
+                packet.net = match (ether_type, ihl_bytes) {
+                    (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::Bogus {
+                        protocol: "IPv4",
+                        info: format!("Bogus IP header length ({len}, must be at least 20)"),
+                    },
+                    _ => Network::Other {
+                        ether_type: u32::from(ether_type),
+                    },
                 };
             }
             return;
@@ -405,7 +433,7 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8]) {
                 .and_then(|n| n.ip_payload_ref())
                 .map(|p| p.payload)
                 .unwrap_or_default();
-            match partial_tcp(captured, ip.payload_len) {
+            match partial_tcp(captured, ip.payload_len, packet.cap_len < packet.wire_len) {
                 Some(seg) => {
                     packet.malformed = None;
                     Transport::Tcp(seg)
@@ -439,6 +467,7 @@ fn tcp_segment(tcp: &etherparse::TcpSlice<'_>, ip_payload_len: u32) -> TcpSegmen
         urgent: tcp.urgent_pointer(),
         header_len,
         header_truncated: false,
+        problem: None,
         payload_len: ip_payload_len.saturating_sub(header_len),
         options: TcpOptions::parse(options_bytes),
         payload: tcp.payload().to_vec(),
@@ -450,41 +479,65 @@ fn tcp_segment(tcp: &etherparse::TcpSlice<'_>, ip_payload_len: u32) -> TcpSegmen
 pub(crate) fn tcp_from_payload(bytes: &[u8], ip_payload_len: u32) -> Option<TcpSegment> {
     match etherparse::TcpSlice::from_slice(bytes) {
         Ok(tcp) => Some(tcp_segment(&tcp, ip_payload_len)),
-        Err(_) => partial_tcp(bytes, ip_payload_len),
+        Err(_) => partial_tcp(bytes, ip_payload_len, true),
     }
 }
 
-/// A TCP segment from a header that the snapshot length cut within its options: the fixed 20
-/// bytes and whatever options are complete. `None` when even the fixed part is missing or the
-/// data offset is below the minimum.
-fn partial_tcp(bytes: &[u8], ip_payload_len: u32) -> Option<TcpSegment> {
+/// A TCP segment etherparse refused: a header the snapshot length cut within its options
+/// (`truncated`), or one Wireshark calls bogus or malformed. `None` when not even the ports
+/// are there, or when the header is complete and sound (etherparse had another reason).
+fn partial_tcp(bytes: &[u8], ip_payload_len: u32, truncated: bool) -> Option<TcpSegment> {
     let field = |range: std::ops::Range<usize>| bytes.get(range);
     let be16 = |r| field(r).map(|b: &[u8]| u16::from_be_bytes([b[0], b[1]]));
     let be32 = |r| field(r).map(|b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let (src_port, dst_port) = (be16(tcp_field::SRC_PORT)?, be16(tcp_field::DST_PORT)?);
+    let mut seg = TcpSegment {
+        src_port,
+        dst_port,
+        seq: SeqNum(0),
+        ack: SeqNum(0),
+        flags: TcpFlags::from_bits(0),
+        window: 0,
+        urgent: 0,
+        header_len: 0,
+        header_truncated: false,
+        problem: Some(TcpProblem::TooShort),
+        payload_len: 0,
+        options: TcpOptions::default(),
+        payload: Vec::new(),
+    };
+    if ip_payload_len < TCP_MIN_HEADER_LEN {
+        return Some(seg);
+    }
     let offset_flags = be16(tcp_field::OFFSET_FLAGS)?;
-    let header_len = u32::from(offset_flags >> 12) * 4;
-    if header_len < TCP_MIN_HEADER_LEN || bytes.len() >= header_len as usize {
-        // Too short to be TCP, or complete (then etherparse had another reason to refuse it).
+    seg.header_len = u32::from(offset_flags >> 12) * 4;
+    seg.flags = TcpFlags::from_bits(offset_flags & 0x0fff);
+    seg.seq = SeqNum(be32(tcp_field::SEQ)?);
+    seg.ack = SeqNum(be32(tcp_field::ACK)?);
+    seg.window = be16(tcp_field::WINDOW)?;
+    if seg.header_len < TCP_MIN_HEADER_LEN {
+        // Wireshark still counts the bytes after the claimed header as the segment's length
+        // for its sequence analysis.
+        seg.problem = Some(TcpProblem::BogusHeaderLen(seg.header_len));
+        seg.payload_len = ip_payload_len.saturating_sub(seg.header_len);
+        return Some(seg);
+    }
+    if bytes.len() >= seg.header_len as usize {
         return None;
     }
+    if !truncated {
+        seg.problem = Some(TcpProblem::PastTheFrame);
+        return Some(seg);
+    }
+    seg.urgent = be16(tcp_field::URGENT)?;
     let options = bytes.get(TCP_MIN_HEADER_LEN as usize..).unwrap_or_default();
-    let mut options = TcpOptions::parse(options);
+    seg.options = TcpOptions::parse(options);
     // An option cut by the capture is not malformed; it is just not there.
-    options.malformed = false;
-    Some(TcpSegment {
-        src_port: be16(tcp_field::SRC_PORT)?,
-        dst_port: be16(tcp_field::DST_PORT)?,
-        seq: SeqNum(be32(tcp_field::SEQ)?),
-        ack: SeqNum(be32(tcp_field::ACK)?),
-        flags: TcpFlags::from_bits(offset_flags & 0x0fff),
-        window: be16(tcp_field::WINDOW)?,
-        urgent: be16(tcp_field::URGENT)?,
-        header_len,
-        header_truncated: true,
-        payload_len: ip_payload_len.saturating_sub(header_len),
-        options,
-        payload: Vec::new(),
-    })
+    seg.options.malformed = false;
+    seg.header_truncated = true;
+    seg.problem = None;
+    seg.payload_len = ip_payload_len.saturating_sub(seg.header_len);
+    Some(seg)
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use crate::capture::{Frame, Timestamp, TsPrecision};
 use crate::decode::{
-    self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpSegment, Transport,
+    self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpProblem, TcpSegment,
+    Transport,
 };
 use crate::flow::{FlowTable, Side, Step, Tags, TcpState, TcpView};
 use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
@@ -164,6 +165,15 @@ impl Timeline {
         self.count += 1;
         let first = *self.first.get_or_insert(packet.ts);
         let view = match (&packet.net, &packet.transport) {
+            // A header Wireshark calls malformed gets no analysis: raw numbers, as it shows.
+            (Network::Ip(_), Transport::Tcp(seg))
+                if matches!(
+                    seg.problem,
+                    Some(TcpProblem::PastTheFrame | TcpProblem::TooShort)
+                ) =>
+            {
+                None
+            }
             (Network::Ip(ip), Transport::Tcp(seg)) => {
                 let view = self.flows.observe(self.count, packet.ts, ip, seg);
                 if let Some(f) = self.follow.as_mut().filter(|f| f.stream == view.stream) {
@@ -351,6 +361,7 @@ impl Timeline {
 fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, Option<TcpFields>) {
     match (&packet.net, &packet.transport, view) {
         (_, Transport::Tcp(seg), Some(view)) => tcp_row(seg, view),
+        (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
         (_, Transport::Udp(udp), _) => (
             "UDP",
             format!(
@@ -372,6 +383,11 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
             (name, String::new(), None)
         }
         (Network::Arp(arp), _, _) => ("ARP", arp_info(arp), None),
+        (Network::Bogus { protocol, info }, _, _) => (protocol, info.clone(), None),
+        // Not even a whole link-layer header.
+        (Network::None, _, _) if packet.malformed.is_some() => {
+            ("Ethernet", "[Malformed Packet]".to_owned(), None)
+        }
         _ => ("Ethernet", String::new(), None),
     }
 }
@@ -452,6 +468,27 @@ impl Followed {
     }
 }
 
+/// Info of a TCP header that runs past its frame (raw numbers, as Wireshark shows them) or
+/// that the IP payload cannot hold (ports only).
+fn malformed_tcp_info(seg: &TcpSegment) -> String {
+    match seg.problem {
+        Some(TcpProblem::TooShort) => {
+            format!("{} → {}[Malformed Packet]", seg.src_port, seg.dst_port)
+        }
+        _ => {
+            let ack = if seg.flags.contains(TcpFlags::ACK) {
+                format!(" Ack={}", seg.ack.0)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} → {} [{}] Seq={}{ack} Win={}[Malformed Packet]",
+                seg.src_port, seg.dst_port, seg.flags, seg.seq.0, seg.window
+            )
+        }
+    }
+}
+
 /// Bytes of payload kept in a row's preview.
 const PREVIEW_BYTES: usize = 48;
 
@@ -477,6 +514,14 @@ pub fn escape_text(bytes: &[u8]) -> String {
 
 /// Protocol, Info and fields of a TCP segment.
 fn tcp_row(seg: &TcpSegment, view: &TcpView) -> (&'static str, String, Option<TcpFields>) {
+    if let Some(TcpProblem::BogusHeaderLen(len)) = seg.problem {
+        let ack = view.ack.map(|a| format!(" Ack={a}")).unwrap_or_default();
+        let info = format!(
+            "{} → {} [{}] Seq={}{ack} Win={}, bogus TCP header length ({len}, must be at least 20)",
+            seg.src_port, seg.dst_port, seg.flags, view.seq, seg.window
+        );
+        return ("TCP", info, None);
+    }
     let fields = TcpFields {
         stream: view.stream,
         side: view.side,

@@ -163,12 +163,15 @@ fn truncated_capture_keeps_the_header_length() {
 }
 
 #[test]
-fn truncated_inside_the_fixed_tcp_header_still_has_addresses() {
+fn a_frame_ending_inside_the_fixed_tcp_header_keeps_addresses_and_ports() {
+    // The frame itself is 44 bytes (not cut by a snapshot length): the IP payload it can
+    // hold is 10 bytes, too few for a TCP header, as Wireshark judges it.
     let full = ethernet(IPV4_SYN);
     let p = decode(LinkType::EN10MB, &frame(&full[..14 + 20 + 10]));
-    assert!(p.ip().is_some());
-    assert!(p.tcp().is_none());
-    assert!(p.malformed.is_some());
+    assert!(p.ip().is_some_and(|ip| ip.payload_len == 10));
+    let tcp = p.tcp().expect("ports are there");
+    assert_eq!((tcp.src_port, tcp.dst_port), (54334, 12345));
+    assert_eq!(tcp.problem, Some(TcpProblem::TooShort));
 }
 
 #[test]

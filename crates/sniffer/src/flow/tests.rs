@@ -63,6 +63,7 @@ fn run(table: &mut FlowTable, segs: &[Seg]) -> Vec<TcpView> {
                 urgent: 0,
                 header_len: 32,
                 header_truncated: false,
+                problem: None,
                 payload_len: s.len,
                 options: TcpOptions {
                     list: s.options.clone(),

@@ -69,6 +69,7 @@ const JUDGED_PROTOCOLS: &[&str] = &[
     "eth",
     "ethertype",
     "vlan",
+    "ieee8021ad",
     "ip",
     "ipv6",
     "ipv6.hopopts",
