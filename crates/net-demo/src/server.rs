@@ -43,6 +43,12 @@ pub async fn resolve(host: &str, port: u16) -> Result<SocketAddr, NetError> {
 /// `SO_REUSEADDR` is set, as most servers do, so that a restarted server is not refused while
 /// an earlier connection's TIME_WAIT lingers.
 pub fn bind(addr: SocketAddr) -> Result<TcpListener, NetError> {
+    bind_with_backlog(addr, BACKLOG)
+}
+
+/// [`bind`] with another listen backlog: how many connections the kernel completes and
+/// queues for `accept()` before it drops new SYNs (the clients then resend them, 1 s later).
+pub fn bind_with_backlog(addr: SocketAddr, backlog: u32) -> Result<TcpListener, NetError> {
     let socket = match addr {
         SocketAddr::V4(_) => TcpSocket::new_v4(),
         SocketAddr::V6(_) => TcpSocket::new_v6(),
@@ -55,7 +61,7 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener, NetError> {
         .bind(addr)
         .map_err(|e| NetError::from_bind(addr, e))?;
     socket
-        .listen(BACKLOG)
+        .listen(backlog)
         .map_err(|e| NetError::from_bind(addr, e))
 }
 

@@ -47,6 +47,8 @@ pub struct DemoOptions {
     pub drop_to: Option<(u32, u32)>,
     /// A sentence about where the demo ran (a private network namespace, and why).
     pub context: Option<String>,
+    /// Set by a signal handler (Ctrl-C, SIGTERM): stop capturing, keep what was captured.
+    pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The exchanges of the lesson.
@@ -135,6 +137,8 @@ pub struct DemoReport {
     pub saved: Option<PathBuf>,
     /// The timeout ran out before every conversation was over.
     pub timed_out: bool,
+    /// A signal stopped the capture before the exchange was over.
+    pub interrupted: bool,
     /// From the first packet to the last, by their capture timestamps, in nanoseconds.
     pub span_nanos: i128,
 }
@@ -165,7 +169,7 @@ pub enum DemoError {
 /// Runs the whole demo, reporting progress through `on_event`.
 pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoReport, DemoError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(DemoError::Runtime)?;
@@ -255,6 +259,13 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         if now >= deadline {
             break true;
         }
+        if opts
+            .interrupt
+            .as_ref()
+            .is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            break false;
+        }
         match live.next_frame_within(deadline - now)? {
             Next::Frame(frame) => {
                 last_ts = Some(frame.ts);
@@ -268,13 +279,17 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
             Next::Timeout => {}
         }
     };
+    let interrupted = opts
+        .interrupt
+        .as_ref()
+        .is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed));
     let stats = live.stats()?;
     let _ = stop_server.send(());
     let _ = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(1), server).await });
     let received = match client_result {
         Some(Ok(bodies)) => bodies,
-        Some(Err(e)) => return Err(e.into()),
-        None => Vec::new(),
+        Some(Err(e)) if !interrupted => return Err(e.into()),
+        _ => Vec::new(),
     };
     for body in &received {
         on_event(Event::Received(body.clone()));
@@ -292,6 +307,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
             .iter()
             .cloned()
             .chain(notes(scenario, server_addr, &conversations_of(&timeline)))
+            .chain(backlog_note(&rows))
             .collect(),
         received,
         rows,
@@ -304,6 +320,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         stats,
         saved,
         timed_out,
+        interrupted,
         span_nanos: match (timeline.first_timestamp(), last_ts) {
             (Some(first), Some(last)) => last.since(first),
             _ => 0,
@@ -359,6 +376,24 @@ fn notes(scenario: Scenario, server: SocketAddr, convs: &[Conversation]) -> Vec<
     }
 }
 
+/// When SYNs had to be sent again: the listen queue (backlog 5, as in the lesson) was full.
+fn backlog_note(rows: &[Row]) -> Option<String> {
+    let resent = rows
+        .iter()
+        .filter(|r| {
+            r.step == Some(crate::flow::Step::HandshakeSyn)
+                && r.tcp.as_ref().is_some_and(|t| t.tags.retransmission)
+        })
+        .count();
+    (resent > 0).then(|| {
+        format!(
+            "{resent} SYN{} had to be sent again: the server's listen queue was full, so the \
+             kernel dropped them, and each client retried after a timeout (1 s, then 2 s, 4 s…)",
+            if resent == 1 { "" } else { "s" },
+        )
+    })
+}
+
 /// The server side of a scenario, bound and ready.
 enum Server {
     Tcp(tokio::net::TcpListener),
@@ -391,8 +426,16 @@ impl Server {
             }
             Scenario::Refused => Ok(Server::None(addr)),
             Scenario::Http10 | Scenario::Http11 => Ok(Server::Http(net_demo::bind(addr)?)),
-            Scenario::Greeting | Scenario::Concurrent { .. } => {
-                Ok(Server::Tcp(net_demo::bind(addr)?))
+            Scenario::Greeting => Ok(Server::Tcp(net_demo::bind(addr)?)),
+            // Room in the listen queue for every client arriving at once: with the lesson's
+            // backlog of 5, the kernel would drop the extra SYNs and the clients would wait
+            // a second or more to send them again.
+            Scenario::Concurrent { clients } => {
+                let backlog =
+                    net_demo::server::BACKLOG.max(u32::try_from(clients).unwrap_or(u32::MAX));
+                Ok(Server::Tcp(net_demo::server::bind_with_backlog(
+                    addr, backlog,
+                )?))
             }
         }
     }

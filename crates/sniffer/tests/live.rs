@@ -763,3 +763,52 @@ fn http11_keeps_one_connection_for_both_requests() {
     assert_eq!(listing.matches("HTTP/1.1 200 OK").count(), 2, "{listing}");
     assert_eq!(common::sniffer_lines(&file), common::tshark_lines(&file));
 }
+
+#[test]
+fn interrupted_at_any_moment_the_demo_file_holds_every_packet_shown() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut interrupted = 0;
+    for (i, delay_us) in [0u64, 200, 500, 1000, 2000, 4000, 8000, 16000]
+        .into_iter()
+        .enumerate()
+    {
+        let file = dir.path().join(format!("run{i}.pcap"));
+        let mut demo = Proc::new(assert_cmd::cargo::cargo_bin("sniff-demo"))
+            .args(["--scenario", "concurrent", "--clients", "20", "--port", "0"])
+            .args(["--format", "plain", "--no-ladder", "--out"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sniff-demo");
+        let mut err = BufReader::new(demo.stderr.take().expect("stderr"));
+        let mut first = String::new();
+        err.read_line(&mut first).expect("read");
+        assert!(first.starts_with("Capturing on "), "{first}");
+        std::thread::sleep(std::time::Duration::from_micros(delay_us));
+        let _ = Proc::new("kill")
+            .args(["-INT", &demo.id().to_string()])
+            .status();
+        let out = demo.wait_with_output().expect("wait");
+        let code = out.status.code();
+        assert!(matches!(code, Some(0) | Some(130)), "exit {code:?}");
+        interrupted += usize::from(code == Some(130));
+        let shown: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            common::tshark_lines(&file),
+            shown,
+            "run {i}: the file holds exactly the packets shown"
+        );
+    }
+    // Most of these runs are stopped part-way; otherwise the test proves little.
+    assert!(
+        interrupted >= 2,
+        "only {interrupted} of 8 runs were interrupted"
+    );
+}

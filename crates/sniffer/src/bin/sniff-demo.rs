@@ -3,7 +3,11 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
+
+use anyhow::Context;
 
 use clap::Parser;
 use net_demo::{DEFAULT_GREETING, DEFAULT_HOST};
@@ -60,9 +64,9 @@ struct Cli {
     /// Do not draw the ladder diagram under the table.
     #[arg(long)]
     no_ladder: bool,
-    /// Give up after this many seconds if the exchange has not finished.
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-    timeout: f64,
+    /// Give up after this many seconds if the exchange has not finished [default: 5].
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<f64>,
 }
 
 /// The scenarios of the lesson.
@@ -100,7 +104,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if !(cli.timeout.is_finite() && cli.timeout > 0.0) {
+    let timeout = cli.timeout.unwrap_or(5.0);
+    if !(timeout.is_finite() && timeout > 0.0) {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
     // Decide where to run before any thread starts: a private namespace can only be entered
@@ -127,6 +132,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(c) = &context {
         eprintln!("{c}");
     }
+    // Ctrl-C or SIGTERM stops the capture and keeps what it has (no thread is started).
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&interrupt))
+            .context("cannot install the Ctrl-C handler")?;
+    }
     let drop_to = if context.is_none() {
         sniffer::sudo::sudo_user()
     } else {
@@ -151,10 +162,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } else {
             demo::save_target(Some(&cli.out), Path::new("captures"))
         },
-        timeout: Duration::from_secs_f64(cli.timeout),
+        timeout: Duration::from_secs_f64(timeout),
         device: None,
         drop_to,
         context,
+        interrupt: Some(interrupt),
     };
     let stdout = io::stdout();
     let format = cli
@@ -213,7 +225,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut err = io::stderr().lock();
     writeln!(err)?;
     summary::write_summary(&mut err, &report)?;
-    Ok(if report.timed_out {
+    Ok(if report.interrupted {
+        // The shell's convention for "stopped by SIGINT".
+        ExitCode::from(130)
+    } else if report.timed_out {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -22,6 +22,12 @@ pub fn write_summary(out: &mut impl Write, report: &DemoReport) -> io::Result<()
         ms(report.span_nanos),
         report.stats.dropped,
     )?;
+    if report.interrupted {
+        writeln!(
+            out,
+            "Interrupted: the capture stopped before the exchange was over; the file holds every packet shown"
+        )?;
+    }
     if report.timed_out {
         writeln!(
             out,
