@@ -812,3 +812,75 @@ fn interrupted_at_any_moment_the_demo_file_holds_every_packet_shown() {
         "only {interrupted} of 8 runs were interrupted"
     );
 }
+
+#[test]
+fn sniffer_live_interrupted_under_continuous_traffic_keeps_a_valid_file() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, (signal, delay_ms)) in [("-TERM", 40u64), ("-INT", 90), ("-TERM", 170)]
+        .into_iter()
+        .enumerate()
+    {
+        let port = free_port();
+        let file = dir.path().join(format!("live{i}.pcap"));
+        let filter = format!("tcp port {port}");
+        let (live, mut err, first) =
+            start_live(&["-w", file.to_str().expect("utf-8"), "-f", &filter]);
+        assert!(first.starts_with("capturing on "), "{first}");
+        // Clients greeted one after another, until told to stop.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let traffic = {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Runtime::new().expect("runtime");
+                runtime.block_on(async {
+                    let addr = format!("127.0.0.1:{port}").parse().expect("addr");
+                    let listener = net_demo::bind(addr).expect("bind");
+                    let (quit, quitting) = tokio::sync::oneshot::channel::<()>();
+                    let server = tokio::spawn(net_demo::serve(
+                        listener,
+                        b"tick".to_vec(),
+                        async {
+                            let _ = quitting.await;
+                        },
+                        |_| {},
+                    ));
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let _ = net_demo::fetch_greeting(addr).await;
+                    }
+                    let _ = quit.send(());
+                    let _ = server.await;
+                });
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let pid = live.id().to_string();
+        let _ = Proc::new("kill").args([signal, &pid]).status();
+        let out = live.wait_with_output().expect("wait");
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        traffic.join().expect("traffic thread");
+        assert!(out.status.success(), "run {i}: {:?}", out.status);
+        let shown: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert!(
+            shown.len() > 8,
+            "run {i}: traffic was flowing ({} packets)",
+            shown.len()
+        );
+        assert_eq!(
+            common::tshark_lines(&file),
+            shown,
+            "run {i}: the file holds every packet shown"
+        );
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+        assert!(
+            rest.starts_with(&format!("{} packets captured", shown.len())),
+            "{rest}"
+        );
+    }
+}

@@ -192,3 +192,50 @@ fn unwritable_output_is_one_clear_line() {
         "one error line: {stderr}"
     );
 }
+
+#[test]
+fn a_full_disk_is_one_clear_line() {
+    if !common::can_capture() {
+        return;
+    }
+    // A 64 KiB tmpfs filled to its last bytes: the file's header fits, its packets do not.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(dir.path())
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        common::skip("cannot mount a small tmpfs here (needs root)");
+        return;
+    }
+    struct Unmount<'a>(&'a std::path::Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _guard = Unmount(dir.path());
+    let filler = dir.path().join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 64 * 1024 - 64]);
+    let out = Command::cargo_bin("sniff-demo")
+        .expect("binary")
+        .args(["--port", "0", "--format", "plain", "--out"])
+        .arg(dir.path().join("demo.pcap"))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!(
+            "sniff-demo: cannot write {}",
+            dir.path().join("demo.pcap").display()
+        )) && last.contains("No space left on device"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("sniff-demo:").count(),
+        1,
+        "one error line: {stderr}"
+    );
+}
