@@ -64,6 +64,9 @@ pub struct Packet {
     pub fragment_head: Vec<u8>,
     /// Ethernet source and destination addresses, when the frame has them.
     pub macs: Option<([u8; 6], [u8; 6])>,
+    /// The Info Wireshark shows for an IP packet whose headers it could not finish reading
+    /// (an IPv6 extension header running past the packet), when that happens.
+    pub ip_malformed_info: Option<String>,
 }
 
 /// The network layer of a packet.
@@ -219,6 +222,7 @@ pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
         malformed: None,
         fragment_head: Vec::new(),
         macs: None,
+        ip_malformed_info: None,
     };
     let layer = match link::network_start(linktype, frame.data) {
         Ok(layer) => layer,
@@ -293,6 +297,32 @@ fn ipv6_fragment(first: u8, exts: &[u8]) -> Option<Fragment> {
     }
 }
 
+/// When an IPv6 extension header claims more bytes than the packet holds, the Info Wireshark
+/// shows: the names of the extension headers it read, then `[Malformed Packet]`.
+fn ipv6_chain_overrun(first: u8, bytes: &[u8], payload_len: u32) -> Option<String> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut next = first;
+    let mut at = 0usize;
+    // Judged against the packet's length, not what was captured: a header cut by the
+    // snapshot length is not malformed.
+    let limit = payload_len as usize;
+    loop {
+        let name = match next {
+            ipv6_ext::HOP_BY_HOP => "IPv6 hop-by-hop options",
+            ipv6_ext::ROUTING => "IPv6 routing",
+            ipv6_ext::DESTINATION_OPTIONS => "IPv6 destination options",
+            _ => return None, // the transport, a fragment, or a header we do not walk
+        };
+        names.push(name);
+        let len = (usize::from(*bytes.get(at + 1)?) + 1) * 8;
+        if at + len > limit {
+            return Some(format!("{}[Malformed Packet]", names.join(" , ")));
+        }
+        next = *bytes.get(at)?;
+        at += len;
+    }
+}
+
 /// The EtherType of ARP.
 pub const ARP_ETHER_TYPE: u16 = 0x0806;
 
@@ -358,6 +388,11 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8]) {
         }
         Some(LaxNetSlice::Ipv6(v6)) => {
             let h = v6.header();
+            let start = (h.slice().as_ptr() as usize).saturating_sub(frame.as_ptr() as usize);
+            let after = frame.get(start + 40..).unwrap_or_default();
+            let wire_payload =
+                wire_after(h.slice().as_ptr(), 40).min(u32::from(h.payload_length()));
+            packet.ip_malformed_info = ipv6_chain_overrun(h.next_header().0, after, wire_payload);
             let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
             IpHeader {
                 src: IpAddr::V6(h.source_addr()),

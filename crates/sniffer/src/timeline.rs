@@ -370,6 +370,11 @@ fn describe(packet: &Packet, view: Option<&TcpView>) -> (&'static str, String, O
             ),
             None,
         ),
+        (Network::Ip(_), _, _) if packet.ip_malformed_info.is_some() => (
+            "IPv6",
+            packet.ip_malformed_info.clone().unwrap_or_default(),
+            None,
+        ),
         (Network::Ip(ip), _, _) => {
             let name = match ip.protocol {
                 ip_proto::ICMP => "ICMP",
