@@ -213,6 +213,12 @@ impl Packet {
 
 /// Decodes one frame of the given linktype.
 pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
+    decode_keeping(linktype, frame, usize::MAX)
+}
+
+/// [`decode`], keeping at most `payload_limit` bytes of a TCP payload (its length is still
+/// the whole `payload_len`): copying payloads nobody reads is most of decoding's cost.
+pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usize) -> Packet {
     let mut packet = Packet {
         ts: frame.ts,
         wire_len: frame.wire_len,
@@ -242,7 +248,7 @@ pub fn decode(linktype: LinkType, frame: &Frame<'_>) -> Packet {
         }
     };
     match sliced {
-        Ok(sliced) => fill(&mut packet, &sliced, frame.data),
+        Ok(sliced) => fill(&mut packet, &sliced, frame.data, payload_limit),
         Err(reason) => packet.malformed = Some(reason),
     }
     packet
@@ -342,7 +348,7 @@ fn arp_message(arp: &etherparse::ArpPacketSlice<'_>) -> Option<ArpMessage> {
 }
 
 /// Copies what etherparse read into the owned packet.
-fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8]) {
+fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload_limit: usize) {
     if let Some((err, _layer)) = &sliced.stop_err {
         packet.malformed = Some(err.to_string());
     }
@@ -444,7 +450,9 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8]) {
         return;
     }
     packet.transport = match &sliced.transport {
-        Some(TransportSlice::Tcp(tcp)) => Transport::Tcp(tcp_segment(tcp, ip.payload_len)),
+        Some(TransportSlice::Tcp(tcp)) => {
+            Transport::Tcp(tcp_segment(tcp, ip.payload_len, payload_limit))
+        }
         Some(TransportSlice::Icmpv4(icmp)) => Transport::Icmp(IcmpMessage {
             icmp_type: icmp.type_u8(),
             code: icmp.code_u8(),
@@ -481,7 +489,11 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8]) {
 }
 
 /// A TCP segment from etherparse's view of a complete header.
-fn tcp_segment(tcp: &etherparse::TcpSlice<'_>, ip_payload_len: u32) -> TcpSegment {
+fn tcp_segment(
+    tcp: &etherparse::TcpSlice<'_>,
+    ip_payload_len: u32,
+    payload_limit: usize,
+) -> TcpSegment {
     let header_len = u32::from(tcp.data_offset()) * 4;
     let header = tcp.header_slice();
     // Byte 12 holds the data offset and 4 flag bits, byte 13 the other 8 flags.
@@ -505,7 +517,7 @@ fn tcp_segment(tcp: &etherparse::TcpSlice<'_>, ip_payload_len: u32) -> TcpSegmen
         problem: None,
         payload_len: ip_payload_len.saturating_sub(header_len),
         options: TcpOptions::parse(options_bytes),
-        payload: tcp.payload().to_vec(),
+        payload: tcp.payload()[..tcp.payload().len().min(payload_limit)].to_vec(),
     }
 }
 
@@ -513,7 +525,7 @@ fn tcp_segment(tcp: &etherparse::TcpSlice<'_>, ip_payload_len: u32) -> TcpSegmen
 /// packet): the whole header if it is there, else what the capture kept of it.
 pub(crate) fn tcp_from_payload(bytes: &[u8], ip_payload_len: u32) -> Option<TcpSegment> {
     match etherparse::TcpSlice::from_slice(bytes) {
-        Ok(tcp) => Some(tcp_segment(&tcp, ip_payload_len)),
+        Ok(tcp) => Some(tcp_segment(&tcp, ip_payload_len, usize::MAX)),
         Err(_) => partial_tcp(bytes, ip_payload_len, true),
     }
 }

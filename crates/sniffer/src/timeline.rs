@@ -156,7 +156,13 @@ impl Timeline {
 
     /// Decodes the next frame and describes it.
     pub fn push(&mut self, frame: &Frame<'_>) -> Row {
-        let packet = decode::decode(frame.linktype, frame);
+        // The payload is kept whole only for Follow Stream; rows show a preview.
+        let limit = if self.follow.is_some() {
+            usize::MAX
+        } else {
+            PREVIEW_BYTES
+        };
+        let packet = decode::decode_keeping(frame.linktype, frame, limit);
         self.push_packet(&packet, frame.precision)
     }
 
