@@ -20,4 +20,5 @@ for i in $(seq 1 "$runs"); do
   fi
 done
 echo "$runs runs, $bad incomplete"
+echo "stress: $((runs - bad)) passed, $bad failed"
 [ "$bad" -eq 0 ]
