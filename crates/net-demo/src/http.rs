@@ -19,25 +19,16 @@ pub async fn serve_http(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<u64> {
     let body: Arc<[u8]> = body.into();
-    let mut connections = 0;
-    let mut tasks = tokio::task::JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => {
-                let (stream, _) = accepted?;
-                connections += 1;
-                let body = Arc::clone(&body);
-                tasks.spawn(async move {
-                    let _ = answer(stream, &body).await;
-                });
-            }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-        }
-    }
-    while tasks.join_next().await.is_some() {}
-    Ok(connections)
+    crate::server::accept_loop(
+        listener,
+        shutdown,
+        |_| {},
+        move |stream| {
+            let body = Arc::clone(&body);
+            async move { answer(stream, &body).await }
+        },
+    )
+    .await
 }
 
 /// Answers the requests of one connection.

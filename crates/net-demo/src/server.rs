@@ -74,32 +74,51 @@ pub async fn serve(
     listener: TcpListener,
     greeting: impl Into<Arc<[u8]>>,
     shutdown: impl Future<Output = ()>,
-    mut on_peer: impl FnMut(SocketAddr),
+    on_peer: impl FnMut(SocketAddr),
 ) -> std::io::Result<u64> {
     let greeting: Arc<[u8]> = greeting.into();
-    let mut greeted = 0u64;
+    accept_loop(listener, shutdown, on_peer, move |stream| {
+        let greeting = Arc::clone(&greeting);
+        async move { greet(stream, &greeting).await }
+    })
+    .await
+}
+
+/// The accept loop every server here shares: each connection is handed to `handle` in a
+/// task of its own until `shutdown` completes; connections under way are then let finish
+/// (their FINs belong in the capture). Returns how many connections were accepted.
+pub(crate) async fn accept_loop<F, Fut>(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    mut on_peer: impl FnMut(SocketAddr),
+    handle: F,
+) -> std::io::Result<u64>
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = std::io::Result<()>> + Send + 'static,
+{
+    let mut accepted = 0u64;
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => {
-                let (stream, peer) = accepted?;
+            next = listener.accept() => {
+                let (stream, peer) = next?;
                 on_peer(peer);
-                greeted += 1;
-                let greeting = Arc::clone(&greeting);
+                accepted += 1;
+                let work = handle(stream);
                 tasks.spawn(async move {
-                    // A client that vanished mid-greeting is its own problem, not the server's.
-                    let _ = greet(stream, &greeting).await;
+                    // A client that vanished mid-answer is its own problem, not the server's.
+                    let _ = work.await;
                 });
             }
-            // Reap finished greetings so the set does not grow with every client.
+            // Reap finished connections so the set does not grow with every client.
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
     }
-    // Let greetings already under way finish: their FINs belong in the capture.
     while tasks.join_next().await.is_some() {}
-    Ok(greeted)
+    Ok(accepted)
 }
 
 /// Sends the greeting and closes: `shutdown` sends our FIN right after the data, then the
