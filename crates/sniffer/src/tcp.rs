@@ -77,6 +77,31 @@ impl TcpFlags {
     }
 }
 
+impl TcpFlags {
+    /// Appends the names as [`fmt::Display`] writes them, without allocating a list.
+    pub fn push_names(self, out: &mut String) {
+        let mut first = true;
+        let mut add = |name: &str| {
+            if !first {
+                out.push_str(", ");
+            }
+            out.push_str(name);
+            first = false;
+        };
+        for (flag, name) in Self::NAMES {
+            if self.contains(flag) {
+                add(name);
+            }
+        }
+        if self.intersects(TcpFlags::RESERVED) {
+            add("Reserved");
+        }
+        if first {
+            out.push_str("<None>");
+        }
+    }
+}
+
 impl std::ops::BitOr for TcpFlags {
     type Output = TcpFlags;
     fn bitor(self, rhs: TcpFlags) -> TcpFlags {

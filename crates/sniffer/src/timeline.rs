@@ -624,42 +624,50 @@ fn arp_info(arp: &ArpMessage) -> String {
 /// Wireshark's Info text for a TCP segment:
 /// `SPORT → DPORT [FLAGS] Seq=S[ Ack=A] Win=W[ Urg=U] Len=L[ OPTIONS]`.
 pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
-    let mut s = String::with_capacity(128);
-    // Writing to a String cannot fail.
-    let _ = write!(
-        s,
-        "{} → {} [{}] Seq={}",
-        t.src_port, t.dst_port, t.flags, t.seq
-    );
+    // Built with itoa and push_str rather than format!: this runs once per packet and is
+    // most of the per-packet cost.
+    let mut s = String::with_capacity(160);
+    let mut num = itoa::Buffer::new();
+    let mut push = |s: &mut String, label: &str, n: u64| {
+        s.push_str(label);
+        s.push_str(num.format(n));
+    };
+    push(&mut s, "", u64::from(t.src_port));
+    push(&mut s, " → ", u64::from(t.dst_port));
+    s.push_str(" [");
+    t.flags.push_names(&mut s);
+    push(&mut s, "] Seq=", u64::from(t.seq));
     if let Some(ack) = t.ack {
-        let _ = write!(s, " Ack={ack}");
+        push(&mut s, " Ack=", u64::from(ack));
     }
-    let _ = write!(s, " Win={}", t.window);
+    push(&mut s, " Win=", u64::from(t.window));
     if t.flags.contains(TcpFlags::URG) {
-        let _ = write!(s, " Urg={}", t.urgent);
+        push(&mut s, " Urg=", u64::from(t.urgent));
     }
-    let _ = write!(s, " Len={}", t.len);
+    push(&mut s, " Len=", u64::from(t.len));
     let mut sack = sack.iter();
     for option in &t.options.list {
         match option {
             TcpOption::Mss { value } => {
-                let _ = write!(s, " MSS={value}");
+                push(&mut s, " MSS=", u64::from(*value));
             }
             TcpOption::WindowScale { shift } => {
-                let _ = write!(
-                    s,
-                    " WS={}",
-                    1u32 << (*shift).min(crate::tcp::MAX_WINDOW_SHIFT)
+                push(
+                    &mut s,
+                    " WS=",
+                    1u64 << (*shift).min(crate::tcp::MAX_WINDOW_SHIFT),
                 );
             }
             TcpOption::SackPermitted => s.push_str(" SACK_PERM"),
             TcpOption::Timestamp { value, echo } => {
-                let _ = write!(s, " TSval={value} TSecr={echo}");
+                push(&mut s, " TSval=", u64::from(*value));
+                push(&mut s, " TSecr=", u64::from(*echo));
             }
             TcpOption::Sack { blocks } => {
                 for _ in blocks {
                     if let Some((l, r)) = sack.next() {
-                        let _ = write!(s, " SLE={l} SRE={r}");
+                        push(&mut s, " SLE=", u64::from(*l));
+                        push(&mut s, " SRE=", u64::from(*r));
                     }
                 }
             }
@@ -684,18 +692,27 @@ pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
 
 /// Seconds with `precision`'s decimals, from a signed count of nanoseconds.
 pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
-    let sign = if nanos < 0 { "-" } else { "" };
     let abs = nanos.unsigned_abs();
     let secs = abs / 1_000_000_000;
     let frac = abs % 1_000_000_000;
     let decimals = precision.decimals();
     let scaled = frac / 10u128.pow(9 - decimals as u32);
+    let mut s = String::with_capacity(24);
     // As Wireshark: a negative time that truncates to zero is shown without its sign.
-    let sign = if secs == 0 && scaled == 0 { "" } else { sign };
-    if decimals == 0 {
-        return format!("{sign}{secs}");
+    if nanos < 0 && (secs != 0 || scaled != 0) {
+        s.push('-');
     }
-    format!("{sign}{secs}.{scaled:0decimals$}")
+    let mut num = itoa::Buffer::new();
+    s.push_str(num.format(secs));
+    if decimals > 0 {
+        s.push('.');
+        let digits = num.format(scaled);
+        for _ in digits.len()..decimals {
+            s.push('0');
+        }
+        s.push_str(digits);
+    }
+    s
 }
 
 #[cfg(test)]
