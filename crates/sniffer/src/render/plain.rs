@@ -8,11 +8,37 @@ use std::io::{self, Write};
 
 use crate::timeline::Row;
 
-/// Writes one row as tshark prints it.
+/// Appends `text` padded with spaces to `width` characters, on the left (`right_align`) or
+/// the right.
+fn pad(line: &mut String, text: &str, width: usize, right_align: bool) {
+    let fill = width.saturating_sub(text.chars().count());
+    if right_align {
+        line.extend(std::iter::repeat_n(' ', fill));
+        line.push_str(text);
+    } else {
+        line.push_str(text);
+        line.extend(std::iter::repeat_n(' ', fill));
+    }
+}
+
+/// Writes one row as tshark prints it. (Assembled by hand rather than with `writeln!` and
+/// width specifiers: this runs once per packet.)
 pub fn write_row(out: &mut impl Write, row: &Row) -> io::Result<()> {
-    writeln!(
-        out,
-        "{:>5} {:>10} {:>12} → {:<12} {} {} {}",
-        row.number, row.time, row.source, row.destination, row.protocol, row.length, row.info
-    )
+    let mut line = String::with_capacity(64 + row.info.len());
+    let mut num = itoa::Buffer::new();
+    pad(&mut line, num.format(row.number), 5, true);
+    line.push(' ');
+    pad(&mut line, &row.time, 10, true);
+    line.push(' ');
+    pad(&mut line, &row.source, 12, true);
+    line.push_str(" → ");
+    pad(&mut line, &row.destination, 12, false);
+    line.push(' ');
+    line.push_str(row.protocol);
+    line.push(' ');
+    line.push_str(num.format(row.length));
+    line.push(' ');
+    line.push_str(&row.info);
+    line.push('\n');
+    out.write_all(line.as_bytes())
 }
