@@ -220,18 +220,13 @@ pub enum FileFormat {
     Pcapng { tsresol: u8 },
 }
 
-/// Magic numbers and block types, each named once.
+/// pcap's magic numbers and version, each named once (pcapng blocks are laid out by
+/// [`crate::write::blocks`]).
 mod format {
     pub const PCAP_MAGIC_MICRO: u32 = 0xa1b2_c3d4;
     pub const PCAP_MAGIC_NANO: u32 = 0xa1b2_3c4d;
     pub const PCAP_VERSION_MAJOR: u16 = 2;
     pub const PCAP_VERSION_MINOR: u16 = 4;
-    pub const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
-    pub const PCAPNG_BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
-    pub const PCAPNG_IDB: u32 = 1;
-    pub const PCAPNG_EPB: u32 = 6;
-    pub const OPT_ENDOFOPT: u16 = 0;
-    pub const IF_TSRESOL: u16 = 9;
 }
 
 /// Writes `frames` as a capture file of `linktype` with snapshot length `snaplen`.
@@ -300,29 +295,10 @@ pub fn write_pcapng(
     snaplen: u32,
     frames: &[(u32, &SynthFrame)],
 ) -> io::Result<()> {
-    // Section header block, no options.
-    let shb_len: u32 = 28;
-    out.write_all(&format::PCAPNG_SHB.to_le_bytes())?;
-    out.write_all(&shb_len.to_le_bytes())?;
-    out.write_all(&format::PCAPNG_BYTE_ORDER_MAGIC.to_le_bytes())?;
-    out.write_all(&1u16.to_le_bytes())?; // major version
-    out.write_all(&0u16.to_le_bytes())?; // minor version
-    out.write_all(&u64::MAX.to_le_bytes())?; // section length: unknown
-    out.write_all(&shb_len.to_le_bytes())?;
+    use crate::write::blocks;
+    out.write_all(&blocks::section_header(None))?;
     for &(linktype, tsresol) in interfaces {
-        // Interface description block with if_tsresol.
-        let idb_len: u32 = 20 + 8 + 4;
-        out.write_all(&format::PCAPNG_IDB.to_le_bytes())?;
-        out.write_all(&idb_len.to_le_bytes())?;
-        out.write_all(&u16::try_from(linktype.0).unwrap_or(u16::MAX).to_le_bytes())?;
-        out.write_all(&0u16.to_le_bytes())?; // reserved
-        out.write_all(&snaplen.to_le_bytes())?;
-        out.write_all(&format::IF_TSRESOL.to_le_bytes())?;
-        out.write_all(&1u16.to_le_bytes())?; // option length
-        out.write_all(&[tsresol, 0, 0, 0])?; // value, padded to 4
-        out.write_all(&format::OPT_ENDOFOPT.to_le_bytes())?;
-        out.write_all(&0u16.to_le_bytes())?;
-        out.write_all(&idb_len.to_le_bytes())?;
+        out.write_all(&blocks::interface(linktype.0, snaplen, tsresol, None, None))?;
     }
     for &(iface, f) in frames {
         let tsresol = interfaces.get(iface as usize).map_or(6, |i| i.1);
@@ -332,21 +308,10 @@ pub fn write_pcapng(
             1u128 << (tsresol & 0x7f)
         };
         let kept = &f.data[..f.data.len().min(snaplen as usize)];
-        let padded = kept.len().div_ceil(4) * 4;
-        let len = u32::try_from(28 + padded + 4).unwrap_or(u32::MAX);
         let ts = u128::try_from(f.ts.secs).unwrap_or(0) * units_per_sec
             + u128::from(f.ts.nanos) * units_per_sec / 1_000_000_000;
         let ts = u64::try_from(ts).unwrap_or(u64::MAX);
-        out.write_all(&format::PCAPNG_EPB.to_le_bytes())?;
-        out.write_all(&len.to_le_bytes())?;
-        out.write_all(&iface.to_le_bytes())?; // interface id
-        out.write_all(&((ts >> 32) as u32).to_le_bytes())?; // timestamp (high)
-        out.write_all(&(ts as u32).to_le_bytes())?; // timestamp (low)
-        out.write_all(&u32::try_from(kept.len()).unwrap_or(u32::MAX).to_le_bytes())?;
-        out.write_all(&f.wire_len.to_le_bytes())?;
-        out.write_all(kept)?;
-        out.write_all(&vec![0u8; padded - kept.len()])?;
-        out.write_all(&len.to_le_bytes())?;
+        out.write_all(&blocks::enhanced_packet(iface, ts, kept, f.wire_len, None))?;
     }
     Ok(())
 }

@@ -126,6 +126,77 @@ fn block(block_type: u32, body: &[u8]) -> Vec<u8> {
     b
 }
 
+/// The pcapng blocks this crate writes, laid out once: used by [`PcapngWriter`] and by the
+/// synthetic captures of [`crate::synth`]. Little-endian throughout.
+pub mod blocks {
+    use super::{block, option, pcapng};
+
+    /// A Section Header Block (version 1.0, length unknown), with `shb_userappl` if given.
+    pub fn section_header(application: Option<&str>) -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&pcapng::BYTE_ORDER_MAGIC.to_le_bytes());
+        body.extend_from_slice(&1u16.to_le_bytes()); // major version
+        body.extend_from_slice(&0u16.to_le_bytes()); // minor version
+        body.extend_from_slice(&(-1i64).to_le_bytes()); // section length: not computed
+        if let Some(app) = application {
+            option(&mut body, pcapng::SHB_USERAPPL, app.as_bytes());
+            option(&mut body, pcapng::OPT_END, &[]);
+        }
+        block(pcapng::SECTION_HEADER, &body)
+    }
+
+    /// An Interface Description Block: link type, snapshot length, `if_tsresol` (10^-n
+    /// seconds), and the name and libpcap filter when given.
+    pub fn interface(
+        linktype: u32,
+        snaplen: u32,
+        tsresol: u8,
+        name: Option<&str>,
+        filter: Option<&str>,
+    ) -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&u16::try_from(linktype).unwrap_or(u16::MAX).to_le_bytes());
+        body.extend_from_slice(&0u16.to_le_bytes()); // reserved
+        body.extend_from_slice(&snaplen.to_le_bytes());
+        if let Some(name) = name {
+            option(&mut body, pcapng::IF_NAME, name.as_bytes());
+        }
+        if let Some(filter) = filter.filter(|f| !f.is_empty()) {
+            let mut value = vec![pcapng::FILTER_LIBPCAP];
+            value.extend_from_slice(filter.as_bytes());
+            option(&mut body, pcapng::IF_FILTER, &value);
+        }
+        option(&mut body, pcapng::IF_TSRESOL, &[tsresol]);
+        option(&mut body, pcapng::OPT_END, &[]);
+        block(pcapng::INTERFACE_DESCRIPTION, &body)
+    }
+
+    /// An Enhanced Packet Block: interface, timestamp in the interface's units, the bytes
+    /// kept, the length on the wire, and a comment when given.
+    pub fn enhanced_packet(
+        interface: u32,
+        timestamp: u64,
+        data: &[u8],
+        wire_len: u32,
+        comment: Option<&str>,
+    ) -> Vec<u8> {
+        let caplen = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let mut body = Vec::with_capacity(data.len() + 64);
+        body.extend_from_slice(&interface.to_le_bytes());
+        body.extend_from_slice(&((timestamp >> 32) as u32).to_le_bytes()); // high
+        body.extend_from_slice(&(timestamp as u32).to_le_bytes()); // low
+        body.extend_from_slice(&caplen.to_le_bytes()); // captured length
+        body.extend_from_slice(&wire_len.to_le_bytes()); // original length
+        body.extend_from_slice(data);
+        body.resize(body.len().div_ceil(4) * 4, 0);
+        if let Some(text) = comment {
+            option(&mut body, pcapng::OPT_COMMENT, text.as_bytes());
+            option(&mut body, pcapng::OPT_END, &[]);
+        }
+        block(pcapng::ENHANCED_PACKET, &body)
+    }
+}
+
 impl PcapngWriter {
     /// Creates `path` (which must not exist) for packets of `capture`.
     pub fn create(capture: &LiveCapture, path: &Path) -> Result<PcapngWriter, CaptureError> {
@@ -139,34 +210,20 @@ impl PcapngWriter {
         file: File,
         path: &Path,
     ) -> Result<PcapngWriter, CaptureError> {
-        let mut shb = Vec::new();
-        shb.extend_from_slice(&pcapng::BYTE_ORDER_MAGIC.to_le_bytes());
-        shb.extend_from_slice(&1u16.to_le_bytes()); // major version
-        shb.extend_from_slice(&0u16.to_le_bytes()); // minor version
-        shb.extend_from_slice(&(-1i64).to_le_bytes()); // section length: not computed
-        option(&mut shb, pcapng::SHB_USERAPPL, b"sniff-demo");
-        option(&mut shb, pcapng::OPT_END, &[]);
-        let mut idb = Vec::new();
-        let linktype = u16::try_from(capture.linktype().0).unwrap_or(u16::MAX);
-        idb.extend_from_slice(&linktype.to_le_bytes());
-        idb.extend_from_slice(&0u16.to_le_bytes()); // reserved
-        idb.extend_from_slice(&capture.snaplen().to_le_bytes());
-        option(&mut idb, pcapng::IF_NAME, capture.device().as_bytes());
-        if !capture.filter().is_empty() {
-            let mut filter = vec![pcapng::FILTER_LIBPCAP];
-            filter.extend_from_slice(capture.filter().as_bytes());
-            option(&mut idb, pcapng::IF_FILTER, &filter);
-        }
-        option(&mut idb, pcapng::IF_TSRESOL, &[pcapng::MICROSECONDS]);
-        option(&mut idb, pcapng::OPT_END, &[]);
         let mut writer = PcapngWriter {
             out: std::io::BufWriter::new(file),
             path: path.to_owned(),
             packets: 0,
         };
         let head = [
-            block(pcapng::SECTION_HEADER, &shb),
-            block(pcapng::INTERFACE_DESCRIPTION, &idb),
+            blocks::section_header(Some("sniff-demo")),
+            blocks::interface(
+                capture.linktype().0,
+                capture.snaplen(),
+                pcapng::MICROSECONDS,
+                Some(capture.device()),
+                Some(capture.filter()),
+            ),
         ]
         .concat();
         writer.put(&head)?;
@@ -188,20 +245,8 @@ impl PcapngWriter {
     pub fn write(&mut self, frame: &Frame<'_>, comment: Option<&str>) -> Result<(), CaptureError> {
         let micros = u64::try_from(frame.ts.secs).unwrap_or(0) * 1_000_000
             + u64::from(frame.ts.nanos / 1_000);
-        let caplen = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
-        let mut body = Vec::with_capacity(frame.data.len() + 64);
-        body.extend_from_slice(&0u32.to_le_bytes()); // interface 0
-        body.extend_from_slice(&((micros >> 32) as u32).to_le_bytes()); // timestamp, high
-        body.extend_from_slice(&(micros as u32).to_le_bytes()); // timestamp, low
-        body.extend_from_slice(&caplen.to_le_bytes()); // captured length
-        body.extend_from_slice(&frame.wire_len.to_le_bytes()); // original length
-        body.extend_from_slice(frame.data);
-        body.resize(body.len().div_ceil(4) * 4, 0);
-        if let Some(text) = comment {
-            option(&mut body, pcapng::OPT_COMMENT, text.as_bytes());
-            option(&mut body, pcapng::OPT_END, &[]);
-        }
-        self.put(&block(pcapng::ENHANCED_PACKET, &body))?;
+        let packet = blocks::enhanced_packet(0, micros, frame.data, frame.wire_len, comment);
+        self.put(&packet)?;
         self.packets += 1;
         Ok(())
     }
