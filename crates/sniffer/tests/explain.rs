@@ -199,10 +199,19 @@ fn colour_on_a_terminal_unless_no_color() {
         plain.contains("▸ESTABLISHED"),
         "changes are marked without colour"
     );
-    // Not a terminal at all: no colour either.
-    let piped = read(
-        &["--format", "table", "--explain"],
-        &common::fixture("greeting-ipv4.pcap"),
+    // Not a terminal at all, NO_COLOR unset: no colour either.
+    let piped = Command::cargo_bin("sniffer")
+        .expect("binary")
+        .args(["read", "--format", "table", "--explain"])
+        .arg(common::fixture("greeting-ipv4.pcap"))
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run");
+    assert!(piped.status.success());
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert!(
+        piped.contains("▸ESTABLISHED"),
+        "a table was written: {piped}"
     );
-    assert!(!piped.contains('\x1b'));
+    assert!(!piped.contains('\x1b'), "{piped}");
 }

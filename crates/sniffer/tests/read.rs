@@ -126,16 +126,54 @@ fn truncated_file_prints_what_was_read_then_fails() {
 
 #[test]
 fn closed_pipe_is_not_an_error() {
-    use std::io::Read;
+    use std::io::{BufRead, BufReader, Read};
     use std::process::{Command as Proc, Stdio};
+    // Far more output than a pipe holds (~64 KiB), so the reader's early close is certain
+    // to meet a write: 100 conversations, about 250 KiB of listing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("many.pcap");
+    let mut frames = Vec::new();
+    for c in 0..100u16 {
+        let client = format!("10.0.0.1:{}", 30_000 + c).parse().expect("addr");
+        let server = "10.0.0.2:12345".parse().expect("addr");
+        let mut t =
+            sniffer::synth::Talk::new(client, server, 1, 2, sniffer::capture::Timestamp::default());
+        t.handshake(Some(7));
+        for _ in 0..8 {
+            t.say(
+                sniffer::synth::End::Client,
+                sniffer::tcp::TcpFlags::PSH | sniffer::tcp::TcpFlags::ACK,
+                10,
+            );
+        }
+        t.close(sniffer::synth::End::Client);
+        frames.extend(t.frames(sniffer::link::LinkType::EN10MB));
+    }
+    let mut file = std::fs::File::create(&path).expect("create");
+    sniffer::synth::write_capture(
+        &mut file,
+        sniffer::synth::FileFormat::Pcap {
+            big_endian: false,
+            nanos: false,
+        },
+        sniffer::link::LinkType::EN10MB,
+        262_144,
+        &frames,
+    )
+    .expect("write");
+    // As `sniffer read many.pcap | head -1`.
     let mut child = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
         .args(["read", "--format", "plain"])
-        .arg(common::fixture("greeting-ipv4.pcap"))
+        .arg(&path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    drop(child.stdout.take());
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("read");
+    assert!(first.contains("[SYN] Seq=0"), "{first}");
     let status = child.wait().expect("wait");
     let mut err = String::new();
     child
