@@ -28,7 +28,7 @@ pub struct Row {
     /// Seconds since the first frame, with 6 or 9 decimals as the file's precision.
     pub time: String,
     /// Capture time, seconds since the Unix epoch, same precision.
-    pub epoch: String,
+    pub epoch: Epoch,
     pub source: String,
     pub destination: String,
     pub protocol: &'static str,
@@ -42,6 +42,27 @@ pub struct Row {
     pub tcp: Option<TcpFields>,
     /// Why decoding stopped early, if it did.
     pub malformed: Option<String>,
+}
+
+/// A capture time since the Unix epoch, written out (with the row's precision) only when it
+/// is shown, in JSON: the plain listing never needs it, and formatting it for every packet
+/// cost as much as the relative time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Epoch {
+    pub ts: Timestamp,
+    pub precision: TsPrecision,
+}
+
+impl std::fmt::Display for Epoch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_seconds(self.ts.as_nanos(), self.precision))
+    }
+}
+
+impl Serialize for Epoch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The TCP numbers of one row, raw and as shown.
@@ -205,7 +226,10 @@ impl Timeline {
         Row {
             number: self.count,
             time: format_seconds(packet.ts.since(first), precision),
-            epoch: format_seconds(packet.ts.as_nanos(), precision),
+            epoch: Epoch {
+                ts: packet.ts,
+                precision,
+            },
             source,
             destination,
             protocol,
