@@ -229,7 +229,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         let _ = client_tx.send(run_clients(scenario, server_addr).await);
     });
 
-    let mut timeline = Timeline::new();
+    let mut timeline = Timeline::keeping_conversations();
     let mut rows = Vec::new();
     let deadline = started + opts.timeout;
     let mut last_ts = None;

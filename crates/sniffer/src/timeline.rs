@@ -148,12 +148,22 @@ impl Default for Timeline {
 }
 
 impl Timeline {
-    /// An empty timeline.
+    /// An empty timeline whose finished conversations are released as it goes (see
+    /// [`crate::flow`]'s Memory section): for listings of any length.
     pub fn new() -> Timeline {
+        Timeline::with_flows(FlowTable::new())
+    }
+
+    /// An empty timeline that keeps every conversation, for reports after the listing.
+    pub fn keeping_conversations() -> Timeline {
+        Timeline::with_flows(FlowTable::keep_all())
+    }
+
+    fn with_flows(flows: FlowTable) -> Timeline {
         Timeline {
             first: None,
             count: 0,
-            flows: FlowTable::new(),
+            flows,
             fragments: HashMap::new(),
             echo_requests: HashMap::new(),
             arp_claims: HashMap::new(),

@@ -111,7 +111,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             follow,
         } => {
             let mut source = FileCapture::open(&file)?;
-            let mut timeline = Timeline::new();
+            // --explain reports on every conversation after the listing, so it keeps them all.
+            let mut timeline = if explain {
+                Timeline::keeping_conversations()
+            } else {
+                Timeline::new()
+            };
             if let Some(stream) = follow {
                 timeline.follow(stream);
             }

@@ -12,13 +12,28 @@
 //!
 //! The table also says when a conversation is *over* — both FINs acknowledged, or a reset —
 //! which is how `sniff-demo` knows to stop capturing without sleeping.
+//!
+//! # Memory
+//! A long capture holds many conversations, but only the open ones need their full state. A
+//! finished conversation keeps it for [`LINGER_NANOS`] of capture time after its last segment
+//! (Linux's TIME-WAIT: retransmitted FINs and last ACKs still find their numbers), and at
+//! most [`MAX_LINGERING`] finished conversations do so at once; then its state is *released*
+//! and only a 64-bit fingerprint of its endpoints and its stream number remain. So a later SYN
+//! on the same endpoints is still a new conversation tagged `[TCP Port numbers reused]`, and
+//! the stream numbers of every later conversation stay Wireshark's. A stray segment of a
+//! released conversation gets its stream number back with fresh state (its relative numbers
+//! start again, where Wireshark, which keeps everything, would continue).
+//!
+//! [`FlowTable::keep_all`] keeps every conversation instead, for the reports that need them
+//! all after the listing (`--explain`, `sniff-demo`).
 
 pub mod analysis;
 pub mod direction;
 pub mod state;
 pub mod step;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 
 use serde::Serialize;
@@ -129,6 +144,8 @@ pub struct Conversation {
     /// The state of each end after the last segment.
     pub client_state: TcpState,
     pub server_state: TcpState,
+    /// When the last segment was seen.
+    pub last_seen: Timestamp,
 }
 
 impl Conversation {
@@ -156,6 +173,7 @@ impl Conversation {
             handshake: Handshake::default(),
             first_data: None,
             first_seen: ts,
+            last_seen: ts,
             reset: false,
             reset_by: None,
             client_state,
@@ -212,18 +230,45 @@ pub struct TcpView {
     pub server_state: TcpState,
 }
 
+/// How long, in capture time, a finished conversation keeps its state after its last segment
+/// (60 s, Linux's TIME-WAIT).
+pub const LINGER_NANOS: i128 = 60_000_000_000;
+
+/// At most this many finished conversations keep their state at once; beyond it the oldest is
+/// released early.
+pub const MAX_LINGERING: usize = 4096;
+
 /// All conversations of a capture.
 #[derive(Debug, Default)]
 pub struct FlowTable {
-    conversations: HashMap<ConvKey, Conversation>,
-    /// Conversations replaced by a new connection on the same ports, kept for the summary.
+    /// Conversations with their full state: open, lingering, or (with `keep_all`) all. Boxed:
+    /// a conversation is some 600 bytes, and the map's growth then copies only pointers.
+    conversations: HashMap<ConvKey, Box<Conversation>>,
+    /// Conversations replaced by a new connection on the same ports, kept for the summary
+    /// (with `keep_all` only).
     retired: Vec<Conversation>,
     next_stream: u32,
+    /// Keep every conversation (no release).
+    keep_all: bool,
+    /// Finished conversations not released yet, by the time of their last segment (about
+    /// oldest first): `(last seen, key, stream)`.
+    lingering: VecDeque<(Timestamp, ConvKey, u32)>,
+    /// Released conversations: the fingerprint of their key, and their stream number.
+    released: HashMap<u64, u32>,
 }
 
 impl FlowTable {
+    /// A table that releases finished conversations (see the module's docs).
     pub fn new() -> FlowTable {
         FlowTable::default()
+    }
+
+    /// A table that keeps every conversation, for reports after the listing.
+    pub fn keep_all() -> FlowTable {
+        FlowTable {
+            keep_all: true,
+            ..FlowTable::default()
+        }
     }
 
     /// Adds one TCP segment, the capture's frame number `frame`, and returns what Wireshark
@@ -240,6 +285,18 @@ impl FlowTable {
         let key = ConvKey::new(src, dst);
         let is_new_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
         let mut port_reused = false;
+        // A released conversation's endpoints: a SYN opens a new one (the old one was
+        // finished), anything else is a stray segment of the old one.
+        let mut revived = None;
+        if !self.released.is_empty() && !self.conversations.contains_key(&key) {
+            if let Some(stream) = self.released.remove(&fingerprint(&key)) {
+                if is_new_syn {
+                    port_reused = true;
+                } else {
+                    revived = Some(stream);
+                }
+            }
+        }
         if let Some(existing) = self.conversations.get(&key) {
             // A fresh SYN with another initial sequence number on a known pair of endpoints is
             // a new connection reusing the ports: it gets its own stream.
@@ -250,17 +307,24 @@ impl FlowTable {
                 || is_new_syn && existing.is_finished();
             if reused {
                 if let Some(old) = self.conversations.remove(&key) {
-                    self.retired.push(old);
+                    if self.keep_all {
+                        self.retired.push(*old);
+                    }
                 }
             }
             port_reused = reused;
         }
         let next_stream = &mut self.next_stream;
         let conv = self.conversations.entry(key).or_insert_with(|| {
-            let stream = *next_stream;
-            *next_stream += 1;
-            Conversation::new(stream, src, dst, seg, ts)
+            let stream = revived.unwrap_or_else(|| {
+                let stream = *next_stream;
+                *next_stream += 1;
+                stream
+            });
+            Box::new(Conversation::new(stream, src, dst, seg, ts))
         });
+        let was_finished = conv.is_finished();
+        conv.last_seen = ts;
         let side = conv.side_of(src);
         let step = step::classify(conv, side, seg);
         let event = state_event(conv, side, seg);
@@ -274,7 +338,7 @@ impl FlowTable {
         let mut tags = analysis::analyze(conv, side, seg, frame, ts);
         tags.port_reused = port_reused;
         record_facts(conv, side, seg, ts, step);
-        TcpView {
+        let view = TcpView {
             stream: conv.stream,
             side,
             seq: numbers.seq,
@@ -287,14 +351,49 @@ impl FlowTable {
             tags,
             client_state: conv.client_state,
             server_state: conv.server_state,
+        };
+        if !self.keep_all {
+            if !was_finished && conv.is_finished() {
+                self.lingering.push_back((ts, key, conv.stream));
+            }
+            self.release_due(ts);
+        }
+        view
+    }
+
+    /// Releases the finished conversations whose linger is over at capture time `now`, and
+    /// the oldest ones beyond [`MAX_LINGERING`].
+    fn release_due(&mut self, now: Timestamp) {
+        while let Some(&(since, key, stream)) = self.lingering.front() {
+            let crowded = self.lingering.len() > MAX_LINGERING;
+            if !crowded && now.since(since) < LINGER_NANOS {
+                break;
+            }
+            self.lingering.pop_front();
+            let Some(conv) = self.conversations.get(&key) else {
+                continue;
+            };
+            if conv.stream != stream {
+                // The endpoints were reused; the new conversation is queued on its own.
+                continue;
+            }
+            if !crowded && now.since(conv.last_seen) < LINGER_NANOS {
+                // Segments came after it finished: wait from the last one.
+                self.lingering.push_back((conv.last_seen, key, stream));
+                continue;
+            }
+            self.conversations.remove(&key);
+            self.released.insert(fingerprint(&key), stream);
         }
     }
 
-    /// Every conversation seen, in stream order.
+    /// The conversations held, in stream order: every one seen with [`FlowTable::keep_all`],
+    /// the open and lingering ones otherwise.
     pub fn conversations(&self) -> Vec<&Conversation> {
         let mut all: Vec<&Conversation> = self
             .conversations
             .values()
+            .map(|c| &**c)
             .chain(self.retired.iter())
             .collect();
         all.sort_by_key(|c| c.stream);
@@ -303,11 +402,16 @@ impl FlowTable {
 
     /// At least one conversation was seen and every one of them is over.
     pub fn all_finished(&self) -> bool {
-        !self.conversations.is_empty() && self.conversations.values().all(|c| c.is_finished())
+        !self.is_empty() && self.conversations.values().all(|c| c.is_finished())
     }
 
-    /// Number of conversations seen so far.
+    /// Number of conversations seen so far (Wireshark's last `tcp.stream` + 1).
     pub fn len(&self) -> usize {
+        self.next_stream as usize
+    }
+
+    /// Number of conversations whose full state is held now.
+    pub fn held(&self) -> usize {
         self.conversations.len() + self.retired.len()
     }
 
@@ -315,6 +419,15 @@ impl FlowTable {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// A 64-bit fingerprint of a conversation's endpoints (SipHash with fixed keys: the same in
+/// every run). Two of a capture's conversations share one with odds of about n²/2⁶⁵.
+fn fingerprint(key: &ConvKey) -> u64 {
+    #[allow(deprecated)] // SipHasher's fixed keys are the point; nothing else offers them in std.
+    let mut h = std::hash::SipHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 /// What a segment sent on `side` means to the two state machines.

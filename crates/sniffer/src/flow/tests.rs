@@ -36,14 +36,20 @@ fn seg(from_client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> Seg 
 }
 
 fn run(table: &mut FlowTable, segs: &[Seg]) -> Vec<TcpView> {
+    run_from(table, segs, CLIENT, 100)
+}
+
+/// Runs `segs` between the client port `client` and [`SERVER`], starting `secs` seconds
+/// into the capture, a microsecond apart.
+fn run_from(table: &mut FlowTable, segs: &[Seg], client: u16, secs: i64) -> Vec<TcpView> {
     let lo: IpAddr = "127.0.0.1".parse().expect("addr");
     segs.iter()
         .enumerate()
         .map(|(i, s)| {
             let (sp, dp) = if s.from_client {
-                (CLIENT, SERVER)
+                (client, SERVER)
             } else {
-                (SERVER, CLIENT)
+                (SERVER, client)
             };
             let ip = IpHeader {
                 src: lo,
@@ -72,7 +78,7 @@ fn run(table: &mut FlowTable, segs: &[Seg]) -> Vec<TcpView> {
                 payload: vec![],
             };
             let ts = Timestamp {
-                secs: 100,
+                secs,
                 nanos: u32::try_from(i).expect("small") * 1000,
             };
             table.observe(u64::try_from(i).expect("small") + 1, ts, &ip, &tcp)
@@ -255,4 +261,104 @@ fn sack_blocks_are_relative_to_the_peer() {
         ],
     );
     assert_eq!(views[2].sack, vec![(101, 201)]);
+}
+
+/// The greeting on client port `client`, `secs` seconds into the capture.
+fn greeting_from(table: &mut FlowTable, client: u16, secs: i64) -> Vec<TcpView> {
+    run_from(table, &greeting(), client, secs)
+}
+
+const LINGER_SECS: i64 = (LINGER_NANOS / 1_000_000_000) as i64;
+
+#[test]
+fn a_finished_conversation_is_released_after_the_linger() {
+    let mut table = FlowTable::new();
+    greeting_from(&mut table, CLIENT, 100);
+    assert!(table.all_finished());
+    // Still held just before the linger ends…
+    greeting_from(&mut table, CLIENT + 1, 100 + LINGER_SECS - 1);
+    assert_eq!((table.len(), table.held()), (2, 2));
+    // …released once it is over.
+    greeting_from(&mut table, CLIENT + 2, 100 + LINGER_SECS + 1);
+    assert_eq!((table.len(), table.held()), (3, 2));
+    assert!(table.all_finished());
+    let streams: Vec<u32> = table.conversations().iter().map(|c| c.stream).collect();
+    assert_eq!(streams, vec![1, 2]);
+}
+
+#[test]
+fn a_segment_after_the_finish_restarts_the_linger() {
+    let mut table = FlowTable::new();
+    greeting_from(&mut table, CLIENT, 100);
+    // A retransmitted last ACK 30 s later.
+    run_from(
+        &mut table,
+        &[seg(false, ACK, K + 20, J + 2, 0)],
+        CLIENT,
+        130,
+    );
+    greeting_from(&mut table, CLIENT + 1, 100 + LINGER_SECS + 1);
+    assert_eq!(
+        table.held(),
+        2,
+        "held until {LINGER_SECS} s after the last segment"
+    );
+    greeting_from(&mut table, CLIENT + 2, 130 + LINGER_SECS + 1);
+    assert_eq!(
+        table.held(),
+        2,
+        "the first one is released, the third one is held"
+    );
+    assert_eq!(table.conversations()[0].stream, 1);
+}
+
+#[test]
+fn a_syn_on_released_endpoints_is_a_new_conversation_reusing_the_ports() {
+    let mut table = FlowTable::new();
+    greeting_from(&mut table, CLIENT, 100);
+    greeting_from(&mut table, CLIENT + 1, 100 + LINGER_SECS + 1);
+    assert_eq!(table.held(), 1);
+    let views = run_from(
+        &mut table,
+        &[seg(true, SYN, J + 777, 0, 0)],
+        CLIENT,
+        100 + LINGER_SECS + 2,
+    );
+    assert!(views[0].tags.port_reused);
+    assert_eq!((views[0].stream, views[0].seq), (2, 0));
+}
+
+#[test]
+fn a_stray_segment_of_a_released_conversation_keeps_its_stream() {
+    let mut table = FlowTable::new();
+    greeting_from(&mut table, CLIENT, 100);
+    greeting_from(&mut table, CLIENT + 1, 100 + LINGER_SECS + 1);
+    let views = run_from(
+        &mut table,
+        &[seg(false, ACK, K + 20, J + 2, 0)],
+        CLIENT,
+        100 + LINGER_SECS + 2,
+    );
+    assert!(!views[0].tags.port_reused);
+    assert_eq!(views[0].stream, 0);
+    assert_eq!(table.len(), 2);
+}
+
+#[test]
+fn at_most_max_lingering_finished_conversations_are_held() {
+    let mut table = FlowTable::new();
+    let n = u16::try_from(MAX_LINGERING).expect("small") + 10;
+    for i in 0..n {
+        greeting_from(&mut table, 1_000 + i, 100);
+    }
+    assert_eq!(table.len(), usize::from(n));
+    assert_eq!(table.held(), MAX_LINGERING);
+}
+
+#[test]
+fn keep_all_releases_nothing() {
+    let mut table = FlowTable::keep_all();
+    greeting_from(&mut table, CLIENT, 100);
+    greeting_from(&mut table, CLIENT + 1, 100 + 10 * LINGER_SECS);
+    assert_eq!((table.len(), table.held()), (2, 2));
 }

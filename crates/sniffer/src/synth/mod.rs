@@ -6,6 +6,10 @@
 //! `tshark` and `sniffer` read the same file and their listings are compared line by line.
 //! The IP and TCP headers are built by etherparse (with correct checksums); the link-layer
 //! headers and the file formats are laid out here, each field named.
+//!
+//! [`interleaved`] writes big captures of many conversations at once, for benchmarks.
+
+pub mod interleaved;
 
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
@@ -229,6 +233,64 @@ mod format {
     pub const PCAP_VERSION_MINOR: u16 = 4;
 }
 
+/// How a classic pcap file is laid out, for writing one record at a time (a capture too big
+/// to hold in memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PcapLayout {
+    pub big_endian: bool,
+    pub nanos: bool,
+    pub snaplen: u32,
+}
+
+impl PcapLayout {
+    fn u32b(self, v: u32) -> [u8; 4] {
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    fn u16b(self, v: u16) -> [u8; 2] {
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    /// Writes the file header.
+    pub fn write_header(self, out: &mut impl Write, linktype: LinkType) -> io::Result<()> {
+        let magic = if self.nanos {
+            format::PCAP_MAGIC_NANO
+        } else {
+            format::PCAP_MAGIC_MICRO
+        };
+        out.write_all(&self.u32b(magic))?;
+        out.write_all(&self.u16b(format::PCAP_VERSION_MAJOR))?;
+        out.write_all(&self.u16b(format::PCAP_VERSION_MINOR))?;
+        out.write_all(&self.u32b(0))?; // thiszone (reserved)
+        out.write_all(&self.u32b(0))?; // sigfigs (reserved)
+        out.write_all(&self.u32b(self.snaplen))?;
+        out.write_all(&self.u32b(linktype.0))
+    }
+
+    /// Writes one record, cut to the snapshot length.
+    pub fn write_record(self, out: &mut impl Write, f: &SynthFrame) -> io::Result<()> {
+        let frac = if self.nanos {
+            f.ts.nanos
+        } else {
+            f.ts.nanos / 1_000
+        };
+        let kept = &f.data[..f.data.len().min(self.snaplen as usize)];
+        out.write_all(&self.u32b(u32::try_from(f.ts.secs).unwrap_or(0)))?;
+        out.write_all(&self.u32b(frac))?;
+        out.write_all(&self.u32b(u32::try_from(kept.len()).unwrap_or(u32::MAX)))?; // captured
+        out.write_all(&self.u32b(f.wire_len))?; // original length
+        out.write_all(kept)
+    }
+}
+
 /// Writes `frames` as a capture file of `linktype` with snapshot length `snaplen`.
 pub fn write_capture(
     out: &mut impl Write,
@@ -239,44 +301,14 @@ pub fn write_capture(
 ) -> io::Result<()> {
     match fmt {
         FileFormat::Pcap { big_endian, nanos } => {
-            let u32b = |v: u32| {
-                if big_endian {
-                    v.to_be_bytes()
-                } else {
-                    v.to_le_bytes()
-                }
+            let layout = PcapLayout {
+                big_endian,
+                nanos,
+                snaplen,
             };
-            let u16b = |v: u16| {
-                if big_endian {
-                    v.to_be_bytes()
-                } else {
-                    v.to_le_bytes()
-                }
-            };
-            let magic = if nanos {
-                format::PCAP_MAGIC_NANO
-            } else {
-                format::PCAP_MAGIC_MICRO
-            };
-            out.write_all(&u32b(magic))?;
-            out.write_all(&u16b(format::PCAP_VERSION_MAJOR))?;
-            out.write_all(&u16b(format::PCAP_VERSION_MINOR))?;
-            out.write_all(&u32b(0))?; // thiszone (reserved)
-            out.write_all(&u32b(0))?; // sigfigs (reserved)
-            out.write_all(&u32b(snaplen))?;
-            out.write_all(&u32b(linktype.0))?;
+            layout.write_header(out, linktype)?;
             for f in frames {
-                let frac = if nanos {
-                    f.ts.nanos
-                } else {
-                    f.ts.nanos / 1_000
-                };
-                let kept = &f.data[..f.data.len().min(snaplen as usize)];
-                out.write_all(&u32b(u32::try_from(f.ts.secs).unwrap_or(0)))?;
-                out.write_all(&u32b(frac))?;
-                out.write_all(&u32b(u32::try_from(kept.len()).unwrap_or(u32::MAX)))?; // captured
-                out.write_all(&u32b(f.wire_len))?; // original length
-                out.write_all(kept)?;
+                layout.write_record(out, f)?;
             }
         }
         FileFormat::Pcapng { tsresol } => {
