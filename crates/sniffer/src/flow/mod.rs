@@ -32,6 +32,7 @@ pub mod direction;
 pub mod state;
 pub mod step;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
@@ -243,7 +244,9 @@ pub const MAX_LINGERING: usize = 4096;
 pub struct FlowTable {
     /// Conversations with their full state: open, lingering, or (with `keep_all`) all. Boxed:
     /// a conversation is some 600 bytes, and the map's growth then copies only pointers.
-    conversations: HashMap<ConvKey, Box<Conversation>>,
+    /// Hashed with foldhash, seeded per process: several times faster than SipHash for these
+    /// keys, and still not predictable by whoever crafts a capture.
+    conversations: HashMap<ConvKey, Box<Conversation>, foldhash::fast::RandomState>,
     /// Conversations replaced by a new connection on the same ports, kept for the summary
     /// (with `keep_all` only).
     retired: Vec<Conversation>,
@@ -285,44 +288,45 @@ impl FlowTable {
         let key = ConvKey::new(src, dst);
         let is_new_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
         let mut port_reused = false;
-        // A released conversation's endpoints: a SYN opens a new one (the old one was
-        // finished), anything else is a stray segment of the old one.
-        let mut revived = None;
-        if !self.released.is_empty() && !self.conversations.contains_key(&key) {
-            if let Some(stream) = self.released.remove(&fingerprint(&key)) {
-                if is_new_syn {
-                    port_reused = true;
-                } else {
-                    revived = Some(stream);
-                }
-            }
-        }
-        if let Some(existing) = self.conversations.get(&key) {
-            // A fresh SYN with another initial sequence number on a known pair of endpoints is
-            // a new connection reusing the ports: it gets its own stream.
-            let client_isn = existing.handshake.syn.map(|(_, isn)| isn);
-            let reused = is_new_syn
-                && existing.side_of(src) == Side::ClientToServer
-                && client_isn.is_some_and(|isn| isn != seg.seq)
-                || is_new_syn && existing.is_finished();
-            if reused {
-                if let Some(old) = self.conversations.remove(&key) {
+        let conv: &mut Conversation = match self.conversations.entry(key) {
+            Entry::Occupied(entry) => {
+                // A fresh SYN with another initial sequence number on a known pair of
+                // endpoints, or any fresh SYN once the conversation is over, is a new
+                // connection reusing the ports: it gets its own stream.
+                let existing = entry.get();
+                let client_isn = existing.handshake.syn.map(|(_, isn)| isn);
+                port_reused = is_new_syn
+                    && (existing.side_of(src) == Side::ClientToServer
+                        && client_isn.is_some_and(|isn| isn != seg.seq)
+                        || existing.is_finished());
+                let conv = entry.into_mut();
+                if port_reused {
+                    let stream = take_stream(&mut self.next_stream);
+                    let new = Box::new(Conversation::new(stream, src, dst, seg, ts));
+                    let old = std::mem::replace(conv, new);
                     if self.keep_all {
                         self.retired.push(*old);
                     }
                 }
+                conv
             }
-            port_reused = reused;
-        }
-        let next_stream = &mut self.next_stream;
-        let conv = self.conversations.entry(key).or_insert_with(|| {
-            let stream = revived.unwrap_or_else(|| {
-                let stream = *next_stream;
-                *next_stream += 1;
-                stream
-            });
-            Box::new(Conversation::new(stream, src, dst, seg, ts))
-        });
+            Entry::Vacant(entry) => {
+                // A released conversation's endpoints: a SYN opens a new one (the old one was
+                // finished), anything else is a stray segment of the old one.
+                let mut revived = None;
+                if !self.released.is_empty() {
+                    if let Some(stream) = self.released.remove(&fingerprint(&key)) {
+                        if is_new_syn {
+                            port_reused = true;
+                        } else {
+                            revived = Some(stream);
+                        }
+                    }
+                }
+                let stream = revived.unwrap_or_else(|| take_stream(&mut self.next_stream));
+                entry.insert(Box::new(Conversation::new(stream, src, dst, seg, ts)))
+            }
+        };
         let was_finished = conv.is_finished();
         conv.last_seen = ts;
         let side = conv.side_of(src);
@@ -419,6 +423,13 @@ impl FlowTable {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The next stream number, counted.
+fn take_stream(next: &mut u32) -> u32 {
+    let stream = *next;
+    *next += 1;
+    stream
 }
 
 /// A 64-bit fingerprint of a conversation's endpoints (SipHash with fixed keys: the same in

@@ -97,9 +97,8 @@ pub fn write_ladders(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
             };
             let preview = t
                 .payload_preview
-                .as_deref()
                 .map(|p| {
-                    let flat = p.replace('\n', "\\n");
+                    let flat = p.text().replace('\n', "\\n");
                     let cut: String = flat.chars().take(PREVIEW_CHARS).collect();
                     let more = if flat.chars().count() > PREVIEW_CHARS {
                         "…"
