@@ -12,7 +12,8 @@
 //! - [`capture`]: live frames from a device (immediate mode, BPF filter, non-blocking reads
 //!   with a poll timeout, kernel statistics), and the frame and timestamp types.
 //! - [`pcapfile`]: frames from pcap and pcapng files, each with its interface's linktype and
-//!   timestamp resolution; errors name the byte offset.
+//!   timestamp resolution; errors name the byte offset. [`readahead`] reads the file a few
+//!   chunks ahead on a thread of its own.
 //! - [`link`]: the link-layer header of each linktype (EN10MB, NULL, LOOP, RAW, IPV4, IPV6,
 //!   LINUX_SLL, LINUX_SLL2): where the network layer starts.
 //! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`];
@@ -21,7 +22,8 @@
 //! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers and window
 //!   scaling ([`flow::direction`]), Wireshark's analysis tags ([`flow::analysis`]), the RFC 9293
 //!   state of each end ([`flow::state`]) and each segment's [`flow::Step`] in the exchange;
-//!   knows when a conversation is over.
+//!   knows when a conversation is over, and releases the state of finished ones (memory
+//!   follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text;
 //!   [`ether_names`] names Ethernet addresses as Wireshark does.
 //! - [`render`]: rows as tshark's plain listing, a comfy-table table, or JSON lines; the
@@ -32,7 +34,7 @@
 //!   scenario's exchange (greeting, concurrent, UDP, HTTP/1.0, HTTP/1.1, refused), capture
 //!   stopped when every conversation is over.
 //! - [`synth`]: synthetic captures — segments built from a description, in any linktype, as
-//!   pcap or pcapng — for the test corpus.
+//!   pcap or pcapng — for the test corpus; big interleaved captures for benchmarks.
 //! - [`netns`]: without capture privileges, a private user and network namespace for the
 //!   demo; [`sudo`]: under sudo, dropping root once the capture is open.
 //! - [`error`]: typed errors naming the device, file or filter, and what to do.
@@ -48,6 +50,7 @@ pub mod flow;
 pub mod link;
 pub mod netns;
 pub mod pcapfile;
+pub mod readahead;
 pub mod render;
 pub mod sudo;
 pub mod synth;

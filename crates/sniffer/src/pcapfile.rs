@@ -17,12 +17,13 @@
 //!   blocks (name resolution, statistics, custom…) are skipped.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::capture::{Frame, Timestamp, TsPrecision};
 use crate::error::CaptureError;
 use crate::link::LinkType;
+use crate::readahead::ReadAhead;
 
 /// No record or block may claim more than this: larger ones mean a corrupt file, and
 /// refusing them keeps memory bounded whatever the header says.
@@ -117,9 +118,10 @@ enum Kind {
     Pcapng,
 }
 
-/// A capture file being read (from a file, or any reader: tests and fuzzing read memory).
-pub struct FileCapture<R: Read = File> {
-    input: BufReader<R>,
+/// A capture file being read: from a file, read ahead on a thread of its own
+/// ([`FileCapture::open`]), or from any buffered reader (tests and fuzzing read memory).
+pub struct FileCapture<B: BufRead = ReadAhead> {
+    input: B,
     path: PathBuf,
     kind: Kind,
     big_endian: bool,
@@ -130,22 +132,31 @@ pub struct FileCapture<R: Read = File> {
     buf: Vec<u8>,
 }
 
-impl FileCapture<File> {
-    /// Opens a pcap or pcapng file and reads its header.
-    pub fn open(path: &Path) -> Result<FileCapture<File>, CaptureError> {
-        let file = File::open(path).map_err(|e| CaptureError::File {
+impl FileCapture<ReadAhead> {
+    /// Opens a pcap or pcapng file and reads its header. The file is read a few chunks ahead
+    /// on a thread of its own (see [`crate::readahead`]).
+    pub fn open(path: &Path) -> Result<FileCapture<ReadAhead>, CaptureError> {
+        let failed = |e: std::io::Error| CaptureError::File {
             path: path.to_owned(),
             reason: e.to_string(),
-        })?;
-        FileCapture::from_reader(file, path)
+        };
+        let file = File::open(path).map_err(failed)?;
+        FileCapture::from_buf_read(ReadAhead::new(file).map_err(failed)?, path)
     }
 }
 
-impl<R: Read> FileCapture<R> {
+impl<R: Read> FileCapture<BufReader<R>> {
     /// Reads a capture from `input`; `name` is what errors call it.
-    pub fn from_reader(input: R, name: &Path) -> Result<FileCapture<R>, CaptureError> {
+    pub fn from_reader(input: R, name: &Path) -> Result<FileCapture<BufReader<R>>, CaptureError> {
+        FileCapture::from_buf_read(BufReader::with_capacity(1 << 16, input), name)
+    }
+}
+
+impl<B: BufRead> FileCapture<B> {
+    /// Reads a capture from a buffered reader; `name` is what errors call it.
+    pub fn from_buf_read(input: B, name: &Path) -> Result<FileCapture<B>, CaptureError> {
         let mut reader = FileCapture {
-            input: BufReader::with_capacity(1 << 16, input),
+            input,
             path: name.to_owned(),
             kind: Kind::Pcapng,
             big_endian: false,
@@ -186,8 +197,20 @@ impl<R: Read> FileCapture<R> {
     /// read), an error naming `what` and where it starts (`at`) if the file ends part-way.
     fn fill_at(&mut self, n: usize, what: &str, at: u64) -> Result<bool, CaptureError> {
         self.buf.clear();
-        // Grows with what actually arrives, so a header claiming megabytes costs nothing
-        // until the bytes are there.
+        // Most records lie whole in the reader's buffer: one copy.
+        match self.input.fill_buf() {
+            Ok(available) if available.len() >= n => {
+                self.buf.extend_from_slice(&available[..n]);
+                self.input.consume(n);
+                self.offset += n as u64;
+                return Ok(n > 0);
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(self.error(self.offset, e.to_string())),
+        }
+        // Otherwise the buffer grows with what actually arrives, so a header claiming
+        // megabytes costs nothing until the bytes are there.
         // (read_to_end retries reads interrupted by signals itself.)
         let got = match (&mut self.input).take(n as u64).read_to_end(&mut self.buf) {
             Ok(got) => got,

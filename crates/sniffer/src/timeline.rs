@@ -792,11 +792,12 @@ pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
 
 /// Seconds with `precision`'s decimals, from a signed count of nanoseconds.
 pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
-    let abs = nanos.unsigned_abs();
+    // In u64 (division of u128 is slow): 2^64 ns is 584 years, more than any capture spans.
+    let abs = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX);
     let secs = abs / 1_000_000_000;
     let frac = abs % 1_000_000_000;
     let decimals = precision.decimals();
-    let scaled = frac / 10u128.pow(9 - decimals as u32);
+    let scaled = frac / 10u64.pow(9 - decimals as u32);
     let mut s = String::with_capacity(24);
     // As Wireshark: a negative time that truncates to zero is shown without its sign.
     if nanos < 0 && (secs != 0 || scaled != 0) {

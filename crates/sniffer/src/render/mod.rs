@@ -54,6 +54,8 @@ pub struct RowWriter<W: Write> {
     out: W,
     held: Vec<Row>,
     style: TableStyle,
+    /// A plain line being assembled, kept from row to row.
+    line: String,
 }
 
 impl<W: Write> RowWriter<W> {
@@ -64,13 +66,14 @@ impl<W: Write> RowWriter<W> {
             out,
             held: Vec::new(),
             style,
+            line: String::with_capacity(256),
         }
     }
 
     /// Writes (or, for the table, keeps) one row.
     pub fn row(&mut self, row: Row) -> io::Result<()> {
         match self.format {
-            Format::Plain => plain::write_row(&mut self.out, &row),
+            Format::Plain => plain::write_row_with(&mut self.line, &mut self.out, &row),
             Format::Json => json::write_row(&mut self.out, &row),
             Format::Table => {
                 self.held.push(row);

@@ -11,28 +11,42 @@ use crate::timeline::Row;
 /// Appends `text` padded with spaces to `width` characters, on the left (`right_align`) or
 /// the right.
 fn pad(line: &mut String, text: &str, width: usize, right_align: bool) {
-    let fill = width.saturating_sub(text.chars().count());
+    // Addresses and times are ASCII: their length is their width, no need to count chars.
+    let chars = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    let fill = &SPACES[..width.saturating_sub(chars).min(SPACES.len())];
     if right_align {
-        line.extend(std::iter::repeat_n(' ', fill));
+        line.push_str(fill);
         line.push_str(text);
     } else {
         line.push_str(text);
-        line.extend(std::iter::repeat_n(' ', fill));
+        line.push_str(fill);
     }
 }
+
+/// Enough spaces for the widest column.
+const SPACES: &str = "            ";
 
 /// Writes one row as tshark prints it. (Assembled by hand rather than with `writeln!` and
 /// width specifiers: this runs once per packet.)
 pub fn write_row(out: &mut impl Write, row: &Row) -> io::Result<()> {
-    let mut line = String::with_capacity(64 + row.info.len());
+    write_row_with(&mut String::new(), out, row)
+}
+
+/// [`write_row`] assembling the line in `line`, a buffer kept from row to row.
+pub fn write_row_with(line: &mut String, out: &mut impl Write, row: &Row) -> io::Result<()> {
+    line.clear();
     let mut num = itoa::Buffer::new();
-    pad(&mut line, num.format(row.number), 5, true);
+    pad(line, num.format(row.number), 5, true);
     line.push(' ');
-    pad(&mut line, &row.time, 10, true);
+    pad(line, &row.time, 10, true);
     line.push(' ');
-    pad(&mut line, &row.source, 12, true);
+    pad(line, &row.source, 12, true);
     line.push_str(" → ");
-    pad(&mut line, &row.destination, 12, false);
+    pad(line, &row.destination, 12, false);
     line.push(' ');
     line.push_str(row.protocol);
     line.push(' ');
