@@ -173,6 +173,11 @@ impl<B: BufRead> FileCapture<B> {
         self.interfaces.first().map(|i| i.linktype)
     }
 
+    /// Bytes of the file read so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     /// The interfaces declared so far.
     pub fn interfaces(&self) -> &[Interface] {
         &self.interfaces

@@ -16,9 +16,11 @@ pub const AHEAD: usize = 8;
 
 /// A [`BufRead`] over any reader, filled by a thread of its own.
 pub struct ReadAhead {
-    chunks: Receiver<io::Result<Vec<u8>>>,
+    /// Chunks as read: the buffer (always [`CHUNK`] long) and how many bytes of it are data.
+    chunks: Receiver<io::Result<(Vec<u8>, usize)>>,
     spent: SyncSender<Vec<u8>>,
     current: Vec<u8>,
+    len: usize,
     pos: usize,
     ended: bool,
 }
@@ -26,13 +28,13 @@ pub struct ReadAhead {
 impl ReadAhead {
     /// Starts reading `inner` on a new thread.
     pub fn new<R: Read + Send + 'static>(mut inner: R) -> io::Result<ReadAhead> {
-        let (full_tx, full_rx) = sync_channel::<io::Result<Vec<u8>>>(AHEAD);
+        let (full_tx, full_rx) = sync_channel::<io::Result<(Vec<u8>, usize)>>(AHEAD);
         let (spent_tx, spent_rx) = sync_channel::<Vec<u8>>(AHEAD + 2);
         std::thread::Builder::new()
             .name("read-ahead".into())
             .spawn(move || loop {
-                let mut chunk = spent_rx.try_recv().unwrap_or_default();
-                chunk.resize(CHUNK, 0);
+                // A spent chunk is reused as it is: its bytes are overwritten, not cleared.
+                let mut chunk = spent_rx.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
                 // One read, not a full chunk: from a pipe, what has arrived goes on at once.
                 let got = loop {
                     match inner.read(&mut chunk) {
@@ -42,10 +44,9 @@ impl ReadAhead {
                 };
                 match got {
                     Ok(n) => {
-                        chunk.truncate(n);
                         // An empty chunk says the input ended. A send fails only when the
                         // reading side is gone: nothing more to do.
-                        if full_tx.send(Ok(chunk)).is_err() || n == 0 {
+                        if full_tx.send(Ok((chunk, n))).is_err() || n == 0 {
                             return;
                         }
                     }
@@ -59,6 +60,7 @@ impl ReadAhead {
             chunks: full_rx,
             spent: spent_tx,
             current: Vec::new(),
+            len: 0,
             pos: 0,
             ended: false,
         })
@@ -67,17 +69,19 @@ impl ReadAhead {
 
 impl BufRead for ReadAhead {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        while self.pos >= self.current.len() && !self.ended {
+        while self.pos >= self.len && !self.ended {
             let spent = std::mem::take(&mut self.current);
             if spent.capacity() > 0 {
                 // Full only if the reader made more chunks than it got back: drop this one.
                 let _ = self.spent.try_send(spent);
             }
             self.pos = 0;
+            self.len = 0;
             match self.chunks.recv() {
-                Ok(Ok(chunk)) => {
-                    self.ended = chunk.is_empty();
+                Ok(Ok((chunk, len))) => {
+                    self.ended = len == 0;
                     self.current = chunk;
+                    self.len = len;
                 }
                 Ok(Err(e)) => {
                     self.ended = true;
@@ -89,11 +93,11 @@ impl BufRead for ReadAhead {
                 }
             }
         }
-        Ok(&self.current[self.pos..])
+        Ok(&self.current[self.pos..self.len])
     }
 
     fn consume(&mut self, amt: usize) {
-        self.pos = (self.pos + amt).min(self.current.len());
+        self.pos = (self.pos + amt).min(self.len);
     }
 }
 

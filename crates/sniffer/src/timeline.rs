@@ -44,6 +44,28 @@ pub struct Row {
     pub malformed: Option<String>,
 }
 
+impl Row {
+    /// A row with nothing in it, to be filled by [`Timeline::push_into`].
+    pub fn empty() -> Row {
+        Row {
+            number: 0,
+            time: String::new(),
+            epoch: Epoch {
+                ts: Timestamp::default(),
+                precision: TsPrecision::Micro,
+            },
+            source: String::new(),
+            destination: String::new(),
+            protocol: "",
+            length: 0,
+            info: String::new(),
+            step: None,
+            tcp: None,
+            malformed: None,
+        }
+    }
+}
+
 /// A capture time since the Unix epoch, written out (with the row's precision) only when it
 /// is shown, in JSON: the plain listing never needs it, and formatting it for every packet
 /// cost as much as the relative time.
@@ -185,20 +207,38 @@ impl Timeline {
         self.follow.as_ref()
     }
 
-    /// Decodes the next frame and describes it.
-    pub fn push(&mut self, frame: &Frame<'_>) -> Row {
-        // The payload is kept whole only for Follow Stream; rows show a preview.
-        let limit = if self.follow.is_some() {
+    /// How much of each payload [`Timeline::push_packet`] needs decoded: everything for
+    /// Follow Stream, a preview otherwise.
+    pub fn payload_limit(&self) -> usize {
+        if self.follow.is_some() {
             usize::MAX
         } else {
             PREVIEW_BYTES
-        };
-        let packet = decode::decode_keeping(frame.linktype, frame, limit);
+        }
+    }
+
+    /// Decodes the next frame and describes it.
+    pub fn push(&mut self, frame: &Frame<'_>) -> Row {
+        let packet = decode::decode_keeping(frame.linktype, frame, self.payload_limit());
         self.push_packet(&packet, frame.precision)
     }
 
     /// Describes the next already-decoded packet, timed at `precision`.
     pub fn push_packet(&mut self, packet: &Packet, precision: TsPrecision) -> Row {
+        let mut row = Row::empty();
+        self.push_packet_into(packet, precision, &mut row);
+        row
+    }
+
+    /// Decodes the next frame and describes it in `row`, reusing its texts' memory: the way
+    /// to list a big capture without allocating for every packet.
+    pub fn push_into(&mut self, frame: &Frame<'_>, row: &mut Row) {
+        let packet = decode::decode_keeping(frame.linktype, frame, self.payload_limit());
+        self.push_packet_into(&packet, frame.precision, row);
+    }
+
+    /// [`Timeline::push_packet`] into `row`, reusing its texts' memory.
+    pub fn push_packet_into(&mut self, packet: &Packet, precision: TsPrecision, row: &mut Row) {
         self.count += 1;
         let first = *self.first.get_or_insert(packet.ts);
         let view = match (&packet.net, &packet.transport) {
@@ -220,35 +260,52 @@ impl Timeline {
             }
             _ => None,
         };
-        let (source, destination) = match (&packet.net, packet.macs) {
-            (Network::Ip(ip), _) => (ip_text(ip.src), ip_text(ip.dst)),
-            (_, Some((src, dst))) => (mac_name(src), mac_name(dst)),
-            _ => (String::new(), String::new()),
-        };
-        let (protocol, info, tcp) = match self.reassemble(packet) {
-            Some(done) => done,
-            None => match (&packet.net, &packet.transport) {
-                (Network::Ip(ip), Transport::Icmp(icmp)) => self.icmp(ip, icmp),
-                (Network::Arp(arp), _) => ("ARP", self.arp(arp), None),
-                _ => describe(packet, view.as_ref()),
-            },
-        };
-        Row {
-            number: self.count,
-            time: format_seconds(packet.ts.since(first), precision),
-            epoch: Epoch {
-                ts: packet.ts,
-                precision,
-            },
-            source,
-            destination,
-            protocol,
-            length: packet.wire_len,
-            info,
-            step: view.map(|v| v.step),
-            tcp,
-            malformed: packet.malformed.clone(),
+        row.source.clear();
+        row.destination.clear();
+        match (&packet.net, packet.macs) {
+            (Network::Ip(ip), _) => {
+                push_ip(&mut row.source, ip.src);
+                push_ip(&mut row.destination, ip.dst);
+            }
+            (_, Some((src, dst))) => {
+                row.source.push_str(&mac_name(src));
+                row.destination.push_str(&mac_name(dst));
+            }
+            _ => {}
         }
+        row.tcp = None;
+        match self.reassemble(packet) {
+            Some((protocol, info, tcp)) => {
+                row.protocol = protocol;
+                row.info = info;
+                row.tcp = tcp;
+            }
+            None => match (&packet.net, &packet.transport, view.as_ref()) {
+                (Network::Ip(ip), Transport::Icmp(icmp), _) => {
+                    (row.protocol, row.info, row.tcp) = self.icmp(ip, icmp);
+                }
+                (Network::Arp(arp), _, _) => {
+                    row.protocol = "ARP";
+                    row.info = self.arp(arp);
+                }
+                // The common case, written in place.
+                (_, Transport::Tcp(seg), Some(view)) => {
+                    row.info.clear();
+                    (row.protocol, row.tcp) = push_tcp_row(&mut row.info, seg, view);
+                }
+                _ => (row.protocol, row.info, row.tcp) = describe(packet, view.as_ref()),
+            },
+        }
+        row.number = self.count;
+        row.time.clear();
+        push_seconds(&mut row.time, packet.ts.since(first), precision);
+        row.epoch = Epoch {
+            ts: packet.ts,
+            precision,
+        };
+        row.length = packet.wire_len;
+        row.step = view.map(|v| v.step);
+        row.malformed.clone_from(&packet.malformed);
     }
 
     /// For a fragment: its Protocol and Info, as Wireshark shows them — `IPv4`/`IPv6` and
@@ -602,13 +659,25 @@ pub fn escape_text(bytes: &[u8]) -> String {
 
 /// Protocol, Info and fields of a TCP segment.
 fn tcp_row(seg: &TcpSegment, view: &TcpView) -> (&'static str, String, Option<TcpFields>) {
+    let mut info = String::with_capacity(160);
+    let (protocol, fields) = push_tcp_row(&mut info, seg, view);
+    (protocol, info, fields)
+}
+
+/// [`tcp_row`] with the Info text appended to `info`.
+fn push_tcp_row(
+    info: &mut String,
+    seg: &TcpSegment,
+    view: &TcpView,
+) -> (&'static str, Option<TcpFields>) {
     if let Some(TcpProblem::BogusHeaderLen(len)) = seg.problem {
         let ack = view.ack.map(|a| format!(" Ack={a}")).unwrap_or_default();
-        let info = format!(
+        let _ = write!(
+            info,
             "{} → {} [{}] Seq={}{ack} Win={}, bogus TCP header length ({len}, must be at least 20)",
             seg.src_port, seg.dst_port, seg.flags, view.seq, seg.window
         );
-        return ("TCP", info, None);
+        return ("TCP", None);
     }
     let fields = TcpFields {
         stream: view.stream,
@@ -634,12 +703,11 @@ fn tcp_row(seg: &TcpSegment, view: &TcpView) -> (&'static str, String, Option<Tc
         server_state: view.server_state,
         payload_preview: (!seg.payload.is_empty()).then(|| Preview::of(&seg.payload)),
     };
-    let info = if view.tags.is_empty() {
-        tcp_info(&fields, &view.sack)
-    } else {
-        view.tags.prefix() + &tcp_info(&fields, &view.sack)
-    };
-    ("TCP", info, Some(fields))
+    if !view.tags.is_empty() {
+        info.push_str(&view.tags.prefix());
+    }
+    push_tcp_info(info, &fields, &view.sack);
+    ("TCP", Some(fields))
 }
 
 /// Wireshark's Info for the common ICMP and ICMPv6 error messages (empty for others).
@@ -687,23 +755,45 @@ fn ip_proto_name(proto: u8) -> &'static str {
     }
 }
 
-/// An IP address as text. IPv4 addresses are written octet by octet with itoa: the standard
+/// An IP address as text.
+pub fn ip_text(ip: IpAddr) -> String {
+    let mut s = String::with_capacity(15);
+    push_ip(&mut s, ip);
+    s
+}
+
+/// Appends an IP address as text. IPv4 addresses are written octet by octet: the standard
 /// `Display` goes through the formatting machinery and cost a fifth of all the work per
 /// packet. IPv6 keeps the standard text (RFC 5952, as Wireshark writes it).
-pub fn ip_text(ip: IpAddr) -> String {
+pub fn push_ip(s: &mut String, ip: IpAddr) {
     match ip {
         IpAddr::V4(v4) => {
-            let mut s = String::with_capacity(15);
-            let mut num = itoa::Buffer::new();
+            let mut text = [0u8; 15];
+            let mut len = 0;
             for (i, octet) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    s.push('.');
+                    text[len] = b'.';
+                    len += 1;
                 }
-                s.push_str(num.format(octet));
+                let digits = [octet / 100, octet / 10 % 10, octet % 10];
+                let skip = if octet >= 100 {
+                    0
+                } else if octet >= 10 {
+                    1
+                } else {
+                    2
+                };
+                for d in &digits[skip..] {
+                    text[len] = b'0' + d;
+                    len += 1;
+                }
             }
-            s
+            // Only ASCII digits and dots were written.
+            s.push_str(std::str::from_utf8(&text[..len]).unwrap_or_default());
         }
-        IpAddr::V6(v6) => v6.to_string(),
+        IpAddr::V6(v6) => {
+            let _ = write!(s, "{v6}");
+        }
     }
 }
 
@@ -724,50 +814,55 @@ fn arp_info(arp: &ArpMessage) -> String {
 /// Wireshark's Info text for a TCP segment:
 /// `SPORT → DPORT [FLAGS] Seq=S[ Ack=A] Win=W[ Urg=U] Len=L[ OPTIONS]`.
 pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
-    // Built with itoa and push_str rather than format!: this runs once per packet and is
-    // most of the per-packet cost.
     let mut s = String::with_capacity(160);
+    push_tcp_info(&mut s, t, sack);
+    s
+}
+
+/// [`tcp_info`] appended to `s`. (Built with itoa and push_str rather than format!: this
+/// runs once per packet.)
+pub fn push_tcp_info(s: &mut String, t: &TcpFields, sack: &[(u32, u32)]) {
     let mut num = itoa::Buffer::new();
     let mut push = |s: &mut String, label: &str, n: u64| {
         s.push_str(label);
         s.push_str(num.format(n));
     };
-    push(&mut s, "", u64::from(t.src_port));
-    push(&mut s, " → ", u64::from(t.dst_port));
+    push(s, "", u64::from(t.src_port));
+    push(s, " → ", u64::from(t.dst_port));
     s.push_str(" [");
-    t.flags.push_names(&mut s);
-    push(&mut s, "] Seq=", u64::from(t.seq));
+    t.flags.push_names(s);
+    push(s, "] Seq=", u64::from(t.seq));
     if let Some(ack) = t.ack {
-        push(&mut s, " Ack=", u64::from(ack));
+        push(s, " Ack=", u64::from(ack));
     }
-    push(&mut s, " Win=", u64::from(t.window));
+    push(s, " Win=", u64::from(t.window));
     if t.flags.contains(TcpFlags::URG) {
-        push(&mut s, " Urg=", u64::from(t.urgent));
+        push(s, " Urg=", u64::from(t.urgent));
     }
-    push(&mut s, " Len=", u64::from(t.len));
+    push(s, " Len=", u64::from(t.len));
     let mut sack = sack.iter();
     for option in &t.options.list {
         match option {
             TcpOption::Mss { value } => {
-                push(&mut s, " MSS=", u64::from(*value));
+                push(s, " MSS=", u64::from(*value));
             }
             TcpOption::WindowScale { shift } => {
                 push(
-                    &mut s,
+                    s,
                     " WS=",
                     1u64 << (*shift).min(crate::tcp::MAX_WINDOW_SHIFT),
                 );
             }
             TcpOption::SackPermitted => s.push_str(" SACK_PERM"),
             TcpOption::Timestamp { value, echo } => {
-                push(&mut s, " TSval=", u64::from(*value));
-                push(&mut s, " TSecr=", u64::from(*echo));
+                push(s, " TSval=", u64::from(*value));
+                push(s, " TSecr=", u64::from(*echo));
             }
             TcpOption::Sack { blocks } => {
                 for _ in blocks {
                     if let Some((l, r)) = sack.next() {
-                        push(&mut s, " SLE=", u64::from(*l));
-                        push(&mut s, " SRE=", u64::from(*r));
+                        push(s, " SLE=", u64::from(*l));
+                        push(s, " SRE=", u64::from(*r));
                     }
                 }
             }
@@ -787,18 +882,23 @@ pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
     if t.header_truncated {
         s.push_str("[Packet size limited during capture]");
     }
-    s
 }
 
 /// Seconds with `precision`'s decimals, from a signed count of nanoseconds.
 pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
+    let mut s = String::with_capacity(24);
+    push_seconds(&mut s, nanos, precision);
+    s
+}
+
+/// [`format_seconds`] appended to `s`.
+pub fn push_seconds(s: &mut String, nanos: i128, precision: TsPrecision) {
     // In u64 (division of u128 is slow): 2^64 ns is 584 years, more than any capture spans.
     let abs = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX);
     let secs = abs / 1_000_000_000;
     let frac = abs % 1_000_000_000;
     let decimals = precision.decimals();
     let scaled = frac / 10u64.pow(9 - decimals as u32);
-    let mut s = String::with_capacity(24);
     // As Wireshark: a negative time that truncates to zero is shown without its sign.
     if nanos < 0 && (secs != 0 || scaled != 0) {
         s.push('-');
@@ -813,7 +913,6 @@ pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
         }
         s.push_str(digits);
     }
-    s
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use sniffer::capture::{LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
 use sniffer::pcapfile::FileCapture;
 use sniffer::render::explain::ConversationReport;
 use sniffer::render::{self, Format, RowWriter, TableStyle};
-use sniffer::timeline::Timeline;
+use sniffer::timeline::{Row, Timeline};
 use sniffer::write::PcapWriter;
 
 /// Read or capture packets and show them as Wireshark does, with each TCP segment's role.
@@ -128,14 +128,16 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), style);
             // Print what was read before a damaged record, then the error.
+            // One row, refilled for every packet.
+            let mut row = Row::empty();
             let result = loop {
                 match source.next_frame() {
                     Ok(Some(frame)) => {
-                        let row = timeline.push(&frame);
+                        timeline.push_into(&frame, &mut row);
                         if ladder {
                             kept.push(row.clone());
                         }
-                        out.row(row)?;
+                        out.row_ref(&row)?;
                     }
                     Ok(None) => break Ok(()),
                     Err(e) => break Err(e),

@@ -73,10 +73,21 @@ impl<W: Write> RowWriter<W> {
     /// Writes (or, for the table, keeps) one row.
     pub fn row(&mut self, row: Row) -> io::Result<()> {
         match self.format {
-            Format::Plain => plain::write_row_with(&mut self.line, &mut self.out, &row),
-            Format::Json => json::write_row(&mut self.out, &row),
             Format::Table => {
                 self.held.push(row);
+                Ok(())
+            }
+            _ => self.row_ref(&row),
+        }
+    }
+
+    /// Writes (or, for the table, keeps a copy of) one row that the caller keeps reusing.
+    pub fn row_ref(&mut self, row: &Row) -> io::Result<()> {
+        match self.format {
+            Format::Plain => plain::write_row_with(&mut self.line, &mut self.out, row),
+            Format::Json => json::write_row(&mut self.out, row),
+            Format::Table => {
+                self.held.push(row.clone());
                 Ok(())
             }
         }
