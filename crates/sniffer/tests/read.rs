@@ -257,3 +257,50 @@ fn json_lists_the_analysis_tags_leftmost_first() {
         .is_some_and(|i| i.starts_with("[TCP ZeroWindowProbeAck] [TCP ZeroWindow] ")));
     assert_eq!(rows[0]["tcp"]["tags"], serde_json::json!([]));
 }
+
+/// A long capture in the interleaved benchmark's shape: `conversations` of 10 data segments
+/// each way (27 packets each).
+fn long_capture(dir: &std::path::Path, conversations: u32) -> std::path::PathBuf {
+    let path = dir.join("long.pcap");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+    sniffer::synth::interleaved::write_interleaved(&mut file, conversations, 10).expect("write");
+    std::io::Write::flush(&mut file).expect("flush");
+    path
+}
+
+#[test]
+fn a_long_table_is_written_page_by_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = long_capture(dir.path(), 100);
+    let arg = path.to_str().expect("utf-8");
+    let table = stdout_of(&["read", "--format", "table", "--width", "220", arg]);
+    let plain = stdout_of(&["read", "--format", "plain", arg]);
+    let packets = plain.lines().count();
+    assert_eq!(packets, 2_700);
+    let pages = sniffer::render::table::PAGE_ROWS;
+    // One header per page of PAGE_ROWS rows, and every row once.
+    let headers = table
+        .lines()
+        .filter(|l| l.starts_with('│') && l.contains(" No. "))
+        .count();
+    assert_eq!(headers, packets.div_ceil(pages), "{}", &table[..2_000]);
+    let numbers: Vec<u64> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix('│'))
+        .filter_map(|l| l.split('┆').next())
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    assert_eq!(numbers, (1..=2_700).collect::<Vec<u64>>());
+    // A state shown unchanged at the top of a page is not marked as a change: the memory of
+    // each conversation's last states carries over.
+    let first_of_page_2 = table
+        .lines()
+        .filter(|l| l.starts_with("│ 1001 "))
+        .collect::<Vec<_>>();
+    assert_eq!(first_of_page_2.len(), 1, "row 1001 once");
+    assert!(
+        !first_of_page_2[0].contains('▸'),
+        "row 1001 is mid-conversation: {}",
+        first_of_page_2[0]
+    );
+}

@@ -4,7 +4,9 @@
 //! - [`table`]: the same columns plus Step, boxed with comfy-table for a terminal.
 //! - [`json`]: one JSON object per packet, per line, for scripts.
 //!
-//! Plain and JSON stream a row at a time; the table needs every row to size its columns.
+//! Plain and JSON stream a row at a time; the table sizes its columns on a page of
+//! [`table::PAGE_ROWS`] rows at a time, so a long listing becomes several tables and memory
+//! stays small.
 
 pub mod explain;
 pub mod follow;
@@ -48,11 +50,15 @@ impl Format {
     }
 }
 
-/// Writes rows in one format, as they come for plain and JSON, all at once for the table.
+/// Writes rows in one format, as they come for plain and JSON, a page at a time for the
+/// table.
 pub struct RowWriter<W: Write> {
     format: Format,
     out: W,
+    /// The table's rows not written yet (at most a page).
     held: Vec<Row>,
+    /// The states shown last per conversation, across the table's pages.
+    last_states: table::LastStates,
     style: TableStyle,
     /// A plain line being assembled, kept from row to row.
     line: String,
@@ -65,6 +71,7 @@ impl<W: Write> RowWriter<W> {
             format,
             out,
             held: Vec::new(),
+            last_states: table::LastStates::new(),
             style,
             line: String::with_capacity(256),
         }
@@ -75,7 +82,7 @@ impl<W: Write> RowWriter<W> {
         match self.format {
             Format::Table => {
                 self.held.push(row);
-                Ok(())
+                self.page_if_full()
             }
             _ => self.row_ref(&row),
         }
@@ -88,15 +95,29 @@ impl<W: Write> RowWriter<W> {
             Format::Json => json::write_row(&mut self.out, row),
             Format::Table => {
                 self.held.push(row.clone());
-                Ok(())
+                self.page_if_full()
             }
         }
+    }
+
+    /// Writes the held rows as a table once they fill a page.
+    fn page_if_full(&mut self) -> io::Result<()> {
+        if self.held.len() < table::PAGE_ROWS {
+            return Ok(());
+        }
+        self.write_page()
+    }
+
+    fn write_page(&mut self) -> io::Result<()> {
+        table::write_page(&mut self.out, &self.held, self.style, &mut self.last_states)?;
+        self.held.clear();
+        Ok(())
     }
 
     /// Writes what was held and flushes; returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
         if self.format == Format::Table && !self.held.is_empty() {
-            table::write_table(&mut self.out, &self.held, self.style)?;
+            self.write_page()?;
         }
         self.out.flush()?;
         Ok(self.out)

@@ -46,8 +46,26 @@ fn state_cell(state: TcpState, changed: bool, color: bool) -> Cell {
     }
 }
 
+/// Rows per table when a long listing is written page by page: each page is sized on its
+/// own rows, so memory stays small whatever the capture's length.
+pub const PAGE_ROWS: usize = 1000;
+
+/// The states each conversation was in after its last row shown, so that a change is marked
+/// across pages too.
+pub type LastStates = HashMap<u32, (TcpState, TcpState)>;
+
 /// Writes `rows` as one table.
 pub fn write_table(out: &mut impl Write, rows: &[Row], style: TableStyle) -> io::Result<()> {
+    write_page(out, rows, style, &mut LastStates::new())
+}
+
+/// Writes `rows` as one table, the next page of a listing whose earlier pages left `last`.
+pub fn write_page(
+    out: &mut impl Write,
+    rows: &[Row],
+    style: TableStyle,
+    last: &mut LastStates,
+) -> io::Result<()> {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
@@ -62,8 +80,6 @@ pub fn write_table(out: &mut impl Write, rows: &[Row], style: TableStyle) -> io:
     if let Some(width) = style.width {
         table.set_width(width);
     }
-    // The states each conversation was in before the current row.
-    let mut last: HashMap<u32, (TcpState, TcpState)> = HashMap::new();
     for row in rows {
         let mut cells = vec![
             Cell::new(row.number),
