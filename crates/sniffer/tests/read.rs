@@ -304,3 +304,65 @@ fn a_long_table_is_written_page_by_page() {
         first_of_page_2[0]
     );
 }
+
+/// What `sniffer ARGS > /dev/null` writes to a terminal on stderr, run under `script` (which
+/// gives it a pseudo-terminal); `None` (a skip) without `script`.
+fn stderr_on_a_terminal(args: &str) -> Option<String> {
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script && !common::skip("script (util-linux) is not installed") {
+        return None;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("sniffer");
+    let command = format!("{} {args} > /dev/null", bin.display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("run script");
+    assert!(out.status.success(), "{out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn a_big_file_shows_its_progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.pcap");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+    // About 20 MiB: over the 16 MiB threshold.
+    sniffer::synth::interleaved::write_interleaved(&mut file, 700, 14).expect("write");
+    std::io::Write::flush(&mut file).expect("flush");
+    let arg = path.to_str().expect("utf-8");
+    let Some(shown) = stderr_on_a_terminal(&format!("read --format plain {arg}")) else {
+        return;
+    };
+    assert!(shown.contains("reading ["), "{shown:?}");
+    assert!(shown.contains("MiB"), "{shown:?}");
+    // Cleared at the end: the last thing written erases the line.
+    assert!(shown.trim_end().ends_with("\u{1b}[2K"), "{shown:?}");
+    let Some(quiet) = stderr_on_a_terminal(&format!("read --no-progress --format plain {arg}"))
+    else {
+        return;
+    };
+    assert_eq!(quiet, "");
+    // Not a terminal: nothing on stderr.
+    let out = sniffer()
+        .args(["read", "--format", "plain", arg])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A small file: no bar on a terminal either.
+    let small = common::fixture("greeting-ipv4.pcap");
+    let Some(small_shown) =
+        stderr_on_a_terminal(&format!("read --format plain {}", small.display()))
+    else {
+        return;
+    };
+    assert_eq!(small_shown, "");
+}

@@ -45,6 +45,10 @@ enum Command {
         /// After the listing, show the payload of TCP stream N as text (Follow TCP Stream).
         #[arg(long, value_name = "N")]
         follow: Option<u32>,
+        /// Never show the progress bar (otherwise shown on stderr, when stderr is a terminal
+        /// and stdout is not, for files of 16 MiB or more).
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Capture on a device and show each packet as it arrives (Ctrl-C stops).
     Live {
@@ -90,6 +94,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Files this big or bigger get a progress bar.
+const PROGRESS_MIN_BYTES: u64 = 16 << 20;
+
+/// A progress bar over the bytes of a file of `size` bytes, drawn on stderr.
+fn progress_bar(size: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(size),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "reading [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.tick();
+    bar
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
         cause
@@ -109,8 +131,17 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             explain,
             ladder,
             follow,
+            no_progress,
         } => {
             let mut source = FileCapture::open(&file)?;
+            // When the listing goes to a file or a pipe, a big file's progress shows on the
+            // terminal instead.
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            let progress = (!no_progress
+                && !is_tty
+                && io::stderr().is_terminal()
+                && size >= PROGRESS_MIN_BYTES)
+                .then(|| progress_bar(size));
             // --explain reports on every conversation after the listing, so it keeps them all.
             let mut timeline = if explain {
                 Timeline::keeping_conversations()
@@ -142,7 +173,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     Ok(None) => break Ok(()),
                     Err(e) => break Err(e),
                 }
+                if let Some(bar) = progress.as_ref().filter(|_| row.number % 4096 == 0) {
+                    bar.set_position(source.offset());
+                }
             };
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
             let mut out = out.finish()?;
             if explain {
                 let reports: Vec<ConversationReport> = timeline
