@@ -207,6 +207,9 @@ pub struct LiveCapture {
     fd: RawFd,
     /// How long [`LiveCapture::next_frame`] waits.
     timeout_ms: i32,
+    /// The last read found a frame, so the kernel's ring may hold more: read again before
+    /// waiting in poll(2). (While packets keep coming, no system call per packet.)
+    maybe_ready: bool,
     device: String,
     filter: String,
     linktype: LinkType,
@@ -253,6 +256,7 @@ impl LiveCapture {
             cap,
             fd,
             timeout_ms: opts.read_timeout_ms,
+            maybe_ready: false,
             device,
             filter: opts.filter.clone(),
             linktype,
@@ -268,31 +272,46 @@ impl LiveCapture {
     }
 
     /// Waits for the next frame up to the read timeout or `limit`, whichever is shorter.
+    ///
+    /// Right after a frame, the next call only looks at what the kernel already holds, and
+    /// answers [`Next::Timeout`] at once when that is nothing: the moment for a caller to flush
+    /// its output. The call after that waits.
     pub fn next_frame_within(
         &mut self,
         limit: std::time::Duration,
     ) -> Result<Next<'_>, CaptureError> {
-        let wait_ms = i32::try_from(limit.as_millis())
-            .unwrap_or(i32::MAX)
-            .min(self.timeout_ms);
-        let mut pollfd = libc::pollfd {
-            fd: self.fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, owned by this frame, for the duration of the call. The
-        // outcome does not matter: the read below says whether a packet is there (EINTR from
-        // a signal simply returns early, letting the caller check its stop flag).
-        unsafe {
-            libc::poll(&mut pollfd, 1, wait_ms);
+        if !self.maybe_ready {
+            let wait_ms = i32::try_from(limit.as_millis())
+                .unwrap_or(i32::MAX)
+                .min(self.timeout_ms);
+            let mut pollfd = libc::pollfd {
+                fd: self.fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, owned by this frame, for the duration of the call. The
+            // outcome does not matter: the read below says whether a packet is there (EINTR
+            // from a signal simply returns early, letting the caller check its stop flag).
+            unsafe {
+                libc::poll(&mut pollfd, 1, wait_ms);
+            }
         }
         match self.cap.next_packet() {
-            Ok(packet) => Ok(Next::Frame(Frame::from_live(packet, self.linktype))),
-            Err(pcap::Error::TimeoutExpired) => Ok(Next::Timeout),
-            Err(e) => Err(CaptureError::Read {
-                device: self.device.clone(),
-                reason: pcap_reason(e),
-            }),
+            Ok(packet) => {
+                self.maybe_ready = true;
+                Ok(Next::Frame(Frame::from_live(packet, self.linktype)))
+            }
+            Err(pcap::Error::TimeoutExpired) => {
+                self.maybe_ready = false;
+                Ok(Next::Timeout)
+            }
+            Err(e) => {
+                self.maybe_ready = false;
+                Err(CaptureError::Read {
+                    device: self.device.clone(),
+                    reason: pcap_reason(e),
+                })
+            }
         }
     }
 

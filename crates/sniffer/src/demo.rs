@@ -517,7 +517,11 @@ enum Output {
 impl Output {
     fn write(&mut self, frame: &Frame<'_>, row: &TimelineRow) -> Result<(), CaptureError> {
         match self {
-            Output::Pcap(w) => w.write(frame),
+            // The demo's few packets are flushed one by one.
+            Output::Pcap(w) => {
+                w.write(frame);
+                w.flush()
+            }
             Output::Pcapng(w) => w.write(frame, packet_comment(row).as_deref()),
         }
     }

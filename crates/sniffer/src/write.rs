@@ -1,9 +1,11 @@
 //! Writing captures: pcap savefiles that Wireshark opens, never overwriting a file.
 //!
 //! Files are written by libpcap with the live capture's linktype and snapshot length and
-//! microsecond timestamps (magic `0xa1b2c3d4`), and flushed after every packet, so the file on
-//! disk is a complete capture at any moment: Wireshark can open it while the capture runs, and
-//! an interrupted capture leaves every packet already shown.
+//! microsecond timestamps (magic `0xa1b2c3d4`). [`PcapWriter`] is flushed by its caller each
+//! time the capture catches up with the traffic (no system call per packet under load), so the
+//! file on disk is a complete capture whenever the link pauses: Wireshark can open it while the
+//! capture runs, and an interrupted capture leaves every packet already shown. The annotated
+//! pcapng writer of the demo flushes after every packet.
 
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
@@ -48,11 +50,15 @@ impl PcapWriter {
         })
     }
 
-    /// Appends one frame and flushes it to the file.
-    pub fn write(&mut self, frame: &Frame<'_>) -> Result<(), CaptureError> {
+    /// Appends one frame (buffered: see [`PcapWriter::flush`]).
+    pub fn write(&mut self, frame: &Frame<'_>) {
         let packet = pcap::Packet::new(&frame.header, frame.data);
         self.save.write(&packet);
         self.packets += 1;
+    }
+
+    /// Writes what is buffered to the file.
+    pub fn flush(&mut self) -> Result<(), CaptureError> {
         self.save.flush().map_err(|e| CaptureError::Write {
             path: self.path.clone(),
             reason: e.to_string(),

@@ -257,17 +257,24 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 width: None,
                 color: render::use_color(is_tty),
             };
-            let mut out = RowWriter::new(format, stdout.lock(), style);
+            let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), style);
+            let mut row = Row::empty();
             while !stop.load(Ordering::Relaxed) && count.is_none_or(|c| timeline.frames() < c) {
                 match live.next_frame()? {
                     Next::Frame(frame) => {
                         if let Some(w) = writer.as_mut() {
-                            w.write(&frame)?;
+                            w.write(&frame);
                         }
-                        out.row(timeline.push(&frame))?;
+                        timeline.push_into(&frame, &mut row);
+                        out.row_ref(&row)?;
+                    }
+                    // Caught up with the traffic: show and save what came.
+                    Next::Timeout => {
+                        if let Some(w) = writer.as_mut() {
+                            w.flush()?;
+                        }
                         out.flush()?;
                     }
-                    Next::Timeout => {}
                 }
             }
             let stats = live.stats()?;
