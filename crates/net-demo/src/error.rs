@@ -22,6 +22,10 @@ pub enum NetError {
     #[error("connection refused by {addr}: is a server listening there? (start one with `net-demo server --port {}`)", addr.port())]
     Refused { addr: SocketAddr },
 
+    /// The bulk transfer only runs over loopback.
+    #[error("{addr} is not a loopback address: the bulk transfer stays on this machine (use 127.0.0.1 or ::1)")]
+    NotLoopback { addr: std::net::IpAddr },
+
     /// A UDP request got no answer in time.
     #[error("no answer from {addr} over UDP: is a UDP server listening there?")]
     NoReply { addr: SocketAddr },

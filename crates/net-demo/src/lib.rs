@@ -12,10 +12,14 @@
 //! - [`udp`]: the greeting over UDP (one datagram each way, no connection).
 //! - [`http`]: a minimal HTTP/1.0 and HTTP/1.1 server and client (a connection per request,
 //!   or one kept alive).
+//! - [`bulk`]: a bulk transfer over loopback (a sink and a sender, as fast as possible or
+//!   paced), to load a live capture with.
 //! - [`error`]: the failures a user can cause (port in use, connection refused, unknown host),
 //!   each with one clear line.
-//! - `bin/net-demo.rs`: `net-demo server …` / `net-demo client …`, a thin wrapper.
+//! - `bin/net-demo.rs`: `net-demo server …` / `net-demo client …` / `net-demo bulk …`, a thin
+//!   wrapper.
 
+pub mod bulk;
 pub mod client;
 pub mod error;
 pub mod http;

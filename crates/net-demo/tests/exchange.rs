@@ -184,3 +184,59 @@ fn server_stops_cleanly_on_ctrl_c() {
     assert!(exit.success(), "{exit:?}");
     assert_eq!(rest, "stopped after greeting 0 client(s)\n");
 }
+
+#[tokio::test]
+async fn a_bulk_transfer_delivers_every_byte() {
+    for host in ["127.0.0.1", "::1"] {
+        let addr = net_demo::resolve(host, 0).await.expect("resolve");
+        let bytes = 8 * 1024 * 1024 + 12_345;
+        let report = net_demo::bulk::transfer(addr, bytes, None)
+            .await
+            .expect("transfer");
+        assert_eq!((report.sent, report.received), (bytes, bytes), "{host}");
+        assert_ne!(report.port, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_paced_bulk_transfer_is_not_faster_than_its_rate() {
+    let addr = net_demo::resolve("127.0.0.1", 0).await.expect("resolve");
+    // 2 MiB at 80 Mbit/s is due after 0.21 s at the earliest.
+    let bytes = 2 * 1024 * 1024;
+    let report = net_demo::bulk::transfer(addr, bytes, Some(80_000_000))
+        .await
+        .expect("transfer");
+    assert_eq!(report.received, bytes);
+    assert!(
+        report.elapsed >= Duration::from_millis(200),
+        "{:?}",
+        report.elapsed
+    );
+}
+
+#[test]
+fn bulk_refuses_an_address_off_this_machine() {
+    Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["bulk", "--host", "192.0.2.1", "--bytes", "1k"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "192.0.2.1 is not a loopback address",
+        ));
+}
+
+#[test]
+fn bulk_prints_its_throughput() {
+    Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["bulk", "--port", "0", "--bytes", "3M"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(
+                r"^sent 3145728 bytes to port \d+ in \d+\.\d\d s: \d+\.\d\d Gbit/s\n$",
+            )
+            .expect("regex"),
+        );
+}

@@ -1,4 +1,5 @@
-//! `net-demo server` / `net-demo client`: the lesson's two programs on their own.
+//! `net-demo server` / `net-demo client`: the lesson's two programs on their own;
+//! `net-demo bulk`: a bulk transfer over loopback, to load a live capture.
 
 use std::process::ExitCode;
 
@@ -34,6 +35,22 @@ enum Command {
         host: String,
         /// Server port.
         #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Send a bulk of bytes over loopback to a sink on one connection, to load a live capture
+    /// (e.g. `sniffer live -w FILE tcp port 12346`); prints the throughput.
+    Bulk {
+        /// How much to send: 65536, 100K, 512M, 4G (powers of 1024).
+        #[arg(long, default_value = "1G", value_parser = net_demo::bulk::parse_size)]
+        bytes: u64,
+        /// Pace the sender to this many megabits per second [default: as fast as possible].
+        #[arg(long, value_name = "MBIT_PER_SEC")]
+        rate: Option<u64>,
+        /// Loopback address of the sink.
+        #[arg(long, default_value = DEFAULT_HOST)]
+        host: String,
+        /// Port of the sink; 0 picks a free one.
+        #[arg(long, default_value_t = 12346)]
         port: u16,
     },
 }
@@ -87,6 +104,24 @@ async fn run(command: Command) -> anyhow::Result<()> {
             })
             .await?;
             println!("stopped after greeting {greeted} client(s)");
+        }
+        Command::Bulk {
+            bytes,
+            rate,
+            host,
+            port,
+        } => {
+            let addr = net_demo::resolve(&host, port).await?;
+            let report =
+                net_demo::bulk::transfer(addr, bytes, rate.map(|m| m.saturating_mul(1_000_000)))
+                    .await?;
+            println!(
+                "sent {} bytes to port {} in {:.2} s: {:.2} Gbit/s",
+                report.received,
+                report.port,
+                report.elapsed.as_secs_f64(),
+                report.bits_per_sec() / 1e9
+            );
         }
         Command::Client { host, port } => {
             let addr = net_demo::resolve(&host, port).await?;
