@@ -2,9 +2,15 @@
 //!
 //! Both sources hand out [`Frame`]s that borrow libpcap's buffer until the next read, so no
 //! frame is copied on the way in. A live source opens the device in *immediate mode* (each
-//! packet is delivered as soon as it arrives instead of when a kernel buffer block fills) with
-//! a short read timeout: a timeout is [`Next::Timeout`], neither an error nor the end, and lets
-//! the caller check its own stop conditions between packets.
+//! packet is delivered as soon as it arrives instead of when a kernel buffer block fills) unless
+//! told otherwise ([`LiveOptions::immediate`]), with a short read timeout: a timeout is
+//! [`Next::Timeout`], neither an error nor the end, and lets the caller check its own stop
+//! conditions between packets.
+//!
+//! Immediate mode is what the demo and a live listing on a terminal need. Under a heavy load
+//! the other mode keeps up better: libpcap on Linux then packs packets of any size into kernel
+//! blocks (TPACKET_V3) instead of one fixed-size frame per packet (TPACKET_V2), and a block
+//! reaches the reader when it is full or after the read timeout.
 
 use std::os::fd::{AsRawFd, RawFd};
 
@@ -159,6 +165,8 @@ pub struct LiveOptions {
     pub read_timeout_ms: i32,
     /// Kernel buffer size in bytes, if not libpcap's default.
     pub buffer_size: Option<u32>,
+    /// Deliver each packet as it arrives (see the module's docs).
+    pub immediate: bool,
 }
 
 impl LiveOptions {
@@ -170,6 +178,7 @@ impl LiveOptions {
             snaplen: DEFAULT_SNAPLEN,
             read_timeout_ms: DEFAULT_READ_TIMEOUT_MS,
             buffer_size: Some(DEFAULT_BUFFER_SIZE),
+            immediate: true,
         }
     }
 }
@@ -224,7 +233,7 @@ impl LiveCapture {
         let snaplen = i32::try_from(opts.snaplen).unwrap_or(i32::MAX);
         let mut inactive = Capture::from_device(device.as_str())
             .map_err(|e| open_error(&device, e))?
-            .immediate_mode(true)
+            .immediate_mode(opts.immediate)
             .snaplen(snaplen)
             .timeout(opts.read_timeout_ms);
         if let Some(size) = opts.buffer_size {

@@ -888,3 +888,63 @@ fn sniffer_live_interrupted_under_continuous_traffic_keeps_a_valid_file() {
         );
     }
 }
+
+#[test]
+fn a_bulk_transfer_is_saved_and_every_byte_accounted_for() {
+    if !common::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bulk.pcap");
+    let port = free_port();
+    let filter = format!("tcp port {port}");
+    let (mut live, mut err, first) =
+        start_live(&["-w", file.to_str().expect("utf-8"), "-f", &filter]);
+    assert!(first.starts_with("capturing on "), "{first}");
+    // Not a terminal: the rows come from kernel blocks; drain them as they come.
+    let mut out = live.stdout.take().expect("stdout");
+    let printed = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut out, &mut text).expect("read");
+        text.lines().count()
+    });
+    let bytes: u64 = 32 * 1024 * 1024;
+    Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["bulk", "--port", &port.to_string(), "--bytes", "32M"])
+        .assert()
+        .success();
+    // The last blocks come within a read timeout.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = libc::pid_t::try_from(live.id()).expect("pid");
+    // SAFETY: kill(2) with the pid of a child this test started and has not reaped.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    assert!(live.wait().expect("wait").success());
+    let printed = printed.join().expect("reader");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    // "N packets captured, N received by filter, N dropped by kernel"
+    let numbers: Vec<u64> = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert!(rest.contains(" dropped by kernel"), "{rest}");
+    let (captured, dropped) = (numbers[0], numbers[2]);
+    assert_eq!(printed as u64, captured, "{rest}");
+    // The file holds what was shown…
+    let listing = common::sniffer_lines(&file);
+    assert_eq!(listing.len() as u64, captured);
+    // …and without drops, the client's payload adds up to the bytes sent.
+    if dropped == 0 {
+        let to_server = format!(" → {port} ");
+        let sent: u64 = listing
+            .iter()
+            .filter(|l| l.contains(&to_server))
+            .filter_map(|l| l.split(" Len=").nth(1))
+            .filter_map(|l| l.split(' ').next()?.parse::<u64>().ok())
+            .sum();
+        assert_eq!(sent, bytes);
+    }
+}

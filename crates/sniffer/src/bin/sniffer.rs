@@ -71,9 +71,14 @@ enum Command {
         /// Kernel capture buffer size in KiB (as tcpdump's -B) [default: 65536].
         #[arg(short = 'B', long = "buffer-size")]
         buffer_size_kib: Option<u32>,
-        /// Output format [default: plain]. The table is printed when the capture stops.
+        /// Output format [default: plain]. The table is printed a page at a time.
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// Deliver each packet as soon as it arrives. The default when stdout is a terminal
+        /// (as tcpdump does); otherwise packets come in kernel blocks (at most a read timeout
+        /// late), which keeps up better with heavy traffic.
+        #[arg(long)]
+        immediate: bool,
         /// Filter expression, as tcpdump takes it: the remaining words.
         #[arg(trailing_var_arg = true)]
         expression: Vec<String>,
@@ -214,6 +219,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             snaplen,
             buffer_size_kib,
             format,
+            immediate,
             expression,
         } => {
             let filter = match (filter, expression.is_empty()) {
@@ -228,6 +234,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 opts.device = device;
             }
             opts.snaplen = snaplen;
+            opts.immediate = immediate || is_tty;
             if let Some(kib) = buffer_size_kib {
                 opts.buffer_size = Some(kib.saturating_mul(1024));
             }
