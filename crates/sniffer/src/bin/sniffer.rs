@@ -99,6 +99,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// Bytes of listing gathered before each write to stdout.
+const OUTPUT_BUFFER: usize = 256 * 1024;
+
 /// Files this big or bigger get a progress bar.
 const PROGRESS_MIN_BYTES: u64 = 16 << 20;
 
@@ -162,7 +165,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 width,
                 color: render::use_color(is_tty),
             };
-            let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), style);
+            // A big buffer: one write(2) per 256 KiB of listing, not per 8 KiB.
+            let out = io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
+            let mut out = RowWriter::new(format, out, style);
             // Print what was read before a damaged record, then the error.
             // One row, refilled for every packet.
             let mut row = Row::empty();
