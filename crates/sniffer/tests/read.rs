@@ -316,7 +316,11 @@ fn stderr_on_a_terminal(args: &str) -> Option<String> {
         return None;
     }
     let bin = assert_cmd::cargo::cargo_bin("sniffer");
-    let command = format!("{} {args} > /dev/null", bin.display());
+    // A terminal of known size (a pty made without one has 0 columns).
+    let command = format!(
+        "stty cols 160 rows 40; {} {args} > /dev/null",
+        bin.display()
+    );
     let out = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .output()
@@ -339,8 +343,13 @@ fn a_big_file_shows_its_progress_on_a_terminal_only() {
     };
     assert!(shown.contains("reading ["), "{shown:?}");
     assert!(shown.contains("MiB"), "{shown:?}");
-    // Cleared at the end: the last thing written erases the line.
-    assert!(shown.trim_end().ends_with("\u{1b}[2K"), "{shown:?}");
+    // Cleared at the end: nothing is drawn after the last erase.
+    let last_erase = shown.rfind("\u{1b}[2K").expect("the bar is erased");
+    assert!(
+        !shown[last_erase..].contains("reading"),
+        "{:?}",
+        &shown[last_erase..]
+    );
     let Some(quiet) = stderr_on_a_terminal(&format!("read --no-progress --format plain {arg}"))
     else {
         return;
