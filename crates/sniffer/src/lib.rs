@@ -29,7 +29,8 @@
 //! - [`render`]: rows as tshark's plain listing, a comfy-table table, or JSON lines; the
 //!   checks of each conversation ([`render::explain`]), ladder diagrams, Follow Stream, the
 //!   demo's summary. Renderers write to any `io::Write`; the library never prints.
-//! - [`write`](mod@write): pcap savefiles, flushed per packet, never overwriting a file.
+//! - [`write`](mod@write): pcap savefiles, flushed whenever the capture catches up, never
+//!   overwriting a file; the demo's annotated pcapng, flushed per packet.
 //! - [`demo`]: `sniff-demo`'s orchestration: capture opened before the server binds, the
 //!   scenario's exchange (greeting, concurrent, UDP, HTTP/1.0, HTTP/1.1, refused), capture
 //!   stopped when every conversation is over.
