@@ -3,11 +3,14 @@
 # the other under the same load, and prints one table: packets captured, dropped by the
 # kernel, bytes saved, and the transfer's throughput while captured. Needs capture
 # privileges (root) and tcpdump.
-# Usage: scripts/live-bench.sh [BYTES] [MBIT_PER_SEC]   (default 4G, as fast as possible)
+# Usage: scripts/live-bench.sh [BYTES] [MBIT_PER_SEC] [ROUNDS]
+#   default 4G, as fast as possible, 1 round; each round runs both tools once, one after the
+#   other (drops vary from run to run: compare several rounds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bytes=${1:-4G}
 rate=${2:-}
+rounds=${3:-1}
 port=12346
 command -v tcpdump >/dev/null || { echo "live-bench: tcpdump is not installed (apt-get install tcpdump)" >&2; exit 2; }
 cargo build --release --quiet --bin sniffer --bin net-demo
@@ -49,5 +52,7 @@ run() {
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); bulk of $bytes over loopback${rate:+ paced to $rate Mbit/s}"
 printf '| %-44s | %9s | %8s | %10s | %-22s |\n' command captured dropped saved "transfer while captured"
 printf '|%s|%s|%s|%s|%s|\n' ---------------------------------------------- ----------- ---------- ------------ ------------------------
-run sniffer "capturing on" target/release/sniffer live -w "$dir/sniffer.pcap" tcp port "$port"
-run tcpdump "listening on" tcpdump -i lo -w "$dir/tcpdump.pcap" tcp port "$port"
+for _ in $(seq "$rounds"); do
+  run sniffer "capturing on" target/release/sniffer live -w "$dir/sniffer.pcap" tcp port "$port"
+  run tcpdump "listening on" tcpdump -i lo -w "$dir/tcpdump.pcap" tcp port "$port"
+done
