@@ -19,6 +19,14 @@ fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
+/// Sends `signal` to a child this test started and has not reaped yet.
+fn signal(child: &Child, signal: libc::c_int) {
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    // SAFETY: kill(2) on the pid of our own unreaped child: it cannot name another process.
+    let sent = unsafe { libc::kill(pid, signal) };
+    assert_eq!(sent, 0, "kill({pid}, {signal})");
+}
+
 /// Starts `sniffer live ARGS` and waits for its first stderr line, which it prints once the
 /// capture is open; returns the child, its stderr and that line.
 fn start_live(args: &[&str]) -> (Child, BufReader<ChildStderr>, String) {
@@ -451,11 +459,7 @@ fn sniffer_live_stops_on_ctrl_c_and_leaves_a_complete_file() {
         );
         shown.push(line.trim_end().to_owned());
     }
-    let status = Proc::new("kill")
-        .args(["-INT", &live.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    signal(&live, libc::SIGINT);
     let exit = live.wait().expect("wait");
     assert!(exit.success(), "Ctrl-C is a normal way to stop: {exit:?}");
     let mut rest = String::new();
@@ -790,11 +794,7 @@ fn interrupted_at_any_moment_the_demo_file_holds_every_packet_shown() {
         assert!(first.starts_with("Capturing on "), "{first}");
         std::thread::sleep(std::time::Duration::from_micros(delay_us));
         // Signalled directly (starting `kill` would take longer than the whole exchange).
-        let pid = libc::pid_t::try_from(demo.id()).expect("pid");
-        // SAFETY: kill(2) with the pid of a child this test started and has not reaped.
-        unsafe {
-            libc::kill(pid, libc::SIGINT);
-        }
+        signal(&demo, libc::SIGINT);
         let out = demo.wait_with_output().expect("wait");
         let code = out.status.code();
         assert!(matches!(code, Some(0) | Some(130)), "exit {code:?}");
@@ -823,9 +823,13 @@ fn sniffer_live_interrupted_under_continuous_traffic_keeps_a_valid_file() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    for (i, (signal, delay_ms)) in [("-TERM", 40u64), ("-INT", 90), ("-TERM", 170)]
-        .into_iter()
-        .enumerate()
+    for (i, (sig, delay_ms)) in [
+        (libc::SIGTERM, 40u64),
+        (libc::SIGINT, 90),
+        (libc::SIGTERM, 170),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let port = free_port();
         let file = dir.path().join(format!("live{i}.pcap"));
@@ -860,8 +864,7 @@ fn sniffer_live_interrupted_under_continuous_traffic_keeps_a_valid_file() {
             })
         };
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let pid = live.id().to_string();
-        let _ = Proc::new("kill").args([signal, &pid]).status();
+        signal(&live, sig);
         let out = live.wait_with_output().expect("wait");
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         traffic.join().expect("traffic thread");
@@ -916,11 +919,7 @@ fn a_bulk_transfer_is_saved_and_every_byte_accounted_for() {
         .success();
     // The last blocks come within a read timeout.
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let pid = libc::pid_t::try_from(live.id()).expect("pid");
-    // SAFETY: kill(2) with the pid of a child this test started and has not reaped.
-    unsafe {
-        libc::kill(pid, libc::SIGINT);
-    }
+    signal(&live, libc::SIGINT);
     assert!(live.wait().expect("wait").success());
     let printed = printed.join().expect("reader");
     let mut rest = String::new();
