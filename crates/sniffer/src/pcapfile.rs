@@ -59,6 +59,27 @@ const PCAP_RECORD_HEADER_LEN: usize = 16;
 /// Extra bytes per record in the modified pcap format (ifindex, protocol, type, padding).
 const PCAP_MODIFIED_EXTRA: usize = 8;
 
+/// A 32-bit word of `bytes` at `at`, in the file's byte order.
+fn word(bytes: &[u8], at: usize, big_endian: bool) -> u32 {
+    let mut b = [0; 4];
+    if let Some(w) = bytes.get(at..at + 4) {
+        b.copy_from_slice(w);
+    }
+    if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    }
+}
+
+/// An error about the file `path`, at byte `at`.
+fn file_error(path: &Path, at: u64, reason: impl Into<String>) -> CaptureError {
+    CaptureError::File {
+        path: path.to_owned(),
+        reason: format!("at byte {at}: {}", reason.into()),
+    }
+}
+
 /// One interface of the file (pcap files have exactly one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interface {
@@ -128,8 +149,10 @@ pub struct FileCapture<B: BufRead = ReadAhead> {
     interfaces: Vec<Interface>,
     /// Byte offset of the next unread byte.
     offset: u64,
-    /// The current record's bytes (reused).
+    /// The current record's bytes (reused) when it could not be lent from the reader's buffer.
     buf: Vec<u8>,
+    /// Bytes of the reader's buffer lent out with the last frame, consumed at the next call.
+    lent: usize,
 }
 
 impl FileCapture<ReadAhead> {
@@ -163,6 +186,7 @@ impl<B: BufRead> FileCapture<B> {
             interfaces: Vec::new(),
             offset: 0,
             buf: Vec::new(),
+            lent: 0,
         };
         reader.read_file_header()?;
         Ok(reader)
@@ -185,6 +209,10 @@ impl<B: BufRead> FileCapture<B> {
 
     /// The next frame, or `None` at the end of the file.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        if self.lent > 0 {
+            self.input.consume(self.lent);
+            self.lent = 0;
+        }
         match self.kind {
             Kind::Pcap { modified } => self.next_pcap_record(modified),
             Kind::Pcapng => self.next_pcapng_packet(),
@@ -192,10 +220,54 @@ impl<B: BufRead> FileCapture<B> {
     }
 
     fn error(&self, at: u64, reason: impl Into<String>) -> CaptureError {
-        CaptureError::File {
-            path: self.path.clone(),
-            reason: format!("at byte {at}: {}", reason.into()),
+        file_error(&self.path, at, reason)
+    }
+
+    /// What the reader's buffer holds now (empty at the end of the file); nothing consumed.
+    fn available(&mut self) -> Result<&[u8], CaptureError> {
+        loop {
+            match self.input.fill_buf() {
+                // (A second borrow for the return: the first would keep `self.input`
+                // borrowed in the error arms too.)
+                Ok(_) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.error(self.offset, e.to_string())),
+            }
         }
+        let path = &self.path;
+        let at = self.offset;
+        self.input
+            .fill_buf()
+            .map_err(|e| file_error(path, at, e.to_string()))
+    }
+
+    /// Lends `len` bytes of the reader's buffer that start `skip` bytes from here, as the
+    /// data of the next frame: the common case, where a record lies whole in the buffer,
+    /// costs no copy. The caller has checked that `skip + len` bytes are available.
+    fn lend(
+        &mut self,
+        skip: usize,
+        len: usize,
+        consumed: usize,
+        iface: Interface,
+        ts: Timestamp,
+        wire_len: u32,
+    ) -> Result<Frame<'_>, CaptureError> {
+        let path = &self.path;
+        let at = self.offset;
+        let available = self
+            .input
+            .fill_buf()
+            .map_err(|e| file_error(path, at, e.to_string()))?;
+        let data = available
+            .get(skip..skip + len)
+            .ok_or_else(|| file_error(path, at, "the reader's buffer shrank"))?;
+        self.lent = consumed;
+        self.offset += consumed as u64;
+        let mut frame = Frame::new(ts, wire_len, data);
+        frame.linktype = iface.linktype;
+        frame.precision = iface.precision;
+        Ok(frame)
     }
 
     /// Reads exactly `n` bytes into `self.buf`; `Ok(false)` at a clean end of file (nothing
@@ -363,6 +435,35 @@ impl<B: BufRead> FileCapture<B> {
     fn next_pcap_record(&mut self, modified: bool) -> Result<Option<Frame<'_>>, CaptureError> {
         let start = self.offset;
         let header_len = PCAP_RECORD_HEADER_LEN + if modified { PCAP_MODIFIED_EXTRA } else { 0 };
+        // The common case: header and record whole in the reader's buffer.
+        let iface = self.interfaces[0];
+        let big_endian = self.big_endian;
+        let whole = {
+            let available = self.available()?;
+            match available.get(..header_len) {
+                Some(header) => {
+                    let [secs, frac, caplen, wire_len] =
+                        [0, 4, 8, 12].map(|at| word(header, at, big_endian));
+                    (caplen <= MAX_RECORD_LEN && available.len() - header_len >= caplen as usize)
+                        .then_some((secs, frac, caplen, wire_len))
+                }
+                None => None,
+            }
+        };
+        if let Some((secs, frac, caplen, wire_len)) = whole {
+            let raw = u64::from(secs) * iface.units_per_sec + u64::from(frac);
+            let len = caplen as usize;
+            return self
+                .lend(
+                    header_len,
+                    len,
+                    header_len + len,
+                    iface,
+                    iface.timestamp(raw),
+                    wire_len,
+                )
+                .map(Some);
+        }
         if !self.fill(header_len, "a record header")? {
             return Ok(None);
         }
@@ -387,6 +488,11 @@ impl<B: BufRead> FileCapture<B> {
     fn next_pcapng_packet(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         loop {
             let start = self.offset;
+            if let Some((iface, raw, caplen, wire_len, len)) = self.whole_enhanced_packet()? {
+                return self
+                    .lend(28, caplen, len, iface, iface.timestamp(raw), wire_len)
+                    .map(Some);
+            }
             if !self.fill(8, "a block header")? {
                 return Ok(None);
             }
@@ -421,6 +527,43 @@ impl<B: BufRead> FileCapture<B> {
                 _ => {} // name resolution, statistics, custom, journal…: nothing to show
             }
         }
+    }
+
+    /// The next block if it is a well-formed Enhanced Packet Block lying whole in the reader's
+    /// buffer: its interface, raw timestamp, captured length, original length and block
+    /// length. Anything else (and every malformed block) is left to the copying path, which
+    /// names what is wrong.
+    #[allow(clippy::type_complexity)]
+    fn whole_enhanced_packet(
+        &mut self,
+    ) -> Result<Option<(Interface, u64, usize, u32, usize)>, CaptureError> {
+        let big_endian = self.big_endian;
+        let available = {
+            let available = self.available()?;
+            let Some(head) = available.get(..28) else {
+                return Ok(None);
+            };
+            let w = |at| word(head, at, big_endian);
+            let (kind, len) = (w(0), w(4));
+            if kind != block::ENHANCED_PACKET || len < 32 || len % 4 != 0 || len > MAX_RECORD_LEN {
+                return Ok(None);
+            }
+            let len = len as usize;
+            let Some(block) = available.get(..len) else {
+                return Ok(None);
+            };
+            let caplen = w(20) as usize;
+            if word(block, len - 4, big_endian) as usize != len || 32 + caplen > len {
+                return Ok(None);
+            }
+            let raw = (u64::from(w(12)) << 32) | u64::from(w(16));
+            (w(8), raw, caplen, w(24), len)
+        };
+        let (id, raw, caplen, wire_len, len) = available;
+        Ok(self
+            .interfaces
+            .get(id as usize)
+            .map(|iface| (*iface, raw, caplen, wire_len, len)))
     }
 
     fn read_interface(&mut self, start: u64, body_len: usize) -> Result<(), CaptureError> {
