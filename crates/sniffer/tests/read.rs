@@ -4,6 +4,7 @@ mod common;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use sniffer::synth::interleaved;
 
 fn sniffer() -> Command {
     Command::cargo_bin("sniffer").expect("binary")
@@ -263,7 +264,13 @@ fn json_lists_the_analysis_tags_leftmost_first() {
 fn long_capture(dir: &std::path::Path, conversations: u32) -> std::path::PathBuf {
     let path = dir.join("long.pcap");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-    sniffer::synth::interleaved::write_interleaved(&mut file, conversations, 10).expect("write");
+    sniffer::synth::interleaved::write_interleaved(
+        &mut file,
+        conversations,
+        10,
+        interleaved::SERVER_BYTES,
+    )
+    .expect("write");
     std::io::Write::flush(&mut file).expect("flush");
     path
 }
@@ -335,7 +342,8 @@ fn a_big_file_shows_its_progress_on_a_terminal_only() {
     let path = dir.path().join("big.pcap");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
     // About 20 MiB: over the 16 MiB threshold.
-    sniffer::synth::interleaved::write_interleaved(&mut file, 700, 14).expect("write");
+    sniffer::synth::interleaved::write_interleaved(&mut file, 700, 14, interleaved::SERVER_BYTES)
+        .expect("write");
     std::io::Write::flush(&mut file).expect("flush");
     let arg = path.to_str().expect("utf-8");
     let Some(shown) = stderr_on_a_terminal(&format!("read --format plain {arg}")) else {

@@ -1,6 +1,10 @@
 //! A big capture of many interleaved TCP conversations, for benchmarks and for checking that
 //! long captures stay identical to tshark's reading: each conversation a handshake, data both
-//! ways (with a loss and its retransmission now and then) and a close. A conversation starts
+//! ways (with a loss and its retransmission now and then) and a close. The client's segments
+//! are 1,200 bytes; the server's vary around a size of the caller's choosing (½, 1 and 1½
+//! times it, in turn): 600 gives Ethernet-sized frames, several thousand give the large
+//! segments a host with segmentation offload captures (a file of several GB for a million
+//! packets). A conversation starts
 //! every 9 ms and lasts about a second, so about a hundred are open at any time. Frames are
 //! written in time order as they are made: memory stays small whatever the file's size.
 
@@ -20,14 +24,22 @@ const START_GAP_NANOS: u64 = 9_000_000;
 const STEP_NANOS: u32 = 25_000_000;
 /// The capture's first second.
 const EPOCH: i64 = 1_700_000_000;
+/// Bytes of each of the client's segments.
+const CLIENT_BYTES: usize = 1_200;
+/// The largest segment made: an IPv4 packet holds at most 65,535 bytes.
+const MAX_SEGMENT: usize = 65_000;
+/// The server's segment size that keeps frames within Ethernet's MTU.
+pub const SERVER_BYTES: u16 = 600;
 
 /// Writes `conversations` conversations of `per_direction` data segments each way (about
-/// `2 × per_direction + 8` packets each) as a microsecond pcap of Ethernet frames. Returns the
-/// number of packets written.
+/// `2 × per_direction + 8` packets each) as a microsecond pcap of Ethernet frames, the
+/// server's segments ½, 1 and 1½ times `server_bytes` in turn. Returns the number of packets
+/// written.
 pub fn write_interleaved(
     out: &mut impl Write,
     conversations: u32,
     per_direction: u32,
+    server_bytes: u16,
 ) -> io::Result<u64> {
     let layout = PcapLayout {
         big_endian: false,
@@ -52,7 +64,7 @@ pub fn write_interleaved(
                 written += 1;
             }
         }
-        for frame in conversation(c, per_direction, start) {
+        for frame in conversation(c, per_direction, server_bytes, start) {
             pending.push(Reverse((frame.ts, made, Frame(frame))));
             made += 1;
         }
@@ -65,7 +77,12 @@ pub fn write_interleaved(
 }
 
 /// The frames of conversation `c`, which starts at `start`.
-fn conversation(c: u32, per_direction: u32, start: Timestamp) -> Vec<SynthFrame> {
+fn conversation(
+    c: u32,
+    per_direction: u32,
+    server_bytes: u16,
+    start: Timestamp,
+) -> Vec<SynthFrame> {
     let [_, _, hi, lo] = c.to_be_bytes();
     let client = SocketAddr::new(
         IpAddr::V4(Ipv4Addr::new(10, hi, lo, 1)),
@@ -89,17 +106,24 @@ fn conversation(c: u32, per_direction: u32, start: Timestamp) -> Vec<SynthFrame>
     );
     t.step_nanos = STEP_NANOS;
     t.handshake(Some(7));
+    let half = usize::from(server_bytes / 2).max(1);
     for i in 0..per_direction {
         if i % 37 == 5 {
             // A loss, noticed and repaired.
-            let lost = t.segment(End::Client, TcpFlags::PSH | TcpFlags::ACK, 1200);
-            t.lose(End::Client, 1200);
-            t.say(End::Client, TcpFlags::PSH | TcpFlags::ACK, 1200);
+            let lost = t.segment(End::Client, TcpFlags::PSH | TcpFlags::ACK, CLIENT_BYTES);
+            t.lose(End::Client, CLIENT_BYTES as u32);
+            t.say(End::Client, TcpFlags::PSH | TcpFlags::ACK, CLIENT_BYTES);
             t.send(lost);
         } else {
-            t.say(End::Client, TcpFlags::PSH | TcpFlags::ACK, 1200);
+            t.say(End::Client, TcpFlags::PSH | TcpFlags::ACK, CLIENT_BYTES);
         }
-        t.say(End::Server, TcpFlags::PSH | TcpFlags::ACK, 600);
+        // ½, 1, 1½ times the size, starting at a different one in each conversation.
+        let size = half * (1 + ((c + i) % 3) as usize);
+        t.say(
+            End::Server,
+            TcpFlags::PSH | TcpFlags::ACK,
+            size.min(MAX_SEGMENT),
+        );
     }
     t.close(End::Client);
     t.frames(LinkType::EN10MB)
