@@ -20,7 +20,9 @@ use crate::error::CaptureError;
 use crate::link::LinkType;
 
 /// The snapshot length tcpdump and Wireshark use by default: whole packets.
-pub const DEFAULT_SNAPLEN: u32 = 262_144;
+pub const DEFAULT_SNAPLEN: u32 = MAXIMUM_SNAPLEN;
+/// libpcap's largest snapshot length (`MAXIMUM_SNAPLEN`).
+pub const MAXIMUM_SNAPLEN: u32 = 262_144;
 /// Kernel buffer for live captures. In immediate mode libpcap on Linux uses a ring of
 /// fixed-size frames, one per packet and each as large as the snapshot length, so the buffer
 /// must hold a burst of whole-size frames: 64 MiB is 256 frames of 256 KiB.
@@ -269,7 +271,11 @@ impl LiveCapture {
             device,
             filter: opts.filter.clone(),
             linktype,
-            snaplen: opts.snaplen,
+            // What libpcap makes of 0 and of too much (tcpdump's -s 0 means the same).
+            snaplen: match opts.snaplen {
+                0 => MAXIMUM_SNAPLEN,
+                n => n.min(MAXIMUM_SNAPLEN),
+            },
         })
     }
 
@@ -352,7 +358,8 @@ impl LiveCapture {
         self.linktype
     }
 
-    /// The snapshot length asked for.
+    /// The snapshot length in force: as asked, 0 and anything above libpcap's maximum being
+    /// that maximum.
     pub fn snaplen(&self) -> u32 {
         self.snaplen
     }
@@ -360,10 +367,6 @@ impl LiveCapture {
     /// Live frames carry microsecond timestamps (libpcap's default for savefiles too).
     pub fn precision(&self) -> TsPrecision {
         TsPrecision::Micro
-    }
-
-    pub(crate) fn handle(&self) -> &Capture<Active> {
-        &self.cap
     }
 }
 

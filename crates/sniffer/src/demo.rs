@@ -517,10 +517,10 @@ enum Output {
 impl Output {
     fn write(&mut self, frame: &Frame<'_>, row: &TimelineRow) -> Result<(), CaptureError> {
         match self {
-            // The demo's few packets are flushed one by one.
+            // The demo's few packets are in the file one by one.
             Output::Pcap(w) => {
-                w.write(frame);
-                w.flush()
+                w.write(frame)?;
+                w.sync()
             }
             Output::Pcapng(w) => w.write(frame, packet_comment(row).as_deref()),
         }

@@ -1,23 +1,89 @@
 //! Writing captures: pcap savefiles that Wireshark opens, never overwriting a file.
 //!
-//! Files are written by libpcap with the live capture's linktype and snapshot length and
-//! microsecond timestamps (magic `0xa1b2c3d4`). [`PcapWriter`] is flushed by its caller each
-//! time the capture catches up with the traffic (no system call per packet under load), so the
-//! file on disk is a complete capture whenever the link pauses: Wireshark can open it while the
-//! capture runs, and an interrupted capture leaves every packet already shown. The annotated
-//! pcapng writer of the demo flushes after every packet.
+//! [`PcapWriter`] writes the classic pcap format (magic `0xa1b2c3d4`, little-endian,
+//! microsecond timestamps) with the live capture's link-layer type and snapshot length. Its
+//! records are gathered into chunks of [`SAVE_CHUNK`] bytes that a thread of its own writes to
+//! the file, at most [`SAVE_AHEAD`] chunks behind: under a busy link the capturing thread
+//! makes one hand-over per chunk instead of one system call per packet, and a disk that
+//! stalls for a moment does not stop it from emptying the kernel's ring. The caller hands
+//! over what is gathered ([`PcapWriter::flush`]) each time the capture catches up with the
+//! traffic, so the file on disk is a complete capture moments after the link pauses:
+//! Wireshark can open it while the capture runs, and an interrupted capture leaves every
+//! packet already shown. [`PcapWriter::sync`] waits until the file holds everything (the demo
+//! does so after every packet). The annotated pcapng writer of the demo flushes after every
+//! packet.
 
 use std::fs::{File, OpenOptions};
-use std::io::ErrorKind;
-use std::os::fd::IntoRawFd;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use crate::capture::{Frame, LiveCapture};
 use crate::error::CaptureError;
+use crate::link::LinkType;
 
-/// A pcap savefile being written.
+/// Bytes of records gathered before they are handed to the writing thread.
+pub const SAVE_CHUNK: usize = 1 << 20;
+/// Chunks handed over but not yet written, at most; beyond that the capturing thread waits
+/// for the disk (as tcpdump always does).
+pub const SAVE_AHEAD: usize = 32;
+
+/// The pcap layout the writer uses, laid out once.
+pub mod pcap_layout {
+    /// Microsecond pcap, written little-endian.
+    pub const MAGIC_MICRO: u32 = 0xa1b2_c3d4;
+    pub const VERSION_MAJOR: u16 = 2;
+    pub const VERSION_MINOR: u16 = 4;
+
+    /// The 24-byte file header.
+    pub fn file_header(linktype: u32, snaplen: u32) -> [u8; 24] {
+        let mut h = [0; 24];
+        h[0..4].copy_from_slice(&MAGIC_MICRO.to_le_bytes());
+        h[4..6].copy_from_slice(&VERSION_MAJOR.to_le_bytes());
+        h[6..8].copy_from_slice(&VERSION_MINOR.to_le_bytes());
+        // thiszone and sigfigs (8..16) stay 0.
+        h[16..20].copy_from_slice(&snaplen.to_le_bytes());
+        h[20..24].copy_from_slice(&linktype.to_le_bytes());
+        h
+    }
+
+    /// The 16-byte header of a record: seconds, microseconds, bytes kept, length on the wire.
+    pub fn record_header(secs: u32, micros: u32, caplen: u32, wire_len: u32) -> [u8; 16] {
+        let mut h = [0; 16];
+        for (i, v) in [secs, micros, caplen, wire_len].into_iter().enumerate() {
+            h[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        h
+    }
+}
+
+/// The link-layer type a file records for a live capture's: libpcap's `DLT_RAW` (12 on
+/// Linux, 14 on OpenBSD) is `LINKTYPE_RAW` (101) in files; the others are the same number.
+pub fn file_linktype(live: LinkType) -> u32 {
+    match live.0 {
+        12 | 14 => 101,
+        n => n,
+    }
+}
+
+/// What the capturing thread hands to the writing thread.
+enum ToDisk {
+    /// Records to append.
+    Chunk(Vec<u8>),
+    /// Say when everything before this is in the file.
+    Sync(SyncSender<()>),
+}
+
+/// A pcap savefile being written (see the module docs).
 pub struct PcapWriter {
-    save: pcap::Savefile,
+    /// Records gathered, not yet handed over.
+    chunk: Vec<u8>,
+    /// To the writing thread (`None` once it has stopped).
+    to_disk: Option<SyncSender<ToDisk>>,
+    /// Written chunks coming back to be filled again.
+    spent: Receiver<Vec<u8>>,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
     path: PathBuf,
     packets: u64,
 }
@@ -35,43 +101,105 @@ impl PcapWriter {
         file: File,
         path: &Path,
     ) -> Result<PcapWriter, CaptureError> {
-        let fd = file.into_raw_fd();
-        // SAFETY: `into_raw_fd` gave up ownership of `fd`; the savefile becomes its only owner
-        // and closes it when dropped.
-        let save =
-            unsafe { capture.handle().savefile_raw_fd(fd) }.map_err(|e| CaptureError::Write {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            })?;
+        Self::with_layout(
+            file,
+            path,
+            file_linktype(capture.linktype()),
+            capture.snaplen(),
+        )
+    }
+
+    /// A savefile of `linktype` frames cut at `snaplen`, written to `file` (named `path`).
+    pub fn with_layout(
+        mut file: File,
+        path: &Path,
+        linktype: u32,
+        snaplen: u32,
+    ) -> Result<PcapWriter, CaptureError> {
+        let failed = |e: std::io::Error| CaptureError::Write {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
+        file.write_all(&pcap_layout::file_header(linktype, snaplen))
+            .map_err(failed)?;
+        let (to_disk, chunks) = sync_channel::<ToDisk>(SAVE_AHEAD);
+        let (give_back, spent) = sync_channel::<Vec<u8>>(SAVE_AHEAD + 2);
+        let thread = std::thread::Builder::new()
+            .name("save".into())
+            .spawn(move || -> std::io::Result<()> {
+                for message in chunks {
+                    match message {
+                        ToDisk::Chunk(mut chunk) => {
+                            file.write_all(&chunk)?;
+                            chunk.clear();
+                            // Full only if more chunks were made than came back: drop it.
+                            let _ = give_back.try_send(chunk);
+                        }
+                        // The other side may have stopped waiting: nothing to do then.
+                        ToDisk::Sync(done) => {
+                            let _ = done.send(());
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .map_err(failed)?;
         Ok(PcapWriter {
-            save,
+            chunk: Vec::with_capacity(SAVE_CHUNK),
+            to_disk: Some(to_disk),
+            spent,
+            thread: Some(thread),
             path: path.to_owned(),
             packets: 0,
         })
     }
 
-    /// Appends one frame (buffered: see [`PcapWriter::flush`]).
-    pub fn write(&mut self, frame: &Frame<'_>) {
-        let packet = pcap::Packet::new(&frame.header, frame.data);
-        self.save.write(&packet);
+    /// Appends one frame (gathered: see [`PcapWriter::flush`]). An error means the file can
+    /// no longer be written (the disk is full, say); it names the file and the reason.
+    pub fn write(&mut self, frame: &Frame<'_>) -> Result<(), CaptureError> {
+        let caplen = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
+        self.chunk.extend_from_slice(&pcap_layout::record_header(
+            frame.header.ts.tv_sec as u32,
+            frame.header.ts.tv_usec as u32,
+            caplen,
+            frame.header.len,
+        ));
+        self.chunk.extend_from_slice(frame.data);
         self.packets += 1;
+        if self.chunk.len() >= SAVE_CHUNK {
+            self.hand_over()?;
+        }
+        Ok(())
     }
 
-    /// Writes what is buffered to the file.
+    /// Hands what is gathered to the writing thread, which writes it at once.
     pub fn flush(&mut self) -> Result<(), CaptureError> {
-        self.save.flush().map_err(|e| CaptureError::Write {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        self.hand_over()
     }
 
-    /// Flushes and closes the file; returns its path.
+    /// Hands over what is gathered and waits until the file holds all of it.
+    pub fn sync(&mut self) -> Result<(), CaptureError> {
+        self.flush()?;
+        let (done, wait) = sync_channel(1);
+        self.send(ToDisk::Sync(done))?;
+        match wait.recv() {
+            Ok(()) => Ok(()),
+            Err(_) => Err(self.stopped()),
+        }
+    }
+
+    /// Writes everything and closes the file; returns its path.
     pub fn finish(mut self) -> Result<PathBuf, CaptureError> {
-        self.save.flush().map_err(|e| CaptureError::Write {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })?;
-        Ok(self.path)
+        self.flush()?;
+        self.to_disk = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => Err(self.error(e.to_string())),
+            Some(Err(_)) => Err(self.error("the writing thread failed")),
+            _ => Ok(std::mem::take(&mut self.path)),
+        }
     }
 
     /// Frames written so far.
@@ -82,6 +210,54 @@ impl PcapWriter {
     /// Where the file is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    fn hand_over(&mut self) -> Result<(), CaptureError> {
+        let next = self
+            .spent
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(SAVE_CHUNK));
+        let full = std::mem::replace(&mut self.chunk, next);
+        self.send(ToDisk::Chunk(full))
+    }
+
+    fn send(&mut self, message: ToDisk) -> Result<(), CaptureError> {
+        let sent = self.to_disk.as_ref().map(|tx| tx.send(message).is_ok());
+        if sent == Some(true) {
+            Ok(())
+        } else {
+            Err(self.stopped())
+        }
+    }
+
+    /// The writing thread has stopped: why.
+    fn stopped(&mut self) -> CaptureError {
+        self.to_disk = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => self.error(e.to_string()),
+            _ => self.error("the writing thread stopped"),
+        }
+    }
+
+    fn error(&self, reason: impl Into<String>) -> CaptureError {
+        CaptureError::Write {
+            path: self.path.clone(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Drop for PcapWriter {
+    /// A writer dropped without [`PcapWriter::finish`] (an error elsewhere) still leaves a
+    /// complete file of what it was given.
+    fn drop(&mut self) {
+        if !self.chunk.is_empty() {
+            let _ = self.hand_over();
+        }
+        self.to_disk = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -224,7 +400,7 @@ impl PcapngWriter {
         let head = [
             blocks::section_header(Some("sniff-demo")),
             blocks::interface(
-                capture.linktype().0,
+                file_linktype(capture.linktype()),
                 capture.snaplen(),
                 pcapng::MICROSECONDS,
                 Some(capture.device()),
@@ -237,7 +413,6 @@ impl PcapngWriter {
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), CaptureError> {
-        use std::io::Write;
         self.out
             .write_all(bytes)
             .and_then(|()| self.out.flush())
@@ -311,6 +486,94 @@ pub fn create_unique(dir: &Path, stem: &str, ext: &str) -> Result<(File, PathBuf
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::Timestamp;
+    use crate::pcapfile::FileCapture;
+
+    /// Frame `i` of a test: `len` bytes of `i`, at 1.000i s.
+    fn frame_bytes(i: u32, len: usize) -> (Timestamp, Vec<u8>) {
+        (
+            Timestamp {
+                secs: 1_700_000_000 + i64::from(i),
+                nanos: i * 1_000,
+            },
+            vec![i as u8; len],
+        )
+    }
+
+    #[test]
+    fn savefile_holds_every_frame_in_order_across_chunks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.pcap");
+        let mut w = PcapWriter::with_layout(create_new(&path).expect("create"), &path, 1, 9_000)
+            .expect("writer");
+        // 3,000 frames of up to 9,000 bytes: about 13 chunks, handed over as they fill.
+        let sizes = |i: u32| 60 + (i as usize * 7_919) % 8_940;
+        for i in 0..3_000 {
+            let (ts, data) = frame_bytes(i, sizes(i));
+            w.write(&Frame::new(ts, data.len() as u32 + 4, &data))
+                .expect("write");
+            if i == 1_500 {
+                // Synced: the file holds the first 1,501 frames now.
+                w.sync().expect("sync");
+                let mut file = FileCapture::open(&path).expect("open while writing");
+                let mut n = 0;
+                while file.next_frame().expect("frame").is_some() {
+                    n += 1;
+                }
+                assert_eq!(n, 1_501);
+            }
+        }
+        assert_eq!(w.packets(), 3_000);
+        assert_eq!(w.finish().expect("finish"), path);
+        let mut file = FileCapture::open(&path).expect("open");
+        assert_eq!(file.interfaces()[0].snaplen, 9_000);
+        assert_eq!(file.linktype(), Some(LinkType::EN10MB));
+        let mut i = 0;
+        while let Some(f) = file.next_frame().expect("frame") {
+            let (ts, data) = frame_bytes(i, sizes(i));
+            assert_eq!(
+                (f.ts, f.wire_len, f.data),
+                (ts, data.len() as u32 + 4, &data[..])
+            );
+            i += 1;
+        }
+        assert_eq!(i, 3_000);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_written_is_an_error_naming_it() {
+        // The reading end of a pipe closes after the header: every later write fails.
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        let file = File::from(std::os::fd::OwnedFd::from(writer));
+        let path = Path::new("gone.pcap");
+        let mut w = PcapWriter::with_layout(file, path, 1, 262_144).expect("header fits the pipe");
+        drop(reader);
+        let (ts, data) = frame_bytes(1, 1_000);
+        let frame = Frame::new(ts, 1_000, &data);
+        let mut result = Ok(());
+        // The first failure shows at the hand-over after the writing thread stopped.
+        for _ in 0..10 {
+            result = w.write(&frame).and_then(|()| w.sync());
+            if result.is_err() {
+                break;
+            }
+        }
+        let err = result.expect_err("a broken pipe");
+        assert!(
+            err.to_string().starts_with("cannot write gone.pcap: "),
+            "{err}"
+        );
+        assert!(err.to_string().to_lowercase().contains("pipe"), "{err}");
+        // And it stays an error.
+        assert!(w.write(&frame).and_then(|()| w.flush()).is_err());
+    }
+
+    #[test]
+    fn live_raw_ip_is_linktype_raw_in_files() {
+        assert_eq!(file_linktype(LinkType(12)), 101);
+        assert_eq!(file_linktype(LinkType::EN10MB), 1);
+        assert_eq!(file_linktype(LinkType(113)), 113);
+    }
 
     #[test]
     fn unique_names_never_overwrite() {

@@ -275,7 +275,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 match live.next_frame()? {
                     Next::Frame(frame) => {
                         if let Some(w) = writer.as_mut() {
-                            w.write(&frame);
+                            w.write(&frame)?;
                         }
                         timeline.push_into(&frame, &mut row);
                         out.row_ref(&row)?;
