@@ -13,7 +13,8 @@
 //!   with a poll timeout, kernel statistics), and the frame and timestamp types.
 //! - [`pcapfile`]: frames from pcap and pcapng files, each with its interface's linktype and
 //!   timestamp resolution; errors name the byte offset. [`readahead`] reads the file a few
-//!   chunks ahead on a thread of its own.
+//!   chunks ahead on a thread of its own; a record lying whole in its buffer is lent, not
+//!   copied.
 //! - [`link`]: the link-layer header of each linktype (EN10MB, NULL, LOOP, RAW, IPV4, IPV6,
 //!   LINUX_SLL, LINUX_SLL2): where the network layer starts.
 //! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`];
@@ -29,8 +30,9 @@
 //! - [`render`]: rows as tshark's plain listing, a comfy-table table, or JSON lines; the
 //!   checks of each conversation ([`render::explain`]), ladder diagrams, Follow Stream, the
 //!   demo's summary. Renderers write to any `io::Write`; the library never prints.
-//! - [`write`](mod@write): pcap savefiles, flushed whenever the capture catches up, never
-//!   overwriting a file; the demo's annotated pcapng, flushed per packet.
+//! - [`write`](mod@write): pcap savefiles, gathered in chunks that a thread of their own
+//!   writes, handed over whenever the capture catches up, never overwriting a file; the
+//!   demo's annotated pcapng, flushed per packet.
 //! - [`demo`]: `sniff-demo`'s orchestration: capture opened before the server binds, the
 //!   scenario's exchange (greeting, concurrent, UDP, HTTP/1.0, HTTP/1.1, refused), capture
 //!   stopped when every conversation is over.
