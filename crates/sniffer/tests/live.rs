@@ -436,6 +436,46 @@ fn sniffer_live_prints_and_saves_each_packet() {
 }
 
 #[test]
+fn sniffer_live_snaplen_0_keeps_whole_packets_as_tcpdump() {
+    if !common::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("whole.pcap");
+    let port = free_port();
+    let port_text = port.to_string();
+    let (live, _err, first) = start_live(&[
+        "-c",
+        "8",
+        "-s",
+        "0",
+        "-w",
+        file.to_str().expect("utf-8"),
+        "tcp",
+        "port",
+        &port_text,
+    ]);
+    assert!(first.starts_with("capturing on "), "{first}");
+    greet_clients(port, b"whole", 1);
+    let out = live
+        .wait_with_output()
+        .expect("sniffer live ends after -c 8");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(!stdout.contains("Packet size limited"), "{stdout}");
+    let bytes = std::fs::read(&file).expect("saved file");
+    assert_eq!(
+        bytes.get(16..20),
+        Some(&262_144u32.to_le_bytes()[..]),
+        "snaplen in the file header"
+    );
+    if common::has_tshark() {
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(common::tshark_lines(&file), lines);
+    }
+}
+
+#[test]
 fn sniffer_live_stops_on_ctrl_c_and_leaves_a_complete_file() {
     if !common::can_capture() {
         return;
