@@ -476,6 +476,51 @@ fn sniffer_live_snaplen_0_keeps_whole_packets_as_tcpdump() {
 }
 
 #[test]
+fn sniffer_live_quiet_only_saves() {
+    if !common::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("quiet.pcap");
+    let port = free_port();
+    let filter = format!("tcp port {port}");
+    let (live, mut err, first) = start_live(&[
+        "-q",
+        "-c",
+        "8",
+        "-w",
+        file.to_str().expect("utf-8"),
+        "-f",
+        &filter,
+    ]);
+    assert!(first.starts_with("capturing on "), "{first}");
+    greet_clients(port, b"shh", 1);
+    let out = live
+        .wait_with_output()
+        .expect("sniffer live ends after -c 8");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "no listing");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    assert!(rest.starts_with("8 packets captured, "), "{rest}");
+    // The file holds the whole exchange: the greeting in the fourth packet.
+    let mut saved = sniffer::pcapfile::FileCapture::open(&file).expect("saved file");
+    let mut frames = Vec::new();
+    while let Some(f) = saved.next_frame().expect("frame") {
+        frames.push(f.data.to_vec());
+    }
+    assert_eq!(frames.len(), 8);
+    assert!(frames[3].ends_with(b"shh"), "{:?}", frames[3]);
+    // And -q alone is refused: there would be nothing to show for the capture.
+    Command::cargo_bin("sniffer")
+        .expect("binary")
+        .args(["live", "-q"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--write"));
+}
+
+#[test]
 fn sniffer_live_stops_on_ctrl_c_and_leaves_a_complete_file() {
     if !common::can_capture() {
         return;

@@ -74,6 +74,10 @@ enum Command {
         /// Output format [default: plain]. The table is printed a page at a time.
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// Only save (with -w): no listing, as `tcpdump -w` does; the counts still end the
+        /// capture.
+        #[arg(short = 'q', long, requires = "write")]
+        quiet: bool,
         /// Deliver each packet as soon as it arrives. The default when stdout is a terminal
         /// (as tcpdump does); otherwise packets come in kernel blocks (at most a read timeout
         /// late), which keeps up better with heavy traffic.
@@ -225,6 +229,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             buffer_size_kib,
             format,
             immediate,
+            quiet,
             expression,
         } => {
             let filter = match (filter, expression.is_empty()) {
@@ -271,14 +276,23 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), style);
             let mut row = Row::empty();
-            while !stop.load(Ordering::Relaxed) && count.is_none_or(|c| timeline.frames() < c) {
+            // Frames saved without a row (--quiet).
+            let mut saved = 0u64;
+            let frames = |timeline: &Timeline, saved: u64| timeline.frames() + saved;
+            while !stop.load(Ordering::Relaxed)
+                && count.is_none_or(|c| frames(&timeline, saved) < c)
+            {
                 match live.next_frame()? {
                     Next::Frame(frame) => {
                         if let Some(w) = writer.as_mut() {
                             w.write(&frame)?;
                         }
-                        timeline.push_into(&frame, &mut row);
-                        out.row_ref(&row)?;
+                        if quiet {
+                            saved += 1;
+                        } else {
+                            timeline.push_into(&frame, &mut row);
+                            out.row_ref(&row)?;
+                        }
                     }
                     // Caught up with the traffic: show and save what came.
                     Next::Timeout => {
@@ -295,7 +309,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             writeln!(
                 err,
                 "{} packets captured, {} received by filter, {} dropped by kernel",
-                timeline.frames(),
+                frames(&timeline, saved),
                 stats.received,
                 stats.dropped
             )?;
