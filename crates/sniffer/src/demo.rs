@@ -266,7 +266,15 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         {
             break false;
         }
-        match live.next_frame_within(deadline - now)? {
+        // Every conversation is over but the clients have not said so yet: look again soon
+        // rather than wait a whole read timeout for packets that are not coming.
+        let finished = flows.all_finished() && flows.len() >= scenario.conversations();
+        let limit = if finished && client_result.is_none() {
+            Duration::from_millis(1)
+        } else {
+            deadline - now
+        };
+        match live.next_frame_within(limit)? {
             Next::Frame(frame) => {
                 last_ts = Some(frame.ts);
                 let row = timeline.push(&frame);
@@ -298,9 +306,17 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         Some(w) => Some(w.finish()?),
         None => None,
     };
+    let (device, filter) = (live.device().to_owned(), live.filter().to_owned());
+    // Closing a packet socket waits for the kernel (about 20 ms, an RCU grace period): done
+    // on the side, so the timeline is printed meanwhile.
+    // (Should the thread fail to start, the closure holding the capture is dropped at once,
+    // which closes it here.)
+    let _ = std::thread::Builder::new()
+        .name("close-capture".into())
+        .spawn(move || drop(live));
     Ok(DemoReport {
-        device: live.device().to_owned(),
-        filter: live.filter().to_owned(),
+        device,
+        filter,
         server: server_addr,
         notes: opts
             .context
