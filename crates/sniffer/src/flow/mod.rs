@@ -22,7 +22,12 @@
 //! on the same endpoints is still a new conversation tagged `[TCP Port numbers reused]`, and
 //! the stream numbers of every later conversation stay Wireshark's. A stray segment of a
 //! released conversation gets its stream number back with fresh state (its relative numbers
-//! start again, where Wireshark, which keeps everything, would continue).
+//! start again, where Wireshark, which keeps everything, would continue). The fingerprints of
+//! the last [`MAX_RELEASED`] released conversations are kept — twice the ephemeral ports of
+//! one pair of hosts, so a client that cycles through all its ports is still recognised —
+//! and older ones are forgotten, so that memory stays bounded however many conversations the
+//! capture holds: a SYN on the endpoints of a conversation forgotten so is a new conversation
+//! without the tag.
 //!
 //! [`FlowTable::keep_all`] keeps every conversation instead, for the reports that need them
 //! all after the listing (`--explain`, `sniff-demo`).
@@ -239,8 +244,11 @@ pub const LINGER_NANOS: i128 = 60_000_000_000;
 /// released early.
 pub const MAX_LINGERING: usize = 4096;
 
+/// At most this many released conversations are remembered by fingerprint (about 6 MiB).
+pub const MAX_RELEASED: usize = 1 << 17;
+
 /// All conversations of a capture.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FlowTable {
     /// Conversations with their full state: open, lingering, or (with `keep_all`) all. Boxed:
     /// a conversation is some 600 bytes, and the map's growth then copies only pointers.
@@ -258,6 +266,26 @@ pub struct FlowTable {
     lingering: VecDeque<(Timestamp, ConvKey, u32)>,
     /// Released conversations: the fingerprint of their key, and their stream number.
     released: HashMap<u64, u32>,
+    /// The same, in the order they were released, to forget the oldest (an entry whose
+    /// fingerprint was taken since by a newer conversation is skipped then).
+    released_order: VecDeque<(u64, u32)>,
+    /// How many released conversations are remembered ([`MAX_RELEASED`]).
+    max_released: usize,
+}
+
+impl Default for FlowTable {
+    fn default() -> FlowTable {
+        FlowTable {
+            conversations: HashMap::default(),
+            retired: Vec::new(),
+            next_stream: 0,
+            keep_all: false,
+            lingering: VecDeque::new(),
+            released: HashMap::new(),
+            released_order: VecDeque::new(),
+            max_released: MAX_RELEASED,
+        }
+    }
 }
 
 impl FlowTable {
@@ -387,7 +415,21 @@ impl FlowTable {
                 continue;
             }
             self.conversations.remove(&key);
-            self.released.insert(fingerprint(&key), stream);
+            self.remember_released(fingerprint(&key), stream);
+        }
+    }
+
+    /// Remembers a released conversation, forgetting the oldest beyond `max_released`.
+    fn remember_released(&mut self, fingerprint: u64, stream: u32) {
+        self.released.insert(fingerprint, stream);
+        self.released_order.push_back((fingerprint, stream));
+        while self.released_order.len() > self.max_released {
+            if let Some((old, old_stream)) = self.released_order.pop_front() {
+                // Unless the fingerprint now names a newer conversation.
+                if self.released.get(&old) == Some(&old_stream) {
+                    self.released.remove(&old);
+                }
+            }
         }
     }
 

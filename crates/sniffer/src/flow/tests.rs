@@ -362,3 +362,56 @@ fn keep_all_releases_nothing() {
     greeting_from(&mut table, CLIENT + 1, 100 + 10 * LINGER_SECS);
     assert_eq!((table.len(), table.held()), (2, 2));
 }
+
+#[test]
+fn only_the_last_max_released_conversations_are_remembered() {
+    let mut table = FlowTable::new();
+    assert_eq!(table.max_released, MAX_RELEASED);
+    table.max_released = 3;
+    // Five conversations, each released by the next one a linger later.
+    for i in 0..5 {
+        greeting_from(
+            &mut table,
+            CLIENT + i,
+            100 + i64::from(i) * (LINGER_SECS + 1),
+        );
+    }
+    let now = 100 + 5 * (LINGER_SECS + 1);
+    // Four released (the fifth is held); the oldest of them is forgotten.
+    assert_eq!((table.released.len(), table.released_order.len()), (3, 3));
+    let syn_on = |table: &mut FlowTable, client: u16| {
+        run_from(table, &[seg(true, SYN, J + 999, 0, 0)], client, now)[0].clone()
+    };
+    let forgotten = syn_on(&mut table, CLIENT);
+    assert!(
+        !forgotten.tags.port_reused,
+        "forgotten: a plain new conversation"
+    );
+    assert_eq!(forgotten.stream, 5);
+    // (That SYN came a linger after the fifth finished: releasing it forgot the second.)
+    let remembered = syn_on(&mut table, CLIENT + 3);
+    assert!(remembered.tags.port_reused, "remembered: ports reused");
+    assert_eq!(remembered.stream, 6);
+}
+
+#[test]
+fn forgetting_an_old_release_keeps_a_newer_one_of_the_same_endpoints() {
+    let mut table = FlowTable::new();
+    table.max_released = 2;
+    let step = LINGER_SECS + 1;
+    greeting_from(&mut table, CLIENT, 100); // stream 0, on endpoints A
+    greeting_from(&mut table, CLIENT + 1, 100 + step); // stream 1; releases 0
+    let again = greeting_from(&mut table, CLIENT, 100 + 2 * step); // A again: stream 2
+    assert!(again[0].tags.port_reused);
+    greeting_from(&mut table, CLIENT + 2, 100 + 3 * step); // releases 2: A's oldest entry goes
+    let views = run_from(
+        &mut table,
+        &[seg(true, SYN, J + 4242, 0, 0)],
+        CLIENT,
+        100 + 3 * step + 1,
+    );
+    assert!(
+        views[0].tags.port_reused,
+        "A's newer release is still remembered"
+    );
+}
