@@ -23,8 +23,8 @@
 //! the stream numbers of every later conversation stay Wireshark's. A stray segment of a
 //! released conversation gets its stream number back with fresh state (its relative numbers
 //! start again, where Wireshark, which keeps everything, would continue). The fingerprints of
-//! the last [`MAX_RELEASED`] released conversations are kept — twice the ephemeral ports of
-//! one pair of hosts, so a client that cycles through all its ports is still recognised —
+//! the last [`MAX_RELEASED`] released conversations are kept — twice the 65,536 ports of a
+//! client, so one that cycles through all its ports is still recognised —
 //! and older ones are forgotten, so that memory stays bounded however many conversations the
 //! capture holds: a SYN on the endpoints of a conversation forgotten so is a new conversation
 //! without the tag.
