@@ -1032,3 +1032,71 @@ fn a_bulk_transfer_is_saved_and_every_byte_accounted_for() {
         assert_eq!(sent, bytes);
     }
 }
+
+/// A small filesystem mounted for one test (root only), unmounted when dropped.
+struct TinyFs(tempfile::TempDir);
+
+impl TinyFs {
+    fn mount(size: &str) -> Option<TinyFs> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mounted = Proc::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(TinyFs(dir))
+    }
+}
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        let _ = Proc::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn sniffer_live_on_a_full_disk_says_so_and_still_reports_the_counters() {
+    if !common::can_capture() {
+        return;
+    }
+    let Some(fs) = TinyFs::mount("256k") else {
+        common::skip("mounting a tmpfs needs root");
+        return;
+    };
+    let file = fs.0.path().join("full.pcap");
+    let port = free_port();
+    let filter = format!("tcp port {port}");
+    let (live, mut err, first) =
+        start_live(&["-q", "-w", file.to_str().expect("utf-8"), "-f", &filter]);
+    assert!(first.starts_with("capturing on "), "{first}");
+    // 4 MiB paced to 100 Mbit/s: the file fills after a fraction of it.
+    Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args([
+            "bulk",
+            "--port",
+            &port.to_string(),
+            "--bytes",
+            "4M",
+            "--rate",
+            "100",
+        ])
+        .assert()
+        .success();
+    let status = live
+        .wait_with_output()
+        .expect("sniffer ends on its own")
+        .status;
+    assert_eq!(status.code(), Some(2));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    let lines: Vec<&str> = rest.lines().collect();
+    assert_eq!(lines.len(), 2, "{rest}");
+    assert!(lines[0].contains(" packets captured, "), "{rest}");
+    assert!(lines[0].ends_with(" dropped by kernel"), "{rest}");
+    assert!(
+        lines[1].starts_with(&format!("sniffer: cannot write {}: ", file.display()))
+            && lines[1].contains("No space left on device"),
+        "{rest}"
+    );
+}

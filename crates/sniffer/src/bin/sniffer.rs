@@ -279,32 +279,37 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             // Frames saved without a row (--quiet).
             let mut saved = 0u64;
             let frames = |timeline: &Timeline, saved: u64| timeline.frames() + saved;
-            while !stop.load(Ordering::Relaxed)
-                && count.is_none_or(|c| frames(&timeline, saved) < c)
-            {
-                match live.next_frame()? {
-                    Next::Frame(frame) => {
-                        if let Some(w) = writer.as_mut() {
-                            w.write(&frame)?;
+            // Whatever stops the capture, even an error, the kernel's counters are printed.
+            let mut capture = || -> anyhow::Result<()> {
+                while !stop.load(Ordering::Relaxed)
+                    && count.is_none_or(|c| frames(&timeline, saved) < c)
+                {
+                    match live.next_frame()? {
+                        Next::Frame(frame) => {
+                            if let Some(w) = writer.as_mut() {
+                                w.write(&frame)?;
+                            }
+                            if quiet {
+                                saved += 1;
+                            } else {
+                                timeline.push_into(&frame, &mut row);
+                                out.row_ref(&row)?;
+                            }
                         }
-                        if quiet {
-                            saved += 1;
-                        } else {
-                            timeline.push_into(&frame, &mut row);
-                            out.row_ref(&row)?;
+                        // Caught up with the traffic: show and save what came.
+                        Next::Timeout => {
+                            if let Some(w) = writer.as_mut() {
+                                w.flush()?;
+                            }
+                            out.flush()?;
                         }
-                    }
-                    // Caught up with the traffic: show and save what came.
-                    Next::Timeout => {
-                        if let Some(w) = writer.as_mut() {
-                            w.flush()?;
-                        }
-                        out.flush()?;
                     }
                 }
-            }
+                Ok(())
+            };
+            let captured = capture();
             let stats = live.stats()?;
-            drop(out.finish()?);
+            let listed = out.finish();
             let mut err = io::stderr().lock();
             writeln!(
                 err,
@@ -313,6 +318,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 stats.received,
                 stats.dropped
             )?;
+            captured?;
+            drop(listed?);
             if let (Some(w), Some(path)) = (writer, write) {
                 w.finish()?;
                 writeln!(err, "saved {}", path.display())?;
