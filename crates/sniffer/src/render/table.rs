@@ -51,8 +51,54 @@ fn state_cell(state: TcpState, changed: bool, color: bool) -> Cell {
 pub const PAGE_ROWS: usize = 1000;
 
 /// The states each conversation was in after its last row shown, so that a change is marked
-/// across pages too.
-pub type LastStates = HashMap<u32, (TcpState, TcpState)>;
+/// across pages too, and the number of that row. A conversation over for good (both ends
+/// CLOSED or TIME-WAIT) and silent for [`FORGET_AFTER_ROWS`] rows is forgotten at the end of a
+/// page, so that this stays small however many conversations a capture holds (a segment of
+/// it after that has its states marked as new).
+#[derive(Debug, Default)]
+pub struct LastStates {
+    states: HashMap<u32, ((TcpState, TcpState), u64)>,
+}
+
+/// Rows after which a finished conversation's states are forgotten.
+pub const FORGET_AFTER_ROWS: u64 = 100_000;
+
+impl LastStates {
+    pub fn new() -> LastStates {
+        LastStates::default()
+    }
+
+    /// Records the states after row `number` of `stream`; returns those before it, if known.
+    fn update(
+        &mut self,
+        stream: u32,
+        now: (TcpState, TcpState),
+        number: u64,
+    ) -> Option<(TcpState, TcpState)> {
+        self.states
+            .insert(stream, (now, number))
+            .map(|(states, _)| states)
+    }
+
+    /// Forgets the conversations over for good and silent since before row `number` minus
+    /// [`FORGET_AFTER_ROWS`].
+    fn forget_finished(&mut self, number: u64) {
+        let over = |s: TcpState| matches!(s, TcpState::Closed | TcpState::TimeWait);
+        self.states.retain(|_, ((client, server), last)| {
+            !(over(*client) && over(*server)) || number.saturating_sub(*last) < FORGET_AFTER_ROWS
+        });
+    }
+
+    /// Conversations remembered.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Whether none is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+}
 
 /// Writes `rows` as one table.
 pub fn write_table(out: &mut impl Write, rows: &[Row], style: TableStyle) -> io::Result<()> {
@@ -94,7 +140,7 @@ pub fn write_page(
         match &row.tcp {
             Some(t) => {
                 let now = (t.client_state, t.server_state);
-                let before = last.insert(t.stream, now);
+                let before = last.update(t.stream, now, row.number);
                 let changed = |i: usize| match before {
                     None => true,
                     Some(b) => {
@@ -108,10 +154,41 @@ pub fn write_page(
         }
         table.add_row(cells);
     }
+    if let Some(row) = rows.last() {
+        last.forget_finished(row.number);
+    }
     for index in [0, 1, 5] {
         if let Some(column) = table.column_mut(index) {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
     writeln!(out, "{table}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TcpState::*;
+
+    #[test]
+    fn finished_conversations_are_forgotten_once_silent_long_enough() {
+        let mut last = LastStates::new();
+        last.update(0, (TimeWait, Closed), 10); // over for good
+        last.update(1, (Established, Established), 10); // still open
+        last.update(2, (Closed, Closed), 50_000); // over, but recently
+        last.forget_finished(10 + FORGET_AFTER_ROWS - 1);
+        assert_eq!(last.len(), 3, "not silent long enough yet");
+        last.forget_finished(10 + FORGET_AFTER_ROWS);
+        assert_eq!(last.len(), 2);
+        assert_eq!(last.update(0, (Closed, Closed), 200_000), None, "forgotten");
+        assert_eq!(
+            last.update(1, (FinWait1, CloseWait), 200_001),
+            Some((Established, Established)),
+            "an open conversation is never forgotten"
+        );
+        assert_eq!(
+            last.update(2, (Closed, Closed), 200_002),
+            Some((Closed, Closed))
+        );
+    }
 }
