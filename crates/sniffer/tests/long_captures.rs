@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use sniffer::capture::Timestamp;
-use sniffer::flow::{LINGER_NANOS, MAX_LINGERING};
+use sniffer::flow::{LINGER_NANOS, MAX_LINGERING, MAX_UNANSWERED, SYN_GIVE_UP_NANOS};
 use sniffer::link::LinkType;
 use sniffer::synth::{self, End, FileFormat, SynthFrame, Talk};
 use sniffer::tcp::TcpFlags;
@@ -129,4 +129,70 @@ fn ports_reused_after_crowding_out_are_still_flagged() {
     write(&path, &frames);
     common::assert_same_as_tshark(&path);
     assert_eq!(count_tag(&path, "[TCP Port numbers reused]"), 3);
+}
+
+/// A SYN from `client` with initial sequence number `isn`, at `ts`.
+fn syn(client: SocketAddr, server: SocketAddr, isn: u32, ts: Timestamp) -> Vec<SynthFrame> {
+    let mut t = Talk::new(client, server, isn, 0, ts);
+    let spec = t.segment(End::Client, TcpFlags::SYN, 0);
+    t.send(spec);
+    t.frames(LinkType::EN10MB)
+}
+
+#[test]
+fn unanswered_syns_are_released_and_their_return_still_numbered_as_tshark() {
+    if !common::has_tshark() {
+        return;
+    }
+    // A scan: more unanswered SYNs than are held, a millisecond apart, so the first ones are
+    // released early; then some of them come back.
+    let server = |i: u32| {
+        let [_, _, hi, lo] = i.to_be_bytes();
+        addr(&format!("10.9.{hi}.{lo}:{}", 1 + i % 1_000))
+    };
+    let client = addr("10.0.0.1:45000");
+    let n = u32::try_from(MAX_UNANSWERED).expect("small") + 500;
+    let isn = |i: u32| i.wrapping_mul(2_654_435_761);
+    let mut frames = Vec::new();
+    for i in 0..n {
+        frames.extend(syn(
+            client,
+            server(i),
+            isn(i),
+            at(0, i * 1_000_000 % 1_000_000_000),
+        ));
+    }
+    // (The times above wrap every second; put each SYN in its own millisecond instead.)
+    for (i, f) in frames.iter_mut().enumerate() {
+        let ms = i64::try_from(i).expect("small");
+        f.ts = at(
+            ms / 1_000,
+            u32::try_from(ms % 1_000).expect("small") * 1_000_000,
+        );
+    }
+    let late = i64::try_from(SYN_GIVE_UP_NANOS / 1_000_000_000).expect("secs") + 60;
+    // Crowded out, then the same SYN again (a retransmission) or a new one (ports reused)…
+    for i in 0..20 {
+        frames.extend(syn(client, server(i), isn(i), at(20, i * 1_000)));
+    }
+    for i in 20..40 {
+        frames.extend(syn(client, server(i), isn(i) ^ 1, at(21, i * 1_000)));
+    }
+    // …or a whole connection on ports reused.
+    for i in 40..45 {
+        frames.extend(short(client, server(i), isn(i) ^ 2, at(22, i * 1_000_000)));
+    }
+    // Given up on after the SYN retries: the same SYN, or a new one.
+    for i in n - 10..n {
+        frames.extend(syn(client, server(i), isn(i), at(late, i)));
+    }
+    for i in n - 20..n - 10 {
+        frames.extend(syn(client, server(i), isn(i) ^ 3, at(late + 1, i)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("scan.pcap");
+    write(&path, &frames);
+    common::assert_same_as_tshark(&path);
+    assert_eq!(count_tag(&path, "[TCP Retransmission]"), 30);
+    assert_eq!(count_tag(&path, "[TCP Port numbers reused]"), 35);
 }

@@ -29,6 +29,15 @@
 //! capture holds: a SYN on the endpoints of a conversation forgotten so is a new conversation
 //! without the tag.
 //!
+//! A SYN nobody answers (a scan of filtered ports sends them by the thousand) opens a
+//! conversation that never finishes. Its state is released [`SYN_GIVE_UP_NANOS`] after its
+//! last SYN, when the sender has given up, or earlier when more than [`MAX_UNANSWERED`] are
+//! waiting; its fingerprint then keeps the SYN's sequence number and time too. The same SYN
+//! again is replayed into a fresh state before it is analysed, so it is still a
+//! `[TCP Retransmission]` in the same stream, as Wireshark says; a SYN with another sequence
+//! number reuses the ports. (A SYN-ACK arriving after the release starts from a fresh state:
+//! its numbers are then its own, not relative to the SYN.)
+//!
 //! [`FlowTable::keep_all`] keeps every conversation instead, for the reports that need them
 //! all after the listing (`--explain`, `sniff-demo`).
 
@@ -201,6 +210,13 @@ impl Conversation {
         &self.dirs[side.index()]
     }
 
+    /// Opened by a SYN that nothing has answered: only the client has sent, and only SYNs.
+    pub fn is_unanswered(&self) -> bool {
+        self.client_state == TcpState::SynSent
+            && self.dir(Side::ServerToClient).segments == 0
+            && !self.reset
+    }
+
     /// Over: both FINs acknowledged, or reset.
     pub fn is_finished(&self) -> bool {
         self.reset || self.dirs.iter().all(|d| d.fin_acked)
@@ -247,6 +263,39 @@ pub const MAX_LINGERING: usize = 4096;
 /// At most this many released conversations are remembered by fingerprint (about 6 MiB).
 pub const MAX_RELEASED: usize = 1 << 17;
 
+/// An unanswered SYN's conversation is released this long (capture time) after its last
+/// SYN: Linux gives up retransmitting a SYN after 127 s.
+pub const SYN_GIVE_UP_NANOS: i128 = 130_000_000_000;
+
+/// At most this many unanswered SYNs keep their conversation's state at once (a scan sends
+/// them by the thousand); beyond it the oldest is released early.
+pub const MAX_UNANSWERED: usize = 4_096;
+
+/// What is remembered of a released conversation: its stream number, and for an unanswered
+/// SYN its initial sequence number and when it was last sent (the same SYN again is a
+/// retransmission, not a new connection). 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Released {
+    stream: u32,
+    /// The unanswered SYN's initial sequence number (when `syn_at` is not `NO_SYN`).
+    isn: u32,
+    /// When the unanswered SYN was last sent, in nanoseconds since 1970, or `NO_SYN`.
+    syn_at: i64,
+}
+
+impl Released {
+    const NO_SYN: i64 = i64::MIN;
+
+    /// The unanswered SYN's sequence number and time, if it was one.
+    fn unanswered_syn(self) -> Option<(u32, Timestamp)> {
+        (self.syn_at != Self::NO_SYN).then(|| {
+            let secs = self.syn_at.div_euclid(1_000_000_000);
+            let nanos = u32::try_from(self.syn_at.rem_euclid(1_000_000_000)).unwrap_or(0);
+            (self.isn, Timestamp { secs, nanos })
+        })
+    }
+}
+
 /// All conversations of a capture.
 #[derive(Debug)]
 pub struct FlowTable {
@@ -264,8 +313,11 @@ pub struct FlowTable {
     /// Finished conversations not released yet, by the time of their last segment (about
     /// oldest first): `(last seen, key, stream)`.
     lingering: VecDeque<(Timestamp, ConvKey, u32)>,
-    /// Released conversations: the fingerprint of their key, and their stream number.
-    released: HashMap<u64, u32>,
+    /// Conversations opened by a SYN nobody has answered yet, by the time of their last SYN
+    /// (about oldest first): `(last seen, key, stream)`.
+    unanswered: VecDeque<(Timestamp, ConvKey, u32)>,
+    /// Released conversations by the fingerprint of their key.
+    released: HashMap<u64, Released>,
     /// The same, in the order they were released, to forget the oldest (an entry whose
     /// fingerprint was taken since by a newer conversation is skipped then).
     released_order: VecDeque<(u64, u32)>,
@@ -281,6 +333,7 @@ impl Default for FlowTable {
             next_stream: 0,
             keep_all: false,
             lingering: VecDeque::new(),
+            unanswered: VecDeque::new(),
             released: HashMap::new(),
             released_order: VecDeque::new(),
             max_released: MAX_RELEASED,
@@ -316,6 +369,8 @@ impl FlowTable {
         let key = ConvKey::new(src, dst);
         let is_new_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
         let mut port_reused = false;
+        // When a released unanswered SYN was last sent, if this is that SYN again.
+        let mut resent_syn = None;
         let conv: &mut Conversation = match self.conversations.entry(key) {
             Entry::Occupied(entry) => {
                 // A fresh SYN with another initial sequence number on a known pair of
@@ -343,11 +398,15 @@ impl FlowTable {
                 // finished), anything else is a stray segment of the old one.
                 let mut revived = None;
                 if !self.released.is_empty() {
-                    if let Some(stream) = self.released.remove(&fingerprint(&key)) {
-                        if is_new_syn {
-                            port_reused = true;
-                        } else {
-                            revived = Some(stream);
+                    if let Some(old) = self.released.remove(&fingerprint(&key)) {
+                        match old.unanswered_syn() {
+                            // The unanswered SYN again: a retransmission in the same stream.
+                            Some((isn, sent)) if is_new_syn && isn == seg.seq.0 => {
+                                revived = Some(old.stream);
+                                resent_syn = Some(sent);
+                            }
+                            _ if is_new_syn => port_reused = true,
+                            _ => revived = Some(old.stream),
                         }
                     }
                 }
@@ -355,21 +414,15 @@ impl FlowTable {
                 entry.insert(Box::new(Conversation::new(stream, src, dst, seg, ts)))
             }
         };
+        if let Some(sent) = resent_syn {
+            // What the released state knew: this SYN was sent before.
+            apply_segment(conv, src, seg, frame, sent);
+        }
         let was_finished = conv.is_finished();
-        conv.last_seen = ts;
-        let side = conv.side_of(src);
-        let step = step::classify(conv, side, seg);
-        let event = state_event(conv, side, seg);
-        let (sender, receiver) = match side {
-            Side::ClientToServer => (&mut conv.client_state, &mut conv.server_state),
-            Side::ServerToClient => (&mut conv.server_state, &mut conv.client_state),
-        };
-        *sender = state::after_send(*sender, event);
-        *receiver = state::after_receive(*receiver, event);
-        let numbers = direction::apply(conv, side, seg);
-        let mut tags = analysis::analyze(conv, side, seg, frame, ts);
+        let opened_by_syn =
+            is_new_syn && (resent_syn.is_some() || conv.dir(Side::ClientToServer).segments == 0);
+        let (side, step, numbers, mut tags) = apply_segment(conv, src, seg, frame, ts);
         tags.port_reused = port_reused;
-        record_facts(conv, side, seg, ts, step);
         let view = TcpView {
             stream: conv.stream,
             side,
@@ -387,6 +440,9 @@ impl FlowTable {
         if !self.keep_all {
             if !was_finished && conv.is_finished() {
                 self.lingering.push_back((ts, key, conv.stream));
+            }
+            if opened_by_syn {
+                self.unanswered.push_back((ts, key, conv.stream));
             }
             self.release_due(ts);
         }
@@ -415,18 +471,61 @@ impl FlowTable {
                 continue;
             }
             self.conversations.remove(&key);
-            self.remember_released(fingerprint(&key), stream);
+            self.remember_released(fingerprint(&key), stream, None);
+        }
+        while let Some(&(since, key, stream)) = self.unanswered.front() {
+            let crowded = self.unanswered.len() > MAX_UNANSWERED;
+            if !crowded && now.since(since) < SYN_GIVE_UP_NANOS {
+                break;
+            }
+            self.unanswered.pop_front();
+            let Some(conv) = self.conversations.get(&key) else {
+                continue;
+            };
+            if conv.stream != stream || !conv.is_unanswered() {
+                // Answered (or reset, or replaced): it lives on as any other conversation.
+                continue;
+            }
+            if !crowded && now.since(conv.last_seen) < SYN_GIVE_UP_NANOS {
+                // The SYN was sent again: wait from the last one.
+                self.unanswered.push_back((conv.last_seen, key, stream));
+                continue;
+            }
+            let syn = conv.handshake.syn.map(|(_, isn)| (isn.0, conv.last_seen));
+            self.conversations.remove(&key);
+            self.remember_released(fingerprint(&key), stream, syn);
         }
     }
 
     /// Remembers a released conversation, forgetting the oldest beyond `max_released`.
-    fn remember_released(&mut self, fingerprint: u64, stream: u32) {
-        self.released.insert(fingerprint, stream);
+    fn remember_released(
+        &mut self,
+        fingerprint: u64,
+        stream: u32,
+        unanswered_syn: Option<(u32, Timestamp)>,
+    ) {
+        let (isn, syn_at) = match unanswered_syn {
+            Some((isn, at)) => (
+                isn,
+                i64::try_from(at.as_nanos())
+                    .unwrap_or(Released::NO_SYN)
+                    .max(Released::NO_SYN + 1),
+            ),
+            None => (0, Released::NO_SYN),
+        };
+        self.released.insert(
+            fingerprint,
+            Released {
+                stream,
+                isn,
+                syn_at,
+            },
+        );
         self.released_order.push_back((fingerprint, stream));
         while self.released_order.len() > self.max_released {
             if let Some((old, old_stream)) = self.released_order.pop_front() {
                 // Unless the fingerprint now names a newer conversation.
-                if self.released.get(&old) == Some(&old_stream) {
+                if self.released.get(&old).map(|r| r.stream) == Some(old_stream) {
                     self.released.remove(&old);
                 }
             }
@@ -472,6 +571,31 @@ fn take_stream(next: &mut u32) -> u32 {
     let stream = *next;
     *next += 1;
     stream
+}
+
+/// Applies one segment sent by `src` to its conversation: states, relative numbers,
+/// analysis, facts. Returns the side, the step, the numbers and the analysis tags.
+fn apply_segment(
+    conv: &mut Conversation,
+    src: SocketAddr,
+    seg: &TcpSegment,
+    frame: u64,
+    ts: Timestamp,
+) -> (Side, Step, direction::Numbers, Tags) {
+    conv.last_seen = ts;
+    let side = conv.side_of(src);
+    let step = step::classify(conv, side, seg);
+    let event = state_event(conv, side, seg);
+    let (sender, receiver) = match side {
+        Side::ClientToServer => (&mut conv.client_state, &mut conv.server_state),
+        Side::ServerToClient => (&mut conv.server_state, &mut conv.client_state),
+    };
+    *sender = state::after_send(*sender, event);
+    *receiver = state::after_receive(*receiver, event);
+    let numbers = direction::apply(conv, side, seg);
+    let tags = analysis::analyze(conv, side, seg, frame, ts);
+    record_facts(conv, side, seg, ts, step);
+    (side, step, numbers, tags)
 }
 
 /// A 64-bit fingerprint of a conversation's endpoints (SipHash with fixed keys: the same in

@@ -415,3 +415,45 @@ fn forgetting_an_old_release_keeps_a_newer_one_of_the_same_endpoints() {
         "A's newer release is still remembered"
     );
 }
+
+#[test]
+fn an_unanswered_syn_is_released_once_given_up_and_its_return_is_a_retransmission() {
+    let give_up = i64::try_from(SYN_GIVE_UP_NANOS / 1_000_000_000).expect("secs");
+    let mut table = FlowTable::new();
+    run_from(&mut table, &[seg(true, SYN, J, 0, 0)], CLIENT, 100);
+    // Held until the sender would have given up…
+    greeting_from(&mut table, CLIENT + 1, 100 + give_up - 1);
+    assert_eq!(table.held(), 2);
+    // …then released (the finished greeting lingers on).
+    greeting_from(&mut table, CLIENT + 2, 100 + give_up + 1);
+    assert_eq!((table.len(), table.held()), (3, 2));
+    let again = run_from(
+        &mut table,
+        &[seg(true, SYN, J, 0, 0)],
+        CLIENT,
+        100 + give_up + 2,
+    );
+    assert_eq!(again[0].stream, 0, "the same stream");
+    assert!(again[0].tags.retransmission && !again[0].tags.port_reused);
+    // A SYN with another sequence number, once released again, reuses the ports.
+    greeting_from(&mut table, CLIENT + 3, 100 + 2 * give_up + 10);
+    let other = run_from(
+        &mut table,
+        &[seg(true, SYN, J + 5, 0, 0)],
+        CLIENT,
+        100 + 2 * give_up + 11,
+    );
+    assert!(other[0].tags.port_reused);
+    assert_eq!(other[0].stream, 4);
+}
+
+#[test]
+fn at_most_max_unanswered_syns_are_held() {
+    let mut table = FlowTable::new();
+    let n = u16::try_from(MAX_UNANSWERED).expect("small") + 10;
+    for i in 0..n {
+        run_from(&mut table, &[seg(true, SYN, J, 0, 0)], 1_000 + i, 100);
+    }
+    assert_eq!(table.len(), usize::from(n));
+    assert_eq!(table.held(), MAX_UNANSWERED);
+}
