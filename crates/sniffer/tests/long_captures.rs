@@ -155,20 +155,9 @@ fn unanswered_syns_are_released_and_their_return_still_numbered_as_tshark() {
     let isn = |i: u32| i.wrapping_mul(2_654_435_761);
     let mut frames = Vec::new();
     for i in 0..n {
-        frames.extend(syn(
-            client,
-            server(i),
-            isn(i),
-            at(0, i * 1_000_000 % 1_000_000_000),
-        ));
-    }
-    // (The times above wrap every second; put each SYN in its own millisecond instead.)
-    for (i, f) in frames.iter_mut().enumerate() {
-        let ms = i64::try_from(i).expect("small");
-        f.ts = at(
-            ms / 1_000,
-            u32::try_from(ms % 1_000).expect("small") * 1_000_000,
-        );
+        // Each in its own millisecond.
+        let ts = at(i64::from(i / 1_000), (i % 1_000) * 1_000_000);
+        frames.extend(syn(client, server(i), isn(i), ts));
     }
     let late = i64::try_from(SYN_GIVE_UP_NANOS / 1_000_000_000).expect("secs") + 60;
     // Crowded out, then the same SYN again (a retransmission) or a new one (ports reused)…
