@@ -23,8 +23,8 @@
 //! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers and window
 //!   scaling ([`flow::direction`]), Wireshark's analysis tags ([`flow::analysis`]), the RFC 9293
 //!   state of each end ([`flow::state`]) and each segment's [`flow::Step`] in the exchange;
-//!   knows when a conversation is over, and releases the state of finished ones (memory
-//!   follows the open conversations, not the file's size).
+//!   knows when a conversation is over, and releases the state of finished ones and of SYNs
+//!   nobody answered (memory follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text;
 //!   [`ether_names`] names Ethernet addresses as Wireshark does.
 //! - [`render`]: rows as tshark's plain listing, a comfy-table table, or JSON lines; the
