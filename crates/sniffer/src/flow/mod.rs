@@ -31,8 +31,10 @@
 //!
 //! A SYN nobody answers (a scan of filtered ports sends them by the thousand) opens a
 //! conversation that never finishes. Its state is released [`SYN_GIVE_UP_NANOS`] after its
-//! last SYN, when the sender has given up, or earlier when more than [`MAX_UNANSWERED`] are
-//! waiting; its fingerprint then keeps the SYN's sequence number and time too. The same SYN
+//! last SYN, when the sender has given up, or earlier once [`MAX_UNANSWERED`] newer
+//! conversations were opened by a SYN (answered or not: the queue of SYNs to check stays that
+//! short whatever the rate of connections); its fingerprint then keeps the SYN's sequence
+//! number and time too. The same SYN
 //! again is replayed into a fresh state before it is analysed, so it is still a
 //! `[TCP Retransmission]` in the same stream, as Wireshark says; a SYN with another sequence
 //! number reuses the ports. (A SYN-ACK arriving after the release starts from a fresh state:
@@ -267,8 +269,8 @@ pub const MAX_RELEASED: usize = 1 << 17;
 /// SYN: Linux gives up retransmitting a SYN after 127 s.
 pub const SYN_GIVE_UP_NANOS: i128 = 130_000_000_000;
 
-/// At most this many unanswered SYNs keep their conversation's state at once (a scan sends
-/// them by the thousand); beyond it the oldest is released early.
+/// At most this many conversations opened by a SYN are watched for an answer at once (a scan
+/// sends SYNs by the thousand); beyond it the oldest is released early if still unanswered.
 pub const MAX_UNANSWERED: usize = 4_096;
 
 /// What is remembered of a released conversation: its stream number, and for an unanswered
