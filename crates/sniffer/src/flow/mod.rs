@@ -24,21 +24,19 @@
 //! released conversation gets its stream number back with fresh state (its relative numbers
 //! start again, where Wireshark, which keeps everything, would continue). The fingerprints of
 //! the last [`MAX_RELEASED`] released conversations are kept — twice the 65,536 ports of a
-//! client, so one that cycles through all its ports is still recognised —
-//! and older ones are forgotten, so that memory stays bounded however many conversations the
-//! capture holds: a SYN on the endpoints of a conversation forgotten so is a new conversation
-//! without the tag.
+//! client, so one that cycles through all its ports is still recognised — and older ones are
+//! forgotten, so that memory stays bounded however many conversations the capture holds: a
+//! SYN on the endpoints of a conversation forgotten so is a new conversation without the tag.
 //!
 //! A SYN nobody answers (a scan of filtered ports sends them by the thousand) opens a
 //! conversation that never finishes. Its state is released [`SYN_GIVE_UP_NANOS`] after its
 //! last SYN, when the sender has given up, or earlier once [`MAX_UNANSWERED`] newer
 //! conversations were opened by a SYN (answered or not: the queue of SYNs to check stays that
 //! short whatever the rate of connections); its fingerprint then keeps the SYN's sequence
-//! number and time too. The same SYN
-//! again is replayed into a fresh state before it is analysed, so it is still a
-//! `[TCP Retransmission]` in the same stream, as Wireshark says; a SYN with another sequence
-//! number reuses the ports. (A SYN-ACK arriving after the release starts from a fresh state:
-//! its numbers are then its own, not relative to the SYN.)
+//! number and time too. The same SYN again is replayed into a fresh state before it is
+//! analysed, so it is still a `[TCP Retransmission]` in the same stream, as Wireshark says; a
+//! SYN with another sequence number reuses the ports. (A SYN-ACK arriving after the release
+//! starts from a fresh state: its numbers are then its own, not relative to the SYN.)
 //!
 //! [`FlowTable::keep_all`] keeps every conversation instead, for the reports that need them
 //! all after the listing (`--explain`, `sniff-demo`).
@@ -262,7 +260,7 @@ pub const LINGER_NANOS: i128 = 60_000_000_000;
 /// released early.
 pub const MAX_LINGERING: usize = 4096;
 
-/// At most this many released conversations are remembered by fingerprint (about 6 MiB).
+/// At most this many released conversations are remembered by fingerprint (8 MiB at most).
 pub const MAX_RELEASED: usize = 1 << 17;
 
 /// An unanswered SYN's conversation is released this long (capture time) after its last
