@@ -43,6 +43,28 @@ fn start_live(args: &[&str]) -> (Child, BufReader<ChildStderr>, String) {
     (live, err, first)
 }
 
+/// Runs `sniffer live -c 8 ARGS… -f "tcp port P"` on a free port P while one client gets
+/// `greeting`; returns P, what it printed on stdout and the rest of its stderr (after the
+/// "capturing on" line), once it has ended with success.
+fn capture_one_greeting(args: &[&str], greeting: &[u8]) -> (u16, String, String) {
+    let port = free_port();
+    let filter = format!("tcp port {port}");
+    let mut all = vec!["-c", "8"];
+    all.extend_from_slice(args);
+    all.extend(["-f", filter.as_str()]);
+    let (live, mut err, first) = start_live(&all);
+    assert!(first.starts_with("capturing on "), "{first}");
+    greet_clients(port, greeting, 1);
+    let out = live
+        .wait_with_output()
+        .expect("sniffer live ends after -c 8");
+    assert!(out.status.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    (port, stdout, rest)
+}
+
 /// Runs `clients` greeting exchanges on 127.0.0.1:`port` with the net-demo library.
 fn greet_clients(port: u16, greeting: &[u8], clients: usize) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -442,26 +464,8 @@ fn sniffer_live_snaplen_0_keeps_whole_packets_as_tcpdump() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("whole.pcap");
-    let port = free_port();
-    let port_text = port.to_string();
-    let (live, _err, first) = start_live(&[
-        "-c",
-        "8",
-        "-s",
-        "0",
-        "-w",
-        file.to_str().expect("utf-8"),
-        "tcp",
-        "port",
-        &port_text,
-    ]);
-    assert!(first.starts_with("capturing on "), "{first}");
-    greet_clients(port, b"whole", 1);
-    let out = live
-        .wait_with_output()
-        .expect("sniffer live ends after -c 8");
-    assert!(out.status.success());
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let (_, stdout, _) =
+        capture_one_greeting(&["-s", "0", "-w", file.to_str().expect("utf-8")], b"whole");
     assert!(!stdout.contains("Packet size limited"), "{stdout}");
     let bytes = std::fs::read(&file).expect("saved file");
     assert_eq!(
@@ -482,26 +486,9 @@ fn sniffer_live_quiet_only_saves() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("quiet.pcap");
-    let port = free_port();
-    let filter = format!("tcp port {port}");
-    let (live, mut err, first) = start_live(&[
-        "-q",
-        "-c",
-        "8",
-        "-w",
-        file.to_str().expect("utf-8"),
-        "-f",
-        &filter,
-    ]);
-    assert!(first.starts_with("capturing on "), "{first}");
-    greet_clients(port, b"shh", 1);
-    let out = live
-        .wait_with_output()
-        .expect("sniffer live ends after -c 8");
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "no listing");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    let (_, stdout, rest) =
+        capture_one_greeting(&["-q", "-w", file.to_str().expect("utf-8")], b"shh");
+    assert_eq!(stdout, "", "no listing");
     assert!(rest.starts_with("8 packets captured, "), "{rest}");
     // The file holds the whole exchange: the greeting in the fourth packet.
     let mut saved = sniffer::pcapfile::FileCapture::open(&file).expect("saved file");
