@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::NetError;
 
@@ -92,8 +92,26 @@ async fn read_response(stream: &mut BufReader<TcpStream>) -> std::io::Result<Vec
 
 /// HTTP/1.0: one connection per request, closed by the server after its answer.
 pub async fn get_http10(addr: SocketAddr, path: &str) -> Result<Vec<u8>, NetError> {
+    get_http10_from(unbound(addr)?, addr, path).await
+}
+
+/// A fresh socket of `addr`'s family, bound by `connect` to any local port.
+fn unbound(addr: SocketAddr) -> Result<TcpSocket, NetError> {
+    match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4(),
+        SocketAddr::V6(_) => TcpSocket::new_v6(),
+    }
+    .map_err(|e| NetError::from_connect(addr, e))
+}
+
+/// [`get_http10`] from a socket the caller made (see [`crate::client::bind_client`]).
+pub async fn get_http10_from(
+    socket: TcpSocket,
+    addr: SocketAddr,
+    path: &str,
+) -> Result<Vec<u8>, NetError> {
     let io = |e| NetError::from_connect(addr, e);
-    let stream = TcpStream::connect(addr).await.map_err(io)?;
+    let stream = socket.connect(addr).await.map_err(io)?;
     let mut stream = BufReader::new(stream);
     let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
     stream
@@ -111,8 +129,17 @@ pub async fn get_http10(addr: SocketAddr, path: &str) -> Result<Vec<u8>, NetErro
 /// HTTP/1.1: several requests on one kept-alive connection; the last one asks the server to
 /// close.
 pub async fn get_http11(addr: SocketAddr, paths: &[&str]) -> Result<Vec<Vec<u8>>, NetError> {
+    get_http11_from(unbound(addr)?, addr, paths).await
+}
+
+/// [`get_http11`] from a socket the caller made (see [`crate::client::bind_client`]).
+pub async fn get_http11_from(
+    socket: TcpSocket,
+    addr: SocketAddr,
+    paths: &[&str],
+) -> Result<Vec<Vec<u8>>, NetError> {
     let io = |e| NetError::from_connect(addr, e);
-    let stream = TcpStream::connect(addr).await.map_err(io)?;
+    let stream = socket.connect(addr).await.map_err(io)?;
     let mut stream = BufReader::new(stream);
     let mut bodies = Vec::new();
     for (i, path) in paths.iter().enumerate() {

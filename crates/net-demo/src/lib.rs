@@ -8,7 +8,8 @@
 //! # Layout
 //! - [`server`]: bind (port 0 allowed, backlog 5), accept loop, greet, close first. Shutdown is a
 //!   parameter, so a caller (a test, `sniff-demo`) can stop the server and know it stopped.
-//! - [`client`]: connect, read to EOF, close; returns what it received.
+//! - [`client`]: connect, read to EOF, close; returns what it received. The socket can be
+//!   bound first ([`client::bind_client`]), so that its port is known before anything is sent.
 //! - [`udp`]: the greeting over UDP (one datagram each way, no connection).
 //! - [`http`]: a minimal HTTP/1.0 and HTTP/1.1 server and client (a connection per request,
 //!   or one kept alive).
@@ -26,6 +27,9 @@ pub mod http;
 pub mod server;
 pub mod udp;
 
-pub use client::fetch_greeting;
+pub use client::{bind_client, fetch_greeting, fetch_greeting_from};
 pub use error::NetError;
-pub use server::{bind, resolve, serve, DEFAULT_GREETING, DEFAULT_HOST, DEFAULT_PORT};
+pub use server::{
+    bind, listen_std, resolve, resolve_blocking, serve, DEFAULT_GREETING, DEFAULT_HOST,
+    DEFAULT_PORT,
+};

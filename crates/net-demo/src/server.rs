@@ -9,8 +9,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use socket2::{Domain, Protocol, Socket, Type};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{lookup_host, TcpListener, TcpSocket, TcpStream};
+use tokio::net::{lookup_host, TcpListener, TcpStream};
 
 use crate::NetError;
 
@@ -48,21 +49,87 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener, NetError> {
 
 /// [`bind`] with another listen backlog: how many connections the kernel completes and
 /// queues for `accept()` before it drops new SYNs (the clients then resend them, 1 s later).
+///
+/// Must be called within a tokio runtime; [`listen_std`] is the same without one.
 pub fn bind_with_backlog(addr: SocketAddr, backlog: u32) -> Result<TcpListener, NetError> {
-    let socket = match addr {
-        SocketAddr::V4(_) => TcpSocket::new_v4(),
-        SocketAddr::V6(_) => TcpSocket::new_v6(),
+    TcpListener::from_std(listen_std(addr, backlog)?).map_err(|e| NetError::from_bind(addr, e))
+}
+
+/// Binds and listens on `addr` (with `SO_REUSEADDR`, as [`bind`]) without a tokio runtime:
+/// a non-blocking standard listener, for a caller that must have its sockets before any
+/// thread starts (`sniff-demo` binds everything before it opens the capture and gives up
+/// its capture rights). Hand it to [`TcpListener::from_std`] inside the runtime.
+pub fn listen_std(addr: SocketAddr, backlog: u32) -> Result<std::net::TcpListener, NetError> {
+    let err = |e| NetError::from_bind(addr, e);
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(err)?;
+    socket.set_reuse_address(true).map_err(err)?;
+    socket.bind(&addr.into()).map_err(err)?;
+    socket
+        .listen(i32::try_from(backlog).unwrap_or(i32::MAX))
+        .map_err(err)?;
+    socket.set_nonblocking(true).map_err(err)?;
+    Ok(socket.into())
+}
+
+/// A port held by a socket that is bound but does not listen: a SYN to it is answered with
+/// a reset (connection refused), and no other socket can listen on it while it is held.
+#[derive(Debug)]
+pub struct ReservedPort {
+    /// Kept open for its binding; never listens.
+    _socket: Socket,
+    addr: SocketAddr,
+}
+
+impl ReservedPort {
+    /// The address held (with the port the kernel picked when asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
-    .map_err(|e| NetError::from_bind(addr, e))?;
-    socket
-        .set_reuseaddr(true)
-        .map_err(|e| NetError::from_bind(addr, e))?;
-    socket
-        .bind(addr)
-        .map_err(|e| NetError::from_bind(addr, e))?;
-    socket
-        .listen(backlog)
-        .map_err(|e| NetError::from_bind(addr, e))
+}
+
+/// Holds `addr` (port 0: a free port) for a connection that must be refused. Fails with
+/// [`NetError::AddrInUse`] when a socket listens on it, or holds it without sharing.
+///
+/// The port is bound without `SO_REUSEADDR` first, so that nobody can share it; only if that
+/// fails is it bound with it, which the kernel still refuses while anything listens there
+/// (this lets a port whose last connection lingers in TIME_WAIT be held).
+pub fn reserve_port(addr: SocketAddr) -> Result<ReservedPort, NetError> {
+    let err = |e| NetError::from_bind(addr, e);
+    let attempt = |reuse: bool| -> std::io::Result<Socket> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_reuse_address(reuse)?;
+        socket.bind(&addr.into())?;
+        Ok(socket)
+    };
+    let socket = match attempt(false) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => attempt(true).map_err(err)?,
+        Err(e) => return Err(err(e)),
+    };
+    let addr = socket
+        .local_addr()
+        .map_err(err)?
+        .as_socket()
+        .ok_or_else(|| err(std::io::Error::other("not an IP socket")))?;
+    Ok(ReservedPort {
+        _socket: socket,
+        addr,
+    })
+}
+
+/// Resolves `host` and `port` without a runtime (the name service is asked in this thread).
+pub fn resolve_blocking(host: &str, port: u16) -> Result<SocketAddr, NetError> {
+    use std::net::ToSocketAddrs;
+    let unknown = |reason: String| NetError::UnknownHost {
+        host: host.to_owned(),
+        reason,
+    };
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| unknown(e.to_string()))?
+        .next()
+        .ok_or_else(|| unknown("no address found".to_owned()))
 }
 
 /// Accepts connections until `shutdown` completes, greeting each one and closing it.

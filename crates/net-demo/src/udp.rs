@@ -43,6 +43,17 @@ pub async fn serve_udp(
     Ok(answered)
 }
 
+/// Binds a UDP socket without a runtime (port 0 picks one), non-blocking, for a caller that
+/// must have its sockets before any thread starts; hand it to `UdpSocket::from_std` inside
+/// the runtime.
+pub fn bind_udp_std(addr: SocketAddr) -> Result<std::net::UdpSocket, NetError> {
+    let socket = std::net::UdpSocket::bind(addr).map_err(|e| NetError::from_bind(addr, e))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| NetError::from_bind(addr, e))?;
+    Ok(socket)
+}
+
 /// Sends one datagram to `addr` and returns the answer.
 pub async fn fetch_greeting_udp(addr: SocketAddr) -> Result<Vec<u8>, NetError> {
     let local: SocketAddr = if addr.is_ipv4() {
@@ -53,6 +64,14 @@ pub async fn fetch_greeting_udp(addr: SocketAddr) -> Result<Vec<u8>, NetError> {
     let socket = UdpSocket::bind(local)
         .await
         .map_err(|e| NetError::from_bind(local, e))?;
+    fetch_greeting_udp_from(socket, addr).await
+}
+
+/// [`fetch_greeting_udp`] from a socket the caller bound.
+pub async fn fetch_greeting_udp_from(
+    socket: UdpSocket,
+    addr: SocketAddr,
+) -> Result<Vec<u8>, NetError> {
     socket
         .send_to(b"hello?", addr)
         .await

@@ -39,7 +39,8 @@
 //! - [`synth`]: synthetic captures — segments built from a description, in any linktype, as
 //!   pcap or pcapng — for the test corpus; big interleaved captures for benchmarks.
 //! - [`netns`]: without capture privileges, a private user and network namespace for the
-//!   demo; [`sudo`]: under sudo, dropping root once the capture is open.
+//!   demo; [`privileges`]: capture rights given up once the capture is open (root under
+//!   sudo, every capability, no new privileges).
 //! - [`error`]: typed errors naming the device, file or filter, and what to do.
 //!
 //! The binaries (`sniffer`, `sniff-demo`) only parse flags, call into these modules and print.
@@ -53,9 +54,9 @@ pub mod flow;
 pub mod link;
 pub mod netns;
 pub mod pcapfile;
+pub mod privileges;
 pub mod readahead;
 pub mod render;
-pub mod sudo;
 pub mod synth;
 pub mod tcp;
 pub mod timeline;

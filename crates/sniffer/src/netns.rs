@@ -33,22 +33,10 @@ pub enum NetnsError {
     Threads(usize),
 }
 
-/// Threads of this process, from /proc.
-fn threads() -> usize {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Threads:"))
-                .and_then(|n| n.trim().parse().ok())
-        })
-        .unwrap_or(1)
-}
-
 /// Moves this process into a new user and network namespace, as root there, with the new
 /// namespace's loopback interface up.
 pub fn enter_private_netns() -> Result<(), NetnsError> {
-    let running = threads();
+    let running = crate::privileges::thread_count();
     if running > 1 {
         return Err(NetnsError::Threads(running));
     }

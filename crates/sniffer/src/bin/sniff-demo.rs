@@ -11,10 +11,9 @@ use anyhow::Context;
 
 use clap::Parser;
 use net_demo::{DEFAULT_GREETING, DEFAULT_HOST};
-use sniffer::capture::{LiveCapture, LiveOptions};
 use sniffer::demo::{self, DemoOptions, Event, Save, Scenario};
-use sniffer::error::CaptureError;
 use sniffer::netns;
+use sniffer::privileges;
 use sniffer::render::explain::{self, ConversationReport};
 use sniffer::render::{self, summary, Format};
 
@@ -64,7 +63,8 @@ struct Cli {
     /// Do not draw the ladder diagram under the table.
     #[arg(long)]
     no_ladder: bool,
-    /// Give up after this many seconds if the exchange has not finished [default: 5].
+    /// Give up after this many seconds if the exchange has not finished [default: 5; at most
+    /// 60].
     #[arg(long, value_name = "SECS")]
     timeout: Option<f64>,
 }
@@ -105,21 +105,20 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let timeout = cli.timeout.unwrap_or(5.0);
-    if !(timeout.is_finite() && timeout > 0.0) {
-        anyhow::bail!("--timeout must be a positive number of seconds");
+    let max = demo::MAX_TIMEOUT.as_secs_f64();
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= max) {
+        anyhow::bail!("--timeout must be a number of seconds above 0 and at most {max}");
     }
     // Decide where to run before any thread starts: a private namespace can only be entered
-    // by a single-threaded process.
-    let probe = LiveCapture::open(&LiveOptions::loopback(""));
-    let reason = match (&probe, cli.private_netns) {
+    // by a single-threaded process, and capture rights are given up by one.
+    let reason = match (privileges::may_capture(), cli.private_netns) {
         (_, true) => Some("asked for with --private-netns"),
-        (Err(CaptureError::Permission { .. }), false) => {
+        (Ok(false), false) => {
             Some("this user may not capture on the host (no root, no CAP_NET_RAW)")
         }
-        (Err(_), false) => None, // reported by the demo itself, with its device
-        (Ok(_), false) => None,
+        // Anything else is reported by the demo itself, with its device.
+        (Ok(true) | Err(_), false) => None,
     };
-    drop(probe);
     let context = match reason {
         Some(why) => {
             netns::enter_private_netns()?;
@@ -139,7 +138,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .context("cannot install the Ctrl-C handler")?;
     }
     let drop_to = if context.is_none() {
-        sniffer::sudo::sudo_user()
+        privileges::sudo_user()
     } else {
         None
     };
@@ -203,6 +202,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             for note in &report.notes {
                 serde_json::to_writer(&mut out, &serde_json::json!({ "note": note }))?;
+                writeln!(out)?;
+            }
+            // What the process held while the exchange ran: nothing, once the capture was
+            // open.
+            if let Some(held) = &report.privileges {
+                serde_json::to_writer(&mut out, &serde_json::json!({ "privileges": held }))?;
                 writeln!(out)?;
             }
         }

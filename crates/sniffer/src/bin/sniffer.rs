@@ -249,6 +249,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 opts.buffer_size = Some(kib.saturating_mul(1024));
             }
             let mut live = LiveCapture::open(&opts)?;
+            // The capture is open: give up root (to the invoking user under sudo) and every
+            // capability before anything else happens, as dumpcap and tcpdump -Z do.
+            sniffer::privileges::give_up(sniffer::privileges::sudo_user())?;
             let mut writer = match &write {
                 Some(path) => Some(PcapWriter::create(&live, path)?),
                 None => None,

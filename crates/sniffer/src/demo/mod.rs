@@ -1,14 +1,21 @@
-//! `sniff-demo`: capture our own greeting exchange from the first SYN to the last ACK.
+//! `sniff-demo`: capture our own greeting exchange from the first SYN to the last ACK, and
+//! nothing else.
 //!
-//! The order is what makes the capture complete:
-//! 1. open and activate the capture on the loopback device with `tcp port <port>` *before* the
-//!    server binds (with `--port 0` the port is unknown until the bind, so the listener is bound
-//!    first — binding and listening send nothing — and the capture opened right after);
-//! 2. start the server and the client on a tokio runtime;
-//! 3. feed every frame through the [`Timeline`] as it arrives, writing it to the savefile;
-//! 4. stop as soon as the flow stage says every conversation is over (both FINs acknowledged,
-//!    or a reset) and the client is done — no fixed sleeps — or when the timeout, a safety net,
-//!    runs out.
+//! The order is what makes the capture complete, and private:
+//! 1. bind every socket of the scenario — the server's listener and each client's socket —
+//!    which sends nothing; a busy port is found here, before any capture ([`endpoints`]);
+//! 2. open and activate the capture on the loopback device with a filter naming exactly those
+//!    endpoints (both addresses, both ports of each conversation);
+//! 3. give up every privilege ([`crate::privileges::give_up`]): the rest of the run, the
+//!    server, the clients and the file writes, holds no capture right;
+//! 4. start the server and the clients on a tokio runtime;
+//! 5. feed every frame of the demo's own conversations through the [`Timeline`] as it arrives,
+//!    writing it to the savefile;
+//! 6. stop as soon as the flow stage says every conversation is over (both FINs acknowledged,
+//!    or a reset) and the clients are done — no fixed sleeps — or when the timeout, a safety
+//!    net of at most [`MAX_TIMEOUT`], runs out.
+
+pub mod endpoints;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,9 +28,16 @@ use crate::capture::Frame;
 use crate::capture::{KernelStats, LiveCapture, LiveOptions, Next};
 use crate::error::CaptureError;
 use crate::flow::Conversation;
+use crate::privileges::{self, Held, PrivilegeError};
 use crate::timeline::Row as TimelineRow;
 use crate::timeline::{Row, Timeline};
 use crate::write::{self, PcapWriter, PcapngWriter};
+
+use endpoints::{ClientSockets, Endpoints, ServerSocket};
+
+/// The longest `--timeout`: a lesson's exchange takes milliseconds, and a capture left open
+/// longer is no demo.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What to run and where to save it.
 #[derive(Clone, Debug)]
@@ -38,12 +52,13 @@ pub struct DemoOptions {
     pub greeting: String,
     /// Where to save the capture.
     pub save: Save,
-    /// Safety net: stop capturing after this long even if the exchange is not over.
+    /// Safety net: stop capturing after this long even if the exchange is not over (at most
+    /// [`MAX_TIMEOUT`]).
     pub timeout: Duration,
     /// Capture device; `None` is the loopback device.
     pub device: Option<String>,
     /// Under sudo: the user to become once the capture is open, before any file is written
-    /// or any traffic made (as `tcpdump -Z`).
+    /// or any traffic made (as `tcpdump -Z`). Every capability is given up then in any case.
     pub drop_to: Option<(u32, u32)>,
     /// A sentence about where the demo ran (a private network namespace, and why).
     pub context: Option<String>,
@@ -75,14 +90,6 @@ impl Scenario {
         match self {
             Scenario::Http10 | Scenario::Http11 => 8080,
             _ => net_demo::DEFAULT_PORT,
-        }
-    }
-
-    /// The capture filter for the scenario's traffic on `port`.
-    pub fn filter(self, port: u16) -> String {
-        match self {
-            Scenario::Udp => format!("udp port {port}"),
-            _ => format!("tcp port {port}"),
         }
     }
 
@@ -141,6 +148,9 @@ pub struct DemoReport {
     pub interrupted: bool,
     /// From the first packet to the last, by their capture timestamps, in nanoseconds.
     pub span_nanos: i128,
+    /// What the process held, over all its threads, once the exchange was over (`None`
+    /// when /proc could not be read): no capability, `no_new_privs` set.
+    pub privileges: Option<Held>,
 }
 
 /// Why a demo run failed.
@@ -162,57 +172,65 @@ pub enum DemoError {
     OutputDir { path: PathBuf, reason: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
-    #[error("cannot give up root for user {uid} (SUDO_UID): {reason}")]
-    DropPrivileges { uid: u32, reason: String },
+    #[error(transparent)]
+    Privileges(#[from] PrivilegeError),
+    #[error(
+        "port {} on {} is in use (something listens there): the refused scenario needs a port \
+         nobody listens on; pick another one with --port, or --port 0 for a free one",
+        addr.port(),
+        addr.ip()
+    )]
+    RefusedPortBusy { addr: SocketAddr },
+    #[error("the timeout must be above 0 and at most {} seconds", MAX_TIMEOUT.as_secs())]
+    Timeout,
 }
 
 /// Runs the whole demo, reporting progress through `on_event`.
+///
+/// Must be called while the process has one thread: the capture rights are given up once
+/// the capture is open, and capabilities belong to each thread.
 pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoReport, DemoError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(DemoError::Runtime)?;
+    if opts.timeout.is_zero() || opts.timeout > MAX_TIMEOUT {
+        return Err(DemoError::Timeout);
+    }
     let scenario = opts.scenario;
     let wanted_port = opts.port.unwrap_or(scenario.default_port());
-    let addr = runtime.block_on(net_demo::resolve(&opts.host, wanted_port))?;
+    let addr = net_demo::resolve_blocking(&opts.host, wanted_port)?;
     if !addr.ip().is_loopback() {
         return Err(DemoError::NotLoopback {
             host: opts.host.clone(),
             addr: addr.ip(),
         });
     }
-    let live_opts = |port: u16| {
-        let mut o = LiveOptions::loopback(scenario.filter(port));
-        if let Some(device) = &opts.device {
-            o.device = device.clone();
-        }
-        o
-    };
-    // Capture first, then bind; with port 0, bind (which sends nothing) to learn the port.
-    let bind = |addr: SocketAddr| runtime.block_on(Server::bind(scenario, addr));
-    let (mut live, server_socket) = if addr.port() != 0 {
-        let live = LiveCapture::open(&live_opts(addr.port()))?;
-        (live, bind(addr)?)
-    } else {
-        let server = bind(addr)?;
-        let port = server.local_addr(addr)?.port();
-        (LiveCapture::open(&live_opts(port))?, server)
-    };
-    // The capture is open: nothing more needs root.
-    if let Some((uid, gid)) = opts.drop_to {
-        crate::sudo::drop_privileges(uid, gid).map_err(|e| DemoError::DropPrivileges {
-            uid,
-            reason: e.to_string(),
-        })?;
+    // Every socket first (nothing is sent), then the capture that names exactly them.
+    let bound = endpoints::bind(scenario, addr)?;
+    let ends = bound.endpoints.clone();
+    let mut live_opts = LiveOptions::loopback(ends.filter());
+    if let Some(device) = &opts.device {
+        live_opts.device = device.clone();
     }
+    let mut live = LiveCapture::open(&live_opts)?;
+    // The capture is open: nothing more needs any privilege.
+    privileges::give_up(opts.drop_to)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(DemoError::Runtime)?;
     let started = Instant::now();
     on_event(Event::CaptureOpen {
         device: live.device().to_owned(),
         filter: live.filter().to_owned(),
     });
     let mut writer = open_output(&opts.save, &live)?;
-    let server_addr = server_socket.local_addr(addr)?;
+    let server_addr = ends.server();
+    let (server_socket, clients) = {
+        let _inside = runtime.enter();
+        (
+            Server::from_bound(bound.server, server_addr)?,
+            Clients::from_bound(bound.clients, server_addr)?,
+        )
+    };
     if !matches!(server_socket, Server::None(_)) {
         on_event(Event::Listening(server_addr));
     }
@@ -226,7 +244,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
     let (client_tx, client_rx) = std::sync::mpsc::channel();
     runtime.spawn(async move {
         // The receiver lives until the loop below has the result.
-        let _ = client_tx.send(run_clients(scenario, server_addr).await);
+        let _ = client_tx.send(run_clients(scenario, clients, server_addr).await);
     });
 
     let mut timeline = Timeline::keeping_conversations();
@@ -276,6 +294,10 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         };
         match live.next_frame_within(limit)? {
             Next::Frame(frame) => {
+                // The filter lets nothing else through; checked again all the same.
+                if !owned(&ends, &frame) {
+                    continue;
+                }
                 last_ts = Some(frame.ts);
                 let row = timeline.push(&frame);
                 udp_datagrams += usize::from(row.protocol == "UDP");
@@ -314,6 +336,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
     let _ = std::thread::Builder::new()
         .name("close-capture".into())
         .spawn(move || drop(live));
+    let privileges = privileges::held().ok();
     Ok(DemoReport {
         device,
         filter,
@@ -341,7 +364,13 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
             (Some(first), Some(last)) => last.since(first),
             _ => 0,
         },
+        privileges,
     })
+}
+
+/// Whether a captured frame belongs to the demo's own conversations.
+fn owned(ends: &Endpoints, frame: &Frame<'_>) -> bool {
+    ends.owns(&crate::decode::decode(frame.linktype, frame))
 }
 
 /// Creates the savefile as asked.
@@ -410,65 +439,31 @@ fn backlog_note(rows: &[Row]) -> Option<String> {
     })
 }
 
-/// The server side of a scenario, bound and ready.
+/// The server side of a scenario, ready to serve.
 enum Server {
     Tcp(tokio::net::TcpListener),
     Http(tokio::net::TcpListener),
     Udp(tokio::net::UdpSocket),
-    /// The refused scenario: nothing listens.
-    None(SocketAddr),
+    /// The refused scenario: the port is held, nothing listens.
+    None(net_demo::server::ReservedPort),
 }
 
 impl Server {
-    async fn bind(scenario: Scenario, addr: SocketAddr) -> Result<Server, NetError> {
-        match scenario {
-            Scenario::Udp => Ok(Server::Udp(net_demo::udp::bind_udp(addr).await?)),
-            Scenario::Refused if addr.port() == 0 => {
-                // A port that was free a moment ago, and stays unused.
-                let probe = std::net::TcpListener::bind(addr).map_err(|e| NetError::Io {
-                    op: "cannot find a free port on",
-                    addr,
-                    source: e,
-                })?;
-                let port = probe
-                    .local_addr()
-                    .map_err(|e| NetError::Io {
-                        op: "cannot find a free port on",
-                        addr,
-                        source: e,
-                    })?
-                    .port();
-                Ok(Server::None(SocketAddr::new(addr.ip(), port)))
-            }
-            Scenario::Refused => Ok(Server::None(addr)),
-            Scenario::Http10 | Scenario::Http11 => Ok(Server::Http(net_demo::bind(addr)?)),
-            Scenario::Greeting => Ok(Server::Tcp(net_demo::bind(addr)?)),
-            // Room in the listen queue for every client arriving at once: with the lesson's
-            // backlog of 5, the kernel would drop the extra SYNs and the clients would wait
-            // a second or more to send them again.
-            Scenario::Concurrent { clients } => {
-                let backlog =
-                    net_demo::server::BACKLOG.max(u32::try_from(clients).unwrap_or(u32::MAX));
-                Ok(Server::Tcp(net_demo::server::bind_with_backlog(
-                    addr, backlog,
-                )?))
-            }
-        }
-    }
-
-    fn local_addr(&self, asked: SocketAddr) -> Result<SocketAddr, NetError> {
-        let read = |r: std::io::Result<SocketAddr>| {
-            r.map_err(|e| NetError::Io {
-                op: "cannot read the address of",
-                addr: asked,
-                source: e,
-            })
+    /// The bound socket handed to the runtime (which must be entered).
+    fn from_bound(bound: ServerSocket, addr: SocketAddr) -> Result<Server, NetError> {
+        let io = |e| NetError::Io {
+            op: "cannot serve on",
+            addr,
+            source: e,
         };
-        match self {
-            Server::Tcp(l) | Server::Http(l) => read(l.local_addr()),
-            Server::Udp(s) => read(s.local_addr()),
-            Server::None(addr) => Ok(*addr),
-        }
+        Ok(match bound {
+            ServerSocket::Tcp(l) => Server::Tcp(tokio::net::TcpListener::from_std(l).map_err(io)?),
+            ServerSocket::Http(l) => {
+                Server::Http(tokio::net::TcpListener::from_std(l).map_err(io)?)
+            }
+            ServerSocket::Udp(s) => Server::Udp(tokio::net::UdpSocket::from_std(s).map_err(io)?),
+            ServerSocket::Refused(held) => Server::None(held),
+        })
     }
 
     async fn serve(self, greeting: Vec<u8>, shutdown: impl std::future::Future<Output = ()>) {
@@ -478,22 +473,65 @@ impl Server {
                 net_demo::http::serve_http(listener, greeting, shutdown).await
             }
             Server::Udp(socket) => net_demo::udp::serve_udp(socket, greeting, shutdown).await,
-            Server::None(_) => {
+            Server::None(held) => {
                 shutdown.await;
+                drop(held);
                 Ok(0)
             }
         };
     }
 }
 
-/// Runs the scenario's clients; returns what they received.
-async fn run_clients(scenario: Scenario, server: SocketAddr) -> Result<Vec<Vec<u8>>, NetError> {
+/// The client sockets, ready to connect.
+enum Clients {
+    Tcp(Vec<tokio::net::TcpSocket>),
+    Udp(tokio::net::UdpSocket),
+}
+
+impl Clients {
+    /// The bound sockets handed to the runtime (which must be entered).
+    fn from_bound(bound: ClientSockets, server: SocketAddr) -> Result<Clients, NetError> {
+        Ok(match bound {
+            ClientSockets::Tcp(sockets) => Clients::Tcp(sockets),
+            ClientSockets::Udp(s) => Clients::Udp(tokio::net::UdpSocket::from_std(s).map_err(
+                |e| NetError::Io {
+                    op: "cannot use a client socket for",
+                    addr: server,
+                    source: e,
+                },
+            )?),
+        })
+    }
+}
+
+/// Runs the scenario's clients on their bound sockets; returns what they received.
+async fn run_clients(
+    scenario: Scenario,
+    clients: Clients,
+    server: SocketAddr,
+) -> Result<Vec<Vec<u8>>, NetError> {
+    let mut sockets = match clients {
+        Clients::Udp(socket) => {
+            return Ok(vec![
+                net_demo::udp::fetch_greeting_udp_from(socket, server).await?,
+            ])
+        }
+        Clients::Tcp(sockets) => sockets.into_iter(),
+    };
+    // Each scenario binds as many sockets as it connects (endpoints::bind).
+    let mut next = || {
+        sockets.next().ok_or_else(|| NetError::Io {
+            op: "no client socket left for",
+            addr: server,
+            source: std::io::Error::other("fewer sockets than connections"),
+        })
+    };
     match scenario {
-        Scenario::Greeting => Ok(vec![net_demo::fetch_greeting(server).await?]),
-        Scenario::Concurrent { clients } => {
+        Scenario::Greeting => Ok(vec![net_demo::fetch_greeting_from(next()?, server).await?]),
+        Scenario::Concurrent { .. } => {
             let mut tasks = tokio::task::JoinSet::new();
-            for _ in 0..clients {
-                tasks.spawn(net_demo::fetch_greeting(server));
+            for socket in sockets {
+                tasks.spawn(net_demo::fetch_greeting_from(socket, server));
             }
             let mut received = Vec::new();
             while let Some(done) = tasks.join_next().await {
@@ -510,13 +548,19 @@ async fn run_clients(scenario: Scenario, server: SocketAddr) -> Result<Vec<Vec<u
             }
             Ok(received)
         }
-        Scenario::Udp => Ok(vec![net_demo::udp::fetch_greeting_udp(server).await?]),
-        Scenario::Http10 => Ok(vec![
-            net_demo::http::get_http10(server, "/").await?,
-            net_demo::http::get_http10(server, "/again").await?,
-        ]),
-        Scenario::Http11 => net_demo::http::get_http11(server, &["/", "/again"]).await,
-        Scenario::Refused => match net_demo::fetch_greeting(server).await {
+        Scenario::Udp => Ok(vec![]),
+        Scenario::Http10 => {
+            let first = next()?;
+            let second = next()?;
+            Ok(vec![
+                net_demo::http::get_http10_from(first, server, "/").await?,
+                net_demo::http::get_http10_from(second, server, "/again").await?,
+            ])
+        }
+        Scenario::Http11 => {
+            net_demo::http::get_http11_from(next()?, server, &["/", "/again"]).await
+        }
+        Scenario::Refused => match net_demo::fetch_greeting_from(next()?, server).await {
             Err(NetError::Refused { .. }) => Ok(vec![]),
             Ok(body) => Ok(vec![body]),
             Err(e) => Err(e),
