@@ -6,34 +6,11 @@
 
 mod common;
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use common::{current_uid, workdir, NOBODY};
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::process::{Command, Output};
-
-/// The user the unprivileged runs become when the tests run as root.
-const NOBODY: u32 = 65534;
-
-fn current_uid() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|u| u.parse().ok())
-        })
-        .expect("uid from /proc/self/status")
-}
-
-/// A world-writable folder holding a copy of `binary`, so that `nobody` can run it and
-/// write there.
-fn workdir(binary: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
-    let copy = dir.path().join(binary);
-    std::fs::copy(assert_cmd::cargo::cargo_bin(binary), &copy).expect("copy binary");
-    (dir, copy)
-}
 
 /// Runs `program args` without privileges, in `dir`: as `nobody` with no capabilities when
 /// root, as is otherwise. Returns the output and the uid it ran as.

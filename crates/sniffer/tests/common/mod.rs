@@ -168,3 +168,32 @@ pub fn fixture(name: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(name)
 }
+
+/// The user the unprivileged runs become when the tests run as root.
+pub const NOBODY: u32 = 65534;
+
+pub fn current_uid() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|u| u.parse().ok())
+        })
+        .expect("uid from /proc/self/status")
+}
+
+/// A world-writable folder holding a copy of `binary`, so that `nobody` can run it and
+/// write there.
+pub fn workdir(binary: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .expect("chmod");
+    let copy = dir.path().join(binary);
+    std::fs::copy(assert_cmd::cargo::cargo_bin(binary), &copy).expect("copy binary");
+    (dir, copy)
+}
