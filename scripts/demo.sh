@@ -10,7 +10,10 @@ cargo build --release --quiet --bin sniff-demo --bin sniffer --bin net-demo
 bin=target/release/sniff-demo
 if [ "$(id -u)" -ne 0 ]; then
   # Capturing needs CAP_NET_RAW (open a raw socket) and CAP_NET_ADMIN (set up the capture
-  # ring). Granting them to this one binary lets it run as you, so captures/ stays yours.
+  # ring). Granting them to this one binary lets it run as you, so captures/ stays yours;
+  # sniff-demo sees only its own conversations and gives the capabilities up once its capture
+  # is open. sniffer, a general capture tool, is never granted them here (README: Capture
+  # privileges).
   if ! getcap "$bin" 2>/dev/null | grep -q cap_net_raw; then
     echo "demo: granting $bin the capture capabilities (sudo setcap cap_net_raw,cap_net_admin=eip $bin)" >&2
     sudo setcap cap_net_raw,cap_net_admin=eip "$bin"
