@@ -33,9 +33,10 @@
 //! - [`write`](mod@write): pcap savefiles, gathered in chunks that a thread of their own
 //!   writes, handed over whenever the capture catches up, never overwriting a file; the
 //!   demo's annotated pcapng, flushed per packet.
-//! - [`demo`]: `sniff-demo`'s orchestration: capture opened before the server binds, the
-//!   scenario's exchange (greeting, concurrent, UDP, HTTP/1.0, HTTP/1.1, refused), capture
-//!   stopped when every conversation is over.
+//! - [`demo`]: `sniff-demo`'s orchestration: every socket bound first ([`demo::endpoints`]),
+//!   then the capture opened with a filter naming exactly those conversations, privileges
+//!   given up, the scenario's exchange (greeting, concurrent, UDP, HTTP/1.0, HTTP/1.1,
+//!   refused), capture stopped when every conversation is over.
 //! - [`synth`]: synthetic captures — segments built from a description, in any linktype, as
 //!   pcap or pcapng — for the test corpus; big interleaved captures for benchmarks.
 //! - [`netns`]: without capture privileges, a private user and network namespace for the
