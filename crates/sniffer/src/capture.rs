@@ -259,7 +259,7 @@ impl LiveCapture {
             return Err(CaptureError::UnsupportedLinkType {
                 source_name: device,
                 linktype: linktype.0,
-                name: linktype.name().to_owned(),
+                name: linktype.libpcap_name(),
                 supported: LinkType::supported_list(),
             });
         }

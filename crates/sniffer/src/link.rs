@@ -65,6 +65,26 @@ impl LinkType {
         }
     }
 
+    /// The name and description libpcap gives this linktype, e.g. `IEEE802_11_RADIO: 802.11
+    /// plus radiotap header` for 127 (every Wi-Fi monitor capture), or `EN10MB: Ethernet`;
+    /// `unknown to libpcap` when it has none.
+    pub fn libpcap_name(self) -> String {
+        // libpcap names DLT_ values; a file stores LINKTYPE_ values, which differ for a few.
+        let dlt = match self.0 {
+            100 => 11, // ATM_RFC1483
+            101 => 12, // RAW
+            102 => 15, // SLIP_BSDOS
+            103 => 16, // PPP_BSDOS
+            n => i32::try_from(n).unwrap_or(-1),
+        };
+        let linktype = pcap::Linktype(dlt);
+        match (linktype.get_name(), linktype.get_description()) {
+            (Ok(name), Ok(description)) => format!("{name}: {description}"),
+            (Ok(name), Err(_)) => name,
+            (Err(_), _) => "unknown to libpcap".to_owned(),
+        }
+    }
+
     /// True when [`network_start`] can decode frames of this type.
     pub fn is_supported(self) -> bool {
         Self::SUPPORTED.contains(&self)

@@ -384,7 +384,7 @@ impl<B: BufRead> FileCapture<B> {
             Err(CaptureError::UnsupportedLinkType {
                 source_name: self.path.display().to_string(),
                 linktype: linktype.0,
-                name: linktype.name().to_owned(),
+                name: linktype.libpcap_name(),
                 supported: LinkType::supported_list(),
             })
         }

@@ -206,19 +206,29 @@ fn pcap_with_linktype(linktype: u32) -> Vec<u8> {
 }
 
 #[test]
-fn unknown_linktype_is_named() {
+fn an_unsupported_linktype_is_named_as_libpcap_names_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("user0.pcap");
-    std::fs::write(&path, pcap_with_linktype(147)).expect("write");
-    sniffer()
-        .arg("read")
-        .arg(&path)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::starts_with(format!(
-        "sniffer: {}: unsupported link-layer type 147 (unknown); supported: NULL (0), EN10MB (1),",
-        path.display()
-    )));
+    for (linktype, named) in [
+        // Every Wi-Fi monitor capture.
+        (127, "IEEE802_11_RADIO: 802.11 plus radiotap header"),
+        (105, "IEEE802_11: 802.11"),
+        (220, "USB_LINUX_MMAPPED: USB with padded Linux header"),
+        // A LINKTYPE_ value whose DLT_ value differs.
+        (100, "ATM_RFC1483: RFC 1483 LLC-encapsulated ATM"),
+        (147, "unknown to libpcap"),
+    ] {
+        let path = dir.path().join(format!("linktype-{linktype}.pcap"));
+        std::fs::write(&path, pcap_with_linktype(linktype)).expect("write");
+        sniffer()
+            .arg("read")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with(format!(
+                "sniffer: {}: unsupported link-layer type {linktype} ({named}); supported: NULL (0), EN10MB (1),",
+                path.display()
+            )));
+    }
 }
 
 #[test]

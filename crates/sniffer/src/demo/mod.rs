@@ -104,6 +104,45 @@ impl Scenario {
     }
 }
 
+/// How much the demo's capture keeps of each packet, and its kernel buffer.
+///
+/// In immediate mode libpcap on Linux makes a ring of fixed-size frames, each as large as the
+/// snapshot length, and the kernel allocates and clears the whole ring when the capture opens:
+/// tcpdump's whole-packet default (256 KiB frames) in a 64 MiB buffer cost half a second of
+/// a cold start and 130 MB of memory, to capture eight small packets. The lesson knows what
+/// it sends, so its capture is sized to that: frames that hold its largest packet whole, and
+/// a ring of [`CaptureSize::FRAMES`] of them, far more than a scenario's burst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaptureSize {
+    pub snaplen: u32,
+    pub buffer: u32,
+}
+
+impl CaptureSize {
+    /// Bytes around the largest payload: link header (14), IPv6 (40), TCP with every option
+    /// (60), and the HTTP scenarios' request line and headers around the greeting.
+    pub const HEADROOM: u32 = 1024;
+    /// Frames the ring holds.
+    pub const FRAMES: u32 = 1024;
+    /// The smallest and largest buffer.
+    pub const MIN_BUFFER: u32 = 1 << 20;
+    pub const MAX_BUFFER: u32 = crate::capture::DEFAULT_BUFFER_SIZE;
+
+    /// The size for a lesson whose server sends `greeting_len` bytes.
+    pub fn for_lesson(greeting_len: usize) -> CaptureSize {
+        let payload = u32::try_from(greeting_len).unwrap_or(u32::MAX);
+        let snaplen = payload
+            .saturating_add(Self::HEADROOM)
+            .min(crate::capture::MAXIMUM_SNAPLEN);
+        // libpcap's frame: the snapshot plus its own header, rounded up.
+        let frame = (snaplen + 128).next_power_of_two();
+        let buffer = frame
+            .saturating_mul(Self::FRAMES)
+            .clamp(Self::MIN_BUFFER, Self::MAX_BUFFER);
+        CaptureSize { snaplen, buffer }
+    }
+}
+
 /// Where the capture goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Save {
@@ -209,6 +248,9 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
     if let Some(device) = &opts.device {
         live_opts.device = device.clone();
     }
+    let size = CaptureSize::for_lesson(opts.greeting.len());
+    live_opts.snaplen = size.snaplen;
+    live_opts.buffer_size = Some(size.buffer);
     let mut live = LiveCapture::open(&live_opts)?;
     // The capture is open: nothing more needs any privilege.
     privileges::give_up(opts.drop_to)?;
