@@ -48,3 +48,13 @@ pub enum CaptureError {
     #[error("cannot write {}: {reason}", path.display())]
     Write { path: PathBuf, reason: String },
 }
+
+impl CaptureError {
+    /// A write failed because the reading end of a pipe went away (`sniffer live -w - |
+    /// head`): for a program writing to a pipe, the end of its job rather than a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        // EPIPE as the OS words it ("Broken pipe (os error 32)").
+        matches!(self, CaptureError::Write { reason, .. }
+            if reason.to_ascii_lowercase().contains("broken pipe"))
+    }
+}

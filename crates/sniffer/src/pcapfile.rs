@@ -168,6 +168,31 @@ impl FileCapture<ReadAhead> {
     }
 }
 
+impl FileCapture<ReadAhead> {
+    /// Reads a capture from standard input as it arrives (`tcpdump -U -w - | sniffer read -`).
+    pub fn stdin() -> Result<FileCapture<ReadAhead>, CaptureError> {
+        let name = Path::new(STDIN_NAME);
+        let input = ReadAhead::new(std::io::stdin()).map_err(|e| CaptureError::File {
+            path: name.to_owned(),
+            reason: e.to_string(),
+        })?;
+        FileCapture::from_buf_read(input, name)
+    }
+
+    /// Whether the next frame can be read without waiting for the input (see
+    /// [`ReadAhead::ready`]): when it cannot, what was read so far is worth showing now.
+    pub fn input_ready(&mut self) -> bool {
+        if self.lent > 0 {
+            self.input.consume(self.lent);
+            self.lent = 0;
+        }
+        self.input.ready()
+    }
+}
+
+/// What errors call standard input.
+pub const STDIN_NAME: &str = "standard input";
+
 impl<R: Read> FileCapture<BufReader<R>> {
     /// Reads a capture from `input`; `name` is what errors call it.
     pub fn from_reader(input: R, name: &Path) -> Result<FileCapture<BufReader<R>>, CaptureError> {

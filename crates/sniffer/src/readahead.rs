@@ -7,7 +7,7 @@
 //! is a few chunks whatever the file's size.
 
 use std::io::{self, BufRead, Read};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 
 /// Bytes asked of the kernel per read.
 pub const CHUNK: usize = 256 * 1024;
@@ -23,6 +23,8 @@ pub struct ReadAhead {
     len: usize,
     pos: usize,
     ended: bool,
+    /// A chunk taken by [`ReadAhead::ready`] before it was needed.
+    early: Option<io::Result<(Vec<u8>, usize)>>,
 }
 
 impl ReadAhead {
@@ -63,7 +65,27 @@ impl ReadAhead {
             len: 0,
             pos: 0,
             ended: false,
+            early: None,
         })
+    }
+}
+
+impl ReadAhead {
+    /// Whether reading on would not wait for the input: bytes are buffered, more have
+    /// arrived, or the input ended. From a pipe fed as packets are captured (`tcpdump -U -w -`),
+    /// `false` means everything sent so far has been read: the moment to show it.
+    pub fn ready(&mut self) -> bool {
+        if self.pos < self.len || self.ended || self.early.is_some() {
+            return true;
+        }
+        match self.chunks.try_recv() {
+            Ok(chunk) => {
+                self.early = Some(chunk);
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Disconnected) => true,
+        }
     }
 }
 
@@ -77,7 +99,11 @@ impl BufRead for ReadAhead {
             }
             self.pos = 0;
             self.len = 0;
-            match self.chunks.recv() {
+            let next = match self.early.take() {
+                Some(chunk) => Ok(chunk),
+                None => self.chunks.recv(),
+            };
+            match next {
                 Ok(Ok((chunk, len))) => {
                     self.ended = len == 0;
                     self.current = chunk;
@@ -152,6 +178,30 @@ mod tests {
         assert_eq!(got, expected);
         // And the end stays the end.
         assert_eq!(ahead.fill_buf().expect("end").len(), 0);
+    }
+
+    #[test]
+    fn ready_says_whether_a_read_would_wait() {
+        let (mut tx, rx) = std::os::unix::net::UnixStream::pair().expect("socket pair");
+        let mut ahead = ReadAhead::new(rx).expect("start");
+        assert!(!ahead.ready(), "nothing written yet");
+        std::io::Write::write_all(&mut tx, b"abc").expect("write");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !ahead.ready() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the bytes never arrived"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(ahead.fill_buf().expect("read"), b"abc");
+        ahead.consume(3);
+        assert!(!ahead.ready(), "all read, the writer still open");
+        drop(tx);
+        let mut rest = Vec::new();
+        ahead.read_to_end(&mut rest).expect("end");
+        assert!(rest.is_empty());
+        assert!(ahead.ready(), "the end does not wait");
     }
 
     #[test]

@@ -1099,3 +1099,79 @@ fn sniffer_live_on_a_full_disk_says_so_and_still_reports_the_counters() {
         "{rest}"
     );
 }
+
+#[test]
+fn sniffer_live_writes_the_pcap_to_standard_output_with_w_dash() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let port = free_port();
+    let filter = format!("tcp port {port}");
+    let (live, mut err, first) = start_live(&["-c", "8", "-w", "-", "-f", &filter]);
+    assert!(first.starts_with("capturing on "), "{first}");
+    greet_clients(port, b"welcome to python!", 1);
+    let out = live.wait_with_output().expect("ends after -c 8");
+    assert!(out.status.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    assert!(rest.starts_with("8 packets captured, "), "{rest}");
+    assert!(!rest.contains("saved"), "{rest}");
+    // Standard output is the pcap and nothing else: tshark reads it from a pipe.
+    assert_eq!(&out.stdout[..4], &0xa1b2_c3d4u32.to_le_bytes());
+    let mut tshark = Proc::new("tshark")
+        .args(["-n", "-r", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tshark");
+    std::io::Write::write_all(&mut tshark.stdin.take().expect("stdin"), &out.stdout)
+        .expect("write");
+    let listing = tshark.wait_with_output().expect("tshark");
+    let lines: Vec<String> = String::from_utf8(listing.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    assert!(
+        lines[0].contains(&format!(" → {port} [SYN] Seq=0 ")),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[7].contains(" [ACK] Seq=20 Ack=2 "), "{}", lines[7]);
+}
+
+#[test]
+fn sniffer_live_w_dash_ends_quietly_when_its_reader_goes_away() {
+    if !common::can_capture() {
+        return;
+    }
+    let port = free_port();
+    let filter = format!("tcp port {port}");
+    let (mut live, mut err, first) = start_live(&["-w", "-", "--immediate", "-f", &filter]);
+    assert!(first.starts_with("capturing on "), "{first}");
+    // The reader takes the file header and leaves (as `| head -c 24` would).
+    let mut stdout = live.stdout.take().expect("stdout");
+    let mut header = [0u8; 24];
+    std::io::Read::read_exact(&mut stdout, &mut header).expect("header");
+    drop(stdout);
+    // Traffic until the capture notices; it must end by itself, successfully.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        greet_clients(port, b"welcome to python!", 1);
+        if let Some(status) = live.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sniffer live did not end"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains(" packets captured, "), "{rest}");
+    assert!(!rest.contains("sniffer:"), "no error: {rest}");
+}

@@ -393,3 +393,88 @@ fn a_big_file_shows_its_progress_on_a_terminal_only() {
     };
     assert_eq!(small_shown, "");
 }
+
+/// The records of a little-endian microsecond pcap: its file header, then each record whole.
+fn pcap_records(bytes: &[u8]) -> (&[u8], Vec<&[u8]>) {
+    let (header, mut rest) = bytes.split_at(24);
+    let mut records = Vec::new();
+    while rest.len() >= 16 {
+        let caplen = u32::from_le_bytes(rest[8..12].try_into().expect("4 bytes")) as usize;
+        let (record, tail) = rest.split_at(16 + caplen);
+        records.push(record);
+        rest = tail;
+    }
+    (header, records)
+}
+
+#[test]
+fn reading_standard_input_shows_each_packet_as_it_arrives() {
+    use std::io::{BufRead, Write};
+    use std::time::Duration;
+
+    let file = common::fixture("greeting-ipv4.pcap");
+    let expected = common::sniffer_lines(&file);
+    let bytes = std::fs::read(&file).expect("fixture");
+    let (header, records) = pcap_records(&bytes);
+    assert_eq!(records.len(), expected.len());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        .args(["read", "--format", "plain", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run sniffer");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if lines_tx.send(line.expect("utf-8")).is_err() {
+                break;
+            }
+        }
+    });
+    // As `tcpdump -U -w -` writes: the header, then each packet when it is captured. Each
+    // line must show before the next packet is even written.
+    stdin.write_all(header).expect("write");
+    for (record, line) in records.iter().zip(&expected) {
+        stdin.write_all(record).expect("write");
+        stdin.flush().expect("flush");
+        let shown = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the packet is shown while standard input is still open");
+        assert_eq!(&shown, line);
+    }
+    drop(stdin);
+    assert!(child.wait().expect("wait").success());
+    assert!(lines.recv().is_err(), "nothing more after the end");
+}
+
+#[test]
+fn standard_input_reads_like_the_file_in_every_format() {
+    let file = common::fixture("real-http-loopback.pcap");
+    for format in ["plain", "json", "table"] {
+        let from_file = stdout_of(&["read", "--format", format, file.to_str().expect("utf-8")]);
+        let out = sniffer()
+            .args(["read", "--format", format, "-"])
+            .pipe_stdin(&file)
+            .expect("stdin")
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8(out.stdout).expect("utf-8"),
+            from_file,
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn empty_standard_input_is_one_line_and_exit_code_2() {
+    sniffer()
+        .args(["read", "-"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr("sniffer: cannot read standard input: at byte 0: the file is empty\n");
+}

@@ -1,7 +1,8 @@
 //! `sniffer read FILE` / `sniffer live …`: the timeline of a capture file or a live device.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sniffer::capture::{LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
+use sniffer::error::CaptureError;
 use sniffer::pcapfile::FileCapture;
 use sniffer::render::explain::ConversationReport;
 use sniffer::render::{self, Format, RowWriter, TableStyle};
@@ -27,7 +29,8 @@ struct Cli {
 enum Command {
     /// Show the packets of a pcap or pcapng file.
     Read {
-        /// The capture file.
+        /// The capture file; `-` reads standard input, showing each packet as it arrives
+        /// (`tcpdump -U -w - | sniffer read -`).
         file: PathBuf,
         /// Output format [default: table on a terminal, plain otherwise].
         #[arg(long, value_enum)]
@@ -59,7 +62,8 @@ enum Command {
         /// tcpdump).
         #[arg(short = 'f', long = "filter")]
         filter: Option<String>,
-        /// Also write the packets to this pcap file (it must not exist yet).
+        /// Also write the packets to this pcap file (it must not exist yet); `-` writes the
+        /// pcap to standard output instead of the listing (`sniffer live -w - | tshark -r -`).
         #[arg(short = 'w', long = "write")]
         write: Option<PathBuf>,
         /// Stop after this many packets.
@@ -103,6 +107,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// What errors call standard output, when the pcap goes there.
+const STDOUT_NAME: &str = "standard output";
+
 /// Bytes of listing gathered before each write to stdout.
 const OUTPUT_BUFFER: usize = 256 * 1024;
 
@@ -145,10 +152,19 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             follow,
             no_progress,
         } => {
-            let mut source = FileCapture::open(&file)?;
+            let from_stdin = file.as_os_str() == "-";
+            let mut source = if from_stdin {
+                FileCapture::stdin()?
+            } else {
+                FileCapture::open(&file)?
+            };
             // When the listing goes to a file or a pipe, a big file's progress shows on the
             // terminal instead.
-            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            let size = if from_stdin {
+                0
+            } else {
+                std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0)
+            };
             let progress = (!no_progress
                 && !is_tty
                 && io::stderr().is_terminal()
@@ -183,6 +199,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                             kept.push(row.clone());
                         }
                         out.row_ref(&row)?;
+                        // From a pipe: show what came as soon as nothing more is there yet.
+                        if from_stdin && !source.input_ready() {
+                            out.flush()?;
+                        }
                     }
                     Ok(None) => break Ok(()),
                     Err(e) => break Err(e),
@@ -213,7 +233,16 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 writeln!(out)?;
                 match timeline.followed().filter(|f| f.ends.is_some()) {
                     Some(f) => render::follow::write_followed(&mut out, f)?,
-                    None => writeln!(out, "no TCP stream {stream} in {}", file.display())?,
+                    None => writeln!(
+                        out,
+                        "no TCP stream {stream} in {}",
+                        if from_stdin {
+                            Path::new(sniffer::pcapfile::STDIN_NAME)
+                        } else {
+                            &file
+                        }
+                        .display()
+                    )?,
                 }
             }
             out.flush()?;
@@ -252,10 +281,24 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             // The capture is open: give up root (to the invoking user under sudo) and every
             // capability before anything else happens, as dumpcap and tcpdump -Z do.
             sniffer::privileges::give_up(sniffer::privileges::sudo_user())?;
+            let to_stdout = write.as_deref() == Some(Path::new("-"));
             let mut writer = match &write {
+                Some(_) if to_stdout => {
+                    let fd = stdout
+                        .as_fd()
+                        .try_clone_to_owned()
+                        .context("cannot write to standard output")?;
+                    Some(PcapWriter::from_file(
+                        &live,
+                        std::fs::File::from(fd),
+                        Path::new(STDOUT_NAME),
+                    )?)
+                }
                 Some(path) => Some(PcapWriter::create(&live, path)?),
                 None => None,
             };
+            // The pcap takes standard output: no listing there.
+            let quiet = quiet || to_stdout;
             let stop = Arc::new(AtomicBool::new(false));
             for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
                 signal_hook::flag::register(signal, Arc::clone(&stop))
@@ -310,7 +353,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 }
                 Ok(())
             };
-            let captured = capture();
+            // The reader of the pcap on standard output went away (`| head`, tshark quit):
+            // the capture simply ends.
+            let reader_left = |e: &anyhow::Error| {
+                to_stdout
+                    && e.downcast_ref::<CaptureError>()
+                        .is_some_and(CaptureError::is_broken_pipe)
+            };
+            let captured = capture().or_else(|e| if reader_left(&e) { Ok(()) } else { Err(e) });
             let stats = live.stats()?;
             let listed = out.finish();
             let mut err = io::stderr().lock();
@@ -324,8 +374,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             captured?;
             drop(listed?);
             if let (Some(w), Some(path)) = (writer, write) {
-                w.finish()?;
-                writeln!(err, "saved {}", path.display())?;
+                match w.finish() {
+                    Ok(_) if to_stdout => {}
+                    Ok(_) => writeln!(err, "saved {}", path.display())?,
+                    Err(e) if to_stdout && e.is_broken_pipe() => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

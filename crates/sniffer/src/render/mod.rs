@@ -123,8 +123,11 @@ impl<W: Write> RowWriter<W> {
         Ok(self.out)
     }
 
-    /// Flushes what was written so far (for live output).
+    /// Shows what was written so far (for live output): the table's held rows too.
     pub fn flush(&mut self) -> io::Result<()> {
+        if self.format == Format::Table && !self.held.is_empty() {
+            self.write_page()?;
+        }
         self.out.flush()
     }
 }
