@@ -5,10 +5,11 @@
 #   pkg-config, gcc  used by the build of the pcap crate
 #   util-linux   setpriv, used by a test that drops privileges
 #   libcap2-bin  setcap/getcap, to let sniff-demo capture without running as root
+#   man-db       man, which a test renders the generated man pages with
 # Uses sudo when not run as root.
 set -euo pipefail
 
-packages=(libpcap-dev tshark pkg-config gcc util-linux libcap2-bin)
+packages=(libpcap-dev tshark pkg-config gcc util-linux libcap2-bin man-db)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -17,10 +17,13 @@
 //!   paced), to load a live capture with.
 //! - [`error`]: the failures a user can cause (port in use, connection refused, unknown host),
 //!   each with one clear line.
+//! - [`cli`]: `--generate` (man page, shell completions), shared by the workspace's
+//!   binaries.
 //! - `bin/net-demo.rs`: `net-demo server …` / `net-demo client …` / `net-demo bulk …`, a thin
 //!   wrapper.
 
 pub mod bulk;
+pub mod cli;
 pub mod client;
 pub mod error;
 pub mod http;

@@ -240,3 +240,38 @@ fn bulk_prints_its_throughput() {
             .expect("regex"),
         );
 }
+
+#[test]
+fn generate_writes_the_man_page_and_completions() {
+    let out = assert_cmd::Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["--generate", "man"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(page.contains(".TH net-demo 1 "), "{page}");
+    for section in ["NET-DEMO SERVER", "NET-DEMO CLIENT", "NET-DEMO BULK"] {
+        assert!(page.contains(&format!(".SH \"{section}\"")), "{section}");
+    }
+    assert!(page.contains("\\-\\-greeting"), "{page}");
+    let out = assert_cmd::Command::cargo_bin("net-demo")
+        .expect("binary")
+        .args(["--generate", "complete-bash"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let script = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(script.contains("complete -F _net__demo "), "{script}");
+}
+
+#[test]
+fn a_missing_subcommand_is_a_usage_error() {
+    assert_cmd::Command::cargo_bin("net-demo")
+        .expect("binary")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with(
+            "error: a subcommand is required: server, client or bulk",
+        ));
+}

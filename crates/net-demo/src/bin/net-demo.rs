@@ -3,15 +3,19 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use net_demo::cli::Generate;
 use net_demo::{DEFAULT_GREETING, DEFAULT_HOST, DEFAULT_PORT};
 
 /// The greeting server and client of the classic socket exercise.
 #[derive(Parser)]
-#[command(version)]
+#[command(name = "net-demo", version)]
 struct Cli {
+    /// Write the man page or a shell's completion script to stdout, and exit.
+    #[arg(long, value_enum, value_name = "KIND")]
+    generate: Option<Generate>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -57,6 +61,25 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(kind) = cli.generate {
+        return match net_demo::cli::generate(Cli::command(), kind, &mut std::io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            // `| head` read what it wanted.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("net-demo: cannot write to standard output: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let Some(command) = cli.command else {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingSubcommand,
+                "a subcommand is required: server, client or bulk",
+            )
+            .exit()
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -68,7 +91,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("net-demo: {e}");

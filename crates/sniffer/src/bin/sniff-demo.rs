@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use net_demo::cli::Generate;
 use net_demo::{DEFAULT_GREETING, DEFAULT_HOST};
 use sniffer::demo::{self, DemoOptions, Event, Save, Scenario};
 use sniffer::netns;
@@ -20,7 +21,7 @@ use sniffer::render::{self, summary, Format};
 /// Run the classic socket lesson — a server greets a client on port 12345 — while capturing
 /// it on loopback, then show every segment as Wireshark would, with its role in the exchange.
 #[derive(Parser)]
-#[command(version)]
+#[command(name = "sniff-demo", version)]
 struct Cli {
     /// Server address (a loopback address: 127.0.0.1, ::1, localhost).
     #[arg(long, default_value = DEFAULT_HOST)]
@@ -67,6 +68,9 @@ struct Cli {
     /// 60].
     #[arg(long, value_name = "SECS")]
     timeout: Option<f64>,
+    /// Write the man page or a shell's completion script to stdout, and exit.
+    #[arg(long, value_enum, value_name = "KIND")]
+    generate: Option<Generate>,
 }
 
 /// The scenarios of the lesson.
@@ -88,6 +92,17 @@ enum ScenarioName {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(kind) = cli.generate {
+        return match net_demo::cli::generate(Cli::command(), kind, &mut io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            // `| head` read what it wanted.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sniff-demo: cannot write to standard output: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

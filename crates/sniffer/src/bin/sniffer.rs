@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use net_demo::cli::Generate;
 use sniffer::capture::{LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
 use sniffer::error::CaptureError;
 use sniffer::pcapfile::FileCapture;
@@ -19,10 +20,13 @@ use sniffer::write::PcapWriter;
 
 /// Read or capture packets and show them as Wireshark does, with each TCP segment's role.
 #[derive(Parser)]
-#[command(version)]
+#[command(name = "sniffer", version)]
 struct Cli {
+    /// Write the man page or a shell's completion script to stdout, and exit.
+    #[arg(long, value_enum, value_name = "KIND")]
+    generate: Option<Generate>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -95,7 +99,26 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    if let Some(kind) = cli.generate {
+        return match net_demo::cli::generate(Cli::command(), kind, &mut io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            // `| head` read what it wanted.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sniffer: cannot write to standard output: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let Some(command) = cli.command else {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingSubcommand,
+                "a subcommand is required: read or live",
+            )
+            .exit()
+    };
+    match run(command) {
         Ok(code) => code,
         Err(e) => {
             if is_broken_pipe(&e) {
