@@ -6,8 +6,9 @@
 #    line of its output, back to back, from strace's timestamps (only setsockopt and write are
 #    stopped, so the program runs nearly at full speed).
 # Prints the median and the largest of each. Needs capture privileges, strace and GNU time.
-# Usage: [PAUSE=3] scripts/demo-latency.sh [RUNS] [sniff-demo flags…]
+# Usage: [PAUSE=3] [SNIFF_DEMO=path] scripts/demo-latency.sh [RUNS] [sniff-demo flags…]
 #   e.g. scripts/demo-latency.sh 20 --scenario concurrent --clients 20
+#   SNIFF_DEMO measures another build (an older one, to compare) instead of this tree's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
@@ -15,8 +16,12 @@ shift || true
 pause=${PAUSE:-3}
 command -v strace >/dev/null || { echo "demo-latency: strace is not installed (apt-get install strace)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "demo-latency: GNU time is not installed (apt-get install time)" >&2; exit 2; }
-cargo build --release --quiet --bin sniff-demo
-bin=target/release/sniff-demo
+if [ -n "${SNIFF_DEMO:-}" ]; then
+  bin=$SNIFF_DEMO
+else
+  cargo build --release --quiet --bin sniff-demo
+  bin=target/release/sniff-demo
+fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 summary() {

@@ -298,21 +298,21 @@ fn a_long_table_is_written_page_by_page() {
     // One header per page of PAGE_ROWS rows, and every row once.
     let headers = table
         .lines()
-        .filter(|l| l.starts_with('│') && l.contains(" No. "))
+        .filter(|l| l.trim_start().starts_with("No. "))
         .count();
     assert_eq!(headers, packets.div_ceil(pages), "{}", &table[..2_000]);
+    // One line per packet at this width.
     let numbers: Vec<u64> = table
         .lines()
-        .filter_map(|l| l.strip_prefix('│'))
-        .filter_map(|l| l.split('┆').next())
-        .filter_map(|n| n.trim().parse().ok())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter_map(|n| n.parse().ok())
         .collect();
     assert_eq!(numbers, (1..=2_700).collect::<Vec<u64>>());
     // A state shown unchanged at the top of a page is not marked as a change: the memory of
     // each conversation's last states carries over.
     let first_of_page_2 = table
         .lines()
-        .filter(|l| l.starts_with("│ 1001 "))
+        .filter(|l| l.split_whitespace().next() == Some("1001"))
         .collect::<Vec<_>>();
     assert_eq!(first_of_page_2.len(), 1, "row 1001 once");
     assert!(

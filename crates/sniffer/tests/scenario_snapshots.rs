@@ -60,9 +60,11 @@ fn explained(scenario: &str, port: &str) -> Option<String> {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    // Everything after the table's bottom border.
-    let after = stdout.split_once("╯\n").map_or("", |(_, rest)| rest);
-    Some(normalize(after))
+    // Everything after the table: it ends at the first blank line (kept).
+    let after = stdout
+        .split_once("\n\n")
+        .map_or(String::new(), |(_, rest)| format!("\n{rest}"));
+    Some(normalize(&after))
 }
 
 #[test]

@@ -33,12 +33,12 @@ fuzz_target!(|data: &[u8]| {
     for format in [Format::Plain, Format::Json] {
         let _ = render::write_rows(&mut sink, format, &rows, TableStyle::default());
     }
-    let _ = render::ladder::write_ladders(&mut sink, &rows);
+    let _ = render::ladder::write_ladders(&mut sink, &rows, Some(80));
     let reports: Vec<_> = timeline
         .flows()
         .conversations()
         .into_iter()
         .map(render::explain::ConversationReport::of)
         .collect();
-    let _ = render::explain::write_reports(&mut sink, &reports, false);
+    let _ = render::explain::write_reports(&mut sink, &reports, false, Some(80));
 });

@@ -16,7 +16,7 @@ use sniffer::demo::{self, DemoOptions, Event, Save, Scenario};
 use sniffer::netns;
 use sniffer::privileges;
 use sniffer::render::explain::{self, ConversationReport};
-use sniffer::render::{self, summary, Format};
+use sniffer::render::{self, summary, wrap, Format};
 
 /// Run the classic socket lesson — a server greets a client on port 12345 — while capturing
 /// it on loopback, then show every segment as Wireshark would, with its role in the exchange.
@@ -53,8 +53,9 @@ struct Cli {
     /// Output format [default: table on a terminal, plain otherwise].
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Width of the table (default: the terminal's).
-    #[arg(long)]
+    /// Fit everything printed to this many columns [default: the terminal's; no limit when
+    /// not printing to a terminal].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(40..))]
     width: Option<u16>,
     /// Run in a private network namespace even with capture privileges: nothing else on the
     /// machine can be seen or collide with the demo's port. (Without privileges, this is how
@@ -143,8 +144,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    // Everything fits the terminal: stdout's width for the timeline, stderr's for progress.
+    let out_width = cli
+        .width
+        .map(usize::from)
+        .or_else(|| wrap::terminal_width(1));
+    let err_width = cli
+        .width
+        .map(usize::from)
+        .or_else(|| wrap::terminal_width(2));
+    let progress = |text: &str| {
+        let mut err = io::stderr().lock();
+        let _ = wrap::write_hanging(&mut err, text, err_width, "", "  ");
+    };
     if let Some(c) = &context {
-        eprintln!("{c}");
+        progress(c);
     }
     // Ctrl-C or SIGTERM stops the capture and keeps what it has (no thread is started).
     let interrupt = Arc::new(AtomicBool::new(false));
@@ -188,18 +202,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .unwrap_or(Format::default_for(stdout.is_terminal()));
     let report = demo::run(&opts, |event| match event {
         Event::CaptureOpen { device, filter } => {
-            eprintln!("Capturing on {device} with filter \"{filter}\"");
+            progress(&format!("Capturing on {device} with filter \"{filter}\""));
         }
-        Event::Listening(addr) => eprintln!("Server listening on {addr}"),
-        Event::Received(bytes) => eprintln!(
+        Event::Listening(addr) => progress(&format!("Server listening on {addr}")),
+        Event::Received(bytes) => progress(&format!(
             "Client received {:?} ({} bytes)",
             String::from_utf8_lossy(&bytes),
             bytes.len()
-        ),
+        )),
     })?;
     let mut out = stdout.lock();
     let style = render::TableStyle {
-        width: cli.width,
+        width: out_width.and_then(|w| u16::try_from(w).ok()),
         color: render::use_color(stdout.is_terminal()),
     };
     render::write_rows(&mut out, format, &report.rows, style)?;
@@ -231,12 +245,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Format::Table => {
             writeln!(out)?;
             for note in &report.notes {
-                writeln!(out, "{note}")?;
+                wrap::write_hanging(&mut out, note, out_width, "", "  ")?;
             }
-            explain::write_reports(&mut out, &reports, style.color)?;
+            explain::write_reports(&mut out, &reports, style.color, out_width)?;
             if !cli.no_ladder {
                 writeln!(out)?;
-                render::ladder::write_ladders(&mut out, &report.rows)?;
+                render::ladder::write_ladders(&mut out, &report.rows, out_width)?;
             }
         }
     }
@@ -244,7 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     drop(out);
     let mut err = io::stderr().lock();
     writeln!(err)?;
-    summary::write_summary(&mut err, &report)?;
+    summary::write_summary(&mut err, &report, err_width)?;
     Ok(if report.interrupted {
         // The shell's convention for "stopped by SIGINT".
         ExitCode::from(130)

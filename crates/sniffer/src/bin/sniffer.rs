@@ -39,8 +39,9 @@ enum Command {
         /// Output format [default: table on a terminal, plain otherwise].
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// Width of the table (default: the terminal's).
-        #[arg(long)]
+        /// Fit the table, checks and ladders to this many columns [default: the terminal's;
+        /// no limit when not printing to a terminal].
+        #[arg(long, value_parser = clap::value_parser!(u16).range(40..))]
         width: Option<u16>,
         /// After the listing, check each TCP conversation: handshake and close numbers
         /// (✓/✗ with the reason), RTT, bytes each way.
@@ -204,8 +205,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             let mut kept = Vec::new();
             let format = format.unwrap_or(Format::default_for(is_tty));
+            let out_width = width
+                .map(usize::from)
+                .or_else(|| render::wrap::terminal_width(1));
             let style = TableStyle {
-                width,
+                width: out_width.and_then(|w| u16::try_from(w).ok()),
                 color: render::use_color(is_tty),
             };
             // A big buffer: one write(2) per 256 KiB of listing, not per 8 KiB.
@@ -246,11 +250,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .map(ConversationReport::of)
                     .collect();
                 writeln!(out)?;
-                render::explain::write_reports(&mut out, &reports, style.color)?;
+                render::explain::write_reports(&mut out, &reports, style.color, out_width)?;
             }
             if ladder {
                 writeln!(out)?;
-                render::ladder::write_ladders(&mut out, &kept)?;
+                render::ladder::write_ladders(&mut out, &kept, out_width)?;
             }
             if let Some(stream) = follow {
                 writeln!(out)?;
@@ -340,7 +344,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let mut timeline = Timeline::new();
             let format = format.unwrap_or(Format::Plain);
             let style = TableStyle {
-                width: None,
+                width: render::wrap::terminal_width(1).and_then(|w| u16::try_from(w).ok()),
                 color: render::use_color(is_tty),
             };
             let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), style);

@@ -12,6 +12,8 @@ use serde::Serialize;
 use crate::flow::{Conversation, Side};
 use crate::tcp::SeqNum;
 
+use super::wrap;
+
 /// One check with its verdict and the numbers behind it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Check {
@@ -221,11 +223,13 @@ fn expect_ack(what: &str, prefix: String, ack: SeqNum, base: SeqNum, base_name: 
     }
 }
 
-/// Writes the reports as text: checks marked ✓ or ✗ (green or red with `color`).
+/// Writes the reports as text: checks marked ✓ or ✗ (green or red with `color`), each line
+/// wrapped at spaces to `width` with its continuation indented under its text.
 pub fn write_reports(
     out: &mut impl Write,
     reports: &[ConversationReport],
     color: bool,
+    width: Option<usize>,
 ) -> io::Result<()> {
     let mark = |ok: bool| match (ok, color) {
         (true, true) => "\x1b[32m✓\x1b[0m",
@@ -233,20 +237,29 @@ pub fn write_reports(
         (true, false) => "✓",
         (false, false) => "✗",
     };
+    // One line of the report: `lead` then `text`, continued under the text.
+    let line = |out: &mut dyn Write, lead: String, text: String| -> io::Result<()> {
+        let rest = " ".repeat(wrap::width(&lead));
+        for l in wrap::hanging(&text, width, &lead, &rest) {
+            writeln!(out, "{l}")?;
+        }
+        Ok(())
+    };
     for r in reports {
-        writeln!(
+        line(
             out,
-            "Stream {}  client {} → server {}",
-            r.stream, r.client, r.server
+            String::new(),
+            format!(
+                "Stream {}  client {} → server {}",
+                r.stream, r.client, r.server
+            ),
         )?;
         for (i, c) in r.handshake.iter().enumerate() {
             let head = if i == 0 { "Handshake" } else { "" };
-            writeln!(
+            line(
                 out,
-                "  {head:<10} {:<8} {}  {}",
-                c.what,
-                c.detail,
-                mark(c.ok)
+                format!("  {head:<10} {:<8} ", c.what),
+                format!("{}  {}", c.detail, mark(c.ok)),
             )?;
         }
         if let Some(rtt) = r.rtt_ms {
@@ -254,31 +267,35 @@ pub fn write_reports(
                 .first_data_ms
                 .map(|f| format!("; first data byte {f:.3} ms after the SYN"))
                 .unwrap_or_default();
-            writeln!(out, "  {:<10} RTT {rtt:.3} ms (SYN → ACK){first}", "")?;
+            line(
+                out,
+                format!("  {:<10} ", ""),
+                format!("RTT {rtt:.3} ms (SYN → ACK){first}"),
+            )?;
         }
         for (i, c) in r.close.iter().enumerate() {
             let head = if i == 0 { "Close" } else { "" };
-            writeln!(
+            line(
                 out,
-                "  {head:<10} {:<10} {}  {}",
-                c.what,
-                c.detail,
-                mark(c.ok)
+                format!("  {head:<10} {:<10} ", c.what),
+                format!("{}  {}", c.detail, mark(c.ok)),
             )?;
         }
         for note in &r.notes {
-            writeln!(out, "  {:<10} {note}", "")?;
+            line(out, format!("  {:<10} ", ""), note.clone())?;
         }
-        writeln!(
+        line(
             out,
-            "  {:<10} server → client {} bytes in {} data segment{}; client → server {} bytes in {} data segment{}",
-            "Traffic",
-            r.server_to_client_bytes,
-            r.server_to_client_segments,
-            if r.server_to_client_segments == 1 { "" } else { "s" },
-            r.client_to_server_bytes,
-            r.client_to_server_segments,
-            if r.client_to_server_segments == 1 { "" } else { "s" },
+            format!("  {:<10} ", "Traffic"),
+            format!(
+                "server → client {} bytes in {} data segment{}; client → server {} bytes in {} data segment{}",
+                r.server_to_client_bytes,
+                r.server_to_client_segments,
+                if r.server_to_client_segments == 1 { "" } else { "s" },
+                r.client_to_server_bytes,
+                r.client_to_server_segments,
+                if r.client_to_server_segments == 1 { "" } else { "s" },
+            ),
         )?;
     }
     Ok(())

@@ -15,8 +15,10 @@ use crate::timeline::{Row, TcpFields};
 
 /// Inner width of the ladder (between the two ends), at least.
 const MIN_WIDTH: usize = 44;
-/// Characters of payload shown beside a data segment.
+/// Characters of payload shown beside a data segment, at most.
 const PREVIEW_CHARS: usize = 28;
+/// Fewer characters of payload than this are not worth showing.
+const MIN_PREVIEW: usize = 8;
 
 fn label(t: &TcpFields) -> String {
     let mut s = format!("{} Seq={}", t.flags, t.seq);
@@ -29,8 +31,10 @@ fn label(t: &TcpFields) -> String {
     s
 }
 
-/// Writes one ladder per TCP conversation found in `rows`.
-pub fn write_ladders(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
+/// Writes one ladder per TCP conversation found in `rows`, each at most `width` columns wide
+/// when it is given: the ladder narrows (down to its longest label), the payload preview is
+/// shortened or left out, and the header's two ends go on two lines when they must.
+pub fn write_ladders(out: &mut impl Write, rows: &[Row], width: Option<usize>) -> io::Result<()> {
     let mut streams: Vec<u32> = rows
         .iter()
         .filter_map(|r| r.tcp.as_ref().map(|t| t.stream))
@@ -63,13 +67,6 @@ pub fn write_ladders(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
                 format!("{}:{}", bracket(&first_row.source), first.src_port),
             ),
         };
-        let width = segs
-            .iter()
-            .map(|(_, t)| label(t).chars().count() + 8)
-            .max()
-            .unwrap_or(0)
-            .max(MIN_WIDTH)
-            .max(client.len() + server.len() + 16);
         let time_width = segs.iter().map(|(r, _)| r.time.len()).max().unwrap_or(8);
         let no_width = segs
             .iter()
@@ -77,35 +74,68 @@ pub fn write_ladders(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
             .max()
             .unwrap_or(3)
             .max(3);
+        // Columns before the left end's line.
+        let before = no_width + 2 + time_width + 2;
+        let longest = segs
+            .iter()
+            .map(|(_, t)| label(t).chars().count())
+            .max()
+            .unwrap_or(0);
         // "client …" starts over the left end's line, "server …" ends over the right one's.
         let left = format!("client {client}");
         let right = format!("server {server}");
-        let gap = (width + 4)
-            .saturating_sub(left.chars().count() + right.chars().count())
-            .max(2);
-        writeln!(
-            out,
-            "{:>no_width$}  {:>time_width$}  {left}{:gap$}{right}",
-            "No.", "Time", ""
-        )?;
+        let ends = left.chars().count() + right.chars().count();
+        let mut inner = (longest + 8)
+            .max(MIN_WIDTH)
+            .max(client.chars().count() + server.chars().count() + 16);
+        if let Some(w) = width {
+            // Narrow to the width, leaving room for the payload beside the ladder, but never
+            // below what the longest label and the header on one line need.
+            let preview = segs
+                .iter()
+                .filter_map(|(_, t)| t.payload_preview.map(|p| p.text().chars().count()))
+                .max()
+                .map_or(0, |chars| chars.min(PREVIEW_CHARS) + 5);
+            inner = inner
+                .min(w.saturating_sub(before + 4 + preview))
+                .max((longest + 6).max(ends.saturating_sub(2)));
+        }
+        let span = inner + 4;
+        let gap = span.saturating_sub(left.chars().count() + right.chars().count());
+        if gap >= 2 {
+            writeln!(
+                out,
+                "{:>no_width$}  {:>time_width$}  {left}{:gap$}{right}",
+                "No.", "Time", ""
+            )?;
+        } else {
+            writeln!(out, "{:before$}{left}", "")?;
+            let pad = (before + span).saturating_sub(right.chars().count());
+            writeln!(out, "{:pad$}{right}", "")?;
+            writeln!(out, "{:>no_width$}  {:>time_width$}", "No.", "Time")?;
+        }
+        // Room left for the payload preview beside the ladder.
+        let preview_room = width.map_or(PREVIEW_CHARS, |w| {
+            w.saturating_sub(before + span + 5).min(PREVIEW_CHARS)
+        });
         for (row, t) in segs {
             let text = label(t);
-            let fill = width.saturating_sub(text.chars().count() + 5);
+            let fill = inner.saturating_sub(text.chars().count() + 5);
             let arrow = match t.side {
                 Side::ClientToServer => format!("── {text} {}▶", "─".repeat(fill)),
                 Side::ServerToClient => format!("◀{} {text} ──", "─".repeat(fill)),
             };
             let preview = t
                 .payload_preview
+                .filter(|_| preview_room >= MIN_PREVIEW)
                 .map(|p| {
                     let flat = p.text().replace('\n', "\\n");
-                    let cut: String = flat.chars().take(PREVIEW_CHARS).collect();
-                    let more = if flat.chars().count() > PREVIEW_CHARS {
-                        "…"
+                    if flat.chars().count() <= preview_room {
+                        format!("   \"{flat}\"")
                     } else {
-                        ""
-                    };
-                    format!("   \"{cut}{more}\"")
+                        let cut: String = flat.chars().take(preview_room - 1).collect();
+                        format!("   \"{cut}…\"")
+                    }
                 })
                 .unwrap_or_default();
             writeln!(

@@ -15,6 +15,7 @@ pub mod ladder;
 pub mod plain;
 pub mod summary;
 pub mod table;
+pub mod wrap;
 
 pub use table::TableStyle;
 

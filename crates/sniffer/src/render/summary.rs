@@ -7,40 +7,47 @@ use std::path::Path;
 
 use crate::demo::DemoReport;
 
+use super::wrap;
+
 /// Milliseconds with three decimals, from nanoseconds.
 fn ms(nanos: i128) -> String {
     format!("{:.3} ms", nanos as f64 / 1e6)
 }
 
-/// Writes the summary of a demo run.
-pub fn write_summary(out: &mut impl Write, report: &DemoReport) -> io::Result<()> {
-    writeln!(
-        out,
+/// Writes the summary of a demo run, each line wrapped at spaces to `width`.
+pub fn write_summary(
+    out: &mut impl Write,
+    report: &DemoReport,
+    width: Option<usize>,
+) -> io::Result<()> {
+    let mut line = |text: String| wrap::write_hanging(out, &text, width, "", "  ");
+    line(format!(
         "{} packets captured on {} over {} (first to last), {} dropped by the kernel",
         report.rows.len(),
         report.device,
         ms(report.span_nanos),
         report.stats.dropped,
-    )?;
+    ))?;
     if report.interrupted {
-        writeln!(
-            out,
-            "Interrupted: the capture stopped before the exchange was over; the file holds every packet shown"
+        line(
+            "Interrupted: the capture stopped before the exchange was over; the file holds \
+             every packet shown"
+                .to_owned(),
         )?;
     }
     if report.timed_out {
-        writeln!(
-            out,
-            "Stopped by the timeout before every conversation was over: the capture may be incomplete (raise it with --timeout)"
+        line(
+            "Stopped by the timeout before every conversation was over: the capture may be \
+             incomplete (raise it with --timeout)"
+                .to_owned(),
         )?;
     }
     if let Some(path) = &report.saved {
-        writeln!(out, "Saved {}", path.display())?;
-        writeln!(
-            out,
+        line(format!("Saved {}", path.display()))?;
+        line(format!(
             "Compare with Wireshark:  tshark -r {}   (or open it in Wireshark)",
             shell_quote(path)
-        )?;
+        ))?;
     }
     Ok(())
 }

@@ -1,49 +1,43 @@
-//! The timeline as a boxed table: Wireshark's columns, the Step each segment plays, and the
-//! state of both ends after it.
+//! The timeline as a table for a terminal: Wireshark's columns, the Step each segment plays,
+//! and the state of both ends after it, laid out for the terminal's width.
+//!
+//! Two layouts, whichever takes fewer lines:
+//!
+//! - **wide**, one line per packet: `No. Time [Source Destination Protocol] Length client ⇄
+//!   server Step Info`;
+//! - **stacked**, for narrower terminals: a first line with `No. Time client ⇄ server Step`,
+//!   then tshark's Info text (after the addresses and protocol when they vary) wrapped at
+//!   spaces on the lines under it, indented.
+//!
+//! Columns that say the same on every row (Source and Destination on loopback, Protocol in a
+//! TCP lesson) take no width: one line above the table says them once. The arrow between the
+//! two state columns shows who sent the segment (`──▶` client to server, `◀──` server to
+//! client). No token — number, address, flag, option, state, word — is ever split, and no
+//! line is wider than the width (see [`super::wrap`]); nothing of the Info text is cut.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
-
-use crate::flow::TcpState;
+use crate::flow::{Side, TcpState};
 use crate::timeline::Row;
 
-/// Column headers, in order.
-pub const HEADERS: [&str; 10] = [
-    "No.",
-    "Time",
-    "Source",
-    "Destination",
-    "Protocol",
-    "Length",
-    "Info",
-    "Step",
-    "client",
-    "server",
-];
+use super::wrap;
+
+/// Spaces between columns.
+const GAP: usize = 2;
+/// Bold yellow on, and everything off (a state a segment changed, on a colour terminal).
+const HIGHLIGHT: &str = "\x1b[1;33m";
+const RESET: &str = "\x1b[0m";
 
 /// How the table is laid out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TableStyle {
-    /// Lay out for exactly this many columns (long Info text wraps); `None` uses the
-    /// terminal's width when there is one.
+    /// Lay out for at most this many columns; `None` sets no limit (one line per packet).
+    /// The binaries pass the terminal's width unless told otherwise.
     pub width: Option<u16>,
     /// Use colour (on a terminal, unless NO_COLOR is set): a state that changed is bold.
     /// Without colour, a changed state is marked with `▸`.
     pub color: bool,
-}
-
-/// A state cell: highlighted when the segment changed it.
-fn state_cell(state: TcpState, changed: bool, color: bool) -> Cell {
-    match (changed, color) {
-        (true, true) => Cell::new(state.label())
-            .add_attribute(Attribute::Bold)
-            .fg(Color::Yellow),
-        (true, false) => Cell::new(format!("▸{}", state.label())),
-        (false, _) => Cell::new(state.label()),
-    }
 }
 
 /// Rows per table when a long listing is written page by page: each page is sized on its
@@ -105,6 +99,97 @@ pub fn write_table(out: &mut impl Write, rows: &[Row], style: TableStyle) -> io:
     write_page(out, rows, style, &mut LastStates::new())
 }
 
+/// One state cell: its text, and whether the segment changed it.
+#[derive(Clone, Debug)]
+struct State {
+    label: &'static str,
+    changed: bool,
+}
+
+/// A TCP row's client state, direction arrow, server state and step.
+type TcpCells = (State, &'static str, State, &'static str);
+
+/// What one row shows, as text.
+struct Line<'a> {
+    number: String,
+    row: &'a Row,
+    length: String,
+    /// Client state, direction arrow, server state, step (TCP only).
+    tcp: Option<TcpCells>,
+}
+
+/// A column of the first line: header, alignment and width.
+struct Column {
+    header: &'static str,
+    right: bool,
+    width: usize,
+}
+
+impl Column {
+    fn new(header: &'static str, right: bool, cells: impl Iterator<Item = usize>) -> Column {
+        Column {
+            header,
+            right,
+            width: cells.max().unwrap_or(0).max(wrap::plain_width(header)),
+        }
+    }
+}
+
+/// Which columns say the same on every row.
+struct Constant<'a> {
+    source: Option<&'a str>,
+    destination: Option<&'a str>,
+    protocol: Option<&'a str>,
+}
+
+impl<'a> Constant<'a> {
+    fn of(rows: &'a [Row]) -> Constant<'a> {
+        fn same<'r>(rows: &'r [Row], f: impl Fn(&'r Row) -> &'r str) -> Option<&'r str> {
+            let first = f(rows.first()?);
+            rows.iter().all(|r| f(r) == first).then_some(first)
+        }
+        Constant {
+            source: same(rows, |r| r.source.as_str()),
+            destination: same(rows, |r| r.destination.as_str()),
+            protocol: same(rows, |r| r.protocol),
+        }
+    }
+
+    /// The sentence above the table, if any column is constant.
+    fn sentence(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        match (self.source, self.destination) {
+            (Some(s), Some(d)) if s == d => parts.push(format!("Source and Destination {s}")),
+            (s, d) => {
+                if let Some(s) = s {
+                    parts.push(format!("Source {s}"));
+                }
+                if let Some(d) = d {
+                    parts.push(format!("Destination {d}"));
+                }
+            }
+        }
+        if let Some(p) = self.protocol {
+            parts.push(format!("Protocol {p}"));
+        }
+        (!parts.is_empty()).then(|| format!("Every packet below: {}", parts.join(", ")))
+    }
+
+    /// The text stacked rows show before the Info: what varies of addresses and protocol.
+    fn lead(&self, row: &Row) -> String {
+        let mut lead = String::new();
+        match (self.source, self.destination) {
+            (Some(_), Some(_)) => {}
+            _ => lead.push_str(&format!("{} → {} ", row.source, row.destination)),
+        }
+        if self.protocol.is_none() {
+            lead.push_str(row.protocol);
+            lead.push(' ');
+        }
+        lead
+    }
+}
+
 /// Writes `rows` as one table, the next page of a listing whose earlier pages left `last`.
 pub fn write_page(
     out: &mut impl Write,
@@ -112,57 +197,285 @@ pub fn write_page(
     style: TableStyle,
     last: &mut LastStates,
 ) -> io::Result<()> {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .apply_modifier(comfy_table::modifiers::UTF8_ROUND_CORNERS)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(HEADERS);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    if let Some(width) = style.width {
-        table.set_width(width);
-    }
-    for row in rows {
-        let mut cells = vec![
-            Cell::new(row.number),
-            Cell::new(&row.time),
-            Cell::new(&row.source),
-            Cell::new(&row.destination),
-            Cell::new(row.protocol),
-            Cell::new(row.length),
-            Cell::new(&row.info),
-            Cell::new(row.step.map(|s| s.label()).unwrap_or_default()),
-        ];
-        match &row.tcp {
-            Some(t) => {
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|row| Line {
+            number: row.number.to_string(),
+            row,
+            length: row.length.to_string(),
+            tcp: row.tcp.as_ref().map(|t| {
                 let now = (t.client_state, t.server_state);
                 let before = last.update(t.stream, now, row.number);
-                let changed = |i: usize| match before {
-                    None => true,
-                    Some(b) => {
-                        (if i == 0 { b.0 } else { b.1 }) != (if i == 0 { now.0 } else { now.1 })
-                    }
+                let client = State {
+                    label: now.0.label(),
+                    changed: before.is_none_or(|b| b.0 != now.0),
                 };
-                cells.push(state_cell(now.0, changed(0), style.color));
-                cells.push(state_cell(now.1, changed(1), style.color));
-            }
-            None => cells.extend([Cell::new(""), Cell::new("")]),
-        }
-        table.add_row(cells);
-    }
+                let server = State {
+                    label: now.1.label(),
+                    changed: before.is_none_or(|b| b.1 != now.1),
+                };
+                let arrow = match t.side {
+                    Side::ClientToServer => "──▶",
+                    Side::ServerToClient => "◀──",
+                };
+                (
+                    client,
+                    arrow,
+                    server,
+                    row.step.map(|s| s.label()).unwrap_or_default(),
+                )
+            }),
+        })
+        .collect();
     if let Some(row) = rows.last() {
         last.forget_finished(row.number);
     }
-    for index in [0, 1, 5] {
-        if let Some(column) = table.column_mut(index) {
-            column.set_cell_alignment(CellAlignment::Right);
+    let constant = Constant::of(rows);
+    let width = style.width.map(usize::from);
+    if let Some(sentence) = constant.sentence() {
+        wrap::write_hanging(out, &sentence, width, "", "  ")?;
+    }
+    let marker = usize::from(!style.color);
+    let state_width = |pick: fn(&TcpCells) -> &State| {
+        move |l: &Line| {
+            l.tcp
+                .as_ref()
+                .map(|t| wrap::plain_width(pick(t).label) + marker * usize::from(pick(t).changed))
+                .unwrap_or(0)
+        }
+    };
+    let any_tcp = lines.iter().any(|l| l.tcp.is_some());
+    let no = Column::new("No.", true, lines.iter().map(|l| l.number.len()));
+    let time = Column::new("Time", true, lines.iter().map(|l| l.row.time.len()));
+    let client = Column::new("client", false, lines.iter().map(state_width(|t| &t.0)));
+    let server = Column::new("server", false, lines.iter().map(state_width(|t| &t.2)));
+    let step = Column::new(
+        "Step",
+        false,
+        lines
+            .iter()
+            .map(|l| l.tcp.as_ref().map_or(0, |t| t.3.len())),
+    );
+    let source = Column::new(
+        "Source",
+        false,
+        lines.iter().map(|l| wrap::plain_width(&l.row.source)),
+    );
+    let destination = Column::new(
+        "Destination",
+        false,
+        lines.iter().map(|l| wrap::plain_width(&l.row.destination)),
+    );
+    let protocol = Column::new(
+        "Protocol",
+        false,
+        lines.iter().map(|l| l.row.protocol.len()),
+    );
+    let length = Column::new("Length", true, lines.iter().map(|l| l.length.len()));
+
+    // The wide layout's columns before the Info.
+    let mut wide: Vec<&Column> = vec![&no, &time];
+    if constant.source.is_none() || constant.destination.is_none() {
+        wide.extend([&source, &destination]);
+    }
+    if constant.protocol.is_none() {
+        wide.push(&protocol);
+    }
+    wide.push(&length);
+    let arrow_width = 3;
+    let tcp_width = client.width + 1 + arrow_width + 1 + server.width + GAP + step.width;
+    let before_info: usize = wide.iter().map(|c| c.width + GAP).sum::<usize>()
+        + if any_tcp { tcp_width + GAP } else { 0 };
+    let info_width = lines
+        .iter()
+        .map(|l| wrap::plain_width(&l.row.info))
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let fits_wide = width.is_none_or(|w| before_info + info_width <= w);
+
+    let mut text = String::new();
+    if fits_wide {
+        let mut header = String::new();
+        for c in &wide {
+            push_cell(&mut header, c.header, c.width, c.right);
+        }
+        if any_tcp {
+            push_tcp_header(&mut header, &client, arrow_width, &server, &step);
+        }
+        header.push_str("Info");
+        writeln!(out, "{}", header.trim_end())?;
+        writeln!(
+            out,
+            "{}",
+            "─".repeat(wrap::plain_width(header.trim_end()).max(before_info + info_width))
+        )?;
+        for l in &lines {
+            text.clear();
+            push_cell(&mut text, &l.number, no.width, true);
+            push_cell(&mut text, &l.row.time, time.width, true);
+            if constant.source.is_none() || constant.destination.is_none() {
+                push_cell(&mut text, &l.row.source, source.width, false);
+                push_cell(&mut text, &l.row.destination, destination.width, false);
+            }
+            if constant.protocol.is_none() {
+                push_cell(&mut text, l.row.protocol, protocol.width, false);
+            }
+            push_cell(&mut text, &l.length, length.width, true);
+            if any_tcp {
+                push_tcp(
+                    &mut text,
+                    l,
+                    &client,
+                    arrow_width,
+                    &server,
+                    &step,
+                    style.color,
+                );
+            }
+            text.push_str(&l.row.info);
+            writeln!(out, "{}", text.trim_end())?;
+        }
+        return Ok(());
+    }
+
+    // Stacked: the first line, then the Info under it.
+    let indent = " ".repeat(no.width + GAP);
+    let mut header = String::new();
+    push_cell(&mut header, no.header, no.width, true);
+    push_cell(&mut header, time.header, time.width, true);
+    if any_tcp {
+        push_tcp_header(&mut header, &client, arrow_width, &server, &step);
+    }
+    let rule = width.unwrap_or(80).min(
+        wrap::plain_width(header.trim_end()).max(
+            lines
+                .iter()
+                .map(|l| {
+                    indent.len()
+                        + wrap::plain_width(&constant.lead(l.row))
+                        + wrap::plain_width(&l.row.info)
+                })
+                .max()
+                .unwrap_or(0),
+        ),
+    );
+    writeln!(out, "{}", header.trim_end())?;
+    let info_header = if constant.source.is_some() && constant.destination.is_some() {
+        if constant.protocol.is_some() {
+            "Info"
+        } else {
+            "Protocol Info"
+        }
+    } else if constant.protocol.is_some() {
+        "Source → Destination Info"
+    } else {
+        "Source → Destination Protocol Info"
+    };
+    writeln!(out, "{indent}{info_header}")?;
+    writeln!(out, "{}", "─".repeat(rule))?;
+    for l in &lines {
+        text.clear();
+        push_cell(&mut text, &l.number, no.width, true);
+        push_cell(&mut text, &l.row.time, time.width, true);
+        let paragraph = format!("{}{}", constant.lead(l.row), l.row.info);
+        if l.tcp.is_some() {
+            push_tcp(
+                &mut text,
+                l,
+                &client,
+                arrow_width,
+                &server,
+                &step,
+                style.color,
+            );
+            writeln!(out, "{}", text.trim_end())?;
+            wrap::write_hanging(out, &paragraph, width, &indent, &indent)?;
+        } else {
+            // No states to show: the Info starts on the first line.
+            let first = text.clone();
+            let rest = " ".repeat(wrap::plain_width(&first));
+            wrap::write_hanging(out, &paragraph, width, &first, &rest)?;
         }
     }
-    writeln!(out, "{table}")
+    Ok(())
+}
+
+/// Appends `text` padded to `width` (right-aligned if `right`), then the gap.
+fn push_cell(line: &mut String, text: &str, width: usize, right: bool) {
+    let pad = width.saturating_sub(wrap::plain_width(text));
+    if right {
+        line.extend(std::iter::repeat_n(' ', pad));
+        line.push_str(text);
+    } else {
+        line.push_str(text);
+        line.extend(std::iter::repeat_n(' ', pad));
+    }
+    line.extend(std::iter::repeat_n(' ', GAP));
+}
+
+/// The headers over a row's states and step: `client` over the client's state, `server`
+/// over the server's (past the arrow between them).
+fn push_tcp_header(
+    line: &mut String,
+    client: &Column,
+    arrow: usize,
+    server: &Column,
+    step: &Column,
+) {
+    let pad = (client.width + 1 + arrow + 1).saturating_sub(client.header.len());
+    line.push_str(client.header);
+    line.extend(std::iter::repeat_n(' ', pad));
+    push_cell(line, server.header, server.width, false);
+    push_cell(line, step.header, step.width, false);
+}
+
+/// Appends a row's client state, arrow, server state and step.
+fn push_tcp(
+    line: &mut String,
+    l: &Line,
+    client: &Column,
+    arrow: usize,
+    server: &Column,
+    step: &Column,
+    color: bool,
+) {
+    let Some((c, dir, s, label)) = &l.tcp else {
+        line.extend(std::iter::repeat_n(
+            ' ',
+            client.width + arrow + server.width + step.width + 2 + 2 * GAP,
+        ));
+        return;
+    };
+    push_state(line, c, client.width, color);
+    line.push(' ');
+    line.push_str(dir);
+    line.push(' ');
+    push_state(line, s, server.width, color);
+    line.extend(std::iter::repeat_n(' ', GAP));
+    push_cell(line, label, step.width, false);
+}
+
+/// A state cell: highlighted when the segment changed it, `▸`-marked without colour.
+fn push_state(line: &mut String, state: &State, width: usize, color: bool) {
+    let shown = match (state.changed, color) {
+        (true, true) => {
+            line.push_str(HIGHLIGHT);
+            line.push_str(state.label);
+            line.push_str(RESET);
+            state.label.len()
+        }
+        (true, false) => {
+            line.push('▸');
+            line.push_str(state.label);
+            state.label.len() + 1
+        }
+        (false, _) => {
+            line.push_str(state.label);
+            state.label.len()
+        }
+    };
+    line.extend(std::iter::repeat_n(' ', width.saturating_sub(shown)));
 }
 
 #[cfg(test)]
