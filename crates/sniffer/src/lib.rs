@@ -27,9 +27,10 @@
 //!   nobody answered (memory follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text;
 //!   [`ether_names`] names Ethernet addresses as Wireshark does.
-//! - [`render`]: rows as tshark's plain listing, a comfy-table table, or JSON lines; the
-//!   checks of each conversation ([`render::explain`]), ladder diagrams, Follow Stream, the
-//!   demo's summary. Renderers write to any `io::Write`; the library never prints.
+//! - [`render`]: rows as tshark's plain listing, a table fitted to the terminal's width, or
+//!   JSON lines; the checks of each conversation ([`render::explain`]), ladder diagrams,
+//!   Follow Stream, the demo's summary, all wrapped at spaces ([`render::wrap`]). Renderers
+//!   write to any `io::Write`; the library never prints.
 //! - [`write`](mod@write): pcap savefiles, gathered in chunks that a thread of their own
 //!   writes, handed over whenever the capture catches up, never overwriting a file; the
 //!   demo's annotated pcapng, flushed per packet.

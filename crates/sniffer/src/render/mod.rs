@@ -1,7 +1,8 @@
 //! Rendering rows: three formats, each writing to any `io::Write`.
 //!
 //! - [`plain`]: tshark's default one-line-per-packet layout, byte for byte.
-//! - [`table`]: the same columns plus Step, boxed with comfy-table for a terminal.
+//! - [`table`]: the same columns plus Step and both ends' states, fitted to a terminal's width.
+//! - [`wrap`]: the terminal's width, and text wrapped at spaces only (no token split).
 //! - [`json`]: one JSON object per packet, per line, for scripts.
 //!
 //! Plain and JSON stream a row at a time; the table sizes its columns on a page of
