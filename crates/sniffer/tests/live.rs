@@ -1181,3 +1181,33 @@ fn sniffer_live_w_dash_ends_quietly_when_its_reader_goes_away() {
     assert!(rest.contains(" packets captured, "), "{rest}");
     assert!(!rest.contains("sniffer:"), "no error: {rest}");
 }
+
+#[test]
+fn sniffer_live_table_shows_rows_as_they_come_under_one_header() {
+    if !common::can_capture() {
+        return;
+    }
+    // --immediate: each packet is handed over as it arrives, so the table is printed in
+    // several parts as the capture catches up; they continue one table.
+    let (port, stdout, _) =
+        capture_one_greeting(&["--format", "table", "--immediate"], b"welcome to python!");
+    let headers = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("No. "))
+        .count();
+    assert_eq!(headers, 1, "{stdout}");
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .collect();
+    assert_eq!(rows.len(), 8, "{stdout}");
+    assert!(
+        rows[0].contains(&format!(" → {port} [SYN] Seq=0 ")),
+        "{stdout}"
+    );
+    assert!(rows[0].contains("handshake 1/3 SYN"), "{stdout}");
+}

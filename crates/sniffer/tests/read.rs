@@ -300,7 +300,13 @@ fn a_long_table_is_written_page_by_page() {
         .lines()
         .filter(|l| l.trim_start().starts_with("No. "))
         .count();
-    assert_eq!(headers, packets.div_ceil(pages), "{}", &table[..2_000]);
+    // A page whose columns come out as the page before's continues the table without a new
+    // header; at most one header per page.
+    assert!(
+        (1..=packets.div_ceil(pages)).contains(&headers),
+        "{headers}: {}",
+        &table[..2_000]
+    );
     // One line per packet at this width.
     let numbers: Vec<u64> = table
         .lines()

@@ -25,6 +25,12 @@ use super::wrap;
 
 /// Spaces between columns.
 const GAP: usize = 2;
+/// The widest state (`SYN_RECEIVED`) and step (`handshake 2/3 SYN-ACK`): those columns
+/// always take this much, so that one page's columns line up with the next's.
+const STATE_WIDTH: usize = 12;
+const STEP_WIDTH: usize = 21;
+/// The width of a time below ten seconds (`0.000000`).
+const TIME_WIDTH: usize = 8;
 /// Bold yellow on, and everything off (a state a segment changed, on a colour terminal).
 const HIGHLIGHT: &str = "\x1b[1;33m";
 const RESET: &str = "\x1b[0m";
@@ -52,6 +58,9 @@ pub const PAGE_ROWS: usize = 1000;
 #[derive(Debug, Default)]
 pub struct LastStates {
     states: HashMap<u32, ((TcpState, TcpState), u64)>,
+    /// The heading the last page was printed under: a page whose heading would be the same
+    /// continues the table without repeating it.
+    heading: Option<String>,
 }
 
 /// Rows after which a finished conversation's states are forgotten.
@@ -81,6 +90,15 @@ impl LastStates {
         self.states.retain(|_, ((client, server), last)| {
             !(over(*client) && over(*server)) || number.saturating_sub(*last) < FORGET_AFTER_ROWS
         });
+    }
+
+    /// Prints a page's heading unless the page before was printed under the same.
+    fn print_heading(&mut self, out: &mut impl Write, heading: String) -> io::Result<()> {
+        if self.heading.as_ref() != Some(&heading) {
+            out.write_all(heading.as_bytes())?;
+            self.heading = Some(heading);
+        }
+        Ok(())
     }
 
     /// Conversations remembered.
@@ -132,6 +150,12 @@ impl Column {
             right,
             width: cells.max().unwrap_or(0).max(wrap::plain_width(header)),
         }
+    }
+
+    /// At least `width` wide.
+    fn at_least(mut self, width: usize) -> Column {
+        self.width = self.width.max(width);
+        self
     }
 }
 
@@ -232,8 +256,14 @@ pub fn write_page(
     }
     let constant = Constant::of(rows);
     let width = style.width.map(usize::from);
+    // The sentence, the column headers and the rule: printed unless the page before was
+    // printed under the very same.
+    let mut heading = String::new();
     if let Some(sentence) = constant.sentence() {
-        wrap::write_hanging(out, &sentence, width, "", "  ")?;
+        for line in wrap::hanging(&sentence, width, "", "  ") {
+            heading.push_str(&line);
+            heading.push('\n');
+        }
     }
     let marker = usize::from(!style.color);
     let state_width = |pick: fn(&TcpCells) -> &State| {
@@ -246,16 +276,20 @@ pub fn write_page(
     };
     let any_tcp = lines.iter().any(|l| l.tcp.is_some());
     let no = Column::new("No.", true, lines.iter().map(|l| l.number.len()));
-    let time = Column::new("Time", true, lines.iter().map(|l| l.row.time.len()));
-    let client = Column::new("client", false, lines.iter().map(state_width(|t| &t.0)));
-    let server = Column::new("server", false, lines.iter().map(state_width(|t| &t.2)));
+    let time =
+        Column::new("Time", true, lines.iter().map(|l| l.row.time.len())).at_least(TIME_WIDTH);
+    let client = Column::new("client", false, lines.iter().map(state_width(|t| &t.0)))
+        .at_least(STATE_WIDTH + marker);
+    let server = Column::new("server", false, lines.iter().map(state_width(|t| &t.2)))
+        .at_least(STATE_WIDTH + marker);
     let step = Column::new(
         "Step",
         false,
         lines
             .iter()
             .map(|l| l.tcp.as_ref().map_or(0, |t| t.3.len())),
-    );
+    )
+    .at_least(STEP_WIDTH);
     let source = Column::new(
         "Source",
         false,
@@ -304,12 +338,10 @@ pub fn write_page(
             push_tcp_header(&mut header, &client, arrow_width, &server, &step);
         }
         header.push_str("Info");
-        writeln!(out, "{}", header.trim_end())?;
-        writeln!(
-            out,
-            "{}",
-            "─".repeat(wrap::plain_width(header.trim_end()).max(before_info + info_width))
-        )?;
+        let header = header.trim_end();
+        let rule = width.unwrap_or(wrap::plain_width(header));
+        heading.push_str(&format!("{header}\n{}\n", "─".repeat(rule)));
+        last.print_heading(out, heading)?;
         for l in &lines {
             text.clear();
             push_cell(&mut text, &l.number, no.width, true);
@@ -347,20 +379,8 @@ pub fn write_page(
     if any_tcp {
         push_tcp_header(&mut header, &client, arrow_width, &server, &step);
     }
-    let rule = width.unwrap_or(80).min(
-        wrap::plain_width(header.trim_end()).max(
-            lines
-                .iter()
-                .map(|l| {
-                    indent.len()
-                        + wrap::plain_width(&constant.lead(l.row))
-                        + wrap::plain_width(&l.row.info)
-                })
-                .max()
-                .unwrap_or(0),
-        ),
-    );
-    writeln!(out, "{}", header.trim_end())?;
+    heading.push_str(header.trim_end());
+    heading.push('\n');
     let info_header = if constant.source.is_some() && constant.destination.is_some() {
         if constant.protocol.is_some() {
             "Info"
@@ -372,8 +392,9 @@ pub fn write_page(
     } else {
         "Source → Destination Protocol Info"
     };
-    writeln!(out, "{indent}{info_header}")?;
-    writeln!(out, "{}", "─".repeat(rule))?;
+    let rule = width.unwrap_or(wrap::plain_width(header.trim_end()));
+    heading.push_str(&format!("{indent}{info_header}\n{}\n", "─".repeat(rule)));
+    last.print_heading(out, heading)?;
     for l in &lines {
         text.clear();
         push_cell(&mut text, &l.number, no.width, true);
