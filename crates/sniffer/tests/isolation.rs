@@ -175,6 +175,18 @@ fn granted_copy(binary: &str) -> Option<(tempfile::TempDir, PathBuf)> {
     Some((dir, bin))
 }
 
+/// A folder to run in and the binary `runner` runs: the built one as root, a granted copy
+/// for `nobody`; `None` (after a skip, or a failure in CI) where the copy cannot be granted.
+fn binary_for(runner: Runner, binary: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    match runner {
+        Runner::Root => Some((
+            tempfile::tempdir().expect("tempdir"),
+            assert_cmd::cargo::cargo_bin(binary),
+        )),
+        Runner::Capabilities => granted_copy(binary),
+    }
+}
+
 /// A command running `bin` as `runner`, in `dir`.
 fn command(runner: Runner, bin: &Path, dir: &Path) -> Command {
     let mut cmd = match runner {
@@ -249,15 +261,8 @@ fn every_scenario_sees_only_its_own_conversations(runner: Runner) {
     if !common::can_capture() || !common::has_tshark() {
         return;
     }
-    let (dir, bin) = match runner {
-        Runner::Root => {
-            let dir = tempfile::tempdir().expect("tempdir");
-            (dir, assert_cmd::cargo::cargo_bin("sniff-demo"))
-        }
-        Runner::Capabilities => match granted_copy("sniff-demo") {
-            Some(d) => d,
-            None => return,
-        },
+    let Some((dir, bin)) = binary_for(runner, "sniff-demo") else {
+        return;
     };
     for &(scenario, extra, conversations) in SCENARIOS {
         let port = free_port();
@@ -369,15 +374,8 @@ fn a_busy_port_is_refused_before_capturing(runner: Runner) {
     if !common::can_capture() {
         return;
     }
-    let (dir, bin) = match runner {
-        Runner::Root => {
-            let dir = tempfile::tempdir().expect("tempdir");
-            (dir, assert_cmd::cargo::cargo_bin("sniff-demo"))
-        }
-        Runner::Capabilities => match granted_copy("sniff-demo") {
-            Some(d) => d,
-            None => return,
-        },
+    let Some((dir, bin)) = binary_for(runner, "sniff-demo") else {
+        return;
     };
     // A service that listens (it would accept the demo's connections) and one that only
     // holds a UDP port.
@@ -458,15 +456,8 @@ fn sniffer_live_gives_up_its_rights(runner: Runner) {
     if !common::can_capture() {
         return;
     }
-    let (dir, bin) = match runner {
-        Runner::Root => {
-            let dir = tempfile::tempdir().expect("tempdir");
-            (dir, assert_cmd::cargo::cargo_bin("sniffer"))
-        }
-        Runner::Capabilities => match granted_copy("sniffer") {
-            Some(d) => d,
-            None => return,
-        },
+    let Some((dir, bin)) = binary_for(runner, "sniffer") else {
+        return;
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();

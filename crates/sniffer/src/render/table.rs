@@ -31,6 +31,8 @@ const STATE_WIDTH: usize = 12;
 const STEP_WIDTH: usize = 21;
 /// The width of a time below ten seconds (`0.000000`).
 const TIME_WIDTH: usize = 8;
+/// `──▶` or `◀──` between the two states.
+const ARROW_WIDTH: usize = 3;
 /// Bold yellow on, and everything off (a state a segment changed, on a colour terminal).
 const HIGHLIGHT: &str = "\x1b[1;33m";
 const RESET: &str = "\x1b[0m";
@@ -316,10 +318,13 @@ pub fn write_page(
         wide.push(&protocol);
     }
     wide.push(&length);
-    let arrow_width = 3;
-    let tcp_width = client.width + 1 + arrow_width + 1 + server.width + GAP + step.width;
+    let tcp = TcpColumns {
+        client,
+        server,
+        step,
+    };
     let before_info: usize = wide.iter().map(|c| c.width + GAP).sum::<usize>()
-        + if any_tcp { tcp_width + GAP } else { 0 };
+        + if any_tcp { tcp.width() + GAP } else { 0 };
     let info_width = lines
         .iter()
         .map(|l| wrap::plain_width(&l.row.info))
@@ -335,7 +340,7 @@ pub fn write_page(
             push_cell(&mut header, c.header, c.width, c.right);
         }
         if any_tcp {
-            push_tcp_header(&mut header, &client, arrow_width, &server, &step);
+            tcp.push_header(&mut header);
         }
         header.push_str("Info");
         let header = header.trim_end();
@@ -355,15 +360,7 @@ pub fn write_page(
             }
             push_cell(&mut text, &l.length, length.width, true);
             if any_tcp {
-                push_tcp(
-                    &mut text,
-                    l,
-                    &client,
-                    arrow_width,
-                    &server,
-                    &step,
-                    style.color,
-                );
+                tcp.push(&mut text, l, style.color);
             }
             text.push_str(&l.row.info);
             writeln!(out, "{}", text.trim_end())?;
@@ -377,7 +374,7 @@ pub fn write_page(
     push_cell(&mut header, no.header, no.width, true);
     push_cell(&mut header, time.header, time.width, true);
     if any_tcp {
-        push_tcp_header(&mut header, &client, arrow_width, &server, &step);
+        tcp.push_header(&mut header);
     }
     heading.push_str(header.trim_end());
     heading.push('\n');
@@ -401,15 +398,7 @@ pub fn write_page(
         push_cell(&mut text, &l.row.time, time.width, true);
         let paragraph = format!("{}{}", constant.lead(l.row), l.row.info);
         if l.tcp.is_some() {
-            push_tcp(
-                &mut text,
-                l,
-                &client,
-                arrow_width,
-                &server,
-                &step,
-                style.color,
-            );
+            tcp.push(&mut text, l, style.color);
             writeln!(out, "{}", text.trim_end())?;
             wrap::write_hanging(out, &paragraph, width, &indent, &indent)?;
         } else {
@@ -435,46 +424,44 @@ fn push_cell(line: &mut String, text: &str, width: usize, right: bool) {
     line.extend(std::iter::repeat_n(' ', GAP));
 }
 
-/// The headers over a row's states and step: `client` over the client's state, `server`
-/// over the server's (past the arrow between them).
-fn push_tcp_header(
-    line: &mut String,
-    client: &Column,
-    arrow: usize,
-    server: &Column,
-    step: &Column,
-) {
-    let pad = (client.width + 1 + arrow + 1).saturating_sub(client.header.len());
-    line.push_str(client.header);
-    line.extend(std::iter::repeat_n(' ', pad));
-    push_cell(line, server.header, server.width, false);
-    push_cell(line, step.header, step.width, false);
+/// The columns of a TCP row's states and step.
+struct TcpColumns {
+    client: Column,
+    server: Column,
+    step: Column,
 }
 
-/// Appends a row's client state, arrow, server state and step.
-fn push_tcp(
-    line: &mut String,
-    l: &Line,
-    client: &Column,
-    arrow: usize,
-    server: &Column,
-    step: &Column,
-    color: bool,
-) {
-    let Some((c, dir, s, label)) = &l.tcp else {
-        line.extend(std::iter::repeat_n(
-            ' ',
-            client.width + arrow + server.width + step.width + 2 + 2 * GAP,
-        ));
-        return;
-    };
-    push_state(line, c, client.width, color);
-    line.push(' ');
-    line.push_str(dir);
-    line.push(' ');
-    push_state(line, s, server.width, color);
-    line.extend(std::iter::repeat_n(' ', GAP));
-    push_cell(line, label, step.width, false);
+impl TcpColumns {
+    /// Columns they take: both states with the arrow between them, then the step.
+    fn width(&self) -> usize {
+        self.client.width + 1 + ARROW_WIDTH + 1 + self.server.width + GAP + self.step.width
+    }
+
+    /// The headers over them: `client` over the client's state, `server` over the server's
+    /// (past the arrow between them).
+    fn push_header(&self, line: &mut String) {
+        let pad =
+            (self.client.width + 1 + ARROW_WIDTH + 1).saturating_sub(self.client.header.len());
+        line.push_str(self.client.header);
+        line.extend(std::iter::repeat_n(' ', pad));
+        push_cell(line, self.server.header, self.server.width, false);
+        push_cell(line, self.step.header, self.step.width, false);
+    }
+
+    /// A row's client state, arrow, server state and step (blank for a row without TCP).
+    fn push(&self, line: &mut String, l: &Line, color: bool) {
+        let Some((c, dir, s, label)) = &l.tcp else {
+            line.extend(std::iter::repeat_n(' ', self.width() + GAP));
+            return;
+        };
+        push_state(line, c, self.client.width, color);
+        line.push(' ');
+        line.push_str(dir);
+        line.push(' ');
+        push_state(line, s, self.server.width, color);
+        line.extend(std::iter::repeat_n(' ', GAP));
+        push_cell(line, label, self.step.width, false);
+    }
 }
 
 /// A state cell: highlighted when the segment changed it, `▸`-marked without colour.
