@@ -333,3 +333,32 @@ fn on_a_terminal_the_demo_takes_its_width() {
         );
     }
 }
+
+/// An error is one line, but on a terminal narrower than it, it is wrapped at spaces rather
+/// than cut by the terminal inside a word.
+#[test]
+fn errors_on_a_narrow_terminal_are_wrapped_at_spaces() {
+    if Command::new("script").arg("--version").output().is_err() {
+        common::skip("script (util-linux) is not installed");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("sniff-demo");
+    let plain = Command::new(&bin)
+        .args(["--host", "192.0.2.1", "--no-save"])
+        .output()
+        .expect("run");
+    let one_line = String::from_utf8(plain.stderr).expect("utf-8");
+    assert_eq!(one_line.lines().count(), 1, "{one_line}");
+    let inner = format!(
+        "stty cols 60 rows 20; exec {} --host 192.0.2.1 --no-save",
+        bin.display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .output()
+        .expect("script");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(shown.lines().count() > 1, "{shown}");
+    assert_fits(&shown, 60, "error");
+    assert_eq!(tokens(&shown), tokens(&one_line));
+}

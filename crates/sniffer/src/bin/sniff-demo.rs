@@ -113,7 +113,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("sniff-demo: {e:#}");
+            render::wrap::report_error("sniff-demo", &format!("{e:#}"));
             ExitCode::from(2)
         }
     }

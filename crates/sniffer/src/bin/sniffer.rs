@@ -125,7 +125,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("sniffer: {e:#}");
+            render::wrap::report_error("sniffer", &format!("{e:#}"));
             ExitCode::from(2)
         }
     }

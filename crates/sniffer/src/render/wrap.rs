@@ -54,6 +54,15 @@ pub fn hanging(text: &str, width: Option<usize>, first: &str, rest: &str) -> Vec
         .collect()
 }
 
+/// Prints a program's error on stderr: one line, wrapped at spaces (and indented after the
+/// first line) only where stderr is a terminal narrower than the message, so that the
+/// terminal does not cut it inside a word.
+pub fn report_error(program: &str, message: &str) {
+    let text = format!("{program}: {message}");
+    let mut err = io::stderr().lock();
+    let _ = write_hanging(&mut err, &text, terminal_width(2), "", "  ");
+}
+
 /// Writes `text` with a hanging indent (see [`hanging`]), a line at a time.
 pub fn write_hanging(
     out: &mut impl Write,
