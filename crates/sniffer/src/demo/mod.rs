@@ -229,29 +229,8 @@ pub enum DemoError {
 /// Must be called while the process has one thread: the capture rights are given up once
 /// the capture is open, and capabilities belong to each thread.
 pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoReport, DemoError> {
-    if opts.timeout.is_zero() || opts.timeout > MAX_TIMEOUT {
-        return Err(DemoError::Timeout);
-    }
-    let scenario = opts.scenario;
-    let wanted_port = opts.port.unwrap_or(scenario.default_port());
-    let addr = net_demo::resolve_blocking(&opts.host, wanted_port)?;
-    if !addr.ip().is_loopback() {
-        return Err(DemoError::NotLoopback {
-            host: opts.host.clone(),
-            addr: addr.ip(),
-        });
-    }
-    // Every socket first (nothing is sent), then the capture that names exactly them.
-    let bound = endpoints::bind(scenario, addr)?;
-    let ends = bound.endpoints.clone();
-    let mut live_opts = LiveOptions::loopback(ends.filter());
-    if let Some(device) = &opts.device {
-        live_opts.device = device.clone();
-    }
-    let size = CaptureSize::for_lesson(opts.greeting.len());
-    live_opts.snaplen = size.snaplen;
-    live_opts.buffer_size = Some(size.buffer);
-    let mut live = LiveCapture::open(&live_opts)?;
+    let addr = server_address(opts)?;
+    let (bound, mut live) = bind_then_capture(opts, addr)?;
     // The capture is open: nothing more needs any privilege.
     privileges::give_up(opts.drop_to)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -265,104 +244,22 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
         filter: live.filter().to_owned(),
     });
     let mut writer = open_output(&opts.save, &live)?;
-    let server_addr = ends.server();
-    let (server_socket, clients) = {
-        let _inside = runtime.enter();
-        (
-            Server::from_bound(bound.server, server_addr)?,
-            Clients::from_bound(bound.clients, server_addr)?,
-        )
-    };
-    if !matches!(server_socket, Server::None(_)) {
-        on_event(Event::Listening(server_addr));
+    let ends = bound.endpoints.clone();
+    let mut exchange = Exchange::start(&runtime, opts, bound)?;
+    if exchange.listening {
+        on_event(Event::Listening(ends.server()));
     }
-
-    let (stop_server, stopped) = oneshot::channel::<()>();
-    let server = runtime.spawn(
-        server_socket.serve(opts.greeting.clone().into_bytes(), async {
-            let _ = stopped.await;
-        }),
-    );
-    let (client_tx, client_rx) = std::sync::mpsc::channel();
-    runtime.spawn(async move {
-        // The receiver lives until the loop below has the result.
-        let _ = client_tx.send(run_clients(scenario, clients, server_addr).await);
-    });
-
-    let mut timeline = Timeline::keeping_conversations();
-    let mut rows = Vec::new();
-    let deadline = started + opts.timeout;
-    let mut last_ts = None;
-    let mut client_result: Option<Result<Vec<Vec<u8>>, NetError>> = None;
-    let mut udp_datagrams = 0;
-    let timed_out = loop {
-        if client_result.is_none() {
-            client_result = client_rx.try_recv().ok();
-        }
-        let flows = timeline.flows();
-        match &client_result {
-            // The clients are done: stop once every conversation they had is over (or, over
-            // UDP, once every datagram went by).
-            Some(Ok(received))
-                if scenario == Scenario::Udp && udp_datagrams >= 2 * received.len().max(1) =>
-            {
-                break false
-            }
-            Some(Ok(_)) if flows.all_finished() && flows.len() >= scenario.conversations() => {
-                break false
-            }
-            // The client failed: nothing more is coming beyond what is already over.
-            Some(Err(_)) if flows.is_empty() || flows.all_finished() => break false,
-            _ => {}
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            break true;
-        }
-        if opts
-            .interrupt
-            .as_ref()
-            .is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed))
-        {
-            break false;
-        }
-        // Every conversation is over but the clients have not said so yet: look again soon
-        // rather than wait a whole read timeout for packets that are not coming.
-        let finished = flows.all_finished() && flows.len() >= scenario.conversations();
-        let limit = if finished && client_result.is_none() {
-            Duration::from_millis(1)
-        } else {
-            deadline - now
-        };
-        match live.next_frame_within(limit)? {
-            Next::Frame(frame) => {
-                // The filter lets nothing else through; checked again all the same.
-                if !owned(&ends, &frame) {
-                    continue;
-                }
-                last_ts = Some(frame.ts);
-                let row = timeline.push(&frame);
-                udp_datagrams += usize::from(row.protocol == "UDP");
-                if let Some(w) = writer.as_mut() {
-                    w.write(&frame, &row)?;
-                }
-                rows.push(row);
-            }
-            Next::Timeout => {}
-        }
-    };
-    let interrupted = opts
-        .interrupt
-        .as_ref()
-        .is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed));
+    let captured = capture_until_over(
+        &mut live,
+        &ends,
+        &mut writer,
+        &mut exchange,
+        opts,
+        started + opts.timeout,
+    )?;
+    let interrupted = interrupted(opts);
     let stats = live.stats()?;
-    let _ = stop_server.send(());
-    let _ = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(1), server).await });
-    let received = match client_result {
-        Some(Ok(bodies)) => bodies,
-        Some(Err(e)) if !interrupted => return Err(e.into()),
-        _ => Vec::new(),
-    };
+    let received = exchange.finish(&runtime, interrupted)?;
     for body in &received {
         on_event(Event::Received(body.clone()));
     }
@@ -378,51 +275,291 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
     let _ = std::thread::Builder::new()
         .name("close-capture".into())
         .spawn(move || drop(live));
-    let privileges = privileges::held().ok();
-    Ok(DemoReport {
-        device,
-        filter,
-        server: server_addr,
+    Ok(report(
+        opts,
+        captured,
+        Outcome {
+            device,
+            filter,
+            server: ends.server(),
+            received,
+            stats,
+            saved,
+            interrupted,
+        },
+    ))
+}
+
+/// Checks the options and resolves the server's address, which must be loopback: the
+/// capture is on the loopback device.
+fn server_address(opts: &DemoOptions) -> Result<SocketAddr, DemoError> {
+    if opts.timeout.is_zero() || opts.timeout > MAX_TIMEOUT {
+        return Err(DemoError::Timeout);
+    }
+    let port = opts.port.unwrap_or(opts.scenario.default_port());
+    let addr = net_demo::resolve_blocking(&opts.host, port)?;
+    if !addr.ip().is_loopback() {
+        return Err(DemoError::NotLoopback {
+            host: opts.host.clone(),
+            addr: addr.ip(),
+        });
+    }
+    Ok(addr)
+}
+
+/// Binds every socket of the scenario first — which sends nothing, and finds a busy port
+/// before anything is captured — then opens the capture with a filter naming exactly those
+/// endpoints, sized to the lesson ([`CaptureSize`]). From here on nothing the exchange sends
+/// can be missed, and nothing else can be seen.
+fn bind_then_capture(
+    opts: &DemoOptions,
+    addr: SocketAddr,
+) -> Result<(endpoints::Bound, LiveCapture), DemoError> {
+    let bound = endpoints::bind(opts.scenario, addr)?;
+    let mut live_opts = LiveOptions::loopback(bound.endpoints.filter());
+    if let Some(device) = &opts.device {
+        live_opts.device = device.clone();
+    }
+    let size = CaptureSize::for_lesson(opts.greeting.len());
+    live_opts.snaplen = size.snaplen;
+    live_opts.buffer_size = Some(size.buffer);
+    let live = LiveCapture::open(&live_opts)?;
+    Ok((bound, live))
+}
+
+/// What the clients came back with: the bodies they received, or why they failed.
+type ClientsResult = Result<Vec<Vec<u8>>, NetError>;
+
+/// The scenario's server and clients, running on the runtime.
+struct Exchange {
+    stop_server: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    /// Whether a server listens (not in the refused scenario).
+    listening: bool,
+    clients: std::sync::mpsc::Receiver<ClientsResult>,
+    /// The clients' result, once they are done.
+    done: Option<ClientsResult>,
+}
+
+impl Exchange {
+    /// Starts the server on its bound socket, then the clients on theirs.
+    fn start(
+        runtime: &tokio::runtime::Runtime,
+        opts: &DemoOptions,
+        bound: endpoints::Bound,
+    ) -> Result<Exchange, DemoError> {
+        let server_addr = bound.endpoints.server();
+        let (server_socket, clients) = {
+            let _inside = runtime.enter();
+            (
+                Server::from_bound(bound.server, server_addr)?,
+                Clients::from_bound(bound.clients, server_addr)?,
+            )
+        };
+        let listening = !matches!(server_socket, Server::None(_));
+        let (stop_server, stopped) = oneshot::channel::<()>();
+        let server = runtime.spawn(server_socket.serve(
+            opts.greeting.clone().into_bytes(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let (client_tx, client_rx) = std::sync::mpsc::channel();
+        let scenario = opts.scenario;
+        runtime.spawn(async move {
+            // The receiver lives until the capture has the result.
+            let _ = client_tx.send(run_clients(scenario, clients, server_addr).await);
+        });
+        Ok(Exchange {
+            stop_server: Some(stop_server),
+            server: Some(server),
+            listening,
+            clients: client_rx,
+            done: None,
+        })
+    }
+
+    /// The clients' result, if they are done (looked at without waiting).
+    fn poll(&mut self) -> Option<&ClientsResult> {
+        if self.done.is_none() {
+            self.done = self.clients.try_recv().ok();
+        }
+        self.done.as_ref()
+    }
+
+    /// Stops the server (letting connections under way finish, a second at most) and
+    /// returns what the clients received. A client's failure is the run's, unless a signal
+    /// stopped it.
+    fn finish(
+        mut self,
+        runtime: &tokio::runtime::Runtime,
+        interrupted: bool,
+    ) -> Result<Vec<Vec<u8>>, DemoError> {
+        if let Some(stop) = self.stop_server.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = runtime
+                .block_on(async { tokio::time::timeout(Duration::from_secs(1), server).await });
+        }
+        match self.done.take() {
+            Some(Ok(bodies)) => Ok(bodies),
+            Some(Err(e)) if !interrupted => Err(e.into()),
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+/// What the capture loop collected.
+struct Captured {
+    timeline: Timeline,
+    rows: Vec<Row>,
+    last_ts: Option<crate::capture::Timestamp>,
+    timed_out: bool,
+}
+
+/// Feeds every frame of the demo's own conversations through the timeline (and to the
+/// savefile) until [`exchange_over`] says so, a signal stops it, or the deadline passes.
+fn capture_until_over(
+    live: &mut LiveCapture,
+    ends: &Endpoints,
+    writer: &mut Option<Output>,
+    exchange: &mut Exchange,
+    opts: &DemoOptions,
+    deadline: Instant,
+) -> Result<Captured, DemoError> {
+    let scenario = opts.scenario;
+    let mut captured = Captured {
+        timeline: Timeline::keeping_conversations(),
+        rows: Vec::new(),
+        last_ts: None,
+        timed_out: false,
+    };
+    let mut udp_datagrams = 0;
+    loop {
+        let clients = exchange.poll();
+        let flows = captured.timeline.flows();
+        if exchange_over(scenario, flows, clients, udp_datagrams) {
+            break;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            captured.timed_out = true;
+            break;
+        }
+        if interrupted(opts) {
+            break;
+        }
+        // Every conversation is over but the clients have not said so yet: look again soon
+        // rather than wait a whole read timeout for packets that are not coming.
+        let finished = flows.all_finished() && flows.len() >= scenario.conversations();
+        let limit = if finished && clients.is_none() {
+            Duration::from_millis(1)
+        } else {
+            deadline - now
+        };
+        match live.next_frame_within(limit)? {
+            Next::Frame(frame) => {
+                // The filter lets nothing else through; checked again all the same.
+                if !owned(ends, &frame) {
+                    continue;
+                }
+                captured.last_ts = Some(frame.ts);
+                let row = captured.timeline.push(&frame);
+                udp_datagrams += usize::from(row.protocol == "UDP");
+                if let Some(w) = writer.as_mut() {
+                    w.write(&frame, &row)?;
+                }
+                captured.rows.push(row);
+            }
+            Next::Timeout => {}
+        }
+    }
+    Ok(captured)
+}
+
+/// The stop rule: the clients are done and every conversation they had is over (both FINs
+/// acknowledged, or a reset) — over UDP, every datagram went by — or they failed, and
+/// nothing more is coming beyond what is already over. No fixed sleeps: the capture ends
+/// the moment the exchange does.
+fn exchange_over(
+    scenario: Scenario,
+    flows: &crate::flow::FlowTable,
+    clients: Option<&ClientsResult>,
+    udp_datagrams: usize,
+) -> bool {
+    match clients {
+        Some(Ok(received)) if scenario == Scenario::Udp => {
+            udp_datagrams >= 2 * received.len().max(1)
+        }
+        Some(Ok(_)) => flows.all_finished() && flows.len() >= scenario.conversations(),
+        Some(Err(_)) => flows.is_empty() || flows.all_finished(),
+        None => false,
+    }
+}
+
+/// Whether a signal (Ctrl-C, SIGTERM) asked to stop.
+fn interrupted(opts: &DemoOptions) -> bool {
+    opts.interrupt
+        .as_ref()
+        .is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// How the run ended, besides what was captured.
+struct Outcome {
+    device: String,
+    filter: String,
+    server: SocketAddr,
+    received: Vec<Vec<u8>>,
+    stats: KernelStats,
+    saved: Option<PathBuf>,
+    interrupted: bool,
+}
+
+/// The report of a run: its rows and conversations, the notes explaining the scenario with
+/// this run's numbers, and what the process held while it ran.
+fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoReport {
+    let Captured {
+        timeline,
+        rows,
+        last_ts,
+        timed_out,
+    } = captured;
+    let conversations: Vec<Conversation> = timeline
+        .flows()
+        .conversations()
+        .into_iter()
+        .cloned()
+        .collect();
+    DemoReport {
         notes: opts
             .context
             .iter()
             .cloned()
-            .chain(notes(scenario, server_addr, &conversations_of(&timeline)))
+            .chain(notes(opts.scenario, outcome.server, &conversations))
             .chain(backlog_note(&rows))
             .collect(),
-        received,
-        rows,
-        conversations: timeline
-            .flows()
-            .conversations()
-            .into_iter()
-            .cloned()
-            .collect(),
-        stats,
-        saved,
-        timed_out,
-        interrupted,
         span_nanos: match (timeline.first_timestamp(), last_ts) {
             (Some(first), Some(last)) => last.since(first),
             _ => 0,
         },
-        privileges,
-    })
+        device: outcome.device,
+        filter: outcome.filter,
+        server: outcome.server,
+        received: outcome.received,
+        rows,
+        conversations,
+        stats: outcome.stats,
+        saved: outcome.saved,
+        timed_out,
+        interrupted: outcome.interrupted,
+        privileges: privileges::held().ok(),
+    }
 }
 
 /// Whether a captured frame belongs to the demo's own conversations.
 fn owned(ends: &Endpoints, frame: &Frame<'_>) -> bool {
     ends.owns(&crate::decode::decode(frame.linktype, frame))
-}
-
-/// Creates the savefile as asked.
-fn conversations_of(timeline: &Timeline) -> Vec<Conversation> {
-    timeline
-        .flows()
-        .conversations()
-        .into_iter()
-        .cloned()
-        .collect()
 }
 
 /// What each scenario shows, in words, with the numbers of this run.
@@ -653,6 +790,7 @@ fn wants_pcapng(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"))
 }
 
+/// Creates the savefile as asked.
 fn open_output(save: &Save, live: &LiveCapture) -> Result<Option<Output>, DemoError> {
     match save {
         Save::No => Ok(None),
