@@ -22,7 +22,8 @@
 //! - [`tcp`]: TCP wire values as types: flags, options, wrapping sequence numbers.
 //! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers and window
 //!   scaling ([`flow::direction`]), Wireshark's analysis tags ([`flow::analysis`]), the RFC 9293
-//!   state of each end ([`flow::state`]) and each segment's [`flow::Step`] in the exchange;
+//!   state of each end ([`flow::state`]) and each segment's [`flow::Step`] in the exchange,
+//!   and each conversation checked ([`flow::report`]: j+1, k+1, FIN+1, who closed first);
 //!   knows when a conversation is over, and releases the state of finished ones and of SYNs
 //!   nobody answered (memory follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text;

@@ -484,3 +484,59 @@ fn empty_standard_input_is_one_line_and_exit_code_2() {
         .code(2)
         .stderr("sniffer: cannot read standard input: at byte 0: the file is empty\n");
 }
+
+#[test]
+fn explain_in_json_is_one_object_per_conversation_after_the_packets() {
+    let file = common::fixture("real-http-loopback.pcap");
+    let out = stdout_of(&[
+        "read",
+        "--format",
+        "json",
+        "--explain",
+        file.to_str().expect("utf-8"),
+    ]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    let packets = lines
+        .iter()
+        .take_while(|v| v.get("number").is_some())
+        .count();
+    let reports: Vec<&serde_json::Value> = lines[packets..]
+        .iter()
+        .map(|v| {
+            v.get("conversation")
+                .expect("a conversation after the packets")
+        })
+        .collect();
+    let streams: std::collections::BTreeSet<u64> = lines[..packets]
+        .iter()
+        .filter_map(|v| v["tcp"]["stream"].as_u64())
+        .collect();
+    let reported: std::collections::BTreeSet<u64> = reports
+        .iter()
+        .map(|r| r["stream"].as_u64().expect("stream"))
+        .collect();
+    assert_eq!(reported, streams);
+    assert!(reports
+        .iter()
+        .all(|r| r["handshake"].is_array() && r["close"].is_array()));
+}
+
+#[test]
+fn json_does_not_mix_with_text_drawings() {
+    let file = common::fixture("greeting-ipv4.pcap");
+    for drawing in [&["--ladder"][..], &["--follow", "0"][..]] {
+        sniffer()
+            .args(["read", "--format", "json"])
+            .args(drawing)
+            .arg(&file)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with(
+                "sniffer: --ladder and --follow draw text: use them with --format table or plain",
+            ));
+    }
+}

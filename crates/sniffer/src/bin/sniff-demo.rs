@@ -225,10 +225,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match format {
         Format::Json => {
             // One more object per conversation, after the packets.
-            for r in &reports {
-                serde_json::to_writer(&mut out, &serde_json::json!({ "conversation": r }))?;
-                writeln!(out)?;
-            }
+            explain::write_reports_json(&mut out, &reports)?;
             for note in &report.notes {
                 serde_json::to_writer(&mut out, &serde_json::json!({ "note": note }))?;
                 writeln!(out)?;

@@ -176,6 +176,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             follow,
             no_progress,
         } => {
+            if format == Some(Format::Json) && (ladder || follow.is_some()) {
+                anyhow::bail!(
+                    "--ladder and --follow draw text: use them with --format table or plain \
+                     (with --format json, --explain adds one object per conversation)"
+                );
+            }
             let from_stdin = file.as_os_str() == "-";
             let mut source = if from_stdin {
                 FileCapture::stdin()?
@@ -249,8 +255,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .into_iter()
                     .map(ConversationReport::of)
                     .collect();
-                writeln!(out)?;
-                render::explain::write_reports(&mut out, &reports, style.color, out_width)?;
+                if format == Format::Json {
+                    render::explain::write_reports_json(&mut out, &reports)?;
+                } else {
+                    writeln!(out)?;
+                    render::explain::write_reports(&mut out, &reports, style.color, out_width)?;
+                }
             }
             if ladder {
                 writeln!(out)?;

@@ -43,6 +43,7 @@
 
 pub mod analysis;
 pub mod direction;
+pub mod report;
 pub mod state;
 pub mod step;
 
