@@ -46,9 +46,11 @@
 //!   sudo, every capability, no new privileges).
 //! - [`error`]: typed errors naming the device, file or filter, and what to do.
 //!
-//! The binaries (`sniffer`, `sniff-demo`) only parse flags, call into these modules and print.
+//! The binaries (`sniffer`, `sniff-demo`) only parse flags, call into these modules and print;
+//! [`cli`] holds the clap types they share, so that no other module depends on clap.
 
 pub mod capture;
+pub mod cli;
 pub mod decode;
 pub mod demo;
 pub mod error;

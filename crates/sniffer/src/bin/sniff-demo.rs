@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use net_demo::cli::Generate;
 use net_demo::{DEFAULT_GREETING, DEFAULT_HOST};
+use sniffer::cli::FormatArg;
 use sniffer::demo::{self, DemoOptions, Event, Save, Scenario};
 use sniffer::netns;
 use sniffer::privileges;
@@ -52,7 +53,7 @@ struct Cli {
     no_save: bool,
     /// Output format [default: table on a terminal, plain otherwise].
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<FormatArg>,
     /// Fit everything printed to this many columns [default: the terminal's; no limit when
     /// not printing to a terminal].
     #[arg(long, value_parser = clap::value_parser!(u16).range(40..))]
@@ -199,7 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let format = cli
         .format
-        .unwrap_or(Format::default_for(stdout.is_terminal()));
+        .map_or(Format::default_for(stdout.is_terminal()), Format::from);
     let report = demo::run(&opts, |event| match event {
         Event::CaptureOpen { device, filter } => {
             progress(&format!("Capturing on {device} with filter \"{filter}\""));
@@ -255,7 +256,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     drop(out);
     let mut err = io::stderr().lock();
     writeln!(err)?;
-    summary::write_summary(&mut err, &report, err_width)?;
+    summary::write_summary(&mut err, &report.summary(), err_width)?;
     Ok(if report.interrupted {
         // The shell's convention for "stopped by SIGINT".
         ExitCode::from(130)

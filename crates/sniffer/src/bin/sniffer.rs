@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
 use net_demo::cli::Generate;
 use sniffer::capture::{LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
+use sniffer::cli::FormatArg;
 use sniffer::error::CaptureError;
 use sniffer::pcapfile::FileCapture;
 use sniffer::render::explain::ConversationReport;
@@ -38,7 +39,7 @@ enum Command {
         file: PathBuf,
         /// Output format [default: table on a terminal, plain otherwise].
         #[arg(long, value_enum)]
-        format: Option<Format>,
+        format: Option<FormatArg>,
         /// Fit the table, checks and ladders to this many columns [default: the terminal's;
         /// no limit when not printing to a terminal].
         #[arg(long, value_parser = clap::value_parser!(u16).range(40..))]
@@ -82,7 +83,7 @@ enum Command {
         buffer_size_kib: Option<u32>,
         /// Output format [default: plain]. The table is printed a page at a time.
         #[arg(long, value_enum)]
-        format: Option<Format>,
+        format: Option<FormatArg>,
         /// Only save (with -w): no listing, as `tcpdump -w` does; the counts still end the
         /// capture.
         #[arg(short = 'q', long, requires = "write")]
@@ -176,6 +177,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             follow,
             no_progress,
         } => {
+            let format = format.map(Format::from);
             if format == Some(Format::Json) && (ladder || follow.is_some()) {
                 anyhow::bail!(
                     "--ladder and --follow draw text: use them with --format table or plain \
@@ -352,7 +354,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 }
             );
             let mut timeline = Timeline::new();
-            let format = format.unwrap_or(Format::Plain);
+            let format = format.map_or(Format::Plain, Format::from);
             let style = TableStyle {
                 width: render::wrap::terminal_width(1).and_then(|w| u16::try_from(w).ok()),
                 color: render::use_color(is_tty),

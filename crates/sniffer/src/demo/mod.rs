@@ -192,6 +192,21 @@ pub struct DemoReport {
     pub privileges: Option<Held>,
 }
 
+impl DemoReport {
+    /// What the run's closing lines say.
+    pub fn summary(&self) -> crate::render::summary::Summary<'_> {
+        crate::render::summary::Summary {
+            packets: self.rows.len(),
+            device: &self.device,
+            span_nanos: self.span_nanos,
+            dropped: self.stats.dropped,
+            interrupted: self.interrupted,
+            timed_out: self.timed_out,
+            saved: self.saved.as_deref(),
+        }
+    }
+}
+
 /// Why a demo run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {

@@ -31,7 +31,7 @@ pub fn use_color(stdout_is_terminal: bool) -> bool {
 }
 
 /// An output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Exactly what `tshark -r FILE` prints.
     Plain,

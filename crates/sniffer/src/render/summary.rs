@@ -5,9 +5,25 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::demo::DemoReport;
-
 use super::wrap;
+
+/// What a capture's closing lines say.
+#[derive(Clone, Copy, Debug)]
+pub struct Summary<'a> {
+    /// Packets captured (shown).
+    pub packets: usize,
+    pub device: &'a str,
+    /// From the first packet to the last, in nanoseconds.
+    pub span_nanos: i128,
+    /// Packets the kernel dropped.
+    pub dropped: u32,
+    /// A signal stopped the capture before the exchange was over.
+    pub interrupted: bool,
+    /// The timeout ran out before every conversation was over.
+    pub timed_out: bool,
+    /// Where the capture was saved.
+    pub saved: Option<&'a Path>,
+}
 
 /// Milliseconds with three decimals, from nanoseconds.
 fn ms(nanos: i128) -> String {
@@ -17,16 +33,16 @@ fn ms(nanos: i128) -> String {
 /// Writes the summary of a demo run, each line wrapped at spaces to `width`.
 pub fn write_summary(
     out: &mut impl Write,
-    report: &DemoReport,
+    report: &Summary<'_>,
     width: Option<usize>,
 ) -> io::Result<()> {
     let mut line = |text: String| wrap::write_hanging(out, &text, width, "", "  ");
     line(format!(
         "{} packets captured on {} over {} (first to last), {} dropped by the kernel",
-        report.rows.len(),
+        report.packets,
         report.device,
         ms(report.span_nanos),
-        report.stats.dropped,
+        report.dropped,
     ))?;
     if report.interrupted {
         line(
@@ -42,7 +58,7 @@ pub fn write_summary(
                 .to_owned(),
         )?;
     }
-    if let Some(path) = &report.saved {
+    if let Some(path) = report.saved {
         line(format!("Saved {}", path.display()))?;
         line(format!(
             "Compare with Wireshark:  tshark -r {}   (or open it in Wireshark)",
