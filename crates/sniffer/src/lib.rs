@@ -28,6 +28,8 @@
 //!   nobody answered (memory follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text;
 //!   [`ether_names`] names Ethernet addresses as Wireshark does.
+//! - [`listing`]: `sniffer read` and `sniffer live` as functions: a source through the
+//!   timeline to a writer, then what was asked about it (checks, ladders, a followed stream).
 //! - [`render`]: rows as tshark's plain listing, a table fitted to the terminal's width, or
 //!   JSON lines; the checks of each conversation ([`render::explain`]), ladder diagrams,
 //!   Follow Stream, the demo's summary, all wrapped at spaces ([`render::wrap`]). Renderers
@@ -57,6 +59,7 @@ pub mod error;
 pub mod ether_names;
 pub mod flow;
 pub mod link;
+pub mod listing;
 pub mod netns;
 pub mod pcapfile;
 pub mod privileges;

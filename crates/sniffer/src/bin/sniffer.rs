@@ -4,19 +4,17 @@ use std::io::{self, IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
 use net_demo::cli::Generate;
-use sniffer::capture::{LiveCapture, LiveOptions, Next, DEFAULT_SNAPLEN};
+use sniffer::capture::{LiveCapture, LiveOptions, DEFAULT_SNAPLEN};
 use sniffer::cli::FormatArg;
-use sniffer::error::CaptureError;
-use sniffer::pcapfile::FileCapture;
-use sniffer::render::explain::ConversationReport;
-use sniffer::render::{self, Format, RowWriter, TableStyle};
-use sniffer::timeline::{Row, Timeline};
+use sniffer::listing::{self, ListError};
+use sniffer::pcapfile::{FileCapture, STDIN_NAME};
+use sniffer::render::{self, Format, TableStyle};
 use sniffer::write::PcapWriter;
 
 /// Read or capture packets and show them as Wireshark does, with each TCP segment's role.
@@ -165,8 +163,6 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
-    let stdout = io::stdout();
-    let is_tty = stdout.is_terminal();
     match command {
         Command::Read {
             file,
@@ -176,118 +172,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             ladder,
             follow,
             no_progress,
-        } => {
-            let format = format.map(Format::from);
-            if format == Some(Format::Json) && (ladder || follow.is_some()) {
-                anyhow::bail!(
-                    "--ladder and --follow draw text: use them with --format table or plain \
-                     (with --format json, --explain adds one object per conversation)"
-                );
-            }
-            let from_stdin = file.as_os_str() == "-";
-            let mut source = if from_stdin {
-                FileCapture::stdin()?
-            } else {
-                FileCapture::open(&file)?
-            };
-            // When the listing goes to a file or a pipe, a big file's progress shows on the
-            // terminal instead.
-            let size = if from_stdin {
-                0
-            } else {
-                std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0)
-            };
-            let progress = (!no_progress
-                && !is_tty
-                && io::stderr().is_terminal()
-                && size >= PROGRESS_MIN_BYTES)
-                .then(|| progress_bar(size));
-            // --explain reports on every conversation after the listing, so it keeps them all.
-            let mut timeline = if explain {
-                Timeline::keeping_conversations()
-            } else {
-                Timeline::new()
-            };
-            if let Some(stream) = follow {
-                timeline.follow(stream);
-            }
-            let mut kept = Vec::new();
-            let format = format.unwrap_or(Format::default_for(is_tty));
-            let out_width = width
-                .map(usize::from)
-                .or_else(|| render::wrap::terminal_width(1));
-            let style = TableStyle {
-                width: out_width.and_then(|w| u16::try_from(w).ok()),
-                color: render::use_color(is_tty),
-            };
-            // A big buffer: one write(2) per 256 KiB of listing, not per 8 KiB.
-            let out = io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
-            let mut out = RowWriter::new(format, out, style);
-            // Print what was read before a damaged record, then the error.
-            // One row, refilled for every packet.
-            let mut row = Row::empty();
-            let result = loop {
-                match source.next_frame() {
-                    Ok(Some(frame)) => {
-                        timeline.push_into(&frame, &mut row);
-                        if ladder {
-                            kept.push(row.clone());
-                        }
-                        out.row_ref(&row)?;
-                        // From a pipe: show what came as soon as nothing more is there yet.
-                        if from_stdin && !source.input_ready() {
-                            out.flush()?;
-                        }
-                    }
-                    Ok(None) => break Ok(()),
-                    Err(e) => break Err(e),
-                }
-                if let Some(bar) = progress.as_ref().filter(|_| row.number % 4096 == 0) {
-                    bar.set_position(source.offset());
-                }
-            };
-            if let Some(bar) = progress {
-                bar.finish_and_clear();
-            }
-            let mut out = out.finish()?;
-            if explain {
-                let reports: Vec<ConversationReport> = timeline
-                    .flows()
-                    .conversations()
-                    .into_iter()
-                    .map(ConversationReport::of)
-                    .collect();
-                if format == Format::Json {
-                    render::explain::write_reports_json(&mut out, &reports)?;
-                } else {
-                    writeln!(out)?;
-                    render::explain::write_reports(&mut out, &reports, style.color, out_width)?;
-                }
-            }
-            if ladder {
-                writeln!(out)?;
-                render::ladder::write_ladders(&mut out, &kept, out_width)?;
-            }
-            if let Some(stream) = follow {
-                writeln!(out)?;
-                match timeline.followed().filter(|f| f.ends.is_some()) {
-                    Some(f) => render::follow::write_followed(&mut out, f)?,
-                    None => writeln!(
-                        out,
-                        "no TCP stream {stream} in {}",
-                        if from_stdin {
-                            Path::new(sniffer::pcapfile::STDIN_NAME)
-                        } else {
-                            &file
-                        }
-                        .display()
-                    )?,
-                }
-            }
-            out.flush()?;
-            result?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => read(file, format, width, explain, ladder, follow, no_progress),
         Command::Live {
             interface,
             filter,
@@ -312,115 +197,156 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 opts.device = device;
             }
             opts.snaplen = snaplen;
-            opts.immediate = immediate || is_tty;
+            opts.immediate = immediate || io::stdout().is_terminal();
             if let Some(kib) = buffer_size_kib {
                 opts.buffer_size = Some(kib.saturating_mul(1024));
             }
-            let mut live = LiveCapture::open(&opts)?;
-            // The capture is open: give up root (to the invoking user under sudo) and every
-            // capability before anything else happens, as dumpcap and tcpdump -Z do.
-            sniffer::privileges::give_up(sniffer::privileges::sudo_user())?;
-            let to_stdout = write.as_deref() == Some(Path::new("-"));
-            let mut writer = match &write {
-                Some(_) if to_stdout => {
-                    let fd = stdout
-                        .as_fd()
-                        .try_clone_to_owned()
-                        .context("cannot write to standard output")?;
-                    Some(PcapWriter::from_file(
-                        &live,
-                        std::fs::File::from(fd),
-                        Path::new(STDOUT_NAME),
-                    )?)
-                }
-                Some(path) => Some(PcapWriter::create(&live, path)?),
-                None => None,
-            };
-            // The pcap takes standard output: no listing there.
-            let quiet = quiet || to_stdout;
-            let stop = Arc::new(AtomicBool::new(false));
-            for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-                signal_hook::flag::register(signal, Arc::clone(&stop))
-                    .context("cannot install the Ctrl-C handler")?;
-            }
-            eprintln!(
-                "capturing on {} ({}){}",
-                live.device(),
-                live.linktype(),
-                if live.filter().is_empty() {
-                    String::new()
-                } else {
-                    format!(" with filter \"{}\"", live.filter())
-                }
-            );
-            let mut timeline = Timeline::new();
-            let format = format.map_or(Format::Plain, Format::from);
-            let style = TableStyle {
-                width: render::wrap::terminal_width(1).and_then(|w| u16::try_from(w).ok()),
-                color: render::use_color(is_tty),
-            };
-            let mut out = RowWriter::new(format, io::BufWriter::new(stdout.lock()), style);
-            let mut row = Row::empty();
-            // Frames saved without a row (--quiet).
-            let mut saved = 0u64;
-            let frames = |timeline: &Timeline, saved: u64| timeline.frames() + saved;
-            // Whatever stops the capture, even an error, the kernel's counters are printed.
-            let mut capture = || -> anyhow::Result<()> {
-                while !stop.load(Ordering::Relaxed)
-                    && count.is_none_or(|c| frames(&timeline, saved) < c)
-                {
-                    match live.next_frame()? {
-                        Next::Frame(frame) => {
-                            if let Some(w) = writer.as_mut() {
-                                w.write(&frame)?;
-                            }
-                            if quiet {
-                                saved += 1;
-                            } else {
-                                timeline.push_into(&frame, &mut row);
-                                out.row_ref(&row)?;
-                            }
-                        }
-                        // Caught up with the traffic: show and save what came.
-                        Next::Timeout => {
-                            if let Some(w) = writer.as_mut() {
-                                w.flush()?;
-                            }
-                            out.flush()?;
-                        }
-                    }
-                }
-                Ok(())
-            };
-            // The reader of the pcap on standard output went away (`| head`, tshark quit):
-            // the capture simply ends.
-            let reader_left = |e: &anyhow::Error| {
-                to_stdout
-                    && e.downcast_ref::<CaptureError>()
-                        .is_some_and(CaptureError::is_broken_pipe)
-            };
-            let captured = capture().or_else(|e| if reader_left(&e) { Ok(()) } else { Err(e) });
-            let stats = live.stats()?;
-            let listed = out.finish();
-            let mut err = io::stderr().lock();
-            writeln!(
-                err,
-                "{} packets captured, {} received by filter, {} dropped by kernel",
-                frames(&timeline, saved),
-                stats.received,
-                stats.dropped
-            )?;
-            captured?;
-            drop(listed?);
-            if let (Some(w), Some(path)) = (writer, write) {
-                match w.finish() {
-                    Ok(_) if to_stdout => {}
-                    Ok(_) => writeln!(err, "saved {}", path.display())?,
-                    Err(e) if to_stdout && e.is_broken_pipe() => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            live(opts, write, count, format, quiet)
         }
     }
+}
+
+/// `sniffer read`: the file (or standard input) listed to stdout.
+fn read(
+    file: PathBuf,
+    format: Option<FormatArg>,
+    width: Option<u16>,
+    explain: bool,
+    ladder: bool,
+    follow: Option<u32>,
+    no_progress: bool,
+) -> anyhow::Result<ExitCode> {
+    let format = format.map(Format::from);
+    if format == Some(Format::Json) && (ladder || follow.is_some()) {
+        anyhow::bail!(
+            "--ladder and --follow draw text: use them with --format table or plain \
+             (with --format json, --explain adds one object per conversation)"
+        );
+    }
+    let stdout = io::stdout();
+    let is_tty = stdout.is_terminal();
+    let from_stdin = file.as_os_str() == "-";
+    let (mut source, name) = if from_stdin {
+        (FileCapture::stdin()?, Path::new(STDIN_NAME))
+    } else {
+        (FileCapture::open(&file)?, file.as_path())
+    };
+    // When the listing goes to a file or a pipe, a big file's progress shows on the terminal
+    // instead.
+    let size = if from_stdin {
+        0
+    } else {
+        std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0)
+    };
+    let bar = (!no_progress && !is_tty && io::stderr().is_terminal() && size >= PROGRESS_MIN_BYTES)
+        .then(|| progress_bar(size));
+    let width = width
+        .map(usize::from)
+        .or_else(|| render::wrap::terminal_width(1));
+    let opts = listing::ReadOptions {
+        format: format.unwrap_or(Format::default_for(is_tty)),
+        style: TableStyle {
+            width: width.and_then(|w| u16::try_from(w).ok()),
+            color: render::use_color(is_tty),
+        },
+        explain,
+        ladder,
+        follow,
+        streaming: from_stdin,
+    };
+    // A big buffer: one write(2) per 256 KiB of listing, not per 8 KiB.
+    let out = io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
+    let listed = listing::read(&mut source, name, &opts, out, |offset| {
+        if let Some(bar) = &bar {
+            bar.set_position(offset);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    listed?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sniffer live`: capture, save and list until Ctrl-C or the count; the kernel's counters
+/// are printed whatever stops it.
+fn live(
+    opts: LiveOptions,
+    write: Option<PathBuf>,
+    count: Option<u64>,
+    format: Option<FormatArg>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    let is_tty = stdout.is_terminal();
+    let mut live = LiveCapture::open(&opts)?;
+    // The capture is open: give up root (to the invoking user under sudo) and every
+    // capability before anything else happens, as dumpcap and tcpdump -Z do.
+    sniffer::privileges::give_up(sniffer::privileges::sudo_user())?;
+    let to_stdout = write.as_deref() == Some(Path::new("-"));
+    let mut writer = match &write {
+        Some(_) if to_stdout => {
+            let fd = stdout
+                .as_fd()
+                .try_clone_to_owned()
+                .context("cannot write to standard output")?;
+            Some(PcapWriter::from_file(
+                &live,
+                std::fs::File::from(fd),
+                Path::new(STDOUT_NAME),
+            )?)
+        }
+        Some(path) => Some(PcapWriter::create(&live, path)?),
+        None => None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("cannot install the Ctrl-C handler")?;
+    }
+    eprintln!(
+        "capturing on {} ({}){}",
+        live.device(),
+        live.linktype(),
+        if live.filter().is_empty() {
+            String::new()
+        } else {
+            format!(" with filter \"{}\"", live.filter())
+        }
+    );
+    let opts = listing::LiveOptions {
+        format: format.map_or(Format::Plain, Format::from),
+        style: TableStyle {
+            width: render::wrap::terminal_width(1).and_then(|w| u16::try_from(w).ok()),
+            color: render::use_color(is_tty),
+        },
+        // The pcap takes standard output: no listing there.
+        quiet: quiet || to_stdout,
+        count,
+    };
+    let out = io::BufWriter::new(stdout.lock());
+    let (frames, captured) = listing::live(&mut live, &opts, writer.as_mut(), &stop, out);
+    // The reader of the pcap on standard output went away (`| head`, tshark quit): the
+    // capture simply ends.
+    let captured = match captured {
+        Err(ListError::Capture(e)) if to_stdout && e.is_broken_pipe() => Ok(()),
+        other => other,
+    };
+    let stats = live.stats()?;
+    let mut err = io::stderr().lock();
+    writeln!(
+        err,
+        "{frames} packets captured, {} received by filter, {} dropped by kernel",
+        stats.received, stats.dropped
+    )?;
+    captured?;
+    if let (Some(w), Some(path)) = (writer, write) {
+        match w.finish() {
+            Ok(_) if to_stdout => {}
+            Ok(_) => writeln!(err, "saved {}", path.display())?,
+            Err(e) if to_stdout && e.is_broken_pipe() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,177 @@
+//! `sniffer read` and `sniffer live` as library functions: frames from a file or a device,
+//! through the [`Timeline`], to a [`RowWriter`] — and after a file's listing, what was asked
+//! for about it (checks, ladders, a followed stream). The binary only parses flags, opens the
+//! source and the output, and prints the counters.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::capture::{LiveCapture, Next};
+use crate::error::CaptureError;
+use crate::flow::report::ConversationReport;
+use crate::pcapfile::FileCapture;
+use crate::readahead::ReadAhead;
+use crate::render::{self, Format, RowWriter, TableStyle};
+use crate::timeline::{Row, Timeline};
+use crate::write::PcapWriter;
+
+/// Why a listing stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// The capture could not be read on (damaged file, device gone, savefile not written).
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// The listing could not be written (a closed pipe, a full disk).
+    #[error("cannot write the listing: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// What `sniffer read` shows of a file.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    pub format: Format,
+    pub style: TableStyle,
+    /// After the listing: each TCP conversation checked.
+    pub explain: bool,
+    /// After the listing: each TCP conversation drawn as a ladder.
+    pub ladder: bool,
+    /// After the listing: the payload of this TCP stream, as text.
+    pub follow: Option<u32>,
+    /// The input is a pipe fed as packets are captured: show each packet as soon as nothing
+    /// more has arrived, rather than when the output's buffer is full.
+    pub streaming: bool,
+}
+
+/// Lists every frame of `source` to `out`, then what `opts` asks for; `progress` is told
+/// the bytes read every few thousand packets. A damaged record ends the listing: everything
+/// before it is shown (and what was asked after it), then its error is returned.
+pub fn read(
+    source: &mut FileCapture<ReadAhead>,
+    name: &Path,
+    opts: &ReadOptions,
+    out: impl Write,
+    mut progress: impl FnMut(u64),
+) -> Result<(), ListError> {
+    // --explain reports on every conversation after the listing, so it keeps them all.
+    let mut timeline = if opts.explain {
+        Timeline::keeping_conversations()
+    } else {
+        Timeline::new()
+    };
+    if let Some(stream) = opts.follow {
+        timeline.follow(stream);
+    }
+    let mut kept = Vec::new();
+    let mut rows = RowWriter::new(opts.format, out, opts.style);
+    // One row, refilled for every packet.
+    let mut row = Row::empty();
+    let read = loop {
+        match source.next_frame() {
+            Ok(Some(frame)) => {
+                timeline.push_into(&frame, &mut row);
+                if opts.ladder {
+                    kept.push(row.clone());
+                }
+                rows.row_ref(&row)?;
+                if opts.streaming && !source.input_ready() {
+                    rows.flush()?;
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+        if row.number % 4096 == 0 {
+            progress(source.offset());
+        }
+    };
+    let mut out = rows.finish()?;
+    let width = opts.style.width.map(usize::from);
+    if opts.explain {
+        let reports: Vec<ConversationReport> = timeline
+            .flows()
+            .conversations()
+            .into_iter()
+            .map(ConversationReport::of)
+            .collect();
+        if opts.format == Format::Json {
+            render::explain::write_reports_json(&mut out, &reports)?;
+        } else {
+            writeln!(out)?;
+            render::explain::write_reports(&mut out, &reports, opts.style.color, width)?;
+        }
+    }
+    if opts.ladder {
+        writeln!(out)?;
+        render::ladder::write_ladders(&mut out, &kept, width)?;
+    }
+    if let Some(stream) = opts.follow {
+        writeln!(out)?;
+        match timeline.followed().filter(|f| f.ends.is_some()) {
+            Some(f) => render::follow::write_followed(&mut out, f)?,
+            None => writeln!(out, "no TCP stream {stream} in {}", name.display())?,
+        }
+    }
+    out.flush()?;
+    Ok(read?)
+}
+
+/// What `sniffer live` does with each frame.
+#[derive(Clone, Copy, Debug)]
+pub struct LiveOptions {
+    pub format: Format,
+    pub style: TableStyle,
+    /// Save without listing.
+    pub quiet: bool,
+    /// Stop after this many frames.
+    pub count: Option<u64>,
+}
+
+/// Captures until `stop` is set, `count` frames were seen or an error: each frame saved to
+/// `writer` and listed to `out`, both handed over whenever the capture catches up with the
+/// traffic. Returns the frames captured, and what stopped the capture if not the count or
+/// `stop`: the caller prints the counters whatever happened.
+pub fn live(
+    live: &mut LiveCapture,
+    opts: &LiveOptions,
+    mut writer: Option<&mut PcapWriter>,
+    stop: &AtomicBool,
+    out: impl Write,
+) -> (u64, Result<(), ListError>) {
+    let mut timeline = Timeline::new();
+    let mut rows = RowWriter::new(opts.format, out, opts.style);
+    let mut row = Row::empty();
+    // Frames saved without a row (quiet).
+    let mut saved = 0u64;
+    let frames = |timeline: &Timeline, saved: u64| timeline.frames() + saved;
+    let mut capture = || -> Result<(), ListError> {
+        while !stop.load(Ordering::Relaxed)
+            && opts.count.is_none_or(|c| frames(&timeline, saved) < c)
+        {
+            match live.next_frame()? {
+                Next::Frame(frame) => {
+                    if let Some(w) = writer.as_mut() {
+                        w.write(&frame)?;
+                    }
+                    if opts.quiet {
+                        saved += 1;
+                    } else {
+                        timeline.push_into(&frame, &mut row);
+                        rows.row_ref(&row)?;
+                    }
+                }
+                // Caught up with the traffic: show and save what came.
+                Next::Timeout => {
+                    if let Some(w) = writer.as_mut() {
+                        w.flush()?;
+                    }
+                    rows.flush()?;
+                }
+            }
+        }
+        Ok(())
+    };
+    let captured = capture();
+    let listed = rows.finish().map(drop).map_err(ListError::from);
+    (frames(&timeline, saved), captured.and(listed))
+}
