@@ -14,9 +14,10 @@
 
 use std::os::fd::{AsRawFd, RawFd};
 
-use pcap::{Active, Capture, PacketHeader};
+use pcap::{Active, Capture};
 
 use crate::error::CaptureError;
+pub use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::link::LinkType;
 
 /// The snapshot length tcpdump and Wireshark use by default: whole packets.
@@ -30,118 +31,19 @@ pub const DEFAULT_BUFFER_SIZE: u32 = 64 * 1024 * 1024;
 /// How long one read waits for a packet before returning [`Next::Timeout`].
 pub const DEFAULT_READ_TIMEOUT_MS: i32 = 50;
 
-/// A capture timestamp, nanoseconds since the Unix epoch split into seconds and fraction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
-pub struct Timestamp {
-    pub secs: i64,
-    pub nanos: u32,
-}
-
-impl Timestamp {
-    /// Nanoseconds since the epoch, wide enough never to overflow.
-    pub fn as_nanos(self) -> i128 {
-        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
-    }
-
-    /// Nanoseconds from `earlier` to `self` (negative if `self` is earlier).
-    pub fn since(self, earlier: Timestamp) -> i128 {
-        self.as_nanos() - earlier.as_nanos()
-    }
-}
-
-/// How many decimals Wireshark prints for a frame's time: the resolution its timestamps
-/// were stored with (6 for microseconds, 9 for nanoseconds; pcapng can say 0 to 9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TsPrecision {
-    Sec,
-    Deci,
-    Centi,
-    Milli,
-    Micro,
-    Nano,
-}
-
-impl TsPrecision {
-    /// Decimal places of the fraction of a second.
-    pub fn decimals(self) -> usize {
-        match self {
-            TsPrecision::Sec => 0,
-            TsPrecision::Deci => 1,
-            TsPrecision::Centi => 2,
-            TsPrecision::Milli => 3,
-            TsPrecision::Micro => 6,
-            TsPrecision::Nano => 9,
-        }
-    }
-
-    /// The precision Wireshark uses for a resolution of 10^-`decimals` seconds: exact up to
-    /// milliseconds, then microseconds up to 6 digits, nanoseconds beyond.
-    pub fn from_decimals(decimals: u32) -> TsPrecision {
-        match decimals {
-            0 => TsPrecision::Sec,
-            1 => TsPrecision::Deci,
-            2 => TsPrecision::Centi,
-            3 => TsPrecision::Milli,
-            4..=6 => TsPrecision::Micro,
-            _ => TsPrecision::Nano,
-        }
-    }
-}
-
-/// One captured frame, borrowed from the source until its next read.
-#[derive(Clone, Copy, Debug)]
-pub struct Frame<'a> {
-    /// libpcap's record header, kept so the frame can be written back unchanged.
-    pub header: PacketHeader,
-    /// When it was captured.
-    pub ts: Timestamp,
-    /// The frame's length on the wire (what Wireshark's Length column shows).
-    pub wire_len: u32,
-    /// The bytes captured, at most the snapshot length.
-    pub data: &'a [u8],
-    /// The link-layer type of this frame (pcapng interfaces may differ).
-    pub linktype: LinkType,
-    /// How many decimals its time is shown with.
-    pub precision: TsPrecision,
-}
-
-impl<'a> Frame<'a> {
-    /// A frame made by hand (tests, generated captures), with a microsecond record header.
-    pub fn new(ts: Timestamp, wire_len: u32, data: &'a [u8]) -> Frame<'a> {
-        let header = PacketHeader {
-            ts: libc::timeval {
-                tv_sec: ts.secs as libc::time_t,
-                tv_usec: (ts.nanos / 1_000) as libc::suseconds_t,
-            },
-            caplen: u32::try_from(data.len()).unwrap_or(u32::MAX),
-            len: wire_len,
-        };
-        Frame {
-            header,
-            ts,
-            wire_len,
-            data,
-            linktype: LinkType::EN10MB,
-            precision: TsPrecision::Micro,
-        }
-    }
-
-    /// A frame of a live capture (microsecond timestamps).
-    fn from_live(packet: pcap::Packet<'a>, linktype: LinkType) -> Frame<'a> {
-        let header = *packet.header;
-        let micros = u32::try_from(header.ts.tv_usec).unwrap_or(0);
-        Frame {
-            header,
-            ts: Timestamp {
-                secs: header.ts.tv_sec,
-                nanos: micros.saturating_mul(1_000).min(999_999_999),
-            },
-            wire_len: header.len,
-            data: packet.data,
-            linktype,
-            precision: TsPrecision::Micro,
-        }
+/// A frame of a live capture (microsecond timestamps).
+fn from_live<'a>(packet: pcap::Packet<'a>, linktype: LinkType) -> Frame<'a> {
+    let header = *packet.header;
+    let micros = u32::try_from(header.ts.tv_usec).unwrap_or(0);
+    Frame {
+        ts: Timestamp {
+            secs: header.ts.tv_sec,
+            nanos: micros.saturating_mul(1_000).min(999_999_999),
+        },
+        wire_len: header.len,
+        data: packet.data,
+        linktype,
+        precision: TsPrecision::Micro,
     }
 }
 
@@ -314,7 +216,7 @@ impl LiveCapture {
         match self.cap.next_packet() {
             Ok(packet) => {
                 self.maybe_ready = true;
-                Ok(Next::Frame(Frame::from_live(packet, self.linktype)))
+                Ok(Next::Frame(from_live(packet, self.linktype)))
             }
             Err(pcap::Error::TimeoutExpired) => {
                 self.maybe_ready = false;

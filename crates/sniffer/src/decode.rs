@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use serde::Serialize;
 
-use crate::capture::{Frame, Timestamp};
+use crate::frame::{Frame, Timestamp};
 use crate::link::{self, LinkType, Payload};
 use crate::tcp::{SeqNum, TcpFlags, TcpOptions};
 

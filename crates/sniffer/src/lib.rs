@@ -9,8 +9,10 @@
 //!    └──────────────Frame (unchanged)──────────────▶ write (pcap savefile)      plain / table / json
 //! ```
 //!
+//! - [`frame`]: what every source hands the pipeline: a frame's bytes, time, lengths and
+//!   linktype.
 //! - [`capture`]: live frames from a device (immediate mode, BPF filter, non-blocking reads
-//!   with a poll timeout, kernel statistics), and the frame and timestamp types.
+//!   with a poll timeout, kernel statistics).
 //! - [`pcapfile`]: frames from pcap and pcapng files, each with its interface's linktype and
 //!   timestamp resolution; errors name the byte offset. [`readahead`] reads the file a few
 //!   chunks ahead on a thread of its own; a record lying whole in its buffer is lent, not
@@ -58,6 +60,7 @@ pub mod demo;
 pub mod error;
 pub mod ether_names;
 pub mod flow;
+pub mod frame;
 pub mod link;
 pub mod listing;
 pub mod netns;

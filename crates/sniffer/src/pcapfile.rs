@@ -20,8 +20,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::capture::{Frame, Timestamp, TsPrecision};
 use crate::error::CaptureError;
+use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::link::LinkType;
 use crate::readahead::ReadAhead;
 

@@ -12,12 +12,12 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::capture::{Frame, Timestamp, TsPrecision};
 use crate::decode::{
     self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpProblem, TcpSegment,
     Transport,
 };
 use crate::flow::{FlowTable, Side, Step, Tags, TcpState, TcpView};
+use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
 
 /// One line of the timeline.

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use crate::capture::{Frame, LiveCapture};
+use crate::capture::LiveCapture;
 use crate::error::CaptureError;
+use crate::frame::Frame;
 use crate::link::LinkType;
 
 /// Bytes of records gathered before they are handed to the writing thread.
@@ -159,10 +160,11 @@ impl PcapWriter {
     pub fn write(&mut self, frame: &Frame<'_>) -> Result<(), CaptureError> {
         let caplen = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
         self.chunk.extend_from_slice(&pcap_layout::record_header(
-            frame.header.ts.tv_sec as u32,
-            frame.header.ts.tv_usec as u32,
+            // pcap's 32-bit seconds, and microseconds.
+            frame.ts.secs as u32,
+            frame.ts.nanos / 1_000,
             caplen,
-            frame.header.len,
+            frame.wire_len,
         ));
         self.chunk.extend_from_slice(frame.data);
         self.packets += 1;
@@ -486,7 +488,7 @@ pub fn create_unique(dir: &Path, stem: &str, ext: &str) -> Result<(File, PathBuf
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
+    use crate::frame::Timestamp;
     use crate::pcapfile::FileCapture;
 
     /// Frame `i` of a test: `len` bytes of `i`, at 1.000i s.

@@ -214,8 +214,8 @@ impl ServerSocket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{Frame, Timestamp};
     use crate::decode::decode;
+    use crate::frame::{Frame, Timestamp};
     use crate::link::LinkType;
     use crate::synth::{link_wrap, udp_packet, TcpSpec};
     use crate::tcp::TcpFlags;

@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 use net_demo::NetError;
 use tokio::sync::oneshot;
 
-use crate::capture::Frame;
 use crate::capture::{KernelStats, LiveCapture, LiveOptions, Next};
 use crate::error::CaptureError;
 use crate::flow::Conversation;
+use crate::frame::Frame;
 use crate::privileges::{self, Held, PrivilegeError};
 use crate::timeline::Row as TimelineRow;
 use crate::timeline::{Row, Timeline};
@@ -429,7 +429,7 @@ impl Exchange {
 struct Captured {
     timeline: Timeline,
     rows: Vec<Row>,
-    last_ts: Option<crate::capture::Timestamp>,
+    last_ts: Option<crate::frame::Timestamp>,
     timed_out: bool,
 }
 

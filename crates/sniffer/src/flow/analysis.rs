@@ -27,8 +27,8 @@
 use serde::Serialize;
 
 use super::{Conversation, Side, WindowScale};
-use crate::capture::Timestamp;
 use crate::decode::TcpSegment;
+use crate::frame::Timestamp;
 use crate::tcp::{SeqNum, TcpFlags};
 
 /// Out-of-order threshold when the handshake RTT is unknown: 3 ms.

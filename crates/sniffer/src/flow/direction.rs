@@ -65,7 +65,7 @@ pub struct Direction {
     /// The other end acknowledged that FIN.
     pub fin_acked: bool,
     /// When the FIN was sent.
-    pub fin_time: Option<crate::capture::Timestamp>,
+    pub fin_time: Option<crate::frame::Timestamp>,
     /// The acknowledgment number that first covered the FIN (FIN + 1 when all is well).
     pub fin_ack: Option<SeqNum>,
     /// The FIN travelled on the segment that acknowledged the other end's FIN (a close in

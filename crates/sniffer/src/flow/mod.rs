@@ -54,8 +54,8 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::capture::Timestamp;
 use crate::decode::{IpHeader, TcpSegment};
+use crate::frame::Timestamp;
 use crate::tcp::{SeqNum, TcpFlags};
 
 pub use analysis::Tags;

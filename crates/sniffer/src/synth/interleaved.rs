@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::{End, PcapLayout, SynthFrame, Talk};
-use crate::capture::Timestamp;
+use crate::frame::Timestamp;
 use crate::link::LinkType;
 use crate::tcp::TcpFlags;
 

@@ -16,7 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{PacketBuilder, TcpHeader};
 
-use crate::capture::Timestamp;
+use crate::frame::Timestamp;
 use crate::link::{ether_type, LinkType};
 use crate::tcp::TcpFlags;
 

@@ -1,0 +1,93 @@
+//! What every source hands the pipeline: a [`Frame`] — its bytes, borrowed from the source
+//! until its next read, with its [`Timestamp`], its length on the wire, its linktype and the
+//! precision its time is shown with. Live captures ([`crate::capture`]) and files
+//! ([`crate::pcapfile`]) make them; decoding, the flow stage and the writers read them.
+
+use crate::link::LinkType;
+
+/// A capture timestamp, nanoseconds since the Unix epoch split into seconds and fraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    /// Nanoseconds since the epoch, wide enough never to overflow.
+    pub fn as_nanos(self) -> i128 {
+        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+    }
+
+    /// Nanoseconds from `earlier` to `self` (negative if `self` is earlier).
+    pub fn since(self, earlier: Timestamp) -> i128 {
+        self.as_nanos() - earlier.as_nanos()
+    }
+}
+
+/// How many decimals Wireshark prints for a frame's time: the resolution its timestamps
+/// were stored with (6 for microseconds, 9 for nanoseconds; pcapng can say 0 to 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TsPrecision {
+    Sec,
+    Deci,
+    Centi,
+    Milli,
+    Micro,
+    Nano,
+}
+
+impl TsPrecision {
+    /// Decimal places of the fraction of a second.
+    pub fn decimals(self) -> usize {
+        match self {
+            TsPrecision::Sec => 0,
+            TsPrecision::Deci => 1,
+            TsPrecision::Centi => 2,
+            TsPrecision::Milli => 3,
+            TsPrecision::Micro => 6,
+            TsPrecision::Nano => 9,
+        }
+    }
+
+    /// The precision Wireshark uses for a resolution of 10^-`decimals` seconds: exact up to
+    /// milliseconds, then microseconds up to 6 digits, nanoseconds beyond.
+    pub fn from_decimals(decimals: u32) -> TsPrecision {
+        match decimals {
+            0 => TsPrecision::Sec,
+            1 => TsPrecision::Deci,
+            2 => TsPrecision::Centi,
+            3 => TsPrecision::Milli,
+            4..=6 => TsPrecision::Micro,
+            _ => TsPrecision::Nano,
+        }
+    }
+}
+
+/// One captured frame, borrowed from the source until its next read.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    /// When it was captured.
+    pub ts: Timestamp,
+    /// The frame's length on the wire (what Wireshark's Length column shows).
+    pub wire_len: u32,
+    /// The bytes captured, at most the snapshot length.
+    pub data: &'a [u8],
+    /// The link-layer type of this frame (pcapng interfaces may differ).
+    pub linktype: LinkType,
+    /// How many decimals its time is shown with.
+    pub precision: TsPrecision,
+}
+
+impl<'a> Frame<'a> {
+    /// A frame made by hand (tests, generated captures), with a microsecond record header.
+    pub fn new(ts: Timestamp, wire_len: u32, data: &'a [u8]) -> Frame<'a> {
+        Frame {
+            ts,
+            wire_len,
+            data,
+            linktype: LinkType::EN10MB,
+            precision: TsPrecision::Micro,
+        }
+    }
+}
