@@ -72,11 +72,21 @@ fn word(bytes: &[u8], at: usize, big_endian: bool) -> u32 {
     }
 }
 
-/// An error about the file `path`, at byte `at`.
+/// The bytes of the file `path` at byte `at` are not a capture.
 fn file_error(path: &Path, at: u64, reason: impl Into<String>) -> CaptureError {
-    CaptureError::File {
+    CaptureError::FileFormat {
         path: path.to_owned(),
-        reason: format!("at byte {at}: {}", reason.into()),
+        offset: at,
+        reason: reason.into(),
+    }
+}
+
+/// Reading the file `path` at byte `at` failed.
+fn read_error(path: &Path, at: u64, source: std::io::Error) -> CaptureError {
+    CaptureError::FileIo {
+        path: path.to_owned(),
+        at: Some(at),
+        source,
     }
 }
 
@@ -159,9 +169,10 @@ impl FileCapture<ReadAhead> {
     /// Opens a pcap or pcapng file and reads its header. The file is read a few chunks ahead
     /// on a thread of its own (see [`crate::readahead`]).
     pub fn open(path: &Path) -> Result<FileCapture<ReadAhead>, CaptureError> {
-        let failed = |e: std::io::Error| CaptureError::File {
+        let failed = |source| CaptureError::FileIo {
             path: path.to_owned(),
-            reason: e.to_string(),
+            at: None,
+            source,
         };
         let file = File::open(path).map_err(failed)?;
         FileCapture::from_buf_read(ReadAhead::new(file).map_err(failed)?, path)
@@ -172,9 +183,10 @@ impl FileCapture<ReadAhead> {
     /// Reads a capture from standard input as it arrives (`tcpdump -U -w - | sniffer read -`).
     pub fn stdin() -> Result<FileCapture<ReadAhead>, CaptureError> {
         let name = Path::new(STDIN_NAME);
-        let input = ReadAhead::new(std::io::stdin()).map_err(|e| CaptureError::File {
+        let input = ReadAhead::new(std::io::stdin()).map_err(|source| CaptureError::FileIo {
             path: name.to_owned(),
-            reason: e.to_string(),
+            at: None,
+            source,
         })?;
         FileCapture::from_buf_read(input, name)
     }
@@ -256,14 +268,12 @@ impl<B: BufRead> FileCapture<B> {
                 // borrowed in the error arms too.)
                 Ok(_) => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.error(self.offset, e.to_string())),
+                Err(e) => return Err(read_error(&self.path, self.offset, e)),
             }
         }
         let path = &self.path;
         let at = self.offset;
-        self.input
-            .fill_buf()
-            .map_err(|e| file_error(path, at, e.to_string()))
+        self.input.fill_buf().map_err(|e| read_error(path, at, e))
     }
 
     /// Lends `len` bytes of the reader's buffer that start `skip` bytes from here, as the
@@ -280,10 +290,7 @@ impl<B: BufRead> FileCapture<B> {
     ) -> Result<Frame<'_>, CaptureError> {
         let path = &self.path;
         let at = self.offset;
-        let available = self
-            .input
-            .fill_buf()
-            .map_err(|e| file_error(path, at, e.to_string()))?;
+        let available = self.input.fill_buf().map_err(|e| read_error(path, at, e))?;
         let data = available
             .get(skip..skip + len)
             .ok_or_else(|| file_error(path, at, "the reader's buffer shrank"))?;
@@ -309,14 +316,20 @@ impl<B: BufRead> FileCapture<B> {
             }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(self.error(self.offset, e.to_string())),
+            Err(e) => return Err(read_error(&self.path, self.offset, e)),
         }
         // Otherwise the buffer grows with what actually arrives, so a header claiming
         // megabytes costs nothing until the bytes are there.
         // (read_to_end retries reads interrupted by signals itself.)
         let got = match (&mut self.input).take(n as u64).read_to_end(&mut self.buf) {
             Ok(got) => got,
-            Err(e) => return Err(self.error(self.offset + self.buf.len() as u64, e.to_string())),
+            Err(e) => {
+                return Err(read_error(
+                    &self.path,
+                    self.offset + self.buf.len() as u64,
+                    e,
+                ))
+            }
         };
         self.offset += got as u64;
         if got == 0 {

@@ -117,9 +117,9 @@ impl PcapWriter {
         linktype: u32,
         snaplen: u32,
     ) -> Result<PcapWriter, CaptureError> {
-        let failed = |e: std::io::Error| CaptureError::Write {
+        let failed = |source| CaptureError::Write {
             path: path.to_owned(),
-            reason: e.to_string(),
+            source,
         };
         file.write_all(&pcap_layout::file_header(linktype, snaplen))
             .map_err(failed)?;
@@ -198,8 +198,8 @@ impl PcapWriter {
         self.flush()?;
         self.to_disk = None;
         match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(Err(e))) => Err(self.error(e.to_string())),
-            Some(Err(_)) => Err(self.error("the writing thread failed")),
+            Some(Ok(Err(e))) => Err(self.error(e)),
+            Some(Err(_)) => Err(self.error(std::io::Error::other("the writing thread failed"))),
             _ => Ok(std::mem::take(&mut self.path)),
         }
     }
@@ -236,15 +236,15 @@ impl PcapWriter {
     fn stopped(&mut self) -> CaptureError {
         self.to_disk = None;
         match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(Err(e))) => self.error(e.to_string()),
-            _ => self.error("the writing thread stopped"),
+            Some(Ok(Err(e))) => self.error(e),
+            _ => self.error(std::io::Error::other("the writing thread stopped")),
         }
     }
 
-    fn error(&self, reason: impl Into<String>) -> CaptureError {
+    fn error(&self, source: std::io::Error) -> CaptureError {
         CaptureError::Write {
             path: self.path.clone(),
-            reason: reason.into(),
+            source,
         }
     }
 }
@@ -418,9 +418,9 @@ impl PcapngWriter {
         self.out
             .write_all(bytes)
             .and_then(|()| self.out.flush())
-            .map_err(|e| CaptureError::Write {
+            .map_err(|source| CaptureError::Write {
                 path: self.path.clone(),
-                reason: e.to_string(),
+                source,
             })
     }
 
@@ -447,14 +447,13 @@ pub fn create_new(path: &Path) -> Result<File, CaptureError> {
         .write(true)
         .create_new(true)
         .open(path)
-        .map_err(|e| CaptureError::Write {
-            path: path.to_owned(),
-            reason: match e.kind() {
-                ErrorKind::AlreadyExists => {
-                    "the file already exists and is never overwritten; choose another name"
-                        .to_owned()
-                }
-                _ => e.to_string(),
+        .map_err(|source| match source.kind() {
+            ErrorKind::AlreadyExists => CaptureError::Exists {
+                path: path.to_owned(),
+            },
+            _ => CaptureError::Write {
+                path: path.to_owned(),
+                source,
             },
         })
 }
@@ -471,17 +470,11 @@ pub fn create_unique(dir: &Path, stem: &str, ext: &str) -> Result<(File, PathBuf
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((file, path)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(CaptureError::Write {
-                    path,
-                    reason: e.to_string(),
-                })
-            }
+            Err(source) => return Err(CaptureError::Write { path, source }),
         }
     }
-    Err(CaptureError::Write {
+    Err(CaptureError::NoFreeName {
         path: dir.join(format!("{stem}.{ext}")),
-        reason: "too many files with this name already".to_owned(),
     })
 }
 
@@ -561,11 +554,9 @@ mod tests {
             }
         }
         let err = result.expect_err("a broken pipe");
-        assert!(
-            err.to_string().starts_with("cannot write gone.pcap: "),
-            "{err}"
-        );
-        assert!(err.to_string().to_lowercase().contains("pipe"), "{err}");
+        assert_eq!(err.to_string(), "cannot write gone.pcap");
+        // The operating system's reason is kept as the source.
+        assert!(err.is_broken_pipe(), "{err:?}");
         // And it stays an error.
         assert!(w.write(&frame).and_then(|()| w.flush()).is_err());
     }
