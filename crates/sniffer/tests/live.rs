@@ -927,8 +927,10 @@ fn sniffer_live_interrupted_under_continuous_traffic_keeps_a_valid_file() {
         assert!(first.starts_with("capturing on "), "{first}");
         // Clients greeted one after another, until told to stop.
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let greeted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let traffic = {
             let stop = std::sync::Arc::clone(&stop);
+            let greeted = std::sync::Arc::clone(&greeted);
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Runtime::new().expect("runtime");
                 runtime.block_on(async {
@@ -945,12 +947,20 @@ fn sniffer_live_interrupted_under_continuous_traffic_keeps_a_valid_file() {
                     ));
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                         let _ = net_demo::fetch_greeting(addr).await;
+                        greeted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     let _ = quit.send(());
                     let _ = server.await;
                 });
             })
         };
+        // Once traffic flows (a loaded machine may take a while to start it), then at
+        // some moment of it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while greeted.load(std::sync::atomic::Ordering::Relaxed) < 2 {
+            assert!(std::time::Instant::now() < deadline, "run {i}: no traffic");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         signal(&live, sig);
         let out = live.wait_with_output().expect("wait");
