@@ -14,42 +14,22 @@
 //! which is how `sniff-demo` knows to stop capturing without sleeping.
 //!
 //! # Memory
-//! A long capture holds many conversations, but only the open ones need their full state. A
-//! finished conversation keeps it for [`LINGER_NANOS`] of capture time after its last segment
-//! (Linux's TIME-WAIT: retransmitted FINs and last ACKs still find their numbers), and at
-//! most [`MAX_LINGERING`] finished conversations do so at once; then its state is *released*
-//! and only a 64-bit fingerprint of its endpoints and its stream number remain. So a later SYN
-//! on the same endpoints is still a new conversation tagged `[TCP Port numbers reused]`, and
-//! the stream numbers of every later conversation stay Wireshark's. A stray segment of a
-//! released conversation gets its stream number back with fresh state (its relative numbers
-//! start again, where Wireshark, which keeps everything, would continue). The fingerprints of
-//! the last [`MAX_RELEASED`] released conversations are kept — twice the 65,536 ports of a
-//! client, so one that cycles through all its ports is still recognised — and older ones are
-//! forgotten, so that memory stays bounded however many conversations the capture holds: a
-//! SYN on the endpoints of a conversation forgotten so is a new conversation without the tag.
-//!
-//! A SYN nobody answers (a scan of filtered ports sends them by the thousand) opens a
-//! conversation that never finishes. Its state is released [`SYN_GIVE_UP_NANOS`] after its
-//! last SYN, when the sender has given up, or earlier once [`MAX_UNANSWERED`] newer
-//! conversations were opened by a SYN (answered or not: the queue of SYNs to check stays that
-//! short whatever the rate of connections); its fingerprint then keeps the SYN's sequence
-//! number and time too. The same SYN again is replayed into a fresh state before it is
-//! analysed, so it is still a `[TCP Retransmission]` in the same stream, as Wireshark says; a
-//! SYN with another sequence number reuses the ports. (A SYN-ACK arriving after the release
-//! starts from a fresh state: its numbers are then its own, not relative to the SYN.)
+//! Only the open conversations need their full state; what happens to the others — how long
+//! a finished one lingers, when an unanswered SYN is given up, what is remembered of them
+//! after — is the policy of [`memory`].
 //!
 //! [`FlowTable::keep_all`] keeps every conversation instead, for the reports that need them
 //! all after the listing (`--explain`, `sniff-demo`).
 
 pub mod analysis;
 pub mod direction;
+pub mod memory;
 pub mod report;
 pub mod state;
 pub mod step;
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use serde::Serialize;
@@ -60,6 +40,9 @@ use crate::tcp::{SeqNum, TcpFlags};
 
 pub use analysis::Tags;
 pub use direction::{Direction, WindowScale};
+pub use memory::{LINGER_NANOS, MAX_LINGERING, MAX_RELEASED, MAX_UNANSWERED, SYN_GIVE_UP_NANOS};
+
+use memory::{Memory, Recalled};
 pub use state::TcpState;
 pub use step::Step;
 
@@ -253,52 +236,8 @@ pub struct TcpView {
     pub server_state: TcpState,
 }
 
-/// How long, in capture time, a finished conversation keeps its state after its last segment
-/// (60 s, Linux's TIME-WAIT).
-pub const LINGER_NANOS: i128 = 60_000_000_000;
-
-/// At most this many finished conversations keep their state at once; beyond it the oldest is
-/// released early.
-pub const MAX_LINGERING: usize = 4096;
-
-/// At most this many released conversations are remembered by fingerprint (8 MiB at most).
-pub const MAX_RELEASED: usize = 1 << 17;
-
-/// An unanswered SYN's conversation is released this long (capture time) after its last
-/// SYN: Linux gives up retransmitting a SYN after 127 s.
-pub const SYN_GIVE_UP_NANOS: i128 = 130_000_000_000;
-
-/// At most this many conversations opened by a SYN are watched for an answer at once (a scan
-/// sends SYNs by the thousand); beyond it the oldest is released early if still unanswered.
-pub const MAX_UNANSWERED: usize = 4_096;
-
-/// What is remembered of a released conversation: its stream number, and for an unanswered
-/// SYN its initial sequence number and when it was last sent (the same SYN again is a
-/// retransmission, not a new connection). 16 bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Released {
-    stream: u32,
-    /// The unanswered SYN's initial sequence number (when `syn_at` is not `NO_SYN`).
-    isn: u32,
-    /// When the unanswered SYN was last sent, in nanoseconds since 1970, or `NO_SYN`.
-    syn_at: i64,
-}
-
-impl Released {
-    const NO_SYN: i64 = i64::MIN;
-
-    /// The unanswered SYN's sequence number and time, if it was one.
-    fn unanswered_syn(self) -> Option<(u32, Timestamp)> {
-        (self.syn_at != Self::NO_SYN).then(|| {
-            let secs = self.syn_at.div_euclid(1_000_000_000);
-            let nanos = u32::try_from(self.syn_at.rem_euclid(1_000_000_000)).unwrap_or(0);
-            (self.isn, Timestamp { secs, nanos })
-        })
-    }
-}
-
 /// All conversations of a capture.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct FlowTable {
     /// Conversations with their full state: open, lingering, or (with `keep_all`) all. Boxed:
     /// a conversation is some 600 bytes, and the map's growth then copies only pointers.
@@ -311,35 +250,8 @@ pub struct FlowTable {
     next_stream: u32,
     /// Keep every conversation (no release).
     keep_all: bool,
-    /// Finished conversations not released yet, by the time of their last segment (about
-    /// oldest first): `(last seen, key, stream)`.
-    lingering: VecDeque<(Timestamp, ConvKey, u32)>,
-    /// Conversations opened by a SYN nobody has answered yet, by the time of their last SYN
-    /// (about oldest first): `(last seen, key, stream)`.
-    unanswered: VecDeque<(Timestamp, ConvKey, u32)>,
-    /// Released conversations by the fingerprint of their key.
-    released: HashMap<u64, Released>,
-    /// The same, in the order they were released, to forget the oldest (an entry whose
-    /// fingerprint was taken since by a newer conversation is skipped then).
-    released_order: VecDeque<(u64, u32)>,
-    /// How many released conversations are remembered ([`MAX_RELEASED`]).
-    max_released: usize,
-}
-
-impl Default for FlowTable {
-    fn default() -> FlowTable {
-        FlowTable {
-            conversations: HashMap::default(),
-            retired: Vec::new(),
-            next_stream: 0,
-            keep_all: false,
-            lingering: VecDeque::new(),
-            unanswered: VecDeque::new(),
-            released: HashMap::new(),
-            released_order: VecDeque::new(),
-            max_released: MAX_RELEASED,
-        }
-    }
+    /// What happens to conversations once they are over or unanswered.
+    memory: Memory,
 }
 
 impl FlowTable {
@@ -395,23 +307,18 @@ impl FlowTable {
                 conv
             }
             Entry::Vacant(entry) => {
-                // A released conversation's endpoints: a SYN opens a new one (the old one was
-                // finished), anything else is a stray segment of the old one.
-                let mut revived = None;
-                if !self.released.is_empty() {
-                    if let Some(old) = self.released.remove(&fingerprint(&key)) {
-                        match old.unanswered_syn() {
-                            // The unanswered SYN again: a retransmission in the same stream.
-                            Some((isn, sent)) if is_new_syn && isn == seg.seq.0 => {
-                                revived = Some(old.stream);
-                                resent_syn = Some(sent);
-                            }
-                            _ if is_new_syn => port_reused = true,
-                            _ => revived = Some(old.stream),
-                        }
+                let stream = match self.memory.recall(&key, is_new_syn, seg.seq.0) {
+                    Recalled::Stray(stream) => stream,
+                    Recalled::ResentSyn(stream, sent) => {
+                        resent_syn = Some(sent);
+                        stream
                     }
-                }
-                let stream = revived.unwrap_or_else(|| take_stream(&mut self.next_stream));
+                    Recalled::NewConnection => {
+                        port_reused = true;
+                        take_stream(&mut self.next_stream)
+                    }
+                    Recalled::Nothing => take_stream(&mut self.next_stream),
+                };
                 entry.insert(Box::new(Conversation::new(stream, src, dst, seg, ts)))
             }
         };
@@ -439,98 +346,12 @@ impl FlowTable {
             server_state: conv.server_state,
         };
         if !self.keep_all {
-            if !was_finished && conv.is_finished() {
-                self.lingering.push_back((ts, key, conv.stream));
-            }
-            if opened_by_syn {
-                self.unanswered.push_back((ts, key, conv.stream));
-            }
-            self.release_due(ts);
+            let finished_now = !was_finished && conv.is_finished();
+            self.memory
+                .watch(ts, key, conv.stream, finished_now, opened_by_syn);
+            self.memory.release_due(ts, &mut self.conversations);
         }
         view
-    }
-
-    /// Releases the finished conversations whose linger is over at capture time `now`, and
-    /// the oldest ones beyond [`MAX_LINGERING`].
-    fn release_due(&mut self, now: Timestamp) {
-        while let Some(&(since, key, stream)) = self.lingering.front() {
-            let crowded = self.lingering.len() > MAX_LINGERING;
-            if !crowded && now.since(since) < LINGER_NANOS {
-                break;
-            }
-            self.lingering.pop_front();
-            let Some(conv) = self.conversations.get(&key) else {
-                continue;
-            };
-            if conv.stream != stream {
-                // The endpoints were reused; the new conversation is queued on its own.
-                continue;
-            }
-            if !crowded && now.since(conv.last_seen) < LINGER_NANOS {
-                // Segments came after it finished: wait from the last one.
-                self.lingering.push_back((conv.last_seen, key, stream));
-                continue;
-            }
-            self.conversations.remove(&key);
-            self.remember_released(fingerprint(&key), stream, None);
-        }
-        while let Some(&(since, key, stream)) = self.unanswered.front() {
-            let crowded = self.unanswered.len() > MAX_UNANSWERED;
-            if !crowded && now.since(since) < SYN_GIVE_UP_NANOS {
-                break;
-            }
-            self.unanswered.pop_front();
-            let Some(conv) = self.conversations.get(&key) else {
-                continue;
-            };
-            if conv.stream != stream || !conv.is_unanswered() {
-                // Answered (or reset, or replaced): it lives on as any other conversation.
-                continue;
-            }
-            if !crowded && now.since(conv.last_seen) < SYN_GIVE_UP_NANOS {
-                // The SYN was sent again: wait from the last one.
-                self.unanswered.push_back((conv.last_seen, key, stream));
-                continue;
-            }
-            let syn = conv.handshake.syn.map(|(_, isn)| (isn.0, conv.last_seen));
-            self.conversations.remove(&key);
-            self.remember_released(fingerprint(&key), stream, syn);
-        }
-    }
-
-    /// Remembers a released conversation, forgetting the oldest beyond `max_released`.
-    fn remember_released(
-        &mut self,
-        fingerprint: u64,
-        stream: u32,
-        unanswered_syn: Option<(u32, Timestamp)>,
-    ) {
-        let (isn, syn_at) = match unanswered_syn {
-            Some((isn, at)) => (
-                isn,
-                i64::try_from(at.as_nanos())
-                    .unwrap_or(Released::NO_SYN)
-                    .max(Released::NO_SYN + 1),
-            ),
-            None => (0, Released::NO_SYN),
-        };
-        self.released.insert(
-            fingerprint,
-            Released {
-                stream,
-                isn,
-                syn_at,
-            },
-        );
-        self.released_order.push_back((fingerprint, stream));
-        while self.released_order.len() > self.max_released {
-            if let Some((old, old_stream)) = self.released_order.pop_front() {
-                // Unless the fingerprint now names a newer conversation.
-                if self.released.get(&old).map(|r| r.stream) == Some(old_stream) {
-                    self.released.remove(&old);
-                }
-            }
-        }
     }
 
     /// The conversations held, in stream order: every one seen with [`FlowTable::keep_all`],
@@ -597,15 +418,6 @@ fn apply_segment(
     let tags = analysis::analyze(conv, side, seg, frame, ts);
     record_facts(conv, side, seg, ts, step);
     (side, step, numbers, tags)
-}
-
-/// A 64-bit fingerprint of a conversation's endpoints (SipHash with fixed keys: the same in
-/// every run). Two of a capture's conversations share one with odds of about n²/2⁶⁵.
-fn fingerprint(key: &ConvKey) -> u64 {
-    #[allow(deprecated)] // SipHasher's fixed keys are the point; nothing else offers them in std.
-    let mut h = std::hash::SipHasher::new();
-    key.hash(&mut h);
-    h.finish()
 }
 
 /// What a segment sent on `side` means to the two state machines.

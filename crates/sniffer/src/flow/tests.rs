@@ -366,8 +366,8 @@ fn keep_all_releases_nothing() {
 #[test]
 fn only_the_last_max_released_conversations_are_remembered() {
     let mut table = FlowTable::new();
-    assert_eq!(table.max_released, MAX_RELEASED);
-    table.max_released = 3;
+    assert_eq!(table.memory.max_released, MAX_RELEASED);
+    table.memory.max_released = 3;
     // Five conversations, each released by the next one a linger later.
     for i in 0..5 {
         greeting_from(
@@ -378,7 +378,13 @@ fn only_the_last_max_released_conversations_are_remembered() {
     }
     let now = 100 + 5 * (LINGER_SECS + 1);
     // Four released (the fifth is held); the oldest of them is forgotten.
-    assert_eq!((table.released.len(), table.released_order.len()), (3, 3));
+    assert_eq!(
+        (
+            table.memory.released.len(),
+            table.memory.released_order.len()
+        ),
+        (3, 3)
+    );
     let syn_on = |table: &mut FlowTable, client: u16| {
         run_from(table, &[seg(true, SYN, J + 999, 0, 0)], client, now)[0].clone()
     };
@@ -397,7 +403,7 @@ fn only_the_last_max_released_conversations_are_remembered() {
 #[test]
 fn forgetting_an_old_release_keeps_a_newer_one_of_the_same_endpoints() {
     let mut table = FlowTable::new();
-    table.max_released = 2;
+    table.memory.max_released = 2;
     let step = LINGER_SECS + 1;
     greeting_from(&mut table, CLIENT, 100); // stream 0, on endpoints A
     greeting_from(&mut table, CLIENT + 1, 100 + step); // stream 1; releases 0
