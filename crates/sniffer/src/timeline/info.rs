@@ -1,0 +1,251 @@
+//! Wireshark's Info column, built in one place: from the decoded packet's typed facts and the
+//! flow stage's view, never by re-parsing text.
+
+use super::*;
+
+/// Protocol column, Info column and TCP fields of a packet.
+pub(super) fn describe(
+    packet: &Packet,
+    view: Option<&TcpView>,
+) -> (&'static str, String, Option<TcpFields>) {
+    match (&packet.net, &packet.transport, view) {
+        (_, Transport::Tcp(seg), Some(view)) => tcp_row(seg, view),
+        (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
+        (_, Transport::Udp(udp), _) => (
+            "UDP",
+            format!(
+                "{} → {} Len={}",
+                udp.src_port, udp.dst_port, udp.payload_len
+            ),
+            None,
+        ),
+        (Network::Ip(_), _, _) if packet.ip_malformed_info.is_some() => (
+            "IPv6",
+            packet.ip_malformed_info.clone().unwrap_or_default(),
+            None,
+        ),
+        (Network::Ip(ip), _, _) => {
+            let name = match ip.protocol {
+                ip_proto::ICMP => "ICMP",
+                ip_proto::ICMPV6 => "ICMPv6",
+                ip_proto::IGMP => "IGMP",
+                ip_proto::TCP => "TCP",
+                ip_proto::UDP => "UDP",
+                _ if ip.src.is_ipv4() => "IPv4",
+                _ => "IPv6",
+            };
+            (name, String::new(), None)
+        }
+        (Network::Arp(arp), _, _) => ("ARP", arp_info(arp), None),
+        (Network::Bogus { protocol, info }, _, _) => (protocol, info.clone(), None),
+        // Not even a whole link-layer header.
+        (Network::None, _, _) if packet.malformed.is_some() => {
+            ("Ethernet", "[Malformed Packet]".to_owned(), None)
+        }
+        _ => ("Ethernet", String::new(), None),
+    }
+}
+
+/// Info of a TCP header that runs past its frame (raw numbers, as Wireshark shows them) or
+/// that the IP payload cannot hold (ports only).
+pub(super) fn malformed_tcp_info(seg: &TcpSegment) -> String {
+    match seg.problem {
+        Some(TcpProblem::TooShort) => {
+            format!("{} → {}[Malformed Packet]", seg.src_port, seg.dst_port)
+        }
+        _ => {
+            let ack = if seg.flags.contains(TcpFlags::ACK) {
+                format!(" Ack={}", seg.ack.0)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} → {} [{}] Seq={}{ack} Win={}[Malformed Packet]",
+                seg.src_port, seg.dst_port, seg.flags, seg.seq.0, seg.window
+            )
+        }
+    }
+}
+
+/// Protocol, Info and fields of a TCP segment.
+pub(super) fn tcp_row(
+    seg: &TcpSegment,
+    view: &TcpView,
+) -> (&'static str, String, Option<TcpFields>) {
+    let mut info = String::with_capacity(160);
+    let (protocol, fields) = push_tcp_row(&mut info, seg, view);
+    (protocol, info, fields)
+}
+
+/// [`tcp_row`] with the Info text appended to `info`.
+pub(super) fn push_tcp_row(
+    info: &mut String,
+    seg: &TcpSegment,
+    view: &TcpView,
+) -> (&'static str, Option<TcpFields>) {
+    if let Some(TcpProblem::BogusHeaderLen(len)) = seg.problem {
+        let ack = view.ack.map(|a| format!(" Ack={a}")).unwrap_or_default();
+        let _ = write!(
+            info,
+            "{} → {} [{}] Seq={}{ack} Win={}, bogus TCP header length ({len}, must be at least 20)",
+            seg.src_port, seg.dst_port, seg.flags, view.seq, seg.window
+        );
+        return ("TCP", None);
+    }
+    let fields = TcpFields {
+        stream: view.stream,
+        side: view.side,
+        src_port: seg.src_port,
+        dst_port: seg.dst_port,
+        seq: view.seq,
+        ack: view.ack,
+        next_seq: view.next_seq,
+        seq_raw: seg.seq.0,
+        ack_raw: seg.ack.0,
+        flags: seg.flags,
+        window: view.window,
+        window_raw: seg.window,
+        window_scale_factor: view.scale.factor(),
+        urgent: seg.urgent,
+        len: seg.payload_len,
+        header_len: seg.header_len,
+        header_truncated: seg.header_truncated,
+        options: seg.options.clone(),
+        tags: view.tags,
+        client_state: view.client_state,
+        server_state: view.server_state,
+        payload_preview: (!seg.payload.is_empty()).then(|| Preview::of(&seg.payload)),
+    };
+    if !view.tags.is_empty() {
+        info.push_str(&view.tags.prefix());
+    }
+    push_tcp_info(info, &fields, &view.sack);
+    ("TCP", Some(fields))
+}
+
+/// Wireshark's Info for the common ICMP and ICMPv6 error messages (empty for others).
+pub(super) fn icmp_error_text(v4: bool, icmp_type: u8, code: u8) -> String {
+    let (kind, reason) = match (v4, icmp_type, code) {
+        (true, 3, c) => (
+            "Destination unreachable",
+            match c {
+                0 => "Network unreachable",
+                1 => "Host unreachable",
+                2 => "Protocol unreachable",
+                3 => "Port unreachable",
+                4 => "Fragmentation needed",
+                13 => "Communication administratively filtered",
+                _ => return String::new(),
+            },
+        ),
+        (true, 11, 0) => ("Time-to-live exceeded", "Time to live exceeded in transit"),
+        (true, 11, 1) => ("Time-to-live exceeded", "Fragment reassembly time exceeded"),
+        (false, 1, c) => (
+            "Destination Unreachable",
+            match c {
+                0 => "no route to destination",
+                1 => "communication with destination administratively prohibited",
+                3 => "Address unreachable",
+                4 => "Port unreachable",
+                _ => return String::new(),
+            },
+        ),
+        (false, 3, 0) => ("Time Exceeded", "hop limit exceeded in transit"),
+        _ => return String::new(),
+    };
+    format!("{kind} ({reason})")
+}
+
+/// Wireshark's name of an IP protocol number, as in "proto=UDP 17".
+pub(super) fn ip_proto_name(proto: u8) -> &'static str {
+    match proto {
+        ip_proto::ICMP => "ICMP",
+        ip_proto::IGMP => "IGMP",
+        ip_proto::TCP => "TCP",
+        ip_proto::UDP => "UDP",
+        ip_proto::ICMPV6 => "ICMPv6",
+        _ => "Unknown",
+    }
+}
+
+/// ARP's Info: "Who has T? Tell S" for a request, "S is at MAC" for a reply.
+pub(super) fn arp_info(arp: &ArpMessage) -> String {
+    match arp.operation {
+        1 => format!("Who has {}? Tell {}", arp.target_ip, arp.sender_ip),
+        2 => format!("{} is at {}", arp.sender_ip, mac_name(arp.sender_mac)),
+        op => format!("Unknown ARP opcode 0x{op:04x}"),
+    }
+}
+
+/// Wireshark's Info text for a TCP segment:
+/// `SPORT → DPORT [FLAGS] Seq=S[ Ack=A] Win=W[ Urg=U] Len=L[ OPTIONS]`.
+pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
+    let mut s = String::with_capacity(160);
+    push_tcp_info(&mut s, t, sack);
+    s
+}
+
+/// [`tcp_info`] appended to `s`. (Built with itoa and push_str rather than format!: this
+/// runs once per packet.)
+pub fn push_tcp_info(s: &mut String, t: &TcpFields, sack: &[(u32, u32)]) {
+    let mut num = itoa::Buffer::new();
+    let mut push = |s: &mut String, label: &str, n: u64| {
+        s.push_str(label);
+        s.push_str(num.format(n));
+    };
+    push(s, "", u64::from(t.src_port));
+    push(s, " → ", u64::from(t.dst_port));
+    s.push_str(" [");
+    t.flags.push_names(s);
+    push(s, "] Seq=", u64::from(t.seq));
+    if let Some(ack) = t.ack {
+        push(s, " Ack=", u64::from(ack));
+    }
+    push(s, " Win=", u64::from(t.window));
+    if t.flags.contains(TcpFlags::URG) {
+        push(s, " Urg=", u64::from(t.urgent));
+    }
+    push(s, " Len=", u64::from(t.len));
+    let mut sack = sack.iter();
+    for option in &t.options.list {
+        match option {
+            TcpOption::Mss { value } => {
+                push(s, " MSS=", u64::from(*value));
+            }
+            TcpOption::WindowScale { shift } => {
+                push(
+                    s,
+                    " WS=",
+                    1u64 << (*shift).min(crate::tcp::MAX_WINDOW_SHIFT),
+                );
+            }
+            TcpOption::SackPermitted => s.push_str(" SACK_PERM"),
+            TcpOption::Timestamp { value, echo } => {
+                push(s, " TSval=", u64::from(*value));
+                push(s, " TSecr=", u64::from(*echo));
+            }
+            TcpOption::Sack { blocks } => {
+                for _ in blocks {
+                    if let Some((l, r)) = sack.next() {
+                        push(s, " SLE=", u64::from(*l));
+                        push(s, " SRE=", u64::from(*r));
+                    }
+                }
+            }
+            TcpOption::FastOpen { cookie } => {
+                s.push_str(if cookie.is_empty() {
+                    " TFO=R"
+                } else {
+                    " TFO=C"
+                });
+            }
+            TcpOption::Experimental { exid } => {
+                let _ = write!(s, " ExID={exid:X}");
+            }
+            TcpOption::Unknown { .. } => {}
+        }
+    }
+    if t.header_truncated {
+        s.push_str("[Packet size limited during capture]");
+    }
+}

@@ -1,0 +1,283 @@
+//! The timeline: one [`Row`] per frame, with the columns Wireshark shows and the Step this tool
+//! adds.
+//!
+//! [`Timeline`] is the whole per-frame pipeline in one place — link → decode → flow → row — so
+//! `sniffer read`, `sniffer live` and `sniff-demo` number, time and describe frames the same
+//! way. Frames are numbered from 1 in capture order, and times are relative to the first frame,
+//! as in Wireshark's default view.
+//!
+//! - [`row`](Row): what a row holds ([`Row`], [`TcpFields`], [`Preview`]);
+//! - `info`: every Info text Wireshark shows, built in one place from typed facts (a new
+//!   Info text goes there);
+//! - `reassembly`: IP fragments put back together before the transport is described;
+//! - [`Followed`]: the payload collected for Follow Stream;
+//! - `text`: addresses, times and payloads as text (the hot path's octet table).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::decode::{
+    self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpProblem, TcpSegment,
+    Transport,
+};
+use crate::flow::{FlowTable, Side, Step, Tags, TcpState, TcpView};
+use crate::frame::{Frame, Timestamp, TsPrecision};
+use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
+
+mod follow;
+mod info;
+mod reassembly;
+mod row;
+mod text;
+
+pub use follow::{FollowPiece, Followed};
+pub use info::{push_tcp_info, tcp_info};
+pub use row::{Epoch, Preview, Row, TcpFields, PREVIEW_BYTES};
+pub use text::{escape_text, format_seconds, ip_text, mac_name, push_ip, push_seconds};
+
+use info::{arp_info, describe, icmp_error_text, push_tcp_row};
+use reassembly::{FragmentKey, Reassembly, MAX_REASSEMBLIES};
+
+/// Turns frames into rows, keeping the conversation state between them.
+#[derive(Debug)]
+pub struct Timeline {
+    first: Option<Timestamp>,
+    count: u64,
+    flows: FlowTable,
+    /// IP packets being reassembled from fragments.
+    fragments: HashMap<FragmentKey, Reassembly>,
+    /// Echo requests seen, by (requester, responder, identifier, sequence), with their frame
+    /// number, so that a reply can say "(request in N)".
+    echo_requests: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
+    /// The conversation whose payload is being collected for Follow Stream, if any.
+    follow: Option<Followed>,
+    /// The Ethernet address first seen claiming each IPv4 address in ARP, to flag another
+    /// one claiming it ("duplicate use of … detected!").
+    arp_claims: HashMap<std::net::Ipv4Addr, [u8; 6]>,
+}
+
+impl Default for Timeline {
+    fn default() -> Timeline {
+        Timeline::new()
+    }
+}
+
+impl Timeline {
+    /// An empty timeline whose finished conversations are released as it goes (see
+    /// [`crate::flow`]'s Memory section): for listings of any length.
+    pub fn new() -> Timeline {
+        Timeline::with_flows(FlowTable::new())
+    }
+
+    /// An empty timeline that keeps every conversation, for reports after the listing.
+    pub fn keeping_conversations() -> Timeline {
+        Timeline::with_flows(FlowTable::keep_all())
+    }
+
+    fn with_flows(flows: FlowTable) -> Timeline {
+        Timeline {
+            first: None,
+            count: 0,
+            flows,
+            fragments: HashMap::new(),
+            echo_requests: HashMap::new(),
+            arp_claims: HashMap::new(),
+            follow: None,
+        }
+    }
+
+    /// Collects the payload of conversation `stream` as frames go by (Wireshark's Follow TCP
+    /// Stream); read it with [`Timeline::followed`].
+    pub fn follow(&mut self, stream: u32) {
+        self.follow = Some(Followed::new(stream));
+    }
+
+    /// The payload collected by [`Timeline::follow`].
+    pub fn followed(&self) -> Option<&Followed> {
+        self.follow.as_ref()
+    }
+
+    /// How much of each payload [`Timeline::push_packet`] needs decoded: everything for
+    /// Follow Stream, a preview otherwise.
+    pub fn payload_limit(&self) -> usize {
+        if self.follow.is_some() {
+            usize::MAX
+        } else {
+            PREVIEW_BYTES
+        }
+    }
+
+    /// Decodes the next frame and describes it.
+    pub fn push(&mut self, frame: &Frame<'_>) -> Row {
+        let packet = decode::decode_keeping(frame.linktype, frame, self.payload_limit());
+        self.push_packet(&packet, frame.precision)
+    }
+
+    /// Describes the next already-decoded packet, timed at `precision`.
+    pub fn push_packet(&mut self, packet: &Packet, precision: TsPrecision) -> Row {
+        let mut row = Row::empty();
+        self.push_packet_into(packet, precision, &mut row);
+        row
+    }
+
+    /// Decodes the next frame and describes it in `row`, reusing its texts' memory: the way
+    /// to list a big capture without allocating for every packet.
+    pub fn push_into(&mut self, frame: &Frame<'_>, row: &mut Row) {
+        let packet = decode::decode_keeping(frame.linktype, frame, self.payload_limit());
+        self.push_packet_into(&packet, frame.precision, row);
+    }
+
+    /// [`Timeline::push_packet`] into `row`, reusing its texts' memory.
+    pub fn push_packet_into(&mut self, packet: &Packet, precision: TsPrecision, row: &mut Row) {
+        self.count += 1;
+        let first = *self.first.get_or_insert(packet.ts);
+        let view = match (&packet.net, &packet.transport) {
+            // A header Wireshark calls malformed gets no analysis: raw numbers, as it shows.
+            (Network::Ip(_), Transport::Tcp(seg))
+                if matches!(
+                    seg.problem,
+                    Some(TcpProblem::PastTheFrame | TcpProblem::TooShort)
+                ) =>
+            {
+                None
+            }
+            (Network::Ip(ip), Transport::Tcp(seg)) => {
+                let view = self.flows.observe(self.count, packet.ts, ip, seg);
+                if let Some(f) = self.follow.as_mut().filter(|f| f.stream == view.stream) {
+                    f.add(self.count, view.side, seg, ip);
+                }
+                Some(view)
+            }
+            _ => None,
+        };
+        row.source.clear();
+        row.destination.clear();
+        match (&packet.net, packet.macs) {
+            (Network::Ip(ip), _) => {
+                push_ip(&mut row.source, ip.src);
+                push_ip(&mut row.destination, ip.dst);
+            }
+            (_, Some((src, dst))) => {
+                row.source.push_str(&mac_name(src));
+                row.destination.push_str(&mac_name(dst));
+            }
+            _ => {}
+        }
+        row.tcp = None;
+        match self.reassemble(packet) {
+            Some((protocol, info, tcp)) => {
+                row.protocol = protocol;
+                row.info = info;
+                row.tcp = tcp;
+            }
+            None => match (&packet.net, &packet.transport, view.as_ref()) {
+                (Network::Ip(ip), Transport::Icmp(icmp), _) => {
+                    (row.protocol, row.info, row.tcp) = self.icmp(ip, icmp);
+                }
+                (Network::Arp(arp), _, _) => {
+                    row.protocol = "ARP";
+                    row.info = self.arp(arp);
+                }
+                // The common case, written in place.
+                (_, Transport::Tcp(seg), Some(view)) => {
+                    row.info.clear();
+                    (row.protocol, row.tcp) = push_tcp_row(&mut row.info, seg, view);
+                }
+                _ => (row.protocol, row.info, row.tcp) = describe(packet, view.as_ref()),
+            },
+        }
+        row.number = self.count;
+        row.time.clear();
+        push_seconds(&mut row.time, packet.ts.since(first), precision);
+        row.epoch = Epoch {
+            ts: packet.ts,
+            precision,
+        };
+        row.length = packet.wire_len;
+        row.step = view.map(|v| v.step);
+        row.malformed.clone_from(&packet.malformed);
+    }
+
+    /// ICMP and ICMPv6: echo requests and replies (matched in capture order, as a single
+    /// pass of tshark does); other types by name only.
+    fn icmp(
+        &mut self,
+        ip: &IpHeader,
+        icmp: &IcmpMessage,
+    ) -> (&'static str, String, Option<TcpFields>) {
+        let v4 = ip.src.is_ipv4();
+        let id = u16::from_be_bytes([icmp.rest[0], icmp.rest[1]]);
+        let seq = u16::from_be_bytes([icmp.rest[2], icmp.rest[3]]);
+        let (request, reply) = if v4 { (8, 0) } else { (128, 129) };
+        let protocol = if v4 { "ICMP" } else { "ICMPv6" };
+        let fields = if v4 {
+            format!(
+                "id=0x{id:04x}, seq={seq}/{}, ttl={}",
+                seq.swap_bytes(),
+                ip.ttl
+            )
+        } else {
+            format!("id=0x{id:04x}, seq={seq}, hop limit={}", ip.ttl)
+        };
+        let info = if icmp.icmp_type == request {
+            if self.echo_requests.len() >= MAX_REASSEMBLIES {
+                self.echo_requests.clear();
+            }
+            self.echo_requests
+                .insert((ip.src, ip.dst, id, seq), self.count);
+            let pad = if v4 { "  " } else { " " };
+            format!("Echo (ping) request{pad}{fields}")
+        } else if icmp.icmp_type == reply {
+            let pad = if v4 { "    " } else { " " };
+            let matched = self
+                .echo_requests
+                .get(&(ip.dst, ip.src, id, seq))
+                .map(|n| format!(" (request in {n})"))
+                .unwrap_or_default();
+            format!("Echo (ping) reply{pad}{fields}{matched}")
+        } else {
+            icmp_error_text(v4, icmp.icmp_type, icmp.code)
+        };
+        (protocol, info, None)
+    }
+
+    /// ARP's Info, with Wireshark's note when a second Ethernet address claims an IPv4
+    /// address (an all-zero sender address claims nothing).
+    fn arp(&mut self, arp: &ArpMessage) -> String {
+        let mut info = arp_info(arp);
+        if arp.sender_mac != [0; 6] {
+            if self.arp_claims.len() >= MAX_REASSEMBLIES {
+                self.arp_claims.clear();
+            }
+            let first = *self
+                .arp_claims
+                .entry(arp.sender_ip)
+                .or_insert(arp.sender_mac);
+            if first != arp.sender_mac {
+                info.push_str(&format!(" (duplicate use of {} detected!)", arp.sender_ip));
+            }
+        }
+        info
+    }
+
+    /// The conversations seen so far.
+    pub fn flows(&self) -> &FlowTable {
+        &self.flows
+    }
+
+    /// Frames pushed so far.
+    pub fn frames(&self) -> u64 {
+        self.count
+    }
+
+    /// When the first frame was captured.
+    pub fn first_timestamp(&self) -> Option<Timestamp> {
+        self.first
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+//! IP fragments put back together: the transport header is only in the first fragment, and
+//! the packet is described once its last piece arrived.
+
+use super::info::{ip_proto_name, tcp_row};
+use super::*;
+
+/// The fragments of one IP packet share addresses, protocol and identification.
+pub(super) type FragmentKey = (IpAddr, IpAddr, u8, u32);
+
+/// What has arrived of a fragmented packet.
+#[derive(Debug, Default)]
+pub(super) struct Reassembly {
+    /// The first fragment's payload: the transport header.
+    head: Vec<u8>,
+    /// Payload bytes received so far.
+    received: u32,
+    /// Total payload length, known once the last fragment arrived.
+    total: Option<u32>,
+}
+
+/// Fragments awaiting reassembly, and echo requests awaiting replies, are forgotten beyond
+/// this many, so that memory stays bounded.
+pub(super) const MAX_REASSEMBLIES: usize = 4096;
+
+impl Timeline {
+    /// For a fragment: its Protocol and Info, as Wireshark shows them — `IPv4`/`IPv6` and
+    /// "Fragmented IP protocol" until the last piece, which shows the reassembled datagram.
+    pub(super) fn reassemble(
+        &mut self,
+        packet: &Packet,
+    ) -> Option<(&'static str, String, Option<TcpFields>)> {
+        let ip = packet.ip()?;
+        let frag = ip.fragment?;
+        let key = (ip.src, ip.dst, ip.protocol, frag.id);
+        if self.fragments.len() >= MAX_REASSEMBLIES && !self.fragments.contains_key(&key) {
+            self.fragments.clear();
+        }
+        let entry = self.fragments.entry(key).or_default();
+        if frag.offset == 0 {
+            entry.head = packet.fragment_head.clone();
+        }
+        entry.received = entry.received.saturating_add(ip.payload_len);
+        if !frag.more {
+            entry.total = Some(frag.offset.saturating_add(ip.payload_len));
+        }
+        let complete = entry.total.is_some_and(|t| entry.received >= t) && !entry.head.is_empty();
+        if complete {
+            if let Some(done) = self.fragments.remove(&key) {
+                let total = done.total.unwrap_or(0);
+                if ip.protocol == ip_proto::TCP {
+                    if let Some(seg) = decode::tcp_from_payload(&done.head, total) {
+                        let whole = IpHeader {
+                            payload_len: total,
+                            fragment: None,
+                            ..*ip
+                        };
+                        let view = self.flows.observe(self.count, packet.ts, &whole, &seg);
+                        return Some(tcp_row(&seg, &view));
+                    }
+                }
+                if ip.protocol == ip_proto::UDP {
+                    if let Some(h) = done.head.get(..8) {
+                        let port = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+                        let len = u32::from(port(4)).saturating_sub(8);
+                        return Some(("UDP", format!("{} → {} Len={len}", port(0), port(2)), None));
+                    }
+                }
+            }
+        }
+        if ip.src.is_ipv4() {
+            Some((
+                "IPv4",
+                format!(
+                    "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
+                    ip_proto_name(ip.protocol),
+                    ip.protocol,
+                    frag.offset,
+                    frag.id
+                ),
+                None,
+            ))
+        } else {
+            Some((
+                "IPv6",
+                format!(
+                    "IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
+                    frag.offset,
+                    if frag.more { "y" } else { "n" },
+                    frag.id,
+                    ip.protocol
+                ),
+                None,
+            ))
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Addresses, times and payloads as text.
+
+use super::*;
+
+/// Payload as text: printable ASCII and newlines as they are, `\r` and `\t` escaped, any
+/// other byte as `\xNN` (as Wireshark's Follow Stream shows non-printable bytes as dots,
+/// but without losing them).
+pub fn escape_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\n' => out.push('\n'),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out
+}
+
+/// An IP address as text.
+pub fn ip_text(ip: IpAddr) -> String {
+    let mut s = String::with_capacity(15);
+    push_ip(&mut s, ip);
+    s
+}
+
+/// The decimal digits of every byte value, three per value, leading ones to be skipped.
+pub(super) const OCTET_DIGITS: [[u8; 3]; 256] = {
+    let mut t = [[0u8; 3]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        ];
+        i += 1;
+    }
+    t
+};
+
+/// Every byte value as decimal text ("0" to "255"), made when compiling.
+pub(super) const OCTETS: [&str; 256] = {
+    let mut t = [""; 256];
+    let mut i = 0;
+    while i < 256 {
+        let skip = if i >= 100 {
+            0
+        } else if i >= 10 {
+            1
+        } else {
+            2
+        };
+        let (_, digits) = OCTET_DIGITS[i].split_at(skip);
+        t[i] = match std::str::from_utf8(digits) {
+            Ok(text) => text,
+            Err(_) => panic!("digits are ASCII"),
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Appends an IP address as text. IPv4 addresses are written octet by octet from a table:
+/// the standard `Display` goes through the formatting machinery and cost a fifth of all the
+/// work per packet. IPv6 keeps the standard text (RFC 5952, as Wireshark writes it).
+pub fn push_ip(s: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            s.reserve(15);
+            s.push_str(OCTETS[usize::from(a)]);
+            s.push('.');
+            s.push_str(OCTETS[usize::from(b)]);
+            s.push('.');
+            s.push_str(OCTETS[usize::from(c)]);
+            s.push('.');
+            s.push_str(OCTETS[usize::from(d)]);
+        }
+        IpAddr::V6(v6) => {
+            let _ = write!(s, "{v6}");
+        }
+    }
+}
+
+/// An Ethernet address as Wireshark names it (see [`crate::ether_names`]).
+pub fn mac_name(mac: [u8; 6]) -> String {
+    crate::ether_names::EtherNames::installed().name(mac)
+}
+
+/// Seconds with `precision`'s decimals, from a signed count of nanoseconds.
+pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
+    let mut s = String::with_capacity(24);
+    push_seconds(&mut s, nanos, precision);
+    s
+}
+
+/// [`format_seconds`] appended to `s`.
+pub fn push_seconds(s: &mut String, nanos: i128, precision: TsPrecision) {
+    // In u64 (division of u128 is slow): 2^64 ns is 584 years, more than any capture spans.
+    let abs = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX);
+    let secs = abs / 1_000_000_000;
+    let frac = abs % 1_000_000_000;
+    let decimals = precision.decimals();
+    let scaled = frac / 10u64.pow(9 - decimals as u32);
+    // As Wireshark: a negative time that truncates to zero is shown without its sign.
+    if nanos < 0 && (secs != 0 || scaled != 0) {
+        s.push('-');
+    }
+    let mut num = itoa::Buffer::new();
+    s.push_str(num.format(secs));
+    if decimals > 0 {
+        s.push('.');
+        let digits = num.format(scaled);
+        for _ in digits.len()..decimals {
+            s.push('0');
+        }
+        s.push_str(digits);
+    }
+}
