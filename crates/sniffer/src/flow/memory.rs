@@ -26,8 +26,8 @@
 //! starts from a fresh state: its numbers are then its own, not relative to the SYN.)
 //!
 //! The table asks three things of it: what it remembers of endpoints it holds no state for
-//! ([`Memory::recall`]), to watch a conversation that just finished or was opened by a SYN
-//! ([`Memory::watch`]), and to release what is due ([`Memory::release_due`]).
+//! (`Memory::recall`), to watch a conversation that just finished or was opened by a SYN
+//! (`Memory::watch`), and to release what is due (`Memory::release_due`).
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash, Hasher};
