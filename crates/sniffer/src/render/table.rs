@@ -201,6 +201,19 @@ impl<'a> Constant<'a> {
         (!parts.is_empty()).then(|| format!("Every packet below: {}", parts.join(", ")))
     }
 
+    /// The header over the stacked layout's Info lines.
+    fn info_header(&self) -> &'static str {
+        match (
+            self.source.is_some() && self.destination.is_some(),
+            self.protocol.is_some(),
+        ) {
+            (true, true) => "Info",
+            (true, false) => "Protocol Info",
+            (false, true) => "Source → Destination Info",
+            (false, false) => "Source → Destination Protocol Info",
+        }
+    }
+
     /// The text stacked rows show before the Info: what varies of addresses and protocol.
     fn lead(&self, row: &Row) -> String {
         let mut lead = String::new();
@@ -223,9 +236,31 @@ pub fn write_page(
     style: TableStyle,
     last: &mut LastStates,
 ) -> io::Result<()> {
-    let lines: Vec<Line> = rows
-        .iter()
-        .map(|row| Line {
+    let lines: Vec<Line> = rows.iter().map(|row| Line::of(row, last)).collect();
+    if let Some(row) = rows.last() {
+        last.forget_finished(row.number);
+    }
+    let layout = Layout::of(rows, &lines, style);
+    // The sentence, the column headers and the rule: printed unless the page before was
+    // printed under the very same.
+    let mut heading = String::new();
+    if let Some(sentence) = layout.constant.sentence() {
+        for line in wrap::hanging(&sentence, layout.width, "", "  ") {
+            heading.push_str(&line);
+            heading.push('\n');
+        }
+    }
+    if layout.fits_wide(&lines) {
+        layout.write_wide(out, &lines, heading, last)
+    } else {
+        layout.write_stacked(out, &lines, heading, last)
+    }
+}
+
+impl<'a> Line<'a> {
+    /// What `row` shows; `last` says which states it changed.
+    fn of(row: &'a Row, last: &mut LastStates) -> Line<'a> {
+        Line {
             number: row.number.to_string(),
             row,
             length: row.length.to_string(),
@@ -244,171 +279,192 @@ pub fn write_page(
                     Side::ClientToServer => "──▶",
                     Side::ServerToClient => "◀──",
                 };
-                (
-                    client,
-                    arrow,
-                    server,
-                    row.step.map(|s| s.label()).unwrap_or_default(),
-                )
+                let step = row.step.map(|s| s.label()).unwrap_or_default();
+                (client, arrow, server, step)
             }),
-        })
-        .collect();
-    if let Some(row) = rows.last() {
-        last.forget_finished(row.number);
-    }
-    let constant = Constant::of(rows);
-    let width = style.width.map(usize::from);
-    // The sentence, the column headers and the rule: printed unless the page before was
-    // printed under the very same.
-    let mut heading = String::new();
-    if let Some(sentence) = constant.sentence() {
-        for line in wrap::hanging(&sentence, width, "", "  ") {
-            heading.push_str(&line);
-            heading.push('\n');
         }
     }
-    let marker = usize::from(!style.color);
-    let state_width = |pick: fn(&TcpCells) -> &State| {
-        move |l: &Line| {
-            l.tcp
-                .as_ref()
-                .map(|t| wrap::plain_width(pick(t).label) + marker * usize::from(pick(t).changed))
-                .unwrap_or(0)
+}
+
+/// A row's text in one column.
+type CellText = for<'l> fn(&'l Line<'_>) -> &'l str;
+
+/// A page's columns, sized on its rows.
+struct Layout<'a> {
+    constant: Constant<'a>,
+    width: Option<usize>,
+    color: bool,
+    /// Whether any row has TCP states to show.
+    any_tcp: bool,
+    no: Column,
+    time: Column,
+    source: Column,
+    destination: Column,
+    protocol: Column,
+    length: Column,
+    tcp: TcpColumns,
+}
+
+impl<'a> Layout<'a> {
+    fn of(rows: &'a [Row], lines: &[Line], style: TableStyle) -> Layout<'a> {
+        let marker = usize::from(!style.color);
+        let state_width = |pick: fn(&TcpCells) -> &State| {
+            move |l: &Line| {
+                l.tcp.as_ref().map_or(0, |t| {
+                    wrap::plain_width(pick(t).label) + marker * usize::from(pick(t).changed)
+                })
+            }
+        };
+        let widths = |f: fn(&Line) -> usize| lines.iter().map(f);
+        Layout {
+            constant: Constant::of(rows),
+            width: style.width.map(usize::from),
+            color: style.color,
+            any_tcp: lines.iter().any(|l| l.tcp.is_some()),
+            no: Column::new("No.", true, widths(|l| l.number.len())),
+            time: Column::new("Time", true, widths(|l| l.row.time.len())).at_least(TIME_WIDTH),
+            source: Column::new(
+                "Source",
+                false,
+                widths(|l| wrap::plain_width(&l.row.source)),
+            ),
+            destination: Column::new(
+                "Destination",
+                false,
+                widths(|l| wrap::plain_width(&l.row.destination)),
+            ),
+            protocol: Column::new("Protocol", false, widths(|l| l.row.protocol.len())),
+            length: Column::new("Length", true, widths(|l| l.length.len())),
+            tcp: TcpColumns {
+                client: Column::new("client", false, lines.iter().map(state_width(|t| &t.0)))
+                    .at_least(STATE_WIDTH + marker),
+                server: Column::new("server", false, lines.iter().map(state_width(|t| &t.2)))
+                    .at_least(STATE_WIDTH + marker),
+                step: Column::new(
+                    "Step",
+                    false,
+                    widths(|l| l.tcp.as_ref().map_or(0, |t| t.3.len())),
+                )
+                .at_least(STEP_WIDTH),
+            },
         }
-    };
-    let any_tcp = lines.iter().any(|l| l.tcp.is_some());
-    let no = Column::new("No.", true, lines.iter().map(|l| l.number.len()));
-    let time =
-        Column::new("Time", true, lines.iter().map(|l| l.row.time.len())).at_least(TIME_WIDTH);
-    let client = Column::new("client", false, lines.iter().map(state_width(|t| &t.0)))
-        .at_least(STATE_WIDTH + marker);
-    let server = Column::new("server", false, lines.iter().map(state_width(|t| &t.2)))
-        .at_least(STATE_WIDTH + marker);
-    let step = Column::new(
-        "Step",
-        false,
-        lines
+    }
+
+    /// The wide layout's columns before the Info, each with its cell's text: what varies of
+    /// the addresses and the protocol, besides number, time and length.
+    fn wide_columns(&self) -> Vec<(&Column, CellText)> {
+        let mut columns: Vec<(&Column, CellText)> =
+            vec![(&self.no, |l| &l.number), (&self.time, |l| &l.row.time)];
+        if self.constant.source.is_none() || self.constant.destination.is_none() {
+            columns.push((&self.source, |l| &l.row.source));
+            columns.push((&self.destination, |l| &l.row.destination));
+        }
+        if self.constant.protocol.is_none() {
+            columns.push((&self.protocol, |l| l.row.protocol));
+        }
+        columns.push((&self.length, |l| &l.length));
+        columns
+    }
+
+    /// Whether every row fits on one line.
+    fn fits_wide(&self, lines: &[Line]) -> bool {
+        let before_info: usize = self
+            .wide_columns()
             .iter()
-            .map(|l| l.tcp.as_ref().map_or(0, |t| t.3.len())),
-    )
-    .at_least(STEP_WIDTH);
-    let source = Column::new(
-        "Source",
-        false,
-        lines.iter().map(|l| wrap::plain_width(&l.row.source)),
-    );
-    let destination = Column::new(
-        "Destination",
-        false,
-        lines.iter().map(|l| wrap::plain_width(&l.row.destination)),
-    );
-    let protocol = Column::new(
-        "Protocol",
-        false,
-        lines.iter().map(|l| l.row.protocol.len()),
-    );
-    let length = Column::new("Length", true, lines.iter().map(|l| l.length.len()));
-
-    // The wide layout's columns before the Info.
-    let mut wide: Vec<&Column> = vec![&no, &time];
-    if constant.source.is_none() || constant.destination.is_none() {
-        wide.extend([&source, &destination]);
+            .map(|(c, _)| c.width + GAP)
+            .sum::<usize>()
+            + if self.any_tcp {
+                self.tcp.width() + GAP
+            } else {
+                0
+            };
+        let info = lines
+            .iter()
+            .map(|l| wrap::plain_width(&l.row.info))
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        self.width.is_none_or(|w| before_info + info <= w)
     }
-    if constant.protocol.is_none() {
-        wide.push(&protocol);
-    }
-    wide.push(&length);
-    let tcp = TcpColumns {
-        client,
-        server,
-        step,
-    };
-    let before_info: usize = wide.iter().map(|c| c.width + GAP).sum::<usize>()
-        + if any_tcp { tcp.width() + GAP } else { 0 };
-    let info_width = lines
-        .iter()
-        .map(|l| wrap::plain_width(&l.row.info))
-        .max()
-        .unwrap_or(0)
-        .max(4);
-    let fits_wide = width.is_none_or(|w| before_info + info_width <= w);
 
-    let mut text = String::new();
-    if fits_wide {
+    /// One line per packet.
+    fn write_wide(
+        &self,
+        out: &mut impl Write,
+        lines: &[Line],
+        mut heading: String,
+        last: &mut LastStates,
+    ) -> io::Result<()> {
+        let columns = self.wide_columns();
         let mut header = String::new();
-        for c in &wide {
+        for (c, _) in &columns {
             push_cell(&mut header, c.header, c.width, c.right);
         }
-        if any_tcp {
-            tcp.push_header(&mut header);
+        if self.any_tcp {
+            self.tcp.push_header(&mut header);
         }
         header.push_str("Info");
         let header = header.trim_end();
-        let rule = width.unwrap_or(wrap::plain_width(header));
+        let rule = self.width.unwrap_or(wrap::plain_width(header));
         heading.push_str(&format!("{header}\n{}\n", "─".repeat(rule)));
         last.print_heading(out, heading)?;
-        for l in &lines {
+        let mut text = String::new();
+        for l in lines {
             text.clear();
-            push_cell(&mut text, &l.number, no.width, true);
-            push_cell(&mut text, &l.row.time, time.width, true);
-            if constant.source.is_none() || constant.destination.is_none() {
-                push_cell(&mut text, &l.row.source, source.width, false);
-                push_cell(&mut text, &l.row.destination, destination.width, false);
+            for (c, cell) in &columns {
+                push_cell(&mut text, cell(l), c.width, c.right);
             }
-            if constant.protocol.is_none() {
-                push_cell(&mut text, l.row.protocol, protocol.width, false);
-            }
-            push_cell(&mut text, &l.length, length.width, true);
-            if any_tcp {
-                tcp.push(&mut text, l, style.color);
+            if self.any_tcp {
+                self.tcp.push(&mut text, l, self.color);
             }
             text.push_str(&l.row.info);
             writeln!(out, "{}", text.trim_end())?;
         }
-        return Ok(());
+        Ok(())
     }
 
-    // Stacked: the first line, then the Info under it.
-    let indent = " ".repeat(no.width + GAP);
-    let mut header = String::new();
-    push_cell(&mut header, no.header, no.width, true);
-    push_cell(&mut header, time.header, time.width, true);
-    if any_tcp {
-        tcp.push_header(&mut header);
-    }
-    heading.push_str(header.trim_end());
-    heading.push('\n');
-    let info_header = if constant.source.is_some() && constant.destination.is_some() {
-        if constant.protocol.is_some() {
-            "Info"
-        } else {
-            "Protocol Info"
+    /// A first line with number, time, states and step; the Info (after what varies of the
+    /// addresses and protocol) wrapped under it.
+    fn write_stacked(
+        &self,
+        out: &mut impl Write,
+        lines: &[Line],
+        mut heading: String,
+        last: &mut LastStates,
+    ) -> io::Result<()> {
+        let indent = " ".repeat(self.no.width + GAP);
+        let mut header = String::new();
+        push_cell(&mut header, self.no.header, self.no.width, true);
+        push_cell(&mut header, self.time.header, self.time.width, true);
+        if self.any_tcp {
+            self.tcp.push_header(&mut header);
         }
-    } else if constant.protocol.is_some() {
-        "Source → Destination Info"
-    } else {
-        "Source → Destination Protocol Info"
-    };
-    let rule = width.unwrap_or(wrap::plain_width(header.trim_end()));
-    heading.push_str(&format!("{indent}{info_header}\n{}\n", "─".repeat(rule)));
-    last.print_heading(out, heading)?;
-    for l in &lines {
-        text.clear();
-        push_cell(&mut text, &l.number, no.width, true);
-        push_cell(&mut text, &l.row.time, time.width, true);
-        let paragraph = format!("{}{}", constant.lead(l.row), l.row.info);
-        if l.tcp.is_some() {
-            tcp.push(&mut text, l, style.color);
-            writeln!(out, "{}", text.trim_end())?;
-            wrap::write_hanging(out, &paragraph, width, &indent, &indent)?;
-        } else {
-            // No states to show: the Info starts on the first line.
-            let first = text.clone();
-            let rest = " ".repeat(wrap::plain_width(&first));
-            wrap::write_hanging(out, &paragraph, width, &first, &rest)?;
+        let header = header.trim_end();
+        let rule = self.width.unwrap_or(wrap::plain_width(header));
+        heading.push_str(&format!(
+            "{header}\n{indent}{}\n{}\n",
+            self.constant.info_header(),
+            "─".repeat(rule)
+        ));
+        last.print_heading(out, heading)?;
+        let mut text = String::new();
+        for l in lines {
+            text.clear();
+            push_cell(&mut text, &l.number, self.no.width, true);
+            push_cell(&mut text, &l.row.time, self.time.width, true);
+            let paragraph = format!("{}{}", self.constant.lead(l.row), l.row.info);
+            if l.tcp.is_some() {
+                self.tcp.push(&mut text, l, self.color);
+                writeln!(out, "{}", text.trim_end())?;
+                wrap::write_hanging(out, &paragraph, self.width, &indent, &indent)?;
+            } else {
+                // No states to show: the Info starts on the first line.
+                let rest = " ".repeat(wrap::plain_width(&text));
+                wrap::write_hanging(out, &paragraph, self.width, &text, &rest)?;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Appends `text` padded to `width` (right-aligned if `right`), then the gap.
