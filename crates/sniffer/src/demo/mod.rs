@@ -14,26 +14,35 @@
 //! 6. stop as soon as the flow stage says every conversation is over (both FINs acknowledged,
 //!    or a reset) and the clients are done — no fixed sleeps — or when the timeout, a safety
 //!    net of at most [`MAX_TIMEOUT`], runs out.
+//!
+//! [`run`] reads as those steps; the scenario's server and clients are `exchange`'s, the
+//! savefile `output`'s, and the sentences explaining each scenario `notes`'.
 
 pub mod endpoints;
+mod exchange;
+mod notes;
+mod output;
+
+pub use output::{packet_comment, save_target};
+
+use exchange::{ClientsResult, Exchange};
+use notes::{backlog_note, notes};
+use output::{open_output, Output};
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use net_demo::NetError;
-use tokio::sync::oneshot;
 
 use crate::capture::{KernelStats, LiveCapture, LiveOptions, Next};
 use crate::error::CaptureError;
 use crate::flow::Conversation;
 use crate::frame::Frame;
 use crate::privileges::{self, Held, PrivilegeError};
-use crate::timeline::Row as TimelineRow;
 use crate::timeline::{Row, Timeline};
-use crate::write::{self, PcapWriter, PcapngWriter};
 
-use endpoints::{ClientSockets, Endpoints, ServerSocket};
+use endpoints::Endpoints;
 
 /// The longest `--timeout`: a lesson's exchange takes milliseconds, and a capture left open
 /// longer is no demo.
@@ -342,89 +351,6 @@ fn bind_then_capture(
     Ok((bound, live))
 }
 
-/// What the clients came back with: the bodies they received, or why they failed.
-type ClientsResult = Result<Vec<Vec<u8>>, NetError>;
-
-/// The scenario's server and clients, running on the runtime.
-struct Exchange {
-    stop_server: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<()>>,
-    /// Whether a server listens (not in the refused scenario).
-    listening: bool,
-    clients: std::sync::mpsc::Receiver<ClientsResult>,
-    /// The clients' result, once they are done.
-    done: Option<ClientsResult>,
-}
-
-impl Exchange {
-    /// Starts the server on its bound socket, then the clients on theirs.
-    fn start(
-        runtime: &tokio::runtime::Runtime,
-        opts: &DemoOptions,
-        bound: endpoints::Bound,
-    ) -> Result<Exchange, DemoError> {
-        let server_addr = bound.endpoints.server();
-        let (server_socket, clients) = {
-            let _inside = runtime.enter();
-            (
-                Server::from_bound(bound.server, server_addr)?,
-                Clients::from_bound(bound.clients, server_addr)?,
-            )
-        };
-        let listening = !matches!(server_socket, Server::None(_));
-        let (stop_server, stopped) = oneshot::channel::<()>();
-        let server = runtime.spawn(server_socket.serve(
-            opts.greeting.clone().into_bytes(),
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        let (client_tx, client_rx) = std::sync::mpsc::channel();
-        let scenario = opts.scenario;
-        runtime.spawn(async move {
-            // The receiver lives until the capture has the result.
-            let _ = client_tx.send(run_clients(scenario, clients, server_addr).await);
-        });
-        Ok(Exchange {
-            stop_server: Some(stop_server),
-            server: Some(server),
-            listening,
-            clients: client_rx,
-            done: None,
-        })
-    }
-
-    /// The clients' result, if they are done (looked at without waiting).
-    fn poll(&mut self) -> Option<&ClientsResult> {
-        if self.done.is_none() {
-            self.done = self.clients.try_recv().ok();
-        }
-        self.done.as_ref()
-    }
-
-    /// Stops the server (letting connections under way finish, a second at most) and
-    /// returns what the clients received. A client's failure is the run's, unless a signal
-    /// stopped it.
-    fn finish(
-        mut self,
-        runtime: &tokio::runtime::Runtime,
-        interrupted: bool,
-    ) -> Result<Vec<Vec<u8>>, DemoError> {
-        if let Some(stop) = self.stop_server.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = runtime
-                .block_on(async { tokio::time::timeout(Duration::from_secs(1), server).await });
-        }
-        match self.done.take() {
-            Some(Ok(bodies)) => Ok(bodies),
-            Some(Err(e)) if !interrupted => Err(e.into()),
-            _ => Ok(Vec::new()),
-        }
-    }
-}
-
 /// What the capture loop collected.
 struct Captured {
     timeline: Timeline,
@@ -575,269 +501,4 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
 /// Whether a captured frame belongs to the demo's own conversations.
 fn owned(ends: &Endpoints, frame: &Frame<'_>) -> bool {
     ends.owns(&crate::decode::decode(frame.linktype, frame))
-}
-
-/// What each scenario shows, in words, with the numbers of this run.
-fn notes(scenario: Scenario, server: SocketAddr, convs: &[Conversation]) -> Vec<String> {
-    match scenario {
-        Scenario::Greeting => vec![],
-        Scenario::Concurrent { clients } => {
-            let ports: Vec<String> = convs.iter().map(|c| c.client.port().to_string()).collect();
-            vec![format!(
-                "{clients} clients, {} conversations, one server port {}: accept() returned a new \
-                 socket for each connection, and TCP tells them apart by the 4-tuple (client \
-                 address and port, server address and port); client ports {}",
-                convs.len(),
-                server.port(),
-                ports.join(", ")
-            )]
-        }
-        Scenario::Udp => vec![
-            "UDP: no handshake and no close. The request and the greeting are one datagram \
-             each; nothing acknowledges them, and nothing would resend a lost one"
-                .to_owned(),
-        ],
-        Scenario::Http10 => vec![format!(
-            "HTTP/1.0: each request opened its own connection ({} conversations), and the \
-             server closed each after its answer",
-            convs.len()
-        )],
-        Scenario::Http11 => vec![format!(
-            "HTTP/1.1: both requests travelled on {} kept-alive connection; the server closed \
-             it after the second, which asked for Connection: close",
-            convs.len()
-        )],
-        Scenario::Refused => vec![format!(
-            "nobody listens on port {}: the kernel answered the SYN with RST, ACK, and connect() \
-             failed with \"connection refused\"",
-            server.port()
-        )],
-    }
-}
-
-/// When SYNs had to be sent again: the listen queue (backlog 5, as in the lesson) was full.
-fn backlog_note(rows: &[Row]) -> Option<String> {
-    let resent = rows
-        .iter()
-        .filter(|r| {
-            r.step == Some(crate::flow::Step::HandshakeSyn)
-                && r.tcp.as_ref().is_some_and(|t| t.tags.retransmission)
-        })
-        .count();
-    (resent > 0).then(|| {
-        format!(
-            "{resent} SYN{} had to be sent again: the server's listen queue was full, so the \
-             kernel dropped them, and each client retried after a timeout (1 s, then 2 s, 4 s…)",
-            if resent == 1 { "" } else { "s" },
-        )
-    })
-}
-
-/// The server side of a scenario, ready to serve.
-enum Server {
-    Tcp(tokio::net::TcpListener),
-    Http(tokio::net::TcpListener),
-    Udp(tokio::net::UdpSocket),
-    /// The refused scenario: the port is held, nothing listens.
-    None(net_demo::server::ReservedPort),
-}
-
-impl Server {
-    /// The bound socket handed to the runtime (which must be entered).
-    fn from_bound(bound: ServerSocket, addr: SocketAddr) -> Result<Server, NetError> {
-        let io = |e| NetError::Io {
-            op: "cannot serve on",
-            addr,
-            source: e,
-        };
-        Ok(match bound {
-            ServerSocket::Tcp(l) => Server::Tcp(tokio::net::TcpListener::from_std(l).map_err(io)?),
-            ServerSocket::Http(l) => {
-                Server::Http(tokio::net::TcpListener::from_std(l).map_err(io)?)
-            }
-            ServerSocket::Udp(s) => Server::Udp(tokio::net::UdpSocket::from_std(s).map_err(io)?),
-            ServerSocket::Refused(held) => Server::None(held),
-        })
-    }
-
-    async fn serve(self, greeting: Vec<u8>, shutdown: impl std::future::Future<Output = ()>) {
-        let _ = match self {
-            Server::Tcp(listener) => net_demo::serve(listener, greeting, shutdown, |_| {}).await,
-            Server::Http(listener) => {
-                net_demo::http::serve_http(listener, greeting, shutdown).await
-            }
-            Server::Udp(socket) => net_demo::udp::serve_udp(socket, greeting, shutdown).await,
-            Server::None(held) => {
-                shutdown.await;
-                drop(held);
-                Ok(0)
-            }
-        };
-    }
-}
-
-/// The client sockets, ready to connect.
-enum Clients {
-    Tcp(Vec<tokio::net::TcpSocket>),
-    Udp(tokio::net::UdpSocket),
-}
-
-impl Clients {
-    /// The bound sockets handed to the runtime (which must be entered).
-    fn from_bound(bound: ClientSockets, server: SocketAddr) -> Result<Clients, NetError> {
-        Ok(match bound {
-            ClientSockets::Tcp(sockets) => Clients::Tcp(sockets),
-            ClientSockets::Udp(s) => Clients::Udp(tokio::net::UdpSocket::from_std(s).map_err(
-                |e| NetError::Io {
-                    op: "cannot use a client socket for",
-                    addr: server,
-                    source: e,
-                },
-            )?),
-        })
-    }
-}
-
-/// Runs the scenario's clients on their bound sockets; returns what they received.
-async fn run_clients(
-    scenario: Scenario,
-    clients: Clients,
-    server: SocketAddr,
-) -> Result<Vec<Vec<u8>>, NetError> {
-    let mut sockets = match clients {
-        Clients::Udp(socket) => {
-            return Ok(vec![
-                net_demo::udp::fetch_greeting_udp_from(socket, server).await?,
-            ])
-        }
-        Clients::Tcp(sockets) => sockets.into_iter(),
-    };
-    // Each scenario binds as many sockets as it connects (endpoints::bind).
-    let mut next = || {
-        sockets.next().ok_or_else(|| NetError::Io {
-            op: "no client socket left for",
-            addr: server,
-            source: std::io::Error::other("fewer sockets than connections"),
-        })
-    };
-    match scenario {
-        Scenario::Greeting => Ok(vec![net_demo::fetch_greeting_from(next()?, server).await?]),
-        Scenario::Concurrent { .. } => {
-            let mut tasks = tokio::task::JoinSet::new();
-            for socket in sockets {
-                tasks.spawn(net_demo::fetch_greeting_from(socket, server));
-            }
-            let mut received = Vec::new();
-            while let Some(done) = tasks.join_next().await {
-                match done {
-                    Ok(result) => received.push(result?),
-                    Err(e) => {
-                        return Err(NetError::Io {
-                            op: "client task for",
-                            addr: server,
-                            source: std::io::Error::other(e.to_string()),
-                        })
-                    }
-                }
-            }
-            Ok(received)
-        }
-        Scenario::Udp => Ok(vec![]),
-        Scenario::Http10 => {
-            let first = next()?;
-            let second = next()?;
-            Ok(vec![
-                net_demo::http::get_http10_from(first, server, "/").await?,
-                net_demo::http::get_http10_from(second, server, "/again").await?,
-            ])
-        }
-        Scenario::Http11 => {
-            net_demo::http::get_http11_from(next()?, server, &["/", "/again"]).await
-        }
-        Scenario::Refused => match net_demo::fetch_greeting_from(next()?, server).await {
-            Err(NetError::Refused { .. }) => Ok(vec![]),
-            Ok(body) => Ok(vec![body]),
-            Err(e) => Err(e),
-        },
-    }
-}
-
-/// The file a demo writes: pcap, or pcapng with a comment on every packet.
-enum Output {
-    Pcap(PcapWriter),
-    Pcapng(PcapngWriter),
-}
-
-impl Output {
-    fn write(&mut self, frame: &Frame<'_>, row: &TimelineRow) -> Result<(), CaptureError> {
-        match self {
-            // The demo's few packets are in the file one by one.
-            Output::Pcap(w) => {
-                w.write(frame)?;
-                w.sync()
-            }
-            Output::Pcapng(w) => w.write(frame, packet_comment(row).as_deref()),
-        }
-    }
-
-    fn finish(self) -> Result<PathBuf, CaptureError> {
-        match self {
-            Output::Pcap(w) => w.finish(),
-            Output::Pcapng(w) => w.finish(),
-        }
-    }
-}
-
-/// The comment an annotated capture gives a packet: its step and the states it leaves the
-/// two ends in, e.g. `handshake 2/3 SYN-ACK: client SYN_SENT, server SYN_RECEIVED`.
-pub fn packet_comment(row: &TimelineRow) -> Option<String> {
-    let tcp = row.tcp.as_ref()?;
-    let step = row.step.map(|s| s.label()).unwrap_or("segment");
-    Some(format!(
-        "{step}: client {}, server {}",
-        tcp.client_state, tcp.server_state
-    ))
-}
-
-/// True for a file name ending in `.pcapng`.
-fn wants_pcapng(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"))
-}
-
-/// Creates the savefile as asked.
-fn open_output(save: &Save, live: &LiveCapture) -> Result<Option<Output>, DemoError> {
-    match save {
-        Save::No => Ok(None),
-        Save::ToFile(path) if wants_pcapng(path) => {
-            Ok(Some(Output::Pcapng(PcapngWriter::create(live, path)?)))
-        }
-        Save::ToFile(path) => Ok(Some(Output::Pcap(PcapWriter::create(live, path)?))),
-        Save::InDir(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| DemoError::OutputDir {
-                path: dir.clone(),
-                reason: e.to_string(),
-            })?;
-            let stem = format!(
-                "sniff-demo-{}",
-                chrono::Local::now().format("%Y%m%d-%H%M%S")
-            );
-            let (file, path) = write::create_unique(dir, &stem, "pcap")?;
-            Ok(Some(Output::Pcap(PcapWriter::from_file(
-                live, file, &path,
-            )?)))
-        }
-    }
-}
-
-/// Interprets `--out`: an existing folder, or a path ending in `/`, is a folder; anything else
-/// is a file name. Without `--out`, the `captures/` folder.
-pub fn save_target(out: Option<&Path>, default_dir: &Path) -> Save {
-    match out {
-        None => Save::InDir(default_dir.to_owned()),
-        Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
-            Save::InDir(p.to_owned())
-        }
-        Some(p) => Save::ToFile(p.to_owned()),
-    }
 }
