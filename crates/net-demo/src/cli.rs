@@ -1,6 +1,7 @@
 //! What the workspace's binaries share on their command line: `--generate KIND`, which
 //! writes the program's man page or a shell's completion script, generated from its clap
-//! definition (as `rg --generate` does).
+//! definition (as `rg --generate` does); and how a run ends ([`finish`]): a closed pipe
+//! downstream is success, any other error one line and exit code 2.
 //!
 //! ```sh
 //! sniff-demo --generate man > sniff-demo.1
@@ -8,6 +9,7 @@
 //! ```
 
 use std::io::{self, Write};
+use std::process::ExitCode;
 
 use clap_complete::Shell;
 
@@ -41,6 +43,42 @@ pub fn generate(mut cmd: clap::Command, kind: Generate, out: &mut dyn Write) -> 
     };
     clap_complete::generate(shell, &mut cmd, name, out);
     Ok(())
+}
+
+/// Writes what `--generate KIND` asks for about `cmd` to stdout; the program's exit code.
+/// A reader that stops early (`| head`) is no failure.
+pub fn print_generated(cmd: clap::Command, kind: Generate, program: &str) -> ExitCode {
+    match generate(cmd, kind, &mut io::stdout()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{program}: cannot write to standard output: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether an error is only the reader of the output going away (`| head`, `| less` quit):
+/// for a program writing to a pipe, the end of its job rather than a failure.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// How a program's `main` ends: the run's exit code, success after a closed pipe, or exit
+/// code 2 after `report` has printed the error.
+pub fn finish(result: anyhow::Result<ExitCode>, report: impl FnOnce(&anyhow::Error)) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// One page for the program: its own sections, then a section per subcommand with its

@@ -62,15 +62,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(kind) = cli.generate {
-        return match net_demo::cli::generate(Cli::command(), kind, &mut std::io::stdout()) {
-            Ok(()) => ExitCode::SUCCESS,
-            // `| head` read what it wanted.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("net-demo: cannot write to standard output: {e}");
-                ExitCode::from(2)
-            }
-        };
+        return net_demo::cli::print_generated(Cli::command(), kind, "net-demo");
     }
     let Some(command) = cli.command else {
         Cli::command()
@@ -91,13 +83,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(command)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("net-demo: {e}");
-            ExitCode::from(2)
-        }
-    }
+    let result = runtime.block_on(run(command)).map(|()| ExitCode::SUCCESS);
+    net_demo::cli::finish(result, |e| eprintln!("net-demo: {e}"))
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {

@@ -13,10 +13,9 @@ use clap::{CommandFactory, Parser};
 use net_demo::cli::Generate;
 use net_demo::{DEFAULT_GREETING, DEFAULT_HOST};
 use sniffer::cli::FormatArg;
-use sniffer::demo::{self, DemoOptions, Event, Save, Scenario};
+use sniffer::demo::{self, DemoOptions, Save, Scenario};
 use sniffer::netns;
 use sniffer::privileges;
-use sniffer::render::explain::{self, ConversationReport};
 use sniffer::render::{self, summary, wrap, Format};
 
 /// Run the classic socket lesson — a server greets a client on port 12345 — while capturing
@@ -95,29 +94,11 @@ enum ScenarioName {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(kind) = cli.generate {
-        return match net_demo::cli::generate(Cli::command(), kind, &mut io::stdout()) {
-            Ok(()) => ExitCode::SUCCESS,
-            // `| head` read what it wanted.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("sniff-demo: cannot write to standard output: {e}");
-                ExitCode::from(2)
-            }
-        };
+        return net_demo::cli::print_generated(Cli::command(), kind, "sniff-demo");
     }
-    match run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            if e.chain().any(|c| {
-                c.downcast_ref::<io::Error>()
-                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            }) {
-                return ExitCode::SUCCESS;
-            }
-            render::wrap::report_error("sniff-demo", &format!("{e:#}"));
-            ExitCode::from(2)
-        }
-    }
+    net_demo::cli::finish(run(cli), |e| {
+        render::wrap::report_error("sniff-demo", &format!("{e:#}"));
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -126,25 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if !(timeout.is_finite() && timeout > 0.0 && timeout <= max) {
         anyhow::bail!("--timeout must be a number of seconds above 0 and at most {max}");
     }
-    // Decide where to run before any thread starts: a private namespace can only be entered
-    // by a single-threaded process, and capture rights are given up by one.
-    let reason = match (privileges::may_capture(), cli.private_netns) {
-        (_, true) => Some("asked for with --private-netns"),
-        (Ok(false), false) => {
-            Some("this user may not capture on the host (no root, no CAP_NET_RAW)")
-        }
-        // Anything else is reported by the demo itself, with its device.
-        (Ok(true) | Err(_), false) => None,
-    };
-    let context = match reason {
-        Some(why) => {
-            netns::enter_private_netns()?;
-            Some(format!(
-                "Ran in a private network namespace ({why}): its own loopback interface, where only this demo's traffic exists"
-            ))
-        }
-        None => None,
-    };
+    let context = where_to_run(cli.private_netns)?;
     // Everything fits the terminal: stdout's width for the timeline, stderr's for progress.
     let out_width = cli
         .width
@@ -167,91 +130,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         signal_hook::flag::register(signal, Arc::clone(&interrupt))
             .context("cannot install the Ctrl-C handler")?;
     }
-    let drop_to = if context.is_none() {
-        privileges::sudo_user()
-    } else {
-        None
-    };
-    let opts = DemoOptions {
-        host: cli.host,
-        port: cli.port,
-        scenario: match cli.scenario {
-            ScenarioName::Greeting => Scenario::Greeting,
-            ScenarioName::Concurrent => Scenario::Concurrent {
-                clients: usize::from(cli.clients),
-            },
-            ScenarioName::Udp => Scenario::Udp,
-            ScenarioName::Http10 => Scenario::Http10,
-            ScenarioName::Http11 => Scenario::Http11,
-            ScenarioName::Refused => Scenario::Refused,
-        },
-        greeting: cli.greeting,
-        save: if cli.no_save {
-            Save::No
-        } else {
-            demo::save_target(Some(&cli.out), Path::new("captures"))
-        },
-        timeout: Duration::from_secs_f64(timeout),
-        device: None,
-        drop_to,
-        context,
-        interrupt: Some(interrupt),
-    };
+    let opts = demo_options(&cli, timeout, context, interrupt);
     let stdout = io::stdout();
     let format = cli
         .format
         .map_or(Format::default_for(stdout.is_terminal()), Format::from);
-    let report = demo::run(&opts, |event| match event {
-        Event::CaptureOpen { device, filter } => {
-            progress(&format!("Capturing on {device} with filter \"{filter}\""));
-        }
-        Event::Listening(addr) => progress(&format!("Server listening on {addr}")),
-        Event::Received(bytes) => progress(&format!(
-            "Client received {:?} ({} bytes)",
-            String::from_utf8_lossy(&bytes),
-            bytes.len()
-        )),
-    })?;
-    let mut out = stdout.lock();
+    let report = demo::run(&opts, |event| progress(&event.to_string()))?;
     let style = render::TableStyle {
         width: out_width.and_then(|w| u16::try_from(w).ok()),
         color: render::use_color(stdout.is_terminal()),
     };
-    render::write_rows(&mut out, format, &report.rows, style)?;
-    let reports: Vec<ConversationReport> = report
-        .conversations
-        .iter()
-        .map(ConversationReport::of)
-        .collect();
-    match format {
-        Format::Json => {
-            // One more object per conversation, after the packets.
-            explain::write_reports_json(&mut out, &reports)?;
-            for note in &report.notes {
-                serde_json::to_writer(&mut out, &serde_json::json!({ "note": note }))?;
-                writeln!(out)?;
-            }
-            // What the process held while the exchange ran: nothing, once the capture was
-            // open.
-            if let Some(held) = &report.privileges {
-                serde_json::to_writer(&mut out, &serde_json::json!({ "privileges": held }))?;
-                writeln!(out)?;
-            }
-        }
-        // Plain stays exactly tshark's listing, to compare with it.
-        Format::Plain => {}
-        Format::Table => {
-            writeln!(out)?;
-            for note in &report.notes {
-                wrap::write_hanging(&mut out, note, out_width, "", "  ")?;
-            }
-            explain::write_reports(&mut out, &reports, style.color, out_width)?;
-            if !cli.no_ladder {
-                writeln!(out)?;
-                render::ladder::write_ladders(&mut out, &report.rows, out_width)?;
-            }
-        }
-    }
+    let mut out = stdout.lock();
+    render::lesson::write_lesson(&mut out, &report.lesson(), format, style, !cli.no_ladder)?;
     out.flush()?;
     drop(out);
     let mut err = io::stderr().lock();
@@ -265,4 +155,60 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Where the demo runs: on the host, or in a private network namespace (entered here, before
+/// any thread starts, as it must be) when asked to or when this user may not capture on the
+/// host; then the sentence that says so.
+fn where_to_run(private_netns: bool) -> anyhow::Result<Option<String>> {
+    let reason = match (privileges::may_capture(), private_netns) {
+        (_, true) => "asked for with --private-netns",
+        (Ok(false), false) => "this user may not capture on the host (no root, no CAP_NET_RAW)",
+        // Anything else is reported by the demo itself, with its device.
+        (Ok(true) | Err(_), false) => return Ok(None),
+    };
+    netns::enter_private_netns()?;
+    Ok(Some(format!(
+        "Ran in a private network namespace ({reason}): its own loopback interface, where only \
+         this demo's traffic exists"
+    )))
+}
+
+/// The demo's options from the command line.
+fn demo_options(
+    cli: &Cli,
+    timeout: f64,
+    context: Option<String>,
+    interrupt: Arc<AtomicBool>,
+) -> DemoOptions {
+    DemoOptions {
+        host: cli.host.clone(),
+        port: cli.port,
+        scenario: match cli.scenario {
+            ScenarioName::Greeting => Scenario::Greeting,
+            ScenarioName::Concurrent => Scenario::Concurrent {
+                clients: usize::from(cli.clients),
+            },
+            ScenarioName::Udp => Scenario::Udp,
+            ScenarioName::Http10 => Scenario::Http10,
+            ScenarioName::Http11 => Scenario::Http11,
+            ScenarioName::Refused => Scenario::Refused,
+        },
+        greeting: cli.greeting.clone(),
+        save: if cli.no_save {
+            Save::No
+        } else {
+            demo::save_target(Some(&cli.out), Path::new("captures"))
+        },
+        timeout: Duration::from_secs_f64(timeout),
+        device: None,
+        // Under sudo, on the host: root is given up for the invoking user.
+        drop_to: if context.is_none() {
+            privileges::sudo_user()
+        } else {
+            None
+        },
+        context,
+        interrupt: Some(interrupt),
+    }
 }

@@ -100,15 +100,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(kind) = cli.generate {
-        return match net_demo::cli::generate(Cli::command(), kind, &mut io::stdout()) {
-            Ok(()) => ExitCode::SUCCESS,
-            // `| head` read what it wanted.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("sniffer: cannot write to standard output: {e}");
-                ExitCode::from(2)
-            }
-        };
+        return net_demo::cli::print_generated(Cli::command(), kind, "sniffer");
     }
     let Some(command) = cli.command else {
         Cli::command()
@@ -118,16 +110,9 @@ fn main() -> ExitCode {
             )
             .exit()
     };
-    match run(command) {
-        Ok(code) => code,
-        Err(e) => {
-            if is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
-            render::wrap::report_error("sniffer", &format!("{e:#}"));
-            ExitCode::from(2)
-        }
-    }
+    net_demo::cli::finish(run(command), |e| {
+        render::wrap::report_error("sniffer", &format!("{e:#}"));
+    })
 }
 
 /// What errors call standard output, when the pcap goes there.
@@ -152,14 +137,6 @@ fn progress_bar(size: u64) -> indicatif::ProgressBar {
     }
     bar.tick();
     bar
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-    })
 }
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {

@@ -174,6 +174,24 @@ pub enum Event {
     Received(Vec<u8>),
 }
 
+impl std::fmt::Display for Event {
+    /// The progress line the binary prints.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::CaptureOpen { device, filter } => {
+                write!(f, "Capturing on {device} with filter \"{filter}\"")
+            }
+            Event::Listening(addr) => write!(f, "Server listening on {addr}"),
+            Event::Received(bytes) => write!(
+                f,
+                "Client received {:?} ({} bytes)",
+                String::from_utf8_lossy(bytes),
+                bytes.len()
+            ),
+        }
+    }
+}
+
 /// What a demo run saw.
 #[derive(Debug)]
 pub struct DemoReport {
@@ -202,6 +220,16 @@ pub struct DemoReport {
 }
 
 impl DemoReport {
+    /// What is printed of the run on stdout.
+    pub fn lesson(&self) -> crate::render::lesson::Lesson<'_> {
+        crate::render::lesson::Lesson {
+            rows: &self.rows,
+            conversations: &self.conversations,
+            notes: &self.notes,
+            privileges: self.privileges.as_ref(),
+        }
+    }
+
     /// What the run's closing lines say.
     pub fn summary(&self) -> crate::render::summary::Summary<'_> {
         crate::render::summary::Summary {

@@ -2,6 +2,8 @@
 //!
 //! - [`plain`]: tshark's default one-line-per-packet layout, byte for byte.
 //! - [`table`]: the same columns plus Step and both ends' states, fitted to a terminal's width.
+//! - [`lesson`]: what `sniff-demo` prints: the rows, then the notes, checks and ladders (or
+//!   their JSON objects).
 //! - [`wrap`]: the terminal's width, and text wrapped at spaces only (no token split).
 //! - [`json`]: one JSON object per packet, per line, for scripts.
 //!
@@ -13,6 +15,7 @@ pub mod explain;
 pub mod follow;
 pub mod json;
 pub mod ladder;
+pub mod lesson;
 pub mod plain;
 pub mod summary;
 pub mod table;
