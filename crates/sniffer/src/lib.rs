@@ -13,6 +13,8 @@
 //!   linktype.
 //! - [`capture`]: live frames from a device (immediate mode, BPF filter, non-blocking reads
 //!   with a poll timeout, kernel statistics).
+//! - [`format`]: the pcap and pcapng layouts, every magic number and header named once, for
+//!   the reader, the writers and the generator.
 //! - [`pcapfile`]: frames from pcap and pcapng files, each with its interface's linktype and
 //!   timestamp resolution; errors name the byte offset. [`readahead`] reads the file a few
 //!   chunks ahead on a thread of its own; a record lying whole in its buffer is lent, not
@@ -60,6 +62,7 @@ pub mod demo;
 pub mod error;
 pub mod ether_names;
 pub mod flow;
+pub mod format;
 pub mod frame;
 pub mod link;
 pub mod listing;

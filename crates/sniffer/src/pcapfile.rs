@@ -21,6 +21,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::CaptureError;
+use crate::format::{
+    pcapng, RecordHeader, PCAP_FILE_HEADER_LEN, PCAP_MAGIC_MICRO, PCAP_MAGIC_MODIFIED,
+    PCAP_MAGIC_NANO, PCAP_MODIFIED_EXTRA, PCAP_RECORD_HEADER_LEN,
+};
 use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::link::LinkType;
 use crate::readahead::ReadAhead;
@@ -29,47 +33,13 @@ use crate::readahead::ReadAhead;
 /// refusing them keeps memory bounded whatever the header says.
 pub const MAX_RECORD_LEN: u32 = 16 * 1024 * 1024;
 
-/// File-format constants, each named once.
-mod magic {
-    pub const PCAP_MICRO: u32 = 0xa1b2_c3d4;
-    pub const PCAP_NANO: u32 = 0xa1b2_3c4d;
-    pub const PCAP_MODIFIED: u32 = 0xa1b2_cd34;
-    pub const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
-    pub const PCAPNG_BYTE_ORDER: u32 = 0x1a2b_3c4d;
-}
-
-/// pcapng block types.
-mod block {
-    pub const INTERFACE_DESCRIPTION: u32 = 1;
-    pub const PACKET_OBSOLETE: u32 = 2;
-    pub const SIMPLE_PACKET: u32 = 3;
-    pub const ENHANCED_PACKET: u32 = 6;
-}
-
-/// pcapng option codes of an Interface Description Block.
-mod idb_option {
-    pub const END: u16 = 0;
-    pub const TSRESOL: u16 = 9;
-    pub const TSOFFSET: u16 = 14;
-}
-
-/// Length of the pcap file header and of a record header.
-const PCAP_FILE_HEADER_LEN: usize = 24;
-const PCAP_RECORD_HEADER_LEN: usize = 16;
-/// Extra bytes per record in the modified pcap format (ifindex, protocol, type, padding).
-const PCAP_MODIFIED_EXTRA: usize = 8;
-
-/// A 32-bit word of `bytes` at `at`, in the file's byte order.
-fn word(bytes: &[u8], at: usize, big_endian: bool) -> u32 {
-    let mut b = [0; 4];
-    if let Some(w) = bytes.get(at..at + 4) {
-        b.copy_from_slice(w);
-    }
-    if big_endian {
-        u32::from_be_bytes(b)
-    } else {
-        u32::from_le_bytes(b)
-    }
+/// A record lying whole in the reader's buffer, to be lent rather than copied: its data
+/// starts `skip` bytes in and is `len` long; the record takes `consumed` bytes.
+#[derive(Clone, Copy, Debug)]
+struct Lent {
+    skip: usize,
+    len: usize,
+    consumed: usize,
 }
 
 /// The bytes of the file `path` at byte `at` are not a capture.
@@ -281,13 +251,16 @@ impl<B: BufRead> FileCapture<B> {
     /// costs no copy. The caller has checked that `skip + len` bytes are available.
     fn lend(
         &mut self,
-        skip: usize,
-        len: usize,
-        consumed: usize,
+        lent: Lent,
         iface: Interface,
         ts: Timestamp,
         wire_len: u32,
     ) -> Result<Frame<'_>, CaptureError> {
+        let Lent {
+            skip,
+            len,
+            consumed,
+        } = lent;
         let path = &self.path;
         let at = self.offset;
         let available = self.input.fill_buf().map_err(|e| read_error(path, at, e))?;
@@ -379,8 +352,7 @@ impl<B: BufRead> FileCapture<B> {
         }
         let le = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
         let be = le.swap_bytes();
-        let pcap =
-            |m: u32| [magic::PCAP_MICRO, magic::PCAP_NANO, magic::PCAP_MODIFIED].contains(&m);
+        let pcap = |m: u32| [PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, PCAP_MAGIC_MODIFIED].contains(&m);
         if pcap(le) || pcap(be) {
             self.big_endian = pcap(be);
             let m = if self.big_endian { be } else { le };
@@ -395,16 +367,16 @@ impl<B: BufRead> FileCapture<B> {
             // The low 16 bits are the linktype; the upper bits hold FCS information.
             let linktype = LinkType(self.u32_at(20) & 0xffff);
             let mut iface = Interface::new(linktype, snaplen);
-            if m == magic::PCAP_NANO {
+            if m == PCAP_MAGIC_NANO {
                 iface.set_resolution(9);
             }
             self.kind = Kind::Pcap {
-                modified: m == magic::PCAP_MODIFIED,
+                modified: m == PCAP_MAGIC_MODIFIED,
             };
             self.check_linktype(linktype)?;
             self.interfaces.push(iface);
             Ok(())
-        } else if le == magic::PCAPNG_SHB {
+        } else if le == pcapng::SECTION_HEADER {
             self.kind = Kind::Pcapng;
             self.read_section_header(0, None)
         } else {
@@ -449,9 +421,9 @@ impl<B: BufRead> FileCapture<B> {
             return Err(self.error(start, "the file ends inside a section header"));
         }
         let bom = [self.buf[0], self.buf[1], self.buf[2], self.buf[3]];
-        self.big_endian = if u32::from_be_bytes(bom) == magic::PCAPNG_BYTE_ORDER {
+        self.big_endian = if u32::from_be_bytes(bom) == pcapng::BYTE_ORDER_MAGIC {
             true
-        } else if u32::from_le_bytes(bom) == magic::PCAPNG_BYTE_ORDER {
+        } else if u32::from_le_bytes(bom) == pcapng::BYTE_ORDER_MAGIC {
             false
         } else {
             return Err(self.error(start + 8, "bad byte-order magic in the section header"));
@@ -478,28 +450,22 @@ impl<B: BufRead> FileCapture<B> {
         let big_endian = self.big_endian;
         let whole = {
             let available = self.available()?;
-            match available.get(..header_len) {
-                Some(header) => {
-                    let [secs, frac, caplen, wire_len] =
-                        [0, 4, 8, 12].map(|at| word(header, at, big_endian));
-                    (caplen <= MAX_RECORD_LEN && available.len() - header_len >= caplen as usize)
-                        .then_some((secs, frac, caplen, wire_len))
-                }
-                None => None,
-            }
+            available
+                .get(..header_len)
+                .and_then(|header| RecordHeader::parse(header, big_endian))
+                .filter(|r| {
+                    r.caplen <= MAX_RECORD_LEN && available.len() - header_len >= r.caplen as usize
+                })
         };
-        if let Some((secs, frac, caplen, wire_len)) = whole {
-            let raw = u64::from(secs) * iface.units_per_sec + u64::from(frac);
-            let len = caplen as usize;
+        if let Some(record) = whole {
+            let raw = u64::from(record.secs) * iface.units_per_sec + u64::from(record.frac);
+            let lent = Lent {
+                skip: header_len,
+                len: record.caplen as usize,
+                consumed: header_len + record.caplen as usize,
+            };
             return self
-                .lend(
-                    header_len,
-                    len,
-                    header_len + len,
-                    iface,
-                    iface.timestamp(raw),
-                    wire_len,
-                )
+                .lend(lent, iface, iface.timestamp(raw), record.wire_len)
                 .map(Some);
         }
         if !self.fill(header_len, "a record header")? {
@@ -526,16 +492,21 @@ impl<B: BufRead> FileCapture<B> {
     fn next_pcapng_packet(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         loop {
             let start = self.offset;
-            if let Some((iface, raw, caplen, wire_len, len)) = self.whole_enhanced_packet()? {
+            if let Some((iface, epb)) = self.whole_enhanced_packet()? {
+                let lent = Lent {
+                    skip: pcapng::EPB_HEAD_LEN,
+                    len: epb.caplen as usize,
+                    consumed: epb.block_len as usize,
+                };
                 return self
-                    .lend(28, caplen, len, iface, iface.timestamp(raw), wire_len)
+                    .lend(lent, iface, iface.timestamp(epb.timestamp), epb.wire_len)
                     .map(Some);
             }
             if !self.fill(8, "a block header")? {
                 return Ok(None);
             }
             let block_type = self.u32_at(0);
-            if block_type == magic::PCAPNG_SHB {
+            if block_type == pcapng::SECTION_HEADER {
                 // A new section: its length is read in its own byte order.
                 let len_bytes = [self.buf[4], self.buf[5], self.buf[6], self.buf[7]];
                 self.read_section_header(start, Some(len_bytes))?;
@@ -557,11 +528,11 @@ impl<B: BufRead> FileCapture<B> {
                 ));
             }
             match block_type {
-                block::INTERFACE_DESCRIPTION => self.read_interface(start, body_len)?,
-                block::ENHANCED_PACKET | block::PACKET_OBSOLETE => {
+                pcapng::INTERFACE_DESCRIPTION => self.read_interface(start, body_len)?,
+                pcapng::ENHANCED_PACKET | pcapng::PACKET_OBSOLETE => {
                     return self.enhanced_packet(start, block_type, body_len).map(Some);
                 }
-                block::SIMPLE_PACKET => return self.simple_packet(start, body_len).map(Some),
+                pcapng::SIMPLE_PACKET => return self.simple_packet(start, body_len).map(Some),
                 _ => {} // name resolution, statistics, custom, journal…: nothing to show
             }
         }
@@ -571,37 +542,19 @@ impl<B: BufRead> FileCapture<B> {
     /// buffer: its interface, raw timestamp, captured length, original length and block
     /// length. Anything else (and every malformed block) is left to the copying path, which
     /// names what is wrong.
-    #[allow(clippy::type_complexity)]
     fn whole_enhanced_packet(
         &mut self,
-    ) -> Result<Option<(Interface, u64, usize, u32, usize)>, CaptureError> {
+    ) -> Result<Option<(Interface, pcapng::EnhancedPacketHeader)>, CaptureError> {
         let big_endian = self.big_endian;
-        let available = {
-            let available = self.available()?;
-            let Some(head) = available.get(..28) else {
-                return Ok(None);
-            };
-            let w = |at| word(head, at, big_endian);
-            let (kind, len) = (w(0), w(4));
-            if kind != block::ENHANCED_PACKET || len < 32 || len % 4 != 0 || len > MAX_RECORD_LEN {
-                return Ok(None);
-            }
-            let len = len as usize;
-            let Some(block) = available.get(..len) else {
-                return Ok(None);
-            };
-            let caplen = w(20) as usize;
-            if word(block, len - 4, big_endian) as usize != len || 32 + caplen > len {
-                return Ok(None);
-            }
-            let raw = (u64::from(w(12)) << 32) | u64::from(w(16));
-            (w(8), raw, caplen, w(24), len)
-        };
-        let (id, raw, caplen, wire_len, len) = available;
-        Ok(self
-            .interfaces
-            .get(id as usize)
-            .map(|iface| (*iface, raw, caplen, wire_len, len)))
+        let epb = pcapng::EnhancedPacketHeader::parse_whole(
+            self.available()?,
+            big_endian,
+            MAX_RECORD_LEN,
+        );
+        Ok(epb.and_then(|epb| {
+            let iface = self.interfaces.get(epb.interface as usize)?;
+            Some((*iface, epb))
+        }))
     }
 
     fn read_interface(&mut self, start: u64, body_len: usize) -> Result<(), CaptureError> {
@@ -616,12 +569,12 @@ impl<B: BufRead> FileCapture<B> {
             let code = self.u16_at(at);
             let len = usize::from(self.u16_at(at + 2));
             let value = at + 4;
-            if code == idb_option::END || value + len > body_len {
+            if code == pcapng::OPT_END || value + len > body_len {
                 break;
             }
             match code {
-                idb_option::TSRESOL if len >= 1 => iface.set_resolution(self.buf[value]),
-                idb_option::TSOFFSET if len >= 8 => {
+                pcapng::IF_TSRESOL if len >= 1 => iface.set_resolution(self.buf[value]),
+                pcapng::IF_TSOFFSET if len >= 8 => {
                     let hi = u64::from(self.u32_at(value));
                     let lo = u64::from(self.u32_at(value + 4));
                     let v = if self.big_endian {
@@ -659,7 +612,7 @@ impl<B: BufRead> FileCapture<B> {
             return Err(self.error(start, "packet block too short"));
         }
         // The obsolete Packet Block has a 16-bit interface id and a drops count.
-        let id = if kind == block::PACKET_OBSOLETE {
+        let id = if kind == pcapng::PACKET_OBSOLETE {
             u32::from(self.u16_at(0))
         } else {
             self.u32_at(0)

@@ -21,6 +21,7 @@ use std::thread::JoinHandle;
 
 use crate::capture::LiveCapture;
 use crate::error::CaptureError;
+use crate::format::{pcapng, PcapLayout, RecordHeader};
 use crate::frame::Frame;
 use crate::link::LinkType;
 
@@ -29,35 +30,6 @@ pub const SAVE_CHUNK: usize = 1 << 20;
 /// Chunks handed over but not yet written, at most; beyond that the capturing thread waits
 /// for the disk (as tcpdump always does).
 pub const SAVE_AHEAD: usize = 32;
-
-/// The pcap layout the writer uses, laid out once.
-pub mod pcap_layout {
-    /// Microsecond pcap, written little-endian.
-    pub const MAGIC_MICRO: u32 = 0xa1b2_c3d4;
-    pub const VERSION_MAJOR: u16 = 2;
-    pub const VERSION_MINOR: u16 = 4;
-
-    /// The 24-byte file header.
-    pub fn file_header(linktype: u32, snaplen: u32) -> [u8; 24] {
-        let mut h = [0; 24];
-        h[0..4].copy_from_slice(&MAGIC_MICRO.to_le_bytes());
-        h[4..6].copy_from_slice(&VERSION_MAJOR.to_le_bytes());
-        h[6..8].copy_from_slice(&VERSION_MINOR.to_le_bytes());
-        // thiszone and sigfigs (8..16) stay 0.
-        h[16..20].copy_from_slice(&snaplen.to_le_bytes());
-        h[20..24].copy_from_slice(&linktype.to_le_bytes());
-        h
-    }
-
-    /// The 16-byte header of a record: seconds, microseconds, bytes kept, length on the wire.
-    pub fn record_header(secs: u32, micros: u32, caplen: u32, wire_len: u32) -> [u8; 16] {
-        let mut h = [0; 16];
-        for (i, v) in [secs, micros, caplen, wire_len].into_iter().enumerate() {
-            h[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
-        }
-        h
-    }
-}
 
 /// The link-layer type a file records for a live capture's: libpcap's `DLT_RAW` (12 on
 /// Linux, 14 on OpenBSD) is `LINKTYPE_RAW` (101) in files; the others are the same number.
@@ -121,7 +93,7 @@ impl PcapWriter {
             path: path.to_owned(),
             source,
         };
-        file.write_all(&pcap_layout::file_header(linktype, snaplen))
+        file.write_all(&PcapLayout::savefile(snaplen).file_header(linktype))
             .map_err(failed)?;
         let (to_disk, chunks) = sync_channel::<ToDisk>(SAVE_AHEAD);
         let (give_back, spent) = sync_channel::<Vec<u8>>(SAVE_AHEAD + 2);
@@ -159,13 +131,14 @@ impl PcapWriter {
     /// no longer be written (the disk is full, say); it names the file and the reason.
     pub fn write(&mut self, frame: &Frame<'_>) -> Result<(), CaptureError> {
         let caplen = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
-        self.chunk.extend_from_slice(&pcap_layout::record_header(
-            // pcap's 32-bit seconds, and microseconds.
-            frame.ts.secs as u32,
-            frame.ts.nanos / 1_000,
-            caplen,
-            frame.wire_len,
-        ));
+        // Savefiles are little-endian with microseconds: pcap's 32-bit seconds.
+        self.chunk
+            .extend_from_slice(&PcapLayout::savefile(0).record_header(RecordHeader {
+                secs: frame.ts.secs as u32,
+                frac: frame.ts.nanos / 1_000,
+                caplen,
+                wire_len: frame.wire_len,
+            }));
         self.chunk.extend_from_slice(frame.data);
         self.packets += 1;
         if self.chunk.len() >= SAVE_CHUNK {
@@ -263,24 +236,6 @@ impl Drop for PcapWriter {
     }
 }
 
-/// pcapng block types and option codes the writer uses.
-mod pcapng {
-    pub const SECTION_HEADER: u32 = 0x0a0d_0d0a;
-    pub const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
-    pub const INTERFACE_DESCRIPTION: u32 = 1;
-    pub const ENHANCED_PACKET: u32 = 6;
-    pub const OPT_END: u16 = 0;
-    pub const OPT_COMMENT: u16 = 1;
-    pub const SHB_USERAPPL: u16 = 4;
-    pub const IF_NAME: u16 = 2;
-    pub const IF_TSRESOL: u16 = 9;
-    pub const IF_FILTER: u16 = 11;
-    /// The first byte of `if_filter`: the filter is a libpcap expression.
-    pub const FILTER_LIBPCAP: u8 = 0;
-    /// `if_tsresol` 6: microseconds, as libpcap delivers live timestamps.
-    pub const MICROSECONDS: u8 = 6;
-}
-
 /// A pcapng file with one interface: its name and capture filter recorded in the interface
 /// block, and a comment on each packet (Wireshark shows it under *Packet comments*; tshark's
 /// field is `frame.comment`). Little-endian, microsecond timestamps, flushed per packet.
@@ -288,97 +243,6 @@ pub struct PcapngWriter {
     out: std::io::BufWriter<File>,
     path: PathBuf,
     packets: u64,
-}
-
-/// Appends one option (code, length, value padded to 4 bytes).
-fn option(buf: &mut Vec<u8>, code: u16, value: &[u8]) {
-    let len = u16::try_from(value.len()).unwrap_or(u16::MAX);
-    buf.extend_from_slice(&code.to_le_bytes());
-    buf.extend_from_slice(&len.to_le_bytes());
-    buf.extend_from_slice(&value[..usize::from(len)]);
-    buf.resize(buf.len().div_ceil(4) * 4, 0);
-}
-
-/// Frames a block: type, total length, body, total length.
-fn block(block_type: u32, body: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(12 + body.len()).unwrap_or(u32::MAX);
-    let mut b = Vec::with_capacity(body.len() + 12);
-    b.extend_from_slice(&block_type.to_le_bytes());
-    b.extend_from_slice(&len.to_le_bytes());
-    b.extend_from_slice(body);
-    b.extend_from_slice(&len.to_le_bytes());
-    b
-}
-
-/// The pcapng blocks this crate writes, laid out once: used by [`PcapngWriter`] and by the
-/// synthetic captures of [`crate::synth`]. Little-endian throughout.
-pub mod blocks {
-    use super::{block, option, pcapng};
-
-    /// A Section Header Block (version 1.0, length unknown), with `shb_userappl` if given.
-    pub fn section_header(application: Option<&str>) -> Vec<u8> {
-        let mut body = Vec::new();
-        body.extend_from_slice(&pcapng::BYTE_ORDER_MAGIC.to_le_bytes());
-        body.extend_from_slice(&1u16.to_le_bytes()); // major version
-        body.extend_from_slice(&0u16.to_le_bytes()); // minor version
-        body.extend_from_slice(&(-1i64).to_le_bytes()); // section length: not computed
-        if let Some(app) = application {
-            option(&mut body, pcapng::SHB_USERAPPL, app.as_bytes());
-            option(&mut body, pcapng::OPT_END, &[]);
-        }
-        block(pcapng::SECTION_HEADER, &body)
-    }
-
-    /// An Interface Description Block: link type, snapshot length, `if_tsresol` (10^-n
-    /// seconds), and the name and libpcap filter when given.
-    pub fn interface(
-        linktype: u32,
-        snaplen: u32,
-        tsresol: u8,
-        name: Option<&str>,
-        filter: Option<&str>,
-    ) -> Vec<u8> {
-        let mut body = Vec::new();
-        body.extend_from_slice(&u16::try_from(linktype).unwrap_or(u16::MAX).to_le_bytes());
-        body.extend_from_slice(&0u16.to_le_bytes()); // reserved
-        body.extend_from_slice(&snaplen.to_le_bytes());
-        if let Some(name) = name {
-            option(&mut body, pcapng::IF_NAME, name.as_bytes());
-        }
-        if let Some(filter) = filter.filter(|f| !f.is_empty()) {
-            let mut value = vec![pcapng::FILTER_LIBPCAP];
-            value.extend_from_slice(filter.as_bytes());
-            option(&mut body, pcapng::IF_FILTER, &value);
-        }
-        option(&mut body, pcapng::IF_TSRESOL, &[tsresol]);
-        option(&mut body, pcapng::OPT_END, &[]);
-        block(pcapng::INTERFACE_DESCRIPTION, &body)
-    }
-
-    /// An Enhanced Packet Block: interface, timestamp in the interface's units, the bytes
-    /// kept, the length on the wire, and a comment when given.
-    pub fn enhanced_packet(
-        interface: u32,
-        timestamp: u64,
-        data: &[u8],
-        wire_len: u32,
-        comment: Option<&str>,
-    ) -> Vec<u8> {
-        let caplen = u32::try_from(data.len()).unwrap_or(u32::MAX);
-        let mut body = Vec::with_capacity(data.len() + 64);
-        body.extend_from_slice(&interface.to_le_bytes());
-        body.extend_from_slice(&((timestamp >> 32) as u32).to_le_bytes()); // high
-        body.extend_from_slice(&(timestamp as u32).to_le_bytes()); // low
-        body.extend_from_slice(&caplen.to_le_bytes()); // captured length
-        body.extend_from_slice(&wire_len.to_le_bytes()); // original length
-        body.extend_from_slice(data);
-        body.resize(body.len().div_ceil(4) * 4, 0);
-        if let Some(text) = comment {
-            option(&mut body, pcapng::OPT_COMMENT, text.as_bytes());
-            option(&mut body, pcapng::OPT_END, &[]);
-        }
-        block(pcapng::ENHANCED_PACKET, &body)
-    }
 }
 
 impl PcapngWriter {
@@ -400,8 +264,8 @@ impl PcapngWriter {
             packets: 0,
         };
         let head = [
-            blocks::section_header(Some("sniff-demo")),
-            blocks::interface(
+            pcapng::section_header(Some("sniff-demo")),
+            pcapng::interface(
                 file_linktype(capture.linktype()),
                 capture.snaplen(),
                 pcapng::MICROSECONDS,
@@ -428,7 +292,7 @@ impl PcapngWriter {
     pub fn write(&mut self, frame: &Frame<'_>, comment: Option<&str>) -> Result<(), CaptureError> {
         let micros = u64::try_from(frame.ts.secs).unwrap_or(0) * 1_000_000
             + u64::from(frame.ts.nanos / 1_000);
-        let packet = blocks::enhanced_packet(0, micros, frame.data, frame.wire_len, comment);
+        let packet = pcapng::enhanced_packet(0, micros, frame.data, frame.wire_len, comment);
         self.put(&packet)?;
         self.packets += 1;
         Ok(())

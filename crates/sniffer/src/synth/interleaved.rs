@@ -13,7 +13,7 @@ use std::collections::BinaryHeap;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use super::{End, PcapLayout, SynthFrame, Talk};
+use super::{write_pcap_header, write_pcap_record, End, PcapLayout, SynthFrame, Talk};
 use crate::frame::Timestamp;
 use crate::link::LinkType;
 use crate::tcp::TcpFlags;
@@ -46,7 +46,7 @@ pub fn write_interleaved(
         nanos: false,
         snaplen: 262_144,
     };
-    layout.write_header(out, LinkType::EN10MB)?;
+    write_pcap_header(out, layout, LinkType::EN10MB)?;
     // Frames made but not written yet, earliest first; the counter keeps equal times in the
     // order they were made.
     let mut pending: BinaryHeap<Reverse<(Timestamp, u64, Frame)>> = BinaryHeap::new();
@@ -60,7 +60,7 @@ pub fn write_interleaved(
             .is_some_and(|Reverse((ts, _, _))| *ts < start)
         {
             if let Some(Reverse((_, _, frame))) = pending.pop() {
-                layout.write_record(out, &frame.0)?;
+                write_pcap_record(out, layout, &frame.0)?;
                 written += 1;
             }
         }
@@ -70,7 +70,7 @@ pub fn write_interleaved(
         }
     }
     while let Some(Reverse((_, _, frame))) = pending.pop() {
-        layout.write_record(out, &frame.0)?;
+        write_pcap_record(out, layout, &frame.0)?;
         written += 1;
     }
     Ok(written)

@@ -16,6 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{PacketBuilder, TcpHeader};
 
+use crate::format::RecordHeader;
 use crate::frame::Timestamp;
 use crate::link::{ether_type, LinkType};
 use crate::tcp::TcpFlags;
@@ -224,71 +225,36 @@ pub enum FileFormat {
     Pcapng { tsresol: u8 },
 }
 
-/// pcap's magic numbers and version, each named once (pcapng blocks are laid out by
-/// [`crate::write::blocks`]).
-mod format {
-    pub const PCAP_MAGIC_MICRO: u32 = 0xa1b2_c3d4;
-    pub const PCAP_MAGIC_NANO: u32 = 0xa1b2_3c4d;
-    pub const PCAP_VERSION_MAJOR: u16 = 2;
-    pub const PCAP_VERSION_MINOR: u16 = 4;
+pub use crate::format::PcapLayout;
+
+/// Writes a classic pcap file's header.
+pub fn write_pcap_header(
+    out: &mut impl Write,
+    layout: PcapLayout,
+    linktype: LinkType,
+) -> io::Result<()> {
+    out.write_all(&layout.file_header(linktype.0))
 }
 
-/// How a classic pcap file is laid out, for writing one record at a time (a capture too big
-/// to hold in memory).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PcapLayout {
-    pub big_endian: bool,
-    pub nanos: bool,
-    pub snaplen: u32,
-}
-
-impl PcapLayout {
-    fn u32b(self, v: u32) -> [u8; 4] {
-        if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
-    }
-
-    fn u16b(self, v: u16) -> [u8; 2] {
-        if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
-    }
-
-    /// Writes the file header.
-    pub fn write_header(self, out: &mut impl Write, linktype: LinkType) -> io::Result<()> {
-        let magic = if self.nanos {
-            format::PCAP_MAGIC_NANO
-        } else {
-            format::PCAP_MAGIC_MICRO
-        };
-        out.write_all(&self.u32b(magic))?;
-        out.write_all(&self.u16b(format::PCAP_VERSION_MAJOR))?;
-        out.write_all(&self.u16b(format::PCAP_VERSION_MINOR))?;
-        out.write_all(&self.u32b(0))?; // thiszone (reserved)
-        out.write_all(&self.u32b(0))?; // sigfigs (reserved)
-        out.write_all(&self.u32b(self.snaplen))?;
-        out.write_all(&self.u32b(linktype.0))
-    }
-
-    /// Writes one record, cut to the snapshot length.
-    pub fn write_record(self, out: &mut impl Write, f: &SynthFrame) -> io::Result<()> {
-        let frac = if self.nanos {
-            f.ts.nanos
-        } else {
-            f.ts.nanos / 1_000
-        };
-        let kept = &f.data[..f.data.len().min(self.snaplen as usize)];
-        out.write_all(&self.u32b(u32::try_from(f.ts.secs).unwrap_or(0)))?;
-        out.write_all(&self.u32b(frac))?;
-        out.write_all(&self.u32b(u32::try_from(kept.len()).unwrap_or(u32::MAX)))?; // captured
-        out.write_all(&self.u32b(f.wire_len))?; // original length
-        out.write_all(kept)
-    }
+/// Writes one record, cut to the layout's snapshot length.
+pub fn write_pcap_record(
+    out: &mut impl Write,
+    layout: PcapLayout,
+    f: &SynthFrame,
+) -> io::Result<()> {
+    let frac = if layout.nanos {
+        f.ts.nanos
+    } else {
+        f.ts.nanos / 1_000
+    };
+    let kept = &f.data[..f.data.len().min(layout.snaplen as usize)];
+    out.write_all(&layout.record_header(RecordHeader {
+        secs: u32::try_from(f.ts.secs).unwrap_or(0),
+        frac,
+        caplen: u32::try_from(kept.len()).unwrap_or(u32::MAX),
+        wire_len: f.wire_len,
+    }))?;
+    out.write_all(kept)
 }
 
 /// Writes `frames` as a capture file of `linktype` with snapshot length `snaplen`.
@@ -306,9 +272,9 @@ pub fn write_capture(
                 nanos,
                 snaplen,
             };
-            layout.write_header(out, linktype)?;
+            write_pcap_header(out, layout, linktype)?;
             for f in frames {
-                layout.write_record(out, f)?;
+                write_pcap_record(out, layout, f)?;
             }
         }
         FileFormat::Pcapng { tsresol } => {
@@ -327,7 +293,7 @@ pub fn write_pcapng(
     snaplen: u32,
     frames: &[(u32, &SynthFrame)],
 ) -> io::Result<()> {
-    use crate::write::blocks;
+    use crate::format::pcapng as blocks;
     out.write_all(&blocks::section_header(None))?;
     for &(linktype, tsresol) in interfaces {
         out.write_all(&blocks::interface(linktype.0, snaplen, tsresol, None, None))?;
