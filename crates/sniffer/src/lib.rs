@@ -4,16 +4,20 @@
 //! Frames flow through one stage per module, one frame at a time:
 //!
 //! ```text
-//! capture ──Frame──▶ link ─▶ decode ──Packet──▶ flow ──TcpView──▶ timeline ──Row──▶ render
-//!    │                                                                                │
-//!    └──────────────Frame (unchanged)──────────────▶ write (pcap savefile)      plain / table / json
+//! capture / pcapfile ──Frame──▶ link ─▶ decode ──Packet──▶ flow ──TcpView──▶ timeline ──Row──▶ render
+//!        │                                                                                    │
+//!        └──────────────Frame (unchanged)──────────────▶ write (pcap savefile)     plain / table / json
 //! ```
+//!
+//! Dependencies go one way, down that line: sources → decode → flow → timeline (the model a
+//! row is) → render. `render` knows neither `demo` nor clap; `listing` and `demo` drive the
+//! stages; the binaries parse flags and call them.
 //!
 //! - [`frame`]: what every source hands the pipeline: a frame's bytes, time, lengths and
 //!   linktype.
 //! - [`capture`]: live frames from a device (immediate mode, BPF filter, non-blocking reads
 //!   with a poll timeout, kernel statistics).
-//! - [`format`]: the pcap and pcapng layouts, every magic number and header named once, for
+//! - [`format`](mod@format): the pcap and pcapng layouts, every magic number and header named once, for
 //!   the reader, the writers and the generator.
 //! - [`pcapfile`]: frames from pcap and pcapng files, each with its interface's linktype and
 //!   timestamp resolution; errors name the byte offset. [`readahead`] reads the file a few
@@ -30,7 +34,8 @@
 //!   and each conversation checked ([`flow::report`]: j+1, k+1, FIN+1, who closed first);
 //!   knows when a conversation is over, and releases the state of finished ones and of SYNs
 //!   nobody answered (memory follows the open conversations, not the file's size).
-//! - [`timeline`]: the per-frame pipeline (decode → flow → row) and the Info text;
+//! - [`timeline`]: the per-frame pipeline (decode → flow → row): the row's model, every Info
+//!   text (`timeline::info`), IP reassembly, Follow Stream's collector, text helpers;
 //!   [`ether_names`] names Ethernet addresses as Wireshark does.
 //! - [`listing`]: `sniffer read` and `sniffer live` as functions: a source through the
 //!   timeline to a writer, then what was asked about it (checks, ladders, a followed stream).
@@ -54,6 +59,23 @@
 //!
 //! The binaries (`sniffer`, `sniff-demo`) only parse flags, call into these modules and print;
 //! [`cli`] holds the clap types they share, so that no other module depends on clap.
+//!
+//! # Where a change goes
+//! - **A new protocol's fields**: its header read in [`decode`] into a typed struct of
+//!   [`decode::Packet`] (facts, never display strings), its link type if any in [`link`].
+//!   Packet details and display filters will read their fields from a per-packet field tree
+//!   built from that struct and the flow stage's view (see the design notes: one registry
+//!   table per protocol, in that protocol's module).
+//! - **A new Info text**: `timeline::info`, the one place Info is built, from the decoded
+//!   facts and [`flow::TcpView`]; the tests compare it with tshark's line for line.
+//! - **A new display-filter function**: the filter engine, a module of its own beside
+//!   `render` that evaluates over the field tree (not written yet); nothing in the stages
+//!   changes.
+//! - **A new statistic**: a consumer of rows (or of the field tree) that prints a report at
+//!   the end, written to any `io::Write` in `render`, as [`render::explain`] does for the
+//!   conversations' checks.
+//! - **A new output format**: a [`render::Format`] variant, a module in [`render`] that writes
+//!   rows to any `io::Write`, and its `--format` name in [`cli`].
 
 pub mod capture;
 pub mod cli;
