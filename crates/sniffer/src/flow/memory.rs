@@ -99,6 +99,18 @@ pub(super) enum Recalled {
 #[derive(Debug, Default)]
 struct Queue(VecDeque<(Timestamp, ConvKey, u32)>);
 
+impl Queue {
+    /// Whether its oldest conversation may be due for release at `now` (its wait is over, or
+    /// the queue holds more than its limit).
+    #[inline]
+    fn due(&self, wait: Wait, now: Timestamp) -> bool {
+        let (patience, limit) = wait.patience();
+        self.0
+            .front()
+            .is_some_and(|&(since, _, _)| self.0.len() > limit || now.since(since) >= patience)
+    }
+}
+
 /// Which wait a queue is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Wait {
@@ -191,7 +203,21 @@ impl Memory {
 
     /// Releases, at capture time `now`, the finished conversations whose linger is over and
     /// the unanswered SYNs given up, and the oldest of each beyond their limit.
+    #[inline]
     pub(super) fn release_due<S: BuildHasher>(
+        &mut self,
+        now: Timestamp,
+        conversations: &mut HashMap<ConvKey, Box<Conversation>, S>,
+    ) {
+        // Per segment, most often nothing is due: say so cheaply.
+        if !self.lingering.due(Wait::Linger, now) && !self.unanswered.due(Wait::Answer, now) {
+            return;
+        }
+        self.release(now, conversations);
+    }
+
+    /// [`Memory::release_due`]'s work, once something is due.
+    fn release<S: BuildHasher>(
         &mut self,
         now: Timestamp,
         conversations: &mut HashMap<ConvKey, Box<Conversation>, S>,
