@@ -55,112 +55,6 @@ impl ConversationReport {
         let hs = &conv.handshake;
         let j = hs.syn.map(|(_, isn)| isn);
         let k = hs.syn_ack.map(|(_, isn, _)| isn);
-        let mut handshake = Vec::new();
-        match j {
-            Some(j) => handshake.push(Check {
-                what: "SYN".into(),
-                detail: format!("seq = j = {}", j.0),
-                ok: true,
-            }),
-            None => handshake.push(Check {
-                what: "SYN".into(),
-                detail: "not in the capture".into(),
-                ok: false,
-            }),
-        }
-        match (hs.syn_ack, j) {
-            (Some((_, k, ack)), Some(j)) => handshake.push(expect_ack(
-                "SYN-ACK",
-                format!("seq = k = {}, ", k.0),
-                ack,
-                j,
-                "j",
-            )),
-            (Some((_, k, ack)), None) => handshake.push(Check {
-                what: "SYN-ACK".into(),
-                detail: format!(
-                    "seq = k = {}, ack = {} (no SYN to compare with)",
-                    k.0, ack.0
-                ),
-                ok: false,
-            }),
-            (None, _) if conv.reset_by == Some(Side::ServerToClient) && hs.ack.is_none() => {
-                handshake.push(Check {
-                    what: "SYN-ACK".into(),
-                    detail: "none: the server answered the SYN with a reset (connection refused)"
-                        .into(),
-                    ok: false,
-                })
-            }
-            (None, _) => handshake.push(Check {
-                what: "SYN-ACK".into(),
-                detail: "not in the capture".into(),
-                ok: false,
-            }),
-        }
-        if let Some(k) = k {
-            match hs.ack {
-                Some((_, ack)) => handshake.push(expect_ack("ACK", String::new(), ack, k, "k")),
-                None => handshake.push(Check {
-                    what: "ACK".into(),
-                    detail: format!("no ACK of k+1 = {} in the capture", k.plus(1).0),
-                    ok: false,
-                }),
-            }
-        }
-
-        let mut close = Vec::new();
-        let mut notes = Vec::new();
-        for side in [Side::ServerToClient, Side::ClientToServer] {
-            let d = conv.dir(side);
-            let who = name(side);
-            if let Some(fin) = d.fin {
-                close.push(match d.fin_ack {
-                    Some(ack) => expect_ack(
-                        &format!("{who} FIN"),
-                        format!("seq = {}, acked by ", fin.0),
-                        ack,
-                        fin,
-                        "FIN",
-                    ),
-                    None => Check {
-                        what: format!("{who} FIN"),
-                        detail: format!("seq = {}, not acknowledged in the capture", fin.0),
-                        ok: false,
-                    },
-                });
-            }
-        }
-        let client_fin = conv.dir(Side::ClientToServer).fin_time;
-        let server_fin = conv.dir(Side::ServerToClient).fin_time;
-        let first = match (client_fin, server_fin) {
-            (Some(c), Some(s)) => Some(if s <= c {
-                Side::ServerToClient
-            } else {
-                Side::ClientToServer
-            }),
-            (Some(_), None) => Some(Side::ClientToServer),
-            (None, Some(_)) => Some(Side::ServerToClient),
-            (None, None) => None,
-        };
-        if let Some(first) = first {
-            notes.push(format!(
-                "the {} closed first (active close: FIN_WAIT_1 → TIME_WAIT); the {} closed in answer (CLOSE_WAIT → LAST_ACK → CLOSED)",
-                name(first),
-                name(first.reverse())
-            ));
-            let second = conv.dir(first.reverse());
-            if second.fin_with_peer_fin_ack {
-                notes.push(format!(
-                    "the {}'s FIN rode on its ACK of the {}'s FIN: the close took 3 segments instead of 4",
-                    name(first.reverse()),
-                    name(first)
-                ));
-            }
-        }
-        if let Some(by) = conv.reset_by {
-            notes.push(format!("the {} reset the connection (RST)", name(by)));
-        }
         let up = conv.dir(Side::ClientToServer);
         let down = conv.dir(Side::ServerToClient);
         ConversationReport {
@@ -169,9 +63,9 @@ impl ConversationReport {
             server: conv.server.to_string(),
             j: j.map(|s| s.0),
             k: k.map(|s| s.0),
-            handshake,
-            close,
-            notes,
+            handshake: handshake_checks(conv),
+            close: close_checks(conv),
+            notes: close_notes(conv),
             rtt_ms: hs.rtt_nanos().map(ms),
             first_data_ms: match (conv.first_data, hs.syn) {
                 (Some(data), Some((syn, _))) => Some(ms(data.since(syn))),
@@ -188,6 +82,130 @@ impl ConversationReport {
     pub fn all_ok(&self) -> bool {
         self.handshake.iter().chain(&self.close).all(|c| c.ok)
     }
+}
+
+/// The handshake's checks: the SYN carries j, the SYN-ACK carries k and acknowledges j+1,
+/// the ACK acknowledges k+1 — each with the real numbers, or what is missing.
+fn handshake_checks(conv: &Conversation) -> Vec<Check> {
+    let hs = &conv.handshake;
+    let j = hs.syn.map(|(_, isn)| isn);
+    let k = hs.syn_ack.map(|(_, isn, _)| isn);
+    let mut handshake = Vec::new();
+    match j {
+        Some(j) => handshake.push(Check {
+            what: "SYN".into(),
+            detail: format!("seq = j = {}", j.0),
+            ok: true,
+        }),
+        None => handshake.push(Check {
+            what: "SYN".into(),
+            detail: "not in the capture".into(),
+            ok: false,
+        }),
+    }
+    match (hs.syn_ack, j) {
+        (Some((_, k, ack)), Some(j)) => handshake.push(expect_ack(
+            "SYN-ACK",
+            format!("seq = k = {}, ", k.0),
+            ack,
+            j,
+            "j",
+        )),
+        (Some((_, k, ack)), None) => handshake.push(Check {
+            what: "SYN-ACK".into(),
+            detail: format!(
+                "seq = k = {}, ack = {} (no SYN to compare with)",
+                k.0, ack.0
+            ),
+            ok: false,
+        }),
+        (None, _) if conv.reset_by == Some(Side::ServerToClient) && hs.ack.is_none() => handshake
+            .push(Check {
+                what: "SYN-ACK".into(),
+                detail: "none: the server answered the SYN with a reset (connection refused)"
+                    .into(),
+                ok: false,
+            }),
+        (None, _) => handshake.push(Check {
+            what: "SYN-ACK".into(),
+            detail: "not in the capture".into(),
+            ok: false,
+        }),
+    }
+    if let Some(k) = k {
+        match hs.ack {
+            Some((_, ack)) => handshake.push(expect_ack("ACK", String::new(), ack, k, "k")),
+            None => handshake.push(Check {
+                what: "ACK".into(),
+                detail: format!("no ACK of k+1 = {} in the capture", k.plus(1).0),
+                ok: false,
+            }),
+        }
+    }
+    handshake
+}
+
+/// Each FIN acknowledged by FIN+1, the server's first.
+fn close_checks(conv: &Conversation) -> Vec<Check> {
+    let mut close = Vec::new();
+    for side in [Side::ServerToClient, Side::ClientToServer] {
+        let d = conv.dir(side);
+        let who = name(side);
+        if let Some(fin) = d.fin {
+            close.push(match d.fin_ack {
+                Some(ack) => expect_ack(
+                    &format!("{who} FIN"),
+                    format!("seq = {}, acked by ", fin.0),
+                    ack,
+                    fin,
+                    "FIN",
+                ),
+                None => Check {
+                    what: format!("{who} FIN"),
+                    detail: format!("seq = {}, not acknowledged in the capture", fin.0),
+                    ok: false,
+                },
+            });
+        }
+    }
+    close
+}
+
+/// How the conversation ended: who closed first, whether the close took three segments, a
+/// reset.
+fn close_notes(conv: &Conversation) -> Vec<String> {
+    let mut notes = Vec::new();
+    let client_fin = conv.dir(Side::ClientToServer).fin_time;
+    let server_fin = conv.dir(Side::ServerToClient).fin_time;
+    let first = match (client_fin, server_fin) {
+        (Some(c), Some(s)) => Some(if s <= c {
+            Side::ServerToClient
+        } else {
+            Side::ClientToServer
+        }),
+        (Some(_), None) => Some(Side::ClientToServer),
+        (None, Some(_)) => Some(Side::ServerToClient),
+        (None, None) => None,
+    };
+    if let Some(first) = first {
+        notes.push(format!(
+            "the {} closed first (active close: FIN_WAIT_1 → TIME_WAIT); the {} closed in answer (CLOSE_WAIT → LAST_ACK → CLOSED)",
+            name(first),
+            name(first.reverse())
+        ));
+        let second = conv.dir(first.reverse());
+        if second.fin_with_peer_fin_ack {
+            notes.push(format!(
+                "the {}'s FIN rode on its ACK of the {}'s FIN: the close took 3 segments instead of 4",
+                name(first.reverse()),
+                name(first)
+            ));
+        }
+    }
+    if let Some(by) = conv.reset_by {
+        notes.push(format!("the {} reset the connection (RST)", name(by)));
+    }
+    notes
 }
 
 fn name(side: Side) -> &'static str {
