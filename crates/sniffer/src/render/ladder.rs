@@ -54,98 +54,118 @@ pub fn write_ladders(out: &mut impl Write, rows: &[Row], width: Option<usize>) -
                     .map(|t| (r, t))
             })
             .collect();
-        let Some((first_row, first)) = segs.first() else {
-            continue;
-        };
-        let (client, server) = match first.side {
-            Side::ClientToServer => (
-                format!("{}:{}", bracket(&first_row.source), first.src_port),
-                format!("{}:{}", bracket(&first_row.destination), first.dst_port),
-            ),
-            Side::ServerToClient => (
-                format!("{}:{}", bracket(&first_row.destination), first.dst_port),
-                format!("{}:{}", bracket(&first_row.source), first.src_port),
-            ),
-        };
-        let time_width = segs.iter().map(|(r, _)| r.time.len()).max().unwrap_or(8);
-        let no_width = segs
-            .iter()
-            .map(|(r, _)| r.number.to_string().len())
-            .max()
-            .unwrap_or(3)
-            .max(3);
-        // Columns before the left end's line.
-        let before = no_width + 2 + time_width + 2;
-        let longest = segs
-            .iter()
-            .map(|(_, t)| label(t).chars().count())
-            .max()
-            .unwrap_or(0);
-        // "client …" starts over the left end's line, "server …" ends over the right one's.
-        let left = format!("client {client}");
-        let right = format!("server {server}");
-        let ends = left.chars().count() + right.chars().count();
-        let mut inner = (longest + 8)
-            .max(MIN_WIDTH)
-            .max(client.chars().count() + server.chars().count() + 16);
-        if let Some(w) = width {
-            // Narrow to the width, leaving room for the payload beside the ladder, but never
-            // below what the longest label and the header on one line need.
-            let preview = segs
-                .iter()
-                .filter_map(|(_, t)| t.payload_preview.map(|p| p.text().chars().count()))
-                .max()
-                .map_or(0, |chars| chars.min(PREVIEW_CHARS) + 5);
-            inner = inner
-                .min(w.saturating_sub(before + 4 + preview))
-                .max((longest + 6).max(ends.saturating_sub(2)));
-        }
-        let span = inner + 4;
-        let gap = span.saturating_sub(left.chars().count() + right.chars().count());
-        if gap >= 2 {
-            writeln!(
-                out,
-                "{:>no_width$}  {:>time_width$}  {left}{:gap$}{right}",
-                "No.", "Time", ""
-            )?;
-        } else {
-            writeln!(out, "{:before$}{left}", "")?;
-            let pad = (before + span).saturating_sub(right.chars().count());
-            writeln!(out, "{:pad$}{right}", "")?;
-            writeln!(out, "{:>no_width$}  {:>time_width$}", "No.", "Time")?;
-        }
-        // Room left for the payload preview beside the ladder.
-        let preview_room = width.map_or(PREVIEW_CHARS, |w| {
-            w.saturating_sub(before + span + 5).min(PREVIEW_CHARS)
-        });
-        for (row, t) in segs {
-            let text = label(t);
-            let fill = inner.saturating_sub(text.chars().count() + 5);
-            let arrow = match t.side {
-                Side::ClientToServer => format!("── {text} {}▶", "─".repeat(fill)),
-                Side::ServerToClient => format!("◀{} {text} ──", "─".repeat(fill)),
-            };
-            let preview = t
-                .payload_preview
-                .filter(|_| preview_room >= MIN_PREVIEW)
-                .map(|p| {
-                    let flat = p.text().replace('\n', "\\n");
-                    if flat.chars().count() <= preview_room {
-                        format!("   \"{flat}\"")
-                    } else {
-                        let cut: String = flat.chars().take(preview_room - 1).collect();
-                        format!("   \"{cut}…\"")
-                    }
-                })
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "{:>no_width$}  {:>time_width$}  │ {arrow} │{preview}",
-                row.number, row.time
-            )?;
-        }
+        write_ladder(out, &segs, width)?;
     }
     Ok(())
+}
+
+/// One conversation's ladder: its segments, in capture order.
+fn write_ladder(
+    out: &mut impl Write,
+    segs: &[(&Row, &TcpFields)],
+    width: Option<usize>,
+) -> io::Result<()> {
+    let Some(&(first_row, first)) = segs.first() else {
+        return Ok(());
+    };
+    let (client, server) = match first.side {
+        Side::ClientToServer => (
+            format!("{}:{}", bracket(&first_row.source), first.src_port),
+            format!("{}:{}", bracket(&first_row.destination), first.dst_port),
+        ),
+        Side::ServerToClient => (
+            format!("{}:{}", bracket(&first_row.destination), first.dst_port),
+            format!("{}:{}", bracket(&first_row.source), first.src_port),
+        ),
+    };
+    let time_width = segs.iter().map(|(r, _)| r.time.len()).max().unwrap_or(8);
+    let no_width = segs
+        .iter()
+        .map(|(r, _)| r.number.to_string().len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    // Columns before the left end's line.
+    let before = no_width + 2 + time_width + 2;
+    let longest = segs
+        .iter()
+        .map(|(_, t)| label(t).chars().count())
+        .max()
+        .unwrap_or(0);
+    // "client …" starts over the left end's line, "server …" ends over the right one's.
+    let left = format!("client {client}");
+    let right = format!("server {server}");
+    let ends = left.chars().count() + right.chars().count();
+    let mut inner = (longest + 8)
+        .max(MIN_WIDTH)
+        .max(client.chars().count() + server.chars().count() + 16);
+    if let Some(w) = width {
+        // Narrow to the width, leaving room for the payload beside the ladder, but never
+        // below what the longest label and the header on one line need.
+        let preview = segs
+            .iter()
+            .filter_map(|(_, t)| t.payload_preview.map(|p| p.text().chars().count()))
+            .max()
+            .map_or(0, |chars| chars.min(PREVIEW_CHARS) + 5);
+        inner = inner
+            .min(w.saturating_sub(before + 4 + preview))
+            .max((longest + 6).max(ends.saturating_sub(2)));
+    }
+    let span = inner + 4;
+    let gap = span.saturating_sub(left.chars().count() + right.chars().count());
+    if gap >= 2 {
+        writeln!(
+            out,
+            "{:>no_width$}  {:>time_width$}  {left}{:gap$}{right}",
+            "No.", "Time", ""
+        )?;
+    } else {
+        writeln!(out, "{:before$}{left}", "")?;
+        let pad = (before + span).saturating_sub(right.chars().count());
+        writeln!(out, "{:pad$}{right}", "")?;
+        writeln!(out, "{:>no_width$}  {:>time_width$}", "No.", "Time")?;
+    }
+    // Room left for the payload preview beside the ladder.
+    let preview_room = width.map_or(PREVIEW_CHARS, |w| {
+        w.saturating_sub(before + span + 5).min(PREVIEW_CHARS)
+    });
+    for (row, t) in segs {
+        let arrow = arrow(t, inner);
+        let preview = preview(t, preview_room);
+        writeln!(
+            out,
+            "{:>no_width$}  {:>time_width$}  │ {arrow} │{preview}",
+            row.number, row.time
+        )?;
+    }
+    Ok(())
+}
+
+/// A segment's arrow, `inner` columns long: its label, pointing the way it went.
+fn arrow(t: &TcpFields, inner: usize) -> String {
+    let text = label(t);
+    let fill = inner.saturating_sub(text.chars().count() + 5);
+    match t.side {
+        Side::ClientToServer => format!("── {text} {}▶", "─".repeat(fill)),
+        Side::ServerToClient => format!("◀{} {text} ──", "─".repeat(fill)),
+    }
+}
+
+/// The payload beside a data segment, in at most `room` characters (none when fewer than
+/// [`MIN_PREVIEW`] fit).
+fn preview(t: &TcpFields, room: usize) -> String {
+    t.payload_preview
+        .filter(|_| room >= MIN_PREVIEW)
+        .map(|p| {
+            let flat = p.text().replace('\n', "\\n");
+            if flat.chars().count() <= room {
+                format!("   \"{flat}\"")
+            } else {
+                let cut: String = flat.chars().take(room - 1).collect();
+                format!("   \"{cut}…\"")
+            }
+        })
+        .unwrap_or_default()
 }
 
 /// IPv6 addresses go in brackets before a port.
