@@ -355,61 +355,16 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload
     if let Some(etherparse::LinkSlice::Ethernet2(eth)) = &sliced.link {
         packet.macs = Some((eth.source(), eth.destination()));
     }
-    // The bytes the frame really had after a header starting at `start` (a pointer into
-    // `frame`) of `header_len` bytes: the wire length, not what was captured, bounds it.
-    // Wireshark does the same, so an IP length larger than the frame cannot claim bytes the
-    // frame never carried.
-    let wire_after = |start: *const u8, header_len: u32| -> u32 {
-        let offset = (start as usize).saturating_sub(frame.as_ptr() as usize);
-        packet
-            .wire_len
-            .saturating_sub(u32::try_from(offset).unwrap_or(u32::MAX))
-            .saturating_sub(header_len)
+    let wire = WireBound {
+        frame,
+        wire_len: packet.wire_len,
     };
     let ip = match &sliced.net {
-        Some(LaxNetSlice::Ipv4(v4)) => {
-            let h = v4.header();
-            let header_len = u32::from(h.ihl()) * 4;
-            let total = u32::from(h.total_len());
-            // A total length below the header (0 on TSO-offloaded sends) means the length is
-            // unknown: fall back on what was captured.
-            let claimed = if total >= header_len {
-                total - header_len
-            } else {
-                u32::try_from(v4.payload().payload.len()).unwrap_or(u32::MAX)
-            };
-            let payload_len = claimed.min(wire_after(h.slice().as_ptr(), header_len));
-            IpHeader {
-                src: IpAddr::V4(h.source_addr()),
-                dst: IpAddr::V4(h.destination_addr()),
-                protocol: v4.payload().ip_number.0,
-                payload_len,
-                ttl: h.ttl(),
-                fragment: v4.is_payload_fragmented().then(|| Fragment {
-                    id: u32::from(h.identification()),
-                    offset: u32::from(h.fragments_offset().value()) * 8,
-                    more: h.more_fragments(),
-                }),
-            }
-        }
+        Some(LaxNetSlice::Ipv4(v4)) => ipv4_header(v4, wire),
         Some(LaxNetSlice::Ipv6(v6)) => {
-            let h = v6.header();
-            let start = (h.slice().as_ptr() as usize).saturating_sub(frame.as_ptr() as usize);
-            let after = frame.get(start + 40..).unwrap_or_default();
-            let wire_payload =
-                wire_after(h.slice().as_ptr(), 40).min(u32::from(h.payload_length()));
-            packet.ip_malformed_info = ipv6_chain_overrun(h.next_header().0, after, wire_payload);
-            let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
-            IpHeader {
-                src: IpAddr::V6(h.source_addr()),
-                dst: IpAddr::V6(h.destination_addr()),
-                protocol: v6.payload().ip_number.0,
-                payload_len: u32::from(h.payload_length())
-                    .min(wire_after(h.slice().as_ptr(), 40))
-                    .saturating_sub(ext_len),
-                ttl: h.hop_limit(),
-                fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice()),
-            }
+            let (ip, overrun) = ipv6_header(v6, wire);
+            packet.ip_malformed_info = overrun;
+            ip
         }
         Some(LaxNetSlice::Arp(arp)) => {
             packet.net = arp_message(arp).map_or(
@@ -421,20 +376,7 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload
             return;
         }
         None => {
-            if let Some(payload) = sliced.ether_payload() {
-                let ether_type = payload.ether_type.0;
-                // Wireshark's verdict on an IPv4 header that claims fewer than 20 bytes.
-                let ihl_bytes = payload.payload.first().map(|b| (b & 0x0f) * 4);
-                packet.net = match (ether_type, ihl_bytes) {
-                    (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::Bogus {
-                        protocol: "IPv4",
-                        info: format!("Bogus IP header length ({len}, must be at least 20)"),
-                    },
-                    _ => Network::Other {
-                        ether_type: u32::from(ether_type),
-                    },
-                };
-            }
+            packet.net = not_ip(sliced);
             return;
         }
     };
@@ -449,7 +391,108 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload
         // not this piece: it is read when the packet is reassembled.
         return;
     }
-    packet.transport = match &sliced.transport {
+    packet.transport = transport(packet, sliced, &ip, payload_limit);
+}
+
+/// What bounds a header's payload: the bytes the frame really had after it, by the wire
+/// length, not by what was captured. Wireshark does the same, so an IP length larger than the
+/// frame cannot claim bytes the frame never carried.
+#[derive(Clone, Copy)]
+struct WireBound<'a> {
+    frame: &'a [u8],
+    wire_len: u32,
+}
+
+impl WireBound<'_> {
+    /// The bytes on the wire after a header starting at `start` (a pointer into the frame)
+    /// of `header_len` bytes.
+    fn after(self, start: *const u8, header_len: u32) -> u32 {
+        let offset = (start as usize).saturating_sub(self.frame.as_ptr() as usize);
+        self.wire_len
+            .saturating_sub(u32::try_from(offset).unwrap_or(u32::MAX))
+            .saturating_sub(header_len)
+    }
+}
+
+/// What the rest of the pipeline needs of an IPv4 header.
+fn ipv4_header(v4: &etherparse::LaxIpv4Slice<'_>, wire: WireBound<'_>) -> IpHeader {
+    let h = v4.header();
+    let header_len = u32::from(h.ihl()) * 4;
+    let total = u32::from(h.total_len());
+    // A total length below the header (0 on TSO-offloaded sends) means the length is
+    // unknown: fall back on what was captured.
+    let claimed = if total >= header_len {
+        total - header_len
+    } else {
+        u32::try_from(v4.payload().payload.len()).unwrap_or(u32::MAX)
+    };
+    IpHeader {
+        src: IpAddr::V4(h.source_addr()),
+        dst: IpAddr::V4(h.destination_addr()),
+        protocol: v4.payload().ip_number.0,
+        payload_len: claimed.min(wire.after(h.slice().as_ptr(), header_len)),
+        ttl: h.ttl(),
+        fragment: v4.is_payload_fragmented().then(|| Fragment {
+            id: u32::from(h.identification()),
+            offset: u32::from(h.fragments_offset().value()) * 8,
+            more: h.more_fragments(),
+        }),
+    }
+}
+
+/// What the rest of the pipeline needs of an IPv6 header, and the Info Wireshark shows when
+/// its extension headers run past the packet.
+fn ipv6_header(
+    v6: &etherparse::LaxIpv6Slice<'_>,
+    wire: WireBound<'_>,
+) -> (IpHeader, Option<String>) {
+    let h = v6.header();
+    let start = (h.slice().as_ptr() as usize).saturating_sub(wire.frame.as_ptr() as usize);
+    let after = wire.frame.get(start + 40..).unwrap_or_default();
+    let on_wire = wire.after(h.slice().as_ptr(), 40);
+    let wire_payload = on_wire.min(u32::from(h.payload_length()));
+    let overrun = ipv6_chain_overrun(h.next_header().0, after, wire_payload);
+    let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
+    let ip = IpHeader {
+        src: IpAddr::V6(h.source_addr()),
+        dst: IpAddr::V6(h.destination_addr()),
+        protocol: v6.payload().ip_number.0,
+        payload_len: u32::from(h.payload_length())
+            .min(on_wire)
+            .saturating_sub(ext_len),
+        ttl: h.hop_limit(),
+        fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice()),
+    };
+    (ip, overrun)
+}
+
+/// A network layer that is neither IP nor ARP, by its EtherType; an IPv4 header that claims
+/// fewer than 20 bytes is Wireshark's "Bogus IP header length".
+fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
+    let Some(payload) = sliced.ether_payload() else {
+        return Network::None;
+    };
+    let ether_type = payload.ether_type.0;
+    let ihl_bytes = payload.payload.first().map(|b| (b & 0x0f) * 4);
+    match (ether_type, ihl_bytes) {
+        (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::Bogus {
+            protocol: "IPv4",
+            info: format!("Bogus IP header length ({len}, must be at least 20)"),
+        },
+        _ => Network::Other {
+            ether_type: u32::from(ether_type),
+        },
+    }
+}
+
+/// The transport layer IP carries (not for a fragment: see [`fill`]).
+fn transport(
+    packet: &mut Packet,
+    sliced: &LaxSlicedPacket<'_>,
+    ip: &IpHeader,
+    payload_limit: usize,
+) -> Transport {
+    match &sliced.transport {
         Some(TransportSlice::Tcp(tcp)) => {
             Transport::Tcp(tcp_segment(tcp, ip.payload_len, payload_limit))
         }
@@ -485,7 +528,7 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload
             }
         }
         _ => Transport::None,
-    };
+    }
 }
 
 /// A TCP segment from etherparse's view of a complete header.
