@@ -105,19 +105,8 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
     if has_ack && conv.dirs[other_i].base.is_none() {
         conv.dirs[other_i].base = Some(seg.ack.plus(u32::MAX));
     }
-
-    // Window scale.
     if syn {
-        if let Some(shift) = seg.options.window_shift() {
-            conv.dirs[own_i].scale = WindowScale::Shift(shift.min(MAX_WINDOW_SHIFT));
-        }
-        if conv.dirs[own_i].scale == WindowScale::Unknown {
-            conv.dirs[own_i].scale = WindowScale::NoScaling;
-            conv.dirs[other_i].scale = WindowScale::NoScaling;
-        }
-        if has_ack && conv.dirs[other_i].scale == WindowScale::NoScaling {
-            conv.dirs[own_i].scale = WindowScale::NoScaling;
-        }
+        learn_scale(conv, own_i, other_i, seg, has_ack);
     }
     let scale = conv.dirs[own_i].scale;
     let window = match scale {
@@ -133,8 +122,48 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
         (true, Some(base)) => Some(seg.ack.minus(base)),
         _ => None,
     };
-    let sack = seg
-        .options
+    let sack = relative_sack(seg, other_base);
+
+    // Sequence space consumed: payload, plus one each for SYN and FIN.
+    let consumed = seg.payload_len + u32::from(syn) + u32::from(fin);
+    let end = seg.seq.plus(consumed);
+    let next_seq = (consumed > 0).then(|| end.minus(own_base));
+    record(conv, own_i, other_i, seg, end, consumed);
+
+    Numbers {
+        seq,
+        ack,
+        next_seq,
+        window,
+        scale,
+        sack,
+    }
+}
+
+/// What a SYN says of window scaling: its own shift if it offers one; without one, neither
+/// end scales; a SYN-ACK answering a SYN that did not offer scaling does not scale either.
+fn learn_scale(
+    conv: &mut Conversation,
+    own_i: usize,
+    other_i: usize,
+    seg: &TcpSegment,
+    has_ack: bool,
+) {
+    if let Some(shift) = seg.options.window_shift() {
+        conv.dirs[own_i].scale = WindowScale::Shift(shift.min(MAX_WINDOW_SHIFT));
+    }
+    if conv.dirs[own_i].scale == WindowScale::Unknown {
+        conv.dirs[own_i].scale = WindowScale::NoScaling;
+        conv.dirs[other_i].scale = WindowScale::NoScaling;
+    }
+    if has_ack && conv.dirs[other_i].scale == WindowScale::NoScaling {
+        conv.dirs[own_i].scale = WindowScale::NoScaling;
+    }
+}
+
+/// The segment's SACK blocks, relative to the other direction's base when it is known.
+fn relative_sack(seg: &TcpSegment, other_base: Option<SeqNum>) -> Vec<(u32, u32)> {
+    seg.options
         .list
         .iter()
         .filter_map(|o| match o {
@@ -146,13 +175,21 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
             Some(base) => (SeqNum(l).minus(base), SeqNum(r).minus(base)),
             None => (l, r),
         })
-        .collect();
+        .collect()
+}
 
-    // Sequence space consumed: payload, plus one each for SYN and FIN.
-    let consumed = seg.payload_len + u32::from(syn) + u32::from(fin);
-    let end = seg.seq.plus(consumed);
-    let next_seq = (consumed > 0).then(|| end.minus(own_base));
-
+/// Counts the segment in its direction, and keeps what later segments are judged by: the
+/// next sequence number, the FIN and its acknowledgment, the initial sequence number.
+fn record(
+    conv: &mut Conversation,
+    own_i: usize,
+    other_i: usize,
+    seg: &TcpSegment,
+    end: SeqNum,
+    consumed: u32,
+) {
+    let syn = seg.flags.contains(TcpFlags::SYN);
+    let fin = seg.flags.contains(TcpFlags::FIN);
     let own = &mut conv.dirs[own_i];
     own.segments += 1;
     own.bytes += u64::from(seg.payload_len);
@@ -168,7 +205,7 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
     if syn {
         own.isn = Some(seg.seq);
     }
-    if has_ack {
+    if seg.flags.contains(TcpFlags::ACK) {
         own.last_ack = Some(seg.ack);
         let other = &mut conv.dirs[other_i];
         if let Some(fin_seq) = other.fin {
@@ -181,14 +218,5 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Nu
                 }
             }
         }
-    }
-
-    Numbers {
-        seq,
-        ack,
-        next_seq,
-        window,
-        scale,
-        sack,
     }
 }
