@@ -81,13 +81,24 @@ pub struct Direction {
     pub seq_state: super::analysis::SeqState,
 }
 
-/// The numbers Wireshark shows for one segment.
-pub(crate) struct Numbers {
+/// The numbers Wireshark shows for one segment: the one representation of them, which the
+/// flow stage's [`super::TcpView`] and the row's `TcpFields` both embed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Numbers {
+    /// Relative sequence number (`Seq=`).
     pub seq: u32,
+    /// Relative acknowledgment number (`Ack=`), only when the ACK flag is set.
     pub ack: Option<u32>,
+    /// Next relative sequence number after this segment, only when it carries data, SYN or
+    /// FIN (Wireshark's `tcp.nxtseq`).
     pub next_seq: Option<u32>,
+    /// The window as `Win=` shows it: scaled when the scale is known.
     pub window: u32,
+    /// The scale in force for this direction (in JSON as `window_scale_factor`).
+    #[serde(skip)]
     pub scale: WindowScale,
+    /// SACK blocks relative to the peer's base (shown in the Info text).
+    #[serde(skip)]
     pub sack: Vec<(u32, u32)>,
 }
 

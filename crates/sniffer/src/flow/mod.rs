@@ -39,7 +39,7 @@ use crate::frame::Timestamp;
 use crate::tcp::{SeqNum, TcpFlags};
 
 pub use analysis::Tags;
-pub use direction::{Direction, WindowScale};
+pub use direction::{Direction, Numbers, WindowScale};
 pub use memory::{LINGER_NANOS, MAX_LINGERING, MAX_RELEASED, MAX_UNANSWERED, SYN_GIVE_UP_NANOS};
 
 use memory::{Memory, Recalled};
@@ -214,19 +214,8 @@ pub struct TcpView {
     pub stream: u32,
     /// Which way the segment travels.
     pub side: Side,
-    /// Relative sequence number.
-    pub seq: u32,
-    /// Relative acknowledgment number (only when the ACK flag is set).
-    pub ack: Option<u32>,
-    /// Next relative sequence number after this segment (only when it carries data, SYN or
-    /// FIN), as Wireshark's `tcp.nxtseq`.
-    pub next_seq: Option<u32>,
-    /// The window as Wireshark's `Win=` shows it (scaled when the scale is known).
-    pub window: u32,
-    /// The scale in force for this direction.
-    pub scale: WindowScale,
-    /// SACK blocks relative to the peer's base.
-    pub sack: Vec<(u32, u32)>,
+    /// Its numbers as Wireshark shows them.
+    pub numbers: Numbers,
     /// The segment's role in the exchange.
     pub step: Step,
     /// Wireshark's analysis tags (`[TCP Retransmission]`…).
@@ -334,12 +323,7 @@ impl FlowTable {
         let view = TcpView {
             stream: conv.stream,
             side,
-            seq: numbers.seq,
-            ack: numbers.ack,
-            next_seq: numbers.next_seq,
-            window: numbers.window,
-            scale: numbers.scale,
-            sack: numbers.sack,
+            numbers,
             step,
             tags,
             client_state: conv.client_state,

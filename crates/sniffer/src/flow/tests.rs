@@ -125,7 +125,7 @@ fn the_seed_exchange_has_wiresharks_numbers_and_steps() {
     let views = run(&mut table, &greeting());
     let shown: Vec<(u32, Option<u32>, u32, Step)> = views
         .iter()
-        .map(|v| (v.seq, v.ack, v.window, v.step))
+        .map(|v| (v.numbers.seq, v.numbers.ack, v.numbers.window, v.step))
         .collect();
     assert_eq!(
         shown,
@@ -141,8 +141,8 @@ fn the_seed_exchange_has_wiresharks_numbers_and_steps() {
         ]
     );
     assert!(views.iter().all(|v| v.stream == 0));
-    assert_eq!(views[3].next_seq, Some(19));
-    assert_eq!(views[4].next_seq, None);
+    assert_eq!(views[3].numbers.next_seq, Some(19));
+    assert_eq!(views[4].numbers.next_seq, None);
     assert!(table.all_finished());
     let conv = table.conversations()[0];
     assert_eq!(conv.client.port(), CLIENT);
@@ -176,7 +176,7 @@ fn reset_finishes_a_refused_connection() {
         ],
     );
     assert_eq!(views[1].step, Step::Reset);
-    assert_eq!((views[1].seq, views[1].ack), (1, Some(1)));
+    assert_eq!((views[1].numbers.seq, views[1].numbers.ack), (1, Some(1)));
     assert!(table.all_finished());
 }
 
@@ -190,11 +190,11 @@ fn capture_starting_mid_stream_shows_seq_1() {
             seg(true, ACK, J + 50, K + 1100, 0),
         ],
     );
-    assert_eq!((views[0].seq, views[0].ack), (1, Some(1)));
-    assert_eq!((views[1].seq, views[1].ack), (1, Some(101)));
+    assert_eq!((views[0].numbers.seq, views[0].numbers.ack), (1, Some(1)));
+    assert_eq!((views[1].numbers.seq, views[1].numbers.ack), (1, Some(101)));
     // Without a SYN, the scale is unknown and the raw window is shown.
-    assert_eq!(views[0].scale, WindowScale::Unknown);
-    assert_eq!(views[0].window, 64);
+    assert_eq!(views[0].numbers.scale, WindowScale::Unknown);
+    assert_eq!(views[0].numbers.window, 64);
 }
 
 #[test]
@@ -210,9 +210,9 @@ fn sequence_numbers_wrap_around_2_pow_32() {
             seg(false, ACK, K + 1, j.wrapping_add(11), 0),
         ],
     );
-    assert_eq!(views[2].seq, 1);
-    assert_eq!(views[2].next_seq, Some(11));
-    assert_eq!(views[3].ack, Some(11));
+    assert_eq!(views[2].numbers.seq, 1);
+    assert_eq!(views[2].numbers.next_seq, Some(11));
+    assert_eq!(views[3].numbers.ack, Some(11));
 }
 
 #[test]
@@ -229,8 +229,8 @@ fn window_scale_needs_both_sides() {
             seg(true, ACK, J + 1, K + 1, 0),
         ],
     );
-    assert_eq!(views[2].scale, WindowScale::NoScaling);
-    assert_eq!(views[2].window, 64, "no scaling: the raw window");
+    assert_eq!(views[2].numbers.scale, WindowScale::NoScaling);
+    assert_eq!(views[2].numbers.window, 64, "no scaling: the raw window");
 }
 
 #[test]
@@ -240,7 +240,7 @@ fn a_new_syn_on_used_ports_is_a_new_stream() {
     segs.push(seg(true, SYN, J + 100_000, 0, 0));
     let views = run(&mut table, &segs);
     assert_eq!(views[8].stream, 1);
-    assert_eq!(views[8].seq, 0);
+    assert_eq!(views[8].numbers.seq, 0);
     assert_eq!(table.len(), 2);
 }
 
@@ -260,7 +260,7 @@ fn sack_blocks_are_relative_to_the_peer() {
             },
         ],
     );
-    assert_eq!(views[2].sack, vec![(101, 201)]);
+    assert_eq!(views[2].numbers.sack, vec![(101, 201)]);
 }
 
 /// The greeting on client port `client`, `secs` seconds into the capture.
@@ -325,7 +325,7 @@ fn a_syn_on_released_endpoints_is_a_new_conversation_reusing_the_ports() {
         100 + LINGER_SECS + 2,
     );
     assert!(views[0].tags.port_reused);
-    assert_eq!((views[0].stream, views[0].seq), (2, 0));
+    assert_eq!((views[0].stream, views[0].numbers.seq), (2, 0));
 }
 
 #[test]

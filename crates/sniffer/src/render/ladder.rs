@@ -21,8 +21,8 @@ const PREVIEW_CHARS: usize = 28;
 const MIN_PREVIEW: usize = 8;
 
 fn label(t: &TcpFields) -> String {
-    let mut s = format!("{} Seq={}", t.flags, t.seq);
-    if let Some(ack) = t.ack {
+    let mut s = format!("{} Seq={}", t.flags, t.numbers.seq);
+    if let Some(ack) = t.numbers.ack {
         s.push_str(&format!(" Ack={ack}"));
     }
     if t.len > 0 {

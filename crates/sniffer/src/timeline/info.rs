@@ -84,28 +84,30 @@ pub(super) fn push_tcp_row(
     view: &TcpView,
 ) -> (&'static str, Option<TcpFields>) {
     if let Some(TcpProblem::BogusHeaderLen(len)) = seg.problem {
-        let ack = view.ack.map(|a| format!(" Ack={a}")).unwrap_or_default();
+        let ack = view
+            .numbers
+            .ack
+            .map(|a| format!(" Ack={a}"))
+            .unwrap_or_default();
         let _ = write!(
             info,
             "{} → {} [{}] Seq={}{ack} Win={}, bogus TCP header length ({len}, must be at least 20)",
-            seg.src_port, seg.dst_port, seg.flags, view.seq, seg.window
+            seg.src_port, seg.dst_port, seg.flags, view.numbers.seq, seg.window
         );
         return ("TCP", None);
     }
+    let window_scale_factor = view.numbers.scale.factor();
     let fields = TcpFields {
         stream: view.stream,
         side: view.side,
         src_port: seg.src_port,
         dst_port: seg.dst_port,
-        seq: view.seq,
-        ack: view.ack,
-        next_seq: view.next_seq,
+        numbers: view.numbers.clone(),
         seq_raw: seg.seq.0,
         ack_raw: seg.ack.0,
         flags: seg.flags,
-        window: view.window,
         window_raw: seg.window,
-        window_scale_factor: view.scale.factor(),
+        window_scale_factor,
         urgent: seg.urgent,
         len: seg.payload_len,
         header_len: seg.header_len,
@@ -119,7 +121,7 @@ pub(super) fn push_tcp_row(
     if !view.tags.is_empty() {
         info.push_str(&view.tags.prefix());
     }
-    push_tcp_info(info, &fields, &view.sack);
+    push_tcp_info(info, &fields);
     ("TCP", Some(fields))
 }
 
@@ -179,15 +181,16 @@ pub(super) fn arp_info(arp: &ArpMessage) -> String {
 
 /// Wireshark's Info text for a TCP segment:
 /// `SPORT → DPORT [FLAGS] Seq=S[ Ack=A] Win=W[ Urg=U] Len=L[ OPTIONS]`.
-pub fn tcp_info(t: &TcpFields, sack: &[(u32, u32)]) -> String {
+pub fn tcp_info(t: &TcpFields) -> String {
     let mut s = String::with_capacity(160);
-    push_tcp_info(&mut s, t, sack);
+    push_tcp_info(&mut s, t);
     s
 }
 
 /// [`tcp_info`] appended to `s`. (Built with itoa and push_str rather than format!: this
 /// runs once per packet.)
-pub fn push_tcp_info(s: &mut String, t: &TcpFields, sack: &[(u32, u32)]) {
+pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
+    let sack = &t.numbers.sack;
     let mut num = itoa::Buffer::new();
     let mut push = |s: &mut String, label: &str, n: u64| {
         s.push_str(label);
@@ -197,11 +200,11 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields, sack: &[(u32, u32)]) {
     push(s, " → ", u64::from(t.dst_port));
     s.push_str(" [");
     t.flags.push_names(s);
-    push(s, "] Seq=", u64::from(t.seq));
-    if let Some(ack) = t.ack {
+    push(s, "] Seq=", u64::from(t.numbers.seq));
+    if let Some(ack) = t.numbers.ack {
         push(s, " Ack=", u64::from(ack));
     }
-    push(s, " Win=", u64::from(t.window));
+    push(s, " Win=", u64::from(t.numbers.window));
     if t.flags.contains(TcpFlags::URG) {
         push(s, " Urg=", u64::from(t.urgent));
     }

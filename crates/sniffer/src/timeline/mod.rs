@@ -23,7 +23,7 @@ use crate::decode::{
     self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpProblem, TcpSegment,
     Transport,
 };
-use crate::flow::{FlowTable, Side, Step, Tags, TcpState, TcpView};
+use crate::flow::{FlowTable, Numbers, Side, Step, Tags, TcpState, TcpView};
 use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
 

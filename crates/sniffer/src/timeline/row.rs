@@ -76,17 +76,13 @@ pub struct TcpFields {
     pub side: Side,
     pub src_port: u16,
     pub dst_port: u16,
-    /// Relative sequence number (`Seq=`).
-    pub seq: u32,
-    /// Relative acknowledgment number (`Ack=`), when the ACK flag is set.
-    pub ack: Option<u32>,
-    /// Relative sequence number after this segment, when it consumes sequence space.
-    pub next_seq: Option<u32>,
+    /// The numbers as shown (`Seq=`, `Ack=`, `Win=`, the next sequence number), as the flow
+    /// stage computed them.
+    #[serde(flatten)]
+    pub numbers: Numbers,
     pub seq_raw: u32,
     pub ack_raw: u32,
     pub flags: TcpFlags,
-    /// The window as shown (`Win=`), scaled when the scale is known.
-    pub window: u32,
     /// The 16-bit window field as sent.
     pub window_raw: u16,
     /// Wireshark's scale factor: −1 unknown, −2 no scaling, else the multiplier.

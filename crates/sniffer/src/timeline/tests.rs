@@ -1,4 +1,5 @@
 use super::*;
+use crate::flow::WindowScale;
 
 #[test]
 fn ipv4_text_is_the_standard_text_for_every_octet() {
@@ -21,13 +22,17 @@ fn fields(flags: TcpFlags, options: Vec<TcpOption>) -> TcpFields {
         side: Side::ClientToServer,
         src_port: 40052,
         dst_port: 12345,
-        seq: 1,
-        ack: Some(19),
-        next_seq: None,
+        numbers: Numbers {
+            seq: 1,
+            ack: Some(19),
+            next_seq: None,
+            window: 65536,
+            scale: WindowScale::Shift(10),
+            sack: vec![],
+        },
         seq_raw: 0,
         ack_raw: 0,
         flags,
-        window: 65536,
         window_raw: 64,
         window_scale_factor: 1024,
         urgent: 7,
@@ -62,8 +67,10 @@ fn info_with_every_option_in_wire_order() {
             TcpOption::SackPermitted,
         ],
     );
+    let mut t = t;
+    t.numbers.sack = vec![(101, 201), (301, 401)];
     assert_eq!(
-        tcp_info(&t, &[(101, 201), (301, 401)]),
+        tcp_info(&t),
         "40052 → 12345 [ACK] Seq=1 Ack=19 Win=65536 Len=0 TSval=5 TSecr=6 \
          SLE=101 SRE=201 SLE=301 SRE=401 TFO=R TFO=C MSS=1460 WS=16384 SACK_PERM"
     );
@@ -72,16 +79,16 @@ fn info_with_every_option_in_wire_order() {
 #[test]
 fn urg_shows_the_pointer_and_no_ack_hides_ack() {
     let mut t = fields(TcpFlags::URG | TcpFlags::PSH, vec![]);
-    t.ack = None;
+    t.numbers.ack = None;
     t.len = 3;
     assert_eq!(
-        tcp_info(&t, &[]),
+        tcp_info(&t),
         "40052 → 12345 [PSH, URG] Seq=1 Win=65536 Urg=7 Len=3"
     );
     let mut none = fields(TcpFlags::from_bits(0), vec![]);
-    none.ack = None;
+    none.numbers.ack = None;
     assert_eq!(
-        tcp_info(&none, &[]),
+        tcp_info(&none),
         "40052 → 12345 [<None>] Seq=1 Win=65536 Len=0"
     );
 }
