@@ -88,12 +88,3 @@ pub enum CaptureError {
 fn at_byte(at: Option<u64>) -> String {
     at.map(|n| format!(": at byte {n}")).unwrap_or_default()
 }
-
-impl CaptureError {
-    /// A write failed because the reading end of a pipe went away (`sniffer live -w - |
-    /// head`): for a program writing to a pipe, the end of its job rather than a failure.
-    pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, CaptureError::Write { source, .. }
-            if source.kind() == io::ErrorKind::BrokenPipe)
-    }
-}

@@ -12,7 +12,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use net_demo::cli::Generate;
 use sniffer::capture::{LiveCapture, LiveOptions, DEFAULT_SNAPLEN};
 use sniffer::cli::FormatArg;
-use sniffer::listing::{self, ListError};
+use sniffer::listing;
 use sniffer::pcapfile::{FileCapture, STDIN_NAME};
 use sniffer::render::{self, Format, TableStyle};
 use sniffer::write::PcapWriter;
@@ -303,12 +303,6 @@ fn live(
     };
     let out = io::BufWriter::new(stdout.lock());
     let (frames, captured) = listing::live(&mut live, &opts, writer.as_mut(), &stop, out);
-    // The reader of the pcap on standard output went away (`| head`, tshark quit): the
-    // capture simply ends.
-    let captured = match captured {
-        Err(ListError::Capture(e)) if to_stdout && e.is_broken_pipe() => Ok(()),
-        other => other,
-    };
     let stats = live.stats()?;
     let mut err = io::stderr().lock();
     writeln!(
@@ -316,13 +310,13 @@ fn live(
         "{frames} packets captured, {} received by filter, {} dropped by kernel",
         stats.received, stats.dropped
     )?;
+    // A reader of the pcap on standard output that went away (`| head`, tshark quit) is a
+    // broken pipe here: the end of the job, as `main` treats it.
     captured?;
     if let (Some(w), Some(path)) = (writer, write) {
-        match w.finish() {
-            Ok(_) if to_stdout => {}
-            Ok(_) => writeln!(err, "saved {}", path.display())?,
-            Err(e) if to_stdout && e.is_broken_pipe() => {}
-            Err(e) => return Err(e.into()),
+        w.finish()?;
+        if !to_stdout {
+            writeln!(err, "saved {}", path.display())?;
         }
     }
     Ok(ExitCode::SUCCESS)
