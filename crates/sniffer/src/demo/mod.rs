@@ -38,7 +38,6 @@ use net_demo::NetError;
 use crate::capture::{KernelStats, LiveCapture, LiveOptions, Next};
 use crate::error::CaptureError;
 use crate::flow::Conversation;
-use crate::frame::Frame;
 use crate::privileges::{self, Held, PrivilegeError};
 use crate::timeline::{Row, Timeline};
 
@@ -430,11 +429,13 @@ fn capture_until_over(
         match live.next_frame_within(limit)? {
             Next::Frame(frame) => {
                 // The filter lets nothing else through; checked again all the same.
-                if !owned(ends, &frame) {
+                let limit = captured.timeline.payload_limit();
+                let packet = crate::decode::decode_keeping(frame.linktype, &frame, limit);
+                if !ends.owns(&packet) {
                     continue;
                 }
                 captured.last_ts = Some(frame.ts);
-                let row = captured.timeline.push(&frame);
+                let row = captured.timeline.push_packet(&packet, frame.precision);
                 udp_datagrams += usize::from(row.protocol == "UDP");
                 if let Some(w) = writer.as_mut() {
                     w.write(&frame, &row)?;
@@ -524,9 +525,4 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
         interrupted: outcome.interrupted,
         privileges: privileges::held().ok(),
     }
-}
-
-/// Whether a captured frame belongs to the demo's own conversations.
-fn owned(ends: &Endpoints, frame: &Frame<'_>) -> bool {
-    ends.owns(&crate::decode::decode(frame.linktype, frame))
 }
