@@ -3,8 +3,8 @@
 //! loopback conversation of whatever listened on P, other users' credentials included).
 //!
 //! Foreign traffic flows on loopback during each run, on the demo's very port: a TCP and a
-//! UDP server on 127.0.0.2 with the same port number, and foreign clients of 127.0.0.1 on that
-//! port too (the demo's own server, or nothing). Every scenario runs, as root and as an
+//! UDP server on 127.0.0.2 with the same port number, and foreign clients (from 127.0.0.3) of
+//! 127.0.0.1 on that port too (the demo's own server, or nothing). Every scenario runs, as root and as an
 //! ordinary user holding the capture capabilities through a copy of the binary; the output
 //! and the saved file must hold none of the foreign packets, and the process must hold no
 //! capability once the capture is open.
@@ -27,6 +27,8 @@ use serde_json::Value;
 /// Bytes every foreign packet carries: none of them may reach a demo's file.
 const MARKER: &[u8] = b"FOREIGN-SECRET Authorization: Basic dXNlcjpwYXNzd29yZA==";
 const FOREIGN_HOST: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+/// Where the foreign clients of the demo's own port come from.
+const FOREIGN_CLIENT_HOST: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
 const STEP: Duration = Duration::from_millis(3);
 
 /// Foreign servers and clients on loopback, running until dropped.
@@ -80,10 +82,14 @@ impl Foreign {
         let (s, p, r) = (Arc::clone(&stop), Arc::clone(&ports), Arc::clone(&rounds));
         threads.push(std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                for target in [here, demo_port] {
+                // Foreign clients speak from addresses of their own (127.0.0.2 to the foreign
+                // servers, 127.0.0.3 to the demo's port): a port the kernel picks for them
+                // on 127.0.0.1 could be the very port the demo is about to bind.
+                for (from, target) in [(FOREIGN_HOST, here), (FOREIGN_CLIENT_HOST, demo_port)] {
+                    let from = SocketAddr::from((from, 0));
                     // TCP: whoever answers (the foreign server, the demo's server, or a
                     // reset) gets the marker.
-                    if let Ok(mut conn) = TcpStream::connect_timeout(&target, STEP * 30) {
+                    if let Some(mut conn) = connect_from(from, target) {
                         if let Ok(local) = conn.local_addr() {
                             p.lock().expect("ports").insert(local.port());
                         }
@@ -92,8 +98,6 @@ impl Foreign {
                         let mut answer = Vec::new();
                         let _ = conn.read_to_end(&mut answer);
                     }
-                    // UDP, from 127.0.0.1 or 127.0.0.2 as the target.
-                    let from = SocketAddr::new(target.ip(), 0);
                     if let Ok(sock) = UdpSocket::bind(from) {
                         if let Ok(local) = sock.local_addr() {
                             p.lock().expect("ports").insert(local.port());
@@ -131,6 +135,14 @@ impl Drop for Foreign {
             let _ = t.join();
         }
     }
+}
+
+/// A TCP connection from `from` to `target`, if it is accepted in time.
+fn connect_from(from: SocketAddr, target: SocketAddr) -> Option<TcpStream> {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).ok()?;
+    socket.bind(&from.into()).ok()?;
+    socket.connect_timeout(&target.into(), STEP * 30).ok()?;
+    Some(socket.into())
 }
 
 /// A port free on 127.0.0.1 and on 127.0.0.2.
