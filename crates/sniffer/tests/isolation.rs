@@ -34,8 +34,10 @@ const STEP: Duration = Duration::from_millis(3);
 /// Foreign servers and clients on loopback, running until dropped.
 struct Foreign {
     stop: Arc<AtomicBool>,
-    /// Local ports of the foreign clients.
-    ports: Arc<Mutex<BTreeSet<u16>>>,
+    /// Local addresses and ports of the foreign clients. Only the pair names a client: the
+    /// kernel may give a foreign client on 127.0.0.3 the very port number the demo's client
+    /// has on 127.0.0.1.
+    clients: Arc<Mutex<BTreeSet<SocketAddr>>>,
     /// Exchanges completed or attempted so far.
     rounds: Arc<AtomicUsize>,
     threads: Vec<JoinHandle<()>>,
@@ -46,7 +48,7 @@ impl Foreign {
     /// to 127.0.0.1:`port` over TCP and UDP, every few milliseconds.
     fn start(port: u16) -> Foreign {
         let stop = Arc::new(AtomicBool::new(false));
-        let ports = Arc::new(Mutex::new(BTreeSet::new()));
+        let clients = Arc::new(Mutex::new(BTreeSet::new()));
         let rounds = Arc::new(AtomicUsize::new(0));
         let here = SocketAddr::from((FOREIGN_HOST, port));
         let demo_port = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -79,7 +81,7 @@ impl Foreign {
                 }
             }
         }));
-        let (s, p, r) = (Arc::clone(&stop), Arc::clone(&ports), Arc::clone(&rounds));
+        let (s, p, r) = (Arc::clone(&stop), Arc::clone(&clients), Arc::clone(&rounds));
         threads.push(std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 // Foreign clients speak from addresses of their own (127.0.0.2 to the foreign
@@ -91,7 +93,7 @@ impl Foreign {
                     // reset) gets the marker.
                     if let Some(mut conn) = connect_from(from, target) {
                         if let Ok(local) = conn.local_addr() {
-                            p.lock().expect("ports").insert(local.port());
+                            p.lock().expect("clients").insert(local);
                         }
                         let _ = conn.set_read_timeout(Some(Duration::from_millis(200)));
                         let _ = conn.write_all(MARKER);
@@ -100,7 +102,7 @@ impl Foreign {
                     }
                     if let Ok(sock) = UdpSocket::bind(from) {
                         if let Ok(local) = sock.local_addr() {
-                            p.lock().expect("ports").insert(local.port());
+                            p.lock().expect("clients").insert(local);
                         }
                         let _ = sock.set_read_timeout(Some(STEP));
                         let _ = sock.send_to(MARKER, target);
@@ -113,7 +115,7 @@ impl Foreign {
         }));
         Foreign {
             stop,
-            ports,
+            clients,
             rounds,
             threads,
         }
@@ -123,8 +125,8 @@ impl Foreign {
         self.rounds.load(Ordering::Relaxed)
     }
 
-    fn ports(&self) -> BTreeSet<u16> {
-        self.ports.lock().expect("ports").clone()
+    fn clients(&self) -> BTreeSet<SocketAddr> {
+        self.clients.lock().expect("clients").clone()
     }
 }
 
@@ -296,7 +298,7 @@ fn every_scenario_sees_only_its_own_conversations(runner: Runner) {
         while foreign.rounds() < before + 2 {
             std::thread::sleep(STEP);
         }
-        let foreign_ports = foreign.ports();
+        let foreign_clients = foreign.clients();
         drop(foreign);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{scenario} as {runner:?}: {stderr}");
@@ -316,13 +318,16 @@ fn every_scenario_sees_only_its_own_conversations(runner: Runner) {
         assert!(packets.len() >= 2, "{scenario}: {packets:?}");
         let mut clients = BTreeSet::new();
         for (src, dst, sport, dport) in &packets {
+            for end in [(src, sport), (dst, dport)] {
+                let end = SocketAddr::new(end.0.parse().expect("address"), *end.1);
+                assert!(
+                    !foreign_clients.contains(&end),
+                    "{scenario} as {runner:?}: a foreign client's packet ({end}) was saved"
+                );
+            }
             assert_eq!((src.as_str(), dst.as_str()), ("127.0.0.1", "127.0.0.1"));
             let client = if *sport == port { *dport } else { *sport };
             assert!(*sport == port || *dport == port, "{scenario}: {packets:?}");
-            assert!(
-                !foreign_ports.contains(&client),
-                "{scenario} as {runner:?}: a foreign client's packet ({client} ↔ {port}) was saved"
-            );
             clients.insert(client);
         }
         assert_eq!(clients.len(), conversations, "{scenario}: {packets:?}");
@@ -343,11 +348,17 @@ fn every_scenario_sees_only_its_own_conversations(runner: Runner) {
             stderr.contains(&format!("\n{} packets captured on lo", packets.len())),
             "{stderr}"
         );
-        for row in &rows {
+        // Row by row, the printed packet is the saved one.
+        for (row, (src, dst, sport, dport)) in rows.iter().zip(&packets) {
             let info = row["info"].as_str().expect("info");
+            assert_eq!(
+                (&row["source"], &row["destination"]),
+                (&Value::from(src.as_str()), &Value::from(dst.as_str())),
+                "{scenario}: {info}"
+            );
             assert!(
-                !foreign_ports.iter().any(|p| info.contains(&format!("{p} → ")) || info.contains(&format!("→ {p} "))),
-                "{scenario}: foreign row {info}"
+                info.starts_with(&format!("{sport} → {dport} ")),
+                "{scenario}: row {info} is not the saved {sport} → {dport}"
             );
         }
 
