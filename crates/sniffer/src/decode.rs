@@ -16,7 +16,6 @@ use serde::Serialize;
 
 use crate::frame::{Frame, Timestamp};
 use crate::link::{self, LinkType, Payload};
-use crate::tcp::{SeqNum, TcpFlags, TcpOptions};
 
 /// IP protocol numbers this module names.
 pub mod ip_proto {
@@ -25,23 +24,6 @@ pub mod ip_proto {
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
     pub const ICMPV6: u8 = 58;
-}
-
-/// The fixed part of a TCP header, before options.
-const TCP_MIN_HEADER_LEN: u32 = 20;
-
-/// Field offsets of the fixed TCP header (RFC 9293 §3.1), for reading a header whose options
-/// were cut off by the snapshot length (etherparse wants the whole header).
-mod tcp_field {
-    use std::ops::Range;
-    pub const SRC_PORT: Range<usize> = 0..2;
-    pub const DST_PORT: Range<usize> = 2..4;
-    pub const SEQ: Range<usize> = 4..8;
-    pub const ACK: Range<usize> = 8..12;
-    /// Data offset (high 4 bits) and the NS/AE bit, then the other 8 flags.
-    pub const OFFSET_FLAGS: Range<usize> = 12..14;
-    pub const WINDOW: Range<usize> = 14..16;
-    pub const URGENT: Range<usize> = 18..20;
 }
 
 /// One decoded frame.
@@ -64,9 +46,9 @@ pub struct Packet {
     pub fragment_head: Vec<u8>,
     /// Ethernet source and destination addresses, when the frame has them.
     pub macs: Option<([u8; 6], [u8; 6])>,
-    /// The Info Wireshark shows for an IP packet whose headers it could not finish reading
-    /// (an IPv6 extension header running past the packet), when that happens.
-    pub ip_malformed_info: Option<String>,
+    /// The IPv6 extension headers read before one that runs past the packet (their next-header
+    /// numbers, in order), when that happens: Wireshark then calls the packet malformed.
+    pub ipv6_overrun: Option<Vec<u8>>,
 }
 
 /// The network layer of a packet.
@@ -78,11 +60,9 @@ pub enum Network {
     Arp(ArpMessage),
     /// Something else, by EtherType or link-layer family.
     Other { ether_type: u32 },
-    /// A header Wireshark rejects, with its Protocol column and the Info it shows.
-    Bogus {
-        protocol: &'static str,
-        info: String,
-    },
+    /// An IPv4 header whose length field claims fewer than 20 bytes (this many), which
+    /// Wireshark rejects.
+    BogusIpv4HeaderLen(u8),
     /// Nothing could be read past the link layer.
     None,
 }
@@ -135,44 +115,6 @@ pub enum Transport {
     Icmp(IcmpMessage),
     /// A protocol this module does not decode, or none was readable.
     None,
-}
-
-/// A TCP segment as sent: raw numbers, no interpretation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TcpSegment {
-    pub src_port: u16,
-    pub dst_port: u16,
-    pub seq: SeqNum,
-    pub ack: SeqNum,
-    pub flags: TcpFlags,
-    /// The raw 16-bit window field (scaling is applied by the flow stage).
-    pub window: u16,
-    pub urgent: u16,
-    /// Header length in bytes (data offset × 4).
-    pub header_len: u32,
-    /// The capture cut the header short (snapshot length): options past the cut are unknown,
-    /// as Wireshark's "[Packet size limited during capture]".
-    pub header_truncated: bool,
-    /// The header itself is wrong, as Wireshark judges it.
-    #[serde(skip)]
-    pub problem: Option<TcpProblem>,
-    /// Payload length from the IP lengths (Wireshark's `Len=`), even when truncated.
-    pub payload_len: u32,
-    pub options: TcpOptions,
-    /// The payload bytes that were captured (at most `payload_len`).
-    #[serde(skip)]
-    pub payload: Vec<u8>,
-}
-
-/// A TCP header Wireshark rejects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TcpProblem {
-    /// The data offset gives a header shorter than 20 bytes (this many).
-    BogusHeaderLen(u32),
-    /// The header runs past the end of a frame that was captured whole.
-    PastTheFrame,
-    /// The IP payload is too short for even the fixed header: only the ports are read.
-    TooShort,
 }
 
 /// A UDP datagram's header.
@@ -228,7 +170,7 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         malformed: None,
         fragment_head: Vec::new(),
         macs: None,
-        ip_malformed_info: None,
+        ipv6_overrun: None,
     };
     let layer = match link::network_start(linktype, frame.data) {
         Ok(layer) => layer,
@@ -255,7 +197,7 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
 }
 
 /// IPv6 extension header types this module walks (RFC 8200 §4).
-mod ipv6_ext {
+pub mod ipv6_ext {
     pub const HOP_BY_HOP: u8 = 0;
     pub const ROUTING: u8 = 43;
     pub const FRAGMENT: u8 = 44;
@@ -263,6 +205,8 @@ mod ipv6_ext {
     pub const DESTINATION_OPTIONS: u8 = 60;
     /// Bytes of a Fragment header.
     pub const FRAGMENT_LEN: usize = 8;
+    /// The option-carrying headers walked when checking that the chain fits the packet.
+    pub const WALKED: [u8; 3] = [HOP_BY_HOP, ROUTING, DESTINATION_OPTIONS];
 }
 
 /// The Fragment header among an IPv6 packet's extension headers, walked by hand from their
@@ -303,26 +247,23 @@ fn ipv6_fragment(first: u8, exts: &[u8]) -> Option<Fragment> {
     }
 }
 
-/// When an IPv6 extension header claims more bytes than the packet holds, the Info Wireshark
-/// shows: the names of the extension headers it read, then `[Malformed Packet]`.
-fn ipv6_chain_overrun(first: u8, bytes: &[u8], payload_len: u32) -> Option<String> {
-    let mut names: Vec<&str> = Vec::new();
+/// When an IPv6 extension header claims more bytes than the packet holds, the extension
+/// headers read up to it (their next-header numbers), the one that overruns included.
+fn ipv6_chain_overrun(first: u8, bytes: &[u8], payload_len: u32) -> Option<Vec<u8>> {
+    let mut read: Vec<u8> = Vec::new();
     let mut next = first;
     let mut at = 0usize;
     // Judged against the packet's length, not what was captured: a header cut by the
     // snapshot length is not malformed.
     let limit = payload_len as usize;
     loop {
-        let name = match next {
-            ipv6_ext::HOP_BY_HOP => "IPv6 hop-by-hop options",
-            ipv6_ext::ROUTING => "IPv6 routing",
-            ipv6_ext::DESTINATION_OPTIONS => "IPv6 destination options",
-            _ => return None, // the transport, a fragment, or a header we do not walk
-        };
-        names.push(name);
+        if !ipv6_ext::WALKED.contains(&next) {
+            return None; // the transport, a fragment, or a header we do not walk
+        }
+        read.push(next);
         let len = (usize::from(*bytes.get(at + 1)?) + 1) * 8;
         if at + len > limit {
-            return Some(format!("{}[Malformed Packet]", names.join(" , ")));
+            return Some(read);
         }
         next = *bytes.get(at)?;
         at += len;
@@ -363,7 +304,7 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload
         Some(LaxNetSlice::Ipv4(v4)) => ipv4_header(v4, wire),
         Some(LaxNetSlice::Ipv6(v6)) => {
             let (ip, overrun) = ipv6_header(v6, wire);
-            packet.ip_malformed_info = overrun;
+            packet.ipv6_overrun = overrun;
             ip
         }
         Some(LaxNetSlice::Arp(arp)) => {
@@ -440,12 +381,12 @@ fn ipv4_header(v4: &etherparse::LaxIpv4Slice<'_>, wire: WireBound<'_>) -> IpHead
     }
 }
 
-/// What the rest of the pipeline needs of an IPv6 header, and the Info Wireshark shows when
-/// its extension headers run past the packet.
+/// What the rest of the pipeline needs of an IPv6 header, and the extension headers read
+/// when one of them runs past the packet.
 fn ipv6_header(
     v6: &etherparse::LaxIpv6Slice<'_>,
     wire: WireBound<'_>,
-) -> (IpHeader, Option<String>) {
+) -> (IpHeader, Option<Vec<u8>>) {
     let h = v6.header();
     let start = (h.slice().as_ptr() as usize).saturating_sub(wire.frame.as_ptr() as usize);
     let after = wire.frame.get(start + 40..).unwrap_or_default();
@@ -475,10 +416,7 @@ fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
     let ether_type = payload.ether_type.0;
     let ihl_bytes = payload.payload.first().map(|b| (b & 0x0f) * 4);
     match (ether_type, ihl_bytes) {
-        (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::Bogus {
-            protocol: "IPv4",
-            info: format!("Bogus IP header length ({len}, must be at least 20)"),
-        },
+        (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::BogusIpv4HeaderLen(len),
         _ => Network::Other {
             ether_type: u32::from(ether_type),
         },
@@ -531,104 +469,11 @@ fn transport(
     }
 }
 
-/// A TCP segment from etherparse's view of a complete header.
-fn tcp_segment(
-    tcp: &etherparse::TcpSlice<'_>,
-    ip_payload_len: u32,
-    payload_limit: usize,
-) -> TcpSegment {
-    let header_len = u32::from(tcp.data_offset()) * 4;
-    let header = tcp.header_slice();
-    // Byte 12 holds the data offset and 4 flag bits, byte 13 the other 8 flags.
-    let flags_bits = match (header.get(12), header.get(13)) {
-        (Some(hi), Some(lo)) => u16::from_be_bytes([hi & 0x0f, *lo]),
-        _ => 0,
-    };
-    let options_bytes = header
-        .get(TCP_MIN_HEADER_LEN as usize..)
-        .unwrap_or_default();
-    TcpSegment {
-        src_port: tcp.source_port(),
-        dst_port: tcp.destination_port(),
-        seq: SeqNum(tcp.sequence_number()),
-        ack: SeqNum(tcp.acknowledgment_number()),
-        flags: TcpFlags::from_bits(flags_bits),
-        window: tcp.window_size(),
-        urgent: tcp.urgent_pointer(),
-        header_len,
-        header_truncated: false,
-        problem: None,
-        payload_len: ip_payload_len.saturating_sub(header_len),
-        options: TcpOptions::parse(options_bytes),
-        payload: tcp.payload()[..tcp.payload().len().min(payload_limit)].to_vec(),
-    }
-}
+mod segment;
 
-/// A TCP segment from the start of an IP payload (the first fragment of a reassembled
-/// packet): the whole header if it is there, else what the capture kept of it.
-pub(crate) fn tcp_from_payload(bytes: &[u8], ip_payload_len: u32) -> Option<TcpSegment> {
-    match etherparse::TcpSlice::from_slice(bytes) {
-        Ok(tcp) => Some(tcp_segment(&tcp, ip_payload_len, usize::MAX)),
-        Err(_) => partial_tcp(bytes, ip_payload_len, true),
-    }
-}
-
-/// A TCP segment etherparse refused: a header the snapshot length cut within its options
-/// (`truncated`), or one Wireshark calls bogus or malformed. `None` when not even the ports
-/// are there, or when the header is complete and sound (etherparse had another reason).
-fn partial_tcp(bytes: &[u8], ip_payload_len: u32, truncated: bool) -> Option<TcpSegment> {
-    let field = |range: std::ops::Range<usize>| bytes.get(range);
-    let be16 = |r| field(r).map(|b: &[u8]| u16::from_be_bytes([b[0], b[1]]));
-    let be32 = |r| field(r).map(|b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-    let (src_port, dst_port) = (be16(tcp_field::SRC_PORT)?, be16(tcp_field::DST_PORT)?);
-    let mut seg = TcpSegment {
-        src_port,
-        dst_port,
-        seq: SeqNum(0),
-        ack: SeqNum(0),
-        flags: TcpFlags::from_bits(0),
-        window: 0,
-        urgent: 0,
-        header_len: 0,
-        header_truncated: false,
-        problem: Some(TcpProblem::TooShort),
-        payload_len: 0,
-        options: TcpOptions::default(),
-        payload: Vec::new(),
-    };
-    if ip_payload_len < TCP_MIN_HEADER_LEN {
-        return Some(seg);
-    }
-    let offset_flags = be16(tcp_field::OFFSET_FLAGS)?;
-    seg.header_len = u32::from(offset_flags >> 12) * 4;
-    seg.flags = TcpFlags::from_bits(offset_flags & 0x0fff);
-    seg.seq = SeqNum(be32(tcp_field::SEQ)?);
-    seg.ack = SeqNum(be32(tcp_field::ACK)?);
-    seg.window = be16(tcp_field::WINDOW)?;
-    if seg.header_len < TCP_MIN_HEADER_LEN {
-        // Wireshark still counts the bytes after the claimed header as the segment's length
-        // for its sequence analysis.
-        seg.problem = Some(TcpProblem::BogusHeaderLen(seg.header_len));
-        seg.payload_len = ip_payload_len.saturating_sub(seg.header_len);
-        return Some(seg);
-    }
-    if bytes.len() >= seg.header_len as usize {
-        return None;
-    }
-    if !truncated {
-        seg.problem = Some(TcpProblem::PastTheFrame);
-        return Some(seg);
-    }
-    seg.urgent = be16(tcp_field::URGENT)?;
-    let options = bytes.get(TCP_MIN_HEADER_LEN as usize..).unwrap_or_default();
-    seg.options = TcpOptions::parse(options);
-    // An option cut by the capture is not malformed; it is just not there.
-    seg.options.malformed = false;
-    seg.header_truncated = true;
-    seg.problem = None;
-    seg.payload_len = ip_payload_len.saturating_sub(seg.header_len);
-    Some(seg)
-}
+pub(crate) use segment::tcp_from_payload;
+use segment::{partial_tcp, tcp_segment};
+pub use segment::{TcpHeader, TcpProblem, TcpSegment};
 
 #[cfg(test)]
 mod tests;

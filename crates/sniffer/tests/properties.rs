@@ -63,10 +63,10 @@ proptest! {
         prop_assert_eq!(p.cap_len as usize, data.len());
         // A TCP payload never claims more than the frame carried on the wire.
         if let (Some(ip), Transport::Tcp(t)) = (p.ip(), &p.transport) {
-            prop_assert!(t.payload_len <= ip.payload_len);
+            prop_assert!(t.header.payload_len <= ip.payload_len);
             prop_assert!(ip.payload_len <= wire);
             // The captured payload is never more than the payload length shown (Len=).
-            prop_assert!(t.payload.len() as u32 <= t.payload_len, "{} captured > Len={}", t.payload.len(), t.payload_len);
+            prop_assert!(t.payload.len() as u32 <= t.header.payload_len, "{} captured > Len={}", t.payload.len(), t.header.payload_len);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Decoding crafted frames: every linktype, IPv4 and IPv6, options, truncation.
 
 use super::*;
-use crate::tcp::TcpOption;
+use crate::tcp::{SeqNum, TcpFlags, TcpOption};
 
 /// The IPv4 SYN of a Linux loopback handshake, 127.0.0.1:54334 → 127.0.0.1:12345 (60 bytes).
 static IPV4_SYN: &[u8] = &[
@@ -66,14 +66,14 @@ fn assert_is_the_syn(p: &Packet) {
     assert_eq!(ip.protocol, ip_proto::TCP);
     assert_eq!(ip.payload_len, 40);
     let tcp = p.tcp().expect("tcp");
-    assert_eq!((tcp.src_port, tcp.dst_port), (54334, 12345));
-    assert_eq!(tcp.seq, SeqNum(0x27b5_eb2c));
-    assert_eq!(tcp.flags, TcpFlags::SYN);
-    assert_eq!(tcp.window, 65495);
-    assert_eq!(tcp.header_len, 40);
-    assert_eq!(tcp.payload_len, 0);
-    assert_eq!(tcp.options.list[0], TcpOption::Mss { value: 65495 });
-    assert_eq!(tcp.options.window_shift(), Some(10));
+    assert_eq!((tcp.header.src_port, tcp.header.dst_port), (54334, 12345));
+    assert_eq!(tcp.header.seq, SeqNum(0x27b5_eb2c));
+    assert_eq!(tcp.header.flags, TcpFlags::SYN);
+    assert_eq!(tcp.header.window, 65495);
+    assert_eq!(tcp.header.header_len, 40);
+    assert_eq!(tcp.header.payload_len, 0);
+    assert_eq!(tcp.header.options.list[0], TcpOption::Mss { value: 65495 });
+    assert_eq!(tcp.header.options.window_shift(), Some(10));
 }
 
 #[test]
@@ -128,10 +128,13 @@ fn ipv6_on_each_ip_linktype() {
         assert_eq!(ip.src, "::1".parse::<IpAddr>().expect("addr"));
         assert_eq!(ip.payload_len, 24);
         let tcp = p.tcp().expect("tcp");
-        assert_eq!(tcp.flags, TcpFlags::SYN | TcpFlags::ACK);
-        assert_eq!((tcp.seq, tcp.ack), (SeqNum(100), SeqNum(11)));
-        assert_eq!(tcp.options.list, vec![TcpOption::Mss { value: 1460 }]);
-        assert_eq!(tcp.payload_len, 0);
+        assert_eq!(tcp.header.flags, TcpFlags::SYN | TcpFlags::ACK);
+        assert_eq!((tcp.header.seq, tcp.header.ack), (SeqNum(100), SeqNum(11)));
+        assert_eq!(
+            tcp.header.options.list,
+            vec![TcpOption::Mss { value: 1460 }]
+        );
+        assert_eq!(tcp.header.payload_len, 0);
     }
 }
 
@@ -139,8 +142,8 @@ fn ipv6_on_each_ip_linktype() {
 fn payload_and_its_length() {
     let p = decode(LinkType::EN10MB, &frame(&ethernet(IPV4_GREETING)));
     let tcp = p.tcp().expect("tcp");
-    assert_eq!(tcp.flags, TcpFlags::PSH | TcpFlags::ACK);
-    assert_eq!(tcp.payload_len, 18);
+    assert_eq!(tcp.header.flags, TcpFlags::PSH | TcpFlags::ACK);
+    assert_eq!(tcp.header.payload_len, 18);
     assert_eq!(tcp.payload, b"welcome to python!");
 }
 
@@ -158,7 +161,7 @@ fn truncated_capture_keeps_the_header_length() {
     assert_eq!(p.wire_len, 84);
     assert_eq!(p.cap_len, 70);
     let tcp = p.tcp().expect("tcp header is complete");
-    assert_eq!(tcp.payload_len, 18, "Len= comes from the IP header");
+    assert_eq!(tcp.header.payload_len, 18, "Len= comes from the IP header");
     assert_eq!(tcp.payload, b"welc");
 }
 
@@ -170,7 +173,7 @@ fn a_frame_ending_inside_the_fixed_tcp_header_keeps_addresses_and_ports() {
     let p = decode(LinkType::EN10MB, &frame(&full[..14 + 20 + 10]));
     assert!(p.ip().is_some_and(|ip| ip.payload_len == 10));
     let tcp = p.tcp().expect("ports are there");
-    assert_eq!((tcp.src_port, tcp.dst_port), (54334, 12345));
+    assert_eq!((tcp.header.src_port, tcp.header.dst_port), (54334, 12345));
     assert_eq!(tcp.problem, Some(TcpProblem::TooShort));
 }
 
@@ -183,14 +186,14 @@ fn truncated_inside_the_options_keeps_the_complete_ones() {
     let p = decode(LinkType::EN10MB, &f);
     assert_eq!(p.malformed, None);
     let tcp = p.tcp().expect("fixed header is there");
-    assert!(tcp.header_truncated);
-    assert_eq!(tcp.flags, TcpFlags::SYN);
-    assert_eq!(tcp.seq, SeqNum(0x27b5_eb2c));
-    assert_eq!(tcp.window, 65495);
-    assert_eq!(tcp.header_len, 40);
-    assert_eq!(tcp.payload_len, 0);
+    assert!(tcp.header.header_truncated);
+    assert_eq!(tcp.header.flags, TcpFlags::SYN);
+    assert_eq!(tcp.header.seq, SeqNum(0x27b5_eb2c));
+    assert_eq!(tcp.header.window, 65495);
+    assert_eq!(tcp.header.header_len, 40);
+    assert_eq!(tcp.header.payload_len, 0);
     assert_eq!(
-        tcp.options.list,
+        tcp.header.options.list,
         vec![
             TcpOption::Mss { value: 65495 },
             TcpOption::SackPermitted,
@@ -200,7 +203,7 @@ fn truncated_inside_the_options_keeps_the_complete_ones() {
             },
         ]
     );
-    assert!(!tcp.options.malformed);
+    assert!(!tcp.header.options.malformed);
 }
 
 #[test]

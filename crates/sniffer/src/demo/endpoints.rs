@@ -81,7 +81,7 @@ impl Endpoints {
             return false;
         }
         let (src, dst) = match (&packet.transport, self.proto) {
-            (Transport::Tcp(t), Proto::Tcp) => (t.src_port, t.dst_port),
+            (Transport::Tcp(t), Proto::Tcp) => (t.header.src_port, t.header.dst_port),
             (Transport::Udp(u), Proto::Udp) => (u.src_port, u.dst_port),
             _ => return false,
         };

@@ -44,7 +44,7 @@ pub fn packet_comment(row: &Row) -> Option<String> {
     let step = row.step.map(|s| s.label()).unwrap_or("segment");
     Some(format!(
         "{step}: client {}, server {}",
-        tcp.client_state, tcp.server_state
+        tcp.view.client_state, tcp.view.server_state
     ))
 }
 

@@ -27,7 +27,7 @@
 use serde::Serialize;
 
 use super::{Conversation, Side, WindowScale};
-use crate::decode::TcpSegment;
+use crate::decode::TcpHeader;
 use crate::frame::Timestamp;
 use crate::tcp::{SeqNum, TcpFlags};
 
@@ -151,7 +151,7 @@ fn gt(a: u32, b: u32) -> bool {
 pub(crate) fn analyze(
     conv: &mut Conversation,
     side: Side,
-    seg: &TcpSegment,
+    seg: &TcpHeader,
     frame: u64,
     ts: Timestamp,
 ) -> Tags {

@@ -20,7 +20,7 @@
 use serde::Serialize;
 
 use super::{Conversation, Side};
-use crate::decode::TcpSegment;
+use crate::decode::TcpHeader;
 use crate::tcp::{SeqNum, TcpFlags, TcpOption, MAX_WINDOW_SHIFT};
 
 /// A direction's window scale as far as the capture tells.
@@ -45,6 +45,10 @@ impl WindowScale {
             WindowScale::Shift(s) => 1i64 << s,
         }
     }
+}
+
+fn serialize_factor<S: serde::Serializer>(scale: &WindowScale, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_i64(scale.factor())
 }
 
 /// What one direction of a conversation has shown so far.
@@ -94,8 +98,9 @@ pub struct Numbers {
     pub next_seq: Option<u32>,
     /// The window as `Win=` shows it: scaled when the scale is known.
     pub window: u32,
-    /// The scale in force for this direction (in JSON as `window_scale_factor`).
-    #[serde(skip)]
+    /// The scale in force for this direction (in JSON as Wireshark's factor, see
+    /// [`WindowScale::factor`]).
+    #[serde(rename = "window_scale_factor", serialize_with = "serialize_factor")]
     pub scale: WindowScale,
     /// SACK blocks relative to the peer's base (shown in the Info text).
     #[serde(skip)]
@@ -103,7 +108,7 @@ pub struct Numbers {
 }
 
 /// Updates the conversation with a segment sent on `side` and returns its shown numbers.
-pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpSegment) -> Numbers {
+pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpHeader) -> Numbers {
     let (own_i, other_i) = (side.index(), side.reverse().index());
     let syn = seg.flags.contains(TcpFlags::SYN);
     let has_ack = seg.flags.contains(TcpFlags::ACK);
@@ -157,7 +162,7 @@ fn learn_scale(
     conv: &mut Conversation,
     own_i: usize,
     other_i: usize,
-    seg: &TcpSegment,
+    seg: &TcpHeader,
     has_ack: bool,
 ) {
     if let Some(shift) = seg.options.window_shift() {
@@ -173,7 +178,7 @@ fn learn_scale(
 }
 
 /// The segment's SACK blocks, relative to the other direction's base when it is known.
-fn relative_sack(seg: &TcpSegment, other_base: Option<SeqNum>) -> Vec<(u32, u32)> {
+fn relative_sack(seg: &TcpHeader, other_base: Option<SeqNum>) -> Vec<(u32, u32)> {
     seg.options
         .list
         .iter()
@@ -195,7 +200,7 @@ fn record(
     conv: &mut Conversation,
     own_i: usize,
     other_i: usize,
-    seg: &TcpSegment,
+    seg: &TcpHeader,
     end: SeqNum,
     consumed: u32,
 ) {

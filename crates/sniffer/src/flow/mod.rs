@@ -34,7 +34,7 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::decode::{IpHeader, TcpSegment};
+use crate::decode::{IpHeader, TcpHeader};
 use crate::frame::Timestamp;
 use crate::tcp::{SeqNum, TcpFlags};
 
@@ -148,7 +148,7 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    fn new(stream: u32, src: SocketAddr, dst: SocketAddr, seg: &TcpSegment, ts: Timestamp) -> Self {
+    fn new(stream: u32, src: SocketAddr, dst: SocketAddr, seg: &TcpHeader, ts: Timestamp) -> Self {
         // A SYN-ACK's sender is the server; any other first segment's sender is taken as the
         // client (right for a SYN, a guess for a capture that starts mid-stream).
         let syn = seg.flags.contains(TcpFlags::SYN);
@@ -215,8 +215,10 @@ pub struct TcpView {
     /// Which way the segment travels.
     pub side: Side,
     /// Its numbers as Wireshark shows them.
+    #[serde(flatten)]
     pub numbers: Numbers,
-    /// The segment's role in the exchange.
+    /// The segment's role in the exchange (a row says it at its top level, not in `tcp`).
+    #[serde(skip)]
     pub step: Step,
     /// Wireshark's analysis tags (`[TCP Retransmission]`…).
     pub tags: Tags,
@@ -264,7 +266,7 @@ impl FlowTable {
         frame: u64,
         ts: Timestamp,
         ip: &IpHeader,
-        seg: &TcpSegment,
+        seg: &TcpHeader,
     ) -> TcpView {
         let src = SocketAddr::new(ip.src, seg.src_port);
         let dst = SocketAddr::new(ip.dst, seg.dst_port);
@@ -384,7 +386,7 @@ fn take_stream(next: &mut u32) -> u32 {
 fn apply_segment(
     conv: &mut Conversation,
     src: SocketAddr,
-    seg: &TcpSegment,
+    seg: &TcpHeader,
     frame: u64,
     ts: Timestamp,
 ) -> (Side, Step, direction::Numbers, Tags) {
@@ -405,7 +407,7 @@ fn apply_segment(
 }
 
 /// What a segment sent on `side` means to the two state machines.
-fn state_event(conv: &Conversation, side: Side, seg: &TcpSegment) -> state::SegmentEvent {
+fn state_event(conv: &Conversation, side: Side, seg: &TcpHeader) -> state::SegmentEvent {
     let f = seg.flags;
     let ack = f.contains(TcpFlags::ACK);
     let peer = conv.dir(side.reverse());
@@ -426,7 +428,7 @@ fn state_event(conv: &Conversation, side: Side, seg: &TcpSegment) -> state::Segm
 }
 
 /// Keeps the handshake times and first-data time for the summary.
-fn record_facts(conv: &mut Conversation, side: Side, seg: &TcpSegment, ts: Timestamp, step: Step) {
+fn record_facts(conv: &mut Conversation, side: Side, seg: &TcpHeader, ts: Timestamp, step: Step) {
     match step {
         Step::HandshakeSyn if conv.handshake.syn.is_none() => {
             conv.handshake.syn = Some((ts, seg.seq));

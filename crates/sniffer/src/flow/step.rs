@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::{Conversation, Side};
-use crate::decode::TcpSegment;
+use crate::decode::TcpHeader;
 use crate::tcp::TcpFlags;
 
 /// What a segment does in its conversation.
@@ -70,7 +70,7 @@ impl From<Step> for String {
 }
 
 /// Classifies a segment sent on `side`, before it updates the conversation.
-pub(crate) fn classify(conv: &Conversation, side: Side, seg: &TcpSegment) -> Step {
+pub(crate) fn classify(conv: &Conversation, side: Side, seg: &TcpHeader) -> Step {
     let flags = seg.flags;
     if flags.contains(TcpFlags::RST) {
         return Step::Reset;

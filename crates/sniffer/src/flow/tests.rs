@@ -59,7 +59,7 @@ fn run_from(table: &mut FlowTable, segs: &[Seg], client: u16, secs: i64) -> Vec<
                 ttl: 64,
                 fragment: None,
             };
-            let tcp = TcpSegment {
+            let tcp = TcpHeader {
                 src_port: sp,
                 dst_port: dp,
                 seq: SeqNum(s.seq),
@@ -67,15 +67,13 @@ fn run_from(table: &mut FlowTable, segs: &[Seg], client: u16, secs: i64) -> Vec<
                 flags: s.flags,
                 window: s.window,
                 urgent: 0,
+                payload_len: s.len,
                 header_len: 32,
                 header_truncated: false,
-                problem: None,
-                payload_len: s.len,
                 options: TcpOptions {
                     list: s.options.clone(),
                     malformed: false,
                 },
-                payload: vec![],
             };
             let ts = Timestamp {
                 secs,

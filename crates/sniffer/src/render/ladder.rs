@@ -21,12 +21,12 @@ const PREVIEW_CHARS: usize = 28;
 const MIN_PREVIEW: usize = 8;
 
 fn label(t: &TcpFields) -> String {
-    let mut s = format!("{} Seq={}", t.flags, t.numbers.seq);
-    if let Some(ack) = t.numbers.ack {
+    let mut s = format!("{} Seq={}", t.header.flags, t.view.numbers.seq);
+    if let Some(ack) = t.view.numbers.ack {
         s.push_str(&format!(" Ack={ack}"));
     }
-    if t.len > 0 {
-        s.push_str(&format!(" Len={}", t.len));
+    if t.header.payload_len > 0 {
+        s.push_str(&format!(" Len={}", t.header.payload_len));
     }
     s
 }
@@ -37,7 +37,7 @@ fn label(t: &TcpFields) -> String {
 pub fn write_ladders(out: &mut impl Write, rows: &[Row], width: Option<usize>) -> io::Result<()> {
     let mut streams: Vec<u32> = rows
         .iter()
-        .filter_map(|r| r.tcp.as_ref().map(|t| t.stream))
+        .filter_map(|r| r.tcp.as_ref().map(|t| t.view.stream))
         .collect();
     streams.sort_unstable();
     streams.dedup();
@@ -50,7 +50,7 @@ pub fn write_ladders(out: &mut impl Write, rows: &[Row], width: Option<usize>) -
             .filter_map(|r| {
                 r.tcp
                     .as_ref()
-                    .filter(|t| t.stream == *stream)
+                    .filter(|t| t.view.stream == *stream)
                     .map(|t| (r, t))
             })
             .collect();
@@ -68,14 +68,22 @@ fn write_ladder(
     let Some(&(first_row, first)) = segs.first() else {
         return Ok(());
     };
-    let (client, server) = match first.side {
+    let (client, server) = match first.view.side {
         Side::ClientToServer => (
-            format!("{}:{}", bracket(&first_row.source), first.src_port),
-            format!("{}:{}", bracket(&first_row.destination), first.dst_port),
+            format!("{}:{}", bracket(&first_row.source), first.header.src_port),
+            format!(
+                "{}:{}",
+                bracket(&first_row.destination),
+                first.header.dst_port
+            ),
         ),
         Side::ServerToClient => (
-            format!("{}:{}", bracket(&first_row.destination), first.dst_port),
-            format!("{}:{}", bracket(&first_row.source), first.src_port),
+            format!(
+                "{}:{}",
+                bracket(&first_row.destination),
+                first.header.dst_port
+            ),
+            format!("{}:{}", bracket(&first_row.source), first.header.src_port),
         ),
     };
     let time_width = segs.iter().map(|(r, _)| r.time.len()).max().unwrap_or(8);
@@ -145,7 +153,7 @@ fn write_ladder(
 fn arrow(t: &TcpFields, inner: usize) -> String {
     let text = label(t);
     let fill = inner.saturating_sub(text.chars().count() + 5);
-    match t.side {
+    match t.view.side {
         Side::ClientToServer => format!("── {text} {}▶", "─".repeat(fill)),
         Side::ServerToClient => format!("◀{} {text} ──", "─".repeat(fill)),
     }

@@ -265,8 +265,8 @@ impl<'a> Line<'a> {
             row,
             length: row.length.to_string(),
             tcp: row.tcp.as_ref().map(|t| {
-                let now = (t.client_state, t.server_state);
-                let before = last.update(t.stream, now, row.number);
+                let now = (t.view.client_state, t.view.server_state);
+                let before = last.update(t.view.stream, now, row.number);
                 let client = State {
                     label: now.0.label(),
                     changed: before.is_none_or(|b| b.0 != now.0),
@@ -275,7 +275,7 @@ impl<'a> Line<'a> {
                     label: now.1.label(),
                     changed: before.is_none_or(|b| b.1 != now.1),
                 };
-                let arrow = match t.side {
+                let arrow = match t.view.side {
                     Side::ClientToServer => "──▶",
                     Side::ServerToClient => "◀──",
                 };

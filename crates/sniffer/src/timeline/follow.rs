@@ -41,15 +41,15 @@ impl Followed {
     pub(super) fn add(&mut self, frame: u64, side: Side, seg: &TcpSegment, ip: &IpHeader) {
         if self.ends.is_none() {
             let (src, dst) = (
-                std::net::SocketAddr::new(ip.src, seg.src_port).to_string(),
-                std::net::SocketAddr::new(ip.dst, seg.dst_port).to_string(),
+                std::net::SocketAddr::new(ip.src, seg.header.src_port).to_string(),
+                std::net::SocketAddr::new(ip.dst, seg.header.dst_port).to_string(),
             );
             self.ends = Some(match side {
                 Side::ClientToServer => (src, dst),
                 Side::ServerToClient => (dst, src),
             });
         }
-        if seg.payload_len == 0 {
+        if seg.header.payload_len == 0 {
             return;
         }
         let i = match side {
@@ -57,12 +57,12 @@ impl Followed {
             Side::ServerToClient => 1,
         };
         // Data starts after the SYN's sequence number when the segment carries a SYN.
-        let start = if seg.flags.contains(crate::tcp::TcpFlags::SYN) {
-            seg.seq.plus(1)
+        let start = if seg.header.flags.contains(crate::tcp::TcpFlags::SYN) {
+            seg.header.seq.plus(1)
         } else {
-            seg.seq
+            seg.header.seq
         };
-        let end = start.plus(seg.payload_len);
+        let end = start.plus(seg.header.payload_len);
         let expected = self.next[i].unwrap_or(start);
         if !end.after(expected) {
             return; // all of it was delivered before: a retransmission
@@ -72,10 +72,10 @@ impl Followed {
         } else {
             (0, u64::from(start.minus(expected)))
         };
-        let captured = &seg.payload[..seg.payload.len().min(seg.payload_len as usize)];
+        let captured = &seg.payload[..seg.payload.len().min(seg.header.payload_len as usize)];
         let data = captured.get(skip as usize..).unwrap_or_default().to_vec();
-        let cut = u64::from(seg.payload_len - skip) - data.len() as u64;
-        self.bytes[i] += u64::from(seg.payload_len - skip);
+        let cut = u64::from(seg.header.payload_len - skip) - data.len() as u64;
+        self.bytes[i] += u64::from(seg.header.payload_len - skip);
         self.next[i] = Some(end);
         self.pieces.push(FollowPiece {
             side,

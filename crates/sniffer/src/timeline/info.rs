@@ -19,9 +19,9 @@ pub(super) fn describe(
             ),
             None,
         ),
-        (Network::Ip(_), _, _) if packet.ip_malformed_info.is_some() => (
+        (Network::Ip(_), _, _) if packet.ipv6_overrun.is_some() => (
             "IPv6",
-            packet.ip_malformed_info.clone().unwrap_or_default(),
+            ipv6_overrun_info(packet.ipv6_overrun.as_deref().unwrap_or_default()),
             None,
         ),
         (Network::Ip(ip), _, _) => {
@@ -37,7 +37,11 @@ pub(super) fn describe(
             (name, String::new(), None)
         }
         (Network::Arp(arp), _, _) => ("ARP", arp_info(arp), None),
-        (Network::Bogus { protocol, info }, _, _) => (protocol, info.clone(), None),
+        (Network::BogusIpv4HeaderLen(len), _, _) => (
+            "IPv4",
+            format!("Bogus IP header length ({len}, must be at least 20)"),
+            None,
+        ),
         // Not even a whole link-layer header.
         (Network::None, _, _) if packet.malformed.is_some() => {
             ("Ethernet", "[Malformed Packet]".to_owned(), None)
@@ -46,22 +50,43 @@ pub(super) fn describe(
     }
 }
 
+/// Wireshark's Info for an IPv6 packet whose extension headers run past it: the names of
+/// those it read, then `[Malformed Packet]`.
+fn ipv6_overrun_info(headers: &[u8]) -> String {
+    let names: Vec<&str> = headers
+        .iter()
+        .map(|h| match *h {
+            crate::decode::ipv6_ext::HOP_BY_HOP => "IPv6 hop-by-hop options",
+            crate::decode::ipv6_ext::ROUTING => "IPv6 routing",
+            _ => "IPv6 destination options",
+        })
+        .collect();
+    format!("{}[Malformed Packet]", names.join(" , "))
+}
+
 /// Info of a TCP header that runs past its frame (raw numbers, as Wireshark shows them) or
 /// that the IP payload cannot hold (ports only).
 pub(super) fn malformed_tcp_info(seg: &TcpSegment) -> String {
     match seg.problem {
         Some(TcpProblem::TooShort) => {
-            format!("{} → {}[Malformed Packet]", seg.src_port, seg.dst_port)
+            format!(
+                "{} → {}[Malformed Packet]",
+                seg.header.src_port, seg.header.dst_port
+            )
         }
         _ => {
-            let ack = if seg.flags.contains(TcpFlags::ACK) {
-                format!(" Ack={}", seg.ack.0)
+            let ack = if seg.header.flags.contains(TcpFlags::ACK) {
+                format!(" Ack={}", seg.header.ack.0)
             } else {
                 String::new()
             };
             format!(
                 "{} → {} [{}] Seq={}{ack} Win={}[Malformed Packet]",
-                seg.src_port, seg.dst_port, seg.flags, seg.seq.0, seg.window
+                seg.header.src_port,
+                seg.header.dst_port,
+                seg.header.flags,
+                seg.header.seq.0,
+                seg.header.window
             )
         }
     }
@@ -92,30 +117,17 @@ pub(super) fn push_tcp_row(
         let _ = write!(
             info,
             "{} → {} [{}] Seq={}{ack} Win={}, bogus TCP header length ({len}, must be at least 20)",
-            seg.src_port, seg.dst_port, seg.flags, view.numbers.seq, seg.window
+            seg.header.src_port,
+            seg.header.dst_port,
+            seg.header.flags,
+            view.numbers.seq,
+            seg.header.window
         );
         return ("TCP", None);
     }
-    let window_scale_factor = view.numbers.scale.factor();
     let fields = TcpFields {
-        stream: view.stream,
-        side: view.side,
-        src_port: seg.src_port,
-        dst_port: seg.dst_port,
-        numbers: view.numbers.clone(),
-        seq_raw: seg.seq.0,
-        ack_raw: seg.ack.0,
-        flags: seg.flags,
-        window_raw: seg.window,
-        window_scale_factor,
-        urgent: seg.urgent,
-        len: seg.payload_len,
-        header_len: seg.header_len,
-        header_truncated: seg.header_truncated,
-        options: seg.options.clone(),
-        tags: view.tags,
-        client_state: view.client_state,
-        server_state: view.server_state,
+        view: view.clone(),
+        header: seg.header.clone(),
         payload_preview: (!seg.payload.is_empty()).then(|| Preview::of(&seg.payload)),
     };
     if !view.tags.is_empty() {
@@ -190,27 +202,27 @@ pub fn tcp_info(t: &TcpFields) -> String {
 /// [`tcp_info`] appended to `s`. (Built with itoa and push_str rather than format!: this
 /// runs once per packet.)
 pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
-    let sack = &t.numbers.sack;
+    let sack = &t.view.numbers.sack;
     let mut num = itoa::Buffer::new();
     let mut push = |s: &mut String, label: &str, n: u64| {
         s.push_str(label);
         s.push_str(num.format(n));
     };
-    push(s, "", u64::from(t.src_port));
-    push(s, " → ", u64::from(t.dst_port));
+    push(s, "", u64::from(t.header.src_port));
+    push(s, " → ", u64::from(t.header.dst_port));
     s.push_str(" [");
-    t.flags.push_names(s);
-    push(s, "] Seq=", u64::from(t.numbers.seq));
-    if let Some(ack) = t.numbers.ack {
+    t.header.flags.push_names(s);
+    push(s, "] Seq=", u64::from(t.view.numbers.seq));
+    if let Some(ack) = t.view.numbers.ack {
         push(s, " Ack=", u64::from(ack));
     }
-    push(s, " Win=", u64::from(t.numbers.window));
-    if t.flags.contains(TcpFlags::URG) {
-        push(s, " Urg=", u64::from(t.urgent));
+    push(s, " Win=", u64::from(t.view.numbers.window));
+    if t.header.flags.contains(TcpFlags::URG) {
+        push(s, " Urg=", u64::from(t.header.urgent));
     }
-    push(s, " Len=", u64::from(t.len));
+    push(s, " Len=", u64::from(t.header.payload_len));
     let mut sack = sack.iter();
-    for option in &t.options.list {
+    for option in &t.header.options.list {
         match option {
             TcpOption::Mss { value } => {
                 push(s, " MSS=", u64::from(*value));
@@ -248,7 +260,7 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
             TcpOption::Unknown { .. } => {}
         }
     }
-    if t.header_truncated {
+    if t.header.header_truncated {
         s.push_str("[Packet size limited during capture]");
     }
 }

@@ -20,12 +20,12 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::decode::{
-    self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpProblem, TcpSegment,
-    Transport,
+    self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpHeader, TcpProblem,
+    TcpSegment, Transport,
 };
-use crate::flow::{FlowTable, Numbers, Side, Step, Tags, TcpState, TcpView};
+use crate::flow::{FlowTable, Side, Step, TcpView};
 use crate::frame::{Frame, Timestamp, TsPrecision};
-use crate::tcp::{TcpFlags, TcpOption, TcpOptions};
+use crate::tcp::{TcpFlags, TcpOption};
 
 mod follow;
 mod info;
@@ -145,7 +145,7 @@ impl Timeline {
                 None
             }
             (Network::Ip(ip), Transport::Tcp(seg)) => {
-                let view = self.flows.observe(self.count, packet.ts, ip, seg);
+                let view = self.flows.observe(self.count, packet.ts, ip, &seg.header);
                 if let Some(f) = self.follow.as_mut().filter(|f| f.stream == view.stream) {
                     f.add(self.count, view.side, seg, ip);
                 }

@@ -54,7 +54,9 @@ impl Timeline {
                             fragment: None,
                             ..*ip
                         };
-                        let view = self.flows.observe(self.count, packet.ts, &whole, &seg);
+                        let view = self
+                            .flows
+                            .observe(self.count, packet.ts, &whole, &seg.header);
                         return Some(tcp_row(&seg, &view));
                     }
                 }

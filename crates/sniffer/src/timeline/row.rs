@@ -69,37 +69,16 @@ impl Serialize for Epoch {
     }
 }
 
-/// The TCP numbers of one row, raw and as shown.
+/// The TCP fields of one row: the header as sent and what the flow stage made of it. In
+/// JSON, one flat object (`stream`, `seq`, `seq_raw`, `tags`, `client_state`…).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TcpFields {
-    pub stream: u32,
-    pub side: Side,
-    pub src_port: u16,
-    pub dst_port: u16,
-    /// The numbers as shown (`Seq=`, `Ack=`, `Win=`, the next sequence number), as the flow
-    /// stage computed them.
+    /// Stream, direction, the numbers as shown, analysis tags and both ends' states.
     #[serde(flatten)]
-    pub numbers: Numbers,
-    pub seq_raw: u32,
-    pub ack_raw: u32,
-    pub flags: TcpFlags,
-    /// The 16-bit window field as sent.
-    pub window_raw: u16,
-    /// Wireshark's scale factor: −1 unknown, −2 no scaling, else the multiplier.
-    pub window_scale_factor: i64,
-    /// The urgent pointer (`Urg=`, shown only with the URG flag).
-    pub urgent: u16,
-    /// Payload length (`Len=`).
-    pub len: u32,
-    pub header_len: u32,
-    /// The capture cut the header short: options past the cut are unknown.
-    pub header_truncated: bool,
-    pub options: TcpOptions,
-    /// Wireshark's analysis tags.
-    pub tags: Tags,
-    /// The state of each end after this segment (RFC 9293).
-    pub client_state: TcpState,
-    pub server_state: TcpState,
+    pub view: TcpView,
+    /// Ports, raw numbers, flags, lengths and options, as sent.
+    #[serde(flatten)]
+    pub header: TcpHeader,
     /// The first bytes of the payload, shown as text (non-printable bytes escaped), when
     /// there is payload.
     pub payload_preview: Option<Preview>,

@@ -1,5 +1,6 @@
 use super::*;
-use crate::flow::WindowScale;
+use crate::flow::{Numbers, Tags, TcpState, WindowScale};
+use crate::tcp::{SeqNum, TcpOptions};
 
 #[test]
 fn ipv4_text_is_the_standard_text_for_every_octet() {
@@ -18,34 +19,38 @@ fn ipv4_text_is_the_standard_text_for_every_octet() {
 
 fn fields(flags: TcpFlags, options: Vec<TcpOption>) -> TcpFields {
     TcpFields {
-        stream: 0,
-        side: Side::ClientToServer,
-        src_port: 40052,
-        dst_port: 12345,
-        numbers: Numbers {
-            seq: 1,
-            ack: Some(19),
-            next_seq: None,
-            window: 65536,
-            scale: WindowScale::Shift(10),
-            sack: vec![],
+        view: TcpView {
+            stream: 0,
+            side: Side::ClientToServer,
+            numbers: Numbers {
+                seq: 1,
+                ack: Some(19),
+                next_seq: None,
+                window: 65536,
+                scale: WindowScale::Shift(10),
+                sack: vec![],
+            },
+            step: Step::Data,
+            tags: Tags::default(),
+            client_state: TcpState::Established,
+            server_state: TcpState::Established,
         },
-        seq_raw: 0,
-        ack_raw: 0,
-        flags,
-        window_raw: 64,
-        window_scale_factor: 1024,
-        urgent: 7,
-        len: 0,
-        header_len: 20,
-        header_truncated: false,
-        options: TcpOptions {
-            list: options,
-            malformed: false,
+        header: TcpHeader {
+            src_port: 40052,
+            dst_port: 12345,
+            seq: SeqNum(0),
+            ack: SeqNum(0),
+            flags,
+            window: 64,
+            urgent: 7,
+            payload_len: 0,
+            header_len: 20,
+            header_truncated: false,
+            options: TcpOptions {
+                list: options,
+                malformed: false,
+            },
         },
-        tags: Tags::default(),
-        client_state: TcpState::Established,
-        server_state: TcpState::Established,
         payload_preview: None,
     }
 }
@@ -68,7 +73,7 @@ fn info_with_every_option_in_wire_order() {
         ],
     );
     let mut t = t;
-    t.numbers.sack = vec![(101, 201), (301, 401)];
+    t.view.numbers.sack = vec![(101, 201), (301, 401)];
     assert_eq!(
         tcp_info(&t),
         "40052 → 12345 [ACK] Seq=1 Ack=19 Win=65536 Len=0 TSval=5 TSecr=6 \
@@ -79,14 +84,14 @@ fn info_with_every_option_in_wire_order() {
 #[test]
 fn urg_shows_the_pointer_and_no_ack_hides_ack() {
     let mut t = fields(TcpFlags::URG | TcpFlags::PSH, vec![]);
-    t.numbers.ack = None;
-    t.len = 3;
+    t.view.numbers.ack = None;
+    t.header.payload_len = 3;
     assert_eq!(
         tcp_info(&t),
         "40052 → 12345 [PSH, URG] Seq=1 Win=65536 Urg=7 Len=3"
     );
     let mut none = fields(TcpFlags::from_bits(0), vec![]);
-    none.numbers.ack = None;
+    none.view.numbers.ack = None;
     assert_eq!(
         tcp_info(&none),
         "40052 → 12345 [<None>] Seq=1 Win=65536 Len=0"
