@@ -246,14 +246,29 @@ fn be32(b: &[u8]) -> u32 {
 /// A 32-bit TCP sequence (or acknowledgment) number, compared modulo 2^32 (RFC 9293 §3.4).
 ///
 /// All wrapping arithmetic of the crate lives here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct SeqNum(pub u32);
 
 impl SeqNum {
+    /// What Wireshark's sequence analysis stores for "not seen yet". A real sequence number
+    /// 0 reads as unset too: Wireshark accepts that ambiguity, and printing what it prints
+    /// means accepting it as well (see [`crate::flow`]'s analysis).
+    pub const UNSET: SeqNum = SeqNum(0);
+
+    /// False for [`SeqNum::UNSET`].
+    pub fn is_set(self) -> bool {
+        self != SeqNum::UNSET
+    }
+
     /// `self + n`, wrapping at 2^32.
     pub fn plus(self, n: u32) -> SeqNum {
         SeqNum(self.0.wrapping_add(n))
+    }
+
+    /// `self - n`, wrapping at 0.
+    pub fn back(self, n: u32) -> SeqNum {
+        SeqNum(self.0.wrapping_sub(n))
     }
 
     /// `self - base`, wrapping: the relative number Wireshark shows.
@@ -362,6 +377,8 @@ mod tests {
         let base = SeqNum(0xffff_fff0);
         assert_eq!(SeqNum(0x10).minus(base), 0x20);
         assert_eq!(base.plus(0x20), SeqNum(0x10));
+        assert_eq!(SeqNum(0x10).back(0x20), base);
+        assert!(!SeqNum::UNSET.is_set() && base.is_set());
         assert!(SeqNum(0x10).after(base));
         assert!(!base.after(SeqNum(0x10)));
     }

@@ -51,7 +51,9 @@ pub(super) fn backlog_note(rows: &[Row]) -> Option<String> {
         .iter()
         .filter(|r| {
             r.step == Some(crate::flow::Step::HandshakeSyn)
-                && r.tcp.as_ref().is_some_and(|t| t.view.tags.retransmission)
+                && r.tcp
+                    .as_ref()
+                    .is_some_and(|t| t.view.tags.has(crate::flow::Tag::Retransmission))
         })
         .count();
     (resent > 0).then(|| {

@@ -36,26 +36,57 @@ const DEFAULT_OOO_THRESHOLD_NANOS: i128 = 3_000_000;
 /// A retransmission within this long of the last duplicate ACK is a fast retransmission.
 const FAST_RETRANSMISSION_WINDOW_NANOS: i128 = 20_000_000;
 
-/// The analysis tags of one segment. In JSON: the list of tag texts, leftmost first
-/// (`["Dup ACK 45#1"]`).
+/// One of Wireshark's analysis tags, but for the duplicate ACK, which carries numbers (see
+/// [`Tags::dup_ack`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u16)]
+pub enum Tag {
+    PortReused = 1 << 0,
+    Retransmission = 1 << 1,
+    FastRetransmission = 1 << 2,
+    SpuriousRetransmission = 1 << 3,
+    OutOfOrder = 1 << 4,
+    LostSegment = 1 << 5,
+    AckedUnseen = 1 << 6,
+    WindowUpdate = 1 << 7,
+    WindowFull = 1 << 8,
+    KeepAlive = 1 << 9,
+    KeepAliveAck = 1 << 10,
+    ZeroWindowProbe = 1 << 11,
+    ZeroWindow = 1 << 12,
+    ZeroWindowProbeAck = 1 << 13,
+}
+
+impl Tag {
+    /// Wireshark's text for the tag, as in `[TCP Retransmission]`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Tag::PortReused => "Port numbers reused",
+            Tag::Retransmission => "Retransmission",
+            Tag::FastRetransmission => "Fast Retransmission",
+            Tag::SpuriousRetransmission => "Spurious Retransmission",
+            Tag::OutOfOrder => "Out-Of-Order",
+            Tag::LostSegment => "Previous segment not captured",
+            Tag::AckedUnseen => "ACKed unseen segment",
+            Tag::WindowUpdate => "Window Update",
+            Tag::WindowFull => "Window Full",
+            Tag::KeepAlive => "Keep-Alive",
+            Tag::KeepAliveAck => "Keep-Alive ACK",
+            Tag::ZeroWindowProbe => "ZeroWindowProbe",
+            Tag::ZeroWindow => "ZeroWindow",
+            Tag::ZeroWindowProbeAck => "ZeroWindowProbeAck",
+        }
+    }
+}
+
+/// The analysis tags of one segment: a small set, copied with every segment and row. In
+/// JSON: the list of tag texts, leftmost first (`["Dup ACK 45#1"]`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tags {
-    pub port_reused: bool,
-    pub retransmission: bool,
-    pub fast_retransmission: bool,
-    pub spurious_retransmission: bool,
-    pub out_of_order: bool,
-    pub lost_segment: bool,
-    pub acked_unseen: bool,
-    pub window_update: bool,
-    pub window_full: bool,
-    pub keep_alive: bool,
-    pub keep_alive_ack: bool,
-    /// `(frame of the original ACK, count)` for a duplicate ACK.
-    pub dup_ack: Option<(u64, u32)>,
-    pub zero_window_probe: bool,
-    pub zero_window: bool,
-    pub zero_window_probe_ack: bool,
+    set: u16,
+    /// For a duplicate ACK: the frame of the original ACK, and the count (0: not one).
+    dup_of: u64,
+    dup_count: u32,
 }
 
 impl Serialize for Tags {
@@ -65,6 +96,47 @@ impl Serialize for Tags {
 }
 
 impl Tags {
+    /// Tags in the order Wireshark evaluates and prepends them, up to the duplicate ACK, which
+    /// goes between the two groups.
+    const BEFORE_DUP_ACK: [Tag; 11] = [
+        Tag::PortReused,
+        Tag::Retransmission,
+        Tag::FastRetransmission,
+        Tag::SpuriousRetransmission,
+        Tag::OutOfOrder,
+        Tag::LostSegment,
+        Tag::AckedUnseen,
+        Tag::WindowUpdate,
+        Tag::WindowFull,
+        Tag::KeepAlive,
+        Tag::KeepAliveAck,
+    ];
+    const AFTER_DUP_ACK: [Tag; 3] = [
+        Tag::ZeroWindowProbe,
+        Tag::ZeroWindow,
+        Tag::ZeroWindowProbeAck,
+    ];
+
+    /// True when `tag` is set.
+    pub fn has(self, tag: Tag) -> bool {
+        self.set & tag as u16 != 0
+    }
+
+    /// Sets `tag`.
+    pub fn set(&mut self, tag: Tag) {
+        self.set |= tag as u16;
+    }
+
+    /// `(frame of the original ACK, count)` for a duplicate ACK.
+    pub fn dup_ack(self) -> Option<(u64, u32)> {
+        (self.dup_count > 0).then_some((self.dup_of, self.dup_count))
+    }
+
+    /// Marks the segment as the `count`-th duplicate of the ACK in frame `of`.
+    pub fn set_dup_ack(&mut self, of: u64, count: u32) {
+        (self.dup_of, self.dup_count) = (of, count);
+    }
+
     /// The tags as Wireshark prefixes them to Info (`[TCP …] ` each), leftmost first.
     pub fn prefix(&self) -> String {
         self.texts().iter().map(|t| format!("[TCP {t}] ")).collect()
@@ -73,34 +145,17 @@ impl Tags {
     /// The tag texts (`Retransmission`, `Dup ACK 45#1`…), leftmost first.
     pub fn texts(&self) -> Vec<String> {
         // Wireshark prints in this order and each one is prepended: reverse it.
-        let mut printed: Vec<String> = Vec::new();
-        let mut add = |on: bool, text: &str| {
-            if on {
-                printed.push(text.to_owned());
-            }
+        let on = |tags: &[Tag]| -> Vec<String> {
+            tags.iter()
+                .filter(|t| self.has(**t))
+                .map(|t| t.text().to_owned())
+                .collect()
         };
-        add(self.port_reused, "Port numbers reused");
-        add(self.retransmission, "Retransmission");
-        add(self.fast_retransmission, "Fast Retransmission");
-        add(self.spurious_retransmission, "Spurious Retransmission");
-        add(self.out_of_order, "Out-Of-Order");
-        add(self.lost_segment, "Previous segment not captured");
-        add(self.acked_unseen, "ACKed unseen segment");
-        add(self.window_update, "Window Update");
-        add(self.window_full, "Window Full");
-        add(self.keep_alive, "Keep-Alive");
-        add(self.keep_alive_ack, "Keep-Alive ACK");
-        if let Some((frame, n)) = self.dup_ack {
+        let mut printed = on(&Self::BEFORE_DUP_ACK);
+        if let Some((frame, n)) = self.dup_ack() {
             printed.push(format!("Dup ACK {frame}#{n}"));
         }
-        let mut add = |on: bool, text: &str| {
-            if on {
-                printed.push(text.to_owned());
-            }
-        };
-        add(self.zero_window_probe, "ZeroWindowProbe");
-        add(self.zero_window, "ZeroWindow");
-        add(self.zero_window_probe_ack, "ZeroWindowProbeAck");
+        printed.extend(on(&Self::AFTER_DUP_ACK));
         printed.reverse();
         printed
     }
@@ -111,20 +166,20 @@ impl Tags {
     }
 }
 
-/// What the analysis remembers of one direction. As in Wireshark, raw 32-bit values where 0
-/// means "not seen yet" (a real sequence number 0 is rare enough that Wireshark accepts the
-/// ambiguity, and matching it means accepting it too).
+/// What the analysis remembers of one direction. As in Wireshark, a sequence number not seen
+/// yet is [`SeqNum::UNSET`] (0), so a real 0 reads as unset too: matching Wireshark's tags
+/// means matching that ambiguity.
 #[derive(Clone, Debug, Default)]
 pub struct SeqState {
     /// Just past the highest sequence number sent (SYN and FIN count one).
-    pub next_seq: u32,
+    pub next_seq: SeqNum,
     /// When `next_seq` last moved.
     pub next_seq_time: Timestamp,
     /// Just past the highest sequence number sent *in order*: acknowledging beyond it means
     /// acknowledging something the capture did not see.
-    pub max_seq_to_be_acked: u32,
+    pub max_seq_to_be_acked: SeqNum,
     /// The last acknowledgment field sent, and when.
-    pub last_ack: u32,
+    pub last_ack: SeqNum,
     pub last_ack_time: Timestamp,
     /// The last raw window field sent.
     pub window: u16,
@@ -142,9 +197,18 @@ fn within(elapsed: i128, limit: i128) -> bool {
     (0..limit).contains(&elapsed)
 }
 
-/// `a > b` in sequence space.
-fn gt(a: u32, b: u32) -> bool {
-    SeqNum(a).after(SeqNum(b))
+/// What the judging of one segment reads: the segment, and the conversation around it.
+struct Judged<'a> {
+    seg: &'a TcpHeader,
+    /// The sender's direction and the receiver's.
+    fwd: &'a SeqState,
+    rev: &'a SeqState,
+    /// The receiver's window scale.
+    rev_scale: WindowScale,
+    /// SYN, FIN or RST: never judged as a window or keep-alive segment.
+    syn_fin_rst: bool,
+    /// No data, and the same seq and ack as the sender's previous segment.
+    same_place: bool,
 }
 
 /// Judges a segment sent on `side` in frame `frame` at `ts`, and updates both directions.
@@ -162,118 +226,161 @@ pub(crate) fn analyze(
         Side::ClientToServer => (&mut client.seq_state, &mut server.seq_state),
         Side::ServerToClient => (&mut server.seq_state, &mut client.seq_state),
     };
-    let seq = seg.seq.0;
-    let ack = seg.ack.0;
-    let len = seg.payload_len;
-    let window = seg.window;
-    let flags = seg.flags;
-    let syn_fin_rst = flags.intersects(TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST);
-    let has_ack = flags.contains(TcpFlags::ACK);
+    let syn_fin_rst = seg
+        .flags
+        .intersects(TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST);
+    let judged = Judged {
+        seg,
+        fwd: &*fwd,
+        rev: &*rev,
+        rev_scale,
+        syn_fin_rst,
+        same_place: seg.payload_len == 0
+            && seg.seq == fwd.next_seq
+            && seg.ack == fwd.last_ack
+            && !syn_fin_rst,
+    };
     let mut t = Tags::default();
-
     // ZERO WINDOW PROBE: 1 byte at nextseq while the receiver's window is 0.
-    let probe = len == 1 && seq == fwd.next_seq && rev.window == 0;
-    if probe {
-        t.zero_window_probe = true;
+    if seg.payload_len == 1 && seg.seq == fwd.next_seq && rev.window == 0 {
+        t.set(Tag::ZeroWindowProbe);
     } else {
-        // ZERO WINDOW
-        if window == 0 && !syn_fin_rst {
-            t.zero_window = true;
-        }
-        // LOST PACKET
-        if fwd.next_seq != 0 && gt(seq, fwd.next_seq) && !flags.contains(TcpFlags::RST) {
-            t.lost_segment = true;
-        }
-        // KEEP ALIVE
-        if len <= 1 && seq == fwd.next_seq.wrapping_sub(1) && !syn_fin_rst {
-            t.keep_alive = true;
-        }
-        let same_place = len == 0 && seq == fwd.next_seq && ack == fwd.last_ack && !syn_fin_rst;
-        // WINDOW UPDATE
-        if same_place && window != 0 && window != fwd.window {
-            t.window_update = true;
-        }
-        // WINDOW FULL
-        if len > 0 && rev_scale != WindowScale::Unknown && !syn_fin_rst {
-            let shift = match rev_scale {
-                WindowScale::Shift(s) => u32::from(s),
-                _ => 0,
-            };
-            let edge = rev.last_ack.wrapping_add(u32::from(rev.window) << shift);
-            if seq.wrapping_add(len) == edge {
-                t.window_full = true;
-            }
-        }
-        let repeated = same_place && window == fwd.window;
-        if repeated && window != 0 && rev.last_tags.keep_alive {
-            // KEEP ALIVE ACK
-            t.keep_alive_ack = true;
-        } else if repeated && window == 0 && rev.last_tags.zero_window_probe {
-            // ZERO WINDOW PROBE ACK
-            t.zero_window_probe_ack = true;
-        } else if repeated && window != 0 {
-            // DUPLICATE ACK
-            fwd.dup_acks += 1;
-            t.dup_ack = Some((fwd.last_non_dup_ack_frame, fwd.dup_acks));
-        }
+        judged.window_and_keep_alive(&mut t);
+        judged.repeated_ack(&mut t, fwd.dup_acks + 1);
     }
-
+    if t.dup_ack().is_some() {
+        fwd.dup_acks += 1;
+    }
     // A new ack number resets the duplicate count.
-    if ack != fwd.last_ack {
+    if seg.ack != fwd.last_ack {
         fwd.last_non_dup_ack_frame = frame;
         fwd.dup_acks = 0;
     }
-
     // ACKED LOST PACKET
-    if has_ack && rev.max_seq_to_be_acked != 0 && gt(ack, rev.max_seq_to_be_acked) {
-        t.acked_unseen = true;
+    if seg.flags.contains(TcpFlags::ACK)
+        && rev.max_seq_to_be_acked.is_set()
+        && seg.ack.after(rev.max_seq_to_be_acked)
+    {
+        t.set(Tag::AckedUnseen);
         rev.max_seq_to_be_acked = rev.next_seq;
     }
+    retransmission(&mut t, seg, fwd, rev, first_rtt, ts);
+    remember(fwd, seg, ts, t);
+    t
+}
 
-    // RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER
-    let consumes = len > 0 || flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
-    if consumes && fwd.next_seq != 0 && gt(fwd.next_seq, seq) && !t.keep_alive {
-        let end = seq.wrapping_add(len);
-        // More than one byte right after a probe: the probe's byte is being sent again with
-        // new data, not retransmitted.
-        let after_probe =
-            len > 1 && fwd.next_seq.wrapping_sub(1) == seq && fwd.last_tags.zero_window_probe;
-        if !after_probe {
-            let ooo_threshold = first_rtt
-                .filter(|r| *r != 0)
-                .unwrap_or(DEFAULT_OOO_THRESHOLD_NANOS);
-            if rev.last_ack != 0 && !gt(end, rev.last_ack) {
-                t.spurious_retransmission = true;
-            } else if rev.dup_acks >= 2
-                && rev.last_ack == seq
-                && within(
-                    ts.since(rev.last_ack_time),
-                    FAST_RETRANSMISSION_WINDOW_NANOS,
-                )
-            {
-                t.fast_retransmission = true;
-            } else if within(ts.since(fwd.next_seq_time), ooo_threshold) && fwd.next_seq != end {
-                t.out_of_order = true;
-            } else {
-                t.retransmission = true;
+impl Judged<'_> {
+    /// ZeroWindow, Previous segment not captured, Keep-Alive, Window Update, Window Full.
+    #[inline(always)]
+    fn window_and_keep_alive(&self, t: &mut Tags) {
+        let Judged { seg, fwd, rev, .. } = *self;
+        let (seq, len) = (seg.seq, seg.payload_len);
+        // ZERO WINDOW
+        if seg.window == 0 && !self.syn_fin_rst {
+            t.set(Tag::ZeroWindow);
+        }
+        // LOST PACKET
+        if fwd.next_seq.is_set() && seq.after(fwd.next_seq) && !seg.flags.contains(TcpFlags::RST) {
+            t.set(Tag::LostSegment);
+        }
+        // KEEP ALIVE
+        if len <= 1 && seq == fwd.next_seq.back(1) && !self.syn_fin_rst {
+            t.set(Tag::KeepAlive);
+        }
+        // WINDOW UPDATE
+        if self.same_place && seg.window != 0 && seg.window != fwd.window {
+            t.set(Tag::WindowUpdate);
+        }
+        // WINDOW FULL
+        if len > 0 && self.rev_scale != WindowScale::Unknown && !self.syn_fin_rst {
+            let shift = match self.rev_scale {
+                WindowScale::Shift(s) => u32::from(s),
+                _ => 0,
+            };
+            let edge = rev.last_ack.plus(u32::from(rev.window) << shift);
+            if seq.plus(len) == edge {
+                t.set(Tag::WindowFull);
             }
         }
     }
 
-    // The highest sequence number seen, and the highest in order (probes move neither).
-    let end = seq.wrapping_add(len + u32::from(flags.intersects(TcpFlags::SYN | TcpFlags::FIN)));
-    if !t.zero_window_probe {
-        if fwd.next_seq == 0 || gt(end, fwd.next_seq) {
+    /// Keep-Alive ACK, ZeroWindowProbeAck, or Dup ACK (the `count`-th in a row): the same
+    /// place and window as the sender's previous segment.
+    #[inline(always)]
+    fn repeated_ack(&self, t: &mut Tags, count: u32) {
+        let Judged { seg, fwd, rev, .. } = *self;
+        if !(self.same_place && seg.window == fwd.window) {
+            return;
+        }
+        if seg.window != 0 && rev.last_tags.has(Tag::KeepAlive) {
+            t.set(Tag::KeepAliveAck);
+        } else if seg.window == 0 && rev.last_tags.has(Tag::ZeroWindowProbe) {
+            t.set(Tag::ZeroWindowProbeAck);
+        } else if seg.window != 0 {
+            t.set_dup_ack(fwd.last_non_dup_ack_frame, count);
+        }
+    }
+}
+
+/// Spurious Retransmission, Fast Retransmission, Out-Of-Order or Retransmission, for data
+/// (or SYN/FIN) starting below the sender's nextseq.
+#[inline(always)]
+fn retransmission(
+    t: &mut Tags,
+    seg: &TcpHeader,
+    fwd: &SeqState,
+    rev: &SeqState,
+    first_rtt: Option<i128>,
+    ts: Timestamp,
+) {
+    let (seq, len) = (seg.seq, seg.payload_len);
+    let consumes = len > 0 || seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
+    if !consumes || !fwd.next_seq.is_set() || !fwd.next_seq.after(seq) || t.has(Tag::KeepAlive) {
+        return;
+    }
+    // More than one byte right after a probe: the probe's byte is being sent again with new
+    // data, not retransmitted.
+    if len > 1 && fwd.next_seq.back(1) == seq && fwd.last_tags.has(Tag::ZeroWindowProbe) {
+        return;
+    }
+    let end = seq.plus(len);
+    let ooo_threshold = first_rtt
+        .filter(|r| *r != 0)
+        .unwrap_or(DEFAULT_OOO_THRESHOLD_NANOS);
+    if rev.last_ack.is_set() && !end.after(rev.last_ack) {
+        t.set(Tag::SpuriousRetransmission);
+    } else if rev.dup_acks >= 2
+        && rev.last_ack == seq
+        && within(
+            ts.since(rev.last_ack_time),
+            FAST_RETRANSMISSION_WINDOW_NANOS,
+        )
+    {
+        t.set(Tag::FastRetransmission);
+    } else if within(ts.since(fwd.next_seq_time), ooo_threshold) && fwd.next_seq != end {
+        t.set(Tag::OutOfOrder);
+    } else {
+        t.set(Tag::Retransmission);
+    }
+}
+
+/// What the sender's direction remembers of this segment: the highest sequence number seen
+/// and the highest in order (probes move neither), its ack, window and tags.
+#[inline(always)]
+fn remember(fwd: &mut SeqState, seg: &TcpHeader, ts: Timestamp, t: Tags) {
+    let syn_fin = seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
+    let end = seg.seq.plus(seg.payload_len + u32::from(syn_fin));
+    if !t.has(Tag::ZeroWindowProbe) {
+        if !fwd.next_seq.is_set() || end.after(fwd.next_seq) {
             fwd.next_seq = end;
             fwd.next_seq_time = ts;
         }
-        if fwd.max_seq_to_be_acked == 0 || fwd.max_seq_to_be_acked == seq {
+        if !fwd.max_seq_to_be_acked.is_set() || fwd.max_seq_to_be_acked == seg.seq {
             fwd.max_seq_to_be_acked = fwd.next_seq;
         }
     }
-    fwd.window = window;
-    fwd.last_ack = ack;
+    fwd.window = seg.window;
+    fwd.last_ack = seg.ack;
     fwd.last_ack_time = ts;
     fwd.last_tags = t;
-    t
 }

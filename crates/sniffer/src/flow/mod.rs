@@ -38,7 +38,7 @@ use crate::decode::{IpHeader, TcpHeader};
 use crate::frame::Timestamp;
 use crate::tcp::{SeqNum, TcpFlags};
 
-pub use analysis::Tags;
+pub use analysis::{Tag, Tags};
 pub use direction::{Direction, Numbers, WindowScale};
 pub use memory::{LINGER_NANOS, MAX_LINGERING, MAX_RELEASED, MAX_UNANSWERED, SYN_GIVE_UP_NANOS};
 
@@ -321,7 +321,9 @@ impl FlowTable {
         let opened_by_syn =
             is_new_syn && (resent_syn.is_some() || conv.dir(Side::ClientToServer).segments == 0);
         let (side, step, numbers, mut tags) = apply_segment(conv, src, seg, frame, ts);
-        tags.port_reused = port_reused;
+        if port_reused {
+            tags.set(Tag::PortReused);
+        }
         let view = TcpView {
             stream: conv.stream,
             side,

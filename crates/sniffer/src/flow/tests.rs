@@ -322,7 +322,7 @@ fn a_syn_on_released_endpoints_is_a_new_conversation_reusing_the_ports() {
         CLIENT,
         100 + LINGER_SECS + 2,
     );
-    assert!(views[0].tags.port_reused);
+    assert!(views[0].tags.has(Tag::PortReused));
     assert_eq!((views[0].stream, views[0].numbers.seq), (2, 0));
 }
 
@@ -337,7 +337,7 @@ fn a_stray_segment_of_a_released_conversation_keeps_its_stream() {
         CLIENT,
         100 + LINGER_SECS + 2,
     );
-    assert!(!views[0].tags.port_reused);
+    assert!(!views[0].tags.has(Tag::PortReused));
     assert_eq!(views[0].stream, 0);
     assert_eq!(table.len(), 2);
 }
@@ -388,13 +388,16 @@ fn only_the_last_max_released_conversations_are_remembered() {
     };
     let forgotten = syn_on(&mut table, CLIENT);
     assert!(
-        !forgotten.tags.port_reused,
+        !forgotten.tags.has(Tag::PortReused),
         "forgotten: a plain new conversation"
     );
     assert_eq!(forgotten.stream, 5);
     // (That SYN came a linger after the fifth finished: releasing it forgot the second.)
     let remembered = syn_on(&mut table, CLIENT + 3);
-    assert!(remembered.tags.port_reused, "remembered: ports reused");
+    assert!(
+        remembered.tags.has(Tag::PortReused),
+        "remembered: ports reused"
+    );
     assert_eq!(remembered.stream, 6);
 }
 
@@ -406,7 +409,7 @@ fn forgetting_an_old_release_keeps_a_newer_one_of_the_same_endpoints() {
     greeting_from(&mut table, CLIENT, 100); // stream 0, on endpoints A
     greeting_from(&mut table, CLIENT + 1, 100 + step); // stream 1; releases 0
     let again = greeting_from(&mut table, CLIENT, 100 + 2 * step); // A again: stream 2
-    assert!(again[0].tags.port_reused);
+    assert!(again[0].tags.has(Tag::PortReused));
     greeting_from(&mut table, CLIENT + 2, 100 + 3 * step); // releases 2: A's oldest entry goes
     let views = run_from(
         &mut table,
@@ -415,7 +418,7 @@ fn forgetting_an_old_release_keeps_a_newer_one_of_the_same_endpoints() {
         100 + 3 * step + 1,
     );
     assert!(
-        views[0].tags.port_reused,
+        views[0].tags.has(Tag::PortReused),
         "A's newer release is still remembered"
     );
 }
@@ -438,7 +441,7 @@ fn an_unanswered_syn_is_released_once_given_up_and_its_return_is_a_retransmissio
         100 + give_up + 2,
     );
     assert_eq!(again[0].stream, 0, "the same stream");
-    assert!(again[0].tags.retransmission && !again[0].tags.port_reused);
+    assert!(again[0].tags.has(Tag::Retransmission) && !again[0].tags.has(Tag::PortReused));
     // A SYN with another sequence number, once released again, reuses the ports.
     greeting_from(&mut table, CLIENT + 3, 100 + 2 * give_up + 10);
     let other = run_from(
@@ -447,7 +450,7 @@ fn an_unanswered_syn_is_released_once_given_up_and_its_return_is_a_retransmissio
         CLIENT,
         100 + 2 * give_up + 11,
     );
-    assert!(other[0].tags.port_reused);
+    assert!(other[0].tags.has(Tag::PortReused));
     assert_eq!(other[0].stream, 4);
 }
 
