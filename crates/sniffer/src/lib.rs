@@ -25,9 +25,11 @@
 //!   copied.
 //! - [`link`]: the link-layer header of each linktype (EN10MB, NULL, LOOP, RAW, IPV4, IPV6,
 //!   LINUX_SLL, LINUX_SLL2): where the network layer starts.
-//! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`];
-//!   never fails, never panics, keeps lengths from the headers.
-//! - [`tcp`]: TCP wire values as types: flags, options, wrapping sequence numbers.
+//! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`] of
+//!   typed facts (TCP in `decode::segment`: one [`decode::TcpHeader`], read by the flow stage
+//!   and embedded in the row); never fails, never panics, keeps lengths from the headers.
+//! - [`tcp`]: TCP wire values as types: flags, options, sequence numbers ([`tcp::SeqNum`]
+//!   holds all the wrapping arithmetic).
 //! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers and window
 //!   scaling ([`flow::direction`]), Wireshark's analysis tags ([`flow::analysis`]), the RFC 9293
 //!   state of each end ([`flow::state`]) and each segment's [`flow::Step`] in the exchange,

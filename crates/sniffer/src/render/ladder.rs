@@ -59,6 +59,77 @@ pub fn write_ladders(out: &mut impl Write, rows: &[Row], width: Option<usize>) -
     Ok(())
 }
 
+/// The two ends of a conversation, client first, as `address:port` (IPv6 in brackets).
+fn ends(row: &Row, t: &TcpFields) -> (String, String) {
+    let source = format!("{}:{}", bracket(&row.source), t.header.src_port);
+    let destination = format!("{}:{}", bracket(&row.destination), t.header.dst_port);
+    match t.view.side {
+        Side::ClientToServer => (source, destination),
+        Side::ServerToClient => (destination, source),
+    }
+}
+
+/// Where a ladder's parts go, in columns.
+struct Geometry {
+    /// Widths of the No. and Time columns.
+    no_width: usize,
+    time_width: usize,
+    /// Columns before the left end's line.
+    before: usize,
+    /// Between the two ends' lines, and from one line to the other.
+    inner: usize,
+    span: usize,
+    /// Room for the payload preview beside the ladder.
+    preview_room: usize,
+}
+
+impl Geometry {
+    /// The geometry for `segs` under the header's two ends, `left` and `right`, within `width`
+    /// columns when it is given.
+    fn of(segs: &[(&Row, &TcpFields)], left: &str, right: &str, width: Option<usize>) -> Self {
+        let time_width = segs.iter().map(|(r, _)| r.time.len()).max().unwrap_or(8);
+        let no_width = segs
+            .iter()
+            .map(|(r, _)| r.number.to_string().len())
+            .max()
+            .unwrap_or(3)
+            .max(3);
+        let before = no_width + 2 + time_width + 2;
+        let longest = segs
+            .iter()
+            .map(|(_, t)| label(t).chars().count())
+            .max()
+            .unwrap_or(0);
+        let ends = left.chars().count() + right.chars().count();
+        // Room for the longest label, and for both ends' names with a gap between them.
+        let mut inner = (longest + 8).max(MIN_WIDTH).max(ends + 2);
+        if let Some(w) = width {
+            // Narrow to the width, leaving room for the payload beside the ladder, but never
+            // below what the longest label and the header on one line need.
+            let preview = segs
+                .iter()
+                .filter_map(|(_, t)| t.payload_preview.map(|p| p.text().chars().count()))
+                .max()
+                .map_or(0, |chars| chars.min(PREVIEW_CHARS) + 5);
+            inner = inner
+                .min(w.saturating_sub(before + 4 + preview))
+                .max((longest + 6).max(ends.saturating_sub(2)));
+        }
+        let span = inner + 4;
+        let preview_room = width.map_or(PREVIEW_CHARS, |w| {
+            w.saturating_sub(before + span + 5).min(PREVIEW_CHARS)
+        });
+        Geometry {
+            no_width,
+            time_width,
+            before,
+            inner,
+            span,
+            preview_room,
+        }
+    }
+}
+
 /// One conversation's ladder: its segments, in capture order.
 fn write_ladder(
     out: &mut impl Write,
@@ -68,59 +139,15 @@ fn write_ladder(
     let Some(&(first_row, first)) = segs.first() else {
         return Ok(());
     };
-    let (client, server) = match first.view.side {
-        Side::ClientToServer => (
-            format!("{}:{}", bracket(&first_row.source), first.header.src_port),
-            format!(
-                "{}:{}",
-                bracket(&first_row.destination),
-                first.header.dst_port
-            ),
-        ),
-        Side::ServerToClient => (
-            format!(
-                "{}:{}",
-                bracket(&first_row.destination),
-                first.header.dst_port
-            ),
-            format!("{}:{}", bracket(&first_row.source), first.header.src_port),
-        ),
-    };
-    let time_width = segs.iter().map(|(r, _)| r.time.len()).max().unwrap_or(8);
-    let no_width = segs
-        .iter()
-        .map(|(r, _)| r.number.to_string().len())
-        .max()
-        .unwrap_or(3)
-        .max(3);
-    // Columns before the left end's line.
-    let before = no_width + 2 + time_width + 2;
-    let longest = segs
-        .iter()
-        .map(|(_, t)| label(t).chars().count())
-        .max()
-        .unwrap_or(0);
+    let (client, server) = ends(first_row, first);
     // "client …" starts over the left end's line, "server …" ends over the right one's.
     let left = format!("client {client}");
     let right = format!("server {server}");
-    let ends = left.chars().count() + right.chars().count();
-    let mut inner = (longest + 8)
-        .max(MIN_WIDTH)
-        .max(client.chars().count() + server.chars().count() + 16);
-    if let Some(w) = width {
-        // Narrow to the width, leaving room for the payload beside the ladder, but never
-        // below what the longest label and the header on one line need.
-        let preview = segs
-            .iter()
-            .filter_map(|(_, t)| t.payload_preview.map(|p| p.text().chars().count()))
-            .max()
-            .map_or(0, |chars| chars.min(PREVIEW_CHARS) + 5);
-        inner = inner
-            .min(w.saturating_sub(before + 4 + preview))
-            .max((longest + 6).max(ends.saturating_sub(2)));
-    }
-    let span = inner + 4;
-    let gap = span.saturating_sub(left.chars().count() + right.chars().count());
+    let g = Geometry::of(segs, &left, &right, width);
+    let (no_width, time_width, before) = (g.no_width, g.time_width, g.before);
+    let gap = g
+        .span
+        .saturating_sub(left.chars().count() + right.chars().count());
     if gap >= 2 {
         writeln!(
             out,
@@ -129,17 +156,13 @@ fn write_ladder(
         )?;
     } else {
         writeln!(out, "{:before$}{left}", "")?;
-        let pad = (before + span).saturating_sub(right.chars().count());
+        let pad = (before + g.span).saturating_sub(right.chars().count());
         writeln!(out, "{:pad$}{right}", "")?;
         writeln!(out, "{:>no_width$}  {:>time_width$}", "No.", "Time")?;
     }
-    // Room left for the payload preview beside the ladder.
-    let preview_room = width.map_or(PREVIEW_CHARS, |w| {
-        w.saturating_sub(before + span + 5).min(PREVIEW_CHARS)
-    });
     for (row, t) in segs {
-        let arrow = arrow(t, inner);
-        let preview = preview(t, preview_room);
+        let arrow = arrow(t, g.inner);
+        let preview = preview(t, g.preview_room);
         writeln!(
             out,
             "{:>no_width$}  {:>time_width$}  │ {arrow} │{preview}",
