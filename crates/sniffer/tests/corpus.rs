@@ -321,6 +321,88 @@ fn scenarios() -> Vec<Scenario> {
             }
             vec![t]
         }),
+        ("acked-unseen-once-per-gap", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7)).say(C, PSH | ACK, 100).lose(C, 100);
+            // The server acknowledges data the capture never showed, again and again.
+            t.say(S, ACK, 0).say(S, ACK, 0).say(S, ACK, 0);
+            t.say(C, PSH | ACK, 100).say(S, ACK, 0).say(S, ACK, 0);
+            // Acknowledgments of data the client was never seen sending at all.
+            for beyond in [50, 60] {
+                let mut ack = t.segment(S, ACK, 0);
+                ack.ack = t.client_next.wrapping_add(beyond);
+                t.send(ack);
+            }
+            t.lose(S, 50).say(S, PSH | ACK, 50);
+            t.say(C, ACK, 0).say(C, ACK, 0).say(S, ACK, 0);
+            vec![t]
+        }),
+        ("dup-ack-after-unseen", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7)).say(C, PSH | ACK, 100);
+            t.say(S, ACK, 0).say(S, ACK, 0).say(S, ACK, 0);
+            t.say(S, PSH | ACK, 100).lose(S, 100).say(C, ACK, 0);
+            // The server's duplicates count again from one.
+            for _ in 0..2 {
+                let mut dup = t.segment(S, ACK, 0);
+                dup.seq = dup.seq.wrapping_sub(100);
+                t.send(dup);
+            }
+            t.say(C, ACK, 0).say(C, ACK, 0);
+            vec![t]
+        }),
+        ("spurious-beyond-a-gap", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7)).say(C, PSH | ACK, 100);
+            let lost = t.client_next;
+            t.lose(C, 100).say(S, ACK, 0);
+            let mut back = t.segment(S, ACK, 0);
+            back.ack = lost;
+            t.send(back).say(S, ACK, 0);
+            // Half of the lost data, already acknowledged: spurious, though it is new to
+            // the capture.
+            let mut resent = t.segment(C, PSH | ACK, 50);
+            resent.seq = lost;
+            t.send(resent);
+            let mut half = t.segment(S, ACK, 0);
+            half.ack = lost.wrapping_add(50);
+            t.send(half).say(S, ACK, 0);
+            t.say(C, PSH | ACK, 100).lose(C, 100).say(C, PSH | ACK, 100);
+            let mut partial = t.segment(S, ACK, 0);
+            partial.ack = t.client_next.wrapping_sub(100);
+            t.send(partial).say(S, ACK, 0).say(S, ACK, 0);
+            vec![t]
+        }),
+        ("retransmission-corners", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7)).say(C, PSH | ACK, 100).say(S, ACK, 0);
+            t.wait(500_000_000);
+            // More than one byte, starting one byte early: not a retransmission.
+            let mut early = t.segment(C, PSH | ACK, 100);
+            early.seq = early.seq.wrapping_sub(1);
+            t.send(early).say(S, ACK, 0);
+            // A FIN sent again: a retransmission, never spurious (it has no payload).
+            let fin = t.segment(C, TcpFlags::FIN | ACK, 0);
+            t.send(fin.clone());
+            t.wait(500_000_000);
+            t.send(fin);
+            t.say(S, TcpFlags::FIN | ACK, 0).say(C, ACK, 0);
+            vec![t]
+        }),
+        ("syn-resent-quickly", |v6| {
+            let mut t = talk(v6);
+            let syn = t.segment(C, SYN, 0);
+            t.send(syn.clone());
+            t.wait(200_000_000);
+            t.send(syn.clone()).send(syn);
+            t.say(S, SYN | ACK, 0).say(C, ACK, 0).say(C, PSH | ACK, 10);
+            t.say(S, ACK, 0).say(S, ACK, 0);
+            // Data already acknowledged, sent again at once.
+            let mut again = t.segment(C, PSH | ACK, 10);
+            again.seq = again.seq.wrapping_sub(10);
+            t.send(again);
+            vec![t]
+        }),
         ("reset-mid-stream", |v6| {
             let mut t = talk(v6);
             t.handshake(Some(7))

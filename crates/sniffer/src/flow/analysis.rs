@@ -15,11 +15,14 @@
 //! - **Keep-Alive ACK** / **ZeroWindowProbeAck**: the answer to a keep-alive or a probe.
 //! - **Dup ACK F#N**: no data, same seq, ack and window as the previous segment: the N-th
 //!   duplicate of the ACK in frame F (three in a row trigger fast retransmit, RFC 5681).
-//! - **ACKed unseen segment**: it acknowledges data the capture never showed.
+//! - **ACKed unseen segment**: it acknowledges data the capture never showed; once per gap,
+//!   not on every ACK beyond it.
+//! - **Spurious Retransmission**: payload that was all acknowledged already, wherever it starts.
 //! - for data (or SYN/FIN) starting below nextseq, the first that applies of
-//!   **Spurious Retransmission** (already acknowledged), **Fast Retransmission** (answers ≥ 2
-//!   duplicate ACKs within 20 ms), **Out-Of-Order** (arrives within the handshake RTT, 3 ms when
-//!   unknown, and does not end at nextseq), else **Retransmission**.
+//!   **Fast Retransmission** (answers ≥ 2 duplicate ACKs within 20 ms), **Out-Of-Order**
+//!   (arrives within the handshake RTT, 3 ms when unknown, and does not end at nextseq, SYN
+//!   and FIN counting one), else **Retransmission**. More than one byte starting one byte
+//!   below nextseq is none of them.
 //! - **Port numbers reused**: a SYN that starts a new connection on a known pair of endpoints.
 //!
 //! Tags print in that fixed order, each prepended, so the last printed stands leftmost.
@@ -183,8 +186,11 @@ pub struct SeqState {
     pub last_ack_time: Timestamp,
     /// The last raw window field sent.
     pub window: u16,
-    /// Duplicate ACKs sent in a row, and the frame of the ACK they repeat.
-    pub dup_acks: u32,
+    /// Duplicate ACKs sent in a row, and the frame of the ACK they repeat. −1 once the peer
+    /// has acknowledged unseen data of this direction that could not be reported by moving
+    /// `max_seq_to_be_acked`: further ACKs of it are not tagged again, and the peer's next
+    /// duplicate ACK counts as its first (Wireshark's `dupacknum`).
+    pub dup_acks: i32,
     pub last_non_dup_ack_frame: u64,
     /// The tags of the last segment sent.
     pub last_tags: Tags,
@@ -246,23 +252,26 @@ pub(crate) fn analyze(
         t.set(Tag::ZeroWindowProbe);
     } else {
         judged.window_and_keep_alive(&mut t);
-        judged.repeated_ack(&mut t, fwd.dup_acks + 1);
+        let count = if fwd.dup_acks == -1 {
+            1
+        } else {
+            fwd.dup_acks + 1
+        };
+        judged.repeated_ack(&mut t, count);
     }
-    if t.dup_ack().is_some() {
-        fwd.dup_acks += 1;
+    if let Some((_, count)) = t.dup_ack() {
+        fwd.dup_acks = i32::try_from(count).unwrap_or(i32::MAX);
     }
     // A new ack number resets the duplicate count.
     if seg.ack != fwd.last_ack {
         fwd.last_non_dup_ack_frame = frame;
         fwd.dup_acks = 0;
     }
-    // ACKED LOST PACKET
     if seg.flags.contains(TcpFlags::ACK)
         && rev.max_seq_to_be_acked.is_set()
         && seg.ack.after(rev.max_seq_to_be_acked)
     {
-        t.set(Tag::AckedUnseen);
-        rev.max_seq_to_be_acked = rev.next_seq;
+        acked_unseen(&mut t, rev);
     }
     retransmission(&mut t, seg, fwd, rev, first_rtt, ts);
     remember(fwd, seg, ts, t);
@@ -307,7 +316,7 @@ impl Judged<'_> {
     /// Keep-Alive ACK, ZeroWindowProbeAck, or Dup ACK (the `count`-th in a row): the same
     /// place and window as the sender's previous segment.
     #[inline(always)]
-    fn repeated_ack(&self, t: &mut Tags, count: u32) {
+    fn repeated_ack(&self, t: &mut Tags, count: i32) {
         let Judged { seg, fwd, rev, .. } = *self;
         if !(self.same_place && seg.window == fwd.window) {
             return;
@@ -317,13 +326,35 @@ impl Judged<'_> {
         } else if seg.window == 0 && rev.last_tags.has(Tag::ZeroWindowProbe) {
             t.set(Tag::ZeroWindowProbeAck);
         } else if seg.window != 0 {
-            t.set_dup_ack(fwd.last_non_dup_ack_frame, count);
+            t.set_dup_ack(fwd.last_non_dup_ack_frame, count.unsigned_abs());
         }
     }
 }
 
+/// ACKed unseen segment, for an ACK beyond the peer's in-order edge: tagged once per gap.
+/// The edge moves up to what the peer sent; when it already stands there (the ACK covers
+/// data the peer was never seen sending), the peer's duplicate-ACK count turns −1 and only
+/// the first such ACK is tagged.
+#[inline(always)]
+fn acked_unseen(t: &mut Tags, rev: &mut SeqState) {
+    if rev.next_seq.after(rev.max_seq_to_be_acked) {
+        rev.max_seq_to_be_acked = rev.next_seq;
+        t.set(Tag::AckedUnseen);
+    } else {
+        if rev.dup_acks == 0 {
+            t.set(Tag::AckedUnseen);
+        }
+        rev.dup_acks = -1;
+    }
+}
+
 /// Spurious Retransmission, Fast Retransmission, Out-Of-Order or Retransmission, for data
-/// (or SYN/FIN) starting below the sender's nextseq.
+/// or a SYN or FIN (not a keep-alive).
+///
+/// Spurious needs payload, all of it already acknowledged, wherever it starts. The other three
+/// need the segment to start below the sender's nextseq; a segment of more than one byte
+/// starting one byte below it (after a zero-window probe, the probe's byte sent again with new
+/// data) is not one of them.
 #[inline(always)]
 fn retransmission(
     t: &mut Tags,
@@ -334,22 +365,25 @@ fn retransmission(
     ts: Timestamp,
 ) {
     let (seq, len) = (seg.seq, seg.payload_len);
-    let consumes = len > 0 || seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
-    if !consumes || !fwd.next_seq.is_set() || !fwd.next_seq.after(seq) || t.has(Tag::KeepAlive) {
+    let syn_fin = seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
+    if !(len > 0 || syn_fin) || t.has(Tag::KeepAlive) {
         return;
     }
-    // More than one byte right after a probe: the probe's byte is being sent again with new
-    // data, not retransmitted.
-    if len > 1 && fwd.next_seq.back(1) == seq && fwd.last_tags.has(Tag::ZeroWindowProbe) {
+    // SPURIOUS RETRANSMISSION
+    if len > 0 && rev.last_ack.is_set() && !seq.plus(len).after(rev.last_ack) {
+        t.set(Tag::SpuriousRetransmission);
         return;
     }
-    let end = seq.plus(len);
+    let not_advanced = fwd.next_seq.is_set()
+        && fwd.next_seq.after(seq)
+        && !(len > 1 && fwd.next_seq.back(1) == seq);
+    if !not_advanced {
+        return;
+    }
     let ooo_threshold = first_rtt
         .filter(|r| *r != 0)
         .unwrap_or(DEFAULT_OOO_THRESHOLD_NANOS);
-    if rev.last_ack.is_set() && !end.after(rev.last_ack) {
-        t.set(Tag::SpuriousRetransmission);
-    } else if rev.dup_acks >= 2
+    if rev.dup_acks >= 2
         && rev.last_ack == seq
         && within(
             ts.since(rev.last_ack_time),
@@ -357,7 +391,9 @@ fn retransmission(
         )
     {
         t.set(Tag::FastRetransmission);
-    } else if within(ts.since(fwd.next_seq_time), ooo_threshold) && fwd.next_seq != end {
+    } else if within(ts.since(fwd.next_seq_time), ooo_threshold)
+        && fwd.next_seq != seq.plus(len + u32::from(syn_fin))
+    {
         t.set(Tag::OutOfOrder);
     } else {
         t.set(Tag::Retransmission);
