@@ -403,6 +403,35 @@ fn scenarios() -> Vec<Scenario> {
             t.send(again);
             vec![t]
         }),
+        ("handshake-ack-with-data", |v6| {
+            let mut t = talk(v6);
+            t.step_nanos = 50_000_000;
+            t.say(C, SYN, 0).say(S, SYN | ACK, 0);
+            // The ACK that completes the handshake carries data; the initial round trip
+            // (100 ms) is measured on it all the same.
+            t.step_nanos = 10_000_000;
+            t.say(C, PSH | ACK, 10).say(S, ACK, 0);
+            let gap = t.segment(C, PSH | ACK, 100);
+            t.lose(C, 100).say(C, PSH | ACK, 100);
+            t.wait(10_000_000);
+            t.send(gap).say(S, ACK, 0);
+            vec![t]
+        }),
+        ("round-trip-from-the-last-syn", |v6| {
+            let mut t = talk(v6);
+            let syn = t.segment(C, SYN, 0);
+            t.send(syn.clone());
+            t.wait(500_000_000);
+            t.step_nanos = 2_000_000;
+            t.send(syn).say(S, SYN | ACK, 0).say(C, ACK, 0);
+            let gap = t.segment(C, PSH | ACK, 100);
+            // 10 ms later: past the 4 ms round trip from the SYN sent again, within the
+            // 504 ms from the first one.
+            t.lose(C, 100).say(C, PSH | ACK, 100);
+            t.wait(8_000_000);
+            t.send(gap);
+            vec![t]
+        }),
         ("reset-mid-stream", |v6| {
             let mut t = talk(v6);
             t.handshake(Some(7))

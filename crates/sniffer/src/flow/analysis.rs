@@ -20,8 +20,9 @@
 //! - **Spurious Retransmission**: payload that was all acknowledged already, wherever it starts.
 //! - for data (or SYN/FIN) starting below nextseq, the first that applies of
 //!   **Fast Retransmission** (answers ≥ 2 duplicate ACKs within 20 ms), **Out-Of-Order**
-//!   (arrives within the handshake RTT, 3 ms when unknown, and does not end at nextseq, SYN
-//!   and FIN counting one), else **Retransmission**. More than one byte starting one byte
+//!   (arrives within the initial RTT — from the last SYN to the first segment with ACK after
+//!   it, data or not — or 3 ms when unknown, and does not end at nextseq, SYN and FIN counting
+//!   one), else **Retransmission**. More than one byte starting one byte
 //!   below nextseq is none of them.
 //! - **Port numbers reused**: a SYN that starts a new connection on a known pair of endpoints.
 //!
@@ -196,6 +197,42 @@ pub struct SeqState {
     pub last_tags: Tags,
 }
 
+/// Wireshark's initial round-trip time, the out-of-order threshold: from the most recent SYN
+/// (without ACK) to the first segment after it with ACK and without SYN, in either direction,
+/// payload or not.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InitialRtt {
+    /// When the last SYN was sent.
+    mru_syn: Option<Timestamp>,
+    /// The round trip, once measured; 0 counts as not measured, as in Wireshark.
+    nanos: i128,
+}
+
+impl InitialRtt {
+    /// The out-of-order threshold: the round trip, or 3 ms before it is known. A negative
+    /// round trip (an ACK time-stamped before its SYN) is, in Wireshark's unsigned
+    /// arithmetic, longer than any interval.
+    fn ooo_threshold(self) -> i128 {
+        match self.nanos {
+            0 => DEFAULT_OOO_THRESHOLD_NANOS,
+            n if n < 0 => i128::MAX,
+            n => n,
+        }
+    }
+
+    /// Takes note of a segment with `flags` sent at `ts`, after its analysis.
+    fn observe(&mut self, flags: TcpFlags, ts: Timestamp) {
+        let syn = flags.contains(TcpFlags::SYN);
+        let ack = flags.contains(TcpFlags::ACK);
+        if syn && !ack {
+            self.mru_syn = Some(ts);
+        }
+        if let (false, true, Some(syn_at), 0) = (syn, ack, self.mru_syn, self.nanos) {
+            self.nanos = ts.since(syn_at);
+        }
+    }
+}
+
 /// `0 <= elapsed < limit`. Wireshark measures these intervals in unsigned arithmetic, so a
 /// packet time-stamped *before* the one it is compared with (clocks of different interfaces,
 /// reordered captures) is never "within" anything.
@@ -225,7 +262,7 @@ pub(crate) fn analyze(
     frame: u64,
     ts: Timestamp,
 ) -> Tags {
-    let first_rtt = conv.handshake.rtt_nanos();
+    let ooo_threshold = conv.initial_rtt.ooo_threshold();
     let rev_scale = conv.dir(side.reverse()).scale;
     let [client, server] = &mut conv.dirs;
     let (fwd, rev) = match side {
@@ -273,8 +310,9 @@ pub(crate) fn analyze(
     {
         acked_unseen(&mut t, rev);
     }
-    retransmission(&mut t, seg, fwd, rev, first_rtt, ts);
+    retransmission(&mut t, seg, fwd, rev, ooo_threshold, ts);
     remember(fwd, seg, ts, t);
+    conv.initial_rtt.observe(seg.flags, ts);
     t
 }
 
@@ -361,7 +399,7 @@ fn retransmission(
     seg: &TcpHeader,
     fwd: &SeqState,
     rev: &SeqState,
-    first_rtt: Option<i128>,
+    ooo_threshold: i128,
     ts: Timestamp,
 ) {
     let (seq, len) = (seg.seq, seg.payload_len);
@@ -380,9 +418,6 @@ fn retransmission(
     if !not_advanced {
         return;
     }
-    let ooo_threshold = first_rtt
-        .filter(|r| *r != 0)
-        .unwrap_or(DEFAULT_OOO_THRESHOLD_NANOS);
     if rev.dup_acks >= 2
         && rev.last_ack == seq
         && within(

@@ -132,6 +132,8 @@ pub struct Conversation {
     pub dirs: [Direction; 2],
     /// Handshake facts, for the summary.
     pub handshake: Handshake,
+    /// The sequence analysis' round trip (see [`analysis::InitialRtt`]).
+    pub initial_rtt: analysis::InitialRtt,
     /// When the first segment with data was seen.
     pub first_data: Option<Timestamp>,
     /// When the first segment was seen.
@@ -170,6 +172,7 @@ impl Conversation {
             server,
             dirs: [Direction::default(), Direction::default()],
             handshake: Handshake::default(),
+            initial_rtt: analysis::InitialRtt::default(),
             first_data: None,
             first_seen: ts,
             last_seen: ts,
