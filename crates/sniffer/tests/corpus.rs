@@ -432,6 +432,50 @@ fn scenarios() -> Vec<Scenario> {
             t.send(gap);
             vec![t]
         }),
+        ("new-connection-seen-from-its-syn-ack", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7))
+                .say(C, PSH | ACK, 10)
+                .say(S, ACK, 0)
+                .close(C);
+            // A new connection on the same ports, its SYN not captured.
+            t.wait(500_000_000);
+            t.client_next = 3_000_001;
+            t.server_next = 8_000_000;
+            t.say(S, SYN | ACK, 0).say(C, ACK, 0).say(C, PSH | ACK, 10);
+            t.say(S, ACK, 0).close(C);
+            vec![t]
+        }),
+        ("client-isn-reused", |v6| {
+            let mut t = talk(v6);
+            t.handshake(Some(7))
+                .say(C, PSH | ACK, 10)
+                .say(S, ACK, 0)
+                .close(C);
+            // The client opens again with the same initial sequence number, the server
+            // answers with a new one.
+            t.wait(500_000_000);
+            t.client_next = 1_000_000;
+            t.server_next = 9_000_000;
+            t.handshake(Some(7))
+                .say(C, PSH | ACK, 10)
+                .say(S, ACK, 0)
+                .close(C);
+            vec![t]
+        }),
+        ("same-syn-after-close", |v6| {
+            let mut t = talk(v6);
+            let isn = t.client_next;
+            t.handshake(Some(7))
+                .say(C, PSH | ACK, 10)
+                .say(S, ACK, 0)
+                .close(C);
+            t.wait(500_000_000);
+            let mut syn = t.segment(C, SYN, 0);
+            syn.seq = isn;
+            t.send(syn).say(S, ACK, 0);
+            vec![t]
+        }),
         ("reset-mid-stream", |v6| {
             let mut t = talk(v6);
             t.handshake(Some(7))

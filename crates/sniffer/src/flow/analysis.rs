@@ -24,7 +24,10 @@
 //!   it, data or not — or 3 ms when unknown, and does not end at nextseq, SYN and FIN counting
 //!   one), else **Retransmission**. More than one byte starting one byte
 //!   below nextseq is none of them.
-//! - **Port numbers reused**: a SYN that starts a new connection on a known pair of endpoints.
+//! - **Port numbers reused**: a SYN or SYN-ACK whose sequence number is not where its sender's
+//!   numbers start, on a known pair of endpoints (decided in [`super::FlowTable::observe`]: a
+//!   SYN opens a new stream, a SYN-ACK restarts its sender's numbers in the same one; the same
+//!   SYN again, even after a close, is a retransmission).
 //!
 //! Tags print in that fixed order, each prepended, so the last printed stands leftmost.
 

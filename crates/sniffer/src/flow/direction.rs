@@ -114,9 +114,13 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpHeader) -> Num
     let has_ack = seg.flags.contains(TcpFlags::ACK);
     let fin = seg.flags.contains(TcpFlags::FIN);
 
-    // Bases.
-    if conv.dirs[own_i].base.is_none() {
-        conv.dirs[own_i].base = Some(if syn { seg.seq } else { seg.seq.plus(u32::MAX) });
+    // Bases. A SYN always sets its sender's: a SYN-ACK with a new initial sequence number
+    // (a new connection whose SYN the capture missed) starts its numbers again, as in
+    // Wireshark.
+    if syn {
+        conv.dirs[own_i].base = Some(seg.seq);
+    } else if conv.dirs[own_i].base.is_none() {
+        conv.dirs[own_i].base = Some(seg.seq.plus(u32::MAX));
     }
     if has_ack && conv.dirs[other_i].base.is_none() {
         conv.dirs[other_i].base = Some(seg.ack.plus(u32::MAX));

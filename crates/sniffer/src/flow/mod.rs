@@ -280,17 +280,18 @@ impl FlowTable {
         let mut resent_syn = None;
         let conv: &mut Conversation = match self.conversations.entry(key) {
             Entry::Occupied(entry) => {
-                // A fresh SYN with another initial sequence number on a known pair of
-                // endpoints, or any fresh SYN once the conversation is over, is a new
-                // connection reusing the ports: it gets its own stream.
+                // A SYN whose sequence number is not where its sender's numbers start is a
+                // new connection reusing the ports: a fresh SYN gets its own stream, a
+                // SYN-ACK (its SYN was not captured) starts its sender's numbers again in the
+                // same stream. The same SYN again, even after a close, is a retransmission.
                 let existing = entry.get();
-                let client_isn = existing.handshake.syn.map(|(_, isn)| isn);
-                port_reused = is_new_syn
-                    && (existing.side_of(src) == Side::ClientToServer
-                        && client_isn.is_some_and(|isn| isn != seg.seq)
-                        || existing.is_finished());
+                let base = existing.dir(existing.side_of(src)).base;
+                let new_isn =
+                    seg.flags.contains(TcpFlags::SYN) && base.is_some_and(|b| b != seg.seq);
+                port_reused = new_isn;
+                let new_stream = new_isn && is_new_syn;
                 let conv = entry.into_mut();
-                if port_reused {
+                if new_stream {
                     let stream = take_stream(&mut self.next_stream);
                     let new = Box::new(Conversation::new(stream, src, dst, seg, ts));
                     let old = std::mem::replace(conv, new);
