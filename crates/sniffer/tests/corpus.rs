@@ -476,6 +476,21 @@ fn scenarios() -> Vec<Scenario> {
             t.send(syn).say(S, ACK, 0);
             vec![t]
         }),
+        ("single-bytes-before-any-window", |v6| {
+            // One-byte segments at the next sequence number while the other end has not
+            // advertised any window yet: not zero-window probes.
+            let mut t = talk(v6);
+            t.say(C, SYN, 0).lose(S, 1);
+            t.say(C, PSH | ACK, 1).say(C, PSH | ACK, 1).say(S, ACK, 0);
+            t.say(C, PSH | ACK, 1);
+            let mut u = talk(v6);
+            u.client.set_port(40001);
+            u.now = t.now;
+            u.say(C, PSH | ACK, 1)
+                .say(C, PSH | ACK, 1)
+                .say(C, PSH | ACK, 1);
+            vec![t, u]
+        }),
         ("reset-mid-stream", |v6| {
             let mut t = talk(v6);
             t.handshake(Some(7))

@@ -5,7 +5,8 @@
 //! many duplicate ACKs it has sent in a row. A segment is then judged against its own
 //! direction and the reverse one, in Wireshark's order:
 //!
-//! - **ZeroWindowProbe**: 1 byte at nextseq while the receiver advertises a zero window.
+//! - **ZeroWindowProbe**: 1 byte at nextseq while the receiver advertises a zero window (a
+//!   receiver not seen yet advertises none).
 //! - **ZeroWindow**: the sender advertises a zero window (not on SYN/FIN/RST).
 //! - **Previous segment not captured**: it starts beyond nextseq: something before it is
 //!   missing from the capture (not judged on RST).
@@ -188,8 +189,9 @@ pub struct SeqState {
     /// The last acknowledgment field sent, and when.
     pub last_ack: SeqNum,
     pub last_ack_time: Timestamp,
-    /// The last raw window field sent.
-    pub window: u16,
+    /// The last raw window field sent; `None` before the first segment (then no window is
+    /// zero, and none is repeated).
+    pub window: Option<u16>,
     /// Duplicate ACKs sent in a row, and the frame of the ACK they repeat. −1 once the peer
     /// has acknowledged unseen data of this direction that could not be reported by moving
     /// `max_seq_to_be_acked`: further ACKs of it are not tagged again, and the peer's next
@@ -288,7 +290,7 @@ pub(crate) fn analyze(
     };
     let mut t = Tags::default();
     // ZERO WINDOW PROBE: 1 byte at nextseq while the receiver's window is 0.
-    if seg.payload_len == 1 && seg.seq == fwd.next_seq && rev.window == 0 {
+    if seg.payload_len == 1 && seg.seq == fwd.next_seq && rev.window == Some(0) {
         t.set(Tag::ZeroWindowProbe);
     } else {
         judged.window_and_keep_alive(&mut t);
@@ -338,7 +340,7 @@ impl Judged<'_> {
             t.set(Tag::KeepAlive);
         }
         // WINDOW UPDATE
-        if self.same_place && seg.window != 0 && seg.window != fwd.window {
+        if self.same_place && seg.window != 0 && Some(seg.window) != fwd.window {
             t.set(Tag::WindowUpdate);
         }
         // WINDOW FULL
@@ -347,7 +349,9 @@ impl Judged<'_> {
                 WindowScale::Shift(s) => u32::from(s),
                 _ => 0,
             };
-            let edge = rev.last_ack.plus(u32::from(rev.window) << shift);
+            // An unknown window is Wireshark's all-ones initial value.
+            let window = rev.window.map_or(u32::MAX, u32::from);
+            let edge = rev.last_ack.plus(window << shift);
             if seq.plus(len) == edge {
                 t.set(Tag::WindowFull);
             }
@@ -359,7 +363,7 @@ impl Judged<'_> {
     #[inline(always)]
     fn repeated_ack(&self, t: &mut Tags, count: i32) {
         let Judged { seg, fwd, rev, .. } = *self;
-        if !(self.same_place && seg.window == fwd.window) {
+        if !(self.same_place && Some(seg.window) == fwd.window) {
             return;
         }
         if seg.window != 0 && rev.last_tags.has(Tag::KeepAlive) {
@@ -453,7 +457,7 @@ fn remember(fwd: &mut SeqState, seg: &TcpHeader, ts: Timestamp, t: Tags) {
             fwd.max_seq_to_be_acked = fwd.next_seq;
         }
     }
-    fwd.window = seg.window;
+    fwd.window = Some(seg.window);
     fwd.last_ack = seg.ack;
     fwd.last_ack_time = ts;
     fwd.last_tags = t;
