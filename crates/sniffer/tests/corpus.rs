@@ -491,6 +491,26 @@ fn scenarios() -> Vec<Scenario> {
                 .say(C, PSH | ACK, 1);
             vec![t, u]
         }),
+        ("window-scale-outside-the-handshake", |v6| {
+            // Window-scale options on segments that are not SYNs, as port scanners send:
+            // after a handshake without scaling, with scaling, and mid-stream.
+            let mut talks = Vec::new();
+            for (i, handshake) in [Some(None), Some(Some(2)), None].into_iter().enumerate() {
+                let mut t = talk(v6);
+                t.client.set_port(40000 + u16::try_from(i).expect("few"));
+                if let Some(shift) = handshake {
+                    t.handshake(shift);
+                }
+                let mut ws = t.segment(C, ACK, 0);
+                ws.options = [opt::nop(), opt::ws(7)].concat();
+                t.send(ws).say(C, PSH | ACK, 10).say(S, ACK, 0);
+                let mut ws = t.segment(S, ACK, 0);
+                ws.options = [opt::nop(), opt::ws(3)].concat();
+                t.send(ws).say(S, PSH | ACK, 5).say(C, ACK, 0);
+                talks.push(t);
+            }
+            talks
+        }),
         ("reset-mid-stream", |v6| {
             let mut t = talk(v6);
             t.handshake(Some(7))

@@ -133,6 +133,11 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpHeader) -> Num
         WindowScale::Shift(s) if !syn => u32::from(seg.window) << s,
         _ => u32::from(seg.window),
     };
+    // A window-scale option outside a SYN (port scanners send them) scales the sender's later
+    // windows, as in Wireshark; this segment's window keeps the scale it was sent under.
+    if let (false, Some(shift)) = (syn, seg.options.window_shift()) {
+        conv.dirs[own_i].scale = WindowScale::Shift(shift.min(MAX_WINDOW_SHIFT));
+    }
 
     // Relative numbers. Both bases were set above (own always, other when ACK is set).
     let own_base = conv.dirs[own_i].base.unwrap_or(seg.seq);
