@@ -102,6 +102,28 @@ impl TcpFlags {
     }
 }
 
+impl TcpFlags {
+    /// Appends the names as Wireshark shows them once Accurate ECN is in use: FIN to URG by
+    /// name, then the ECE, CWR and AE bits as one counter (`ACE=n`, AE the high bit), then
+    /// `Reserved`.
+    pub fn push_names_with_ace(self, out: &mut String) {
+        for (flag, name) in &Self::NAMES[..6] {
+            if self.contains(*flag) {
+                out.push_str(name);
+                out.push_str(", ");
+            }
+        }
+        let ace = u16::from(self.contains(TcpFlags::ECE))
+            | u16::from(self.contains(TcpFlags::CWR)) << 1
+            | u16::from(self.contains(TcpFlags::NS)) << 2;
+        out.push_str("ACE=");
+        out.push(char::from(b'0' + ace as u8));
+        if self.intersects(TcpFlags::RESERVED) {
+            out.push_str(", Reserved");
+        }
+    }
+}
+
 impl std::ops::BitOr for TcpFlags {
     type Output = TcpFlags;
     fn bitor(self, rhs: TcpFlags) -> TcpFlags {
@@ -135,10 +157,19 @@ mod kind {
     pub const SACK_PERMITTED: u8 = 4;
     pub const SACK: u8 = 5;
     pub const TIMESTAMP: u8 = 8;
+    /// TCP MD5 signature (RFC 2385).
+    pub const MD5: u8 = 19;
+    /// TCP Authentication Option (RFC 5925).
+    pub const AUTHENTICATION: u8 = 29;
     pub const FAST_OPEN: u8 = 34;
+    /// Accurate ECN counters, in two orders (RFC 9768, kinds 172 and 174).
+    pub const ACC_ECN_0: u8 = 172;
+    pub const ACC_ECN_1: u8 = 174;
     /// Experimental options (RFC 4727), shared through a 16-bit ExID (RFC 6994).
     pub const EXPERIMENT_1: u8 = 253;
     pub const EXPERIMENT_2: u8 = 254;
+    /// The experiment identifier of TCP Fast Open before it had its kind (RFC 7413 §4.1.1).
+    pub const FAST_OPEN_EXID: u16 = 0xf989;
 }
 
 /// The largest shift RFC 7323 allows; larger values are treated as 14, as receivers do.
@@ -159,8 +190,16 @@ pub enum TcpOption {
     Sack { blocks: Vec<(u32, u32)> },
     /// Timestamps (RFC 7323): the sender's clock and the echo of the peer's.
     Timestamp { value: u32, echo: u32 },
-    /// TCP Fast Open: a cookie request (empty) or a cookie.
+    /// TCP Fast Open: a cookie request (empty) or a cookie; also in its experimental form
+    /// (kind 254 with experiment identifier 0xF989).
     FastOpen { cookie: Vec<u8> },
+    /// TCP MD5 signature (RFC 2385).
+    Md5Signature,
+    /// TCP Authentication Option (RFC 5925).
+    Authentication,
+    /// Accurate ECN byte counters (RFC 9768): kind 172 carries EE0B, ECEB, EE1B in that order,
+    /// kind 174 EE1B, ECEB, EE0B; an option may carry the first zero to three of them.
+    AccEcn { kind: u8, counters: Vec<u32> },
     /// An experimental option (kind 253 or 254) with its experiment identifier.
     Experimental { exid: u16 },
     /// Any other option, kept by kind and length so nothing is silently lost.
@@ -217,15 +256,40 @@ impl TcpOptions {
                 (kind::FAST_OPEN, cookie) => TcpOption::FastOpen {
                     cookie: cookie.to_vec(),
                 },
-                (kind::EXPERIMENT_1 | kind::EXPERIMENT_2, &[a, b, ..]) => TcpOption::Experimental {
-                    exid: u16::from_be_bytes([a, b]),
-                },
+                (kind::MD5, _) => TcpOption::Md5Signature,
+                (kind::AUTHENTICATION, body) if !body.is_empty() => TcpOption::Authentication,
+                (kind::ACC_ECN_0 | kind::ACC_ECN_1, body)
+                    if body.len() % 3 == 0 && body.len() <= 9 =>
+                {
+                    TcpOption::AccEcn {
+                        kind,
+                        counters: body
+                            .chunks_exact(3)
+                            .map(|c| u32::from_be_bytes([0, c[0], c[1], c[2]]))
+                            .collect(),
+                    }
+                }
+                (kind::EXPERIMENT_1 | kind::EXPERIMENT_2, &[a, b, ref cookie @ ..]) => {
+                    match u16::from_be_bytes([a, b]) {
+                        kind::FAST_OPEN_EXID => TcpOption::FastOpen {
+                            cookie: cookie.to_vec(),
+                        },
+                        exid => TcpOption::Experimental { exid },
+                    }
+                }
                 (kind, _) => TcpOption::Unknown { kind, len },
             };
             out.list.push(option);
             bytes = &bytes[usize::from(len)..];
         }
         out
+    }
+
+    /// True when an Accurate ECN option is among them.
+    pub fn has_acc_ecn(&self) -> bool {
+        self.list
+            .iter()
+            .any(|o| matches!(o, TcpOption::AccEcn { .. }))
     }
 
     /// The window-scale shift announced in this segment, if any.
@@ -337,6 +401,44 @@ mod tests {
                 TcpOption::Experimental { exid: 0xabcd },
             ]
         );
+    }
+
+    #[test]
+    fn named_options_and_their_experimental_forms() {
+        let bytes = [
+            0xfe, 0x04, 0xf9, 0x89, // TFO request, experimental form
+            0xfd, 0x05, 0xf9, 0x89, 7, // TFO cookie, experimental form
+            0x13, 0x04, 0, 0, // MD5 (any length)
+            0x1d, 0x03, 1, // TCP-AO
+            0xac, 0x05, 0, 1, 2, // AccECN0 with one counter
+            0xae, 0x04, 0, 0, // AccECN1 of a length it cannot have
+        ];
+        let opts = TcpOptions::parse(&bytes);
+        assert_eq!(
+            opts.list,
+            vec![
+                TcpOption::FastOpen { cookie: vec![] },
+                TcpOption::FastOpen { cookie: vec![7] },
+                TcpOption::Md5Signature,
+                TcpOption::Authentication,
+                TcpOption::AccEcn {
+                    kind: 172,
+                    counters: vec![0x102]
+                },
+                TcpOption::Unknown { kind: 174, len: 4 },
+            ]
+        );
+        assert!(opts.has_acc_ecn());
+    }
+
+    #[test]
+    fn ace_counter_replaces_the_ecn_bits() {
+        let mut s = String::new();
+        (TcpFlags::PSH | TcpFlags::ACK | TcpFlags::CWR | TcpFlags::NS).push_names_with_ace(&mut s);
+        assert_eq!(s, "PSH, ACK, ACE=6");
+        s.clear();
+        (TcpFlags::ECE | TcpFlags::from_bits(0x800)).push_names_with_ace(&mut s);
+        assert_eq!(s, "ACE=1, Reserved");
     }
 
     #[test]

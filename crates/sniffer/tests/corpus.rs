@@ -511,6 +511,47 @@ fn scenarios() -> Vec<Scenario> {
             }
             talks
         }),
+        ("named-options", |v6| {
+            let mut t = talk(v6);
+            // Fast Open in its experimental form (kind 254, ExID 0xF989): request, cookie.
+            let mut syn = t.segment(C, SYN, 0);
+            syn.options = [opt::mss(1460), vec![254, 4, 0xf9, 0x89]].concat();
+            t.send(syn);
+            let mut syn_ack = t.segment(S, SYN | ACK, 0);
+            syn_ack.options = vec![254, 8, 0xf9, 0x89, 1, 2, 3, 4];
+            t.send(syn_ack).say(C, ACK, 0);
+            for options in [
+                [vec![19, 18], vec![0; 16]].concat(),     // MD5 signature
+                vec![29, 4, 1, 2],                        // TCP-AO
+                vec![172, 2],                             // AccECN, no counters
+                vec![172, 8, 0, 0, 1, 0, 0, 2],           // AccECN0: EE0B, ECEB
+                vec![174, 11, 0, 0, 5, 0, 0, 6, 0, 0, 7], // AccECN1: EE1B, ECEB, EE0B
+                vec![174, 6, 0, 0, 5, 0],                 // a length AccECN does not have
+                vec![253, 5, 0xf9, 0x89, 9],              // Fast Open, experimental, a cookie
+            ] {
+                let mut seg = t.segment(C, ACK, 0);
+                seg.options = options;
+                t.send(seg);
+            }
+            // Once AccECN is in use, ECE, CWR and AE show as one counter, but on SYNs.
+            let ace = TcpFlags::ECE | TcpFlags::NS;
+            t.say(S, ACK | ace, 0).say(C, PSH | ACK | TcpFlags::CWR, 10);
+            t.say(S, ACK | TcpFlags::URG | ace | TcpFlags::CWR, 0);
+            t.say(C, ACK | TcpFlags::ECE | TcpFlags::from_bits(0x400), 0);
+            let mut syn = t.segment(C, SYN | TcpFlags::ECE, 0);
+            syn.seq = syn.seq.wrapping_sub(11);
+            t.send(syn).say(S, TcpFlags::FIN | ACK | ace, 0);
+            vec![t]
+        }),
+        ("accecn-option-malformed", |v6| {
+            // An AccECN option of a length it cannot have does not turn the counter on.
+            let mut t = talk(v6);
+            t.handshake(Some(7));
+            let mut seg = t.segment(C, ACK, 0);
+            seg.options = vec![174, 6, 0, 0, 5, 0];
+            t.send(seg).say(C, ACK | TcpFlags::ECE, 0);
+            vec![t]
+        }),
         ("reset-mid-stream", |v6| {
             let mut t = talk(v6);
             t.handshake(Some(7))

@@ -138,6 +138,9 @@ pub struct Conversation {
     pub first_data: Option<Timestamp>,
     /// When the first segment was seen.
     pub first_seen: Timestamp,
+    /// An Accurate ECN option was seen: later segments (not SYNs) show their ECE, CWR and AE
+    /// bits as one counter, `ACE=n`, as Wireshark does.
+    pub acc_ecn: bool,
     /// A reset was seen: the conversation is over.
     pub reset: bool,
     /// Which end sent the (first) reset.
@@ -176,6 +179,7 @@ impl Conversation {
             first_data: None,
             first_seen: ts,
             last_seen: ts,
+            acc_ecn: false,
             reset: false,
             reset_by: None,
             client_state,
@@ -228,6 +232,10 @@ pub struct TcpView {
     /// The state of each end after this segment.
     pub client_state: TcpState,
     pub server_state: TcpState,
+    /// The flags show the ACE counter instead of ECE, CWR and AE (see
+    /// [`Conversation::acc_ecn`]).
+    #[serde(skip)]
+    pub ace: bool,
 }
 
 /// All conversations of a capture.
@@ -324,7 +332,9 @@ impl FlowTable {
         let was_finished = conv.is_finished();
         let opened_by_syn =
             is_new_syn && (resent_syn.is_some() || conv.dir(Side::ClientToServer).segments == 0);
+        let ace = conv.acc_ecn && !seg.flags.contains(TcpFlags::SYN);
         let (side, step, numbers, mut tags) = apply_segment(conv, src, seg, frame, ts);
+        conv.acc_ecn |= seg.options.has_acc_ecn();
         if port_reused {
             tags.set(Tag::PortReused);
         }
@@ -336,6 +346,7 @@ impl FlowTable {
             tags,
             client_state: conv.client_state,
             server_state: conv.server_state,
+            ace,
         };
         if !self.keep_all {
             let finished_now = !was_finished && conv.is_finished();

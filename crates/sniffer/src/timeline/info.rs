@@ -211,7 +211,11 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
     push(s, "", u64::from(t.header.src_port));
     push(s, " → ", u64::from(t.header.dst_port));
     s.push_str(" [");
-    t.header.flags.push_names(s);
+    if t.view.ace {
+        t.header.flags.push_names_with_ace(s);
+    } else {
+        t.header.flags.push_names(s);
+    }
     push(s, "] Seq=", u64::from(t.view.numbers.seq));
     if let Some(ack) = t.view.numbers.ack {
         push(s, " Ack=", u64::from(ack));
@@ -256,6 +260,22 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
             }
             TcpOption::Experimental { exid } => {
                 let _ = write!(s, " ExID={exid:X}");
+            }
+            TcpOption::Md5Signature => s.push_str(" MD5"),
+            // Without the space: Wireshark's text.
+            TcpOption::Authentication => s.push_str("TCP AO"),
+            TcpOption::AccEcn { kind, counters } => {
+                let names = if *kind == 172 {
+                    [" EE0B=", " ECEB=", " EE1B="]
+                } else {
+                    [" EE1B=", " ECEB=", " EE0B="]
+                };
+                if counters.is_empty() {
+                    s.push_str(" AccECN");
+                }
+                for (name, n) in names.iter().zip(counters) {
+                    push(s, name, u64::from(*n));
+                }
             }
             TcpOption::Unknown { .. } => {}
         }

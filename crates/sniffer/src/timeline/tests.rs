@@ -34,6 +34,7 @@ fn fields(flags: TcpFlags, options: Vec<TcpOption>) -> TcpFields {
             tags: Tags::default(),
             client_state: TcpState::Established,
             server_state: TcpState::Established,
+            ace: false,
         },
         header: TcpHeader {
             src_port: 40052,
