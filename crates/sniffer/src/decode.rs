@@ -113,6 +113,8 @@ pub enum Transport {
     Udp(UdpDatagram),
     /// An ICMP or ICMPv6 message (which one follows from the IP version).
     Icmp(IcmpMessage),
+    /// The snapshot length cut the TCP or UDP header before its ports.
+    CutBeforePorts,
     /// A protocol this module does not decode, or none was readable.
     None,
 }
@@ -122,8 +124,24 @@ pub enum Transport {
 pub struct UdpDatagram {
     pub src_port: u16,
     pub dst_port: u16,
-    /// Payload length from the UDP length field.
+    /// Payload length from the UDP length field (0 when the capture cut it off).
     pub payload_len: u32,
+    /// What the snapshot length left of the datagram.
+    pub kept: UdpKept,
+}
+
+/// How much of a UDP datagram the capture kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UdpKept {
+    /// The header and some of the payload, or all of it.
+    Enough,
+    /// The ports only.
+    Ports,
+    /// The ports and the length, not the checksum.
+    PortsAndLength,
+    /// The header, and none of a payload it announces.
+    HeaderOnly,
 }
 
 /// The first 8 bytes of an ICMP or ICMPv6 message.
@@ -444,32 +462,70 @@ fn transport(
             code: icmp.code_u8(),
             rest: icmp.bytes5to8(),
         }),
-        Some(TransportSlice::Udp(udp)) => Transport::Udp(UdpDatagram {
-            src_port: udp.source_port(),
-            dst_port: udp.destination_port(),
-            payload_len: u32::from(udp.length()).saturating_sub(8),
-        }),
-        None if ip.protocol == ip_proto::TCP && ip.fragment.is_none() => {
-            // etherparse stops at a TCP header cut short; read what the capture kept of it.
+        Some(TransportSlice::Udp(udp)) => {
+            let payload_len = u32::from(udp.length()).saturating_sub(8);
+            let cut = packet.cap_len < packet.wire_len;
+            Transport::Udp(UdpDatagram {
+                src_port: udp.source_port(),
+                dst_port: udp.destination_port(),
+                payload_len,
+                kept: if cut && payload_len > 0 && udp.payload().is_empty() {
+                    UdpKept::HeaderOnly
+                } else {
+                    UdpKept::Enough
+                },
+            })
+        }
+        None if matches!(ip.protocol, ip_proto::TCP | ip_proto::UDP) && ip.fragment.is_none() => {
+            // etherparse stops at a header cut short; read what the capture kept of it.
             let captured = sliced
                 .net
                 .as_ref()
                 .and_then(|n| n.ip_payload_ref())
                 .map(|p| p.payload)
                 .unwrap_or_default();
-            match partial_tcp(captured, ip.payload_len, packet.cap_len < packet.wire_len) {
-                Some(seg) => {
-                    packet.malformed = None;
-                    Transport::Tcp(seg)
-                }
-                None => Transport::None,
+            let cut = packet.cap_len < packet.wire_len;
+            let kept = if cut && captured.len() < 4 {
+                Transport::CutBeforePorts
+            } else if ip.protocol == ip_proto::UDP {
+                cut_udp(captured, cut).map_or(Transport::None, Transport::Udp)
+            } else {
+                partial_tcp(captured, ip.payload_len, cut).map_or(Transport::None, Transport::Tcp)
+            };
+            if kept != Transport::None {
+                packet.malformed = None;
             }
+            kept
         }
         _ => Transport::None,
     }
 }
 
 mod segment;
+
+/// A UDP header the snapshot length cut (`cut`) after its ports; `None` otherwise.
+fn cut_udp(bytes: &[u8], cut: bool) -> Option<UdpDatagram> {
+    let be16 = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    let (src_port, dst_port) = (be16(0)?, be16(2)?);
+    if !cut {
+        return None;
+    }
+    let length = be16(4);
+    Some(UdpDatagram {
+        src_port,
+        dst_port,
+        payload_len: length.map_or(0, |l| u32::from(l).saturating_sub(8)),
+        kept: if length.is_some() {
+            UdpKept::PortsAndLength
+        } else {
+            UdpKept::Ports
+        },
+    })
+}
 
 pub(crate) use segment::tcp_from_payload;
 use segment::{partial_tcp, tcp_segment};

@@ -657,6 +657,7 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         .map(|ip| synth::link_wrap(linktype, ip, None))
         .map(|data| synth::frame(at, data))
         .collect();
+    frames.extend(cut_frames(v6, linktype, at));
     if linktype == LinkType::EN10MB && !v6 {
         frames.push(synth::frame(
             at,
@@ -677,6 +678,35 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
     }
     for (i, f) in frames.iter_mut().enumerate() {
         f.ts.nanos += u32::try_from(i).expect("few") * 1_000;
+    }
+    frames
+}
+
+/// Frames the snapshot length cut within their transport header: a SYN with options cut
+/// before its ports, within its fixed header and within its options (twice, the second time
+/// a retransmission whose tag tshark does not show), and a UDP datagram cut within its
+/// header and just after it.
+fn cut_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
+    let ip_header = if v6 { 40 } else { 20 };
+    let cut = |ip: &[u8], keep: usize| {
+        let mut f = synth::frame(at, synth::link_wrap(linktype, ip, None));
+        let link = f.data.len() - ip.len();
+        f.data.truncate(link + ip_header + keep);
+        f
+    };
+    let mut frames = Vec::new();
+    let mut t = talk(v6);
+    t.client.set_port(50010);
+    let mut syn = t.segment(C, SYN, 0);
+    syn.options = opt::linux_syn(1460, 1000, 0, 7);
+    let syn = syn.ip_packet();
+    for keep in [2, 4, 14, 16, 19, 20, 26, 26, 39] {
+        frames.push(cut(&syn, keep));
+    }
+    let (c, s) = (t.client, t.server);
+    let datagram = synth::udp_packet(c, s, b"cut by the snapshot length");
+    for keep in [2, 4, 6, 8, 10] {
+        frames.push(cut(&datagram, keep));
     }
     frames
 }

@@ -72,6 +72,9 @@ pub enum TcpProblem {
     PastTheFrame,
     /// The IP payload is too short for even the fixed header: only the ports are read.
     TooShort,
+    /// The snapshot length cut the fixed header after this many bytes (4 to 19): the ports
+    /// are known, and from 16 bytes on the numbers, flags and window too.
+    Cut(u32),
 }
 
 /// A TCP segment from etherparse's view of a complete header.
@@ -118,9 +121,10 @@ pub(crate) fn tcp_from_payload(bytes: &[u8], ip_payload_len: u32) -> Option<TcpS
     }
 }
 
-/// A TCP segment etherparse refused: a header the snapshot length cut within its options
-/// (`truncated`), or one Wireshark calls bogus or malformed. `None` when not even the ports
-/// are there, or when the header is complete and sound (etherparse had another reason).
+/// A TCP segment etherparse refused: a header the snapshot length cut (`truncated`) within
+/// its fixed part or its options, or one Wireshark calls bogus or malformed. `None` when not
+/// even the ports are there, or when the header is complete and sound (etherparse had
+/// another reason).
 pub(super) fn partial_tcp(
     bytes: &[u8],
     ip_payload_len: u32,
@@ -150,6 +154,11 @@ pub(super) fn partial_tcp(
     if ip_payload_len < TCP_MIN_HEADER_LEN {
         return Some(seg);
     }
+    let kept = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    if truncated && kept < tcp_field::WINDOW.end as u32 {
+        seg.problem = Some(TcpProblem::Cut(kept));
+        return Some(seg);
+    }
     let offset_flags = be16(tcp_field::OFFSET_FLAGS)?;
     seg.header.header_len = u32::from(offset_flags >> 12) * 4;
     seg.header.flags = TcpFlags::from_bits(offset_flags & 0x0fff);
@@ -165,6 +174,11 @@ pub(super) fn partial_tcp(
     }
     if bytes.len() >= seg.header.header_len as usize {
         return None;
+    }
+    if truncated && kept < TCP_MIN_HEADER_LEN {
+        seg.problem = Some(TcpProblem::Cut(kept));
+        seg.header.payload_len = ip_payload_len.saturating_sub(seg.header.header_len);
+        return Some(seg);
     }
     if !truncated {
         seg.problem = Some(TcpProblem::PastTheFrame);

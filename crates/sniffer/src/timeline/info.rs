@@ -11,12 +11,10 @@ pub(super) fn describe(
     match (&packet.net, &packet.transport, view) {
         (_, Transport::Tcp(seg), Some(view)) => tcp_row(seg, view),
         (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
-        (_, Transport::Udp(udp), _) => (
-            "UDP",
-            format!(
-                "{} → {} Len={}",
-                udp.src_port, udp.dst_port, udp.payload_len
-            ),
+        (_, Transport::Udp(udp), _) => ("UDP", udp_info(udp), None),
+        (Network::Ip(ip), Transport::CutBeforePorts, _) => (
+            if ip.src.is_ipv4() { "IPv4" } else { "IPv6" },
+            SIZE_LIMITED.to_owned(),
             None,
         ),
         (Network::Ip(_), _, _) if packet.ipv6_overrun.is_some() => (
@@ -64,10 +62,29 @@ fn ipv6_overrun_info(headers: &[u8]) -> String {
     format!("{}[Malformed Packet]", names.join(" , "))
 }
 
+/// What Wireshark appends where the snapshot length cut what it was reading.
+pub(super) const SIZE_LIMITED: &str = "[Packet size limited during capture]";
+
+/// Wireshark's Info for a UDP datagram: as far as the capture kept its header.
+fn udp_info(udp: &UdpDatagram) -> String {
+    let (src, dst, len) = (udp.src_port, udp.dst_port, udp.payload_len);
+    match udp.kept {
+        UdpKept::Enough => format!("{src} → {dst} Len={len}"),
+        UdpKept::Ports => format!("{src} → {dst}{SIZE_LIMITED}"),
+        UdpKept::PortsAndLength | UdpKept::HeaderOnly => {
+            format!("{src} → {dst} Len={len}{SIZE_LIMITED}")
+        }
+    }
+}
+
 /// Info of a TCP header that runs past its frame (raw numbers, as Wireshark shows them) or
 /// that the IP payload cannot hold (ports only).
 pub(super) fn malformed_tcp_info(seg: &TcpSegment) -> String {
     match seg.problem {
+        Some(TcpProblem::Cut(_)) => format!(
+            "{} → {}{SIZE_LIMITED}",
+            seg.header.src_port, seg.header.dst_port
+        ),
         Some(TcpProblem::TooShort) => {
             format!(
                 "{} → {}[Malformed Packet]",
@@ -130,7 +147,14 @@ pub(super) fn push_tcp_row(
         header: seg.header.clone(),
         payload_preview: (!seg.payload.is_empty()).then(|| Preview::of(&seg.payload)),
     };
-    if !view.tags.is_empty() {
+    if let Some(TcpProblem::Cut(_)) = seg.problem {
+        // Cut after the window: what Wireshark had shown when the bytes ran out.
+        push_tcp_info_to_window(info, &fields);
+        info.push_str(SIZE_LIMITED);
+        return ("TCP", Some(fields));
+    }
+    // Wireshark prefixes the tags once the whole header is read: not when the capture cut it.
+    if !view.tags.is_empty() && !seg.header.header_truncated {
         info.push_str(&view.tags.prefix());
     }
     push_tcp_info(info, &fields);
@@ -199,10 +223,9 @@ pub fn tcp_info(t: &TcpFields) -> String {
     s
 }
 
-/// [`tcp_info`] appended to `s`. (Built with itoa and push_str rather than format!: this
-/// runs once per packet.)
-pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
-    let sack = &t.view.numbers.sack;
+/// `SPORT → DPORT [FLAGS] Seq=S[ Ack=A] Win=W` appended to `s`: the Info as far as the
+/// fixed header's first 16 bytes.
+fn push_tcp_info_to_window(s: &mut String, t: &TcpFields) {
     let mut num = itoa::Buffer::new();
     let mut push = |s: &mut String, label: &str, n: u64| {
         s.push_str(label);
@@ -221,6 +244,18 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
         push(s, " Ack=", u64::from(ack));
     }
     push(s, " Win=", u64::from(t.view.numbers.window));
+}
+
+/// [`tcp_info`] appended to `s`. (Built with itoa and push_str rather than format!: this
+/// runs once per packet.)
+pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
+    push_tcp_info_to_window(s, t);
+    let sack = &t.view.numbers.sack;
+    let mut num = itoa::Buffer::new();
+    let mut push = |s: &mut String, label: &str, n: u64| {
+        s.push_str(label);
+        s.push_str(num.format(n));
+    };
     if t.header.flags.contains(TcpFlags::URG) {
         push(s, " Urg=", u64::from(t.header.urgent));
     }

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::decode::{
     self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpHeader, TcpProblem,
-    TcpSegment, Transport,
+    TcpSegment, Transport, UdpDatagram, UdpKept,
 };
 use crate::flow::{FlowTable, Side, Step, TcpView};
 use crate::frame::{Frame, Timestamp, TsPrecision};
@@ -140,7 +140,7 @@ impl Timeline {
                 if matches!(
                     seg.problem,
                     Some(TcpProblem::PastTheFrame | TcpProblem::TooShort)
-                ) =>
+                ) || matches!(seg.problem, Some(TcpProblem::Cut(kept)) if kept < 16) =>
             {
                 None
             }
