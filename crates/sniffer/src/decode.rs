@@ -24,6 +24,10 @@ pub mod ip_proto {
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
     pub const ICMPV6: u8 = 58;
+    /// IP Authentication Header (RFC 4302).
+    pub const AUTHENTICATION: u8 = 51;
+    /// IPv6's "no next header".
+    pub const NO_NEXT_HEADER: u8 = 59;
 }
 
 /// One decoded frame.
@@ -388,7 +392,9 @@ fn ipv4_header(v4: &etherparse::LaxIpv4Slice<'_>, wire: WireBound<'_>) -> IpHead
     IpHeader {
         src: IpAddr::V4(h.source_addr()),
         dst: IpAddr::V4(h.destination_addr()),
-        protocol: v4.payload().ip_number.0,
+        // The header's own field: etherparse walks an Authentication Header (even in a
+        // fragment that does not start the payload), Wireshark's judged set does not.
+        protocol: h.protocol().0,
         payload_len: claimed.min(wire.after(h.slice().as_ptr(), header_len)),
         ttl: h.ttl(),
         fragment: v4.is_payload_fragmented().then(|| Fragment {
@@ -448,6 +454,9 @@ fn transport(
     ip: &IpHeader,
     payload_limit: usize,
 ) -> Transport {
+    if ip.protocol == ip_proto::AUTHENTICATION {
+        return Transport::None;
+    }
     match &sliced.transport {
         Some(TransportSlice::Tcp(tcp)) => {
             Transport::Tcp(tcp_segment(tcp, ip.payload_len, payload_limit))

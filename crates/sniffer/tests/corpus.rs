@@ -652,6 +652,26 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         packets.extend(synth::fragment_ipv4(&fragmented_tcp, 64, 0x0abc));
         packets.extend(synth::ipv4_fragments(c, s, &[b'x'; 100], 48, 0x1234));
     }
+    // Protocols no dissector of the judged set takes: named by number (IGMP, ESP, OSPF, PIM,
+    // one without a name; IPv6's no next header), also when fragmented; and an IPv4
+    // Authentication Header before a TCP segment, whole and fragmented.
+    for protocol in [2, 50, 89, 103, 253, 59] {
+        packets.push(synth::ip_packet(c.ip(), s.ip(), protocol, &[0x11; 24]));
+    }
+    let pim = synth::ip_packet(c.ip(), s.ip(), 103, &[0x06; 100]);
+    if v6 {
+        packets.extend(synth::fragment_ipv6(&pim, 48, 0x0bad_cafe));
+    } else {
+        packets.extend(synth::fragment_ipv4(&pim, 48, 0x0bad));
+        let mut ah = vec![6, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1];
+        ah.extend([0; 12]);
+        let mut t = talk(false);
+        t.client.set_port(50004);
+        ah.extend(t.segment(C, SYN, 0).ip_packet().split_off(20));
+        let authenticated = synth::ip_packet(c.ip(), s.ip(), 51, &ah);
+        packets.push(authenticated.clone());
+        packets.extend(synth::fragment_ipv4(&authenticated, 16, 0x0a11));
+    }
     let mut frames: Vec<SynthFrame> = packets
         .iter()
         .map(|ip| synth::link_wrap(linktype, ip, None))

@@ -158,6 +158,20 @@ fn v6(ip: IpAddr) -> [u8; 16] {
     }
 }
 
+/// An IP packet (IPv4 or IPv6, by the addresses) of protocol `protocol` carrying `payload`.
+pub fn ip_packet(src: IpAddr, dst: IpAddr, protocol: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let number = etherparse::IpNumber(protocol);
+    let written = match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            PacketBuilder::ipv4(s.octets(), d.octets(), 64).write(&mut out, number, payload)
+        }
+        (s, d) => PacketBuilder::ipv6(v6(s), v6(d), 64).write(&mut out, number, payload),
+    };
+    debug_assert!(written.is_ok(), "building into a Vec cannot fail");
+    out
+}
+
 /// A UDP datagram (IPv4 or IPv6) carrying `payload`.
 pub fn udp_packet(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();

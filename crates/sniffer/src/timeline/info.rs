@@ -22,18 +22,13 @@ pub(super) fn describe(
             ipv6_overrun_info(packet.ipv6_overrun.as_deref().unwrap_or_default()),
             None,
         ),
-        (Network::Ip(ip), _, _) => {
-            let name = match ip.protocol {
-                ip_proto::ICMP => "ICMP",
-                ip_proto::ICMPV6 => "ICMPv6",
-                ip_proto::IGMP => "IGMP",
-                ip_proto::TCP => "TCP",
-                ip_proto::UDP => "UDP",
-                _ if ip.src.is_ipv4() => "IPv4",
-                _ => "IPv6",
-            };
-            (name, String::new(), None)
-        }
+        (Network::Ip(ip), _, _) => match ip.protocol {
+            ip_proto::ICMP => ("ICMP", String::new(), None),
+            ip_proto::ICMPV6 => ("ICMPv6", String::new(), None),
+            ip_proto::TCP => ("TCP", String::new(), None),
+            ip_proto::UDP => ("UDP", String::new(), None),
+            proto => (ip_version(ip), undissected_info(ip, proto), None),
+        },
         (Network::Arp(arp), _, _) => ("ARP", arp_info(arp), None),
         (Network::BogusIpv4HeaderLen(len), _, _) => (
             "IPv4",
@@ -60,6 +55,32 @@ fn ipv6_overrun_info(headers: &[u8]) -> String {
         })
         .collect();
     format!("{}[Malformed Packet]", names.join(" , "))
+}
+
+/// IP protocols that Wireshark's judged set hands to a dissector of their own (extension
+/// headers, tunnels, Ethernet), whose lines are not the generic one.
+const DISSECTED_ELSEWHERE: [u8; 7] = [0, 4, 41, 43, 44, 60, 143];
+
+pub(super) fn ip_version(ip: &IpHeader) -> &'static str {
+    if ip.src.is_ipv4() {
+        "IPv4"
+    } else {
+        "IPv6"
+    }
+}
+
+/// Wireshark's Info for an IP packet whose protocol no dissector takes: its name and number
+/// (`PIM (103)`; for IPv6 `Unknown IP Protocol: PIM (103)`, and `IPv6 no next header`).
+/// Empty for the protocols dissected elsewhere, and for an IPv6 Authentication Header.
+pub(super) fn undissected_info(ip: &IpHeader, proto: u8) -> String {
+    let name = ip_proto_name(proto);
+    match (ip.src.is_ipv4(), proto) {
+        (_, p) if DISSECTED_ELSEWHERE.contains(&p) => String::new(),
+        (false, ip_proto::AUTHENTICATION) => String::new(),
+        (true, _) => format!("{name} ({proto})"),
+        (false, ip_proto::NO_NEXT_HEADER) => "IPv6 no next header".to_owned(),
+        (false, _) => format!("Unknown IP Protocol: {name} ({proto})"),
+    }
 }
 
 /// What Wireshark appends where the snapshot length cut what it was reading.
@@ -194,16 +215,9 @@ pub(super) fn icmp_error_text(v4: bool, icmp_type: u8, code: u8) -> String {
     format!("{kind} ({reason})")
 }
 
-/// Wireshark's name of an IP protocol number, as in "proto=UDP 17".
+/// Wireshark's name of an IP protocol number, as in "proto=UDP 17" (`Unknown` without one).
 pub(super) fn ip_proto_name(proto: u8) -> &'static str {
-    match proto {
-        ip_proto::ICMP => "ICMP",
-        ip_proto::IGMP => "IGMP",
-        ip_proto::TCP => "TCP",
-        ip_proto::UDP => "UDP",
-        ip_proto::ICMPV6 => "ICMPv6",
-        _ => "Unknown",
-    }
+    super::ip_proto_names::ip_proto_name(proto).unwrap_or("Unknown")
 }
 
 /// ARP's Info: "Who has T? Tell S" for a request, "S is at MAC" for a reply.

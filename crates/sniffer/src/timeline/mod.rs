@@ -29,6 +29,7 @@ use crate::tcp::{TcpFlags, TcpOption};
 
 mod follow;
 mod info;
+mod ip_proto_names;
 mod reassembly;
 mod row;
 mod text;

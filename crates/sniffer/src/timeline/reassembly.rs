@@ -1,7 +1,7 @@
 //! IP fragments put back together: the transport header is only in the first fragment, and
 //! the packet is described once its last piece arrived.
 
-use super::info::{ip_proto_name, tcp_row};
+use super::info::{ip_proto_name, ip_version, tcp_row, undissected_info};
 use super::*;
 
 /// The fragments of one IP packet share addresses, protocol and identification.
@@ -66,6 +66,12 @@ impl Timeline {
                         let len = u32::from(port(4)).saturating_sub(8);
                         return Some(("UDP", format!("{} → {} Len={len}", port(0), port(2)), None));
                     }
+                }
+                if !matches!(
+                    ip.protocol,
+                    ip_proto::TCP | ip_proto::UDP | ip_proto::ICMP | ip_proto::ICMPV6
+                ) {
+                    return Some((ip_version(ip), undissected_info(ip, ip.protocol), None));
                 }
             }
         }
