@@ -132,6 +132,20 @@ pub struct UdpDatagram {
     pub payload_len: u32,
     /// What the snapshot length left of the datagram.
     pub kept: UdpKept,
+    /// What is wrong with the length field, as Wireshark judges it.
+    pub bad_length: Option<UdpBadLength>,
+}
+
+/// A UDP length field Wireshark flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UdpBadLength {
+    /// Shorter than the 8-byte header (this value).
+    BelowHeader(u16),
+    /// Longer than the IP payload (this value).
+    BeyondIp(u16),
+    /// 0 over IPv6: a jumbogram (RFC 2675), whose length is the IP payload's.
+    Jumbogram,
 }
 
 /// How much of a UDP datagram the capture kept.
@@ -472,11 +486,22 @@ fn transport(
             rest: icmp.bytes5to8(),
         }),
         Some(TransportSlice::Udp(udp)) => {
-            let payload_len = u32::from(udp.length()).saturating_sub(8);
+            let length = udp.length();
+            let bad_length = match (length, ip.src.is_ipv4()) {
+                (0, false) => Some(UdpBadLength::Jumbogram),
+                (l, _) if l < 8 => Some(UdpBadLength::BelowHeader(l)),
+                (l, _) if u32::from(l) > ip.payload_len => Some(UdpBadLength::BeyondIp(l)),
+                _ => None,
+            };
+            let payload_len = match bad_length {
+                Some(UdpBadLength::Jumbogram) => ip.payload_len.saturating_sub(8),
+                _ => u32::from(length).saturating_sub(8),
+            };
             let cut = packet.cap_len < packet.wire_len;
             Transport::Udp(UdpDatagram {
                 src_port: udp.source_port(),
                 dst_port: udp.destination_port(),
+                bad_length,
                 payload_len,
                 kept: if cut && payload_len > 0 && udp.payload().is_empty() {
                     UdpKept::HeaderOnly
@@ -527,6 +552,7 @@ fn cut_udp(bytes: &[u8], cut: bool) -> Option<UdpDatagram> {
     Some(UdpDatagram {
         src_port,
         dst_port,
+        bad_length: None,
         payload_len: length.map_or(0, |l| u32::from(l).saturating_sub(8)),
         kept: if length.is_some() {
             UdpKept::PortsAndLength

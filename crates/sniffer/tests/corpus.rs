@@ -652,6 +652,14 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         packets.extend(synth::fragment_ipv4(&fragmented_tcp, 64, 0x0abc));
         packets.extend(synth::ipv4_fragments(c, s, &[b'x'; 100], 48, 0x1234));
     }
+    // UDP length fields Wireshark flags: below the header, beyond the IP payload, and 0 (over
+    // IPv6 a jumbogram).
+    for length in [0u16, 5, 200] {
+        let mut datagram = synth::udp_packet(c, s, b"a datagram of 30 bytes, or not");
+        let at = if v6 { 44 } else { 24 };
+        datagram[at..at + 2].copy_from_slice(&length.to_be_bytes());
+        packets.push(datagram);
+    }
     // Protocols no dissector of the judged set takes: named by number (IGMP, ESP, OSPF, PIM,
     // one without a name; IPv6's no next header), also when fragmented; and an IPv4
     // Authentication Header before a TCP segment, whole and fragmented.

@@ -89,10 +89,19 @@ pub(super) const SIZE_LIMITED: &str = "[Packet size limited during capture]";
 /// Wireshark's Info for a UDP datagram: as far as the capture kept its header.
 fn udp_info(udp: &UdpDatagram) -> String {
     let (src, dst, len) = (udp.src_port, udp.dst_port, udp.payload_len);
-    match udp.kept {
-        UdpKept::Enough => format!("{src} → {dst} Len={len}"),
-        UdpKept::Ports => format!("{src} → {dst}{SIZE_LIMITED}"),
-        UdpKept::PortsAndLength | UdpKept::HeaderOnly => {
+    match (udp.kept, udp.bad_length) {
+        (UdpKept::Enough, Some(UdpBadLength::BelowHeader(l))) => {
+            format!("{src} → {dst} [BAD UDP LENGTH {l} < 8]")
+        }
+        (UdpKept::Enough, Some(UdpBadLength::BeyondIp(l))) => {
+            format!("{src} → {dst} [BAD UDP LENGTH {l} > IP PAYLOAD LENGTH] Len={len}")
+        }
+        (UdpKept::Enough, Some(UdpBadLength::Jumbogram)) => {
+            format!("{src} → {dst} Len={len} [Jumbogram]")
+        }
+        (UdpKept::Enough, None) => format!("{src} → {dst} Len={len}"),
+        (UdpKept::Ports, _) => format!("{src} → {dst}{SIZE_LIMITED}"),
+        (UdpKept::PortsAndLength | UdpKept::HeaderOnly, _) => {
             format!("{src} → {dst} Len={len}{SIZE_LIMITED}")
         }
     }

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::decode::{
     self, ip_proto, ArpMessage, IcmpMessage, IpHeader, Network, Packet, TcpHeader, TcpProblem,
-    TcpSegment, Transport, UdpDatagram, UdpKept,
+    TcpSegment, Transport, UdpBadLength, UdpDatagram, UdpKept,
 };
 use crate::flow::{FlowTable, Side, Step, TcpView};
 use crate::frame::{Frame, Timestamp, TsPrecision};
