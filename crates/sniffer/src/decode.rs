@@ -241,6 +241,9 @@ pub mod ipv6_ext {
     pub const DESTINATION_OPTIONS: u8 = 60;
     /// Bytes of a Fragment header.
     pub const FRAGMENT_LEN: usize = 8;
+    /// Hop-by-Hop options: one byte of padding, and the Jumbo Payload length (RFC 2675).
+    pub const PAD1: u8 = 0;
+    pub const JUMBO_PAYLOAD: u8 = 0xc2;
     /// The option-carrying headers walked when checking that the chain fits the packet.
     pub const WALKED: [u8; 3] = [HOP_BY_HOP, ROUTING, DESTINATION_OPTIONS];
 }
@@ -281,6 +284,29 @@ fn ipv6_fragment(first: u8, exts: &[u8]) -> Option<Fragment> {
         next = *here.first()?;
         at = at.checked_add(len)?;
     }
+}
+
+/// The Jumbo Payload option's length (RFC 2675), when the extension headers after the fixed
+/// header (`first` is its Next Header) start with a Hop-by-Hop header that carries one.
+fn jumbo_payload_len(first: u8, bytes: &[u8]) -> Option<u32> {
+    if first != ipv6_ext::HOP_BY_HOP {
+        return None;
+    }
+    let header_len = (usize::from(*bytes.get(1)?) + 1) * 8;
+    let mut options = bytes.get(2..header_len)?;
+    while let Some((&kind, rest)) = options.split_first() {
+        if kind == ipv6_ext::PAD1 {
+            options = rest;
+            continue;
+        }
+        let (&len, rest) = rest.split_first()?;
+        let data = rest.get(..usize::from(len))?;
+        if kind == ipv6_ext::JUMBO_PAYLOAD {
+            return Some(u32::from_be_bytes(data.try_into().ok()?));
+        }
+        options = &rest[usize::from(len)..];
+    }
+    None
 }
 
 /// When an IPv6 extension header claims more bytes than the packet holds, the extension
@@ -429,16 +455,20 @@ fn ipv6_header(
     let start = (h.slice().as_ptr() as usize).saturating_sub(wire.frame.as_ptr() as usize);
     let after = wire.frame.get(start + 40..).unwrap_or_default();
     let on_wire = wire.after(h.slice().as_ptr(), 40);
-    let wire_payload = on_wire.min(u32::from(h.payload_length()));
+    // A payload length of 0 with a Jumbo Payload option: the length is the option's (RFC 2675,
+    // Linux's BIG TCP).
+    let claimed = match h.payload_length() {
+        0 => jumbo_payload_len(h.next_header().0, after).unwrap_or(0),
+        n => u32::from(n),
+    };
+    let wire_payload = on_wire.min(claimed);
     let overrun = ipv6_chain_overrun(h.next_header().0, after, wire_payload);
     let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
     let ip = IpHeader {
         src: IpAddr::V6(h.source_addr()),
         dst: IpAddr::V6(h.destination_addr()),
         protocol: v6.payload().ip_number.0,
-        payload_len: u32::from(h.payload_length())
-            .min(on_wire)
-            .saturating_sub(ext_len),
+        payload_len: claimed.min(on_wire).saturating_sub(ext_len),
         ttl: h.hop_limit(),
         fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice()),
     };

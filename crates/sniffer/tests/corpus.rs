@@ -731,6 +731,24 @@ fn cut_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
     for keep in [2, 4, 14, 16, 19, 20, 26, 26, 39] {
         frames.push(cut(&syn, keep));
     }
+    if v6 {
+        // A jumbogram (Linux's BIG TCP): payload length 0, the length in a Hop-by-Hop Jumbo
+        // Payload option; 80,000 bytes of TCP payload, of which the capture kept 10.
+        let mut t = talk(true);
+        t.client.set_port(50011);
+        let segment = t.segment(C, PSH | ACK, 10).ip_packet();
+        let (header, tcp) = segment.split_at(40);
+        let mut jumbo = header.to_vec();
+        jumbo[4..6].copy_from_slice(&[0, 0]);
+        jumbo[6] = 0; // Hop-by-Hop
+        let length: u32 = 8 + 20 + 80_000;
+        jumbo.extend([6, 0, 0xc2, 4]);
+        jumbo.extend(length.to_be_bytes());
+        jumbo.extend(tcp);
+        let mut f = synth::frame(at, synth::link_wrap(linktype, &jumbo, None));
+        f.wire_len += 80_000 - 10;
+        frames.push(f);
+    }
     let (c, s) = (t.client, t.server);
     let datagram = synth::udp_packet(c, s, b"cut by the snapshot length");
     for keep in [2, 4, 6, 8, 10] {
