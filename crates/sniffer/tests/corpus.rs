@@ -652,6 +652,16 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         packets.extend(synth::fragment_ipv4(&fragmented_tcp, 64, 0x0abc));
         packets.extend(synth::ipv4_fragments(c, s, &[b'x'; 100], 48, 0x1234));
     }
+    // An echo request and its reply, each cut into fragments: the last fragment shows the
+    // message.
+    for (from, to, request) in [(c.ip(), s.ip(), true), (s.ip(), c.ip(), false)] {
+        let echo = synth::icmp_echo(from, to, request, 9, 2, &[b'p'; 100]);
+        if v6 {
+            packets.extend(synth::fragment_ipv6(&echo, 48, 0x0ec0 + u32::from(request)));
+        } else {
+            packets.extend(synth::fragment_ipv4(&echo, 48, 0x0ec0 + u16::from(request)));
+        }
+    }
     // UDP length fields Wireshark flags: below the header, beyond the IP payload, and 0 (over
     // IPv6 a jumbogram).
     for length in [0u16, 5, 200] {

@@ -67,6 +67,21 @@ impl Timeline {
                         return Some(("UDP", format!("{} → {} Len={len}", port(0), port(2)), None));
                     }
                 }
+                let icmp = if ip.src.is_ipv4() {
+                    ip_proto::ICMP
+                } else {
+                    ip_proto::ICMPV6
+                };
+                if ip.protocol == icmp {
+                    if let Some(h) = done.head.get(..8) {
+                        let message = IcmpMessage {
+                            icmp_type: h[0],
+                            code: h[1],
+                            rest: [h[4], h[5], h[6], h[7]],
+                        };
+                        return Some(self.icmp(ip, &message));
+                    }
+                }
                 if !matches!(
                     ip.protocol,
                     ip_proto::TCP | ip_proto::UDP | ip_proto::ICMP | ip_proto::ICMPV6
