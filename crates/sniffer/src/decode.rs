@@ -162,14 +162,22 @@ pub enum UdpKept {
     HeaderOnly,
 }
 
-/// The first 8 bytes of an ICMP or ICMPv6 message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// An ICMP or ICMPv6 message: its first 8 bytes, and what follows as far as Info needs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IcmpMessage {
     pub icmp_type: u8,
     pub code: u8,
-    /// Bytes 5 to 8: identifier and sequence number for echo messages.
+    /// Bytes 5 to 8: identifier and sequence number for echo messages, flags for a neighbor
+    /// advertisement.
     pub rest: [u8; 4],
+    /// The bytes after the first 8 that were captured, at most [`ICMP_BODY_KEPT`]: a
+    /// neighbor discovery message's target and options.
+    #[serde(skip)]
+    pub body: Vec<u8>,
 }
+
+/// Bytes of an ICMP message's body kept for its Info.
+pub const ICMP_BODY_KEPT: usize = 256;
 
 impl Packet {
     /// The IP header, if the packet has one.
@@ -509,11 +517,13 @@ fn transport(
             icmp_type: icmp.type_u8(),
             code: icmp.code_u8(),
             rest: icmp.bytes5to8(),
+            body: icmp.payload()[..icmp.payload().len().min(ICMP_BODY_KEPT)].to_vec(),
         }),
         Some(TransportSlice::Icmpv6(icmp)) => Transport::Icmp(IcmpMessage {
             icmp_type: icmp.type_u8(),
             code: icmp.code_u8(),
             rest: icmp.bytes5to8(),
+            body: icmp.payload()[..icmp.payload().len().min(ICMP_BODY_KEPT)].to_vec(),
         }),
         Some(TransportSlice::Udp(udp)) => {
             let length = udp.length();
@@ -539,6 +549,30 @@ fn transport(
                     UdpKept::Enough
                 },
             })
+        }
+        None if matches!(ip.protocol, ip_proto::ICMP | ip_proto::ICMPV6)
+            && ip.fragment.is_none() =>
+        {
+            // etherparse refuses some messages (a timestamp with a code other than 0): read
+            // the first 8 bytes as they are.
+            let captured = sliced
+                .net
+                .as_ref()
+                .and_then(|n| n.ip_payload_ref())
+                .map(|p| p.payload)
+                .unwrap_or_default();
+            match captured {
+                [icmp_type, code, _, _, a, b, c, d, body @ ..] => {
+                    packet.malformed = None;
+                    Transport::Icmp(IcmpMessage {
+                        icmp_type: *icmp_type,
+                        code: *code,
+                        rest: [*a, *b, *c, *d],
+                        body: body[..body.len().min(ICMP_BODY_KEPT)].to_vec(),
+                    })
+                }
+                _ => Transport::None,
+            }
         }
         None if matches!(ip.protocol, ip_proto::TCP | ip_proto::UDP) && ip.fragment.is_none() => {
             // etherparse stops at a header cut short; read what the capture kept of it.

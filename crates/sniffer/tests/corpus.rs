@@ -662,6 +662,7 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
             packets.extend(synth::fragment_ipv4(&echo, 48, 0x0ec0 + u16::from(request)));
         }
     }
+    packets.extend(icmp_messages(v6, c.ip(), s.ip()));
     // UDP length fields Wireshark flags: below the header, beyond the IP payload, and 0 (over
     // IPv6 a jumbogram).
     for length in [0u16, 5, 200] {
@@ -718,6 +719,125 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         f.ts.nanos += u32::try_from(i).expect("few") * 1_000;
     }
     frames
+}
+
+/// ICMP messages other than echo, each type with some of its codes: their Info is the type's
+/// and code's names (ICMPv6 neighbor discovery adds the target and link-layer addresses).
+fn icmp_messages(v6: bool, from: std::net::IpAddr, to: std::net::IpAddr) -> Vec<Vec<u8>> {
+    let message = |icmp_type: u8, code: u8, rest: [u8; 4], body: &[u8]| {
+        let mut bytes = vec![icmp_type, code, 0, 0];
+        bytes.extend(rest);
+        bytes.extend(body);
+        synth::ip_packet(from, to, if v6 { 58 } else { 1 }, &bytes)
+    };
+    let quoted = synth::udp_packet(
+        SocketAddr::new(to, 40000),
+        SocketAddr::new(from, 53),
+        b"quoted",
+    );
+    let mut out = Vec::new();
+    if !v6 {
+        for (icmp_type, codes) in [
+            (3u8, &[0u8, 5, 9, 13, 15, 16][..]),
+            (4, &[0]),
+            (5, &[0, 3, 4]),
+            (6, &[0, 1]),
+            (9, &[0, 1, 16]),
+            (11, &[0, 1, 2]),
+            (12, &[0, 2, 3]),
+            (13, &[0, 1]),
+            (14, &[0]),
+            (15, &[0]),
+            (17, &[0]),
+            (18, &[0]),
+            (19, &[0]),
+            (25, &[0]),
+            (30, &[0]),
+            (40, &[1, 6]),
+            (42, &[0, 1]),
+            (43, &[4, 5]),
+            (200, &[0]),
+        ] {
+            for &code in codes {
+                out.push(message(icmp_type, code, [0, 1, 0, 2], &quoted));
+            }
+        }
+        return out;
+    }
+    for (icmp_type, codes) in [
+        (0u8, &[0u8][..]),
+        (1, &[0, 5, 7, 8]),
+        (2, &[0]),
+        (3, &[0, 1, 2]),
+        (4, &[1, 3, 4]),
+        (100, &[0]),
+        (127, &[0]),
+        (130, &[0]),
+        (132, &[0]),
+        (139, &[0, 2, 3]),
+        (140, &[1, 3]),
+        (141, &[0]),
+        (151, &[0]),
+        (155, &[0, 5, 6]),
+        (157, &[0]),
+        (160, &[0, 1]),
+        (161, &[4, 5]),
+        (255, &[0]),
+    ] {
+        for &code in codes {
+            out.push(message(icmp_type, code, [0; 4], &quoted));
+        }
+    }
+    // Neighbor discovery, with and without link-layer address options.
+    let target: [u8; 16] = "2001:db8::1000"
+        .parse::<std::net::Ipv6Addr>()
+        .expect("address")
+        .octets();
+    let source_ll = [1, 1, 0x00, 0x0c, 0x29, 0x2f, 0x80, 0x31];
+    let target_ll = [2, 1, 0x00, 0x0c, 0x29, 0x2f, 0x80, 0x32];
+    let prefix = [[3, 4, 64, 0xc0].as_slice(), &[0; 28]].concat();
+    out.push(message(133, 0, [0; 4], &source_ll));
+    out.push(message(133, 0, [0; 4], &[]));
+    out.push(message(
+        134,
+        0,
+        [64, 0, 7, 8],
+        &[[0; 8].as_slice(), &prefix, &source_ll].concat(),
+    ));
+    out.push(message(134, 0, [64, 0, 7, 8], &[0; 8]));
+    out.push(message(
+        135,
+        0,
+        [0; 4],
+        &[target.as_slice(), &source_ll].concat(),
+    ));
+    out.push(message(135, 0, [0; 4], &target));
+    out.push(message(
+        136,
+        0,
+        [0x60, 0, 0, 0],
+        &[target.as_slice(), &target_ll].concat(),
+    ));
+    out.push(message(136, 0, [0x80, 0, 0, 0], &target));
+    out.push(message(136, 0, [0, 0, 0, 0], &target));
+    out.push(message(
+        137,
+        0,
+        [0; 4],
+        &[target.as_slice(), &target].concat(),
+    ));
+    // An MLDv2 report with one record (include mode, ff02::fb).
+    let group: [u8; 16] = "ff02::fb"
+        .parse::<std::net::Ipv6Addr>()
+        .expect("group")
+        .octets();
+    out.push(message(
+        143,
+        0,
+        [0, 0, 0, 1],
+        &[[4, 0, 0, 0].as_slice(), &group].concat(),
+    ));
+    out
 }
 
 /// Frames the snapshot length cut within their transport header: a SYN with options cut

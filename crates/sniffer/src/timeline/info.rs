@@ -191,39 +191,6 @@ pub(super) fn push_tcp_row(
     ("TCP", Some(fields))
 }
 
-/// Wireshark's Info for the common ICMP and ICMPv6 error messages (empty for others).
-pub(super) fn icmp_error_text(v4: bool, icmp_type: u8, code: u8) -> String {
-    let (kind, reason) = match (v4, icmp_type, code) {
-        (true, 3, c) => (
-            "Destination unreachable",
-            match c {
-                0 => "Network unreachable",
-                1 => "Host unreachable",
-                2 => "Protocol unreachable",
-                3 => "Port unreachable",
-                4 => "Fragmentation needed",
-                13 => "Communication administratively filtered",
-                _ => return String::new(),
-            },
-        ),
-        (true, 11, 0) => ("Time-to-live exceeded", "Time to live exceeded in transit"),
-        (true, 11, 1) => ("Time-to-live exceeded", "Fragment reassembly time exceeded"),
-        (false, 1, c) => (
-            "Destination Unreachable",
-            match c {
-                0 => "no route to destination",
-                1 => "communication with destination administratively prohibited",
-                3 => "Address unreachable",
-                4 => "Port unreachable",
-                _ => return String::new(),
-            },
-        ),
-        (false, 3, 0) => ("Time Exceeded", "hop limit exceeded in transit"),
-        _ => return String::new(),
-    };
-    format!("{kind} ({reason})")
-}
-
 /// Wireshark's name of an IP protocol number, as in "proto=UDP 17" (`Unknown` without one).
 pub(super) fn ip_proto_name(proto: u8) -> &'static str {
     super::ip_proto_names::ip_proto_name(proto).unwrap_or("Unknown")

@@ -28,6 +28,7 @@ use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::tcp::{TcpFlags, TcpOption};
 
 mod follow;
+mod icmp;
 mod info;
 mod ip_proto_names;
 mod reassembly;
@@ -39,7 +40,7 @@ pub use info::{push_tcp_info, tcp_info};
 pub use row::{Epoch, Preview, Row, TcpFields, PREVIEW_BYTES};
 pub use text::{escape_text, format_seconds, ip_text, mac_name, push_ip, push_seconds};
 
-use info::{arp_info, describe, icmp_error_text, push_tcp_row};
+use info::{arp_info, describe, push_tcp_row};
 use reassembly::{FragmentKey, Reassembly, MAX_REASSEMBLIES};
 
 /// Turns frames into rows, keeping the conversation state between them.
@@ -239,8 +240,12 @@ impl Timeline {
                 .map(|n| format!(" (request in {n})"))
                 .unwrap_or_default();
             format!("Echo (ping) reply{pad}{fields}{matched}")
+        } else if v4 && icmp::ICMP_WITH_ID.contains(&icmp.icmp_type) {
+            format!("{} {fields}", icmp::icmp_info(icmp))
+        } else if v4 {
+            icmp::icmp_info(icmp)
         } else {
-            icmp_error_text(v4, icmp.icmp_type, icmp.code)
+            icmp::icmpv6_info(icmp).unwrap_or_default()
         };
         (protocol, info, None)
     }

@@ -3,6 +3,7 @@
 
 use super::info::{ip_proto_name, ip_version, tcp_row, undissected_info};
 use super::*;
+use crate::decode::ICMP_BODY_KEPT;
 
 /// The fragments of one IP packet share addresses, protocol and identification.
 pub(super) type FragmentKey = (IpAddr, IpAddr, u8, u32);
@@ -78,6 +79,11 @@ impl Timeline {
                             icmp_type: h[0],
                             code: h[1],
                             rest: [h[4], h[5], h[6], h[7]],
+                            body: done.head[8..]
+                                .iter()
+                                .copied()
+                                .take(ICMP_BODY_KEPT)
+                                .collect(),
                         };
                         return Some(self.icmp(ip, &message));
                     }
