@@ -174,6 +174,8 @@ pub struct IcmpMessage {
     /// neighbor discovery message's target and options.
     #[serde(skip)]
     pub body: Vec<u8>,
+    /// The snapshot length cut the message after this many bytes (its header included).
+    pub cut_at: Option<u32>,
 }
 
 /// Bytes of an ICMP message's body kept for its Info.
@@ -518,12 +520,14 @@ fn transport(
             code: icmp.code_u8(),
             rest: icmp.bytes5to8(),
             body: icmp.payload()[..icmp.payload().len().min(ICMP_BODY_KEPT)].to_vec(),
+            cut_at: icmp_cut_at(packet, icmp.slice().len()),
         }),
         Some(TransportSlice::Icmpv6(icmp)) => Transport::Icmp(IcmpMessage {
             icmp_type: icmp.type_u8(),
             code: icmp.code_u8(),
             rest: icmp.bytes5to8(),
             body: icmp.payload()[..icmp.payload().len().min(ICMP_BODY_KEPT)].to_vec(),
+            cut_at: icmp_cut_at(packet, icmp.slice().len()),
         }),
         Some(TransportSlice::Udp(udp)) => {
             let length = udp.length();
@@ -561,18 +565,21 @@ fn transport(
                 .and_then(|n| n.ip_payload_ref())
                 .map(|p| p.payload)
                 .unwrap_or_default();
-            match captured {
-                [icmp_type, code, _, _, a, b, c, d, body @ ..] => {
-                    packet.malformed = None;
-                    Transport::Icmp(IcmpMessage {
-                        icmp_type: *icmp_type,
-                        code: *code,
-                        rest: [*a, *b, *c, *d],
-                        body: body[..body.len().min(ICMP_BODY_KEPT)].to_vec(),
-                    })
-                }
-                _ => Transport::None,
+            let cut_at = icmp_cut_at(packet, captured.len());
+            let byte = |i: usize| captured.get(i).copied().unwrap_or(0);
+            if captured.len() < 8 && cut_at.is_none() {
+                return Transport::None;
             }
+            packet.malformed = None;
+            Transport::Icmp(IcmpMessage {
+                icmp_type: byte(0),
+                code: byte(1),
+                rest: [byte(4), byte(5), byte(6), byte(7)],
+                body: captured.get(8..).unwrap_or_default()
+                    [..captured.len().saturating_sub(8).min(ICMP_BODY_KEPT)]
+                    .to_vec(),
+                cut_at,
+            })
         }
         None if matches!(ip.protocol, ip_proto::TCP | ip_proto::UDP) && ip.fragment.is_none() => {
             // etherparse stops at a header cut short; read what the capture kept of it.
@@ -600,6 +607,12 @@ fn transport(
 }
 
 mod segment;
+
+/// Where the snapshot length cut an ICMP message of which `kept` bytes were captured, if it
+/// did.
+fn icmp_cut_at(packet: &Packet, kept: usize) -> Option<u32> {
+    (packet.cap_len < packet.wire_len).then(|| u32::try_from(kept).unwrap_or(u32::MAX))
+}
 
 /// A UDP header the snapshot length cut (`cut`) after its ports; `None` otherwise.
 fn cut_udp(bytes: &[u8], cut: bool) -> Option<UdpDatagram> {

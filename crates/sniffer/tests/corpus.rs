@@ -880,6 +880,16 @@ fn cut_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
         frames.push(f);
     }
     let (c, s) = (t.client, t.server);
+    // ICMP cut within its header, within an echo's data, within an error's quoted datagram.
+    let echo = synth::icmp_echo(c.ip(), s.ip(), true, 3, 4, b"cut echo");
+    for keep in [1, 3, 5, 6, 7, 8, 10] {
+        frames.push(cut(&echo, keep));
+    }
+    let quoted = synth::udp_packet(s, c, b"quoted");
+    let unreachable = synth::icmp_unreachable(s.ip(), c.ip(), if v6 { 4 } else { 3 }, &quoted);
+    for keep in [4, 6, 8, 12] {
+        frames.push(cut(&unreachable, keep));
+    }
     let datagram = synth::udp_packet(c, s, b"cut by the snapshot length");
     for keep in [2, 4, 6, 8, 10] {
         frames.push(cut(&datagram, keep));

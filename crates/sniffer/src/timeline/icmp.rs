@@ -139,6 +139,35 @@ fn router_advertisement(icmp: &IcmpMessage) -> String {
     }
 }
 
+/// The Info of a message the snapshot length cut short, where Wireshark's differs from the
+/// whole message's: as far as the header was read, then the size-limited mark. `None` when
+/// the message was not cut, or was cut where Wireshark shows it whole (an echo's data).
+pub(super) fn cut_info(v4: bool, icmp: &IcmpMessage) -> Option<String> {
+    let kept = icmp.cut_at?;
+    let limited = super::info::SIZE_LIMITED;
+    let (error, names_from) = if v4 {
+        (matches!(icmp.icmp_type, 3 | 4 | 5 | 11 | 12), 6)
+    } else {
+        (matches!(icmp.icmp_type, 1..=4), 1)
+    };
+    if kept < names_from {
+        return Some(limited.to_owned());
+    }
+    let names = || {
+        if v4 {
+            icmp_info(icmp)
+        } else {
+            match icmp.icmp_type {
+                128 => "Echo (ping) request".to_owned(),
+                129 => "Echo (ping) reply".to_owned(),
+                _ => icmpv6_info(icmp).unwrap_or_default(),
+            }
+        }
+    };
+    // Before the identifier and sequence number, or within a quoted datagram.
+    (kept < 8 || error).then(|| names() + limited)
+}
+
 /// Wireshark's name of an ICMPv6 type (`None`: it says `Unknown (N)`).
 fn icmpv6_type_name(icmp_type: u8) -> Option<&'static str> {
     Some(match icmp_type {

@@ -224,6 +224,9 @@ impl Timeline {
         } else {
             format!("id=0x{id:04x}, seq={seq}, hop limit={}", ip.ttl)
         };
+        if let Some(info) = icmp::cut_info(v4, icmp) {
+            return (protocol, info, None);
+        }
         let info = if icmp.icmp_type == request {
             if self.echo_requests.len() >= MAX_REASSEMBLIES {
                 self.echo_requests.clear();

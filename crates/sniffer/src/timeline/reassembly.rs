@@ -84,6 +84,7 @@ impl Timeline {
                                 .copied()
                                 .take(ICMP_BODY_KEPT)
                                 .collect(),
+                            cut_at: None,
                         };
                         return Some(self.icmp(ip, &message));
                     }
