@@ -60,10 +60,21 @@ pub struct Packet {
 pub enum Network {
     /// IPv4 or IPv6.
     Ip(IpHeader),
-    /// ARP for IPv4 over Ethernet.
+    /// ARP, RARP or InARP.
     Arp(ArpMessage),
-    /// Something else, by EtherType or link-layer family.
-    Other { ether_type: u32 },
+    /// An ARP message shorter than its lengths say.
+    ArpMalformed,
+    /// An Ethernet configuration test (loopback, EtherType 0x9000) message: the function at
+    /// the place its skip count points to, if the functions before it lead there.
+    Loop(Option<u16>),
+    /// Something else, by EtherType or link-layer family, and the innermost VLAN tag in front
+    /// of it, if any.
+    Other {
+        ether_type: u32,
+        vlan: Option<VlanTag>,
+    },
+    /// An IEEE 802.3 frame: a length where Ethernet II has its EtherType.
+    Ieee8023,
     /// An IPv4 header whose length field claims fewer than 20 bytes (this many), which
     /// Wireshark rejects.
     BogusIpv4HeaderLen(u8),
@@ -71,15 +82,46 @@ pub enum Network {
     None,
 }
 
-/// An ARP request or reply (RFC 826) for IPv4 addresses.
+/// An 802.1Q (or 802.1ad) tag's fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VlanTag {
+    /// An 802.1ad service tag (TPID 0x88a8), not an 802.1Q one.
+    pub service: bool,
+    /// Priority code point.
+    pub pcp: u8,
+    /// Drop eligible indicator.
+    pub dei: bool,
+    /// VLAN identifier.
+    pub vid: u16,
+}
+
+/// An ARP message (RFC 826), or RARP, InARP…: its operation and the addresses as sent (6 and
+/// 4 bytes for Ethernet and IPv4; other lengths are kept as they are).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArpMessage {
-    /// 1 request, 2 reply.
+    /// 1 request, 2 reply, 3 and 4 RARP, 8 and 9 InARP…
     pub operation: u16,
-    pub sender_mac: [u8; 6],
-    pub sender_ip: std::net::Ipv4Addr,
-    pub target_mac: [u8; 6],
-    pub target_ip: std::net::Ipv4Addr,
+    /// The protocol type of the protocol addresses (0x0800 for IPv4).
+    pub protocol_type: u16,
+    pub sender_hw: Vec<u8>,
+    pub sender_proto: Vec<u8>,
+    pub target_hw: Vec<u8>,
+    pub target_proto: Vec<u8>,
+}
+
+impl ArpMessage {
+    /// The sender's IPv4 address, when it has one.
+    pub fn sender_ipv4(&self) -> Option<std::net::Ipv4Addr> {
+        <[u8; 4]>::try_from(self.sender_proto.as_slice())
+            .ok()
+            .filter(|_| self.protocol_type == 0x0800)
+            .map(std::net::Ipv4Addr::from)
+    }
+
+    /// The sender's Ethernet address, when it has one.
+    pub fn sender_mac(&self) -> Option<[u8; 6]> {
+        self.sender_hw.as_slice().try_into().ok()
+    }
 }
 
 /// What the rest of the pipeline needs of an IP header.
@@ -231,7 +273,10 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         Payload::EtherType(et) => Ok(LaxSlicedPacket::from_ether_type(EtherType(et), rest)),
         Payload::Ip => LaxSlicedPacket::from_ip(rest).map_err(|e| e.to_string()),
         Payload::Unknown(family) => {
-            packet.net = Network::Other { ether_type: family };
+            packet.net = Network::Other {
+                ether_type: family,
+                vlan: None,
+            };
             return packet;
         }
     };
@@ -344,20 +389,39 @@ fn ipv6_chain_overrun(first: u8, bytes: &[u8], payload_len: u32) -> Option<Vec<u
 
 /// The EtherType of ARP.
 pub const ARP_ETHER_TYPE: u16 = 0x0806;
+/// The EtherType of the Ethernet configuration test protocol (loopback).
+pub const LOOP_ETHER_TYPE: u16 = 0x9000;
+/// The EtherType of RARP, which carries ARP's format.
+pub const RARP_ETHER_TYPE: u16 = 0x8035;
+/// The EtherType of MACsec (802.1AE).
+pub const MACSEC_ETHER_TYPE: u16 = 0x88e5;
 
-/// An ARP message mapping IPv4 to Ethernet addresses; `None` for other address types.
-fn arp_message(arp: &etherparse::ArpPacketSlice<'_>) -> Option<ArpMessage> {
-    let mac = |b: &[u8]| -> Option<[u8; 6]> { b.try_into().ok() };
-    let ip = |b: &[u8]| -> Option<std::net::Ipv4Addr> {
-        <[u8; 4]>::try_from(b).ok().map(std::net::Ipv4Addr::from)
+/// An ARP (or RARP) message from its bytes: `ArpMalformed` when they stop before the
+/// addresses do.
+fn arp_message(bytes: &[u8]) -> Network {
+    let [_, _, p0, p1, hlen, plen, o0, o1, rest @ ..] = bytes else {
+        return Network::ArpMalformed;
     };
-    Some(ArpMessage {
-        operation: arp.operation().0,
-        sender_mac: mac(arp.sender_hw_addr())?,
-        sender_ip: ip(arp.sender_protocol_addr())?,
-        target_mac: mac(arp.target_hw_addr())?,
-        target_ip: ip(arp.target_protocol_addr())?,
-    })
+    let (hlen, plen) = (usize::from(*hlen), usize::from(*plen));
+    let mut at = 0;
+    let mut take = |len: usize| {
+        let field = rest.get(at..at + len).map(<[u8]>::to_vec);
+        at += len;
+        field
+    };
+    match (take(hlen), take(plen), take(hlen), take(plen)) {
+        (Some(sender_hw), Some(sender_proto), Some(target_hw), Some(target_proto)) => {
+            Network::Arp(ArpMessage {
+                operation: u16::from_be_bytes([*o0, *o1]),
+                protocol_type: u16::from_be_bytes([*p0, *p1]),
+                sender_hw,
+                sender_proto,
+                target_hw,
+                target_proto,
+            })
+        }
+        _ => Network::ArpMalformed,
+    }
 }
 
 /// Copies what etherparse read into the owned packet.
@@ -380,12 +444,7 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload
             ip
         }
         Some(LaxNetSlice::Arp(arp)) => {
-            packet.net = arp_message(arp).map_or(
-                Network::Other {
-                    ether_type: u32::from(ARP_ETHER_TYPE),
-                },
-                Network::Arp,
-            );
+            packet.net = arp_message(arp.slice());
             return;
         }
         None => {
@@ -488,15 +547,51 @@ fn ipv6_header(
 /// A network layer that is neither IP nor ARP, by its EtherType; an IPv4 header that claims
 /// fewer than 20 bytes is Wireshark's "Bogus IP header length".
 fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
+    let outer = match &sliced.link {
+        Some(etherparse::LinkSlice::Ethernet2(eth)) => Some(eth.ether_type().0),
+        _ => None,
+    };
+    // Below 0x0600 the field is an 802.3 length.
+    if outer.is_some_and(|t| t < 0x0600) {
+        return Network::Ieee8023;
+    }
+    // Wireshark's judged set does not look inside MACsec.
+    if let Some(etherparse::LaxLinkExtSlice::Macsec(_)) = sliced.link_exts.first() {
+        return Network::Other {
+            ether_type: u32::from(MACSEC_ETHER_TYPE),
+            vlan: None,
+        };
+    }
     let Some(payload) = sliced.ether_payload() else {
         return Network::None;
     };
     let ether_type = payload.ether_type.0;
+    if matches!(ether_type, ARP_ETHER_TYPE | RARP_ETHER_TYPE) {
+        return arp_message(payload.payload);
+    }
+    if ether_type == LOOP_ETHER_TYPE && vlan_free(sliced) {
+        return Network::Loop(loop_function(payload.payload));
+    }
+    // The innermost tag, and the TPID in front of it (the outer EtherType for the first).
+    let mut tpid = outer;
+    let mut vlan = None;
+    for ext in &sliced.link_exts {
+        if let etherparse::LaxLinkExtSlice::Vlan(tag) = ext {
+            vlan = Some(VlanTag {
+                service: tpid == Some(0x88a8),
+                pcp: tag.priority_code_point().value(),
+                dei: tag.drop_eligible_indicator(),
+                vid: tag.vlan_identifier().value(),
+            });
+            tpid = Some(tag.ether_type().0);
+        }
+    }
     let ihl_bytes = payload.payload.first().map(|b| (b & 0x0f) * 4);
     match (ether_type, ihl_bytes) {
         (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::BogusIpv4HeaderLen(len),
         _ => Network::Other {
             ether_type: u32::from(ether_type),
+            vlan,
         },
     }
 }
@@ -612,6 +707,34 @@ mod segment;
 /// did.
 fn icmp_cut_at(packet: &Packet, kept: usize) -> Option<u32> {
     (packet.cap_len < packet.wire_len).then(|| u32::try_from(kept).unwrap_or(u32::MAX))
+}
+
+/// No VLAN tag in front of the payload.
+fn vlan_free(sliced: &LaxSlicedPacket<'_>) -> bool {
+    sliced.link_exts.is_empty()
+}
+
+/// The function of a loopback message (Ethernet V2.0, ch. 8): the skip count says where the
+/// current one is; a Forward Data function (2) is followed by an address and the next
+/// function, a Reply (1) ends the list.
+fn loop_function(bytes: &[u8]) -> Option<u16> {
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|w| u16::from_le_bytes([w[0], w[1]]))
+    };
+    let target = 2 + usize::from(word(0)?);
+    let mut at = 2;
+    loop {
+        let function = word(at)?;
+        if at == target {
+            return Some(function);
+        }
+        match function {
+            2 => at += 2 + 6,
+            _ => return None,
+        }
+    }
 }
 
 /// A UDP header the snapshot length cut (`cut`) after its ports; `None` otherwise.

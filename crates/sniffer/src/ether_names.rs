@@ -7,10 +7,11 @@
 //! `tshark` brings), this module reads them and names addresses the same way; otherwise it
 //! knows only `Broadcast` and prints the other addresses as `02:00:00:00:00:01`.
 //!
-//! The rules, checked against tshark 4.0: an exact well-known address is its name; a
-//! well-known prefix of *n* bits is its name, `_`, and the bytes after the prefix (bits of the
-//! prefix cleared) without leading zero bytes; a vendor prefix (24, 28 or 36 bits) is its
-//! name, `_`, and every byte after the prefix's whole bytes.
+//! The rules, checked against tshark 4.0: an exact well-known address is its name; else the
+//! longest *n* for which the address's first *n* bits, the rest cleared, equal a well-known
+//! prefix's masked address (of any length) gives that prefix's name, `_`, and the bytes after
+//! the *n* bits (those bits cleared) without leading zero bytes; else a vendor prefix (24, 28
+//! or 36 bits) is its name, `_`, and every byte after the prefix's whole bytes.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -61,8 +62,9 @@ impl PrefixTable {
 #[derive(Debug, Default)]
 pub struct EtherNames {
     exact: HashMap<[u8; 6], String>,
-    /// Well-known prefixes.
-    wka_prefixes: PrefixTable,
+    /// Well-known prefixes, all in one table keyed by the masked address, whatever their
+    /// length (see [`EtherNames::name`]).
+    wka_prefixes: HashMap<[u8; 6], String>,
     /// Vendor prefixes (24, 28 and 36 bits).
     manuf: PrefixTable,
 }
@@ -138,11 +140,7 @@ impl EtherNames {
             if bits == 48 {
                 names.exact.insert(addr, name);
             } else {
-                names.wka_prefixes.insert(Prefix {
-                    bits,
-                    masked: addr,
-                    name,
-                });
+                names.wka_prefixes.entry(addr).or_insert(name);
             }
         }
         for (addr, bits, name) in entries(manuf) {
@@ -176,7 +174,16 @@ impl EtherNames {
             }
             bytes
         };
-        if let Some((bits, name)) = self.wka_prefixes.lookup(addr) {
+        // Every prefix length from the longest, each looked up among all well-known prefixes:
+        // as in Wireshark 4.0, an address whose shorter prefix equals a longer entry's masked
+        // address takes that name (01:80:c2:00:01:21 is `Spanning-tree-(for-bridges)_01:21`
+        // by the /44 entry 01:80:c2:00:00:00), its suffix taken after the length tried.
+        let wka = (1..48).rev().find_map(|bits| {
+            self.wka_prefixes
+                .get(&mask(addr, bits))
+                .map(|name| (bits, name.as_str()))
+        });
+        if let Some((bits, name)) = wka {
             let bytes = rest(bits);
             let leading = bytes.iter().take_while(|b| **b == 0).count();
             let keep = &bytes[leading.min(bytes.len().saturating_sub(1))..];

@@ -698,6 +698,7 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         .collect();
     frames.extend(cut_frames(v6, linktype, at));
     if linktype == LinkType::EN10MB && !v6 {
+        frames.extend(ethernet_frames(at));
         frames.push(synth::frame(
             at,
             synth::arp_request(
@@ -717,6 +718,86 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
     }
     for (i, f) in frames.iter_mut().enumerate() {
         f.ts.nanos += u32::try_from(i).expect("few") * 1_000;
+    }
+    frames
+}
+
+/// Ethernet frames that carry no IP: EtherTypes no dissector of the judged set takes, 802.3
+/// frames, VLAN and 802.1ad tags over them, MACsec, addresses named by well-known prefixes,
+/// ARP in its variants (probe, announcement, gratuitous, RARP, InARP, other address lengths,
+/// cut short) and the loopback test protocol.
+fn ethernet_frames(at: Timestamp) -> Vec<SynthFrame> {
+    const ME: [u8; 6] = [0x00, 0x0c, 0x29, 0x2f, 0x80, 0x31];
+    let ether = |dst: [u8; 6], ether_type: u16, payload: &[u8]| {
+        let mut data = [dst, ME].concat();
+        data.extend(ether_type.to_be_bytes());
+        data.extend(payload);
+        data.resize(data.len().max(60), 0);
+        synth::frame(at, data)
+    };
+    let lldp = [0x01, 0x80, 0xc2, 0, 0, 0x0e];
+    let mut frames = Vec::new();
+    for ether_type in [0x88f7, 0x8847, 0x88cc, 0x888e, 0x88e5, 0x1234, 0x88b5] {
+        frames.push(ether(lldp, ether_type, &[0; 46]));
+    }
+    // 802.3: a length, then LLC.
+    frames.push(ether([0x01, 0x80, 0xc2, 0, 0, 0], 38, &[0x42, 0x42, 3]));
+    // Tags: 802.1Q over a named and an unnamed EtherType, 802.1ad.
+    frames.push(ether(ME, 0x8100, &[0x04, 0xbd, 0x88, 0xcc]));
+    frames.push(ether(ME, 0x8100, &[0xb0, 0x07, 0x12, 0x34]));
+    frames.push(ether(ME, 0x88a8, &[0x20, 0x09, 0x12, 0x34]));
+    for dst in [
+        [0x01, 0x80, 0xc2, 0, 0, 0x21],
+        [0x01, 0x80, 0xc2, 0, 0x01, 0x21],
+        [0x01, 0x80, 0xc2, 0, 0, 0x30],
+        [0x01, 0x00, 0x5e, 0x80, 0, 1],
+        [0x09, 0x00, 0x2b, 0, 0, 0x1f],
+    ] {
+        frames.push(ether(dst, 0x1234, &[0; 46]));
+    }
+    let arp = |op: u16, plen: u8, spa: &[u8], tha: [u8; 6], tpa: &[u8]| {
+        let mut body = vec![0, 1, 8, 0, 6, plen];
+        body.extend(op.to_be_bytes());
+        body.extend(ME);
+        body.extend(spa);
+        body.extend(tha);
+        body.extend(tpa);
+        body
+    };
+    let (a, b, zero) = ([10, 0, 0, 1], [10, 0, 0, 2], [0u8; 4]);
+    let other = [0x00, 0x0c, 0x29, 0x2f, 0x80, 0x32];
+    for (ether_type, body) in [
+        (0x0806, arp(1, 4, &zero, [0; 6], &b)),
+        (0x0806, arp(1, 4, &a, [0; 6], &a)),
+        (0x0806, arp(2, 4, &a, [0xff; 6], &a)),
+        (0x0806, arp(2, 4, &a, other, &b)),
+        (0x8035, arp(3, 4, &a, other, &b)),
+        (0x8035, arp(4, 4, &a, other, &b)),
+        (0x0806, arp(8, 4, &a, other, &b)),
+        (0x0806, arp(9, 4, &a, other, &b)),
+        (0x0806, arp(10, 4, &a, other, &b)),
+        (0x0806, arp(0, 4, &a, other, &b)),
+        (
+            0x0806,
+            arp(
+                1,
+                6,
+                &[0xc0, 0xa8, 1, 1, 1, 1],
+                [0; 6],
+                &[0xc0, 0xa8, 1, 2, 2, 2],
+            ),
+        ),
+    ] {
+        frames.push(ether([0xff; 6], ether_type, &body));
+    }
+    // Cut by the snapshot length, and short on the wire.
+    let mut cut = ether([0xff; 6], 0x0806, &arp(1, 4, &a, [0; 6], &b));
+    cut.data.truncate(14 + 20);
+    frames.push(cut.clone());
+    cut.wire_len = 14 + 20;
+    frames.push(cut);
+    for function in [0u8, 1, 2, 3] {
+        frames.push(ether([0xcf, 0, 0, 0, 0, 0], 0x9000, &[0, 0, function, 0]));
     }
     frames
 }

@@ -29,12 +29,35 @@ pub(super) fn describe(
             ip_proto::UDP => ("UDP", String::new(), None),
             proto => (ip_version(ip), undissected_info(ip, proto), None),
         },
-        (Network::Arp(arp), _, _) => ("ARP", arp_info(arp), None),
+        (Network::Arp(arp), _, _) => (arp_protocol(arp), arp_info(arp), None),
+        (Network::ArpMalformed, _, _) if packet.cap_len < packet.wire_len => {
+            ("ARP", SIZE_LIMITED.to_owned(), None)
+        }
+        (Network::ArpMalformed, _, _) => ("ARP", "[Malformed Packet]".to_owned(), None),
+        (Network::Loop(function), _, _) => (
+            "LOOP",
+            match function {
+                Some(1) => "Reply".to_owned(),
+                Some(2) => "Forward Data".to_owned(),
+                Some(n) => format!("Unknown function ({n})"),
+                None => "No valid function found".to_owned(),
+            },
+            None,
+        ),
         (Network::BogusIpv4HeaderLen(len), _, _) => (
             "IPv4",
             format!("Bogus IP header length ({len}, must be at least 20)"),
             None,
         ),
+        (Network::Ieee8023, _, _) => ("Ethernet", "IEEE 802.3 Ethernet ".to_owned(), None),
+        (Network::Other { ether_type, vlan }, _, _) if packet.macs.is_some() => {
+            let ether_type = u16::try_from(*ether_type).unwrap_or(u16::MAX);
+            (
+                ether_type_label(ether_type),
+                ether_type_info(ether_type, vlan.as_ref()),
+                None,
+            )
+        }
         // Not even a whole link-layer header.
         (Network::None, _, _) if packet.malformed.is_some() => {
             ("Ethernet", "[Malformed Packet]".to_owned(), None)
@@ -80,6 +103,44 @@ pub(super) fn undissected_info(ip: &IpHeader, proto: u8) -> String {
         (true, _) => format!("{name} ({proto})"),
         (false, ip_proto::NO_NEXT_HEADER) => "IPv6 no next header".to_owned(),
         (false, _) => format!("Unknown IP Protocol: {name} ({proto})"),
+    }
+}
+
+/// The Protocol column of a frame whose EtherType no dissector takes: the EtherType in hex
+/// (`0x88cc`). Each label is made once and kept for the process (at most 65,536 of them).
+fn ether_type_label(ether_type: u16) -> &'static str {
+    static LABELS: std::sync::OnceLock<std::sync::Mutex<HashMap<u16, &'static str>>> =
+        std::sync::OnceLock::new();
+    let labels = LABELS.get_or_init(Default::default);
+    let mut labels = match labels.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    labels
+        .entry(ether_type)
+        .or_insert_with(|| Box::leak(format!("0x{ether_type:04x}").into_boxed_str()))
+}
+
+/// The Info of such a frame: the EtherType's name; without one, the VLAN tag in front of it
+/// (`PRI: 0  DEI: 0  ID: 1213`; 802.1ad's `PRI: 0  DROP: 0 ID: 7`), else `Ethernet II`.
+fn ether_type_info(ether_type: u16, vlan: Option<&crate::decode::VlanTag>) -> String {
+    if let Some(name) = super::ethertype_names::ethertype_name(ether_type) {
+        return name.to_owned();
+    }
+    match vlan {
+        Some(tag) if tag.service => format!(
+            "PRI: {}  DROP: {} ID: {}",
+            tag.pcp,
+            u8::from(tag.dei),
+            tag.vid
+        ),
+        Some(tag) => format!(
+            "PRI: {}  DEI: {}  ID: {}",
+            tag.pcp,
+            u8::from(tag.dei),
+            tag.vid
+        ),
+        None => "Ethernet II".to_owned(),
     }
 }
 
@@ -196,13 +257,58 @@ pub(super) fn ip_proto_name(proto: u8) -> &'static str {
     super::ip_proto_names::ip_proto_name(proto).unwrap_or("Unknown")
 }
 
-/// ARP's Info: "Who has T? Tell S" for a request, "S is at MAC" for a reply.
-pub(super) fn arp_info(arp: &ArpMessage) -> String {
+/// ARP's Protocol column, by operation: `ARP`, `RARP`, `DRARP` or `Inverse ARP`.
+pub(super) fn arp_protocol(arp: &ArpMessage) -> &'static str {
     match arp.operation {
-        1 => format!("Who has {}? Tell {}", arp.target_ip, arp.sender_ip),
-        2 => format!("{} is at {}", arp.sender_ip, mac_name(arp.sender_mac)),
+        3 | 4 => "RARP",
+        5..=7 => "DRARP",
+        8 | 9 => "Inverse ARP",
+        _ => "ARP",
+    }
+}
+
+/// ARP's Info, as Wireshark writes it for each operation. Addresses print as IPv4 and
+/// Ethernet addresses when they have those lengths, else as hex digits; Ethernet addresses are
+/// not named here.
+pub(super) fn arp_info(arp: &ArpMessage) -> String {
+    let proto = |bytes: &[u8]| match (arp.protocol_type, <[u8; 4]>::try_from(bytes)) {
+        (0x0800, Ok(v4)) => std::net::Ipv4Addr::from(v4).to_string(),
+        _ => hex_digits(bytes),
+    };
+    let hw = |bytes: &[u8]| match <[u8; 6]>::try_from(bytes) {
+        Ok(mac) => mac_text(mac),
+        Err(_) => hex_digits(bytes),
+    };
+    let (spa, tpa) = (proto(&arp.sender_proto), proto(&arp.target_proto));
+    let unset = arp.sender_proto.iter().all(|b| *b == 0);
+    match arp.operation {
+        1 if unset => format!("Who has {tpa}? (ARP Probe)"),
+        1 if arp.sender_proto == arp.target_proto => format!("ARP Announcement for {tpa}"),
+        1 => format!("Who has {tpa}? Tell {spa}"),
+        2 if arp.sender_proto == arp.target_proto => format!("Gratuitous ARP for {spa} (Reply)"),
+        2 => format!("{spa} is at {}", hw(&arp.sender_hw)),
+        3 | 5 | 8 => format!("Who is {}? Tell {}", hw(&arp.target_hw), hw(&arp.sender_hw)),
+        4 | 6 => format!("{} is at {tpa}", hw(&arp.target_hw)),
+        9 => format!("{} is at {spa}", hw(&arp.sender_hw)),
+        0 => "Reserved opcode 0".to_owned(),
+        10 => "ARP NAK".to_owned(),
+        24 => "Experimental 1 ( opcode 24 )".to_owned(),
+        25 => "Experimental 2 ( opcode 25 )".to_owned(),
         op => format!("Unknown ARP opcode 0x{op:04x}"),
     }
+}
+
+/// `00:0c:29:2f:80:31`.
+fn mac_text(mac: [u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// `c0a80101`.
+fn hex_digits(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Wireshark's Info text for a TCP segment:

@@ -27,6 +27,7 @@ use crate::flow::{FlowTable, Side, Step, TcpView};
 use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::tcp::{TcpFlags, TcpOption};
 
+mod ethertype_names;
 mod follow;
 mod icmp;
 mod info;
@@ -180,7 +181,7 @@ impl Timeline {
                     (row.protocol, row.info, row.tcp) = self.icmp(ip, icmp);
                 }
                 (Network::Arp(arp), _, _) => {
-                    row.protocol = "ARP";
+                    row.protocol = info::arp_protocol(arp);
                     row.info = self.arp(arp);
                 }
                 // The common case, written in place.
@@ -257,16 +258,16 @@ impl Timeline {
     /// address (an all-zero sender address claims nothing).
     fn arp(&mut self, arp: &ArpMessage) -> String {
         let mut info = arp_info(arp);
-        if arp.sender_mac != [0; 6] {
+        if let (Some(mac), Some(ip)) = (arp.sender_mac(), arp.sender_ipv4()) {
+            if mac == [0; 6] {
+                return info;
+            }
             if self.arp_claims.len() >= MAX_REASSEMBLIES {
                 self.arp_claims.clear();
             }
-            let first = *self
-                .arp_claims
-                .entry(arp.sender_ip)
-                .or_insert(arp.sender_mac);
-            if first != arp.sender_mac {
-                info.push_str(&format!(" (duplicate use of {} detected!)", arp.sender_ip));
+            let first = *self.arp_claims.entry(ip).or_insert(mac);
+            if first != mac {
+                info.push_str(&format!(" (duplicate use of {ip} detected!)"));
             }
         }
         info
