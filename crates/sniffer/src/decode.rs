@@ -50,6 +50,8 @@ pub struct Packet {
     pub fragment_head: Vec<u8>,
     /// Ethernet source and destination addresses, when the frame has them.
     pub macs: Option<([u8; 6], [u8; 6])>,
+    /// What a Linux cooked header said (`LINUX_SLL`, `LINUX_SLL2`).
+    pub cooked: Option<link::Cooked>,
     /// The IPv6 extension headers read before one that runs past the packet (their next-header
     /// numbers, in order), when that happens: Wireshark then calls the packet malformed.
     pub ipv6_overrun: Option<Vec<u8>>,
@@ -258,6 +260,7 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         malformed: None,
         fragment_head: Vec::new(),
         macs: None,
+        cooked: None,
         ipv6_overrun: None,
     };
     let layer = match link::network_start(linktype, frame.data) {
@@ -267,6 +270,7 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
             return packet;
         }
     };
+    packet.cooked = layer.cooked;
     let rest = frame.data.get(layer.header_len..).unwrap_or_default();
     let sliced = match layer.payload {
         Payload::Ethernet => LaxSlicedPacket::from_ethernet(rest).map_err(|e| e.to_string()),

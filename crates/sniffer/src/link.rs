@@ -156,6 +156,51 @@ pub struct LinkLayer {
     pub header_len: usize,
     /// How to read what follows.
     pub payload: Payload,
+    /// For the cooked linktypes (`LINUX_SLL`, `LINUX_SLL2`): who sent the frame and how it
+    /// was received.
+    pub cooked: Option<Cooked>,
+}
+
+/// What a Linux cooked header says of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cooked {
+    /// 0 unicast to us, 1 broadcast, 2 multicast, 3 unicast to another host, 4 sent by us
+    /// (for `LINUX_SLL2`, as Wireshark reads it: with the address length as its low byte).
+    pub packet_type: u16,
+    /// The sender's link-layer address, when it is an Ethernet (or loopback) address.
+    pub source: Option<[u8; 6]>,
+}
+
+impl Cooked {
+    /// Reads the packet type, hardware type and address fields of a cooked header.
+    fn read(packet_type: u16, hardware: u16, len: usize, address: &[u8]) -> Cooked {
+        let source = (matches!(hardware, 1 | 772) && len == 6)
+            .then(|| address.get(..6).and_then(|a| <[u8; 6]>::try_from(a).ok()))
+            .flatten();
+        Cooked {
+            packet_type,
+            source,
+        }
+    }
+
+    /// Wireshark's text for the packet type, the Info of a frame nothing else names.
+    pub fn packet_type_text(self) -> String {
+        match self.known_packet_type() {
+            "" => format!("Unknown ({})", self.packet_type),
+            known => known.to_owned(),
+        }
+    }
+
+    fn known_packet_type(self) -> &'static str {
+        match self.packet_type {
+            0 => "Unicast to us",
+            1 => "Broadcast",
+            2 => "Multicast",
+            3 => "Unicast to another host",
+            4 => "Sent by us",
+            _ => "",
+        }
+    }
 }
 
 /// Why a frame's link-layer header could not be read.
@@ -188,18 +233,22 @@ pub fn network_start(linktype: LinkType, frame: &[u8]) -> Result<LinkLayer, Link
         LinkType::EN10MB => Ok(LinkLayer {
             header_len: 0,
             payload: Payload::Ethernet,
+            cooked: None,
         }),
         LinkType::RAW | LinkType::RAW_DLT_12 | LinkType::RAW_DLT_14 => Ok(LinkLayer {
             header_len: 0,
             payload: Payload::Ip,
+            cooked: None,
         }),
         LinkType::IPV4 => Ok(LinkLayer {
             header_len: 0,
             payload: Payload::EtherType(ether_type::IPV4),
+            cooked: None,
         }),
         LinkType::IPV6 => Ok(LinkLayer {
             header_len: 0,
             payload: Payload::EtherType(ether_type::IPV6),
+            cooked: None,
         }),
         LinkType::NULL | LinkType::LOOP => {
             need(NULL_HEADER_LEN)?;
@@ -227,15 +276,23 @@ pub fn network_start(linktype: LinkType, frame: &[u8]) -> Result<LinkLayer, Link
             Ok(LinkLayer {
                 header_len: NULL_HEADER_LEN,
                 payload,
+                cooked: None,
             })
         }
         LinkType::LINUX_SLL => {
             need(SLL_HEADER_LEN)?;
             let proto =
                 u16::from_be_bytes([frame[SLL_PROTOCOL_OFFSET], frame[SLL_PROTOCOL_OFFSET + 1]]);
+            let word = |at: usize| u16::from_be_bytes([frame[at], frame[at + 1]]);
             Ok(LinkLayer {
                 header_len: SLL_HEADER_LEN,
                 payload: Payload::EtherType(proto),
+                cooked: Some(Cooked::read(
+                    word(0),
+                    word(2),
+                    usize::from(word(4)),
+                    &frame[6..14],
+                )),
             })
         }
         LinkType::LINUX_SLL2 => {
@@ -244,6 +301,14 @@ pub fn network_start(linktype: LinkType, frame: &[u8]) -> Result<LinkLayer, Link
             Ok(LinkLayer {
                 header_len: SLL2_HEADER_LEN,
                 payload: Payload::EtherType(proto),
+                // Wireshark 4.0 shows the packet type of LINUX_SLL2 read as 16 bits, the
+                // address length's byte included: `Unknown (1030)` for "sent by us".
+                cooked: Some(Cooked::read(
+                    u16::from_be_bytes([frame[10], frame[11]]),
+                    u16::from_be_bytes([frame[8], frame[9]]),
+                    usize::from(frame[11]),
+                    &frame[12..20],
+                )),
             })
         }
         LinkType(other) => Err(LinkError::Unsupported(other)),

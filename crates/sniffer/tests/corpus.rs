@@ -697,6 +697,9 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         .map(|data| synth::frame(at, data))
         .collect();
     frames.extend(cut_frames(v6, linktype, at));
+    if matches!(linktype, LinkType::LINUX_SLL | LinkType::LINUX_SLL2) && !v6 {
+        frames.extend(cooked_frames(linktype, at));
+    }
     if linktype == LinkType::EN10MB && !v6 {
         frames.extend(ethernet_frames(at));
         frames.push(synth::frame(
@@ -798,6 +801,51 @@ fn ethernet_frames(at: Timestamp) -> Vec<SynthFrame> {
     frames.push(cut);
     for function in [0u8, 1, 2, 3] {
         frames.push(ether([0xcf, 0, 0, 0, 0, 0], 0x9000, &[0, 0, function, 0]));
+    }
+    frames
+}
+
+/// Frames with a Linux cooked header that carry no IP: ARP and EtherTypes with and without a
+/// name, from an Ethernet sender and from the loopback, received in different ways. The
+/// sender is the Source; an unnamed EtherType's Info is how the frame was received.
+fn cooked_frames(linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
+    let me = [0x00, 0x0c, 0x29, 0x2f, 0x80, 0x31];
+    let cooked = |packet_type: u8, hardware: u16, address: [u8; 6], ether_type: u16| {
+        let mut header = Vec::new();
+        if linktype == LinkType::LINUX_SLL {
+            header.extend(u16::from(packet_type).to_be_bytes());
+            header.extend(hardware.to_be_bytes());
+            header.extend(6u16.to_be_bytes());
+            header.extend(address);
+            header.extend([0, 0]);
+            header.extend(ether_type.to_be_bytes());
+        } else {
+            header.extend(ether_type.to_be_bytes());
+            header.extend([0, 0, 0, 0, 0, 1]);
+            header.extend(hardware.to_be_bytes());
+            header.extend([packet_type, 6]);
+            header.extend(address);
+            header.extend([0, 0]);
+        }
+        header
+    };
+    let mut arp = vec![0, 1, 8, 0, 6, 4, 0, 1];
+    arp.extend(me);
+    arp.extend([10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2]);
+    let mut frames = Vec::new();
+    for (packet_type, hardware, address, ether_type, payload) in [
+        (1u8, 1u16, me, 0x0806u16, arp.as_slice()),
+        (0, 1, me, 0x88cc, &[0; 20][..]),
+        (0, 1, me, 0x1234, &[0; 20][..]),
+        (4, 1, me, 0x1234, &[0; 20][..]),
+        (3, 772, [0; 6], 0x1234, &[0; 20][..]),
+    ] {
+        let data = [
+            cooked(packet_type, hardware, address, ether_type),
+            payload.to_vec(),
+        ]
+        .concat();
+        frames.push(synth::frame(at, data));
     }
     frames
 }

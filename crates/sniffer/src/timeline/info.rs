@@ -50,13 +50,18 @@ pub(super) fn describe(
             None,
         ),
         (Network::Ieee8023, _, _) => ("Ethernet", "IEEE 802.3 Ethernet ".to_owned(), None),
-        (Network::Other { ether_type, vlan }, _, _) if packet.macs.is_some() => {
+        (Network::Other { ether_type, vlan }, _, _)
+            if packet.macs.is_some() || packet.cooked.is_some() =>
+        {
             let ether_type = u16::try_from(*ether_type).unwrap_or(u16::MAX);
-            (
-                ether_type_label(ether_type),
-                ether_type_info(ether_type, vlan.as_ref()),
-                None,
-            )
+            let info = match (
+                super::ethertype_names::ethertype_name(ether_type),
+                packet.cooked,
+            ) {
+                (None, Some(cooked)) => cooked.packet_type_text(),
+                _ => ether_type_info(ether_type, vlan.as_ref()),
+            };
+            (ether_type_label(ether_type), info, None)
         }
         // Not even a whole link-layer header.
         (Network::None, _, _) if packet.malformed.is_some() => {

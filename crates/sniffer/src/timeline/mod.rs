@@ -167,7 +167,12 @@ impl Timeline {
                 row.source.push_str(&mac_name(src));
                 row.destination.push_str(&mac_name(dst));
             }
-            _ => {}
+            // A cooked header names the sender only.
+            (_, None) => {
+                if let Some(src) = packet.cooked.and_then(|c| c.source) {
+                    row.source.push_str(&mac_name(src));
+                }
+            }
         }
         row.tcp = None;
         match self.reassemble(packet) {
