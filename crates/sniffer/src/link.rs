@@ -326,7 +326,8 @@ mod tests {
             l,
             LinkLayer {
                 header_len: 0,
-                payload: Payload::Ethernet
+                payload: Payload::Ethernet,
+                cooked: None,
             }
         );
     }
@@ -349,27 +350,46 @@ mod tests {
 
     #[test]
     fn cooked_headers() {
+        // Broadcast, from an Ethernet address.
         let mut sll = [0u8; 16];
+        sll[1] = 1;
+        sll[3] = 1;
+        sll[5] = 6;
+        sll[6..12].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
         sll[14] = 0x86;
         sll[15] = 0xdd;
         let l = network_start(LinkType::LINUX_SLL, &sll).expect("sll");
+        let cooked = Cooked {
+            packet_type: 1,
+            source: Some([2, 0, 0, 0, 0, 1]),
+        };
         assert_eq!(
             l,
             LinkLayer {
                 header_len: 16,
-                payload: Payload::EtherType(0x86dd)
+                payload: Payload::EtherType(0x86dd),
+                cooked: Some(cooked),
             }
         );
+        assert_eq!(cooked.packet_type_text(), "Broadcast");
+        // Sent by us, from the loopback (no address); the packet type read as Wireshark does.
         let mut sll2 = [0u8; 20];
         sll2[0] = 0x08;
+        sll2[8..12].copy_from_slice(&[0x03, 0x04, 4, 0]);
         let l = network_start(LinkType::LINUX_SLL2, &sll2).expect("sll2");
+        let cooked = Cooked {
+            packet_type: 0x0400,
+            source: None,
+        };
         assert_eq!(
             l,
             LinkLayer {
                 header_len: 20,
-                payload: Payload::EtherType(0x0800)
+                payload: Payload::EtherType(0x0800),
+                cooked: Some(cooked),
             }
         );
+        assert_eq!(cooked.packet_type_text(), "Unknown (1024)");
     }
 
     #[test]
