@@ -23,6 +23,9 @@ pub mod ip_proto {
     pub const IGMP: u8 = 2;
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
+    /// IPv4 in IP, and IPv6 in IP.
+    pub const IPIP: u8 = 4;
+    pub const IPV6: u8 = 41;
     pub const ICMPV6: u8 = 58;
     /// IP Authentication Header (RFC 4302).
     pub const AUTHENTICATION: u8 = 51;
@@ -430,6 +433,20 @@ fn arp_message(bytes: &[u8]) -> Network {
 
 /// Copies what etherparse read into the owned packet.
 fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload_limit: usize) {
+    fill_at(packet, sliced, frame, payload_limit, 0);
+}
+
+/// Tunnels opened at most, one inside the other: a crafted packet cannot nest without end.
+const MAX_TUNNELS: u8 = 8;
+
+/// [`fill`] for a packet inside `tunnel_depth` tunnels.
+fn fill_at(
+    packet: &mut Packet,
+    sliced: &LaxSlicedPacket<'_>,
+    frame: &[u8],
+    payload_limit: usize,
+    tunnel_depth: u8,
+) {
     if let Some((err, _layer)) = &sliced.stop_err {
         packet.malformed = Some(err.to_string());
     }
@@ -466,6 +483,20 @@ fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload
         // The transport header (if this is the first fragment) describes the whole packet,
         // not this piece: it is read when the packet is reassembled.
         return;
+    }
+    // IP in IP (IPv4 or IPv6 inside either): the inner packet is the one shown and analysed,
+    // as in Wireshark.
+    if matches!(ip.protocol, ip_proto::IPIP | ip_proto::IPV6) && tunnel_depth < MAX_TUNNELS {
+        let inner = sliced
+            .net
+            .as_ref()
+            .and_then(|n| n.ip_payload_ref())
+            .and_then(|p| LaxSlicedPacket::from_ip(p.payload).ok());
+        if let Some(inner) = inner {
+            packet.malformed = None;
+            fill_at(packet, &inner, frame, payload_limit, tunnel_depth + 1);
+            return;
+        }
     }
     packet.transport = transport(packet, sliced, &ip, payload_limit);
 }

@@ -663,6 +663,36 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         }
     }
     packets.extend(icmp_messages(v6, c.ip(), s.ip()));
+    // A conversation inside an IP tunnel (IPv4 in IPv4, IPv6 in IPv4, then the same inside
+    // IPv6): the inner packets are the ones shown and analysed.
+    for (i, inner_v6) in [false, true].into_iter().enumerate() {
+        let mut t = talk(inner_v6);
+        t.client.set_port(50020 + u16::try_from(i).expect("two"));
+        t.handshake(Some(7))
+            .say(C, PSH | ACK, 10)
+            .say(S, ACK, 0)
+            .close(C);
+        let (outer_c, outer_s): (std::net::IpAddr, std::net::IpAddr) = if v6 {
+            (
+                "2001:db8:ff::1".parse().expect("ip"),
+                "2001:db8:ff::2".parse().expect("ip"),
+            )
+        } else {
+            (
+                "192.0.2.1".parse().expect("ip"),
+                "192.0.2.2".parse().expect("ip"),
+            )
+        };
+        for (_, spec) in &t.segments {
+            let (from, to) = if spec.src == t.client {
+                (outer_c, outer_s)
+            } else {
+                (outer_s, outer_c)
+            };
+            let protocol = if inner_v6 { 41 } else { 4 };
+            packets.push(synth::ip_packet(from, to, protocol, &spec.ip_packet()));
+        }
+    }
     // UDP length fields Wireshark flags: below the header, beyond the IP payload, and 0 (over
     // IPv6 a jumbogram).
     for length in [0u16, 5, 200] {
