@@ -23,6 +23,8 @@ pub mod ip_proto {
     pub const IGMP: u8 = 2;
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
+    /// Generic Routing Encapsulation.
+    pub const GRE: u8 = 47;
     /// IPv4 in IP, and IPv6 in IP.
     pub const IPIP: u8 = 4;
     pub const IPV6: u8 = 41;
@@ -166,6 +168,8 @@ pub enum Transport {
     Icmp(IcmpMessage),
     /// The snapshot length cut the TCP or UDP header before its ports.
     CutBeforePorts,
+    /// A GRE packet of a protocol type not decoded here.
+    GreUnknown(u16),
     /// A protocol this module does not decode, or none was readable.
     None,
 }
@@ -484,21 +488,73 @@ fn fill_at(
         // not this piece: it is read when the packet is reassembled.
         return;
     }
-    // IP in IP (IPv4 or IPv6 inside either): the inner packet is the one shown and analysed,
-    // as in Wireshark.
-    if matches!(ip.protocol, ip_proto::IPIP | ip_proto::IPV6) && tunnel_depth < MAX_TUNNELS {
-        let inner = sliced
-            .net
-            .as_ref()
-            .and_then(|n| n.ip_payload_ref())
-            .and_then(|p| LaxSlicedPacket::from_ip(p.payload).ok());
+    // Tunnels: the inner packet is the one shown and analysed, as in Wireshark.
+    let ip_payload = sliced
+        .net
+        .as_ref()
+        .and_then(|n| n.ip_payload_ref())
+        .map(|p| p.payload)
+        .unwrap_or_default();
+    if tunnel_depth < MAX_TUNNELS {
+        let inner = match ip.protocol {
+            ip_proto::IPIP | ip_proto::IPV6 => Some(tunnel::Inner::Ip(ip_payload)),
+            ip_proto::GRE => match tunnel::gre(ip_payload) {
+                Some(tunnel::Gre::Inner(inner)) => Some(inner),
+                Some(tunnel::Gre::Unknown(protocol)) => {
+                    packet.transport = Transport::GreUnknown(protocol);
+                    return;
+                }
+                None => None,
+            },
+            _ => None,
+        };
         if let Some(inner) = inner {
-            packet.malformed = None;
-            fill_at(packet, &inner, frame, payload_limit, tunnel_depth + 1);
-            return;
+            if open_tunnel(packet, inner, frame, payload_limit, tunnel_depth) {
+                return;
+            }
         }
     }
     packet.transport = transport(packet, sliced, &ip, payload_limit);
+    if let (Transport::Udp(udp), Some(TransportSlice::Udp(slice))) =
+        (&packet.transport, &sliced.transport)
+    {
+        let ports = [udp.src_port, udp.dst_port];
+        let inner = if udp.kept != UdpKept::Enough || tunnel_depth >= MAX_TUNNELS {
+            None
+        } else if ports.contains(&tunnel::VXLAN_PORT) {
+            tunnel::vxlan(slice.payload())
+        } else if ports.contains(&tunnel::GENEVE_PORT) {
+            tunnel::geneve(slice.payload())
+        } else {
+            None
+        };
+        if let Some(inner) = inner {
+            open_tunnel(packet, inner, frame, payload_limit, tunnel_depth);
+        }
+    }
+}
+
+/// Decodes the packet inside a tunnel in place of the outer one; false when its first header
+/// cannot be read (the outer packet is shown then).
+fn open_tunnel(
+    packet: &mut Packet,
+    inner: tunnel::Inner<'_>,
+    frame: &[u8],
+    payload_limit: usize,
+    tunnel_depth: u8,
+) -> bool {
+    let sliced = match inner {
+        tunnel::Inner::Ip(bytes) => LaxSlicedPacket::from_ip(bytes).ok(),
+        tunnel::Inner::Ethernet(bytes) => LaxSlicedPacket::from_ethernet(bytes).ok(),
+    };
+    let Some(sliced) = sliced else {
+        return false;
+    };
+    packet.malformed = None;
+    packet.transport = Transport::None;
+    packet.ipv6_overrun = None;
+    fill_at(packet, &sliced, frame, payload_limit, tunnel_depth + 1);
+    true
 }
 
 /// What bounds a header's payload: the bytes the frame really had after it, by the wire
@@ -737,6 +793,7 @@ fn transport(
 }
 
 mod segment;
+mod tunnel;
 
 /// Where the snapshot length cut an ICMP message of which `kept` bytes were captured, if it
 /// did.

@@ -12,6 +12,11 @@ pub(super) fn describe(
         (_, Transport::Tcp(seg), Some(view)) => tcp_row(seg, view),
         (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
         (_, Transport::Udp(udp), _) => ("UDP", udp_info(udp), None),
+        (_, Transport::GreUnknown(protocol), _) => (
+            "GRE",
+            format!("Encapsulated 0x{protocol:04x} (unknown)"),
+            None,
+        ),
         (Network::Ip(ip), Transport::CutBeforePorts, _) => (
             if ip.src.is_ipv4() { "IPv4" } else { "IPv6" },
             SIZE_LIMITED.to_owned(),

@@ -88,11 +88,21 @@ const JUDGED_PROTOCOLS: &[&str] = &[
     "data",
 ];
 
+/// The tunnels judged with [`tshark_lines_with_tunnels`] (tshark's defaults decode them).
+const TUNNEL_PROTOCOLS: &[&str] = &["gre", "vxlan", "geneve", "erspan"];
+
 /// A tshark configuration folder whose `disabled_protos` lists every protocol but
-/// [`JUDGED_PROTOCOLS`]; made once per test process.
-fn tshark_config_dir() -> &'static Path {
-    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
+/// [`JUDGED_PROTOCOLS`] (and, with `tunnels`, [`TUNNEL_PROTOCOLS`]); made once per test
+/// process.
+fn tshark_config_dir(tunnels: bool) -> &'static Path {
+    static PLAIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    static TUNNELS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let (cell, name) = if tunnels {
+        (&TUNNELS, "tshark-judge-tunnels")
+    } else {
+        (&PLAIN, "tshark-judge")
+    };
+    cell.get_or_init(|| {
         let all = stdout_lines(
             {
                 let mut c = Command::new("tshark");
@@ -105,10 +115,11 @@ fn tshark_config_dir() -> &'static Path {
             .iter()
             .filter_map(|line| line.split('\t').nth(2))
             .filter(|name| !JUDGED_PROTOCOLS.contains(name))
+            .filter(|name| !(tunnels && TUNNEL_PROTOCOLS.contains(name)))
             .collect();
         // Under the target folder, shared by the test binaries: written under a name of this
         // process's, then renamed into place, so that concurrent writers never clash.
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tshark-judge");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
         std::fs::create_dir_all(&dir).expect("create the tshark config folder");
         let scratch = dir.join(format!("disabled_protos.{}", std::process::id()));
         std::fs::write(&scratch, disabled.join("\n") + "\n").expect("write disabled_protos");
@@ -119,12 +130,21 @@ fn tshark_config_dir() -> &'static Path {
 
 /// What `tshark -r FILE` prints, line by line, with application dissectors disabled.
 pub fn tshark_lines(file: &Path) -> Vec<String> {
+    tshark_lines_judged(file, false)
+}
+
+/// [`tshark_lines`] with GRE, ERSPAN, VXLAN and Geneve decoded too.
+pub fn tshark_lines_with_tunnels(file: &Path) -> Vec<String> {
+    tshark_lines_judged(file, true)
+}
+
+fn tshark_lines_judged(file: &Path, tunnels: bool) -> Vec<String> {
     let mut tshark = Command::new("tshark");
     tshark
         .arg("-r")
         .arg(file)
         .env("LC_ALL", "C.UTF-8")
-        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir());
+        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(tunnels));
     stdout_lines(tshark, "tshark")
 }
 

@@ -1,0 +1,128 @@
+//! Tunnels: where the packet inside an IP, GRE, VXLAN or Geneve header starts, so that the
+//! inner packet is the one shown and analysed, as in Wireshark.
+//!
+//! - IP in IP: IPv4 (protocol 4) or IPv6 (41) right after the outer header.
+//! - GRE (RFC 2784, 2890): flags and a protocol type, then the checksum, key and sequence
+//!   number the flags announce; the inner packet by protocol type: IPv4, IPv6, Ethernet
+//!   (transparent bridging, 0x6558), ERSPAN (0x88be: type I without a sequence number, type II
+//!   with one and its 8-byte header; 0x22eb: type III, 12 bytes and an optional 8-byte
+//!   platform subheader).
+//! - VXLAN (RFC 7348): UDP port 4789, 8 bytes, then Ethernet.
+//! - Geneve (RFC 8926): UDP port 6081, 8 bytes and the options its header counts, then the
+//!   inner packet by protocol type.
+
+/// Where an inner packet starts, and what it starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Inner<'a> {
+    Ip(&'a [u8]),
+    Ethernet(&'a [u8]),
+}
+
+/// What a GRE header carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Gre<'a> {
+    Inner(Inner<'a>),
+    /// A protocol type the judged set does not decode.
+    Unknown(u16),
+}
+
+/// The UDP ports of VXLAN and Geneve.
+pub(super) const VXLAN_PORT: u16 = 4789;
+pub(super) const GENEVE_PORT: u16 = 6081;
+
+/// The inner packet of a protocol type, as GRE and Geneve name it.
+fn by_protocol_type(protocol: u16, rest: &[u8]) -> Option<Inner<'_>> {
+    match protocol {
+        0x0800 | 0x86dd => Some(Inner::Ip(rest)),
+        0x6558 => Some(Inner::Ethernet(rest)),
+        _ => None,
+    }
+}
+
+/// The GRE packet `bytes` (the outer IP payload); `None` when even its header is cut.
+pub(super) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
+    let flags = u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]);
+    let protocol = u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]);
+    let (checksum, key, sequence) = (
+        flags & 0x8000 != 0,
+        flags & 0x2000 != 0,
+        flags & 0x1000 != 0,
+    );
+    let header = 4 + 4 * (usize::from(checksum) + usize::from(key) + usize::from(sequence));
+    let rest = bytes.get(header..)?;
+    let inner = match protocol {
+        // ERSPAN type I has no header of its own; type II (with a sequence number) has 8 bytes.
+        0x88be if !sequence => Inner::Ethernet(rest),
+        0x88be => Inner::Ethernet(rest.get(8..)?),
+        0x22eb => {
+            // Type III: 12 bytes, and 8 more when the O bit (last bit) says a platform
+            // subheader follows.
+            let optional = rest.get(11)? & 0x01 != 0;
+            Inner::Ethernet(rest.get(12 + 8 * usize::from(optional)..)?)
+        }
+        _ => match by_protocol_type(protocol, rest) {
+            Some(inner) => inner,
+            None => return Some(Gre::Unknown(protocol)),
+        },
+    };
+    Some(Gre::Inner(inner))
+}
+
+/// The Ethernet frame inside a VXLAN payload.
+pub(super) fn vxlan(bytes: &[u8]) -> Option<Inner<'_>> {
+    bytes.get(8..).map(Inner::Ethernet)
+}
+
+/// The packet inside a Geneve payload.
+pub(super) fn geneve(bytes: &[u8]) -> Option<Inner<'_>> {
+    let options = usize::from(bytes.first()? & 0x3f) * 4;
+    let protocol = u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]);
+    by_protocol_type(protocol, bytes.get(8 + options..)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gre_headers_by_their_flags() {
+        let ip = [0x45, 0, 0, 20];
+        assert_eq!(
+            gre(&[[0, 0, 0x08, 0].as_slice(), &ip].concat()),
+            Some(Gre::Inner(Inner::Ip(&ip)))
+        );
+        // Key and sequence number: 8 more bytes.
+        let keyed = [[0x30, 0, 0x86, 0xdd].as_slice(), &[0; 8], &ip].concat();
+        assert_eq!(gre(&keyed), Some(Gre::Inner(Inner::Ip(&ip))));
+        assert_eq!(gre(&[0, 0, 0x12, 0x34]), Some(Gre::Unknown(0x1234)));
+        assert_eq!(gre(&[0x80, 0, 0x08, 0]), None);
+    }
+
+    #[test]
+    fn erspan_types() {
+        let frame = [2u8; 14];
+        let type_2 = [
+            [0x10, 0, 0x88, 0xbe, 0, 0, 0, 1].as_slice(),
+            &[0; 8],
+            &frame,
+        ]
+        .concat();
+        assert_eq!(gre(&type_2), Some(Gre::Inner(Inner::Ethernet(&frame))));
+        let type_1 = [[0, 0, 0x88, 0xbe].as_slice(), &frame].concat();
+        assert_eq!(gre(&type_1), Some(Gre::Inner(Inner::Ethernet(&frame))));
+        let mut type_3 = [[0, 0, 0x22, 0xeb].as_slice(), &[0; 12], &[0; 8], &frame].concat();
+        type_3[4 + 11] = 1;
+        assert_eq!(gre(&type_3), Some(Gre::Inner(Inner::Ethernet(&frame))));
+    }
+
+    #[test]
+    fn vxlan_and_geneve() {
+        let frame = [2u8; 14];
+        let vx = [[0x08, 0, 0, 0, 0, 0, 42, 0].as_slice(), &frame].concat();
+        assert_eq!(vxlan(&vx), Some(Inner::Ethernet(&frame)));
+        // One 4-byte option.
+        let gn = [[1, 0, 0x65, 0x58, 0, 0, 43, 0].as_slice(), &[0; 4], &frame].concat();
+        assert_eq!(geneve(&gn), Some(Inner::Ethernet(&frame)));
+        assert_eq!(geneve(&[0, 0, 0x12, 0x34, 0, 0, 0, 0]), None);
+    }
+}
