@@ -33,6 +33,9 @@ table() {
 table ip.proto ip_proto_name u8 "The names Wireshark gives IP protocol numbers" \
   '`PIM (103)` and `proto=Generic Routing Encapsulation 47`' \
   crates/sniffer/src/timeline/ip_proto_names.rs
+table ppp.protocol ppp_protocol_name u16 "The names Wireshark gives PPP protocol numbers" \
+  '`PPP Link Control Protocol (0xc021)`' \
+  crates/sniffer/src/timeline/ppp_protocol_names.rs
 table eth.type ethertype_name u16 "The names Wireshark gives EtherTypes" \
   '`0x88cc … 802.1 Link Layer Discovery Protocol (LLDP)`' \
   crates/sniffer/src/timeline/ethertype_names.rs

@@ -82,6 +82,9 @@ pub enum Network {
     },
     /// An IEEE 802.3 frame: a length where Ethernet II has its EtherType.
     Ieee8023,
+    /// A PPP frame of a protocol other than IP (`ppp`, by PPP protocol number), or a Cisco
+    /// HDLC frame of an EtherType other than IP.
+    PointToPoint { ppp: bool, protocol: u16 },
     /// An IPv4 header whose length field claims fewer than 20 bytes (this many), which
     /// Wireshark rejects.
     BogusIpv4HeaderLen(u8),
@@ -287,6 +290,20 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
             packet.net = Network::Other {
                 ether_type: family,
                 vlan: None,
+            };
+            return packet;
+        }
+        Payload::Ppp(protocol) => {
+            packet.net = Network::PointToPoint {
+                ppp: true,
+                protocol,
+            };
+            return packet;
+        }
+        Payload::Chdlc(ether_type) => {
+            packet.net = Network::PointToPoint {
+                ppp: false,
+                protocol: ether_type,
             };
             return packet;
         }

@@ -35,9 +35,15 @@ impl LinkType {
     pub const IPV6: LinkType = LinkType(229);
     /// Linux "cooked" capture v2, 20-byte header.
     pub const LINUX_SLL2: LinkType = LinkType(276);
+    /// PPP: a protocol field (after an optional 0xff 0x03 address and control).
+    pub const PPP: LinkType = LinkType(9);
+    /// PPP in HDLC-like framing, or Cisco HDLC, on a serial line.
+    pub const PPP_SERIAL: LinkType = LinkType(50);
+    /// Cisco HDLC: address, control, then an EtherType.
+    pub const C_HDLC: LinkType = LinkType(104);
 
     /// Every linktype this module decodes, for error messages.
-    pub const SUPPORTED: [LinkType; 10] = [
+    pub const SUPPORTED: [LinkType; 13] = [
         LinkType::NULL,
         LinkType::EN10MB,
         LinkType::RAW_DLT_12,
@@ -48,6 +54,9 @@ impl LinkType {
         LinkType::IPV4,
         LinkType::IPV6,
         LinkType::LINUX_SLL2,
+        LinkType::PPP,
+        LinkType::PPP_SERIAL,
+        LinkType::C_HDLC,
     ];
 
     /// The name tcpdump.org gives this linktype, or `"unknown"`.
@@ -61,6 +70,9 @@ impl LinkType {
             LinkType::IPV4 => "IPV4",
             LinkType::IPV6 => "IPV6",
             LinkType::LINUX_SLL2 => "LINUX_SLL2",
+            LinkType::PPP => "PPP",
+            LinkType::PPP_SERIAL => "PPP_SERIAL",
+            LinkType::C_HDLC => "C_HDLC",
             _ => "unknown",
         }
     }
@@ -146,6 +158,10 @@ pub enum Payload {
     Ip,
     /// A protocol this tool does not decode (the family value is kept for the record).
     Unknown(u32),
+    /// A PPP protocol other than IP (LCP, IPCP…), by its PPP protocol number.
+    Ppp(u16),
+    /// A Cisco HDLC frame of an EtherType other than IP.
+    Chdlc(u16),
 }
 
 /// Where the network layer starts in one frame.
@@ -201,6 +217,54 @@ impl Cooked {
             _ => "",
         }
     }
+}
+
+/// The network layer of a PPP or Cisco HDLC frame. A PPP_SERIAL frame whose first byte is a
+/// Cisco HDLC address (0x0f unicast, 0x8f broadcast) is Cisco HDLC, as Wireshark reads it.
+fn point_to_point(linktype: LinkType, frame: &[u8]) -> Result<LinkLayer, LinkError> {
+    let truncated = LinkError::Truncated {
+        linktype: linktype.name(),
+        need: 4,
+        got: frame.len(),
+    };
+    let chdlc = linktype == LinkType::C_HDLC
+        || (linktype == LinkType::PPP_SERIAL && matches!(frame.first(), Some(0x0f | 0x8f)));
+    let layer = |header_len: usize, payload: Payload| LinkLayer {
+        header_len,
+        payload,
+        cooked: None,
+    };
+    if chdlc {
+        let ether_type = u16::from_be_bytes([
+            *frame.get(2).ok_or(truncated)?,
+            *frame.get(3).ok_or(truncated)?,
+        ]);
+        return Ok(match ether_type {
+            ether_type::IPV4 | ether_type::IPV6 => layer(4, Payload::EtherType(ether_type)),
+            other => layer(4, Payload::Chdlc(other)),
+        });
+    }
+    // PPP: an optional address and control, then 2 bytes of protocol, or 1 when compressed
+    // (an odd first byte).
+    let start = if frame.starts_with(&[0xff, 0x03]) {
+        2
+    } else {
+        0
+    };
+    let first = *frame.get(start).ok_or(truncated)?;
+    let (protocol, header_len) = if first & 1 == 1 {
+        (u16::from(first), start + 1)
+    } else {
+        (
+            u16::from_be_bytes([first, *frame.get(start + 1).ok_or(truncated)?]),
+            start + 2,
+        )
+    };
+    Ok(match protocol {
+        0x0021 => layer(header_len, Payload::EtherType(ether_type::IPV4)),
+        0x0057 => layer(header_len, Payload::EtherType(ether_type::IPV6)),
+        other => layer(header_len, Payload::Ppp(other)),
+    })
 }
 
 /// Why a frame's link-layer header could not be read.
@@ -311,6 +375,7 @@ pub fn network_start(linktype: LinkType, frame: &[u8]) -> Result<LinkLayer, Link
                 )),
             })
         }
+        LinkType::PPP | LinkType::PPP_SERIAL | LinkType::C_HDLC => point_to_point(linktype, frame),
         LinkType(other) => Err(LinkError::Unsupported(other)),
     }
 }

@@ -727,6 +727,13 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
         .map(|data| synth::frame(at, data))
         .collect();
     frames.extend(cut_frames(v6, linktype, at));
+    if matches!(
+        linktype,
+        LinkType::PPP | LinkType::PPP_SERIAL | LinkType::C_HDLC
+    ) && !v6
+    {
+        frames.extend(point_to_point_frames(linktype, at));
+    }
     if matches!(linktype, LinkType::LINUX_SLL | LinkType::LINUX_SLL2) && !v6 {
         frames.extend(cooked_frames(linktype, at));
     }
@@ -833,6 +840,37 @@ fn ethernet_frames(at: Timestamp) -> Vec<SynthFrame> {
         frames.push(ether([0xcf, 0, 0, 0, 0, 0], 0x9000, &[0, 0, function, 0]));
     }
     frames
+}
+
+/// Frames of a point-to-point link that carry no IP: PPP's control protocols and one it does
+/// not name (PPP, PPP_SERIAL), SLARP and an unknown EtherType (Cisco HDLC, also inside
+/// PPP_SERIAL), and an IP packet in Cisco HDLC on PPP_SERIAL.
+fn point_to_point_frames(linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
+    let lcp = [1, 1, 0, 4];
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    if linktype != LinkType::C_HDLC {
+        frames.push([[0xff, 0x03, 0xc0, 0x21].as_slice(), &lcp].concat());
+        frames.push([[0x80, 0x21].as_slice(), &lcp].concat());
+        frames.push([[0xff, 0x03, 0x12, 0x34].as_slice(), &[0; 8]].concat());
+    }
+    if linktype != LinkType::PPP {
+        frames.push([[0x8f, 0x00, 0x80, 0x35].as_slice(), &[0; 20]].concat());
+        frames.push([[0x0f, 0x00, 0x12, 0x34].as_slice(), &[0; 20]].concat());
+        let mut t = talk(false);
+        t.client.set_port(50030);
+        t.say(C, SYN, 0);
+        frames.push(
+            [
+                [0x0f, 0x00, 0x08, 0x00].as_slice(),
+                &t.segments[0].1.ip_packet(),
+            ]
+            .concat(),
+        );
+    }
+    frames
+        .into_iter()
+        .map(|data| synth::frame(at, data))
+        .collect()
 }
 
 /// Frames with a Linux cooked header that carry no IP: ARP and EtherTypes with and without a
@@ -1092,6 +1130,9 @@ fn synthetic_corpus_matches_tshark() {
         LinkType::IPV6,
         LinkType::LINUX_SLL,
         LinkType::LINUX_SLL2,
+        LinkType::PPP,
+        LinkType::PPP_SERIAL,
+        LinkType::C_HDLC,
     ]
     .into_iter()
     .map(|l| (l, "le-usec", le_usec))

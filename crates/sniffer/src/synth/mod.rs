@@ -207,6 +207,14 @@ pub fn link_wrap(linktype: LinkType, ip: &[u8], vlan: Option<u16>) -> Vec<u8> {
             }
             out.extend_from_slice(&et.to_be_bytes());
         }
+        LinkType::PPP | LinkType::PPP_SERIAL => {
+            out.extend_from_slice(&[0xff, 0x03]); // address and control
+            out.extend_from_slice(&(if is_v6 { 0x0057u16 } else { 0x0021 }).to_be_bytes());
+        }
+        LinkType::C_HDLC => {
+            out.extend_from_slice(&[0x0f, 0x00]); // unicast address, control
+            out.extend_from_slice(&et.to_be_bytes());
+        }
         LinkType::NULL => {
             // Family in the writer's byte order: little-endian, AF_INET6 as on macOS.
             let family: u32 = if is_v6 { 30 } else { 2 };

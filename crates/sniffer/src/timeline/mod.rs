@@ -32,6 +32,7 @@ mod follow;
 mod icmp;
 mod info;
 mod ip_proto_names;
+mod ppp_protocol_names;
 mod reassembly;
 mod row;
 mod text;
@@ -166,6 +167,11 @@ impl Timeline {
             (_, Some((src, dst))) => {
                 row.source.push_str(&mac_name(src));
                 row.destination.push_str(&mac_name(dst));
+            }
+            // Wireshark has no addresses for a point-to-point link's own frames.
+            (Network::PointToPoint { .. }, _) => {
+                row.source.push_str("N/A");
+                row.destination.push_str("N/A");
             }
             // A cooked header names the sender only.
             (_, None) => {

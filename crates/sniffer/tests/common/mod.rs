@@ -85,6 +85,9 @@ const JUDGED_PROTOCOLS: &[&str] = &[
     "null",
     "loop",
     "raw",
+    "ppp",
+    "ppp_hdlc",
+    "chdlc",
     "data",
 ];
 
