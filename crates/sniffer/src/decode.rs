@@ -82,6 +82,9 @@ pub enum Network {
     },
     /// An IEEE 802.3 frame: a length where Ethernet II has its EtherType.
     Ieee8023,
+    /// A pcapng Custom Block listed as a frame: its Private Enterprise Number, and whether it
+    /// may be copied into other files.
+    PcapngCustom { pen: u32, copied: bool },
     /// A PPP frame of a protocol other than IP (`ppp`, by PPP protocol number), or a Cisco
     /// HDLC frame of an EtherType other than IP.
     PointToPoint { ppp: bool, protocol: u16 },
@@ -273,6 +276,20 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         cooked: None,
         ipv6_overrun: None,
     };
+    if matches!(
+        linktype,
+        LinkType::PCAPNG_CUSTOM | LinkType::PCAPNG_CUSTOM_NO_COPY
+    ) {
+        let pen = frame
+            .data
+            .get(..4)
+            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        packet.net = Network::PcapngCustom {
+            pen,
+            copied: linktype == LinkType::PCAPNG_CUSTOM,
+        };
+        return packet;
+    }
     let layer = match link::network_start(linktype, frame.data) {
         Ok(layer) => layer,
         Err(e) => {

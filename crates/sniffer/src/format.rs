@@ -132,6 +132,9 @@ pub mod pcapng {
     pub const INTERFACE_DESCRIPTION: u32 = 1;
     pub const PACKET_OBSOLETE: u32 = 2;
     pub const SIMPLE_PACKET: u32 = 3;
+    /// Custom Blocks, which readers may copy into other files, or not.
+    pub const CUSTOM_COPY: u32 = 0x0000_0bad;
+    pub const CUSTOM_NO_COPY: u32 = 0x4000_0bad;
     pub const ENHANCED_PACKET: u32 = 6;
     pub const OPT_END: u16 = 0;
     pub const OPT_COMMENT: u16 = 1;

@@ -29,6 +29,8 @@ impl Timestamp {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TsPrecision {
+    /// The frame has no timestamp (a pcapng Simple Packet Block): its time is not shown.
+    None,
     Sec,
     Deci,
     Centi,
@@ -41,7 +43,7 @@ impl TsPrecision {
     /// Decimal places of the fraction of a second.
     pub fn decimals(self) -> usize {
         match self {
-            TsPrecision::Sec => 0,
+            TsPrecision::None | TsPrecision::Sec => 0,
             TsPrecision::Deci => 1,
             TsPrecision::Centi => 2,
             TsPrecision::Milli => 3,

@@ -83,6 +83,7 @@ pub mod capture;
 pub mod cli;
 pub mod decode;
 pub mod demo;
+pub mod enterprises;
 pub mod error;
 pub mod ether_names;
 pub mod flow;

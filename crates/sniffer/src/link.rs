@@ -42,6 +42,12 @@ impl LinkType {
     /// Cisco HDLC: address, control, then an EtherType.
     pub const C_HDLC: LinkType = LinkType(104);
 
+    /// Not a link type: a pcapng Custom Block, which Wireshark lists among the frames. Its
+    /// data is the Private Enterprise Number (big-endian) and the custom data.
+    pub const PCAPNG_CUSTOM: LinkType = LinkType(0xffff_0bad);
+    /// The same, for a block that must not be copied into other files.
+    pub const PCAPNG_CUSTOM_NO_COPY: LinkType = LinkType(0xffff_4bad);
+
     /// Every linktype this module decodes, for error messages.
     pub const SUPPORTED: [LinkType; 13] = [
         LinkType::NULL,

@@ -98,8 +98,16 @@ impl Interface {
             (10u64.pow(exp), exp)
         } else {
             let exp = u32::from((v & 0x7f).min(63));
-            // 2^-n seconds need n·log10(2) decimal digits, rounded up.
-            (1u64 << exp, (exp * 30_103).div_ceil(100_000))
+            // As Wireshark 4.0 shows 2^-n seconds: n·log10(2) decimal digits, rounded down,
+            // then 4 or 5 digits as milliseconds, 7 or 8 as microseconds.
+            let digits = exp * 30_103 / 100_000;
+            let decimals = match digits {
+                0..=3 => digits,
+                4 | 5 => 3,
+                6..=8 => 6,
+                _ => 9,
+            };
+            (1u64 << exp, decimals)
         };
         self.units_per_sec = units.max(1);
         self.precision = TsPrecision::from_decimals(decimals);

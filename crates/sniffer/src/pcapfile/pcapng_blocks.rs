@@ -90,6 +90,9 @@ impl<B: BufRead> FileCapture<B> {
                     return self.enhanced_packet(start, block_type, body_len).map(Some);
                 }
                 pcapng::SIMPLE_PACKET => return self.simple_packet(start, body_len).map(Some),
+                pcapng::CUSTOM_COPY | pcapng::CUSTOM_NO_COPY if body_len >= 4 => {
+                    return Ok(Some(self.custom_block(block_type, body_len)));
+                }
                 _ => {} // name resolution, statistics, custom, journal…: nothing to show
             }
         }
@@ -193,6 +196,23 @@ impl<B: BufRead> FileCapture<B> {
         Ok(self.frame(iface, iface.timestamp(raw), wire_len))
     }
 
+    /// A Custom Block, as a frame of its own (Wireshark lists them): the PEN, big-endian, then
+    /// the custom data; its length is the data's, padding included, as Wireshark counts it.
+    pub(super) fn custom_block(&mut self, block_type: u32, body_len: usize) -> Frame<'_> {
+        let pen = self.u32_at(0);
+        self.buf.truncate(body_len);
+        self.buf[..4].copy_from_slice(&pen.to_be_bytes());
+        let wire_len = u32::try_from(body_len - 4).unwrap_or(u32::MAX);
+        let mut frame = Frame::new(Timestamp::default(), wire_len, &self.buf);
+        frame.linktype = if block_type == pcapng::CUSTOM_COPY {
+            LinkType::PCAPNG_CUSTOM
+        } else {
+            LinkType::PCAPNG_CUSTOM_NO_COPY
+        };
+        frame.precision = TsPrecision::None;
+        frame
+    }
+
     pub(super) fn simple_packet(
         &mut self,
         start: u64,
@@ -208,7 +228,9 @@ impl<B: BufRead> FileCapture<B> {
             .min(body_len - 4);
         self.buf.drain(..4);
         self.buf.truncate(caplen);
-        // Simple packets have no timestamp.
-        Ok(self.frame(iface, Timestamp::default(), wire_len))
+        // Simple packets have no timestamp: Wireshark shows no time for them.
+        let mut frame = self.frame(iface, Timestamp::default(), wire_len);
+        frame.precision = TsPrecision::None;
+        Ok(frame)
     }
 }

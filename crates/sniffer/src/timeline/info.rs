@@ -55,6 +55,15 @@ pub(super) fn describe(
             None,
         ),
         (Network::Ieee8023, _, _) => ("Ethernet", "IEEE 802.3 Ethernet ".to_owned(), None),
+        (Network::PcapngCustom { pen, copied }, _, _) => (
+            "PCAPNG",
+            format!(
+                "Custom Block: PEN = {} ({pen}), will {}be copied",
+                crate::enterprises::name(*pen),
+                if *copied { "" } else { "not " }
+            ),
+            None,
+        ),
         (
             Network::PointToPoint {
                 ppp: true,

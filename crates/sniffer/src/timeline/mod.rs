@@ -137,7 +137,12 @@ impl Timeline {
     /// [`Timeline::push_packet`] into `row`, reusing its texts' memory.
     pub fn push_packet_into(&mut self, packet: &Packet, precision: TsPrecision, row: &mut Row) {
         self.count += 1;
-        let first = *self.first.get_or_insert(packet.ts);
+        // Times are relative to the first frame that has one.
+        let first = if precision == TsPrecision::None {
+            self.first.unwrap_or(packet.ts)
+        } else {
+            *self.first.get_or_insert(packet.ts)
+        };
         let view = match (&packet.net, &packet.transport) {
             // A header Wireshark calls malformed gets no analysis: raw numbers, as it shows.
             (Network::Ip(_), Transport::Tcp(seg))

@@ -102,6 +102,9 @@ pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
 
 /// [`format_seconds`] appended to `s`.
 pub fn push_seconds(s: &mut String, nanos: i128, precision: TsPrecision) {
+    if precision == TsPrecision::None {
+        return;
+    }
     // In u64 (division of u128 is slow): 2^64 ns is 584 years, more than any capture spans.
     let abs = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX);
     let secs = abs / 1_000_000_000;
