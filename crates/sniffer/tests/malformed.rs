@@ -138,8 +138,9 @@ fn pcapng_head() -> Vec<u8> {
 #[test]
 fn pcapng_unknown_blocks_are_skipped_and_corrupt_ones_named() {
     let mut bytes = pcapng_head();
-    // A custom block of an unknown type: skipped.
-    for word in [0x0000_0bad_u32, 16, 0xdead_beef, 16] {
+    // A block of a type reserved for local use: skipped. (Custom Blocks are listed as frames,
+    // as Wireshark lists them.)
+    for word in [0x8000_1234_u32, 16, 0xdead_beef, 16] {
         bytes.extend_from_slice(&word.to_le_bytes());
     }
     // A block whose trailing length disagrees with its leading one: corrupt.
