@@ -27,7 +27,9 @@
 //!   LINUX_SLL, LINUX_SLL2): where the network layer starts.
 //! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`] of
 //!   typed facts (TCP in `decode::segment`: one [`decode::TcpHeader`], read by the flow stage
-//!   and embedded in the row); never fails, never panics, keeps lengths from the headers.
+//!   and embedded in the row; tunnels — IP in IP, GRE, ERSPAN, VXLAN, Geneve — opened in
+//!   `decode::tunnel`, the inner packet decoded in place of the outer); never fails, never
+//!   panics, keeps lengths from the headers.
 //! - [`tcp`]: TCP wire values as types: flags, options, sequence numbers ([`tcp::SeqNum`]
 //!   holds all the wrapping arithmetic).
 //! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers and window
@@ -37,8 +39,9 @@
 //!   knows when a conversation is over, and releases the state of finished ones and of SYNs
 //!   nobody answered (memory follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row): the row's model, every Info
-//!   text (`timeline::info`), IP reassembly, Follow Stream's collector, text helpers;
-//!   [`ether_names`] names Ethernet addresses as Wireshark does.
+//!   text (`timeline::info`, ICMP's in `timeline::icmp`, the protocol-name tables generated
+//!   from tshark), IP reassembly, Follow Stream's collector, text helpers; [`ether_names`]
+//!   names Ethernet addresses and [`enterprises`] Private Enterprise Numbers as Wireshark does.
 //! - [`listing`]: `sniffer read` and `sniffer live` as functions: a source through the
 //!   timeline to a writer, then what was asked about it (checks, ladders, a followed stream).
 //! - [`render`]: rows as tshark's plain listing, a table fitted to the terminal's width, or
