@@ -523,13 +523,15 @@ fn fill_at(
         return;
     }
     // Tunnels: the inner packet is the one shown and analysed, as in Wireshark.
-    let ip_payload = sliced
-        .net
-        .as_ref()
-        .and_then(|n| n.ip_payload_ref())
-        .map(|p| p.payload)
-        .unwrap_or_default();
-    if tunnel_depth < MAX_TUNNELS {
+    if tunnel_depth < MAX_TUNNELS
+        && matches!(ip.protocol, ip_proto::IPIP | ip_proto::IPV6 | ip_proto::GRE)
+    {
+        let ip_payload = sliced
+            .net
+            .as_ref()
+            .and_then(|n| n.ip_payload_ref())
+            .map(|p| p.payload)
+            .unwrap_or_default();
         let inner = match ip.protocol {
             ip_proto::IPIP | ip_proto::IPV6 => Some(tunnel::Inner::Ip(ip_payload)),
             ip_proto::GRE => match tunnel::gre(ip_payload) {

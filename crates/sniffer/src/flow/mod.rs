@@ -293,9 +293,11 @@ impl FlowTable {
                 // SYN-ACK (its SYN was not captured) starts its sender's numbers again in the
                 // same stream. The same SYN again, even after a close, is a retransmission.
                 let existing = entry.get();
-                let base = existing.dir(existing.side_of(src)).base;
-                let new_isn =
-                    seg.flags.contains(TcpFlags::SYN) && base.is_some_and(|b| b != seg.seq);
+                let new_isn = seg.flags.contains(TcpFlags::SYN)
+                    && existing
+                        .dir(existing.side_of(src))
+                        .base
+                        .is_some_and(|b| b != seg.seq);
                 port_reused = new_isn;
                 let new_stream = new_isn && is_new_syn;
                 let conv = entry.into_mut();
