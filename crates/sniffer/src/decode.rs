@@ -332,143 +332,6 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
     packet
 }
 
-/// IPv6 extension header types this module walks (RFC 8200 §4).
-pub mod ipv6_ext {
-    pub const HOP_BY_HOP: u8 = 0;
-    pub const ROUTING: u8 = 43;
-    pub const FRAGMENT: u8 = 44;
-    pub const AUTHENTICATION: u8 = 51;
-    pub const DESTINATION_OPTIONS: u8 = 60;
-    /// Bytes of a Fragment header.
-    pub const FRAGMENT_LEN: usize = 8;
-    /// Hop-by-Hop options: one byte of padding, and the Jumbo Payload length (RFC 2675).
-    pub const PAD1: u8 = 0;
-    pub const JUMBO_PAYLOAD: u8 = 0xc2;
-    /// The option-carrying headers walked when checking that the chain fits the packet.
-    pub const WALKED: [u8; 3] = [HOP_BY_HOP, ROUTING, DESTINATION_OPTIONS];
-}
-
-/// The Fragment header among an IPv6 packet's extension headers, walked by hand from their
-/// bytes (`first` is the fixed header's Next Header). Never reads past `exts`.
-///
-/// (etherparse's own iterator over a laxly sliced extension chain is not used here: on an
-/// oddly chained packet — a Hop-by-Hop header after a Routing header — version 0.21 reads
-/// past the slice.)
-fn ipv6_fragment(first: u8, exts: &[u8]) -> Option<Fragment> {
-    let mut next = first;
-    let mut at = 0usize;
-    loop {
-        let here = exts.get(at..)?;
-        let len = match next {
-            ipv6_ext::FRAGMENT => {
-                let h = here.get(..ipv6_ext::FRAGMENT_LEN)?;
-                let offset_flags = u16::from_be_bytes([h[2], h[3]]);
-                let offset = u32::from(offset_flags >> 3) * 8;
-                let more = offset_flags & 1 == 1;
-                if offset == 0 && !more {
-                    // An "atomic" fragment: the whole packet.
-                    return None;
-                }
-                return Some(Fragment {
-                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
-                    offset,
-                    more,
-                });
-            }
-            ipv6_ext::HOP_BY_HOP | ipv6_ext::ROUTING | ipv6_ext::DESTINATION_OPTIONS => {
-                (usize::from(*here.get(1)?) + 1) * 8
-            }
-            ipv6_ext::AUTHENTICATION => (usize::from(*here.get(1)?) + 2) * 4,
-            _ => return None,
-        };
-        next = *here.first()?;
-        at = at.checked_add(len)?;
-    }
-}
-
-/// The Jumbo Payload option's length (RFC 2675), when the extension headers after the fixed
-/// header (`first` is its Next Header) start with a Hop-by-Hop header that carries one.
-fn jumbo_payload_len(first: u8, bytes: &[u8]) -> Option<u32> {
-    if first != ipv6_ext::HOP_BY_HOP {
-        return None;
-    }
-    let header_len = (usize::from(*bytes.get(1)?) + 1) * 8;
-    let mut options = bytes.get(2..header_len)?;
-    while let Some((&kind, rest)) = options.split_first() {
-        if kind == ipv6_ext::PAD1 {
-            options = rest;
-            continue;
-        }
-        let (&len, rest) = rest.split_first()?;
-        let data = rest.get(..usize::from(len))?;
-        if kind == ipv6_ext::JUMBO_PAYLOAD {
-            return Some(u32::from_be_bytes(data.try_into().ok()?));
-        }
-        options = &rest[usize::from(len)..];
-    }
-    None
-}
-
-/// When an IPv6 extension header claims more bytes than the packet holds, the extension
-/// headers read up to it (their next-header numbers), the one that overruns included.
-fn ipv6_chain_overrun(first: u8, bytes: &[u8], payload_len: u32) -> Option<Vec<u8>> {
-    let mut read: Vec<u8> = Vec::new();
-    let mut next = first;
-    let mut at = 0usize;
-    // Judged against the packet's length, not what was captured: a header cut by the
-    // snapshot length is not malformed.
-    let limit = payload_len as usize;
-    loop {
-        if !ipv6_ext::WALKED.contains(&next) {
-            return None; // the transport, a fragment, or a header we do not walk
-        }
-        read.push(next);
-        let len = (usize::from(*bytes.get(at + 1)?) + 1) * 8;
-        if at + len > limit {
-            return Some(read);
-        }
-        next = *bytes.get(at)?;
-        at += len;
-    }
-}
-
-/// The EtherType of ARP.
-pub const ARP_ETHER_TYPE: u16 = 0x0806;
-/// The EtherType of the Ethernet configuration test protocol (loopback).
-pub const LOOP_ETHER_TYPE: u16 = 0x9000;
-/// The EtherType of RARP, which carries ARP's format.
-pub const RARP_ETHER_TYPE: u16 = 0x8035;
-/// The EtherType of MACsec (802.1AE).
-pub const MACSEC_ETHER_TYPE: u16 = 0x88e5;
-
-/// An ARP (or RARP) message from its bytes: `ArpMalformed` when they stop before the
-/// addresses do.
-fn arp_message(bytes: &[u8]) -> Network {
-    let [_, _, p0, p1, hlen, plen, o0, o1, rest @ ..] = bytes else {
-        return Network::ArpMalformed;
-    };
-    let (hlen, plen) = (usize::from(*hlen), usize::from(*plen));
-    let mut at = 0;
-    let mut take = |len: usize| {
-        let field = rest.get(at..at + len).map(<[u8]>::to_vec);
-        at += len;
-        field
-    };
-    match (take(hlen), take(plen), take(hlen), take(plen)) {
-        (Some(sender_hw), Some(sender_proto), Some(target_hw), Some(target_proto)) => {
-            Network::Arp(ArpMessage {
-                operation: u16::from_be_bytes([*o0, *o1]),
-                protocol_type: u16::from_be_bytes([*p0, *p1]),
-                sender_hw,
-                sender_proto,
-                target_hw,
-                target_proto,
-            })
-        }
-        _ => Network::ArpMalformed,
-    }
-}
-
 /// Copies what etherparse read into the owned packet.
 fn fill(packet: &mut Packet, sliced: &LaxSlicedPacket<'_>, frame: &[u8], payload_limit: usize) {
     fill_at(packet, sliced, frame, payload_limit, 0);
@@ -526,47 +389,54 @@ fn fill_at(
     if tunnel_depth < MAX_TUNNELS
         && matches!(ip.protocol, ip_proto::IPIP | ip_proto::IPV6 | ip_proto::GRE)
     {
-        let ip_payload = sliced
-            .net
-            .as_ref()
-            .and_then(|n| n.ip_payload_ref())
-            .map(|p| p.payload)
-            .unwrap_or_default();
-        let inner = match ip.protocol {
-            ip_proto::IPIP | ip_proto::IPV6 => Some(tunnel::Inner::Ip(ip_payload)),
-            ip_proto::GRE => match tunnel::gre(ip_payload) {
-                Some(tunnel::Gre::Inner(inner)) => Some(inner),
-                Some(tunnel::Gre::Unknown(protocol)) => {
-                    packet.transport = Transport::GreUnknown(protocol);
-                    return;
-                }
-                None => None,
-            },
-            _ => None,
-        };
-        if let Some(inner) = inner {
-            if open_tunnel(packet, inner, frame, payload_limit, tunnel_depth) {
+        match ip_tunnel(ip.protocol, sliced) {
+            Some(tunnel::Gre::Inner(inner))
+                if open_tunnel(packet, inner, frame, payload_limit, tunnel_depth) =>
+            {
                 return;
             }
+            Some(tunnel::Gre::Unknown(protocol)) => {
+                packet.transport = Transport::GreUnknown(protocol);
+                return;
+            }
+            _ => {}
         }
     }
     packet.transport = transport(packet, sliced, &ip, payload_limit);
-    if let (Transport::Udp(udp), Some(TransportSlice::Udp(slice))) =
-        (&packet.transport, &sliced.transport)
-    {
-        let ports = [udp.src_port, udp.dst_port];
-        let inner = if udp.kept != UdpKept::Enough || tunnel_depth >= MAX_TUNNELS {
-            None
-        } else if ports.contains(&tunnel::VXLAN_PORT) {
-            tunnel::vxlan(slice.payload())
-        } else if ports.contains(&tunnel::GENEVE_PORT) {
-            tunnel::geneve(slice.payload())
-        } else {
-            None
-        };
-        if let Some(inner) = inner {
+    if tunnel_depth < MAX_TUNNELS {
+        if let Some(inner) = udp_tunnel(&packet.transport, sliced) {
             open_tunnel(packet, inner, frame, payload_limit, tunnel_depth);
         }
+    }
+}
+
+/// What an IP-in-IP or GRE packet carries (`Gre::Inner` for IP in IP too).
+fn ip_tunnel<'a>(protocol: u8, sliced: &LaxSlicedPacket<'a>) -> Option<tunnel::Gre<'a>> {
+    let payload = sliced.net.as_ref()?.ip_payload_ref()?.payload;
+    match protocol {
+        ip_proto::GRE => tunnel::gre(payload),
+        _ => Some(tunnel::Gre::Inner(tunnel::Inner::Ip(payload))),
+    }
+}
+
+/// The packet inside a whole UDP datagram to or from the VXLAN or Geneve port.
+fn udp_tunnel<'a>(
+    transport: &Transport,
+    sliced: &LaxSlicedPacket<'a>,
+) -> Option<tunnel::Inner<'a>> {
+    let (Transport::Udp(udp), Some(TransportSlice::Udp(slice))) = (transport, &sliced.transport)
+    else {
+        return None;
+    };
+    let ports = [udp.src_port, udp.dst_port];
+    if udp.kept != UdpKept::Enough {
+        None
+    } else if ports.contains(&tunnel::VXLAN_PORT) {
+        tunnel::vxlan(slice.payload())
+    } else if ports.contains(&tunnel::GENEVE_PORT) {
+        tunnel::geneve(slice.payload())
+    } else {
+        None
     }
 }
 
@@ -641,258 +511,22 @@ fn ipv4_header(v4: &etherparse::LaxIpv4Slice<'_>, wire: WireBound<'_>) -> IpHead
     }
 }
 
-/// What the rest of the pipeline needs of an IPv6 header, and the extension headers read
-/// when one of them runs past the packet.
-fn ipv6_header(
-    v6: &etherparse::LaxIpv6Slice<'_>,
-    wire: WireBound<'_>,
-) -> (IpHeader, Option<Vec<u8>>) {
-    let h = v6.header();
-    let start = (h.slice().as_ptr() as usize).saturating_sub(wire.frame.as_ptr() as usize);
-    let after = wire.frame.get(start + 40..).unwrap_or_default();
-    let on_wire = wire.after(h.slice().as_ptr(), 40);
-    // A payload length of 0 with a Jumbo Payload option: the length is the option's (RFC 2675,
-    // Linux's BIG TCP).
-    let claimed = match h.payload_length() {
-        0 => jumbo_payload_len(h.next_header().0, after).unwrap_or(0),
-        n => u32::from(n),
-    };
-    let wire_payload = on_wire.min(claimed);
-    let overrun = ipv6_chain_overrun(h.next_header().0, after, wire_payload);
-    let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
-    let ip = IpHeader {
-        src: IpAddr::V6(h.source_addr()),
-        dst: IpAddr::V6(h.destination_addr()),
-        protocol: v6.payload().ip_number.0,
-        payload_len: claimed.min(on_wire).saturating_sub(ext_len),
-        ttl: h.hop_limit(),
-        fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice()),
-    };
-    (ip, overrun)
-}
-
-/// A network layer that is neither IP nor ARP, by its EtherType; an IPv4 header that claims
-/// fewer than 20 bytes is Wireshark's "Bogus IP header length".
-fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
-    let outer = match &sliced.link {
-        Some(etherparse::LinkSlice::Ethernet2(eth)) => Some(eth.ether_type().0),
-        _ => None,
-    };
-    // Below 0x0600 the field is an 802.3 length.
-    if outer.is_some_and(|t| t < 0x0600) {
-        return Network::Ieee8023;
-    }
-    // Wireshark's judged set does not look inside MACsec.
-    if let Some(etherparse::LaxLinkExtSlice::Macsec(_)) = sliced.link_exts.first() {
-        return Network::Other {
-            ether_type: u32::from(MACSEC_ETHER_TYPE),
-            vlan: None,
-        };
-    }
-    let Some(payload) = sliced.ether_payload() else {
-        return Network::None;
-    };
-    let ether_type = payload.ether_type.0;
-    if matches!(ether_type, ARP_ETHER_TYPE | RARP_ETHER_TYPE) {
-        return arp_message(payload.payload);
-    }
-    if ether_type == LOOP_ETHER_TYPE && vlan_free(sliced) {
-        return Network::Loop(loop_function(payload.payload));
-    }
-    // The innermost tag, and the TPID in front of it (the outer EtherType for the first).
-    let mut tpid = outer;
-    let mut vlan = None;
-    for ext in &sliced.link_exts {
-        if let etherparse::LaxLinkExtSlice::Vlan(tag) = ext {
-            vlan = Some(VlanTag {
-                service: tpid == Some(0x88a8),
-                pcp: tag.priority_code_point().value(),
-                dei: tag.drop_eligible_indicator(),
-                vid: tag.vlan_identifier().value(),
-            });
-            tpid = Some(tag.ether_type().0);
-        }
-    }
-    let ihl_bytes = payload.payload.first().map(|b| (b & 0x0f) * 4);
-    match (ether_type, ihl_bytes) {
-        (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::BogusIpv4HeaderLen(len),
-        _ => Network::Other {
-            ether_type: u32::from(ether_type),
-            vlan,
-        },
-    }
-}
-
-/// The transport layer IP carries (not for a fragment: see [`fill`]).
-fn transport(
-    packet: &mut Packet,
-    sliced: &LaxSlicedPacket<'_>,
-    ip: &IpHeader,
-    payload_limit: usize,
-) -> Transport {
-    if ip.protocol == ip_proto::AUTHENTICATION {
-        return Transport::None;
-    }
-    match &sliced.transport {
-        Some(TransportSlice::Tcp(tcp)) => {
-            Transport::Tcp(tcp_segment(tcp, ip.payload_len, payload_limit))
-        }
-        Some(TransportSlice::Icmpv4(icmp)) => Transport::Icmp(IcmpMessage {
-            icmp_type: icmp.type_u8(),
-            code: icmp.code_u8(),
-            rest: icmp.bytes5to8(),
-            body: icmp.payload()[..icmp.payload().len().min(ICMP_BODY_KEPT)].to_vec(),
-            cut_at: icmp_cut_at(packet, icmp.slice().len()),
-        }),
-        Some(TransportSlice::Icmpv6(icmp)) => Transport::Icmp(IcmpMessage {
-            icmp_type: icmp.type_u8(),
-            code: icmp.code_u8(),
-            rest: icmp.bytes5to8(),
-            body: icmp.payload()[..icmp.payload().len().min(ICMP_BODY_KEPT)].to_vec(),
-            cut_at: icmp_cut_at(packet, icmp.slice().len()),
-        }),
-        Some(TransportSlice::Udp(udp)) => {
-            let length = udp.length();
-            let bad_length = match (length, ip.src.is_ipv4()) {
-                (0, false) => Some(UdpBadLength::Jumbogram),
-                (l, _) if l < 8 => Some(UdpBadLength::BelowHeader(l)),
-                (l, _) if u32::from(l) > ip.payload_len => Some(UdpBadLength::BeyondIp(l)),
-                _ => None,
-            };
-            let payload_len = match bad_length {
-                Some(UdpBadLength::Jumbogram) => ip.payload_len.saturating_sub(8),
-                _ => u32::from(length).saturating_sub(8),
-            };
-            let cut = packet.cap_len < packet.wire_len;
-            Transport::Udp(UdpDatagram {
-                src_port: udp.source_port(),
-                dst_port: udp.destination_port(),
-                bad_length,
-                payload_len,
-                kept: if cut && payload_len > 0 && udp.payload().is_empty() {
-                    UdpKept::HeaderOnly
-                } else {
-                    UdpKept::Enough
-                },
-            })
-        }
-        None if matches!(ip.protocol, ip_proto::ICMP | ip_proto::ICMPV6)
-            && ip.fragment.is_none() =>
-        {
-            // etherparse refuses some messages (a timestamp with a code other than 0): read
-            // the first 8 bytes as they are.
-            let captured = sliced
-                .net
-                .as_ref()
-                .and_then(|n| n.ip_payload_ref())
-                .map(|p| p.payload)
-                .unwrap_or_default();
-            let cut_at = icmp_cut_at(packet, captured.len());
-            let byte = |i: usize| captured.get(i).copied().unwrap_or(0);
-            if captured.len() < 8 && cut_at.is_none() {
-                return Transport::None;
-            }
-            packet.malformed = None;
-            Transport::Icmp(IcmpMessage {
-                icmp_type: byte(0),
-                code: byte(1),
-                rest: [byte(4), byte(5), byte(6), byte(7)],
-                body: captured.get(8..).unwrap_or_default()
-                    [..captured.len().saturating_sub(8).min(ICMP_BODY_KEPT)]
-                    .to_vec(),
-                cut_at,
-            })
-        }
-        None if matches!(ip.protocol, ip_proto::TCP | ip_proto::UDP) && ip.fragment.is_none() => {
-            // etherparse stops at a header cut short; read what the capture kept of it.
-            let captured = sliced
-                .net
-                .as_ref()
-                .and_then(|n| n.ip_payload_ref())
-                .map(|p| p.payload)
-                .unwrap_or_default();
-            let cut = packet.cap_len < packet.wire_len;
-            let kept = if cut && captured.len() < 4 {
-                Transport::CutBeforePorts
-            } else if ip.protocol == ip_proto::UDP {
-                cut_udp(captured, cut).map_or(Transport::None, Transport::Udp)
-            } else {
-                partial_tcp(captured, ip.payload_len, cut).map_or(Transport::None, Transport::Tcp)
-            };
-            if kept != Transport::None {
-                packet.malformed = None;
-            }
-            kept
-        }
-        _ => Transport::None,
-    }
-}
-
+mod ipv6;
+mod non_ip;
 mod segment;
+mod transport;
 mod tunnel;
 
-/// Where the snapshot length cut an ICMP message of which `kept` bytes were captured, if it
-/// did.
-fn icmp_cut_at(packet: &Packet, kept: usize) -> Option<u32> {
-    (packet.cap_len < packet.wire_len).then(|| u32::try_from(kept).unwrap_or(u32::MAX))
-}
-
-/// No VLAN tag in front of the payload.
-fn vlan_free(sliced: &LaxSlicedPacket<'_>) -> bool {
-    sliced.link_exts.is_empty()
-}
-
-/// The function of a loopback message (Ethernet V2.0, ch. 8): the skip count says where the
-/// current one is; a Forward Data function (2) is followed by an address and the next
-/// function, a Reply (1) ends the list.
-fn loop_function(bytes: &[u8]) -> Option<u16> {
-    let word = |at: usize| {
-        bytes
-            .get(at..at + 2)
-            .map(|w| u16::from_le_bytes([w[0], w[1]]))
-    };
-    let target = 2 + usize::from(word(0)?);
-    let mut at = 2;
-    loop {
-        let function = word(at)?;
-        if at == target {
-            return Some(function);
-        }
-        match function {
-            2 => at += 2 + 6,
-            _ => return None,
-        }
-    }
-}
-
-/// A UDP header the snapshot length cut (`cut`) after its ports; `None` otherwise.
-fn cut_udp(bytes: &[u8], cut: bool) -> Option<UdpDatagram> {
-    let be16 = |at: usize| {
-        bytes
-            .get(at..at + 2)
-            .map(|b| u16::from_be_bytes([b[0], b[1]]))
-    };
-    let (src_port, dst_port) = (be16(0)?, be16(2)?);
-    if !cut {
-        return None;
-    }
-    let length = be16(4);
-    Some(UdpDatagram {
-        src_port,
-        dst_port,
-        bad_length: None,
-        payload_len: length.map_or(0, |l| u32::from(l).saturating_sub(8)),
-        kept: if length.is_some() {
-            UdpKept::PortsAndLength
-        } else {
-            UdpKept::Ports
-        },
-    })
-}
-
+pub use ipv6::ipv6_ext;
+#[cfg(test)]
+use ipv6::ipv6_fragment;
+use ipv6::ipv6_header;
+use non_ip::{arp_message, not_ip};
+pub use non_ip::{ARP_ETHER_TYPE, LOOP_ETHER_TYPE, MACSEC_ETHER_TYPE, RARP_ETHER_TYPE};
 pub(crate) use segment::tcp_from_payload;
 use segment::{partial_tcp, tcp_segment};
 pub use segment::{TcpHeader, TcpProblem, TcpSegment};
+use transport::transport;
 
 #[cfg(test)]
 mod tests;

@@ -47,53 +47,8 @@ impl Timeline {
         let complete = entry.total.is_some_and(|t| entry.received >= t) && !entry.head.is_empty();
         if complete {
             if let Some(done) = self.fragments.remove(&key) {
-                let total = done.total.unwrap_or(0);
-                if ip.protocol == ip_proto::TCP {
-                    if let Some(seg) = decode::tcp_from_payload(&done.head, total) {
-                        let whole = IpHeader {
-                            payload_len: total,
-                            fragment: None,
-                            ..*ip
-                        };
-                        let view = self
-                            .flows
-                            .observe(self.count, packet.ts, &whole, &seg.header);
-                        return Some(tcp_row(&seg, &view));
-                    }
-                }
-                if ip.protocol == ip_proto::UDP {
-                    if let Some(h) = done.head.get(..8) {
-                        let port = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
-                        let len = u32::from(port(4)).saturating_sub(8);
-                        return Some(("UDP", format!("{} → {} Len={len}", port(0), port(2)), None));
-                    }
-                }
-                let icmp = if ip.src.is_ipv4() {
-                    ip_proto::ICMP
-                } else {
-                    ip_proto::ICMPV6
-                };
-                if ip.protocol == icmp {
-                    if let Some(h) = done.head.get(..8) {
-                        let message = IcmpMessage {
-                            icmp_type: h[0],
-                            code: h[1],
-                            rest: [h[4], h[5], h[6], h[7]],
-                            body: done.head[8..]
-                                .iter()
-                                .copied()
-                                .take(ICMP_BODY_KEPT)
-                                .collect(),
-                            cut_at: None,
-                        };
-                        return Some(self.icmp(ip, &message));
-                    }
-                }
-                if !matches!(
-                    ip.protocol,
-                    ip_proto::TCP | ip_proto::UDP | ip_proto::ICMP | ip_proto::ICMPV6
-                ) {
-                    return Some((ip_version(ip), undissected_info(ip, ip.protocol), None));
+                if let Some(row) = self.reassembled(packet, ip, &done) {
+                    return Some(row);
                 }
             }
         }
@@ -122,5 +77,65 @@ impl Timeline {
                 None,
             ))
         }
+    }
+
+    /// The line of a packet whose last fragment has just arrived: the TCP segment (analysed),
+    /// the UDP datagram, the ICMP message, or the protocol no dissector takes; `None` when its
+    /// transport header cannot be read (the fragment's own line is shown).
+    fn reassembled(
+        &mut self,
+        packet: &Packet,
+        ip: &IpHeader,
+        done: &Reassembly,
+    ) -> Option<(&'static str, String, Option<TcpFields>)> {
+        let total = done.total.unwrap_or(0);
+        if ip.protocol == ip_proto::TCP {
+            if let Some(seg) = decode::tcp_from_payload(&done.head, total) {
+                let whole = IpHeader {
+                    payload_len: total,
+                    fragment: None,
+                    ..*ip
+                };
+                let view = self
+                    .flows
+                    .observe(self.count, packet.ts, &whole, &seg.header);
+                return Some(tcp_row(&seg, &view));
+            }
+        }
+        if ip.protocol == ip_proto::UDP {
+            if let Some(h) = done.head.get(..8) {
+                let port = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+                let len = u32::from(port(4)).saturating_sub(8);
+                return Some(("UDP", format!("{} → {} Len={len}", port(0), port(2)), None));
+            }
+        }
+        let icmp = if ip.src.is_ipv4() {
+            ip_proto::ICMP
+        } else {
+            ip_proto::ICMPV6
+        };
+        if ip.protocol == icmp {
+            if let Some(h) = done.head.get(..8) {
+                let message = IcmpMessage {
+                    icmp_type: h[0],
+                    code: h[1],
+                    rest: [h[4], h[5], h[6], h[7]],
+                    body: done.head[8..]
+                        .iter()
+                        .copied()
+                        .take(ICMP_BODY_KEPT)
+                        .collect(),
+                    cut_at: None,
+                };
+                return Some(self.icmp(ip, &message));
+            }
+        }
+        if !matches!(
+            ip.protocol,
+            ip_proto::TCP | ip_proto::UDP | ip_proto::ICMP | ip_proto::ICMPV6
+        ) {
+            return Some((ip_version(ip), undissected_info(ip, ip.protocol), None));
+        }
+        None
     }
 }

@@ -1,0 +1,134 @@
+//! IPv6's own headers: the fixed header, the extension chain Wireshark walks (a Fragment
+//! header, options that run past the packet, a jumbogram's length).
+
+use super::*;
+
+/// IPv6 extension header types this module walks (RFC 8200 §4).
+pub mod ipv6_ext {
+    pub const HOP_BY_HOP: u8 = 0;
+    pub const ROUTING: u8 = 43;
+    pub const FRAGMENT: u8 = 44;
+    pub const AUTHENTICATION: u8 = 51;
+    pub const DESTINATION_OPTIONS: u8 = 60;
+    /// Bytes of a Fragment header.
+    pub const FRAGMENT_LEN: usize = 8;
+    /// Hop-by-Hop options: one byte of padding, and the Jumbo Payload length (RFC 2675).
+    pub const PAD1: u8 = 0;
+    pub const JUMBO_PAYLOAD: u8 = 0xc2;
+    /// The option-carrying headers walked when checking that the chain fits the packet.
+    pub const WALKED: [u8; 3] = [HOP_BY_HOP, ROUTING, DESTINATION_OPTIONS];
+}
+
+/// The Fragment header among an IPv6 packet's extension headers, walked by hand from their
+/// bytes (`first` is the fixed header's Next Header). Never reads past `exts`.
+///
+/// (etherparse's own iterator over a laxly sliced extension chain is not used here: on an
+/// oddly chained packet — a Hop-by-Hop header after a Routing header — version 0.21 reads
+/// past the slice.)
+pub(super) fn ipv6_fragment(first: u8, exts: &[u8]) -> Option<Fragment> {
+    let mut next = first;
+    let mut at = 0usize;
+    loop {
+        let here = exts.get(at..)?;
+        let len = match next {
+            ipv6_ext::FRAGMENT => {
+                let h = here.get(..ipv6_ext::FRAGMENT_LEN)?;
+                let offset_flags = u16::from_be_bytes([h[2], h[3]]);
+                let offset = u32::from(offset_flags >> 3) * 8;
+                let more = offset_flags & 1 == 1;
+                if offset == 0 && !more {
+                    // An "atomic" fragment: the whole packet.
+                    return None;
+                }
+                return Some(Fragment {
+                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                    offset,
+                    more,
+                });
+            }
+            ipv6_ext::HOP_BY_HOP | ipv6_ext::ROUTING | ipv6_ext::DESTINATION_OPTIONS => {
+                (usize::from(*here.get(1)?) + 1) * 8
+            }
+            ipv6_ext::AUTHENTICATION => (usize::from(*here.get(1)?) + 2) * 4,
+            _ => return None,
+        };
+        next = *here.first()?;
+        at = at.checked_add(len)?;
+    }
+}
+
+/// The Jumbo Payload option's length (RFC 2675), when the extension headers after the fixed
+/// header (`first` is its Next Header) start with a Hop-by-Hop header that carries one.
+fn jumbo_payload_len(first: u8, bytes: &[u8]) -> Option<u32> {
+    if first != ipv6_ext::HOP_BY_HOP {
+        return None;
+    }
+    let header_len = (usize::from(*bytes.get(1)?) + 1) * 8;
+    let mut options = bytes.get(2..header_len)?;
+    while let Some((&kind, rest)) = options.split_first() {
+        if kind == ipv6_ext::PAD1 {
+            options = rest;
+            continue;
+        }
+        let (&len, rest) = rest.split_first()?;
+        let data = rest.get(..usize::from(len))?;
+        if kind == ipv6_ext::JUMBO_PAYLOAD {
+            return Some(u32::from_be_bytes(data.try_into().ok()?));
+        }
+        options = &rest[usize::from(len)..];
+    }
+    None
+}
+
+/// When an IPv6 extension header claims more bytes than the packet holds, the extension
+/// headers read up to it (their next-header numbers), the one that overruns included.
+fn ipv6_chain_overrun(first: u8, bytes: &[u8], payload_len: u32) -> Option<Vec<u8>> {
+    let mut read: Vec<u8> = Vec::new();
+    let mut next = first;
+    let mut at = 0usize;
+    // Judged against the packet's length, not what was captured: a header cut by the
+    // snapshot length is not malformed.
+    let limit = payload_len as usize;
+    loop {
+        if !ipv6_ext::WALKED.contains(&next) {
+            return None; // the transport, a fragment, or a header we do not walk
+        }
+        read.push(next);
+        let len = (usize::from(*bytes.get(at + 1)?) + 1) * 8;
+        if at + len > limit {
+            return Some(read);
+        }
+        next = *bytes.get(at)?;
+        at += len;
+    }
+}
+
+/// What the rest of the pipeline needs of an IPv6 header, and the extension headers read
+/// when one of them runs past the packet.
+pub(super) fn ipv6_header(
+    v6: &etherparse::LaxIpv6Slice<'_>,
+    wire: WireBound<'_>,
+) -> (IpHeader, Option<Vec<u8>>) {
+    let h = v6.header();
+    let start = (h.slice().as_ptr() as usize).saturating_sub(wire.frame.as_ptr() as usize);
+    let after = wire.frame.get(start + 40..).unwrap_or_default();
+    let on_wire = wire.after(h.slice().as_ptr(), 40);
+    // A payload length of 0 with a Jumbo Payload option: the length is the option's (RFC 2675,
+    // Linux's BIG TCP).
+    let claimed = match h.payload_length() {
+        0 => jumbo_payload_len(h.next_header().0, after).unwrap_or(0),
+        n => u32::from(n),
+    };
+    let wire_payload = on_wire.min(claimed);
+    let overrun = ipv6_chain_overrun(h.next_header().0, after, wire_payload);
+    let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
+    let ip = IpHeader {
+        src: IpAddr::V6(h.source_addr()),
+        dst: IpAddr::V6(h.destination_addr()),
+        protocol: v6.payload().ip_number.0,
+        payload_len: claimed.min(on_wire).saturating_sub(ext_len),
+        ttl: h.hop_limit(),
+        fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice()),
+    };
+    (ip, overrun)
+}

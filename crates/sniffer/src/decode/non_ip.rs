@@ -1,0 +1,121 @@
+//! Frames that carry no IP: ARP and RARP, 802.3 lengths, EtherTypes under VLAN tags, MACsec,
+//! the loopback test protocol.
+
+use super::*;
+
+/// The EtherType of ARP.
+pub const ARP_ETHER_TYPE: u16 = 0x0806;
+/// The EtherType of the Ethernet configuration test protocol (loopback).
+pub const LOOP_ETHER_TYPE: u16 = 0x9000;
+/// The EtherType of RARP, which carries ARP's format.
+pub const RARP_ETHER_TYPE: u16 = 0x8035;
+/// The EtherType of MACsec (802.1AE).
+pub const MACSEC_ETHER_TYPE: u16 = 0x88e5;
+
+/// An ARP (or RARP) message from its bytes: `ArpMalformed` when they stop before the
+/// addresses do.
+pub(super) fn arp_message(bytes: &[u8]) -> Network {
+    let [_, _, p0, p1, hlen, plen, o0, o1, rest @ ..] = bytes else {
+        return Network::ArpMalformed;
+    };
+    let (hlen, plen) = (usize::from(*hlen), usize::from(*plen));
+    let mut at = 0;
+    let mut take = |len: usize| {
+        let field = rest.get(at..at + len).map(<[u8]>::to_vec);
+        at += len;
+        field
+    };
+    match (take(hlen), take(plen), take(hlen), take(plen)) {
+        (Some(sender_hw), Some(sender_proto), Some(target_hw), Some(target_proto)) => {
+            Network::Arp(ArpMessage {
+                operation: u16::from_be_bytes([*o0, *o1]),
+                protocol_type: u16::from_be_bytes([*p0, *p1]),
+                sender_hw,
+                sender_proto,
+                target_hw,
+                target_proto,
+            })
+        }
+        _ => Network::ArpMalformed,
+    }
+}
+
+/// A network layer that is neither IP nor ARP, by its EtherType; an IPv4 header that claims
+/// fewer than 20 bytes is Wireshark's "Bogus IP header length".
+pub(super) fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
+    let outer = match &sliced.link {
+        Some(etherparse::LinkSlice::Ethernet2(eth)) => Some(eth.ether_type().0),
+        _ => None,
+    };
+    // Below 0x0600 the field is an 802.3 length.
+    if outer.is_some_and(|t| t < 0x0600) {
+        return Network::Ieee8023;
+    }
+    // Wireshark's judged set does not look inside MACsec.
+    if let Some(etherparse::LaxLinkExtSlice::Macsec(_)) = sliced.link_exts.first() {
+        return Network::Other {
+            ether_type: u32::from(MACSEC_ETHER_TYPE),
+            vlan: None,
+        };
+    }
+    let Some(payload) = sliced.ether_payload() else {
+        return Network::None;
+    };
+    let ether_type = payload.ether_type.0;
+    if matches!(ether_type, ARP_ETHER_TYPE | RARP_ETHER_TYPE) {
+        return arp_message(payload.payload);
+    }
+    if ether_type == LOOP_ETHER_TYPE && vlan_free(sliced) {
+        return Network::Loop(loop_function(payload.payload));
+    }
+    // The innermost tag, and the TPID in front of it (the outer EtherType for the first).
+    let mut tpid = outer;
+    let mut vlan = None;
+    for ext in &sliced.link_exts {
+        if let etherparse::LaxLinkExtSlice::Vlan(tag) = ext {
+            vlan = Some(VlanTag {
+                service: tpid == Some(0x88a8),
+                pcp: tag.priority_code_point().value(),
+                dei: tag.drop_eligible_indicator(),
+                vid: tag.vlan_identifier().value(),
+            });
+            tpid = Some(tag.ether_type().0);
+        }
+    }
+    let ihl_bytes = payload.payload.first().map(|b| (b & 0x0f) * 4);
+    match (ether_type, ihl_bytes) {
+        (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::BogusIpv4HeaderLen(len),
+        _ => Network::Other {
+            ether_type: u32::from(ether_type),
+            vlan,
+        },
+    }
+}
+
+/// No VLAN tag in front of the payload.
+fn vlan_free(sliced: &LaxSlicedPacket<'_>) -> bool {
+    sliced.link_exts.is_empty()
+}
+
+/// The function of a loopback message (Ethernet V2.0, ch. 8): the skip count says where the
+/// current one is; a Forward Data function (2) is followed by an address and the next
+/// function, a Reply (1) ends the list.
+fn loop_function(bytes: &[u8]) -> Option<u16> {
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|w| u16::from_le_bytes([w[0], w[1]]))
+    };
+    let target = 2 + usize::from(word(0)?);
+    let mut at = 2;
+    loop {
+        let function = word(at)?;
+        if at == target {
+            return Some(function);
+        }
+        match function {
+            2 => at += 2 + 6,
+            _ => return None,
+        }
+    }
+}
