@@ -13,6 +13,16 @@ use crate::decode::IcmpMessage;
 /// ICMPv4 message types whose Info carries an identifier and sequence number, like echo.
 pub(super) const ICMP_WITH_ID: [u8; 6] = [13, 14, 15, 16, 17, 18];
 
+/// The codes of PROBE (RFC 8335), the same in ICMP and ICMPv6.
+const EXTENDED_ECHO_REQUEST_CODES: [&str; 1] = ["No error"];
+const EXTENDED_ECHO_REPLY_CODES: [&str; 5] = [
+    "No error",
+    "Malformed Query",
+    "No Such Interface",
+    "No Such Table Entry",
+    "Multiple Interfaces Satisfy Query",
+];
+
 /// Wireshark's name of an ICMPv4 type.
 fn icmp_type_name(icmp_type: u8) -> &'static str {
     match icmp_type {
@@ -97,14 +107,8 @@ fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
             "Need Authentication",
             "Need Authorization",
         ],
-        42 => &["No error"],
-        43 => &[
-            "No error",
-            "Malformed Query",
-            "No Such Interface",
-            "No Such Table Entry",
-            "Multiple Interfaces Satisfy Query",
-        ],
+        42 => &EXTENDED_ECHO_REQUEST_CODES,
+        43 => &EXTENDED_ECHO_REPLY_CODES,
         _ => return None,
     };
     Some(names.get(usize::from(code)).copied().unwrap_or(""))
@@ -247,14 +251,8 @@ fn icmpv6_code_name(icmp_type: u8, code: u8) -> Option<String> {
             "P2P Discovery Reply Object",
             "P2P Discovery Reply Object Acknowledgement",
         ],
-        160 => &["No error"],
-        161 => &[
-            "No error",
-            "Malformed Query",
-            "No Such Interface",
-            "No Such Table Entry",
-            "Multiple Interfaces Satisfy Query",
-        ],
+        160 => &EXTENDED_ECHO_REQUEST_CODES,
+        161 => &EXTENDED_ECHO_REPLY_CODES,
         _ => return None,
     };
     Some(match names.get(usize::from(code)) {
