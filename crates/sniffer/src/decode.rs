@@ -74,6 +74,9 @@ pub enum Network {
     /// An Ethernet configuration test (loopback, EtherType 0x9000) message: the function at
     /// the place its skip count points to, if the functions before it lead there.
     Loop(Option<u16>),
+    /// A link-layer or control frame that ends before its fields do: `[Malformed Packet]`
+    /// under this Protocol (`PPP`, `CHDLC`, `LOOP`).
+    LinkMalformed { protocol: &'static str },
     /// Something else, by EtherType or link-layer family, and the innermost VLAN tag in front
     /// of it, if any.
     Other {
@@ -176,6 +179,9 @@ pub enum Transport {
     CutBeforePorts,
     /// A GRE packet of a protocol type not decoded here.
     GreUnknown(u16),
+    /// A tunnel header (GRE, VXLAN, Geneve) or the packet inside it ends too early:
+    /// `[Malformed Packet]` under this Protocol (`IPv4`, `IPv6`, `VxLAN`, `Geneve`).
+    TunnelMalformed(&'static str),
     /// A protocol this module does not decode, or none was readable.
     None,
 }
@@ -294,6 +300,21 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         Ok(layer) => layer,
         Err(e) => {
             packet.malformed = Some(e.to_string());
+            // A point-to-point frame too short for its header is malformed under its
+            // protocol's name, as Wireshark shows it.
+            let chdlc = linktype == LinkType::C_HDLC
+                || (linktype == LinkType::PPP_SERIAL
+                    && matches!(frame.data.first(), Some(0x0f | 0x8f)));
+            if !frame.data.is_empty()
+                && matches!(
+                    linktype,
+                    LinkType::PPP | LinkType::PPP_SERIAL | LinkType::C_HDLC
+                )
+            {
+                packet.net = Network::LinkMalformed {
+                    protocol: if chdlc { "CHDLC" } else { "PPP" },
+                };
+            }
             return packet;
         }
     };
@@ -389,23 +410,26 @@ fn fill_at(
     if tunnel_depth < MAX_TUNNELS
         && matches!(ip.protocol, ip_proto::IPIP | ip_proto::IPV6 | ip_proto::GRE)
     {
-        match ip_tunnel(ip.protocol, sliced) {
+        packet.transport = match ip_tunnel(ip.protocol, sliced) {
             Some(tunnel::Gre::Inner(inner))
                 if open_tunnel(packet, inner, frame, payload_limit, tunnel_depth) =>
             {
                 return;
             }
-            Some(tunnel::Gre::Unknown(protocol)) => {
-                packet.transport = Transport::GreUnknown(protocol);
-                return;
-            }
-            _ => {}
-        }
+            Some(tunnel::Gre::Unknown(protocol)) => Transport::GreUnknown(protocol),
+            // A GRE header cut short, or an inner packet that cannot be read.
+            _ => Transport::TunnelMalformed(if ip.src.is_ipv4() { "IPv4" } else { "IPv6" }),
+        };
+        return;
     }
     packet.transport = transport(packet, sliced, &ip, payload_limit);
     if tunnel_depth < MAX_TUNNELS {
-        if let Some(inner) = udp_tunnel(&packet.transport, sliced) {
-            open_tunnel(packet, inner, frame, payload_limit, tunnel_depth);
+        if let Some((name, inner)) = udp_tunnel(&packet.transport, sliced) {
+            let opened =
+                inner.is_some_and(|i| open_tunnel(packet, i, frame, payload_limit, tunnel_depth));
+            if !opened {
+                packet.transport = Transport::TunnelMalformed(name);
+            }
         }
     }
 }
@@ -419,22 +443,28 @@ fn ip_tunnel<'a>(protocol: u8, sliced: &LaxSlicedPacket<'a>) -> Option<tunnel::G
     }
 }
 
-/// The packet inside a whole UDP datagram to or from the VXLAN or Geneve port.
+/// A whole UDP datagram to or from the VXLAN or Geneve port: the tunnel's name, and the
+/// packet inside (`None` when the tunnel's header is cut short). A Geneve packet of a protocol
+/// type not decoded here is left a UDP datagram.
 fn udp_tunnel<'a>(
     transport: &Transport,
     sliced: &LaxSlicedPacket<'a>,
-) -> Option<tunnel::Inner<'a>> {
+) -> Option<(&'static str, Option<tunnel::Inner<'a>>)> {
     let (Transport::Udp(udp), Some(TransportSlice::Udp(slice))) = (transport, &sliced.transport)
     else {
         return None;
     };
     let ports = [udp.src_port, udp.dst_port];
+    let payload = slice.payload();
     if udp.kept != UdpKept::Enough {
         None
     } else if ports.contains(&tunnel::VXLAN_PORT) {
-        tunnel::vxlan(slice.payload())
+        Some(("VxLAN", tunnel::vxlan(payload)))
     } else if ports.contains(&tunnel::GENEVE_PORT) {
-        tunnel::geneve(slice.payload())
+        match tunnel::geneve(payload) {
+            Ok(inner) => inner.map(|i| ("Geneve", Some(i))),
+            Err(()) => Some(("Geneve", None)),
+        }
     } else {
         None
     }

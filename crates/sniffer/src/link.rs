@@ -252,11 +252,8 @@ fn point_to_point(linktype: LinkType, frame: &[u8]) -> Result<LinkLayer, LinkErr
     }
     // PPP: an optional address and control, then 2 bytes of protocol, or 1 when compressed
     // (an odd first byte).
-    let start = if frame.starts_with(&[0xff, 0x03]) {
-        2
-    } else {
-        0
-    };
+    // 0xff opens the address and control bytes.
+    let start = if frame.first() == Some(&0xff) { 2 } else { 0 };
     let first = *frame.get(start).ok_or(truncated)?;
     let (protocol, header_len) = if first & 1 == 1 {
         (u16::from(first), start + 1)

@@ -839,6 +839,11 @@ fn ethernet_frames(at: Timestamp) -> Vec<SynthFrame> {
     for function in [0u8, 1, 2, 3] {
         frames.push(ether([0xcf, 0, 0, 0, 0, 0], 0x9000, &[0, 0, function, 0]));
     }
+    // A loopback message whose skip count points past its end, in a frame not padded.
+    let mut short = ether([0xcf, 0, 0, 0, 0, 0], 0x9000, &[0xff, 0xff]);
+    short.data.truncate(16);
+    short.wire_len = 16;
+    frames.push(short);
     frames
 }
 
@@ -866,6 +871,11 @@ fn point_to_point_frames(linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
             ]
             .concat(),
         );
+    }
+    // Too short for the link's own header: malformed under the link's name.
+    frames.push(vec![0xff]);
+    if linktype != LinkType::PPP {
+        frames.push(vec![0x0f, 0x00, 0x08]);
     }
     frames
         .into_iter()
@@ -1418,9 +1428,23 @@ fn tunnels_match_tshark() {
         47,
         &gre(0, 0x1234, &[], &[0; 20]),
     );
+    // Tunnel headers, or the packet inside, cut short.
+    let (a, b): (std::net::IpAddr, std::net::IpAddr) = (
+        "192.0.2.1".parse().expect("ip"),
+        "192.0.2.2".parse().expect("ip"),
+    );
+    let broken = [
+        synth::ip_packet(a, b, 47, &[0x80]),
+        synth::ip_packet(a, b, 47, &[0, 0, 0x08, 0, 0x45]),
+        synth::ip_packet(a, b, 4, &[0x45, 0]),
+        synth::udp_packet(SocketAddr::new(a, 1), SocketAddr::new(b, 4789), &[8, 0]),
+    ];
     let end = v6.now;
     frames.push(synth::frame(end, ethernet(&vxlan_arp)));
     frames.push(synth::frame(end, ethernet(&unknown)));
+    for packet in &broken {
+        frames.push(synth::frame(end, ethernet(packet)));
+    }
     frames.sort_by_key(|f| f.ts);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("tunnels.pcap");
@@ -1432,9 +1456,12 @@ fn tunnels_match_tshark() {
     let theirs = common::tshark_lines_with_tunnels(&path);
     let ours = common::sniffer_lines(&path);
     // The inner packets are shown: none of tshark's lines is a tunnel's own but the last.
-    assert_eq!(theirs.len(), t.segments.len() + v6.segments.len() + 2);
+    assert_eq!(
+        theirs.len(),
+        t.segments.len() + v6.segments.len() + 2 + broken.len()
+    );
     assert!(
-        theirs[..theirs.len() - 1]
+        theirs[..t.segments.len() + v6.segments.len()]
             .iter()
             .all(|l| !l.contains(" GRE ") && !l.contains(" UDP ") && !l.contains("ERSPAN")),
         "{theirs:#?}"

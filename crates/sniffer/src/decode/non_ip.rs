@@ -66,7 +66,11 @@ pub(super) fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
         return arp_message(payload.payload);
     }
     if ether_type == LOOP_ETHER_TYPE && vlan_free(sliced) {
-        return Network::Loop(loop_function(payload.payload));
+        return match loop_function(payload.payload) {
+            Ok(function) => Network::Loop(function),
+            // The functions run past the frame.
+            Err(()) => Network::LinkMalformed { protocol: "LOOP" },
+        };
     }
     // The innermost tag, and the TPID in front of it (the outer EtherType for the first).
     let mut tpid = outer;
@@ -99,23 +103,24 @@ fn vlan_free(sliced: &LaxSlicedPacket<'_>) -> bool {
 
 /// The function of a loopback message (Ethernet V2.0, ch. 8): the skip count says where the
 /// current one is; a Forward Data function (2) is followed by an address and the next
-/// function, a Reply (1) ends the list.
-fn loop_function(bytes: &[u8]) -> Option<u16> {
+/// function, a Reply (1) ends the list. `Err` when the functions run past the frame.
+fn loop_function(bytes: &[u8]) -> Result<Option<u16>, ()> {
     let word = |at: usize| {
         bytes
             .get(at..at + 2)
             .map(|w| u16::from_le_bytes([w[0], w[1]]))
+            .ok_or(())
     };
     let target = 2 + usize::from(word(0)?);
     let mut at = 2;
     loop {
         let function = word(at)?;
         if at == target {
-            return Some(function);
+            return Ok(Some(function));
         }
         match function {
             2 => at += 2 + 6,
-            _ => return None,
+            _ => return Ok(None),
         }
     }
 }

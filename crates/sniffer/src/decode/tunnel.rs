@@ -73,11 +73,15 @@ pub(super) fn vxlan(bytes: &[u8]) -> Option<Inner<'_>> {
     bytes.get(8..).map(Inner::Ethernet)
 }
 
-/// The packet inside a Geneve payload.
-pub(super) fn geneve(bytes: &[u8]) -> Option<Inner<'_>> {
-    let options = usize::from(bytes.first()? & 0x3f) * 4;
-    let protocol = u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]);
-    by_protocol_type(protocol, bytes.get(8 + options..)?)
+/// The packet inside a Geneve payload: `None` for a protocol type not decoded here, `Err`
+/// when the header or its options run past the payload.
+pub(super) fn geneve(bytes: &[u8]) -> Result<Option<Inner<'_>>, ()> {
+    let options = usize::from(bytes.first().ok_or(())? & 0x3f) * 4;
+    if bytes.len() < 8 + options {
+        return Err(());
+    }
+    let protocol = u16::from_be_bytes([bytes[2], bytes[3]]);
+    Ok(by_protocol_type(protocol, &bytes[8 + options..]))
 }
 
 #[cfg(test)]
@@ -122,7 +126,9 @@ mod tests {
         assert_eq!(vxlan(&vx), Some(Inner::Ethernet(&frame)));
         // One 4-byte option.
         let gn = [[1, 0, 0x65, 0x58, 0, 0, 43, 0].as_slice(), &[0; 4], &frame].concat();
-        assert_eq!(geneve(&gn), Some(Inner::Ethernet(&frame)));
-        assert_eq!(geneve(&[0, 0, 0x12, 0x34, 0, 0, 0, 0]), None);
+        assert_eq!(geneve(&gn), Ok(Some(Inner::Ethernet(&frame))));
+        assert_eq!(geneve(&[0, 0, 0x12, 0x34, 0, 0, 0, 0]), Ok(None));
+        // An option length past the end.
+        assert_eq!(geneve(&[3, 0, 0x65, 0x58, 0, 0, 0, 0, 0, 0]), Err(()));
     }
 }

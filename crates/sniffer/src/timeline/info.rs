@@ -12,6 +12,9 @@ pub(super) fn describe(
         (_, Transport::Tcp(seg), Some(view)) => tcp_row(seg, view),
         (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
         (_, Transport::Udp(udp), _) => ("UDP", udp_info(udp), None),
+        (_, Transport::TunnelMalformed(protocol), _) => {
+            (protocol, "[Malformed Packet]".to_owned(), None)
+        }
         (_, Transport::GreUnknown(protocol), _) => (
             "GRE",
             format!("Encapsulated 0x{protocol:04x} (unknown)"),
@@ -35,6 +38,9 @@ pub(super) fn describe(
             proto => (ip_version(ip), undissected_info(ip, proto), None),
         },
         (Network::Arp(arp), _, _) => (arp_protocol(arp), arp_info(arp), None),
+        (Network::LinkMalformed { protocol }, _, _) => {
+            (protocol, "[Malformed Packet]".to_owned(), None)
+        }
         (Network::ArpMalformed, _, _) if packet.cap_len < packet.wire_len => {
             ("ARP", SIZE_LIMITED.to_owned(), None)
         }

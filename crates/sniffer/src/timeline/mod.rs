@@ -174,7 +174,7 @@ impl Timeline {
                 row.destination.push_str(&mac_name(dst));
             }
             // Wireshark has no addresses for a point-to-point link's own frames.
-            (Network::PointToPoint { .. }, _) => {
+            (Network::PointToPoint { .. } | Network::LinkMalformed { .. }, None) => {
                 row.source.push_str("N/A");
                 row.destination.push_str("N/A");
             }
