@@ -219,6 +219,8 @@ impl<'a> Constant<'a> {
         let mut lead = String::new();
         match (self.source, self.destination) {
             (Some(_), Some(_)) => {}
+            // A frame without addresses (a pcapng custom block): no arrow between nothing.
+            _ if row.source.is_empty() && row.destination.is_empty() => {}
             _ => lead.push_str(&format!("{} → {} ", row.source, row.destination)),
         }
         if self.protocol.is_none() {
