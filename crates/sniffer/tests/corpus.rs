@@ -40,6 +40,14 @@ fn talk(v6: bool) -> Talk {
     Talk::new(c, s, 1_000_000, 2_000_000, start())
 }
 
+/// The handshake, 10 bytes from the client and their acknowledgment, the client's close.
+fn short_exchange(t: &mut Talk) {
+    t.handshake(Some(7))
+        .say(C, PSH | ACK, 10)
+        .say(S, ACK, 0)
+        .close(C);
+}
+
 /// Each scenario: a name and its conversation(s) as frames in a linktype.
 type Scenario = (&'static str, fn(bool) -> Vec<Talk>);
 
@@ -168,10 +176,7 @@ fn scenarios() -> Vec<Scenario> {
             b.client.set_port(40001);
             b.now = a.now;
             b.wait(50_000);
-            a.handshake(Some(7))
-                .say(C, PSH | ACK, 10)
-                .say(S, ACK, 0)
-                .close(C);
+            short_exchange(&mut a);
             b.handshake(Some(7))
                 .say(S, PSH | ACK, 10)
                 .say(C, ACK, 0)
@@ -434,10 +439,7 @@ fn scenarios() -> Vec<Scenario> {
         }),
         ("new-connection-seen-from-its-syn-ack", |v6| {
             let mut t = talk(v6);
-            t.handshake(Some(7))
-                .say(C, PSH | ACK, 10)
-                .say(S, ACK, 0)
-                .close(C);
+            short_exchange(&mut t);
             // A new connection on the same ports, its SYN not captured.
             t.wait(500_000_000);
             t.client_next = 3_000_001;
@@ -448,28 +450,19 @@ fn scenarios() -> Vec<Scenario> {
         }),
         ("client-isn-reused", |v6| {
             let mut t = talk(v6);
-            t.handshake(Some(7))
-                .say(C, PSH | ACK, 10)
-                .say(S, ACK, 0)
-                .close(C);
+            short_exchange(&mut t);
             // The client opens again with the same initial sequence number, the server
             // answers with a new one.
             t.wait(500_000_000);
             t.client_next = 1_000_000;
             t.server_next = 9_000_000;
-            t.handshake(Some(7))
-                .say(C, PSH | ACK, 10)
-                .say(S, ACK, 0)
-                .close(C);
+            short_exchange(&mut t);
             vec![t]
         }),
         ("same-syn-after-close", |v6| {
             let mut t = talk(v6);
             let isn = t.client_next;
-            t.handshake(Some(7))
-                .say(C, PSH | ACK, 10)
-                .say(S, ACK, 0)
-                .close(C);
+            short_exchange(&mut t);
             t.wait(500_000_000);
             let mut syn = t.segment(C, SYN, 0);
             syn.seq = isn;
@@ -668,10 +661,7 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
     for (i, inner_v6) in [false, true].into_iter().enumerate() {
         let mut t = talk(inner_v6);
         t.client.set_port(50020 + u16::try_from(i).expect("two"));
-        t.handshake(Some(7))
-            .say(C, PSH | ACK, 10)
-            .say(S, ACK, 0)
-            .close(C);
+        short_exchange(&mut t);
         let (outer_c, outer_s): (std::net::IpAddr, std::net::IpAddr) = if v6 {
             (
                 "2001:db8:ff::1".parse().expect("ip"),
