@@ -241,6 +241,22 @@ pub struct IcmpMessage {
     pub cut_at: Option<u32>,
 }
 
+impl IcmpMessage {
+    /// The message at the start of `bytes` (missing header bytes read as 0, for a message
+    /// the capture cut at `cut_at`).
+    pub fn read(bytes: &[u8], cut_at: Option<u32>) -> IcmpMessage {
+        let byte = |i: usize| bytes.get(i).copied().unwrap_or(0);
+        let body = bytes.get(8..).unwrap_or_default();
+        IcmpMessage {
+            icmp_type: byte(0),
+            code: byte(1),
+            rest: [byte(4), byte(5), byte(6), byte(7)],
+            body: body[..body.len().min(ICMP_BODY_KEPT)].to_vec(),
+            cut_at,
+        }
+    }
+}
+
 /// Bytes of an ICMP message's body kept for its Info.
 pub const ICMP_BODY_KEPT: usize = 256;
 

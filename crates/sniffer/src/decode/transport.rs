@@ -16,20 +16,14 @@ pub(super) fn transport(
         Some(TransportSlice::Tcp(tcp)) => {
             Transport::Tcp(tcp_segment(tcp, ip.payload_len, payload_limit))
         }
-        Some(TransportSlice::Icmpv4(icmp)) => Transport::Icmp(IcmpMessage {
-            icmp_type: icmp.type_u8(),
-            code: icmp.code_u8(),
-            rest: icmp.bytes5to8(),
-            body: icmp.payload()[..icmp.payload().len().min(ICMP_BODY_KEPT)].to_vec(),
-            cut_at: icmp_cut_at(packet, icmp.slice().len()),
-        }),
-        Some(TransportSlice::Icmpv6(icmp)) => Transport::Icmp(IcmpMessage {
-            icmp_type: icmp.type_u8(),
-            code: icmp.code_u8(),
-            rest: icmp.bytes5to8(),
-            body: icmp.payload()[..icmp.payload().len().min(ICMP_BODY_KEPT)].to_vec(),
-            cut_at: icmp_cut_at(packet, icmp.slice().len()),
-        }),
+        Some(TransportSlice::Icmpv4(icmp)) => Transport::Icmp(IcmpMessage::read(
+            icmp.slice(),
+            icmp_cut_at(packet, icmp.slice().len()),
+        )),
+        Some(TransportSlice::Icmpv6(icmp)) => Transport::Icmp(IcmpMessage::read(
+            icmp.slice(),
+            icmp_cut_at(packet, icmp.slice().len()),
+        )),
         Some(TransportSlice::Udp(udp)) => {
             let length = udp.length();
             let bad_length = match (length, ip.src.is_ipv4()) {
@@ -83,15 +77,7 @@ fn refused(packet: &Packet, sliced: &LaxSlicedPacket<'_>, ip: &IpHeader) -> Tran
             if captured.len() < 8 && cut_at.is_none() {
                 return Transport::None;
             }
-            let byte = |i: usize| captured.get(i).copied().unwrap_or(0);
-            let body = captured.get(8..).unwrap_or_default();
-            Transport::Icmp(IcmpMessage {
-                icmp_type: byte(0),
-                code: byte(1),
-                rest: [byte(4), byte(5), byte(6), byte(7)],
-                body: body[..body.len().min(ICMP_BODY_KEPT)].to_vec(),
-                cut_at,
-            })
+            Transport::Icmp(IcmpMessage::read(captured, cut_at))
         }
         ip_proto::TCP | ip_proto::UDP if cut && captured.len() < 4 => Transport::CutBeforePorts,
         ip_proto::UDP => cut_udp(captured, cut).map_or(Transport::None, Transport::Udp),

@@ -3,7 +3,6 @@
 
 use super::info::{ip_proto_name, ip_version, tcp_row, undissected_info};
 use super::*;
-use crate::decode::ICMP_BODY_KEPT;
 
 /// The fragments of one IP packet share addresses, protocol and identification.
 pub(super) type FragmentKey = (IpAddr, IpAddr, u8, u32);
@@ -114,21 +113,9 @@ impl Timeline {
         } else {
             ip_proto::ICMPV6
         };
-        if ip.protocol == icmp {
-            if let Some(h) = done.head.get(..8) {
-                let message = IcmpMessage {
-                    icmp_type: h[0],
-                    code: h[1],
-                    rest: [h[4], h[5], h[6], h[7]],
-                    body: done.head[8..]
-                        .iter()
-                        .copied()
-                        .take(ICMP_BODY_KEPT)
-                        .collect(),
-                    cut_at: None,
-                };
-                return Some(self.icmp(ip, &message));
-            }
+        if ip.protocol == icmp && done.head.len() >= 8 {
+            let message = IcmpMessage::read(&done.head, None);
+            return Some(self.icmp(ip, &message));
         }
         if !matches!(
             ip.protocol,
