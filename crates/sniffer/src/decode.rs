@@ -157,6 +157,15 @@ pub struct IpHeader {
     pub fragment: Option<Fragment>,
 }
 
+impl IpHeader {
+    /// The first fragment of an IPv4 packet, not put back together because the capture did
+    /// not keep all of it: Wireshark reads its transport header as it stands, without knowing
+    /// the segment's length. (IPv6 shows such a fragment as a fragment.)
+    pub fn first_fragment_read_alone(&self) -> bool {
+        self.src.is_ipv4() && self.fragment.is_some_and(|f| f.offset == 0 && !f.captured)
+    }
+}
+
 /// Where a fragment belongs in the packet it was cut from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fragment {
@@ -166,6 +175,9 @@ pub struct Fragment {
     pub offset: u32,
     /// More fragments follow.
     pub more: bool,
+    /// Every byte of this fragment was captured. Only such fragments are put back together
+    /// (as in Wireshark); see [`IpHeader::first_fragment_read_alone`].
+    pub captured: bool,
 }
 
 /// The transport layer of a packet.
@@ -412,14 +424,15 @@ fn fill_at(
         }
     };
     packet.net = Network::Ip(ip);
-    if ip.fragment.is_some_and(|f| f.offset == 0) {
+    if ip.fragment.is_some_and(|f| f.offset == 0 && f.captured) {
         if let Some(payload) = sliced.net.as_ref().and_then(|n| n.ip_payload_ref()) {
             packet.fragment_head = payload.payload.to_vec();
         }
     }
-    if ip.fragment.is_some() {
+    if ip.fragment.is_some() && !ip.first_fragment_read_alone() {
         // The transport header (if this is the first fragment) describes the whole packet,
-        // not this piece: it is read when the packet is reassembled.
+        // not this piece: it is read when the packet is reassembled. (A first fragment cut
+        // short is not reassembled: its transport header is read as it stands.)
         return;
     }
     // Tunnels: the inner packet is the one shown and analysed, as in Wireshark.
@@ -553,6 +566,9 @@ fn ipv4_header(v4: &etherparse::LaxIpv4Slice<'_>, wire: WireBound<'_>) -> IpHead
             id: u32::from(h.identification()),
             offset: u32::from(h.fragments_offset().value()) * 8,
             more: h.more_fragments(),
+            captured: total > header_len
+                && u32::try_from(v4.payload().payload.len()).unwrap_or(u32::MAX)
+                    >= total - header_len,
         }),
     }
 }

@@ -6,6 +6,10 @@
 use crate::link::LinkType;
 
 /// A capture timestamp, nanoseconds since the Unix epoch split into seconds and fraction.
+///
+/// The fraction is kept as the file gave it, as Wireshark keeps it: a classic pcap record's
+/// microsecond field of a million or more, scaled to nanoseconds in 32 bits, is not carried
+/// into the seconds, and from 2^31 on Wireshark reads it as negative ([`Timestamp::delta`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
 pub struct Timestamp {
     pub secs: i64,
@@ -13,9 +17,32 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// The fraction as Wireshark's signed 32-bit nanoseconds.
+    fn signed_nanos(self) -> i64 {
+        i64::from(i32::from_ne_bytes(self.nanos.to_ne_bytes()))
+    }
+
     /// Nanoseconds since the epoch, wide enough never to overflow.
     pub fn as_nanos(self) -> i128 {
-        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+        i128::from(self.secs) * 1_000_000_000 + i128::from(self.signed_nanos())
+    }
+
+    /// The time from `earlier` to `self` as Wireshark computes it (`nstime_delta`): seconds
+    /// and nanoseconds of the same sign, the nanoseconds carried into the seconds only when
+    /// the signs differ — so an unnormalised fraction stays unnormalised.
+    ///
+    /// The nanoseconds are computed in 32 bits, wrapping, as Wireshark's are.
+    pub fn delta(self, earlier: Timestamp) -> (i64, i64) {
+        const SEC: i32 = 1_000_000_000;
+        let secs = self.secs.saturating_sub(earlier.secs);
+        let nanos = i32::from_ne_bytes(self.nanos.wrapping_sub(earlier.nanos).to_ne_bytes());
+        let (secs, nanos) = match secs.cmp(&0) {
+            std::cmp::Ordering::Equal => (0, nanos),
+            std::cmp::Ordering::Less if nanos > 0 => (secs + 1, nanos.wrapping_sub(SEC)),
+            std::cmp::Ordering::Greater if nanos < 0 => (secs - 1, nanos.wrapping_add(SEC)),
+            _ => (secs, nanos),
+        };
+        (secs, i64::from(nanos))
     }
 
     /// Nanoseconds from `earlier` to `self` (negative if `self` is earlier).

@@ -149,7 +149,7 @@ impl Serialize for TcpFlags {
 }
 
 /// Option kinds (IANA "TCP Option Kind Numbers").
-mod kind {
+pub(crate) mod kind {
     pub const EOL: u8 = 0;
     pub const NOP: u8 = 1;
     pub const MSS: u8 = 2;
@@ -283,6 +283,28 @@ impl TcpOptions {
             bytes = &bytes[usize::from(len)..];
         }
         out
+    }
+
+    /// The kind and length of the option that runs past `bytes` (the options the capture
+    /// kept of a header it cut), if one does.
+    pub fn cut_option(mut bytes: &[u8]) -> Option<(u8, u8)> {
+        while let Some((&kind, rest)) = bytes.split_first() {
+            match kind {
+                kind::EOL => return None,
+                kind::NOP => bytes = rest,
+                _ => {
+                    let len = usize::from(*rest.first()?);
+                    if len < 2 {
+                        return None;
+                    }
+                    if len > bytes.len() {
+                        return u8::try_from(len).ok().map(|len| (kind, len));
+                    }
+                    bytes = &bytes[len..];
+                }
+            }
+        }
+        None
     }
 
     /// True when an Accurate ECN option is among them.

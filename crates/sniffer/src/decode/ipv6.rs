@@ -25,7 +25,7 @@ pub mod ipv6_ext {
 /// (etherparse's own iterator over a laxly sliced extension chain is not used here: on an
 /// oddly chained packet — a Hop-by-Hop header after a Routing header — version 0.21 reads
 /// past the slice.)
-pub(super) fn ipv6_fragment(first: u8, exts: &[u8]) -> Option<Fragment> {
+pub(super) fn ipv6_fragment(first: u8, exts: &[u8], captured: bool) -> Option<Fragment> {
     let mut next = first;
     let mut at = 0usize;
     loop {
@@ -44,6 +44,7 @@ pub(super) fn ipv6_fragment(first: u8, exts: &[u8]) -> Option<Fragment> {
                     id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
                     offset,
                     more,
+                    captured,
                 });
             }
             ipv6_ext::HOP_BY_HOP | ipv6_ext::ROUTING | ipv6_ext::DESTINATION_OPTIONS => {
@@ -122,13 +123,15 @@ pub(super) fn ipv6_header(
     let wire_payload = on_wire.min(claimed);
     let overrun = ipv6_chain_overrun(h.next_header().0, after, wire_payload);
     let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
+    let payload_len = claimed.min(on_wire).saturating_sub(ext_len);
+    let captured = u32::try_from(v6.payload().payload.len()).unwrap_or(u32::MAX) >= payload_len;
     let ip = IpHeader {
         src: IpAddr::V6(h.source_addr()),
         dst: IpAddr::V6(h.destination_addr()),
         protocol: v6.payload().ip_number.0,
-        payload_len: claimed.min(on_wire).saturating_sub(ext_len),
+        payload_len,
         ttl: h.hop_limit(),
-        fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice()),
+        fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice(), captured),
     };
     (ip, overrun)
 }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::tcp::{SeqNum, TcpFlags, TcpOptions};
+use crate::tcp::{kind as tcp_kind, SeqNum, TcpFlags, TcpOption, TcpOptions};
 
 /// The fixed part of a TCP header, before options.
 const TCP_MIN_HEADER_LEN: u32 = 20;
@@ -114,9 +114,13 @@ pub(super) fn tcp_segment(
 
 /// A TCP segment from the start of an IP payload (the first fragment of a reassembled
 /// packet): the whole header if it is there, else what the capture kept of it.
-pub(crate) fn tcp_from_payload(bytes: &[u8], ip_payload_len: u32) -> Option<TcpSegment> {
+pub(crate) fn tcp_from_payload(
+    bytes: &[u8],
+    ip_payload_len: u32,
+    payload_limit: usize,
+) -> Option<TcpSegment> {
     match etherparse::TcpSlice::from_slice(bytes) {
-        Ok(tcp) => Some(tcp_segment(&tcp, ip_payload_len, usize::MAX)),
+        Ok(tcp) => Some(tcp_segment(&tcp, ip_payload_len, payload_limit)),
         Err(_) => partial_tcp(bytes, ip_payload_len, true),
     }
 }
@@ -187,8 +191,15 @@ pub(super) fn partial_tcp(
     seg.header.urgent = be16(tcp_field::URGENT)?;
     let options = bytes.get(TCP_MIN_HEADER_LEN as usize..).unwrap_or_default();
     seg.header.options = TcpOptions::parse(options);
-    // An option cut by the capture is not malformed; it is just not there.
+    // An option cut by the capture is not malformed; it is just not there. (Wireshark names
+    // an Authentication Option before reading it: that name is shown even when it is cut.)
     seg.header.options.malformed = false;
+    if matches!(
+        TcpOptions::cut_option(options),
+        Some((tcp_kind::AUTHENTICATION, 3..))
+    ) {
+        seg.header.options.list.push(TcpOption::Authentication);
+    }
     seg.header.header_truncated = true;
     seg.problem = None;
     seg.header.payload_len = ip_payload_len.saturating_sub(seg.header.header_len);

@@ -248,15 +248,16 @@ fn ipv6_fragment_header_found_behind_other_extensions() {
     // Hop-by-Hop (8 bytes, next: Fragment), then Fragment: offset 6 words, more, id 0x01020304.
     let exts = [44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0x00, 0x31, 1, 2, 3, 4];
     assert_eq!(
-        ipv6_fragment(0, &exts),
+        ipv6_fragment(0, &exts, true),
         Some(Fragment {
             id: 0x0102_0304,
             offset: 48,
-            more: true
+            more: true,
+            captured: true,
         })
     );
     // Cut short anywhere: no fragment, no panic.
     for n in 0..exts.len() {
-        let _ = ipv6_fragment(0, &exts[..n]);
+        let _ = ipv6_fragment(0, &exts[..n], true);
     }
 }

@@ -49,6 +49,21 @@ pub(super) fn transport(
                 },
             })
         }
+        // The first piece of a fragmented packet that is not put back together.
+        None if ip.first_fragment_read_alone() => {
+            let bytes = sliced
+                .net
+                .as_ref()
+                .and_then(|n| n.ip_payload_ref())
+                .map(|p| p.payload)
+                .unwrap_or_default();
+            match ip.protocol {
+                ip_proto::TCP => tcp_from_payload(bytes, ip.payload_len, payload_limit)
+                    .map_or(Transport::None, Transport::Tcp),
+                ip_proto::UDP => udp_header_alone(bytes).map_or(Transport::None, Transport::Udp),
+                _ => Transport::None,
+            }
+        }
         None if ip.fragment.is_none() => {
             let kept = refused(packet, sliced, ip);
             if kept != Transport::None {
@@ -92,6 +107,19 @@ fn refused(packet: &Packet, sliced: &LaxSlicedPacket<'_>, ip: &IpHeader) -> Tran
 /// did.
 fn icmp_cut_at(packet: &Packet, kept: usize) -> Option<u32> {
     (packet.cap_len < packet.wire_len).then(|| u32::try_from(kept).unwrap_or(u32::MAX))
+}
+
+/// A UDP header read without the datagram it heads: its length is the header's word.
+fn udp_header_alone(bytes: &[u8]) -> Option<UdpDatagram> {
+    let h = bytes.get(..8)?;
+    let be16 = |at: usize| u16::from_be_bytes([h[at], h[at + 1]]);
+    Some(UdpDatagram {
+        src_port: be16(0),
+        dst_port: be16(2),
+        bad_length: None,
+        payload_len: u32::from(be16(4)).saturating_sub(8),
+        kept: UdpKept::Enough,
+    })
 }
 
 /// A UDP header the snapshot length cut (`cut`) after its ports; `None` otherwise.

@@ -113,6 +113,21 @@ impl Interface {
         self.precision = TsPrecision::from_decimals(decimals);
     }
 
+    /// A classic pcap record's time, as Wireshark reads it: the fraction scaled to
+    /// nanoseconds in 32 bits and not carried into the seconds (a microsecond field of a
+    /// million or more stays one).
+    fn pcap_timestamp(&self, secs: u32, frac: u32) -> Timestamp {
+        let nanos = if self.units_per_sec == 1_000_000_000 {
+            frac
+        } else {
+            frac.wrapping_mul(1_000)
+        };
+        Timestamp {
+            secs: i64::from(secs).saturating_add(self.offset_secs),
+            nanos,
+        }
+    }
+
     /// A timestamp in this interface's units, as seconds and nanoseconds.
     fn timestamp(&self, raw: u64) -> Timestamp {
         let secs = raw / self.units_per_sec;
@@ -431,15 +446,13 @@ impl<B: BufRead> FileCapture<B> {
                 })
         };
         if let Some(record) = whole {
-            let raw = u64::from(record.secs) * iface.units_per_sec + u64::from(record.frac);
+            let ts = iface.pcap_timestamp(record.secs, record.frac);
             let lent = Lent {
                 skip: header_len,
                 len: record.caplen as usize,
                 consumed: header_len + record.caplen as usize,
             };
-            return self
-                .lend(lent, iface, iface.timestamp(raw), record.wire_len)
-                .map(Some);
+            return self.lend(lent, iface, ts, record.wire_len).map(Some);
         }
         if !self.fill(header_len, "a record header")? {
             return Ok(None);
@@ -458,8 +471,8 @@ impl<B: BufRead> FileCapture<B> {
         if !self.fill_at(caplen as usize, "a packet record", start)? && caplen > 0 {
             return Err(self.error(start, "the file ends after a record header"));
         }
-        let raw = u64::from(secs) * iface.units_per_sec + u64::from(frac);
-        Ok(Some(self.frame(iface, iface.timestamp(raw), wire_len)))
+        let ts = iface.pcap_timestamp(secs, frac);
+        Ok(Some(self.frame(iface, ts, wire_len)))
     }
 
     fn frame(&self, iface: Interface, ts: Timestamp, wire_len: u32) -> Frame<'_> {

@@ -10,6 +10,9 @@ pub(super) fn describe(
 ) -> (&'static str, String, Option<TcpFields>) {
     match (&packet.net, &packet.transport, view) {
         (_, Transport::Tcp(seg), Some(view)) => tcp_row(seg, view),
+        (Network::Ip(ip), Transport::Tcp(seg), None) if ip.first_fragment_read_alone() => {
+            ("TCP", unmeasured_tcp_info(seg), None)
+        }
         (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
         (_, Transport::Udp(udp), _) => ("UDP", udp_info(udp), None),
         (_, Transport::TunnelMalformed(protocol), _) => {
@@ -399,22 +402,18 @@ fn push_tcp_info_to_window(s: &mut String, t: &TcpFields) {
     push(s, " Win=", u64::from(t.view.numbers.window));
 }
 
-/// [`tcp_info`] appended to `s`. (Built with itoa and push_str rather than format!: this
-/// runs once per packet.)
-pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
-    push_tcp_info_to_window(s, t);
-    let sack = &t.view.numbers.sack;
+/// The options' part of a TCP Info line; SACK edges as `sack` gives them (relative, or raw).
+fn push_tcp_options(
+    s: &mut String,
+    header: &TcpHeader,
+    mut sack: impl Iterator<Item = (u32, u32)>,
+) {
     let mut num = itoa::Buffer::new();
     let mut push = |s: &mut String, label: &str, n: u64| {
         s.push_str(label);
         s.push_str(num.format(n));
     };
-    if t.header.flags.contains(TcpFlags::URG) {
-        push(s, " Urg=", u64::from(t.header.urgent));
-    }
-    push(s, " Len=", u64::from(t.header.payload_len));
-    let mut sack = sack.iter();
-    for option in &t.header.options.list {
+    for option in &header.options.list {
         match option {
             TcpOption::Mss { value } => {
                 push(s, " MSS=", u64::from(*value));
@@ -434,8 +433,8 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
             TcpOption::Sack { blocks } => {
                 for _ in blocks {
                     if let Some((l, r)) = sack.next() {
-                        push(s, " SLE=", u64::from(*l));
-                        push(s, " SRE=", u64::from(*r));
+                        push(s, " SLE=", u64::from(l));
+                        push(s, " SRE=", u64::from(r));
                     }
                 }
             }
@@ -468,6 +467,49 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
             TcpOption::Unknown { .. } => {}
         }
     }
+}
+
+/// The Info line of a TCP segment whose length is unknown (the first piece of an IP packet
+/// that is not put back together): raw numbers, no `Len=`, no analysis, as Wireshark shows it.
+pub(super) fn unmeasured_tcp_info(seg: &TcpSegment) -> String {
+    let h = &seg.header;
+    let mut s = format!(
+        "{} → {} [{}] Seq={}",
+        h.src_port, h.dst_port, h.flags, h.seq.0
+    );
+    if h.flags.contains(TcpFlags::ACK) {
+        let _ = write!(s, " Ack={}", h.ack.0);
+    }
+    let _ = write!(s, " Win={}", h.window);
+    if h.flags.contains(TcpFlags::URG) {
+        let _ = write!(s, " Urg={}", h.urgent);
+    }
+    let sack = h.options.list.iter().filter_map(|o| match o {
+        TcpOption::Sack { blocks } => Some(blocks.iter().copied()),
+        _ => None,
+    });
+    push_tcp_options(&mut s, h, sack.flatten());
+    if h.header_truncated {
+        s.push_str(SIZE_LIMITED);
+    }
+    s
+}
+
+/// [`tcp_info`] appended to `s`. (Built with itoa and push_str rather than format!: this
+/// runs once per packet.)
+pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
+    push_tcp_info_to_window(s, t);
+    let sack = &t.view.numbers.sack;
+    let mut num = itoa::Buffer::new();
+    let mut push = |s: &mut String, label: &str, n: u64| {
+        s.push_str(label);
+        s.push_str(num.format(n));
+    };
+    if t.header.flags.contains(TcpFlags::URG) {
+        push(s, " Urg=", u64::from(t.header.urgent));
+    }
+    push(s, " Len=", u64::from(t.header.payload_len));
+    push_tcp_options(s, &t.header, sack.iter().copied());
     if t.header.header_truncated {
         s.push_str("[Packet size limited during capture]");
     }

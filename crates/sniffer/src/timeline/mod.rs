@@ -40,7 +40,7 @@ mod text;
 pub use follow::{FollowPiece, Followed};
 pub use info::{push_tcp_info, tcp_info};
 pub use row::{Epoch, Preview, Row, TcpFields, PREVIEW_BYTES};
-pub use text::{escape_text, format_seconds, ip_text, mac_name, push_ip, push_seconds};
+pub use text::{escape_text, format_seconds, ip_text, mac_name, push_delta, push_ip, push_seconds};
 
 use info::{arp_info, describe, push_tcp_row};
 use reassembly::{FragmentKey, Reassembly, MAX_REASSEMBLIES};
@@ -153,6 +153,9 @@ impl Timeline {
             {
                 None
             }
+            // The first piece of a fragmented packet not put back together: its length is
+            // unknown, so Wireshark does not analyse it.
+            (Network::Ip(ip), Transport::Tcp(_)) if ip.first_fragment_read_alone() => None,
             (Network::Ip(ip), Transport::Tcp(seg)) => {
                 let view = self.flows.observe(self.count, packet.ts, ip, &seg.header);
                 if let Some(f) = self.follow.as_mut().filter(|f| f.stream == view.stream) {
@@ -210,7 +213,7 @@ impl Timeline {
         }
         row.number = self.count;
         row.time.clear();
-        push_seconds(&mut row.time, packet.ts.since(first), precision);
+        push_delta(&mut row.time, packet.ts.delta(first), precision);
         row.epoch = Epoch {
             ts: packet.ts,
             precision,

@@ -31,6 +31,11 @@ impl Timeline {
     ) -> Option<(&'static str, String, Option<TcpFields>)> {
         let ip = packet.ip()?;
         let frag = ip.fragment?;
+        if !frag.captured {
+            // Not all captured: never put back together; shown as a fragment, but for the
+            // first piece of an IPv4 packet, read as it stands.
+            return (!ip.first_fragment_read_alone()).then(|| fragment_line(ip, frag));
+        }
         let key = (ip.src, ip.dst, ip.protocol, frag.id);
         if self.fragments.len() >= MAX_REASSEMBLIES && !self.fragments.contains_key(&key) {
             self.fragments.clear();
@@ -51,31 +56,7 @@ impl Timeline {
                 }
             }
         }
-        if ip.src.is_ipv4() {
-            Some((
-                "IPv4",
-                format!(
-                    "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
-                    ip_proto_name(ip.protocol),
-                    ip.protocol,
-                    frag.offset,
-                    frag.id
-                ),
-                None,
-            ))
-        } else {
-            Some((
-                "IPv6",
-                format!(
-                    "IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
-                    frag.offset,
-                    if frag.more { "y" } else { "n" },
-                    frag.id,
-                    ip.protocol
-                ),
-                None,
-            ))
-        }
+        Some(fragment_line(ip, frag))
     }
 
     /// The line of a packet whose last fragment has just arrived: the TCP segment (analysed),
@@ -89,7 +70,7 @@ impl Timeline {
     ) -> Option<(&'static str, String, Option<TcpFields>)> {
         let total = done.total.unwrap_or(0);
         if ip.protocol == ip_proto::TCP {
-            if let Some(seg) = decode::tcp_from_payload(&done.head, total) {
+            if let Some(seg) = decode::tcp_from_payload(&done.head, total, usize::MAX) {
                 let whole = IpHeader {
                     payload_len: total,
                     fragment: None,
@@ -124,5 +105,37 @@ impl Timeline {
             return Some((ip_version(ip), undissected_info(ip, ip.protocol), None));
         }
         None
+    }
+}
+
+/// The line of a fragment that does not complete its packet.
+fn fragment_line(
+    ip: &IpHeader,
+    frag: decode::Fragment,
+) -> (&'static str, String, Option<TcpFields>) {
+    if ip.src.is_ipv4() {
+        (
+            "IPv4",
+            format!(
+                "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
+                ip_proto_name(ip.protocol),
+                ip.protocol,
+                frag.offset,
+                frag.id
+            ),
+            None,
+        )
+    } else {
+        (
+            "IPv6",
+            format!(
+                "IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
+                frag.offset,
+                if frag.more { "y" } else { "n" },
+                frag.id,
+                ip.protocol
+            ),
+            None,
+        )
     }
 }

@@ -124,3 +124,24 @@ fn seconds_at_both_precisions() {
     assert_eq!(format_seconds(-1_000_456_000, TsPrecision::Milli), "-1.000");
     assert_eq!(format_seconds(7_900_000_000, TsPrecision::Sec), "7");
 }
+
+#[test]
+fn unnormalised_fractions_stay_unnormalised_as_in_wireshark() {
+    use crate::frame::Timestamp;
+    let at = |secs, nanos| Timestamp { secs, nanos };
+    let delta = |a: Timestamp, b: Timestamp| {
+        let mut s = String::new();
+        push_delta(&mut s, a.delta(b), TsPrecision::Micro);
+        s
+    };
+    // A microsecond field of 1,500,000 (1.5e9 ns) in the same second: not carried.
+    assert_eq!(delta(at(5, 1_500_000_000), at(5, 5_000)), "0.1499995");
+    // From 2^31 ns on, the fraction is a negative 32-bit number, and differences wrap.
+    assert_eq!(delta(at(5, 2_147_484_000), at(5, 5_000)), "0.2147479");
+    assert_eq!(delta(at(5, 4_294_967_000), at(5, 5_000)), "-0.000005");
+    // Seconds apart: the borrow from the seconds happens only when the signs differ.
+    assert_eq!(delta(at(6, 1_000), at(5, 999_999_000)), "0.000002");
+    assert_eq!(delta(at(5, 1_000), at(6, 0)), "-0.999999");
+    // Seventy billion seconds: more nanoseconds than 64 bits hold.
+    assert_eq!(delta(at(70_000_000_000, 0), at(0, 0)), "70000000000.000000");
+}

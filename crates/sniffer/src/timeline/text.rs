@@ -102,24 +102,28 @@ pub fn format_seconds(nanos: i128, precision: TsPrecision) -> String {
 
 /// [`format_seconds`] appended to `s`.
 pub fn push_seconds(s: &mut String, nanos: i128, precision: TsPrecision) {
+    let secs = i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX);
+    push_delta(s, (secs, (nanos % 1_000_000_000) as i64), precision);
+}
+
+/// Seconds and nanoseconds of the same sign (from [`crate::frame::Timestamp::delta`]) with
+/// `precision`'s decimals, as Wireshark prints a relative time: the fraction truncated, a
+/// minus sign only when something non-zero is left, and a fraction that is not below one
+/// second (an unnormalised timestamp's) printed with all its digits.
+pub fn push_delta(s: &mut String, (secs, nanos): (i64, i64), precision: TsPrecision) {
     if precision == TsPrecision::None {
         return;
     }
-    // In u64 (division of u128 is slow): 2^64 ns is 584 years, more than any capture spans.
-    let abs = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX);
-    let secs = abs / 1_000_000_000;
-    let frac = abs % 1_000_000_000;
     let decimals = precision.decimals();
-    let scaled = frac / 10u64.pow(9 - decimals as u32);
-    // As Wireshark: a negative time that truncates to zero is shown without its sign.
-    if nanos < 0 && (secs != 0 || scaled != 0) {
+    let frac = nanos / 10i64.pow(9 - decimals as u32);
+    if frac < 0 && secs >= 0 {
         s.push('-');
     }
     let mut num = itoa::Buffer::new();
     s.push_str(num.format(secs));
     if decimals > 0 {
         s.push('.');
-        let digits = num.format(scaled);
+        let digits = num.format(frac.unsigned_abs());
         for _ in digits.len()..decimals {
             s.push('0');
         }
