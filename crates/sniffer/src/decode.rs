@@ -113,10 +113,12 @@ pub struct VlanTag {
 
 /// An ARP message (RFC 826), or RARP, InARP…: its operation and the addresses as sent (6 and
 /// 4 bytes for Ethernet and IPv4; other lengths are kept as they are).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Default, Clone, Debug, PartialEq, Eq)]
 pub struct ArpMessage {
     /// 1 request, 2 reply, 3 and 4 RARP, 8 and 9 InARP…
     pub operation: u16,
+    /// The hardware type of the hardware addresses (1 for Ethernet).
+    pub hardware_type: u16,
     /// The protocol type of the protocol addresses (0x0800 for IPv4).
     pub protocol_type: u16,
     pub sender_hw: Vec<u8>,
@@ -137,6 +139,25 @@ impl ArpMessage {
     /// The sender's Ethernet address, when it has one.
     pub fn sender_mac(&self) -> Option<[u8; 6]> {
         self.sender_hw.as_slice().try_into().ok()
+    }
+
+    /// A request or reply binding IPv4 addresses to Ethernet (or IEEE 802) addresses: the
+    /// (sender, target) bindings it states, as (Ethernet address, IPv4 address).
+    pub fn ether_ipv4_bindings(&self) -> Option<[([u8; 6], std::net::Ipv4Addr); 2]> {
+        const ETHER: u16 = 1;
+        const IEEE_802: u16 = 6;
+        if !matches!(self.operation, 1 | 2)
+            || !matches!(self.hardware_type, ETHER | IEEE_802)
+            || self.protocol_type != 0x0800
+        {
+            return None;
+        }
+        let mac = |b: &[u8]| <[u8; 6]>::try_from(b).ok();
+        let ip = |b: &[u8]| <[u8; 4]>::try_from(b).ok().map(std::net::Ipv4Addr::from);
+        Some([
+            (mac(&self.sender_hw)?, ip(&self.sender_proto)?),
+            (mac(&self.target_hw)?, ip(&self.target_proto)?),
+        ])
     }
 }
 
@@ -584,7 +605,7 @@ pub use ipv6::ipv6_ext;
 use ipv6::ipv6_fragment;
 use ipv6::ipv6_header;
 use non_ip::{arp_message, not_ip};
-pub use non_ip::{ARP_ETHER_TYPE, LOOP_ETHER_TYPE, MACSEC_ETHER_TYPE, RARP_ETHER_TYPE};
+pub use non_ip::{ARP_ETHER_TYPE, ATM_ARP, LOOP_ETHER_TYPE, MACSEC_ETHER_TYPE, RARP_ETHER_TYPE};
 pub(crate) use segment::tcp_from_payload;
 use segment::{partial_tcp, tcp_segment};
 pub use segment::{TcpHeader, TcpProblem, TcpSegment};

@@ -189,7 +189,18 @@ impl EtherNames {
             let keep = &bytes[leading.min(bytes.len().saturating_sub(1))..];
             return format!("{name}_{}", hex(keep));
         }
-        if let Some((bits, name)) = self.manuf.lookup(addr) {
+        // A group address not named otherwise takes its vendor's name, the group bit cleared
+        // (01:1b:19:00:00:00, PTP's, is `IEEEI&MS_00:00:00`).
+        let unicast = {
+            let mut a = addr;
+            a[0] &= 0xfe;
+            a
+        };
+        if let Some((bits, name)) = self
+            .manuf
+            .lookup(addr)
+            .or_else(|| self.manuf.lookup(unicast))
+        {
             return format!("{name}_{}", hex(&rest(bits)));
         }
         hex(&addr)
@@ -204,7 +215,8 @@ mod tests {
         09-00-2B-00-00-10/44\tDEC-Experimental\n33-33-00-00-00-00/16\tIPv6mcast\n";
     static MANUF: &str =
         "00:00:00\t00:00:00\tOfficially Xerox\n00:1B:21\tIntelCor\tIntel Corporate\n\
-        00:55:DA:10:00:00/28\tKoolPOS\tKoolPOS Inc.\n00:1B:C5:00:10:00/36\tOpenRBco\tOpenRB.com\n";
+        00:55:DA:10:00:00/28\tKoolPOS\tKoolPOS Inc.\n00:1B:C5:00:10:00/36\tOpenRBco\tOpenRB.com\n\
+        00:1B:19\tIEEEI&MS\tIEEE I&M Society TC9\n";
 
     #[test]
     fn names_as_tshark_shows_them() {
@@ -225,6 +237,9 @@ mod tests {
         assert_eq!(at("00:1b:c5:00:12:34"), "OpenRBco_02:34");
         assert_eq!(at("00:00:00:00:00:00"), "00:00:00_00:00:00");
         assert_eq!(at("0a:00:00:00:00:01"), "0a:00:00:00:00:01");
+        // A group address with no name of its own: its vendor's, the group bit cleared.
+        assert_eq!(at("01:1b:19:00:00:00"), "IEEEI&MS_00:00:00");
+        assert_eq!(at("01:1b:21:00:00:01"), "IntelCor_00:00:01");
     }
 
     #[test]

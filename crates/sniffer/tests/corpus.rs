@@ -700,6 +700,11 @@ fn other_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> 
     let pim = synth::ip_packet(c.ip(), s.ip(), 103, &[0x06; 100]);
     if v6 {
         packets.extend(synth::fragment_ipv6(&pim, 48, 0x0bad_cafe));
+        // An Authentication Header before OSPF (89): the judged set does not walk it.
+        let mut ah = vec![89, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1];
+        ah.extend([0; 12]);
+        ah.extend([0x22; 40]);
+        packets.push(synth::ip_packet(c.ip(), s.ip(), 51, &ah));
     } else {
         packets.extend(synth::fragment_ipv4(&pim, 48, 0x0bad));
         let mut ah = vec![6, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1];
@@ -782,20 +787,25 @@ fn ethernet_frames(at: Timestamp) -> Vec<SynthFrame> {
         [0x01, 0x80, 0xc2, 0, 0, 0x30],
         [0x01, 0x00, 0x5e, 0x80, 0, 1],
         [0x09, 0x00, 0x2b, 0, 0, 0x1f],
+        // No name of its own: its vendor's (PTP's IEEE I&M Society), the group bit cleared.
+        [0x01, 0x1b, 0x19, 0, 0, 0],
     ] {
         frames.push(ether(dst, 0x1234, &[0; 46]));
     }
-    let arp = |op: u16, plen: u8, spa: &[u8], tha: [u8; 6], tpa: &[u8]| {
+    let arp_from = |sha: [u8; 6], op: u16, plen: u8, spa: &[u8], tha: [u8; 6], tpa: &[u8]| {
         let mut body = vec![0, 1, 8, 0, 6, plen];
         body.extend(op.to_be_bytes());
-        body.extend(ME);
+        body.extend(sha);
         body.extend(spa);
         body.extend(tha);
         body.extend(tpa);
         body
     };
+    let arp = |op, plen, spa: &[u8], tha, tpa: &[u8]| arp_from(ME, op, plen, spa, tha, tpa);
     let (a, b, zero) = ([10, 0, 0, 1], [10, 0, 0, 2], [0u8; 4]);
     let other = [0x00, 0x0c, 0x29, 0x2f, 0x80, 0x32];
+    let third = [0x00, 0x0c, 0x29, 0x2f, 0x80, 0x33];
+    let c = [10, 0, 0, 3];
     for (ether_type, body) in [
         (0x0806, arp(1, 4, &zero, [0; 6], &b)),
         (0x0806, arp(1, 4, &a, [0; 6], &a)),
@@ -807,6 +817,16 @@ fn ethernet_frames(at: Timestamp) -> Vec<SynthFrame> {
         (0x0806, arp(9, 4, &a, other, &b)),
         (0x0806, arp(10, 4, &a, other, &b)),
         (0x0806, arp(0, 4, &a, other, &b)),
+        // A gratuitous request whose target hardware address is set: not an announcement.
+        (0x0806, arp(1, 4, &a, other, &a)),
+        // Duplicate use: another sender claims 10.0.0.1; a reply's target claims 10.0.0.2
+        // for a third address after `other` did; a request's target claims nothing.
+        (0x0806, arp_from(other, 1, 4, &a, [0; 6], &b)),
+        (0x0806, arp_from(other, 2, 4, &b, ME, &a)),
+        (0x0806, arp_from(third, 2, 4, &c, third, &b)),
+        (0x0806, arp_from(third, 1, 4, &c, third, &b)),
+        // ATM ARP: its own dissector, off in the judged set.
+        (0x0806, [[0, 19].as_slice(), &[0x11; 40]].concat()),
         (
             0x0806,
             arp(
@@ -851,6 +871,8 @@ fn point_to_point_frames(linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
     if linktype != LinkType::PPP {
         frames.push([[0x8f, 0x00, 0x80, 0x35].as_slice(), &[0; 20]].concat());
         frames.push([[0x0f, 0x00, 0x12, 0x34].as_slice(), &[0; 20]].concat());
+        // OSI (0xfefe): a dissector is registered, though off; the link keeps its name.
+        frames.push([[0x8f, 0x00, 0xfe, 0xfe].as_slice(), &[0x83; 20]].concat());
         let mut t = talk(false);
         t.client.set_port(50030);
         t.say(C, SYN, 0);
@@ -867,10 +889,18 @@ fn point_to_point_frames(linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
     if linktype != LinkType::PPP {
         frames.push(vec![0x0f, 0x00, 0x08]);
     }
-    frames
+    let mut frames: Vec<SynthFrame> = frames
         .into_iter()
         .map(|data| synth::frame(at, data))
-        .collect()
+        .collect();
+    if linktype == LinkType::C_HDLC {
+        // Nothing after the header: cut by the snapshot length, or short on the wire.
+        let mut cut = synth::frame(at, vec![0x0f, 0x00, 0x30, 0x30]);
+        cut.wire_len = 100;
+        frames.push(cut);
+        frames.push(synth::frame(at, vec![0x0f, 0x00, 0x30, 0x30]));
+    }
+    frames
 }
 
 /// Frames with a Linux cooked header that carry no IP: ARP and EtherTypes with and without a

@@ -58,6 +58,39 @@ pub(super) fn ipv6_fragment(first: u8, exts: &[u8], captured: bool) -> Option<Fr
     }
 }
 
+/// True when the extension chain (`first` is the fixed header's Next Header) reaches an
+/// Authentication Header through Hop-by-Hop, Routing, Fragment and Destination Options
+/// headers. Never reads past `exts`.
+fn reaches_auth_header(first: u8, exts: &[u8]) -> bool {
+    let mut next = first;
+    let mut at = 0usize;
+    loop {
+        if next == ipv6_ext::AUTHENTICATION {
+            return true;
+        }
+        let Some(here) = exts.get(at..) else {
+            return false;
+        };
+        let len = match next {
+            ipv6_ext::FRAGMENT => ipv6_ext::FRAGMENT_LEN,
+            ipv6_ext::HOP_BY_HOP | ipv6_ext::ROUTING | ipv6_ext::DESTINATION_OPTIONS => {
+                match here.get(1) {
+                    Some(&n) => (usize::from(n) + 1) * 8,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+        match (here.first(), at.checked_add(len)) {
+            (Some(&n), Some(end)) => {
+                next = n;
+                at = end;
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// The Jumbo Payload option's length (RFC 2675), when the extension headers after the fixed
 /// header (`first` is its Next Header) start with a Hop-by-Hop header that carries one.
 fn jumbo_payload_len(first: u8, bytes: &[u8]) -> Option<u32> {
@@ -125,10 +158,17 @@ pub(super) fn ipv6_header(
     let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
     let payload_len = claimed.min(on_wire).saturating_sub(ext_len);
     let captured = u32::try_from(v6.payload().payload.len()).unwrap_or(u32::MAX) >= payload_len;
+    // etherparse walks an Authentication Header; Wireshark's judged set does not (`ah` is
+    // off), so the chain ends there.
+    let protocol = if reaches_auth_header(h.next_header().0, v6.extensions().slice()) {
+        ipv6_ext::AUTHENTICATION
+    } else {
+        v6.payload().ip_number.0
+    };
     let ip = IpHeader {
         src: IpAddr::V6(h.source_addr()),
         dst: IpAddr::V6(h.destination_addr()),
-        protocol: v6.payload().ip_number.0,
+        protocol,
         payload_len,
         ttl: h.hop_limit(),
         fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice(), captured),

@@ -15,7 +15,15 @@ pub const MACSEC_ETHER_TYPE: u16 = 0x88e5;
 /// An ARP (or RARP) message from its bytes: `ArpMalformed` when they stop before the
 /// addresses do.
 pub(super) fn arp_message(bytes: &[u8]) -> Network {
-    let [_, _, p0, p1, hlen, plen, o0, o1, rest @ ..] = bytes else {
+    if bytes.get(..2) == Some(&ATM_ARP.to_be_bytes()) {
+        // ATM ARP (RFC 2225) has its own layout and its own dissector, which the judged set
+        // leaves off: nothing more is read.
+        return Network::Arp(ArpMessage {
+            hardware_type: ATM_ARP,
+            ..ArpMessage::default()
+        });
+    }
+    let [h0, h1, p0, p1, hlen, plen, o0, o1, rest @ ..] = bytes else {
         return Network::ArpMalformed;
     };
     let (hlen, plen) = (usize::from(*hlen), usize::from(*plen));
@@ -29,6 +37,7 @@ pub(super) fn arp_message(bytes: &[u8]) -> Network {
         (Some(sender_hw), Some(sender_proto), Some(target_hw), Some(target_proto)) => {
             Network::Arp(ArpMessage {
                 operation: u16::from_be_bytes([*o0, *o1]),
+                hardware_type: u16::from_be_bytes([*h0, *h1]),
                 protocol_type: u16::from_be_bytes([*p0, *p1]),
                 sender_hw,
                 sender_proto,
@@ -39,6 +48,9 @@ pub(super) fn arp_message(bytes: &[u8]) -> Network {
         _ => Network::ArpMalformed,
     }
 }
+
+/// ARP's hardware type for ATM (RFC 2225).
+pub const ATM_ARP: u16 = 19;
 
 /// A network layer that is neither IP nor ARP, by its EtherType; an IPv4 header that claims
 /// fewer than 20 bytes is Wireshark's "Bogus IP header length".

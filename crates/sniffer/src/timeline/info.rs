@@ -88,7 +88,9 @@ pub(super) fn describe(
             ),
             None,
         ),
-        // SLARP, Cisco HDLC's keepalive (not in the judged set), keeps the link's name.
+        // A protocol some dissector is registered for (SLARP, OSI: not in the judged set)
+        // keeps the link's name; the others are labelled by number. Wireshark reads the
+        // byte after the header first: a frame that ends there is cut or malformed.
         (
             Network::PointToPoint {
                 ppp: false,
@@ -96,15 +98,19 @@ pub(super) fn describe(
             },
             _,
             _,
-        ) => (
-            if *protocol == 0x8035 {
-                "CHDLC"
-            } else {
-                ether_type_label(*protocol)
-            },
-            String::new(),
-            None,
-        ),
+        ) => match packet.cap_len.cmp(&CHDLC_HEADER_LEN) {
+            std::cmp::Ordering::Greater => (
+                if super::chdlc_registered::chdlc_registered(*protocol) {
+                    "CHDLC"
+                } else {
+                    ether_type_label(*protocol)
+                },
+                String::new(),
+                None,
+            ),
+            _ if packet.wire_len > packet.cap_len => ("CHDLC", SIZE_LIMITED.to_owned(), None),
+            _ => ("CHDLC", "[Malformed Packet]".to_owned(), None),
+        },
         (Network::Other { ether_type, vlan }, _, _)
             if packet.macs.is_some() || packet.cooked.is_some() =>
         {
@@ -206,6 +212,8 @@ fn ether_type_info(ether_type: u16, vlan: Option<&crate::decode::VlanTag>) -> St
 
 /// What Wireshark appends where the snapshot length cut what it was reading.
 pub(super) const SIZE_LIMITED: &str = "[Packet size limited during capture]";
+/// Cisco HDLC's address, control and protocol fields.
+const CHDLC_HEADER_LEN: u32 = 4;
 
 /// Wireshark's Info for a UDP datagram: as far as the capture kept its header.
 fn udp_info(udp: &UdpDatagram) -> String {
@@ -331,6 +339,9 @@ pub(super) fn arp_protocol(arp: &ArpMessage) -> &'static str {
 /// Ethernet addresses when they have those lengths, else as hex digits; Ethernet addresses are
 /// not named here.
 pub(super) fn arp_info(arp: &ArpMessage) -> String {
+    if arp.hardware_type == crate::decode::ATM_ARP {
+        return String::new();
+    }
     let proto = |bytes: &[u8]| match (arp.protocol_type, <[u8; 4]>::try_from(bytes)) {
         (0x0800, Ok(v4)) => std::net::Ipv4Addr::from(v4).to_string(),
         _ => hex_digits(bytes),
@@ -340,10 +351,23 @@ pub(super) fn arp_info(arp: &ArpMessage) -> String {
         Err(_) => hex_digits(bytes),
     };
     let (spa, tpa) = (proto(&arp.sender_proto), proto(&arp.target_proto));
-    let unset = arp.sender_proto.iter().all(|b| *b == 0);
+    // As Wireshark reads them: six bytes where the target's hardware address starts (into
+    // the target's protocol address if it is shorter), four where the sender's protocol
+    // address does.
+    let target_hw_zero = arp
+        .target_hw
+        .iter()
+        .chain(&arp.target_proto)
+        .take(6)
+        .filter(|b| **b == 0)
+        .count()
+        == 6;
+    let sender_ip_zero = arp.sender_proto.len() >= 4 && arp.sender_proto[..4] == [0; 4];
+    let gratuitous = arp.sender_proto == arp.target_proto;
     match arp.operation {
-        1 if unset => format!("Who has {tpa}? (ARP Probe)"),
-        1 if arp.sender_proto == arp.target_proto => format!("ARP Announcement for {tpa}"),
+        1 if gratuitous && target_hw_zero => format!("ARP Announcement for {tpa}"),
+        1 if gratuitous => format!("Gratuitous ARP for {tpa} (Request)"),
+        1 if target_hw_zero && sender_ip_zero => format!("Who has {tpa}? (ARP Probe)"),
         1 => format!("Who has {tpa}? Tell {spa}"),
         2 if arp.sender_proto == arp.target_proto => format!("Gratuitous ARP for {spa} (Reply)"),
         2 => format!("{spa} is at {}", hw(&arp.sender_hw)),

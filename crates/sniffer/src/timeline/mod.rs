@@ -13,6 +13,7 @@
 //! - [`Followed`]: the payload collected for Follow Stream;
 //! - `text`: addresses, times and payloads as text (the hot path's octet table).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -27,6 +28,7 @@ use crate::flow::{FlowTable, Side, Step, TcpView};
 use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::tcp::{TcpFlags, TcpOption};
 
+mod chdlc_registered;
 mod ethertype_names;
 mod follow;
 mod icmp;
@@ -58,9 +60,10 @@ pub struct Timeline {
     echo_requests: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
     /// The conversation whose payload is being collected for Follow Stream, if any.
     follow: Option<Followed>,
-    /// The Ethernet address first seen claiming each IPv4 address in ARP, to flag another
-    /// one claiming it ("duplicate use of … detected!").
-    arp_claims: HashMap<std::net::Ipv4Addr, [u8; 6]>,
+    /// The Ethernet address first seen claiming each IPv4 address in ARP, with the frame
+    /// that last confirmed it, to flag another one claiming it ("duplicate use of …
+    /// detected!").
+    arp_claims: HashMap<std::net::Ipv4Addr, ([u8; 6], u64)>,
 }
 
 impl Default for Timeline {
@@ -273,23 +276,61 @@ impl Timeline {
         (protocol, info, None)
     }
 
-    /// ARP's Info, with Wireshark's note when a second Ethernet address claims an IPv4
-    /// address (an all-zero sender address claims nothing).
+    /// ARP's Info, with Wireshark's note when another Ethernet address claims an IPv4
+    /// address already claimed: by a request's or reply's sender, or a reply's target (a
+    /// group or all-zero Ethernet address, or 0.0.0.0, claims nothing). As in Wireshark, the
+    /// target's check decides when both are made, and the first claim stays.
     fn arp(&mut self, arp: &ArpMessage) -> String {
         let mut info = arp_info(arp);
-        if let (Some(mac), Some(ip)) = (arp.sender_mac(), arp.sender_ipv4()) {
-            if mac == [0; 6] {
-                return info;
-            }
-            if self.arp_claims.len() >= MAX_REASSEMBLIES {
-                self.arp_claims.clear();
-            }
-            let first = *self.arp_claims.entry(ip).or_insert(mac);
-            if first != mac {
-                info.push_str(&format!(" (duplicate use of {ip} detected!)"));
+        let Some([sender, target]) = arp.ether_ipv4_bindings() else {
+            return info;
+        };
+        if self.arp_claims.len() >= MAX_REASSEMBLIES {
+            self.arp_claims.clear();
+        }
+        let claims = |(mac, ip): ([u8; 6], std::net::Ipv4Addr)| {
+            mac[0] & 1 == 0 && mac != [0; 6] && !ip.is_unspecified()
+        };
+        let mut duplicate = None;
+        let mut detected = false;
+        if claims(sender) {
+            detected = self.arp_claim(sender);
+            if detected {
+                duplicate = Some(sender.1);
             }
         }
+        if claims(target) && arp.operation != 1 && duplicate != Some(target.1) {
+            detected = self.arp_claim(target);
+            if detected {
+                duplicate = Some(target.1);
+            }
+        }
+        if let (true, Some(ip)) = (detected, duplicate) {
+            let _ = write!(info, " (duplicate use of {ip} detected!)");
+        }
         info
+    }
+
+    /// Records that `mac` claims `ip` in this frame; true when another address claimed it
+    /// first (the first claim is kept).
+    fn arp_claim(&mut self, (mac, ip): ([u8; 6], std::net::Ipv4Addr)) -> bool {
+        match self.arp_claims.entry(ip) {
+            Entry::Occupied(mut e) => {
+                let (first, frame) = e.get_mut();
+                if self.count <= *frame {
+                    false
+                } else if *first == mac {
+                    *frame = self.count;
+                    false
+                } else {
+                    true
+                }
+            }
+            Entry::Vacant(e) => {
+                e.insert((mac, self.count));
+                false
+            }
+        }
     }
 
     /// The conversations seen so far.
