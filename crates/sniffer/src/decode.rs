@@ -55,6 +55,9 @@ pub struct Packet {
     pub fragment_head: Vec<u8>,
     /// Ethernet source and destination addresses, when the frame has them.
     pub macs: Option<([u8; 6], [u8; 6])>,
+    /// The addresses of an Ethernet header the capture cut after its destination, as
+    /// (destination, source if it is there): Wireshark shows them.
+    pub cut_header_addrs: Option<([u8; 6], Option<[u8; 6]>)>,
     /// What a Linux cooked header said (`LINUX_SLL`, `LINUX_SLL2`).
     pub cooked: Option<link::Cooked>,
     /// The IPv6 extension headers read before one that runs past the packet (their next-header
@@ -328,6 +331,7 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         malformed: None,
         fragment_head: Vec::new(),
         macs: None,
+        cut_header_addrs: None,
         cooked: None,
         ipv6_overrun: None,
     };
@@ -370,7 +374,14 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
     packet.cooked = layer.cooked;
     let rest = frame.data.get(layer.header_len..).unwrap_or_default();
     let sliced = match layer.payload {
-        Payload::Ethernet => LaxSlicedPacket::from_ethernet(rest).map_err(|e| e.to_string()),
+        Payload::Ethernet => LaxSlicedPacket::from_ethernet(rest).map_err(|e| {
+            let mac = |at: usize| {
+                rest.get(at..at + 6)
+                    .and_then(|m| <[u8; 6]>::try_from(m).ok())
+            };
+            packet.cut_header_addrs = mac(0).map(|dst| (dst, mac(6)));
+            e.to_string()
+        }),
         Payload::EtherType(et) => Ok(LaxSlicedPacket::from_ether_type(EtherType(et), rest)),
         Payload::Ip => LaxSlicedPacket::from_ip(rest).map_err(|e| e.to_string()),
         Payload::Unknown(family) => {
@@ -428,7 +439,16 @@ fn fill_at(
         frame,
         wire_len: packet.wire_len,
     };
+    // Wireshark's judged set does not look inside MACsec, even where it is not encrypted.
+    let behind_macsec = sliced
+        .link_exts
+        .iter()
+        .any(|e| matches!(e, etherparse::LaxLinkExtSlice::Macsec(_)));
     let ip = match &sliced.net {
+        _ if behind_macsec => {
+            packet.net = not_ip(sliced);
+            return;
+        }
         Some(LaxNetSlice::Ipv4(v4)) => ipv4_header(v4, wire),
         Some(LaxNetSlice::Ipv6(v6)) => {
             let (ip, overrun) = ipv6_header(v6, wire);

@@ -840,6 +840,24 @@ fn ethernet_frames(at: Timestamp) -> Vec<SynthFrame> {
     ] {
         frames.push(ether([0xff; 6], ether_type, &body));
     }
+    // MACsec, integrity only: the judged set does not look inside, even at plain IP.
+    let inside = synth::udp_packet(addr("10.0.0.1:4000"), addr("10.0.0.2:4001"), b"mac");
+    let mut sectag = vec![0x00, 0x00, 0, 0, 0, 1, 0x08, 0x00];
+    sectag.extend(&inside);
+    sectag.extend([0xee; 16]);
+    frames.push(ether(ME, 0x88e5, &sectag));
+    // A tag over a length (802.3 and LLC): the tag's line, labelled VLAN.
+    frames.push(ether(
+        ME,
+        0x8100,
+        &[0xe0, 0x01, 0x00, 0x32, 0x42, 0x42, 0x03],
+    ));
+    // An Ethernet header the snapshot length cut, before and after its destination.
+    for keep in [4, 10, 13] {
+        let mut short_header = ether(ME, 0x0800, &[0; 46]);
+        short_header.data.truncate(keep);
+        frames.push(short_header);
+    }
     // Cut by the snapshot length, and short on the wire.
     let mut cut = ether([0xff; 6], 0x0806, &arp(1, 4, &a, [0; 6], &b));
     cut.data.truncate(14 + 20);
@@ -1015,6 +1033,25 @@ fn icmp_messages(v6: bool, from: std::net::IpAddr, to: std::net::IpAddr) -> Vec<
             out.push(message(icmp_type, code, [0; 4], &quoted));
         }
     }
+    // Router Renumbering: a command with one Match-Prefix part (8 words, no Use-Prefix
+    // part), a result with one Match Results entry, a sequence number reset, a code it does
+    // not name.
+    let header = [0u8; 8]; // segment number, flags, maximum delay, reserved
+    let match_prefix = [[1u8, 3, 0, 64, 0, 128, 0, 0].as_slice(), &[0x20; 16]].concat();
+    let result_entry = [[0u8, 0, 0, 64, 0, 0, 0, 1].as_slice(), &[0x20; 16]].concat();
+    for (code, part) in [
+        (0, &match_prefix),
+        (1, &result_entry),
+        (255, &Vec::new()),
+        (7, &Vec::new()),
+    ] {
+        out.push(message(
+            138,
+            code,
+            [0, 0, 0, 1],
+            &[header.as_slice(), part].concat(),
+        ));
+    }
     // Neighbor discovery, with and without link-layer address options.
     let target: [u8; 16] = "2001:db8::1000"
         .parse::<std::net::Ipv6Addr>()
@@ -1120,6 +1157,13 @@ fn cut_frames(v6: bool, linktype: LinkType, at: Timestamp) -> Vec<SynthFrame> {
     let datagram = synth::udp_packet(c, s, b"cut by the snapshot length");
     for keep in [2, 4, 6, 8, 10] {
         frames.push(cut(&datagram, keep));
+    }
+    // A length beyond the IP payload, in a header the capture kept alone or in part.
+    let mut long = datagram.clone();
+    let at = ip_header + 4;
+    long[at..at + 2].copy_from_slice(&600u16.to_be_bytes());
+    for keep in [6, 8] {
+        frames.push(cut(&long, keep));
     }
     frames
 }

@@ -64,7 +64,11 @@ pub(super) fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
         return Network::Ieee8023;
     }
     // Wireshark's judged set does not look inside MACsec.
-    if let Some(etherparse::LaxLinkExtSlice::Macsec(_)) = sliced.link_exts.first() {
+    if sliced
+        .link_exts
+        .iter()
+        .any(|e| matches!(e, etherparse::LaxLinkExtSlice::Macsec(_)))
+    {
         return Network::Other {
             ether_type: u32::from(MACSEC_ETHER_TYPE),
             vlan: None,

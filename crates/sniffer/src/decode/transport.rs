@@ -26,12 +26,7 @@ pub(super) fn transport(
         )),
         Some(TransportSlice::Udp(udp)) => {
             let length = udp.length();
-            let bad_length = match (length, ip.src.is_ipv4()) {
-                (0, false) => Some(UdpBadLength::Jumbogram),
-                (l, _) if l < 8 => Some(UdpBadLength::BelowHeader(l)),
-                (l, _) if u32::from(l) > ip.payload_len => Some(UdpBadLength::BeyondIp(l)),
-                _ => None,
-            };
+            let bad_length = udp_bad_length(length, ip);
             let payload_len = match bad_length {
                 Some(UdpBadLength::Jumbogram) => ip.payload_len.saturating_sub(8),
                 _ => u32::from(length).saturating_sub(8),
@@ -95,7 +90,7 @@ fn refused(packet: &Packet, sliced: &LaxSlicedPacket<'_>, ip: &IpHeader) -> Tran
             Transport::Icmp(IcmpMessage::read(captured, cut_at))
         }
         ip_proto::TCP | ip_proto::UDP if cut && captured.len() < 4 => Transport::CutBeforePorts,
-        ip_proto::UDP => cut_udp(captured, cut).map_or(Transport::None, Transport::Udp),
+        ip_proto::UDP => cut_udp(captured, cut, ip).map_or(Transport::None, Transport::Udp),
         ip_proto::TCP => {
             partial_tcp(captured, ip.payload_len, cut).map_or(Transport::None, Transport::Tcp)
         }
@@ -107,6 +102,16 @@ fn refused(packet: &Packet, sliced: &LaxSlicedPacket<'_>, ip: &IpHeader) -> Tran
 /// did.
 fn icmp_cut_at(packet: &Packet, kept: usize) -> Option<u32> {
     (packet.cap_len < packet.wire_len).then(|| u32::try_from(kept).unwrap_or(u32::MAX))
+}
+
+/// What Wireshark says is wrong with a UDP length field, if anything.
+fn udp_bad_length(length: u16, ip: &IpHeader) -> Option<UdpBadLength> {
+    match (length, ip.src.is_ipv4()) {
+        (0, false) => Some(UdpBadLength::Jumbogram),
+        (l, _) if l < 8 => Some(UdpBadLength::BelowHeader(l)),
+        (l, _) if u32::from(l) > ip.payload_len => Some(UdpBadLength::BeyondIp(l)),
+        _ => None,
+    }
 }
 
 /// A UDP header read without the datagram it heads: its length is the header's word.
@@ -123,7 +128,7 @@ fn udp_header_alone(bytes: &[u8]) -> Option<UdpDatagram> {
 }
 
 /// A UDP header the snapshot length cut (`cut`) after its ports; `None` otherwise.
-fn cut_udp(bytes: &[u8], cut: bool) -> Option<UdpDatagram> {
+fn cut_udp(bytes: &[u8], cut: bool, ip: &IpHeader) -> Option<UdpDatagram> {
     let be16 = |at: usize| {
         bytes
             .get(at..at + 2)
@@ -137,7 +142,7 @@ fn cut_udp(bytes: &[u8], cut: bool) -> Option<UdpDatagram> {
     Some(UdpDatagram {
         src_port,
         dst_port,
-        bad_length: None,
+        bad_length: length.and_then(|l| udp_bad_length(l, ip)),
         payload_len: length.map_or(0, |l| u32::from(l).saturating_sub(8)),
         kept: if length.is_some() {
             UdpKept::PortsAndLength

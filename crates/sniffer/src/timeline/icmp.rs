@@ -189,6 +189,7 @@ fn icmpv6_type_name(icmp_type: u8) -> Option<&'static str> {
         135 => "Neighbor Solicitation",
         136 => "Neighbor Advertisement",
         137 => "Redirect",
+        138 => "Router Renumbering",
         141 => "Inverse Neighbor Discovery Solicitation",
         142 => "Inverse Neighbor Discovery Advertisement",
         143 => "Multicast Listener Report Message v2",
@@ -237,6 +238,14 @@ fn icmpv6_code_name(icmp_type: u8, code: u8) -> Option<String> {
             "unrecognized IPv6 option encountered",
             "IPv6 First Fragment has incomplete IPv6 Header Chain",
         ],
+        138 => {
+            return Some(match code {
+                0 => "Command".to_owned(),
+                1 => "Result".to_owned(),
+                255 => "Sequence number reset".to_owned(),
+                _ => format!("Unknown ({code})"),
+            })
+        }
         139 => &[
             "Query subject = IPv6 addresses",
             "Query subject = DNS name or empty",
@@ -267,7 +276,7 @@ fn icmpv6_code_name(icmp_type: u8, code: u8) -> Option<String> {
 /// depends on more than is read here.
 pub(super) fn icmpv6_info(icmp: &IcmpMessage) -> Option<String> {
     let t = icmp.icmp_type;
-    if matches!(t, 138 | 145 | 150 | 154) {
+    if matches!(t, 145 | 150 | 154) {
         return None;
     }
     let mut info = match icmpv6_type_name(t) {

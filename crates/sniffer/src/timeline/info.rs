@@ -122,11 +122,23 @@ pub(super) fn describe(
                 (None, Some(cooked)) => cooked.packet_type_text(),
                 _ => ether_type_info(ether_type, vlan.as_ref()),
             };
-            (ether_type_label(ether_type), info, None)
+            // Behind a tag, a length (802.3 and LLC, off in the judged set): the tag's line.
+            let label = if vlan.is_some() && ether_type < 0x0600 {
+                "VLAN"
+            } else {
+                ether_type_label(ether_type)
+            };
+            (label, info, None)
         }
-        // Not even a whole link-layer header.
+        // Not even a whole link-layer header: cut by the snapshot length, or short on the
+        // wire.
         (Network::None, _, _) if packet.malformed.is_some() => {
-            ("Ethernet", "[Malformed Packet]".to_owned(), None)
+            let info = if packet.wire_len > packet.cap_len {
+                SIZE_LIMITED
+            } else {
+                "[Malformed Packet]"
+            };
+            ("Ethernet", info.to_owned(), None)
         }
         _ => ("Ethernet", String::new(), None),
     }
@@ -230,6 +242,11 @@ fn udp_info(udp: &UdpDatagram) -> String {
         }
         (UdpKept::Enough, None) => format!("{src} → {dst} Len={len}"),
         (UdpKept::Ports, _) => format!("{src} → {dst}{SIZE_LIMITED}"),
+        (UdpKept::PortsAndLength | UdpKept::HeaderOnly, Some(UdpBadLength::BeyondIp(l))) => {
+            format!(
+                "{src} → {dst} [BAD UDP LENGTH {l} > IP PAYLOAD LENGTH] Len={len}{SIZE_LIMITED}"
+            )
+        }
         (UdpKept::PortsAndLength | UdpKept::HeaderOnly, _) => {
             format!("{src} → {dst} Len={len}{SIZE_LIMITED}")
         }

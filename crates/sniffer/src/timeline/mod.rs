@@ -184,6 +184,15 @@ impl Timeline {
                 row.source.push_str("N/A");
                 row.destination.push_str("N/A");
             }
+            // An Ethernet header cut after its destination.
+            (_, None) if packet.cut_header_addrs.is_some() => {
+                if let Some((dst, src)) = packet.cut_header_addrs {
+                    row.destination.push_str(&mac_name(dst));
+                    if let Some(src) = src {
+                        row.source.push_str(&mac_name(src));
+                    }
+                }
+            }
             // A cooked header names the sender only.
             (_, None) => {
                 if let Some(src) = packet.cooked.and_then(|c| c.source) {
