@@ -2,7 +2,8 @@
 # Writes the tables of names Wireshark gives numbers, as the installed tshark lists them
 # (`tshark -G values`): IP protocol numbers (`ip.proto`) in
 # crates/sniffer/src/timeline/ip_proto_names.rs and EtherTypes (`eth.type`) in
-# crates/sniffer/src/timeline/ethertype_names.rs; and the Cisco HDLC protocol numbers some
+# crates/sniffer/src/timeline/ethertype_names.rs, GRE protocol types (`gre.proto`) in
+# crates/sniffer/src/timeline/gre_protocol_names.rs; and the Cisco HDLC protocol numbers some
 # dissector is registered for (`tshark -G decodes`) in
 # crates/sniffer/src/timeline/chdlc_registered.rs. Run it again when the tshark that judges the
 # tests changes.
@@ -38,6 +39,9 @@ table ip.proto ip_proto_name u8 "The names Wireshark gives IP protocol numbers" 
 table ppp.protocol ppp_protocol_name u16 "The names Wireshark gives PPP protocol numbers" \
   '`PPP Link Control Protocol (0xc021)`' \
   crates/sniffer/src/timeline/ppp_protocol_names.rs
+table gre.proto gre_protocol_name u16 "The names Wireshark gives GRE protocol types" \
+  '`Encapsulated PPP`' \
+  crates/sniffer/src/timeline/gre_protocol_names.rs
 table eth.type ethertype_name u16 "The names Wireshark gives EtherTypes" \
   '`0x88cc … 802.1 Link Layer Discovery Protocol (LLDP)`' \
   crates/sniffer/src/timeline/ethertype_names.rs

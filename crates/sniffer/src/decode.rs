@@ -28,6 +28,8 @@ pub mod ip_proto {
     /// IPv4 in IP, and IPv6 in IP.
     pub const IPIP: u8 = 4;
     pub const IPV6: u8 = 41;
+    /// Ethernet inside IPv6 (RFC 8986's segment routing End.DX2).
+    pub const ETHERNET: u8 = 143;
     pub const ICMPV6: u8 = 58;
     /// IP Authentication Header (RFC 4302).
     pub const AUTHENTICATION: u8 = 51;
@@ -478,7 +480,10 @@ fn fill_at(
     }
     // Tunnels: the inner packet is the one shown and analysed, as in Wireshark.
     if tunnel_depth < MAX_TUNNELS
-        && matches!(ip.protocol, ip_proto::IPIP | ip_proto::IPV6 | ip_proto::GRE)
+        && matches!(
+            ip.protocol,
+            ip_proto::IPIP | ip_proto::IPV6 | ip_proto::GRE | ip_proto::ETHERNET
+        )
     {
         packet.transport = match ip_tunnel(ip.protocol, sliced) {
             Some(tunnel::Gre::Inner(inner))
@@ -509,6 +514,7 @@ fn ip_tunnel<'a>(protocol: u8, sliced: &LaxSlicedPacket<'a>) -> Option<tunnel::G
     let payload = sliced.net.as_ref()?.ip_payload_ref()?.payload;
     match protocol {
         ip_proto::GRE => tunnel::gre(payload),
+        ip_proto::ETHERNET => Some(tunnel::Gre::Inner(tunnel::Inner::Ethernet(payload))),
         _ => Some(tunnel::Gre::Inner(tunnel::Inner::Ip(payload))),
     }
 }

@@ -250,23 +250,27 @@ fn point_to_point(linktype: LinkType, frame: &[u8]) -> Result<LinkLayer, LinkErr
             other => layer(4, Payload::Chdlc(other)),
         });
     }
-    // PPP: an optional address and control, then 2 bytes of protocol, or 1 when compressed
-    // (an odd first byte).
-    // 0xff opens the address and control bytes.
-    let start = if frame.first() == Some(&0xff) { 2 } else { 0 };
-    let first = *frame.get(start).ok_or(truncated)?;
-    let (protocol, header_len) = if first & 1 == 1 {
-        (u16::from(first), start + 1)
-    } else {
-        (
-            u16::from_be_bytes([first, *frame.get(start + 1).ok_or(truncated)?]),
-            start + 2,
-        )
-    };
+    let (protocol, header_len) = ppp_header(frame).ok_or(truncated)?;
     Ok(match protocol {
         0x0021 => layer(header_len, Payload::EtherType(ether_type::IPV4)),
         0x0057 => layer(header_len, Payload::EtherType(ether_type::IPV6)),
         other => layer(header_len, Payload::Ppp(other)),
+    })
+}
+
+/// A PPP header: an optional address and control (0xff opens them), then 2 bytes of
+/// protocol, or 1 when compressed (an odd first byte). The protocol and the header's length;
+/// `None` when the bytes end first.
+pub(crate) fn ppp_header(bytes: &[u8]) -> Option<(u16, usize)> {
+    let start = if bytes.first() == Some(&0xff) { 2 } else { 0 };
+    let first = *bytes.get(start)?;
+    Some(if first & 1 == 1 {
+        (u16::from(first), start + 1)
+    } else {
+        (
+            u16::from_be_bytes([first, *bytes.get(start + 1)?]),
+            start + 2,
+        )
     })
 }
 

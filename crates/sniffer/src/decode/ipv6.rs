@@ -19,76 +19,120 @@ pub mod ipv6_ext {
     pub const WALKED: [u8; 3] = [HOP_BY_HOP, ROUTING, DESTINATION_OPTIONS];
 }
 
-/// The Fragment header among an IPv6 packet's extension headers, walked by hand from their
-/// bytes (`first` is the fixed header's Next Header). Never reads past `exts`.
+/// An IPv6 packet's extension headers read from their bytes (`next` first the fixed header's
+/// Next Header): each one's type and bytes, in order, while they are Hop-by-Hop, Routing,
+/// Fragment, Destination Options or Authentication headers and whole. Never reads past the
+/// bytes.
 ///
 /// (etherparse's own iterator over a laxly sliced extension chain is not used here: on an
 /// oddly chained packet — a Hop-by-Hop header after a Routing header — version 0.21 reads
 /// past the slice.)
-pub(super) fn ipv6_fragment(first: u8, exts: &[u8], captured: bool) -> Option<Fragment> {
-    let mut next = first;
-    let mut at = 0usize;
-    loop {
-        let here = exts.get(at..)?;
-        let len = match next {
-            ipv6_ext::FRAGMENT => {
-                let h = here.get(..ipv6_ext::FRAGMENT_LEN)?;
-                let offset_flags = u16::from_be_bytes([h[2], h[3]]);
-                let offset = u32::from(offset_flags >> 3) * 8;
-                let more = offset_flags & 1 == 1;
-                if offset == 0 && !more {
-                    // An "atomic" fragment: the whole packet.
-                    return None;
-                }
-                return Some(Fragment {
-                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
-                    offset,
-                    more,
-                    captured,
-                });
-            }
+struct ExtChain<'a> {
+    next: u8,
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for ExtChain<'a> {
+    type Item = (u8, &'a [u8]);
+
+    fn next(&mut self) -> Option<(u8, &'a [u8])> {
+        let len = match self.next {
+            ipv6_ext::FRAGMENT => ipv6_ext::FRAGMENT_LEN,
             ipv6_ext::HOP_BY_HOP | ipv6_ext::ROUTING | ipv6_ext::DESTINATION_OPTIONS => {
-                (usize::from(*here.get(1)?) + 1) * 8
+                (usize::from(*self.rest.get(1)?) + 1) * 8
             }
-            ipv6_ext::AUTHENTICATION => (usize::from(*here.get(1)?) + 2) * 4,
+            ipv6_ext::AUTHENTICATION => (usize::from(*self.rest.get(1)?) + 2) * 4,
             _ => return None,
         };
-        next = *here.first()?;
-        at = at.checked_add(len)?;
+        let kind = self.next;
+        let header = self.rest.get(..len)?;
+        self.next = header[0];
+        self.rest = &self.rest[len..];
+        Some((kind, header))
     }
 }
 
-/// True when the extension chain (`first` is the fixed header's Next Header) reaches an
-/// Authentication Header through Hop-by-Hop, Routing, Fragment and Destination Options
-/// headers. Never reads past `exts`.
-fn reaches_auth_header(first: u8, exts: &[u8]) -> bool {
-    let mut next = first;
-    let mut at = 0usize;
-    loop {
-        if next == ipv6_ext::AUTHENTICATION {
-            return true;
-        }
-        let Some(here) = exts.get(at..) else {
-            return false;
-        };
-        let len = match next {
-            ipv6_ext::FRAGMENT => ipv6_ext::FRAGMENT_LEN,
-            ipv6_ext::HOP_BY_HOP | ipv6_ext::ROUTING | ipv6_ext::DESTINATION_OPTIONS => {
-                match here.get(1) {
-                    Some(&n) => (usize::from(n) + 1) * 8,
-                    None => return false,
-                }
-            }
-            _ => return false,
-        };
-        match (here.first(), at.checked_add(len)) {
-            (Some(&n), Some(end)) => {
-                next = n;
-                at = end;
-            }
-            _ => return false,
-        }
+/// The Fragment header among an IPv6 packet's extension headers (`first` is the fixed
+/// header's Next Header).
+pub(super) fn ipv6_fragment(first: u8, exts: &[u8], captured: bool) -> Option<Fragment> {
+    let chain = ExtChain {
+        next: first,
+        rest: exts,
+    };
+    let (_, h) = chain
+        .into_iter()
+        .find(|(kind, _)| *kind == ipv6_ext::FRAGMENT)?;
+    let offset_flags = u16::from_be_bytes([h[2], h[3]]);
+    let offset = u32::from(offset_flags >> 3) * 8;
+    let more = offset_flags & 1 == 1;
+    if offset == 0 && !more {
+        // An "atomic" fragment: the whole packet.
+        return None;
     }
+    Some(Fragment {
+        id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+        offset,
+        more,
+        captured,
+    })
+}
+
+/// True when the extension chain (`first` is the fixed header's Next Header) reaches an
+/// Authentication Header.
+fn reaches_auth_header(first: u8, exts: &[u8]) -> bool {
+    let mut chain = ExtChain {
+        next: first,
+        rest: exts,
+    };
+    chain.any(|(kind, _)| kind == ipv6_ext::AUTHENTICATION)
+}
+
+/// Where a packet with a Routing header that still has segments to visit is going in the
+/// end, as Wireshark shows its destination: the last address of a source route (type 0),
+/// the home address (type 2), the last of an RPL route (type 3), the first entry of a
+/// segment list (type 4).
+fn routing_final_destination(
+    first: u8,
+    exts: &[u8],
+    destination: [u8; 16],
+) -> Option<std::net::Ipv6Addr> {
+    let chain = ExtChain {
+        next: first,
+        rest: exts,
+    };
+    let (_, h) = chain
+        .into_iter()
+        .find(|(kind, _)| *kind == ipv6_ext::ROUTING)?;
+    let (routing_type, segments_left) = (*h.get(2)?, *h.get(3)?);
+    if segments_left == 0 {
+        return None;
+    }
+    let at = match routing_type {
+        0 => 8 + 16 * ((h.len() - 8) / 16).checked_sub(1)?,
+        2 | 4 => 8,
+        3 => return rpl_final_destination(h, destination),
+        _ => return None,
+    };
+    let addr: [u8; 16] = h.get(at..at + 16)?.try_into().ok()?;
+    Some(addr.into())
+}
+
+/// The last address of an RPL source route (RFC 6554), whose addresses leave out the first
+/// bytes they share with the packet's destination: all but the last leave out CmprI bytes,
+/// the last CmprE, and Pad bytes follow.
+fn rpl_final_destination(h: &[u8], destination: [u8; 16]) -> Option<std::net::Ipv6Addr> {
+    let (cmpr_i, cmpr_e) = (usize::from(h[4] >> 4), usize::from(h[4] & 0x0f));
+    let pad = usize::from(*h.get(5)? >> 4);
+    let room = (h.len() - 8).checked_sub(pad)?;
+    let last_len = 16 - cmpr_e;
+    let others = room.checked_sub(last_len)?;
+    if others % (16 - cmpr_i) != 0 {
+        return None;
+    }
+    let last = h.get(8 + others..8 + others + last_len)?;
+    let mut addr = destination;
+    addr[cmpr_e..].copy_from_slice(last);
+    Some(addr.into())
 }
 
 /// The Jumbo Payload option's length (RFC 2675), when the extension headers after the fixed
@@ -167,7 +211,10 @@ pub(super) fn ipv6_header(
     };
     let ip = IpHeader {
         src: IpAddr::V6(h.source_addr()),
-        dst: IpAddr::V6(h.destination_addr()),
+        dst: IpAddr::V6(
+            routing_final_destination(h.next_header().0, v6.extensions().slice(), h.destination())
+                .unwrap_or(h.destination_addr()),
+        ),
         protocol,
         payload_len,
         ttl: h.hop_limit(),

@@ -6,7 +6,7 @@
 //!   number the flags announce; the inner packet by protocol type: IPv4, IPv6, Ethernet
 //!   (transparent bridging, 0x6558), ERSPAN (0x88be: type I without a sequence number, type II
 //!   with one and its 8-byte header; 0x22eb: type III, 12 bytes and an optional 8-byte
-//!   platform subheader).
+//!   platform subheader). Enhanced GRE (version 1, PPTP's) may add an acknowledgment number.
 //! - VXLAN (RFC 7348): UDP port 4789, 8 bytes, then Ethernet.
 //! - Geneve (RFC 8926): UDP port 6081, 8 bytes and the options its header counts, then the
 //!   inner packet by protocol type.
@@ -48,8 +48,10 @@ pub(super) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
         flags & 0x2000 != 0,
         flags & 0x1000 != 0,
     );
-    let header = 4 + 4 * (usize::from(checksum) + usize::from(key) + usize::from(sequence));
-    let rest = bytes.get(header..)?;
+    // Enhanced GRE (version 1, PPTP's) may carry an acknowledgment number too.
+    let ack = flags & 0x0007 == 1 && flags & 0x0080 != 0;
+    let words = usize::from(checksum) + usize::from(key) + usize::from(sequence) + usize::from(ack);
+    let rest = bytes.get(4 + 4 * words..)?;
     let inner = match protocol {
         // ERSPAN type I has no header of its own; type II (with a sequence number) has 8 bytes.
         0x88be if !sequence => Inner::Ethernet(rest),

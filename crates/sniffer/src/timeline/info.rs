@@ -20,7 +20,10 @@ pub(super) fn describe(
         }
         (_, Transport::GreUnknown(protocol), _) => (
             "GRE",
-            format!("Encapsulated 0x{protocol:04x} (unknown)"),
+            match super::gre_protocol_names::gre_protocol_name(*protocol) {
+                Some(name) => format!("Encapsulated {name}"),
+                None => format!("Encapsulated 0x{protocol:04x} (unknown)"),
+            },
             None,
         ),
         (Network::Ip(ip), Transport::CutBeforePorts, _) => (

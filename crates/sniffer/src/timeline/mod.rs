@@ -31,6 +31,7 @@ use crate::tcp::{TcpFlags, TcpOption};
 mod chdlc_registered;
 mod ethertype_names;
 mod follow;
+mod gre_protocol_names;
 mod icmp;
 mod info;
 mod ip_proto_names;
