@@ -102,4 +102,5 @@ pub mod render;
 pub mod synth;
 pub mod tcp;
 pub mod timeline;
+pub mod tree;
 pub mod write;

@@ -116,6 +116,75 @@ pub fn read(
     Ok(read?)
 }
 
+/// Writes each frame of `source` to `out` as its packet details, bytes or field values
+/// (`sniffer read -V`, `-x`, `-T fields`), from its field tree. A damaged record ends the
+/// output: everything before it is written, then its error is returned.
+pub fn read_details(
+    source: &mut FileCapture<ReadAhead>,
+    format: &render::details::DetailsFormat,
+    out: impl Write,
+) -> Result<(), ListError> {
+    let mut out = io::BufWriter::new(out);
+    if let Some(fields) = &format.fields {
+        fields.write_header(&mut out)?;
+    }
+    let mut details = Details::new();
+    let read = loop {
+        match source.next_frame() {
+            Ok(Some(frame)) => {
+                let tree = details.tree(&frame);
+                format.write_packet(&tree, frame.data, &mut out)?;
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    out.flush()?;
+    Ok(read?)
+}
+
+/// The field tree of each frame in turn: the timeline's analysis, and the times each frame
+/// is measured from.
+pub struct Details {
+    timeline: Timeline,
+    row: Row,
+    first: Option<crate::frame::Timestamp>,
+    previous: Option<crate::frame::Timestamp>,
+}
+
+impl Details {
+    pub fn new() -> Details {
+        Details {
+            timeline: Timeline::new(),
+            row: Row::empty(),
+            first: None,
+            previous: None,
+        }
+    }
+
+    /// The next frame's tree.
+    pub fn tree(&mut self, frame: &crate::frame::Frame<'_>) -> crate::tree::Tree {
+        let packet = crate::decode::decode_keeping(frame.linktype, frame, usize::MAX);
+        self.timeline
+            .push_packet_into(&packet, frame.precision, &mut self.row);
+        let first = *self.first.get_or_insert(frame.ts);
+        let previous = self.previous.replace(frame.ts).unwrap_or(frame.ts);
+        let ctx = crate::tree::FrameContext {
+            number: self.row.number,
+            first,
+            previous,
+            previous_displayed: previous,
+        };
+        crate::tree::build(frame, &packet, self.row.tcp.as_ref(), &ctx)
+    }
+}
+
+impl Default for Details {
+    fn default() -> Details {
+        Details::new()
+    }
+}
+
 /// What `sniffer live` does with each frame.
 #[derive(Clone, Copy, Debug)]
 pub struct LiveOptions {

@@ -19,8 +19,11 @@ use sniffer::write::PcapWriter;
 
 /// Read or capture packets and show them as Wireshark does, with each TCP segment's role.
 #[derive(Parser)]
-#[command(name = "sniffer", version)]
+#[command(name = "sniffer", version, disable_version_flag = true)]
 struct Cli {
+    /// Print the version and exit (`-V` is the packet details, as in tshark).
+    #[arg(long, action = clap::ArgAction::Version)]
+    version: Option<bool>,
     /// Write the man page or a shell's completion script to stdout, and exit.
     #[arg(long, value_enum, value_name = "KIND")]
     generate: Option<Generate>,
@@ -56,6 +59,25 @@ enum Command {
         /// and stdout is not, for files of 16 MiB or more).
         #[arg(long)]
         no_progress: bool,
+        /// Packet details: each packet's protocol tree, as `tshark -V` prints it.
+        #[arg(short = 'V')]
+        details: bool,
+        /// Packet bytes: each packet in hex and ASCII, as `tshark -x` prints it (after the
+        /// details with -V).
+        #[arg(short = 'x')]
+        hex: bool,
+        /// Output type: `fields` writes the values of the fields named with -e, one line a
+        /// packet; `text` the listing, or the details with -V.
+        #[arg(short = 'T', value_name = "TYPE", value_parser = ["fields", "text"])]
+        output: Option<String>,
+        /// A field to write with -T fields, by its filter name (`tcp.seq`, `ip.src`); repeat
+        /// for more.
+        #[arg(short = 'e', value_name = "FIELD")]
+        fields: Vec<String>,
+        /// How -T fields writes: header=y|n, separator=/t|/s|C, occurrence=f|l|a,
+        /// aggregator=,|/s|C, quote=d|s|n.
+        #[arg(short = 'E', value_name = "OPTION")]
+        field_options: Vec<String>,
     },
     /// Capture on a device and show each packet as it arrives (Ctrl-C stops).
     Live {
@@ -149,7 +171,18 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             ladder,
             follow,
             no_progress,
-        } => read(file, format, width, explain, ladder, follow, no_progress),
+            details,
+            hex,
+            output,
+            fields,
+            field_options,
+        } => {
+            let wanted = details_format(details, hex, output.as_deref(), fields, &field_options)?;
+            match wanted {
+                Some(wanted) => read_details(file, &wanted),
+                None => read(file, format, width, explain, ladder, follow, no_progress),
+            }
+        }
         Command::Live {
             interface,
             filter,
@@ -181,6 +214,67 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             live(opts, write, count, format, quiet)
         }
     }
+}
+
+/// What -V, -x, -T and -e ask for, if anything: `None` for the listing.
+fn details_format(
+    tree: bool,
+    hex: bool,
+    output: Option<&str>,
+    fields: Vec<String>,
+    field_options: &[String],
+) -> anyhow::Result<Option<render::details::DetailsFormat>> {
+    let fields = match output {
+        Some("fields") => {
+            if fields.is_empty() {
+                anyhow::bail!(
+                    "\"-T fields\" was specified, but no fields were specified with \"-e\"."
+                );
+            }
+            let known = sniffer::tree::field_names();
+            let unknown: Vec<&String> = fields
+                .iter()
+                .filter(|f| !known.contains(&f.as_str()))
+                .collect();
+            if !unknown.is_empty() {
+                let list: Vec<String> = unknown.iter().map(|f| format!("\t{f}")).collect();
+                anyhow::bail!("Some fields aren't valid:\n{}", list.join("\n"));
+            }
+            let mut format = render::details::FieldsFormat {
+                fields,
+                ..Default::default()
+            };
+            for option in field_options {
+                format.set(option).map_err(|e| anyhow::anyhow!(e))?;
+            }
+            Some(format)
+        }
+        _ if !fields.is_empty() => {
+            anyhow::bail!("-e fields are written with -T fields")
+        }
+        _ => None,
+    };
+    Ok(
+        (tree || hex || fields.is_some()).then_some(render::details::DetailsFormat {
+            tree,
+            hex,
+            fields,
+        }),
+    )
+}
+
+/// `sniffer read -V/-x/-T fields`: each packet's details, bytes or field values.
+fn read_details(
+    file: PathBuf,
+    format: &render::details::DetailsFormat,
+) -> anyhow::Result<ExitCode> {
+    let mut source = if file.as_os_str() == "-" {
+        FileCapture::stdin()?
+    } else {
+        FileCapture::open(&file)?
+    };
+    listing::read_details(&mut source, format, io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `sniffer read`: the file (or standard input) listed to stdout.

@@ -225,6 +225,14 @@ impl InitialRtt {
         }
     }
 
+    /// The round trip as seconds and nanoseconds, once measured.
+    pub fn measured(self) -> Option<(i64, i64)> {
+        (self.nanos != 0).then(|| {
+            let secs = i64::try_from(self.nanos / 1_000_000_000).unwrap_or(i64::MAX);
+            (secs, (self.nanos % 1_000_000_000) as i64)
+        })
+    }
+
     /// Takes note of a segment with `flags` sent at `ts`, after its analysis.
     fn observe(&mut self, flags: TcpFlags, ts: Timestamp) {
         let syn = flags.contains(TcpFlags::SYN);

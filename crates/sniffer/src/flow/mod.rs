@@ -22,6 +22,7 @@
 //! all after the listing (`--explain`, `sniff-demo`).
 
 pub mod analysis;
+pub mod details;
 pub mod direction;
 pub mod memory;
 pub mod report;
@@ -150,6 +151,10 @@ pub struct Conversation {
     pub server_state: TcpState,
     /// When the last segment was seen.
     pub last_seen: Timestamp,
+    /// Wireshark's conversation completeness so far (see [`details::completeness`]).
+    pub completeness: u8,
+    /// The frame of the conversation's first FIN.
+    pub first_fin_frame: Option<u64>,
 }
 
 impl Conversation {
@@ -184,6 +189,8 @@ impl Conversation {
             reset_by: None,
             client_state,
             server_state,
+            completeness: 0,
+            first_fin_frame: None,
         }
     }
 
@@ -236,6 +243,9 @@ pub struct TcpView {
     /// [`Conversation::acc_ecn`]).
     #[serde(skip)]
     pub ace: bool,
+    /// What the packet details show beyond the Info line.
+    #[serde(skip)]
+    pub details: details::SegmentDetails,
 }
 
 /// All conversations of a capture.
@@ -303,7 +313,9 @@ impl FlowTable {
                 let conv = entry.into_mut();
                 if new_stream {
                     let stream = take_stream(&mut self.next_stream);
-                    let new = Box::new(Conversation::new(stream, src, dst, seg, ts));
+                    let mut new = Box::new(Conversation::new(stream, src, dst, seg, ts));
+                    // Wireshark counts the SYN that reuses the ports before showing it.
+                    new.completeness = details::completeness::SYN;
                     let old = std::mem::replace(conv, new);
                     if self.keep_all {
                         self.retired.push(*old);
@@ -335,7 +347,32 @@ impl FlowTable {
         let opened_by_syn =
             is_new_syn && (resent_syn.is_some() || conv.dir(Side::ClientToServer).segments == 0);
         let ace = conv.acc_ecn && !seg.flags.contains(TcpFlags::SYN);
+        let first = conv.dirs.iter().all(|d| d.segments == 0);
+        let completeness = conv.completeness;
+        let (since_first, since_previous) = (ts.delta(conv.first_seen), ts.delta(conv.last_seen));
         let (side, step, numbers, mut tags) = apply_segment(conv, src, seg, frame, ts);
+        conv.completeness = details::completeness_after(completeness, seg, first);
+        let base = conv.dirs[side.index()].base.unwrap_or(seg.seq);
+        let [client, server] = &mut conv.dirs;
+        let (fwd, rev) = match side {
+            Side::ClientToServer => (&mut client.in_flight, &mut server.in_flight),
+            Side::ServerToClient => (&mut server.in_flight, &mut client.in_flight),
+        };
+        let (acks, bytes_in_flight, push_bytes_sent) =
+            details::record(fwd, rev, seg, base, frame, ts);
+        if seg.flags.contains(TcpFlags::FIN) && conv.first_fin_frame.is_none() {
+            conv.first_fin_frame = Some(frame);
+        }
+        let details = details::SegmentDetails {
+            first_fin: conv.first_fin_frame == Some(frame),
+            completeness,
+            since_first,
+            since_previous,
+            irtt: conv.initial_rtt.measured(),
+            acks,
+            bytes_in_flight,
+            push_bytes_sent,
+        };
         conv.acc_ecn |= seg.options.has_acc_ecn();
         if port_reused {
             tags.set(Tag::PortReused);
@@ -349,6 +386,7 @@ impl FlowTable {
             client_state: conv.client_state,
             server_state: conv.server_state,
             ace,
+            details,
         };
         if !self.keep_all {
             let finished_now = !was_finished && conv.is_finished();

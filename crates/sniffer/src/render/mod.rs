@@ -11,6 +11,7 @@
 //! [`table::PAGE_ROWS`] rows at a time, so a long listing becomes several tables and memory
 //! stays small.
 
+pub mod details;
 pub mod explain;
 pub mod follow;
 pub mod json;

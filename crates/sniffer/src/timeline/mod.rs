@@ -29,12 +29,12 @@ use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::tcp::{TcpFlags, TcpOption};
 
 mod chdlc_registered;
-mod ethertype_names;
+pub(crate) mod ethertype_names;
 mod follow;
 mod gre_protocol_names;
 mod icmp;
 mod info;
-mod ip_proto_names;
+pub(crate) mod ip_proto_names;
 mod ppp_protocol_names;
 mod reassembly;
 mod row;

@@ -35,6 +35,7 @@ fn fields(flags: TcpFlags, options: Vec<TcpOption>) -> TcpFields {
             client_state: TcpState::Established,
             server_state: TcpState::Established,
             ace: false,
+            details: Default::default(),
         },
         header: TcpHeader {
             src_port: 40052,

@@ -1,0 +1,155 @@
+//! The packet details (`-V`), packet bytes (`-x`) and field values (`-T fields -e`) of each
+//! packet, from its field tree, as tshark prints them.
+
+use std::io::{self, Write};
+
+use crate::tree::{self, Tree};
+
+/// Where a field occurs more than once: which occurrences `-T fields` writes (`-E
+/// occurrence=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Occurrence {
+    #[default]
+    All,
+    First,
+    Last,
+}
+
+/// How `-T fields` writes its lines (`-E header=, separator=, occurrence=, aggregator=,
+/// quote=`).
+#[derive(Clone, Debug)]
+pub struct FieldsFormat {
+    pub fields: Vec<String>,
+    pub header: bool,
+    pub separator: String,
+    pub occurrence: Occurrence,
+    pub aggregator: String,
+    /// Each value wrapped in this quote character, if any.
+    pub quote: Option<char>,
+}
+
+impl Default for FieldsFormat {
+    fn default() -> FieldsFormat {
+        FieldsFormat {
+            fields: Vec::new(),
+            header: false,
+            separator: "\t".to_owned(),
+            occurrence: Occurrence::All,
+            aggregator: ",".to_owned(),
+            quote: None,
+        }
+    }
+}
+
+impl FieldsFormat {
+    /// Applies one `-E` option (`header=y`), in tshark's words when it is not one.
+    pub fn set(&mut self, option: &str) -> Result<(), String> {
+        let invalid = || format!("Invalid -E parameter \"{option}\"");
+        let (key, value) = option.split_once('=').ok_or_else(invalid)?;
+        let char_value = |v: &str| -> Option<String> {
+            match v {
+                "/t" => Some("\t".to_owned()),
+                "/s" => Some(" ".to_owned()),
+                v if v.chars().count() == 1 => Some(v.to_owned()),
+                _ => None,
+            }
+        };
+        match key {
+            "header" => {
+                self.header = match value {
+                    "y" => true,
+                    "n" => false,
+                    _ => return Err(invalid()),
+                }
+            }
+            "separator" => self.separator = char_value(value).ok_or_else(invalid)?,
+            "aggregator" => self.aggregator = char_value(value).ok_or_else(invalid)?,
+            "occurrence" => {
+                self.occurrence = match value {
+                    "a" => Occurrence::All,
+                    "f" => Occurrence::First,
+                    "l" => Occurrence::Last,
+                    _ => return Err(invalid()),
+                }
+            }
+            "quote" => {
+                self.quote = match value {
+                    "d" => Some('"'),
+                    "s" => Some('\''),
+                    "n" => None,
+                    _ => return Err(invalid()),
+                }
+            }
+            _ => return Err(invalid()),
+        }
+        Ok(())
+    }
+
+    /// The header line, when asked for.
+    pub fn write_header(&self, out: &mut impl Write) -> io::Result<()> {
+        if self.header {
+            writeln!(out, "{}", self.fields.join(&self.separator))?;
+        }
+        Ok(())
+    }
+
+    /// One packet's line.
+    pub fn write_line(&self, tree: &Tree, out: &mut impl Write) -> io::Result<()> {
+        let mut line = String::new();
+        for (i, field) in self.fields.iter().enumerate() {
+            if i > 0 {
+                line.push_str(&self.separator);
+            }
+            let values = tree.values(field);
+            let chosen: Vec<&String> = match self.occurrence {
+                Occurrence::All => values.iter().collect(),
+                Occurrence::First => values.first().into_iter().collect(),
+                Occurrence::Last => values.last().into_iter().collect(),
+            };
+            let joined = chosen
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(&self.aggregator);
+            match self.quote {
+                Some(q) if !chosen.is_empty() => {
+                    line.push(q);
+                    line.push_str(&joined);
+                    line.push(q);
+                }
+                _ => line.push_str(&joined),
+            }
+        }
+        writeln!(out, "{line}")
+    }
+}
+
+/// What to print of each packet.
+#[derive(Clone, Debug, Default)]
+pub struct DetailsFormat {
+    /// The tree (`-V`).
+    pub tree: bool,
+    /// The bytes (`-x`).
+    pub hex: bool,
+    /// The values of named fields (`-T fields`), instead of the tree.
+    pub fields: Option<FieldsFormat>,
+}
+
+impl DetailsFormat {
+    /// One packet: its tree and then its bytes, each followed by a blank line, as tshark
+    /// prints them; or its fields' line.
+    pub fn write_packet(&self, tree: &Tree, data: &[u8], out: &mut impl Write) -> io::Result<()> {
+        if let Some(fields) = &self.fields {
+            return fields.write_line(tree, out);
+        }
+        if self.tree {
+            tree.write_details(data, self.hex, out)?;
+            writeln!(out)?;
+        }
+        if self.hex {
+            tree::write_hex(data, out)?;
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,44 @@
+//! The bytes no dissector of the judged set takes: the `data` protocol.
+
+use super::{Base, Builder, Field, Kind, Value};
+
+macro_rules! fields {
+    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
+        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
+        /// This protocol's registry.
+        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
+    };
+}
+
+fields! {
+    DATA: "data", "Data", Kind::Protocol;
+    DATA_DATA: "data.data", "Data", Kind::Bytes;
+    DATA_LEN: "data.len", "Length", Kind::UInt(32, Base::Dec);
+}
+
+/// Builds the data's subtree for `len` bytes at `at`.
+pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, len: usize) {
+    let bytes = data.get(at..at + len).unwrap_or_default();
+    b.add(&DATA, Value::None, (at, len), format!("Data ({len} bytes)"));
+    b.open();
+    let hex: String = bytes.iter().take(36).map(|b| format!("{b:02x}")).collect();
+    let shown = if bytes.len() > 36 {
+        format!("{hex}…")
+    } else {
+        hex
+    };
+    b.add(
+        &DATA_DATA,
+        Value::Bytes(bytes.to_vec()),
+        (at, len),
+        format!("Data: {shown}"),
+    );
+    b.add(
+        &DATA_LEN,
+        Value::UInt(len as u64),
+        (at, 0),
+        format!("Length: {len}"),
+    )
+    .generated = true;
+    b.close();
+}

@@ -1,0 +1,119 @@
+//! Ethernet II's subtree.
+
+use super::{bit_prefix, mac_hex, Base, Builder, Field, Kind, Value};
+use crate::timeline::ethertype_names::ethertype_name;
+use crate::timeline::mac_name;
+
+macro_rules! fields {
+    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
+        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
+        /// This protocol's registry.
+        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
+    };
+}
+
+fields! {
+    ETH: "eth", "Ethernet II", Kind::Protocol;
+    DST: "eth.dst", "Destination", Kind::Ether;
+    SRC: "eth.src", "Source", Kind::Ether;
+    ADDR: "eth.addr", "Address", Kind::Ether;
+    DST_RESOLVED: "eth.dst_resolved", "Destination (resolved)", Kind::Str;
+    SRC_RESOLVED: "eth.src_resolved", "Source (resolved)", Kind::Str;
+    ADDR_RESOLVED: "eth.addr_resolved", "Address (resolved)", Kind::Str;
+    DST_LG: "eth.dst.lg", "LG bit", Kind::Bool;
+    DST_IG: "eth.dst.ig", "IG bit", Kind::Bool;
+    SRC_LG: "eth.src.lg", "LG bit", Kind::Bool;
+    SRC_IG: "eth.src.ig", "IG bit", Kind::Bool;
+    LG: "eth.lg", "LG bit", Kind::Bool;
+    IG: "eth.ig", "IG bit", Kind::Bool;
+    TYPE: "eth.type", "Type", Kind::UInt(16, Base::Hex);
+}
+
+/// `IntelCor_12:34:56 (00:1b:21:12:34:56)`.
+fn named(mac: [u8; 6]) -> String {
+    format!("{} ({})", mac_name(mac), mac_hex(mac))
+}
+
+/// Builds Ethernet II's subtree for the header at `at`.
+pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
+    let mac = |i: usize| -> [u8; 6] {
+        data.get(i..i + 6)
+            .and_then(|m| m.try_into().ok())
+            .unwrap_or_default()
+    };
+    let (dst, src) = (mac(at), mac(at + 6));
+    let ether_type = data
+        .get(at + 12..at + 14)
+        .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
+    b.add(
+        &ETH,
+        Value::None,
+        (at, 14),
+        format!("Ethernet II, Src: {}, Dst: {}", named(src), named(dst)),
+    );
+    b.open();
+    for (field, resolved, lg_field, ig_field, addr, offset) in [
+        (&DST, &DST_RESOLVED, &DST_LG, &DST_IG, dst, at),
+        (&SRC, &SRC_RESOLVED, &SRC_LG, &SRC_IG, src, at + 6),
+    ] {
+        b.add(
+            field,
+            Value::Ether(addr),
+            (offset, 6),
+            format!("{}: {}", field.name, named(addr)),
+        );
+        b.open();
+        b.hidden(resolved, Value::Str(mac_name(addr)), (offset, 6));
+        b.add(
+            &ADDR,
+            Value::Ether(addr),
+            (offset, 6),
+            format!("Address: {}", named(addr)),
+        );
+        b.hidden(&ADDR_RESOLVED, Value::Str(mac_name(addr)), (offset, 6));
+        let first = u64::from(addr[0]) << 16;
+        let lg = addr[0] & 0x02 != 0;
+        let ig = addr[0] & 0x01 != 0;
+        b.add(
+            lg_field,
+            Value::Bool(lg),
+            (offset, 3),
+            format!(
+                "{}LG bit: {}",
+                bit_prefix(first, 0x02_0000, 24),
+                if lg {
+                    "Locally administered address (this is NOT the factory default)"
+                } else {
+                    "Globally unique address (factory default)"
+                }
+            ),
+        );
+        b.hidden(&LG, Value::Bool(lg), (offset, 3));
+        b.add(
+            ig_field,
+            Value::Bool(ig),
+            (offset, 3),
+            format!(
+                "{}IG bit: {}",
+                bit_prefix(first, 0x01_0000, 24),
+                if ig {
+                    "Group address (multicast/broadcast)"
+                } else {
+                    "Individual address (unicast)"
+                }
+            ),
+        );
+        b.hidden(&IG, Value::Bool(ig), (offset, 3));
+        b.close();
+    }
+    b.add(
+        &TYPE,
+        Value::UInt(u64::from(ether_type)),
+        (at + 12, 2),
+        format!(
+            "Type: {} (0x{ether_type:04x})",
+            ethertype_name(ether_type).unwrap_or("Unknown")
+        ),
+    );
+    b.close();
+}

@@ -1,0 +1,224 @@
+//! The frame's own subtree: lengths, times, number, the protocols in it.
+
+use super::{Base, Builder, Field, Kind, Value};
+use crate::frame::{Frame, Timestamp};
+use crate::link::LinkType;
+
+/// What the frame's subtree needs beyond the frame: its number and the times it is measured
+/// from.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameContext {
+    /// Frame number, from 1.
+    pub number: u64,
+    /// The first frame's time.
+    pub first: Timestamp,
+    /// The previous frame's time (this frame's, for the first).
+    pub previous: Timestamp,
+    /// The previous frame shown (with a display filter, not always the previous one).
+    pub previous_displayed: Timestamp,
+}
+
+macro_rules! fields {
+    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
+        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
+        /// This protocol's registry.
+        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
+    };
+}
+
+fields! {
+    FRAME: "frame", "Frame", Kind::Protocol;
+    ENCAP: "frame.encap_type", "Encapsulation type", Kind::UInt(16, Base::Dec);
+    TIME: "frame.time", "Arrival Time", Kind::AbsTime;
+    SHIFT: "frame.offset_shift", "Time shift for this packet", Kind::RelTime;
+    EPOCH: "frame.time_epoch", "Epoch Time", Kind::RelTime;
+    DELTA: "frame.time_delta", "Time delta from previous captured frame", Kind::RelTime;
+    DELTA_DISPLAYED: "frame.time_delta_displayed", "Time delta from previous displayed frame", Kind::RelTime;
+    RELATIVE: "frame.time_relative", "Time since reference or first frame", Kind::RelTime;
+    NUMBER: "frame.number", "Frame Number", Kind::UInt(32, Base::Dec);
+    LEN: "frame.len", "Frame Length", Kind::UInt(32, Base::Dec);
+    CAP_LEN: "frame.cap_len", "Capture Length", Kind::UInt(32, Base::Dec);
+    MARKED: "frame.marked", "Frame is marked", Kind::Bool;
+    IGNORED: "frame.ignored", "Frame is ignored", Kind::Bool;
+    PROTOCOLS: "frame.protocols", "Protocols in frame", Kind::Str;
+}
+
+/// Wiretap's encapsulation number and name of a link type.
+fn encapsulation(linktype: LinkType) -> (u64, &'static str) {
+    match linktype {
+        LinkType::EN10MB => (1, "Ethernet"),
+        LinkType::NULL => (15, "NULL/Loopback"),
+        LinkType::LOOP => (98, "OpenBSD loopback"),
+        LinkType::LINUX_SLL => (25, "Linux cooked-mode capture v1"),
+        LinkType::LINUX_SLL2 => (210, "Linux cooked-mode capture v2"),
+        LinkType::IPV4 => (129, "Raw IPv4"),
+        LinkType::IPV6 => (130, "Raw IPv6"),
+        _ => (7, "Raw IP"),
+    }
+}
+
+/// Builds the frame's subtree.
+pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, protocols: &[&str]) {
+    let (wire, kept) = (u64::from(frame.wire_len), frame.data.len() as u64);
+    let all = (0, frame.data.len());
+    b.add(
+        &FRAME,
+        Value::None,
+        all,
+        format!(
+            "Frame {}: {wire} bytes on wire ({} bits), {kept} bytes captured ({} bits)",
+            ctx.number,
+            wire * 8,
+            kept * 8
+        ),
+    );
+    b.open();
+    let (encap, name) = encapsulation(frame.linktype);
+    b.add(
+        &ENCAP,
+        Value::UInt(encap),
+        (0, 0),
+        format!("Encapsulation type: {name} ({encap})"),
+    );
+    let ts = frame.ts;
+    b.add(
+        &TIME,
+        Value::AbsTime(ts),
+        (0, 0),
+        format!("Arrival Time: {}", local_time(ts)),
+    );
+    b.add(
+        &SHIFT,
+        Value::RelTime(0, 0),
+        (0, 0),
+        "Time shift for this packet: 0.000000000 seconds",
+    )
+    .generated = true;
+    let epoch = Value::RelTime(ts.secs, i64::from(ts.nanos));
+    b.add(
+        &EPOCH,
+        epoch.clone(),
+        (0, 0),
+        format!(
+            "Epoch Time: {} seconds",
+            super::plain(&epoch, Kind::RelTime)
+        ),
+    );
+    for (field, since) in [
+        (&DELTA, ctx.previous),
+        (&DELTA_DISPLAYED, ctx.previous_displayed),
+        (&RELATIVE, ctx.first),
+    ] {
+        let (s, n) = ts.delta(since);
+        b.add(
+            field,
+            Value::RelTime(s, n),
+            (0, 0),
+            format!("{}: {} seconds", field.name, super::rel_time(s, n)),
+        )
+        .generated = true;
+    }
+    b.field(&NUMBER, Value::UInt(ctx.number), (0, 0));
+    b.add(
+        &LEN,
+        Value::UInt(wire),
+        (0, 0),
+        format!("Frame Length: {wire} bytes ({} bits)", wire * 8),
+    );
+    b.add(
+        &CAP_LEN,
+        Value::UInt(kept),
+        (0, 0),
+        format!("Capture Length: {kept} bytes ({} bits)", kept * 8),
+    );
+    for field in [&MARKED, &IGNORED] {
+        b.add(
+            field,
+            Value::Bool(false),
+            (0, 0),
+            format!("{}: False", field.name),
+        )
+        .generated = true;
+    }
+    let list = protocols.join(":");
+    b.add(
+        &PROTOCOLS,
+        Value::Str(list.clone()),
+        (0, 0),
+        format!("Protocols in frame: {list}"),
+    )
+    .generated = true;
+    b.close();
+}
+
+/// A time of day as Wireshark shows an arrival time, in the local time zone (`TZ`):
+/// `Nov 24, 2026 14:51:45.898348000 UTC`.
+pub(super) fn local_time(ts: Timestamp) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let Some(tm) = local(ts.secs) else {
+        return "Not representable".to_owned();
+    };
+    format!(
+        "{} {:2}, {} {:02}:{:02}:{:02}.{:09} {}",
+        MONTHS
+            .get(usize::try_from(tm.month).unwrap_or(0))
+            .unwrap_or(&"???"),
+        tm.day,
+        tm.year,
+        tm.hour,
+        tm.minute,
+        tm.second,
+        ts.nanos,
+        tm.zone
+    )
+}
+
+/// A broken-down local time.
+struct LocalTime {
+    year: i64,
+    /// 0 for January.
+    month: i32,
+    day: i32,
+    hour: i32,
+    minute: i32,
+    second: i32,
+    /// The zone's abbreviation (`UTC`, `CET`).
+    zone: String,
+}
+
+/// `secs` since the epoch in the local time zone, as the C library sees it (`TZ`).
+fn local(secs: i64) -> Option<LocalTime> {
+    let t = libc::time_t::try_from(secs).ok()?;
+    // SAFETY: localtime_r writes only into `tm`, which lives for the call; tzset reads TZ.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    extern "C" {
+        /// Reads `TZ` (POSIX; `localtime_r` need not).
+        fn tzset();
+    }
+    let ok = unsafe {
+        tzset();
+        !libc::localtime_r(&t, &mut tm).is_null()
+    };
+    if !ok {
+        return None;
+    }
+    let zone = if tm.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: tm_zone points at a NUL-terminated name that the C library keeps.
+        unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    Some(LocalTime {
+        year: i64::from(tm.tm_year) + 1900,
+        month: tm.tm_mon,
+        day: tm.tm_mday,
+        hour: tm.tm_hour,
+        minute: tm.tm_min,
+        second: tm.tm_sec,
+        zone,
+    })
+}

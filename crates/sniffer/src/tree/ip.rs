@@ -1,0 +1,378 @@
+//! IPv4's and IPv6's subtrees (IPv6: the fixed header).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::{bit_prefix, hex, Base, Builder, Field, Kind, Value};
+use crate::decode::Packet;
+use crate::timeline::ip_proto_names::ip_proto_name;
+
+macro_rules! fields {
+    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
+        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
+        /// This protocol's registry.
+        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
+    };
+}
+
+fields! {
+    IP: "ip", "Internet Protocol Version 4", Kind::Protocol;
+    VERSION: "ip.version", "Version", Kind::UInt(8, Base::Dec);
+    HDR_LEN: "ip.hdr_len", "Header Length", Kind::UInt(8, Base::Dec);
+    DSFIELD: "ip.dsfield", "Differentiated Services Field", Kind::UInt(8, Base::Hex);
+    DSCP: "ip.dsfield.dscp", "Differentiated Services Codepoint", Kind::UInt(8, Base::Dec);
+    ECN: "ip.dsfield.ecn", "Explicit Congestion Notification", Kind::UInt(8, Base::Dec);
+    LEN: "ip.len", "Total Length", Kind::UInt(16, Base::Dec);
+    ID: "ip.id", "Identification", Kind::UInt(16, Base::Hex);
+    FLAGS: "ip.flags", "Flags", Kind::UInt(8, Base::Hex);
+    FLAG_RB: "ip.flags.rb", "Reserved bit", Kind::Bool;
+    FLAG_DF: "ip.flags.df", "Don't fragment", Kind::Bool;
+    FLAG_MF: "ip.flags.mf", "More fragments", Kind::Bool;
+    FRAG_OFFSET: "ip.frag_offset", "Fragment Offset", Kind::UInt(16, Base::Dec);
+    TTL: "ip.ttl", "Time to Live", Kind::UInt(8, Base::Dec);
+    PROTO: "ip.proto", "Protocol", Kind::UInt(8, Base::Dec);
+    CHECKSUM: "ip.checksum", "Header Checksum", Kind::UInt(16, Base::Hex);
+    CHECKSUM_STATUS: "ip.checksum.status", "Header checksum status", Kind::UInt(8, Base::Dec);
+    SRC: "ip.src", "Source Address", Kind::Ipv4;
+    DST: "ip.dst", "Destination Address", Kind::Ipv4;
+    ADDR: "ip.addr", "Source or Destination Address", Kind::Ipv4;
+    SRC_HOST: "ip.src_host", "Source Host", Kind::Str;
+    DST_HOST: "ip.dst_host", "Destination Host", Kind::Str;
+    HOST: "ip.host", "Source or Destination Host", Kind::Str;
+    IPV6: "ipv6", "Internet Protocol Version 6", Kind::Protocol;
+    V6_VERSION: "ipv6.version", "Version", Kind::UInt(8, Base::Dec);
+    V6_TCLASS: "ipv6.tclass", "Traffic Class", Kind::UInt(32, Base::Hex);
+    V6_DSCP: "ipv6.tclass.dscp", "Differentiated Services Codepoint", Kind::UInt(32, Base::Dec);
+    V6_ECN: "ipv6.tclass.ecn", "Explicit Congestion Notification", Kind::UInt(32, Base::Dec);
+    V6_FLOW: "ipv6.flow", "Flow Label", Kind::UInt(32, Base::Hex);
+    V6_PLEN: "ipv6.plen", "Payload Length", Kind::UInt(16, Base::Dec);
+    V6_NXT: "ipv6.nxt", "Next Header", Kind::UInt(8, Base::Dec);
+    V6_HLIM: "ipv6.hlim", "Hop Limit", Kind::UInt(8, Base::Dec);
+    V6_SRC: "ipv6.src", "Source Address", Kind::Ipv6;
+    V6_DST: "ipv6.dst", "Destination Address", Kind::Ipv6;
+    V6_ADDR: "ipv6.addr", "Source or Destination Address", Kind::Ipv6;
+    V6_SRC_HOST: "ipv6.src_host", "Source Host", Kind::Str;
+    V6_DST_HOST: "ipv6.dst_host", "Destination Host", Kind::Str;
+    V6_HOST: "ipv6.host", "Source or Destination Host", Kind::Str;
+}
+
+/// A Differentiated Services codepoint's name, long and short (`Default`, `CS0`).
+fn dscp_names(dscp: u8) -> (&'static str, &'static str) {
+    match dscp {
+        0 => ("Default", "CS0"),
+        1 => ("Lower Effort", "LE"),
+        8 => ("Class Selector 1", "CS1"),
+        10 => ("Assured Forwarding 11", "AF11"),
+        12 => ("Assured Forwarding 12", "AF12"),
+        14 => ("Assured Forwarding 13", "AF13"),
+        16 => ("Class Selector 2", "CS2"),
+        18 => ("Assured Forwarding 21", "AF21"),
+        20 => ("Assured Forwarding 22", "AF22"),
+        22 => ("Assured Forwarding 23", "AF23"),
+        24 => ("Class Selector 3", "CS3"),
+        26 => ("Assured Forwarding 31", "AF31"),
+        28 => ("Assured Forwarding 32", "AF32"),
+        30 => ("Assured Forwarding 33", "AF33"),
+        32 => ("Class Selector 4", "CS4"),
+        34 => ("Assured Forwarding 41", "AF41"),
+        36 => ("Assured Forwarding 42", "AF42"),
+        38 => ("Assured Forwarding 43", "AF43"),
+        40 => ("Class Selector 5", "CS5"),
+        44 => ("Voice Admit", "VA"),
+        46 => ("Expedited Forwarding", "EF"),
+        48 => ("Class Selector 6", "CS6"),
+        56 => ("Class Selector 7", "CS7"),
+        _ => ("Unknown", "Unknown"),
+    }
+}
+
+/// An ECN codepoint's name, long and short.
+fn ecn_names(ecn: u8) -> (&'static str, &'static str) {
+    match ecn & 3 {
+        0 => ("Not ECN-Capable Transport", "Not-ECT"),
+        1 => ("ECN-Capable Transport codepoint '01'", "ECT(1)"),
+        2 => ("ECN-Capable Transport codepoint '10'", "ECT(0)"),
+        _ => ("Congestion Experienced", "CE"),
+    }
+}
+
+fn be16(data: &[u8], at: usize) -> u16 {
+    data.get(at..at + 2)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
+}
+
+/// Builds IPv4's subtree for the header at `at`.
+pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet) {
+    let byte = |i: usize| data.get(at + i).copied().unwrap_or(0);
+    let addr = |i: usize| {
+        data.get(at + i..at + i + 4)
+            .map_or(Ipv4Addr::UNSPECIFIED, |a| {
+                Ipv4Addr::new(a[0], a[1], a[2], a[3])
+            })
+    };
+    let (src, dst) = (addr(12), addr(16));
+    let header_len = usize::from(byte(0) & 0x0f) * 4;
+    b.add(
+        &IP,
+        Value::None,
+        (at, header_len),
+        format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
+    );
+    b.open();
+    let first = u64::from(byte(0));
+    b.add(
+        &VERSION,
+        Value::UInt(first >> 4),
+        (at, 1),
+        format!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
+    );
+    b.add(
+        &HDR_LEN,
+        Value::UInt(header_len as u64),
+        (at, 1),
+        format!(
+            "{}Header Length: {header_len} bytes ({})",
+            bit_prefix(first, 0x0f, 8),
+            first & 0x0f
+        ),
+    );
+    let tos = byte(1);
+    let (dscp, ecn) = (tos >> 2, tos & 3);
+    b.add(
+        &DSFIELD,
+        Value::UInt(u64::from(tos)),
+        (at + 1, 1),
+        format!(
+            "Differentiated Services Field: 0x{tos:02x} (DSCP: {}, ECN: {})",
+            dscp_names(dscp).1,
+            ecn_names(ecn).1
+        ),
+    );
+    b.open();
+    b.add(
+        &DSCP,
+        Value::UInt(u64::from(dscp)),
+        (at + 1, 1),
+        format!(
+            "{}Differentiated Services Codepoint: {} ({dscp})",
+            bit_prefix(u64::from(tos), 0xfc, 8),
+            dscp_names(dscp).0
+        ),
+    );
+    b.add(
+        &ECN,
+        Value::UInt(u64::from(ecn)),
+        (at + 1, 1),
+        format!(
+            "{}Explicit Congestion Notification: {} ({ecn})",
+            bit_prefix(u64::from(tos), 0x03, 8),
+            ecn_names(ecn).0
+        ),
+    );
+    b.close();
+    b.field(
+        &LEN,
+        Value::UInt(u64::from(be16(data, at + 2))),
+        (at + 2, 2),
+    );
+    let id = be16(data, at + 4);
+    b.add(
+        &ID,
+        Value::UInt(u64::from(id)),
+        (at + 4, 2),
+        format!("Identification: 0x{id:04x} ({id})"),
+    );
+    let flags_offset = be16(data, at + 6);
+    let flags = flags_offset >> 13;
+    let names: Vec<&str> = [
+        (4, "Reserved bit"),
+        (2, "Don't fragment"),
+        (1, "More fragments"),
+    ]
+    .iter()
+    .filter(|(bit, _)| flags & bit != 0)
+    .map(|(_, name)| *name)
+    .collect();
+    let top = u64::from(flags_offset >> 8);
+    b.add(
+        &FLAGS,
+        Value::UInt(u64::from(flags)),
+        (at + 6, 1),
+        if names.is_empty() {
+            format!("{}Flags: 0x{flags:x}", bit_prefix(top, 0xe0, 8))
+        } else {
+            format!(
+                "{}Flags: 0x{flags:x}, {}",
+                bit_prefix(top, 0xe0, 8),
+                names.join(", ")
+            )
+        },
+    );
+    b.open();
+    for (field, mask) in [(&FLAG_RB, 0x80), (&FLAG_DF, 0x40), (&FLAG_MF, 0x20)] {
+        let set = top & mask != 0;
+        b.add(
+            field,
+            Value::Bool(set),
+            (at + 6, 1),
+            format!(
+                "{}{}: {}",
+                bit_prefix(top, mask, 8),
+                field.name,
+                if set { "Set" } else { "Not set" }
+            ),
+        );
+    }
+    b.close();
+    let offset = u64::from(flags_offset & 0x1fff);
+    b.add(
+        &FRAG_OFFSET,
+        Value::UInt(offset * 8),
+        (at + 6, 2),
+        format!(
+            "{}Fragment Offset: {}",
+            bit_prefix(u64::from(flags_offset), 0x1fff, 16),
+            offset * 8
+        ),
+    );
+    b.field(&TTL, Value::UInt(u64::from(byte(8))), (at + 8, 1));
+    let proto = byte(9);
+    b.add(
+        &PROTO,
+        Value::UInt(u64::from(proto)),
+        (at + 9, 1),
+        format!(
+            "Protocol: {} ({proto})",
+            ip_proto_name(proto).unwrap_or("Unknown")
+        ),
+    );
+    let checksum = be16(data, at + 10);
+    b.add(
+        &CHECKSUM,
+        Value::UInt(u64::from(checksum)),
+        (at + 10, 2),
+        format!(
+            "Header Checksum: {} [validation disabled]",
+            hex(u64::from(checksum), 16)
+        ),
+    );
+    b.add(
+        &CHECKSUM_STATUS,
+        Value::UInt(2),
+        (at + 10, 0),
+        "Header checksum status: Unverified",
+    )
+    .generated = true;
+    for (field, host, a, i) in [(&SRC, &SRC_HOST, src, 12), (&DST, &DST_HOST, dst, 16)] {
+        b.field(field, Value::Ipv4(a), (at + i, 4));
+        b.hidden(&ADDR, Value::Ipv4(a), (at + i, 4));
+        b.hidden(host, Value::Str(a.to_string()), (at + i, 4));
+        b.hidden(&HOST, Value::Str(a.to_string()), (at + i, 4));
+    }
+    b.close();
+}
+
+/// Builds IPv6's subtree for the fixed header at `at`.
+pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet) {
+    let word = data
+        .get(at..at + 4)
+        .map_or(0, |w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+    let addr = |i: usize| {
+        data.get(at + i..at + i + 16)
+            .and_then(|a| <[u8; 16]>::try_from(a).ok())
+            .map_or(Ipv6Addr::UNSPECIFIED, Ipv6Addr::from)
+    };
+    let (src, dst) = (addr(8), addr(24));
+    b.add(
+        &IPV6,
+        Value::None,
+        (at, 40),
+        format!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
+    );
+    b.open();
+    let first = u64::from(word >> 24);
+    b.add(
+        &V6_VERSION,
+        Value::UInt(first >> 4),
+        (at, 1),
+        format!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
+    );
+    let w = u64::from(word);
+    let tclass = (word >> 20) & 0xff;
+    let (dscp, ecn) = (
+        u8::try_from(tclass >> 2).unwrap_or(0),
+        u8::try_from(tclass & 3).unwrap_or(0),
+    );
+    b.add(
+        &V6_TCLASS,
+        Value::UInt(u64::from(tclass)),
+        (at, 4),
+        format!(
+            "{}Traffic Class: 0x{tclass:02x} (DSCP: {}, ECN: {})",
+            bit_prefix(w, 0x0ff0_0000, 32),
+            dscp_names(dscp).1,
+            ecn_names(ecn).1
+        ),
+    );
+    b.open();
+    b.add(
+        &V6_DSCP,
+        Value::UInt(u64::from(dscp)),
+        (at, 4),
+        format!(
+            "{}Differentiated Services Codepoint: {} ({dscp})",
+            bit_prefix(w, 0x0fc0_0000, 32),
+            dscp_names(dscp).0
+        ),
+    );
+    b.add(
+        &V6_ECN,
+        Value::UInt(u64::from(ecn)),
+        (at, 4),
+        format!(
+            "{}Explicit Congestion Notification: {} ({ecn})",
+            bit_prefix(w, 0x0030_0000, 32),
+            ecn_names(ecn).0
+        ),
+    );
+    b.close();
+    let flow = word & 0x000f_ffff;
+    b.add(
+        &V6_FLOW,
+        Value::UInt(u64::from(flow)),
+        (at, 4),
+        format!(
+            "{}Flow Label: 0x{flow:05x}",
+            bit_prefix(w & 0x00ff_ffff, 0x000f_ffff, 24)
+        ),
+    );
+    b.field(
+        &V6_PLEN,
+        Value::UInt(u64::from(be16(data, at + 4))),
+        (at + 4, 2),
+    );
+    let next = data.get(at + 6).copied().unwrap_or(0);
+    b.add(
+        &V6_NXT,
+        Value::UInt(u64::from(next)),
+        (at + 6, 1),
+        format!(
+            "Next Header: {} ({next})",
+            ip_proto_name(next).unwrap_or("Unknown")
+        ),
+    );
+    b.field(
+        &V6_HLIM,
+        Value::UInt(u64::from(data.get(at + 7).copied().unwrap_or(0))),
+        (at + 7, 1),
+    );
+    for (field, host, a, i) in [
+        (&V6_SRC, &V6_SRC_HOST, src, 8),
+        (&V6_DST, &V6_DST_HOST, dst, 24),
+    ] {
+        b.field(field, Value::Ipv6(a), (at + i, 16));
+        b.hidden(&V6_ADDR, Value::Ipv6(a), (at + i, 16));
+        b.hidden(host, Value::Str(a.to_string()), (at + i, 16));
+        b.hidden(&V6_HOST, Value::Str(a.to_string()), (at + i, 16));
+    }
+    b.close();
+}

@@ -1,0 +1,472 @@
+//! The field tree: Wireshark's protocol tree for one packet, the one model behind the packet
+//! details (`-V`), the packet bytes (`-x`, the byte ranges of the fields) and the field
+//! values (`-T fields -e`).
+//!
+//! - A **registry** of field definitions ([`Field`]: filter name, display name, type), one
+//!   table per protocol in that protocol's module (`tree::frame`, `tree::eth`, `tree::ip`,
+//!   `tree::tcp`, `tree::udp`, `tree::data`), readable as a spec.
+//! - A **tree per packet** ([`Tree`]): nodes in the order Wireshark adds them, each with its
+//!   depth, field, typed [`Value`], byte range, the text `-V` shows, and whether it is
+//!   generated (`[…]`) or hidden. Built by [`build`] from the frame's bytes, `decode`'s
+//!   [`Packet`] and the flow stage's view of the segment — only when an output asks for it:
+//!   the plain listing never builds one.
+//! - **Text is rendering**: [`Tree::write_details`] prints `-V`, [`write_hex`] prints `-x`,
+//!   [`Tree::values`] gives a field's values as `-T fields` prints them.
+//!
+//! Layers: frame, Ethernet, IPv4, IPv6 (its fixed header), TCP (every field tshark shows for
+//! the segments the analysis reads, options, flags, `[SEQ/ACK analysis]`, `[Timestamps]`),
+//! UDP, and the data that follows.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::decode::Packet;
+use crate::frame::{Frame, Timestamp, TsPrecision};
+use crate::timeline::TcpFields;
+
+mod data;
+mod eth;
+mod frame;
+mod ip;
+mod tcp;
+mod udp;
+
+pub use frame::FrameContext;
+
+/// How a field's value is written where a value alone is shown (`-T fields`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// Decimal.
+    Dec,
+    /// `0x` and as many hex digits as the field's width.
+    Hex,
+}
+
+/// A field's type, as Wireshark's registry gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A protocol's own line (`tcp`): no value.
+    Protocol,
+    /// An unsigned integer of this many bits.
+    UInt(u8, Base),
+    /// A signed integer.
+    Int,
+    /// True or false (`1` and `0` in `-T fields`).
+    Bool,
+    Ipv4,
+    Ipv6,
+    Ether,
+    /// Bytes, written as hex digits.
+    Bytes,
+    /// Text.
+    Str,
+    /// A time of day (`frame.time`).
+    AbsTime,
+    /// A number of seconds (`frame.time_relative`).
+    RelTime,
+    /// A frame number.
+    FrameNum,
+    /// A line of text with no value of its own (an expert entry's children, a subtree's
+    /// title).
+    Text,
+}
+
+/// One field of the registry.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Its filter name: `tcp.seq`.
+    pub abbrev: &'static str,
+    /// Its display name: `Sequence Number`.
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+/// A line with no field of its own.
+pub static TEXT: Field = Field {
+    abbrev: "",
+    name: "",
+    kind: Kind::Text,
+};
+
+/// A field's value in one packet.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    None,
+    UInt(u64),
+    Int(i64),
+    Bool(bool),
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+    Ether([u8; 6]),
+    Bytes(Vec<u8>),
+    Str(String),
+    AbsTime(Timestamp),
+    /// Seconds and nanoseconds of the same sign.
+    RelTime(i64, i64),
+}
+
+/// One node of a packet's tree.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub field: &'static Field,
+    pub value: Value,
+    /// The bytes it covers in the frame: first byte and length.
+    pub start: usize,
+    pub len: usize,
+    /// Its depth: 0 for a protocol's line.
+    pub depth: u8,
+    /// The text `-V` shows (without the brackets of a generated field).
+    pub label: String,
+    /// Computed rather than read (`[…]` in `-V`).
+    pub generated: bool,
+    /// Not shown in `-V`, but a field all the same (`ip.addr`, `tcp.port`).
+    pub hidden: bool,
+}
+
+/// A packet's field tree, its nodes in Wireshark's order.
+#[derive(Clone, Debug, Default)]
+pub struct Tree {
+    pub nodes: Vec<Node>,
+}
+
+/// Adds nodes one at a time, each one level below the subtree last opened.
+pub(crate) struct Builder {
+    tree: Tree,
+    depth: u8,
+}
+
+impl Builder {
+    fn new() -> Builder {
+        Builder {
+            tree: Tree::default(),
+            depth: 0,
+        }
+    }
+
+    /// Adds a node at the current depth.
+    pub(crate) fn add(
+        &mut self,
+        field: &'static Field,
+        value: Value,
+        range: (usize, usize),
+        label: impl Into<String>,
+    ) -> &mut Node {
+        self.tree.nodes.push(Node {
+            field,
+            value,
+            start: range.0,
+            len: range.1,
+            depth: self.depth,
+            label: label.into(),
+            generated: false,
+            hidden: false,
+        });
+        let last = self.tree.nodes.len() - 1;
+        &mut self.tree.nodes[last]
+    }
+
+    /// Adds a field whose text is Wireshark's default: `Name: value`.
+    pub(crate) fn field(&mut self, field: &'static Field, value: Value, range: (usize, usize)) {
+        let label = format!("{}: {}", field.name, display(field, &value));
+        self.add(field, value, range, label);
+    }
+
+    /// Adds a generated field (`[Name: value]`) with Wireshark's default text.
+    pub(crate) fn generated(&mut self, field: &'static Field, value: Value, range: (usize, usize)) {
+        let label = format!("{}: {}", field.name, display(field, &value));
+        self.add(field, value, range, label).generated = true;
+    }
+
+    /// Adds a hidden field: a value for `-T fields` and filters, no line in `-V`.
+    pub(crate) fn hidden(&mut self, field: &'static Field, value: Value, range: (usize, usize)) {
+        self.add(field, value, range, String::new()).hidden = true;
+    }
+
+    /// Adds a line of text (an expert entry's, a subtree's title), generated or not.
+    pub(crate) fn text(&mut self, label: impl Into<String>, generated: bool) {
+        self.add(&TEXT, Value::None, (0, 0), label).generated = generated;
+    }
+
+    /// Makes the next nodes children of the last one.
+    pub(crate) fn open(&mut self) {
+        self.depth += 1;
+    }
+
+    /// Ends the subtree last opened.
+    pub(crate) fn close(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// An expert entry under the last node, as `-V` shows it.
+    pub(crate) fn expert(&mut self, severity: &str, group: &str, message: &str) {
+        self.open();
+        self.text(format!("Expert Info ({severity}/{group}): {message}"), true);
+        self.open();
+        self.text(message, true);
+        self.text(format!("Severity level: {severity}"), true);
+        self.text(format!("Group: {group}"), true);
+        self.close();
+        self.close();
+    }
+
+    fn finish(self) -> Tree {
+        self.tree
+    }
+}
+
+/// A value as Wireshark displays it after a field's name.
+fn display(field: &Field, value: &Value) -> String {
+    match (field.kind, value) {
+        (Kind::UInt(bits, Base::Hex), Value::UInt(v)) => hex(*v, bits),
+        (_, v) => plain(v, field.kind),
+    }
+}
+
+/// `0x` and `bits / 4` hex digits.
+pub(crate) fn hex(v: u64, bits: u8) -> String {
+    format!("0x{v:0width$x}", width = usize::from(bits.div_ceil(4)))
+}
+
+/// A value as `-T fields` writes it.
+fn plain(value: &Value, kind: Kind) -> String {
+    match value {
+        Value::None => String::new(),
+        Value::UInt(v) => match kind {
+            Kind::UInt(bits, Base::Hex) => hex(*v, bits),
+            _ => v.to_string(),
+        },
+        Value::Int(v) => v.to_string(),
+        Value::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
+        Value::Ipv4(a) => a.to_string(),
+        Value::Ipv6(a) => a.to_string(),
+        Value::Ether(m) => mac_hex(*m),
+        Value::Bytes(b) => b.iter().fold(String::new(), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        }),
+        Value::Str(s) => s.clone(),
+        Value::AbsTime(ts) => frame::local_time(*ts),
+        Value::RelTime(secs, nanos) => rel_time(*secs, *nanos),
+    }
+}
+
+/// `00:0c:29:2f:80:31`.
+pub(crate) fn mac_hex(m: [u8; 6]) -> String {
+    let mut s = String::with_capacity(17);
+    for (i, b) in m.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Seconds with nine decimals, as Wireshark writes a relative time.
+pub(crate) fn rel_time(secs: i64, nanos: i64) -> String {
+    let mut s = String::new();
+    crate::timeline::push_delta(&mut s, (secs, nanos), TsPrecision::Nano);
+    s
+}
+
+/// The bits of `value` under `mask` in a field `bits` wide, as Wireshark shows a bit field:
+/// `0100 .... = ` (each bit outside the mask a dot, groups of four).
+pub(crate) fn bit_prefix(value: u64, mask: u64, bits: u8) -> String {
+    let mut s = String::with_capacity(usize::from(bits) * 5 / 4 + 3);
+    for i in (0..bits).rev() {
+        let bit = 1u64 << i;
+        s.push(if mask & bit == 0 {
+            '.'
+        } else if value & bit != 0 {
+            '1'
+        } else {
+            '0'
+        });
+        if i % 4 == 0 && i > 0 {
+            s.push(' ');
+        }
+    }
+    s.push_str(" = ");
+    s
+}
+
+impl Tree {
+    /// The packet details, as `tshark -V` prints them: each line indented four spaces per
+    /// level, generated fields in brackets; the data's bytes dumped under its line unless
+    /// the bytes are printed after the tree (`hex_follows`, as with `-x`).
+    pub fn write_details(
+        &self,
+        data: &[u8],
+        hex_follows: bool,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        for node in self.nodes.iter().filter(|n| !n.hidden) {
+            for _ in 0..node.depth {
+                out.write_all(b"    ")?;
+            }
+            if node.generated {
+                writeln!(out, "[{}]", node.label)?;
+            } else {
+                writeln!(out, "{}", node.label)?;
+            }
+            if std::ptr::eq(node.field, &data::DATA) && !hex_follows {
+                writeln!(out)?;
+                write_hex_lines(
+                    data.get(node.start..node.start + node.len)
+                        .unwrap_or_default(),
+                    out,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every value of the field named `abbrev`, in order, as `-T fields` writes them.
+    pub fn values(&self, abbrev: &str) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter(|n| n.field.abbrev == abbrev)
+            .map(|n| plain(&n.value, n.field.kind))
+            .collect()
+    }
+}
+
+/// The packet bytes, as `tshark -x` prints them: 16 bytes a line, the offset in hex, the
+/// bytes, and the printable ones as ASCII.
+pub fn write_hex(data: &[u8], out: &mut impl Write) -> io::Result<()> {
+    write_hex_lines(data, out)
+}
+
+fn write_hex_lines(data: &[u8], out: &mut impl Write) -> io::Result<()> {
+    for (i, chunk) in data.chunks(16).enumerate() {
+        let mut line = String::with_capacity(80);
+        let _ = write!(line, "{:04x}  ", i * 16);
+        for j in 0..16 {
+            match chunk.get(j) {
+                Some(b) => {
+                    let _ = write!(line, "{b:02x} ");
+                }
+                None => line.push_str("   "),
+            }
+        }
+        line.push_str("  ");
+        line.extend(chunk.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                char::from(b)
+            } else {
+                '.'
+            }
+        }));
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The filter names of every field in the registry.
+pub fn field_names() -> Vec<&'static str> {
+    [
+        frame::FIELDS,
+        eth::FIELDS,
+        ip::FIELDS,
+        tcp::FIELDS,
+        udp::FIELDS,
+        data::FIELDS,
+    ]
+    .iter()
+    .flat_map(|fields| fields.iter().map(|f| f.abbrev))
+    .collect()
+}
+
+/// The field tree of one packet: the frame, then each layer decoded, then the data.
+pub fn build(
+    frame: &Frame<'_>,
+    packet: &Packet,
+    tcp: Option<&TcpFields>,
+    ctx: &FrameContext,
+) -> Tree {
+    let mut b = Builder::new();
+    let mut protocols = vec![];
+    let layers = layers(frame, packet, &mut protocols);
+    frame::build(&mut b, frame, ctx, &protocols);
+    for layer in layers {
+        match layer {
+            Layer::Eth(at) => eth::build(&mut b, frame.data, at),
+            Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at, packet),
+            Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at, packet),
+            Layer::Tcp(at) => tcp::build(&mut b, frame.data, at, packet, tcp),
+            Layer::Udp(at) => udp::build(&mut b, frame.data, at, packet),
+            Layer::Data(at, len) => data::build(&mut b, frame.data, at, len),
+        }
+    }
+    b.finish()
+}
+
+/// A layer of the packet and where its header starts in the frame.
+enum Layer {
+    Eth(usize),
+    Ipv4(usize),
+    Ipv6(usize),
+    Tcp(usize),
+    Udp(usize),
+    Data(usize, usize),
+}
+
+/// The layers the tree shows, and the names `frame.protocols` lists.
+fn layers(frame: &Frame<'_>, packet: &Packet, protocols: &mut Vec<&'static str>) -> Vec<Layer> {
+    use crate::decode::{Network, Transport};
+    use crate::link::LinkType;
+    let data = frame.data;
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    if frame.linktype == LinkType::EN10MB && data.len() >= 14 {
+        out.push(Layer::Eth(0));
+        protocols.extend(["eth", "ethertype"]);
+        at = 14;
+    }
+    let Network::Ip(ip) = &packet.net else {
+        return out;
+    };
+    if ip.fragment.is_some() {
+        return out;
+    }
+    let transport_at = match data.get(at).map(|b| b >> 4) {
+        Some(4) => {
+            out.push(Layer::Ipv4(at));
+            protocols.push("ip");
+            at + usize::from(data[at] & 0x0f) * 4
+        }
+        Some(6) => {
+            out.push(Layer::Ipv6(at));
+            protocols.push("ipv6");
+            at + 40
+        }
+        _ => return out,
+    };
+    match &packet.transport {
+        Transport::Tcp(seg) => {
+            out.push(Layer::Tcp(transport_at));
+            protocols.push("tcp");
+            let payload_at = transport_at + seg.header.header_len as usize;
+            let kept = data.len().saturating_sub(payload_at);
+            let len = (seg.header.payload_len as usize).min(kept);
+            if len > 0 {
+                out.push(Layer::Data(payload_at, len));
+                protocols.push("data");
+            }
+        }
+        Transport::Udp(udp) => {
+            out.push(Layer::Udp(transport_at));
+            protocols.push("udp");
+            let payload_at = transport_at + 8;
+            let kept = data.len().saturating_sub(payload_at);
+            let len = (udp.payload_len as usize).min(kept);
+            if len > 0 {
+                out.push(Layer::Data(payload_at, len));
+                protocols.push("data");
+            }
+        }
+        _ => {}
+    }
+    out
+}

@@ -1,0 +1,544 @@
+//! TCP's subtree: the header's fields, the flag bits, each option, and what the flow stage
+//! adds (stream, relative numbers, scaled window, completeness, `[Timestamps]`, `[SEQ/ACK
+//! analysis]`).
+
+use super::{bit_prefix, hex, rel_time, Base, Builder, Field, Kind, Value};
+use crate::decode::Packet;
+use crate::flow::details::completeness as bits;
+use crate::flow::direction::WindowScale;
+use crate::tcp::TcpFlags;
+use crate::timeline::TcpFields;
+
+macro_rules! fields {
+    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
+        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
+        /// This protocol's registry.
+        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
+    };
+}
+
+fields! {
+    TCP: "tcp", "Transmission Control Protocol", Kind::Protocol;
+    SRCPORT: "tcp.srcport", "Source Port", Kind::UInt(16, Base::Dec);
+    DSTPORT: "tcp.dstport", "Destination Port", Kind::UInt(16, Base::Dec);
+    PORT: "tcp.port", "Source or Destination Port", Kind::UInt(16, Base::Dec);
+    STREAM: "tcp.stream", "Stream index", Kind::UInt(32, Base::Dec);
+    COMPLETENESS: "tcp.completeness", "Conversation completeness", Kind::UInt(8, Base::Dec);
+    LEN: "tcp.len", "TCP Segment Len", Kind::UInt(32, Base::Dec);
+    SEQ: "tcp.seq", "Sequence Number", Kind::UInt(32, Base::Dec);
+    SEQ_RAW: "tcp.seq_raw", "Sequence Number (raw)", Kind::UInt(32, Base::Dec);
+    NXTSEQ: "tcp.nxtseq", "Next Sequence Number", Kind::UInt(32, Base::Dec);
+    ACK: "tcp.ack", "Acknowledgment Number", Kind::UInt(32, Base::Dec);
+    ACK_RAW: "tcp.ack_raw", "Acknowledgment number (raw)", Kind::UInt(32, Base::Dec);
+    HDR_LEN: "tcp.hdr_len", "Header Length", Kind::UInt(8, Base::Dec);
+    FLAGS: "tcp.flags", "Flags", Kind::UInt(16, Base::Hex);
+    FLAG_RES: "tcp.flags.res", "Reserved", Kind::Bool;
+    FLAG_AE: "tcp.flags.ae", "Accurate ECN", Kind::Bool;
+    FLAG_CWR: "tcp.flags.cwr", "Congestion Window Reduced", Kind::Bool;
+    FLAG_ECE: "tcp.flags.ece", "ECN-Echo", Kind::Bool;
+    FLAG_URG: "tcp.flags.urg", "Urgent", Kind::Bool;
+    FLAG_ACK: "tcp.flags.ack", "Acknowledgment", Kind::Bool;
+    FLAG_PUSH: "tcp.flags.push", "Push", Kind::Bool;
+    FLAG_RESET: "tcp.flags.reset", "Reset", Kind::Bool;
+    FLAG_SYN: "tcp.flags.syn", "Syn", Kind::Bool;
+    FLAG_FIN: "tcp.flags.fin", "Fin", Kind::Bool;
+    FLAGS_STR: "tcp.flags.str", "TCP Flags", Kind::Str;
+    WINDOW_VALUE: "tcp.window_size_value", "Window", Kind::UInt(16, Base::Dec);
+    WINDOW: "tcp.window_size", "Calculated window size", Kind::UInt(32, Base::Dec);
+    SCALEFACTOR: "tcp.window_size_scalefactor", "Window size scaling factor", Kind::Int;
+    CHECKSUM: "tcp.checksum", "Checksum", Kind::UInt(16, Base::Hex);
+    CHECKSUM_STATUS: "tcp.checksum.status", "Checksum Status", Kind::UInt(8, Base::Dec);
+    URGENT: "tcp.urgent_pointer", "Urgent Pointer", Kind::UInt(16, Base::Dec);
+    OPTIONS: "tcp.options", "TCP Options", Kind::Bytes;
+    OPTION_KIND: "tcp.option_kind", "Kind", Kind::UInt(8, Base::Dec);
+    OPTION_LEN: "tcp.option_len", "Length", Kind::UInt(8, Base::Dec);
+    OPT_MSS: "tcp.options.mss", "TCP MSS Option", Kind::Bytes;
+    MSS_VAL: "tcp.options.mss_val", "MSS Value", Kind::UInt(16, Base::Dec);
+    OPT_SACK_PERM: "tcp.options.sack_perm", "TCP SACK Permitted Option", Kind::Bytes;
+    OPT_TIMESTAMP: "tcp.options.timestamp", "TCP Timestamp Option", Kind::Bytes;
+    TSVAL: "tcp.options.timestamp.tsval", "Timestamp value", Kind::UInt(32, Base::Dec);
+    TSECR: "tcp.options.timestamp.tsecr", "Timestamp echo reply", Kind::UInt(32, Base::Dec);
+    OPT_NOP: "tcp.options.nop", "TCP NOP Option", Kind::Bytes;
+    OPT_EOL: "tcp.options.eol", "TCP End of Options List", Kind::Bytes;
+    OPT_WSCALE: "tcp.options.wscale", "TCP Window Scale Option", Kind::Bytes;
+    WSCALE_SHIFT: "tcp.options.wscale.shift", "Shift count", Kind::UInt(8, Base::Dec);
+    WSCALE_MULTIPLIER: "tcp.options.wscale.multiplier", "Multiplier", Kind::UInt(16, Base::Dec);
+    TIMESTAMPS: "tcp.time", "Timestamps", Kind::Text;
+    TIME_RELATIVE: "tcp.time_relative", "Time since first frame in this TCP stream", Kind::RelTime;
+    TIME_DELTA: "tcp.time_delta", "Time since previous frame in this TCP stream", Kind::RelTime;
+    ANALYSIS: "tcp.analysis", "SEQ/ACK analysis", Kind::Text;
+    ACKS_FRAME: "tcp.analysis.acks_frame", "This is an ACK to the segment in frame", Kind::FrameNum;
+    ACK_RTT: "tcp.analysis.ack_rtt", "The RTT to ACK the segment was", Kind::RelTime;
+    INITIAL_RTT: "tcp.analysis.initial_rtt", "iRTT", Kind::RelTime;
+    BYTES_IN_FLIGHT: "tcp.analysis.bytes_in_flight", "Bytes in flight", Kind::UInt(32, Base::Dec);
+    PUSH_BYTES_SENT: "tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag", Kind::UInt(32, Base::Dec);
+    PAYLOAD: "tcp.payload", "TCP payload", Kind::Bytes;
+}
+
+/// Wireshark's text for a completeness value.
+fn completeness_text(c: u8) -> String {
+    let handshake = bits::SYN | bits::SYN_ACK | bits::ACK;
+    let state = match c {
+        _ if c == bits::SYN => "Incomplete, SYN_SENT",
+        _ if c == bits::SYN | bits::SYN_ACK => "Incomplete, CLIENT_ESTABLISHED",
+        _ if c == handshake => "Incomplete, ESTABLISHED",
+        _ if c == handshake | bits::DATA => "Incomplete, DATA",
+        _ if c & handshake == handshake
+            && c & bits::DATA != 0
+            && c & (bits::FIN | bits::RST) != 0 =>
+        {
+            "Complete, WITH_DATA"
+        }
+        _ if c & handshake == handshake && c & (bits::FIN | bits::RST) != 0 => "Complete, NO_DATA",
+        _ => "Incomplete",
+    };
+    format!("Conversation completeness: {state} ({c})")
+}
+
+/// The flag bits, in the order the tree shows them, with their mask in the 12-bit field.
+const FLAG_BITS: [(&Field, u16, &str); 10] = [
+    (&FLAG_AE, 0x100, "Accurate ECN"),
+    (&FLAG_CWR, 0x080, "Congestion Window Reduced"),
+    (&FLAG_ECE, 0x040, "ECN-Echo"),
+    (&FLAG_URG, 0x020, "Urgent"),
+    (&FLAG_ACK, 0x010, "Acknowledgment"),
+    (&FLAG_PUSH, 0x008, "Push"),
+    (&FLAG_RESET, 0x004, "Reset"),
+    (&FLAG_SYN, 0x002, "Syn"),
+    (&FLAG_FIN, 0x001, "Fin"),
+    (&FLAG_RES, 0xe00, "Reserved"),
+];
+
+/// `[TCP Flags: ·······AP···]`: one character a bit, a middle dot when clear.
+fn flags_string(bits: u16) -> String {
+    "RRRACEUAPRSF"
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if bits & (0x800 >> i) != 0 { c } else { '·' })
+        .collect()
+}
+
+fn be16(data: &[u8], at: usize) -> u16 {
+    data.get(at..at + 2)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
+}
+
+fn be32(data: &[u8], at: usize) -> u32 {
+    data.get(at..at + 4)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Builds TCP's subtree for the header at `at`.
+pub(super) fn build(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    packet: &Packet,
+    tcp: Option<&TcpFields>,
+) {
+    let Some(t) = tcp else {
+        return;
+    };
+    let _ = packet;
+    let (h, v) = (&t.header, &t.view);
+    let header_len = h.header_len as usize;
+    let flag_bits = h.flags.bits();
+    let mut title = format!(
+        "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}",
+        h.src_port, h.dst_port, v.numbers.seq
+    );
+    if let Some(ack) = v.numbers.ack {
+        title.push_str(&format!(", Ack: {ack}"));
+    }
+    title.push_str(&format!(", Len: {}", h.payload_len));
+    b.add(&TCP, Value::None, (at, header_len), title);
+    b.open();
+    b.field(&SRCPORT, Value::UInt(u64::from(h.src_port)), (at, 2));
+    b.field(&DSTPORT, Value::UInt(u64::from(h.dst_port)), (at + 2, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(h.src_port)), (at, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(h.dst_port)), (at + 2, 2));
+    b.generated(&STREAM, Value::UInt(u64::from(v.stream)), (at, 0));
+    let c = v.details.completeness;
+    b.add(
+        &COMPLETENESS,
+        Value::UInt(u64::from(c)),
+        (at, 0),
+        completeness_text(c),
+    )
+    .generated = true;
+    b.generated(&LEN, Value::UInt(u64::from(h.payload_len)), (at + 12, 1));
+    b.add(
+        &SEQ,
+        Value::UInt(u64::from(v.numbers.seq)),
+        (at + 4, 4),
+        format!(
+            "Sequence Number: {}    (relative sequence number)",
+            v.numbers.seq
+        ),
+    );
+    b.field(&SEQ_RAW, Value::UInt(u64::from(h.seq.0)), (at + 4, 4));
+    let syn_fin = h.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
+    let next = v.numbers.next_seq.unwrap_or_else(|| {
+        v.numbers
+            .seq
+            .wrapping_add(h.payload_len)
+            .wrapping_add(u32::from(syn_fin))
+    });
+    {
+        b.add(
+            &NXTSEQ,
+            Value::UInt(u64::from(next)),
+            (at, 0),
+            format!("Next Sequence Number: {next}    (relative sequence number)"),
+        )
+        .generated = true;
+    }
+    match v.numbers.ack {
+        Some(ack) => {
+            b.add(
+                &ACK,
+                Value::UInt(u64::from(ack)),
+                (at + 8, 4),
+                format!("Acknowledgment Number: {ack}    (relative ack number)"),
+            );
+        }
+        None => b.field(&ACK, Value::UInt(u64::from(h.ack.0)), (at + 8, 4)),
+    }
+    b.field(&ACK_RAW, Value::UInt(u64::from(h.ack.0)), (at + 8, 4));
+    let offset_byte = u64::from(data.get(at + 12).copied().unwrap_or(0));
+    b.add(
+        &HDR_LEN,
+        Value::UInt(header_len as u64),
+        (at + 12, 1),
+        format!(
+            "{}Header Length: {header_len} bytes ({})",
+            bit_prefix(offset_byte, 0xf0, 8),
+            offset_byte >> 4
+        ),
+    );
+    let names = {
+        let mut s = String::new();
+        h.flags.push_names(&mut s);
+        s
+    };
+    b.add(
+        &FLAGS,
+        Value::UInt(u64::from(flag_bits)),
+        (at + 12, 2),
+        format!("Flags: 0x{flag_bits:03x} ({names})"),
+    );
+    b.open();
+    let syn_ack = h.flags.contains(TcpFlags::SYN | TcpFlags::ACK);
+    for (field, mask, name) in [FLAG_BITS[9]].iter().chain(&FLAG_BITS[..9]) {
+        let set = flag_bits & mask != 0;
+        b.add(
+            field,
+            Value::Bool(set),
+            (at + 12, 2),
+            format!(
+                "{}{name}: {}",
+                bit_prefix(u64::from(flag_bits), u64::from(*mask), 12),
+                if set { "Set" } else { "Not set" }
+            ),
+        );
+        match (*mask, set) {
+            (0x002, true) if syn_ack => b.expert(
+                "Chat",
+                "Sequence",
+                &format!(
+                    "Connection establish acknowledge (SYN+ACK): server port {}",
+                    h.src_port
+                ),
+            ),
+            (0x002, true) => b.expert(
+                "Chat",
+                "Sequence",
+                &format!(
+                    "Connection establish request (SYN): server port {}",
+                    h.dst_port
+                ),
+            ),
+            (0x001, true) => b.expert("Chat", "Sequence", "Connection finish (FIN)"),
+            (0x004, true) => b.expert("Warning", "Sequence", "Connection reset (RST)"),
+            _ => {}
+        }
+    }
+    b.add(
+        &FLAGS_STR,
+        Value::Str(flags_string(flag_bits)),
+        (at + 12, 2),
+        format!("TCP Flags: {}", flags_string(flag_bits)),
+    )
+    .generated = true;
+    if h.flags.contains(TcpFlags::FIN) {
+        b.expert(
+            "Note",
+            "Sequence",
+            if v.details.first_fin {
+                "This frame initiates the connection closing"
+            } else {
+                "This frame undergoes the connection closing"
+            },
+        );
+    }
+    b.close();
+    b.field(
+        &WINDOW_VALUE,
+        Value::UInt(u64::from(h.window)),
+        (at + 14, 2),
+    );
+    b.generated(
+        &WINDOW,
+        Value::UInt(u64::from(v.numbers.window)),
+        (at + 14, 2),
+    );
+    if !h.flags.contains(TcpFlags::SYN) {
+        let label = match v.numbers.scale {
+            WindowScale::Unknown => "Window size scaling factor: -1 (unknown)".to_owned(),
+            WindowScale::NoScaling => {
+                "Window size scaling factor: -2 (no window scaling used)".to_owned()
+            }
+            WindowScale::Shift(s) => format!("Window size scaling factor: {}", 1u64 << s.min(14)),
+        };
+        b.add(
+            &SCALEFACTOR,
+            Value::Int(v.numbers.scale.factor()),
+            (at + 14, 2),
+            label,
+        )
+        .generated = true;
+    }
+    let checksum = be16(data, at + 16);
+    b.add(
+        &CHECKSUM,
+        Value::UInt(u64::from(checksum)),
+        (at + 16, 2),
+        format!("Checksum: {} [unverified]", hex(u64::from(checksum), 16)),
+    );
+    b.add(
+        &CHECKSUM_STATUS,
+        Value::UInt(2),
+        (at + 16, 0),
+        "Checksum Status: Unverified",
+    )
+    .generated = true;
+    b.field(
+        &URGENT,
+        Value::UInt(u64::from(be16(data, at + 18))),
+        (at + 18, 2),
+    );
+    options(b, data, at + 20, header_len.saturating_sub(20));
+    timestamps(b, t, at);
+    analysis(b, t, at);
+    if h.payload_len > 0 {
+        let start = at + header_len;
+        let kept = data.len().saturating_sub(start).min(h.payload_len as usize);
+        b.add(
+            &PAYLOAD,
+            Value::Bytes(data.get(start..start + kept).unwrap_or_default().to_vec()),
+            (start, kept),
+            format!("TCP payload ({} bytes)", h.payload_len),
+        );
+    }
+    b.close();
+}
+
+/// The options, each with its kind, length and values.
+fn options(b: &mut Builder, data: &[u8], start: usize, len: usize) {
+    if len == 0 {
+        return;
+    }
+    let Some(bytes) = data.get(start..start + len) else {
+        return;
+    };
+    // Each option: its kind, bytes and where it starts.
+    let mut list = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let kind = bytes[i];
+        let size = match kind {
+            0 | 1 => 1,
+            _ => usize::from(*bytes.get(i + 1).unwrap_or(&0)).max(2),
+        };
+        let end = (i + size).min(bytes.len());
+        list.push((kind, &bytes[i..end], start + i));
+        if kind == 0 {
+            break;
+        }
+        i = end;
+    }
+    let names: Vec<&str> = list
+        .iter()
+        .map(|(kind, _, _)| match kind {
+            0 => "End of Option List (EOL)",
+            1 => "No-Operation (NOP)",
+            2 => "Maximum segment size",
+            3 => "Window scale",
+            4 => "SACK permitted",
+            5 => "SACK",
+            8 => "Timestamps",
+            _ => "Unknown",
+        })
+        .collect();
+    b.add(
+        &OPTIONS,
+        Value::Bytes(bytes.to_vec()),
+        (start, len),
+        format!("Options: ({len} bytes), {}", names.join(", ")),
+    );
+    b.open();
+    for (kind, opt, at) in list {
+        option(b, kind, opt, at);
+    }
+    b.close();
+}
+
+/// One option's lines.
+fn option(b: &mut Builder, kind: u8, opt: &[u8], at: usize) {
+    let range = (at, opt.len());
+    let kind_line = |b: &mut Builder, name: &str| {
+        b.add(
+            &OPTION_KIND,
+            Value::UInt(u64::from(kind)),
+            (at, 1),
+            format!("Kind: {name} ({kind})"),
+        );
+    };
+    let len_line = |b: &mut Builder| {
+        b.field(
+            &OPTION_LEN,
+            Value::UInt(u64::from(opt.get(1).copied().unwrap_or(0))),
+            (at + 1, 1),
+        );
+    };
+    let bytes = Value::Bytes(opt.to_vec());
+    match kind {
+        0 => {
+            b.add(
+                &OPT_EOL,
+                bytes,
+                range,
+                "TCP Option - End of Option List (EOL)",
+            );
+            b.open();
+            kind_line(b, "End of Option List");
+        }
+        1 => {
+            b.add(&OPT_NOP, bytes, range, "TCP Option - No-Operation (NOP)");
+            b.open();
+            kind_line(b, "No-Operation");
+        }
+        2 => {
+            let mss = be16(opt, 2);
+            b.add(
+                &OPT_MSS,
+                bytes,
+                range,
+                format!("TCP Option - Maximum segment size: {mss} bytes"),
+            );
+            b.open();
+            kind_line(b, "Maximum Segment Size");
+            len_line(b);
+            b.field(&MSS_VAL, Value::UInt(u64::from(mss)), (at + 2, 2));
+        }
+        3 => {
+            let shift = opt.get(2).copied().unwrap_or(0);
+            let multiplier = 1u64 << shift.min(14);
+            b.add(
+                &OPT_WSCALE,
+                bytes,
+                range,
+                format!("TCP Option - Window scale: {shift} (multiply by {multiplier})"),
+            );
+            b.open();
+            kind_line(b, "Window Scale");
+            len_line(b);
+            b.field(&WSCALE_SHIFT, Value::UInt(u64::from(shift)), (at + 2, 1));
+            b.generated(&WSCALE_MULTIPLIER, Value::UInt(multiplier), (at + 2, 1));
+        }
+        4 => {
+            b.add(&OPT_SACK_PERM, bytes, range, "TCP Option - SACK permitted");
+            b.open();
+            kind_line(b, "SACK Permitted");
+            len_line(b);
+        }
+        8 => {
+            let (tsval, tsecr) = (be32(opt, 2), be32(opt, 6));
+            b.add(
+                &OPT_TIMESTAMP,
+                bytes,
+                range,
+                format!("TCP Option - Timestamps: TSval {tsval}, TSecr {tsecr}"),
+            );
+            b.open();
+            kind_line(b, "Time Stamp Option");
+            len_line(b);
+            b.field(&TSVAL, Value::UInt(u64::from(tsval)), (at + 2, 4));
+            b.field(&TSECR, Value::UInt(u64::from(tsecr)), (at + 6, 4));
+        }
+        _ => {
+            b.text(format!("TCP Option - Unknown ({kind})"), false);
+            b.open();
+            kind_line(b, "Unknown");
+            len_line(b);
+        }
+    }
+    b.close();
+}
+
+/// `[Timestamps]`: the times since the stream's first and previous segments.
+fn timestamps(b: &mut Builder, t: &TcpFields, at: usize) {
+    let d = &t.view.details;
+    b.add(&TIMESTAMPS, Value::None, (at, 0), "Timestamps")
+        .generated = true;
+    b.open();
+    for (field, (s, n)) in [
+        (&TIME_RELATIVE, d.since_first),
+        (&TIME_DELTA, d.since_previous),
+    ] {
+        b.add(
+            field,
+            Value::RelTime(s, n),
+            (at, 0),
+            format!("{}: {} seconds", field.name, rel_time(s, n)),
+        )
+        .generated = true;
+    }
+    b.close();
+}
+
+/// `[SEQ/ACK analysis]`, when there is something to say.
+fn analysis(b: &mut Builder, t: &TcpFields, at: usize) {
+    let d = &t.view.details;
+    // Wireshark shows it for a segment its analysis noted something about: an acknowledgment
+    // timed, bytes in flight, bytes since PSH (the round trip is then added).
+    if d.acks.is_none() && d.bytes_in_flight.is_none() && d.push_bytes_sent.is_none() {
+        return;
+    }
+    b.add(&ANALYSIS, Value::None, (at, 0), "SEQ/ACK analysis")
+        .generated = true;
+    b.open();
+    let time = |b: &mut Builder, field: &'static Field, (s, n): (i64, i64)| {
+        b.add(
+            field,
+            Value::RelTime(s, n),
+            (at, 0),
+            format!("{}: {} seconds", field.name, rel_time(s, n)),
+        )
+        .generated = true;
+    };
+    if let Some((frame, rtt)) = d.acks {
+        b.generated(&ACKS_FRAME, Value::UInt(frame), (at, 0));
+        time(b, &ACK_RTT, rtt);
+    }
+    if let Some(irtt) = d.irtt {
+        time(b, &INITIAL_RTT, irtt);
+    }
+    if let Some(n) = d.bytes_in_flight {
+        b.generated(&BYTES_IN_FLIGHT, Value::UInt(u64::from(n)), (at, 0));
+    }
+    if let Some(n) = d.push_bytes_sent {
+        b.generated(&PUSH_BYTES_SENT, Value::UInt(u64::from(n)), (at, 0));
+    }
+    b.close();
+}

@@ -1,0 +1,80 @@
+//! UDP's subtree.
+
+use super::{hex, Base, Builder, Field, Kind, Value};
+use crate::decode::{Packet, Transport};
+
+macro_rules! fields {
+    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
+        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
+        /// This protocol's registry.
+        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
+    };
+}
+
+fields! {
+    UDP: "udp", "User Datagram Protocol", Kind::Protocol;
+    SRCPORT: "udp.srcport", "Source Port", Kind::UInt(16, Base::Dec);
+    DSTPORT: "udp.dstport", "Destination Port", Kind::UInt(16, Base::Dec);
+    PORT: "udp.port", "Source or Destination Port", Kind::UInt(16, Base::Dec);
+    LENGTH: "udp.length", "Length", Kind::UInt(16, Base::Dec);
+    CHECKSUM: "udp.checksum", "Checksum", Kind::UInt(16, Base::Hex);
+    CHECKSUM_STATUS: "udp.checksum.status", "Checksum Status", Kind::UInt(8, Base::Dec);
+    PAYLOAD: "udp.payload", "Payload", Kind::Bytes;
+}
+
+fn be16(data: &[u8], at: usize) -> u16 {
+    data.get(at..at + 2)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
+}
+
+/// Builds UDP's subtree for the header at `at`.
+pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, packet: &Packet) {
+    let Transport::Udp(udp) = &packet.transport else {
+        return;
+    };
+    let (src, dst) = (udp.src_port, udp.dst_port);
+    b.add(
+        &UDP,
+        Value::None,
+        (at, 8),
+        format!("User Datagram Protocol, Src Port: {src}, Dst Port: {dst}"),
+    );
+    b.open();
+    b.field(&SRCPORT, Value::UInt(u64::from(src)), (at, 2));
+    b.field(&DSTPORT, Value::UInt(u64::from(dst)), (at + 2, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(src)), (at, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(dst)), (at + 2, 2));
+    b.field(
+        &LENGTH,
+        Value::UInt(u64::from(be16(data, at + 4))),
+        (at + 4, 2),
+    );
+    let checksum = be16(data, at + 6);
+    b.add(
+        &CHECKSUM,
+        Value::UInt(u64::from(checksum)),
+        (at + 6, 2),
+        format!("Checksum: {} [unverified]", hex(u64::from(checksum), 16)),
+    );
+    b.add(
+        &CHECKSUM_STATUS,
+        Value::UInt(2),
+        (at + 6, 0),
+        "Checksum Status: Unverified",
+    )
+    .generated = true;
+    if udp.payload_len > 0 {
+        let start = at + 8;
+        let kept = data
+            .len()
+            .saturating_sub(start)
+            .min(udp.payload_len as usize);
+        b.add(
+            &PAYLOAD,
+            Value::Bytes(data.get(start..start + kept).unwrap_or_default().to_vec()),
+            (start, kept),
+            format!("UDP payload ({} bytes)", udp.payload_len),
+        );
+    }
+    b.close();
+}
