@@ -44,6 +44,8 @@ fn from_live<'a>(packet: pcap::Packet<'a>, linktype: LinkType) -> Frame<'a> {
         data: packet.data,
         linktype,
         precision: TsPrecision::Micro,
+        interface: None,
+        interface_name: None,
     }
 }
 

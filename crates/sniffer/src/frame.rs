@@ -106,6 +106,10 @@ pub struct Frame<'a> {
     pub linktype: LinkType,
     /// How many decimals its time is shown with.
     pub precision: TsPrecision,
+    /// The pcapng interface it was captured on (`None` in a pcap file or a live capture).
+    pub interface: Option<u32>,
+    /// That interface's name, when the file gives one (`if_name`).
+    pub interface_name: Option<&'a str>,
 }
 
 impl<'a> Frame<'a> {
@@ -115,6 +119,8 @@ impl<'a> Frame<'a> {
             ts,
             wire_len,
             data,
+            interface: None,
+            interface_name: None,
             linktype: LinkType::EN10MB,
             precision: TsPrecision::Micro,
         }

@@ -133,7 +133,18 @@ pub fn read_details(
         match source.next_frame() {
             Ok(Some(frame)) => {
                 let tree = details.tree(&frame);
-                format.write_packet(&tree, frame.data, &mut out)?;
+                // A pcapng Custom Block's bytes are its data, after the enterprise number.
+                let custom = matches!(
+                    frame.linktype,
+                    crate::link::LinkType::PCAPNG_CUSTOM
+                        | crate::link::LinkType::PCAPNG_CUSTOM_NO_COPY
+                );
+                let bytes = if custom {
+                    frame.data.get(4..).unwrap_or_default()
+                } else {
+                    frame.data
+                };
+                format.write_packet(&tree, bytes, &mut out)?;
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
@@ -174,6 +185,9 @@ impl Details {
             first,
             previous,
             previous_displayed: previous,
+            interface: frame
+                .interface
+                .map(|id| (id, frame.interface_name.map(str::to_owned))),
         };
         crate::tree::build(frame, &packet, self.row.tcp.as_ref(), &ctx)
     }

@@ -78,6 +78,8 @@ pub struct Interface {
     pub offset_secs: i64,
     /// How Wireshark prints this interface's times.
     pub precision: TsPrecision,
+    /// Its number among a pcapng file's interfaces (`None` in a pcap file).
+    pub id: Option<u32>,
 }
 
 impl Interface {
@@ -88,6 +90,7 @@ impl Interface {
             units_per_sec: 1_000_000,
             offset_secs: 0,
             precision: TsPrecision::Micro,
+            id: None,
         }
     }
 
@@ -157,6 +160,8 @@ pub struct FileCapture<B: BufRead = ReadAhead> {
     kind: Kind,
     big_endian: bool,
     interfaces: Vec<Interface>,
+    /// Each pcapng interface's name (`if_name`), when it has one.
+    names: Vec<Option<String>>,
     /// Byte offset of the next unread byte.
     offset: u64,
     /// The current record's bytes (reused) when it could not be lent from the reader's buffer.
@@ -221,6 +226,7 @@ impl<B: BufRead> FileCapture<B> {
             kind: Kind::Pcapng,
             big_endian: false,
             interfaces: Vec::new(),
+            names: Vec::new(),
             offset: 0,
             buf: Vec::new(),
             lent: 0,
@@ -302,6 +308,11 @@ impl<B: BufRead> FileCapture<B> {
         let mut frame = Frame::new(ts, wire_len, data);
         frame.linktype = iface.linktype;
         frame.precision = iface.precision;
+        frame.interface = iface.id;
+        frame.interface_name = iface
+            .id
+            .and_then(|id| self.names.get(usize::try_from(id).ok()?))
+            .and_then(|n| n.as_deref());
         Ok(frame)
     }
 
@@ -479,6 +490,11 @@ impl<B: BufRead> FileCapture<B> {
         let mut frame = Frame::new(ts, wire_len, &self.buf);
         frame.linktype = iface.linktype;
         frame.precision = iface.precision;
+        frame.interface = iface.id;
+        frame.interface_name = iface
+            .id
+            .and_then(|id| self.names.get(usize::try_from(id).ok()?))
+            .and_then(|n| n.as_deref());
         frame
     }
 }

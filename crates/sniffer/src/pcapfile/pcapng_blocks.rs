@@ -128,6 +128,8 @@ impl<B: BufRead> FileCapture<B> {
         let linktype = LinkType(u32::from(self.u16_at(0)));
         let snaplen = self.u32_at(4);
         let mut iface = Interface::new(linktype, snaplen);
+        iface.id = u32::try_from(self.interfaces.len()).ok();
+        let mut name = None;
         let mut at = 8;
         while at + 4 <= body_len {
             let code = self.u16_at(at);
@@ -138,6 +140,10 @@ impl<B: BufRead> FileCapture<B> {
             }
             match code {
                 pcapng::IF_TSRESOL if len >= 1 => iface.set_resolution(self.buf[value]),
+                pcapng::IF_NAME => {
+                    name =
+                        Some(String::from_utf8_lossy(&self.buf[value..value + len]).into_owned());
+                }
                 pcapng::IF_TSOFFSET if len >= 8 => {
                     let hi = u64::from(self.u32_at(value));
                     let lo = u64::from(self.u32_at(value + 4));
@@ -154,6 +160,7 @@ impl<B: BufRead> FileCapture<B> {
         }
         self.check_linktype(linktype)?;
         self.interfaces.push(iface);
+        self.names.push(name);
         Ok(())
     }
 

@@ -2,14 +2,6 @@
 
 use super::{Base, Builder, Field, Kind, Value};
 
-macro_rules! fields {
-    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
-        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
-        /// This protocol's registry.
-        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
-    };
-}
-
 fields! {
     DATA: "data", "Data", Kind::Protocol;
     DATA_DATA: "data.data", "Data", Kind::Bytes;

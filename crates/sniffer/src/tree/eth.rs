@@ -4,14 +4,6 @@ use super::{bit_prefix, mac_hex, Base, Builder, Field, Kind, Value};
 use crate::timeline::ethertype_names::ethertype_name;
 use crate::timeline::mac_name;
 
-macro_rules! fields {
-    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
-        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
-        /// This protocol's registry.
-        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
-    };
-}
-
 fields! {
     ETH: "eth", "Ethernet II", Kind::Protocol;
     DST: "eth.dst", "Destination", Kind::Ether;

@@ -6,7 +6,7 @@ use crate::link::LinkType;
 
 /// What the frame's subtree needs beyond the frame: its number and the times it is measured
 /// from.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct FrameContext {
     /// Frame number, from 1.
     pub number: u64,
@@ -16,18 +16,15 @@ pub struct FrameContext {
     pub previous: Timestamp,
     /// The previous frame shown (with a display filter, not always the previous one).
     pub previous_displayed: Timestamp,
-}
-
-macro_rules! fields {
-    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
-        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
-        /// This protocol's registry.
-        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
-    };
+    /// The pcapng interface it came from, and that interface's name if the file gives one.
+    pub interface: Option<(u32, Option<String>)>,
 }
 
 fields! {
     FRAME: "frame", "Frame", Kind::Protocol;
+    SECTION: "frame.section_number", "Section number", Kind::UInt(32, Base::Dec);
+    INTERFACE_ID: "frame.interface_id", "Interface id", Kind::UInt(32, Base::Dec);
+    INTERFACE_NAME: "frame.interface_name", "Interface name", Kind::Str;
     ENCAP: "frame.encap_type", "Encapsulation type", Kind::UInt(16, Base::Dec);
     TIME: "frame.time", "Arrival Time", Kind::AbsTime;
     SHIFT: "frame.offset_shift", "Time shift for this packet", Kind::RelTime;
@@ -61,18 +58,31 @@ fn encapsulation(linktype: LinkType) -> (u64, &'static str) {
 pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, protocols: &[&str]) {
     let (wire, kept) = (u64::from(frame.wire_len), frame.data.len() as u64);
     let all = (0, frame.data.len());
-    b.add(
-        &FRAME,
-        Value::None,
-        all,
-        format!(
-            "Frame {}: {wire} bytes on wire ({} bits), {kept} bytes captured ({} bits)",
-            ctx.number,
-            wire * 8,
-            kept * 8
-        ),
+    let mut title = format!(
+        "Frame {}: {wire} bytes on wire ({} bits), {kept} bytes captured ({} bits)",
+        ctx.number,
+        wire * 8,
+        kept * 8
     );
+    if let Some((id, name)) = &ctx.interface {
+        let name = name.as_deref().unwrap_or("unknown");
+        title.push_str(&format!(" on interface {name}, id {id}"));
+    }
+    b.add(&FRAME, Value::None, all, title);
     b.open();
+    if let Some((id, name)) = &ctx.interface {
+        let name = name.as_deref().unwrap_or("unknown");
+        b.field(&SECTION, Value::UInt(1), (0, 0));
+        b.add(
+            &INTERFACE_ID,
+            Value::UInt(u64::from(*id)),
+            (0, 0),
+            format!("Interface id: {id} ({name})"),
+        );
+        b.open();
+        b.field(&INTERFACE_NAME, Value::Str(name.to_owned()), (0, 0));
+        b.close();
+    }
     let (encap, name) = encapsulation(frame.linktype);
     b.add(
         &ENCAP,

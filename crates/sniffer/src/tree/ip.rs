@@ -6,14 +6,6 @@ use super::{bit_prefix, hex, Base, Builder, Field, Kind, Value};
 use crate::decode::Packet;
 use crate::timeline::ip_proto_names::ip_proto_name;
 
-macro_rules! fields {
-    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
-        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
-        /// This protocol's registry.
-        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
-    };
-}
-
 fields! {
     IP: "ip", "Internet Protocol Version 4", Kind::Protocol;
     VERSION: "ip.version", "Version", Kind::UInt(8, Base::Dec);
@@ -43,7 +35,7 @@ fields! {
     V6_TCLASS: "ipv6.tclass", "Traffic Class", Kind::UInt(32, Base::Hex);
     V6_DSCP: "ipv6.tclass.dscp", "Differentiated Services Codepoint", Kind::UInt(32, Base::Dec);
     V6_ECN: "ipv6.tclass.ecn", "Explicit Congestion Notification", Kind::UInt(32, Base::Dec);
-    V6_FLOW: "ipv6.flow", "Flow Label", Kind::UInt(32, Base::Hex);
+    V6_FLOW: "ipv6.flow", "Flow Label", Kind::UInt(24, Base::Hex);
     V6_PLEN: "ipv6.plen", "Payload Length", Kind::UInt(16, Base::Dec);
     V6_NXT: "ipv6.nxt", "Next Header", Kind::UInt(8, Base::Dec);
     V6_HLIM: "ipv6.hlim", "Hop Limit", Kind::UInt(8, Base::Dec);

@@ -25,6 +25,15 @@ use crate::decode::Packet;
 use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::timeline::TcpFields;
 
+/// Declares a protocol's fields, each a `static` [`Field`], and `FIELDS`, the list of them.
+macro_rules! fields {
+    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
+        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
+        /// This protocol's registry.
+        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
+    };
+}
+
 mod data;
 mod eth;
 mod frame;

@@ -9,14 +9,6 @@ use crate::flow::direction::WindowScale;
 use crate::tcp::TcpFlags;
 use crate::timeline::TcpFields;
 
-macro_rules! fields {
-    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
-        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
-        /// This protocol's registry.
-        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
-    };
-}
-
 fields! {
     TCP: "tcp", "Transmission Control Protocol", Kind::Protocol;
     SRCPORT: "tcp.srcport", "Source Port", Kind::UInt(16, Base::Dec);

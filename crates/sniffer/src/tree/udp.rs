@@ -3,14 +3,6 @@
 use super::{hex, Base, Builder, Field, Kind, Value};
 use crate::decode::{Packet, Transport};
 
-macro_rules! fields {
-    ($($id:ident: $abbrev:literal, $name:literal, $kind:expr;)*) => {
-        $(pub(super) static $id: Field = Field { abbrev: $abbrev, name: $name, kind: $kind };)*
-        /// This protocol's registry.
-        pub(super) static FIELDS: &[&Field] = &[$(&$id),*];
-    };
-}
-
 fields! {
     UDP: "udp", "User Datagram Protocol", Kind::Protocol;
     SRCPORT: "udp.srcport", "Source Port", Kind::UInt(16, Base::Dec);

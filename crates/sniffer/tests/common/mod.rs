@@ -220,3 +220,36 @@ pub fn workdir(binary: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::copy(assert_cmd::cargo::cargo_bin(binary), &copy).expect("copy binary");
     (dir, copy)
 }
+
+/// What `tshark -r FILE ARGS…` prints (`-V`, `-x`, `-T fields -e …`), line by line, judged
+/// as in [`tshark_lines`], with times in UTC.
+pub fn tshark_output(file: &Path, args: &[&str]) -> Vec<String> {
+    let mut tshark = Command::new("tshark");
+    tshark
+        .arg("-r")
+        .arg(file)
+        .args(args)
+        .env("LC_ALL", "C.UTF-8")
+        .env("TZ", "UTC")
+        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(false));
+    stdout_lines(tshark, "tshark")
+}
+
+/// What `sniffer read FILE ARGS…` prints, line by line, with times in UTC.
+pub fn sniffer_output(file: &Path, args: &[&str]) -> Vec<String> {
+    let mut sniffer = Command::new(assert_cmd::cargo::cargo_bin("sniffer"));
+    sniffer.arg("read").arg(file).args(args).env("TZ", "UTC");
+    stdout_lines(sniffer, "sniffer")
+}
+
+/// The committed captures (`tests/fixtures/*.pcap`, `*.pcapng`), sorted.
+pub fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    files.sort();
+    files
+}
