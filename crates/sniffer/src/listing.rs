@@ -166,7 +166,7 @@ pub struct Details {
 impl Details {
     pub fn new() -> Details {
         Details {
-            timeline: Timeline::new(),
+            timeline: Timeline::with_details(),
             row: Row::empty(),
             first: None,
             previous: None,

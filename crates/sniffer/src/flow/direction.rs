@@ -83,8 +83,6 @@ pub struct Direction {
     pub data_segments: u64,
     /// What the sequence analysis remembers of this direction.
     pub seq_state: super::analysis::SeqState,
-    /// The segments waiting for their acknowledgment, for the packet details.
-    pub in_flight: super::details::InFlight,
 }
 
 /// The numbers Wireshark shows for one segment: the one representation of them, which the

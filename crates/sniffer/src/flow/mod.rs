@@ -155,6 +155,9 @@ pub struct Conversation {
     pub completeness: u8,
     /// The frame of the conversation's first FIN.
     pub first_fin_frame: Option<u64>,
+    /// Each direction's segments waiting for their acknowledgment, for the packet details
+    /// (client's, then server's; only in a table made [`FlowTable::with_details`]).
+    pub in_flight: Option<Box<[details::InFlight; 2]>>,
 }
 
 impl Conversation {
@@ -191,6 +194,7 @@ impl Conversation {
             server_state,
             completeness: 0,
             first_fin_frame: None,
+            in_flight: None,
         }
     }
 
@@ -243,9 +247,10 @@ pub struct TcpView {
     /// [`Conversation::acc_ecn`]).
     #[serde(skip)]
     pub ace: bool,
-    /// What the packet details show beyond the Info line.
+    /// What the packet details show beyond the Info line (computed only by a table made
+    /// [`FlowTable::with_details`]).
     #[serde(skip)]
-    pub details: details::SegmentDetails,
+    pub details: Option<Box<details::SegmentDetails>>,
 }
 
 /// All conversations of a capture.
@@ -262,6 +267,9 @@ pub struct FlowTable {
     next_stream: u32,
     /// Keep every conversation (no release).
     keep_all: bool,
+    /// Compute what the packet details show of each segment ([`TcpView::details`]); the
+    /// listing does without.
+    details: bool,
     /// What happens to conversations once they are over or unanswered.
     memory: Memory,
 }
@@ -270,6 +278,14 @@ impl FlowTable {
     /// A table that releases finished conversations (see the module's docs).
     pub fn new() -> FlowTable {
         FlowTable::default()
+    }
+
+    /// A table that also computes what the packet details show of each segment.
+    pub fn with_details() -> FlowTable {
+        FlowTable {
+            details: true,
+            ..FlowTable::default()
+        }
     }
 
     /// A table that keeps every conversation, for reports after the listing.
@@ -347,32 +363,14 @@ impl FlowTable {
         let opened_by_syn =
             is_new_syn && (resent_syn.is_some() || conv.dir(Side::ClientToServer).segments == 0);
         let ace = conv.acc_ecn && !seg.flags.contains(TcpFlags::SYN);
-        let first = conv.dirs.iter().all(|d| d.segments == 0);
-        let completeness = conv.completeness;
-        let (since_first, since_previous) = (ts.delta(conv.first_seen), ts.delta(conv.last_seen));
+        let before = self.details.then(|| {
+            let first = conv.dirs.iter().all(|d| d.segments == 0);
+            let since = (ts.delta(conv.first_seen), ts.delta(conv.last_seen));
+            (first, conv.completeness, since.0, since.1)
+        });
         let (side, step, numbers, mut tags) = apply_segment(conv, src, seg, frame, ts);
-        conv.completeness = details::completeness_after(completeness, seg, first);
-        let base = conv.dirs[side.index()].base.unwrap_or(seg.seq);
-        let [client, server] = &mut conv.dirs;
-        let (fwd, rev) = match side {
-            Side::ClientToServer => (&mut client.in_flight, &mut server.in_flight),
-            Side::ServerToClient => (&mut server.in_flight, &mut client.in_flight),
-        };
-        let (acks, bytes_in_flight, push_bytes_sent) =
-            details::record(fwd, rev, seg, base, frame, ts);
-        if seg.flags.contains(TcpFlags::FIN) && conv.first_fin_frame.is_none() {
-            conv.first_fin_frame = Some(frame);
-        }
-        let details = details::SegmentDetails {
-            first_fin: conv.first_fin_frame == Some(frame),
-            completeness,
-            since_first,
-            since_previous,
-            irtt: conv.initial_rtt.measured(),
-            acks,
-            bytes_in_flight,
-            push_bytes_sent,
-        };
+        let details =
+            before.map(|before| Box::new(segment_details(conv, side, seg, frame, ts, before)));
         conv.acc_ecn |= seg.options.has_acc_ecn();
         if port_reused {
             tags.set(Tag::PortReused);
@@ -428,6 +426,40 @@ impl FlowTable {
     /// True when no TCP segment was seen.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// What the packet details show of a segment just applied to `conv`: `before` is the
+/// completeness and the times since the stream's first and previous segments, taken before.
+fn segment_details(
+    conv: &mut Conversation,
+    side: Side,
+    seg: &TcpHeader,
+    frame: u64,
+    ts: Timestamp,
+    before: (bool, u8, (i64, i64), (i64, i64)),
+) -> details::SegmentDetails {
+    let (first, completeness, since_first, since_previous) = before;
+    conv.completeness = details::completeness_after(completeness, seg, first);
+    if seg.flags.contains(TcpFlags::FIN) && conv.first_fin_frame.is_none() {
+        conv.first_fin_frame = Some(frame);
+    }
+    let base = conv.dirs[side.index()].base.unwrap_or(seg.seq);
+    let [client, server] = &mut **conv.in_flight.get_or_insert_with(Default::default);
+    let (fwd, rev) = match side {
+        Side::ClientToServer => (client, server),
+        Side::ServerToClient => (server, client),
+    };
+    let (acks, bytes_in_flight, push_bytes_sent) = details::record(fwd, rev, seg, base, frame, ts);
+    details::SegmentDetails {
+        first_fin: conv.first_fin_frame == Some(frame),
+        completeness,
+        since_first,
+        since_previous,
+        irtt: conv.initial_rtt.measured(),
+        acks,
+        bytes_in_flight,
+        push_bytes_sent,
     }
 }
 

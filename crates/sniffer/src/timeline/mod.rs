@@ -80,6 +80,11 @@ impl Timeline {
         Timeline::with_flows(FlowTable::new())
     }
 
+    /// An empty timeline whose TCP views carry what the packet details show.
+    pub fn with_details() -> Timeline {
+        Timeline::with_flows(FlowTable::with_details())
+    }
+
     /// An empty timeline that keeps every conversation, for reports after the listing.
     pub fn keeping_conversations() -> Timeline {
         Timeline::with_flows(FlowTable::keep_all())

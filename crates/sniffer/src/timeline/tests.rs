@@ -35,7 +35,7 @@ fn fields(flags: TcpFlags, options: Vec<TcpOption>) -> TcpFields {
             client_state: TcpState::Established,
             server_state: TcpState::Established,
             ace: false,
-            details: Default::default(),
+            details: None,
         },
         header: TcpHeader {
             src_port: 40052,

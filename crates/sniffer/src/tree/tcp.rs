@@ -4,7 +4,7 @@
 
 use super::{bit_prefix, hex, rel_time, Base, Builder, Field, Kind, Value};
 use crate::decode::Packet;
-use crate::flow::details::completeness as bits;
+use crate::flow::details::{completeness as bits, SegmentDetails};
 use crate::flow::direction::WindowScale;
 use crate::tcp::TcpFlags;
 use crate::timeline::TcpFields;
@@ -133,6 +133,8 @@ pub(super) fn build(
     };
     let _ = packet;
     let (h, v) = (&t.header, &t.view);
+    let details = v.details.as_deref().copied().unwrap_or_default();
+    let d = &details;
     let header_len = h.header_len as usize;
     let flag_bits = h.flags.bits();
     let mut title = format!(
@@ -150,7 +152,7 @@ pub(super) fn build(
     b.hidden(&PORT, Value::UInt(u64::from(h.src_port)), (at, 2));
     b.hidden(&PORT, Value::UInt(u64::from(h.dst_port)), (at + 2, 2));
     b.generated(&STREAM, Value::UInt(u64::from(v.stream)), (at, 0));
-    let c = v.details.completeness;
+    let c = d.completeness;
     b.add(
         &COMPLETENESS,
         Value::UInt(u64::from(c)),
@@ -266,7 +268,7 @@ pub(super) fn build(
         b.expert(
             "Note",
             "Sequence",
-            if v.details.first_fin {
+            if d.first_fin {
                 "This frame initiates the connection closing"
             } else {
                 "This frame undergoes the connection closing"
@@ -320,8 +322,8 @@ pub(super) fn build(
         (at + 18, 2),
     );
     options(b, data, at + 20, header_len.saturating_sub(20));
-    timestamps(b, t, at);
-    analysis(b, t, at);
+    timestamps(b, d, at);
+    analysis(b, d, at);
     if h.payload_len > 0 {
         let start = at + header_len;
         let kept = data.len().saturating_sub(start).min(h.payload_len as usize);
@@ -479,8 +481,7 @@ fn option(b: &mut Builder, kind: u8, opt: &[u8], at: usize) {
 }
 
 /// `[Timestamps]`: the times since the stream's first and previous segments.
-fn timestamps(b: &mut Builder, t: &TcpFields, at: usize) {
-    let d = &t.view.details;
+fn timestamps(b: &mut Builder, d: &SegmentDetails, at: usize) {
     b.add(&TIMESTAMPS, Value::None, (at, 0), "Timestamps")
         .generated = true;
     b.open();
@@ -500,8 +501,7 @@ fn timestamps(b: &mut Builder, t: &TcpFields, at: usize) {
 }
 
 /// `[SEQ/ACK analysis]`, when there is something to say.
-fn analysis(b: &mut Builder, t: &TcpFields, at: usize) {
-    let d = &t.view.details;
+fn analysis(b: &mut Builder, d: &SegmentDetails, at: usize) {
     // Wireshark shows it for a segment its analysis noted something about: an acknowledgment
     // timed, bytes in flight, bytes since PSH (the round trip is then added).
     if d.acks.is_none() && d.bytes_in_flight.is_none() && d.push_bytes_sent.is_none() {
