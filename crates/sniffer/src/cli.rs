@@ -1,6 +1,7 @@
 //! The command line's view of the library's choices, for the binaries' clap definitions: the
 //! library itself (`render` above all) knows nothing of clap.
 
+use crate::render::details::{DetailsFormat, FieldsFormat};
 use crate::render::Format;
 
 /// An output format, as `--format` names it.
@@ -22,5 +23,73 @@ impl From<FormatArg> for Format {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
         }
+    }
+}
+
+/// What `sniffer read` and `sniffer live` show of each packet instead of the listing, with
+/// tshark's letters: `-V` (details), `-x` (bytes), `-T fields -e FIELD -E OPTION`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct DetailArgs {
+    /// Packet details: each packet's protocol tree, as `tshark -V` prints it.
+    #[arg(short = 'V')]
+    pub details: bool,
+    /// Packet bytes: each packet in hex and ASCII, as `tshark -x` prints it (after the
+    /// details with -V).
+    #[arg(short = 'x')]
+    pub hex: bool,
+    /// Output type: `fields` writes the values of the fields named with -e, one line a
+    /// packet; `text` the listing, or the details with -V.
+    #[arg(short = 'T', value_name = "TYPE", value_parser = ["fields", "text"])]
+    pub output: Option<String>,
+    /// A field to write with -T fields, by its filter name (`tcp.seq`, `ip.src`); repeat for
+    /// more.
+    #[arg(short = 'e', value_name = "FIELD")]
+    pub fields: Vec<String>,
+    /// How -T fields writes: header=y|n, separator=/t|/s|C, occurrence=f|l|a, aggregator=,|/s|C,
+    /// quote=d|s|n.
+    #[arg(short = 'E', value_name = "OPTION")]
+    pub field_options: Vec<String>,
+}
+
+impl DetailArgs {
+    /// What these flags ask for: `None` for the listing; an error in tshark's words.
+    pub fn format(&self) -> Result<Option<DetailsFormat>, String> {
+        let fields = match self.output.as_deref() {
+            Some("fields") => {
+                if self.fields.is_empty() {
+                    return Err(
+                        "\"-T fields\" was specified, but no fields were specified with \"-e\"."
+                            .to_owned(),
+                    );
+                }
+                let known = crate::tree::field_names();
+                let unknown: Vec<String> = self
+                    .fields
+                    .iter()
+                    .filter(|f| !known.contains(&f.as_str()))
+                    .map(|f| format!("\t{f}"))
+                    .collect();
+                if !unknown.is_empty() {
+                    return Err(format!("Some fields aren't valid:\n{}", unknown.join("\n")));
+                }
+                let mut format = FieldsFormat {
+                    fields: self.fields.clone(),
+                    ..Default::default()
+                };
+                for option in &self.field_options {
+                    format.set(option)?;
+                }
+                Some(format)
+            }
+            _ if !self.fields.is_empty() => return Err("-e names fields for -T fields".to_owned()),
+            _ => None,
+        };
+        Ok(
+            (self.details || self.hex || fields.is_some()).then_some(DetailsFormat {
+                tree: self.details,
+                hex: self.hex,
+                fields,
+            }),
+        )
     }
 }

@@ -217,30 +217,111 @@ pub struct LiveOptions {
 pub fn live(
     live: &mut LiveCapture,
     opts: &LiveOptions,
-    mut writer: Option<&mut PcapWriter>,
+    writer: Option<&mut PcapWriter>,
     stop: &AtomicBool,
     out: impl Write,
 ) -> (u64, Result<(), ListError>) {
-    let mut timeline = Timeline::new();
-    let mut rows = RowWriter::new(opts.format, out, opts.style);
-    let mut row = Row::empty();
-    // Frames saved without a row (quiet).
-    let mut saved = 0u64;
-    let frames = |timeline: &Timeline, saved: u64| timeline.frames() + saved;
+    let mut sink = RowSink {
+        timeline: Timeline::new(),
+        rows: RowWriter::new(opts.format, out, opts.style),
+        row: Row::empty(),
+    };
+    let (frames, captured) = capture_into(live, opts, writer, stop, &mut sink);
+    let listed = sink.rows.finish().map(drop).map_err(ListError::from);
+    (frames, captured.and(listed))
+}
+
+/// [`live`] with each frame written as its packet details, bytes or field values (`sniffer
+/// live -V`, `-x`, `-T fields`).
+pub fn live_details(
+    live: &mut LiveCapture,
+    opts: &LiveOptions,
+    writer: Option<&mut PcapWriter>,
+    stop: &AtomicBool,
+    format: &render::details::DetailsFormat,
+    out: impl Write,
+) -> (u64, Result<(), ListError>) {
+    let mut sink = DetailsSink {
+        details: Details::new(),
+        format,
+        out: io::BufWriter::new(out),
+    };
+    if let Some(fields) = &format.fields {
+        if let Err(e) = fields.write_header(&mut sink.out) {
+            return (0, Err(e.into()));
+        }
+    }
+    let (frames, captured) = capture_into(live, opts, writer, stop, &mut sink);
+    let flushed = sink.out.flush().map_err(ListError::from);
+    (frames, captured.and(flushed))
+}
+
+/// Where a live capture's frames go.
+trait Sink {
+    /// Shows one frame.
+    fn frame(&mut self, frame: &crate::frame::Frame<'_>) -> Result<(), ListError>;
+    /// The capture caught up with the traffic: show what came.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// Frames as rows of the listing.
+struct RowSink<W: Write> {
+    timeline: Timeline,
+    rows: RowWriter<W>,
+    row: Row,
+}
+
+impl<W: Write> Sink for RowSink<W> {
+    fn frame(&mut self, frame: &crate::frame::Frame<'_>) -> Result<(), ListError> {
+        self.timeline.push_into(frame, &mut self.row);
+        Ok(self.rows.row_ref(&self.row)?)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.rows.flush()
+    }
+}
+
+/// Frames as packet details, bytes or field values.
+struct DetailsSink<'a, W: Write> {
+    details: Details,
+    format: &'a render::details::DetailsFormat,
+    out: io::BufWriter<W>,
+}
+
+impl<W: Write> Sink for DetailsSink<'_, W> {
+    fn frame(&mut self, frame: &crate::frame::Frame<'_>) -> Result<(), ListError> {
+        let tree = self.details.tree(frame);
+        Ok(self.format.write_packet(&tree, frame.data, &mut self.out)?)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Captures until `stop` is set, `count` frames were seen or an error: each frame saved to
+/// `writer` and shown by `sink`, both handed over whenever the capture catches up with the
+/// traffic. Returns the frames captured, and what stopped the capture if not the count or
+/// `stop`.
+fn capture_into(
+    live: &mut LiveCapture,
+    opts: &LiveOptions,
+    mut writer: Option<&mut PcapWriter>,
+    stop: &AtomicBool,
+    sink: &mut dyn Sink,
+) -> (u64, Result<(), ListError>) {
+    let mut frames = 0u64;
     let mut capture = || -> Result<(), ListError> {
-        while !stop.load(Ordering::Relaxed)
-            && opts.count.is_none_or(|c| frames(&timeline, saved) < c)
-        {
+        while !stop.load(Ordering::Relaxed) && opts.count.is_none_or(|c| frames < c) {
             match live.next_frame()? {
                 Next::Frame(frame) => {
+                    frames += 1;
                     if let Some(w) = writer.as_mut() {
                         w.write(&frame)?;
                     }
-                    if opts.quiet {
-                        saved += 1;
-                    } else {
-                        timeline.push_into(&frame, &mut row);
-                        rows.row_ref(&row)?;
+                    if !opts.quiet {
+                        sink.frame(&frame)?;
                     }
                 }
                 // Caught up with the traffic: show and save what came.
@@ -248,13 +329,12 @@ pub fn live(
                     if let Some(w) = writer.as_mut() {
                         w.flush()?;
                     }
-                    rows.flush()?;
+                    sink.flush()?;
                 }
             }
         }
         Ok(())
     };
     let captured = capture();
-    let listed = rows.finish().map(drop).map_err(ListError::from);
-    (frames(&timeline, saved), captured.and(listed))
+    (frames, captured)
 }

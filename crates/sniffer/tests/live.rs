@@ -33,6 +33,8 @@ fn start_live(args: &[&str]) -> (Child, BufReader<ChildStderr>, String) {
     let mut live = Proc::new(assert_cmd::cargo::cargo_bin("sniffer"))
         .arg("live")
         .args(args)
+        // Packet details give arrival times in the local zone: UTC, as tshark's in the tests.
+        .env("TZ", "UTC")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -1242,4 +1244,45 @@ fn sniffer_live_table_shows_rows_as_they_come_under_one_header() {
         "{stdout}"
     );
     assert!(rows[0].contains("handshake 1/3 SYN"), "{stdout}");
+}
+
+#[test]
+fn sniffer_live_shows_details_bytes_and_fields_as_tshark_reads_the_saved_file() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, args) in [
+        vec!["-V"],
+        vec!["-V", "-x"],
+        vec![
+            "-T",
+            "fields",
+            "-E",
+            "header=y",
+            "-e",
+            "frame.number",
+            "-e",
+            "tcp.seq",
+            "-e",
+            "tcp.analysis.ack_rtt",
+            "-e",
+            "data.data",
+        ],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("live-{i}.pcap"));
+        let file_text = file.to_str().expect("utf-8").to_owned();
+        let mut all: Vec<&str> = vec!["-w", &file_text];
+        all.extend(&args);
+        let (_, stdout, _) = capture_one_greeting(&all, b"welcome to python!");
+        let theirs = common::tshark_output(&file, &args);
+        assert_eq!(
+            stdout.lines().collect::<Vec<_>>(),
+            theirs,
+            "sniffer live {args:?}"
+        );
+    }
 }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
 use net_demo::cli::Generate;
 use sniffer::capture::{LiveCapture, LiveOptions, DEFAULT_SNAPLEN};
-use sniffer::cli::FormatArg;
+use sniffer::cli::{DetailArgs, FormatArg};
 use sniffer::listing;
 use sniffer::pcapfile::{FileCapture, STDIN_NAME};
 use sniffer::render::{self, Format, TableStyle};
@@ -59,25 +59,8 @@ enum Command {
         /// and stdout is not, for files of 16 MiB or more).
         #[arg(long)]
         no_progress: bool,
-        /// Packet details: each packet's protocol tree, as `tshark -V` prints it.
-        #[arg(short = 'V')]
-        details: bool,
-        /// Packet bytes: each packet in hex and ASCII, as `tshark -x` prints it (after the
-        /// details with -V).
-        #[arg(short = 'x')]
-        hex: bool,
-        /// Output type: `fields` writes the values of the fields named with -e, one line a
-        /// packet; `text` the listing, or the details with -V.
-        #[arg(short = 'T', value_name = "TYPE", value_parser = ["fields", "text"])]
-        output: Option<String>,
-        /// A field to write with -T fields, by its filter name (`tcp.seq`, `ip.src`); repeat
-        /// for more.
-        #[arg(short = 'e', value_name = "FIELD")]
-        fields: Vec<String>,
-        /// How -T fields writes: header=y|n, separator=/t|/s|C, occurrence=f|l|a,
-        /// aggregator=,|/s|C, quote=d|s|n.
-        #[arg(short = 'E', value_name = "OPTION")]
-        field_options: Vec<String>,
+        #[command(flatten)]
+        details: DetailArgs,
     },
     /// Capture on a device and show each packet as it arrives (Ctrl-C stops).
     Live {
@@ -113,6 +96,8 @@ enum Command {
         /// late), which keeps up better with heavy traffic.
         #[arg(long)]
         immediate: bool,
+        #[command(flatten)]
+        details: DetailArgs,
         /// Filter expression, as tcpdump takes it: the remaining words.
         #[arg(trailing_var_arg = true)]
         expression: Vec<String>,
@@ -172,17 +157,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             follow,
             no_progress,
             details,
-            hex,
-            output,
-            fields,
-            field_options,
-        } => {
-            let wanted = details_format(details, hex, output.as_deref(), fields, &field_options)?;
-            match wanted {
-                Some(wanted) => read_details(file, &wanted),
-                None => read(file, format, width, explain, ladder, follow, no_progress),
-            }
-        }
+        } => match details.format().map_err(|e| anyhow::anyhow!(e))? {
+            Some(wanted) => read_details(file, &wanted),
+            None => read(file, format, width, explain, ladder, follow, no_progress),
+        },
         Command::Live {
             interface,
             filter,
@@ -193,8 +171,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             format,
             immediate,
             quiet,
+            details,
             expression,
         } => {
+            // Checked before anything is captured.
+            let details = details.format().map_err(|e| anyhow::anyhow!(e))?;
             let filter = match (filter, expression.is_empty()) {
                 (Some(f), true) => f,
                 (None, _) => expression.join(" "),
@@ -211,56 +192,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             if let Some(kib) = buffer_size_kib {
                 opts.buffer_size = Some(kib.saturating_mul(1024));
             }
-            live(opts, write, count, format, quiet)
+            live(opts, write, count, format, quiet, details)
         }
     }
-}
-
-/// What -V, -x, -T and -e ask for, if anything: `None` for the listing.
-fn details_format(
-    tree: bool,
-    hex: bool,
-    output: Option<&str>,
-    fields: Vec<String>,
-    field_options: &[String],
-) -> anyhow::Result<Option<render::details::DetailsFormat>> {
-    let fields = match output {
-        Some("fields") => {
-            if fields.is_empty() {
-                anyhow::bail!(
-                    "\"-T fields\" was specified, but no fields were specified with \"-e\"."
-                );
-            }
-            let known = sniffer::tree::field_names();
-            let unknown: Vec<&String> = fields
-                .iter()
-                .filter(|f| !known.contains(&f.as_str()))
-                .collect();
-            if !unknown.is_empty() {
-                let list: Vec<String> = unknown.iter().map(|f| format!("\t{f}")).collect();
-                anyhow::bail!("Some fields aren't valid:\n{}", list.join("\n"));
-            }
-            let mut format = render::details::FieldsFormat {
-                fields,
-                ..Default::default()
-            };
-            for option in field_options {
-                format.set(option).map_err(|e| anyhow::anyhow!(e))?;
-            }
-            Some(format)
-        }
-        _ if !fields.is_empty() => {
-            anyhow::bail!("-e fields are written with -T fields")
-        }
-        _ => None,
-    };
-    Ok(
-        (tree || hex || fields.is_some()).then_some(render::details::DetailsFormat {
-            tree,
-            hex,
-            fields,
-        }),
-    )
 }
 
 /// `sniffer read -V/-x/-T fields`: each packet's details, bytes or field values.
@@ -347,6 +281,7 @@ fn live(
     count: Option<u64>,
     format: Option<FormatArg>,
     quiet: bool,
+    details: Option<render::details::DetailsFormat>,
 ) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let is_tty = stdout.is_terminal();
@@ -396,7 +331,12 @@ fn live(
         count,
     };
     let out = io::BufWriter::new(stdout.lock());
-    let (frames, captured) = listing::live(&mut live, &opts, writer.as_mut(), &stop, out);
+    let (frames, captured) = match &details {
+        Some(wanted) => {
+            listing::live_details(&mut live, &opts, writer.as_mut(), &stop, wanted, out)
+        }
+        None => listing::live(&mut live, &opts, writer.as_mut(), &stop, out),
+    };
     let stats = live.stats()?;
     let mut err = io::stderr().lock();
     writeln!(
