@@ -46,6 +46,8 @@ fn from_live<'a>(packet: pcap::Packet<'a>, linktype: LinkType) -> Frame<'a> {
         precision: TsPrecision::Micro,
         interface: None,
         interface_name: None,
+        options: &[],
+        options_big_endian: false,
     }
 }
 

@@ -110,9 +110,42 @@ pub struct Frame<'a> {
     pub interface: Option<u32>,
     /// That interface's name, when the file gives one (`if_name`).
     pub interface_name: Option<&'a str>,
+    /// A pcapng packet block's options, as stored (comments among them), and their byte
+    /// order; empty elsewhere.
+    pub options: &'a [u8],
+    pub options_big_endian: bool,
 }
 
 impl<'a> Frame<'a> {
+    /// The comments of a pcapng packet block (`opt_comment`), in order.
+    pub fn comments(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        let u16_at = |i: usize| {
+            self.options.get(i..i + 2).map(|b| {
+                if self.options_big_endian {
+                    u16::from_be_bytes([b[0], b[1]])
+                } else {
+                    u16::from_le_bytes([b[0], b[1]])
+                }
+            })
+        };
+        while let (Some(code), Some(len)) = (u16_at(at), u16_at(at + 2)) {
+            let value = at + 4;
+            let len = usize::from(len);
+            let Some(bytes) = self.options.get(value..value + len) else {
+                break;
+            };
+            match code {
+                0 => break,
+                1 => out.push(String::from_utf8_lossy(bytes).into_owned()),
+                _ => {}
+            }
+            at = value + len.div_ceil(4) * 4;
+        }
+        out
+    }
+
     /// A frame made by hand (tests, generated captures), with a microsecond record header.
     pub fn new(ts: Timestamp, wire_len: u32, data: &'a [u8]) -> Frame<'a> {
         Frame {
@@ -121,8 +154,42 @@ impl<'a> Frame<'a> {
             data,
             interface: None,
             interface_name: None,
+            options: &[],
+            options_big_endian: false,
             linktype: LinkType::EN10MB,
             precision: TsPrecision::Micro,
         }
+    }
+}
+
+/// A frame that owns its bytes, to look at again once the capture is over (the demo's
+/// `--details`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedFrame {
+    pub ts: Timestamp,
+    pub wire_len: u32,
+    pub data: Vec<u8>,
+    pub linktype: LinkType,
+    pub precision: TsPrecision,
+}
+
+impl OwnedFrame {
+    /// A copy of `frame`'s bytes and facts.
+    pub fn of(frame: &Frame<'_>) -> OwnedFrame {
+        OwnedFrame {
+            ts: frame.ts,
+            wire_len: frame.wire_len,
+            data: frame.data.to_vec(),
+            linktype: frame.linktype,
+            precision: frame.precision,
+        }
+    }
+
+    /// The frame, borrowing the bytes.
+    pub fn frame(&self) -> Frame<'_> {
+        let mut frame = Frame::new(self.ts, self.wire_len, &self.data);
+        frame.linktype = self.linktype;
+        frame.precision = self.precision;
+        frame
     }
 }

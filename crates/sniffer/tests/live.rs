@@ -1286,3 +1286,71 @@ fn sniffer_live_shows_details_bytes_and_fields_as_tshark_reads_the_saved_file() 
         );
     }
 }
+
+#[test]
+fn demo_details_are_what_tshark_shows_of_the_saved_file() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("details.pcapng");
+    let out = sniff_demo()
+        .args(["--port", "0", "--format", "plain", "--details", "--out"])
+        .arg(&file)
+        .env("TZ", "UTC")
+        .output()
+        .expect("run sniff-demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The listing, then the details and bytes of every packet.
+    let listing = common::tshark_lines(&file);
+    assert_eq!(
+        lines[..listing.len()],
+        listing.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let details = common::tshark_output(&file, &["-V", "-x"]);
+    assert_eq!(
+        lines[listing.len()..],
+        details.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(
+        stdout.contains("welcome to pyt"),
+        "the greeting in the bytes"
+    );
+
+    // The table: the data segment's tree, readable at 80 columns, and its bytes.
+    let out = sniff_demo()
+        .args([
+            "--port",
+            "0",
+            "--no-save",
+            "--format",
+            "table",
+            "--width",
+            "80",
+            "--details",
+            "4",
+        ])
+        .output()
+        .expect("run sniff-demo");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(stdout.contains("\nBytes of frame 4:\n"), "{stdout}");
+    assert!(stdout.contains("welcome to pyt"), "{stdout}");
+    assert!(stdout.contains("Data (18 bytes)"), "{stdout}");
+    assert!(
+        !stdout.contains("Frame 3:"),
+        "only frame 4's details: {stdout}"
+    );
+    for line in stdout.lines() {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 80,
+            "too wide: {line}"
+        );
+    }
+}

@@ -15,6 +15,7 @@ use net_demo::{DEFAULT_GREETING, DEFAULT_HOST};
 use sniffer::cli::FormatArg;
 use sniffer::demo::{self, DemoOptions, Save, Scenario};
 use sniffer::netns;
+use sniffer::pcapfile::FileCapture;
 use sniffer::privileges;
 use sniffer::render::{self, summary, wrap, Format};
 
@@ -65,6 +66,11 @@ struct Cli {
     /// Do not draw the ladder diagram under the table.
     #[arg(long)]
     no_ladder: bool,
+    /// Under the table, the packet details of the lesson's segments (all, or the frames
+    /// numbered N…), and the bytes of the ones with data. With --format plain, exactly what
+    /// `tshark -V -x` prints for them.
+    #[arg(long, value_name = "N", num_args = 0..)]
+    details: Option<Vec<u64>>,
     /// Give up after this many seconds if the exchange has not finished [default: 5; at most
     /// 60].
     #[arg(long, value_name = "SECS")]
@@ -142,6 +148,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let mut out = stdout.lock();
     render::lesson::write_lesson(&mut out, &report.lesson(), format, style, !cli.no_ladder)?;
+    if let Some(numbers) = &cli.details {
+        write_details(&mut out, &report, numbers, format, out_width)?;
+    }
     out.flush()?;
     drop(out);
     let mut err = io::stderr().lock();
@@ -155,6 +164,49 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The packet details of the captured frames numbered `numbers` (all when empty): read
+/// back from the saved file, so that they are what Wireshark shows of it (the comments and
+/// the interface included); from the frames kept in memory when nothing was saved.
+fn write_details(
+    out: &mut impl Write,
+    report: &demo::DemoReport,
+    numbers: &[u64],
+    format: Format,
+    width: Option<usize>,
+) -> anyhow::Result<()> {
+    if format == Format::Json {
+        anyhow::bail!("--details prints text: use it with --format table or plain");
+    }
+    let mut details = sniffer::listing::Details::new();
+    let mut kept: Vec<(sniffer::tree::Tree, Vec<u8>)> = Vec::new();
+    match &report.saved {
+        Some(path) => {
+            let mut source = FileCapture::open(path)?;
+            while let Some(frame) = source.next_frame()? {
+                kept.push((details.tree(&frame), frame.data.to_vec()));
+            }
+        }
+        None => {
+            for owned in &report.frames {
+                kept.push((details.tree(&owned.frame()), owned.data.clone()));
+            }
+        }
+    }
+    let packets: Vec<render::details::PacketDetails<'_>> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, (tree, data))| (i as u64 + 1, tree, data))
+        .filter(|(number, _, _)| numbers.is_empty() || numbers.contains(number))
+        .map(|(number, tree, data)| render::details::PacketDetails {
+            number,
+            tree: tree.clone(),
+            data,
+        })
+        .collect();
+    render::details::write_lesson_details(out, &packets, format == Format::Plain, width)?;
+    Ok(())
 }
 
 /// Where the demo runs: on the host, or in a private network namespace (entered here, before

@@ -202,6 +202,8 @@ pub struct DemoReport {
     /// What the scenario shows, in a sentence or two.
     pub notes: Vec<String>,
     pub rows: Vec<Row>,
+    /// The frames of those rows, for their details.
+    pub frames: Vec<crate::frame::OwnedFrame>,
     /// Every TCP conversation captured, in stream order.
     pub conversations: Vec<Conversation>,
     pub stats: KernelStats,
@@ -382,6 +384,7 @@ fn bind_then_capture(
 struct Captured {
     timeline: Timeline,
     rows: Vec<Row>,
+    frames: Vec<crate::frame::OwnedFrame>,
     last_ts: Option<crate::frame::Timestamp>,
     timed_out: bool,
 }
@@ -400,6 +403,7 @@ fn capture_until_over(
     let mut captured = Captured {
         timeline: Timeline::keeping_conversations(),
         rows: Vec::new(),
+        frames: Vec::new(),
         last_ts: None,
         timed_out: false,
     };
@@ -441,6 +445,7 @@ fn capture_until_over(
                     w.write(&frame, &row)?;
                 }
                 captured.rows.push(row);
+                captured.frames.push(crate::frame::OwnedFrame::of(&frame));
             }
             Next::Timeout => {}
         }
@@ -492,6 +497,7 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
     let Captured {
         timeline,
         rows,
+        frames,
         last_ts,
         timed_out,
     } = captured;
@@ -518,6 +524,7 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
         server: outcome.server,
         received: outcome.received,
         rows,
+        frames,
         conversations,
         stats: outcome.stats,
         saved: outcome.saved,

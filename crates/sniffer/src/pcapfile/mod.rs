@@ -42,11 +42,13 @@ pub const MAX_RECORD_LEN: u32 = 16 * 1024 * 1024;
 
 /// A record lying whole in the reader's buffer, to be lent rather than copied: its data
 /// starts `skip` bytes in and is `len` long; the record takes `consumed` bytes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Lent {
     skip: usize,
     len: usize,
     consumed: usize,
+    /// Where a pcapng packet block's options lie in the record (an empty range for pcap).
+    options: std::ops::Range<usize>,
 }
 
 /// The bytes of the file `path` at byte `at` are not a capture.
@@ -162,6 +164,8 @@ pub struct FileCapture<B: BufRead = ReadAhead> {
     interfaces: Vec<Interface>,
     /// Each pcapng interface's name (`if_name`), when it has one.
     names: Vec<Option<String>>,
+    /// The options of the packet block last read into `buf` (not lent).
+    options: Vec<u8>,
     /// Byte offset of the next unread byte.
     offset: u64,
     /// The current record's bytes (reused) when it could not be lent from the reader's buffer.
@@ -227,6 +231,7 @@ impl<B: BufRead> FileCapture<B> {
             big_endian: false,
             interfaces: Vec::new(),
             names: Vec::new(),
+            options: Vec::new(),
             offset: 0,
             buf: Vec::new(),
             lent: 0,
@@ -296,6 +301,7 @@ impl<B: BufRead> FileCapture<B> {
             skip,
             len,
             consumed,
+            options,
         } = lent;
         let path = &self.path;
         let at = self.offset;
@@ -313,6 +319,8 @@ impl<B: BufRead> FileCapture<B> {
             .id
             .and_then(|id| self.names.get(usize::try_from(id).ok()?))
             .and_then(|n| n.as_deref());
+        frame.options = available.get(options).unwrap_or_default();
+        frame.options_big_endian = self.big_endian;
         Ok(frame)
     }
 
@@ -462,6 +470,7 @@ impl<B: BufRead> FileCapture<B> {
                 skip: header_len,
                 len: record.caplen as usize,
                 consumed: header_len + record.caplen as usize,
+                options: 0..0,
             };
             return self.lend(lent, iface, ts, record.wire_len).map(Some);
         }
@@ -495,6 +504,8 @@ impl<B: BufRead> FileCapture<B> {
             .id
             .and_then(|id| self.names.get(usize::try_from(id).ok()?))
             .and_then(|n| n.as_deref());
+        frame.options = &self.options;
+        frame.options_big_endian = self.big_endian;
         frame
     }
 }

@@ -50,10 +50,13 @@ impl<B: BufRead> FileCapture<B> {
         loop {
             let start = self.offset;
             if let Some((iface, epb)) = self.whole_enhanced_packet()? {
+                let options_start = pcapng::EPB_HEAD_LEN + (epb.caplen as usize).div_ceil(4) * 4;
+                let options_end = (epb.block_len as usize).saturating_sub(4);
                 let lent = Lent {
                     skip: pcapng::EPB_HEAD_LEN,
                     len: epb.caplen as usize,
                     consumed: epb.block_len as usize,
+                    options: options_start.min(options_end)..options_end,
                 };
                 return self
                     .lend(lent, iface, iface.timestamp(epb.timestamp), epb.wire_len)
@@ -197,6 +200,13 @@ impl<B: BufRead> FileCapture<B> {
                 start,
                 format!("packet claims {caplen} captured bytes, more than its block holds"),
             ));
+        }
+        self.options.clear();
+        let options_start = 20 + caplen.div_ceil(4) * 4;
+        if kind != pcapng::PACKET_OBSOLETE {
+            if let Some(options) = self.buf.get(options_start..body_len) {
+                self.options.extend_from_slice(options);
+            }
         }
         self.buf.drain(..20);
         self.buf.truncate(caplen);

@@ -153,3 +153,51 @@ impl DetailsFormat {
         Ok(())
     }
 }
+
+/// One packet of the demo's `--details`: its number, tree and bytes.
+pub struct PacketDetails<'a> {
+    pub number: u64,
+    pub tree: Tree,
+    pub data: &'a [u8],
+}
+
+/// The details of the lesson's packets, under its table. `plain`: exactly what `tshark -V
+/// -x` prints for them. Otherwise a readable tree, two spaces a level, wrapped at `width`,
+/// and the bytes of the packets that carry data, where the greeting stands in the ASCII
+/// column.
+pub fn write_lesson_details(
+    out: &mut impl Write,
+    packets: &[PacketDetails<'_>],
+    plain: bool,
+    width: Option<usize>,
+) -> io::Result<()> {
+    if plain {
+        let format = DetailsFormat {
+            tree: true,
+            hex: true,
+            fields: None,
+        };
+        for p in packets {
+            format.write_packet(&p.tree, p.data, out)?;
+        }
+        return Ok(());
+    }
+    for p in packets {
+        writeln!(out)?;
+        for node in p.tree.nodes.iter().filter(|n| !n.hidden) {
+            let indent = "  ".repeat(usize::from(node.depth));
+            let text = if node.generated {
+                format!("[{}]", node.label)
+            } else {
+                node.label.clone()
+            };
+            super::wrap::write_hanging(out, &text, width, &indent, &format!("{indent}    "))?;
+        }
+        if p.tree.nodes.iter().any(|n| n.field.abbrev == "data") {
+            writeln!(out)?;
+            writeln!(out, "Bytes of frame {}:", p.number)?;
+            tree::write_hex(p.data, out)?;
+        }
+    }
+    Ok(())
+}

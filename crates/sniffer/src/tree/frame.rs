@@ -21,6 +21,8 @@ pub struct FrameContext {
 }
 
 fields! {
+    PKT_COMMENT: "pkt_comment", "Packet comments", Kind::Protocol;
+    COMMENT: "frame.comment", "Comment", Kind::Str;
     FRAME: "frame", "Frame", Kind::Protocol;
     SECTION: "frame.section_number", "Section number", Kind::UInt(32, Base::Dec);
     INTERFACE_ID: "frame.interface_id", "Interface id", Kind::UInt(32, Base::Dec);
@@ -54,8 +56,23 @@ fn encapsulation(linktype: LinkType) -> (u64, &'static str) {
     }
 }
 
-/// Builds the frame's subtree.
+/// Builds the frame's subtree (after its comments, when a pcapng file gives some).
 pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, protocols: &[&str]) {
+    let comments = frame.comments();
+    if !comments.is_empty() {
+        b.add(&PKT_COMMENT, Value::None, (0, 0), "Packet comments");
+        b.open();
+        for comment in comments {
+            b.add(
+                &COMMENT,
+                Value::Str(comment.clone()),
+                (0, 0),
+                comment.clone(),
+            );
+            b.expert("Comment", "Comment", &comment);
+        }
+        b.close();
+    }
     let (wire, kept) = (u64::from(frame.wire_len), frame.data.len() as u64);
     let all = (0, frame.data.len());
     let mut title = format!(
