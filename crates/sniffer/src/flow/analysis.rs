@@ -181,8 +181,10 @@ impl Tags {
 pub struct SeqState {
     /// Just past the highest sequence number sent (SYN and FIN count one).
     pub next_seq: SeqNum,
-    /// When `next_seq` last moved.
+    /// When `next_seq` last moved, and in which frame (a retransmission's RTO is measured
+    /// from it).
     pub next_seq_time: Timestamp,
+    pub next_seq_frame: u64,
     /// Just past the highest sequence number sent *in order*: acknowledging beyond it means
     /// acknowledging something the capture did not see.
     pub max_seq_to_be_acked: SeqNum,
@@ -324,7 +326,7 @@ pub(crate) fn analyze(
         acked_unseen(&mut t, rev);
     }
     retransmission(&mut t, seg, fwd, rev, ooo_threshold, ts);
-    remember(fwd, seg, ts, t);
+    remember(fwd, seg, frame, ts, t);
     conv.initial_rtt.observe(seg.flags, ts);
     t
 }
@@ -453,13 +455,14 @@ fn retransmission(
 /// What the sender's direction remembers of this segment: the highest sequence number seen
 /// and the highest in order (probes move neither), its ack, window and tags.
 #[inline(always)]
-fn remember(fwd: &mut SeqState, seg: &TcpHeader, ts: Timestamp, t: Tags) {
+fn remember(fwd: &mut SeqState, seg: &TcpHeader, frame: u64, ts: Timestamp, t: Tags) {
     let syn_fin = seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
     let end = seg.seq.plus(seg.payload_len + u32::from(syn_fin));
     if !t.has(Tag::ZeroWindowProbe) {
         if !fwd.next_seq.is_set() || end.after(fwd.next_seq) {
             fwd.next_seq = end;
             fwd.next_seq_time = ts;
+            fwd.next_seq_frame = frame;
         }
         if !fwd.max_seq_to_be_acked.is_set() || fwd.max_seq_to_be_acked == seg.seq {
             fwd.max_seq_to_be_acked = fwd.next_seq;

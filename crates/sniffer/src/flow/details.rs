@@ -49,6 +49,9 @@ pub struct SegmentDetails {
     /// A FIN that is the conversation's first ("initiates the connection closing"), not a
     /// later one ("undergoes").
     pub first_fin: bool,
+    /// For a retransmission (not a fast or spurious one): the frame that last advanced the
+    /// sender's sequence numbers and the time since (Wireshark's RTO).
+    pub rto: Option<Acked>,
 }
 
 /// A frame number and the time since it: the segment an acknowledgment covers exactly.
@@ -74,6 +77,9 @@ pub struct InFlight {
     unacked: VecDeque<Unacked>,
     push_bytes_sent: u32,
     push_set_last: bool,
+    /// A gap was seen in this direction and no ACK has come back since: the bytes in flight
+    /// are not known (Wireshark's `valid_bif` cleared).
+    gap: bool,
 }
 
 /// Wireshark's completeness after a segment, from the value before it. The conversation's
@@ -116,7 +122,14 @@ pub fn record(
     base: SeqNum,
     frame: u64,
     ts: Timestamp,
+    lost: bool,
 ) -> Recorded {
+    if lost {
+        fwd.gap = true;
+    }
+    if seg.flags.contains(TcpFlags::ACK) {
+        rev.gap = false;
+    }
     let syn_fin = seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
     if (seg.payload_len > 0 || syn_fin) && fwd.unacked.len() < MAX_UNACKED {
         let next = seg.seq.plus(seg.payload_len).plus(u32::from(syn_fin));
@@ -128,23 +141,29 @@ pub fn record(
         });
     }
     let acks = acknowledge(rev, seg.ack, ts);
-    if seg.payload_len == 0 || fwd.unacked.is_empty() {
+    if seg.payload_len == 0 || fwd.unacked.is_empty() || fwd.gap {
         return (acks, None, None);
     }
-    // From the lowest start still waiting to the end of the newest.
+    // From the lowest start still waiting to the highest end.
     let rel = |s: SeqNum| s.0.wrapping_sub(base.0);
-    let last = fwd.unacked.front().map_or(0, |u| rel(u.next));
+    let earlier = |a: u32, b: u32| (a.wrapping_sub(b) as i32) < 0;
+    let newest = fwd.unacked.front().map_or(0, |u| rel(u.next));
+    let last = fwd
+        .unacked
+        .iter()
+        .map(|u| rel(u.next))
+        .fold(
+            newest,
+            |highest, e| if earlier(highest, e) { e } else { highest },
+        );
     let first = fwd
         .unacked
         .iter()
         .map(|u| rel(u.seq))
-        .fold(last, |lowest, s| {
-            if (s.wrapping_sub(lowest) as i32) < 0 {
-                s
-            } else {
-                lowest
-            }
-        });
+        .fold(
+            last,
+            |lowest, s| if earlier(s, lowest) { s } else { lowest },
+        );
     let in_flight = last.wrapping_sub(first);
     let bytes_in_flight = (in_flight > 0 && in_flight < 2_000_000_000).then_some(in_flight);
     let push = seg.flags.contains(TcpFlags::PSH);

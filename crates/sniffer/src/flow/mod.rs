@@ -369,8 +369,8 @@ impl FlowTable {
             (first, conv.completeness, since.0, since.1)
         });
         let (side, step, numbers, mut tags) = apply_segment(conv, src, seg, frame, ts);
-        let details =
-            before.map(|before| Box::new(segment_details(conv, side, seg, frame, ts, before)));
+        let details = before
+            .map(|before| Box::new(segment_details(conv, side, seg, frame, ts, tags, before)));
         conv.acc_ecn |= seg.options.has_acc_ecn();
         if port_reused {
             tags.set(Tag::PortReused);
@@ -437,6 +437,7 @@ fn segment_details(
     seg: &TcpHeader,
     frame: u64,
     ts: Timestamp,
+    tags: Tags,
     before: (bool, u8, (i64, i64), (i64, i64)),
 ) -> details::SegmentDetails {
     let (first, completeness, since_first, since_previous) = before;
@@ -445,13 +446,27 @@ fn segment_details(
         conv.first_fin_frame = Some(frame);
     }
     let base = conv.dirs[side.index()].base.unwrap_or(seg.seq);
+    let sent = &conv.dirs[side.index()].seq_state;
+    let rto = (tags.has(Tag::Retransmission)
+        && !tags.has(Tag::FastRetransmission)
+        && !tags.has(Tag::SpuriousRetransmission))
+    .then(|| (sent.next_seq_frame, ts.delta(sent.next_seq_time)));
     let [client, server] = &mut **conv.in_flight.get_or_insert_with(Default::default);
     let (fwd, rev) = match side {
         Side::ClientToServer => (client, server),
         Side::ServerToClient => (server, client),
     };
-    let (acks, bytes_in_flight, push_bytes_sent) = details::record(fwd, rev, seg, base, frame, ts);
+    let lost = tags.has(Tag::LostSegment);
+    let (acks, bytes_in_flight, push_bytes_sent) =
+        details::record(fwd, rev, seg, base, frame, ts, lost);
+    // An out-of-order segment changes nothing in flight.
+    let (bytes_in_flight, push_bytes_sent) = if tags.has(Tag::OutOfOrder) {
+        (None, None)
+    } else {
+        (bytes_in_flight, push_bytes_sent)
+    };
     details::SegmentDetails {
+        rto,
         first_fin: conv.first_fin_frame == Some(frame),
         completeness,
         since_first,

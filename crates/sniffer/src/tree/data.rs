@@ -11,7 +11,12 @@ fields! {
 /// Builds the data's subtree for `len` bytes at `at`.
 pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, len: usize) {
     let bytes = data.get(at..at + len).unwrap_or_default();
-    b.add(&DATA, Value::None, (at, len), format!("Data ({len} bytes)"));
+    b.add(
+        &DATA,
+        Value::None,
+        (at, len),
+        format!("Data ({})", super::bytes_text(len)),
+    );
     b.open();
     let hex: String = bytes.iter().take(36).map(|b| format!("{b:02x}")).collect();
     let shown = if bytes.len() > 36 {

@@ -260,6 +260,15 @@ fn plain(value: &Value, kind: Kind) -> String {
     }
 }
 
+/// `18 bytes`, `1 byte`, as Wireshark counts a payload.
+pub(crate) fn bytes_text(n: usize) -> String {
+    if n == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 /// `00:0c:29:2f:80:31`.
 pub(crate) fn mac_hex(m: [u8; 6]) -> String {
     let mut s = String::with_capacity(17);
@@ -396,7 +405,7 @@ pub fn build(
 ) -> Tree {
     let mut b = Builder::new();
     let mut protocols = vec![];
-    let layers = layers(frame, packet, &mut protocols);
+    let layers = layers(frame, packet, tcp, &mut protocols);
     frame::build(&mut b, frame, ctx, &protocols);
     for layer in layers {
         match layer {
@@ -422,7 +431,12 @@ enum Layer {
 }
 
 /// The layers the tree shows, and the names `frame.protocols` lists.
-fn layers(frame: &Frame<'_>, packet: &Packet, protocols: &mut Vec<&'static str>) -> Vec<Layer> {
+fn layers(
+    frame: &Frame<'_>,
+    packet: &Packet,
+    tcp_fields: Option<&TcpFields>,
+    protocols: &mut Vec<&'static str>,
+) -> Vec<Layer> {
     use crate::decode::{Network, Transport};
     use crate::link::LinkType;
     let data = frame.data;
@@ -459,7 +473,8 @@ fn layers(frame: &Frame<'_>, packet: &Packet, protocols: &mut Vec<&'static str>)
             let payload_at = transport_at + seg.header.header_len as usize;
             let kept = data.len().saturating_sub(payload_at);
             let len = (seg.header.payload_len as usize).min(kept);
-            if len > 0 {
+            let withheld = tcp_fields.is_some_and(|t| tcp::payload_withheld(t.view.tags));
+            if len > 0 && !withheld {
                 out.push(Layer::Data(payload_at, len));
                 protocols.push("data");
             }

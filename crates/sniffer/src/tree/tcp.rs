@@ -4,6 +4,7 @@
 
 use super::{bit_prefix, hex, rel_time, Base, Builder, Field, Kind, Value};
 use crate::decode::Packet;
+use crate::flow::analysis::{Tag, Tags};
 use crate::flow::details::{completeness as bits, SegmentDetails};
 use crate::flow::direction::WindowScale;
 use crate::tcp::TcpFlags;
@@ -65,6 +66,27 @@ fields! {
     BYTES_IN_FLIGHT: "tcp.analysis.bytes_in_flight", "Bytes in flight", Kind::UInt(32, Base::Dec);
     PUSH_BYTES_SENT: "tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag", Kind::UInt(32, Base::Dec);
     PAYLOAD: "tcp.payload", "TCP payload", Kind::Bytes;
+    SEGMENT_DATA: "tcp.segment_data", "TCP segment data", Kind::Bytes;
+    ANALYSIS_FLAGS: "tcp.analysis.flags", "TCP Analysis Flags", Kind::Text;
+    A_REUSED_PORTS: "tcp.analysis.reused_ports", "A new tcp session is started with the same ports as an earlier session in this trace", Kind::Text;
+    A_RETRANSMISSION: "tcp.analysis.retransmission", "This frame is a (suspected) retransmission", Kind::Text;
+    A_FAST_RETRANSMISSION: "tcp.analysis.fast_retransmission", "This frame is a (suspected) fast retransmission", Kind::Text;
+    A_SPURIOUS_RETRANSMISSION: "tcp.analysis.spurious_retransmission", "This frame is a (suspected) spurious retransmission", Kind::Text;
+    A_OUT_OF_ORDER: "tcp.analysis.out_of_order", "This frame is a (suspected) out-of-order segment", Kind::Text;
+    A_LOST_SEGMENT: "tcp.analysis.lost_segment", "Previous segment(s) not captured (common at capture start)", Kind::Text;
+    A_ACK_LOST_SEGMENT: "tcp.analysis.ack_lost_segment", "ACKed segment that wasn't captured (common at capture start)", Kind::Text;
+    A_WINDOW_UPDATE: "tcp.analysis.window_update", "TCP window update", Kind::Text;
+    A_WINDOW_FULL: "tcp.analysis.window_full", "TCP window specified by the receiver is now completely full", Kind::Text;
+    A_KEEP_ALIVE: "tcp.analysis.keep_alive", "TCP keep-alive segment", Kind::Text;
+    A_KEEP_ALIVE_ACK: "tcp.analysis.keep_alive_ack", "ACK to a TCP keep-alive segment", Kind::Text;
+    A_DUPLICATE_ACK: "tcp.analysis.duplicate_ack", "This is a TCP duplicate ack", Kind::Text;
+    A_DUPLICATE_ACK_NUM: "tcp.analysis.duplicate_ack_num", "Duplicate ACK #", Kind::UInt(32, Base::Dec);
+    A_DUPLICATE_ACK_FRAME: "tcp.analysis.duplicate_ack_frame", "Duplicate to the ACK in frame", Kind::FrameNum;
+    A_ZERO_WINDOW_PROBE: "tcp.analysis.zero_window_probe", "TCP Zero Window Probe", Kind::Text;
+    A_ZERO_WINDOW: "tcp.analysis.zero_window", "TCP Zero Window segment", Kind::Text;
+    A_ZERO_WINDOW_PROBE_ACK: "tcp.analysis.zero_window_probe_ack", "ACK to a TCP Zero Window Probe", Kind::Text;
+    A_RTO: "tcp.analysis.rto", "The RTO for this segment was", Kind::RelTime;
+    A_RTO_FRAME: "tcp.analysis.rto_frame", "RTO based on delta from frame", Kind::FrameNum;
 }
 
 /// Wireshark's text for a completeness value.
@@ -323,7 +345,7 @@ pub(super) fn build(
     );
     options(b, data, at + 20, header_len.saturating_sub(20));
     timestamps(b, d, at);
-    analysis(b, d, at);
+    analysis(b, d, v.tags, at);
     if h.payload_len > 0 {
         let start = at + header_len;
         let kept = data.len().saturating_sub(start).min(h.payload_len as usize);
@@ -331,10 +353,41 @@ pub(super) fn build(
             &PAYLOAD,
             Value::Bytes(data.get(start..start + kept).unwrap_or_default().to_vec()),
             (start, kept),
-            format!("TCP payload ({} bytes)", h.payload_len),
+            format!(
+                "TCP payload ({})",
+                super::bytes_text(h.payload_len as usize)
+            ),
         );
+        if retransmitted_data(v.tags) {
+            b.add(
+                &SEGMENT_DATA,
+                Value::Bytes(data.get(start..start + kept).unwrap_or_default().to_vec()),
+                (start, kept),
+                format!(
+                    "Retransmitted TCP segment data ({})",
+                    super::bytes_text(h.payload_len as usize)
+                ),
+            );
+        }
     }
     b.close();
+}
+
+/// A payload Wireshark shows as retransmitted data rather than handing it on (a plain
+/// retransmission of data already seen).
+pub(super) fn retransmitted_data(tags: Tags) -> bool {
+    tags.has(Tag::Retransmission)
+        && !tags.has(Tag::FastRetransmission)
+        && !tags.has(Tag::SpuriousRetransmission)
+}
+
+/// A payload Wireshark hands to no dissector at all: a spurious retransmission, an
+/// out-of-order segment, a keep-alive's byte.
+pub(super) fn payload_withheld(tags: Tags) -> bool {
+    retransmitted_data(tags)
+        || tags.has(Tag::SpuriousRetransmission)
+        || tags.has(Tag::OutOfOrder)
+        || tags.has(Tag::KeepAlive)
 }
 
 /// The options, each with its kind, length and values.
@@ -355,10 +408,8 @@ fn options(b: &mut Builder, data: &[u8], start: usize, len: usize) {
             _ => usize::from(*bytes.get(i + 1).unwrap_or(&0)).max(2),
         };
         let end = (i + size).min(bytes.len());
+        // An End of Option List is listed with each padding byte after it, as Wireshark does.
         list.push((kind, &bytes[i..end], start + i));
-        if kind == 0 {
-            break;
-        }
         i = end;
     }
     let names: Vec<&str> = list
@@ -501,10 +552,11 @@ fn timestamps(b: &mut Builder, d: &SegmentDetails, at: usize) {
 }
 
 /// `[SEQ/ACK analysis]`, when there is something to say.
-fn analysis(b: &mut Builder, d: &SegmentDetails, at: usize) {
+fn analysis(b: &mut Builder, d: &SegmentDetails, tags: Tags, at: usize) {
     // Wireshark shows it for a segment its analysis noted something about: an acknowledgment
-    // timed, bytes in flight, bytes since PSH (the round trip is then added).
-    if d.acks.is_none() && d.bytes_in_flight.is_none() && d.push_bytes_sent.is_none() {
+    // timed, bytes in flight, bytes since PSH, a tag (the round trip is then added).
+    let tagged = !tags.is_empty();
+    if d.acks.is_none() && d.bytes_in_flight.is_none() && d.push_bytes_sent.is_none() && !tagged {
         return;
     }
     b.add(&ANALYSIS, Value::None, (at, 0), "SEQ/ACK analysis")
@@ -532,5 +584,85 @@ fn analysis(b: &mut Builder, d: &SegmentDetails, at: usize) {
     if let Some(n) = d.push_bytes_sent {
         b.generated(&PUSH_BYTES_SENT, Value::UInt(u64::from(n)), (at, 0));
     }
+    if tagged {
+        flags(b, d, tags, at, time);
+    }
     b.close();
+}
+
+/// `[TCP Analysis Flags]`: an expert entry per tag, in the order Wireshark adds them; a
+/// duplicate ACK's number and original frame follow the subtree.
+fn flags(
+    b: &mut Builder,
+    d: &SegmentDetails,
+    tags: Tags,
+    at: usize,
+    time: impl Fn(&mut Builder, &'static Field, (i64, i64)),
+) {
+    b.add(&ANALYSIS_FLAGS, Value::None, (at, 0), "TCP Analysis Flags")
+        .generated = true;
+    b.open();
+    let expert = |b: &mut Builder, field: &'static Field, severity: &str| {
+        b.add(
+            field,
+            Value::None,
+            (at, 0),
+            format!("Expert Info ({severity}/Sequence): {}", field.name),
+        )
+        .generated = true;
+        b.open();
+        b.text(field.name, true);
+        b.text(format!("Severity level: {severity}"), true);
+        b.text("Group: Sequence", true);
+        b.close();
+    };
+    if tags.has(Tag::PortReused) {
+        expert(b, &A_REUSED_PORTS, "Note");
+    }
+    if tags.has(Tag::FastRetransmission) {
+        expert(b, &A_FAST_RETRANSMISSION, "Note");
+        expert(b, &A_RETRANSMISSION, "Note");
+    } else if tags.has(Tag::SpuriousRetransmission) {
+        expert(b, &A_SPURIOUS_RETRANSMISSION, "Note");
+        expert(b, &A_RETRANSMISSION, "Note");
+    } else if tags.has(Tag::Retransmission) {
+        expert(b, &A_RETRANSMISSION, "Note");
+        if let Some((frame, rto)) = d.rto {
+            time(b, &A_RTO, rto);
+            b.generated(&A_RTO_FRAME, Value::UInt(frame), (at, 0));
+        }
+    }
+    for (tag, field, severity) in [
+        (Tag::OutOfOrder, &A_OUT_OF_ORDER, "Warning"),
+        (Tag::LostSegment, &A_LOST_SEGMENT, "Warning"),
+        (Tag::AckedUnseen, &A_ACK_LOST_SEGMENT, "Warning"),
+        (Tag::WindowUpdate, &A_WINDOW_UPDATE, "Chat"),
+        (Tag::WindowFull, &A_WINDOW_FULL, "Warning"),
+        (Tag::KeepAlive, &A_KEEP_ALIVE, "Note"),
+        (Tag::KeepAliveAck, &A_KEEP_ALIVE_ACK, "Note"),
+    ] {
+        if tags.has(tag) {
+            expert(b, field, severity);
+        }
+    }
+    let dup = tags.dup_ack();
+    if dup.is_some() {
+        b.add(&A_DUPLICATE_ACK, Value::None, (at, 0), A_DUPLICATE_ACK.name)
+            .generated = true;
+    }
+    for (tag, field, severity) in [
+        (Tag::ZeroWindowProbe, &A_ZERO_WINDOW_PROBE, "Note"),
+        (Tag::ZeroWindow, &A_ZERO_WINDOW, "Warning"),
+        (Tag::ZeroWindowProbeAck, &A_ZERO_WINDOW_PROBE_ACK, "Note"),
+    ] {
+        if tags.has(tag) {
+            expert(b, field, severity);
+        }
+    }
+    b.close();
+    if let Some((frame, n)) = dup {
+        b.generated(&A_DUPLICATE_ACK_NUM, Value::UInt(u64::from(n)), (at, 0));
+        b.generated(&A_DUPLICATE_ACK_FRAME, Value::UInt(frame), (at, 0));
+        b.expert("Note", "Sequence", &format!("Duplicate ACK (#{n})"));
+    }
 }

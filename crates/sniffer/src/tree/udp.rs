@@ -65,7 +65,10 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, packet: &Packet) {
             &PAYLOAD,
             Value::Bytes(data.get(start..start + kept).unwrap_or_default().to_vec()),
             (start, kept),
-            format!("UDP payload ({} bytes)", udp.payload_len),
+            format!(
+                "UDP payload ({})",
+                super::bytes_text(udp.payload_len as usize)
+            ),
         );
     }
     b.close();
