@@ -161,6 +161,12 @@ pub struct Details {
     row: Row,
     first: Option<crate::frame::Timestamp>,
     previous: Option<crate::frame::Timestamp>,
+    /// UDP conversations (`udp.stream`), by their two ends in order: index, first and last
+    /// datagram's times.
+    udp: std::collections::HashMap<
+        (std::net::SocketAddr, std::net::SocketAddr),
+        (u32, crate::frame::Timestamp, crate::frame::Timestamp),
+    >,
 }
 
 impl Details {
@@ -170,7 +176,28 @@ impl Details {
             row: Row::empty(),
             first: None,
             previous: None,
+            udp: std::collections::HashMap::new(),
         }
+    }
+
+    /// A UDP datagram's conversation: its index and the times since its first and previous
+    /// datagrams.
+    fn udp_stream(
+        &mut self,
+        packet: &crate::decode::Packet,
+        ts: crate::frame::Timestamp,
+    ) -> Option<(u32, (i64, i64), (i64, i64))> {
+        use crate::decode::{Network, Transport};
+        let (Network::Ip(ip), Transport::Udp(udp)) = (&packet.net, &packet.transport) else {
+            return None;
+        };
+        let a = std::net::SocketAddr::new(ip.src, udp.src_port);
+        let z = std::net::SocketAddr::new(ip.dst, udp.dst_port);
+        let key = if a <= z { (a, z) } else { (z, a) };
+        let next = u32::try_from(self.udp.len()).unwrap_or(u32::MAX);
+        let entry = self.udp.entry(key).or_insert((next, ts, ts));
+        let previous = std::mem::replace(&mut entry.2, ts);
+        Some((entry.0, ts.delta(entry.1), ts.delta(previous)))
     }
 
     /// The next frame's tree.
@@ -180,7 +207,9 @@ impl Details {
             .push_packet_into(&packet, frame.precision, &mut self.row);
         let first = *self.first.get_or_insert(frame.ts);
         let previous = self.previous.replace(frame.ts).unwrap_or(frame.ts);
+        let udp_stream = self.udp_stream(&packet, frame.ts);
         let ctx = crate::tree::FrameContext {
+            udp_stream,
             number: self.row.number,
             first,
             previous,

@@ -18,6 +18,9 @@ pub struct FrameContext {
     pub previous_displayed: Timestamp,
     /// The pcapng interface it came from, and that interface's name if the file gives one.
     pub interface: Option<(u32, Option<String>)>,
+    /// For a UDP datagram: its conversation's index (`udp.stream`) and the times since that
+    /// conversation's first and previous datagrams.
+    pub udp_stream: Option<(u32, (i64, i64), (i64, i64))>,
 }
 
 fields! {

@@ -413,7 +413,7 @@ pub fn build(
             Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at, packet),
             Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at, packet),
             Layer::Tcp(at) => tcp::build(&mut b, frame.data, at, packet, tcp),
-            Layer::Udp(at) => udp::build(&mut b, frame.data, at, packet),
+            Layer::Udp(at) => udp::build(&mut b, frame.data, at, packet, ctx.udp_stream),
             Layer::Data(at, len) => data::build(&mut b, frame.data, at, len),
         }
     }

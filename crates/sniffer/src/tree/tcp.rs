@@ -52,8 +52,15 @@ fields! {
     TSVAL: "tcp.options.timestamp.tsval", "Timestamp value", Kind::UInt(32, Base::Dec);
     TSECR: "tcp.options.timestamp.tsecr", "Timestamp echo reply", Kind::UInt(32, Base::Dec);
     OPT_NOP: "tcp.options.nop", "TCP NOP Option", Kind::Bytes;
+    OPT_SACK: "tcp.options.sack", "TCP SACK Option", Kind::Bytes;
+    SACK_LE: "tcp.options.sack_le", "TCP SACK Left Edge", Kind::UInt(32, Base::Dec);
+    SACK_RE: "tcp.options.sack_re", "TCP SACK Right Edge", Kind::UInt(32, Base::Dec);
+    SACK_COUNT: "tcp.options.sack.count", "TCP SACK Count", Kind::UInt(8, Base::Dec);
     OPT_EOL: "tcp.options.eol", "TCP End of Options List", Kind::Bytes;
     OPT_WSCALE: "tcp.options.wscale", "TCP Window Scale Option", Kind::Bytes;
+    OPT_TFO: "tcp.options.tfo", "TCP Fast Open", Kind::Bytes;
+    TFO_REQUEST: "tcp.options.tfo.request", "Fast Open Cookie Request", Kind::Text;
+    TFO_COOKIE: "tcp.options.tfo.cookie", "Fast Open Cookie", Kind::Bytes;
     WSCALE_SHIFT: "tcp.options.wscale.shift", "Shift count", Kind::UInt(8, Base::Dec);
     WSCALE_MULTIPLIER: "tcp.options.wscale.multiplier", "Multiplier", Kind::UInt(16, Base::Dec);
     TIMESTAMPS: "tcp.time", "Timestamps", Kind::Text;
@@ -338,12 +345,22 @@ pub(super) fn build(
         "Checksum Status: Unverified",
     )
     .generated = true;
-    b.field(
-        &URGENT,
-        Value::UInt(u64::from(be16(data, at + 18))),
-        (at + 18, 2),
+    let urgent = be16(data, at + 18);
+    b.field(&URGENT, Value::UInt(u64::from(urgent)), (at + 18, 2));
+    if urgent != 0 && !h.flags.contains(TcpFlags::URG) {
+        b.expert(
+            "Note",
+            "Protocol",
+            "The urgent pointer field is nonzero while the URG flag is not set",
+        );
+    }
+    options(
+        b,
+        data,
+        at + 20,
+        header_len.saturating_sub(20),
+        &v.numbers.sack,
     );
-    options(b, data, at + 20, header_len.saturating_sub(20));
     timestamps(b, d, at);
     analysis(b, d, v.tags, at);
     if h.payload_len > 0 {
@@ -391,7 +408,7 @@ pub(super) fn payload_withheld(tags: Tags) -> bool {
 }
 
 /// The options, each with its kind, length and values.
-fn options(b: &mut Builder, data: &[u8], start: usize, len: usize) {
+fn options(b: &mut Builder, data: &[u8], start: usize, len: usize, sack: &[(u32, u32)]) {
     if len == 0 {
         return;
     }
@@ -422,6 +439,7 @@ fn options(b: &mut Builder, data: &[u8], start: usize, len: usize) {
             4 => "SACK permitted",
             5 => "SACK",
             8 => "Timestamps",
+            34 => "TCP Fast Open",
             _ => "Unknown",
         })
         .collect();
@@ -432,14 +450,21 @@ fn options(b: &mut Builder, data: &[u8], start: usize, len: usize) {
         format!("Options: ({len} bytes), {}", names.join(", ")),
     );
     b.open();
+    let mut sack = sack.iter().copied();
     for (kind, opt, at) in list {
-        option(b, kind, opt, at);
+        option(b, kind, opt, at, &mut sack);
     }
     b.close();
 }
 
 /// One option's lines.
-fn option(b: &mut Builder, kind: u8, opt: &[u8], at: usize) {
+fn option(
+    b: &mut Builder,
+    kind: u8,
+    opt: &[u8],
+    at: usize,
+    sack: &mut impl Iterator<Item = (u32, u32)>,
+) {
     let range = (at, opt.len());
     let kind_line = |b: &mut Builder, name: &str| {
         b.add(
@@ -499,13 +524,66 @@ fn option(b: &mut Builder, kind: u8, opt: &[u8], at: usize) {
             kind_line(b, "Window Scale");
             len_line(b);
             b.field(&WSCALE_SHIFT, Value::UInt(u64::from(shift)), (at + 2, 1));
+            if shift > 14 {
+                b.expert("Warning", "Protocol", "Window scale shift exceeds 14");
+            }
             b.generated(&WSCALE_MULTIPLIER, Value::UInt(multiplier), (at + 2, 1));
+        }
+        5 => {
+            // The edges as the Info line shows them: relative to the peer's base.
+            let blocks: Vec<(u32, u32)> = sack.take(opt.len().saturating_sub(2) / 8).collect();
+            let title: Vec<String> = blocks.iter().map(|(l, r)| format!("{l}-{r}")).collect();
+            b.add(
+                &OPT_SACK,
+                bytes,
+                range,
+                format!("TCP Option - SACK {}", title.join(" ")),
+            );
+            b.open();
+            kind_line(b, "SACK");
+            len_line(b);
+            for (i, (l, r)) in blocks.iter().enumerate() {
+                let edge = at + 2 + i * 8;
+                b.add(
+                    &SACK_LE,
+                    Value::UInt(u64::from(*l)),
+                    (edge, 4),
+                    format!("left edge = {l} (relative)"),
+                );
+                b.add(
+                    &SACK_RE,
+                    Value::UInt(u64::from(*r)),
+                    (edge + 4, 4),
+                    format!("right edge = {r} (relative)"),
+                );
+            }
+            b.generated(&SACK_COUNT, Value::UInt(blocks.len() as u64), (at, 0));
         }
         4 => {
             b.add(&OPT_SACK_PERM, bytes, range, "TCP Option - SACK permitted");
             b.open();
             kind_line(b, "SACK Permitted");
             len_line(b);
+        }
+        34 => {
+            b.add(&OPT_TFO, bytes, range, "TCP Option - TCP Fast Open");
+            b.open();
+            kind_line(b, "TCP Fast Open Cookie");
+            len_line(b);
+            match opt.get(2..) {
+                Some(cookie) if !cookie.is_empty() => {
+                    let hex: String = cookie.iter().map(|b| format!("{b:02x}")).collect();
+                    b.add(
+                        &TFO_COOKIE,
+                        Value::Bytes(cookie.to_vec()),
+                        (at + 2, cookie.len()),
+                        format!("Fast Open Cookie: {hex}"),
+                    );
+                }
+                _ => {
+                    b.add(&TFO_REQUEST, Value::None, (at, 2), TFO_REQUEST.name);
+                }
+            }
         }
         8 => {
             let (tsval, tsecr) = (be32(opt, 2), be32(opt, 6));

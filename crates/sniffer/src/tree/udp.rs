@@ -11,6 +11,10 @@ fields! {
     LENGTH: "udp.length", "Length", Kind::UInt(16, Base::Dec);
     CHECKSUM: "udp.checksum", "Checksum", Kind::UInt(16, Base::Hex);
     CHECKSUM_STATUS: "udp.checksum.status", "Checksum Status", Kind::UInt(8, Base::Dec);
+    STREAM: "udp.stream", "Stream index", Kind::UInt(32, Base::Dec);
+    TIMESTAMPS: "udp.time", "Timestamps", Kind::Text;
+    TIME_RELATIVE: "udp.time_relative", "Time since first frame", Kind::RelTime;
+    TIME_DELTA: "udp.time_delta", "Time since previous frame", Kind::RelTime;
     PAYLOAD: "udp.payload", "Payload", Kind::Bytes;
 }
 
@@ -20,7 +24,13 @@ fn be16(data: &[u8], at: usize) -> u16 {
 }
 
 /// Builds UDP's subtree for the header at `at`.
-pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, packet: &Packet) {
+pub(super) fn build(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    packet: &Packet,
+    stream: Option<(u32, (i64, i64), (i64, i64))>,
+) {
     let Transport::Udp(udp) = &packet.transport else {
         return;
     };
@@ -55,6 +65,25 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, packet: &Packet) {
         "Checksum Status: Unverified",
     )
     .generated = true;
+    if let Some((index, since_first, since_previous)) = stream {
+        b.generated(&STREAM, Value::UInt(u64::from(index)), (at, 0));
+        // Times only for a datagram with a payload, as Wireshark shows them.
+        if udp.payload_len > 0 {
+            b.add(&TIMESTAMPS, Value::None, (at, 0), "Timestamps")
+                .generated = true;
+            b.open();
+            for (field, (s, n)) in [(&TIME_RELATIVE, since_first), (&TIME_DELTA, since_previous)] {
+                b.add(
+                    field,
+                    Value::RelTime(s, n),
+                    (at, 0),
+                    format!("{}: {} seconds", field.name, super::rel_time(s, n)),
+                )
+                .generated = true;
+            }
+            b.close();
+        }
+    }
     if udp.payload_len > 0 {
         let start = at + 8;
         let kept = data
