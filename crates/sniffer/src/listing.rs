@@ -186,7 +186,7 @@ impl Details {
         &mut self,
         packet: &crate::decode::Packet,
         ts: crate::frame::Timestamp,
-    ) -> Option<(u32, (i64, i64), (i64, i64))> {
+    ) -> Option<crate::tree::UdpStream> {
         use crate::decode::{Network, Transport};
         let (Network::Ip(ip), Transport::Udp(udp)) = (&packet.net, &packet.transport) else {
             return None;

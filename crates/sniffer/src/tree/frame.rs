@@ -4,6 +4,10 @@ use super::{Base, Builder, Field, Kind, Value};
 use crate::frame::{Frame, Timestamp};
 use crate::link::LinkType;
 
+/// A UDP datagram's conversation index (`udp.stream`) and the times since that
+/// conversation's first and previous datagrams.
+pub type UdpStream = (u32, (i64, i64), (i64, i64));
+
 /// What the frame's subtree needs beyond the frame: its number and the times it is measured
 /// from.
 #[derive(Clone, Debug)]
@@ -20,7 +24,7 @@ pub struct FrameContext {
     pub interface: Option<(u32, Option<String>)>,
     /// For a UDP datagram: its conversation's index (`udp.stream`) and the times since that
     /// conversation's first and previous datagrams.
-    pub udp_stream: Option<(u32, (i64, i64), (i64, i64))>,
+    pub udp_stream: Option<UdpStream>,
 }
 
 fields! {

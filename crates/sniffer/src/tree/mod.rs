@@ -41,7 +41,7 @@ mod ip;
 mod tcp;
 mod udp;
 
-pub use frame::FrameContext;
+pub use frame::{FrameContext, UdpStream};
 
 /// How a field's value is written where a value alone is shown (`-T fields`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

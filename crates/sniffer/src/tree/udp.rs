@@ -29,7 +29,7 @@ pub(super) fn build(
     data: &[u8],
     at: usize,
     packet: &Packet,
-    stream: Option<(u32, (i64, i64), (i64, i64))>,
+    stream: Option<super::UdpStream>,
 ) {
     let Transport::Udp(udp) = &packet.transport else {
         return;
