@@ -132,7 +132,6 @@ pub fn read_details(
     let read = loop {
         match source.next_frame() {
             Ok(Some(frame)) => {
-                let tree = details.tree(&frame);
                 // A pcapng Custom Block's bytes are its data, after the enterprise number.
                 let custom = matches!(
                     frame.linktype,
@@ -144,7 +143,13 @@ pub fn read_details(
                 } else {
                     frame.data
                 };
-                format.write_packet(&tree, bytes, &mut out)?;
+                if format.tree || format.fields.is_some() {
+                    format.write_packet(details.tree(&frame), bytes, &mut out)?;
+                } else {
+                    // The bytes alone need no tree.
+                    crate::tree::write_hex(bytes, &mut out)?;
+                    writeln!(out)?;
+                }
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
@@ -159,6 +164,7 @@ pub fn read_details(
 pub struct Details {
     timeline: Timeline,
     row: Row,
+    tree: crate::tree::Tree,
     first: Option<crate::frame::Timestamp>,
     previous: Option<crate::frame::Timestamp>,
     /// UDP conversations (`udp.stream`), by their two ends in order: index, first and last
@@ -174,6 +180,7 @@ impl Details {
         Details {
             timeline: Timeline::with_details(),
             row: Row::empty(),
+            tree: crate::tree::Tree::default(),
             first: None,
             previous: None,
             udp: std::collections::HashMap::new(),
@@ -200,8 +207,8 @@ impl Details {
         Some((entry.0, ts.delta(entry.1), ts.delta(previous)))
     }
 
-    /// The next frame's tree.
-    pub fn tree(&mut self, frame: &crate::frame::Frame<'_>) -> crate::tree::Tree {
+    /// The next frame's tree (kept until the next call, its buffers reused).
+    pub fn tree(&mut self, frame: &crate::frame::Frame<'_>) -> &crate::tree::Tree {
         let packet = crate::decode::decode_keeping(frame.linktype, frame, usize::MAX);
         self.timeline
             .push_packet_into(&packet, frame.precision, &mut self.row);
@@ -218,7 +225,8 @@ impl Details {
                 .interface
                 .map(|id| (id, frame.interface_name.map(str::to_owned))),
         };
-        crate::tree::build(frame, &packet, self.row.tcp.as_ref(), &ctx)
+        crate::tree::build_into(&mut self.tree, frame, &packet, self.row.tcp.as_ref(), &ctx);
+        &self.tree
     }
 }
 
@@ -321,7 +329,7 @@ struct DetailsSink<'a, W: Write> {
 impl<W: Write> Sink for DetailsSink<'_, W> {
     fn frame(&mut self, frame: &crate::frame::Frame<'_>) -> Result<(), ListError> {
         let tree = self.details.tree(frame);
-        Ok(self.format.write_packet(&tree, frame.data, &mut self.out)?)
+        Ok(self.format.write_packet(tree, frame.data, &mut self.out)?)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -185,12 +185,12 @@ fn write_details(
         Some(path) => {
             let mut source = FileCapture::open(path)?;
             while let Some(frame) = source.next_frame()? {
-                kept.push((details.tree(&frame), frame.data.to_vec()));
+                kept.push((details.tree(&frame).clone(), frame.data.to_vec()));
             }
         }
         None => {
             for owned in &report.frames {
-                kept.push((details.tree(&owned.frame()), owned.data.clone()));
+                kept.push((details.tree(&owned.frame()).clone(), owned.data.clone()));
             }
         }
     }

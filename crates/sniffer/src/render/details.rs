@@ -143,7 +143,7 @@ impl DetailsFormat {
             return fields.write_line(tree, out);
         }
         if self.tree {
-            tree.write_details(data, self.hex, out)?;
+            tree.write_details(self.hex, out)?;
             writeln!(out)?;
         }
         if self.hex {
@@ -186,10 +186,11 @@ pub fn write_lesson_details(
         writeln!(out)?;
         for node in p.tree.nodes.iter().filter(|n| !n.hidden) {
             let indent = "  ".repeat(usize::from(node.depth));
+            let label = p.tree.label(node);
             let text = if node.generated {
-                format!("[{}]", node.label)
+                format!("[{label}]")
             } else {
-                node.label.clone()
+                label.to_owned()
             };
             super::wrap::write_hanging(out, &text, width, &indent, &format!("{indent}    "))?;
         }

@@ -89,8 +89,28 @@ pub fn push_ip(s: &mut String, ip: IpAddr) {
 }
 
 /// An Ethernet address as Wireshark names it (see [`crate::ether_names`]).
+///
+/// Names are remembered per thread (at most 4,096, then forgotten all at once): a capture
+/// names the same few addresses again and again, and each lookup walks the prefix tables.
 pub fn mac_name(mac: [u8; 6]) -> String {
-    crate::ether_names::EtherNames::installed().name(mac)
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static NAMES: RefCell<HashMap<[u8; 6], String, foldhash::fast::RandomState>> =
+            RefCell::new(HashMap::default());
+    }
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(name) = names.get(&mac) {
+            return name.clone();
+        }
+        if names.len() >= 4096 {
+            names.clear();
+        }
+        let name = crate::ether_names::EtherNames::installed().name(mac);
+        names.insert(mac, name.clone());
+        name
+    })
 }
 
 /// Seconds with `precision`'s decimals, from a signed count of nanoseconds.

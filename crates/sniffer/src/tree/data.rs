@@ -15,10 +15,10 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, len: usize) {
         &DATA,
         Value::None,
         (at, len),
-        format!("Data ({})", super::bytes_text(len)),
+        format_args!("Data ({})", super::bytes_text(len)),
     );
     b.open();
-    let hex: String = bytes.iter().take(36).map(|b| format!("{b:02x}")).collect();
+    let hex = super::hex_bytes(&bytes[..bytes.len().min(36)]);
     let shown = if bytes.len() > 36 {
         format!("{hex}…")
     } else {
@@ -26,15 +26,15 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, len: usize) {
     };
     b.add(
         &DATA_DATA,
-        Value::Bytes(bytes.to_vec()),
+        Value::Bytes,
         (at, len),
-        format!("Data: {shown}"),
+        format_args!("Data: {shown}"),
     );
     b.add(
         &DATA_LEN,
         Value::UInt(len as u64),
         (at, 0),
-        format!("Length: {len}"),
+        format_args!("Length: {len}"),
     )
     .generated = true;
     b.close();

@@ -21,9 +21,26 @@ fields! {
     TYPE: "eth.type", "Type", Kind::UInt(16, Base::Hex);
 }
 
-/// `IntelCor_12:34:56 (00:1b:21:12:34:56)`.
+/// `IntelCor_12:34:56 (00:1b:21:12:34:56)`, remembered per thread (at most 4,096).
 fn named(mac: [u8; 6]) -> String {
-    format!("{} ({})", mac_name(mac), mac_hex(mac))
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static NAMED: RefCell<HashMap<[u8; 6], String, foldhash::fast::RandomState>> =
+            RefCell::new(HashMap::default());
+    }
+    NAMED.with(|named| {
+        let mut named = named.borrow_mut();
+        if let Some(text) = named.get(&mac) {
+            return text.clone();
+        }
+        if named.len() >= 4096 {
+            named.clear();
+        }
+        let text = format!("{} ({})", mac_name(mac), mac_hex(mac));
+        named.insert(mac, text.clone());
+        text
+    })
 }
 
 /// Builds Ethernet II's subtree for the header at `at`.
@@ -37,11 +54,12 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
     let ether_type = data
         .get(at + 12..at + 14)
         .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
+    let (src_named, dst_named) = (named(src), named(dst));
     b.add(
         &ETH,
         Value::None,
         (at, 14),
-        format!("Ethernet II, Src: {}, Dst: {}", named(src), named(dst)),
+        format_args!("Ethernet II, Src: {src_named}, Dst: {dst_named}"),
     );
     b.open();
     for (field, resolved, lg_field, ig_field, addr, offset) in [
@@ -52,17 +70,17 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
             field,
             Value::Ether(addr),
             (offset, 6),
-            format!("{}: {}", field.name, named(addr)),
+            format_args!("{}: {}", field.name, named(addr)),
         );
         b.open();
-        b.hidden(resolved, Value::Str(mac_name(addr)), (offset, 6));
+        b.hidden(resolved, Value::Ether(addr), (offset, 6));
         b.add(
             &ADDR,
             Value::Ether(addr),
             (offset, 6),
-            format!("Address: {}", named(addr)),
+            format_args!("Address: {}", named(addr)),
         );
-        b.hidden(&ADDR_RESOLVED, Value::Str(mac_name(addr)), (offset, 6));
+        b.hidden(&ADDR_RESOLVED, Value::Ether(addr), (offset, 6));
         let first = u64::from(addr[0]) << 16;
         let lg = addr[0] & 0x02 != 0;
         let ig = addr[0] & 0x01 != 0;
@@ -70,7 +88,7 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
             lg_field,
             Value::Bool(lg),
             (offset, 3),
-            format!(
+            format_args!(
                 "{}LG bit: {}",
                 bit_prefix(first, 0x02_0000, 24),
                 if lg {
@@ -85,7 +103,7 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
             ig_field,
             Value::Bool(ig),
             (offset, 3),
-            format!(
+            format_args!(
                 "{}IG bit: {}",
                 bit_prefix(first, 0x01_0000, 24),
                 if ig {
@@ -102,7 +120,7 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
         &TYPE,
         Value::UInt(u64::from(ether_type)),
         (at + 12, 2),
-        format!(
+        format_args!(
             "Type: {} (0x{ether_type:04x})",
             ethertype_name(ether_type).unwrap_or("Unknown")
         ),

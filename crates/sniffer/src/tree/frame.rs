@@ -101,7 +101,7 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
             &INTERFACE_ID,
             Value::UInt(u64::from(*id)),
             (0, 0),
-            format!("Interface id: {id} ({name})"),
+            format_args!("Interface id: {id} ({name})"),
         );
         b.open();
         b.field(&INTERFACE_NAME, Value::Str(name.to_owned()), (0, 0));
@@ -112,14 +112,14 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         &ENCAP,
         Value::UInt(encap),
         (0, 0),
-        format!("Encapsulation type: {name} ({encap})"),
+        format_args!("Encapsulation type: {name} ({encap})"),
     );
     let ts = frame.ts;
     b.add(
         &TIME,
         Value::AbsTime(ts),
         (0, 0),
-        format!("Arrival Time: {}", local_time(ts)),
+        format_args!("Arrival Time: {}", local_time(ts)),
     );
     b.add(
         &SHIFT,
@@ -133,9 +133,9 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         &EPOCH,
         epoch.clone(),
         (0, 0),
-        format!(
+        format_args!(
             "Epoch Time: {} seconds",
-            super::plain(&epoch, Kind::RelTime)
+            super::rel_time(ts.secs, i64::from(ts.nanos))
         ),
     );
     for (field, since) in [
@@ -148,7 +148,7 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
             field,
             Value::RelTime(s, n),
             (0, 0),
-            format!("{}: {} seconds", field.name, super::rel_time(s, n)),
+            format_args!("{}: {} seconds", field.name, super::rel_time(s, n)),
         )
         .generated = true;
     }
@@ -157,20 +157,20 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         &LEN,
         Value::UInt(wire),
         (0, 0),
-        format!("Frame Length: {wire} bytes ({} bits)", wire * 8),
+        format_args!("Frame Length: {wire} bytes ({} bits)", wire * 8),
     );
     b.add(
         &CAP_LEN,
         Value::UInt(kept),
         (0, 0),
-        format!("Capture Length: {kept} bytes ({} bits)", kept * 8),
+        format_args!("Capture Length: {kept} bytes ({} bits)", kept * 8),
     );
     for field in [&MARKED, &IGNORED] {
         b.add(
             field,
             Value::Bool(false),
             (0, 0),
-            format!("{}: False", field.name),
+            format_args!("{}: False", field.name),
         )
         .generated = true;
     }
@@ -179,7 +179,7 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         &PROTOCOLS,
         Value::Str(list.clone()),
         (0, 0),
-        format!("Protocols in frame: {list}"),
+        format_args!("Protocols in frame: {list}"),
     )
     .generated = true;
     b.close();
@@ -188,25 +188,38 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
 /// A time of day as Wireshark shows an arrival time, in the local time zone (`TZ`):
 /// `Nov 24, 2026 14:51:45.898348000 UTC`.
 pub(super) fn local_time(ts: Timestamp) -> String {
+    use std::cell::RefCell;
+    // The second's text, remembered: consecutive packets mostly share it, and the C
+    // library's conversion reads the zone's rules each time.
+    thread_local! {
+        static LAST: RefCell<Option<(i64, String, String)>> = const { RefCell::new(None) };
+    }
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let Some(tm) = local(ts.secs) else {
-        return "Not representable".to_owned();
-    };
-    format!(
-        "{} {:2}, {} {:02}:{:02}:{:02}.{:09} {}",
-        MONTHS
-            .get(usize::try_from(tm.month).unwrap_or(0))
-            .unwrap_or(&"???"),
-        tm.day,
-        tm.year,
-        tm.hour,
-        tm.minute,
-        tm.second,
-        ts.nanos,
-        tm.zone
-    )
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.as_ref().is_none_or(|(secs, _, _)| *secs != ts.secs) {
+            *last = local(ts.secs).map(|tm| {
+                let day = format!(
+                    "{} {:2}, {} {:02}:{:02}:{:02}",
+                    MONTHS
+                        .get(usize::try_from(tm.month).unwrap_or(0))
+                        .unwrap_or(&"???"),
+                    tm.day,
+                    tm.year,
+                    tm.hour,
+                    tm.minute,
+                    tm.second
+                );
+                (ts.secs, day, tm.zone)
+            });
+        }
+        match last.as_ref() {
+            Some((_, day, zone)) => format!("{day}.{:09} {zone}", ts.nanos),
+            None => "Not representable".to_owned(),
+        }
+    })
 }
 
 /// A broken-down local time.

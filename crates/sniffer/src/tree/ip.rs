@@ -107,7 +107,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &IP,
         Value::None,
         (at, header_len),
-        format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
+        format_args!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
     );
     b.open();
     let first = u64::from(byte(0));
@@ -115,13 +115,13 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &VERSION,
         Value::UInt(first >> 4),
         (at, 1),
-        format!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
+        format_args!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
     );
     b.add(
         &HDR_LEN,
         Value::UInt(header_len as u64),
         (at, 1),
-        format!(
+        format_args!(
             "{}Header Length: {header_len} bytes ({})",
             bit_prefix(first, 0x0f, 8),
             first & 0x0f
@@ -133,7 +133,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &DSFIELD,
         Value::UInt(u64::from(tos)),
         (at + 1, 1),
-        format!(
+        format_args!(
             "Differentiated Services Field: 0x{tos:02x} (DSCP: {}, ECN: {})",
             dscp_names(dscp).1,
             ecn_names(ecn).1
@@ -144,7 +144,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &DSCP,
         Value::UInt(u64::from(dscp)),
         (at + 1, 1),
-        format!(
+        format_args!(
             "{}Differentiated Services Codepoint: {} ({dscp})",
             bit_prefix(u64::from(tos), 0xfc, 8),
             dscp_names(dscp).0
@@ -154,7 +154,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &ECN,
         Value::UInt(u64::from(ecn)),
         (at + 1, 1),
-        format!(
+        format_args!(
             "{}Explicit Congestion Notification: {} ({ecn})",
             bit_prefix(u64::from(tos), 0x03, 8),
             ecn_names(ecn).0
@@ -171,7 +171,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &ID,
         Value::UInt(u64::from(id)),
         (at + 4, 2),
-        format!("Identification: 0x{id:04x} ({id})"),
+        format_args!("Identification: 0x{id:04x} ({id})"),
     );
     let flags_offset = be16(data, at + 6);
     let flags = flags_offset >> 13;
@@ -206,7 +206,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
             field,
             Value::Bool(set),
             (at + 6, 1),
-            format!(
+            format_args!(
                 "{}{}: {}",
                 bit_prefix(top, mask, 8),
                 field.name,
@@ -220,7 +220,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &FRAG_OFFSET,
         Value::UInt(offset * 8),
         (at + 6, 2),
-        format!(
+        format_args!(
             "{}Fragment Offset: {}",
             bit_prefix(u64::from(flags_offset), 0x1fff, 16),
             offset * 8
@@ -232,7 +232,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &PROTO,
         Value::UInt(u64::from(proto)),
         (at + 9, 1),
-        format!(
+        format_args!(
             "Protocol: {} ({proto})",
             ip_proto_name(proto).unwrap_or("Unknown")
         ),
@@ -242,7 +242,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &CHECKSUM,
         Value::UInt(u64::from(checksum)),
         (at + 10, 2),
-        format!(
+        format_args!(
             "Header Checksum: {} [validation disabled]",
             hex(u64::from(checksum), 16)
         ),
@@ -257,8 +257,8 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
     for (field, host, a, i) in [(&SRC, &SRC_HOST, src, 12), (&DST, &DST_HOST, dst, 16)] {
         b.field(field, Value::Ipv4(a), (at + i, 4));
         b.hidden(&ADDR, Value::Ipv4(a), (at + i, 4));
-        b.hidden(host, Value::Str(a.to_string()), (at + i, 4));
-        b.hidden(&HOST, Value::Str(a.to_string()), (at + i, 4));
+        b.hidden(host, Value::Ipv4(a), (at + i, 4));
+        b.hidden(&HOST, Value::Ipv4(a), (at + i, 4));
     }
     b.close();
 }
@@ -278,7 +278,7 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &IPV6,
         Value::None,
         (at, 40),
-        format!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
+        format_args!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
     );
     b.open();
     let first = u64::from(word >> 24);
@@ -286,7 +286,7 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &V6_VERSION,
         Value::UInt(first >> 4),
         (at, 1),
-        format!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
+        format_args!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
     );
     let w = u64::from(word);
     let tclass = (word >> 20) & 0xff;
@@ -298,7 +298,7 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &V6_TCLASS,
         Value::UInt(u64::from(tclass)),
         (at, 4),
-        format!(
+        format_args!(
             "{}Traffic Class: 0x{tclass:02x} (DSCP: {}, ECN: {})",
             bit_prefix(w, 0x0ff0_0000, 32),
             dscp_names(dscp).1,
@@ -310,7 +310,7 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &V6_DSCP,
         Value::UInt(u64::from(dscp)),
         (at, 4),
-        format!(
+        format_args!(
             "{}Differentiated Services Codepoint: {} ({dscp})",
             bit_prefix(w, 0x0fc0_0000, 32),
             dscp_names(dscp).0
@@ -320,7 +320,7 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &V6_ECN,
         Value::UInt(u64::from(ecn)),
         (at, 4),
-        format!(
+        format_args!(
             "{}Explicit Congestion Notification: {} ({ecn})",
             bit_prefix(w, 0x0030_0000, 32),
             ecn_names(ecn).0
@@ -332,7 +332,7 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &V6_FLOW,
         Value::UInt(u64::from(flow)),
         (at, 4),
-        format!(
+        format_args!(
             "{}Flow Label: 0x{flow:05x}",
             bit_prefix(w & 0x00ff_ffff, 0x000f_ffff, 24)
         ),
@@ -347,7 +347,7 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         &V6_NXT,
         Value::UInt(u64::from(next)),
         (at + 6, 1),
-        format!(
+        format_args!(
             "Next Header: {} ({next})",
             ip_proto_name(next).unwrap_or("Unknown")
         ),
@@ -363,8 +363,8 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
     ] {
         b.field(field, Value::Ipv6(a), (at + i, 16));
         b.hidden(&V6_ADDR, Value::Ipv6(a), (at + i, 16));
-        b.hidden(host, Value::Str(a.to_string()), (at + i, 16));
-        b.hidden(&V6_HOST, Value::Str(a.to_string()), (at + i, 16));
+        b.hidden(host, Value::Ipv6(a), (at + i, 16));
+        b.hidden(&V6_HOST, Value::Ipv6(a), (at + i, 16));
     }
     b.close();
 }

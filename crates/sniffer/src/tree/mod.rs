@@ -108,7 +108,8 @@ pub enum Value {
     Ipv4(Ipv4Addr),
     Ipv6(Ipv6Addr),
     Ether([u8; 6]),
-    Bytes(Vec<u8>),
+    /// The bytes the node covers (read from the packet when written).
+    Bytes,
     Str(String),
     AbsTime(Timestamp),
     /// Seconds and nanoseconds of the same sign.
@@ -125,41 +126,72 @@ pub struct Node {
     pub len: usize,
     /// Its depth: 0 for a protocol's line.
     pub depth: u8,
-    /// The text `-V` shows (without the brackets of a generated field).
-    pub label: String,
+    /// The text `-V` shows (without the brackets of a generated field): where it lies in
+    /// the tree's text.
+    pub label: std::ops::Range<usize>,
     /// Computed rather than read (`[…]` in `-V`).
     pub generated: bool,
     /// Not shown in `-V`, but a field all the same (`ip.addr`, `tcp.port`).
     pub hidden: bool,
 }
 
-/// A packet's field tree, its nodes in Wireshark's order.
+/// A packet's field tree, its nodes in Wireshark's order, their texts, and the packet's
+/// bytes. Reused from packet to packet ([`build_into`]): its buffers keep their room.
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
     pub nodes: Vec<Node>,
+    /// Every node's text, one after the other.
+    text: String,
+    /// The packet's bytes.
+    data: Vec<u8>,
+}
+
+impl Tree {
+    /// The text `-V` shows for `node` (without a generated field's brackets).
+    pub fn label(&self, node: &Node) -> &str {
+        self.text.get(node.label.clone()).unwrap_or_default()
+    }
+
+    /// The bytes `node` covers.
+    pub fn bytes(&self, node: &Node) -> &[u8] {
+        self.data
+            .get(node.start..node.start + node.len)
+            .unwrap_or_default()
+    }
+
+    fn clear(&mut self) {
+        self.nodes.clear();
+        self.text.clear();
+        self.data.clear();
+    }
 }
 
 /// Adds nodes one at a time, each one level below the subtree last opened.
-pub(crate) struct Builder {
-    tree: Tree,
+pub(crate) struct Builder<'t> {
+    tree: &'t mut Tree,
     depth: u8,
 }
 
-impl Builder {
-    fn new() -> Builder {
-        Builder {
-            tree: Tree::default(),
-            depth: 0,
-        }
-    }
-
-    /// Adds a node at the current depth.
+impl Builder<'_> {
+    /// Adds a node at the current depth; `label` is written into the tree's text.
     pub(crate) fn add(
         &mut self,
         field: &'static Field,
         value: Value,
         range: (usize, usize),
-        label: impl Into<String>,
+        label: impl std::fmt::Display,
+    ) -> &mut Node {
+        let start = self.tree.text.len();
+        let _ = write!(self.tree.text, "{label}");
+        self.push(field, value, range, start)
+    }
+
+    fn push(
+        &mut self,
+        field: &'static Field,
+        value: Value,
+        range: (usize, usize),
+        label_start: usize,
     ) -> &mut Node {
         self.tree.nodes.push(Node {
             field,
@@ -167,7 +199,7 @@ impl Builder {
             start: range.0,
             len: range.1,
             depth: self.depth,
-            label: label.into(),
+            label: label_start..self.tree.text.len(),
             generated: false,
             hidden: false,
         });
@@ -176,24 +208,31 @@ impl Builder {
     }
 
     /// Adds a field whose text is Wireshark's default: `Name: value`.
-    pub(crate) fn field(&mut self, field: &'static Field, value: Value, range: (usize, usize)) {
-        let label = format!("{}: {}", field.name, display(field, &value));
-        self.add(field, value, range, label);
+    pub(crate) fn field(
+        &mut self,
+        field: &'static Field,
+        value: Value,
+        range: (usize, usize),
+    ) -> &mut Node {
+        let start = self.tree.text.len();
+        self.tree.text.push_str(field.name);
+        self.tree.text.push_str(": ");
+        write_value(&mut self.tree.text, field, &value, &[]);
+        self.push(field, value, range, start)
     }
 
     /// Adds a generated field (`[Name: value]`) with Wireshark's default text.
     pub(crate) fn generated(&mut self, field: &'static Field, value: Value, range: (usize, usize)) {
-        let label = format!("{}: {}", field.name, display(field, &value));
-        self.add(field, value, range, label).generated = true;
+        self.field(field, value, range).generated = true;
     }
 
     /// Adds a hidden field: a value for `-T fields` and filters, no line in `-V`.
     pub(crate) fn hidden(&mut self, field: &'static Field, value: Value, range: (usize, usize)) {
-        self.add(field, value, range, String::new()).hidden = true;
+        self.add(field, value, range, "").hidden = true;
     }
 
     /// Adds a line of text (an expert entry's, a subtree's title), generated or not.
-    pub(crate) fn text(&mut self, label: impl Into<String>, generated: bool) {
+    pub(crate) fn text(&mut self, label: impl std::fmt::Display, generated: bool) {
         self.add(&TEXT, Value::None, (0, 0), label).generated = generated;
     }
 
@@ -210,54 +249,62 @@ impl Builder {
     /// An expert entry under the last node, as `-V` shows it.
     pub(crate) fn expert(&mut self, severity: &str, group: &str, message: &str) {
         self.open();
-        self.text(format!("Expert Info ({severity}/{group}): {message}"), true);
+        self.text(
+            format_args!("Expert Info ({severity}/{group}): {message}"),
+            true,
+        );
         self.open();
         self.text(message, true);
-        self.text(format!("Severity level: {severity}"), true);
-        self.text(format!("Group: {group}"), true);
+        self.text(format_args!("Severity level: {severity}"), true);
+        self.text(format_args!("Group: {group}"), true);
         self.close();
         self.close();
-    }
-
-    fn finish(self) -> Tree {
-        self.tree
     }
 }
 
-/// A value as Wireshark displays it after a field's name.
-fn display(field: &Field, value: &Value) -> String {
-    match (field.kind, value) {
-        (Kind::UInt(bits, Base::Hex), Value::UInt(v)) => hex(*v, bits),
-        (_, v) => plain(v, field.kind),
+/// A value as Wireshark displays it after a field's name (and as `-T fields` writes it),
+/// appended to `s`; `bytes` are a byte field's.
+fn write_value(s: &mut String, field: &Field, value: &Value, bytes: &[u8]) {
+    match value {
+        Value::None => {}
+        Value::UInt(v) => match field.kind {
+            Kind::UInt(bits, Base::Hex) => {
+                let _ = write!(s, "0x{v:0width$x}", width = usize::from(bits.div_ceil(4)));
+            }
+            _ => {
+                s.push_str(itoa::Buffer::new().format(*v));
+            }
+        },
+        Value::Int(v) => s.push_str(itoa::Buffer::new().format(*v)),
+        Value::Bool(b) => s.push(if *b { '1' } else { '0' }),
+        Value::Ipv4(a) if field.kind == Kind::Str => {
+            let _ = write!(s, "{a}");
+        }
+        Value::Ipv4(a) => {
+            let _ = write!(s, "{a}");
+        }
+        Value::Ipv6(a) => {
+            let _ = write!(s, "{a}");
+        }
+        // A resolved name.
+        Value::Ether(m) if field.kind == Kind::Str => s.push_str(&crate::timeline::mac_name(*m)),
+        Value::Ether(m) => s.push_str(&mac_hex(*m)),
+        Value::Bytes => {
+            for b in bytes {
+                push_hex_byte(s, *b);
+            }
+        }
+        Value::Str(v) => s.push_str(v),
+        Value::AbsTime(ts) => s.push_str(&frame::local_time(*ts)),
+        Value::RelTime(secs, nanos) => {
+            crate::timeline::push_delta(s, (*secs, *nanos), TsPrecision::Nano);
+        }
     }
 }
 
 /// `0x` and `bits / 4` hex digits.
 pub(crate) fn hex(v: u64, bits: u8) -> String {
     format!("0x{v:0width$x}", width = usize::from(bits.div_ceil(4)))
-}
-
-/// A value as `-T fields` writes it.
-fn plain(value: &Value, kind: Kind) -> String {
-    match value {
-        Value::None => String::new(),
-        Value::UInt(v) => match kind {
-            Kind::UInt(bits, Base::Hex) => hex(*v, bits),
-            _ => v.to_string(),
-        },
-        Value::Int(v) => v.to_string(),
-        Value::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
-        Value::Ipv4(a) => a.to_string(),
-        Value::Ipv6(a) => a.to_string(),
-        Value::Ether(m) => mac_hex(*m),
-        Value::Bytes(b) => b.iter().fold(String::new(), |mut s, x| {
-            let _ = write!(s, "{x:02x}");
-            s
-        }),
-        Value::Str(s) => s.clone(),
-        Value::AbsTime(ts) => frame::local_time(*ts),
-        Value::RelTime(secs, nanos) => rel_time(*secs, *nanos),
-    }
 }
 
 /// `18 bytes`, `1 byte`, as Wireshark counts a payload.
@@ -276,7 +323,23 @@ pub(crate) fn mac_hex(m: [u8; 6]) -> String {
         if i > 0 {
             s.push(':');
         }
-        let _ = write!(s, "{b:02x}");
+        push_hex_byte(&mut s, *b);
+    }
+    s
+}
+
+/// Two lowercase hex digits.
+pub(crate) fn push_hex_byte(s: &mut String, b: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    s.push(char::from(DIGITS[usize::from(b >> 4)]));
+    s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+}
+
+/// Bytes as hex digits, without separators.
+pub(crate) fn hex_bytes(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        push_hex_byte(&mut s, *b);
     }
     s
 }
@@ -289,52 +352,63 @@ pub(crate) fn rel_time(secs: i64, nanos: i64) -> String {
 }
 
 /// The bits of `value` under `mask` in a field `bits` wide, as Wireshark shows a bit field:
-/// `0100 .... = ` (each bit outside the mask a dot, groups of four).
-pub(crate) fn bit_prefix(value: u64, mask: u64, bits: u8) -> String {
-    let mut s = String::with_capacity(usize::from(bits) * 5 / 4 + 3);
-    for i in (0..bits).rev() {
-        let bit = 1u64 << i;
-        s.push(if mask & bit == 0 {
-            '.'
-        } else if value & bit != 0 {
-            '1'
-        } else {
-            '0'
-        });
-        if i % 4 == 0 && i > 0 {
-            s.push(' ');
+/// `0100 .... = ` (each bit outside the mask a dot, groups of four). Written where it is
+/// displayed, without an allocation.
+pub(crate) fn bit_prefix(value: u64, mask: u64, bits: u8) -> BitPrefix {
+    BitPrefix { value, mask, bits }
+}
+
+/// See [`bit_prefix`].
+pub(crate) struct BitPrefix {
+    value: u64,
+    mask: u64,
+    bits: u8,
+}
+
+impl std::fmt::Display for BitPrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut buf = [b' '; 64 + 16 + 3];
+        let mut n = 0;
+        for i in (0..self.bits).rev() {
+            let bit = 1u64 << i;
+            buf[n] = if self.mask & bit == 0 {
+                b'.'
+            } else if self.value & bit != 0 {
+                b'1'
+            } else {
+                b'0'
+            };
+            n += 1;
+            if i % 4 == 0 && i > 0 {
+                n += 1;
+            }
         }
+        buf[n..n + 3].copy_from_slice(b" = ");
+        f.write_str(std::str::from_utf8(&buf[..n + 3]).unwrap_or_default())
     }
-    s.push_str(" = ");
-    s
 }
 
 impl Tree {
     /// The packet details, as `tshark -V` prints them: each line indented four spaces per
     /// level, generated fields in brackets; the data's bytes dumped under its line unless
     /// the bytes are printed after the tree (`hex_follows`, as with `-x`).
-    pub fn write_details(
-        &self,
-        data: &[u8],
-        hex_follows: bool,
-        out: &mut impl Write,
-    ) -> io::Result<()> {
+    pub fn write_details(&self, hex_follows: bool, out: &mut impl Write) -> io::Result<()> {
         for node in self.nodes.iter().filter(|n| !n.hidden) {
             for _ in 0..node.depth {
                 out.write_all(b"    ")?;
             }
+            let label = self.label(node).as_bytes();
             if node.generated {
-                writeln!(out, "[{}]", node.label)?;
+                out.write_all(b"[")?;
+                out.write_all(label)?;
+                out.write_all(b"]\n")?;
             } else {
-                writeln!(out, "{}", node.label)?;
+                out.write_all(label)?;
+                out.write_all(b"\n")?;
             }
             if std::ptr::eq(node.field, &data::DATA) && !hex_follows {
                 writeln!(out)?;
-                write_hex_lines(
-                    data.get(node.start..node.start + node.len)
-                        .unwrap_or_default(),
-                    out,
-                )?;
+                write_hex_lines(self.bytes(node), out)?;
             }
         }
         Ok(())
@@ -345,7 +419,11 @@ impl Tree {
         self.nodes
             .iter()
             .filter(|n| n.field.abbrev == abbrev)
-            .map(|n| plain(&n.value, n.field.kind))
+            .map(|n| {
+                let mut s = String::new();
+                write_value(&mut s, n.field, &n.value, self.bytes(n));
+                s
+            })
             .collect()
     }
 }
@@ -357,26 +435,28 @@ pub fn write_hex(data: &[u8], out: &mut impl Write) -> io::Result<()> {
 }
 
 fn write_hex_lines(data: &[u8], out: &mut impl Write) -> io::Result<()> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    // One line: offset, 16 bytes in hex, two spaces, 16 characters, newline.
+    let mut line = [b' '; 4 + 2 + 16 * 3 + 2 + 16 + 1];
     for (i, chunk) in data.chunks(16).enumerate() {
-        let mut line = String::with_capacity(80);
-        let _ = write!(line, "{:04x}  ", i * 16);
-        for j in 0..16 {
-            match chunk.get(j) {
-                Some(b) => {
-                    let _ = write!(line, "{b:02x} ");
-                }
-                None => line.push_str("   "),
-            }
+        let offset = i * 16;
+        for (k, shift) in [12, 8, 4, 0].iter().enumerate() {
+            line[k] = DIGITS[(offset >> shift) & 0x0f];
         }
-        line.push_str("  ");
-        line.extend(chunk.iter().map(|&b| {
-            if b.is_ascii_graphic() || b == b' ' {
-                char::from(b)
+        line[4..].fill(b' ');
+        for (j, b) in chunk.iter().enumerate() {
+            let at = 6 + j * 3;
+            line[at] = DIGITS[usize::from(b >> 4)];
+            line[at + 1] = DIGITS[usize::from(b & 0x0f)];
+            line[4 + 2 + 16 * 3 + 2 + j] = if b.is_ascii_graphic() || *b == b' ' {
+                *b
             } else {
-                '.'
-            }
-        }));
-        writeln!(out, "{line}")?;
+                b'.'
+            };
+        }
+        let end = 4 + 2 + 16 * 3 + 2 + chunk.len();
+        line[end] = b'\n';
+        out.write_all(&line[..=end])?;
     }
     Ok(())
 }
@@ -403,7 +483,22 @@ pub fn build(
     tcp: Option<&TcpFields>,
     ctx: &FrameContext,
 ) -> Tree {
-    let mut b = Builder::new();
+    let mut tree = Tree::default();
+    build_into(&mut tree, frame, packet, tcp, ctx);
+    tree
+}
+
+/// [`build`] into `tree`, reusing its buffers.
+pub fn build_into(
+    tree: &mut Tree,
+    frame: &Frame<'_>,
+    packet: &Packet,
+    tcp: Option<&TcpFields>,
+    ctx: &FrameContext,
+) {
+    tree.clear();
+    tree.data.extend_from_slice(frame.data);
+    let mut b = Builder { tree, depth: 0 };
     let mut protocols = vec![];
     let layers = layers(frame, packet, tcp, &mut protocols);
     frame::build(&mut b, frame, ctx, &protocols);
@@ -417,7 +512,6 @@ pub fn build(
             Layer::Data(at, len) => data::build(&mut b, frame.data, at, len),
         }
     }
-    b.finish()
 }
 
 /// A layer of the packet and where its header starts in the frame.

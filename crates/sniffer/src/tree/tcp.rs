@@ -194,7 +194,7 @@ pub(super) fn build(
         &SEQ,
         Value::UInt(u64::from(v.numbers.seq)),
         (at + 4, 4),
-        format!(
+        format_args!(
             "Sequence Number: {}    (relative sequence number)",
             v.numbers.seq
         ),
@@ -212,7 +212,7 @@ pub(super) fn build(
             &NXTSEQ,
             Value::UInt(u64::from(next)),
             (at, 0),
-            format!("Next Sequence Number: {next}    (relative sequence number)"),
+            format_args!("Next Sequence Number: {next}    (relative sequence number)"),
         )
         .generated = true;
     }
@@ -222,10 +222,12 @@ pub(super) fn build(
                 &ACK,
                 Value::UInt(u64::from(ack)),
                 (at + 8, 4),
-                format!("Acknowledgment Number: {ack}    (relative ack number)"),
+                format_args!("Acknowledgment Number: {ack}    (relative ack number)"),
             );
         }
-        None => b.field(&ACK, Value::UInt(u64::from(h.ack.0)), (at + 8, 4)),
+        None => {
+            b.field(&ACK, Value::UInt(u64::from(h.ack.0)), (at + 8, 4));
+        }
     }
     b.field(&ACK_RAW, Value::UInt(u64::from(h.ack.0)), (at + 8, 4));
     let offset_byte = u64::from(data.get(at + 12).copied().unwrap_or(0));
@@ -233,7 +235,7 @@ pub(super) fn build(
         &HDR_LEN,
         Value::UInt(header_len as u64),
         (at + 12, 1),
-        format!(
+        format_args!(
             "{}Header Length: {header_len} bytes ({})",
             bit_prefix(offset_byte, 0xf0, 8),
             offset_byte >> 4
@@ -248,7 +250,7 @@ pub(super) fn build(
         &FLAGS,
         Value::UInt(u64::from(flag_bits)),
         (at + 12, 2),
-        format!("Flags: 0x{flag_bits:03x} ({names})"),
+        format_args!("Flags: 0x{flag_bits:03x} ({names})"),
     );
     b.open();
     let syn_ack = h.flags.contains(TcpFlags::SYN | TcpFlags::ACK);
@@ -258,7 +260,7 @@ pub(super) fn build(
             field,
             Value::Bool(set),
             (at + 12, 2),
-            format!(
+            format_args!(
                 "{}{name}: {}",
                 bit_prefix(u64::from(flag_bits), u64::from(*mask), 12),
                 if set { "Set" } else { "Not set" }
@@ -290,7 +292,7 @@ pub(super) fn build(
         &FLAGS_STR,
         Value::Str(flags_string(flag_bits)),
         (at + 12, 2),
-        format!("TCP Flags: {}", flags_string(flag_bits)),
+        format_args!("TCP Flags: {}", flags_string(flag_bits)),
     )
     .generated = true;
     if h.flags.contains(TcpFlags::FIN) {
@@ -336,7 +338,7 @@ pub(super) fn build(
         &CHECKSUM,
         Value::UInt(u64::from(checksum)),
         (at + 16, 2),
-        format!("Checksum: {} [unverified]", hex(u64::from(checksum), 16)),
+        format_args!("Checksum: {} [unverified]", hex(u64::from(checksum), 16)),
     );
     b.add(
         &CHECKSUM_STATUS,
@@ -368,9 +370,9 @@ pub(super) fn build(
         let kept = data.len().saturating_sub(start).min(h.payload_len as usize);
         b.add(
             &PAYLOAD,
-            Value::Bytes(data.get(start..start + kept).unwrap_or_default().to_vec()),
+            Value::Bytes,
             (start, kept),
-            format!(
+            format_args!(
                 "TCP payload ({})",
                 super::bytes_text(h.payload_len as usize)
             ),
@@ -378,9 +380,9 @@ pub(super) fn build(
         if retransmitted_data(v.tags) {
             b.add(
                 &SEGMENT_DATA,
-                Value::Bytes(data.get(start..start + kept).unwrap_or_default().to_vec()),
+                Value::Bytes,
                 (start, kept),
-                format!(
+                format_args!(
                     "Retransmitted TCP segment data ({})",
                     super::bytes_text(h.payload_len as usize)
                 ),
@@ -445,9 +447,9 @@ fn options(b: &mut Builder, data: &[u8], start: usize, len: usize, sack: &[(u32,
         .collect();
     b.add(
         &OPTIONS,
-        Value::Bytes(bytes.to_vec()),
+        Value::Bytes,
         (start, len),
-        format!("Options: ({len} bytes), {}", names.join(", ")),
+        format_args!("Options: ({len} bytes), {}", names.join(", ")),
     );
     b.open();
     let mut sack = sack.iter().copied();
@@ -471,7 +473,7 @@ fn option(
             &OPTION_KIND,
             Value::UInt(u64::from(kind)),
             (at, 1),
-            format!("Kind: {name} ({kind})"),
+            format_args!("Kind: {name} ({kind})"),
         );
     };
     let len_line = |b: &mut Builder| {
@@ -481,7 +483,7 @@ fn option(
             (at + 1, 1),
         );
     };
-    let bytes = Value::Bytes(opt.to_vec());
+    let bytes = Value::Bytes;
     match kind {
         0 => {
             b.add(
@@ -504,7 +506,7 @@ fn option(
                 &OPT_MSS,
                 bytes,
                 range,
-                format!("TCP Option - Maximum segment size: {mss} bytes"),
+                format_args!("TCP Option - Maximum segment size: {mss} bytes"),
             );
             b.open();
             kind_line(b, "Maximum Segment Size");
@@ -518,7 +520,7 @@ fn option(
                 &OPT_WSCALE,
                 bytes,
                 range,
-                format!("TCP Option - Window scale: {shift} (multiply by {multiplier})"),
+                format_args!("TCP Option - Window scale: {shift} (multiply by {multiplier})"),
             );
             b.open();
             kind_line(b, "Window Scale");
@@ -537,7 +539,7 @@ fn option(
                 &OPT_SACK,
                 bytes,
                 range,
-                format!("TCP Option - SACK {}", title.join(" ")),
+                format_args!("TCP Option - SACK {}", title.join(" ")),
             );
             b.open();
             kind_line(b, "SACK");
@@ -548,13 +550,13 @@ fn option(
                     &SACK_LE,
                     Value::UInt(u64::from(*l)),
                     (edge, 4),
-                    format!("left edge = {l} (relative)"),
+                    format_args!("left edge = {l} (relative)"),
                 );
                 b.add(
                     &SACK_RE,
                     Value::UInt(u64::from(*r)),
                     (edge + 4, 4),
-                    format!("right edge = {r} (relative)"),
+                    format_args!("right edge = {r} (relative)"),
                 );
             }
             b.generated(&SACK_COUNT, Value::UInt(blocks.len() as u64), (at, 0));
@@ -572,12 +574,12 @@ fn option(
             len_line(b);
             match opt.get(2..) {
                 Some(cookie) if !cookie.is_empty() => {
-                    let hex: String = cookie.iter().map(|b| format!("{b:02x}")).collect();
+                    let hex = super::hex_bytes(cookie);
                     b.add(
                         &TFO_COOKIE,
-                        Value::Bytes(cookie.to_vec()),
+                        Value::Bytes,
                         (at + 2, cookie.len()),
-                        format!("Fast Open Cookie: {hex}"),
+                        format_args!("Fast Open Cookie: {hex}"),
                     );
                 }
                 _ => {
@@ -591,7 +593,7 @@ fn option(
                 &OPT_TIMESTAMP,
                 bytes,
                 range,
-                format!("TCP Option - Timestamps: TSval {tsval}, TSecr {tsecr}"),
+                format_args!("TCP Option - Timestamps: TSval {tsval}, TSecr {tsecr}"),
             );
             b.open();
             kind_line(b, "Time Stamp Option");
@@ -600,7 +602,7 @@ fn option(
             b.field(&TSECR, Value::UInt(u64::from(tsecr)), (at + 6, 4));
         }
         _ => {
-            b.text(format!("TCP Option - Unknown ({kind})"), false);
+            b.text(format_args!("TCP Option - Unknown ({kind})"), false);
             b.open();
             kind_line(b, "Unknown");
             len_line(b);
@@ -622,7 +624,7 @@ fn timestamps(b: &mut Builder, d: &SegmentDetails, at: usize) {
             field,
             Value::RelTime(s, n),
             (at, 0),
-            format!("{}: {} seconds", field.name, rel_time(s, n)),
+            format_args!("{}: {} seconds", field.name, rel_time(s, n)),
         )
         .generated = true;
     }
@@ -645,7 +647,7 @@ fn analysis(b: &mut Builder, d: &SegmentDetails, tags: Tags, at: usize) {
             field,
             Value::RelTime(s, n),
             (at, 0),
-            format!("{}: {} seconds", field.name, rel_time(s, n)),
+            format_args!("{}: {} seconds", field.name, rel_time(s, n)),
         )
         .generated = true;
     };
@@ -685,12 +687,12 @@ fn flags(
             field,
             Value::None,
             (at, 0),
-            format!("Expert Info ({severity}/Sequence): {}", field.name),
+            format_args!("Expert Info ({severity}/Sequence): {}", field.name),
         )
         .generated = true;
         b.open();
         b.text(field.name, true);
-        b.text(format!("Severity level: {severity}"), true);
+        b.text(format_args!("Severity level: {severity}"), true);
         b.text("Group: Sequence", true);
         b.close();
     };

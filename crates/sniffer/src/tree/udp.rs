@@ -39,7 +39,7 @@ pub(super) fn build(
         &UDP,
         Value::None,
         (at, 8),
-        format!("User Datagram Protocol, Src Port: {src}, Dst Port: {dst}"),
+        format_args!("User Datagram Protocol, Src Port: {src}, Dst Port: {dst}"),
     );
     b.open();
     b.field(&SRCPORT, Value::UInt(u64::from(src)), (at, 2));
@@ -56,7 +56,7 @@ pub(super) fn build(
         &CHECKSUM,
         Value::UInt(u64::from(checksum)),
         (at + 6, 2),
-        format!("Checksum: {} [unverified]", hex(u64::from(checksum), 16)),
+        format_args!("Checksum: {} [unverified]", hex(u64::from(checksum), 16)),
     );
     b.add(
         &CHECKSUM_STATUS,
@@ -77,7 +77,7 @@ pub(super) fn build(
                     field,
                     Value::RelTime(s, n),
                     (at, 0),
-                    format!("{}: {} seconds", field.name, super::rel_time(s, n)),
+                    format_args!("{}: {} seconds", field.name, super::rel_time(s, n)),
                 )
                 .generated = true;
             }
@@ -92,9 +92,9 @@ pub(super) fn build(
             .min(udp.payload_len as usize);
         b.add(
             &PAYLOAD,
-            Value::Bytes(data.get(start..start + kept).unwrap_or_default().to_vec()),
+            Value::Bytes,
             (start, kept),
-            format!(
+            format_args!(
                 "UDP payload ({})",
                 super::bytes_text(udp.payload_len as usize)
             ),
