@@ -54,7 +54,7 @@ fn encapsulation(linktype: LinkType) -> (u64, &'static str) {
     match linktype {
         LinkType::EN10MB => (1, "Ethernet"),
         LinkType::NULL => (15, "NULL/Loopback"),
-        LinkType::LOOP => (98, "OpenBSD loopback"),
+        LinkType::LOOP => (174, "OpenBSD loopback"),
         LinkType::LINUX_SLL => (25, "Linux cooked-mode capture v1"),
         LinkType::LINUX_SLL2 => (210, "Linux cooked-mode capture v2"),
         LinkType::IPV4 => (129, "Raw IPv4"),

@@ -38,6 +38,7 @@ mod data;
 mod eth;
 mod frame;
 mod ip;
+mod link;
 mod tcp;
 mod udp;
 
@@ -466,6 +467,7 @@ pub fn field_names() -> Vec<&'static str> {
     [
         frame::FIELDS,
         eth::FIELDS,
+        link::FIELDS,
         ip::FIELDS,
         tcp::FIELDS,
         udp::FIELDS,
@@ -505,6 +507,10 @@ pub fn build_into(
     for layer in layers {
         match layer {
             Layer::Eth(at) => eth::build(&mut b, frame.data, at),
+            Layer::Null(big_endian) => link::build_null(&mut b, frame.data, big_endian),
+            Layer::Raw => link::build_raw(&mut b, frame.data.len()),
+            Layer::Sll => link::build_sll(&mut b, frame.data),
+            Layer::Sll2 => link::build_sll2(&mut b, frame.data),
             Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at, packet),
             Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at, packet),
             Layer::Tcp(at) => tcp::build(&mut b, frame.data, at, packet, tcp),
@@ -517,6 +523,11 @@ pub fn build_into(
 /// A layer of the packet and where its header starts in the frame.
 enum Layer {
     Eth(usize),
+    /// BSD loopback; the family big-endian (OpenBSD's).
+    Null(bool),
+    Raw,
+    Sll,
+    Sll2,
     Ipv4(usize),
     Ipv6(usize),
     Tcp(usize),
@@ -536,10 +547,33 @@ fn layers(
     let data = frame.data;
     let mut out = Vec::new();
     let mut at = 0usize;
-    if frame.linktype == LinkType::EN10MB && data.len() >= 14 {
-        out.push(Layer::Eth(0));
-        protocols.extend(["eth", "ethertype"]);
-        at = 14;
+    match frame.linktype {
+        LinkType::EN10MB if data.len() >= 14 => {
+            out.push(Layer::Eth(0));
+            protocols.extend(["eth", "ethertype"]);
+            at = 14;
+        }
+        LinkType::NULL | LinkType::LOOP if data.len() >= 4 => {
+            out.push(Layer::Null(frame.linktype == LinkType::LOOP));
+            protocols.push("null");
+            at = 4;
+        }
+        LinkType::RAW | LinkType::RAW_DLT_12 | LinkType::RAW_DLT_14 => {
+            out.push(Layer::Raw);
+            protocols.push("raw");
+        }
+        LinkType::LINUX_SLL if data.len() >= 16 => {
+            out.push(Layer::Sll);
+            protocols.extend(["sll", "ethertype"]);
+            at = 16;
+        }
+        LinkType::LINUX_SLL2 if data.len() >= 20 => {
+            out.push(Layer::Sll2);
+            protocols.extend(["sll", "ethertype"]);
+            at = 20;
+        }
+        LinkType::IPV4 | LinkType::IPV6 => {}
+        _ => return out,
     }
     let Network::Ip(ip) = &packet.net else {
         return out;
