@@ -35,7 +35,7 @@ mod gre_protocol_names;
 mod icmp;
 mod info;
 pub(crate) mod ip_proto_names;
-mod ppp_protocol_names;
+pub(crate) mod ppp_protocol_names;
 mod reassembly;
 mod row;
 mod text;

@@ -58,6 +58,8 @@ fn encapsulation(linktype: LinkType) -> (u64, &'static str) {
         LinkType::LINUX_SLL => (25, "Linux cooked-mode capture v1"),
         LinkType::LINUX_SLL2 => (210, "Linux cooked-mode capture v2"),
         LinkType::IPV4 => (129, "Raw IPv4"),
+        LinkType::PPP | LinkType::PPP_SERIAL => (4, "PPP"),
+        LinkType::C_HDLC => (28, "Cisco HDLC"),
         LinkType::IPV6 => (130, "Raw IPv6"),
         _ => (7, "Raw IP"),
     }

@@ -17,6 +17,14 @@ fields! {
     UNUSED: "sll.unused", "Unused", Kind::Bytes;
     ETYPE: "sll.etype", "Protocol", Kind::UInt(16, Base::Hex);
     IFINDEX: "sll.ifindex", "Interface index", Kind::UInt(32, Base::Dec);
+    PPP: "ppp", "Point-to-Point Protocol", Kind::Protocol;
+    PPP_ADDRESS: "ppp.address", "Address", Kind::UInt(8, Base::Hex);
+    PPP_CONTROL: "ppp.control", "Control", Kind::UInt(8, Base::Hex);
+    PPP_PROTOCOL: "ppp.protocol", "Protocol", Kind::UInt(16, Base::Hex);
+    CHDLC: "chdlc", "Cisco HDLC", Kind::Protocol;
+    CHDLC_ADDRESS: "chdlc.address", "Address", Kind::UInt(8, Base::Hex);
+    CHDLC_CONTROL: "chdlc.control", "Control", Kind::UInt(8, Base::Hex);
+    CHDLC_PROTOCOL: "chdlc.protocol", "Protocol", Kind::UInt(16, Base::Hex);
 }
 
 /// `null`: the protocol family, in the writer's byte order (`big_endian` for OpenBSD's
@@ -171,5 +179,62 @@ pub(super) fn build_sll2(b: &mut Builder, data: &[u8]) {
     );
     b.field(&HALEN, Value::UInt(u64::from(halen)), (11, 1));
     address(b, data, 12, hatype, halen);
+    b.close();
+}
+
+/// `ppp`: the address and control when present, the protocol; `len` the header's length.
+pub(super) fn build_ppp(b: &mut Builder, data: &[u8], len: usize) {
+    let (protocol, _) = crate::link::ppp_header(data).unwrap_or((0, len));
+    b.add(&PPP, Value::None, (0, len), "Point-to-Point Protocol");
+    b.open();
+    if data.first() == Some(&0xff) {
+        b.field(&PPP_ADDRESS, Value::UInt(0xff), (0, 1));
+        let control = data.get(1).copied().unwrap_or(0);
+        b.field(&PPP_CONTROL, Value::UInt(u64::from(control)), (1, 1));
+    }
+    let name =
+        crate::timeline::ppp_protocol_names::ppp_protocol_name(protocol).unwrap_or("Unknown");
+    b.add(
+        &PPP_PROTOCOL,
+        Value::UInt(u64::from(protocol)),
+        (len - if protocol > 0xff { 2 } else { 1 }, 2),
+        format_args!("Protocol: {name} (0x{protocol:04x})"),
+    );
+    b.close();
+}
+
+/// `chdlc`: address, control and protocol.
+pub(super) fn build_chdlc(b: &mut Builder, data: &[u8]) {
+    let address = data.first().copied().unwrap_or(0);
+    let control = data.get(1).copied().unwrap_or(0);
+    let protocol = be16(data, 2);
+    b.add(&CHDLC, Value::None, (0, 4), "Cisco HDLC");
+    b.open();
+    let kind = match address {
+        0x0f => "Unicast",
+        0x8f => "Multicast",
+        _ => "Unknown",
+    };
+    b.add(
+        &CHDLC_ADDRESS,
+        Value::UInt(u64::from(address)),
+        (0, 1),
+        format_args!("Address: {kind} (0x{address:02x})"),
+    );
+    b.field(&CHDLC_CONTROL, Value::UInt(u64::from(control)), (1, 1));
+    let name = match protocol {
+        0x0800 => "IP",
+        0x86dd => "IPv6",
+        0x8035 => "SLARP",
+        0x2000 => "Cisco Discovery Protocol",
+        0xfefe => "OSI",
+        _ => "Unknown",
+    };
+    b.add(
+        &CHDLC_PROTOCOL,
+        Value::UInt(u64::from(protocol)),
+        (2, 2),
+        format_args!("Protocol: {name} (0x{protocol:04x})"),
+    );
     b.close();
 }

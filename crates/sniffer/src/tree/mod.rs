@@ -511,6 +511,8 @@ pub fn build_into(
             Layer::Raw => link::build_raw(&mut b, frame.data.len()),
             Layer::Sll => link::build_sll(&mut b, frame.data),
             Layer::Sll2 => link::build_sll2(&mut b, frame.data),
+            Layer::Ppp(len) => link::build_ppp(&mut b, frame.data, len),
+            Layer::Chdlc => link::build_chdlc(&mut b, frame.data),
             Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at, packet),
             Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at, packet),
             Layer::Tcp(at) => tcp::build(&mut b, frame.data, at, packet, tcp),
@@ -528,6 +530,9 @@ enum Layer {
     Raw,
     Sll,
     Sll2,
+    /// PPP, its header this long.
+    Ppp(usize),
+    Chdlc,
     Ipv4(usize),
     Ipv6(usize),
     Tcp(usize),
@@ -573,6 +578,21 @@ fn layers(
             at = 20;
         }
         LinkType::IPV4 | LinkType::IPV6 => {}
+        LinkType::C_HDLC | LinkType::PPP_SERIAL
+            if data.len() >= 4 && matches!(data[0], 0x0f | 0x8f) =>
+        {
+            out.push(Layer::Chdlc);
+            protocols.push("chdlc");
+            at = 4;
+        }
+        LinkType::PPP | LinkType::PPP_SERIAL => {
+            let Some((_, len)) = crate::link::ppp_header(data) else {
+                return out;
+            };
+            out.push(Layer::Ppp(len));
+            protocols.push("ppp");
+            at = len;
+        }
         _ => return out,
     }
     let Network::Ip(ip) = &packet.net else {
