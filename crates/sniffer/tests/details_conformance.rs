@@ -187,6 +187,9 @@ fn unknown_fields_and_options_are_refused_in_tsharks_words() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no fields were specified with \"-e\""));
     let out = run(&["-T", "fields", "-e", "tcp.seq", "-E", "header=maybe"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("Invalid -E parameter \"header=maybe\""));
+    let out = run(&["-V", "--ladder"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("go with the listing"));
 }
 
 #[test]

@@ -158,6 +158,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             no_progress,
             details,
         } => match details.format().map_err(|e| anyhow::anyhow!(e))? {
+            Some(_) if format.is_some() || explain || ladder || follow.is_some() => {
+                anyhow::bail!(
+                    "-V, -x and -T fields print each packet instead of the listing: --format, \
+                     --explain, --ladder and --follow go with the listing"
+                )
+            }
             Some(wanted) => read_details(file, &wanted),
             None => read(file, format, width, explain, ladder, follow, no_progress),
         },
@@ -176,6 +182,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         } => {
             // Checked before anything is captured.
             let details = details.format().map_err(|e| anyhow::anyhow!(e))?;
+            if details.is_some() && format.is_some() {
+                anyhow::bail!(
+                    "-V, -x and -T fields print each packet instead of the listing: --format \
+                     goes with the listing"
+                );
+            }
             let filter = match (filter, expression.is_empty()) {
                 (Some(f), true) => f,
                 (None, _) => expression.join(" "),
