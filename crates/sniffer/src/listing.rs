@@ -173,6 +173,12 @@ pub struct Details {
         (std::net::SocketAddr, std::net::SocketAddr),
         (u32, crate::frame::Timestamp, crate::frame::Timestamp),
     >,
+    /// ICMP echo requests seen, by (requester, responder, identifier, sequence number): their
+    /// frame and time.
+    echoes: std::collections::HashMap<
+        (std::net::IpAddr, std::net::IpAddr, u16, u16),
+        (u64, crate::frame::Timestamp),
+    >,
 }
 
 impl Details {
@@ -184,6 +190,36 @@ impl Details {
             first: None,
             previous: None,
             udp: std::collections::HashMap::new(),
+            echoes: std::collections::HashMap::new(),
+        }
+    }
+
+    /// For an ICMP echo reply, the request it answers; an echo request is remembered.
+    fn echo(
+        &mut self,
+        packet: &crate::decode::Packet,
+        number: u64,
+        ts: crate::frame::Timestamp,
+    ) -> Option<crate::tree::EchoRequest> {
+        use crate::decode::{Network, Transport};
+        let (Network::Ip(ip), Transport::Icmp(icmp)) = (&packet.net, &packet.transport) else {
+            return None;
+        };
+        let id = u16::from_be_bytes([icmp.rest[0], icmp.rest[1]]);
+        let seq = u16::from_be_bytes([icmp.rest[2], icmp.rest[3]]);
+        match icmp.icmp_type {
+            8 if ip.src.is_ipv4() => {
+                if self.echoes.len() >= 4096 {
+                    self.echoes.clear();
+                }
+                self.echoes.insert((ip.src, ip.dst, id, seq), (number, ts));
+                None
+            }
+            0 if ip.src.is_ipv4() => self
+                .echoes
+                .get(&(ip.dst, ip.src, id, seq))
+                .map(|(frame, at)| (*frame, ts.delta(*at))),
+            _ => None,
         }
     }
 
@@ -215,8 +251,10 @@ impl Details {
         let first = *self.first.get_or_insert(frame.ts);
         let previous = self.previous.replace(frame.ts).unwrap_or(frame.ts);
         let udp_stream = self.udp_stream(&packet, frame.ts);
+        let echo_request = self.echo(&packet, self.row.number, frame.ts);
         let ctx = crate::tree::FrameContext {
             udp_stream,
+            echo_request,
             number: self.row.number,
             first,
             previous,

@@ -25,6 +25,8 @@ pub struct FrameContext {
     /// For a UDP datagram: its conversation's index (`udp.stream`) and the times since that
     /// conversation's first and previous datagrams.
     pub udp_stream: Option<UdpStream>,
+    /// For an ICMP echo reply: the request it answers.
+    pub echo_request: Option<super::EchoRequest>,
 }
 
 fields! {

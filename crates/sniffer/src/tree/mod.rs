@@ -37,12 +37,14 @@ macro_rules! fields {
 mod data;
 mod eth;
 mod frame;
+mod icmp;
 mod ip;
 mod link;
 mod tcp;
 mod udp;
 
 pub use frame::{FrameContext, UdpStream};
+pub use icmp::EchoRequest;
 
 /// How a field's value is written where a value alone is shown (`-T fields`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -466,6 +468,7 @@ fn write_hex_lines(data: &[u8], out: &mut impl Write) -> io::Result<()> {
 pub fn field_names() -> Vec<&'static str> {
     [
         frame::FIELDS,
+        icmp::FIELDS,
         eth::FIELDS,
         link::FIELDS,
         ip::FIELDS,
@@ -516,6 +519,7 @@ pub fn build_into(
             Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at, packet),
             Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at, packet),
             Layer::Tcp(at) => tcp::build(&mut b, frame.data, at, packet, tcp),
+            Layer::Icmp(at, len) => icmp::build(&mut b, frame.data, at, len, ctx.echo_request),
             Layer::Udp(at) => udp::build(&mut b, frame.data, at, packet, ctx.udp_stream),
             Layer::Data(at, len) => data::build(&mut b, frame.data, at, len),
         }
@@ -537,6 +541,8 @@ enum Layer {
     Ipv6(usize),
     Tcp(usize),
     Udp(usize),
+    /// An ICMP echo message and its length.
+    Icmp(usize, usize),
     Data(usize, usize),
 }
 
@@ -624,6 +630,13 @@ fn layers(
             let withheld = tcp_fields.is_some_and(|t| tcp::payload_withheld(t.view.tags));
             if len > 0 && !withheld {
                 out.push(Layer::Data(payload_at, len));
+                protocols.push("data");
+            }
+        }
+        Transport::Icmp(icmp) if ip.src.is_ipv4() && icmp::is_echo(icmp.icmp_type) => {
+            out.push(Layer::Icmp(transport_at, ip.payload_len as usize));
+            protocols.push("icmp");
+            if ip.payload_len > 8 && data.len() > transport_at + 8 {
                 protocols.push("data");
             }
         }
