@@ -42,11 +42,20 @@
 //!   text (`timeline::info`, ICMP's in `timeline::icmp`, the protocol-name tables generated
 //!   from tshark), IP reassembly, Follow Stream's collector, text helpers; [`ether_names`]
 //!   names Ethernet addresses and [`enterprises`] Private Enterprise Numbers as Wireshark does.
+//! - [`tree`]: the field tree, Wireshark's protocol tree for one packet: a registry of
+//!   fields per protocol (`tree::frame`, `tree::eth`, `tree::link`, `tree::ip`, `tree::tcp`,
+//!   `tree::udp`, `tree::icmp`, `tree::data`) and a tree per packet built from the frame's
+//!   bytes, `decode`'s packet and the flow stage's view (its details computed only by a
+//!   flow table made `with_details`); the one model behind `-V`, `-x` and `-T fields`.
+//!   Built only when one of those asks for it.
 //! - [`listing`]: `sniffer read` and `sniffer live` as functions: a source through the
-//!   timeline to a writer, then what was asked about it (checks, ladders, a followed stream).
+//!   timeline to a writer, then what was asked about it (checks, ladders, a followed stream);
+//!   or each packet's field tree to its details, bytes or field values.
 //! - [`render`]: rows as tshark's plain listing, a table fitted to the terminal's width, or
-//!   JSON lines; the checks of each conversation ([`render::explain`]), ladder diagrams,
-//!   Follow Stream, the demo's summary, all wrapped at spaces ([`render::wrap`]). Renderers
+//!   JSON lines; packet details, bytes and field values from the tree
+//!   ([`render::details`]); the checks of each conversation ([`render::explain`]), ladder
+//!   diagrams, Follow Stream, the demo's summary, all wrapped at spaces ([`render::wrap`]).
+//!   Renderers
 //!   write to any `io::Write`; the library never prints.
 //! - [`write`](mod@write): pcap savefiles, gathered in chunks that a thread of their own
 //!   writes, handed over whenever the capture catches up, never overwriting a file; the
@@ -67,10 +76,10 @@
 //!
 //! # Where a change goes
 //! - **A new protocol's fields**: its header read in [`decode`] into a typed struct of
-//!   [`decode::Packet`] (facts, never display strings), its link type if any in [`link`].
-//!   Packet details and display filters will read their fields from a per-packet field tree
-//!   built from that struct and the flow stage's view (see the design notes: one registry
-//!   table per protocol, in that protocol's module).
+//!   [`decode::Packet`] (facts, never display strings), its link type if any in [`link`];
+//!   its registry table and tree-building function in a module of [`tree`], the layer
+//!   added to `tree::layers`. Packet details, field values and (next) display filters read
+//!   the fields from there.
 //! - **A new Info text**: `timeline::info`, the one place Info is built, from the decoded
 //!   facts and [`flow::TcpView`]; the tests compare it with tshark's line for line.
 //! - **A new display-filter function**: the filter engine, a module of its own beside

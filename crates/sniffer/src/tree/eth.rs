@@ -82,38 +82,37 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
         );
         b.hidden(&ADDR_RESOLVED, Value::Ether(addr), (offset, 6));
         let first = u64::from(addr[0]) << 16;
-        let lg = addr[0] & 0x02 != 0;
-        let ig = addr[0] & 0x01 != 0;
-        b.add(
-            lg_field,
-            Value::Bool(lg),
-            (offset, 3),
-            format_args!(
-                "{}LG bit: {}",
-                bit_prefix(first, 0x02_0000, 24),
-                if lg {
-                    "Locally administered address (this is NOT the factory default)"
-                } else {
-                    "Globally unique address (factory default)"
-                }
+        for (field, any, mask, name, set_text, clear_text) in [
+            (
+                lg_field,
+                &LG,
+                0x02_0000,
+                "LG",
+                "Locally administered address (this is NOT the factory default)",
+                "Globally unique address (factory default)",
             ),
-        );
-        b.hidden(&LG, Value::Bool(lg), (offset, 3));
-        b.add(
-            ig_field,
-            Value::Bool(ig),
-            (offset, 3),
-            format_args!(
-                "{}IG bit: {}",
-                bit_prefix(first, 0x01_0000, 24),
-                if ig {
-                    "Group address (multicast/broadcast)"
-                } else {
-                    "Individual address (unicast)"
-                }
+            (
+                ig_field,
+                &IG,
+                0x01_0000,
+                "IG",
+                "Group address (multicast/broadcast)",
+                "Individual address (unicast)",
             ),
-        );
-        b.hidden(&IG, Value::Bool(ig), (offset, 3));
+        ] {
+            let set = first & mask != 0;
+            b.add(
+                field,
+                Value::Bool(set),
+                (offset, 3),
+                format_args!(
+                    "{}{name} bit: {}",
+                    bit_prefix(first, mask, 24),
+                    if set { set_text } else { clear_text }
+                ),
+            );
+            b.hidden(any, Value::Bool(set), (offset, 3));
+        }
         b.close();
     }
     b.add(
