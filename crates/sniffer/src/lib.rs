@@ -55,8 +55,7 @@
 //!   JSON lines; packet details, bytes and field values from the tree
 //!   ([`render::details`]); the checks of each conversation ([`render::explain`]), ladder
 //!   diagrams, Follow Stream, the demo's summary, all wrapped at spaces ([`render::wrap`]).
-//!   Renderers
-//!   write to any `io::Write`; the library never prints.
+//!   Renderers write to any `io::Write`; the library never prints.
 //! - [`write`](mod@write): pcap savefiles, gathered in chunks that a thread of their own
 //!   writes, handed over whenever the capture catches up, never overwriting a file; the
 //!   demo's annotated pcapng, flushed per packet.
