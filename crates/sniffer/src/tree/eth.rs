@@ -19,6 +19,11 @@ fields! {
     LG: "eth.lg", "LG bit", Kind::Bool;
     IG: "eth.ig", "IG bit", Kind::Bool;
     TYPE: "eth.type", "Type", Kind::UInt(16, Base::Hex);
+    VLAN: "vlan", "802.1Q Virtual LAN", Kind::Protocol;
+    VLAN_PRIORITY: "vlan.priority", "Priority", Kind::UInt(16, Base::Dec);
+    VLAN_DEI: "vlan.dei", "DEI", Kind::Bool;
+    VLAN_ID: "vlan.id", "ID", Kind::UInt(16, Base::Dec);
+    VLAN_ETYPE: "vlan.etype", "Type", Kind::UInt(16, Base::Hex);
 }
 
 /// `IntelCor_12:34:56 (00:1b:21:12:34:56)`, remembered per thread (at most 4,096).
@@ -119,6 +124,75 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
         &TYPE,
         Value::UInt(u64::from(ether_type)),
         (at + 12, 2),
+        format_args!(
+            "Type: {} (0x{ether_type:04x})",
+            ethertype_name(ether_type).unwrap_or("Unknown")
+        ),
+    );
+    b.close();
+}
+
+/// The name of an 802.1p priority.
+fn priority_name(pcp: u16) -> &'static str {
+    match pcp {
+        0 => "Best Effort (default)",
+        1 => "Background",
+        2 => "Excellent Effort",
+        3 => "Critical Applications",
+        4 => "Video, < 100ms latency and jitter",
+        5 => "Voice, < 10ms latency and jitter",
+        6 => "Internetwork Control",
+        _ => "Network Control",
+    }
+}
+
+/// An 802.1Q tag at `at`: priority, DEI, VLAN identifier, the type it carries.
+pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize) {
+    let tci = data
+        .get(at..at + 2)
+        .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
+    let ether_type = data
+        .get(at + 2..at + 4)
+        .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
+    let (pcp, dei, vid) = (tci >> 13, (tci >> 12) & 1, tci & 0x0fff);
+    b.add(
+        &VLAN,
+        Value::None,
+        (at, 4),
+        format_args!("802.1Q Virtual LAN, PRI: {pcp}, DEI: {dei}, ID: {vid}"),
+    );
+    b.open();
+    let t = u64::from(tci);
+    b.add(
+        &VLAN_PRIORITY,
+        Value::UInt(u64::from(pcp)),
+        (at, 2),
+        format_args!(
+            "{}Priority: {} ({pcp})",
+            bit_prefix(t, 0xe000, 16),
+            priority_name(pcp)
+        ),
+    );
+    b.add(
+        &VLAN_DEI,
+        Value::Bool(dei == 1),
+        (at, 2),
+        format_args!(
+            "{}DEI: {}",
+            bit_prefix(t, 0x1000, 16),
+            if dei == 1 { "Eligible" } else { "Ineligible" }
+        ),
+    );
+    b.add(
+        &VLAN_ID,
+        Value::UInt(u64::from(vid)),
+        (at, 2),
+        format_args!("{}ID: {vid}", bit_prefix(t, 0x0fff, 16)),
+    );
+    b.add(
+        &VLAN_ETYPE,
+        Value::UInt(u64::from(ether_type)),
+        (at + 2, 2),
         format_args!(
             "Type: {} (0x{ether_type:04x})",
             ethertype_name(ether_type).unwrap_or("Unknown")

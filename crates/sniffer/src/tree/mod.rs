@@ -510,6 +510,7 @@ pub fn build_into(
     for layer in layers {
         match layer {
             Layer::Eth(at) => eth::build(&mut b, frame.data, at),
+            Layer::Vlan(at) => eth::build_vlan(&mut b, frame.data, at),
             Layer::Null(big_endian) => link::build_null(&mut b, frame.data, big_endian),
             Layer::Raw => link::build_raw(&mut b, frame.data.len()),
             Layer::Sll => link::build_sll(&mut b, frame.data),
@@ -529,6 +530,8 @@ pub fn build_into(
 /// A layer of the packet and where its header starts in the frame.
 enum Layer {
     Eth(usize),
+    /// An 802.1Q tag.
+    Vlan(usize),
     /// BSD loopback; the family big-endian (OpenBSD's).
     Null(bool),
     Raw,
@@ -563,6 +566,12 @@ fn layers(
             out.push(Layer::Eth(0));
             protocols.extend(["eth", "ethertype"]);
             at = 14;
+            // 802.1Q tags, one after the other.
+            while data.get(at - 2..at) == Some(&[0x81, 0x00]) && data.len() >= at + 4 {
+                out.push(Layer::Vlan(at));
+                protocols.extend(["vlan", "ethertype"]);
+                at += 4;
+            }
         }
         LinkType::NULL | LinkType::LOOP if data.len() >= 4 => {
             out.push(Layer::Null(frame.linktype == LinkType::LOOP));
@@ -602,6 +611,14 @@ fn layers(
         _ => return out,
     }
     let Network::Ip(ip) = &packet.net else {
+        // An EtherType no dissector of the judged set takes: the rest is data.
+        if matches!(packet.net, Network::Other { .. })
+            && matches!(out.last(), Some(Layer::Eth(_) | Layer::Vlan(_)))
+            && data.len() > at
+        {
+            out.push(Layer::Data(at, data.len() - at));
+            protocols.push("data");
+        }
         return out;
     };
     if ip.fragment.is_some() {
