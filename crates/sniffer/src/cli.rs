@@ -38,8 +38,9 @@ pub struct DetailArgs {
     #[arg(short = 'x')]
     pub hex: bool,
     /// Output type: `fields` writes the values of the fields named with -e, one line a
-    /// packet; `text` the listing, or the details with -V.
-    #[arg(short = 'T', value_name = "TYPE", value_parser = ["fields", "text"])]
+    /// packet; `json` each packet's tree as tshark's JSON; `text` the listing, or the details
+    /// with -V.
+    #[arg(short = 'T', value_name = "TYPE", value_parser = ["fields", "json", "text"])]
     pub output: Option<String>,
     /// A field to write with -T fields, by its filter name (`tcp.seq`, `ip.src`); repeat for
     /// more.
@@ -84,11 +85,13 @@ impl DetailArgs {
             _ if !self.fields.is_empty() => return Err("-e names fields for -T fields".to_owned()),
             _ => None,
         };
+        let json = self.output.as_deref() == Some("json");
         Ok(
-            (self.details || self.hex || fields.is_some()).then_some(DetailsFormat {
+            (self.details || self.hex || json || fields.is_some()).then_some(DetailsFormat {
                 tree: self.details,
                 hex: self.hex,
                 fields,
+                json,
             }),
         )
     }

@@ -67,6 +67,8 @@ pub struct EtherNames {
     wka_prefixes: HashMap<[u8; 6], String>,
     /// Vendor prefixes (24, 28 and 36 bits).
     manuf: PrefixTable,
+    /// The long names of the 24-bit vendor prefixes, keyed by the prefix.
+    oui_long: HashMap<u32, String>,
 }
 
 fn mask(addr: [u8; 6], bits: u32) -> [u8; 6] {
@@ -125,25 +127,33 @@ impl EtherNames {
     pub fn from_tables(wka: &str, manuf: &str) -> EtherNames {
         let mut names = EtherNames::default();
         names.exact.insert([0xff; 6], "Broadcast".to_owned());
-        let entries = |text: &str| -> Vec<([u8; 6], u32, String)> {
+        let entries = |text: &str| -> Vec<([u8; 6], u32, String, Option<String>)> {
             text.lines()
                 .filter(|l| !l.starts_with('#'))
                 .filter_map(|l| {
                     let mut fields = l.split('\t').filter(|f| !f.is_empty());
                     let (addr, bits) = parse_prefix(fields.next()?.trim())?;
                     let name = fields.next()?.trim().to_owned();
-                    Some((addr, bits, name))
+                    let long = fields.next().map(|f| f.trim().to_owned());
+                    Some((addr, bits, name, long))
                 })
                 .collect()
         };
-        for (addr, bits, name) in entries(wka) {
+        for (addr, bits, name, _) in entries(wka) {
             if bits == 48 {
                 names.exact.insert(addr, name);
             } else {
                 names.wka_prefixes.entry(addr).or_insert(name);
             }
         }
-        for (addr, bits, name) in entries(manuf) {
+        for (addr, bits, name, long) in entries(manuf) {
+            if bits == 24 {
+                let key = u32::from_be_bytes([0, addr[0], addr[1], addr[2]]);
+                // As Wireshark's table, the last entry for a prefix wins.
+                names
+                    .oui_long
+                    .insert(key, long.unwrap_or_else(|| name.clone()));
+            }
             names.manuf.insert(Prefix {
                 bits,
                 masked: addr,
@@ -151,6 +161,14 @@ impl EtherNames {
             });
         }
         names
+    }
+
+    /// The long name of the vendor whose 24-bit prefix begins `addr`, if `manuf` has one
+    /// (the hidden `eth.src.oui_resolved`): no group bit is cleared, and 28- and 36-bit
+    /// blocks are not looked at.
+    pub fn oui_long_name(&self, addr: [u8; 6]) -> Option<&str> {
+        let key = u32::from_be_bytes([0, addr[0], addr[1], addr[2]]);
+        self.oui_long.get(&key).map(String::as_str)
     }
 
     /// The name Wireshark shows for `addr`.

@@ -128,6 +128,9 @@ pub fn read_details(
     if let Some(fields) = &format.fields {
         fields.write_header(&mut out)?;
     }
+    if format.json {
+        out.write_all(b"[\n")?;
+    }
     let mut details = Details::new();
     let read = loop {
         match source.next_frame() {
@@ -143,7 +146,7 @@ pub fn read_details(
                 } else {
                     frame.data
                 };
-                if format.tree || format.fields.is_some() {
+                if format.tree || format.json || format.fields.is_some() {
                     format.write_packet(details.tree(&frame), bytes, &mut out)?;
                 } else {
                     // The bytes alone need no tree.
@@ -155,6 +158,9 @@ pub fn read_details(
             Err(e) => break Err(e),
         }
     };
+    if format.json {
+        out.write_all(b"\n]\n")?;
+    }
     out.flush()?;
     Ok(read?)
 }

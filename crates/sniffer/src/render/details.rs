@@ -133,6 +133,8 @@ pub struct DetailsFormat {
     pub hex: bool,
     /// The values of named fields (`-T fields`), instead of the tree.
     pub fields: Option<FieldsFormat>,
+    /// The tree as JSON (`-T json`), instead of text.
+    pub json: bool,
 }
 
 impl DetailsFormat {
@@ -141,6 +143,12 @@ impl DetailsFormat {
     pub fn write_packet(&self, tree: &Tree, data: &[u8], out: &mut impl Write) -> io::Result<()> {
         if let Some(fields) = &self.fields {
             return fields.write_line(tree, out);
+        }
+        if self.json {
+            let first = tree.nodes.iter().any(|n| {
+                n.field.abbrev == "frame.number" && n.value == crate::tree::Value::UInt(1)
+            });
+            return tree.write_json(first, out);
         }
         if self.tree {
             tree.write_details(self.hex, out)?;
@@ -176,6 +184,7 @@ pub fn write_lesson_details(
             tree: true,
             hex: true,
             fields: None,
+            json: false,
         };
         for p in packets {
             format.write_packet(&p.tree, p.data, out)?;

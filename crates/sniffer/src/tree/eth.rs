@@ -1,6 +1,7 @@
 //! Ethernet II's subtree.
 
 use super::{bit_prefix, mac_hex, Base, Builder, Field, Kind, Value};
+use crate::ether_names::EtherNames;
 use crate::timeline::ethertype_names::ethertype_name;
 use crate::timeline::mac_name;
 
@@ -12,6 +13,12 @@ fields! {
     DST_RESOLVED: "eth.dst_resolved", "Destination (resolved)", Kind::Str;
     SRC_RESOLVED: "eth.src_resolved", "Source (resolved)", Kind::Str;
     ADDR_RESOLVED: "eth.addr_resolved", "Address (resolved)", Kind::Str;
+    DST_OUI: "eth.dst.oui", "Destination OUI", Kind::UInt(24, Base::Dec);
+    SRC_OUI: "eth.src.oui", "Source OUI", Kind::UInt(24, Base::Dec);
+    ADDR_OUI: "eth.addr.oui", "Address OUI", Kind::UInt(24, Base::Dec);
+    DST_OUI_RESOLVED: "eth.dst.oui_resolved", "Destination OUI (resolved)", Kind::Str;
+    SRC_OUI_RESOLVED: "eth.src.oui_resolved", "Source OUI (resolved)", Kind::Str;
+    ADDR_OUI_RESOLVED: "eth.addr.oui_resolved", "Address OUI (resolved)", Kind::Str;
     DST_LG: "eth.dst.lg", "LG bit", Kind::Bool;
     DST_IG: "eth.dst.ig", "IG bit", Kind::Bool;
     SRC_LG: "eth.src.lg", "LG bit", Kind::Bool;
@@ -67,10 +74,29 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
         format_args!("Ethernet II, Src: {src_named}, Dst: {dst_named}"),
     );
     b.open();
-    for (field, resolved, lg_field, ig_field, addr, offset) in [
-        (&DST, &DST_RESOLVED, &DST_LG, &DST_IG, dst, at),
-        (&SRC, &SRC_RESOLVED, &SRC_LG, &SRC_IG, src, at + 6),
+    let names = EtherNames::installed();
+    for (field, resolved, (oui, oui_resolved), lg_field, ig_field, addr, offset) in [
+        (
+            &DST,
+            &DST_RESOLVED,
+            (&DST_OUI, &DST_OUI_RESOLVED),
+            &DST_LG,
+            &DST_IG,
+            dst,
+            at,
+        ),
+        (
+            &SRC,
+            &SRC_RESOLVED,
+            (&SRC_OUI, &SRC_OUI_RESOLVED),
+            &SRC_LG,
+            &SRC_IG,
+            src,
+            at + 6,
+        ),
     ] {
+        let prefix = u64::from(u32::from_be_bytes([0, addr[0], addr[1], addr[2]]));
+        let vendor = names.oui_long_name(addr);
         b.add(
             field,
             Value::Ether(addr),
@@ -79,6 +105,10 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
         );
         b.open();
         b.hidden(resolved, Value::Ether(addr), (offset, 6));
+        b.hidden(oui, Value::UInt(prefix), (offset, 3));
+        if let Some(vendor) = vendor {
+            b.hidden(oui_resolved, Value::Str(vendor.to_owned()), (offset, 6));
+        }
         b.add(
             &ADDR,
             Value::Ether(addr),
@@ -86,6 +116,10 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
             format_args!("Address: {}", named(addr)),
         );
         b.hidden(&ADDR_RESOLVED, Value::Ether(addr), (offset, 6));
+        b.hidden(&ADDR_OUI, Value::UInt(prefix), (offset, 3));
+        if let Some(vendor) = vendor {
+            b.hidden(&ADDR_OUI_RESOLVED, Value::Str(vendor.to_owned()), (offset, 6));
+        }
         let first = u64::from(addr[0]) << 16;
         for (field, any, mask, name, set_text, clear_text) in [
             (

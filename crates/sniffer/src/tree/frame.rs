@@ -80,7 +80,7 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
                 (0, 0),
                 comment.clone(),
             );
-            b.expert("Comment", "Comment", &comment);
+            b.expert("frame.comment.expert", "Comment", "Comment", &comment);
         }
         b.close();
     }
@@ -223,6 +223,13 @@ pub(super) fn local_time(ts: Timestamp) -> String {
             Some((_, day, zone)) => format!("{day}.{:09} {zone}", ts.nanos),
             None => "Not representable".to_owned(),
         }
+    })
+}
+
+/// A frame's local date, as in tshark's JSON index names: `2026-11-24`.
+pub(super) fn local_date(ts: Timestamp) -> String {
+    local(ts.secs).map_or_else(String::new, |tm| {
+        format!("{}-{:02}-{:02}", tm.year, tm.month + 1, tm.day)
     })
 }
 

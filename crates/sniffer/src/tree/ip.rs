@@ -288,6 +288,8 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         (at, 1),
         format_args!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
     );
+    // Wireshark adds IPv4's version field too, hidden, so that `ip.version` covers both.
+    b.hidden(&VERSION, Value::UInt(first >> 4), (at, 1));
     let w = u64::from(word);
     let tclass = (word >> 20) & 0xff;
     let (dscp, ecn) = (

@@ -94,6 +94,14 @@ pub struct Field {
     pub kind: Kind,
 }
 
+/// The line after the last layer of a frame cut short by the snapshot length:
+/// `[Packet size limited during capture: TCP truncated]`.
+pub static SHORT: Field = Field {
+    abbrev: "_ws.short",
+    name: "Short Frame",
+    kind: Kind::Protocol,
+};
+
 /// A line with no field of its own.
 pub static TEXT: Field = Field {
     abbrev: "",
@@ -117,6 +125,13 @@ pub enum Value {
     AbsTime(Timestamp),
     /// Seconds and nanoseconds of the same sign.
     RelTime(i64, i64),
+    /// An expert entry: its filter name, severity and group (Wireshark's numbers); its
+    /// message is the text of the node's first child.
+    Expert {
+        abbrev: &'static str,
+        severity: u32,
+        group: u32,
+    },
 }
 
 /// One node of a packet's tree.
@@ -249,19 +264,68 @@ impl Builder<'_> {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    /// An expert entry under the last node, as `-V` shows it.
-    pub(crate) fn expert(&mut self, severity: &str, group: &str, message: &str) {
+    /// An expert entry under the last node, as `-V` shows it; `abbrev` is its filter name.
+    pub(crate) fn expert(
+        &mut self,
+        abbrev: &'static str,
+        severity: &str,
+        group: &str,
+        message: &str,
+    ) {
         self.open();
-        self.text(
+        self.expert_here(&TEXT, abbrev, severity, group, message);
+        self.close();
+    }
+
+    /// An expert entry at the current depth, as the node of `field`.
+    pub(crate) fn expert_here(
+        &mut self,
+        field: &'static Field,
+        abbrev: &'static str,
+        severity: &str,
+        group: &str,
+        message: &str,
+    ) {
+        let value = Value::Expert {
+            abbrev,
+            severity: severity_number(severity),
+            group: group_number(group),
+        };
+        self.add(
+            field,
+            value,
+            (0, 0),
             format_args!("Expert Info ({severity}/{group}): {message}"),
-            true,
-        );
+        )
+        .generated = true;
         self.open();
         self.text(message, true);
         self.text(format_args!("Severity level: {severity}"), true);
         self.text(format_args!("Group: {group}"), true);
         self.close();
-        self.close();
+    }
+}
+
+/// Wireshark's number for an expert severity (`PI_NOTE`…).
+fn severity_number(severity: &str) -> u32 {
+    match severity {
+        "Comment" => 0x0010_0000,
+        "Chat" => 0x0020_0000,
+        "Note" => 0x0040_0000,
+        "Warning" => 0x0060_0000,
+        _ => 0x0080_0000,
+    }
+}
+
+/// Wireshark's number for an expert group (`PI_SEQUENCE`…).
+fn group_number(group: &str) -> u32 {
+    match group {
+        "Checksum" => 0x0100_0000,
+        "Sequence" => 0x0200_0000,
+        "Malformed" => 0x0700_0000,
+        "Protocol" => 0x0900_0000,
+        "Comment" => 0x0b00_0000,
+        _ => 0x0800_0000,
     }
 }
 
@@ -302,6 +366,7 @@ fn write_value(s: &mut String, field: &Field, value: &Value, bytes: &[u8]) {
         Value::RelTime(secs, nanos) => {
             crate::timeline::push_delta(s, (*secs, *nanos), TsPrecision::Nano);
         }
+        Value::Expert { .. } => {}
     }
 }
 
@@ -431,6 +496,141 @@ impl Tree {
     }
 }
 
+impl Tree {
+    /// The packet as one element of `tshark -T json`'s array: `first` for the first packet
+    /// (the others start with a comma).
+    pub fn write_json(&self, first: bool, out: &mut impl Write) -> io::Result<()> {
+        let mut s = String::with_capacity(self.text.len() * 2);
+        s.push_str(if first { "  {\n" } else { ",\n  {\n" });
+        let date = self
+            .nodes
+            .iter()
+            .find_map(|n| match n.value {
+                Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(frame::local_date(ts)),
+                _ => None,
+            })
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "    \"_index\": \"packets-{date}\",\n    \"_type\": \"doc\",\n    \"_score\": null,\n    \"_source\": {{\n      \"layers\": {{\n"
+        ));
+        self.json_members(&mut s, 0, self.nodes.len(), 0, 8);
+        s.push_str("\n      }\n    }\n  }");
+        out.write_all(s.as_bytes())
+    }
+
+    /// The members for nodes `from..to` at `depth`, indented `indent` spaces.
+    fn json_members(&self, s: &mut String, from: usize, to: usize, depth: u8, indent: usize) {
+        let mut i = from;
+        let mut first = true;
+        while i < to {
+            let node = &self.nodes[i];
+            // The node's children: the nodes after it that are deeper.
+            let end = (i + 1..to)
+                .find(|&j| self.nodes[j].depth <= depth)
+                .unwrap_or(to);
+            if node.depth != depth {
+                i += 1;
+                continue;
+            }
+            if !first {
+                s.push_str(",\n");
+            }
+            first = false;
+            let pad = " ".repeat(indent);
+            if let Value::Expert {
+                abbrev,
+                severity,
+                group,
+            } = node.value
+            {
+                let message = self.nodes.get(i + 1).map_or("", |m| self.label(m));
+                let inner = " ".repeat(indent + 2);
+                s.push_str(&format!("{pad}\"_ws.expert\": {{\n{inner}\"{abbrev}\": \"\",\n{inner}\"_ws.expert.message\": "));
+                push_json_string(s, message);
+                s.push_str(&format!(",\n{inner}\"_ws.expert.severity\": \"{severity}\",\n{inner}\"_ws.expert.group\": \"{group}\"\n{pad}}}"));
+                i = end;
+                continue;
+            }
+            let key = if node.field.abbrev.is_empty() {
+                self.label(node)
+            } else {
+                node.field.abbrev
+            };
+            let valued = !matches!(node.value, Value::None)
+                || !matches!(node.field.kind, Kind::Protocol | Kind::Text);
+            s.push_str(&pad);
+            push_json_string(s, key);
+            s.push_str(": ");
+            let mut value = String::new();
+            if valued {
+                write_json_value(&mut value, node.field, &node.value, self.bytes(node));
+            } else if node.field.kind == Kind::Protocol {
+                // A protocol without a value stands for its line.
+                value.push_str(self.label(node));
+            }
+            if end > i + 1 {
+                if valued {
+                    push_json_string(s, &value);
+                    s.push_str(",\n");
+                    s.push_str(&pad);
+                    push_json_string(s, &format!("{key}_tree"));
+                    s.push_str(": ");
+                }
+                s.push_str("{\n");
+                self.json_members(s, i + 1, end, depth + 1, indent + 2);
+                s.push('\n');
+                s.push_str(&pad);
+                s.push('}');
+            } else {
+                push_json_string(s, &value);
+            }
+            i = end;
+        }
+    }
+}
+
+/// A value as `-T json` writes it: bytes with colons between them, the rest as `-T
+/// fields` writes it.
+fn write_json_value(s: &mut String, field: &Field, value: &Value, bytes: &[u8]) {
+    match value {
+        Value::Bytes => {
+            for (i, b) in bytes.iter().enumerate() {
+                if i > 0 {
+                    s.push(':');
+                }
+                push_hex_byte(s, *b);
+            }
+        }
+        _ => write_value(s, field, value, bytes),
+    }
+}
+
+/// `text` as a JSON string, as Wireshark's JSON writer puts it: quotes and backslashes
+/// escaped, control characters as short or `\u` escapes, `</` as `<\/` (so that a page can
+/// hold the JSON), and everything else as it is, UTF-8 included.
+fn push_json_string(s: &mut String, text: &str) {
+    s.push('"');
+    let mut previous = '\0';
+    for c in text.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\u{8}' => s.push_str("\\b"),
+            '\u{c}' => s.push_str("\\f"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            '/' if previous == '<' => s.push_str("\\/"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(s, "\\u{:04x}", c as u32);
+            }
+            c => s.push(c),
+        }
+        previous = c;
+    }
+    s.push('"');
+}
+
 /// The packet bytes, as `tshark -x` prints them: 16 bytes a line, the offset in hex, the
 /// bytes, and the printable ones as ASCII.
 pub fn write_hex(data: &[u8], out: &mut impl Write) -> io::Result<()> {
@@ -467,6 +667,7 @@ fn write_hex_lines(data: &[u8], out: &mut impl Write) -> io::Result<()> {
 /// The filter names of every field in the registry.
 pub fn field_names() -> Vec<&'static str> {
     [
+        &[&SHORT],
         frame::FIELDS,
         icmp::FIELDS,
         eth::FIELDS,

@@ -63,7 +63,6 @@ fields! {
     TFO_COOKIE: "tcp.options.tfo.cookie", "Fast Open Cookie", Kind::Bytes;
     WSCALE_SHIFT: "tcp.options.wscale.shift", "Shift count", Kind::UInt(8, Base::Dec);
     WSCALE_MULTIPLIER: "tcp.options.wscale.multiplier", "Multiplier", Kind::UInt(16, Base::Dec);
-    TIMESTAMPS: "tcp.time", "Timestamps", Kind::Text;
     TIME_RELATIVE: "tcp.time_relative", "Time since first frame in this TCP stream", Kind::RelTime;
     TIME_DELTA: "tcp.time_delta", "Time since previous frame in this TCP stream", Kind::RelTime;
     ANALYSIS: "tcp.analysis", "SEQ/ACK analysis", Kind::Text;
@@ -268,6 +267,7 @@ pub(super) fn build(
         );
         match (*mask, set) {
             (0x002, true) if syn_ack => b.expert(
+                "tcp.connection.synack",
                 "Chat",
                 "Sequence",
                 &format!(
@@ -276,6 +276,7 @@ pub(super) fn build(
                 ),
             ),
             (0x002, true) => b.expert(
+                "tcp.connection.syn",
                 "Chat",
                 "Sequence",
                 &format!(
@@ -283,8 +284,22 @@ pub(super) fn build(
                     h.dst_port
                 ),
             ),
-            (0x001, true) => b.expert("Chat", "Sequence", "Connection finish (FIN)"),
-            (0x004, true) => b.expert("Warning", "Sequence", "Connection reset (RST)"),
+            (0x001, true) => {
+                b.expert(
+                    "tcp.connection.fin",
+                    "Chat",
+                    "Sequence",
+                    "Connection finish (FIN)",
+                );
+            }
+            (0x004, true) => {
+                b.expert(
+                    "tcp.connection.rst",
+                    "Warning",
+                    "Sequence",
+                    "Connection reset (RST)",
+                );
+            }
             _ => {}
         }
     }
@@ -296,15 +311,21 @@ pub(super) fn build(
     )
     .generated = true;
     if h.flags.contains(TcpFlags::FIN) {
-        b.expert(
-            "Note",
-            "Sequence",
-            if d.first_fin {
-                "This frame initiates the connection closing"
-            } else {
-                "This frame undergoes the connection closing"
-            },
-        );
+        if d.first_fin {
+            b.expert(
+                "tcp.connection.fin_active",
+                "Note",
+                "Sequence",
+                "This frame initiates the connection closing",
+            );
+        } else {
+            b.expert(
+                "tcp.connection.fin_passive",
+                "Note",
+                "Sequence",
+                "This frame undergoes the connection closing",
+            );
+        }
     }
     b.close();
     b.field(
@@ -351,12 +372,13 @@ pub(super) fn build(
     b.field(&URGENT, Value::UInt(u64::from(urgent)), (at + 18, 2));
     if urgent != 0 && !h.flags.contains(TcpFlags::URG) {
         b.expert(
+            "tcp.urgent_pointer.non_zero",
             "Note",
             "Protocol",
             "The urgent pointer field is nonzero while the URG flag is not set",
         );
     }
-    options(
+    let whole = options(
         b,
         data,
         at + 20,
@@ -364,6 +386,18 @@ pub(super) fn build(
         &v.numbers.sack,
     );
     timestamps(b, d, at);
+    if !whole {
+        // Wireshark stops at the option the capture cut, after the timestamps: no
+        // analysis, no payload, and a line saying why.
+        b.close();
+        b.add(
+            &super::SHORT,
+            Value::None,
+            (data.len(), 0),
+            "[Packet size limited during capture: TCP truncated]",
+        );
+        return;
+    }
     analysis(b, d, v.tags, at);
     if h.payload_len > 0 {
         let start = at + header_len;
@@ -409,31 +443,50 @@ pub(super) fn payload_withheld(tags: Tags) -> bool {
         || tags.has(Tag::KeepAlive)
 }
 
-/// The options, each with its kind, length and values.
-fn options(b: &mut Builder, data: &[u8], start: usize, len: usize, sack: &[(u32, u32)]) {
+/// The options, each with its kind, length and values. False when the capture cut them:
+/// the options before the cut are shown, and the one it cut is named in the title if its
+/// kind and length were captured.
+fn options(b: &mut Builder, data: &[u8], start: usize, len: usize, sack: &[(u32, u32)]) -> bool {
     if len == 0 {
-        return;
+        return true;
     }
-    let Some(bytes) = data.get(start..start + len) else {
-        return;
-    };
-    // Each option: its kind, bytes and where it starts.
+    let captured = data.len().saturating_sub(start).min(len);
+    let bytes = data.get(start..start + captured).unwrap_or_default();
+    // Each option: its kind, bytes and where it starts; `whole` until one is cut.
     let mut list = Vec::new();
+    let mut cut_name = None;
+    let mut whole = true;
     let mut i = 0;
-    while i < bytes.len() {
-        let kind = bytes[i];
+    while i < len {
+        let Some(&kind) = bytes.get(i) else {
+            whole = false;
+            break;
+        };
         let size = match kind {
             0 | 1 => 1,
-            _ => usize::from(*bytes.get(i + 1).unwrap_or(&0)).max(2),
+            _ => match bytes.get(i + 1) {
+                Some(&size) => usize::from(size).max(2),
+                None => {
+                    whole = false;
+                    break;
+                }
+            },
         };
-        let end = (i + size).min(bytes.len());
+        let end = (i + size).min(len);
+        if end > bytes.len() {
+            whole = false;
+            cut_name = Some(kind);
+            break;
+        }
         // An End of Option List is listed with each padding byte after it, as Wireshark does.
         list.push((kind, &bytes[i..end], start + i));
         i = end;
     }
-    let names: Vec<&str> = list
+    let names: Vec<String> = list
         .iter()
-        .map(|(kind, _, _)| match kind {
+        .map(|(kind, _, _)| *kind)
+        .chain(cut_name)
+        .map(|kind| match kind {
             0 => "End of Option List (EOL)",
             1 => "No-Operation (NOP)",
             2 => "Maximum segment size",
@@ -444,12 +497,13 @@ fn options(b: &mut Builder, data: &[u8], start: usize, len: usize, sack: &[(u32,
             34 => "TCP Fast Open",
             _ => "Unknown",
         })
+        .map(|name| format!(", {name}"))
         .collect();
     b.add(
         &OPTIONS,
         Value::Bytes,
-        (start, len),
-        format_args!("Options: ({len} bytes), {}", names.join(", ")),
+        (start, captured),
+        format_args!("Options: ({len} bytes){}", names.concat()),
     );
     b.open();
     let mut sack = sack.iter().copied();
@@ -457,6 +511,7 @@ fn options(b: &mut Builder, data: &[u8], start: usize, len: usize, sack: &[(u32,
         option(b, kind, opt, at, &mut sack);
     }
     b.close();
+    whole
 }
 
 /// One option's lines.
@@ -527,7 +582,12 @@ fn option(
             len_line(b);
             b.field(&WSCALE_SHIFT, Value::UInt(u64::from(shift)), (at + 2, 1));
             if shift > 14 {
-                b.expert("Warning", "Protocol", "Window scale shift exceeds 14");
+                b.expert(
+                    "tcp.option.wscale.shift.invalid",
+                    "Warning",
+                    "Protocol",
+                    "Window scale shift exceeds 14",
+                );
             }
             b.generated(&WSCALE_MULTIPLIER, Value::UInt(multiplier), (at + 2, 1));
         }
@@ -613,8 +673,8 @@ fn option(
 
 /// `[Timestamps]`: the times since the stream's first and previous segments.
 fn timestamps(b: &mut Builder, d: &SegmentDetails, at: usize) {
-    b.add(&TIMESTAMPS, Value::None, (at, 0), "Timestamps")
-        .generated = true;
+    // A text line, not a field: JSON names it by its text.
+    b.text("Timestamps", true);
     b.open();
     for (field, (s, n)) in [
         (&TIME_RELATIVE, d.since_first),
@@ -683,18 +743,7 @@ fn flags(
         .generated = true;
     b.open();
     let expert = |b: &mut Builder, field: &'static Field, severity: &str| {
-        b.add(
-            field,
-            Value::None,
-            (at, 0),
-            format_args!("Expert Info ({severity}/Sequence): {}", field.name),
-        )
-        .generated = true;
-        b.open();
-        b.text(field.name, true);
-        b.text(format_args!("Severity level: {severity}"), true);
-        b.text("Group: Sequence", true);
-        b.close();
+        b.expert_here(field, field.abbrev, severity, "Sequence", field.name);
     };
     if tags.has(Tag::PortReused) {
         expert(b, &A_REUSED_PORTS, "Note");
@@ -743,6 +792,11 @@ fn flags(
     if let Some((frame, n)) = dup {
         b.generated(&A_DUPLICATE_ACK_NUM, Value::UInt(u64::from(n)), (at, 0));
         b.generated(&A_DUPLICATE_ACK_FRAME, Value::UInt(frame), (at, 0));
-        b.expert("Note", "Sequence", &format!("Duplicate ACK (#{n})"));
+        b.expert(
+            "tcp.analysis.duplicate_ack",
+            "Note",
+            "Sequence",
+            &format!("Duplicate ACK (#{n})"),
+        );
     }
 }

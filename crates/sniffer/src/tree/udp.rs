@@ -12,7 +12,6 @@ fields! {
     CHECKSUM: "udp.checksum", "Checksum", Kind::UInt(16, Base::Hex);
     CHECKSUM_STATUS: "udp.checksum.status", "Checksum Status", Kind::UInt(8, Base::Dec);
     STREAM: "udp.stream", "Stream index", Kind::UInt(32, Base::Dec);
-    TIMESTAMPS: "udp.time", "Timestamps", Kind::Text;
     TIME_RELATIVE: "udp.time_relative", "Time since first frame", Kind::RelTime;
     TIME_DELTA: "udp.time_delta", "Time since previous frame", Kind::RelTime;
     PAYLOAD: "udp.payload", "Payload", Kind::Bytes;
@@ -69,8 +68,8 @@ pub(super) fn build(
         b.generated(&STREAM, Value::UInt(u64::from(index)), (at, 0));
         // Times only for a datagram with a payload, as Wireshark shows them.
         if udp.payload_len > 0 {
-            b.add(&TIMESTAMPS, Value::None, (at, 0), "Timestamps")
-                .generated = true;
+            // A text line, not a field: JSON names it by its text.
+            b.text("Timestamps", true);
             b.open();
             for (field, (s, n)) in [(&TIME_RELATIVE, since_first), (&TIME_DELTA, since_previous)] {
                 b.add(
