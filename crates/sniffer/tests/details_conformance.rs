@@ -1,8 +1,8 @@
-//! The packet details (`-V`), bytes (`-x`) and field values (`-T fields`) against tshark's,
-//! line by line, on the committed captures, times in UTC. The captures of the lesson's
-//! exchanges must be identical in every output; for the others, the number of differing
-//! lines per output is printed (what the field tree does not cover yet: ICMP, ARP, VLAN,
-//! fragments, the analysis flags' subtree).
+//! The packet details (`-V`), bytes (`-x`), field values (`-T fields`) and JSON (`-T json`)
+//! against tshark's, line by line, on the committed captures, times in UTC. The captures of
+//! the lesson's exchanges must be identical in every output; for the others, the number of
+//! differing lines per output is printed (what the field tree does not cover yet: ICMP
+//! beyond echo, ARP, fragments, tunnels).
 
 mod common;
 
@@ -22,6 +22,9 @@ const FIELDS: &[&str] = &[
     "eth.dst",
     "eth.addr",
     "eth.type",
+    "eth.src.oui",
+    "eth.dst.oui_resolved",
+    "ip.version",
     "ip.src",
     "ip.dst",
     "ip.addr",
@@ -89,6 +92,7 @@ const IDENTICAL: &[&str] = &[
     "greeting-ipv4-nsec.pcap",
     "greeting-ipv6.pcap",
     "greeting-ipv6.pcapng",
+    "greeting-snaplen-70.pcap",
     "real-http-loopback.pcap",
 ];
 
@@ -105,6 +109,7 @@ fn outputs() -> Vec<(&'static str, Vec<String>)> {
         ("-x", vec!["-x".into()]),
         ("-V -x", vec!["-V".into(), "-x".into()]),
         ("-T fields", fields),
+        ("-T json", vec!["-T".into(), "json".into()]),
     ]
 }
 

@@ -167,6 +167,7 @@ pub(crate) fn apply(conv: &mut Conversation, side: Side, seg: &TcpHeader) -> Num
 
 /// What a SYN says of window scaling: its own shift if it offers one; without one, neither
 /// end scales; a SYN-ACK answering a SYN that did not offer scaling does not scale either.
+/// A SYN whose options the capture cut says nothing more than the options it kept.
 fn learn_scale(
     conv: &mut Conversation,
     own_i: usize,
@@ -176,6 +177,11 @@ fn learn_scale(
 ) {
     if let Some(shift) = seg.options.window_shift() {
         conv.dirs[own_i].scale = WindowScale::Shift(shift.min(MAX_WINDOW_SHIFT));
+    }
+    // Options the capture cut may have held a scale: Wireshark stops at the cut and infers
+    // nothing, so the scale stays unknown.
+    if seg.header_truncated {
+        return;
     }
     if conv.dirs[own_i].scale == WindowScale::Unknown {
         conv.dirs[own_i].scale = WindowScale::NoScaling;
