@@ -235,6 +235,8 @@ pub struct UdpDatagram {
     pub kept: UdpKept,
     /// What is wrong with the length field, as Wireshark judges it.
     pub bad_length: Option<UdpBadLength>,
+    /// A zero checksum over IPv6, where RFC 8200 requires one (over IPv4, zero means none).
+    pub zero_checksum_illegal: bool,
 }
 
 /// A UDP length field Wireshark flags.

@@ -35,6 +35,7 @@ pub(super) fn transport(
             Transport::Udp(UdpDatagram {
                 src_port: udp.source_port(),
                 dst_port: udp.destination_port(),
+                zero_checksum_illegal: udp.checksum() == 0 && !ip.src.is_ipv4(),
                 bad_length,
                 payload_len,
                 kept: if cut && payload_len > 0 && udp.payload().is_empty() {
@@ -122,6 +123,7 @@ fn udp_header_alone(bytes: &[u8]) -> Option<UdpDatagram> {
         src_port: be16(0),
         dst_port: be16(2),
         bad_length: None,
+        zero_checksum_illegal: false,
         payload_len: u32::from(be16(4)).saturating_sub(8),
         kept: UdpKept::Enough,
     })
@@ -143,6 +145,7 @@ fn cut_udp(bytes: &[u8], cut: bool, ip: &IpHeader) -> Option<UdpDatagram> {
         src_port,
         dst_port,
         bad_length: length.and_then(|l| udp_bad_length(l, ip)),
+        zero_checksum_illegal: false,
         payload_len: length.map_or(0, |l| u32::from(l).saturating_sub(8)),
         kept: if length.is_some() {
             UdpKept::PortsAndLength

@@ -232,6 +232,17 @@ const CHDLC_HEADER_LEN: u32 = 4;
 
 /// Wireshark's Info for a UDP datagram: as far as the capture kept its header.
 fn udp_info(udp: &UdpDatagram) -> String {
+    let mut info = udp_length_info(udp);
+    if udp.zero_checksum_illegal
+        && !matches!(udp.bad_length, Some(UdpBadLength::BelowHeader(_)))
+    {
+        info.push_str(" [ILLEGAL CHECKSUM (0)]");
+    }
+    info
+}
+
+/// [`udp_info`] up to the length's verdict.
+fn udp_length_info(udp: &UdpDatagram) -> String {
     let (src, dst, len) = (udp.src_port, udp.dst_port, udp.payload_len);
     match (udp.kept, udp.bad_length) {
         (UdpKept::Enough, Some(UdpBadLength::BelowHeader(l))) => {

@@ -51,19 +51,41 @@ pub(super) fn build(
         (at + 4, 2),
     );
     let checksum = be16(data, at + 6);
+    let over_ipv6 = udp.zero_checksum_illegal;
+    // Zero means "no checksum" over IPv4 and is illegal over IPv6 (RFC 8200).
+    let (note, status, status_text) = match (checksum, over_ipv6) {
+        (0, false) => ("zero-value ignored", 3, "Not present"),
+        (0, true) => ("zero-value illegal", 4, "Illegal"),
+        _ => ("unverified", 2, "Unverified"),
+    };
     b.add(
         &CHECKSUM,
         Value::UInt(u64::from(checksum)),
         (at + 6, 2),
-        format_args!("Checksum: {} [unverified]", hex(u64::from(checksum), 16)),
+        format_args!("Checksum: {} [{note}]", hex(u64::from(checksum), 16)),
     );
+    if checksum == 0 {
+        b.open();
+        if over_ipv6 {
+            b.expert_here(
+                &super::TEXT,
+                "udp.checksum.zero",
+                "Error",
+                "Checksum",
+                "Illegal checksum value (0)",
+            );
+        }
+    }
     b.add(
         &CHECKSUM_STATUS,
-        Value::UInt(2),
+        Value::UInt(status),
         (at + 6, 0),
-        "Checksum Status: Unverified",
+        format_args!("Checksum Status: {status_text}"),
     )
     .generated = true;
+    if checksum == 0 {
+        b.close();
+    }
     if let Some((index, since_first, since_previous)) = stream {
         b.generated(&STREAM, Value::UInt(u64::from(index)), (at, 0));
         // Times only for a datagram with a payload, as Wireshark shows them.
