@@ -38,9 +38,9 @@ pub struct DetailArgs {
     #[arg(short = 'x')]
     pub hex: bool,
     /// Output type: `fields` writes the values of the fields named with -e, one line a
-    /// packet; `json` each packet's tree as tshark's JSON; `text` the listing, or the details
-    /// with -V.
-    #[arg(short = 'T', value_name = "TYPE", value_parser = ["fields", "json", "text"])]
+    /// packet; `json` each packet's tree as tshark's JSON; `ek` two lines a packet,
+    /// Elasticsearch/OpenSearch bulk input; `text` the listing, or the details with -V.
+    #[arg(short = 'T', value_name = "TYPE", value_parser = ["fields", "json", "ek", "text"])]
     pub output: Option<String>,
     /// A field to write with -T fields, by its filter name (`tcp.seq`, `ip.src`); repeat for
     /// more.
@@ -86,12 +86,20 @@ impl DetailArgs {
             _ => None,
         };
         let json = self.output.as_deref() == Some("json");
+        let ek = self.output.as_deref() == Some("ek");
+        if (json || ek) && self.hex {
+            return Err(
+                "-x with -T json or -T ek (the \"_raw\" members) is not supported; use -x alone or with -V"
+                    .to_owned(),
+            );
+        }
         Ok(
-            (self.details || self.hex || json || fields.is_some()).then_some(DetailsFormat {
+            (self.details || self.hex || json || ek || fields.is_some()).then_some(DetailsFormat {
                 tree: self.details,
                 hex: self.hex,
                 fields,
                 json,
+                ek,
             }),
         )
     }

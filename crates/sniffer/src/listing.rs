@@ -125,16 +125,13 @@ pub fn read_details(
     out: impl Write,
 ) -> Result<(), ListError> {
     let mut out = io::BufWriter::new(out);
-    if let Some(fields) = &format.fields {
-        fields.write_header(&mut out)?;
-    }
-    if format.json {
-        out.write_all(b"[\n")?;
-    }
+    format.write_start(&mut out)?;
     let mut details = Details::new();
+    let mut any = false;
     let read = loop {
         match source.next_frame() {
             Ok(Some(frame)) => {
+                any = true;
                 // A pcapng Custom Block's bytes are its data, after the enterprise number.
                 let custom = matches!(
                     frame.linktype,
@@ -146,7 +143,7 @@ pub fn read_details(
                 } else {
                     frame.data
                 };
-                if format.tree || format.json || format.fields.is_some() {
+                if format.tree || format.json || format.ek || format.fields.is_some() {
                     format.write_packet(details.tree(&frame), bytes, &mut out)?;
                 } else {
                     // The bytes alone need no tree.
@@ -158,9 +155,7 @@ pub fn read_details(
             Err(e) => break Err(e),
         }
     };
-    if format.json {
-        out.write_all(b"\n]\n")?;
-    }
+    format.write_end(any, &mut out)?;
     out.flush()?;
     Ok(read?)
 }
@@ -312,8 +307,8 @@ pub fn live(
     (frames, captured.and(listed))
 }
 
-/// [`live`] with each frame written as its packet details, bytes or field values (`sniffer
-/// live -V`, `-x`, `-T fields`).
+/// [`live`] with each frame written as its packet details, bytes, field values, JSON or EK
+/// lines (`sniffer live -V`, `-x`, `-T fields|json|ek`).
 pub fn live_details(
     live: &mut LiveCapture,
     opts: &LiveOptions,
@@ -327,13 +322,14 @@ pub fn live_details(
         format,
         out: io::BufWriter::new(out),
     };
-    if let Some(fields) = &format.fields {
-        if let Err(e) = fields.write_header(&mut sink.out) {
-            return (0, Err(e.into()));
-        }
+    if let Err(e) = format.write_start(&mut sink.out) {
+        return (0, Err(e.into()));
     }
     let (frames, captured) = capture_into(live, opts, writer, stop, &mut sink);
-    let flushed = sink.out.flush().map_err(ListError::from);
+    let flushed = format
+        .write_end(frames > 0, &mut sink.out)
+        .and_then(|()| sink.out.flush())
+        .map_err(ListError::from);
     (frames, captured.and(flushed))
 }
 

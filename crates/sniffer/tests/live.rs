@@ -1269,6 +1269,8 @@ fn sniffer_live_shows_details_bytes_and_fields_as_tshark_reads_the_saved_file() 
             "-e",
             "data.data",
         ],
+        vec!["-T", "json"],
+        vec!["-T", "ek"],
     ]
     .into_iter()
     .enumerate()

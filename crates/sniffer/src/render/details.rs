@@ -135,9 +135,32 @@ pub struct DetailsFormat {
     pub fields: Option<FieldsFormat>,
     /// The tree as JSON (`-T json`), instead of text.
     pub json: bool,
+    /// The tree as Elasticsearch bulk input (`-T ek`), instead of text.
+    pub ek: bool,
 }
 
 impl DetailsFormat {
+    /// What comes before the first packet: the header line of `-T fields -E header=y`, the
+    /// opening bracket of `-T json`'s array.
+    pub fn write_start(&self, out: &mut impl Write) -> io::Result<()> {
+        if let Some(fields) = &self.fields {
+            fields.write_header(out)?;
+        }
+        if self.json {
+            out.write_all(b"[")?;
+        }
+        Ok(())
+    }
+
+    /// What comes after the last packet (`any`: whether there was one): the closing bracket
+    /// of `-T json`'s array.
+    pub fn write_end(&self, any: bool, out: &mut impl Write) -> io::Result<()> {
+        if self.json {
+            out.write_all(if any { b"\n]\n" } else { b"]\n" })?;
+        }
+        Ok(())
+    }
+
     /// One packet: its tree and then its bytes, each followed by a blank line, as tshark
     /// prints them; or its fields' line.
     pub fn write_packet(&self, tree: &Tree, data: &[u8], out: &mut impl Write) -> io::Result<()> {
@@ -149,6 +172,9 @@ impl DetailsFormat {
                 n.field.abbrev == "frame.number" && n.value == crate::tree::Value::UInt(1)
             });
             return tree.write_json(first, out);
+        }
+        if self.ek {
+            return tree.write_ek(out);
         }
         if self.tree {
             tree.write_details(self.hex, out)?;
@@ -185,6 +211,7 @@ pub fn write_lesson_details(
             hex: true,
             fields: None,
             json: false,
+            ek: false,
         };
         for p in packets {
             format.write_packet(&p.tree, p.data, out)?;

@@ -233,9 +233,7 @@ const CHDLC_HEADER_LEN: u32 = 4;
 /// Wireshark's Info for a UDP datagram: as far as the capture kept its header.
 fn udp_info(udp: &UdpDatagram) -> String {
     let mut info = udp_length_info(udp);
-    if udp.zero_checksum_illegal
-        && !matches!(udp.bad_length, Some(UdpBadLength::BelowHeader(_)))
-    {
+    if udp.zero_checksum_illegal && !matches!(udp.bad_length, Some(UdpBadLength::BelowHeader(_))) {
         info.push_str(" [ILLEGAL CHECKSUM (0)]");
     }
     info

@@ -118,7 +118,11 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
         b.hidden(&ADDR_RESOLVED, Value::Ether(addr), (offset, 6));
         b.hidden(&ADDR_OUI, Value::UInt(prefix), (offset, 3));
         if let Some(vendor) = vendor {
-            b.hidden(&ADDR_OUI_RESOLVED, Value::Str(vendor.to_owned()), (offset, 6));
+            b.hidden(
+                &ADDR_OUI_RESOLVED,
+                Value::Str(vendor.to_owned()),
+                (offset, 6),
+            );
         }
         let first = u64::from(addr[0]) << 16;
         for (field, any, mask, name, set_text, clear_text) in [

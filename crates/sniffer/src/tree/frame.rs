@@ -233,6 +233,26 @@ pub(super) fn local_date(ts: Timestamp) -> String {
     })
 }
 
+/// A frame's time in UTC as `-T ek` writes it: `2026-11-24T14:51:45.898348000Z`.
+pub(super) fn iso_utc(ts: Timestamp) -> String {
+    let t: libc::time_t = ts.secs;
+    // SAFETY: gmtime_r writes only into `tm`, which lives for the call.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::gmtime_r(&t, &mut tm) }.is_null() {
+        return "Not representable".to_owned();
+    }
+    format!(
+        "{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        i64::from(tm.tm_year) + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        ts.nanos
+    )
+}
+
 /// A broken-down local time.
 struct LocalTime {
     year: i64,

@@ -32,6 +32,8 @@ fields! {
     HOST: "ip.host", "Source or Destination Host", Kind::Str;
     IPV6: "ipv6", "Internet Protocol Version 6", Kind::Protocol;
     V6_VERSION: "ipv6.version", "Version", Kind::UInt(8, Base::Dec);
+    // IPv6's own registration of `ip.version` (hidden), so that the filter covers both.
+    V6_IP_VERSION: "ip.version", "Version", Kind::UInt(8, Base::Dec);
     V6_TCLASS: "ipv6.tclass", "Traffic Class", Kind::UInt(32, Base::Hex);
     V6_DSCP: "ipv6.tclass.dscp", "Differentiated Services Codepoint", Kind::UInt(32, Base::Dec);
     V6_ECN: "ipv6.tclass.ecn", "Explicit Congestion Notification", Kind::UInt(32, Base::Dec);
@@ -289,7 +291,7 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
         format_args!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
     );
     // Wireshark adds IPv4's version field too, hidden, so that `ip.version` covers both.
-    b.hidden(&VERSION, Value::UInt(first >> 4), (at, 1));
+    b.hidden(&V6_IP_VERSION, Value::UInt(first >> 4), (at, 1));
     let w = u64::from(word);
     let tclass = (word >> 20) & 0xff;
     let (dscp, ecn) = (

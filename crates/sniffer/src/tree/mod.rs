@@ -35,6 +35,7 @@ macro_rules! fields {
 }
 
 mod data;
+mod ek;
 mod eth;
 mod frame;
 mod icmp;
@@ -501,7 +502,7 @@ impl Tree {
     /// (the others start with a comma).
     pub fn write_json(&self, first: bool, out: &mut impl Write) -> io::Result<()> {
         let mut s = String::with_capacity(self.text.len() * 2);
-        s.push_str(if first { "  {\n" } else { ",\n  {\n" });
+        s.push_str(if first { "\n  {\n" } else { ",\n  {\n" });
         let date = self
             .nodes
             .iter()

@@ -95,6 +95,19 @@ fields! {
     A_RTO_FRAME: "tcp.analysis.rto_frame", "RTO based on delta from frame", Kind::FrameNum;
 }
 
+/// The option nodes Wireshark registers as protocols of their own ("in name only"): `-T ek`
+/// names them without the `tcp_` prefix of TCP's fields.
+pub(super) static OPTION_PROTOCOLS: [&Field; 8] = [
+    &OPT_MSS,
+    &OPT_SACK_PERM,
+    &OPT_TIMESTAMP,
+    &OPT_NOP,
+    &OPT_SACK,
+    &OPT_EOL,
+    &OPT_WSCALE,
+    &OPT_TFO,
+];
+
 /// Wireshark's text for a completeness value.
 fn completeness_text(c: u8) -> String {
     let handshake = bits::SYN | bits::SYN_ACK | bits::ACK;
@@ -583,7 +596,7 @@ fn option(
             b.field(&WSCALE_SHIFT, Value::UInt(u64::from(shift)), (at + 2, 1));
             if shift > 14 {
                 b.expert(
-                    "tcp.option.wscale.shift.invalid",
+                    "tcp.options.wscale.shift.invalid",
                     "Warning",
                     "Protocol",
                     "Window scale shift exceeds 14",

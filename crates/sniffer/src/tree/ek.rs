@@ -1,0 +1,200 @@
+//! `-T ek`: the tree as Elasticsearch/OpenSearch bulk input, as tshark 4.0 writes it.
+//!
+//! Each packet is two lines: an `index` action naming the day's index, then the document.
+//! The document holds the frame's time in milliseconds and its layers, one object per
+//! protocol. Inside a protocol the fields are flat: each subtree's fields are written after
+//! their parent, and the fields of one key under the same parent are gathered into an array
+//! at the place of the first. A key is the field's protocol and its filter name, dots made
+//! underscores (`tcp_tcp_flags_syn`). Protocols, text lines (`text`) and the nodes Wireshark
+//! registers as protocols of their own (TCP's options) go without a prefix. Booleans are
+//! `true`/`false`, fields without a value `null`, times ISO 8601 in UTC.
+
+use std::io::{self, Write};
+
+use super::{frame, ip, push_json_string, tcp, write_json_value, Field, Kind, Node, Tree, Value};
+
+/// What the tree writes for a text line's filter name.
+const TEXT_KEY: &str = "text";
+
+impl Tree {
+    /// The packet as `tshark -T ek` writes it: the action line and the document line.
+    pub fn write_ek(&self, out: &mut impl Write) -> io::Result<()> {
+        let ts = self.nodes.iter().find_map(|n| match n.value {
+            Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(ts),
+            _ => None,
+        });
+        let mut s = String::with_capacity(self.text.len() * 2);
+        let date = ts.map(frame::local_date).unwrap_or_default();
+        s.push_str("{\"index\":{\"_index\":\"packets-");
+        s.push_str(&date);
+        s.push_str("\",\"_type\":\"doc\"}}\n{\"timestamp\":\"");
+        if let Some(ts) = ts {
+            // Seconds as an unsigned number, then milliseconds of the signed fraction.
+            let nanos = i32::from_ne_bytes(ts.nanos.to_ne_bytes());
+            s.push_str(&format!("{}{:03}", ts.secs as u64, nanos / 1_000_000));
+        }
+        s.push_str("\",\"layers\":{");
+        self.ek_object(&mut s, 0, self.nodes.len(), 0);
+        s.push_str("}}\n");
+        out.write_all(s.as_bytes())
+    }
+
+    /// The members of an object whose nodes are `from..to`, its own at `depth`.
+    fn ek_object(&self, s: &mut String, from: usize, to: usize, depth: u8) {
+        // Each member: its grouping key (the parent's filter name and the node's) and the
+        // nodes that share it, in the order the keys first appear.
+        let mut groups: Vec<(&str, &str, Vec<usize>)> = Vec::new();
+        self.ek_collect(&mut groups, from, to, depth, "");
+        let mut first = true;
+        for (_, _, nodes) in &groups {
+            if !first {
+                s.push(',');
+            }
+            first = false;
+            let Some(&head) = nodes.first() else {
+                continue;
+            };
+            push_json_string(s, &ek_name(&self.nodes[head]));
+            s.push(':');
+            if nodes.len() > 1 {
+                s.push('[');
+            }
+            for (k, &i) in nodes.iter().enumerate() {
+                if k > 0 {
+                    s.push(',');
+                }
+                self.ek_value(s, i, to);
+            }
+            if nodes.len() > 1 {
+                s.push(']');
+            }
+        }
+    }
+
+    /// Gathers the nodes at `depth` in `from..to` and, below each field that is not a
+    /// protocol or an expert entry, its subtree's.
+    fn ek_collect<'a>(
+        &'a self,
+        groups: &mut Vec<(&'a str, &'a str, Vec<usize>)>,
+        from: usize,
+        to: usize,
+        depth: u8,
+        parent: &'a str,
+    ) {
+        let mut i = from;
+        while i < to {
+            let node = &self.nodes[i];
+            let end = self.subtree_end(i, to);
+            if node.depth != depth {
+                i += 1;
+                continue;
+            }
+            let key = group_key(node);
+            match groups
+                .iter_mut()
+                .find(|(p, k, _)| *p == parent && *k == key)
+            {
+                Some((_, _, nodes)) => nodes.push(i),
+                None => groups.push((parent, key, vec![i])),
+            }
+            let object =
+                node.field.kind == Kind::Protocol || matches!(node.value, Value::Expert { .. });
+            if !object && end > i + 1 {
+                self.ek_collect(groups, i + 1, end, depth + 1, key);
+            }
+            i = end;
+        }
+    }
+
+    /// The end of node `i`'s subtree (the first later node no deeper than it), within `to`.
+    fn subtree_end(&self, i: usize, to: usize) -> usize {
+        let depth = self.nodes[i].depth;
+        (i + 1..to)
+            .find(|&j| self.nodes[j].depth <= depth)
+            .unwrap_or(to)
+    }
+
+    /// Node `i`'s value: an object for a protocol or an expert entry.
+    fn ek_value(&self, s: &mut String, i: usize, to: usize) {
+        let node = &self.nodes[i];
+        if let Value::Expert {
+            abbrev,
+            severity,
+            group,
+        } = node.value
+        {
+            let message = self.nodes.get(i + 1).map_or("", |m| self.label(m));
+            let protocol = abbrev.split('.').next().unwrap_or_default();
+            s.push('{');
+            push_json_string(s, &underscored(&format!("{protocol}_{abbrev}")));
+            s.push_str(":null,\"_ws_expert__ws_expert_message\":");
+            push_json_string(s, message);
+            s.push_str(&format!(
+                ",\"_ws_expert__ws_expert_severity\":\"{severity}\",\"_ws_expert__ws_expert_group\":\"{group}\"}}"
+            ));
+            return;
+        }
+        match node.field.kind {
+            Kind::Protocol => {
+                s.push('{');
+                let end = self.subtree_end(i, to);
+                self.ek_object(s, i + 1, end, node.depth + 1);
+                s.push('}');
+            }
+            Kind::Text if node.field.abbrev.is_empty() => push_json_string(s, self.label(node)),
+            Kind::Text => s.push_str("null"),
+            Kind::Bool => s.push_str(match node.value {
+                Value::Bool(true) => "true",
+                _ => "false",
+            }),
+            _ => match node.value {
+                Value::AbsTime(ts) => push_json_string(s, &frame::iso_utc(ts)),
+                Value::None => s.push_str("null"),
+                ref value => {
+                    let mut text = String::new();
+                    write_json_value(&mut text, node.field, value, self.bytes(node));
+                    push_json_string(s, &text);
+                }
+            },
+        }
+    }
+}
+
+/// The key a node is gathered under within its parent: its filter name, `text` for a text
+/// line, `_ws.expert` for an expert entry.
+fn group_key(node: &Node) -> &'static str {
+    match node.value {
+        Value::Expert { .. } => "_ws.expert",
+        _ if node.field.abbrev.is_empty() => TEXT_KEY,
+        _ => node.field.abbrev,
+    }
+}
+
+/// The member name of a node: its filter name after the name of the protocol that registers
+/// it (the first part of the filter name, but for IPv6's `ip.version`), dots made underscores.
+fn ek_name(node: &Node) -> String {
+    let abbrev = group_key(node);
+    if registered_alone(node.field) || matches!(node.value, Value::Expert { .. }) {
+        return underscored(abbrev);
+    }
+    let protocol = if std::ptr::eq(node.field, &ip::V6_IP_VERSION) {
+        "ipv6"
+    } else {
+        abbrev.split('.').next().unwrap_or_default()
+    };
+    underscored(&format!("{protocol}_{abbrev}"))
+}
+
+/// A field with no parent protocol in Wireshark's registry: a protocol, a text line, one
+/// of TCP's options.
+fn registered_alone(field: &Field) -> bool {
+    field.kind == Kind::Protocol
+        || field.abbrev.is_empty()
+        || tcp::OPTION_PROTOCOLS
+            .iter()
+            .any(|f| std::ptr::eq(*f, field))
+}
+
+fn underscored(name: &str) -> String {
+    name.replace('.', "_")
+}
