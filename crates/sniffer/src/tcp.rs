@@ -157,6 +157,13 @@ pub(crate) mod kind {
     pub const SACK_PERMITTED: u8 = 4;
     pub const SACK: u8 = 5;
     pub const TIMESTAMP: u8 = 8;
+    /// Echo and Echo Reply (RFC 1072, obsolete).
+    pub const ECHO: u8 = 6;
+    pub const ECHO_REPLY: u8 = 7;
+    /// Quick-Start Response (RFC 4782).
+    pub const QUICK_START: u8 = 27;
+    /// User Timeout (RFC 5482).
+    pub const USER_TIMEOUT: u8 = 28;
     /// TCP MD5 signature (RFC 2385).
     pub const MD5: u8 = 19;
     /// TCP Authentication Option (RFC 5925).
@@ -195,6 +202,12 @@ pub enum TcpOption {
     FastOpen { cookie: Vec<u8> },
     /// TCP MD5 signature (RFC 2385).
     Md5Signature,
+    /// Echo or Echo Reply (RFC 1072): the echoed value.
+    Echo { value: u32 },
+    /// Quick-Start (RFC 4782): the rate request's 4-bit code.
+    QuickStart { rate: u8 },
+    /// User Timeout (RFC 5482): the timeout, without its granularity bit.
+    UserTimeout { value: u16 },
     /// TCP Authentication Option (RFC 5925).
     Authentication,
     /// Accurate ECN byte counters (RFC 9768): kind 172 carries EE0B, ECEB, EE1B in that order,
@@ -213,6 +226,9 @@ pub struct TcpOptions {
     /// Set when an option's length byte was missing, below 2 or ran past the header: parsing
     /// stopped there, and `list` holds the options before it.
     pub malformed: bool,
+    /// Set when Wireshark's reading of an option fails outright (a SACK option too short for
+    /// one block): `[Malformed Packet]` after the options before it, and no analysis tags.
+    pub exception: bool,
 }
 
 impl TcpOptions {
@@ -242,12 +258,27 @@ impl TcpOptions {
                     value: u16::from_be_bytes([a, b]),
                 },
                 (kind::WINDOW_SCALE, &[shift]) => TcpOption::WindowScale { shift },
-                (kind::SACK_PERMITTED, &[]) => TcpOption::SackPermitted,
-                (kind::SACK, body) if body.len() % 8 == 0 => TcpOption::Sack {
+                // Wireshark names it whatever its length (and notes a wrong one).
+                (kind::SACK_PERMITTED, _) => TcpOption::SackPermitted,
+                // Whole blocks; bytes after the last are noted, not read.
+                (kind::SACK, body) if body.len() >= 8 => TcpOption::Sack {
                     blocks: body
                         .chunks_exact(8)
                         .map(|c| (be32(&c[..4]), be32(&c[4..])))
                         .collect(),
+                },
+                (kind::SACK, _) => {
+                    out.exception = true;
+                    break;
+                }
+                (kind::ECHO | kind::ECHO_REPLY, body) if body.len() == 4 => TcpOption::Echo {
+                    value: be32(body),
+                },
+                (kind::QUICK_START, body) if body.len() == 6 => TcpOption::QuickStart {
+                    rate: body[0] & 0x0f,
+                },
+                (kind::USER_TIMEOUT, &[a, b]) => TcpOption::UserTimeout {
+                    value: u16::from_be_bytes([a, b]) & 0x7fff,
                 },
                 (kind::TIMESTAMP, body) if body.len() == 8 => TcpOption::Timestamp {
                     value: be32(&body[..4]),

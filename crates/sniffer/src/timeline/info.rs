@@ -341,8 +341,9 @@ pub(super) fn push_tcp_row(
         info.push_str(SIZE_LIMITED);
         return ("TCP", Some(fields));
     }
-    // Wireshark prefixes the tags once the whole header is read: not when the capture cut it.
-    if !view.tags.is_empty() && !seg.header.header_truncated {
+    // Wireshark prefixes the tags once the whole header is read: not when the capture cut it
+    // or an option could not be read.
+    if !view.tags.is_empty() && !seg.header.header_truncated && !seg.header.options.exception {
         info.push_str(&view.tags.prefix());
     }
     push_tcp_info(info, &fields);
@@ -424,6 +425,29 @@ fn hex_digits(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Wireshark's text for a Quick-Start rate code.
+fn quick_start_rate(rate: u8) -> &'static str {
+    const RATES: [&str; 16] = [
+        "0 bit/s",
+        "80 Kbit/s",
+        "160 Kbit/s",
+        "320 Kbit/s",
+        "640 Kbit/s",
+        "1.28 Mbit/s",
+        "2.56 Mbit/s",
+        "5.12 Mbit/s",
+        "10.24 Mbit/s",
+        "20.48 Mbit/s",
+        "40.96 Mbit/s",
+        "81.92 Mbit/s",
+        "163.84 Mbit/s",
+        "327.68 Mbit/s",
+        "655.36 Mbit/s",
+        "1.31072 Gbit/s",
+    ];
+    RATES[usize::from(rate & 0x0f)]
+}
+
 /// Wireshark's Info text for a TCP segment:
 /// `SPORT → DPORT [FLAGS] Seq=S[ Ack=A] Win=W[ Urg=U] Len=L[ OPTIONS]`.
 pub fn tcp_info(t: &TcpFields) -> String {
@@ -502,6 +526,12 @@ fn push_tcp_options(
                 let _ = write!(s, " ExID={exid:X}");
             }
             TcpOption::Md5Signature => s.push_str(" MD5"),
+            TcpOption::Echo { value } => push(s, " ECHO=", u64::from(*value)),
+            TcpOption::UserTimeout { value } => push(s, " USER_TO=", u64::from(*value)),
+            TcpOption::QuickStart { rate } => {
+                s.push_str(" QSresp=");
+                s.push_str(quick_start_rate(*rate));
+            }
             // Without the space: Wireshark's text.
             TcpOption::Authentication => s.push_str("TCP AO"),
             TcpOption::AccEcn { kind, counters } => {
@@ -563,7 +593,9 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
     }
     push(s, " Len=", u64::from(t.header.payload_len));
     push_tcp_options(s, &t.header, sack.iter().copied());
-    if t.header.header_truncated {
+    if t.header.options.exception {
+        s.push_str("[Malformed Packet]");
+    } else if t.header.header_truncated {
         s.push_str("[Packet size limited during capture]");
     }
 }
