@@ -72,7 +72,7 @@ fn run_from(table: &mut FlowTable, segs: &[Seg], client: u16, secs: i64) -> Vec<
                 header_truncated: false,
                 options: TcpOptions {
                     list: s.options.clone(),
-                    malformed: false,
+                    ..TcpOptions::default()
                 },
             };
             let ts = Timestamp {

@@ -50,7 +50,7 @@ fn fields(flags: TcpFlags, options: Vec<TcpOption>) -> TcpFields {
             header_truncated: false,
             options: TcpOptions {
                 list: options,
-                malformed: false,
+                ..TcpOptions::default()
             },
         },
         payload_preview: None,

@@ -84,11 +84,11 @@ impl Tree {
         let mut i = from;
         while i < to {
             let node = &self.nodes[i];
-            let end = self.subtree_end(i, to);
             if node.depth != depth {
                 i += 1;
                 continue;
             }
+            let end = self.subtree_end(i, to);
             let key = group_key(node);
             match groups
                 .iter_mut()

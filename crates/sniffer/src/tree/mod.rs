@@ -525,14 +525,14 @@ impl Tree {
         let mut first = true;
         while i < to {
             let node = &self.nodes[i];
-            // The node's children: the nodes after it that are deeper.
-            let end = (i + 1..to)
-                .find(|&j| self.nodes[j].depth <= depth)
-                .unwrap_or(to);
             if node.depth != depth {
                 i += 1;
                 continue;
             }
+            // The node's children: the nodes after it that are deeper.
+            let end = (i + 1..to)
+                .find(|&j| self.nodes[j].depth <= depth)
+                .unwrap_or(to);
             if !first {
                 s.push_str(",\n");
             }
