@@ -271,9 +271,9 @@ impl TcpOptions {
                     out.exception = true;
                     break;
                 }
-                (kind::ECHO | kind::ECHO_REPLY, body) if body.len() == 4 => TcpOption::Echo {
-                    value: be32(body),
-                },
+                (kind::ECHO | kind::ECHO_REPLY, body) if body.len() == 4 => {
+                    TcpOption::Echo { value: be32(body) }
+                }
                 (kind::QUICK_START, body) if body.len() == 6 => TcpOption::QuickStart {
                     rate: body[0] & 0x0f,
                 },

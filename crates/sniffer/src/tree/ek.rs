@@ -41,31 +41,29 @@ impl Tree {
 
     /// The members of an object whose nodes are `from..to`, its own at `depth`.
     fn ek_object(&self, s: &mut String, from: usize, to: usize, depth: u8) {
-        // Each member: its grouping key (the parent's filter name and the node's) and the
-        // nodes that share it, in the order the keys first appear.
-        let mut groups: Vec<(&str, &str, Vec<usize>)> = Vec::new();
-        self.ek_collect(&mut groups, from, to, depth, "");
-        let mut first = true;
-        for (_, _, nodes) in &groups {
-            if !first {
+        // The keys in the order they first appear (a key: the parent's filter name and the
+        // node's), and each node with its key's place in that order.
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        let mut members: Vec<(usize, usize)> = Vec::new();
+        self.ek_collect(&mut keys, &mut members, from, to, depth, "");
+        // Stable: the nodes of one key stay in tree order.
+        members.sort_by_key(|&(key, _)| key);
+        for (n, group) in members.chunk_by(|a, b| a.0 == b.0).enumerate() {
+            if n > 0 {
                 s.push(',');
             }
-            first = false;
-            let Some(&head) = nodes.first() else {
-                continue;
-            };
-            push_json_string(s, &ek_name(&self.nodes[head]));
+            push_ek_name(s, &self.nodes[group[0].1]);
             s.push(':');
-            if nodes.len() > 1 {
+            if group.len() > 1 {
                 s.push('[');
             }
-            for (k, &i) in nodes.iter().enumerate() {
+            for (k, &(_, i)) in group.iter().enumerate() {
                 if k > 0 {
                     s.push(',');
                 }
                 self.ek_value(s, i, to);
             }
-            if nodes.len() > 1 {
+            if group.len() > 1 {
                 s.push(']');
             }
         }
@@ -75,7 +73,8 @@ impl Tree {
     /// protocol or an expert entry, its subtree's.
     fn ek_collect<'a>(
         &'a self,
-        groups: &mut Vec<(&'a str, &'a str, Vec<usize>)>,
+        keys: &mut Vec<(&'a str, &'a str)>,
+        members: &mut Vec<(usize, usize)>,
         from: usize,
         to: usize,
         depth: u8,
@@ -90,17 +89,18 @@ impl Tree {
             }
             let end = self.subtree_end(i, to);
             let key = group_key(node);
-            match groups
-                .iter_mut()
-                .find(|(p, k, _)| *p == parent && *k == key)
-            {
-                Some((_, _, nodes)) => nodes.push(i),
-                None => groups.push((parent, key, vec![i])),
-            }
+            let place = match keys.iter().position(|&(p, k)| p == parent && k == key) {
+                Some(place) => place,
+                None => {
+                    keys.push((parent, key));
+                    keys.len() - 1
+                }
+            };
+            members.push((place, i));
             let object =
                 node.field.kind == Kind::Protocol || matches!(node.value, Value::Expert { .. });
             if !object && end > i + 1 {
-                self.ek_collect(groups, i + 1, end, depth + 1, key);
+                self.ek_collect(keys, members, i + 1, end, depth + 1, key);
             }
             i = end;
         }
@@ -125,9 +125,11 @@ impl Tree {
         {
             let message = self.nodes.get(i + 1).map_or("", |m| self.label(m));
             let protocol = abbrev.split('.').next().unwrap_or_default();
-            s.push('{');
-            push_json_string(s, &underscored(&format!("{protocol}_{abbrev}")));
-            s.push_str(":null,\"_ws_expert__ws_expert_message\":");
+            s.push_str("{\"");
+            push_underscored(s, protocol);
+            s.push('_');
+            push_underscored(s, abbrev);
+            s.push_str("\":null,\"_ws_expert__ws_expert_message\":");
             push_json_string(s, message);
             s.push_str(&format!(
                 ",\"_ws_expert__ws_expert_severity\":\"{severity}\",\"_ws_expert__ws_expert_group\":\"{group}\"}}"
@@ -170,19 +172,23 @@ fn group_key(node: &Node) -> &'static str {
     }
 }
 
-/// The member name of a node: its filter name after the name of the protocol that registers
-/// it (the first part of the filter name, but for IPv6's `ip.version`), dots made underscores.
-fn ek_name(node: &Node) -> String {
+/// The member name of a node, quoted: its filter name after the name of the protocol that
+/// registers it (the first part of the filter name, but for IPv6's `ip.version`), dots made
+/// underscores. (Filter names need no JSON escapes.)
+fn push_ek_name(s: &mut String, node: &Node) {
     let abbrev = group_key(node);
-    if registered_alone(node.field) || matches!(node.value, Value::Expert { .. }) {
-        return underscored(abbrev);
+    s.push('"');
+    if !registered_alone(node.field) && !matches!(node.value, Value::Expert { .. }) {
+        let protocol = if std::ptr::eq(node.field, &ip::V6_IP_VERSION) {
+            "ipv6"
+        } else {
+            abbrev.split('.').next().unwrap_or_default()
+        };
+        push_underscored(s, protocol);
+        s.push('_');
     }
-    let protocol = if std::ptr::eq(node.field, &ip::V6_IP_VERSION) {
-        "ipv6"
-    } else {
-        abbrev.split('.').next().unwrap_or_default()
-    };
-    underscored(&format!("{protocol}_{abbrev}"))
+    push_underscored(s, abbrev);
+    s.push('"');
 }
 
 /// A field with no parent protocol in Wireshark's registry: a protocol, a text line, one
@@ -195,6 +201,6 @@ fn registered_alone(field: &Field) -> bool {
             .any(|f| std::ptr::eq(*f, field))
 }
 
-fn underscored(name: &str) -> String {
-    name.replace('.', "_")
+fn push_underscored(s: &mut String, name: &str) {
+    s.extend(name.chars().map(|c| if c == '.' { '_' } else { c }));
 }

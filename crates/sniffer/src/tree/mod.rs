@@ -611,24 +611,32 @@ fn write_json_value(s: &mut String, field: &Field, value: &Value, bytes: &[u8]) 
 /// hold the JSON), and everything else as it is, UTF-8 included.
 fn push_json_string(s: &mut String, text: &str) {
     s.push('"');
-    let mut previous = '\0';
-    for c in text.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\u{8}' => s.push_str("\\b"),
-            '\u{c}' => s.push_str("\\f"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            '/' if previous == '<' => s.push_str("\\/"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
-            }
-            c => s.push(c),
+    let bytes = text.as_bytes();
+    // Runs of bytes that need no escape are copied whole; the escapes are all ASCII, so the
+    // runs end on character boundaries.
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b'/' if i > 0 && bytes[i - 1] == b'<' => "\\/",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        s.push_str(&text[run..i]);
+        if escape.is_empty() {
+            let _ = write!(s, "\\u{b:04x}");
+        } else {
+            s.push_str(escape);
         }
-        previous = c;
+        run = i + 1;
     }
+    s.push_str(&text[run..]);
     s.push('"');
 }
 
