@@ -94,6 +94,7 @@ const IDENTICAL: &[&str] = &[
     "greeting-ipv6.pcapng",
     "greeting-snaplen-70.pcap",
     "real-http-loopback.pcap",
+    "tcp-options.pcap",
 ];
 
 /// The outputs compared, as arguments to both programs.

@@ -10,7 +10,17 @@ fields! {
 
 /// Builds the data's subtree for `len` bytes at `at`.
 pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, len: usize) {
-    let bytes = data.get(at..at + len).unwrap_or_default();
+    build_bytes(b, data.get(at..at + len).unwrap_or_default(), at, len);
+}
+
+/// The data's subtree for `bytes`, found at `at` in the frame, inside another protocol's
+/// subtree (an option no dissector of the judged set reads).
+pub(super) fn build_nested(b: &mut Builder, bytes: &[u8], at: usize) {
+    build_bytes(b, bytes, at, bytes.len());
+}
+
+/// The subtree of `len` bytes at `at`, of which `bytes` were captured.
+fn build_bytes(b: &mut Builder, bytes: &[u8], at: usize, len: usize) {
     b.add(
         &DATA,
         Value::None,

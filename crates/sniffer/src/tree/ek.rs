@@ -11,7 +11,9 @@
 
 use std::io::{self, Write};
 
-use super::{frame, ip, push_json_string, tcp, write_json_value, Field, Kind, Node, Tree, Value};
+use super::{
+    frame, ip, push_json_string, tcp_options, write_json_value, Field, Kind, Node, Tree, Value,
+};
 
 /// What the tree writes for a text line's filter name.
 const TEXT_KEY: &str = "text";
@@ -124,7 +126,7 @@ impl Tree {
         } = node.value
         {
             let message = self.nodes.get(i + 1).map_or("", |m| self.label(m));
-            let protocol = abbrev.split('.').next().unwrap_or_default();
+            let protocol = expert_protocol(abbrev);
             s.push_str("{\"");
             push_underscored(s, protocol);
             s.push('_');
@@ -196,11 +198,22 @@ fn push_ek_name(s: &mut String, node: &Node) {
 fn registered_alone(field: &Field) -> bool {
     field.kind == Kind::Protocol
         || field.abbrev.is_empty()
-        || tcp::OPTION_PROTOCOLS
+        || tcp_options::OPTION_PROTOCOLS
             .iter()
             .any(|f| std::ptr::eq(*f, field))
 }
 
 fn push_underscored(s: &mut String, name: &str) {
     s.extend(name.chars().map(|c| if c == '.' { '_' } else { c }));
+}
+
+/// The protocol that registers an expert entry: the first part of its filter name, or the
+/// first two for Wireshark's own (`_ws.malformed.expert`).
+fn expert_protocol(abbrev: &str) -> &str {
+    let parts = if abbrev.starts_with("_ws.") { 2 } else { 1 };
+    let end = abbrev
+        .match_indices('.')
+        .nth(parts - 1)
+        .map_or(abbrev.len(), |(i, _)| i);
+    &abbrev[..end]
 }

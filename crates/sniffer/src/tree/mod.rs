@@ -42,6 +42,7 @@ mod icmp;
 mod ip;
 mod link;
 mod tcp;
+mod tcp_options;
 mod udp;
 
 pub use frame::{FrameContext, UdpStream};
@@ -100,6 +101,14 @@ pub struct Field {
 pub static SHORT: Field = Field {
     abbrev: "_ws.short",
     name: "Short Frame",
+    kind: Kind::Protocol,
+};
+
+/// The line after the last layer of a frame a protocol could not read:
+/// `[Malformed Packet: TCP]`; hidden after each expert entry of the Malformed group.
+pub static MALFORMED: Field = Field {
+    abbrev: "_ws.malformed",
+    name: "Malformed Packet",
     kind: Kind::Protocol,
 };
 
@@ -304,6 +313,33 @@ impl Builder<'_> {
         self.text(format_args!("Severity level: {severity}"), true);
         self.text(format_args!("Group: {group}"), true);
         self.close();
+        if group == "Malformed" {
+            // Wireshark marks the tree so that the filter `_ws.malformed` finds it.
+            self.add(&MALFORMED, Value::None, (0, 0), "Malformed Packet")
+                .hidden = true;
+        }
+    }
+
+    /// The index of the node added last.
+    pub(crate) fn last(&self) -> usize {
+        self.tree.nodes.len().saturating_sub(1)
+    }
+
+    /// Appends text to the label of node `index` (Wireshark appends to a title as it reads
+    /// what the title sums up). The label moves to the end of the text arena.
+    pub(crate) fn append_to(&mut self, index: usize, more: impl std::fmt::Display) {
+        let Some(node) = self.tree.nodes.get(index) else {
+            return;
+        };
+        let old = node.label.clone();
+        let start = self.tree.text.len();
+        let old = self.tree.text.get(old).unwrap_or_default().to_owned();
+        self.tree.text.push_str(&old);
+        let _ = write!(self.tree.text, "{more}");
+        let end = self.tree.text.len();
+        if let Some(node) = self.tree.nodes.get_mut(index) {
+            node.label = start..end;
+        }
     }
 }
 
@@ -676,13 +712,14 @@ fn write_hex_lines(data: &[u8], out: &mut impl Write) -> io::Result<()> {
 /// The filter names of every field in the registry.
 pub fn field_names() -> Vec<&'static str> {
     [
-        &[&SHORT],
+        &[&SHORT, &MALFORMED],
         frame::FIELDS,
         icmp::FIELDS,
         eth::FIELDS,
         link::FIELDS,
         ip::FIELDS,
         tcp::FIELDS,
+        tcp_options::FIELDS,
         udp::FIELDS,
         data::FIELDS,
     ]
@@ -851,10 +888,17 @@ fn layers(
         Transport::Tcp(seg) => {
             out.push(Layer::Tcp(transport_at));
             protocols.push("tcp");
+            // Multipath TCP options go to the data dissector (MPTCP's is not in the set).
+            for option in &seg.header.options.list {
+                if matches!(option, crate::tcp::TcpOption::Unknown { kind: 30, .. }) {
+                    protocols.push("data");
+                }
+            }
             let payload_at = transport_at + seg.header.header_len as usize;
             let kept = data.len().saturating_sub(payload_at);
             let len = (seg.header.payload_len as usize).min(kept);
-            let withheld = tcp_fields.is_some_and(|t| tcp::payload_withheld(t.view.tags));
+            let withheld = tcp_fields.is_some_and(|t| tcp::payload_withheld(t.view.tags))
+                || seg.header.options.exception;
             if len > 0 && !withheld {
                 out.push(Layer::Data(payload_at, len));
                 protocols.push("data");

@@ -2,6 +2,7 @@
 //! adds (stream, relative numbers, scaled window, completeness, `[Timestamps]`, `[SEQ/ACK
 //! analysis]`).
 
+use super::tcp_options::{self, OptionsEnd};
 use super::{bit_prefix, hex, rel_time, Base, Builder, Field, Kind, Value};
 use crate::decode::Packet;
 use crate::flow::analysis::{Tag, Tags};
@@ -28,6 +29,7 @@ fields! {
     FLAG_RES: "tcp.flags.res", "Reserved", Kind::Bool;
     FLAG_AE: "tcp.flags.ae", "Accurate ECN", Kind::Bool;
     FLAG_CWR: "tcp.flags.cwr", "Congestion Window Reduced", Kind::Bool;
+    FLAG_ACE: "tcp.flags.ace", "ACE", Kind::UInt(8, Base::Dec);
     FLAG_ECE: "tcp.flags.ece", "ECN-Echo", Kind::Bool;
     FLAG_URG: "tcp.flags.urg", "Urgent", Kind::Bool;
     FLAG_ACK: "tcp.flags.ack", "Acknowledgment", Kind::Bool;
@@ -42,27 +44,6 @@ fields! {
     CHECKSUM: "tcp.checksum", "Checksum", Kind::UInt(16, Base::Hex);
     CHECKSUM_STATUS: "tcp.checksum.status", "Checksum Status", Kind::UInt(8, Base::Dec);
     URGENT: "tcp.urgent_pointer", "Urgent Pointer", Kind::UInt(16, Base::Dec);
-    OPTIONS: "tcp.options", "TCP Options", Kind::Bytes;
-    OPTION_KIND: "tcp.option_kind", "Kind", Kind::UInt(8, Base::Dec);
-    OPTION_LEN: "tcp.option_len", "Length", Kind::UInt(8, Base::Dec);
-    OPT_MSS: "tcp.options.mss", "TCP MSS Option", Kind::Bytes;
-    MSS_VAL: "tcp.options.mss_val", "MSS Value", Kind::UInt(16, Base::Dec);
-    OPT_SACK_PERM: "tcp.options.sack_perm", "TCP SACK Permitted Option", Kind::Bytes;
-    OPT_TIMESTAMP: "tcp.options.timestamp", "TCP Timestamp Option", Kind::Bytes;
-    TSVAL: "tcp.options.timestamp.tsval", "Timestamp value", Kind::UInt(32, Base::Dec);
-    TSECR: "tcp.options.timestamp.tsecr", "Timestamp echo reply", Kind::UInt(32, Base::Dec);
-    OPT_NOP: "tcp.options.nop", "TCP NOP Option", Kind::Bytes;
-    OPT_SACK: "tcp.options.sack", "TCP SACK Option", Kind::Bytes;
-    SACK_LE: "tcp.options.sack_le", "TCP SACK Left Edge", Kind::UInt(32, Base::Dec);
-    SACK_RE: "tcp.options.sack_re", "TCP SACK Right Edge", Kind::UInt(32, Base::Dec);
-    SACK_COUNT: "tcp.options.sack.count", "TCP SACK Count", Kind::UInt(8, Base::Dec);
-    OPT_EOL: "tcp.options.eol", "TCP End of Options List", Kind::Bytes;
-    OPT_WSCALE: "tcp.options.wscale", "TCP Window Scale Option", Kind::Bytes;
-    OPT_TFO: "tcp.options.tfo", "TCP Fast Open", Kind::Bytes;
-    TFO_REQUEST: "tcp.options.tfo.request", "Fast Open Cookie Request", Kind::Text;
-    TFO_COOKIE: "tcp.options.tfo.cookie", "Fast Open Cookie", Kind::Bytes;
-    WSCALE_SHIFT: "tcp.options.wscale.shift", "Shift count", Kind::UInt(8, Base::Dec);
-    WSCALE_MULTIPLIER: "tcp.options.wscale.multiplier", "Multiplier", Kind::UInt(16, Base::Dec);
     TIME_RELATIVE: "tcp.time_relative", "Time since first frame in this TCP stream", Kind::RelTime;
     TIME_DELTA: "tcp.time_delta", "Time since previous frame in this TCP stream", Kind::RelTime;
     ANALYSIS: "tcp.analysis", "SEQ/ACK analysis", Kind::Text;
@@ -94,19 +75,6 @@ fields! {
     A_RTO: "tcp.analysis.rto", "The RTO for this segment was", Kind::RelTime;
     A_RTO_FRAME: "tcp.analysis.rto_frame", "RTO based on delta from frame", Kind::FrameNum;
 }
-
-/// The option nodes Wireshark registers as protocols of their own ("in name only"): `-T ek`
-/// names them without the `tcp_` prefix of TCP's fields.
-pub(super) static OPTION_PROTOCOLS: [&Field; 8] = [
-    &OPT_MSS,
-    &OPT_SACK_PERM,
-    &OPT_TIMESTAMP,
-    &OPT_NOP,
-    &OPT_SACK,
-    &OPT_EOL,
-    &OPT_WSCALE,
-    &OPT_TFO,
-];
 
 /// Wireshark's text for a completeness value.
 fn completeness_text(c: u8) -> String {
@@ -143,22 +111,23 @@ const FLAG_BITS: [(&Field, u16, &str); 10] = [
 ];
 
 /// `[TCP Flags: ·······AP···]`: one character a bit, a middle dot when clear.
-fn flags_string(bits: u16) -> String {
+/// With Accurate ECN (`ace`), the AE, CWR and ECE places show the counter: `···-2-·A····`.
+fn flags_string(bits: u16, ace: bool) -> String {
     "RRRACEUAPRSF"
         .chars()
         .enumerate()
-        .map(|(i, c)| if bits & (0x800 >> i) != 0 { c } else { '·' })
+        .map(|(i, c)| match i {
+            3 | 5 if ace => '-',
+            4 if ace => char::from(b'0' + ((bits >> 6) & 7) as u8),
+            _ if bits & (0x800 >> i) != 0 => c,
+            _ => '·',
+        })
         .collect()
 }
 
 fn be16(data: &[u8], at: usize) -> u16 {
     data.get(at..at + 2)
         .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
-}
-
-fn be32(data: &[u8], at: usize) -> u32 {
-    data.get(at..at + 4)
-        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// Builds TCP's subtree for the header at `at`.
@@ -239,6 +208,14 @@ pub(super) fn build(
         }
         None => {
             b.field(&ACK, Value::UInt(u64::from(h.ack.0)), (at + 8, 4));
+            if h.ack.0 != 0 {
+                b.expert(
+                    "tcp.ack.nonzero",
+                    "Note",
+                    "Protocol",
+                    "The acknowledgment number field is nonzero while the ACK flag is not set",
+                );
+            }
         }
     }
     b.field(&ACK_RAW, Value::UInt(u64::from(h.ack.0)), (at + 8, 4));
@@ -253,9 +230,15 @@ pub(super) fn build(
             offset_byte >> 4
         ),
     );
+    // With Accurate ECN negotiated, AE, CWR and ECE are one 3-bit counter, ACE.
+    let ace = v.ace;
     let names = {
         let mut s = String::new();
-        h.flags.push_names(&mut s);
+        if ace {
+            h.flags.push_names_with_ace(&mut s);
+        } else {
+            h.flags.push_names(&mut s);
+        }
         s
     };
     b.add(
@@ -268,6 +251,21 @@ pub(super) fn build(
     let syn_ack = h.flags.contains(TcpFlags::SYN | TcpFlags::ACK);
     for (field, mask, name) in [FLAG_BITS[9]].iter().chain(&FLAG_BITS[..9]) {
         let set = flag_bits & mask != 0;
+        if ace && *mask & 0x1c0 != 0 {
+            if *mask == 0x100 {
+                let counter = (flag_bits >> 6) & 7;
+                b.add(
+                    &FLAG_ACE,
+                    Value::UInt(u64::from(counter)),
+                    (at + 12, 2),
+                    format_args!(
+                        "{}ACE: {counter}",
+                        bit_prefix(u64::from(flag_bits), 0x1c0, 12)
+                    ),
+                );
+            }
+            continue;
+        }
         b.add(
             field,
             Value::Bool(set),
@@ -316,11 +314,12 @@ pub(super) fn build(
             _ => {}
         }
     }
+    let shown = flags_string(flag_bits, ace);
     b.add(
         &FLAGS_STR,
-        Value::Str(flags_string(flag_bits)),
+        Value::Str(shown.clone()),
         (at + 12, 2),
-        format_args!("TCP Flags: {}", flags_string(flag_bits)),
+        format_args!("TCP Flags: {shown}"),
     )
     .generated = true;
     if h.flags.contains(TcpFlags::FIN) {
@@ -391,24 +390,22 @@ pub(super) fn build(
             "The urgent pointer field is nonzero while the URG flag is not set",
         );
     }
-    let whole = options(
+    // The base the SACK edges are relative to: the peer's, as the acknowledgment shows it.
+    let sack_base = v.numbers.ack.map(|ack| h.ack.0.wrapping_sub(ack));
+    let end = tcp_options::build(
         b,
         data,
-        at + 20,
-        header_len.saturating_sub(20),
+        (at + 20, header_len.saturating_sub(20)),
+        h.flags.contains(TcpFlags::SYN),
         &v.numbers.sack,
+        sack_base,
     );
     timestamps(b, d, at);
-    if !whole {
-        // Wireshark stops at the option the capture cut, after the timestamps: no
+    if end != OptionsEnd::Whole {
+        // Wireshark stops where the options could not be read, after the timestamps: no
         // analysis, no payload, and a line saying why.
         b.close();
-        b.add(
-            &super::SHORT,
-            Value::None,
-            (data.len(), 0),
-            "[Packet size limited during capture: TCP truncated]",
-        );
+        tcp_options::stopped(b, data.len(), end);
         return;
     }
     analysis(b, d, v.tags, at);
@@ -454,234 +451,6 @@ pub(super) fn payload_withheld(tags: Tags) -> bool {
         || tags.has(Tag::SpuriousRetransmission)
         || tags.has(Tag::OutOfOrder)
         || tags.has(Tag::KeepAlive)
-}
-
-/// The options, each with its kind, length and values. False when the capture cut them:
-/// the options before the cut are shown, and the one it cut is named in the title if its
-/// kind and length were captured.
-fn options(b: &mut Builder, data: &[u8], start: usize, len: usize, sack: &[(u32, u32)]) -> bool {
-    if len == 0 {
-        return true;
-    }
-    let captured = data.len().saturating_sub(start).min(len);
-    let bytes = data.get(start..start + captured).unwrap_or_default();
-    // Each option: its kind, bytes and where it starts; `whole` until one is cut.
-    let mut list = Vec::new();
-    let mut cut_name = None;
-    let mut whole = true;
-    let mut i = 0;
-    while i < len {
-        let Some(&kind) = bytes.get(i) else {
-            whole = false;
-            break;
-        };
-        let size = match kind {
-            0 | 1 => 1,
-            _ => match bytes.get(i + 1) {
-                Some(&size) => usize::from(size).max(2),
-                None => {
-                    whole = false;
-                    break;
-                }
-            },
-        };
-        let end = (i + size).min(len);
-        if end > bytes.len() {
-            whole = false;
-            cut_name = Some(kind);
-            break;
-        }
-        // An End of Option List is listed with each padding byte after it, as Wireshark does.
-        list.push((kind, &bytes[i..end], start + i));
-        i = end;
-    }
-    let names: Vec<String> = list
-        .iter()
-        .map(|(kind, _, _)| *kind)
-        .chain(cut_name)
-        .map(|kind| match kind {
-            0 => "End of Option List (EOL)",
-            1 => "No-Operation (NOP)",
-            2 => "Maximum segment size",
-            3 => "Window scale",
-            4 => "SACK permitted",
-            5 => "SACK",
-            8 => "Timestamps",
-            34 => "TCP Fast Open",
-            _ => "Unknown",
-        })
-        .map(|name| format!(", {name}"))
-        .collect();
-    b.add(
-        &OPTIONS,
-        Value::Bytes,
-        (start, captured),
-        format_args!("Options: ({len} bytes){}", names.concat()),
-    );
-    b.open();
-    let mut sack = sack.iter().copied();
-    for (kind, opt, at) in list {
-        option(b, kind, opt, at, &mut sack);
-    }
-    b.close();
-    whole
-}
-
-/// One option's lines.
-fn option(
-    b: &mut Builder,
-    kind: u8,
-    opt: &[u8],
-    at: usize,
-    sack: &mut impl Iterator<Item = (u32, u32)>,
-) {
-    let range = (at, opt.len());
-    let kind_line = |b: &mut Builder, name: &str| {
-        b.add(
-            &OPTION_KIND,
-            Value::UInt(u64::from(kind)),
-            (at, 1),
-            format_args!("Kind: {name} ({kind})"),
-        );
-    };
-    let len_line = |b: &mut Builder| {
-        b.field(
-            &OPTION_LEN,
-            Value::UInt(u64::from(opt.get(1).copied().unwrap_or(0))),
-            (at + 1, 1),
-        );
-    };
-    let bytes = Value::Bytes;
-    match kind {
-        0 => {
-            b.add(
-                &OPT_EOL,
-                bytes,
-                range,
-                "TCP Option - End of Option List (EOL)",
-            );
-            b.open();
-            kind_line(b, "End of Option List");
-        }
-        1 => {
-            b.add(&OPT_NOP, bytes, range, "TCP Option - No-Operation (NOP)");
-            b.open();
-            kind_line(b, "No-Operation");
-        }
-        2 => {
-            let mss = be16(opt, 2);
-            b.add(
-                &OPT_MSS,
-                bytes,
-                range,
-                format_args!("TCP Option - Maximum segment size: {mss} bytes"),
-            );
-            b.open();
-            kind_line(b, "Maximum Segment Size");
-            len_line(b);
-            b.field(&MSS_VAL, Value::UInt(u64::from(mss)), (at + 2, 2));
-        }
-        3 => {
-            let shift = opt.get(2).copied().unwrap_or(0);
-            let multiplier = 1u64 << shift.min(14);
-            b.add(
-                &OPT_WSCALE,
-                bytes,
-                range,
-                format_args!("TCP Option - Window scale: {shift} (multiply by {multiplier})"),
-            );
-            b.open();
-            kind_line(b, "Window Scale");
-            len_line(b);
-            b.field(&WSCALE_SHIFT, Value::UInt(u64::from(shift)), (at + 2, 1));
-            if shift > 14 {
-                b.expert(
-                    "tcp.options.wscale.shift.invalid",
-                    "Warning",
-                    "Protocol",
-                    "Window scale shift exceeds 14",
-                );
-            }
-            b.generated(&WSCALE_MULTIPLIER, Value::UInt(multiplier), (at + 2, 1));
-        }
-        5 => {
-            // The edges as the Info line shows them: relative to the peer's base.
-            let blocks: Vec<(u32, u32)> = sack.take(opt.len().saturating_sub(2) / 8).collect();
-            let title: Vec<String> = blocks.iter().map(|(l, r)| format!("{l}-{r}")).collect();
-            b.add(
-                &OPT_SACK,
-                bytes,
-                range,
-                format_args!("TCP Option - SACK {}", title.join(" ")),
-            );
-            b.open();
-            kind_line(b, "SACK");
-            len_line(b);
-            for (i, (l, r)) in blocks.iter().enumerate() {
-                let edge = at + 2 + i * 8;
-                b.add(
-                    &SACK_LE,
-                    Value::UInt(u64::from(*l)),
-                    (edge, 4),
-                    format_args!("left edge = {l} (relative)"),
-                );
-                b.add(
-                    &SACK_RE,
-                    Value::UInt(u64::from(*r)),
-                    (edge + 4, 4),
-                    format_args!("right edge = {r} (relative)"),
-                );
-            }
-            b.generated(&SACK_COUNT, Value::UInt(blocks.len() as u64), (at, 0));
-        }
-        4 => {
-            b.add(&OPT_SACK_PERM, bytes, range, "TCP Option - SACK permitted");
-            b.open();
-            kind_line(b, "SACK Permitted");
-            len_line(b);
-        }
-        34 => {
-            b.add(&OPT_TFO, bytes, range, "TCP Option - TCP Fast Open");
-            b.open();
-            kind_line(b, "TCP Fast Open Cookie");
-            len_line(b);
-            match opt.get(2..) {
-                Some(cookie) if !cookie.is_empty() => {
-                    let hex = super::hex_bytes(cookie);
-                    b.add(
-                        &TFO_COOKIE,
-                        Value::Bytes,
-                        (at + 2, cookie.len()),
-                        format_args!("Fast Open Cookie: {hex}"),
-                    );
-                }
-                _ => {
-                    b.add(&TFO_REQUEST, Value::None, (at, 2), TFO_REQUEST.name);
-                }
-            }
-        }
-        8 => {
-            let (tsval, tsecr) = (be32(opt, 2), be32(opt, 6));
-            b.add(
-                &OPT_TIMESTAMP,
-                bytes,
-                range,
-                format_args!("TCP Option - Timestamps: TSval {tsval}, TSecr {tsecr}"),
-            );
-            b.open();
-            kind_line(b, "Time Stamp Option");
-            len_line(b);
-            b.field(&TSVAL, Value::UInt(u64::from(tsval)), (at + 2, 4));
-            b.field(&TSECR, Value::UInt(u64::from(tsecr)), (at + 6, 4));
-        }
-        _ => {
-            b.text(format_args!("TCP Option - Unknown ({kind})"), false);
-            b.open();
-            kind_line(b, "Unknown");
-            len_line(b);
-        }
-    }
-    b.close();
 }
 
 /// `[Timestamps]`: the times since the stream's first and previous segments.
