@@ -256,6 +256,7 @@ impl Details {
         let ctx = crate::tree::FrameContext {
             udp_stream,
             echo_request,
+            arp_duplicates: self.timeline.arp_duplicates(),
             number: self.row.number,
             first,
             previous,

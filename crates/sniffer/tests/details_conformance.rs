@@ -23,6 +23,12 @@ const FIELDS: &[&str] = &[
     "eth.addr",
     "eth.type",
     "eth.src.oui",
+    "eth.padding",
+    "eth.fcs",
+    "arp.opcode",
+    "arp.src.hw_mac",
+    "arp.dst.proto_ipv4",
+    "arp.isgratuitous",
     "eth.dst.oui_resolved",
     "ip.version",
     "ip.src",
@@ -88,6 +94,7 @@ const FIELDS: &[&str] = &[
 
 /// The captures whose every output must be tshark's.
 const IDENTICAL: &[&str] = &[
+    "arp-and-padding.pcap",
     "greeting-ipv4.pcap",
     "greeting-ipv4-nsec.pcap",
     "greeting-ipv6.pcap",

@@ -64,7 +64,24 @@ pub struct Timeline {
     /// The Ethernet address first seen claiming each IPv4 address in ARP, with the frame
     /// that last confirmed it, to flag another one claiming it ("duplicate use of …
     /// detected!").
-    arp_claims: HashMap<std::net::Ipv4Addr, ([u8; 6], u64)>,
+    arp_claims: HashMap<std::net::Ipv4Addr, ([u8; 6], u64, Timestamp)>,
+    /// The duplicate addresses the last frame revealed, if it was ARP and did: by its
+    /// sender's claim and by its target's.
+    arp_duplicates: [Option<ArpDuplicate>; 2],
+}
+
+/// An IPv4 address claimed in ARP by a second Ethernet address (Wireshark's "Duplicate IP
+/// address detected").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArpDuplicate {
+    pub ip: std::net::Ipv4Addr,
+    /// The address claiming it now.
+    pub mac: [u8; 6],
+    /// The address that claimed it first, and the last frame in which it did.
+    pub earlier_mac: [u8; 6],
+    pub earlier_frame: u64,
+    /// Whole seconds since that frame.
+    pub seconds: i64,
 }
 
 impl Default for Timeline {
@@ -97,6 +114,7 @@ impl Timeline {
             flows,
             fragments: HashMap::new(),
             echo_requests: HashMap::new(),
+            arp_duplicates: [None; 2],
             arp_claims: HashMap::new(),
             follow: None,
         }
@@ -146,6 +164,7 @@ impl Timeline {
     /// [`Timeline::push_packet`] into `row`, reusing its texts' memory.
     pub fn push_packet_into(&mut self, packet: &Packet, precision: TsPrecision, row: &mut Row) {
         self.count += 1;
+        self.arp_duplicates = [None; 2];
         // Times are relative to the first frame that has one.
         let first = if precision == TsPrecision::None {
             self.first.unwrap_or(packet.ts)
@@ -219,7 +238,7 @@ impl Timeline {
                 }
                 (Network::Arp(arp), _, _) => {
                     row.protocol = info::arp_protocol(arp);
-                    row.info = self.arp(arp);
+                    row.info = self.arp(arp, packet.ts);
                 }
                 // The common case, written in place.
                 (_, Transport::Tcp(seg), Some(view)) => {
@@ -295,11 +314,15 @@ impl Timeline {
     /// address already claimed: by a request's or reply's sender, or a reply's target (a
     /// group or all-zero Ethernet address, or 0.0.0.0, claims nothing). As in Wireshark, the
     /// target's check decides when both are made, and the first claim stays.
-    fn arp(&mut self, arp: &ArpMessage) -> String {
+    fn arp(&mut self, arp: &ArpMessage, ts: Timestamp) -> String {
         let mut info = arp_info(arp);
         let Some([sender, target]) = arp.ether_ipv4_bindings() else {
             return info;
         };
+        // Only requests and replies bind addresses (not RARP's or InARP's messages).
+        if !matches!(arp.operation, 1 | 2) {
+            return info;
+        }
         if self.arp_claims.len() >= MAX_REASSEMBLIES {
             self.arp_claims.clear();
         }
@@ -307,43 +330,64 @@ impl Timeline {
             mac[0] & 1 == 0 && mac != [0; 6] && !ip.is_unspecified()
         };
         let mut duplicate = None;
-        let mut detected = false;
+        let mut detected = None;
         if claims(sender) {
-            detected = self.arp_claim(sender);
-            if detected {
+            detected = self.arp_claim(sender, ts);
+            if detected.is_some() {
                 duplicate = Some(sender.1);
             }
+            self.arp_duplicates[0] = detected;
         }
         if claims(target) && arp.operation != 1 && duplicate != Some(target.1) {
-            detected = self.arp_claim(target);
-            if detected {
+            detected = self.arp_claim(target, ts);
+            if detected.is_some() {
                 duplicate = Some(target.1);
             }
+            self.arp_duplicates[1] = detected;
         }
-        if let (true, Some(ip)) = (detected, duplicate) {
+        // Each check that finds a duplicate has its lines in the details; Info's note follows
+        // the last check made.
+        if let (Some(_), Some(ip)) = (detected, duplicate) {
             let _ = write!(info, " (duplicate use of {ip} detected!)");
         }
         info
     }
 
-    /// Records that `mac` claims `ip` in this frame; true when another address claimed it
-    /// first (the first claim is kept).
-    fn arp_claim(&mut self, (mac, ip): ([u8; 6], std::net::Ipv4Addr)) -> bool {
+    /// The duplicate IPv4 addresses the last frame pushed revealed in ARP: by its sender's
+    /// claim and by its target's.
+    pub fn arp_duplicates(&self) -> [Option<ArpDuplicate>; 2] {
+        self.arp_duplicates
+    }
+
+    /// Records that `mac` claims `ip` in this frame (at `ts`); the duplicate when another
+    /// address claimed it first (the first claim is kept).
+    fn arp_claim(
+        &mut self,
+        (mac, ip): ([u8; 6], std::net::Ipv4Addr),
+        ts: Timestamp,
+    ) -> Option<ArpDuplicate> {
         match self.arp_claims.entry(ip) {
             Entry::Occupied(mut e) => {
-                let (first, frame) = e.get_mut();
+                let (first, frame, seen) = e.get_mut();
                 if self.count <= *frame {
-                    false
+                    None
                 } else if *first == mac {
                     *frame = self.count;
-                    false
+                    *seen = ts;
+                    None
                 } else {
-                    true
+                    Some(ArpDuplicate {
+                        ip,
+                        mac,
+                        earlier_mac: *first,
+                        earlier_frame: *frame,
+                        seconds: ts.secs - seen.secs,
+                    })
                 }
             }
             Entry::Vacant(e) => {
-                e.insert((mac, self.count));
-                false
+                e.insert((mac, self.count, ts));
+                None
             }
         }
     }

@@ -31,10 +31,15 @@ fields! {
     VLAN_DEI: "vlan.dei", "DEI", Kind::Bool;
     VLAN_ID: "vlan.id", "ID", Kind::UInt(16, Base::Dec);
     VLAN_ETYPE: "vlan.etype", "Type", Kind::UInt(16, Base::Hex);
+    PADDING: "eth.padding", "Padding", Kind::Bytes;
+    TRAILER: "eth.trailer", "Trailer", Kind::Bytes;
+    VLAN_TRAILER: "vlan.trailer", "Trailer", Kind::Bytes;
+    FCS: "eth.fcs", "Frame check sequence", Kind::UInt(32, Base::Hex);
+    FCS_STATUS: "eth.fcs.status", "FCS Status", Kind::UInt(8, Base::Dec);
 }
 
 /// `IntelCor_12:34:56 (00:1b:21:12:34:56)`, remembered per thread (at most 4,096).
-fn named(mac: [u8; 6]) -> String {
+pub(super) fn named(mac: [u8; 6]) -> String {
     use std::cell::RefCell;
     use std::collections::HashMap;
     thread_local! {
@@ -56,7 +61,7 @@ fn named(mac: [u8; 6]) -> String {
 }
 
 /// Builds Ethernet II's subtree for the header at `at`.
-pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
+pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Trailer>) {
     let mac = |i: usize| -> [u8; 6] {
         data.get(i..i + 6)
             .and_then(|m| m.try_into().ok())
@@ -167,6 +172,9 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
             ethertype_name(ether_type).unwrap_or("Unknown")
         ),
     );
+    if let Some(t) = trailer {
+        build_trailer(b, data, t);
+    }
     b.close();
 }
 
@@ -185,7 +193,7 @@ fn priority_name(pcp: u16) -> &'static str {
 }
 
 /// An 802.1Q tag at `at`: priority, DEI, VLAN identifier, the type it carries.
-pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize) {
+pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Trailer>) {
     let tci = data
         .get(at..at + 2)
         .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
@@ -236,5 +244,85 @@ pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize) {
             ethertype_name(ether_type).unwrap_or("Unknown")
         ),
     );
+    if let Some(t) = trailer {
+        build_trailer(b, data, t);
+    }
     b.close();
+}
+
+/// What follows the payload of an Ethernet frame: where it starts, and whether an 802.1Q tag
+/// carried the payload (then the trailer is the tag's, and never ends in a frame check
+/// sequence, as in Wireshark).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Trailer {
+    pub start: usize,
+    pub under_tag: bool,
+    /// The frame's length on the wire.
+    pub wire_len: usize,
+}
+
+/// Padding (zeros up to the 60-byte minimum), the rest as a trailer, and the last four bytes
+/// as a frame check sequence when the frame is 64 bytes or more and they are there: as
+/// Wireshark guesses when the capture does not say whether frames keep their FCS.
+fn build_trailer(b: &mut Builder, data: &[u8], t: Trailer) {
+    let Some(rest) = data.get(t.start..).filter(|r| !r.is_empty()) else {
+        return;
+    };
+    let mut padding = 60usize.saturating_sub(t.start).min(rest.len());
+    let bad_padding = rest[..padding].iter().any(|&x| x != 0);
+    if bad_padding {
+        padding = 0;
+    }
+    let mut trailer = rest.len() - padding;
+    let fcs = !t.under_tag && t.wire_len >= 64 && trailer >= 4 && data.len() == t.wire_len;
+    if fcs {
+        trailer -= 4;
+    }
+    let hex = |bytes: &[u8]| super::hex_bytes(bytes);
+    if padding > 0 {
+        b.add(
+            &PADDING,
+            Value::Bytes,
+            (t.start, padding),
+            format_args!("Padding: {}", hex(&rest[..padding])),
+        );
+    }
+    if trailer > 0 {
+        let at = t.start + padding;
+        // Under an 802.1Q tag, the trailer is the tag's.
+        let field = if t.under_tag { &VLAN_TRAILER } else { &TRAILER };
+        b.add(
+            field,
+            Value::Bytes,
+            (at, trailer),
+            format_args!("Trailer: {}", hex(&rest[padding..padding + trailer])),
+        );
+        if bad_padding {
+            b.expert(
+                "eth.padding_bad",
+                "Note",
+                "Protocol",
+                "Didn't find padding of zeros, and an undecoded trailer exists. There may be padding of non-zeros.",
+            );
+        }
+    }
+    if fcs {
+        let at = t.start + padding + trailer;
+        let value = data
+            .get(at..at + 4)
+            .map_or(0, |f| u32::from_be_bytes([f[0], f[1], f[2], f[3]]));
+        b.add(
+            &FCS,
+            Value::UInt(u64::from(value)),
+            (at, 4),
+            format_args!("Frame check sequence: 0x{value:08x} [unverified]"),
+        );
+        b.add(
+            &FCS_STATUS,
+            Value::UInt(2),
+            (at, 4),
+            "FCS Status: Unverified",
+        )
+        .generated = true;
+    }
 }

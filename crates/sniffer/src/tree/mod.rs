@@ -34,6 +34,7 @@ macro_rules! fields {
     };
 }
 
+mod arp;
 mod data;
 mod ek;
 mod eth;
@@ -714,6 +715,7 @@ pub fn field_names() -> Vec<&'static str> {
     [
         &[&SHORT, &MALFORMED],
         frame::FIELDS,
+        arp::FIELDS,
         icmp::FIELDS,
         eth::FIELDS,
         link::FIELDS,
@@ -756,8 +758,13 @@ pub fn build_into(
     frame::build(&mut b, frame, ctx, &protocols);
     for layer in layers {
         match layer {
-            Layer::Eth(at) => eth::build(&mut b, frame.data, at),
-            Layer::Vlan(at) => eth::build_vlan(&mut b, frame.data, at),
+            Layer::Eth(at, trailer) => eth::build(&mut b, frame.data, at, trailer),
+            Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, frame.data, at, trailer),
+            Layer::Arp(at) => {
+                if let crate::decode::Network::Arp(arp) = &packet.net {
+                    arp::build(&mut b, frame.data, at, arp, ctx.arp_duplicates);
+                }
+            }
             Layer::Null(big_endian) => link::build_null(&mut b, frame.data, big_endian),
             Layer::Raw => link::build_raw(&mut b, frame.data.len()),
             Layer::Sll => link::build_sll(&mut b, frame.data),
@@ -776,9 +783,12 @@ pub fn build_into(
 
 /// A layer of the packet and where its header starts in the frame.
 enum Layer {
-    Eth(usize),
-    /// An 802.1Q tag.
-    Vlan(usize),
+    /// Ethernet, and what follows its payload.
+    Eth(usize, Option<eth::Trailer>),
+    /// An 802.1Q tag, and what follows its payload.
+    Vlan(usize, Option<eth::Trailer>),
+    /// An ARP message.
+    Arp(usize),
     /// BSD loopback; the family big-endian (OpenBSD's).
     Null(bool),
     Raw,
@@ -810,12 +820,12 @@ fn layers(
     let mut at = 0usize;
     match frame.linktype {
         LinkType::EN10MB if data.len() >= 14 => {
-            out.push(Layer::Eth(0));
+            out.push(Layer::Eth(0, None));
             protocols.extend(["eth", "ethertype"]);
             at = 14;
             // 802.1Q tags, one after the other.
             while data.get(at - 2..at) == Some(&[0x81, 0x00]) && data.len() >= at + 4 {
-                out.push(Layer::Vlan(at));
+                out.push(Layer::Vlan(at, None));
                 protocols.extend(["vlan", "ethertype"]);
                 at += 4;
             }
@@ -857,10 +867,45 @@ fn layers(
         }
         _ => return out,
     }
+    // Where the network layer's message ends, for Ethernet's padding and trailer.
+    let message_end = match (&packet.net, data.get(at).map(|b| b >> 4)) {
+        (Network::Ip(_), Some(4)) => data
+            .get(at + 2..at + 4)
+            .map(|l| at + usize::from(u16::from_be_bytes([l[0], l[1]]))),
+        (Network::Ip(_), Some(6)) => data
+            .get(at + 4..at + 6)
+            .map(|l| u16::from_be_bytes([l[0], l[1]]))
+            .filter(|&l| l > 0)
+            .map(|l| at + 40 + usize::from(l)),
+        (Network::Arp(arp), _) => Some(at + 8 + 2 * (arp.sender_hw.len() + arp.sender_proto.len())),
+        _ => None,
+    };
+    if let (Some(end), Some(last)) = (message_end, out.last_mut()) {
+        let trailer = |under_tag| {
+            (end < data.len()).then_some(eth::Trailer {
+                start: end,
+                under_tag,
+                wire_len: frame.wire_len as usize,
+            })
+        };
+        match last {
+            Layer::Eth(_, t) => *t = trailer(false),
+            Layer::Vlan(_, t) => *t = trailer(true),
+            _ => {}
+        }
+    }
+    if let Network::Arp(arp) = &packet.net {
+        let link = matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..)));
+        if link && arp.hardware_type != crate::decode::ATM_ARP {
+            out.push(Layer::Arp(at));
+            protocols.push("arp");
+        }
+        return out;
+    }
     let Network::Ip(ip) = &packet.net else {
         // An EtherType no dissector of the judged set takes: the rest is data.
         if matches!(packet.net, Network::Other { .. })
-            && matches!(out.last(), Some(Layer::Eth(_) | Layer::Vlan(_)))
+            && matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..)))
             && data.len() > at
         {
             out.push(Layer::Data(at, data.len() - at));
