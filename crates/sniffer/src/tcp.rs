@@ -179,6 +179,29 @@ pub(crate) mod kind {
     pub const FAST_OPEN_EXID: u16 = 0xf989;
 }
 
+/// Wireshark's text for a Quick-Start rate code.
+pub fn quick_start_rate(rate: u8) -> &'static str {
+    const RATES: [&str; 16] = [
+        "0 bit/s",
+        "80 Kbit/s",
+        "160 Kbit/s",
+        "320 Kbit/s",
+        "640 Kbit/s",
+        "1.28 Mbit/s",
+        "2.56 Mbit/s",
+        "5.12 Mbit/s",
+        "10.24 Mbit/s",
+        "20.48 Mbit/s",
+        "40.96 Mbit/s",
+        "81.92 Mbit/s",
+        "163.84 Mbit/s",
+        "327.68 Mbit/s",
+        "655.36 Mbit/s",
+        "1.31072 Gbit/s",
+    ];
+    RATES[usize::from(rate & 0x0f)]
+}
+
 /// The largest shift RFC 7323 allows; larger values are treated as 14, as receivers do.
 pub const MAX_WINDOW_SHIFT: u8 = 14;
 

@@ -425,29 +425,6 @@ fn hex_digits(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Wireshark's text for a Quick-Start rate code.
-fn quick_start_rate(rate: u8) -> &'static str {
-    const RATES: [&str; 16] = [
-        "0 bit/s",
-        "80 Kbit/s",
-        "160 Kbit/s",
-        "320 Kbit/s",
-        "640 Kbit/s",
-        "1.28 Mbit/s",
-        "2.56 Mbit/s",
-        "5.12 Mbit/s",
-        "10.24 Mbit/s",
-        "20.48 Mbit/s",
-        "40.96 Mbit/s",
-        "81.92 Mbit/s",
-        "163.84 Mbit/s",
-        "327.68 Mbit/s",
-        "655.36 Mbit/s",
-        "1.31072 Gbit/s",
-    ];
-    RATES[usize::from(rate & 0x0f)]
-}
-
 /// Wireshark's Info text for a TCP segment:
 /// `SPORT → DPORT [FLAGS] Seq=S[ Ack=A] Win=W[ Urg=U] Len=L[ OPTIONS]`.
 pub fn tcp_info(t: &TcpFields) -> String {
@@ -530,7 +507,7 @@ fn push_tcp_options(
             TcpOption::UserTimeout { value } => push(s, " USER_TO=", u64::from(*value)),
             TcpOption::QuickStart { rate } => {
                 s.push_str(" QSresp=");
-                s.push_str(quick_start_rate(*rate));
+                s.push_str(crate::tcp::quick_start_rate(*rate));
             }
             // Without the space: Wireshark's text.
             TcpOption::Authentication => s.push_str("TCP AO"),

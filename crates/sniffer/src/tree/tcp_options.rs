@@ -170,29 +170,6 @@ fn kind_name(kind: u8) -> &'static str {
     }
 }
 
-/// Wireshark's text for a Quick-Start rate code.
-fn quick_start_rate(rate: u8) -> &'static str {
-    const RATES: [&str; 16] = [
-        "0 bit/s",
-        "80 Kbit/s",
-        "160 Kbit/s",
-        "320 Kbit/s",
-        "640 Kbit/s",
-        "1.28 Mbit/s",
-        "2.56 Mbit/s",
-        "5.12 Mbit/s",
-        "10.24 Mbit/s",
-        "20.48 Mbit/s",
-        "40.96 Mbit/s",
-        "81.92 Mbit/s",
-        "163.84 Mbit/s",
-        "327.68 Mbit/s",
-        "655.36 Mbit/s",
-        "1.31072 Gbit/s",
-    ];
-    RATES[usize::from(rate & 0x0f)]
-}
-
 fn be16(data: &[u8], at: usize) -> u16 {
     data.get(at..at + 2)
         .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
@@ -556,7 +533,7 @@ fn option(
                     format_args!(
                         "{}QS Rate: {} ({rate})",
                         bit_prefix(u64::from(opt[2]), 0x0f, 8),
-                        quick_start_rate(rate)
+                        crate::tcp::quick_start_rate(rate)
                     ),
                 );
                 b.field(&QS_TTL_DIFF, Value::UInt(u64::from(opt[3])), (at + 3, 1));
