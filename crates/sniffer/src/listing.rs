@@ -213,12 +213,15 @@ impl Details {
                 if self.echoes.len() >= 4096 {
                     self.echoes.clear();
                 }
-                self.echoes.insert((ip.src, ip.dst, id, seq), (number, ts));
+                self.echoes.insert(
+                    crate::timeline::echo_key(ip.src, ip.dst, id, seq),
+                    (number, ts),
+                );
                 None
             }
             0 if ip.src.is_ipv4() => self
                 .echoes
-                .get(&(ip.dst, ip.src, id, seq))
+                .get(&crate::timeline::echo_key(ip.src, ip.dst, id, seq))
                 .map(|(frame, at)| (*frame, ts.delta(*at))),
             _ => None,
         }
@@ -244,6 +247,28 @@ impl Details {
         Some((entry.0, ts.delta(entry.1), ts.delta(previous)))
     }
 
+    /// For an ICMPv4 error quoting a UDP datagram: that datagram's conversation index (the
+    /// conversation is created if it is new, as Wireshark does).
+    fn quoted_udp_stream(
+        &mut self,
+        packet: &crate::decode::Packet,
+        frame: &crate::frame::Frame<'_>,
+    ) -> Option<u32> {
+        use crate::decode::{Network, Transport};
+        let (Network::Ip(ip), Transport::Icmp(icmp)) = (&packet.net, &packet.transport) else {
+            return None;
+        };
+        if !ip.src.is_ipv4() || !matches!(icmp.icmp_type, 3 | 4 | 5 | 11 | 12) {
+            return None;
+        }
+        let body = &icmp.body;
+        let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
+        let mut quoted = crate::frame::Frame::new(frame.ts, len, body);
+        quoted.linktype = crate::link::LinkType::RAW;
+        let inner = crate::decode::decode(crate::link::LinkType::RAW, &quoted);
+        self.udp_stream(&inner, frame.ts).map(|(index, _, _)| index)
+    }
+
     /// The next frame's tree (kept until the next call, its buffers reused).
     pub fn tree(&mut self, frame: &crate::frame::Frame<'_>) -> &crate::tree::Tree {
         let packet = crate::decode::decode_keeping(frame.linktype, frame, usize::MAX);
@@ -252,11 +277,13 @@ impl Details {
         let first = *self.first.get_or_insert(frame.ts);
         let previous = self.previous.replace(frame.ts).unwrap_or(frame.ts);
         let udp_stream = self.udp_stream(&packet, frame.ts);
+        let quoted_udp_stream = self.quoted_udp_stream(&packet, frame);
         let echo_request = self.echo(&packet, self.row.number, frame.ts);
         let ctx = crate::tree::FrameContext {
             udp_stream,
             echo_request,
             arp_duplicates: self.timeline.arp_duplicates(),
+            quoted_udp_stream,
             number: self.row.number,
             first,
             previous,

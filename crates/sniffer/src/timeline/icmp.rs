@@ -24,7 +24,7 @@ const EXTENDED_ECHO_REPLY_CODES: [&str; 5] = [
 ];
 
 /// Wireshark's name of an ICMPv4 type.
-fn icmp_type_name(icmp_type: u8) -> &'static str {
+pub(crate) fn icmp_type_name(icmp_type: u8) -> &'static str {
     match icmp_type {
         0 => "Echo (ping) reply",
         1 | 2 => "Reserved",
@@ -63,7 +63,7 @@ fn icmp_type_name(icmp_type: u8) -> &'static str {
 }
 
 /// Wireshark's name of an ICMPv4 code, for the types that have codes; `None` for the others.
-fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
+pub(crate) fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
     let names: &[&str] = match icmp_type {
         3 => &[
             "Network unreachable",

@@ -32,7 +32,7 @@ mod chdlc_registered;
 pub(crate) mod ethertype_names;
 mod follow;
 mod gre_protocol_names;
-mod icmp;
+pub(crate) mod icmp;
 mod info;
 pub(crate) mod ip_proto_names;
 pub(crate) mod ppp_protocol_names;
@@ -56,8 +56,8 @@ pub struct Timeline {
     flows: FlowTable,
     /// IP packets being reassembled from fragments.
     fragments: HashMap<FragmentKey, Reassembly>,
-    /// Echo requests seen, by (requester, responder, identifier, sequence), with their frame
-    /// number, so that a reply can say "(request in N)".
+    /// Echo requests seen, by [`echo_key`], with their frame number, so that a reply can say
+    /// "(request in N)".
     echo_requests: HashMap<(IpAddr, IpAddr, u16, u16), u64>,
     /// The conversation whose payload is being collected for Follow Stream, if any.
     follow: Option<Followed>,
@@ -68,6 +68,12 @@ pub struct Timeline {
     /// The duplicate addresses the last frame revealed, if it was ARP and did: by its
     /// sender's claim and by its target's.
     arp_duplicates: [Option<ArpDuplicate>; 2],
+}
+
+/// Where an echo request is kept for its reply: by the two addresses in either order (a
+/// conversation, as Wireshark keys it), the identifier and the sequence number.
+pub(crate) fn echo_key(a: IpAddr, b: IpAddr, id: u16, seq: u16) -> (IpAddr, IpAddr, u16, u16) {
+    (a.min(b), a.max(b), id, seq)
 }
 
 /// An IPv4 address claimed in ARP by a second Ethernet address (Wireshark's "Duplicate IP
@@ -289,14 +295,14 @@ impl Timeline {
                 self.echo_requests.clear();
             }
             self.echo_requests
-                .insert((ip.src, ip.dst, id, seq), self.count);
+                .insert(echo_key(ip.src, ip.dst, id, seq), self.count);
             let pad = if v4 { "  " } else { " " };
             format!("Echo (ping) request{pad}{fields}")
         } else if icmp.icmp_type == reply {
             let pad = if v4 { "    " } else { " " };
             let matched = self
                 .echo_requests
-                .get(&(ip.dst, ip.src, id, seq))
+                .get(&echo_key(ip.src, ip.dst, id, seq))
                 .map(|n| format!(" (request in {n})"))
                 .unwrap_or_default();
             format!("Echo (ping) reply{pad}{fields}{matched}")

@@ -1,8 +1,11 @@
-//! ICMP's subtree, for echo requests and replies: type, code, the checksum checked, the
-//! identifier and sequence number both ways round, the request a reply answers and how long
-//! it took, and the data.
+//! ICMP's subtree: type and code with their names, the checksum checked (and the value it
+//! should have had), then by type: an echo's identifier and sequence number both ways round,
+//! the request a reply answers and how long it took, and the data; a timestamp message's
+//! three times; an address mask; an error's unused word, next-hop MTU, RFC 4884 length,
+//! gateway or pointer. An error's quoted datagram is built by the caller, inside this subtree.
 
 use super::{hex, Base, Builder, Field, Kind, Value};
+use crate::timeline::icmp::{icmp_code_name, icmp_type_name};
 
 fields! {
     ICMP: "icmp", "Internet Control Message Protocol", Kind::Protocol;
@@ -15,7 +18,17 @@ fields! {
     SEQ: "icmp.seq", "Sequence Number (BE)", Kind::UInt(16, Base::Dec);
     SEQ_LE: "icmp.seq_le", "Sequence Number (LE)", Kind::UInt(16, Base::Dec);
     RESP_TO: "icmp.resp_to", "Request frame", Kind::FrameNum;
-    RESPTIME: "icmp.resptime", "Response time", Kind::RelTime;
+    RESPTIME: "icmp.resptime", "Response time", Kind::Double;
+    UNUSED: "icmp.unused", "Unused", Kind::Bytes;
+    MTU: "icmp.mtu", "MTU of next hop", Kind::UInt(16, Base::Dec);
+    LENGTH: "icmp.length", "Length", Kind::UInt(8, Base::Dec);
+    LENGTH_ORIGINAL: "icmp.length.original_datagram", "Length of original datagram", Kind::UInt(8, Base::Dec);
+    REDIR_GW: "icmp.redir_gw", "Gateway Address", Kind::Ipv4;
+    POINTER: "icmp.pointer", "Pointer", Kind::UInt(32, Base::Dec);
+    ORIGINATE: "icmp.originate_timestamp", "Originate Timestamp", Kind::UInt(32, Base::Dec);
+    RECEIVE: "icmp.receive_timestamp", "Receive Timestamp", Kind::UInt(32, Base::Dec);
+    TRANSMIT: "icmp.transmit_timestamp", "Transmit Timestamp", Kind::UInt(32, Base::Dec);
+    ADDRESS_MASK: "icmp.address_mask", "Address Mask", Kind::Ipv4;
 }
 
 /// For an echo reply: the frame of the request it answers and the time since.
@@ -33,13 +46,20 @@ fn checksum(bytes: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-/// True for the echo messages this subtree shows.
-pub(super) fn is_echo(icmp_type: u8) -> bool {
-    matches!(icmp_type, 0 | 8)
+/// True for the messages this subtree shows: echoes, errors (with the datagram they quote),
+/// timestamps, information and address mask messages, router solicitations.
+pub(super) fn is_shown(icmp_type: u8) -> bool {
+    matches!(icmp_type, 0 | 3 | 4 | 5 | 8 | 10..=18)
 }
 
-/// Builds an echo request's or reply's subtree for the message at `at`, `len` bytes long
-/// (from the IP header); `request` is what a reply answers.
+/// True for the error messages, which quote the datagram that caused them.
+pub(super) fn is_error(icmp_type: u8) -> bool {
+    matches!(icmp_type, 3 | 4 | 5 | 11 | 12)
+}
+
+/// Builds the subtree of the ICMP message at `at`, `len` bytes long (from the IP header);
+/// `request` is what an echo reply answers. For an error, the quoted IP header and the
+/// transport header after it follow, as subtrees of ICMP's (see [`super::quoted`]).
 pub(super) fn build(
     b: &mut Builder,
     data: &[u8],
@@ -49,6 +69,7 @@ pub(super) fn build(
 ) {
     let byte = |i: usize| data.get(at + i).copied().unwrap_or(0);
     let be16 = |i: usize| u16::from_be_bytes([byte(i), byte(i + 1)]);
+    let be32 = |i: usize| u32::from_be_bytes([byte(i), byte(i + 1), byte(i + 2), byte(i + 3)]);
     let (icmp_type, code) = (byte(0), byte(1));
     b.add(
         &ICMP,
@@ -57,38 +78,227 @@ pub(super) fn build(
         "Internet Control Message Protocol",
     );
     b.open();
-    let name = if icmp_type == 8 {
-        "Echo (ping) request"
-    } else {
-        "Echo (ping) reply"
-    };
     b.add(
         &TYPE,
         Value::UInt(u64::from(icmp_type)),
         (at, 1),
-        format_args!("Type: {icmp_type} ({name})"),
+        format_args!("Type: {icmp_type} ({})", icmp_type_name(icmp_type)),
     );
-    b.field(&CODE, Value::UInt(u64::from(code)), (at + 1, 1));
+    match icmp_code_name(icmp_type, code) {
+        Some(name) => {
+            b.add(
+                &CODE,
+                Value::UInt(u64::from(code)),
+                (at + 1, 1),
+                format_args!("Code: {code} ({name})"),
+            );
+        }
+        None => {
+            b.field(&CODE, Value::UInt(u64::from(code)), (at + 1, 1));
+        }
+    }
     let sum = be16(2);
     let message = data.get(at..at + len);
-    let (verdict, status, status_text) = match message {
-        Some(m) if checksum(m) == 0 => ("correct", 0, "Good"),
-        Some(_) => ("incorrect", 1, "Bad"),
-        None => ("unverified", 2, "Unverified"),
+    match message.map(checksum) {
+        Some(0) => {
+            b.add(
+                &CHECKSUM,
+                Value::UInt(u64::from(sum)),
+                (at + 2, 2),
+                format_args!("Checksum: {} [correct]", hex(u64::from(sum), 16)),
+            );
+            b.add(
+                &CHECKSUM_STATUS,
+                Value::UInt(1),
+                (at + 2, 0),
+                "Checksum Status: Good",
+            )
+            .generated = true;
+        }
+        Some(_) => {
+            let should = correct_checksum(message.unwrap_or_default());
+            b.add(
+                &CHECKSUM,
+                Value::UInt(u64::from(sum)),
+                (at + 2, 2),
+                format_args!(
+                    "Checksum: {} incorrect, should be {}",
+                    hex(u64::from(sum), 16),
+                    hex(u64::from(should), 16)
+                ),
+            );
+            b.expert(
+                "icmp.checksum_bad",
+                "Warning",
+                "Checksum",
+                &format!("Bad checksum [should be {}]", hex(u64::from(should), 16)),
+            );
+            b.add(
+                &CHECKSUM_STATUS,
+                Value::UInt(0),
+                (at + 2, 0),
+                "Checksum Status: Bad",
+            )
+            .generated = true;
+        }
+        None => {
+            b.add(
+                &CHECKSUM,
+                Value::UInt(u64::from(sum)),
+                (at + 2, 2),
+                format_args!("Checksum: {} [unverified]", hex(u64::from(sum), 16)),
+            );
+            b.add(
+                &CHECKSUM_STATUS,
+                Value::UInt(2),
+                (at + 2, 0),
+                "Checksum Status: Unverified",
+            )
+            .generated = true;
+        }
+    }
+    match icmp_type {
+        0 | 8 | 13..=18 => {
+            identifiers(b, data, at);
+            if matches!(icmp_type, 0 | 8) {
+                echo(b, data, at, len, request);
+            }
+            if matches!(icmp_type, 13 | 14) {
+                for (i, (field, name)) in [
+                    (&ORIGINATE, "Originate Timestamp"),
+                    (&RECEIVE, "Receive Timestamp"),
+                    (&TRANSMIT, "Transmit Timestamp"),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let ms = be32(8 + i * 4);
+                    b.add(
+                        field,
+                        Value::UInt(u64::from(ms)),
+                        (at + 8 + i * 4, 4),
+                        format_args!("{name}: {ms} ({} after midnight UTC)", since_midnight(ms)),
+                    );
+                }
+            }
+            if matches!(icmp_type, 17 | 18) {
+                let mask = std::net::Ipv4Addr::from(be32(8));
+                b.add(
+                    &ADDRESS_MASK,
+                    Value::Ipv4(mask),
+                    (at + 8, 4),
+                    format_args!("Address Mask: {mask}"),
+                );
+            }
+        }
+        3 | 11 => {
+            if icmp_type == 3 && code == 4 {
+                b.add(
+                    &UNUSED,
+                    Value::Bytes,
+                    (at + 4, 2),
+                    format_args!("Unused: {}", super::hex_bytes(&[byte(4), byte(5)])),
+                );
+                b.field(&MTU, Value::UInt(u64::from(be16(6))), (at + 6, 2));
+            } else if byte(5) != 0 {
+                // RFC 4884: the length of the quoted datagram, in 32-bit words.
+                b.add(
+                    &UNUSED,
+                    Value::Bytes,
+                    (at + 4, 1),
+                    format_args!("Unused: {}", super::hex_bytes(&[byte(4)])),
+                );
+                b.field(&LENGTH, Value::UInt(u64::from(byte(5))), (at + 5, 1));
+                b.add(
+                    &LENGTH_ORIGINAL,
+                    Value::UInt(u64::from(byte(5)) * 4),
+                    (at + 5, 1),
+                    format_args!("Length of original datagram: {}", u32::from(byte(5)) * 4),
+                )
+                .generated = true;
+                b.add(
+                    &UNUSED,
+                    Value::Bytes,
+                    (at + 6, 2),
+                    format_args!("Unused: {}", super::hex_bytes(&[byte(6), byte(7)])),
+                );
+            } else {
+                b.add(
+                    &UNUSED,
+                    Value::Bytes,
+                    (at + 4, 4),
+                    format_args!(
+                        "Unused: {}",
+                        super::hex_bytes(&[byte(4), byte(5), byte(6), byte(7)])
+                    ),
+                );
+            }
+        }
+        5 => {
+            let gateway = std::net::Ipv4Addr::from(be32(4));
+            b.add(
+                &REDIR_GW,
+                Value::Ipv4(gateway),
+                (at + 4, 4),
+                format_args!("Gateway Address: {gateway}"),
+            );
+        }
+        12 => {
+            b.field(&POINTER, Value::UInt(u64::from(byte(4))), (at + 4, 1));
+            b.add(
+                &UNUSED,
+                Value::Bytes,
+                (at + 5, 3),
+                format_args!("Unused: {}", super::hex_bytes(&[byte(5), byte(6), byte(7)])),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// The checksum field's value that makes `message` sum right (its own field taken as zero).
+fn correct_checksum(message: &[u8]) -> u16 {
+    let mut zeroed = message.to_vec();
+    if let Some(field) = zeroed.get_mut(2..4) {
+        field.fill(0);
+    }
+    checksum(&zeroed)
+}
+
+/// Milliseconds since midnight as Wireshark writes them: `0.100 seconds`, `1 hour, 2
+/// minutes, 3.004 seconds`.
+fn since_midnight(ms: u32) -> String {
+    if ms == 0 {
+        return "0 seconds".to_owned();
+    }
+    let (hours, minutes) = (ms / 3_600_000, ms / 60_000 % 60);
+    let (secs, millis) = (ms / 1000 % 60, ms % 1000);
+    let mut parts = Vec::new();
+    let plural = |n: u32| if n == 1 { "" } else { "s" };
+    if hours > 0 {
+        parts.push(format!("{hours} hour{}", plural(hours)));
+    }
+    if minutes > 0 {
+        parts.push(format!("{minutes} minute{}", plural(minutes)));
+    }
+    if secs > 0 || millis > 0 {
+        if millis > 0 {
+            parts.push(format!("{secs}.{millis:03} seconds"));
+        } else {
+            parts.push(format!("{secs} second{}", plural(secs)));
+        }
+    }
+    parts.join(", ")
+}
+
+/// The identifier and sequence number, both ways round.
+fn identifiers(b: &mut Builder, data: &[u8], at: usize) {
+    let be16 = |i: usize| {
+        u16::from_be_bytes([
+            data.get(at + i).copied().unwrap_or(0),
+            data.get(at + i + 1).copied().unwrap_or(0),
+        ])
     };
-    b.add(
-        &CHECKSUM,
-        Value::UInt(u64::from(sum)),
-        (at + 2, 2),
-        format_args!("Checksum: {} [{verdict}]", hex(u64::from(sum), 16)),
-    );
-    b.add(
-        &CHECKSUM_STATUS,
-        Value::UInt(status),
-        (at + 2, 0),
-        format_args!("Checksum Status: {status_text}"),
-    )
-    .generated = true;
     for (be, le, offset, be_name, le_name) in [
         (&IDENT, &IDENT_LE, 4, "Identifier (BE)", "Identifier (LE)"),
         (
@@ -114,12 +324,16 @@ pub(super) fn build(
             format_args!("{le_name}: {swapped} (0x{swapped:04x})"),
         );
     }
+}
+
+/// An echo's answer (for a reply) and its data.
+fn echo(b: &mut Builder, data: &[u8], at: usize, len: usize, request: Option<EchoRequest>) {
     if let Some((frame, (secs, nanos))) = request {
         b.generated(&RESP_TO, Value::UInt(frame), (at, 0));
         let ms = secs as f64 * 1e3 + nanos as f64 / 1e6;
         b.add(
             &RESPTIME,
-            Value::RelTime(secs, nanos),
+            Value::Double(ms),
             (at, 0),
             format_args!("Response time: {ms:.3} ms"),
         )
@@ -130,5 +344,4 @@ pub(super) fn build(
     if kept > 0 {
         super::data::build(b, data, at + 8, kept);
     }
-    b.close();
 }

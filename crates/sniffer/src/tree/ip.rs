@@ -3,7 +3,6 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::{bit_prefix, hex, Base, Builder, Field, Kind, Value};
-use crate::decode::Packet;
 use crate::timeline::ip_proto_names::ip_proto_name;
 
 fields! {
@@ -95,7 +94,7 @@ fn be16(data: &[u8], at: usize) -> u16 {
 }
 
 /// Builds IPv4's subtree for the header at `at`.
-pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet) {
+pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize) {
     let byte = |i: usize| data.get(at + i).copied().unwrap_or(0);
     let addr = |i: usize| {
         data.get(at + i..at + i + 4)
@@ -266,7 +265,7 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet
 }
 
 /// Builds IPv6's subtree for the fixed header at `at`.
-pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize, _packet: &Packet) {
+pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize) {
     let word = data
         .get(at..at + 4)
         .map_or(0, |w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]));

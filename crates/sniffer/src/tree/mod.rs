@@ -42,6 +42,7 @@ mod frame;
 mod icmp;
 mod ip;
 mod link;
+mod quoted;
 mod tcp;
 mod tcp_options;
 mod udp;
@@ -82,6 +83,8 @@ pub enum Kind {
     RelTime,
     /// A frame number.
     FrameNum,
+    /// A floating-point number (`icmp.resptime`, in milliseconds).
+    Double,
     /// A line of text with no value of its own (an expert entry's children, a subtree's
     /// title).
     Text,
@@ -136,6 +139,8 @@ pub enum Value {
     AbsTime(Timestamp),
     /// Seconds and nanoseconds of the same sign.
     RelTime(i64, i64),
+    /// A floating-point number.
+    Double(f64),
     /// An expert entry: its filter name, severity and group (Wireshark's numbers); its
     /// message is the text of the node's first child.
     Expert {
@@ -367,6 +372,32 @@ fn group_number(group: &str) -> u32 {
     }
 }
 
+/// `v` as C's `%.15g` writes it (Wireshark's form of a double): 15 significant digits,
+/// trailing zeros dropped, an exponent only for very large or small values.
+fn push_g15(s: &mut String, v: f64) {
+    if v == 0.0 || !v.is_finite() {
+        let _ = write!(s, "{v}");
+        return;
+    }
+    let exponent = v.abs().log10().floor() as i32;
+    if !(-5..15).contains(&exponent) {
+        let text = format!("{v:.14e}");
+        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        let _ = write!(s, "{mantissa}e{sign}{:02}", exp.abs());
+        return;
+    }
+    let decimals = usize::try_from(14 - exponent).unwrap_or(0);
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        s.push_str(text.trim_end_matches('0').trim_end_matches('.'));
+    } else {
+        s.push_str(&text);
+    }
+}
+
 /// A value as Wireshark displays it after a field's name (and as `-T fields` writes it),
 /// appended to `s`; `bytes` are a byte field's.
 fn write_value(s: &mut String, field: &Field, value: &Value, bytes: &[u8]) {
@@ -381,6 +412,7 @@ fn write_value(s: &mut String, field: &Field, value: &Value, bytes: &[u8]) {
             }
         },
         Value::Int(v) => s.push_str(itoa::Buffer::new().format(*v)),
+        Value::Double(v) => push_g15(s, *v),
         Value::Bool(b) => s.push(if *b { '1' } else { '0' }),
         Value::Ipv4(a) if field.kind == Kind::Str => {
             let _ = write!(s, "{a}");
@@ -771,11 +803,28 @@ pub fn build_into(
             Layer::Sll2 => link::build_sll2(&mut b, frame.data),
             Layer::Ppp(len) => link::build_ppp(&mut b, frame.data, len),
             Layer::Chdlc => link::build_chdlc(&mut b, frame.data),
-            Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at, packet),
-            Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at, packet),
+            Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at),
+            Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at),
             Layer::Tcp(at) => tcp::build(&mut b, frame.data, at, packet, tcp),
-            Layer::Icmp(at, len) => icmp::build(&mut b, frame.data, at, len, ctx.echo_request),
-            Layer::Udp(at) => udp::build(&mut b, frame.data, at, packet, ctx.udp_stream),
+            Layer::Icmp(at, len) => {
+                icmp::build(&mut b, frame.data, at, len, ctx.echo_request);
+                let quoted_data = match frame.data.get(at) {
+                    Some(&t) if icmp::is_error(t) => {
+                        quoted::build(&mut b, frame.data, at + 8, ctx.quoted_udp_stream)
+                    }
+                    _ => None,
+                };
+                b.close();
+                // What the quoted transport carried is the frame's data.
+                if let Some((data_at, data_len)) = quoted_data {
+                    data::build(&mut b, frame.data, data_at, data_len);
+                }
+            }
+            Layer::Udp(at) => {
+                if let crate::decode::Transport::Udp(udp) = &packet.transport {
+                    udp::build(&mut b, frame.data, at, udp, ctx.udp_stream, false);
+                }
+            }
             Layer::Data(at, len) => data::build(&mut b, frame.data, at, len),
         }
     }
@@ -949,10 +998,15 @@ fn layers(
                 protocols.push("data");
             }
         }
-        Transport::Icmp(icmp) if ip.src.is_ipv4() && icmp::is_echo(icmp.icmp_type) => {
+        Transport::Icmp(icmp) if ip.src.is_ipv4() && icmp::is_shown(icmp.icmp_type) => {
             out.push(Layer::Icmp(transport_at, ip.payload_len as usize));
             protocols.push("icmp");
-            if ip.payload_len > 8 && data.len() > transport_at + 8 {
+            let body = data.len() > transport_at + 8;
+            if icmp::is_error(icmp.icmp_type) {
+                if body {
+                    quoted::protocols(data, transport_at + 8, protocols);
+                }
+            } else if matches!(icmp.icmp_type, 0 | 8) && ip.payload_len > 8 && body {
                 protocols.push("data");
             }
         }

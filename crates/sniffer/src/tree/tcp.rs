@@ -582,3 +582,25 @@ fn flags(
         );
     }
 }
+
+/// The first 8 bytes of a TCP header an ICMP error quotes: the ports and the raw sequence
+/// number (Wireshark stops there, where the acknowledgment number would be).
+pub(super) fn build_quoted_start(b: &mut Builder, data: &[u8], at: usize) {
+    let (src, dst) = (be16(data, at), be16(data, at + 2));
+    let seq = data
+        .get(at + 4..at + 8)
+        .map_or(0, |s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]));
+    b.add(
+        &TCP,
+        Value::None,
+        (at, 8),
+        format_args!("Transmission Control Protocol, Src Port: {src}, Dst Port: {dst}"),
+    );
+    b.open();
+    b.field(&SRCPORT, Value::UInt(u64::from(src)), (at, 2));
+    b.field(&DSTPORT, Value::UInt(u64::from(dst)), (at + 2, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(src)), (at, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(dst)), (at + 2, 2));
+    b.field(&SEQ, Value::UInt(u64::from(seq)), (at + 4, 4));
+    b.close();
+}

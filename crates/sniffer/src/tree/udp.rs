@@ -1,7 +1,7 @@
 //! UDP's subtree.
 
 use super::{hex, Base, Builder, Field, Kind, Value};
-use crate::decode::{Packet, Transport};
+use crate::decode::UdpDatagram;
 
 fields! {
     UDP: "udp", "User Datagram Protocol", Kind::Protocol;
@@ -27,12 +27,10 @@ pub(super) fn build(
     b: &mut Builder,
     data: &[u8],
     at: usize,
-    packet: &Packet,
+    udp: &UdpDatagram,
     stream: Option<super::UdpStream>,
+    quoted: bool,
 ) {
-    let Transport::Udp(udp) = &packet.transport else {
-        return;
-    };
     let (src, dst) = (udp.src_port, udp.dst_port);
     b.add(
         &UDP,
@@ -88,8 +86,9 @@ pub(super) fn build(
     }
     if let Some((index, since_first, since_previous)) = stream {
         b.generated(&STREAM, Value::UInt(u64::from(index)), (at, 0));
-        // Times only for a datagram with a payload, as Wireshark shows them.
-        if udp.payload_len > 0 {
+        // Times only for a datagram with a payload, as Wireshark shows them (and not for one
+        // an ICMP error quotes).
+        if udp.payload_len > 0 && !quoted {
             // A text line, not a field: JSON names it by its text.
             b.text("Timestamps", true);
             b.open();
@@ -105,12 +104,12 @@ pub(super) fn build(
             b.close();
         }
     }
-    if udp.payload_len > 0 {
-        let start = at + 8;
-        let kept = data
-            .len()
-            .saturating_sub(start)
-            .min(udp.payload_len as usize);
+    let start = at + 8;
+    let kept = data
+        .len()
+        .saturating_sub(start)
+        .min(udp.payload_len as usize);
+    if udp.payload_len > 0 && !(quoted && kept == 0) {
         b.add(
             &PAYLOAD,
             Value::Bytes,

@@ -1,0 +1,82 @@
+//! The datagram an ICMP error quotes, inside ICMP's subtree as Wireshark shows it: the IPv4
+//! header whole, then as much of the transport header as is there. A UDP datagram's
+//! conversation index is shown without its times; what it carried is the frame's data, after
+//! ICMP's subtree. A TCP header quoted by its first 8 bytes shows its ports and raw sequence
+//! number.
+
+use super::{ip, tcp, udp, Builder};
+use crate::decode::{UdpDatagram, UdpKept};
+
+/// The quoted IPv4 header at `at`: its length and protocol, when it is whole.
+fn header(data: &[u8], at: usize) -> Option<(usize, u8)> {
+    let bytes = data.get(at..)?;
+    let first = *bytes.first()?;
+    let len = usize::from(first & 0x0f) * 4;
+    (first >> 4 == 4 && len >= 20 && bytes.len() >= len).then(|| (len, bytes[9]))
+}
+
+/// The quoted UDP header at `at`, if its 8 bytes are there.
+fn udp_header(data: &[u8], at: usize) -> Option<UdpDatagram> {
+    let h = data.get(at..at + 8)?;
+    let be16 = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+    Some(UdpDatagram {
+        src_port: be16(0),
+        dst_port: be16(2),
+        payload_len: u32::from(be16(4)).saturating_sub(8),
+        kept: UdpKept::Enough,
+        bad_length: None,
+        zero_checksum_illegal: false,
+    })
+}
+
+/// The names `frame.protocols` lists for the datagram quoted at `at`.
+pub(super) fn protocols(data: &[u8], at: usize, protocols: &mut Vec<&'static str>) {
+    let Some((len, proto)) = header(data, at) else {
+        return;
+    };
+    protocols.push("ip");
+    let t_at = at + len;
+    match proto {
+        17 => {
+            if let Some(udp) = udp_header(data, t_at) {
+                protocols.push("udp");
+                if udp.payload_len > 0 && data.len() > t_at + 8 {
+                    protocols.push("data");
+                }
+            }
+        }
+        6 if data.len() >= t_at + 8 => protocols.push("tcp"),
+        _ => {}
+    }
+}
+
+/// Builds the datagram quoted at `at`; `stream` is a quoted UDP datagram's conversation.
+/// Returns where the quoted UDP payload is and how much of it was captured, for the data
+/// that follows ICMP's subtree.
+pub(super) fn build(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    stream: Option<u32>,
+) -> Option<(usize, usize)> {
+    let (len, proto) = header(data, at)?;
+    ip::build_v4(b, data, at);
+    let t_at = at + len;
+    match proto {
+        17 => {
+            let udp = udp_header(data, t_at)?;
+            let stream = stream.map(|index| (index, (0, 0), (0, 0)));
+            udp::build(b, data, t_at, &udp, stream, true);
+            let kept = data
+                .len()
+                .saturating_sub(t_at + 8)
+                .min(udp.payload_len as usize);
+            (kept > 0).then_some((t_at + 8, kept))
+        }
+        6 if data.len() >= t_at + 8 && data.len() < t_at + 20 => {
+            tcp::build_quoted_start(b, data, t_at);
+            None
+        }
+        _ => None,
+    }
+}
