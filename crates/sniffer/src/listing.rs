@@ -208,8 +208,9 @@ impl Details {
         };
         let id = u16::from_be_bytes([icmp.rest[0], icmp.rest[1]]);
         let seq = u16::from_be_bytes([icmp.rest[2], icmp.rest[3]]);
+        let v4 = ip.src.is_ipv4();
         match icmp.icmp_type {
-            8 if ip.src.is_ipv4() => {
+            8 | 128 if v4 == (icmp.icmp_type == 8) => {
                 if self.echoes.len() >= 4096 {
                     self.echoes.clear();
                 }
@@ -219,7 +220,7 @@ impl Details {
                 );
                 None
             }
-            0 if ip.src.is_ipv4() => self
+            0 | 129 if v4 == (icmp.icmp_type == 0) => self
                 .echoes
                 .get(&crate::timeline::echo_key(ip.src, ip.dst, id, seq))
                 .map(|(frame, at)| (*frame, ts.delta(*at))),
@@ -247,7 +248,7 @@ impl Details {
         Some((entry.0, ts.delta(entry.1), ts.delta(previous)))
     }
 
-    /// For an ICMPv4 error quoting a UDP datagram: that datagram's conversation index (the
+    /// For an ICMP or ICMPv6 error quoting a UDP datagram: that datagram's conversation index (the
     /// conversation is created if it is new, as Wireshark does).
     fn quoted_udp_stream(
         &mut self,
@@ -258,7 +259,12 @@ impl Details {
         let (Network::Ip(ip), Transport::Icmp(icmp)) = (&packet.net, &packet.transport) else {
             return None;
         };
-        if !ip.src.is_ipv4() || !matches!(icmp.icmp_type, 3 | 4 | 5 | 11 | 12) {
+        let error = if ip.src.is_ipv4() {
+            matches!(icmp.icmp_type, 3 | 4 | 5 | 11 | 12)
+        } else {
+            matches!(icmp.icmp_type, 1..=4)
+        };
+        if !error {
             return None;
         }
         let body = &icmp.body;

@@ -173,7 +173,7 @@ pub(super) fn cut_info(v4: bool, icmp: &IcmpMessage) -> Option<String> {
 }
 
 /// Wireshark's name of an ICMPv6 type (`None`: it says `Unknown (N)`).
-fn icmpv6_type_name(icmp_type: u8) -> Option<&'static str> {
+pub(crate) fn icmpv6_type_name(icmp_type: u8) -> Option<&'static str> {
     Some(match icmp_type {
         1 => "Destination Unreachable",
         2 => "Packet Too Big",
@@ -216,7 +216,7 @@ fn icmpv6_type_name(icmp_type: u8) -> Option<&'static str> {
 }
 
 /// Wireshark's name of an ICMPv6 code, for the error types; `None` for the others.
-fn icmpv6_code_name(icmp_type: u8, code: u8) -> Option<String> {
+pub(crate) fn icmpv6_code_name(icmp_type: u8, code: u8) -> Option<String> {
     let names: &[&str] = match icmp_type {
         1 => &[
             "no route to destination",

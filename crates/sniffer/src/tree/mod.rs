@@ -40,6 +40,7 @@ mod ek;
 mod eth;
 mod frame;
 mod icmp;
+mod icmpv6;
 mod ip;
 mod link;
 mod quoted;
@@ -749,6 +750,7 @@ pub fn field_names() -> Vec<&'static str> {
         frame::FIELDS,
         arp::FIELDS,
         icmp::FIELDS,
+        icmpv6::FIELDS,
         eth::FIELDS,
         link::FIELDS,
         ip::FIELDS,
@@ -806,6 +808,19 @@ pub fn build_into(
             Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at),
             Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at),
             Layer::Tcp(at) => tcp::build(&mut b, frame.data, at, packet, tcp),
+            Layer::Icmpv6(ip_at, at, len) => {
+                icmpv6::build(&mut b, frame.data, ip_at, at, len, ctx.echo_request);
+                let quoted_data = match frame.data.get(at) {
+                    Some(&t) if icmpv6::is_error(t) => {
+                        quoted::build(&mut b, frame.data, at + 8, ctx.quoted_udp_stream)
+                    }
+                    _ => None,
+                };
+                b.close();
+                if let Some((data_at, data_len)) = quoted_data {
+                    data::build(&mut b, frame.data, data_at, data_len);
+                }
+            }
             Layer::Icmp(at, len) => {
                 icmp::build(&mut b, frame.data, at, len, ctx.echo_request);
                 let quoted_data = match frame.data.get(at) {
@@ -850,8 +865,10 @@ enum Layer {
     Ipv6(usize),
     Tcp(usize),
     Udp(usize),
-    /// An ICMP echo message and its length.
+    /// An ICMP message and its length.
     Icmp(usize, usize),
+    /// An ICMPv6 message: its IPv6 header, where it starts, its length.
+    Icmpv6(usize, usize, usize),
     Data(usize, usize),
 }
 
@@ -965,6 +982,7 @@ fn layers(
     if ip.fragment.is_some() {
         return out;
     }
+    let ip_at = at;
     let transport_at = match data.get(at).map(|b| b >> 4) {
         Some(4) => {
             out.push(Layer::Ipv4(at));
@@ -1007,6 +1025,22 @@ fn layers(
                     quoted::protocols(data, transport_at + 8, protocols);
                 }
             } else if matches!(icmp.icmp_type, 0 | 8) && ip.payload_len > 8 && body {
+                protocols.push("data");
+            }
+        }
+        Transport::Icmp(icmp)
+            if !ip.src.is_ipv4()
+                && transport_at == ip_at + 40
+                && icmpv6::is_shown(icmp.icmp_type) =>
+        {
+            out.push(Layer::Icmpv6(ip_at, transport_at, ip.payload_len as usize));
+            protocols.push("icmpv6");
+            let body = data.len() > transport_at + 8;
+            if icmpv6::is_error(icmp.icmp_type) {
+                if body {
+                    quoted::protocols(data, transport_at + 8, protocols);
+                }
+            } else if matches!(icmp.icmp_type, 128 | 129) && ip.payload_len > 8 && body {
                 protocols.push("data");
             }
         }

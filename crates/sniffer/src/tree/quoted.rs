@@ -1,5 +1,5 @@
-//! The datagram an ICMP error quotes, inside ICMP's subtree as Wireshark shows it: the IPv4
-//! header whole, then as much of the transport header as is there. A UDP datagram's
+//! The datagram an ICMP or ICMPv6 error quotes, inside ICMP's subtree as Wireshark shows it:
+//! the IP header whole, then as much of the transport header as is there. A UDP datagram's
 //! conversation index is shown without its times; what it carried is the frame's data, after
 //! ICMP's subtree. A TCP header quoted by its first 8 bytes shows its ports and raw sequence
 //! number.
@@ -7,12 +7,19 @@
 use super::{ip, tcp, udp, Builder};
 use crate::decode::{UdpDatagram, UdpKept};
 
-/// The quoted IPv4 header at `at`: its length and protocol, when it is whole.
-fn header(data: &[u8], at: usize) -> Option<(usize, u8)> {
+/// The quoted IP header at `at`: its version, length and protocol, when it is whole (an
+/// IPv6 header's protocol is its Next Header).
+fn header(data: &[u8], at: usize) -> Option<(u8, usize, u8)> {
     let bytes = data.get(at..)?;
     let first = *bytes.first()?;
-    let len = usize::from(first & 0x0f) * 4;
-    (first >> 4 == 4 && len >= 20 && bytes.len() >= len).then(|| (len, bytes[9]))
+    match first >> 4 {
+        4 => {
+            let len = usize::from(first & 0x0f) * 4;
+            (len >= 20 && bytes.len() >= len).then(|| (4, len, bytes[9]))
+        }
+        6 => (bytes.len() >= 40).then(|| (6, 40, bytes[6])),
+        _ => None,
+    }
 }
 
 /// The quoted UDP header at `at`, if its 8 bytes are there.
@@ -31,10 +38,10 @@ fn udp_header(data: &[u8], at: usize) -> Option<UdpDatagram> {
 
 /// The names `frame.protocols` lists for the datagram quoted at `at`.
 pub(super) fn protocols(data: &[u8], at: usize, protocols: &mut Vec<&'static str>) {
-    let Some((len, proto)) = header(data, at) else {
+    let Some((version, len, proto)) = header(data, at) else {
         return;
     };
-    protocols.push("ip");
+    protocols.push(if version == 4 { "ip" } else { "ipv6" });
     let t_at = at + len;
     match proto {
         17 => {
@@ -59,8 +66,12 @@ pub(super) fn build(
     at: usize,
     stream: Option<u32>,
 ) -> Option<(usize, usize)> {
-    let (len, proto) = header(data, at)?;
-    ip::build_v4(b, data, at);
+    let (version, len, proto) = header(data, at)?;
+    if version == 4 {
+        ip::build_v4(b, data, at);
+    } else {
+        ip::build_v6(b, data, at);
+    }
     let t_at = at + len;
     match proto {
         17 => {
