@@ -143,13 +143,9 @@ pub fn read_details(
                 } else {
                     frame.data
                 };
-                if format.tree || format.json || format.ek || format.fields.is_some() {
-                    format.write_packet(details.tree(&frame), bytes, &mut out)?;
-                } else {
-                    // The bytes alone need no tree.
-                    crate::tree::write_hex(bytes, &mut out)?;
-                    writeln!(out)?;
-                }
+                // The bytes alone need a tree too: the last fragment of a packet shows the
+                // bytes its fragments make.
+                format.write_packet(details.tree(&frame), bytes, &mut out)?;
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
@@ -176,6 +172,8 @@ pub struct Details {
     >,
     /// ICMP echo requests seen, by (requester, responder, identifier, sequence number): their
     /// frame and time.
+    /// IPv4 fragments, for the packets they make.
+    fragments: crate::tree::FragmentStore,
     echoes: std::collections::HashMap<
         (std::net::IpAddr, std::net::IpAddr, u16, u16),
         (u64, crate::frame::Timestamp),
@@ -192,6 +190,7 @@ impl Details {
             previous: None,
             udp: std::collections::HashMap::new(),
             echoes: std::collections::HashMap::new(),
+            fragments: crate::tree::FragmentStore::default(),
         }
     }
 
@@ -241,11 +240,22 @@ impl Details {
         };
         let a = std::net::SocketAddr::new(ip.src, udp.src_port);
         let z = std::net::SocketAddr::new(ip.dst, udp.dst_port);
+        Some(self.udp_stream_between(a, z, ts))
+    }
+
+    /// The conversation between `a` and `z` (created if new): its index and the times since
+    /// its first and previous datagrams.
+    fn udp_stream_between(
+        &mut self,
+        a: std::net::SocketAddr,
+        z: std::net::SocketAddr,
+        ts: crate::frame::Timestamp,
+    ) -> crate::tree::UdpStream {
         let key = if a <= z { (a, z) } else { (z, a) };
         let next = u32::try_from(self.udp.len()).unwrap_or(u32::MAX);
         let entry = self.udp.entry(key).or_insert((next, ts, ts));
         let previous = std::mem::replace(&mut entry.2, ts);
-        Some((entry.0, ts.delta(entry.1), ts.delta(previous)))
+        (entry.0, ts.delta(entry.1), ts.delta(previous))
     }
 
     /// For an ICMP or ICMPv6 error quoting a UDP datagram: that datagram's conversation index (the
@@ -282,7 +292,17 @@ impl Details {
             .push_packet_into(&packet, frame.precision, &mut self.row);
         let first = *self.first.get_or_insert(frame.ts);
         let previous = self.previous.replace(frame.ts).unwrap_or(frame.ts);
-        let udp_stream = self.udp_stream(&packet, frame.ts);
+        let reassembled = self.fragments.add(self.row.number, frame, &packet);
+        let udp_stream = match (&reassembled, packet.ip()) {
+            // A UDP datagram put back together from its fragments.
+            (Some(r), Some(ip)) if ip.protocol == 17 && r.bytes.len() >= 8 => {
+                let port = |i: usize| u16::from_be_bytes([r.bytes[i], r.bytes[i + 1]]);
+                let a = std::net::SocketAddr::new(ip.src, port(0));
+                let z = std::net::SocketAddr::new(ip.dst, port(2));
+                Some(self.udp_stream_between(a, z, frame.ts))
+            }
+            _ => self.udp_stream(&packet, frame.ts),
+        };
         let quoted_udp_stream = self.quoted_udp_stream(&packet, frame);
         let echo_request = self.echo(&packet, self.row.number, frame.ts);
         let ctx = crate::tree::FrameContext {
@@ -290,6 +310,7 @@ impl Details {
             echo_request,
             arp_duplicates: self.timeline.arp_duplicates(),
             quoted_udp_stream,
+            reassembled,
             number: self.row.number,
             first,
             previous,

@@ -181,7 +181,20 @@ impl DetailsFormat {
             writeln!(out)?;
         }
         if self.hex {
-            tree::write_hex(data, out)?;
+            match tree.reassembled() {
+                // The frame's bytes and the packet its fragments made, each named.
+                Some(reassembled) => {
+                    writeln!(out, "Frame ({}):", tree::bytes_text(data.len()))?;
+                    tree::write_hex(data, out)?;
+                    writeln!(
+                        out,
+                        "Reassembled IPv4 ({}):",
+                        tree::bytes_text(reassembled.len())
+                    )?;
+                    tree::write_hex(reassembled, out)?;
+                }
+                None => tree::write_hex(data, out)?,
+            }
             writeln!(out)?;
         }
         Ok(())

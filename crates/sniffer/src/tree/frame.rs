@@ -27,6 +27,8 @@ pub struct FrameContext {
     pub udp_stream: Option<UdpStream>,
     /// For an ICMP echo reply: the request it answers.
     pub echo_request: Option<super::EchoRequest>,
+    /// For the last fragment of an IPv4 packet: the packet its fragments make.
+    pub reassembled: Option<super::Reassembled>,
     /// For an ICMP error quoting a UDP datagram: that datagram's conversation index.
     pub quoted_udp_stream: Option<u32>,
     /// For ARP: the duplicate IPv4 addresses its sender's and target's claims reveal.

@@ -31,6 +31,11 @@ fields! {
     HOST: "ip.host", "Source or Destination Host", Kind::Str;
     IPV6: "ipv6", "Internet Protocol Version 6", Kind::Protocol;
     V6_VERSION: "ipv6.version", "Version", Kind::UInt(8, Base::Dec);
+    FRAGMENTS: "ip.fragments", "IPv4 Fragments", Kind::Bytes;
+    FRAGMENT: "ip.fragment", "IPv4 Fragment", Kind::FrameNum;
+    FRAGMENT_COUNT: "ip.fragment.count", "Fragment count", Kind::UInt(32, Base::Dec);
+    REASSEMBLED_LENGTH: "ip.reassembled.length", "Reassembled IPv4 length", Kind::UInt(32, Base::Dec);
+    REASSEMBLED_DATA: "ip.reassembled.data", "Reassembled IPv4 data", Kind::Bytes;
     // IPv6's own registration of `ip.version` (hidden), so that the filter covers both.
     V6_IP_VERSION: "ip.version", "Version", Kind::UInt(8, Base::Dec);
     V6_TCLASS: "ipv6.tclass", "Traffic Class", Kind::UInt(32, Base::Hex);
@@ -94,7 +99,12 @@ fn be16(data: &[u8], at: usize) -> u16 {
 }
 
 /// Builds IPv4's subtree for the header at `at`.
-pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize) {
+pub(super) fn build_v4(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    reassembled: Option<&super::Reassembled>,
+) {
     let byte = |i: usize| data.get(at + i).copied().unwrap_or(0);
     let addr = |i: usize| {
         data.get(at + i..at + i + 4)
@@ -219,7 +229,8 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize) {
     let offset = u64::from(flags_offset & 0x1fff);
     b.add(
         &FRAG_OFFSET,
-        Value::UInt(offset * 8),
+        // The field holds 8-byte units; its line shows bytes.
+        Value::UInt(offset),
         (at + 6, 2),
         format_args!(
             "{}Fragment Offset: {}",
@@ -261,6 +272,69 @@ pub(super) fn build_v4(b: &mut Builder, data: &[u8], at: usize) {
         b.hidden(host, Value::Ipv4(a), (at + i, 4));
         b.hidden(&HOST, Value::Ipv4(a), (at + i, 4));
     }
+    if let Some(r) = reassembled {
+        fragments(b, r);
+    }
+    b.close();
+}
+
+/// The fragments a packet was put back together from, under its last fragment's header.
+fn fragments(b: &mut Builder, r: &super::Reassembled) {
+    let total = r.bytes.len();
+    let list: Vec<String> = r
+        .pieces
+        .iter()
+        .map(|(frame, _, len)| format!("#{frame}({len})"))
+        .collect();
+    b.add(
+        &FRAGMENTS,
+        Value::Bytes,
+        (b.reassembled_at(), total),
+        format_args!(
+            "{} IPv4 Fragments ({}): {}",
+            r.pieces.len(),
+            super::bytes_text(total),
+            list.join(", ")
+        ),
+    )
+    .generated = true;
+    b.open();
+    for (frame, offset, len) in &r.pieces {
+        let last = (offset + len).saturating_sub(1);
+        b.add(
+            &FRAGMENT,
+            Value::UInt(*frame),
+            (0, 0),
+            format_args!(
+                "Frame: {frame}, payload: {offset}-{last} ({})",
+                super::bytes_text(*len as usize)
+            ),
+        )
+        .generated = true;
+    }
+    b.add(
+        &FRAGMENT_COUNT,
+        Value::UInt(r.pieces.len() as u64),
+        (0, 0),
+        format_args!("Fragment count: {}", r.pieces.len()),
+    )
+    .generated = true;
+    b.add(
+        &REASSEMBLED_LENGTH,
+        Value::UInt(total as u64),
+        (0, 0),
+        format_args!("Reassembled IPv4 length: {total}"),
+    )
+    .generated = true;
+    let hex = super::hex_bytes(&r.bytes[..total.min(36)]);
+    let more = if total > 36 { "…" } else { "" };
+    b.add(
+        &REASSEMBLED_DATA,
+        Value::Bytes,
+        (b.reassembled_at(), total),
+        format_args!("Reassembled IPv4 data: {hex}{more}"),
+    )
+    .generated = true;
     b.close();
 }
 

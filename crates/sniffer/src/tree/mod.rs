@@ -44,12 +44,14 @@ mod icmpv6;
 mod ip;
 mod link;
 mod quoted;
+mod reassembly;
 mod tcp;
 mod tcp_options;
 mod udp;
 
 pub use frame::{FrameContext, UdpStream};
 pub use icmp::EchoRequest;
+pub use reassembly::{FragmentStore, Reassembled};
 
 /// How a field's value is written where a value alone is shown (`-T fields`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,8 +179,10 @@ pub struct Tree {
     pub nodes: Vec<Node>,
     /// Every node's text, one after the other.
     text: String,
-    /// The packet's bytes.
+    /// The packet's bytes, then the bytes of the packet its fragments made, if any.
     data: Vec<u8>,
+    /// How many of `data` are the frame's.
+    frame_len: usize,
 }
 
 impl Tree {
@@ -192,6 +196,12 @@ impl Tree {
         self.data
             .get(node.start..node.start + node.len)
             .unwrap_or_default()
+    }
+
+    /// The bytes the frame's fragments put back together (`-x`'s "Reassembled IPv4"), if
+    /// this frame completed a packet.
+    pub fn reassembled(&self) -> Option<&[u8]> {
+        self.data.get(self.frame_len..).filter(|r| !r.is_empty())
     }
 
     fn clear(&mut self) {
@@ -325,6 +335,11 @@ impl Builder<'_> {
             self.add(&MALFORMED, Value::None, (0, 0), "Malformed Packet")
                 .hidden = true;
         }
+    }
+
+    /// Where the reassembled bytes start in the tree's data.
+    pub(crate) fn reassembled_at(&self) -> usize {
+        self.tree.frame_len
     }
 
     /// The index of the node added last.
@@ -786,63 +801,84 @@ pub fn build_into(
 ) {
     tree.clear();
     tree.data.extend_from_slice(frame.data);
+    tree.frame_len = frame.data.len();
+    let reassembled = ctx.reassembled.as_ref();
+    if let Some(r) = reassembled {
+        tree.data.extend_from_slice(&r.bytes);
+    }
+    // The frame's bytes, and after them the reassembled packet's, for the layers read from it.
+    let all = reassembled.map(|_| tree.data.clone());
+    let data = all.as_deref().unwrap_or(frame.data);
     let mut b = Builder { tree, depth: 0 };
     let mut protocols = vec![];
-    let layers = layers(frame, packet, tcp, &mut protocols);
+    let layers = layers(frame, packet, tcp, reassembled, &mut protocols);
     frame::build(&mut b, frame, ctx, &protocols);
     for layer in layers {
         match layer {
-            Layer::Eth(at, trailer) => eth::build(&mut b, frame.data, at, trailer),
-            Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, frame.data, at, trailer),
+            Layer::Eth(at, trailer) => eth::build(&mut b, data, at, trailer),
+            Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, data, at, trailer),
             Layer::Arp(at) => {
                 if let crate::decode::Network::Arp(arp) = &packet.net {
-                    arp::build(&mut b, frame.data, at, arp, ctx.arp_duplicates);
+                    arp::build(&mut b, data, at, arp, ctx.arp_duplicates);
                 }
             }
-            Layer::Null(big_endian) => link::build_null(&mut b, frame.data, big_endian),
+            Layer::Null(big_endian) => link::build_null(&mut b, data, big_endian),
             Layer::Raw => link::build_raw(&mut b, frame.data.len()),
-            Layer::Sll => link::build_sll(&mut b, frame.data),
-            Layer::Sll2 => link::build_sll2(&mut b, frame.data),
-            Layer::Ppp(len) => link::build_ppp(&mut b, frame.data, len),
-            Layer::Chdlc => link::build_chdlc(&mut b, frame.data),
-            Layer::Ipv4(at) => ip::build_v4(&mut b, frame.data, at),
-            Layer::Ipv6(at) => ip::build_v6(&mut b, frame.data, at),
-            Layer::Tcp(at) => tcp::build(&mut b, frame.data, at, packet, tcp),
+            Layer::Sll => link::build_sll(&mut b, data),
+            Layer::Sll2 => link::build_sll2(&mut b, data),
+            Layer::Ppp(len) => link::build_ppp(&mut b, data, len),
+            Layer::Chdlc => link::build_chdlc(&mut b, data),
+            Layer::Ipv4(at) => ip::build_v4(&mut b, data, at, reassembled),
+            Layer::Ipv6(at) => ip::build_v6(&mut b, data, at),
+            Layer::Tcp(at) => tcp::build(&mut b, data, at, packet, tcp),
             Layer::Icmpv6(ip_at, at, len) => {
-                icmpv6::build(&mut b, frame.data, ip_at, at, len, ctx.echo_request);
-                let quoted_data = match frame.data.get(at) {
+                icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
+                let quoted_data = match data.get(at) {
                     Some(&t) if icmpv6::is_error(t) => {
-                        quoted::build(&mut b, frame.data, at + 8, ctx.quoted_udp_stream)
+                        quoted::build(&mut b, data, at + 8, ctx.quoted_udp_stream)
                     }
                     _ => None,
                 };
                 b.close();
                 if let Some((data_at, data_len)) = quoted_data {
-                    data::build(&mut b, frame.data, data_at, data_len);
+                    data::build(&mut b, data, data_at, data_len);
                 }
             }
             Layer::Icmp(at, len) => {
-                icmp::build(&mut b, frame.data, at, len, ctx.echo_request);
-                let quoted_data = match frame.data.get(at) {
+                icmp::build(&mut b, data, at, len, ctx.echo_request);
+                let quoted_data = match data.get(at) {
                     Some(&t) if icmp::is_error(t) => {
-                        quoted::build(&mut b, frame.data, at + 8, ctx.quoted_udp_stream)
+                        quoted::build(&mut b, data, at + 8, ctx.quoted_udp_stream)
                     }
                     _ => None,
                 };
                 b.close();
                 // What the quoted transport carried is the frame's data.
                 if let Some((data_at, data_len)) = quoted_data {
-                    data::build(&mut b, frame.data, data_at, data_len);
+                    data::build(&mut b, data, data_at, data_len);
                 }
             }
             Layer::Udp(at) => {
                 if let crate::decode::Transport::Udp(udp) = &packet.transport {
-                    udp::build(&mut b, frame.data, at, udp, ctx.udp_stream, false);
+                    udp::build(&mut b, data, at, udp, ctx.udp_stream, false);
+                } else if let Some(udp) = quoted::udp_header(data, at) {
+                    // Read from a reassembled packet.
+                    udp::build(&mut b, data, at, &udp, ctx.udp_stream, false);
                 }
             }
-            Layer::Data(at, len) => data::build(&mut b, frame.data, at, len),
+            Layer::Data(at, len) => data::build(&mut b, data, at, len),
         }
     }
+}
+
+/// Where the frame's IP header starts, if it has one.
+pub(crate) fn network_offset(frame: &Frame<'_>, packet: &Packet) -> Option<usize> {
+    layers(frame, packet, None, None, &mut Vec::new())
+        .iter()
+        .find_map(|layer| match layer {
+            Layer::Ipv4(at) | Layer::Ipv6(at) => Some(*at),
+            _ => None,
+        })
 }
 
 /// A layer of the packet and where its header starts in the frame.
@@ -877,6 +913,7 @@ fn layers(
     frame: &Frame<'_>,
     packet: &Packet,
     tcp_fields: Option<&TcpFields>,
+    reassembled: Option<&Reassembled>,
     protocols: &mut Vec<&'static str>,
 ) -> Vec<Layer> {
     use crate::decode::{Network, Transport};
@@ -979,7 +1016,7 @@ fn layers(
         }
         return out;
     };
-    if ip.fragment.is_some() {
+    if ip.fragment.is_some() && !ip.src.is_ipv4() {
         return out;
     }
     let ip_at = at;
@@ -996,6 +1033,47 @@ fn layers(
         }
         _ => return out,
     };
+    if let Some(frag) = ip.fragment {
+        // The last piece shows the packet its fragments make (read after the frame's bytes);
+        // the others, and pieces never put back together, their bytes as data.
+        match reassembled {
+            Some(r) => {
+                let at = data.len();
+                match ip.protocol {
+                    17 if r.bytes.len() >= 8 => {
+                        out.push(Layer::Udp(at));
+                        protocols.push("udp");
+                        if r.bytes.len() > 8 {
+                            out.push(Layer::Data(at + 8, r.bytes.len() - 8));
+                            protocols.push("data");
+                        }
+                    }
+                    6 if tcp_fields.is_some() => {
+                        out.push(Layer::Tcp(at));
+                        protocols.push("tcp");
+                        let header = usize::from(r.bytes.get(12).map_or(5, |b| b >> 4)) * 4;
+                        if r.bytes.len() > header {
+                            out.push(Layer::Data(at + header, r.bytes.len() - header));
+                            protocols.push("data");
+                        }
+                    }
+                    _ => {
+                        out.push(Layer::Data(at, r.bytes.len()));
+                        protocols.push("data");
+                    }
+                }
+            }
+            None if frag.captured => {
+                let len = (ip.payload_len as usize).min(data.len().saturating_sub(transport_at));
+                if len > 0 {
+                    out.push(Layer::Data(transport_at, len));
+                    protocols.push("data");
+                }
+            }
+            None => {}
+        }
+        return out;
+    }
     match &packet.transport {
         Transport::Tcp(seg) => {
             out.push(Layer::Tcp(transport_at));

@@ -23,7 +23,7 @@ fn header(data: &[u8], at: usize) -> Option<(u8, usize, u8)> {
 }
 
 /// The quoted UDP header at `at`, if its 8 bytes are there.
-fn udp_header(data: &[u8], at: usize) -> Option<UdpDatagram> {
+pub(super) fn udp_header(data: &[u8], at: usize) -> Option<UdpDatagram> {
     let h = data.get(at..at + 8)?;
     let be16 = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
     Some(UdpDatagram {
@@ -68,7 +68,7 @@ pub(super) fn build(
 ) -> Option<(usize, usize)> {
     let (version, len, proto) = header(data, at)?;
     if version == 4 {
-        ip::build_v4(b, data, at);
+        ip::build_v4(b, data, at, None);
     } else {
         ip::build_v6(b, data, at);
     }
