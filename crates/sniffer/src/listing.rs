@@ -127,6 +127,8 @@ pub fn read_details(
     let mut out = io::BufWriter::new(out);
     format.write_start(&mut out)?;
     let mut details = Details::new();
+    let mut fragments = crate::tree::FragmentStore::default();
+    let mut number = 0u64;
     let mut any = false;
     let read = loop {
         match source.next_frame() {
@@ -143,9 +145,17 @@ pub fn read_details(
                 } else {
                     frame.data
                 };
-                // The bytes alone need a tree too: the last fragment of a packet shows the
-                // bytes its fragments make.
-                format.write_packet(details.tree(&frame), bytes, &mut out)?;
+                if format.tree || format.json || format.ek || format.fields.is_some() {
+                    format.write_packet(details.tree(&frame), bytes, &mut out)?;
+                } else {
+                    // The bytes alone need no tree: only the fragments, for the bytes the
+                    // last piece of a packet completes.
+                    number += 1;
+                    let packet = crate::decode::decode(frame.linktype, &frame);
+                    let reassembled = fragments.add(number, &frame, &packet);
+                    let reassembled = reassembled.as_ref().map(|r| r.bytes.as_slice());
+                    render::details::write_bytes(bytes, reassembled, &mut out)?;
+                }
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),

@@ -181,24 +181,33 @@ impl DetailsFormat {
             writeln!(out)?;
         }
         if self.hex {
-            match tree.reassembled() {
-                // The frame's bytes and the packet its fragments made, each named.
-                Some(reassembled) => {
-                    writeln!(out, "Frame ({}):", tree::bytes_text(data.len()))?;
-                    tree::write_hex(data, out)?;
-                    writeln!(
-                        out,
-                        "Reassembled IPv4 ({}):",
-                        tree::bytes_text(reassembled.len())
-                    )?;
-                    tree::write_hex(reassembled, out)?;
-                }
-                None => tree::write_hex(data, out)?,
-            }
-            writeln!(out)?;
+            write_bytes(data, tree.reassembled(), out)?;
         }
         Ok(())
     }
+}
+
+/// A packet's bytes as `tshark -x` prints them, and a blank line: the frame's, or, for the
+/// last fragment of a packet, the frame's and the packet's its fragments made, each named.
+pub fn write_bytes(
+    data: &[u8],
+    reassembled: Option<&[u8]>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match reassembled {
+        Some(reassembled) => {
+            writeln!(out, "Frame ({}):", tree::bytes_text(data.len()))?;
+            tree::write_hex(data, out)?;
+            writeln!(
+                out,
+                "Reassembled IPv4 ({}):",
+                tree::bytes_text(reassembled.len())
+            )?;
+            tree::write_hex(reassembled, out)?;
+        }
+        None => tree::write_hex(data, out)?,
+    }
+    writeln!(out)
 }
 
 /// One packet of the demo's `--details`: its number, tree and bytes.
