@@ -43,14 +43,16 @@
 //!   from tshark), IP reassembly, Follow Stream's collector, text helpers; [`ether_names`]
 //!   names Ethernet addresses and [`enterprises`] Private Enterprise Numbers as Wireshark does.
 //! - [`tree`]: the field tree, Wireshark's protocol tree for one packet: a registry of
-//!   fields per protocol (`tree::frame`, `tree::eth`, `tree::link`, `tree::ip`, `tree::tcp`,
-//!   `tree::udp`, `tree::icmp`, `tree::data`) and a tree per packet built from the frame's
-//!   bytes, `decode`'s packet and the flow stage's view (its details computed only by a
-//!   flow table made `with_details`); the one model behind `-V`, `-x` and `-T fields`.
-//!   Built only when one of those asks for it.
+//!   fields per protocol (`tree::frame`, `tree::eth`, `tree::arp`, `tree::link`, `tree::ip`,
+//!   `tree::tcp`, `tree::tcp_options`, `tree::udp`, `tree::icmp`, `tree::icmpv6`,
+//!   `tree::data`; `tree::quoted` for the datagram an ICMP error quotes, `tree::reassembly`
+//!   for IPv4 fragments) and a tree per packet built from the frame's bytes, `decode`'s
+//!   packet and the flow stage's view (its details computed only by a flow table made
+//!   `with_details`); the one model behind `-V`, `-x`, `-T fields`, `-T json` and `-T ek`
+//!   (`tree::ek`). Built only when one of those asks for it.
 //! - [`listing`]: `sniffer read` and `sniffer live` as functions: a source through the
 //!   timeline to a writer, then what was asked about it (checks, ladders, a followed stream);
-//!   or each packet's field tree to its details, bytes or field values.
+//!   or each packet's field tree to its details, bytes, field values, JSON or EK lines.
 //! - [`render`]: rows as tshark's plain listing, a table fitted to the terminal's width, or
 //!   JSON lines; packet details, bytes and field values from the tree
 //!   ([`render::details`]); the checks of each conversation ([`render::explain`]), ladder

@@ -1,21 +1,24 @@
 //! The field tree: Wireshark's protocol tree for one packet, the one model behind the packet
-//! details (`-V`), the packet bytes (`-x`, the byte ranges of the fields) and the field
-//! values (`-T fields -e`).
+//! details (`-V`), the packet bytes (`-x`, the byte ranges of the fields), the field values
+//! (`-T fields -e`), tshark's JSON (`-T json`) and Elasticsearch bulk lines (`-T ek`).
 //!
 //! - A **registry** of field definitions ([`Field`]: filter name, display name, type), one
-//!   table per protocol in that protocol's module (`tree::frame`, `tree::eth`, `tree::ip`,
-//!   `tree::tcp`, `tree::udp`, `tree::data`), readable as a spec.
+//!   table per protocol in that protocol's module (`frame`, `eth`, `arp`, `link`, `ip`, `tcp`,
+//!   `tcp_options`, `udp`, `icmp`, `icmpv6`, `data`), readable as a spec.
 //! - A **tree per packet** ([`Tree`]): nodes in the order Wireshark adds them, each with its
 //!   depth, field, typed [`Value`], byte range, the text `-V` shows, and whether it is
 //!   generated (`[…]`) or hidden. Built by [`build`] from the frame's bytes, `decode`'s
 //!   [`Packet`] and the flow stage's view of the segment — only when an output asks for it:
 //!   the plain listing never builds one.
 //! - **Text is rendering**: [`Tree::write_details`] prints `-V`, [`write_hex`] prints `-x`,
-//!   [`Tree::values`] gives a field's values as `-T fields` prints them.
+//!   [`Tree::values`] gives a field's values as `-T fields` prints them, [`Tree::write_json`]
+//!   and [`Tree::write_ek`] (in `ek`) write JSON.
 //!
-//! Layers: frame, Ethernet, IPv4, IPv6 (its fixed header), TCP (every field tshark shows for
-//! the segments the analysis reads, options, flags, `[SEQ/ACK analysis]`, `[Timestamps]`),
-//! UDP, and the data that follows.
+//! Layers: frame; Ethernet with its trailer, 802.1Q, ARP, the other link layers; IPv4 (with
+//! the fragments a last piece completes, kept by [`FragmentStore`]) and IPv6's fixed header;
+//! TCP (every field tshark shows for the segments the analysis reads, every option, flags,
+//! `[SEQ/ACK analysis]`, `[Timestamps]`); UDP; ICMP and ICMPv6 (with the datagram an error
+//! quotes, `quoted`); and the data that follows.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
