@@ -15,6 +15,10 @@ use super::{
     frame, ip, push_json_string, tcp_options, write_json_value, Field, Kind, Node, Tree, Value,
 };
 
+/// Protocols whose names have a dot (IPv6's extension headers): their fields' member names
+/// start with the whole name.
+const SUB_PROTOCOLS: [&str; 3] = ["ipv6.hopopts", "ipv6.dstopts", "ipv6.routing"];
+
 /// What the tree writes for a text line's filter name.
 const TEXT_KEY: &str = "text";
 
@@ -183,6 +187,11 @@ fn push_ek_name(s: &mut String, node: &Node) {
     if !registered_alone(node.field) && !matches!(node.value, Value::Expert { .. }) {
         let protocol = if std::ptr::eq(node.field, &ip::V6_IP_VERSION) {
             "ipv6"
+        } else if let Some(p) = SUB_PROTOCOLS
+            .iter()
+            .find(|p| abbrev.strip_prefix(**p).is_some_and(|r| r.starts_with('.')))
+        {
+            p
         } else {
             abbrev.split('.').next().unwrap_or_default()
         };
@@ -207,9 +216,15 @@ fn push_underscored(s: &mut String, name: &str) {
     s.extend(name.chars().map(|c| if c == '.' { '_' } else { c }));
 }
 
-/// The protocol that registers an expert entry: the first part of its filter name, or the
-/// first two for Wireshark's own (`_ws.malformed.expert`).
+/// The protocol that registers an expert entry: the first part of its filter name, the first
+/// two for Wireshark's own (`_ws.malformed.expert`), or a dotted protocol's name.
 fn expert_protocol(abbrev: &str) -> &str {
+    if let Some(p) = SUB_PROTOCOLS
+        .iter()
+        .find(|p| abbrev.strip_prefix(**p).is_some_and(|r| r.starts_with('.')))
+    {
+        return p;
+    }
     let parts = if abbrev.starts_with("_ws.") { 2 } else { 1 };
     let end = abbrev
         .match_indices('.')

@@ -36,6 +36,30 @@ fields! {
     FRAGMENT_COUNT: "ip.fragment.count", "Fragment count", Kind::UInt(32, Base::Dec);
     REASSEMBLED_LENGTH: "ip.reassembled.length", "Reassembled IPv4 length", Kind::UInt(32, Base::Dec);
     REASSEMBLED_DATA: "ip.reassembled.data", "Reassembled IPv4 data", Kind::Bytes;
+    HOPOPTS: "ipv6.hopopts", "IPv6 Hop-by-Hop Option", Kind::Protocol;
+    HOPOPTS_NXT: "ipv6.hopopts.nxt", "Next Header", Kind::UInt(8, Base::Dec);
+    HOPOPTS_LEN: "ipv6.hopopts.len", "Length", Kind::UInt(8, Base::Dec);
+    HOPOPTS_LEN_OCT: "ipv6.hopopts.len_oct", "Length", Kind::UInt(16, Base::Dec);
+    DSTOPTS: "ipv6.dstopts", "Destination Options for IPv6", Kind::Protocol;
+    DSTOPTS_NXT: "ipv6.dstopts.nxt", "Next Header", Kind::UInt(8, Base::Dec);
+    DSTOPTS_LEN: "ipv6.dstopts.len", "Length", Kind::UInt(8, Base::Dec);
+    DSTOPTS_LEN_OCT: "ipv6.dstopts.len_oct", "Length", Kind::UInt(16, Base::Dec);
+    OPT: "ipv6.opt", "IPv6 Option", Kind::Text;
+    OPT_TYPE: "ipv6.opt.type", "Type", Kind::UInt(8, Base::Hex);
+    OPT_TYPE_ACTION: "ipv6.opt.type.action", "Action", Kind::UInt(8, Base::Dec);
+    OPT_TYPE_CHANGE: "ipv6.opt.type.change", "May Change", Kind::Bool;
+    OPT_TYPE_REST: "ipv6.opt.type.rest", "Low-Order Bits", Kind::UInt(8, Base::Hex);
+    OPT_LENGTH: "ipv6.opt.length", "Length", Kind::UInt(8, Base::Dec);
+    OPT_PADN: "ipv6.opt.padn", "PadN", Kind::Bytes;
+    OPT_ROUTER_ALERT: "ipv6.opt.router_alert", "Router Alert", Kind::UInt(16, Base::Dec);
+    ROUTING: "ipv6.routing", "Routing Header for IPv6", Kind::Protocol;
+    ROUTING_NXT: "ipv6.routing.nxt", "Next Header", Kind::UInt(8, Base::Dec);
+    ROUTING_LEN: "ipv6.routing.len", "Length", Kind::UInt(8, Base::Dec);
+    ROUTING_LEN_OCT: "ipv6.routing.len_oct", "Length", Kind::UInt(16, Base::Dec);
+    ROUTING_TYPE: "ipv6.routing.type", "Type", Kind::UInt(8, Base::Dec);
+    ROUTING_SEGLEFT: "ipv6.routing.segleft", "Segments Left", Kind::UInt(8, Base::Dec);
+    ROUTING_RESERVED: "ipv6.routing.src.reserved", "Reserved", Kind::Bytes;
+    ROUTING_ADDR: "ipv6.routing.src.addr", "Address", Kind::Ipv6;
     // IPv6's own registration of `ip.version` (hidden), so that the filter covers both.
     V6_IP_VERSION: "ip.version", "Version", Kind::UInt(8, Base::Dec);
     V6_TCLASS: "ipv6.tclass", "Traffic Class", Kind::UInt(32, Base::Hex);
@@ -443,5 +467,241 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize) {
         b.hidden(host, Value::Ipv6(a), (at + i, 16));
         b.hidden(&V6_HOST, Value::Ipv6(a), (at + i, 16));
     }
+    extensions(b, data, at);
     b.close();
+}
+
+/// Where the transport header after the IPv6 header at `at` starts, past the extension
+/// headers this tree reads (Hop-by-Hop and Destination Options, a type 0 Routing header),
+/// and its protocol.
+pub(super) fn v6_transport(data: &[u8], at: usize) -> (usize, u8) {
+    let mut next = data.get(at + 6).copied().unwrap_or(0);
+    let mut offset = at + 40;
+    while let Some(len) = extension_len(data, offset, next) {
+        next = data.get(offset).copied().unwrap_or(0);
+        offset += len;
+    }
+    (offset, next)
+}
+
+/// The length of extension header `kind` at `at`, if it is one this tree reads and it was
+/// captured whole.
+fn extension_len(data: &[u8], at: usize, kind: u8) -> Option<usize> {
+    let readable = match kind {
+        0 | 60 => true,
+        43 => data.get(at + 2) == Some(&0),
+        _ => false,
+    };
+    let len = (usize::from(*data.get(at + 1)?) + 1) * 8;
+    (readable && data.len() >= at + len).then_some(len)
+}
+
+/// An option's type byte: what to do with an unknown one, whether it may change en route,
+/// and the rest.
+fn option_type(b: &mut Builder, t: u8, name: &str, at: usize) {
+    const ACTIONS: [&str; 4] = [
+        "Skip and continue",
+        "Discard",
+        "Discard and send ICMP Parameter Problem",
+        "Discard and send ICMP Parameter Problem if not multicast",
+    ];
+    let w = u64::from(t);
+    b.add(
+        &OPT_TYPE,
+        Value::UInt(w),
+        (at, 1),
+        format_args!("Type: {name} (0x{t:02x})"),
+    );
+    b.open();
+    let action = usize::from(t >> 6);
+    b.add(
+        &OPT_TYPE_ACTION,
+        Value::UInt(action as u64),
+        (at, 1),
+        format_args!(
+            "{}Action: {} ({action})",
+            bit_prefix(w, 0xc0, 8),
+            ACTIONS[action]
+        ),
+    );
+    let change = t & 0x20 != 0;
+    b.add(
+        &OPT_TYPE_CHANGE,
+        Value::Bool(change),
+        (at, 1),
+        format_args!(
+            "{}May Change: {}",
+            bit_prefix(w, 0x20, 8),
+            if change { "Yes" } else { "No" }
+        ),
+    );
+    b.add(
+        &OPT_TYPE_REST,
+        Value::UInt(w & 0x1f),
+        (at, 1),
+        format_args!(
+            "{}Low-Order Bits: 0x{:02x}",
+            bit_prefix(w, 0x1f, 8),
+            t & 0x1f
+        ),
+    );
+    b.close();
+}
+
+/// The extension headers after the IPv6 header at `at`, each a subtree of IPv6's.
+fn extensions(b: &mut Builder, data: &[u8], at: usize) {
+    let mut kind = data.get(at + 6).copied().unwrap_or(0);
+    let mut offset = at + 40;
+    while let Some(len) = extension_len(data, offset, kind) {
+        let next = data[offset];
+        let units = data[offset + 1];
+        let (node, nxt, len_field, len_oct, title) = match kind {
+            0 => (
+                &HOPOPTS,
+                &HOPOPTS_NXT,
+                &HOPOPTS_LEN,
+                &HOPOPTS_LEN_OCT,
+                "IPv6 Hop-by-Hop Option",
+            ),
+            60 => (
+                &DSTOPTS,
+                &DSTOPTS_NXT,
+                &DSTOPTS_LEN,
+                &DSTOPTS_LEN_OCT,
+                "Destination Options for IPv6",
+            ),
+            _ => (
+                &ROUTING,
+                &ROUTING_NXT,
+                &ROUTING_LEN,
+                &ROUTING_LEN_OCT,
+                "Routing Header for IPv6 (Source Route)",
+            ),
+        };
+        b.add(node, Value::None, (offset, len), title);
+        b.open();
+        b.add(
+            nxt,
+            Value::UInt(u64::from(next)),
+            (offset, 1),
+            format_args!(
+                "Next Header: {} ({next})",
+                ip_proto_name(next).unwrap_or("Unknown")
+            ),
+        );
+        b.field(len_field, Value::UInt(u64::from(units)), (offset + 1, 1));
+        b.add(
+            len_oct,
+            Value::UInt(len as u64),
+            (offset + 1, 1),
+            format_args!("Length: {len} bytes"),
+        )
+        .generated = true;
+        if kind == 43 {
+            b.add(
+                &ROUTING_TYPE,
+                Value::UInt(0),
+                (offset + 2, 1),
+                "Type: Source Route (0)",
+            );
+            b.expert(
+                "ipv6.routing.deprecated",
+                "Note",
+                "Deprecated",
+                "Routing header type is deprecated",
+            );
+            b.field(
+                &ROUTING_SEGLEFT,
+                Value::UInt(u64::from(data[offset + 3])),
+                (offset + 3, 1),
+            );
+            b.add(
+                &ROUTING_RESERVED,
+                Value::Bytes,
+                (offset + 4, 4),
+                format_args!(
+                    "Reserved: {}",
+                    super::hex_bytes(&data[offset + 4..offset + 8])
+                ),
+            );
+            for (n, chunk) in data[offset + 8..offset + len].chunks_exact(16).enumerate() {
+                let a = <[u8; 16]>::try_from(chunk).map_or(Ipv6Addr::UNSPECIFIED, Ipv6Addr::from);
+                b.add(
+                    &ROUTING_ADDR,
+                    Value::Ipv6(a),
+                    (offset + 8 + n * 16, 16),
+                    format_args!("Address[{}]: {a}", n + 1),
+                );
+            }
+        } else {
+            options(b, data, offset + 2, offset + len);
+        }
+        b.close();
+        kind = next;
+        offset += len;
+    }
+}
+
+/// The options of a Hop-by-Hop or Destination Options header, from `at` to `end`: Pad1, PadN
+/// and Router Alert (reading stops at another).
+fn options(b: &mut Builder, data: &[u8], mut at: usize, end: usize) {
+    while at < end {
+        let t = data[at];
+        if t == 0 {
+            b.add(&OPT, Value::None, (at, 1), "Pad1");
+            b.open();
+            option_type(b, t, "Pad1", at);
+            b.close();
+            at += 1;
+            continue;
+        }
+        let Some(&len) = data.get(at + 1) else {
+            return;
+        };
+        let len = usize::from(len);
+        if at + 2 + len > end {
+            return;
+        }
+        let name = match t {
+            1 => "PadN",
+            5 => "Router Alert",
+            _ => return,
+        };
+        b.add(&OPT, Value::None, (at, len + 2), name);
+        b.open();
+        option_type(b, t, name, at);
+        b.field(&OPT_LENGTH, Value::UInt(len as u64), (at + 1, 1));
+        let body = &data[at + 2..at + 2 + len];
+        if t == 1 {
+            let text = if body.is_empty() {
+                "<none>".to_owned()
+            } else {
+                super::hex_bytes(body)
+            };
+            b.add(
+                &OPT_PADN,
+                Value::Bytes,
+                (at + 2, len),
+                format_args!("PadN: {text}"),
+            );
+        } else {
+            let value = body
+                .get(..2)
+                .map_or(0, |v| u16::from_be_bytes([v[0], v[1]]));
+            let name = match value {
+                0 => "MLD",
+                1 => "RSVP",
+                2 => "Active Networks",
+                _ => "Unknown",
+            };
+            b.add(
+                &OPT_ROUTER_ALERT,
+                Value::UInt(u64::from(value)),
+                (at + 2, len),
+                format_args!("Router Alert: {name} ({value})"),
+            );
+        }
+        b.close();
+        at += 2 + len;
+    }
 }

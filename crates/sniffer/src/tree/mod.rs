@@ -387,6 +387,7 @@ fn group_number(group: &str) -> u32 {
         "Malformed" => 0x0700_0000,
         "Protocol" => 0x0900_0000,
         "Comment" => 0x0b00_0000,
+        "Deprecated" => 0x0e00_0000,
         _ => 0x0800_0000,
     }
 }
@@ -1032,7 +1033,20 @@ fn layers(
         Some(6) => {
             out.push(Layer::Ipv6(at));
             protocols.push("ipv6");
-            at + 40
+            // Past the extension headers the tree reads, each named in the list.
+            let (transport_at, _) = ip::v6_transport(data, at);
+            let mut kind = data.get(at + 6).copied().unwrap_or(0);
+            let mut offset = at + 40;
+            while offset < transport_at {
+                protocols.push(match kind {
+                    0 => "ipv6.hopopts",
+                    60 => "ipv6.dstopts",
+                    _ => "ipv6.routing",
+                });
+                kind = data[offset];
+                offset += (usize::from(data[offset + 1]) + 1) * 8;
+            }
+            transport_at
         }
         _ => return out,
     };
