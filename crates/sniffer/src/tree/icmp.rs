@@ -86,6 +86,8 @@ pub(super) fn build(
     );
     match icmp_code_name(icmp_type, code) {
         Some(name) => {
+            let unknown = format!("Unknown code: {code}");
+            let name = if name.is_empty() { &unknown } else { name };
             b.add(
                 &CODE,
                 Value::UInt(u64::from(code)),

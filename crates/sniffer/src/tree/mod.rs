@@ -1023,32 +1023,40 @@ fn layers(
     if ip.fragment.is_some() && !ip.src.is_ipv4() {
         return out;
     }
-    let ip_at = at;
-    let transport_at = match data.get(at).map(|b| b >> 4) {
-        Some(4) => {
-            out.push(Layer::Ipv4(at));
-            protocols.push("ip");
-            at + usize::from(data[at] & 0x0f) * 4
-        }
-        Some(6) => {
-            out.push(Layer::Ipv6(at));
-            protocols.push("ipv6");
-            // Past the extension headers the tree reads, each named in the list.
-            let (transport_at, _) = ip::v6_transport(data, at);
-            let mut kind = data.get(at + 6).copied().unwrap_or(0);
-            let mut offset = at + 40;
-            while offset < transport_at {
-                protocols.push(match kind {
-                    0 => "ipv6.hopopts",
-                    60 => "ipv6.dstopts",
-                    _ => "ipv6.routing",
-                });
-                kind = data[offset];
-                offset += (usize::from(data[offset + 1]) + 1) * 8;
+    // The IP header, and those of IP carried in IP (protocols 4 and 41) after it.
+    let (ip_at, transport_at, proto) = loop {
+        let (transport_at, proto) = match data.get(at).map(|b| b >> 4) {
+            Some(4) => {
+                out.push(Layer::Ipv4(at));
+                protocols.push("ip");
+                let next = data.get(at + 9).copied().unwrap_or(0);
+                (at + usize::from(data[at] & 0x0f) * 4, next)
             }
-            transport_at
+            Some(6) => {
+                out.push(Layer::Ipv6(at));
+                protocols.push("ipv6");
+                // Past the extension headers the tree reads, each named in the list.
+                let (transport_at, next) = ip::v6_transport(data, at);
+                let mut kind = data.get(at + 6).copied().unwrap_or(0);
+                let mut offset = at + 40;
+                while offset < transport_at {
+                    protocols.push(match kind {
+                        0 => "ipv6.hopopts",
+                        60 => "ipv6.dstopts",
+                        _ => "ipv6.routing",
+                    });
+                    kind = data[offset];
+                    offset += (usize::from(data[offset + 1]) + 1) * 8;
+                }
+                (transport_at, next)
+            }
+            _ => return out,
+        };
+        if ip.fragment.is_none() && matches!(proto, 4 | 41) && data.len() > transport_at {
+            at = transport_at;
+            continue;
         }
-        _ => return out,
+        break (at, transport_at, proto);
     };
     if let Some(frag) = ip.fragment {
         // The last piece shows the packet its fragments make (read after the frame's bytes);
@@ -1088,6 +1096,29 @@ fn layers(
                 }
             }
             None => {}
+        }
+        return out;
+    }
+    // A payload the judged dissectors do not read (a tunnel's, with GRE and the others off):
+    // data, as far as the IP header says.
+    let read = matches!(
+        (proto, &packet.transport),
+        (6, Transport::Tcp(_)) | (17, Transport::Udp(_)) | (1 | 58, Transport::Icmp(_))
+    );
+    if !read {
+        let total = match data.get(ip_at).map(|b| b >> 4) {
+            Some(4) => data
+                .get(ip_at + 2..ip_at + 4)
+                .map_or(0, |l| usize::from(u16::from_be_bytes([l[0], l[1]]))),
+            _ => data
+                .get(ip_at + 4..ip_at + 6)
+                .map_or(0, |l| 40 + usize::from(u16::from_be_bytes([l[0], l[1]]))),
+        };
+        let end = (ip_at + total).min(data.len());
+        // (Not for a TCP or UDP header that could not be read: Wireshark shows what it read.)
+        if end > transport_at && !matches!(proto, 6 | 17) {
+            out.push(Layer::Data(transport_at, end - transport_at));
+            protocols.push("data");
         }
         return out;
     }
