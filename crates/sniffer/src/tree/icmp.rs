@@ -84,81 +84,25 @@ pub(super) fn build(
         (at, 1),
         format_args!("Type: {icmp_type} ({})", icmp_type_name(icmp_type)),
     );
-    match icmp_code_name(icmp_type, code) {
-        Some(name) => {
-            let unknown = format!("Unknown code: {code}");
-            let name = if name.is_empty() { &unknown } else { name };
-            b.add(
-                &CODE,
-                Value::UInt(u64::from(code)),
-                (at + 1, 1),
-                format_args!("Code: {code} ({name})"),
-            );
+    let name = icmp_code_name(icmp_type, code).map(|name| {
+        if name.is_empty() {
+            format!("Unknown code: {code}")
+        } else {
+            name.to_owned()
         }
-        None => {
-            b.field(&CODE, Value::UInt(u64::from(code)), (at + 1, 1));
-        }
-    }
+    });
+    code_line(b, &CODE, code, name.as_deref(), at);
     let sum = be16(2);
     let message = data.get(at..at + len);
-    match message.map(checksum) {
-        Some(0) => {
-            b.add(
-                &CHECKSUM,
-                Value::UInt(u64::from(sum)),
-                (at + 2, 2),
-                format_args!("Checksum: {} [correct]", hex(u64::from(sum), 16)),
-            );
-            b.add(
-                &CHECKSUM_STATUS,
-                Value::UInt(1),
-                (at + 2, 0),
-                "Checksum Status: Good",
-            )
-            .generated = true;
-        }
-        Some(_) => {
-            let should = correct_checksum(message.unwrap_or_default());
-            b.add(
-                &CHECKSUM,
-                Value::UInt(u64::from(sum)),
-                (at + 2, 2),
-                format_args!(
-                    "Checksum: {} incorrect, should be {}",
-                    hex(u64::from(sum), 16),
-                    hex(u64::from(should), 16)
-                ),
-            );
-            b.expert(
-                "icmp.checksum_bad",
-                "Warning",
-                "Checksum",
-                &format!("Bad checksum [should be {}]", hex(u64::from(should), 16)),
-            );
-            b.add(
-                &CHECKSUM_STATUS,
-                Value::UInt(0),
-                (at + 2, 0),
-                "Checksum Status: Bad",
-            )
-            .generated = true;
-        }
-        None => {
-            b.add(
-                &CHECKSUM,
-                Value::UInt(u64::from(sum)),
-                (at + 2, 2),
-                format_args!("Checksum: {} [unverified]", hex(u64::from(sum), 16)),
-            );
-            b.add(
-                &CHECKSUM_STATUS,
-                Value::UInt(2),
-                (at + 2, 0),
-                "Checksum Status: Unverified",
-            )
-            .generated = true;
-        }
-    }
+    let verdict = message.map(|m| (checksum(m) == 0, correct_checksum(m)));
+    checksum_lines(
+        b,
+        (&CHECKSUM, &CHECKSUM_STATUS),
+        "icmp.checksum_bad",
+        at,
+        sum,
+        verdict,
+    );
     match icmp_type {
         0 | 8 | 13..=18 => {
             identifiers(b, data, at);
@@ -256,6 +200,72 @@ pub(super) fn build(
         }
         _ => {}
     }
+}
+
+/// The Code line, with the code's name when the type has names for its codes.
+pub(super) fn code_line(
+    b: &mut Builder,
+    field: &'static Field,
+    code: u8,
+    name: Option<&str>,
+    at: usize,
+) {
+    match name {
+        Some(name) => {
+            b.add(
+                field,
+                Value::UInt(u64::from(code)),
+                (at + 1, 1),
+                format_args!("Code: {code} ({name})"),
+            );
+        }
+        None => {
+            b.field(field, Value::UInt(u64::from(code)), (at + 1, 1));
+        }
+    }
+}
+
+/// The checksum at `at + 2` and its status; `verdict`: whether it is right and the value it
+/// should have, when the message was captured whole. A wrong one has its expert entry
+/// (`expert`, Warning/Checksum).
+pub(super) fn checksum_lines(
+    b: &mut Builder,
+    (field, status_field): (&'static Field, &'static Field),
+    expert: &'static str,
+    at: usize,
+    sum: u16,
+    verdict: Option<(bool, u16)>,
+) {
+    let sum_text = hex(u64::from(sum), 16);
+    let (text, status, status_text) = match verdict {
+        Some((true, _)) => (format!("{sum_text} [correct]"), 1, "Good"),
+        Some((false, should)) => {
+            let should = hex(u64::from(should), 16);
+            (
+                format!("{sum_text} incorrect, should be {should}"),
+                0,
+                "Bad",
+            )
+        }
+        None => (format!("{sum_text} [unverified]"), 2, "Unverified"),
+    };
+    b.add(
+        field,
+        Value::UInt(u64::from(sum)),
+        (at + 2, 2),
+        format_args!("Checksum: {text}"),
+    );
+    if let Some((false, should)) = verdict {
+        let message = format!("Bad checksum [should be {}]", hex(u64::from(should), 16));
+        b.expert(expert, "Warning", "Checksum", &message);
+    }
+    b.add(
+        status_field,
+        Value::UInt(status),
+        (at + 2, 0),
+        format_args!("Checksum Status: {status_text}"),
+    )
+    .generated = true;
 }
 
 /// The checksum field's value that makes `message` sum right (its own field taken as zero).

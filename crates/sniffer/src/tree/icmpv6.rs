@@ -6,7 +6,7 @@
 
 use std::net::Ipv6Addr;
 
-use super::{bit_prefix, eth, hex, hex_bytes, Base, Builder, Field, Kind, Value};
+use super::{bit_prefix, eth, hex_bytes, Base, Builder, Field, Kind, Value};
 use crate::timeline::icmp::{icmpv6_code_name, icmpv6_type_name};
 
 fields! {
@@ -127,60 +127,34 @@ pub(super) fn build(
         (at, 1),
         format_args!("Type: {type_name} ({icmp_type})"),
     );
-    match icmpv6_code_name(icmp_type, code) {
-        Some(name) if is_error(icmp_type) && icmp_type != 2 => {
-            b.add(
-                &CODE,
-                Value::UInt(u64::from(code)),
-                (at + 1, 1),
-                format_args!("Code: {code} ({name})"),
-            );
-        }
-        _ => {
-            b.field(&CODE, Value::UInt(u64::from(code)), (at + 1, 1));
-        }
-    }
+    let name = icmpv6_code_name(icmp_type, code).filter(|_| is_error(icmp_type) && icmp_type != 2);
+    super::icmp::code_line(b, &CODE, code, name.as_deref(), at);
     let sum = be16(2);
     let pseudo = (
         data.get(ip_at + 8..ip_at + 24),
         data.get(ip_at + 24..ip_at + 40),
     );
     let verdict = match (pseudo, data.get(at..at + len)) {
-        ((Some(src), Some(dst)), Some(message)) => Some(checksum(src, dst, message) == 0),
-        _ => None,
-    };
-    let (text, status, status_text) = match verdict {
-        Some(true) => ("[correct]".to_owned(), 1, "Good"),
-        Some(false) => {
-            let mut zeroed = data.get(at..at + len).unwrap_or_default().to_vec();
+        ((Some(src), Some(dst)), Some(message)) => {
+            let mut zeroed = message.to_vec();
             if let Some(field) = zeroed.get_mut(2..4) {
                 field.fill(0);
             }
-            let should = match pseudo {
-                (Some(src), Some(dst)) => checksum(src, dst, &zeroed),
-                _ => 0,
-            };
-            (
-                format!("incorrect, should be {}", hex(u64::from(should), 16)),
-                0,
-                "Bad",
-            )
+            Some((
+                checksum(src, dst, message) == 0,
+                checksum(src, dst, &zeroed),
+            ))
         }
-        None => ("[unverified]".to_owned(), 2, "Unverified"),
+        _ => None,
     };
-    b.add(
-        &CHECKSUM,
-        Value::UInt(u64::from(sum)),
-        (at + 2, 2),
-        format_args!("Checksum: {} {text}", hex(u64::from(sum), 16)),
+    super::icmp::checksum_lines(
+        b,
+        (&CHECKSUM, &CHECKSUM_STATUS),
+        "icmpv6.checksum_bad.expert",
+        at,
+        sum,
+        verdict,
     );
-    b.add(
-        &CHECKSUM_STATUS,
-        Value::UInt(status),
-        (at + 2, 0),
-        format_args!("Checksum Status: {status_text}"),
-    )
-    .generated = true;
     let reserved = |b: &mut Builder, offset: usize, n: usize| {
         let bytes = data.get(at + offset..at + offset + n).unwrap_or_default();
         b.add(
