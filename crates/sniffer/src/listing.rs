@@ -153,7 +153,9 @@ pub fn read_details(
                     number += 1;
                     let packet = crate::decode::decode(frame.linktype, &frame);
                     let reassembled = fragments.add(number, &frame, &packet);
-                    let reassembled = reassembled.as_ref().map(|r| r.bytes.as_slice());
+                    let reassembled = reassembled
+                        .as_ref()
+                        .map(|r| (if r.v6 { "IPv6" } else { "IPv4" }, r.bytes.as_slice()));
                     render::details::write_bytes(bytes, reassembled, &mut out)?;
                 }
             }

@@ -191,16 +191,16 @@ impl DetailsFormat {
 /// last fragment of a packet, the frame's and the packet's its fragments made, each named.
 pub fn write_bytes(
     data: &[u8],
-    reassembled: Option<&[u8]>,
+    reassembled: Option<(&str, &[u8])>,
     out: &mut impl Write,
 ) -> io::Result<()> {
     match reassembled {
-        Some(reassembled) => {
+        Some((version, reassembled)) => {
             writeln!(out, "Frame ({}):", tree::bytes_text(data.len()))?;
             tree::write_hex(data, out)?;
             writeln!(
                 out,
-                "Reassembled IPv4 ({}):",
+                "Reassembled {version} ({}):",
                 tree::bytes_text(reassembled.len())
             )?;
             tree::write_hex(reassembled, out)?;

@@ -17,7 +17,12 @@ use super::{
 
 /// Protocols whose names have a dot (IPv6's extension headers): their fields' member names
 /// start with the whole name.
-const SUB_PROTOCOLS: [&str; 3] = ["ipv6.hopopts", "ipv6.dstopts", "ipv6.routing"];
+const SUB_PROTOCOLS: [&str; 4] = [
+    "ipv6.hopopts",
+    "ipv6.dstopts",
+    "ipv6.routing",
+    "ipv6.fraghdr",
+];
 
 /// What the tree writes for a text line's filter name.
 const TEXT_KEY: &str = "text";

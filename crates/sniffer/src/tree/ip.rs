@@ -60,6 +60,18 @@ fields! {
     ROUTING_SEGLEFT: "ipv6.routing.segleft", "Segments Left", Kind::UInt(8, Base::Dec);
     ROUTING_RESERVED: "ipv6.routing.src.reserved", "Reserved", Kind::Bytes;
     ROUTING_ADDR: "ipv6.routing.src.addr", "Address", Kind::Ipv6;
+    FRAGHDR: "ipv6.fraghdr", "Fragment Header for IPv6", Kind::Protocol;
+    FRAGHDR_NXT: "ipv6.fraghdr.nxt", "Next header", Kind::UInt(8, Base::Dec);
+    FRAGHDR_RESERVED_OCTET: "ipv6.fraghdr.reserved_octet", "Reserved octet", Kind::UInt(8, Base::Hex);
+    FRAGHDR_OFFSET: "ipv6.fraghdr.offset", "Offset", Kind::UInt(16, Base::Dec);
+    FRAGHDR_RESERVED_BITS: "ipv6.fraghdr.reserved_bits", "Reserved bits", Kind::UInt(16, Base::Dec);
+    FRAGHDR_MORE: "ipv6.fraghdr.more", "More Fragments", Kind::Bool;
+    FRAGHDR_IDENT: "ipv6.fraghdr.ident", "Identification", Kind::UInt(32, Base::Hex);
+    V6_FRAGMENTS: "ipv6.fragments", "IPv6 Fragments", Kind::Text;
+    V6_FRAGMENT: "ipv6.fragment", "IPv6 Fragment", Kind::FrameNum;
+    V6_FRAGMENT_COUNT: "ipv6.fragment.count", "Fragment count", Kind::UInt(32, Base::Dec);
+    V6_REASSEMBLED_LENGTH: "ipv6.reassembled.length", "Reassembled IPv6 length", Kind::UInt(32, Base::Dec);
+    V6_REASSEMBLED_DATA: "ipv6.reassembled.data", "Reassembled IPv6 data", Kind::Bytes;
     // IPv6's own registration of `ip.version` (hidden), so that the filter covers both.
     V6_IP_VERSION: "ip.version", "Version", Kind::UInt(8, Base::Dec);
     V6_TCLASS: "ipv6.tclass", "Traffic Class", Kind::UInt(32, Base::Hex);
@@ -297,26 +309,61 @@ pub(super) fn build_v4(
         b.hidden(&HOST, Value::Ipv4(a), (at + i, 4));
     }
     if let Some(r) = reassembled {
-        fragments(b, r);
+        fragments(b, r, &V4_REASSEMBLY);
     }
     b.close();
 }
 
+/// The fields of one IP version's reassembly lines.
+struct ReassemblyFields {
+    name: &'static str,
+    fragments: &'static Field,
+    fragment: &'static Field,
+    count: &'static Field,
+    length: &'static Field,
+    data: &'static Field,
+}
+
+const V4_REASSEMBLY: ReassemblyFields = ReassemblyFields {
+    name: "IPv4",
+    fragments: &FRAGMENTS,
+    fragment: &FRAGMENT,
+    count: &FRAGMENT_COUNT,
+    length: &REASSEMBLED_LENGTH,
+    data: &REASSEMBLED_DATA,
+};
+
+const V6_REASSEMBLY: ReassemblyFields = ReassemblyFields {
+    name: "IPv6",
+    fragments: &V6_FRAGMENTS,
+    fragment: &V6_FRAGMENT,
+    count: &V6_FRAGMENT_COUNT,
+    length: &V6_REASSEMBLED_LENGTH,
+    data: &V6_REASSEMBLED_DATA,
+};
+
 /// The fragments a packet was put back together from, under its last fragment's header.
-fn fragments(b: &mut Builder, r: &super::Reassembled) {
+fn fragments(b: &mut Builder, r: &super::Reassembled, f: &ReassemblyFields) {
     let total = r.bytes.len();
     let list: Vec<String> = r
         .pieces
         .iter()
         .map(|(frame, _, len)| format!("#{frame}({len})"))
         .collect();
+    // IPv4's list holds the packet's bytes; IPv6's is a subtree alone.
+    let value = if f.fragments.kind == Kind::Bytes {
+        Value::Bytes
+    } else {
+        Value::None
+    };
     b.add(
-        &FRAGMENTS,
-        Value::Bytes,
+        f.fragments,
+        value,
         (b.reassembled_at(), total),
         format_args!(
-            "{} IPv4 Fragments ({}): {}",
+            "{} {} Fragments ({}): {}",
             r.pieces.len(),
+            f.name,
             super::bytes_text(total),
             list.join(", ")
         ),
@@ -326,7 +373,7 @@ fn fragments(b: &mut Builder, r: &super::Reassembled) {
     for (frame, offset, len) in &r.pieces {
         let last = (offset + len).saturating_sub(1);
         b.add(
-            &FRAGMENT,
+            f.fragment,
             Value::UInt(*frame),
             (0, 0),
             format_args!(
@@ -337,33 +384,38 @@ fn fragments(b: &mut Builder, r: &super::Reassembled) {
         .generated = true;
     }
     b.add(
-        &FRAGMENT_COUNT,
+        f.count,
         Value::UInt(r.pieces.len() as u64),
         (0, 0),
         format_args!("Fragment count: {}", r.pieces.len()),
     )
     .generated = true;
     b.add(
-        &REASSEMBLED_LENGTH,
+        f.length,
         Value::UInt(total as u64),
         (0, 0),
-        format_args!("Reassembled IPv4 length: {total}"),
+        format_args!("Reassembled {} length: {total}", f.name),
     )
     .generated = true;
     let hex = super::hex_bytes(&r.bytes[..total.min(36)]);
     let more = if total > 36 { "…" } else { "" };
     b.add(
-        &REASSEMBLED_DATA,
+        f.data,
         Value::Bytes,
         (b.reassembled_at(), total),
-        format_args!("Reassembled IPv4 data: {hex}{more}"),
+        format_args!("Reassembled {} data: {hex}{more}", f.name),
     )
     .generated = true;
     b.close();
 }
 
 /// Builds IPv6's subtree for the fixed header at `at`.
-pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize) {
+pub(super) fn build_v6(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    reassembled: Option<&super::Reassembled>,
+) {
     let word = data
         .get(at..at + 4)
         .map_or(0, |w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
@@ -468,6 +520,9 @@ pub(super) fn build_v6(b: &mut Builder, data: &[u8], at: usize) {
         b.hidden(&V6_HOST, Value::Ipv6(a), (at + i, 16));
     }
     extensions(b, data, at);
+    if let Some(r) = reassembled {
+        fragments(b, r, &V6_REASSEMBLY);
+    }
     b.close();
 }
 
@@ -490,6 +545,7 @@ fn extension_len(data: &[u8], at: usize, kind: u8) -> Option<usize> {
     let readable = match kind {
         0 | 60 => true,
         43 => data.get(at + 2) == Some(&0),
+        44 => return (data.len() >= at + 8).then_some(8),
         _ => false,
     };
     let len = (usize::from(*data.get(at + 1)?) + 1) * 8;
@@ -554,6 +610,12 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
     let mut offset = at + 40;
     while let Some(len) = extension_len(data, offset, kind) {
         let next = data[offset];
+        if kind == 44 {
+            fragment_header(b, data, offset);
+            kind = next;
+            offset += len;
+            continue;
+        }
         let units = data[offset + 1];
         let (node, nxt, len_field, len_oct, title) = match kind {
             0 => (
@@ -640,6 +702,69 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
         kind = next;
         offset += len;
     }
+}
+
+/// An IPv6 Fragment header at `at`: next header, offset, More Fragments, identification.
+fn fragment_header(b: &mut Builder, data: &[u8], at: usize) {
+    let next = data[at];
+    let word = u64::from(u16::from_be_bytes([data[at + 2], data[at + 3]]));
+    let ident = u32::from_be_bytes([data[at + 4], data[at + 5], data[at + 6], data[at + 7]]);
+    b.add(&FRAGHDR, Value::None, (at, 8), "Fragment Header for IPv6");
+    b.open();
+    b.add(
+        &FRAGHDR_NXT,
+        Value::UInt(u64::from(next)),
+        (at, 1),
+        format_args!(
+            "Next header: {} ({next})",
+            ip_proto_name(next).unwrap_or("Unknown")
+        ),
+    );
+    b.add(
+        &FRAGHDR_RESERVED_OCTET,
+        Value::UInt(u64::from(data[at + 1])),
+        (at + 1, 1),
+        format_args!("Reserved octet: 0x{:02x}", data[at + 1]),
+    );
+    let units = word >> 3;
+    b.add(
+        &FRAGHDR_OFFSET,
+        Value::UInt(units),
+        (at + 2, 2),
+        format_args!(
+            "{}Offset: {units} ({} bytes)",
+            bit_prefix(word, 0xfff8, 16),
+            units * 8
+        ),
+    );
+    b.add(
+        &FRAGHDR_RESERVED_BITS,
+        Value::UInt((word >> 1) & 3),
+        (at + 2, 2),
+        format_args!(
+            "{}Reserved bits: {}",
+            bit_prefix(word, 0x0006, 16),
+            (word >> 1) & 3
+        ),
+    );
+    let more = word & 1 != 0;
+    b.add(
+        &FRAGHDR_MORE,
+        Value::Bool(more),
+        (at + 2, 2),
+        format_args!(
+            "{}More Fragments: {}",
+            bit_prefix(word, 0x0001, 16),
+            if more { "Yes" } else { "No" }
+        ),
+    );
+    b.add(
+        &FRAGHDR_IDENT,
+        Value::UInt(u64::from(ident)),
+        (at + 4, 4),
+        format_args!("Identification: 0x{ident:08x}"),
+    );
+    b.close();
 }
 
 /// The options of a Hop-by-Hop or Destination Options header, from `at` to `end`: Pad1, PadN

@@ -186,6 +186,8 @@ pub struct Tree {
     data: Vec<u8>,
     /// How many of `data` are the frame's.
     frame_len: usize,
+    /// The reassembled bytes after them come from IPv6 fragments.
+    reassembled_v6: bool,
 }
 
 impl Tree {
@@ -203,8 +205,9 @@ impl Tree {
 
     /// The bytes the frame's fragments put back together (`-x`'s "Reassembled IPv4"), if
     /// this frame completed a packet.
-    pub fn reassembled(&self) -> Option<&[u8]> {
-        self.data.get(self.frame_len..).filter(|r| !r.is_empty())
+    pub fn reassembled(&self) -> Option<(&'static str, &[u8])> {
+        let bytes = self.data.get(self.frame_len..).filter(|r| !r.is_empty())?;
+        Some((if self.reassembled_v6 { "IPv6" } else { "IPv4" }, bytes))
     }
 
     fn clear(&mut self) {
@@ -807,6 +810,7 @@ pub fn build_into(
     tree.data.extend_from_slice(frame.data);
     tree.frame_len = frame.data.len();
     let reassembled = ctx.reassembled.as_ref();
+    tree.reassembled_v6 = reassembled.is_some_and(|r| r.v6);
     if let Some(r) = reassembled {
         tree.data.extend_from_slice(&r.bytes);
     }
@@ -833,7 +837,7 @@ pub fn build_into(
             Layer::Ppp(len) => link::build_ppp(&mut b, data, len),
             Layer::Chdlc => link::build_chdlc(&mut b, data),
             Layer::Ipv4(at) => ip::build_v4(&mut b, data, at, reassembled),
-            Layer::Ipv6(at) => ip::build_v6(&mut b, data, at),
+            Layer::Ipv6(at) => ip::build_v6(&mut b, data, at, reassembled),
             Layer::Tcp(at) => tcp::build(&mut b, data, at, packet, tcp),
             Layer::Icmpv6(ip_at, at, len) => {
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
@@ -876,7 +880,7 @@ pub fn build_into(
 }
 
 /// Where the frame's IP header starts, if it has one.
-pub(crate) fn network_offset(frame: &Frame<'_>, packet: &Packet) -> Option<usize> {
+pub(super) fn network_offset(frame: &Frame<'_>, packet: &Packet) -> Option<usize> {
     layers(frame, packet, None, None, &mut Vec::new())
         .iter()
         .find_map(|layer| match layer {
@@ -1020,9 +1024,6 @@ fn layers(
         }
         return out;
     };
-    if ip.fragment.is_some() && !ip.src.is_ipv4() {
-        return out;
-    }
     // The IP header, and those of IP carried in IP (protocols 4 and 41) after it.
     let (ip_at, transport_at, proto) = loop {
         let (transport_at, proto) = match data.get(at).map(|b| b >> 4) {
@@ -1043,10 +1044,16 @@ fn layers(
                     protocols.push(match kind {
                         0 => "ipv6.hopopts",
                         60 => "ipv6.dstopts",
+                        44 => "ipv6.fraghdr",
                         _ => "ipv6.routing",
                     });
+                    let len = if kind == 44 {
+                        8
+                    } else {
+                        (usize::from(data[offset + 1]) + 1) * 8
+                    };
                     kind = data[offset];
-                    offset += (usize::from(data[offset + 1]) + 1) * 8;
+                    offset += len;
                 }
                 (transport_at, next)
             }

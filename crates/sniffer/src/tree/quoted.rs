@@ -70,7 +70,7 @@ pub(super) fn build(
     if version == 4 {
         ip::build_v4(b, data, at, None);
     } else {
-        ip::build_v6(b, data, at);
+        ip::build_v6(b, data, at, None);
     }
     let t_at = at + len;
     match proto {
