@@ -43,7 +43,7 @@ pub struct DetailArgs {
     #[arg(short = 'T', value_name = "TYPE", value_parser = ["fields", "json", "ek", "text"])]
     pub output: Option<String>,
     /// A field to write with -T fields, by its filter name (`tcp.seq`, `ip.src`); repeat for
-    /// more.
+    /// more. With -T json or -T ek, the only fields written.
     #[arg(short = 'e', value_name = "FIELD")]
     pub fields: Vec<String>,
     /// How -T fields writes: header=y|n, separator=/t|/s|C, occurrence=f|l|a, aggregator=,|/s|C,
@@ -55,6 +55,17 @@ pub struct DetailArgs {
 impl DetailArgs {
     /// What these flags ask for: `None` for the listing; an error in tshark's words.
     pub fn format(&self) -> Result<Option<DetailsFormat>, String> {
+        // Every field named with -e must be one the tree has, whatever the output.
+        let known = crate::tree::field_names();
+        let unknown: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|f| !known.contains(&f.as_str()))
+            .map(|f| format!("\t{f}"))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!("Some fields aren't valid:\n{}", unknown.join("\n")));
+        }
         let fields = match self.output.as_deref() {
             Some("fields") => {
                 if self.fields.is_empty() {
@@ -62,16 +73,6 @@ impl DetailArgs {
                         "\"-T fields\" was specified, but no fields were specified with \"-e\"."
                             .to_owned(),
                     );
-                }
-                let known = crate::tree::field_names();
-                let unknown: Vec<String> = self
-                    .fields
-                    .iter()
-                    .filter(|f| !known.contains(&f.as_str()))
-                    .map(|f| format!("\t{f}"))
-                    .collect();
-                if !unknown.is_empty() {
-                    return Err(format!("Some fields aren't valid:\n{}", unknown.join("\n")));
                 }
                 let mut format = FieldsFormat {
                     fields: self.fields.clone(),
@@ -82,7 +83,10 @@ impl DetailArgs {
                 }
                 Some(format)
             }
-            _ if !self.fields.is_empty() => return Err("-e names fields for -T fields".to_owned()),
+            Some("json" | "ek") => None,
+            _ if !self.fields.is_empty() => {
+                return Err("-e names fields for -T fields, json or ek".to_owned())
+            }
             _ => None,
         };
         let json = self.output.as_deref() == Some("json");
@@ -100,6 +104,7 @@ impl DetailArgs {
                 fields,
                 json,
                 ek,
+                only: self.fields.clone(),
             }),
         )
     }

@@ -127,6 +127,25 @@ const IDENTICAL: &[&str] = &[
     "tcp-options.pcap",
 ];
 
+/// `-T KIND` with a few fields named, of several types, some absent from most packets.
+fn named(kind: &str) -> Vec<String> {
+    let mut args = vec!["-T".to_owned(), kind.to_owned()];
+    for field in [
+        "frame.time",
+        "eth.src",
+        "ip.src",
+        "tcp.port",
+        "tcp.flags.syn",
+        "tcp.options",
+        "udp.srcport",
+        "data.data",
+    ] {
+        args.push("-e".to_owned());
+        args.push(field.to_owned());
+    }
+    args
+}
+
 /// The outputs compared, as arguments to both programs.
 fn outputs() -> Vec<(&'static str, Vec<String>)> {
     let mut fields: Vec<String> =
@@ -142,6 +161,8 @@ fn outputs() -> Vec<(&'static str, Vec<String>)> {
         ("-T fields", fields),
         ("-T json", vec!["-T".into(), "json".into()]),
         ("-T ek", vec!["-T".into(), "ek".into()]),
+        ("-T json -e", named("json")),
+        ("-T ek -e", named("ek")),
     ]
 }
 

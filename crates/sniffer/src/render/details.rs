@@ -137,6 +137,9 @@ pub struct DetailsFormat {
     pub json: bool,
     /// The tree as Elasticsearch bulk input (`-T ek`), instead of text.
     pub ek: bool,
+    /// With `-T json` or `-T ek`: only these fields (`-e`), each with its values; empty for
+    /// the whole tree.
+    pub only: Vec<String>,
 }
 
 impl DetailsFormat {
@@ -171,9 +174,15 @@ impl DetailsFormat {
             let first = tree.nodes.iter().any(|n| {
                 n.field.abbrev == "frame.number" && n.value == crate::tree::Value::UInt(1)
             });
+            if !self.only.is_empty() {
+                return tree.write_json_fields(first, &self.only, out);
+            }
             return tree.write_json(first, out);
         }
         if self.ek {
+            if !self.only.is_empty() {
+                return tree.write_ek_fields(&self.only, out);
+            }
             return tree.write_ek(out);
         }
         if self.tree {
@@ -234,6 +243,7 @@ pub fn write_lesson_details(
             fields: None,
             json: false,
             ek: false,
+            only: Vec::new(),
         };
         for p in packets {
             format.write_packet(&p.tree, p.data, out)?;

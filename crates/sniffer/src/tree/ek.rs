@@ -30,11 +30,50 @@ const TEXT_KEY: &str = "text";
 impl Tree {
     /// The packet as `tshark -T ek` writes it: the action line and the document line.
     pub fn write_ek(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut s = String::with_capacity(self.text.len() * 2);
+        self.ek_head(&mut s);
+        self.ek_object(&mut s, 0, self.nodes.len(), 0);
+        s.push_str("}}\n");
+        out.write_all(s.as_bytes())
+    }
+
+    /// The packet as `tshark -T ek -e FIELD…` writes it: each named field present, in the
+    /// order named, its name's dots made underscores, its values (as `-T fields` writes them)
+    /// in an array.
+    pub fn write_ek_fields(&self, fields: &[String], out: &mut impl Write) -> io::Result<()> {
+        let mut s = String::new();
+        self.ek_head(&mut s);
+        let mut any = false;
+        for field in fields {
+            let values = self.values(field);
+            if values.is_empty() {
+                continue;
+            }
+            if any {
+                s.push(',');
+            }
+            any = true;
+            s.push('"');
+            push_underscored(&mut s, field);
+            s.push_str("\":[");
+            for (i, value) in values.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                push_json_string(&mut s, value);
+            }
+            s.push(']');
+        }
+        s.push_str("}}\n");
+        out.write_all(s.as_bytes())
+    }
+
+    /// The action line and the document's start, up to its layers' members.
+    fn ek_head(&self, s: &mut String) {
         let ts = self.nodes.iter().find_map(|n| match n.value {
             Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(ts),
             _ => None,
         });
-        let mut s = String::with_capacity(self.text.len() * 2);
         let date = ts.map(frame::local_date).unwrap_or_default();
         s.push_str("{\"index\":{\"_index\":\"packets-");
         s.push_str(&date);
@@ -45,9 +84,6 @@ impl Tree {
             s.push_str(&format!("{}{:03}", ts.secs as u64, nanos / 1_000_000));
         }
         s.push_str("\",\"layers\":{");
-        self.ek_object(&mut s, 0, self.nodes.len(), 0);
-        s.push_str("}}\n");
-        out.write_all(s.as_bytes())
     }
 
     /// The members of an object whose nodes are `from..to`, its own at `depth`.

@@ -595,20 +595,67 @@ impl Tree {
     pub fn write_json(&self, first: bool, out: &mut impl Write) -> io::Result<()> {
         let mut s = String::with_capacity(self.text.len() * 2);
         s.push_str(if first { "\n  {\n" } else { ",\n  {\n" });
-        let date = self
-            .nodes
-            .iter()
-            .find_map(|n| match n.value {
-                Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(frame::local_date(ts)),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let date = self.frame_date();
         s.push_str(&format!(
             "    \"_index\": \"packets-{date}\",\n    \"_type\": \"doc\",\n    \"_score\": null,\n    \"_source\": {{\n      \"layers\": {{\n"
         ));
         self.json_members(&mut s, 0, self.nodes.len(), 0, 8);
         s.push_str("\n      }\n    }\n  }");
         out.write_all(s.as_bytes())
+    }
+
+    /// The packet as `tshark -T json -e FIELD…` writes it: each named field present, in the
+    /// order named, with its values (as `-T fields` writes them) in an array.
+    pub fn write_json_fields(
+        &self,
+        first: bool,
+        fields: &[String],
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        let mut s = String::new();
+        s.push_str(if first { "\n  {\n" } else { ",\n  {\n" });
+        let date = self.frame_date();
+        s.push_str(&format!(
+            "    \"_index\": \"packets-{date}\",\n    \"_type\": \"doc\",\n    \"_score\": null,\n    \"_source\": {{\n      \"layers\": {{"
+        ));
+        let mut any = false;
+        for field in fields {
+            let values = self.values(field);
+            if values.is_empty() {
+                continue;
+            }
+            s.push_str(if any { ",\n" } else { "\n" });
+            any = true;
+            s.push_str("        ");
+            push_json_string(&mut s, field);
+            s.push_str(": [\n");
+            for (i, value) in values.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(",\n");
+                }
+                s.push_str("          ");
+                push_json_string(&mut s, value);
+            }
+            s.push_str("\n        ]");
+        }
+        // No field at all: an empty object on the line.
+        s.push_str(if any {
+            "\n      }\n    }\n  }"
+        } else {
+            "}\n    }\n  }"
+        });
+        out.write_all(s.as_bytes())
+    }
+
+    /// The frame's local date, as the JSON index names give it.
+    fn frame_date(&self) -> String {
+        self.nodes
+            .iter()
+            .find_map(|n| match n.value {
+                Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(frame::local_date(ts)),
+                _ => None,
+            })
+            .unwrap_or_default()
     }
 
     /// The members for nodes `from..to` at `depth`, indented `indent` spaces.
