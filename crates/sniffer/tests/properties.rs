@@ -48,6 +48,32 @@ fn fixtures() -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Every frame of every test capture whose link type sniffer reads: (link type, bytes).
+fn fixture_frames() -> Vec<(LinkType, Vec<u8>)> {
+    let mut frames = Vec::new();
+    for bytes in fixtures() {
+        let reader = BufReader::new(bytes.as_slice());
+        let Ok(mut file) = FileCapture::from_buf_read(reader, Path::new("x.pcap")) else {
+            continue;
+        };
+        while let Ok(Some(f)) = file.next_frame() {
+            frames.push((f.linktype, f.data.to_vec()));
+        }
+    }
+    frames
+}
+
+/// A frame's field tree written every way the details are: -V, -x, JSON, EK and a field's
+/// values.
+fn write_every_way(tree: &sniffer::tree::Tree) {
+    let mut sink = Vec::new();
+    let _ = tree.write_details(false, &mut sink);
+    let _ = tree.write_json(true, &mut sink);
+    let _ = tree.write_ek(&mut sink);
+    let _ = tree.write_json_fields(false, &["tcp.options".to_owned()], &mut sink);
+    let _ = tree.values("tcp.seq");
+}
+
 fn linktype() -> impl Strategy<Value = LinkType> {
     (0..LinkType::SUPPORTED.len()).prop_map(|i| LinkType::SUPPORTED[i])
 }
@@ -102,6 +128,37 @@ proptest! {
         }
         let whole = read_through(&bytes, 1 << 20);
         prop_assert_eq!(read_through(&bytes, small), whole);
+    }
+
+    /// The packet details of damaged frames: each test capture's frames with bytes
+    /// overwritten, cut or not, and frames of random bytes, built into trees (with the state
+    /// kept from frame to frame) and written every way, without a panic.
+    #[test]
+    fn damaged_frames_build_trees_without_panic(
+        picks in proptest::collection::vec(
+            (any::<prop::sample::Index>(), proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6), any::<prop::sample::Index>(), any::<bool>()),
+            1..12,
+        ),
+    ) {
+        let frames = fixture_frames();
+        prop_assume!(!frames.is_empty());
+        let mut details = sniffer::listing::Details::new();
+        for (i, (pick, damage, cut, cut_it)) in picks.into_iter().enumerate() {
+            let (lt, mut data) = frames[pick.index(frames.len())].clone();
+            for (at, byte) in damage {
+                if !data.is_empty() {
+                    let at = at.index(data.len());
+                    data[at] = byte;
+                }
+            }
+            let wire = data.len() as u32;
+            if cut_it && !data.is_empty() {
+                data.truncate(cut.index(data.len()));
+            }
+            let mut frame = Frame::new(Timestamp { secs: 1, nanos: i as u32 }, wire, &data);
+            frame.linktype = lt;
+            write_every_way(details.tree(&frame));
+        }
     }
 
     #[test]
