@@ -340,14 +340,28 @@ fn identifiers(b: &mut Builder, data: &[u8], at: usize) {
 
 /// An echo's answer (for a reply) and its data.
 fn echo(b: &mut Builder, data: &[u8], at: usize, len: usize, request: Option<EchoRequest>) {
+    let fields = (&RESP_TO, &RESPTIME, "Response time");
+    echo_answer(b, fields, data, at, len, request);
+}
+
+/// For an echo reply, the request it answers and the time since (`fields`: the two fields
+/// and the time's name); then the echo's data. ICMPv6's echoes share it.
+pub(super) fn echo_answer(
+    b: &mut Builder,
+    (resp_to, resptime, name): (&'static Field, &'static Field, &str),
+    data: &[u8],
+    at: usize,
+    len: usize,
+    request: Option<EchoRequest>,
+) {
     if let Some((frame, (secs, nanos))) = request {
-        b.generated(&RESP_TO, Value::UInt(frame), (at, 0));
+        b.generated(resp_to, Value::UInt(frame), (at, 0));
         let ms = secs as f64 * 1e3 + nanos as f64 / 1e6;
         b.add(
-            &RESPTIME,
+            resptime,
             Value::Double(ms),
             (at, 0),
-            format_args!("Response time: {ms:.3} ms"),
+            format_args!("{name}: {ms:.3} ms"),
         )
         .generated = true;
     }

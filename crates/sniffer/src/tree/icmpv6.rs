@@ -181,21 +181,8 @@ pub(super) fn build(
                 format_args!("Identifier: 0x{id:04x}"),
             );
             b.field(&SEQUENCE, Value::UInt(u64::from(be16(6))), (at + 6, 2));
-            if let Some((frame, (secs, nanos))) = request {
-                b.generated(&RESP_TO, Value::UInt(frame), (at, 0));
-                let ms = secs as f64 * 1e3 + nanos as f64 / 1e6;
-                b.add(
-                    &RESPTIME,
-                    Value::Double(ms),
-                    (at, 0),
-                    format_args!("Response Time: {ms:.3} ms"),
-                )
-                .generated = true;
-            }
-            let kept = data.len().saturating_sub(at + 8).min(len.saturating_sub(8));
-            if kept > 0 {
-                super::data::build(b, data, at + 8, kept);
-            }
+            let fields = (&RESP_TO, &RESPTIME, "Response Time");
+            super::icmp::echo_answer(b, fields, data, at, len, request);
         }
         133 => {
             reserved(b, 4, 4);
