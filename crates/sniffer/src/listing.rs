@@ -252,26 +252,33 @@ impl Details {
         };
         let a = std::net::SocketAddr::new(ip.src, udp.src_port);
         let z = std::net::SocketAddr::new(ip.dst, udp.dst_port);
-        Some(self.udp_stream_between(a, z, ts))
+        Some(self.udp_stream_between(a, z, ts, udp.payload_len > 0))
     }
 
     /// The conversation between `a` and `z` (created if new): its index and the times since
-    /// its first and previous datagrams.
+    /// its first and previous datagrams. A datagram with no payload is not timed, and does
+    /// not become the previous one (`timed`), as in Wireshark.
     fn udp_stream_between(
         &mut self,
         a: std::net::SocketAddr,
         z: std::net::SocketAddr,
         ts: crate::frame::Timestamp,
+        timed: bool,
     ) -> crate::tree::UdpStream {
         let key = if a <= z { (a, z) } else { (z, a) };
         let next = u32::try_from(self.udp.len()).unwrap_or(u32::MAX);
         let entry = self.udp.entry(key).or_insert((next, ts, ts));
-        let previous = std::mem::replace(&mut entry.2, ts);
+        let previous = if timed {
+            std::mem::replace(&mut entry.2, ts)
+        } else {
+            entry.2
+        };
         (entry.0, ts.delta(entry.1), ts.delta(previous))
     }
 
     /// For an ICMP or ICMPv6 error quoting a UDP datagram: that datagram's conversation index (the
-    /// conversation is created if it is new, as Wireshark does).
+    /// conversation is created if it is new, as Wireshark does, but its times stay as they
+    /// were).
     fn quoted_udp_stream(
         &mut self,
         packet: &crate::decode::Packet,
@@ -294,7 +301,15 @@ impl Details {
         let mut quoted = crate::frame::Frame::new(frame.ts, len, body);
         quoted.linktype = crate::link::LinkType::RAW;
         let inner = crate::decode::decode(crate::link::LinkType::RAW, &quoted);
-        self.udp_stream(&inner, frame.ts).map(|(index, _, _)| index)
+        let (Network::Ip(ip), Transport::Udp(udp)) = (&inner.net, &inner.transport) else {
+            return None;
+        };
+        let a = std::net::SocketAddr::new(ip.src, udp.src_port);
+        let z = std::net::SocketAddr::new(ip.dst, udp.dst_port);
+        let key = if a <= z { (a, z) } else { (z, a) };
+        // A quote does not count as the conversation's previous datagram.
+        let next = u32::try_from(self.udp.len()).unwrap_or(u32::MAX);
+        Some(self.udp.entry(key).or_insert((next, frame.ts, frame.ts)).0)
     }
 
     /// The next frame's tree (kept until the next call, its buffers reused).
@@ -311,7 +326,7 @@ impl Details {
                 let port = |i: usize| u16::from_be_bytes([r.bytes[i], r.bytes[i + 1]]);
                 let a = std::net::SocketAddr::new(ip.src, port(0));
                 let z = std::net::SocketAddr::new(ip.dst, port(2));
-                Some(self.udp_stream_between(a, z, frame.ts))
+                Some(self.udp_stream_between(a, z, frame.ts, r.bytes.len() > 8))
             }
             _ => self.udp_stream(&packet, frame.ts),
         };

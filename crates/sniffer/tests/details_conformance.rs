@@ -124,6 +124,8 @@ const IDENTICAL: &[&str] = &[
     "ipv4-fragments.pcap",
     "ipv6-extensions.pcap",
     "real-http-loopback.pcap",
+    "synthetic-3-interfaces.pcapng",
+    "synthetic-every-tag.pcap",
     "tcp-options.pcap",
 ];
 

@@ -95,6 +95,9 @@ pub struct Tags {
     /// For a duplicate ACK: the frame of the original ACK, and the count (0: not one).
     dup_of: u64,
     dup_count: u32,
+    /// The analysis looked at the segment's acknowledgment without tagging it (Wireshark
+    /// then made its analysis record, and the details show `[SEQ/ACK analysis]`).
+    noted: bool,
 }
 
 impl Serialize for Tags {
@@ -170,7 +173,12 @@ impl Tags {
 
     /// True when no tag is set.
     pub fn is_empty(&self) -> bool {
-        *self == Tags::default()
+        self.set == 0 && self.dup_count == 0
+    }
+
+    /// True when the analysis noted something about the segment, tagged or not.
+    pub fn noted(&self) -> bool {
+        self.noted || !self.is_empty()
     }
 }
 
@@ -392,6 +400,7 @@ impl Judged<'_> {
 /// the first such ACK is tagged.
 #[inline(always)]
 fn acked_unseen(t: &mut Tags, rev: &mut SeqState) {
+    t.noted = true;
     if rev.next_seq.after(rev.max_seq_to_be_acked) {
         rev.max_seq_to_be_acked = rev.next_seq;
         t.set(Tag::AckedUnseen);

@@ -46,8 +46,8 @@ pub struct SegmentDetails {
     pub bytes_in_flight: Option<u32>,
     /// Bytes sent since the last segment with PSH (segments with payload).
     pub push_bytes_sent: Option<u32>,
-    /// A FIN that is the conversation's first ("initiates the connection closing"), not a
-    /// later one ("undergoes").
+    /// A FIN from the side that closed first ("initiates the connection closing"), not
+    /// from its peer ("undergoes").
     pub first_fin: bool,
     /// For a retransmission (not a fast or spurious one): the frame that last advanced the
     /// sender's sequence numbers and the time since (Wireshark's RTO).
@@ -80,6 +80,14 @@ pub struct InFlight {
     /// A gap was seen in this direction and no ACK has come back since: the bytes in flight
     /// are not known (Wireshark's `valid_bif` cleared).
     gap: bool,
+}
+
+impl InFlight {
+    /// The frame and time of the eldest segment not yet acknowledged: what Wireshark measures
+    /// a retransmission's RTO from.
+    pub fn eldest_unacked(&self) -> Option<(u64, Timestamp)> {
+        self.unacked.back().map(|u| (u.frame, u.ts))
+    }
 }
 
 /// Wireshark's completeness after a segment, from the value before it. The conversation's

@@ -153,8 +153,8 @@ pub struct Conversation {
     pub last_seen: Timestamp,
     /// Wireshark's conversation completeness so far (see [`details::completeness`]).
     pub completeness: u8,
-    /// The frame of the conversation's first FIN.
-    pub first_fin_frame: Option<u64>,
+    /// Which side closed first: the client, the server (Wireshark's `closing_initiator`).
+    pub closing_initiator: [bool; 2],
     /// Each direction's segments waiting for their acknowledgment, for the packet details
     /// (client's, then server's; only in a table made [`FlowTable::with_details`]).
     pub in_flight: Option<Box<[details::InFlight; 2]>>,
@@ -193,7 +193,7 @@ impl Conversation {
             client_state,
             server_state,
             completeness: 0,
-            first_fin_frame: None,
+            closing_initiator: [false; 2],
             in_flight: None,
         }
     }
@@ -442,20 +442,31 @@ fn segment_details(
 ) -> details::SegmentDetails {
     let (first, completeness, since_first, since_previous) = before;
     conv.completeness = details::completeness_after(completeness, seg, first);
-    if seg.flags.contains(TcpFlags::FIN) && conv.first_fin_frame.is_none() {
-        conv.first_fin_frame = Some(frame);
+    // A FIN initiates the closing unless the peer's already did; the side that initiates
+    // stays the initiator, its FIN sent again too.
+    let first_fin = seg.flags.contains(TcpFlags::FIN) && !conv.closing_initiator[side.reverse().index()];
+    if first_fin {
+        conv.closing_initiator[side.index()] = true;
     }
     let base = conv.dirs[side.index()].base.unwrap_or(seg.seq);
     let sent = &conv.dirs[side.index()].seq_state;
-    let rto = (tags.has(Tag::Retransmission)
-        && !tags.has(Tag::FastRetransmission)
-        && !tags.has(Tag::SpuriousRetransmission))
-    .then(|| (sent.next_seq_frame, ts.delta(sent.next_seq_time)));
+    let (next_seq_frame, next_seq_time) = (sent.next_seq_frame, sent.next_seq_time);
     let [client, server] = &mut **conv.in_flight.get_or_insert_with(Default::default);
     let (fwd, rev) = match side {
         Side::ClientToServer => (client, server),
         Side::ServerToClient => (server, client),
     };
+    // Measured from the eldest segment still unacknowledged, or failing that from the one
+    // that last advanced the sequence, as Wireshark does.
+    let rto = (tags.has(Tag::Retransmission)
+        && !tags.has(Tag::FastRetransmission)
+        && !tags.has(Tag::SpuriousRetransmission))
+    .then(|| {
+        let (frame, at) = fwd
+            .eldest_unacked()
+            .unwrap_or((next_seq_frame, next_seq_time));
+        (frame, ts.delta(at))
+    });
     let lost = tags.has(Tag::LostSegment);
     let (acks, bytes_in_flight, push_bytes_sent) =
         details::record(fwd, rev, seg, base, frame, ts, lost);
@@ -467,7 +478,7 @@ fn segment_details(
     };
     details::SegmentDetails {
         rto,
-        first_fin: conv.first_fin_frame == Some(frame),
+        first_fin,
         completeness,
         since_first,
         since_previous,

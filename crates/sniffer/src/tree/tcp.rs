@@ -450,7 +450,6 @@ pub(super) fn payload_withheld(tags: Tags) -> bool {
     retransmitted_data(tags)
         || tags.has(Tag::SpuriousRetransmission)
         || tags.has(Tag::OutOfOrder)
-        || tags.has(Tag::KeepAlive)
 }
 
 /// `[Timestamps]`: the times since the stream's first and previous segments.
@@ -477,8 +476,11 @@ fn timestamps(b: &mut Builder, d: &SegmentDetails, at: usize) {
 fn analysis(b: &mut Builder, d: &SegmentDetails, tags: Tags, at: usize) {
     // Wireshark shows it for a segment its analysis noted something about: an acknowledgment
     // timed, bytes in flight, bytes since PSH, a tag (the round trip is then added).
-    let tagged = !tags.is_empty();
-    if d.acks.is_none() && d.bytes_in_flight.is_none() && d.push_bytes_sent.is_none() && !tagged {
+    if d.acks.is_none()
+        && d.bytes_in_flight.is_none()
+        && d.push_bytes_sent.is_none()
+        && !tags.noted()
+    {
         return;
     }
     b.add(&ANALYSIS, Value::None, (at, 0), "SEQ/ACK analysis")
@@ -506,7 +508,7 @@ fn analysis(b: &mut Builder, d: &SegmentDetails, tags: Tags, at: usize) {
     if let Some(n) = d.push_bytes_sent {
         b.generated(&PUSH_BYTES_SENT, Value::UInt(u64::from(n)), (at, 0));
     }
-    if tagged {
+    if !tags.is_empty() {
         flags(b, d, tags, at, time);
     }
     b.close();
