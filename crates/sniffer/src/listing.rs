@@ -206,22 +206,31 @@ impl Details {
         }
     }
 
-    /// For an ICMP echo reply, the request it answers; an echo request is remembered.
+    /// For an ICMP echo reply, the request it answers; an echo request is remembered. The
+    /// message is the packet's, or the one its fragments made (`reassembled`).
     fn echo(
         &mut self,
         packet: &crate::decode::Packet,
+        reassembled: Option<&crate::tree::Reassembled>,
         number: u64,
         ts: crate::frame::Timestamp,
     ) -> Option<crate::tree::EchoRequest> {
         use crate::decode::{Network, Transport};
-        let (Network::Ip(ip), Transport::Icmp(icmp)) = (&packet.net, &packet.transport) else {
+        let Network::Ip(ip) = &packet.net else {
             return None;
         };
-        let id = u16::from_be_bytes([icmp.rest[0], icmp.rest[1]]);
-        let seq = u16::from_be_bytes([icmp.rest[2], icmp.rest[3]]);
+        let (icmp_type, rest) = match (&packet.transport, reassembled) {
+            (Transport::Icmp(icmp), _) => (icmp.icmp_type, icmp.rest),
+            (_, Some(r)) if matches!(ip.protocol, 1 | 58) && r.bytes.len() >= 8 => {
+                (r.bytes[0], [r.bytes[4], r.bytes[5], r.bytes[6], r.bytes[7]])
+            }
+            _ => return None,
+        };
+        let id = u16::from_be_bytes([rest[0], rest[1]]);
+        let seq = u16::from_be_bytes([rest[2], rest[3]]);
         let v4 = ip.src.is_ipv4();
-        match icmp.icmp_type {
-            8 | 128 if v4 == (icmp.icmp_type == 8) => {
+        match icmp_type {
+            8 | 128 if v4 == (icmp_type == 8) => {
                 if self.echoes.len() >= 4096 {
                     self.echoes.clear();
                 }
@@ -231,7 +240,7 @@ impl Details {
                 );
                 None
             }
-            0 | 129 if v4 == (icmp.icmp_type == 0) => self
+            0 | 129 if v4 == (icmp_type == 0) => self
                 .echoes
                 .get(&crate::timeline::echo_key(ip.src, ip.dst, id, seq))
                 .map(|(frame, at)| (*frame, ts.delta(*at))),
@@ -331,7 +340,7 @@ impl Details {
             _ => self.udp_stream(&packet, frame.ts),
         };
         let quoted_udp_stream = self.quoted_udp_stream(&packet, frame);
-        let echo_request = self.echo(&packet, self.row.number, frame.ts);
+        let echo_request = self.echo(&packet, reassembled.as_ref(), self.row.number, frame.ts);
         let ctx = crate::tree::FrameContext {
             udp_stream,
             echo_request,

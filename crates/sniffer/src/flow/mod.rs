@@ -444,7 +444,8 @@ fn segment_details(
     conv.completeness = details::completeness_after(completeness, seg, first);
     // A FIN initiates the closing unless the peer's already did; the side that initiates
     // stays the initiator, its FIN sent again too.
-    let first_fin = seg.flags.contains(TcpFlags::FIN) && !conv.closing_initiator[side.reverse().index()];
+    let first_fin =
+        seg.flags.contains(TcpFlags::FIN) && !conv.closing_initiator[side.reverse().index()];
     if first_fin {
         conv.closing_initiator[side.index()] = true;
     }

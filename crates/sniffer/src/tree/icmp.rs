@@ -138,22 +138,8 @@ pub(super) fn build(
             }
         }
         3 | 11 => {
-            if icmp_type == 3 && code == 4 {
-                b.add(
-                    &UNUSED,
-                    Value::Bytes,
-                    (at + 4, 2),
-                    format_args!("Unused: {}", super::hex_bytes(&[byte(4), byte(5)])),
-                );
-                b.field(&MTU, Value::UInt(u64::from(be16(6))), (at + 6, 2));
-            } else if byte(5) != 0 {
-                // RFC 4884: the length of the quoted datagram, in 32-bit words.
-                b.add(
-                    &UNUSED,
-                    Value::Bytes,
-                    (at + 4, 1),
-                    format_args!("Unused: {}", super::hex_bytes(&[byte(4)])),
-                );
+            // RFC 4884: the length of the quoted datagram, in 32-bit words.
+            let length = |b: &mut Builder| {
                 b.field(&LENGTH, Value::UInt(u64::from(byte(5))), (at + 5, 1));
                 b.add(
                     &LENGTH_ORIGINAL,
@@ -162,6 +148,33 @@ pub(super) fn build(
                     format_args!("Length of original datagram: {}", u32::from(byte(5)) * 4),
                 )
                 .generated = true;
+            };
+            if icmp_type == 3 && code == 4 {
+                if byte(5) != 0 {
+                    b.add(
+                        &UNUSED,
+                        Value::Bytes,
+                        (at + 4, 1),
+                        format_args!("Unused: {}", super::hex_bytes(&[byte(4)])),
+                    );
+                    length(b);
+                } else {
+                    b.add(
+                        &UNUSED,
+                        Value::Bytes,
+                        (at + 4, 2),
+                        format_args!("Unused: {}", super::hex_bytes(&[byte(4), byte(5)])),
+                    );
+                }
+                b.field(&MTU, Value::UInt(u64::from(be16(6))), (at + 6, 2));
+            } else if byte(5) != 0 {
+                b.add(
+                    &UNUSED,
+                    Value::Bytes,
+                    (at + 4, 1),
+                    format_args!("Unused: {}", super::hex_bytes(&[byte(4)])),
+                );
+                length(b);
                 b.add(
                     &UNUSED,
                     Value::Bytes,
@@ -191,12 +204,29 @@ pub(super) fn build(
         }
         12 => {
             b.field(&POINTER, Value::UInt(u64::from(byte(4))), (at + 4, 1));
-            b.add(
-                &UNUSED,
-                Value::Bytes,
-                (at + 5, 3),
-                format_args!("Unused: {}", super::hex_bytes(&[byte(5), byte(6), byte(7)])),
-            );
+            if byte(5) != 0 {
+                b.field(&LENGTH, Value::UInt(u64::from(byte(5))), (at + 5, 1));
+                b.add(
+                    &LENGTH_ORIGINAL,
+                    Value::UInt(u64::from(byte(5)) * 4),
+                    (at + 5, 1),
+                    format_args!("Length of original datagram: {}", u32::from(byte(5)) * 4),
+                )
+                .generated = true;
+                b.add(
+                    &UNUSED,
+                    Value::Bytes,
+                    (at + 6, 2),
+                    format_args!("Unused: {}", super::hex_bytes(&[byte(6), byte(7)])),
+                );
+            } else {
+                b.add(
+                    &UNUSED,
+                    Value::Bytes,
+                    (at + 5, 3),
+                    format_args!("Unused: {}", super::hex_bytes(&[byte(5), byte(6), byte(7)])),
+                );
+            }
         }
         _ => {}
     }
@@ -369,5 +399,18 @@ pub(super) fn echo_answer(
     let kept = data.len().saturating_sub(at + 8).min(payload);
     if kept > 0 {
         super::data::build(b, data, at + 8, kept);
+    }
+}
+
+/// How much of the datagram an ICMP error at `at` quotes Wireshark reads after its IP
+/// header: the length the message gives (RFC 4884, in 32-bit words, in its sixth byte), or
+/// for a redirect 64 bits.
+pub(super) fn quoted_limit(data: &[u8], at: usize) -> Option<usize> {
+    let (&icmp_type, &words) = (data.get(at)?, data.get(at + 5)?);
+    match icmp_type {
+        // A redirect: the first 64 bits of the datagram's data.
+        5 => Some(8),
+        3 | 4 | 11 | 12 if words != 0 => Some(usize::from(words) * 4),
+        _ => None,
     }
 }

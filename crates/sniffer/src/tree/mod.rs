@@ -890,7 +890,7 @@ pub fn build_into(
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
                 let quoted_data = match data.get(at) {
                     Some(&t) if icmpv6::is_error(t) => {
-                        quoted::build(&mut b, data, at + 8, ctx.quoted_udp_stream)
+                        quoted::build(&mut b, data, at + 8, None, ctx.quoted_udp_stream)
                     }
                     _ => None,
                 };
@@ -902,9 +902,13 @@ pub fn build_into(
             Layer::Icmp(at, len) => {
                 icmp::build(&mut b, data, at, len, ctx.echo_request);
                 let quoted_data = match data.get(at) {
-                    Some(&t) if icmp::is_error(t) => {
-                        quoted::build(&mut b, data, at + 8, ctx.quoted_udp_stream)
-                    }
+                    Some(&t) if icmp::is_error(t) => quoted::build(
+                        &mut b,
+                        data,
+                        at + 8,
+                        icmp::quoted_limit(data, at),
+                        ctx.quoted_udp_stream,
+                    ),
                     _ => None,
                 };
                 b.close();
@@ -1136,6 +1140,20 @@ fn layers(
                             protocols.push("data");
                         }
                     }
+                    1 if r.bytes.len() >= 8 && icmp::is_shown(r.bytes[0]) => {
+                        out.push(Layer::Icmp(at, r.bytes.len()));
+                        protocols.push("icmp");
+                        if icmp::is_error(r.bytes[0]) {
+                            quoted::protocols(
+                                &r.bytes,
+                                8,
+                                icmp::quoted_limit(&r.bytes, 0),
+                                protocols,
+                            );
+                        } else if matches!(r.bytes[0], 0 | 8) && r.bytes.len() > 8 {
+                            protocols.push("data");
+                        }
+                    }
                     _ => {
                         out.push(Layer::Data(at, r.bytes.len()));
                         protocols.push("data");
@@ -1202,7 +1220,8 @@ fn layers(
             let body = data.len() > transport_at + 8;
             if icmp::is_error(icmp.icmp_type) {
                 if body {
-                    quoted::protocols(data, transport_at + 8, protocols);
+                    let limit = icmp::quoted_limit(data, transport_at);
+                    quoted::protocols(data, transport_at + 8, limit, protocols);
                 }
             } else if matches!(icmp.icmp_type, 0 | 8) && ip.payload_len > 8 && body {
                 protocols.push("data");
@@ -1218,7 +1237,7 @@ fn layers(
             let body = data.len() > transport_at + 8;
             if icmpv6::is_error(icmp.icmp_type) {
                 if body {
-                    quoted::protocols(data, transport_at + 8, protocols);
+                    quoted::protocols(data, transport_at + 8, None, protocols);
                 }
             } else if matches!(icmp.icmp_type, 128 | 129) && ip.payload_len > 8 && body {
                 protocols.push("data");

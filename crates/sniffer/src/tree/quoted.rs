@@ -36,8 +36,24 @@ pub(super) fn udp_header(data: &[u8], at: usize) -> Option<UdpDatagram> {
     })
 }
 
-/// The names `frame.protocols` lists for the datagram quoted at `at`.
-pub(super) fn protocols(data: &[u8], at: usize, protocols: &mut Vec<&'static str>) {
+/// The bytes Wireshark reads of a datagram quoted at `at` whose length an ICMP message gives
+/// (RFC 4884, `limit` bytes): its IP header, then no more than `limit` bytes.
+fn limited(data: &[u8], at: usize, limit: Option<usize>) -> &[u8] {
+    match (limit, header(data, at)) {
+        (Some(limit), Some((_, len, _))) => &data[..data.len().min(at + len + limit)],
+        _ => data,
+    }
+}
+
+/// The names `frame.protocols` lists for the datagram quoted at `at` (`limit`: its length
+/// as the ICMP message gives it, if it does).
+pub(super) fn protocols(
+    data: &[u8],
+    at: usize,
+    limit: Option<usize>,
+    protocols: &mut Vec<&'static str>,
+) {
+    let data = limited(data, at, limit);
     let Some((version, len, proto)) = header(data, at) else {
         return;
     };
@@ -50,6 +66,8 @@ pub(super) fn protocols(data: &[u8], at: usize, protocols: &mut Vec<&'static str
                 if udp.payload_len > 0 && data.len() > t_at + 8 {
                     protocols.push("data");
                 }
+            } else if data.len() >= t_at + 4 {
+                protocols.push("udp");
             }
         }
         6 if data.len() >= t_at + 8 => protocols.push("tcp"),
@@ -57,15 +75,18 @@ pub(super) fn protocols(data: &[u8], at: usize, protocols: &mut Vec<&'static str
     }
 }
 
-/// Builds the datagram quoted at `at`; `stream` is a quoted UDP datagram's conversation.
+/// Builds the datagram quoted at `at` (`limit`: its length after its IP header, as the ICMP
+/// message gives it); `stream` is a quoted UDP datagram's conversation.
 /// Returns where the quoted UDP payload is and how much of it was captured, for the data
 /// that follows ICMP's subtree.
 pub(super) fn build(
     b: &mut Builder,
     data: &[u8],
     at: usize,
+    limit: Option<usize>,
     stream: Option<u32>,
 ) -> Option<(usize, usize)> {
+    let data = limited(data, at, limit);
     let (version, len, proto) = header(data, at)?;
     if version == 4 {
         ip::build_v4(b, data, at, None);
@@ -74,8 +95,18 @@ pub(super) fn build(
     }
     let t_at = at + len;
     match proto {
+        17 if data.len() < t_at + 8 => {
+            // Only the ports, when that is all the datagram's length leaves.
+            udp::build_ports(b, data, t_at);
+            None
+        }
         17 => {
-            let udp = udp_header(data, t_at)?;
+            let mut udp = udp_header(data, t_at)?;
+            if let Some(limit) = limit {
+                // The payload is as long as the given length leaves.
+                let left = u32::try_from(limit.saturating_sub(8)).unwrap_or(u32::MAX);
+                udp.payload_len = udp.payload_len.min(left);
+            }
             let stream = stream.map(|index| (index, (0, 0), (0, 0)));
             udp::build(b, data, t_at, &udp, stream, true);
             let kept = data

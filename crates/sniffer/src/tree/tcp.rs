@@ -205,6 +205,15 @@ pub(super) fn build(
                 (at + 8, 4),
                 format_args!("Acknowledgment Number: {ack}    (relative ack number)"),
             );
+            // A SYN-ACK acknowledging more than the SYN took the SYN's data (TCP Fast Open).
+            if h.flags.contains(TcpFlags::SYN) && ack > 1 {
+                b.expert(
+                    "tcp.analysis.tfo_ack",
+                    "Note",
+                    "Sequence",
+                    "TCP SYN-ACK accepting TFO data",
+                );
+            }
         }
         None => {
             b.field(&ACK, Value::UInt(u64::from(h.ack.0)), (at + 8, 4));
@@ -447,9 +456,7 @@ pub(super) fn retransmitted_data(tags: Tags) -> bool {
 /// A payload Wireshark hands to no dissector at all: a spurious retransmission, an
 /// out-of-order segment, a keep-alive's byte.
 pub(super) fn payload_withheld(tags: Tags) -> bool {
-    retransmitted_data(tags)
-        || tags.has(Tag::SpuriousRetransmission)
-        || tags.has(Tag::OutOfOrder)
+    retransmitted_data(tags) || tags.has(Tag::SpuriousRetransmission) || tags.has(Tag::OutOfOrder)
 }
 
 /// `[Timestamps]`: the times since the stream's first and previous segments.

@@ -214,6 +214,7 @@ pub(super) fn build(
     b.open();
     let mut sack = sack.iter().copied();
     let mut nops = 0;
+    let mut mss = false;
     let mut i = 0;
     let end = loop {
         if i >= len {
@@ -310,8 +311,19 @@ pub(super) fn build(
             break OptionsEnd::Malformed;
         }
         b.append_to(title, format_args!(", {name}"));
+        mss |= kind == 2;
         i += size;
     };
+    // Read whole, a SYN's options are checked for the MSS.
+    if syn && !mss && end == OptionsEnd::Whole {
+        b.expert_here(
+            &TEXT,
+            "tcp.options.mss.absent",
+            "Note",
+            "Protocol",
+            "The SYN packet does not contain a MSS option",
+        );
+    }
     b.close();
     end
 }
@@ -602,11 +614,25 @@ fn option(
         }
         172 | 174 => {
             let label = node(b, &OPT_ACC_ECN, "TCP Option - Accurate ECN");
-            head(b, None);
+            kind_line(b, kind, at);
+            b.field(&OPTION_LEN, Value::UInt(size as u64), (at + 1, 1));
+            if !matches!(size, 2 | 5 | 8 | 11) {
+                b.expert(
+                    "tcp.option.len.invalid",
+                    "Note",
+                    "Sequence",
+                    &format!("option length should be 2, 5, 8, or 11 instead of {size}"),
+                );
+            }
+            let counters = if matches!(size, 2 | 5 | 8 | 11) {
+                &opt[2..]
+            } else {
+                &[]
+            };
             let order = [&ACC_ECN_EE0B, &ACC_ECN_ECEB, &ACC_ECN_EE1B];
             let names = ["EE0B", "ECEB", "EE1B"];
             let mut text = Vec::new();
-            for (n, counter) in opt[2..].chunks_exact(3).take(3).enumerate() {
+            for (n, counter) in counters.chunks_exact(3).take(3).enumerate() {
                 let k = if kind == 172 { n } else { 2 - n };
                 let value = u32::from_be_bytes([0, counter[0], counter[1], counter[2]]);
                 b.field(order[k], Value::UInt(u64::from(value)), (at + 2 + n * 3, 3));

@@ -22,6 +22,27 @@ fn be16(data: &[u8], at: usize) -> u16 {
         .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
 }
 
+/// UDP's subtree with only the ports, when no more of the header can be read (an ICMP error
+/// quoting that little of a datagram). Nothing when the ports themselves are missing.
+pub(super) fn build_ports(b: &mut Builder, data: &[u8], at: usize) {
+    if data.len() < at + 4 {
+        return;
+    }
+    let (src, dst) = (be16(data, at), be16(data, at + 2));
+    b.add(
+        &UDP,
+        Value::None,
+        (at, data.len() - at),
+        format_args!("User Datagram Protocol, Src Port: {src}, Dst Port: {dst}"),
+    );
+    b.open();
+    b.field(&SRCPORT, Value::UInt(u64::from(src)), (at, 2));
+    b.field(&DSTPORT, Value::UInt(u64::from(dst)), (at + 2, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(src)), (at, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(dst)), (at + 2, 2));
+    b.close();
+}
+
 /// Builds UDP's subtree for the header at `at`.
 pub(super) fn build(
     b: &mut Builder,
