@@ -49,7 +49,9 @@ fn checksum(bytes: &[u8]) -> u16 {
 /// True for the messages this subtree shows: echoes, errors (with the datagram they quote),
 /// timestamps, information and address mask messages, router solicitations.
 pub(super) fn is_shown(icmp_type: u8) -> bool {
-    matches!(icmp_type, 0 | 3 | 4 | 5 | 8 | 10..=18)
+    // Router advertisements and extended echoes are not read yet; the types with no body
+    // Wireshark reads show their type, code and checksum.
+    !matches!(icmp_type, 9 | 42 | 43)
 }
 
 /// True for the error messages, which quote the datagram that caused them.
