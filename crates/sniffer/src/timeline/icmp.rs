@@ -311,6 +311,8 @@ pub(super) fn icmpv6_info(icmp: &IcmpMessage) -> Option<String> {
             let _ = write!(info, " {} ({named})", target(body)?);
             push_link_layer(&mut info, " is at ", options(body, 16), 2);
         }
+        // Redirect: the target and the destination, then options.
+        137 => push_link_layer(&mut info, " is at ", options(body, 32), 2),
         _ => {}
     }
     Some(info)

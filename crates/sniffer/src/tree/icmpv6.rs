@@ -57,11 +57,37 @@ fields! {
     OPT_PREFIX_VALID: "icmpv6.opt.prefix.valid_lifetime", "Valid Lifetime", Kind::UInt(32, Base::Dec);
     OPT_PREFIX_PREFERRED: "icmpv6.opt.prefix.preferred_lifetime", "Preferred Lifetime", Kind::UInt(32, Base::Dec);
     OPT_PREFIX: "icmpv6.opt.prefix", "Prefix", Kind::Ipv6;
+    DATA: "icmpv6.data", "Data", Kind::Bytes;
+    MLD_DELAY: "icmpv6.mld.maximum_response_delay", "Maximum Response Delay [ms]", Kind::UInt(16, Base::Dec);
+    MLD_CODE: "icmpv6.mld.maximum_response_code", "Maximum Response Code", Kind::UInt(16, Base::Dec);
+    MLD_ADDRESS: "icmpv6.mld.multicast_address", "Multicast Address", Kind::Ipv6;
+    MLD_FLAG: "icmpv6.mld.flag", "Flags", Kind::UInt(8, Base::Hex);
+    MLD_FLAG_S: "icmpv6.mld.flag.s", "Suppress Router-Side Processing", Kind::Bool;
+    MLD_FLAG_QRV: "icmpv6.mld.flag.qrv", "QRV (Querier's Robustness Variable)", Kind::UInt(8, Base::Dec);
+    MLD_FLAG_RSV: "icmpv6.mld.flag.reserved", "Reserved", Kind::UInt(8, Base::Dec);
+    MLD_QQI: "icmpv6.mld.qqi", "QQIC (Querier's Query Interval Code)", Kind::UInt(8, Base::Dec);
+    MLD_SOURCES: "icmpv6.mld.nb_sources", "Number of Sources", Kind::UInt(16, Base::Dec);
+    MLD_SOURCE: "icmpv6.mld.source_address", "Source Address", Kind::Ipv6;
+    MLDR_RECORDS: "icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records", Kind::UInt(16, Base::Dec);
+    MLDR_MAR: "icmpv6.mldr.mar", "Multicast Address Record", Kind::Text;
+    MLDR_TYPE: "icmpv6.mldr.mar.record_type", "Record Type", Kind::UInt(8, Base::Dec);
+    MLDR_AUX_LEN: "icmpv6.mldr.mar.aux_data_len", "Aux Data Len", Kind::UInt(8, Base::Dec);
+    MLDR_SOURCES: "icmpv6.mldr.mar.nb_sources", "Number of Sources", Kind::UInt(16, Base::Dec);
+    MLDR_ADDRESS: "icmpv6.mldr.mar.multicast_address", "Multicast Address", Kind::Ipv6;
+    MLDR_SOURCE: "icmpv6.mldr.mar.source_address", "Source Address", Kind::Ipv6;
+    MLDR_AUX: "icmpv6.mldr.mar.auxiliary_data", "Auxiliary Data", Kind::Bytes;
+    RD_TARGET: "icmpv6.nd.rd.target_address", "Target Address", Kind::Ipv6;
+    RD_DESTINATION: "icmpv6.rd.na.destination_address", "Destination Address", Kind::Ipv6;
+}
+
+/// True for a type no dissector of Wireshark's reads (its bytes shown as data).
+fn is_undecoded(icmp_type: u8) -> bool {
+    !matches!(icmp_type, 1..=4 | 128..=161)
 }
 
 /// True for the messages this subtree shows.
 pub(super) fn is_shown(icmp_type: u8) -> bool {
-    matches!(icmp_type, 1..=4 | 128 | 129 | 133..=136)
+    matches!(icmp_type, 1..=4 | 128..=137 | 143) || is_undecoded(icmp_type)
 }
 
 /// True for the error messages, which quote the datagram that caused them.
@@ -218,7 +244,198 @@ pub(super) fn build(
             );
             options(b, data, at + 24, at + len);
         }
+        137 => {
+            reserved(b, 4, 4);
+            for (field, offset) in [(&RD_TARGET, 8), (&RD_DESTINATION, 24)] {
+                let address = addr(at + offset);
+                b.add(
+                    field,
+                    Value::Ipv6(address),
+                    (at + offset, 16),
+                    format_args!("{}: {address}", field.name),
+                );
+            }
+            options(b, data, at + 40, at + len);
+        }
+        130..=132 => mld(b, data, at, len, reserved),
+        143 => {
+            reserved(b, 4, 2);
+            mld_report(b, data, at, at + len);
+        }
+        t if is_undecoded(t) => {
+            b.expert_here(
+                &super::TEXT,
+                "icmpv6.undecoded.type",
+                "Note",
+                "Undecoded",
+                &format!(
+                    "Dissector for ICMPv6 Type ({t}) code not implemented, Contact Wireshark developers if you want this supported"
+                ),
+            );
+            let bytes = data
+                .get(at + 4..(at + len).min(data.len()))
+                .unwrap_or_default();
+            b.add(
+                &DATA,
+                Value::Bytes,
+                (at + 4, bytes.len()),
+                format_args!("Data: {}", hex_bytes(bytes)),
+            );
+        }
         _ => {}
+    }
+}
+
+/// An address read at `at`, or `::` where the packet ends.
+fn address_at(data: &[u8], at: usize) -> Ipv6Addr {
+    data.get(at..at + 16)
+        .and_then(|a| <[u8; 16]>::try_from(a).ok())
+        .map_or(Ipv6Addr::UNSPECIFIED, Ipv6Addr::from)
+}
+
+/// A multicast listener query, report or done: version 1's delay and address; a query of 28
+/// bytes or more is version 2's, with its flags, interval and sources.
+fn mld(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    len: usize,
+    reserved: impl Fn(&mut Builder, usize, usize),
+) {
+    let be16 = |i: usize| {
+        data.get(at + i..at + i + 2)
+            .map_or(0, |v| u16::from_be_bytes([v[0], v[1]]))
+    };
+    let v2 = data.get(at) == Some(&130) && len >= 28;
+    let delay = if v2 { &MLD_CODE } else { &MLD_DELAY };
+    b.field(delay, Value::UInt(u64::from(be16(4))), (at + 4, 2));
+    reserved(b, 6, 2);
+    let group = address_at(data, at + 8);
+    b.add(
+        &MLD_ADDRESS,
+        Value::Ipv6(group),
+        (at + 8, 16),
+        format_args!("Multicast Address: {group}"),
+    );
+    if !v2 {
+        return;
+    }
+    let flags = data.get(at + 24).copied().unwrap_or(0);
+    let w = u64::from(flags);
+    let mut title = format!("Flags: 0x{flags:02x}");
+    if flags & 0x08 != 0 {
+        title.push_str(", Suppress Router-Side Processing");
+    }
+    b.add(&MLD_FLAG, Value::UInt(w), (at + 24, 1), title);
+    b.open();
+    let s = flags & 0x08 != 0;
+    b.add(
+        &MLD_FLAG_S,
+        Value::Bool(s),
+        (at + 24, 1),
+        format_args!(
+            "{}Suppress Router-Side Processing: {}",
+            bit_prefix(w, 0x08, 8),
+            if s { "True" } else { "False" }
+        ),
+    );
+    for (field, mask) in [(&MLD_FLAG_QRV, 0x07u64), (&MLD_FLAG_RSV, 0xf0)] {
+        let value = (w & mask) >> mask.trailing_zeros();
+        b.add(
+            field,
+            Value::UInt(value),
+            (at + 24, 1),
+            format_args!("{}{}: {value}", bit_prefix(w, mask, 8), field.name),
+        );
+    }
+    b.close();
+    let qqic = data.get(at + 25).copied().unwrap_or(0);
+    b.field(&MLD_QQI, Value::UInt(u64::from(qqic)), (at + 25, 1));
+    let sources = be16(26);
+    b.field(&MLD_SOURCES, Value::UInt(u64::from(sources)), (at + 26, 2));
+    for i in 0..usize::from(sources) {
+        let offset = at + 28 + 16 * i;
+        if offset + 16 > data.len() {
+            break;
+        }
+        let source = address_at(data, offset);
+        b.add(
+            &MLD_SOURCE,
+            Value::Ipv6(source),
+            (offset, 16),
+            format_args!("Source Address: {source}"),
+        );
+    }
+}
+
+/// A version 2 multicast listener report's records, from the message at `at` to `end`.
+fn mld_report(b: &mut Builder, data: &[u8], at: usize, end: usize) {
+    const RECORD_TYPES: [&str; 6] = [
+        "Include",
+        "Exclude",
+        "Changed to include",
+        "Changed to exclude",
+        "Allow new sources",
+        "Block old sources",
+    ];
+    let be16 = |i: usize| {
+        data.get(i..i + 2)
+            .map_or(0, |v| u16::from_be_bytes([v[0], v[1]]))
+    };
+    let records = be16(at + 6);
+    b.field(&MLDR_RECORDS, Value::UInt(u64::from(records)), (at + 6, 2));
+    let mut offset = at + 8;
+    for _ in 0..records {
+        if offset + 20 > end.min(data.len()) {
+            break;
+        }
+        let kind = data[offset];
+        let aux_len = usize::from(data[offset + 1]);
+        let sources = usize::from(be16(offset + 2));
+        let size = 20 + 16 * sources + 4 * aux_len;
+        let group = address_at(data, offset + 4);
+        let name = RECORD_TYPES.get(usize::from(kind).wrapping_sub(1)).copied();
+        let title = match name {
+            Some(name) => format!("Multicast Address Record {name}: {group}"),
+            None => format!("Multicast Address Record Unknown Record Type ({kind}): {group}"),
+        };
+        b.add(&MLDR_MAR, Value::None, (offset, size), title);
+        b.open();
+        b.add(
+            &MLDR_TYPE,
+            Value::UInt(u64::from(kind)),
+            (offset, 1),
+            format_args!("Record Type: {} ({kind})", name.unwrap_or("Unknown")),
+        );
+        b.field(&MLDR_AUX_LEN, Value::UInt(aux_len as u64), (offset + 1, 1));
+        b.field(&MLDR_SOURCES, Value::UInt(sources as u64), (offset + 2, 2));
+        b.add(
+            &MLDR_ADDRESS,
+            Value::Ipv6(group),
+            (offset + 4, 16),
+            format_args!("Multicast Address: {group}"),
+        );
+        for i in 0..sources {
+            let source = address_at(data, offset + 20 + 16 * i);
+            b.add(
+                &MLDR_SOURCE,
+                Value::Ipv6(source),
+                (offset + 20 + 16 * i, 16),
+                format_args!("Source Address: {source}"),
+            );
+        }
+        if aux_len > 0 {
+            let aux_at = offset + 20 + 16 * sources;
+            let aux = data.get(aux_at..aux_at + 4 * aux_len).unwrap_or_default();
+            b.add(
+                &MLDR_AUX,
+                Value::Bytes,
+                (aux_at, aux.len()),
+                format_args!("Auxiliary Data: {}", hex_bytes(aux)),
+            );
+        }
+        b.close();
+        offset += size;
     }
 }
 

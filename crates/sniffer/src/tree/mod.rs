@@ -387,9 +387,16 @@ fn group_number(group: &str) -> u32 {
     match group {
         "Checksum" => 0x0100_0000,
         "Sequence" => 0x0200_0000,
+        "Response" => 0x0300_0000,
+        "Request" => 0x0400_0000,
+        "Undecoded" => 0x0500_0000,
+        "Reassemble" => 0x0600_0000,
         "Malformed" => 0x0700_0000,
         "Protocol" => 0x0900_0000,
+        "Security" => 0x0a00_0000,
         "Comment" => 0x0b00_0000,
+        "Decryption" => 0x0c00_0000,
+        "Assumption" => 0x0d00_0000,
         "Deprecated" => 0x0e00_0000,
         _ => 0x0800_0000,
     }
@@ -1227,11 +1234,7 @@ fn layers(
                 protocols.push("data");
             }
         }
-        Transport::Icmp(icmp)
-            if !ip.src.is_ipv4()
-                && transport_at == ip_at + 40
-                && icmpv6::is_shown(icmp.icmp_type) =>
-        {
+        Transport::Icmp(icmp) if !ip.src.is_ipv4() && icmpv6::is_shown(icmp.icmp_type) => {
             out.push(Layer::Icmpv6(ip_at, transport_at, ip.payload_len as usize));
             protocols.push("icmpv6");
             let body = data.len() > transport_at + 8;
