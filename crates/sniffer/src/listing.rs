@@ -259,6 +259,11 @@ impl Details {
         let (Network::Ip(ip), Transport::Udp(udp)) = (&packet.net, &packet.transport) else {
             return None;
         };
+        // A header the capture cut before its checksum makes no conversation.
+        use crate::decode::UdpKept;
+        if matches!(udp.kept, UdpKept::Ports | UdpKept::PortsAndLength) {
+            return None;
+        }
         let a = std::net::SocketAddr::new(ip.src, udp.src_port);
         let z = std::net::SocketAddr::new(ip.dst, udp.dst_port);
         Some(self.udp_stream_between(a, z, ts, udp.payload_len > 0))

@@ -127,6 +127,7 @@ const IDENTICAL: &[&str] = &[
     "synthetic-3-interfaces.pcapng",
     "synthetic-every-tag.pcap",
     "tcp-options.pcap",
+    "udp-edge-cases.pcap",
 ];
 
 /// `-T KIND` with a few fields named, of several types, some absent from most packets.

@@ -926,13 +926,22 @@ pub fn build_into(
             }
             Layer::Udp(at) => {
                 if let crate::decode::Transport::Udp(udp) = &packet.transport {
-                    udp::build(&mut b, data, at, udp, ctx.udp_stream, false);
+                    let ip_payload = packet.ip().map(|ip| ip.payload_len);
+                    udp::build(&mut b, data, at, udp, ctx.udp_stream, false, ip_payload);
                 } else if let Some(udp) = quoted::udp_header(data, at) {
                     // Read from a reassembled packet.
-                    udp::build(&mut b, data, at, &udp, ctx.udp_stream, false);
+                    udp::build(&mut b, data, at, &udp, ctx.udp_stream, false, None);
                 }
             }
             Layer::Data(at, len) => data::build(&mut b, data, at, len),
+            Layer::Truncated(name) => {
+                b.add(
+                    &SHORT,
+                    Value::None,
+                    (data.len(), 0),
+                    format_args!("[Packet size limited during capture: {name} truncated]"),
+                );
+            }
         }
     }
 }
@@ -972,6 +981,8 @@ enum Layer {
     /// An ICMPv6 message: its IPv6 header, where it starts, its length.
     Icmpv6(usize, usize, usize),
     Data(usize, usize),
+    /// A protocol's header the capture cut before anything of it could be shown.
+    Truncated(&'static str),
 }
 
 /// The layers the tree shows, and the names `frame.protocols` lists.
@@ -1194,6 +1205,11 @@ fn layers(
                 .map_or(0, |l| 40 + usize::from(u16::from_be_bytes([l[0], l[1]]))),
         };
         let end = (ip_at + total).min(data.len());
+        // A UDP header cut before its ports: only the line that says so.
+        if proto == 17 && data.len() < transport_at + 4 {
+            out.push(Layer::Truncated("UDP"));
+            protocols.push("udp");
+        }
         // (Not for a TCP or UDP header that could not be read: Wireshark shows what it read.)
         if end > transport_at && !matches!(proto, 6 | 17) {
             out.push(Layer::Data(transport_at, end - transport_at));

@@ -108,7 +108,7 @@ pub(super) fn build(
                 udp.payload_len = udp.payload_len.min(left);
             }
             let stream = stream.map(|index| (index, (0, 0), (0, 0)));
-            udp::build(b, data, t_at, &udp, stream, true);
+            udp::build(b, data, t_at, &udp, stream, true, None);
             let kept = data
                 .len()
                 .saturating_sub(t_at + 8)

@@ -1,7 +1,7 @@
 //! UDP's subtree.
 
 use super::{hex, Base, Builder, Field, Kind, Value};
-use crate::decode::UdpDatagram;
+use crate::decode::{UdpBadLength, UdpDatagram, UdpKept};
 
 fields! {
     UDP: "udp", "User Datagram Protocol", Kind::Protocol;
@@ -51,12 +51,13 @@ pub(super) fn build(
     udp: &UdpDatagram,
     stream: Option<super::UdpStream>,
     quoted: bool,
+    ip_payload: Option<u32>,
 ) {
     let (src, dst) = (udp.src_port, udp.dst_port);
     b.add(
         &UDP,
         Value::None,
-        (at, 8),
+        (at, 8.min(data.len().saturating_sub(at))),
         format_args!("User Datagram Protocol, Src Port: {src}, Dst Port: {dst}"),
     );
     b.open();
@@ -64,11 +65,44 @@ pub(super) fn build(
     b.field(&DSTPORT, Value::UInt(u64::from(dst)), (at + 2, 2));
     b.hidden(&PORT, Value::UInt(u64::from(src)), (at, 2));
     b.hidden(&PORT, Value::UInt(u64::from(dst)), (at + 2, 2));
-    b.field(
-        &LENGTH,
-        Value::UInt(u64::from(be16(data, at + 4))),
-        (at + 4, 2),
-    );
+    // A header the capture cut: what it kept, then the line that says so.
+    let truncated = |b: &mut Builder| {
+        b.close();
+        b.add(
+            &super::SHORT,
+            Value::None,
+            (data.len(), 0),
+            "[Packet size limited during capture: UDP truncated]",
+        );
+    };
+    if udp.kept == UdpKept::Ports {
+        truncated(b);
+        return;
+    }
+    let length = be16(data, at + 4);
+    match (udp.bad_length, ip_payload) {
+        (Some(UdpBadLength::BeyondIp(_)), Some(ip_payload)) => {
+            b.add(
+                &LENGTH,
+                Value::UInt(u64::from(length)),
+                (at + 4, 2),
+                format_args!("Length: {length} (bogus, payload length {ip_payload})"),
+            );
+            b.expert(
+                "udp.length.bad",
+                "Error",
+                "Malformed",
+                &format!("Bad length value {length} > IP payload length"),
+            );
+        }
+        _ => {
+            b.field(&LENGTH, Value::UInt(u64::from(length)), (at + 4, 2));
+        }
+    }
+    if udp.kept == UdpKept::PortsAndLength {
+        truncated(b);
+        return;
+    }
     let checksum = be16(data, at + 6);
     let over_ipv6 = udp.zero_checksum_illegal;
     // Zero means "no checksum" over IPv4 and is illegal over IPv6 (RFC 8200).
@@ -130,15 +164,23 @@ pub(super) fn build(
         .len()
         .saturating_sub(start)
         .min(udp.payload_len as usize);
+    if udp.kept == UdpKept::HeaderOnly && !quoted {
+        truncated(b);
+        return;
+    }
     if udp.payload_len > 0 && !(quoted && kept == 0) {
+        // A payload the capture cut is as long as what it kept (an ICMP error's quote, as
+        // long as the datagram says).
+        let shown = if quoted {
+            udp.payload_len as usize
+        } else {
+            kept
+        };
         b.add(
             &PAYLOAD,
             Value::Bytes,
             (start, kept),
-            format_args!(
-                "UDP payload ({})",
-                super::bytes_text(udp.payload_len as usize)
-            ),
+            format_args!("UDP payload ({})", super::bytes_text(shown)),
         );
     }
     b.close();
