@@ -175,12 +175,14 @@ pub(super) fn ip_version(ip: &IpHeader) -> &'static str {
 
 /// Wireshark's Info for an IP packet whose protocol no dissector takes: its name and number
 /// (`PIM (103)`; for IPv6 `Unknown IP Protocol: PIM (103)`, and `IPv6 no next header`).
-/// Empty for the protocols dissected elsewhere, and for an IPv6 Authentication Header.
+/// Empty for the protocols dissected elsewhere, and for the IPv6 extension headers
+/// Authentication, Mobility and Shim6.
 pub(super) fn undissected_info(ip: &IpHeader, proto: u8) -> String {
     let name = ip_proto_name(proto);
     match (ip.src.is_ipv4(), proto) {
         (_, p) if DISSECTED_ELSEWHERE.contains(&p) => String::new(),
-        (false, ip_proto::AUTHENTICATION) => String::new(),
+        // Extension headers whose own dissectors are off.
+        (false, ip_proto::AUTHENTICATION | 135 | 140) => String::new(),
         (true, _) => format!("{name} ({proto})"),
         (false, ip_proto::NO_NEXT_HEADER) => "IPv6 no next header".to_owned(),
         (false, _) => format!("Unknown IP Protocol: {name} ({proto})"),

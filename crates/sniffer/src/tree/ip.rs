@@ -60,6 +60,12 @@ fields! {
     ROUTING_SEGLEFT: "ipv6.routing.segleft", "Segments Left", Kind::UInt(8, Base::Dec);
     ROUTING_RESERVED: "ipv6.routing.src.reserved", "Reserved", Kind::Bytes;
     ROUTING_ADDR: "ipv6.routing.src.addr", "Address", Kind::Ipv6;
+    MIPV6_RESERVED: "ipv6.routing.mipv6.reserved", "Reserved", Kind::Bytes;
+    MIPV6_HOME: "ipv6.routing.mipv6.home_address", "Home Address", Kind::Ipv6;
+    SRH_LAST: "ipv6.routing.srh.last_entry", "Last Entry", Kind::UInt(8, Base::Dec);
+    SRH_FLAGS: "ipv6.routing.srh.flags", "Flags", Kind::UInt(8, Base::Hex);
+    SRH_TAG: "ipv6.routing.srh.tag", "Tag", Kind::Bytes;
+    SRH_ADDR: "ipv6.routing.srh.addr", "Address", Kind::Ipv6;
     FRAGHDR: "ipv6.fraghdr", "Fragment Header for IPv6", Kind::Protocol;
     FRAGHDR_NXT: "ipv6.fraghdr.nxt", "Next header", Kind::UInt(8, Base::Dec);
     FRAGHDR_RESERVED_OCTET: "ipv6.fraghdr.reserved_octet", "Reserved octet", Kind::UInt(8, Base::Hex);
@@ -544,7 +550,7 @@ pub(super) fn v6_transport(data: &[u8], at: usize) -> (usize, u8) {
 fn extension_len(data: &[u8], at: usize, kind: u8) -> Option<usize> {
     let readable = match kind {
         0 | 60 => true,
-        43 => data.get(at + 2) == Some(&0),
+        43 => matches!(data.get(at + 2), Some(0 | 2 | 4)),
         44 => return (data.len() >= at + 8).then_some(8),
         _ => false,
     };
@@ -637,7 +643,11 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
                 &ROUTING_NXT,
                 &ROUTING_LEN,
                 &ROUTING_LEN_OCT,
-                "Routing Header for IPv6 (Source Route)",
+                match data[offset + 2] {
+                    2 => "Routing Header for IPv6 (Type 2 Routing)",
+                    4 => "Routing Header for IPv6 (Segment Routing)",
+                    _ => "Routing Header for IPv6 (Source Route)",
+                },
             ),
         };
         b.add(node, Value::None, (offset, len), title);
@@ -659,7 +669,9 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
             format_args!("Length: {len} bytes"),
         )
         .generated = true;
-        if kind == 43 {
+        if kind == 43 && data[offset + 2] != 0 {
+            routing(b, data, offset, len);
+        } else if kind == 43 {
             b.add(
                 &ROUTING_TYPE,
                 Value::UInt(0),
@@ -701,6 +713,67 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
         b.close();
         kind = next;
         offset += len;
+    }
+}
+
+/// The lines of a type 2 (Mobile IPv6) or type 4 (Segment Routing) Routing header at `at`,
+/// `len` bytes long, after its length.
+fn routing(b: &mut Builder, data: &[u8], at: usize, len: usize) {
+    let kind = data[at + 2];
+    let name = if kind == 2 {
+        "Type 2 Routing"
+    } else {
+        "Segment Routing"
+    };
+    b.add(
+        &ROUTING_TYPE,
+        Value::UInt(u64::from(kind)),
+        (at + 2, 1),
+        format_args!("Type: {name} ({kind})"),
+    );
+    b.field(
+        &ROUTING_SEGLEFT,
+        Value::UInt(u64::from(data[at + 3])),
+        (at + 3, 1),
+    );
+    let address = |i: usize| {
+        data.get(i..i + 16)
+            .and_then(|a| <[u8; 16]>::try_from(a).ok())
+            .map_or(Ipv6Addr::UNSPECIFIED, Ipv6Addr::from)
+    };
+    if kind == 2 {
+        b.add(
+            &MIPV6_RESERVED,
+            Value::Bytes,
+            (at + 4, 4),
+            format_args!("Reserved: {}", super::hex_bytes(&data[at + 4..at + 8])),
+        );
+        let home = address(at + 8);
+        b.add(
+            &MIPV6_HOME,
+            Value::Ipv6(home),
+            (at + 8, 16),
+            format_args!("Address[1]: {home}"),
+        );
+        return;
+    }
+    b.field(&SRH_LAST, Value::UInt(u64::from(data[at + 4])), (at + 4, 1));
+    b.field(&SRH_FLAGS, Value::UInt(u64::from(data[at + 5])), (at + 5, 1));
+    b.add(
+        &SRH_TAG,
+        Value::Bytes,
+        (at + 6, 2),
+        format_args!("Tag: {}", super::hex_bytes(&data[at + 6..at + 8])),
+    );
+    let entries = (usize::from(data[at + 4]) + 1).min((len - 8) / 16);
+    for n in 0..entries {
+        let a = address(at + 8 + 16 * n);
+        b.add(
+            &SRH_ADDR,
+            Value::Ipv6(a),
+            (at + 8 + 16 * n, 16),
+            format_args!("Address[{n}]: {a}"),
+        );
     }
 }
 
