@@ -65,6 +65,13 @@ pub(crate) fn icmp_type_name(icmp_type: u8) -> &'static str {
 /// Wireshark's name of an ICMPv4 code, for the types that have codes; `None` for the others.
 pub(crate) fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
     let names: &[&str] = match icmp_type {
+        9 => {
+            return Some(match code {
+                0 => "Normal router advertisement",
+                16 => "Does not route common traffic",
+                _ => "",
+            });
+        }
         3 => &[
             "Network unreachable",
             "Host unreachable",

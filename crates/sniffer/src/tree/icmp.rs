@@ -35,6 +35,11 @@ fields! {
 pub type EchoRequest = (u64, (i64, i64));
 
 /// The Internet checksum of `bytes`: zero when a message carrying its checksum is intact.
+pub(super) fn internet_checksum(bytes: &[u8]) -> u16 {
+    checksum(bytes)
+}
+
+/// The Internet checksum of `bytes` (see [`internet_checksum`]).
 fn checksum(bytes: &[u8]) -> u16 {
     let mut sum: u32 = bytes
         .chunks(2)
@@ -44,14 +49,6 @@ fn checksum(bytes: &[u8]) -> u16 {
         sum = (sum & 0xffff) + (sum >> 16);
     }
     !(sum as u16)
-}
-
-/// True for the messages this subtree shows: echoes, errors (with the datagram they quote),
-/// timestamps, information and address mask messages, router solicitations.
-pub(super) fn is_shown(icmp_type: u8) -> bool {
-    // Router advertisements and extended echoes are not read yet; the types with no body
-    // Wireshark reads show their type, code and checksum.
-    !matches!(icmp_type, 9 | 42 | 43)
 }
 
 /// True for the error messages, which quote the datagram that caused them.
@@ -84,7 +81,7 @@ pub(super) fn build(
         &TYPE,
         Value::UInt(u64::from(icmp_type)),
         (at, 1),
-        format_args!("Type: {icmp_type} ({})", icmp_type_name(icmp_type)),
+        format_args!("Type: {icmp_type} ({})", type_name(icmp_type, code)),
     );
     let name = icmp_code_name(icmp_type, code).map(|name| {
         if name.is_empty() {
@@ -106,8 +103,13 @@ pub(super) fn build(
         verdict,
     );
     match icmp_type {
+        9 => super::icmp_more::router_advertisement(b, data, at, len),
+        42 | 43 => {
+            identifiers(b, data, at, false);
+            super::icmp_more::extended_echo(b, data, at, len);
+        }
         0 | 8 | 13..=18 => {
-            identifiers(b, data, at);
+            identifiers(b, data, at, true);
             if matches!(icmp_type, 0 | 8) {
                 echo(b, data, at, len, request);
             }
@@ -301,7 +303,7 @@ pub(super) fn checksum_lines(
 }
 
 /// The checksum field's value that makes `message` sum right (its own field taken as zero).
-fn correct_checksum(message: &[u8]) -> u16 {
+pub(super) fn correct_checksum(message: &[u8]) -> u16 {
     let mut zeroed = message.to_vec();
     if let Some(field) = zeroed.get_mut(2..4) {
         field.fill(0);
@@ -336,14 +338,14 @@ fn since_midnight(ms: u32) -> String {
 }
 
 /// The identifier and sequence number, both ways round.
-fn identifiers(b: &mut Builder, data: &[u8], at: usize) {
+fn identifiers(b: &mut Builder, data: &[u8], at: usize, with_sequence: bool) {
     let be16 = |i: usize| {
         u16::from_be_bytes([
             data.get(at + i).copied().unwrap_or(0),
             data.get(at + i + 1).copied().unwrap_or(0),
         ])
     };
-    for (be, le, offset, be_name, le_name) in [
+    let pairs = [
         (&IDENT, &IDENT_LE, 4, "Identifier (BE)", "Identifier (LE)"),
         (
             &SEQ,
@@ -352,7 +354,9 @@ fn identifiers(b: &mut Builder, data: &[u8], at: usize) {
             "Sequence Number (BE)",
             "Sequence Number (LE)",
         ),
-    ] {
+    ];
+    let shown = if with_sequence { 2 } else { 1 };
+    for (be, le, offset, be_name, le_name) in pairs.into_iter().take(shown) {
         let v = be16(offset);
         let swapped = v.swap_bytes();
         b.add(
@@ -414,5 +418,14 @@ pub(super) fn quoted_limit(data: &[u8], at: usize) -> Option<usize> {
         5 => Some(8),
         3 | 4 | 11 | 12 if words != 0 => Some(usize::from(words) * 4),
         _ => None,
+    }
+}
+
+/// A type's name as the tree shows it: a router advertisement with the codes of Mobile IP's
+/// (RFC 5944) is named for it.
+fn type_name(icmp_type: u8, code: u8) -> &'static str {
+    match (icmp_type, code) {
+        (9, 0 | 16) => "Mobile IP Advertisement",
+        _ => icmp_type_name(icmp_type),
     }
 }

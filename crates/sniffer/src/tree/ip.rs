@@ -758,7 +758,11 @@ fn routing(b: &mut Builder, data: &[u8], at: usize, len: usize) {
         return;
     }
     b.field(&SRH_LAST, Value::UInt(u64::from(data[at + 4])), (at + 4, 1));
-    b.field(&SRH_FLAGS, Value::UInt(u64::from(data[at + 5])), (at + 5, 1));
+    b.field(
+        &SRH_FLAGS,
+        Value::UInt(u64::from(data[at + 5])),
+        (at + 5, 1),
+    );
     b.add(
         &SRH_TAG,
         Value::Bytes,

@@ -43,6 +43,7 @@ mod ek;
 mod eth;
 mod frame;
 mod icmp;
+mod icmp_more;
 mod icmpv6;
 mod ip;
 mod link;
@@ -826,6 +827,7 @@ pub fn field_names() -> Vec<&'static str> {
         frame::FIELDS,
         arp::FIELDS,
         icmp::FIELDS,
+        icmp_more::FIELDS,
         icmpv6::FIELDS,
         eth::FIELDS,
         link::FIELDS,
@@ -1158,7 +1160,7 @@ fn layers(
                             protocols.push("data");
                         }
                     }
-                    1 if r.bytes.len() >= 8 && icmp::is_shown(r.bytes[0]) => {
+                    1 if r.bytes.len() >= 8 => {
                         out.push(Layer::Icmp(at, r.bytes.len()));
                         protocols.push("icmp");
                         if icmp::is_error(r.bytes[0]) {
@@ -1237,7 +1239,7 @@ fn layers(
                 protocols.push("data");
             }
         }
-        Transport::Icmp(icmp) if ip.src.is_ipv4() && icmp::is_shown(icmp.icmp_type) => {
+        Transport::Icmp(icmp) if ip.src.is_ipv4() => {
             out.push(Layer::Icmp(transport_at, ip.payload_len as usize));
             protocols.push("icmp");
             let body = data.len() > transport_at + 8;
@@ -1246,8 +1248,13 @@ fn layers(
                     let limit = icmp::quoted_limit(data, transport_at);
                     quoted::protocols(data, transport_at + 8, limit, protocols);
                 }
-            } else if matches!(icmp.icmp_type, 0 | 8) && ip.payload_len > 8 && body {
-                protocols.push("data");
+            } else if ip.payload_len > 8 && body {
+                // An echo's data, a router advertisement's entries of an unread size.
+                let entry_size = data.get(transport_at + 5).copied();
+                if matches!(icmp.icmp_type, 0 | 8) || (icmp.icmp_type == 9 && entry_size != Some(2))
+                {
+                    protocols.push("data");
+                }
             }
         }
         Transport::Icmp(icmp) if !ip.src.is_ipv4() && icmpv6::is_shown(icmp.icmp_type) => {
