@@ -31,6 +31,11 @@ fields! {
     VLAN_DEI: "vlan.dei", "DEI", Kind::Bool;
     VLAN_ID: "vlan.id", "ID", Kind::UInt(16, Base::Dec);
     VLAN_ETYPE: "vlan.etype", "Type", Kind::UInt(16, Base::Hex);
+    QINQ: "ieee8021ad", "IEEE 802.1ad", Kind::Protocol;
+    QINQ_PRIORITY: "ieee8021ad.priority", "Priority", Kind::UInt(16, Base::Dec);
+    QINQ_DEI: "ieee8021ad.dei", "DEI", Kind::UInt(16, Base::Dec);
+    QINQ_ID: "ieee8021ad.id", "ID", Kind::UInt(16, Base::Dec);
+    QINQ_ETYPE: "ieee8021ah.etype", "Type", Kind::UInt(16, Base::Hex);
     PADDING: "eth.padding", "Padding", Kind::Bytes;
     TRAILER: "eth.trailer", "Trailer", Kind::Bytes;
     VLAN_TRAILER: "vlan.trailer", "Trailer", Kind::Bytes;
@@ -247,6 +252,47 @@ pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize, trailer: Optio
     if let Some(t) = trailer {
         build_trailer(b, data, t);
     }
+    b.close();
+}
+
+/// An 802.1ad (Q-in-Q) service tag at `at`: priority, DEI, ID, and the type it carries.
+pub(super) fn build_qinq(b: &mut Builder, data: &[u8], at: usize) {
+    let word = |i: usize| {
+        data.get(i..i + 2)
+            .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]))
+    };
+    let (tci, ether_type) = (word(at), word(at + 2));
+    let vid = tci & 0x0fff;
+    b.add(
+        &QINQ,
+        Value::None,
+        (at, 4),
+        format_args!("IEEE 802.1ad, ID: {vid}"),
+    );
+    b.open();
+    let t = u64::from(tci);
+    for (field, mask) in [
+        (&QINQ_PRIORITY, 0xe000u64),
+        (&QINQ_DEI, 0x1000),
+        (&QINQ_ID, 0x0fff),
+    ] {
+        let value = (t & mask) >> mask.trailing_zeros();
+        b.add(
+            field,
+            Value::UInt(value),
+            (at, 2),
+            format_args!("{}{}: {value}", bit_prefix(t, mask, 16), field.name),
+        );
+    }
+    b.add(
+        &QINQ_ETYPE,
+        Value::UInt(u64::from(ether_type)),
+        (at + 2, 2),
+        format_args!(
+            "Type: {} (0x{ether_type:04x})",
+            ethertype_name(ether_type).unwrap_or("Unknown")
+        ),
+    );
     b.close();
 }
 

@@ -881,6 +881,7 @@ pub fn build_into(
         match layer {
             Layer::Eth(at, trailer) => eth::build(&mut b, data, at, trailer),
             Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, data, at, trailer),
+            Layer::Qinq(at) => eth::build_qinq(&mut b, data, at),
             Layer::Arp(at) => {
                 if let crate::decode::Network::Arp(arp) = &packet.net {
                     arp::build(&mut b, data, at, arp, ctx.arp_duplicates);
@@ -964,6 +965,8 @@ enum Layer {
     Eth(usize, Option<eth::Trailer>),
     /// An 802.1Q tag, and what follows its payload.
     Vlan(usize, Option<eth::Trailer>),
+    /// An 802.1ad service tag.
+    Qinq(usize),
     /// An ARP message.
     Arp(usize),
     /// BSD loopback; the family big-endian (OpenBSD's).
@@ -1005,10 +1008,19 @@ fn layers(
             out.push(Layer::Eth(0, None));
             protocols.extend(["eth", "ethertype"]);
             at = 14;
-            // 802.1Q tags, one after the other.
-            while data.get(at - 2..at) == Some(&[0x81, 0x00]) && data.len() >= at + 4 {
-                out.push(Layer::Vlan(at, None));
-                protocols.extend(["vlan", "ethertype"]);
+            // 802.1ad and 802.1Q tags, one after the other.
+            loop {
+                match data.get(at - 2..at) {
+                    Some(&[0x81, 0x00]) if data.len() >= at + 4 => {
+                        out.push(Layer::Vlan(at, None));
+                        protocols.extend(["vlan", "ethertype"]);
+                    }
+                    Some(&[0x88, 0xa8]) if data.len() >= at + 4 => {
+                        out.push(Layer::Qinq(at));
+                        protocols.extend(["ieee8021ad", "ethertype"]);
+                    }
+                    _ => break,
+                }
                 at += 4;
             }
         }
