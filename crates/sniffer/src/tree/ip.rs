@@ -163,23 +163,7 @@ pub(super) fn build_v4(
         format_args!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
     );
     b.open();
-    let first = u64::from(byte(0));
-    b.add(
-        &VERSION,
-        Value::UInt(first >> 4),
-        (at, 1),
-        format_args!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
-    );
-    b.add(
-        &HDR_LEN,
-        Value::UInt(header_len as u64),
-        (at, 1),
-        format_args!(
-            "{}Header Length: {header_len} bytes ({})",
-            bit_prefix(first, 0x0f, 8),
-            first & 0x0f
-        ),
-    );
+    version_and_length(b, byte(0), at);
     let tos = byte(1);
     let (dscp, ecn) = (tos >> 2, tos & 3);
     b.add(
@@ -714,6 +698,50 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
         kind = next;
         offset += len;
     }
+}
+
+/// IPv4's first byte: the version and header length lines.
+fn version_and_length(b: &mut Builder, first: u8, at: usize) {
+    let header_len = usize::from(first & 0x0f) * 4;
+    let first = u64::from(first);
+    b.add(
+        &VERSION,
+        Value::UInt(first >> 4),
+        (at, 1),
+        format_args!("{}Version: {}", bit_prefix(first, 0xf0, 8), first >> 4),
+    );
+    b.add(
+        &HDR_LEN,
+        Value::UInt(header_len as u64),
+        (at, 1),
+        format_args!(
+            "{}Header Length: {header_len} bytes ({})",
+            bit_prefix(first, 0x0f, 8),
+            first & 0x0f
+        ),
+    );
+}
+
+/// An IPv4 header at `at` whose length field says less than 20 bytes: the version and that
+/// length, noted, and nothing more, as Wireshark shows it.
+pub(super) fn build_v4_bogus(b: &mut Builder, data: &[u8], at: usize) {
+    let first = data.get(at).copied().unwrap_or(0);
+    let header_len = usize::from(first & 0x0f) * 4;
+    b.add(
+        &IP,
+        Value::None,
+        (at, header_len),
+        "Internet Protocol Version 4",
+    );
+    b.open();
+    version_and_length(b, first, at);
+    b.expert(
+        "ip.bogus_ip_length",
+        "Error",
+        "Protocol",
+        &format!("Bogus IP header length ({header_len}, must be at least 20)"),
+    );
+    b.close();
 }
 
 /// The lines of a type 2 (Mobile IPv6) or type 4 (Segment Routing) Routing header at `at`,

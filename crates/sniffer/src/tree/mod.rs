@@ -895,6 +895,7 @@ pub fn build_into(
             Layer::Chdlc => link::build_chdlc(&mut b, data),
             Layer::Ipv4(at) => ip::build_v4(&mut b, data, at, reassembled),
             Layer::Ipv6(at) => ip::build_v6(&mut b, data, at, reassembled),
+            Layer::Ipv4Bogus(at) => ip::build_v4_bogus(&mut b, data, at),
             Layer::Tcp(at) => tcp::build(&mut b, data, at, packet, tcp),
             Layer::Icmpv6(ip_at, at, len) => {
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
@@ -937,6 +938,7 @@ pub fn build_into(
                 }
             }
             Layer::Data(at, len) => data::build(&mut b, data, at, len),
+            Layer::Malformed(name) => malformed(&mut b, name, data.len()),
             Layer::Truncated(name) => {
                 b.add(
                     &SHORT,
@@ -947,6 +949,23 @@ pub fn build_into(
             }
         }
     }
+}
+
+/// The line that ends the tree of a frame `name`'s dissector could not read, with its expert
+/// entry: `[Malformed Packet: TCP]`.
+pub(super) fn malformed(b: &mut Builder, name: &str, at: usize) {
+    b.add(
+        &MALFORMED,
+        Value::None,
+        (at, 0),
+        format_args!("[Malformed Packet: {name}]"),
+    );
+    b.expert(
+        "_ws.malformed.expert",
+        "Error",
+        "Malformed",
+        "Malformed Packet (Exception occurred)",
+    );
 }
 
 /// Where the frame's IP header starts, if it has one.
@@ -978,6 +997,8 @@ enum Layer {
     Ppp(usize),
     Chdlc,
     Ipv4(usize),
+    /// An IPv4 header whose length field says less than 20 bytes.
+    Ipv4Bogus(usize),
     Ipv6(usize),
     Tcp(usize),
     Udp(usize),
@@ -988,6 +1009,8 @@ enum Layer {
     Data(usize, usize),
     /// A protocol's header the capture cut before anything of it could be shown.
     Truncated(&'static str),
+    /// A protocol's header too short to show anything of.
+    Malformed(&'static str),
 }
 
 /// The layers the tree shows, and the names `frame.protocols` lists.
@@ -1023,6 +1046,16 @@ fn layers(
                 }
                 at += 4;
             }
+        }
+        LinkType::EN10MB => {
+            // Too short for its header: cut by the capture, or malformed.
+            protocols.push("eth");
+            out.push(if (frame.wire_len as usize) > data.len() {
+                Layer::Truncated("Ethernet")
+            } else {
+                Layer::Malformed("Ethernet")
+            });
+            return out;
         }
         LinkType::NULL | LinkType::LOOP if data.len() >= 4 => {
             out.push(Layer::Null(frame.linktype == LinkType::LOOP));
@@ -1087,6 +1120,11 @@ fn layers(
             Layer::Vlan(_, t) => *t = trailer(true),
             _ => {}
         }
+    }
+    if let Network::BogusIpv4HeaderLen(_) = packet.net {
+        out.push(Layer::Ipv4Bogus(at));
+        protocols.push("ip");
+        return out;
     }
     if let Network::Arp(arp) = &packet.net {
         let link = matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..)));

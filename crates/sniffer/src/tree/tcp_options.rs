@@ -340,20 +340,7 @@ pub(super) fn stopped(b: &mut Builder, at: usize, end: OptionsEnd) {
                 "[Packet size limited during capture: TCP truncated]",
             );
         }
-        OptionsEnd::Malformed => {
-            b.add(
-                &super::MALFORMED,
-                Value::None,
-                (at, 0),
-                "[Malformed Packet: TCP]",
-            );
-            b.expert(
-                "_ws.malformed.expert",
-                "Error",
-                "Malformed",
-                "Malformed Packet (Exception occurred)",
-            );
-        }
+        OptionsEnd::Malformed => super::malformed(b, "TCP", at),
     }
 }
 
