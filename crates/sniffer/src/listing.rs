@@ -351,6 +351,7 @@ impl Details {
             echo_request,
             arp_duplicates: self.timeline.arp_duplicates(),
             quoted_udp_stream,
+            quoted_tcp: self.timeline.quoted_tcp().cloned(),
             reassembled,
             number: self.row.number,
             first,

@@ -253,6 +253,22 @@ pub struct TcpView {
     pub details: Option<Box<details::SegmentDetails>>,
 }
 
+/// What the packet details show of a TCP header an ICMP error quotes (see
+/// [`FlowTable::quoted`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuotedSegment {
+    pub stream: u32,
+    /// The conversation's completeness so far.
+    pub completeness: u8,
+    /// Seconds and nanoseconds since the stream's first and previous segments.
+    pub since_first: (i64, i64),
+    pub since_previous: (i64, i64),
+    /// The sender's window scale.
+    pub scale: WindowScale,
+    /// The stream's handshake round trip, if measured.
+    pub irtt: Option<(i64, i64)>,
+}
+
 /// All conversations of a capture.
 #[derive(Debug, Default)]
 pub struct FlowTable {
@@ -393,6 +409,35 @@ impl FlowTable {
             self.memory.release_due(ts, &mut self.conversations);
         }
         view
+    }
+
+    /// A TCP header an ICMP error quotes whole: the conversation it belongs to (made if new,
+    /// as Wireshark makes one, which takes the next stream index), and what the details show
+    /// of it. The quote counts as the stream's latest segment for the times between
+    /// segments; the analysis is not touched.
+    pub fn quoted(&mut self, ts: Timestamp, ip: &IpHeader, seg: &TcpHeader) -> QuotedSegment {
+        let src = SocketAddr::new(ip.src, seg.src_port);
+        let dst = SocketAddr::new(ip.dst, seg.dst_port);
+        let key = ConvKey::new(src, dst);
+        let conv: &mut Conversation = match self.conversations.entry(key) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let stream = take_stream(&mut self.next_stream);
+                entry.insert(Box::new(Conversation::new(stream, src, dst, seg, ts)))
+            }
+        };
+        let since_first = ts.delta(conv.first_seen);
+        let since_previous = ts.delta(conv.last_seen);
+        conv.last_seen = ts;
+        let scale = conv.dirs[conv.side_of(src).index()].scale;
+        QuotedSegment {
+            stream: conv.stream,
+            completeness: conv.completeness,
+            since_first,
+            since_previous,
+            scale,
+            irtt: conv.initial_rtt.measured(),
+        }
     }
 
     /// The conversations held, in stream order: every one seen with [`FlowTable::keep_all`],

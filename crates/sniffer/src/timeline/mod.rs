@@ -68,6 +68,9 @@ pub struct Timeline {
     /// The duplicate addresses the last frame revealed, if it was ARP and did: by its
     /// sender's claim and by its target's.
     arp_duplicates: [Option<ArpDuplicate>; 2],
+    /// The TCP header the last frame quoted whole, if it was an ICMP error that did, and what
+    /// its conversation makes of it.
+    quoted_tcp: Option<(TcpHeader, crate::flow::QuotedSegment)>,
 }
 
 /// Where an echo request is kept for its reply: by the two addresses in either order (a
@@ -121,6 +124,7 @@ impl Timeline {
             fragments: HashMap::new(),
             echo_requests: HashMap::new(),
             arp_duplicates: [None; 2],
+            quoted_tcp: None,
             arp_claims: HashMap::new(),
             follow: None,
         }
@@ -171,6 +175,12 @@ impl Timeline {
     pub fn push_packet_into(&mut self, packet: &Packet, precision: TsPrecision, row: &mut Row) {
         self.count += 1;
         self.arp_duplicates = [None; 2];
+        self.quoted_tcp = match (&packet.net, &packet.transport) {
+            (Network::Ip(ip), Transport::Icmp(icmp)) => {
+                self.quote(packet.ts, ip.src.is_ipv4(), icmp)
+            }
+            _ => None,
+        };
         // Times are relative to the first frame that has one.
         let first = if precision == TsPrecision::None {
             self.first.unwrap_or(packet.ts)
@@ -357,6 +367,42 @@ impl Timeline {
             let _ = write!(info, " (duplicate use of {ip} detected!)");
         }
         info
+    }
+
+    /// For an ICMP or ICMPv6 error quoting a whole TCP header: that header and what its
+    /// conversation (made if new, as Wireshark does) makes of it.
+    fn quote(
+        &mut self,
+        ts: Timestamp,
+        v4: bool,
+        icmp: &IcmpMessage,
+    ) -> Option<(TcpHeader, crate::flow::QuotedSegment)> {
+        let error = if v4 {
+            matches!(icmp.icmp_type, 3 | 4 | 5 | 11 | 12)
+        } else {
+            matches!(icmp.icmp_type, 1..=4)
+        };
+        if !error {
+            return None;
+        }
+        let body = icmp.body.as_slice();
+        let mut quoted = Frame::new(ts, u32::try_from(body.len()).ok()?, body);
+        quoted.linktype = crate::link::LinkType::RAW;
+        let inner = crate::decode::decode(crate::link::LinkType::RAW, &quoted);
+        let (Network::Ip(ip), Transport::Tcp(seg)) = (&inner.net, &inner.transport) else {
+            return None;
+        };
+        if seg.problem.is_some() || seg.header.header_truncated {
+            return None;
+        }
+        let view = self.flows.quoted(ts, ip, &seg.header);
+        Some((seg.header.clone(), view))
+    }
+
+    /// The TCP header the last frame pushed quoted whole in an ICMP error, if any, and what
+    /// its conversation makes of it.
+    pub fn quoted_tcp(&self) -> Option<&(TcpHeader, crate::flow::QuotedSegment)> {
+        self.quoted_tcp.as_ref()
     }
 
     /// The duplicate IPv4 addresses the last frame pushed revealed in ARP: by its sender's

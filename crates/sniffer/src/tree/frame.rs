@@ -31,6 +31,9 @@ pub struct FrameContext {
     pub reassembled: Option<super::Reassembled>,
     /// For an ICMP error quoting a UDP datagram: that datagram's conversation index.
     pub quoted_udp_stream: Option<u32>,
+    /// For an ICMP error quoting a whole TCP header: the header and what its conversation
+    /// makes of it.
+    pub quoted_tcp: Option<(crate::decode::TcpHeader, crate::flow::QuotedSegment)>,
     /// For ARP: the duplicate IPv4 addresses its sender's and target's claims reveal.
     pub arp_duplicates: [Option<crate::timeline::ArpDuplicate>; 2],
 }

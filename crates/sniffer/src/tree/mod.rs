@@ -900,9 +900,14 @@ pub fn build_into(
             Layer::Icmpv6(ip_at, at, len) => {
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
                 let quoted_data = match data.get(at) {
-                    Some(&t) if icmpv6::is_error(t) => {
-                        quoted::build(&mut b, data, at + 8, None, ctx.quoted_udp_stream)
-                    }
+                    Some(&t) if icmpv6::is_error(t) => quoted::build(
+                        &mut b,
+                        data,
+                        at + 8,
+                        None,
+                        ctx.quoted_udp_stream,
+                        ctx.quoted_tcp.as_ref(),
+                    ),
                     _ => None,
                 };
                 b.close();
@@ -919,6 +924,7 @@ pub fn build_into(
                         at + 8,
                         icmp::quoted_limit(data, at),
                         ctx.quoted_udp_stream,
+                        ctx.quoted_tcp.as_ref(),
                     ),
                     _ => None,
                 };

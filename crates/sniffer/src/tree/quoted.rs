@@ -45,6 +45,19 @@ fn limited(data: &[u8], at: usize, limit: Option<usize>) -> &[u8] {
     }
 }
 
+/// Where the datagram quoted at `at` ends, as its IP header says.
+fn ip_end(data: &[u8], at: usize, version: u8) -> Option<usize> {
+    let be16 = |i: usize| {
+        data.get(i..i + 2)
+            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+    };
+    if version == 4 {
+        be16(at + 2).map(|len| at + len)
+    } else {
+        be16(at + 4).map(|len| at + 40 + len)
+    }
+}
+
 /// The names `frame.protocols` lists for the datagram quoted at `at` (`limit`: its length
 /// as the ICMP message gives it, if it does).
 pub(super) fn protocols(
@@ -70,7 +83,18 @@ pub(super) fn protocols(
                 protocols.push("udp");
             }
         }
-        6 if data.len() >= t_at + 8 => protocols.push("tcp"),
+        6 if data.len() >= t_at + 8 => {
+            protocols.push("tcp");
+            // A whole header's payload, as far as quoted.
+            let header_len = data.get(t_at + 12).map_or(0, |b| usize::from(b >> 4) * 4);
+            let payload_end = ip_end(data, at, version).unwrap_or(0).min(data.len());
+            if header_len >= 20
+                && data.len() >= t_at + header_len
+                && payload_end > t_at + header_len
+            {
+                protocols.push("data");
+            }
+        }
         _ => {}
     }
 }
@@ -85,6 +109,7 @@ pub(super) fn build(
     at: usize,
     limit: Option<usize>,
     stream: Option<u32>,
+    tcp: Option<&(crate::decode::TcpHeader, crate::flow::QuotedSegment)>,
 ) -> Option<(usize, usize)> {
     let data = limited(data, at, limit);
     let (version, len, proto) = header(data, at)?;
@@ -114,6 +139,15 @@ pub(super) fn build(
                 .saturating_sub(t_at + 8)
                 .min(udp.payload_len as usize);
             (kept > 0).then_some((t_at + 8, kept))
+        }
+        6 if tcp.is_some_and(|(h, _)| data.len() >= t_at + h.header_len as usize) => {
+            // Its payload is data inside ICMP's subtree.
+            let end = ip_end(data, at, version).unwrap_or(data.len());
+            let quote = tcp.and_then(|q| tcp::build_quoted(b, data, (t_at, end), version == 6, q));
+            if let Some((start, kept)) = quote {
+                super::data::build_nested(b, &data[start..start + kept], start);
+            }
+            None
         }
         6 if data.len() >= t_at + 8 && data.len() < t_at + 20 => {
             tcp::build_quoted_start(b, data, t_at);

@@ -4,10 +4,11 @@
 
 use super::tcp_options::{self, OptionsEnd};
 use super::{bit_prefix, hex, rel_time, Base, Builder, Field, Kind, Value};
-use crate::decode::Packet;
+use crate::decode::{Packet, TcpHeader};
 use crate::flow::analysis::{Tag, Tags};
 use crate::flow::details::{completeness as bits, SegmentDetails};
 use crate::flow::direction::WindowScale;
+use crate::flow::{Numbers, QuotedSegment, Side, Step, TcpState, TcpView};
 use crate::tcp::TcpFlags;
 use crate::timeline::TcpFields;
 
@@ -142,7 +143,78 @@ pub(super) fn build(
         return;
     };
     let _ = packet;
-    let (h, v) = (&t.header, &t.view);
+    build_segment(b, data, at, &t.header, &t.view, Mode::Segment);
+}
+
+/// How a TCP header is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A segment of its own, analysed.
+    Segment,
+    /// Quoted by an ICMP error: its sequence number first, raw, as Wireshark puts it there.
+    QuotedByIcmp,
+    /// Quoted by an ICMPv6 error: the sequence number where a segment has it, not relative.
+    QuotedByIcmpv6,
+}
+
+/// The subtree of a TCP header an ICMP error quotes whole, at `at`, as Wireshark shows one:
+/// its raw numbers, its conversation's stream, completeness and times, no analysis. Returns
+/// where its payload is and how much of it the quote holds.
+pub(super) fn build_quoted(
+    b: &mut Builder,
+    data: &[u8],
+    (at, end): (usize, usize),
+    by_icmpv6: bool,
+    (h, q): &(TcpHeader, QuotedSegment),
+) -> Option<(usize, usize)> {
+    let syn = h.flags.contains(TcpFlags::SYN);
+    // Not scaled: Wireshark scales a window only for a segment it analyses.
+    let window = u32::from(h.window);
+    let view = TcpView {
+        stream: q.stream,
+        side: Side::ClientToServer,
+        numbers: Numbers {
+            seq: h.seq.0,
+            ack: h.flags.contains(TcpFlags::ACK).then_some(h.ack.0),
+            next_seq: None,
+            window,
+            scale: q.scale,
+            sack: Vec::new(),
+        },
+        step: Step::Ack,
+        tags: Tags::default(),
+        client_state: TcpState::Closed,
+        server_state: TcpState::Closed,
+        ace: false,
+        details: Some(Box::new(SegmentDetails {
+            completeness: q.completeness,
+            since_first: q.since_first,
+            since_previous: q.since_previous,
+            // A SYN's round trip is shown, as Wireshark does for a quoted SYN.
+            irtt: q.irtt.filter(|_| syn),
+            ..SegmentDetails::default()
+        })),
+    };
+    let mode = if by_icmpv6 {
+        Mode::QuotedByIcmpv6
+    } else {
+        Mode::QuotedByIcmp
+    };
+    let start = at + h.header_len as usize;
+    // The payload as far as the quoted IP header says, of what the quote holds.
+    let kept = end.min(data.len()).saturating_sub(start);
+    let h = TcpHeader {
+        payload_len: u32::try_from(kept).unwrap_or(u32::MAX),
+        ..h.clone()
+    };
+    build_segment(b, data, at, &h, &view, mode);
+    (kept > 0).then_some((start, kept))
+}
+
+/// A segment's subtree; `quoted` for a header an ICMP error quotes (raw numbers, no
+/// analysis, the lines Wireshark shows for one).
+fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &TcpView, mode: Mode) {
+    let quoted = mode != Mode::Segment;
     let details = v.details.as_deref().copied().unwrap_or_default();
     let d = &details;
     let header_len = h.header_len as usize;
@@ -154,13 +226,18 @@ pub(super) fn build(
     if let Some(ack) = v.numbers.ack {
         title.push_str(&format!(", Ack: {ack}"));
     }
-    title.push_str(&format!(", Len: {}", h.payload_len));
+    if !quoted {
+        title.push_str(&format!(", Len: {}", h.payload_len));
+    }
     b.add(&TCP, Value::None, (at, header_len), title);
     b.open();
     b.field(&SRCPORT, Value::UInt(u64::from(h.src_port)), (at, 2));
     b.field(&DSTPORT, Value::UInt(u64::from(h.dst_port)), (at + 2, 2));
     b.hidden(&PORT, Value::UInt(u64::from(h.src_port)), (at, 2));
     b.hidden(&PORT, Value::UInt(u64::from(h.dst_port)), (at + 2, 2));
+    if mode == Mode::QuotedByIcmp {
+        b.field(&SEQ, Value::UInt(u64::from(h.seq.0)), (at + 4, 4));
+    }
     b.generated(&STREAM, Value::UInt(u64::from(v.stream)), (at, 0));
     let c = d.completeness;
     b.add(
@@ -170,25 +247,29 @@ pub(super) fn build(
         completeness_text(c),
     )
     .generated = true;
-    b.generated(&LEN, Value::UInt(u64::from(h.payload_len)), (at + 12, 1));
-    b.add(
-        &SEQ,
-        Value::UInt(u64::from(v.numbers.seq)),
-        (at + 4, 4),
-        format_args!(
-            "Sequence Number: {}    (relative sequence number)",
-            v.numbers.seq
-        ),
-    );
-    b.field(&SEQ_RAW, Value::UInt(u64::from(h.seq.0)), (at + 4, 4));
-    let syn_fin = h.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
-    let next = v.numbers.next_seq.unwrap_or_else(|| {
-        v.numbers
-            .seq
-            .wrapping_add(h.payload_len)
-            .wrapping_add(u32::from(syn_fin))
-    });
-    {
+    if mode != Mode::QuotedByIcmp {
+        if !quoted {
+            b.generated(&LEN, Value::UInt(u64::from(h.payload_len)), (at + 12, 1));
+        }
+        b.add(
+            &SEQ,
+            Value::UInt(u64::from(v.numbers.seq)),
+            (at + 4, 4),
+            format_args!(
+                "Sequence Number: {}    (relative sequence number)",
+                v.numbers.seq
+            ),
+        );
+        b.field(&SEQ_RAW, Value::UInt(u64::from(h.seq.0)), (at + 4, 4));
+    }
+    if !quoted {
+        let syn_fin = h.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
+        let next = v.numbers.next_seq.unwrap_or_else(|| {
+            v.numbers
+                .seq
+                .wrapping_add(h.payload_len)
+                .wrapping_add(u32::from(syn_fin))
+        });
         b.add(
             &NXTSEQ,
             Value::UInt(u64::from(next)),
@@ -206,7 +287,7 @@ pub(super) fn build(
                 format_args!("Acknowledgment Number: {ack}    (relative ack number)"),
             );
             // A SYN-ACK acknowledging more than the SYN took the SYN's data (TCP Fast Open).
-            if h.flags.contains(TcpFlags::SYN) && ack > 1 {
+            if h.flags.contains(TcpFlags::SYN) && ack > 1 && !quoted {
                 b.expert(
                     "tcp.analysis.tfo_ack",
                     "Note",
@@ -417,7 +498,23 @@ pub(super) fn build(
         tcp_options::stopped(b, data.len(), end);
         return;
     }
-    analysis(b, d, v.tags, at);
+    if quoted {
+        if let Some(irtt) = d.irtt {
+            b.add(&ANALYSIS, Value::None, (at, 0), "SEQ/ACK analysis")
+                .generated = true;
+            b.open();
+            b.add(
+                &INITIAL_RTT,
+                Value::RelTime(irtt.0, irtt.1),
+                (at, 0),
+                format_args!("iRTT: {} seconds", rel_time(irtt.0, irtt.1)),
+            )
+            .generated = true;
+            b.close();
+        }
+    } else {
+        analysis(b, d, v.tags, at);
+    }
     if h.payload_len > 0 {
         let start = at + header_len;
         let kept = data.len().saturating_sub(start).min(h.payload_len as usize);
