@@ -27,6 +27,9 @@ fn normalize(text: &str) -> String {
         let re = Regex::new(&format!(r"\b{p}\b")).expect("regex");
         out = re.replace_all(&out, format!("P{}", i + 1)).into_owned();
     }
+    // Raw sequence and acknowledgment numbers (random, of any length), and other big numbers.
+    let raw = Regex::new(r"\b((?:seq|ack) = (?:[jk] = )?)\d+\b").expect("regex");
+    out = raw.replace_all(&out, "${1}N").into_owned();
     let big = Regex::new(r"\b\d{7,10}\b").expect("regex");
     out = big.replace_all(&out, "N").into_owned();
     let time = Regex::new(r"\b\d+\.\d{6}\b").expect("regex");
@@ -115,5 +118,10 @@ fn normalization_keeps_what_matters() {
     assert_eq!(
         normalize(text),
         "client 127.0.0.1:P1 → server 127.0.0.1:P2\n  1  x.xxxxxx  seq = j = N, RTT x ms, Win=65536"
+    );
+    // An initial sequence number can be short: 6 digits here.
+    assert_eq!(
+        normalize("SYN-ACK  seq = k = 42, ack = 350278 = j+1  client FIN seq = 350278"),
+        "SYN-ACK  seq = k = N, ack = N = j+1  client FIN seq = N"
     );
 }

@@ -141,60 +141,54 @@ pub(super) fn build(
                 );
             }
         }
-        3 | 11 => {
+        3 | 11 | 12 => {
+            // The bytes the message leaves unused, as one line.
+            let unused = |b: &mut Builder, from: usize, to: usize| {
+                let bytes: Vec<u8> = (from..to).map(byte).collect();
+                b.add(
+                    &UNUSED,
+                    Value::Bytes,
+                    (at + from, to - from),
+                    format_args!("Unused: {}", super::hex_bytes(&bytes)),
+                );
+            };
             // RFC 4884: the length of the quoted datagram, in 32-bit words.
+            let words = byte(5);
             let length = |b: &mut Builder| {
-                b.field(&LENGTH, Value::UInt(u64::from(byte(5))), (at + 5, 1));
+                b.field(&LENGTH, Value::UInt(u64::from(words)), (at + 5, 1));
                 b.add(
                     &LENGTH_ORIGINAL,
-                    Value::UInt(u64::from(byte(5)) * 4),
+                    Value::UInt(u64::from(words) * 4),
                     (at + 5, 1),
-                    format_args!("Length of original datagram: {}", u32::from(byte(5)) * 4),
+                    format_args!("Length of original datagram: {}", u32::from(words) * 4),
                 )
                 .generated = true;
             };
-            if icmp_type == 3 && code == 4 {
-                if byte(5) != 0 {
-                    b.add(
-                        &UNUSED,
-                        Value::Bytes,
-                        (at + 4, 1),
-                        format_args!("Unused: {}", super::hex_bytes(&[byte(4)])),
-                    );
-                    length(b);
-                } else {
-                    b.add(
-                        &UNUSED,
-                        Value::Bytes,
-                        (at + 4, 2),
-                        format_args!("Unused: {}", super::hex_bytes(&[byte(4), byte(5)])),
-                    );
+            match (icmp_type, code, words) {
+                (12, _, 0) => {
+                    b.field(&POINTER, Value::UInt(u64::from(byte(4))), (at + 4, 1));
+                    unused(b, 5, 8);
                 }
-                b.field(&MTU, Value::UInt(u64::from(be16(6))), (at + 6, 2));
-            } else if byte(5) != 0 {
-                b.add(
-                    &UNUSED,
-                    Value::Bytes,
-                    (at + 4, 1),
-                    format_args!("Unused: {}", super::hex_bytes(&[byte(4)])),
-                );
-                length(b);
-                b.add(
-                    &UNUSED,
-                    Value::Bytes,
-                    (at + 6, 2),
-                    format_args!("Unused: {}", super::hex_bytes(&[byte(6), byte(7)])),
-                );
-            } else {
-                b.add(
-                    &UNUSED,
-                    Value::Bytes,
-                    (at + 4, 4),
-                    format_args!(
-                        "Unused: {}",
-                        super::hex_bytes(&[byte(4), byte(5), byte(6), byte(7)])
-                    ),
-                );
+                (12, _, _) => {
+                    b.field(&POINTER, Value::UInt(u64::from(byte(4))), (at + 4, 1));
+                    length(b);
+                    unused(b, 6, 8);
+                }
+                (3, 4, 0) => {
+                    unused(b, 4, 6);
+                    b.field(&MTU, Value::UInt(u64::from(be16(6))), (at + 6, 2));
+                }
+                (3, 4, _) => {
+                    unused(b, 4, 5);
+                    length(b);
+                    b.field(&MTU, Value::UInt(u64::from(be16(6))), (at + 6, 2));
+                }
+                (_, _, 0) => unused(b, 4, 8),
+                _ => {
+                    unused(b, 4, 5);
+                    length(b);
+                    unused(b, 6, 8);
+                }
             }
         }
         5 => {
@@ -205,32 +199,6 @@ pub(super) fn build(
                 (at + 4, 4),
                 format_args!("Gateway Address: {gateway}"),
             );
-        }
-        12 => {
-            b.field(&POINTER, Value::UInt(u64::from(byte(4))), (at + 4, 1));
-            if byte(5) != 0 {
-                b.field(&LENGTH, Value::UInt(u64::from(byte(5))), (at + 5, 1));
-                b.add(
-                    &LENGTH_ORIGINAL,
-                    Value::UInt(u64::from(byte(5)) * 4),
-                    (at + 5, 1),
-                    format_args!("Length of original datagram: {}", u32::from(byte(5)) * 4),
-                )
-                .generated = true;
-                b.add(
-                    &UNUSED,
-                    Value::Bytes,
-                    (at + 6, 2),
-                    format_args!("Unused: {}", super::hex_bytes(&[byte(6), byte(7)])),
-                );
-            } else {
-                b.add(
-                    &UNUSED,
-                    Value::Bytes,
-                    (at + 5, 3),
-                    format_args!("Unused: {}", super::hex_bytes(&[byte(5), byte(6), byte(7)])),
-                );
-            }
         }
         _ => {}
     }

@@ -36,11 +36,16 @@ pub(super) fn build_ports(b: &mut Builder, data: &[u8], at: usize) {
         format_args!("User Datagram Protocol, Src Port: {src}, Dst Port: {dst}"),
     );
     b.open();
+    ports(b, src, dst, at);
+    b.close();
+}
+
+/// The port lines, and the hidden `udp.port` of each.
+fn ports(b: &mut Builder, src: u16, dst: u16, at: usize) {
     b.field(&SRCPORT, Value::UInt(u64::from(src)), (at, 2));
     b.field(&DSTPORT, Value::UInt(u64::from(dst)), (at + 2, 2));
     b.hidden(&PORT, Value::UInt(u64::from(src)), (at, 2));
     b.hidden(&PORT, Value::UInt(u64::from(dst)), (at + 2, 2));
-    b.close();
 }
 
 /// Builds UDP's subtree for the header at `at`.
@@ -61,10 +66,7 @@ pub(super) fn build(
         format_args!("User Datagram Protocol, Src Port: {src}, Dst Port: {dst}"),
     );
     b.open();
-    b.field(&SRCPORT, Value::UInt(u64::from(src)), (at, 2));
-    b.field(&DSTPORT, Value::UInt(u64::from(dst)), (at + 2, 2));
-    b.hidden(&PORT, Value::UInt(u64::from(src)), (at, 2));
-    b.hidden(&PORT, Value::UInt(u64::from(dst)), (at + 2, 2));
+    ports(b, src, dst, at);
     // A header the capture cut: what it kept, then the line that says so.
     let truncated = |b: &mut Builder| {
         b.close();
