@@ -352,6 +352,7 @@ impl Details {
             arp_duplicates: self.timeline.arp_duplicates(),
             quoted_udp_stream,
             quoted_tcp: self.timeline.quoted_tcp().cloned(),
+            unanalysed_tcp: self.timeline.unanalysed_tcp().cloned(),
             reassembled,
             number: self.row.number,
             first,

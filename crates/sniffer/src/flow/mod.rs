@@ -416,12 +416,52 @@ impl FlowTable {
     /// of it. The quote counts as the stream's latest segment for the times between
     /// segments; the analysis is not touched.
     pub fn quoted(&mut self, ts: Timestamp, ip: &IpHeader, seg: &TcpHeader) -> QuotedSegment {
+        self.touch(ts, ip, seg, false)
+    }
+
+    /// A segment whose header runs past the end of its frame, which Wireshark does not
+    /// analyse: the conversation it belongs to (made if new), what the details show of it;
+    /// it counts for the stream's times and completeness.
+    pub fn unanalysed(&mut self, ts: Timestamp, ip: &IpHeader, seg: &TcpHeader) -> QuotedSegment {
+        self.touch(ts, ip, seg, true)
+    }
+
+    /// A segment whose header length Wireshark calls bogus: analysed as any other, but it
+    /// leaves the conversation's completeness as it was.
+    pub fn observe_bogus(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        ip: &IpHeader,
+        seg: &TcpHeader,
+    ) -> TcpView {
+        let src = SocketAddr::new(ip.src, seg.src_port);
+        let key = ConvKey::new(src, SocketAddr::new(ip.dst, seg.dst_port));
+        let before = self.conversations.get(&key).map(|c| c.completeness);
+        let view = self.observe(frame, ts, ip, seg);
+        if let Some(conv) = self.conversations.get_mut(&key) {
+            conv.completeness = before.unwrap_or_default();
+        }
+        view
+    }
+
+    /// The conversation of a segment not analysed (made if new), the quote counting for the
+    /// times between segments, and with `completeness` for the conversation's completeness.
+    fn touch(
+        &mut self,
+        ts: Timestamp,
+        ip: &IpHeader,
+        seg: &TcpHeader,
+        completeness: bool,
+    ) -> QuotedSegment {
         let src = SocketAddr::new(ip.src, seg.src_port);
         let dst = SocketAddr::new(ip.dst, seg.dst_port);
         let key = ConvKey::new(src, dst);
+        let mut new = false;
         let conv: &mut Conversation = match self.conversations.entry(key) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
+                new = true;
                 let stream = take_stream(&mut self.next_stream);
                 entry.insert(Box::new(Conversation::new(stream, src, dst, seg, ts)))
             }
@@ -429,10 +469,14 @@ impl FlowTable {
         let since_first = ts.delta(conv.first_seen);
         let since_previous = ts.delta(conv.last_seen);
         conv.last_seen = ts;
+        let shown = conv.completeness;
+        if completeness {
+            conv.completeness = details::completeness_after(shown, seg, new);
+        }
         let scale = conv.dirs[conv.side_of(src).index()].scale;
         QuotedSegment {
             stream: conv.stream,
-            completeness: conv.completeness,
+            completeness: shown,
             since_first,
             since_previous,
             scale,

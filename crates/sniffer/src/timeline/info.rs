@@ -330,13 +330,15 @@ pub(super) fn push_tcp_row(
             view.numbers.seq,
             seg.header.window
         );
-        return ("TCP", None);
     }
     let fields = TcpFields {
         view: view.clone(),
         header: seg.header.clone(),
         payload_preview: (!seg.payload.is_empty()).then(|| Preview::of(&seg.payload)),
     };
+    if let Some(TcpProblem::BogusHeaderLen(_)) = seg.problem {
+        return ("TCP", Some(fields));
+    }
     if let Some(TcpProblem::Cut(_)) = seg.problem {
         // Cut after the window: what Wireshark had shown when the bytes ran out.
         push_tcp_info_to_window(info, &fields);

@@ -71,6 +71,9 @@ pub struct Timeline {
     /// The TCP header the last frame quoted whole, if it was an ICMP error that did, and what
     /// its conversation makes of it.
     quoted_tcp: Option<(TcpHeader, crate::flow::QuotedSegment)>,
+    /// The TCP header of the last frame, if Wireshark left it unanalysed (it runs past the
+    /// frame), and what its conversation makes of it.
+    unanalysed_tcp: Option<(TcpHeader, crate::flow::QuotedSegment)>,
 }
 
 /// Where an echo request is kept for its reply: by the two addresses in either order (a
@@ -125,6 +128,7 @@ impl Timeline {
             echo_requests: HashMap::new(),
             arp_duplicates: [None; 2],
             quoted_tcp: None,
+            unanalysed_tcp: None,
             arp_claims: HashMap::new(),
             follow: None,
         }
@@ -187,15 +191,31 @@ impl Timeline {
         } else {
             *self.first.get_or_insert(packet.ts)
         };
+        self.unanalysed_tcp = None;
         let view = match (&packet.net, &packet.transport) {
-            // A header Wireshark calls malformed gets no analysis: raw numbers, as it shows.
+            // A header running past its frame gets no analysis (raw numbers, as Wireshark
+            // shows them), but belongs to its conversation.
+            (Network::Ip(ip), Transport::Tcp(seg))
+                if seg.problem == Some(TcpProblem::PastTheFrame) =>
+            {
+                let quote = self.flows.unanalysed(packet.ts, ip, &seg.header);
+                self.unanalysed_tcp = Some((seg.header.clone(), quote));
+                None
+            }
+            // Too short for the fixed header: only the ports are read.
             (Network::Ip(_), Transport::Tcp(seg))
-                if matches!(
-                    seg.problem,
-                    Some(TcpProblem::PastTheFrame | TcpProblem::TooShort)
-                ) || matches!(seg.problem, Some(TcpProblem::Cut(kept)) if kept < 16) =>
+                if seg.problem == Some(TcpProblem::TooShort)
+                    || matches!(seg.problem, Some(TcpProblem::Cut(kept)) if kept < 16) =>
             {
                 None
+            }
+            (Network::Ip(ip), Transport::Tcp(seg))
+                if matches!(seg.problem, Some(TcpProblem::BogusHeaderLen(_))) =>
+            {
+                Some(
+                    self.flows
+                        .observe_bogus(self.count, packet.ts, ip, &seg.header),
+                )
             }
             // The first piece of a fragmented packet not put back together: its length is
             // unknown, so Wireshark does not analyse it.
@@ -397,6 +417,12 @@ impl Timeline {
         }
         let view = self.flows.quoted(ts, ip, &seg.header);
         Some((seg.header.clone(), view))
+    }
+
+    /// The TCP header of the last frame pushed, if it was left unanalysed because it runs
+    /// past its frame, and what its conversation makes of it.
+    pub fn unanalysed_tcp(&self) -> Option<&(TcpHeader, crate::flow::QuotedSegment)> {
+        self.unanalysed_tcp.as_ref()
     }
 
     /// The TCP header the last frame pushed quoted whole in an ICMP error, if any, and what

@@ -34,6 +34,9 @@ pub struct FrameContext {
     /// For an ICMP error quoting a whole TCP header: the header and what its conversation
     /// makes of it.
     pub quoted_tcp: Option<(crate::decode::TcpHeader, crate::flow::QuotedSegment)>,
+    /// For a TCP header running past its frame: the header and what its conversation makes
+    /// of it.
+    pub unanalysed_tcp: Option<(crate::decode::TcpHeader, crate::flow::QuotedSegment)>,
     /// For ARP: the duplicate IPv4 addresses its sender's and target's claims reveal.
     pub arp_duplicates: [Option<crate::timeline::ArpDuplicate>; 2],
 }

@@ -896,7 +896,9 @@ pub fn build_into(
             Layer::Ipv4(at) => ip::build_v4(&mut b, data, at, reassembled),
             Layer::Ipv6(at) => ip::build_v6(&mut b, data, at, reassembled),
             Layer::Ipv4Bogus(at) => ip::build_v4_bogus(&mut b, data, at),
-            Layer::Tcp(at) => tcp::build(&mut b, data, at, packet, tcp),
+            Layer::Tcp(at) => {
+                tcp::build(&mut b, data, at, packet, tcp, ctx.unanalysed_tcp.as_ref())
+            }
             Layer::Icmpv6(ip_at, at, len) => {
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
                 let quoted_data = match data.get(at) {
@@ -1288,8 +1290,10 @@ fn layers(
             let payload_at = transport_at + seg.header.header_len as usize;
             let kept = data.len().saturating_sub(payload_at);
             let len = (seg.header.payload_len as usize).min(kept);
+            // (Not for a header Wireshark gives up on: no payload is shown then.)
             let withheld = tcp_fields.is_some_and(|t| tcp::payload_withheld(t.view.tags))
-                || seg.header.options.exception;
+                || seg.header.options.exception
+                || seg.problem.is_some();
             if len > 0 && !withheld {
                 out.push(Layer::Data(payload_at, len));
                 protocols.push("data");

@@ -4,7 +4,7 @@
 
 use super::tcp_options::{self, OptionsEnd};
 use super::{bit_prefix, hex, rel_time, Base, Builder, Field, Kind, Value};
-use crate::decode::{Packet, TcpHeader};
+use crate::decode::{Packet, TcpHeader, TcpProblem};
 use crate::flow::analysis::{Tag, Tags};
 use crate::flow::details::{completeness as bits, SegmentDetails};
 use crate::flow::direction::WindowScale;
@@ -138,46 +138,113 @@ pub(super) fn build(
     at: usize,
     packet: &Packet,
     tcp: Option<&TcpFields>,
+    unanalysed: Option<&(TcpHeader, QuotedSegment)>,
 ) {
-    let Some(t) = tcp else {
-        return;
+    let problem = match &packet.transport {
+        crate::decode::Transport::Tcp(seg) => seg.problem,
+        _ => None,
     };
-    let _ = packet;
-    build_segment(b, data, at, &t.header, &t.view, Mode::Segment);
+    match (problem, tcp, unanalysed) {
+        (Some(TcpProblem::BogusHeaderLen(_)), Some(t), _) => bogus(b, at, &t.header, &t.view),
+        (Some(TcpProblem::PastTheFrame), _, Some(quote)) => {
+            let view = unanalysed_view(quote);
+            build_segment(b, data, at, &quote.0, &view, Mode::PastTheFrame);
+        }
+        (Some(TcpProblem::TooShort), _, _) => {
+            let (src, dst) = (be16(data, at), be16(data, at + 2));
+            b.add(
+                &TCP,
+                Value::None,
+                (at, data.len().saturating_sub(at).min(20)),
+                format_args!("Transmission Control Protocol, Src Port: {src}, Dst Port: {dst}"),
+            );
+            b.open();
+            ports(b, src, dst, at);
+            b.close();
+            super::malformed(b, "TCP", data.len());
+        }
+        (_, Some(t), _) => build_segment(b, data, at, &t.header, &t.view, Mode::Segment),
+        _ => {}
+    }
 }
 
-/// How a TCP header is shown.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// A segment of its own, analysed.
-    Segment,
-    /// Quoted by an ICMP error: its sequence number first, raw, as Wireshark puts it there.
-    QuotedByIcmp,
-    /// Quoted by an ICMPv6 error: the sequence number where a segment has it, not relative.
-    QuotedByIcmpv6,
+/// The port lines, and the hidden `tcp.port` of each.
+fn ports(b: &mut Builder, src: u16, dst: u16, at: usize) {
+    b.field(&SRCPORT, Value::UInt(u64::from(src)), (at, 2));
+    b.field(&DSTPORT, Value::UInt(u64::from(dst)), (at + 2, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(src)), (at, 2));
+    b.hidden(&PORT, Value::UInt(u64::from(dst)), (at + 2, 2));
 }
 
-/// The subtree of a TCP header an ICMP error quotes whole, at `at`, as Wireshark shows one:
-/// its raw numbers, its conversation's stream, completeness and times, no analysis. Returns
-/// where its payload is and how much of it the quote holds.
-pub(super) fn build_quoted(
-    b: &mut Builder,
-    data: &[u8],
-    (at, end): (usize, usize),
-    by_icmpv6: bool,
-    (h, q): &(TcpHeader, QuotedSegment),
-) -> Option<(usize, usize)> {
-    let syn = h.flags.contains(TcpFlags::SYN);
-    // Not scaled: Wireshark scales a window only for a segment it analyses.
-    let window = u32::from(h.window);
-    let view = TcpView {
+/// A header whose length field says less than 20 bytes: as far as Wireshark reads it, with
+/// the analysis's relative sequence number, up to the length and its note.
+fn bogus(b: &mut Builder, at: usize, h: &TcpHeader, v: &TcpView) {
+    let d = v.details.as_deref().copied().unwrap_or_default();
+    b.add(
+        &TCP,
+        Value::None,
+        (at, 20),
+        format_args!(
+            "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}",
+            h.src_port, h.dst_port, v.numbers.seq
+        ),
+    );
+    b.open();
+    ports(b, h.src_port, h.dst_port, at);
+    b.generated(&STREAM, Value::UInt(u64::from(v.stream)), (at, 0));
+    b.add(
+        &COMPLETENESS,
+        Value::UInt(u64::from(d.completeness)),
+        (at, 0),
+        completeness_text(d.completeness),
+    )
+    .generated = true;
+    b.generated(&LEN, Value::UInt(u64::from(h.payload_len)), (at + 12, 1));
+    b.add(
+        &SEQ,
+        Value::UInt(u64::from(v.numbers.seq)),
+        (at + 4, 4),
+        format_args!(
+            "Sequence Number: {}    (relative sequence number)",
+            v.numbers.seq
+        ),
+    );
+    b.field(&SEQ_RAW, Value::UInt(u64::from(h.seq.0)), (at + 4, 4));
+    let units = h.header_len / 4;
+    b.add(
+        &HDR_LEN,
+        Value::UInt(u64::from(h.header_len)),
+        (at + 12, 1),
+        format_args!(
+            "{}Header Length: {} bytes ({units})",
+            bit_prefix(u64::from(units) << 4, 0xf0, 8),
+            h.header_len
+        ),
+    );
+    b.expert(
+        "tcp.bogus_header_length",
+        "Error",
+        "Protocol",
+        &format!(
+            "Bogus TCP header length ({}, must be at least 20)",
+            h.header_len
+        ),
+    );
+    b.close();
+}
+
+/// The view of a segment Wireshark does not analyse: raw numbers, its conversation's stream,
+/// completeness and times.
+fn unanalysed_view((h, q): &(TcpHeader, QuotedSegment)) -> TcpView {
+    TcpView {
         stream: q.stream,
         side: Side::ClientToServer,
         numbers: Numbers {
             seq: h.seq.0,
             ack: h.flags.contains(TcpFlags::ACK).then_some(h.ack.0),
             next_seq: None,
-            window,
+            // Not scaled: Wireshark scales a window only for a segment it analyses.
+            window: u32::from(h.window),
             scale: q.scale,
             sack: Vec::new(),
         },
@@ -190,11 +257,36 @@ pub(super) fn build_quoted(
             completeness: q.completeness,
             since_first: q.since_first,
             since_previous: q.since_previous,
-            // A SYN's round trip is shown, as Wireshark does for a quoted SYN.
-            irtt: q.irtt.filter(|_| syn),
+            irtt: q.irtt.filter(|_| h.flags.contains(TcpFlags::SYN)),
             ..SegmentDetails::default()
         })),
-    };
+    }
+}
+
+/// How a TCP header is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A segment of its own, analysed.
+    Segment,
+    /// Quoted by an ICMP error: its sequence number first, raw, as Wireshark puts it there.
+    QuotedByIcmp,
+    /// Quoted by an ICMPv6 error: the sequence number where a segment has it, not relative.
+    QuotedByIcmpv6,
+    /// A header running past its frame: not analysed, and the frame is malformed.
+    PastTheFrame,
+}
+
+/// The subtree of a TCP header an ICMP error quotes whole, at `at`, as Wireshark shows one:
+/// its raw numbers, its conversation's stream, completeness and times, no analysis. Returns
+/// where its payload is and how much of it the quote holds.
+pub(super) fn build_quoted(
+    b: &mut Builder,
+    data: &[u8],
+    (at, end): (usize, usize),
+    by_icmpv6: bool,
+    (h, q): &(TcpHeader, QuotedSegment),
+) -> Option<(usize, usize)> {
+    let view = unanalysed_view(&(h.clone(), *q));
     let mode = if by_icmpv6 {
         Mode::QuotedByIcmpv6
     } else {
@@ -247,6 +339,11 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
         completeness_text(c),
     )
     .generated = true;
+    if mode == Mode::PastTheFrame {
+        let text = "Short segment. Segment/fragment does not contain a full TCP header (might be NMAP or someone else deliberately sending unusual packets)";
+        b.text(text, false);
+        b.expert("tcp.short_segment", "Warning", "Malformed", text);
+    }
     if mode != Mode::QuotedByIcmp {
         if !quoted {
             b.generated(&LEN, Value::UInt(u64::from(h.payload_len)), (at + 12, 1));
@@ -495,7 +592,12 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
         // Wireshark stops where the options could not be read, after the timestamps: no
         // analysis, no payload, and a line saying why.
         b.close();
-        tcp_options::stopped(b, data.len(), end);
+        if mode == Mode::PastTheFrame {
+            // The frame was captured whole: the header is malformed, not cut.
+            super::malformed(b, "TCP", data.len());
+        } else {
+            tcp_options::stopped(b, data.len(), end);
+        }
         return;
     }
     if quoted {
