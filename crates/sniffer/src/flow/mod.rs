@@ -419,9 +419,9 @@ impl FlowTable {
         self.touch(ts, ip, seg, false)
     }
 
-    /// A segment whose header runs past the end of its frame, which Wireshark does not
-    /// analyse: the conversation it belongs to (made if new), what the details show of it;
-    /// it counts for the stream's times and completeness.
+    /// A segment Wireshark does not analyse (its header runs past the end of its frame, or
+    /// its length is unknown): the conversation it belongs to (made if new), what the details
+    /// show of it; it counts for the stream's times and completeness, as carrying no data.
     pub fn unanalysed(&mut self, ts: Timestamp, ip: &IpHeader, seg: &TcpHeader) -> QuotedSegment {
         self.touch(ts, ip, seg, true)
     }
@@ -471,7 +471,12 @@ impl FlowTable {
         conv.last_seen = ts;
         let shown = conv.completeness;
         if completeness {
-            conv.completeness = details::completeness_after(shown, seg, new);
+            // Its length unknown, the segment counts as carrying no data.
+            let header = TcpHeader {
+                payload_len: 0,
+                ..seg.clone()
+            };
+            conv.completeness = details::completeness_after(shown, &header, new);
         }
         let scale = conv.dirs[conv.side_of(src).index()].scale;
         QuotedSegment {

@@ -72,7 +72,7 @@ pub struct Timeline {
     /// its conversation makes of it.
     quoted_tcp: Option<(TcpHeader, crate::flow::QuotedSegment)>,
     /// The TCP header of the last frame, if Wireshark left it unanalysed (it runs past the
-    /// frame), and what its conversation makes of it.
+    /// frame, or its length is unknown), and what its conversation makes of it.
     unanalysed_tcp: Option<(TcpHeader, crate::flow::QuotedSegment)>,
 }
 
@@ -218,8 +218,12 @@ impl Timeline {
                 )
             }
             // The first piece of a fragmented packet not put back together: its length is
-            // unknown, so Wireshark does not analyse it.
-            (Network::Ip(ip), Transport::Tcp(_)) if ip.first_fragment_read_alone() => None,
+            // unknown, so Wireshark does not analyse it, but it belongs to its conversation.
+            (Network::Ip(ip), Transport::Tcp(seg)) if ip.first_fragment_read_alone() => {
+                let quote = self.flows.unanalysed(packet.ts, ip, &seg.header);
+                self.unanalysed_tcp = Some((seg.header.clone(), quote));
+                None
+            }
             (Network::Ip(ip), Transport::Tcp(seg)) => {
                 let view = self.flows.observe(self.count, packet.ts, ip, &seg.header);
                 if let Some(f) = self.follow.as_mut().filter(|f| f.stream == view.stream) {

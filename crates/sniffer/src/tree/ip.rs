@@ -146,6 +146,7 @@ pub(super) fn build_v4(
     data: &[u8],
     at: usize,
     reassembled: Option<&super::Reassembled>,
+    wire_len: Option<usize>,
 ) {
     let byte = |i: usize| data.get(at + i).copied().unwrap_or(0);
     let addr = |i: usize| {
@@ -203,6 +204,18 @@ pub(super) fn build_v4(
         Value::UInt(u64::from(be16(data, at + 2))),
         (at + 2, 2),
     );
+    // A total length past what the frame carries (not in an ICMP error's quote).
+    let total = usize::from(be16(data, at + 2));
+    if let Some(left) = wire_len.map(|wire| wire.saturating_sub(at)) {
+        if total > left {
+            b.expert(
+                "ip.len.exceeds",
+                "Error",
+                "Protocol",
+                &format!("IPv4 total length exceeds packet length ({left} bytes)"),
+            );
+        }
+    }
     let id = be16(data, at + 4);
     b.add(
         &ID,
@@ -405,6 +418,7 @@ pub(super) fn build_v6(
     data: &[u8],
     at: usize,
     reassembled: Option<&super::Reassembled>,
+    wire_len: Option<usize>,
 ) {
     let word = data
         .get(at..at + 4)
@@ -485,6 +499,18 @@ pub(super) fn build_v6(
         Value::UInt(u64::from(be16(data, at + 4))),
         (at + 4, 2),
     );
+    // A payload length past what the frame carries (not in an ICMP error's quote).
+    let plen = usize::from(be16(data, at + 4));
+    if let Some(left) = wire_len.map(|wire| wire.saturating_sub(at + 40)) {
+        if plen > left {
+            b.expert(
+                "ipv6.plen_exceeds_framing",
+                "Warning",
+                "Protocol",
+                &format!("IPv6 payload length exceeds framing length ({left} bytes)"),
+            );
+        }
+    }
     let next = data.get(at + 6).copied().unwrap_or(0);
     b.add(
         &V6_NXT,

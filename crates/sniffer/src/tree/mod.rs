@@ -893,8 +893,14 @@ pub fn build_into(
             Layer::Sll2 => link::build_sll2(&mut b, data),
             Layer::Ppp(len) => link::build_ppp(&mut b, data, len),
             Layer::Chdlc => link::build_chdlc(&mut b, data),
-            Layer::Ipv4(at) => ip::build_v4(&mut b, data, at, reassembled),
-            Layer::Ipv6(at) => ip::build_v6(&mut b, data, at, reassembled),
+            Layer::Ipv4(at) => {
+                let wire = (frame.wire_len as usize).max(frame.data.len());
+                ip::build_v4(&mut b, data, at, reassembled, Some(wire));
+            }
+            Layer::Ipv6(at) => {
+                let wire = (frame.wire_len as usize).max(frame.data.len());
+                ip::build_v6(&mut b, data, at, reassembled, Some(wire));
+            }
             Layer::Ipv4Bogus(at) => ip::build_v4_bogus(&mut b, data, at),
             Layer::Tcp(at) => {
                 tcp::build(&mut b, data, at, packet, tcp, ctx.unanalysed_tcp.as_ref())
@@ -1194,7 +1200,7 @@ fn layers(
         }
         break (at, transport_at, proto);
     };
-    if let Some(frag) = ip.fragment {
+    if ip.fragment.is_some() {
         // The last piece shows the packet its fragments make (read after the frame's bytes);
         // the others, and pieces never put back together, their bytes as data.
         match reassembled {
@@ -1238,14 +1244,38 @@ fn layers(
                     }
                 }
             }
-            None if frag.captured => {
+            // The first piece, not put back together: its TCP header read as it stands.
+            None if ip.first_fragment_read_alone()
+                && matches!(packet.transport, Transport::Tcp(_)) =>
+            {
+                out.push(Layer::Tcp(transport_at));
+                protocols.push("tcp");
+                if let Transport::Tcp(seg) = &packet.transport {
+                    let payload_at = transport_at + seg.header.header_len as usize;
+                    if data.len() > payload_at {
+                        out.push(Layer::Data(payload_at, data.len() - payload_at));
+                        protocols.push("data");
+                    }
+                }
+            }
+            None if ip.first_fragment_read_alone()
+                && matches!(packet.transport, Transport::Udp(_)) =>
+            {
+                out.push(Layer::Udp(transport_at));
+                protocols.push("udp");
+                if data.len() > transport_at + 8 {
+                    out.push(Layer::Data(transport_at + 8, data.len() - transport_at - 8));
+                    protocols.push("data");
+                }
+            }
+            // A piece's bytes, as far as captured.
+            None => {
                 let len = (ip.payload_len as usize).min(data.len().saturating_sub(transport_at));
                 if len > 0 {
                     out.push(Layer::Data(transport_at, len));
                     protocols.push("data");
                 }
             }
-            None => {}
         }
         return out;
     }

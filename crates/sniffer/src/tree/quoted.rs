@@ -114,9 +114,9 @@ pub(super) fn build(
     let data = limited(data, at, limit);
     let (version, len, proto) = header(data, at)?;
     if version == 4 {
-        ip::build_v4(b, data, at, None);
+        ip::build_v4(b, data, at, None, None);
     } else {
-        ip::build_v6(b, data, at, None);
+        ip::build_v6(b, data, at, None, None);
     }
     let t_at = at + len;
     match proto {

@@ -164,6 +164,10 @@ pub(super) fn build(
             super::malformed(b, "TCP", data.len());
         }
         (_, Some(t), _) => build_segment(b, data, at, &t.header, &t.view, Mode::Segment),
+        (None, None, Some(quote)) => {
+            let view = unanalysed_view(quote);
+            build_segment(b, data, at, &quote.0, &view, Mode::Unmeasured);
+        }
         _ => {}
     }
 }
@@ -274,6 +278,8 @@ enum Mode {
     QuotedByIcmpv6,
     /// A header running past its frame: not analysed, and the frame is malformed.
     PastTheFrame,
+    /// The first piece of a packet not put back together: not analysed, its length unknown.
+    Unmeasured,
 }
 
 /// The subtree of a TCP header an ICMP error quotes whole, at `at`, as Wireshark shows one:

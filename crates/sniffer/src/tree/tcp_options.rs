@@ -440,12 +440,16 @@ fn option(
                     suboption_malformed(b);
                     break;
                 }
+                let base = sack_base.unwrap_or(0);
                 let (l, r) = match sack.next() {
                     Some(pair) if left >= 8 => pair,
-                    _ => {
-                        let raw = be32(opt, edge - at);
-                        (raw.wrapping_sub(sack_base.unwrap_or(0)), 0)
-                    }
+                    // Edges the flow stage did not read: relative to the base (raw for a
+                    // segment it did not analyse).
+                    _ if left >= 8 => (
+                        be32(opt, edge - at).wrapping_sub(base),
+                        be32(opt, edge - at + 4).wrapping_sub(base),
+                    ),
+                    _ => (be32(opt, edge - at).wrapping_sub(base), 0),
                 };
                 b.add(
                     &SACK_LE,
