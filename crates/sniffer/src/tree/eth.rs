@@ -26,6 +26,7 @@ fields! {
     LG: "eth.lg", "LG bit", Kind::Bool;
     IG: "eth.ig", "IG bit", Kind::Bool;
     TYPE: "eth.type", "Type", Kind::UInt(16, Base::Hex);
+    LEN: "eth.len", "Length", Kind::UInt(16, Base::Dec);
     VLAN: "vlan", "802.1Q Virtual LAN", Kind::Protocol;
     VLAN_PRIORITY: "vlan.priority", "Priority", Kind::UInt(16, Base::Dec);
     VLAN_DEI: "vlan.dei", "DEI", Kind::Bool;
@@ -77,12 +78,18 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Tra
         .get(at + 12..at + 14)
         .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
     let (src_named, dst_named) = (named(src), named(dst));
-    b.add(
-        &ETH,
-        Value::None,
-        (at, 14),
-        format_args!("Ethernet II, Src: {src_named}, Dst: {dst_named}"),
-    );
+    // An IEEE 802.3 frame has its length where Ethernet II has its type.
+    let ieee_8023 = ether_type <= MAX_8023_LENGTH;
+    if ieee_8023 {
+        b.add(&ETH, Value::None, (at, 14), "IEEE 802.3 Ethernet ");
+    } else {
+        b.add(
+            &ETH,
+            Value::None,
+            (at, 14),
+            format_args!("Ethernet II, Src: {src_named}, Dst: {dst_named}"),
+        );
+    }
     b.open();
     let names = EtherNames::installed();
     for (field, resolved, (oui, oui_resolved), lg_field, ig_field, addr, offset) in [
@@ -168,20 +175,27 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Tra
         }
         b.close();
     }
-    b.add(
-        &TYPE,
-        Value::UInt(u64::from(ether_type)),
-        (at + 12, 2),
-        format_args!(
-            "Type: {} (0x{ether_type:04x})",
-            ethertype_name(ether_type).unwrap_or("Unknown")
-        ),
-    );
+    if ieee_8023 {
+        b.field(&LEN, Value::UInt(u64::from(ether_type)), (at + 12, 2));
+    } else {
+        b.add(
+            &TYPE,
+            Value::UInt(u64::from(ether_type)),
+            (at + 12, 2),
+            format_args!(
+                "Type: {} (0x{ether_type:04x})",
+                ethertype_name(ether_type).unwrap_or("Unknown")
+            ),
+        );
+    }
     if let Some(t) = trailer {
         build_trailer(b, data, t);
     }
     b.close();
 }
+
+/// The largest value of the type field that is an IEEE 802.3 frame's length.
+pub(super) const MAX_8023_LENGTH: u16 = 1500;
 
 /// The name of an 802.1p priority.
 fn priority_name(pcp: u16) -> &'static str {

@@ -1041,6 +1041,27 @@ fn layers(
     let mut out = Vec::new();
     let mut at = 0usize;
     match frame.linktype {
+        LinkType::EN10MB
+            if data.len() >= 14
+                && u16::from_be_bytes([data[12], data[13]]) <= eth::MAX_8023_LENGTH =>
+        {
+            // IEEE 802.3: its payload (LLC's, not in the judged set) as data, what follows
+            // the length as padding or trailer.
+            let end = 14 + usize::from(u16::from_be_bytes([data[12], data[13]]));
+            let trailer = (end < data.len()).then_some(eth::Trailer {
+                start: end,
+                under_tag: false,
+                wire_len: frame.wire_len as usize,
+            });
+            out.push(Layer::Eth(0, trailer));
+            protocols.push("eth");
+            let len = end.min(data.len()) - 14;
+            if len > 0 {
+                out.push(Layer::Data(14, len));
+                protocols.push("data");
+            }
+            return out;
+        }
         LinkType::EN10MB if data.len() >= 14 => {
             out.push(Layer::Eth(0, None));
             protocols.extend(["eth", "ethertype"]);
