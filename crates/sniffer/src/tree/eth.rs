@@ -40,6 +40,7 @@ fields! {
     PADDING: "eth.padding", "Padding", Kind::Bytes;
     TRAILER: "eth.trailer", "Trailer", Kind::Bytes;
     VLAN_TRAILER: "vlan.trailer", "Trailer", Kind::Bytes;
+    QINQ_TRAILER: "ieee8021ah.trailer", "Trailer", Kind::Bytes;
     FCS: "eth.fcs", "Frame check sequence", Kind::UInt(32, Base::Hex);
     FCS_STATUS: "eth.fcs.status", "FCS Status", Kind::UInt(8, Base::Dec);
 }
@@ -269,8 +270,18 @@ pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize, trailer: Optio
     b.close();
 }
 
-/// An 802.1ad (Q-in-Q) service tag at `at`: priority, DEI, ID, and the type it carries.
-pub(super) fn build_qinq(b: &mut Builder, data: &[u8], at: usize) {
+/// The tag a payload follows, which then owns what follows the payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TagKind {
+    /// 802.1Q.
+    Vlan,
+    /// 802.1ad.
+    Qinq,
+}
+
+/// An 802.1ad (Q-in-Q) service tag at `at`: priority, DEI, ID, the type it carries, and what
+/// follows the payload when it is the last tag.
+pub(super) fn build_qinq(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Trailer>) {
     let word = |i: usize| {
         data.get(i..i + 2)
             .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]))
@@ -307,16 +318,19 @@ pub(super) fn build_qinq(b: &mut Builder, data: &[u8], at: usize) {
             ethertype_name(ether_type).unwrap_or("Unknown")
         ),
     );
+    if let Some(t) = trailer {
+        build_trailer(b, data, t);
+    }
     b.close();
 }
 
-/// What follows the payload of an Ethernet frame: where it starts, and whether an 802.1Q tag
-/// carried the payload (then the trailer is the tag's, and never ends in a frame check
+/// What follows the payload of an Ethernet frame: where it starts, and which tag carried the
+/// payload, if one did (then the trailer is the tag's, and never ends in a frame check
 /// sequence, as in Wireshark).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Trailer {
     pub start: usize,
-    pub under_tag: bool,
+    pub under_tag: Option<TagKind>,
     /// The frame's length on the wire.
     pub wire_len: usize,
 }
@@ -334,7 +348,7 @@ fn build_trailer(b: &mut Builder, data: &[u8], t: Trailer) {
         padding = 0;
     }
     let mut trailer = rest.len() - padding;
-    let fcs = !t.under_tag && t.wire_len >= 64 && trailer >= 4 && data.len() == t.wire_len;
+    let fcs = t.under_tag.is_none() && t.wire_len >= 64 && trailer >= 4 && data.len() == t.wire_len;
     if fcs {
         trailer -= 4;
     }
@@ -349,8 +363,12 @@ fn build_trailer(b: &mut Builder, data: &[u8], t: Trailer) {
     }
     if trailer > 0 {
         let at = t.start + padding;
-        // Under an 802.1Q tag, the trailer is the tag's.
-        let field = if t.under_tag { &VLAN_TRAILER } else { &TRAILER };
+        // Under a tag, the trailer is the tag's.
+        let field = match t.under_tag {
+            None => &TRAILER,
+            Some(TagKind::Vlan) => &VLAN_TRAILER,
+            Some(TagKind::Qinq) => &QINQ_TRAILER,
+        };
         b.add(
             field,
             Value::Bytes,

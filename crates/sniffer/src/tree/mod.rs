@@ -795,25 +795,29 @@ pub fn write_hex(data: &[u8], out: &mut impl Write) -> io::Result<()> {
 
 fn write_hex_lines(data: &[u8], out: &mut impl Write) -> io::Result<()> {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // One line: offset, 16 bytes in hex, two spaces, 16 characters, newline.
-    let mut line = [b' '; 4 + 2 + 16 * 3 + 2 + 16 + 1];
+    // The offset has at least 4 hex digits, more when the last offset needs them.
+    let last = data.len().saturating_sub(1);
+    let d = (4..8).find(|&d| last >> (4 * d) == 0).unwrap_or(8);
+    // One line: offset, two spaces, 16 bytes in hex, two spaces, 16 characters, newline.
+    let mut line = [b' '; 8 + 2 + 16 * 3 + 2 + 16 + 1];
+    let ascii = d + 2 + 16 * 3 + 2;
     for (i, chunk) in data.chunks(16).enumerate() {
         let offset = i * 16;
-        for (k, shift) in [12, 8, 4, 0].iter().enumerate() {
-            line[k] = DIGITS[(offset >> shift) & 0x0f];
+        for k in 0..d {
+            line[k] = DIGITS[(offset >> (4 * (d - 1 - k))) & 0x0f];
         }
-        line[4..].fill(b' ');
+        line[d..].fill(b' ');
         for (j, b) in chunk.iter().enumerate() {
-            let at = 6 + j * 3;
+            let at = d + 2 + j * 3;
             line[at] = DIGITS[usize::from(b >> 4)];
             line[at + 1] = DIGITS[usize::from(b & 0x0f)];
-            line[4 + 2 + 16 * 3 + 2 + j] = if b.is_ascii_graphic() || *b == b' ' {
+            line[ascii + j] = if b.is_ascii_graphic() || *b == b' ' {
                 *b
             } else {
                 b'.'
             };
         }
-        let end = 4 + 2 + 16 * 3 + 2 + chunk.len();
+        let end = ascii + chunk.len();
         line[end] = b'\n';
         out.write_all(&line[..=end])?;
     }
@@ -881,7 +885,7 @@ pub fn build_into(
         match layer {
             Layer::Eth(at, trailer) => eth::build(&mut b, data, at, trailer),
             Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, data, at, trailer),
-            Layer::Qinq(at) => eth::build_qinq(&mut b, data, at),
+            Layer::Qinq(at, trailer) => eth::build_qinq(&mut b, data, at, trailer),
             Layer::Arp(at) => {
                 if let crate::decode::Network::Arp(arp) = &packet.net {
                     arp::build(&mut b, data, at, arp, ctx.arp_duplicates);
@@ -998,8 +1002,8 @@ enum Layer {
     Eth(usize, Option<eth::Trailer>),
     /// An 802.1Q tag, and what follows its payload.
     Vlan(usize, Option<eth::Trailer>),
-    /// An 802.1ad service tag.
-    Qinq(usize),
+    /// An 802.1ad service tag, and what follows its payload.
+    Qinq(usize, Option<eth::Trailer>),
     /// An ARP message.
     Arp(usize),
     /// BSD loopback; the family big-endian (OpenBSD's).
@@ -1050,7 +1054,7 @@ fn layers(
             let end = 14 + usize::from(u16::from_be_bytes([data[12], data[13]]));
             let trailer = (end < data.len()).then_some(eth::Trailer {
                 start: end,
-                under_tag: false,
+                under_tag: None,
                 wire_len: frame.wire_len as usize,
             });
             out.push(Layer::Eth(0, trailer));
@@ -1074,7 +1078,7 @@ fn layers(
                         protocols.extend(["vlan", "ethertype"]);
                     }
                     Some(&[0x88, 0xa8]) if data.len() >= at + 4 => {
-                        out.push(Layer::Qinq(at));
+                        out.push(Layer::Qinq(at, None));
                         protocols.extend(["ieee8021ad", "ethertype"]);
                     }
                     _ => break,
@@ -1151,8 +1155,9 @@ fn layers(
             })
         };
         match last {
-            Layer::Eth(_, t) => *t = trailer(false),
-            Layer::Vlan(_, t) => *t = trailer(true),
+            Layer::Eth(_, t) => *t = trailer(None),
+            Layer::Vlan(_, t) => *t = trailer(Some(eth::TagKind::Vlan)),
+            Layer::Qinq(_, t) => *t = trailer(Some(eth::TagKind::Qinq)),
             _ => {}
         }
     }
@@ -1162,7 +1167,10 @@ fn layers(
         return out;
     }
     if let Network::Arp(arp) = &packet.net {
-        let link = matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..)));
+        let link = matches!(
+            out.last(),
+            Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
+        );
         if link && arp.hardware_type != crate::decode::ATM_ARP {
             out.push(Layer::Arp(at));
             protocols.push("arp");
@@ -1172,7 +1180,10 @@ fn layers(
     let Network::Ip(ip) = &packet.net else {
         // An EtherType no dissector of the judged set takes: the rest is data.
         if matches!(packet.net, Network::Other { .. })
-            && matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..)))
+            && matches!(
+                out.last(),
+                Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
+            )
             && data.len() > at
         {
             out.push(Layer::Data(at, data.len() - at));
