@@ -14,6 +14,9 @@
 #
 #   scripts/real-corpus.sh            # the measurement
 #   scripts/real-corpus.sh -v         # and the differing lines, tshark's (<) then sniffer's (>)
+#   scripts/real-corpus.sh -V         # the packet details instead: `sniffer read -V` against
+#                                     # `tshark -V` with the tests' judge (tunnels not opened,
+#                                     # as the details show them), lines differing per file
 set -euo pipefail
 cd "$(dirname "$0")/.."
 verbose=${1:-}
@@ -38,6 +41,32 @@ judged=$(sed -n '/^const JUDGED_PROTOCOLS/,/^];/p;/^const TUNNEL_PROTOCOLS/p' \
 tshark -G protocols 2>/dev/null | cut -f3 | grep -vxF -f <(echo "$judged") >"$judge/disabled_protos"
 
 cargo build -q --release -p sniffer
+if [ "$verbose" = "-V" ]; then
+  # The tests' judge: the judged set without the tunnels.
+  details_judge=$dir/tshark-judge-details
+  mkdir -p "$details_judge"
+  plain=$(sed -n '/^const JUDGED_PROTOCOLS/,/^];/p' crates/sniffer/tests/common/mod.rs |
+    grep -o '"[^"]*"' | tr -d '"')
+  tshark -G protocols 2>/dev/null | cut -f3 | grep -vxF -f <(echo "$plain") \
+    >"$details_judge/disabled_protos"
+  files=0 identical=0 lines=0 differing=0
+  : >"$dir/details.list"
+  for f in "$dir/tcpdump-$version/tests"/*.pcap "$dir/tcpdump-$version/tests"/*.pcapng; do
+    TZ=UTC target/release/sniffer read -V "$f" >"$dir/ours.txt" 2>/dev/null || continue
+    TZ=UTC LC_ALL=C.UTF-8 WIRESHARK_CONFIG_DIR="$details_judge" tshark -r "$f" -V \
+      >"$dir/theirs.txt" 2>/dev/null || true
+    n=$(wc -l <"$dir/theirs.txt")
+    d=$(diff "$dir/theirs.txt" "$dir/ours.txt" | grep -c '^[<>]' || true)
+    files=$((files + 1)) lines=$((lines + n)) differing=$((differing + d))
+    [ "$d" -eq 0 ] && identical=$((identical + 1))
+    [ "$d" -gt 0 ] && echo "$d $n $(basename "$f")" >>"$dir/details.list"
+  done
+  echo "files: $files read, $identical with identical details"
+  echo "details: $lines lines from tshark; $differing lines differ (tshark's and sniffer's counted apart)"
+  echo "files that differ most (lines differing, of tshark's):"
+  sort -rn "$dir/details.list" | head -20 | sed 's/^/  /'
+  exit 0
+fi
 SNIFFER="$PWD/target/release/sniffer" JUDGE="$PWD/$judge" VERBOSE="$verbose" python3 - \
   "$dir/tcpdump-$version/tests" <<'EOF'
 import os, re, subprocess, sys, glob
