@@ -122,6 +122,7 @@ const IDENTICAL: &[&str] = &[
     "icmp-messages.pcap",
     "icmpv6-messages.pcap",
     "ipv4-fragments.pcap",
+    "ipv4-options.pcap",
     "ipv6-extensions.pcap",
     "real-http-loopback.pcap",
     "synthetic-3-interfaces.pcapng",

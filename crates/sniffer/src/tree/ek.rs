@@ -244,12 +244,13 @@ fn push_ek_name(s: &mut String, node: &Node) {
 }
 
 /// A field with no parent protocol in Wireshark's registry: a protocol, a text line, one
-/// of TCP's options.
+/// of TCP's or IPv4's options.
 fn registered_alone(field: &Field) -> bool {
     field.kind == Kind::Protocol
         || field.abbrev.is_empty()
         || tcp_options::OPTION_PROTOCOLS
             .iter()
+            .chain(&super::ip_options::OPTION_PROTOCOLS)
             .any(|f| std::ptr::eq(*f, field))
 }
 

@@ -311,6 +311,7 @@ pub(super) fn build_v4(
         b.hidden(host, Value::Ipv4(a), (at + i, 4));
         b.hidden(&HOST, Value::Ipv4(a), (at + i, 4));
     }
+    super::ip_options::build(b, data, at, header_len);
     if let Some(r) = reassembled {
         fragments(b, r, &V4_REASSEMBLY);
     }

@@ -46,6 +46,7 @@ mod icmp;
 mod icmp_more;
 mod icmpv6;
 mod ip;
+mod ip_options;
 mod link;
 mod quoted;
 mod reassembly;
@@ -836,6 +837,7 @@ pub fn field_names() -> Vec<&'static str> {
         eth::FIELDS,
         link::FIELDS,
         ip::FIELDS,
+        ip_options::FIELDS,
         tcp::FIELDS,
         tcp_options::FIELDS,
         udp::FIELDS,
