@@ -48,6 +48,7 @@ mod icmpv6;
 mod ip;
 mod ip_options;
 mod link;
+mod loopback;
 mod quoted;
 mod reassembly;
 mod tcp;
@@ -836,6 +837,7 @@ pub fn field_names() -> Vec<&'static str> {
         icmpv6::FIELDS,
         eth::FIELDS,
         link::FIELDS,
+        loopback::FIELDS,
         ip::FIELDS,
         ip_options::FIELDS,
         tcp::FIELDS,
@@ -888,6 +890,7 @@ pub fn build_into(
             Layer::Eth(at, trailer) => eth::build(&mut b, data, at, trailer),
             Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, data, at, trailer),
             Layer::Qinq(at, trailer) => eth::build_qinq(&mut b, data, at, trailer),
+            Layer::Loop(at) => loopback::build(&mut b, data, at),
             Layer::Arp(at) => {
                 if let crate::decode::Network::Arp(arp) = &packet.net {
                     arp::build(&mut b, data, at, arp, ctx.arp_duplicates);
@@ -1004,6 +1007,8 @@ enum Layer {
     Eth(usize, Option<eth::Trailer>),
     /// An 802.1Q tag, and what follows its payload.
     Vlan(usize, Option<eth::Trailer>),
+    /// An Ethernet Configuration Test Protocol message, and the data after it.
+    Loop(usize),
     /// An 802.1ad service tag, and what follows its payload.
     Qinq(usize, Option<eth::Trailer>),
     /// An ARP message.
@@ -1162,6 +1167,16 @@ fn layers(
             Layer::Qinq(_, t) => *t = trailer(Some(eth::TagKind::Qinq)),
             _ => {}
         }
+    }
+    if let Network::Loop(_) = packet.net {
+        if matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..))) {
+            out.push(Layer::Loop(at));
+            protocols.push("loop");
+            if loopback::data_start(data, at).is_some() {
+                protocols.push("data");
+            }
+        }
+        return out;
     }
     if let Network::BogusIpv4HeaderLen(_) = packet.net {
         out.push(Layer::Ipv4Bogus(at));
