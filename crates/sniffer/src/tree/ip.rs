@@ -279,6 +279,9 @@ pub(super) fn build_v4(
     );
     b.field(&TTL, Value::UInt(u64::from(byte(8))), (at + 8, 1));
     let proto = byte(9);
+    if let Some((abbrev, note)) = ttl_note(byte(8), proto, dst) {
+        b.expert(abbrev, "Note", "Sequence", &note);
+    }
     b.add(
         &PROTO,
         Value::UInt(u64::from(proto)),
@@ -724,6 +727,27 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
         b.close();
         kind = next;
         offset += len;
+    }
+}
+
+/// Wireshark's note on a Time to Live: not 1 for the Local Network Control Block (RFC 3171;
+/// VRRP and mDNS send 255 there), or below 5 for a unicast or broadcast address (PIM and
+/// OSPF excepted).
+fn ttl_note(ttl: u8, proto: u8, dst: Ipv4Addr) -> Option<(&'static str, String)> {
+    const PIM: u8 = 103;
+    const OSPF: u8 = 89;
+    const VRRP: u8 = 112;
+    let o = dst.octets();
+    if o[..3] == [224, 0, 0] {
+        let exempt = ttl == 255 && (proto == VRRP || o[3] == 251);
+        (ttl != 1 && !exempt).then(|| {
+            let note = "\"Time To Live\" != 1 for a packet sent to the Local Network Control Block (see RFC 3171)";
+            ("ip.ttl.lncb", note.to_owned())
+        })
+    } else if !dst.is_multicast() && ttl < 5 && proto != PIM && proto != OSPF {
+        Some(("ip.ttl.too_small", format!("\"Time To Live\" only {ttl}")))
+    } else {
+        None
     }
 }
 
