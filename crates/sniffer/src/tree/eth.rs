@@ -255,19 +255,7 @@ pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize, trailer: Optio
         (at, 2),
         format_args!("{}ID: {vid}", bit_prefix(t, 0x0fff, 16)),
     );
-    b.add(
-        &VLAN_ETYPE,
-        Value::UInt(u64::from(ether_type)),
-        (at + 2, 2),
-        format_args!(
-            "Type: {} (0x{ether_type:04x})",
-            ethertype_name(ether_type).unwrap_or("Unknown")
-        ),
-    );
-    if let Some(t) = trailer {
-        build_trailer(b, data, t);
-    }
-    b.close();
+    tag_end(b, data, (&VLAN_ETYPE, ether_type, at + 2), trailer);
 }
 
 /// The tag a payload follows, which then owns what follows the payload.
@@ -309,10 +297,21 @@ pub(super) fn build_qinq(b: &mut Builder, data: &[u8], at: usize, trailer: Optio
             format_args!("{}{}: {value}", bit_prefix(t, mask, 16), field.name),
         );
     }
+    tag_end(b, data, (&QINQ_ETYPE, ether_type, at + 2), trailer);
+}
+
+/// A tag's last lines: the type it carries (its field, value and place), then what follows
+/// the payload when it is the last tag; closes the tag's subtree.
+fn tag_end(
+    b: &mut Builder,
+    data: &[u8],
+    (field, ether_type, at): (&'static Field, u16, usize),
+    trailer: Option<Trailer>,
+) {
     b.add(
-        &QINQ_ETYPE,
+        field,
         Value::UInt(u64::from(ether_type)),
-        (at + 2, 2),
+        (at, 2),
         format_args!(
             "Type: {} (0x{ether_type:04x})",
             ethertype_name(ether_type).unwrap_or("Unknown")

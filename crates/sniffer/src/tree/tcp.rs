@@ -204,16 +204,7 @@ fn bogus(b: &mut Builder, at: usize, h: &TcpHeader, v: &TcpView) {
     )
     .generated = true;
     b.generated(&LEN, Value::UInt(u64::from(h.payload_len)), (at + 12, 1));
-    b.add(
-        &SEQ,
-        Value::UInt(u64::from(v.numbers.seq)),
-        (at + 4, 4),
-        format_args!(
-            "Sequence Number: {}    (relative sequence number)",
-            v.numbers.seq
-        ),
-    );
-    b.field(&SEQ_RAW, Value::UInt(u64::from(h.seq.0)), (at + 4, 4));
+    sequence_lines(b, h, v, at);
     let units = h.header_len / 4;
     b.add(
         &HDR_LEN,
@@ -235,6 +226,20 @@ fn bogus(b: &mut Builder, at: usize, h: &TcpHeader, v: &TcpView) {
         ),
     );
     b.close();
+}
+
+/// The sequence number as shown (relative when analysed) and the raw one.
+fn sequence_lines(b: &mut Builder, h: &TcpHeader, v: &TcpView, at: usize) {
+    b.add(
+        &SEQ,
+        Value::UInt(u64::from(v.numbers.seq)),
+        (at + 4, 4),
+        format_args!(
+            "Sequence Number: {}    (relative sequence number)",
+            v.numbers.seq
+        ),
+    );
+    b.field(&SEQ_RAW, Value::UInt(u64::from(h.seq.0)), (at + 4, 4));
 }
 
 /// The view of a segment Wireshark does not analyse: raw numbers, its conversation's stream,
@@ -354,16 +359,7 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
         if !quoted {
             b.generated(&LEN, Value::UInt(u64::from(h.payload_len)), (at + 12, 1));
         }
-        b.add(
-            &SEQ,
-            Value::UInt(u64::from(v.numbers.seq)),
-            (at + 4, 4),
-            format_args!(
-                "Sequence Number: {}    (relative sequence number)",
-                v.numbers.seq
-            ),
-        );
-        b.field(&SEQ_RAW, Value::UInt(u64::from(h.seq.0)), (at + 4, 4));
+        sequence_lines(b, h, v, at);
     }
     if !quoted {
         let syn_fin = h.flags.intersects(TcpFlags::SYN | TcpFlags::FIN);
