@@ -259,9 +259,15 @@ impl Details {
         let (Network::Ip(ip), Transport::Udp(udp)) = (&packet.net, &packet.transport) else {
             return None;
         };
-        // A header the capture cut before its checksum makes no conversation.
+        // A header the capture cut before its checksum, or whose length is shorter than the
+        // header, makes no conversation.
         use crate::decode::UdpKept;
-        if matches!(udp.kept, UdpKept::Ports | UdpKept::PortsAndLength) {
+        if matches!(udp.kept, UdpKept::Ports | UdpKept::PortsAndLength)
+            || matches!(
+                udp.bad_length,
+                Some(crate::decode::UdpBadLength::BelowHeader(_))
+            )
+        {
             return None;
         }
         let a = std::net::SocketAddr::new(ip.src, udp.src_port);

@@ -341,7 +341,12 @@ fn build_trailer(b: &mut Builder, data: &[u8], t: Trailer) {
     let Some(rest) = data.get(t.start..).filter(|r| !r.is_empty()) else {
         return;
     };
-    let mut padding = 60usize.saturating_sub(t.start).min(rest.len());
+    // A frame shorter than Ethernet's minimum has no padding: all of it is trailer.
+    let mut padding = if t.wire_len < 60 {
+        0
+    } else {
+        60usize.saturating_sub(t.start).min(rest.len())
+    };
     let bad_padding = rest[..padding].iter().any(|&x| x != 0);
     if bad_padding {
         padding = 0;

@@ -97,6 +97,23 @@ pub(super) fn build(
                 &format!("Bad length value {length} > IP payload length"),
             );
         }
+        (Some(UdpBadLength::BelowHeader(_)), _) => {
+            // Shorter than the header: Wireshark reads no further.
+            b.add(
+                &LENGTH,
+                Value::UInt(u64::from(length)),
+                (at + 4, 2),
+                format_args!("Length: {length} (bogus, must be >= 8)"),
+            );
+            b.expert(
+                "udp.length.bad",
+                "Error",
+                "Malformed",
+                &format!("Bad length value {length} < 8"),
+            );
+            b.close();
+            return;
+        }
         _ => {
             b.field(&LENGTH, Value::UInt(u64::from(length)), (at + 4, 2));
         }
