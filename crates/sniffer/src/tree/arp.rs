@@ -30,7 +30,7 @@ fields! {
 }
 
 /// An opcode's name, as in the Opcode line and the title.
-fn opcode_name(op: u16) -> String {
+fn opcode_name(op: u16) -> Option<&'static str> {
     const NAMES: [&str; 26] = [
         "reserved",
         "request",
@@ -59,9 +59,7 @@ fn opcode_name(op: u16) -> String {
         "experimental 1",
         "experimental 2",
     ];
-    NAMES
-        .get(usize::from(op))
-        .map_or_else(|| format!("Unknown ({op})"), |n| (*n).to_owned())
+    NAMES.get(usize::from(op)).copied()
 }
 
 /// A hardware type's name.
@@ -74,6 +72,58 @@ fn hardware_name(hw: u16) -> &'static str {
 }
 
 /// Builds ARP's subtree for the message at `at`.
+/// The fixed part: hardware and protocol types, their sizes, the opcode.
+fn fixed_lines(b: &mut Builder, at: usize, (hw, proto): (u16, u16), (hl, pl): (u8, u8), op: u16) {
+    b.add(
+        &HW_TYPE,
+        Value::UInt(u64::from(hw)),
+        (at, 2),
+        format_args!("Hardware type: {} ({hw})", hardware_name(hw)),
+    );
+    b.add(
+        &PROTO_TYPE,
+        Value::UInt(u64::from(proto)),
+        (at + 2, 2),
+        format_args!(
+            "Protocol type: {} ({})",
+            ethertype_name(proto).unwrap_or("Unknown"),
+            hex(u64::from(proto), 16)
+        ),
+    );
+    b.field(&HW_SIZE, Value::UInt(u64::from(hl)), (at + 4, 1));
+    b.field(&PROTO_SIZE, Value::UInt(u64::from(pl)), (at + 5, 1));
+    b.add(
+        &OPCODE,
+        Value::UInt(u64::from(op)),
+        (at + 6, 2),
+        format_args!("Opcode: {} ({op})", opcode_name(op).unwrap_or("Unknown")),
+    );
+}
+
+/// An ARP message shorter than its sizes say: the fixed part, then the malformed line.
+pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize) {
+    let be16 = |i: usize| data.get(i..i + 2).map(|v| u16::from_be_bytes([v[0], v[1]]));
+    let (Some(hw), Some(proto), Some(&hl), Some(&pl), Some(op)) = (
+        be16(at),
+        be16(at + 2),
+        data.get(at + 4),
+        data.get(at + 5),
+        be16(at + 6),
+    ) else {
+        return;
+    };
+    b.add(
+        &ARP,
+        Value::None,
+        (at, data.len() - at),
+        "Address Resolution Protocol",
+    );
+    b.open();
+    fixed_lines(b, at, (hw, proto), (hl, pl), op);
+    b.close();
+    super::malformed(b, "ARP/RARP", data.len());
+}
+
 pub(super) fn build(
     b: &mut Builder,
     data: &[u8],
@@ -96,7 +146,9 @@ pub(super) fn build(
     let target_hw_zero = arp.target_hw.iter().all(|&x| x == 0);
     let probe = ether_ipv4 && request && target_hw_zero && arp.sender_proto.iter().all(|&x| x == 0);
     let announcement = request && gratuitous && target_hw_zero;
-    let op = opcode_name(arp.operation);
+    // An opcode with no name is given in hex in the title.
+    let op = opcode_name(arp.operation)
+        .map_or_else(|| format!("opcode 0x{:04x}", arp.operation), str::to_owned);
     let title = if probe {
         "Address Resolution Protocol (ARP Probe)".to_owned()
     } else if announcement {
@@ -108,33 +160,13 @@ pub(super) fn build(
     };
     b.add(&ARP, Value::None, (at, len), title);
     b.open();
-    b.add(
-        &HW_TYPE,
-        Value::UInt(u64::from(arp.hardware_type)),
-        (at, 2),
-        format_args!(
-            "Hardware type: {} ({})",
-            hardware_name(arp.hardware_type),
-            arp.hardware_type
-        ),
-    );
-    b.add(
-        &PROTO_TYPE,
-        Value::UInt(u64::from(arp.protocol_type)),
-        (at + 2, 2),
-        format_args!(
-            "Protocol type: {} ({})",
-            ethertype_name(arp.protocol_type).unwrap_or("Unknown"),
-            hex(u64::from(arp.protocol_type), 16)
-        ),
-    );
-    b.field(&HW_SIZE, Value::UInt(hl as u64), (at + 4, 1));
-    b.field(&PROTO_SIZE, Value::UInt(pl as u64), (at + 5, 1));
-    b.add(
-        &OPCODE,
-        Value::UInt(u64::from(arp.operation)),
-        (at + 6, 2),
-        format_args!("Opcode: {op} ({})", arp.operation),
+    let sizes = (hl as u8, pl as u8);
+    fixed_lines(
+        b,
+        at,
+        (arp.hardware_type, arp.protocol_type),
+        sizes,
+        arp.operation,
     );
     let verdicts = [
         (gratuitous, &IS_GRATUITOUS),

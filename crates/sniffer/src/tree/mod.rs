@@ -891,6 +891,7 @@ pub fn build_into(
             Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, data, at, trailer),
             Layer::Qinq(at, trailer) => eth::build_qinq(&mut b, data, at, trailer),
             Layer::Loop(at) => loopback::build(&mut b, data, at),
+            Layer::ArpMalformed(at) => arp::build_malformed(&mut b, data, at),
             Layer::Arp(at) => {
                 if let crate::decode::Network::Arp(arp) = &packet.net {
                     arp::build(&mut b, data, at, arp, ctx.arp_duplicates);
@@ -1007,6 +1008,8 @@ enum Layer {
     Eth(usize, Option<eth::Trailer>),
     /// An 802.1Q tag, and what follows its payload.
     Vlan(usize, Option<eth::Trailer>),
+    /// An ARP message shorter than its sizes say.
+    ArpMalformed(usize),
     /// An Ethernet Configuration Test Protocol message, and the data after it.
     Loop(usize),
     /// An 802.1ad service tag, and what follows its payload.
@@ -1167,6 +1170,16 @@ fn layers(
             Layer::Qinq(_, t) => *t = trailer(Some(eth::TagKind::Qinq)),
             _ => {}
         }
+    }
+    if let Network::ArpMalformed = packet.net {
+        if matches!(
+            out.last(),
+            Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
+        ) {
+            out.push(Layer::ArpMalformed(at));
+            protocols.push("arp");
+        }
+        return out;
     }
     if let Network::Loop(_) = packet.net {
         if matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..))) {
