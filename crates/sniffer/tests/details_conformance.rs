@@ -114,6 +114,7 @@ const FIELDS: &[&str] = &[
 /// The captures whose every output must be tshark's.
 const IDENTICAL: &[&str] = &[
     "arp-and-padding.pcap",
+    "cisco-hdlc.pcap",
     "greeting-ipv4.pcap",
     "greeting-ipv4-nsec.pcap",
     "greeting-ipv6.pcap",

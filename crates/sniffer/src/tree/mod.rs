@@ -1171,6 +1171,15 @@ fn layers(
             _ => {}
         }
     }
+    // A point-to-point link's frame of another protocol (its dissector not in the judged set):
+    // the rest is data.
+    if let Network::PointToPoint { .. } = packet.net {
+        if matches!(out.last(), Some(Layer::Ppp(_) | Layer::Chdlc)) && data.len() > at {
+            out.push(Layer::Data(at, data.len() - at));
+            protocols.push("data");
+        }
+        return out;
+    }
     if let Network::ArpMalformed = packet.net {
         if matches!(
             out.last(),
