@@ -917,40 +917,14 @@ pub fn build_into(
             }
             Layer::Icmpv6(ip_at, at, len) => {
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
-                let quoted_data = match data.get(at) {
-                    Some(&t) if icmpv6::is_error(t) => quoted::build(
-                        &mut b,
-                        data,
-                        at + 8,
-                        None,
-                        ctx.quoted_udp_stream,
-                        ctx.quoted_tcp.as_ref(),
-                    ),
-                    _ => None,
-                };
-                b.close();
-                if let Some((data_at, data_len)) = quoted_data {
-                    data::build(&mut b, data, data_at, data_len);
-                }
+                let error = data.get(at).is_some_and(|&t| icmpv6::is_error(t));
+                close_icmp(&mut b, data, at, error.then_some(None), ctx);
             }
             Layer::Icmp(at, len) => {
                 icmp::build(&mut b, data, at, len, ctx.echo_request);
-                let quoted_data = match data.get(at) {
-                    Some(&t) if icmp::is_error(t) => quoted::build(
-                        &mut b,
-                        data,
-                        at + 8,
-                        icmp::quoted_limit(data, at),
-                        ctx.quoted_udp_stream,
-                        ctx.quoted_tcp.as_ref(),
-                    ),
-                    _ => None,
-                };
-                b.close();
-                // What the quoted transport carried is the frame's data.
-                if let Some((data_at, data_len)) = quoted_data {
-                    data::build(&mut b, data, data_at, data_len);
-                }
+                let error = data.get(at).is_some_and(|&t| icmp::is_error(t));
+                let limit = error.then(|| icmp::quoted_limit(data, at));
+                close_icmp(&mut b, data, at, limit, ctx);
             }
             Layer::Udp(at) => {
                 if let crate::decode::Transport::Udp(udp) = &packet.transport {
@@ -972,6 +946,32 @@ pub fn build_into(
                 );
             }
         }
+    }
+}
+
+/// The end of an ICMP or ICMPv6 message at `at`: for an error (`quote`: how much of the quoted
+/// datagram is read, if the message says), the datagram it quotes inside its subtree; then
+/// what the quoted transport carried, as the frame's data.
+fn close_icmp(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    quote: Option<Option<usize>>,
+    ctx: &FrameContext,
+) {
+    let quoted_data = quote.and_then(|limit| {
+        quoted::build(
+            b,
+            data,
+            at + 8,
+            limit,
+            ctx.quoted_udp_stream,
+            ctx.quoted_tcp.as_ref(),
+        )
+    });
+    b.close();
+    if let Some((data_at, data_len)) = quoted_data {
+        data::build(b, data, data_at, data_len);
     }
 }
 
