@@ -18,7 +18,7 @@ pub struct Timestamp {
 
 impl Timestamp {
     /// The fraction as Wireshark's signed 32-bit nanoseconds.
-    fn signed_nanos(self) -> i64 {
+    pub fn signed_nanos(self) -> i64 {
         i64::from(i32::from_ne_bytes(self.nanos.to_ne_bytes()))
     }
 

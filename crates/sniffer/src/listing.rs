@@ -337,8 +337,20 @@ impl Details {
         let packet = crate::decode::decode_keeping(frame.linktype, frame, usize::MAX);
         self.timeline
             .push_packet_into(&packet, frame.precision, &mut self.row);
-        let first = *self.first.get_or_insert(frame.ts);
-        let previous = self.previous.replace(frame.ts).unwrap_or(frame.ts);
+        // A pcapng Custom Block shows no times, and the next frame's are measured from the
+        // frame before it. (A Simple Packet Block shows none either, but counts as a frame
+        // of time zero, as in Wireshark.)
+        let timed = crate::tree::custom_block(frame).is_none();
+        let first = match self.first {
+            Some(first) => first,
+            None if timed => *self.first.insert(frame.ts),
+            None => frame.ts,
+        };
+        let previous = match timed {
+            true => self.previous.replace(frame.ts),
+            false => self.previous,
+        }
+        .unwrap_or(frame.ts);
         let reassembled = self.fragments.add(self.row.number, frame, &packet);
         let udp_stream = match (&reassembled, packet.ip()) {
             // A UDP datagram put back together from its fragments.

@@ -565,12 +565,6 @@ fn segment_details(
     let lost = tags.has(Tag::LostSegment);
     let (acks, bytes_in_flight, push_bytes_sent) =
         details::record(fwd, rev, seg, base, frame, ts, lost);
-    // An out-of-order segment changes nothing in flight.
-    let (bytes_in_flight, push_bytes_sent) = if tags.has(Tag::OutOfOrder) {
-        (None, None)
-    } else {
-        (bytes_in_flight, push_bytes_sent)
-    };
     details::SegmentDetails {
         rto,
         first_fin,

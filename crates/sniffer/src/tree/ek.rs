@@ -70,19 +70,13 @@ impl Tree {
 
     /// The action line and the document's start, up to its layers' members.
     fn ek_head(&self, s: &mut String) {
-        let ts = self.nodes.iter().find_map(|n| match n.value {
-            Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(ts),
-            _ => None,
-        });
-        let date = ts.map(frame::local_date).unwrap_or_default();
+        let ts = self.frame_time();
         s.push_str("{\"index\":{\"_index\":\"packets-");
-        s.push_str(&date);
+        s.push_str(&frame::local_date(ts));
         s.push_str("\",\"_type\":\"doc\"}}\n{\"timestamp\":\"");
-        if let Some(ts) = ts {
-            // Seconds as an unsigned number, then milliseconds of the signed fraction.
-            let nanos = i32::from_ne_bytes(ts.nanos.to_ne_bytes());
-            s.push_str(&format!("{}{:03}", ts.secs as u64, nanos / 1_000_000));
-        }
+        // Seconds as an unsigned number, then milliseconds of the signed fraction.
+        let nanos = ts.signed_nanos();
+        s.push_str(&format!("{}{:03}", ts.secs as u64, nanos / 1_000_000));
         s.push_str("\",\"layers\":{");
     }
 

@@ -61,6 +61,8 @@ fields! {
     MARKED: "frame.marked", "Frame is marked", Kind::Bool;
     IGNORED: "frame.ignored", "Frame is ignored", Kind::Bool;
     PROTOCOLS: "frame.protocols", "Protocols in frame", Kind::Str;
+    CB_PEN: "frame.cb_pen", "Private Enterprise Number", Kind::UInt(32, Base::Dec);
+    CB_COPY: "frame.cb_copy", "Copying", Kind::Bool;
 }
 
 /// Wiretap's encapsulation number and name of a link type.
@@ -96,6 +98,10 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         }
         b.close();
     }
+    if let Some((pen, copied)) = custom_block(frame) {
+        build_custom(b, frame, ctx, protocols, pen, copied);
+        return;
+    }
     let (wire, kept) = (u64::from(frame.wire_len), frame.data.len() as u64);
     let all = (0, frame.data.len());
     let mut title = format!(
@@ -130,13 +136,95 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         (0, 0),
         format_args!("Encapsulation type: {name} ({encap})"),
     );
-    let ts = frame.ts;
+    if frame.precision != crate::frame::TsPrecision::None {
+        times(b, frame.ts, ctx);
+    }
+    numbers(b, ctx.number, wire, kept);
+    marks(b);
+    rest(b, protocols);
+}
+
+/// A pcapng Custom Block's Private Enterprise Number and whether it may be copied, if the
+/// frame is one.
+pub fn custom_block(frame: &Frame<'_>) -> Option<(u32, bool)> {
+    let copied = match frame.linktype {
+        LinkType::PCAPNG_CUSTOM => true,
+        LinkType::PCAPNG_CUSTOM_NO_COPY => false,
+        _ => return None,
+    };
+    let pen = frame.data.get(..4)?;
+    Some((u32::from_be_bytes([pen[0], pen[1], pen[2], pen[3]]), copied))
+}
+
+/// A pcapng Custom Block's subtree: its data's length (the PEN before it not counted), the
+/// PEN and whether the block may be copied.
+fn build_custom(
+    b: &mut Builder,
+    frame: &Frame<'_>,
+    ctx: &FrameContext,
+    protocols: &[&str],
+    pen: u32,
+    copied: bool,
+) {
+    let len = frame.data.len().saturating_sub(4) as u64;
+    let name = crate::enterprises::name(pen);
+    b.add(
+        &FRAME,
+        Value::None,
+        (0, len as usize),
+        format_args!(
+            "PCAPNG Custom Block {}: {len} bytes ({} bits) of custom data and options, PEN {name} ({pen}), copying {}",
+            ctx.number,
+            len * 8,
+            if copied { "allowed" } else { "not allowed" }
+        ),
+    );
+    b.open();
+    b.field(&SECTION, Value::UInt(1), (0, 0));
+    numbers(b, ctx.number, u64::from(frame.wire_len), len);
+    marks(b);
+    b.add(
+        &CB_PEN,
+        Value::UInt(u64::from(pen)),
+        (0, 0),
+        format_args!("Private Enterprise Number: {name} ({pen})"),
+    );
+    b.add(
+        &CB_COPY,
+        Value::Bool(copied),
+        (0, 0),
+        if copied {
+            "Copying: Allowed"
+        } else {
+            "Copying: Not Allowed"
+        },
+    );
+    rest(b, protocols);
+}
+
+/// Arrival Time, the time shift, Epoch Time and the times since the previous and first
+/// frames: the lines of a frame with a timestamp.
+fn times(b: &mut Builder, ts: Timestamp, ctx: &FrameContext) {
     b.add(
         &TIME,
         Value::AbsTime(ts),
         (0, 0),
         format_args!("Arrival Time: {}", local_time(ts)),
     );
+    // A fraction of a second out of range (a pcap record's microseconds past a million),
+    // kept as it is, as Wireshark keeps it.
+    let nanos = ts.signed_nanos();
+    if !(0..1_000_000_000).contains(&nanos) {
+        b.expert_here(
+            &super::TEXT,
+            "frame.time_invalid",
+            "Note",
+            "Sequence",
+            &format!(
+                "Arrival Time: Fractional second {nanos:09} is invalid, the valid range is 0-1000000000"
+            ),
+        );
+    }
     b.add(
         &SHIFT,
         Value::RelTime(0, 0),
@@ -144,15 +232,12 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         "Time shift for this packet: 0.000000000 seconds",
     )
     .generated = true;
-    let epoch = Value::RelTime(ts.secs, i64::from(ts.nanos));
+    let epoch = Value::RelTime(ts.secs, nanos);
     b.add(
         &EPOCH,
         epoch.clone(),
         (0, 0),
-        format_args!(
-            "Epoch Time: {} seconds",
-            super::rel_time(ts.secs, i64::from(ts.nanos))
-        ),
+        format_args!("Epoch Time: {} seconds", super::rel_time(ts.secs, nanos)),
     );
     for (field, since) in [
         (&DELTA, ctx.previous),
@@ -168,7 +253,11 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         )
         .generated = true;
     }
-    b.field(&NUMBER, Value::UInt(ctx.number), (0, 0));
+}
+
+/// Frame Number, Frame Length and Capture Length.
+fn numbers(b: &mut Builder, number: u64, wire: u64, kept: u64) {
+    b.field(&NUMBER, Value::UInt(number), (0, 0));
     b.add(
         &LEN,
         Value::UInt(wire),
@@ -181,6 +270,10 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         (0, 0),
         format_args!("Capture Length: {kept} bytes ({} bits)", kept * 8),
     );
+}
+
+/// The frame is neither marked nor ignored.
+fn marks(b: &mut Builder) {
     for field in [&MARKED, &IGNORED] {
         b.add(
             field,
@@ -190,6 +283,10 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
         )
         .generated = true;
     }
+}
+
+/// The protocols in the frame, and the end of its subtree.
+fn rest(b: &mut Builder, protocols: &[&str]) {
     let list = protocols.join(":");
     b.add(
         &PROTOCOLS,
@@ -232,7 +329,7 @@ pub(super) fn local_time(ts: Timestamp) -> String {
             });
         }
         match last.as_ref() {
-            Some((_, day, zone)) => format!("{day}.{:09} {zone}", ts.nanos),
+            Some((_, day, zone)) => format!("{day}.{:09} {zone}", ts.signed_nanos()),
             None => "Not representable".to_owned(),
         }
     })

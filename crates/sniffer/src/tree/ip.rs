@@ -52,6 +52,10 @@ fields! {
     OPT_LENGTH: "ipv6.opt.length", "Length", Kind::UInt(8, Base::Dec);
     OPT_PADN: "ipv6.opt.padn", "PadN", Kind::Bytes;
     OPT_ROUTER_ALERT: "ipv6.opt.router_alert", "Router Alert", Kind::UInt(16, Base::Dec);
+    OPT_UNKNOWN_DATA: "ipv6.opt_unknown_data", "Unknown Data", Kind::Bytes;
+    OPT_PMTU_MIN: "ipv6.opt.pmtu.min", "Minimum Reported PMTU", Kind::UInt(16, Base::Dec);
+    OPT_PMTU_RTN: "ipv6.opt.pmtu.rtn", "Return Minimum PMTU", Kind::UInt(16, Base::Dec);
+    OPT_PMTU_R: "ipv6.opt.pmtu.r_flag", "Return Flag", Kind::Bool;
     ROUTING: "ipv6.routing", "Routing Header for IPv6", Kind::Protocol;
     ROUTING_NXT: "ipv6.routing.nxt", "Next Header", Kind::UInt(8, Base::Dec);
     ROUTING_LEN: "ipv6.routing.len", "Length", Kind::UInt(8, Base::Dec);
@@ -209,7 +213,7 @@ pub(super) fn build_v4(
     if let Some(left) = wire_len.map(|wire| wire.saturating_sub(at)) {
         if total > left {
             b.expert(
-                "ip.len.exceeds",
+                "ip.bogus_ip_length",
                 "Error",
                 "Protocol",
                 &format!("IPv4 total length exceeds packet length ({left} bytes)"),
@@ -624,11 +628,32 @@ fn option_type(b: &mut Builder, t: u8, name: &str, at: usize) {
     b.close();
 }
 
+/// A Hop-by-Hop or Destination Options header after the IPv6 header at `at` that the
+/// capture or the packet cut short, where the tree's reading of the extension headers
+/// stops: its protocol's short name (for `[Malformed Packet: …]`) and its filter name.
+pub(super) fn v6_cut_options(data: &[u8], at: usize) -> Option<(&'static str, &'static str)> {
+    let (offset, next) = v6_transport(data, at);
+    let declared = (usize::from(*data.get(offset + 1)?) + 1) * 8;
+    (data.len() < offset + declared).then_some(())?;
+    match next {
+        0 => Some(("IPv6 Hop-by-Hop", "ipv6.hopopts")),
+        60 => Some(("IPv6 Destination", "ipv6.dstopts")),
+        _ => None,
+    }
+}
+
 /// The extension headers after the IPv6 header at `at`, each a subtree of IPv6's.
 fn extensions(b: &mut Builder, data: &[u8], at: usize) {
     let mut kind = data.get(at + 6).copied().unwrap_or(0);
     let mut offset = at + 40;
-    while let Some(len) = extension_len(data, offset, kind) {
+    let cut = v6_cut_options(data, at).is_some();
+    loop {
+        let len = match extension_len(data, offset, kind) {
+            Some(len) => len,
+            // Read as far as the capture goes; the tree ends there, malformed.
+            None if cut => (usize::from(data[offset + 1]) + 1) * 8,
+            None => break,
+        };
         let next = data[offset];
         if kind == 44 {
             fragment_header(b, data, offset);
@@ -664,8 +689,22 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
                 },
             ),
         };
-        b.add(node, Value::None, (offset, len), title);
+        b.add(
+            node,
+            Value::None,
+            (offset, len.min(data.len() - offset)),
+            title,
+        );
         b.open();
+        if kind == 0 && offset != at + 40 {
+            b.expert_here(
+                &super::TEXT,
+                "ipv6.hopopts.not_first",
+                "Error",
+                "Protocol",
+                "IPv6 Hop-by-Hop extension header must appear immediately after IPv6 header",
+            );
+        }
         b.add(
             nxt,
             Value::UInt(u64::from(next)),
@@ -725,6 +764,9 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
             options(b, data, offset + 2, offset + len);
         }
         b.close();
+        if offset + len > data.len() {
+            break;
+        }
         kind = next;
         offset += len;
     }
@@ -787,7 +829,7 @@ pub(super) fn build_v4_bogus(b: &mut Builder, data: &[u8], at: usize) {
     b.open();
     version_and_length(b, first, at);
     b.expert(
-        "ip.bogus_ip_length",
+        "ip.bogus_header_length",
         "Error",
         "Protocol",
         &format!("Bogus IP header length ({header_len}, must be at least 20)"),
@@ -923,11 +965,50 @@ fn fragment_header(b: &mut Builder, data: &[u8], at: usize) {
     b.close();
 }
 
-/// The options of a Hop-by-Hop or Destination Options header, from `at` to `end`: Pad1, PadN
-/// and Router Alert (reading stops at another).
+/// A Path MTU option's data (RFC 9268) at `at`, `len` bytes by its length field: the
+/// reported and returned PMTUs and the R flag. Returns how many bytes were read: four, or
+/// none when the capture ends before them.
+fn path_mtu(b: &mut Builder, data: &[u8], at: usize, len: usize) -> usize {
+    if len != 4 {
+        b.expert(
+            "ipv6.opt.invalid_len",
+            "Error",
+            "Malformed",
+            &format!("PMTU Option: Invalid Length ({len} bytes)"),
+        );
+    }
+    let Some(v) = data.get(at..at + 4) else {
+        return 0;
+    };
+    let min = u16::from_be_bytes([v[0], v[1]]);
+    let rtn = u16::from_be_bytes([v[2], v[3]]);
+    b.field(&OPT_PMTU_MIN, Value::UInt(u64::from(min)), (at, 2));
+    b.field(
+        &OPT_PMTU_RTN,
+        Value::UInt(u64::from(rtn & 0xfffe)),
+        (at + 2, 2),
+    );
+    let r = rtn & 1 != 0;
+    b.add(
+        &OPT_PMTU_R,
+        Value::Bool(r),
+        (at + 3, 1),
+        if r {
+            "Return Flag: True"
+        } else {
+            "Return Flag: False"
+        },
+    );
+    4
+}
+
+/// The options of a Hop-by-Hop or Destination Options header, from `at` to `end`: Pad1,
+/// PadN, Router Alert and Path MTU (reading stops at another, or where the capture ends).
 fn options(b: &mut Builder, data: &[u8], mut at: usize, end: usize) {
     while at < end {
-        let t = data[at];
+        let Some(&t) = data.get(at) else {
+            return;
+        };
         if t == 0 {
             b.add(&OPT, Value::None, (at, 1), "Pad1");
             b.open();
@@ -946,13 +1027,48 @@ fn options(b: &mut Builder, data: &[u8], mut at: usize, end: usize) {
         let name = match t {
             1 => "PadN",
             5 => "Router Alert",
+            0x30 => "Path MTU Option",
             _ => return,
         };
-        b.add(&OPT, Value::None, (at, len + 2), name);
+        b.add(
+            &OPT,
+            Value::None,
+            (at, (len + 2).min(data.len() - at)),
+            name,
+        );
         b.open();
         option_type(b, t, name, at);
         b.field(&OPT_LENGTH, Value::UInt(len as u64), (at + 1, 1));
-        let body = &data[at + 2..at + 2 + len];
+        if t == 0x30 {
+            let read = path_mtu(b, data, at + 2, len);
+            let rest = data.get(at + 2 + read..at + 2 + len);
+            if let (true, Some(rest)) = (read < len, rest) {
+                b.add(
+                    &OPT_UNKNOWN_DATA,
+                    Value::Bytes,
+                    (at + 2 + read, rest.len()),
+                    format_args!("Unknown Data: {}", super::hex_bytes(rest)),
+                );
+                b.expert(
+                    "ipv6.opt.unknown_data.expert",
+                    "Note",
+                    "Undecoded",
+                    "Unknown Data (not interpreted)",
+                );
+            }
+            b.close();
+            if rest.is_none() {
+                // The option runs past what was captured: the tree ends here.
+                return;
+            }
+            at += 2 + len;
+            continue;
+        }
+        let Some(body) = data.get(at + 2..at + 2 + len) else {
+            // Its data past what was captured: the tree ends here.
+            b.close();
+            return;
+        };
         if t == 1 {
             let text = if body.is_empty() {
                 "<none>".to_owned()

@@ -55,7 +55,7 @@ mod tcp;
 mod tcp_options;
 mod udp;
 
-pub use frame::{FrameContext, UdpStream};
+pub use frame::{custom_block, FrameContext, UdpStream};
 pub use icmp::EchoRequest;
 pub use reassembly::{FragmentStore, Reassembled};
 
@@ -351,6 +351,27 @@ impl Builder<'_> {
         self.tree.frame_len
     }
 
+    /// Ends what nodes `first` and after show where Wireshark's reading would stop on bytes
+    /// the capture cut at `end`: node `first` (the subtree's own line, added over what there
+    /// is) is cut to `end`, and the first later node reaching past `end` goes, with every
+    /// node after it. Returns whether a node went.
+    pub(crate) fn cut_at(&mut self, first: usize, end: usize) -> bool {
+        let nodes = &mut self.tree.nodes;
+        if let Some(node) = nodes.get_mut(first) {
+            node.len = node.len.min(end.saturating_sub(node.start));
+        }
+        let past = nodes
+            .iter()
+            .enumerate()
+            .skip(first + 1)
+            .find(|(_, n)| n.len > 0 && n.start + n.len > end)
+            .map(|(i, _)| i);
+        if let Some(i) = past {
+            nodes.truncate(i);
+        }
+        past.is_some()
+    }
+
     /// The index of the node added last.
     pub(crate) fn last(&self) -> usize {
         self.tree.nodes.len().saturating_sub(1)
@@ -592,12 +613,23 @@ impl Tree {
             .filter(|n| n.field.abbrev == abbrev)
             .map(|n| {
                 let mut s = String::new();
-                write_value(&mut s, n.field, &n.value, self.bytes(n));
+                match (&n.value, self.bytes(n)) {
+                    // Wireshark's text for no bytes: `<none>` where the field allows none.
+                    (Value::Bytes, []) if ALLOW_NO_BYTES.contains(&n.field.abbrev) => {
+                        s.push_str("<none>");
+                    }
+                    (Value::Bytes, []) => s.push_str("<MISSING>"),
+                    (value, bytes) => write_value(&mut s, n.field, value, bytes),
+                }
                 s
             })
             .collect()
     }
 }
+
+/// The byte fields Wireshark declares with `BASE_ALLOW_ZERO`: none of their bytes is a value
+/// (`<none>`); for the others, it is missing (`<MISSING>`).
+const ALLOW_NO_BYTES: &[&str] = &["ipv6.opt.padn"];
 
 impl Tree {
     /// The packet as one element of `tshark -T json`'s array: `first` for the first packet
@@ -659,10 +691,16 @@ impl Tree {
 
     /// The frame's local date, as the JSON index names give it.
     fn frame_date(&self) -> String {
+        frame::local_date(self.frame_time())
+    }
+
+    /// The frame's arrival time: zero for a frame with none (a pcapng Simple Packet Block or
+    /// Custom Block), as Wireshark counts it.
+    fn frame_time(&self) -> crate::frame::Timestamp {
         self.nodes
             .iter()
             .find_map(|n| match n.value {
-                Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(frame::local_date(ts)),
+                Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(ts),
                 _ => None,
             })
             .unwrap_or_default()
@@ -871,6 +909,19 @@ pub fn build_into(
     ctx: &FrameContext,
 ) {
     tree.clear();
+    if frame::custom_block(frame).is_some() {
+        // A pcapng Custom Block: its data after the PEN, shown as data.
+        let custom = frame.data.get(4..).unwrap_or_default();
+        tree.data.extend_from_slice(custom);
+        tree.frame_len = custom.len();
+        let protocols: &[&str] = if custom.is_empty() { &[] } else { &["data"] };
+        let mut b = Builder { tree, depth: 0 };
+        frame::build(&mut b, frame, ctx, protocols);
+        if !custom.is_empty() {
+            data::build(&mut b, custom, 0, custom.len());
+        }
+        return;
+    }
     tree.data.extend_from_slice(frame.data);
     tree.frame_len = frame.data.len();
     let reassembled = ctx.reassembled.as_ref();
@@ -1260,6 +1311,11 @@ fn layers(
                     };
                     kind = data[offset];
                     offset += len;
+                }
+                if let Some((name, abbrev)) = ip::v6_cut_options(data, at) {
+                    protocols.push(abbrev);
+                    out.push(Layer::Malformed(name));
+                    return out;
                 }
                 (transport_at, next)
             }

@@ -303,8 +303,16 @@ pub(super) fn build(
         }
         let size = usize::from(size);
         let Some(opt) = bytes.get(i..i + size) else {
-            // The capture cut the option: Wireshark names it, then stops.
-            b.append_to(title, format_args!(", {name}"));
+            // The capture cut the option: Wireshark reads its fields up to the cut, and
+            // names it in the title only when none of them is past it.
+            let mut whole = bytes.get(i..).unwrap_or_default().to_vec();
+            whole.resize(size, 0);
+            let first = b.last() + 1;
+            option(b, kind, &whole, start + i, syn, &mut sack, sack_base);
+            let cut = start + bytes.len();
+            if b.last() >= first && !b.cut_at(first, cut) {
+                b.append_to(title, format_args!(", {name}"));
+            }
             break OptionsEnd::Cut;
         };
         if !option(b, kind, opt, start + i, syn, &mut sack, sack_base) {
