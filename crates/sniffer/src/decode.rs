@@ -74,8 +74,9 @@ pub enum Network {
     Ip(IpHeader),
     /// ARP, RARP or InARP.
     Arp(ArpMessage),
-    /// An ARP message shorter than its lengths say.
-    ArpMalformed,
+    /// An ARP message shorter than its lengths say; its sender's Ethernet and IPv4 addresses
+    /// when they were captured (Wireshark records that claim before it stops).
+    ArpMalformed(Option<([u8; 6], std::net::Ipv4Addr)>),
     /// An Ethernet configuration test (loopback, EtherType 0x9000) message: the function at
     /// the place its skip count points to, if the functions before it lead there.
     Loop(Option<u16>),

@@ -1588,8 +1588,16 @@ fn tunnels_match_tshark() {
         frames.push(synth::frame(end, ethernet(packet)));
     }
     frames.sort_by_key(|f| f.ts);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tunnels.pcap");
+    // SNIFFER_CORPUS_OUT=DIR keeps the file there, as for the synthetic corpus.
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = match std::env::var_os("SNIFFER_CORPUS_OUT") {
+        Some(out) => {
+            std::fs::create_dir_all(&out).expect("create SNIFFER_CORPUS_OUT");
+            std::path::PathBuf::from(out)
+        }
+        None => temp.path().to_owned(),
+    };
+    let path = dir.join("tunnels.pcap");
     let le_usec = FileFormat::Pcap {
         big_endian: false,
         nanos: false,

@@ -24,7 +24,7 @@ pub(super) fn arp_message(bytes: &[u8]) -> Network {
         });
     }
     let [h0, h1, p0, p1, hlen, plen, o0, o1, rest @ ..] = bytes else {
-        return Network::ArpMalformed;
+        return Network::ArpMalformed(None);
     };
     let (hlen, plen) = (usize::from(*hlen), usize::from(*plen));
     let mut at = 0;
@@ -45,7 +45,18 @@ pub(super) fn arp_message(bytes: &[u8]) -> Network {
                 target_proto,
             })
         }
-        _ => Network::ArpMalformed,
+        _ => {
+            // An Ethernet/IPv4 request's or reply's sender, when its addresses are there.
+            let ether_ipv4 = [*h0, *h1, *p0, *p1] == [0, 1, 8, 0] && (hlen, plen) == (6, 4);
+            let sender = rest
+                .get(..10)
+                .filter(|_| ether_ipv4 && matches!(u16::from_be_bytes([*o0, *o1]), 1 | 2))
+                .map(|a| {
+                    let mac: [u8; 6] = a[..6].try_into().unwrap_or_default();
+                    (mac, std::net::Ipv4Addr::new(a[6], a[7], a[8], a[9]))
+                });
+            Network::ArpMalformed(sender)
+        }
     }
 }
 

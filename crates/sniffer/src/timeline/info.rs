@@ -47,10 +47,10 @@ pub(super) fn describe(
         (Network::LinkMalformed { protocol }, _, _) => {
             (protocol, "[Malformed Packet]".to_owned(), None)
         }
-        (Network::ArpMalformed, _, _) if packet.cap_len < packet.wire_len => {
+        (Network::ArpMalformed(_), _, _) if packet.cap_len < packet.wire_len => {
             ("ARP", SIZE_LIMITED.to_owned(), None)
         }
-        (Network::ArpMalformed, _, _) => ("ARP", "[Malformed Packet]".to_owned(), None),
+        (Network::ArpMalformed(_), _, _) => ("ARP", "[Malformed Packet]".to_owned(), None),
         (Network::Loop(function), _, _) => (
             "LOOP",
             match function {

@@ -266,6 +266,14 @@ impl Timeline {
             }
         }
         row.tcp = None;
+        // An ARP message the capture cut after its sender's addresses still claims them (one
+        // whose packet ends there does not).
+        if let Network::ArpMalformed(Some(sender)) = &packet.net {
+            let cut = packet.cap_len < packet.wire_len;
+            if cut && sender.0[0] & 1 == 0 && sender.0 != [0; 6] && !sender.1.is_unspecified() {
+                self.arp_claim(*sender, packet.ts);
+            }
+        }
         match self.reassemble(packet) {
             Some((protocol, info, tcp)) => {
                 row.protocol = protocol;

@@ -100,8 +100,9 @@ fn fixed_lines(b: &mut Builder, at: usize, (hw, proto): (u16, u16), (hl, pl): (u
     );
 }
 
-/// An ARP message shorter than its sizes say: the fixed part, then the malformed line.
-pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize) {
+/// An ARP message shorter than its sizes say: the fixed part, then the line that says the
+/// capture cut it (`cut`) or that it is malformed.
+pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize, cut: bool) {
     let be16 = |i: usize| data.get(i..i + 2).map(|v| u16::from_be_bytes([v[0], v[1]]));
     let (Some(hw), Some(proto), Some(&hl), Some(&pl), Some(op)) = (
         be16(at),
@@ -121,7 +122,11 @@ pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize) {
     b.open();
     fixed_lines(b, at, (hw, proto), (hl, pl), op);
     b.close();
-    super::malformed(b, "ARP/RARP", data.len());
+    if cut {
+        super::truncated(b, "ARP/RARP", data.len());
+    } else {
+        super::malformed(b, "ARP/RARP", data.len());
+    }
 }
 
 pub(super) fn build(

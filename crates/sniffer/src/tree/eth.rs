@@ -32,6 +32,7 @@ fields! {
     VLAN_DEI: "vlan.dei", "DEI", Kind::Bool;
     VLAN_ID: "vlan.id", "ID", Kind::UInt(16, Base::Dec);
     VLAN_ETYPE: "vlan.etype", "Type", Kind::UInt(16, Base::Hex);
+    VLAN_LEN: "vlan.len", "Length", Kind::UInt(16, Base::Dec);
     QINQ: "ieee8021ad", "IEEE 802.1ad", Kind::Protocol;
     QINQ_PRIORITY: "ieee8021ad.priority", "Priority", Kind::UInt(16, Base::Dec);
     QINQ_DEI: "ieee8021ad.dei", "DEI", Kind::UInt(16, Base::Dec);
@@ -255,6 +256,20 @@ pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize, trailer: Optio
         (at, 2),
         format_args!("{}ID: {vid}", bit_prefix(t, 0x0fff, 16)),
     );
+    if ether_type <= MAX_8023_LENGTH {
+        // A length, as in IEEE 802.3.
+        b.field(&VLAN_LEN, Value::UInt(u64::from(ether_type)), (at + 2, 2));
+        if usize::from(ether_type) > data.len().saturating_sub(at + 4) {
+            b.expert(
+                "vlan.len.past_end",
+                "Error",
+                "Malformed",
+                "Length field value goes past the end of the payload",
+            );
+        }
+        b.close();
+        return;
+    }
     tag_end(b, data, (&VLAN_ETYPE, ether_type, at + 2), trailer);
 }
 

@@ -102,6 +102,11 @@ pub(super) fn build(
         sum,
         verdict,
     );
+    if message.is_none() {
+        // Not all of the message is here to check the checksum against.
+        let line = b.last().saturating_sub(1);
+        b.append_to(line, " [fragmented datagram]");
+    }
     match icmp_type {
         9 => super::icmp_more::router_advertisement(b, data, at, len),
         42 | 43 => {
@@ -114,6 +119,11 @@ pub(super) fn build(
                 echo(b, data, at, len, request);
             }
             if matches!(icmp_type, 13 | 14) {
+                // The frame's own time of day, in milliseconds, to guess each stamp's byte
+                // order by.
+                let ts = b.tree.frame_time();
+                let frame_ms = (ts.secs * 1000 + ts.signed_nanos() / 1_000_000)
+                    .rem_euclid(i64::from(MS_PER_DAY)) as u32;
                 for (i, (field, name)) in [
                     (&ORIGINATE, "Originate Timestamp"),
                     (&RECEIVE, "Receive Timestamp"),
@@ -127,7 +137,14 @@ pub(super) fn build(
                         field,
                         Value::UInt(u64::from(ms)),
                         (at + 8 + i * 4, 4),
-                        format_args!("{name}: {ms} ({} after midnight UTC)", since_midnight(ms)),
+                        format_args!(
+                            "{name}: {ms} ({} after midnight UTC)",
+                            since_midnight(best_guess(
+                                data.get(at + 8 + i * 4..at + 12 + i * 4)
+                                    .unwrap_or_default(),
+                                frame_ms
+                            ))
+                        ),
                     );
                 }
             }
@@ -279,16 +296,60 @@ pub(super) fn correct_checksum(message: &[u8]) -> u16 {
     checksum(&zeroed)
 }
 
+/// Milliseconds in a day.
+const MS_PER_DAY: u32 = 86_400_000;
+
+/// A timestamp's milliseconds since midnight as Wireshark reads them: big- or
+/// little-endian, whichever is a time of day, or, both being one or neither, whichever is
+/// nearer after `frame_ms` (a day added to a time early in the day when the frame's is late);
+/// the high bit, which marks a stamp not from midnight UTC, cleared.
+fn best_guess(bytes: &[u8], frame_ms: u32) -> u32 {
+    let Ok(bytes) = <[u8; 4]>::try_from(bytes) else {
+        return 0;
+    };
+    let be = u32::from_be_bytes(bytes) & 0x7fff_ffff;
+    let le = u32::from_le_bytes(bytes) & 0x7fff_ffff;
+    match (be < MS_PER_DAY, le < MS_PER_DAY) {
+        (true, false) => be,
+        (false, true) => le,
+        (true, true) => {
+            let roll = |t: u32| {
+                let late = frame_ms >= MS_PER_DAY - MS_PER_DAY / 4;
+                if t < frame_ms && t <= MS_PER_DAY / 4 && late {
+                    t + MS_PER_DAY
+                } else {
+                    t
+                }
+            };
+            if roll(be).wrapping_sub(frame_ms) < roll(le).wrapping_sub(frame_ms) {
+                be
+            } else {
+                le
+            }
+        }
+        (false, false) => {
+            if be.wrapping_sub(frame_ms) < le.wrapping_sub(frame_ms) {
+                be
+            } else {
+                le
+            }
+        }
+    }
+}
+
 /// Milliseconds since midnight as Wireshark writes them: `0.100 seconds`, `1 hour, 2
-/// minutes, 3.004 seconds`.
+/// minutes, 3.004 seconds`, `6 days, 14 hours, …`.
 fn since_midnight(ms: u32) -> String {
     if ms == 0 {
         return "0 seconds".to_owned();
     }
-    let (hours, minutes) = (ms / 3_600_000, ms / 60_000 % 60);
+    let (days, hours, minutes) = (ms / MS_PER_DAY, ms / 3_600_000 % 24, ms / 60_000 % 60);
     let (secs, millis) = (ms / 1000 % 60, ms % 1000);
     let mut parts = Vec::new();
     let plural = |n: u32| if n == 1 { "" } else { "s" };
+    if days > 0 {
+        parts.push(format!("{days} day{}", plural(days)));
+    }
     if hours > 0 {
         parts.push(format!("{hours} hour{}", plural(hours)));
     }

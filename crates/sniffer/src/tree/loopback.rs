@@ -1,6 +1,7 @@
 //! The Ethernet Configuration Test Protocol (loopback, EtherType 0x9000): the skip count,
 //! then each function (Forward Data with its address, Reply with its receipt number), the
-//! one the skip count points to named relevant; what follows the Reply is data.
+//! one the skip count points to named relevant; what follows the Reply, or a function of
+//! another kind, is data.
 
 use super::{eth, Base, Builder, Field, Kind, Value};
 
@@ -26,13 +27,15 @@ pub(super) fn data_start(data: &[u8], at: usize) -> Option<usize> {
                     .and(Some(offset + 4))
                     .filter(|&d| d < data.len())
             }
-            _ => return None,
+            // Reading stops at a function it does not know: the rest is data.
+            _ => return Some(offset + 2).filter(|&d| d < data.len()),
         }
     }
 }
 
-/// The message at `at`, then the data after its Reply.
-pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
+/// The message at `at`, then the data after its Reply; a message the bytes end inside ends
+/// the tree, cut by the capture (`cut`) or malformed.
+pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, cut: bool) {
     let le16 = |i: usize| data.get(i..i + 2).map(|v| u16::from_le_bytes([v[0], v[1]]));
     let name = |f: u16| match f {
         1 => "Reply",
@@ -47,6 +50,8 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
     b.field(&SKIPCOUNT, Value::UInt(u64::from(skip)), (at, 2));
     let relevant = at + 2 + usize::from(skip);
     let mut offset = at + 2;
+    // Reading ends at a Reply or an unknown function; before one, at the end of the bytes.
+    let mut ended = false;
     while let Some(function) = le16(offset) {
         let line = |b: &mut Builder, field| {
             b.add(
@@ -81,13 +86,25 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize) {
                         Value::UInt(u64::from(receipt)),
                         (offset + 2, 2),
                     );
+                    ended = true;
                 }
                 break;
             }
-            _ => break,
+            _ => {
+                ended = true;
+                break;
+            }
         }
     }
     b.close();
+    if !ended {
+        if cut {
+            super::truncated(b, "LOOP", data.len());
+        } else {
+            super::malformed(b, "LOOP", data.len());
+        }
+        return;
+    }
     if let Some(start) = data_start(data, at) {
         super::data::build(b, data, start, data.len() - start);
     }

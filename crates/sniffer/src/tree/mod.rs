@@ -377,6 +377,28 @@ impl Builder<'_> {
         self.tree.nodes.len().saturating_sub(1)
     }
 
+    /// Ends the label of node `index` before the first `": "` in it: the title it had before
+    /// a value read from the packet was appended.
+    pub(crate) fn unappend(&mut self, index: usize) {
+        self.unappend_from(index, ": ");
+    }
+
+    /// Ends the label of node `index` before the first `from` in it.
+    pub(crate) fn unappend_from(&mut self, index: usize, from: &str) {
+        let Some(node) = self.tree.nodes.get_mut(index) else {
+            return;
+        };
+        let label = self.tree.text.get(node.label.clone()).unwrap_or_default();
+        if let Some(at) = label.find(from) {
+            node.label.end = node.label.start + at;
+        }
+    }
+
+    /// Closes subtrees until the next node is added at `depth`.
+    pub(crate) fn close_to(&mut self, depth: u8) {
+        self.depth = self.depth.min(depth);
+    }
+
     /// Appends text to the label of node `index` (Wireshark appends to a title as it reads
     /// what the title sums up). The label moves to the end of the text arena.
     pub(crate) fn append_to(&mut self, index: usize, more: impl std::fmt::Display) {
@@ -941,8 +963,14 @@ pub fn build_into(
             Layer::Eth(at, trailer) => eth::build(&mut b, data, at, trailer),
             Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, data, at, trailer),
             Layer::Qinq(at, trailer) => eth::build_qinq(&mut b, data, at, trailer),
-            Layer::Loop(at) => loopback::build(&mut b, data, at),
-            Layer::ArpMalformed(at) => arp::build_malformed(&mut b, data, at),
+            Layer::Loop(at) => {
+                let cut = frame.wire_len as usize > frame.data.len();
+                loopback::build(&mut b, data, at, cut);
+            }
+            Layer::ArpMalformed(at) => {
+                let cut = frame.wire_len as usize > frame.data.len();
+                arp::build_malformed(&mut b, data, at, cut);
+            }
             Layer::Arp(at) => {
                 if let crate::decode::Network::Arp(arp) = &packet.net {
                     arp::build(&mut b, data, at, arp, ctx.arp_duplicates);
@@ -966,14 +994,39 @@ pub fn build_into(
             Layer::Tcp(at) => {
                 tcp::build(&mut b, data, at, packet, tcp, ctx.unanalysed_tcp.as_ref())
             }
+            Layer::TcpPorts(at) => tcp::build_ports_only(&mut b, data, at),
             Layer::Icmpv6(ip_at, at, len) => {
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
                 let error = data.get(at).is_some_and(|&t| icmpv6::is_error(t));
                 close_icmp(&mut b, data, at, error.then_some(None), ctx);
             }
+            // Cut before its sixth byte, which Wireshark reads first: only the line that says
+            // so.
+            Layer::Icmp(at, _) if data.len() < at + 6 => truncated(&mut b, "ICMP", data.len()),
+            Layer::Icmp(at, len) if data.len() < at + 8 => {
+                // Cut inside its header: what was read before the cut.
+                let first = b.last() + 1;
+                icmp::build(&mut b, data, at, len, ctx.echo_request);
+                b.close();
+                b.cut_at(first, data.len());
+                truncated(&mut b, "ICMP", data.len());
+            }
             Layer::Icmp(at, len) => {
                 icmp::build(&mut b, data, at, len, ctx.echo_request);
                 let error = data.get(at).is_some_and(|&t| icmp::is_error(t));
+                if error && quoted::cut_by_capture(data, at + 8, at + len) {
+                    // The quoted IP header cut by the capture: what was read before the cut.
+                    let first = b.last() + 1;
+                    if data.len() > at + 8 {
+                        ip::build_v4(&mut b, data, at + 8, None, None);
+                        b.close_to(1);
+                        b.cut_at(first, data.len());
+                        b.unappend_from(first, ", Src: ");
+                    }
+                    b.close();
+                    truncated(&mut b, "IPv4", data.len());
+                    continue;
+                }
                 let limit = error.then(|| icmp::quoted_limit(data, at));
                 close_icmp(&mut b, data, at, limit, ctx);
             }
@@ -988,16 +1041,19 @@ pub fn build_into(
             }
             Layer::Data(at, len) => data::build(&mut b, data, at, len),
             Layer::Malformed(name) => malformed(&mut b, name, data.len()),
-            Layer::Truncated(name) => {
-                b.add(
-                    &SHORT,
-                    Value::None,
-                    (data.len(), 0),
-                    format_args!("[Packet size limited during capture: {name} truncated]"),
-                );
-            }
+            Layer::Truncated(name) => truncated(&mut b, name, data.len()),
         }
     }
+}
+
+/// The line after the last layer of a frame the capture cut in `name`'s header, at `end`.
+pub(super) fn truncated(b: &mut Builder, name: &str, end: usize) {
+    b.add(
+        &SHORT,
+        Value::None,
+        (end, 0),
+        format_args!("[Packet size limited during capture: {name} truncated]"),
+    );
 }
 
 /// The end of an ICMP or ICMPv6 message at `at`: for an error (`quote`: how much of the quoted
@@ -1080,6 +1136,8 @@ enum Layer {
     Ipv4Bogus(usize),
     Ipv6(usize),
     Tcp(usize),
+    /// A TCP header cut by the capture after its ports.
+    TcpPorts(usize),
     Udp(usize),
     /// An ICMP message and its length.
     Icmp(usize, usize),
@@ -1146,6 +1204,22 @@ fn layers(
                 }
                 at += 4;
             }
+            // An 802.1Q tag followed by a length, as in IEEE 802.3 (its LLC payload, not in
+            // the judged set, as data).
+            let length = data
+                .get(at - 2..at)
+                .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])));
+            if let (Some(Layer::Vlan(..)), Some(len)) = (out.last(), length) {
+                if len <= usize::from(eth::MAX_8023_LENGTH) {
+                    protocols.pop();
+                    let len = len.min(data.len() - at);
+                    if len > 0 {
+                        out.push(Layer::Data(at, len));
+                        protocols.push("data");
+                    }
+                    return out;
+                }
+            }
         }
         LinkType::EN10MB => {
             // Too short for its header: cut by the capture, or malformed.
@@ -1204,7 +1278,9 @@ fn layers(
             .map(|l| u16::from_be_bytes([l[0], l[1]]))
             .filter(|&l| l > 0)
             .map(|l| at + 40 + usize::from(l)),
-        (Network::Arp(arp), _) => Some(at + 8 + 2 * (arp.sender_hw.len() + arp.sender_proto.len())),
+        (Network::Arp(arp), _) if arp.hardware_type != crate::decode::ATM_ARP => {
+            Some(at + 8 + 2 * (arp.sender_hw.len() + arp.sender_proto.len()))
+        }
         _ => None,
     };
     if let (Some(end), Some(last)) = (message_end, out.last_mut()) {
@@ -1231,7 +1307,7 @@ fn layers(
         }
         return out;
     }
-    if let Network::ArpMalformed = packet.net {
+    if let Network::ArpMalformed(_) = packet.net {
         if matches!(
             out.last(),
             Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
@@ -1241,7 +1317,7 @@ fn layers(
         }
         return out;
     }
-    if let Network::Loop(_) = packet.net {
+    if let Network::Loop(_) | Network::LinkMalformed { protocol: "LOOP" } = packet.net {
         if matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..))) {
             out.push(Layer::Loop(at));
             protocols.push("loop");
@@ -1264,6 +1340,10 @@ fn layers(
         if link && arp.hardware_type != crate::decode::ATM_ARP {
             out.push(Layer::Arp(at));
             protocols.push("arp");
+        } else if link && data.len() > at {
+            // ATM ARP, whose dissector is not in the judged set: the rest is data.
+            out.push(Layer::Data(at, data.len() - at));
+            protocols.extend(["arp", "data"]);
         }
         return out;
     }
@@ -1427,6 +1507,15 @@ fn layers(
             out.push(Layer::Truncated("UDP"));
             protocols.push("udp");
         }
+        // A TCP header the capture cut: its ports if they were kept, then the line that says
+        // so.
+        if proto == 6 && data.len() < transport_at + 20 {
+            protocols.push("tcp");
+            if data.len() >= transport_at + 4 {
+                out.push(Layer::TcpPorts(transport_at));
+            }
+            out.push(Layer::Truncated("TCP"));
+        }
         // (Not for a TCP or UDP header that could not be read: Wireshark shows what it read.)
         if end > transport_at && !matches!(proto, 6 | 17) {
             out.push(Layer::Data(transport_at, end - transport_at));
@@ -1461,7 +1550,10 @@ fn layers(
             protocols.push("icmp");
             let body = data.len() > transport_at + 8;
             if icmp::is_error(icmp.icmp_type) {
-                if body {
+                let end = transport_at + ip.payload_len as usize;
+                if quoted::cut_by_capture(data, transport_at + 8, end) {
+                    protocols.push("ip");
+                } else if body {
                     let limit = icmp::quoted_limit(data, transport_at);
                     quoted::protocols(data, transport_at + 8, limit, protocols);
                 }

@@ -22,6 +22,12 @@ fn header(data: &[u8], at: usize) -> Option<(u8, usize, u8)> {
     }
 }
 
+/// True when the IP header an ICMP error quotes at `at`, in a message that ends at `end`,
+/// is not all there because the capture cut the message.
+pub(super) fn cut_by_capture(data: &[u8], at: usize, end: usize) -> bool {
+    data.len() >= at && data.len() < end && header(data, at).is_none()
+}
+
 /// The quoted UDP header at `at`, if its 8 bytes are there.
 pub(super) fn udp_header(data: &[u8], at: usize) -> Option<UdpDatagram> {
     let h = data.get(at..at + 8)?;

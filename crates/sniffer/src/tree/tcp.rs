@@ -163,13 +163,38 @@ pub(super) fn build(
             b.close();
             super::malformed(b, "TCP", data.len());
         }
+        (_, Some(t), _) if data.len() < at + 20 => {
+            // The capture cut the fixed header: Wireshark shows its fields up to the cut.
+            let first = b.last() + 1;
+            build_segment(b, data, at, &t.header, &t.view, Mode::Segment);
+            b.cut_at(first, data.len());
+            super::truncated(b, "TCP", data.len());
+        }
         (_, Some(t), _) => build_segment(b, data, at, &t.header, &t.view, Mode::Segment),
         (None, None, Some(quote)) => {
             let view = unanalysed_view(quote);
             build_segment(b, data, at, &quote.0, &view, Mode::Unmeasured);
         }
+        _ if data.len() >= at + 4 && data.len() < at + 20 => {
+            build_ports_only(b, data, at);
+            super::truncated(b, "TCP", data.len());
+        }
         _ => {}
     }
+}
+
+/// A TCP header the capture cut after its ports: the ports, all Wireshark reads of it.
+pub(super) fn build_ports_only(b: &mut Builder, data: &[u8], at: usize) {
+    let (src, dst) = (be16(data, at), be16(data, at + 2));
+    b.add(
+        &TCP,
+        Value::None,
+        (at, data.len().saturating_sub(at)),
+        format_args!("Transmission Control Protocol, Src Port: {src}, Dst Port: {dst}"),
+    );
+    b.open();
+    ports(b, src, dst, at);
+    b.close();
 }
 
 /// The port lines, and the hidden `tcp.port` of each.

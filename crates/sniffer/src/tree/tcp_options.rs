@@ -310,8 +310,13 @@ pub(super) fn build(
             let first = b.last() + 1;
             option(b, kind, &whole, start + i, syn, &mut sack, sack_base);
             let cut = start + bytes.len();
-            if b.last() >= first && !b.cut_at(first, cut) {
-                b.append_to(title, format_args!(", {name}"));
+            if b.last() >= first {
+                if b.cut_at(first, cut) {
+                    // The value its title shows was not read either.
+                    b.unappend(first);
+                } else {
+                    b.append_to(title, format_args!(", {name}"));
+                }
             }
             break OptionsEnd::Cut;
         };
