@@ -28,12 +28,7 @@ fn build_bytes(b: &mut Builder, bytes: &[u8], at: usize, len: usize) {
         format_args!("Data ({})", super::bytes_text(len)),
     );
     b.open();
-    let hex = super::hex_bytes(&bytes[..bytes.len().min(36)]);
-    let shown = if bytes.len() > 36 {
-        format!("{hex}…")
-    } else {
-        hex
-    };
+    let shown = super::shown_bytes(bytes);
     b.add(
         &DATA_DATA,
         Value::Bytes,

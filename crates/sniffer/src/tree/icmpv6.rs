@@ -181,6 +181,11 @@ pub(super) fn build(
         sum,
         verdict,
     );
+    if data.len() < at + len {
+        // Not all of the message is here to check the checksum against.
+        let line = b.last().saturating_sub(1);
+        b.append_to(line, " [fragmented datagram]");
+    }
     let reserved = |b: &mut Builder, offset: usize, n: usize| {
         let bytes = data.get(at + offset..at + offset + n).unwrap_or_default();
         b.add(
@@ -279,7 +284,7 @@ pub(super) fn build(
                 &DATA,
                 Value::Bytes,
                 (at + 4, bytes.len()),
-                format_args!("Data: {}", hex_bytes(bytes)),
+                format_args!("Data: {}", super::shown_bytes(bytes)),
             );
         }
         _ => {}
@@ -431,7 +436,7 @@ fn mld_report(b: &mut Builder, data: &[u8], at: usize, end: usize) {
                 &MLDR_AUX,
                 Value::Bytes,
                 (aux_at, aux.len()),
-                format_args!("Auxiliary Data: {}", hex_bytes(aux)),
+                format_args!("Auxiliary Data: {}", super::shown_bytes(aux)),
             );
         }
         b.close();

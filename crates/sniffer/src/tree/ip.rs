@@ -52,6 +52,7 @@ fields! {
     OPT_LENGTH: "ipv6.opt.length", "Length", Kind::UInt(8, Base::Dec);
     OPT_PADN: "ipv6.opt.padn", "PadN", Kind::Bytes;
     OPT_ROUTER_ALERT: "ipv6.opt.router_alert", "Router Alert", Kind::UInt(16, Base::Dec);
+    OPT_JUMBO: "ipv6.opt.jumbo", "Payload Length", Kind::UInt(32, Base::Dec);
     OPT_UNKNOWN_DATA: "ipv6.opt_unknown_data", "Unknown Data", Kind::Bytes;
     OPT_PMTU_MIN: "ipv6.opt.pmtu.min", "Minimum Reported PMTU", Kind::UInt(16, Base::Dec);
     OPT_PMTU_RTN: "ipv6.opt.pmtu.rtn", "Return Minimum PMTU", Kind::UInt(16, Base::Dec);
@@ -70,6 +71,13 @@ fields! {
     SRH_FLAGS: "ipv6.routing.srh.flags", "Flags", Kind::UInt(8, Base::Hex);
     SRH_TAG: "ipv6.routing.srh.tag", "Tag", Kind::Bytes;
     SRH_ADDR: "ipv6.routing.srh.addr", "Address", Kind::Ipv6;
+    RPL_CMPRI: "ipv6.routing.rpl.cmprI", "Compressed Internal Octets (CmprI)", Kind::UInt(32, Base::Dec);
+    RPL_CMPRE: "ipv6.routing.rpl.cmprE", "Compressed Final Octets (CmprE)", Kind::UInt(32, Base::Dec);
+    RPL_PAD: "ipv6.routing.rpl.pad", "Padding Bytes", Kind::UInt(32, Base::Dec);
+    RPL_RESERVED: "ipv6.routing.rpl.reserved", "Reserved", Kind::UInt(32, Base::Dec);
+    RPL_COUNT: "ipv6.routing.rpl.addr_count", "Total Address Count", Kind::UInt(8, Base::Dec);
+    RPL_ADDRESS: "ipv6.routing.rpl.address", "Address", Kind::Bytes;
+    RPL_FULL_ADDRESS: "ipv6.routing.rpl.full_address", "Address", Kind::Ipv6;
     FRAGHDR: "ipv6.fraghdr", "Fragment Header for IPv6", Kind::Protocol;
     FRAGHDR_NXT: "ipv6.fraghdr.nxt", "Next header", Kind::UInt(8, Base::Dec);
     FRAGHDR_RESERVED_OCTET: "ipv6.fraghdr.reserved_octet", "Reserved octet", Kind::UInt(8, Base::Hex);
@@ -502,11 +510,17 @@ pub(super) fn build_v6(
             bit_prefix(w & 0x00ff_ffff, 0x000f_ffff, 24)
         ),
     );
-    b.field(
-        &V6_PLEN,
-        Value::UInt(u64::from(be16(data, at + 4))),
-        (at + 4, 2),
-    );
+    let payload_len = be16(data, at + 4);
+    if payload_len == 0 && jumbo_len(data, at).is_some_and(|j| j > 65535) {
+        b.add(
+            &V6_PLEN,
+            Value::UInt(0),
+            (at + 4, 2),
+            "Payload Length: 0 (Jumbogram)",
+        );
+    } else {
+        b.field(&V6_PLEN, Value::UInt(u64::from(payload_len)), (at + 4, 2));
+    }
     // A payload length past what the frame carries (not in an ICMP error's quote).
     let plen = usize::from(be16(data, at + 4));
     if let Some(left) = wire_len.map(|wire| wire.saturating_sub(at + 40)) {
@@ -568,7 +582,7 @@ pub(super) fn v6_transport(data: &[u8], at: usize) -> (usize, u8) {
 fn extension_len(data: &[u8], at: usize, kind: u8) -> Option<usize> {
     let readable = match kind {
         0 | 60 => true,
-        43 => matches!(data.get(at + 2), Some(0 | 2 | 4)),
+        43 => matches!(data.get(at + 2), Some(0 | 2 | 3 | 4)),
         44 => return (data.len() >= at + 8).then_some(8),
         _ => false,
     };
@@ -583,7 +597,7 @@ fn option_type(b: &mut Builder, t: u8, name: &str, at: usize) {
         "Skip and continue",
         "Discard",
         "Discard and send ICMP Parameter Problem",
-        "Discard and send ICMP Parameter Problem if not multicast",
+        "Discard and send ICMP if not multicast",
     ];
     let w = u64::from(t);
     b.add(
@@ -684,6 +698,7 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
                 &ROUTING_LEN_OCT,
                 match data[offset + 2] {
                     2 => "Routing Header for IPv6 (Type 2 Routing)",
+                    3 => "Routing Header for IPv6 (RPL Source Route)",
                     4 => "Routing Header for IPv6 (Segment Routing)",
                     _ => "Routing Header for IPv6 (Source Route)",
                 },
@@ -722,7 +737,9 @@ fn extensions(b: &mut Builder, data: &[u8], at: usize) {
             format_args!("Length: {len} bytes"),
         )
         .generated = true;
-        if kind == 43 && data[offset + 2] != 0 {
+        if kind == 43 && data[offset + 2] == 3 {
+            rpl_route(b, data, offset, len, at);
+        } else if kind == 43 && data[offset + 2] != 0 {
             routing(b, data, offset, len);
         } else if kind == 43 {
             b.add(
@@ -835,6 +852,90 @@ pub(super) fn build_v4_bogus(b: &mut Builder, data: &[u8], at: usize) {
         &format!("Bogus IP header length ({header_len}, must be at least 20)"),
     );
     b.close();
+}
+
+/// The lines of an RPL Source Route header (RFC 6554) at `at`, `len` bytes long, after its
+/// length: the compression and padding counts, then each address as carried (its first
+/// CmprI bytes, the last one's CmprE, left out) and whole, the missing bytes taken from the
+/// destination of the IPv6 header at `ip_at`.
+fn rpl_route(b: &mut Builder, data: &[u8], at: usize, len: usize, ip_at: usize) {
+    b.add(
+        &ROUTING_TYPE,
+        Value::UInt(3),
+        (at + 2, 1),
+        "Type: RPL Source Route (3)",
+    );
+    b.field(
+        &ROUTING_SEGLEFT,
+        Value::UInt(u64::from(data[at + 3])),
+        (at + 3, 1),
+    );
+    let word = u64::from(u32::from_be_bytes([
+        data[at + 4],
+        data[at + 5],
+        data[at + 6],
+        data[at + 7],
+    ]));
+    let (cmpr_i, cmpr_e, pad) = (
+        (word >> 28) as usize,
+        ((word >> 24) & 0xf) as usize,
+        ((word >> 20) & 0xf) as usize,
+    );
+    for (field, mask, name) in [
+        (
+            &RPL_CMPRI,
+            0xf000_0000u64,
+            "Compressed Internal Octets (CmprI)",
+        ),
+        (&RPL_CMPRE, 0x0f00_0000, "Compressed Final Octets (CmprE)"),
+        (&RPL_PAD, 0x00f0_0000, "Padding Bytes"),
+        (&RPL_RESERVED, 0x000f_ffff, "Reserved"),
+    ] {
+        let value = (word & mask) >> mask.trailing_zeros();
+        b.add(
+            field,
+            Value::UInt(value),
+            (at + 4, 4),
+            format_args!("{}{name}: {value}", bit_prefix(word, mask, 32)),
+        );
+    }
+    // n - 1 addresses of 16 - CmprI bytes and one of 16 - CmprE, then the padding.
+    let (inner, last) = (16 - cmpr_i, 16 - cmpr_e);
+    let room = (len - 8).saturating_sub(pad);
+    let count = room.checked_sub(last).map_or(0, |r| r / inner + 1);
+    b.add(
+        &RPL_COUNT,
+        Value::UInt(count as u64),
+        (at + 4, 4),
+        format_args!("Total Address Count: {count}"),
+    )
+    .generated = true;
+    let dst = data.get(ip_at + 24..ip_at + 40).unwrap_or(&[0; 16]);
+    let mut offset = at + 8;
+    for n in 0..count {
+        let size = if n + 1 == count { last } else { inner };
+        let Some(carried) = data.get(offset..offset + size) else {
+            break;
+        };
+        b.add(
+            &RPL_ADDRESS,
+            Value::Bytes,
+            (offset, size),
+            format_args!("Address: {}", super::shown_bytes(carried)),
+        );
+        let mut whole = [0u8; 16];
+        whole[..16 - size].copy_from_slice(&dst[..16 - size]);
+        whole[16 - size..].copy_from_slice(carried);
+        let whole = Ipv6Addr::from(whole);
+        b.add(
+            &RPL_FULL_ADDRESS,
+            Value::Ipv6(whole),
+            (offset, size),
+            format_args!("Address[{}]: {whole}", n + 1),
+        )
+        .generated = true;
+        offset += size;
+    }
 }
 
 /// The lines of a type 2 (Mobile IPv6) or type 4 (Segment Routing) Routing header at `at`,
@@ -965,6 +1066,27 @@ fn fragment_header(b: &mut Builder, data: &[u8], at: usize) {
     b.close();
 }
 
+/// The Jumbo Payload length (RFC 2675) of the IPv6 packet at `at`: the option of that
+/// kind, four bytes long, in a Hop-by-Hop header right after the fixed header.
+fn jumbo_len(data: &[u8], at: usize) -> Option<u32> {
+    if data.get(at + 6) != Some(&0) {
+        return None;
+    }
+    let end = at + 40 + (usize::from(*data.get(at + 41)?) + 1) * 8;
+    let mut offset = at + 42;
+    while offset < end {
+        match *data.get(offset)? {
+            0 => offset += 1,
+            0xc2 if data.get(offset + 1) == Some(&4) => {
+                let v = data.get(offset + 2..offset + 6)?;
+                return Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]));
+            }
+            _ => offset += 2 + usize::from(*data.get(offset + 1)?),
+        }
+    }
+    None
+}
+
 /// A Path MTU option's data (RFC 9268) at `at`, `len` bytes by its length field: the
 /// reported and returned PMTUs and the R flag. Returns how many bytes were read: four, or
 /// none when the capture ends before them.
@@ -1028,6 +1150,7 @@ fn options(b: &mut Builder, data: &[u8], mut at: usize, end: usize) {
             1 => "PadN",
             5 => "Router Alert",
             0x30 => "Path MTU Option",
+            0xc2 => "Jumbo Payload",
             _ => return,
         };
         b.add(
@@ -1039,6 +1162,13 @@ fn options(b: &mut Builder, data: &[u8], mut at: usize, end: usize) {
         b.open();
         option_type(b, t, name, at);
         b.field(&OPT_LENGTH, Value::UInt(len as u64), (at + 1, 1));
+        if let (0xc2, Some(v)) = (t, data.get(at + 2..at + 6).filter(|_| len == 4)) {
+            let jumbo = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+            b.field(&OPT_JUMBO, Value::UInt(u64::from(jumbo)), (at + 2, 4));
+            b.close();
+            at += 6;
+            continue;
+        }
         if t == 0x30 {
             let read = path_mtu(b, data, at + 2, len);
             let rest = data.get(at + 2 + read..at + 2 + len);

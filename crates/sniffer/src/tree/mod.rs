@@ -558,6 +558,15 @@ pub(crate) fn hex_bytes(bytes: &[u8]) -> String {
     s
 }
 
+/// Bytes as a line of `-V` shows them: hex digits, the first 36 bytes only, then `…`.
+pub(crate) fn shown_bytes(bytes: &[u8]) -> String {
+    let mut s = hex_bytes(&bytes[..bytes.len().min(36)]);
+    if bytes.len() > 36 {
+        s.push('…');
+    }
+    s
+}
+
 /// Seconds with nine decimals, as Wireshark writes a relative time.
 pub(crate) fn rel_time(secs: i64, nanos: i64) -> String {
     let mut s = String::new();
@@ -996,8 +1005,35 @@ pub fn build_into(
             }
             Layer::TcpPorts(at) => tcp::build_ports_only(&mut b, data, at),
             Layer::Icmpv6(ip_at, at, len) => {
+                let first = b.last() + 1;
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
                 let error = data.get(at).is_some_and(|&t| icmpv6::is_error(t));
+                if data.len() < at + 8 {
+                    // Cut inside its header: what was read before the cut.
+                    b.close_to(0);
+                    b.cut_at(first, data.len());
+                    truncated(&mut b, "ICMPv6", data.len());
+                    continue;
+                }
+                if error && quoted::cut_by_capture(data, at + 8, at + len) {
+                    // The quoted IPv6 header cut by the capture: what was read before the cut
+                    // (with none of it, ICMPv6's own reading stops).
+                    let quote = b.last() + 1;
+                    if data.len() > at + 8 {
+                        ip::build_v6(&mut b, data, at + 8, None, None);
+                        b.close_to(1);
+                        b.cut_at(quote, data.len());
+                        b.unappend_from(quote, ", Src: ");
+                    }
+                    b.close_to(0);
+                    let name = if data.len() > at + 8 {
+                        "IPv6"
+                    } else {
+                        "ICMPv6"
+                    };
+                    truncated(&mut b, name, data.len());
+                    continue;
+                }
                 close_icmp(&mut b, data, at, error.then_some(None), ctx);
             }
             // Cut before its sixth byte, which Wireshark reads first: only the line that says
@@ -1405,6 +1441,16 @@ fn layers(
             at = transport_at;
             continue;
         }
+        // Ethernet carried in IP (protocol 143), and the IP packet it carries.
+        let inner_ip = data
+            .get(transport_at + 12..transport_at + 14)
+            .is_some_and(|t| matches!(t, [0x08, 0x00] | [0x86, 0xdd]));
+        if ip.fragment.is_none() && proto == 143 && inner_ip && data.len() > transport_at + 14 {
+            out.push(Layer::Eth(transport_at, None));
+            protocols.extend(["eth", "ethertype"]);
+            at = transport_at + 14;
+            continue;
+        }
         break (at, transport_at, proto);
     };
     if ip.fragment.is_some() {
@@ -1442,6 +1488,15 @@ fn layers(
                                 protocols,
                             );
                         } else if matches!(r.bytes[0], 0 | 8) && r.bytes.len() > 8 {
+                            protocols.push("data");
+                        }
+                    }
+                    58 if r.bytes.len() >= 8 && icmpv6::is_shown(r.bytes[0]) => {
+                        out.push(Layer::Icmpv6(ip_at, at, r.bytes.len()));
+                        protocols.push("icmpv6");
+                        if icmpv6::is_error(r.bytes[0]) {
+                            quoted::protocols(&r.bytes, 8, None, protocols);
+                        } else if matches!(r.bytes[0], 128 | 129) && r.bytes.len() > 8 {
                             protocols.push("data");
                         }
                     }
@@ -1571,7 +1626,12 @@ fn layers(
             protocols.push("icmpv6");
             let body = data.len() > transport_at + 8;
             if icmpv6::is_error(icmp.icmp_type) {
-                if body {
+                let end = transport_at + ip.payload_len as usize;
+                if quoted::cut_by_capture(data, transport_at + 8, end) {
+                    if body {
+                        protocols.push("ipv6");
+                    }
+                } else if body {
                     quoted::protocols(data, transport_at + 8, None, protocols);
                 }
             } else if matches!(icmp.icmp_type, 128 | 129) && ip.payload_len > 8 && body {

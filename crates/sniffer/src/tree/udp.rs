@@ -114,6 +114,16 @@ pub(super) fn build(
             b.close();
             return;
         }
+        (Some(UdpBadLength::Jumbogram), Some(ip_payload)) if ip_payload < 65536 => {
+            // Zero, as a jumbogram's is (RFC 2675), in a packet that is not one.
+            b.field(&LENGTH, Value::UInt(0), (at + 4, 2));
+            b.expert(
+                "udp.length.bad_zero",
+                "Warning",
+                "Protocol",
+                "Length is zero but payload < 65536",
+            );
+        }
         _ => {
             b.field(&LENGTH, Value::UInt(u64::from(length)), (at + 4, 2));
         }
