@@ -105,9 +105,11 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
     let (wire, kept) = (u64::from(frame.wire_len), frame.data.len() as u64);
     let all = (0, frame.data.len());
     let mut title = format!(
-        "Frame {}: {wire} bytes on wire ({} bits), {kept} bytes captured ({} bits)",
+        "Frame {}: {wire} {} on wire ({} bits), {kept} {} captured ({} bits)",
         ctx.number,
+        bytes_word(wire),
         wire * 8,
+        bytes_word(kept),
         kept * 8
     );
     if let Some((id, name)) = &ctx.interface {
@@ -142,6 +144,15 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
     numbers(b, ctx.number, wire, kept);
     marks(b);
     rest(b, protocols);
+}
+
+/// `byte` for one, `bytes` for any other number.
+fn bytes_word(n: u64) -> &'static str {
+    if n == 1 {
+        "byte"
+    } else {
+        "bytes"
+    }
 }
 
 /// A pcapng Custom Block's Private Enterprise Number and whether it may be copied, if the
@@ -262,13 +273,21 @@ fn numbers(b: &mut Builder, number: u64, wire: u64, kept: u64) {
         &LEN,
         Value::UInt(wire),
         (0, 0),
-        format_args!("Frame Length: {wire} bytes ({} bits)", wire * 8),
+        format_args!(
+            "Frame Length: {wire} {} ({} bits)",
+            bytes_word(wire),
+            wire * 8
+        ),
     );
     b.add(
         &CAP_LEN,
         Value::UInt(kept),
         (0, 0),
-        format_args!("Capture Length: {kept} bytes ({} bits)", kept * 8),
+        format_args!(
+            "Capture Length: {kept} {} ({} bits)",
+            bytes_word(kept),
+            kept * 8
+        ),
     );
 }
 

@@ -203,6 +203,21 @@ pub(super) fn build_ppp(b: &mut Builder, data: &[u8], len: usize) {
     b.close();
 }
 
+/// A PPP header too short to read: its address, when the frame has one.
+pub(super) fn build_ppp_address(b: &mut Builder, data: &[u8]) {
+    b.add(
+        &PPP,
+        Value::None,
+        (0, data.len()),
+        "Point-to-Point Protocol",
+    );
+    b.open();
+    if data.first() == Some(&0xff) {
+        b.field(&PPP_ADDRESS, Value::UInt(0xff), (0, 1));
+    }
+    b.close();
+}
+
 /// `chdlc`: address, control and protocol.
 pub(super) fn build_chdlc(b: &mut Builder, data: &[u8]) {
     let address = data.first().copied().unwrap_or(0);

@@ -1078,6 +1078,18 @@ pub fn build_into(
             Layer::Data(at, len) => data::build(&mut b, data, at, len),
             Layer::Malformed(name) => malformed(&mut b, name, data.len()),
             Layer::Truncated(name) => truncated(&mut b, name, data.len()),
+            Layer::LinkShort(name) => {
+                // PPP's address, if there; Cisco HDLC reads its protocol first, and shows
+                // nothing.
+                if name == "PPP" {
+                    link::build_ppp_address(&mut b, data);
+                }
+                if frame.wire_len as usize > frame.data.len() {
+                    truncated(&mut b, name, data.len());
+                } else {
+                    malformed(&mut b, name, data.len());
+                }
+            }
         }
     }
 }
@@ -1182,6 +1194,8 @@ enum Layer {
     Data(usize, usize),
     /// A protocol's header the capture cut before anything of it could be shown.
     Truncated(&'static str),
+    /// A PPP or Cisco HDLC header (by its name) too short to read.
+    LinkShort(&'static str),
     /// A protocol's header too short to show anything of.
     Malformed(&'static str),
 }
@@ -1291,8 +1305,27 @@ fn layers(
             if data.len() >= 4 && matches!(data[0], 0x0f | 0x8f) =>
         {
             out.push(Layer::Chdlc);
+            // PPP in HDLC-like framing hands a Cisco HDLC frame on.
+            if frame.linktype == LinkType::PPP_SERIAL {
+                protocols.push("ppp");
+            }
             protocols.push("chdlc");
             at = 4;
+        }
+        _ if matches!(packet.net, Network::LinkMalformed { .. }) => {
+            // A point-to-point frame too short for its header.
+            if let Network::LinkMalformed { protocol } = packet.net {
+                if matches!(protocol, "PPP" | "CHDLC") {
+                    if frame.linktype == LinkType::PPP_SERIAL || protocol == "PPP" {
+                        protocols.push("ppp");
+                    }
+                    if protocol == "CHDLC" {
+                        protocols.push("chdlc");
+                    }
+                    out.push(Layer::LinkShort(protocol));
+                }
+            }
+            return out;
         }
         LinkType::PPP | LinkType::PPP_SERIAL => {
             let Some((_, len)) = crate::link::ppp_header(data) else {
@@ -1340,6 +1373,9 @@ fn layers(
         if matches!(out.last(), Some(Layer::Ppp(_) | Layer::Chdlc)) && data.len() > at {
             out.push(Layer::Data(at, data.len() - at));
             protocols.push("data");
+        } else if matches!(out.last(), Some(Layer::Chdlc)) {
+            // Nothing after the header: Wireshark's reading of it fails.
+            out.push(Layer::LinkShort("CHDLC"));
         }
         return out;
     }
@@ -1371,7 +1407,7 @@ fn layers(
     if let Network::Arp(arp) = &packet.net {
         let link = matches!(
             out.last(),
-            Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
+            Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..) | Layer::Sll | Layer::Sll2)
         );
         if link && arp.hardware_type != crate::decode::ATM_ARP {
             out.push(Layer::Arp(at));
@@ -1388,7 +1424,7 @@ fn layers(
         if matches!(packet.net, Network::Other { .. })
             && matches!(
                 out.last(),
-                Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
+                Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..) | Layer::Sll | Layer::Sll2)
             )
             && data.len() > at
         {
