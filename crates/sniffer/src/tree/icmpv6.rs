@@ -87,7 +87,9 @@ fn is_undecoded(icmp_type: u8) -> bool {
 
 /// True for the messages this subtree shows.
 pub(super) fn is_shown(icmp_type: u8) -> bool {
-    matches!(icmp_type, 1..=4 | 128..=137 | 143) || is_undecoded(icmp_type)
+    matches!(icmp_type, 1..=4 | 128..=137 | 141 | 142 | 143)
+        || is_undecoded(icmp_type)
+        || super::icmpv6_more::is_shown(icmp_type)
 }
 
 /// True for the error messages, which quote the datagram that caused them.
@@ -153,7 +155,9 @@ pub(super) fn build(
         (at, 1),
         format_args!("Type: {type_name} ({icmp_type})"),
     );
-    let name = icmpv6_code_name(icmp_type, code).filter(|_| is_error(icmp_type) && icmp_type != 2);
+    let named =
+        (is_error(icmp_type) && icmp_type != 2) || matches!(icmp_type, 139 | 140 | 160 | 161);
+    let name = icmpv6_code_name(icmp_type, code).filter(|_| named);
     super::icmp::code_line(b, &CODE, code, name.as_deref(), at);
     let sum = be16(2);
     let pseudo = (
@@ -215,7 +219,9 @@ pub(super) fn build(
             let fields = (&RESP_TO, &RESPTIME, "Response Time");
             super::icmp::echo_answer(b, fields, data, at, len, request);
         }
-        133 => {
+        // Router Solicitation, and Inverse Neighbor Discovery's Solicitation and
+        // Advertisement.
+        133 | 141 | 142 => {
             reserved(b, 4, 4);
             options(b, data, at + 8, at + len);
         }
@@ -287,6 +293,7 @@ pub(super) fn build(
                 format_args!("Data: {}", super::shown_bytes(bytes)),
             );
         }
+        t if super::icmpv6_more::is_shown(t) => super::icmpv6_more::build(b, data, at, len),
         _ => {}
     }
 }
@@ -554,7 +561,49 @@ fn options(b: &mut Builder, data: &[u8], mut at: usize, end: usize) {
     while at + 2 <= end {
         let (kind, units) = (data[at], data[at + 1]);
         let len = usize::from(units) * 8;
-        if len == 0 || at + len > end {
+        if len == 0 {
+            // Wireshark names it, notes the length, and reads no further.
+            let name = match kind {
+                1 => "Source link-layer address".to_owned(),
+                2 => "Target link-layer address".to_owned(),
+                3 => "Prefix information".to_owned(),
+                5 => "MTU".to_owned(),
+                _ => format!("Unknown {kind}"),
+            };
+            b.add(
+                &OPT,
+                Value::None,
+                (at, 2),
+                format_args!("ICMPv6 Option ({name}"),
+            );
+            b.open();
+            let type_name = if kind <= 5 && kind != 4 {
+                name.clone()
+            } else {
+                "Unknown".to_owned()
+            };
+            b.add(
+                &OPT_TYPE,
+                Value::UInt(u64::from(kind)),
+                (at, 1),
+                format_args!("Type: {type_name} ({kind})"),
+            );
+            b.add(
+                &OPT_LENGTH,
+                Value::UInt(0),
+                (at + 1, 1),
+                "Length: 0 (0 bytes)",
+            );
+            b.expert(
+                "icmpv6.invalid_option_length",
+                "Error",
+                "Malformed",
+                "Invalid option length (Zero)",
+            );
+            b.close();
+            return;
+        }
+        if at + len > end {
             return;
         }
         let opt = &data[at..at + len];

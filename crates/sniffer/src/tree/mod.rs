@@ -45,6 +45,7 @@ mod frame;
 mod icmp;
 mod icmp_more;
 mod icmpv6;
+mod icmpv6_more;
 mod ip;
 mod ip_options;
 mod link;
@@ -904,6 +905,7 @@ pub fn field_names() -> Vec<&'static str> {
         icmp::FIELDS,
         icmp_more::FIELDS,
         icmpv6::FIELDS,
+        icmpv6_more::FIELDS,
         eth::FIELDS,
         link::FIELDS,
         loopback::FIELDS,
@@ -1670,6 +1672,13 @@ fn layers(
                 } else if body {
                     quoted::protocols(data, transport_at + 8, None, protocols);
                 }
+            } else if icmp.icmp_type == 160
+                && ip.payload_len >= 12
+                && data.len() >= transport_at + 12
+                && data[transport_at + 8] >> 4 != 2
+            {
+                // An extended echo request's extensions of a version Wireshark does not read.
+                protocols.push("data");
             } else if matches!(icmp.icmp_type, 128 | 129) && ip.payload_len > 8 && body {
                 protocols.push("data");
             }
