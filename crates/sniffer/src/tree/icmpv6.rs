@@ -155,8 +155,8 @@ pub(super) fn build(
         (at, 1),
         format_args!("Type: {type_name} ({icmp_type})"),
     );
-    let named =
-        (is_error(icmp_type) && icmp_type != 2) || matches!(icmp_type, 139 | 140 | 160 | 161);
+    let named = (is_error(icmp_type) && icmp_type != 2)
+        || matches!(icmp_type, 138 | 139 | 140 | 155 | 160 | 161);
     let name = icmpv6_code_name(icmp_type, code).filter(|_| named);
     super::icmp::code_line(b, &CODE, code, name.as_deref(), at);
     let sum = be16(2);

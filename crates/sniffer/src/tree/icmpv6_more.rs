@@ -1,7 +1,8 @@
 //! ICMPv6 messages beyond Neighbor Discovery and Multicast Listener Discovery, as Wireshark
-//! shows them: Node Information queries and replies (RFC 4620), Multicast Router
-//! Advertisements (RFC 4286), 6LoWPAN Duplicate Address Requests and Confirmations (RFC
-//! 6775), and extended echo requests and replies (RFC 8335).
+//! shows them: Router Renumbering (RFC 2894), Node Information queries and replies (RFC
+//! 4620), RPL control messages (RFC 6550, the solicitation and RFC 6997's acknowledgement),
+//! Multicast Router Advertisements (RFC 4286), 6LoWPAN Duplicate Address Requests and
+//! Confirmations (RFC 6775), and extended echo requests and replies (RFC 8335).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -28,6 +29,44 @@ fields! {
     DA_LIFETIME: "icmpv6.6lowpannd.da.lifetime", "Lifetime", Kind::UInt(16, Base::Dec);
     DA_EUI64: "icmpv6.6lowpannd.da.eui64", "EUI-64", Kind::Bytes;
     DA_REG_ADDR: "icmpv6.6lowpannd.da.reg_addr", "Registered Address", Kind::Ipv6;
+    RR_SEQ: "icmpv6.rr.sequence_number", "Sequence Number", Kind::UInt(32, Base::Dec);
+    RR_SEGMENT: "icmpv6.rr.segment_number", "Segment Number", Kind::UInt(8, Base::Dec);
+    RR_FLAG: "icmpv6.rr.flag", "Flags", Kind::UInt(8, Base::Hex);
+    RR_FLAG_T: "icmpv6.rr.flag.t", "Test Command", Kind::Bool;
+    RR_FLAG_R: "icmpv6.rr.flag.r", "Result requested", Kind::Bool;
+    RR_FLAG_A: "icmpv6.rr.flag.a", "All Interfaces", Kind::Bool;
+    RR_FLAG_S: "icmpv6.rr.flag.s", "Site-specific", Kind::Bool;
+    RR_FLAG_P: "icmpv6.rr.flag.p", "Processed previously", Kind::Bool;
+    RR_FLAG_RSV: "icmpv6.rr.flag.rsv", "Reserved", Kind::UInt(8, Base::Dec);
+    RR_MAXDELAY: "icmpv6.rr.maxdelay", "Max Delay", Kind::UInt(16, Base::Dec);
+    RR_MP: "icmpv6.rr.pco.mp", "Match-Prefix Part", Kind::Text;
+    RR_MP_OPCODE: "icmpv6.rr.pco.mp.opcode", "OpCode", Kind::UInt(8, Base::Dec);
+    RR_MP_OPLENGTH: "icmpv6.rr.pco.mp.oplength", "OpLength", Kind::UInt(8, Base::Dec);
+    RR_MP_ORDINAL: "icmpv6.rr.pco.mp.ordinal", "Ordinal", Kind::UInt(8, Base::Hex);
+    RR_MP_MATCHLEN: "icmpv6.rr.pco.mp.matchlen", "MatchLen", Kind::UInt(8, Base::Dec);
+    RR_MP_MINLEN: "icmpv6.rr.pco.mp.minlen", "MinLen", Kind::UInt(8, Base::Dec);
+    RR_MP_MAXLEN: "icmpv6.rr.pco.mp.maxlen", "MaxLen", Kind::UInt(8, Base::Dec);
+    RR_MP_PREFIX: "icmpv6.rr.pco.mp.matchprefix", "MatchPrefix", Kind::Ipv6;
+    RR_RM: "icmpv6.rr.rm", "Result Message", Kind::Text;
+    RR_RM_FLAG: "icmpv6.rr.rm.flag", "Flags", Kind::UInt(16, Base::Hex);
+    RR_RM_FLAG_RSV: "icmpv6.rr.rm.flag.reserved", "Reserved", Kind::UInt(16, Base::Dec);
+    RR_RM_FLAG_B: "icmpv6.rr.rm.flag.b", "Bounds", Kind::Bool;
+    RR_RM_FLAG_F: "icmpv6.rr.rm.flag.f", "Forbidden", Kind::Bool;
+    RR_RM_ORDINAL: "icmpv6.rr.rm.ordinal", "Ordinal", Kind::UInt(8, Base::Hex);
+    RR_RM_MATCHEDLEN: "icmpv6.rr.rm.matchedlen", "MatchedLen", Kind::UInt(8, Base::Dec);
+    RR_RM_IFINDEX: "icmpv6.rr.rm.interfaceindex", "InterfaceIndex", Kind::UInt(32, Base::Dec);
+    RR_RM_PREFIX: "icmpv6.rr.rm.matchedprefix", "MatchedPrefix", Kind::Ipv6;
+    RPL_DIS_FLAGS: "icmpv6.rpl.dis.flags", "Flags", Kind::UInt(8, Base::Dec);
+    RPL_OPT: "icmpv6.opt", "ICMPv6 RPL Option", Kind::Text;
+    RPL_OPT_TYPE: "icmpv6.rpl.opt.type", "Type", Kind::UInt(8, Base::Dec);
+    RPL_OPT_LENGTH: "icmpv6.rpl.opt.length", "Length", Kind::UInt(8, Base::Dec);
+    RPL_OPT_PADN: "icmpv6.rpl.opt.padn", "Paddn", Kind::Text;
+    DRO_INSTANCE: "icmpv6.rpl.p2p.dro.instance", "RPLInstanceID", Kind::UInt(8, Base::Dec);
+    DRO_VERSION: "icmpv6.rpl.p2p.dro.version", "Version", Kind::UInt(8, Base::Dec);
+    DROACK_FLAG: "icmpv6.rpl.p2p.droack.flag", "Flags", Kind::UInt(16, Base::Hex);
+    DROACK_SEQ: "icmpv6.rpl.p2p.droack.flag.seq", "Seq", Kind::UInt(16, Base::Dec);
+    DROACK_RESERVED: "icmpv6.rpl.p2p.droack.flag.reserved", "Reserved", Kind::UInt(16, Base::Dec);
+    DRO_DAGID: "icmpv6.rpl.p2p.dro.dagid", "DODAGID", Kind::Ipv6;
     EXT_ID: "icmpv6.echo.identifier", "Identifier", Kind::UInt(16, Base::Hex);
     EXT_SEQ: "icmpv6.ext.echo.seq", "Sequence number", Kind::UInt(8, Base::Dec);
     REQ_RES: "icmpv6.ext.echo.req.res", "Reserved", Kind::UInt(8, Base::Hex);
@@ -41,7 +80,10 @@ fields! {
 
 /// True for the messages this module shows.
 pub(super) fn is_shown(icmp_type: u8) -> bool {
-    matches!(icmp_type, 139 | 140 | 151 | 157 | 158 | 160 | 161)
+    matches!(
+        icmp_type,
+        138 | 139 | 140 | 151 | 155 | 157 | 158 | 160 | 161
+    )
 }
 
 /// The lines of the message at `at`, `len` bytes long, after its checksum.
@@ -49,6 +91,7 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, len: usize) {
     let byte = |i: usize| data.get(at + i).copied().unwrap_or(0);
     let be16 = |i: usize| u16::from_be_bytes([byte(i), byte(i + 1)]);
     match byte(0) {
+        138 => router_renumbering(b, data, at, len),
         139 | 140 => node_information(b, data, at),
         151 => {
             b.field(&MRA_INTERVAL, Value::UInt(u64::from(be16(4))), (at + 4, 2));
@@ -58,9 +101,337 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, len: usize) {
                 (at + 6, 2),
             );
         }
+        155 => rpl_control(b, data, at, len),
         157 | 158 => duplicate_address(b, data, at),
         160 | 161 => extended_echo(b, data, at, len),
         _ => {}
+    }
+}
+
+/// An IPv6 address at `at`, or `::` where the packet ends.
+fn address(data: &[u8], at: usize) -> Ipv6Addr {
+    data.get(at..at + 16)
+        .and_then(|a| <[u8; 16]>::try_from(a).ok())
+        .map_or(Ipv6Addr::UNSPECIFIED, Ipv6Addr::from)
+}
+
+/// A Router Renumbering message: its header, then a command's Match-Prefix part or a
+/// result's messages.
+fn router_renumbering(b: &mut Builder, data: &[u8], at: usize, len: usize) {
+    let byte = |i: usize| data.get(at + i).copied().unwrap_or(0);
+    let be32 = |i: usize| u32::from_be_bytes([byte(i), byte(i + 1), byte(i + 2), byte(i + 3)]);
+    b.field(&RR_SEQ, Value::UInt(u64::from(be32(4))), (at + 4, 4));
+    b.field(&RR_SEGMENT, Value::UInt(u64::from(byte(8))), (at + 8, 1));
+    let flags = byte(9);
+    b.add(
+        &RR_FLAG,
+        Value::UInt(u64::from(flags)),
+        (at + 9, 1),
+        format_args!("Flags: 0x{flags:02x}"),
+    );
+    b.open();
+    let set = |mask: u8| if flags & mask != 0 { "Set" } else { "Not set" };
+    for (field, mask) in [
+        (&RR_FLAG_T, 0x80),
+        (&RR_FLAG_R, 0x40),
+        (&RR_FLAG_A, 0x20),
+        (&RR_FLAG_S, 0x10),
+        (&RR_FLAG_P, 0x08),
+    ] {
+        bits(b, field, flags, mask, at + 9, set(mask));
+    }
+    bits(
+        b,
+        &RR_FLAG_RSV,
+        flags,
+        0x07,
+        at + 9,
+        &(flags & 7).to_string(),
+    );
+    b.close();
+    let delay = u16::from_be_bytes([byte(10), byte(11)]);
+    b.field(&RR_MAXDELAY, Value::UInt(u64::from(delay)), (at + 10, 2));
+    let reserved = data.get(at + 12..at + 16).unwrap_or_default();
+    b.add(
+        &super::icmpv6::RESERVED,
+        Value::Bytes,
+        (at + 12, reserved.len()),
+        format_args!("Reserved: {}", super::hex_bytes(reserved)),
+    );
+    let end = (at + len).min(data.len());
+    match byte(1) {
+        0 if end >= at + 40 => match_prefix(b, data, at + 16),
+        1 => {
+            let mut offset = at + 16;
+            while offset + 24 <= end {
+                result_message(b, data, offset);
+                offset += 24;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A Router Renumbering command's Match-Prefix part at `at`.
+fn match_prefix(b: &mut Builder, data: &[u8], at: usize) {
+    let byte = |i: usize| data[at + i];
+    let opcode = byte(0);
+    let name = match opcode {
+        1 => "Add",
+        2 => "Change",
+        3 => "Set Global",
+        _ => "Unknown",
+    };
+    let prefix = address(data, at + 8);
+    b.add(
+        &RR_MP,
+        Value::None,
+        (at, 24),
+        format_args!(
+            "Match-Prefix Part: {name} {prefix}/{} ({}-{})",
+            byte(3),
+            byte(4),
+            byte(5)
+        ),
+    );
+    b.open();
+    b.add(
+        &RR_MP_OPCODE,
+        Value::UInt(u64::from(opcode)),
+        (at, 1),
+        format_args!("OpCode: {name} ({opcode})"),
+    );
+    b.field(
+        &RR_MP_OPLENGTH,
+        Value::UInt(u64::from(byte(1))),
+        (at + 1, 1),
+    );
+    b.field(&RR_MP_ORDINAL, Value::UInt(u64::from(byte(2))), (at + 2, 1));
+    b.field(
+        &RR_MP_MATCHLEN,
+        Value::UInt(u64::from(byte(3))),
+        (at + 3, 1),
+    );
+    b.field(&RR_MP_MINLEN, Value::UInt(u64::from(byte(4))), (at + 4, 1));
+    b.field(&RR_MP_MAXLEN, Value::UInt(u64::from(byte(5))), (at + 5, 1));
+    b.add(
+        &super::icmpv6::RESERVED,
+        Value::Bytes,
+        (at + 6, 2),
+        format_args!("Reserved: {}", super::hex_bytes(&data[at + 6..at + 8])),
+    );
+    b.add(
+        &RR_MP_PREFIX,
+        Value::Ipv6(prefix),
+        (at + 8, 16),
+        format_args!("MatchPrefix: {prefix}"),
+    );
+    b.close();
+}
+
+/// A Router Renumbering result's message at `at`.
+fn result_message(b: &mut Builder, data: &[u8], at: usize) {
+    let flags = u64::from(u16::from_be_bytes([data[at], data[at + 1]]));
+    let index = u32::from_be_bytes([data[at + 4], data[at + 5], data[at + 6], data[at + 7]]);
+    let prefix = address(data, at + 8);
+    b.add(
+        &RR_RM,
+        Value::None,
+        (at, 24),
+        format_args!(
+            "Result Message: {prefix}/{} (interface {index})",
+            data[at + 3]
+        ),
+    );
+    b.open();
+    b.add(
+        &RR_RM_FLAG,
+        Value::UInt(flags),
+        (at, 2),
+        format_args!("Flags: 0x{flags:04x}"),
+    );
+    b.open();
+    b.add(
+        &RR_RM_FLAG_RSV,
+        Value::UInt(flags >> 2),
+        (at, 2),
+        format_args!("{}Reserved: {}", bit_prefix(flags, 0xfffc, 16), flags >> 2),
+    );
+    let set = |mask: u64| if flags & mask != 0 { "Set" } else { "Not set" };
+    for (field, mask) in [(&RR_RM_FLAG_B, 0x02), (&RR_RM_FLAG_F, 0x01)] {
+        b.add(
+            field,
+            Value::Bool(flags & mask != 0),
+            (at, 2),
+            format_args!(
+                "{}{}: {}",
+                bit_prefix(flags, mask, 16),
+                field.name,
+                set(mask)
+            ),
+        );
+    }
+    b.close();
+    b.field(
+        &RR_RM_ORDINAL,
+        Value::UInt(u64::from(data[at + 2])),
+        (at + 2, 1),
+    );
+    b.field(
+        &RR_RM_MATCHEDLEN,
+        Value::UInt(u64::from(data[at + 3])),
+        (at + 3, 1),
+    );
+    b.field(&RR_RM_IFINDEX, Value::UInt(u64::from(index)), (at + 4, 4));
+    b.add(
+        &RR_RM_PREFIX,
+        Value::Ipv6(prefix),
+        (at + 8, 16),
+        format_args!("MatchedPrefix: {prefix}"),
+    );
+    b.close();
+}
+
+/// An RPL control message: a DODAG Information Solicitation with its options, or a P2P
+/// Discovery Reply Object acknowledgement (the other codes are not read further).
+fn rpl_control(b: &mut Builder, data: &[u8], at: usize, len: usize) {
+    let byte = |i: usize| data.get(at + i).copied().unwrap_or(0);
+    let end = (at + len).min(data.len());
+    match byte(1) {
+        0 => {
+            b.field(&RPL_DIS_FLAGS, Value::UInt(u64::from(byte(4))), (at + 4, 1));
+            b.add(
+                &super::icmpv6::RESERVED,
+                Value::Bytes,
+                (at + 5, 1),
+                format_args!("Reserved: {:02x}", byte(5)),
+            );
+            rpl_options(b, data, at + 6, end);
+        }
+        5 => {
+            b.field(&DRO_INSTANCE, Value::UInt(u64::from(byte(4))), (at + 4, 1));
+            b.field(&DRO_VERSION, Value::UInt(u64::from(byte(5))), (at + 5, 1));
+            let flags = u64::from(u16::from_be_bytes([byte(6), byte(7)]));
+            b.add(
+                &DROACK_FLAG,
+                Value::UInt(flags),
+                (at + 6, 2),
+                format_args!("Flags: 0x{flags:04x}"),
+            );
+            b.open();
+            b.add(
+                &DROACK_SEQ,
+                Value::UInt(flags >> 14),
+                (at + 6, 2),
+                format_args!("{}Seq: {}", bit_prefix(flags, 0xc000, 16), flags >> 14),
+            );
+            b.add(
+                &DROACK_RESERVED,
+                Value::UInt(flags & 0x3fff),
+                (at + 6, 2),
+                format_args!(
+                    "{}Reserved: {}",
+                    bit_prefix(flags, 0x3fff, 16),
+                    flags & 0x3fff
+                ),
+            );
+            b.close();
+            let dagid = address(data, at + 8);
+            b.add(
+                &DRO_DAGID,
+                Value::Ipv6(dagid),
+                (at + 8, 16),
+                format_args!("DODAGID: {dagid}"),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// RPL options from `at` to `end`: padding, and the others (which Wireshark does not read)
+/// with their bytes as data.
+fn rpl_options(b: &mut Builder, data: &[u8], mut at: usize, end: usize) {
+    while at < end {
+        let kind = data[at];
+        if kind == 0 {
+            b.add(
+                &RPL_OPT,
+                Value::None,
+                (at, 1),
+                "ICMPv6 RPL Option (1-byte padding)",
+            );
+            b.open();
+            b.add(
+                &RPL_OPT_TYPE,
+                Value::UInt(0),
+                (at, 1),
+                "Type: 1-byte padding (0)",
+            );
+            b.close();
+            at += 1;
+            continue;
+        }
+        let Some(&len) = data.get(at + 1) else {
+            return;
+        };
+        let len = usize::from(len);
+        let body = (at + 2).min(end)..(at + 2 + len).min(end);
+        let name = if kind == 1 {
+            "n-byte padding".to_owned()
+        } else {
+            format!("Unknown {kind}")
+        };
+        b.add(
+            &RPL_OPT,
+            Value::None,
+            (at, (2 + len).min(end - at)),
+            format_args!("ICMPv6 RPL Option ({name})"),
+        );
+        b.open();
+        let type_name = if kind == 1 {
+            "n-byte padding"
+        } else {
+            "Unknown"
+        };
+        b.add(
+            &RPL_OPT_TYPE,
+            Value::UInt(u64::from(kind)),
+            (at, 1),
+            format_args!("Type: {type_name} ({kind})"),
+        );
+        b.field(&RPL_OPT_LENGTH, Value::UInt(len as u64), (at + 1, 1));
+        if kind == 1 {
+            b.add(
+                &RPL_OPT_PADN,
+                Value::None,
+                (body.start, body.len()),
+                format_args!("Paddn (Length : {len} bytes)"),
+            );
+        } else {
+            b.expert_here(
+                &super::TEXT,
+                "icmpv6.undecoded.rpl_option",
+                "Note",
+                "Undecoded",
+                &format!(
+                    "Dissector for ICMPv6 RPL Option ({kind}) code not implemented, Contact Wireshark developers if you want this supported"
+                ),
+            );
+            let bytes = &data[body.clone()];
+            let shown = if bytes.is_empty() {
+                "<MISSING>".to_owned()
+            } else {
+                super::shown_bytes(bytes)
+            };
+            b.add(
+                &super::icmpv6::DATA,
+                Value::Bytes,
+                (body.start, body.len()),
+                format_args!("Data: {shown}"),
+            );
+        }
+        b.close();
+        at += 2 + len;
     }
 }
 
