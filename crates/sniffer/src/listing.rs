@@ -360,7 +360,11 @@ impl Details {
                 let z = std::net::SocketAddr::new(ip.dst, port(2));
                 Some(self.udp_stream_between(a, z, frame.ts, r.bytes.len() > 8))
             }
-            _ => self.udp_stream(&packet, frame.ts),
+            _ => match crate::tree::tunnel_udp(frame, &packet) {
+                // The datagram a tunnel travels in is a UDP conversation of its own.
+                Some((a, z, timed)) => Some(self.udp_stream_between(a, z, frame.ts, timed)),
+                None => self.udp_stream(&packet, frame.ts),
+            },
         };
         let quoted_udp_stream = self.quoted_udp_stream(&packet, frame);
         let echo_request = self.echo(&packet, reassembled.as_ref(), self.row.number, frame.ts);

@@ -1424,7 +1424,8 @@ fn details_of(files: &[(String, std::path::PathBuf)]) {
 /// whose segments travel in GRE (plain, with checksum, key and sequence number, carrying IPv4,
 /// IPv6 or Ethernet, and ERSPAN types I, II and III), VXLAN and Geneve (with an option),
 /// over IPv4 and IPv6; the inner segments are analysed as one conversation. Then ARP inside
-/// VXLAN, and GRE carrying a protocol type nothing decodes.
+/// VXLAN, and GRE carrying a protocol type nothing decodes. The details are compared too,
+/// with tshark's tunnel dissectors off, as for every capture.
 #[test]
 fn tunnels_match_tshark() {
     if !common::has_tshark() {
@@ -1613,4 +1614,7 @@ fn tunnels_match_tshark() {
         "{theirs:#?}"
     );
     assert_eq!(ours, theirs);
+    // The details, judged as the other captures' are (the tunnels' dissectors off): the
+    // outer packets up to their payload, as data.
+    details_of(&[("tunnels.pcap".to_owned(), path.clone())]);
 }

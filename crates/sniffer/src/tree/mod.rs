@@ -1006,6 +1006,28 @@ pub fn build_into(
                 tcp::build(&mut b, data, at, packet, tcp, ctx.unanalysed_tcp.as_ref())
             }
             Layer::TcpPorts(at) => tcp::build_ports_only(&mut b, data, at),
+            Layer::IpCut(at, v4) => {
+                let first = b.last() + 1;
+                if v4 {
+                    ip::build_v4(&mut b, data, at, None, None);
+                } else {
+                    ip::build_v6(&mut b, data, at, None, None);
+                }
+                b.close_to(0);
+                b.cut_at(first, data.len());
+                b.unappend_from(first, ", Src: ");
+                let name = if v4 { "IPv4" } else { "IPv6" };
+                if frame.wire_len as usize > frame.data.len() {
+                    truncated(&mut b, name, data.len());
+                } else {
+                    malformed(&mut b, name, data.len());
+                }
+            }
+            Layer::OuterUdp(at) => {
+                if let Some(udp) = quoted::udp_header(data, at) {
+                    udp::build(&mut b, data, at, &udp, ctx.udp_stream, false, None);
+                }
+            }
             Layer::Icmpv6(ip_at, at, len) => {
                 let first = b.last() + 1;
                 icmpv6::build(&mut b, data, ip_at, at, len, ctx.echo_request);
@@ -1149,6 +1171,43 @@ pub(super) fn malformed(b: &mut Builder, name: &str, at: usize) {
     );
 }
 
+/// The outer UDP datagram of a packet that a tunnel carried over UDP (VXLAN, Geneve), which
+/// the tree shows as UDP and data (the tunnels' dissectors are not in the judged set): its
+/// endpoints, and whether it has a payload.
+pub fn tunnel_udp(
+    frame: &Frame<'_>,
+    packet: &Packet,
+) -> Option<(std::net::SocketAddr, std::net::SocketAddr, bool)> {
+    if matches!(packet.transport, crate::decode::Transport::Udp(_)) {
+        return None;
+    }
+    let layers = layers(frame, packet, None, None, &mut Vec::new());
+    let udp_at = layers.iter().find_map(|l| match l {
+        Layer::OuterUdp(at) => Some(*at),
+        _ => None,
+    })?;
+    let ip_at = layers.iter().rev().find_map(|l| match l {
+        Layer::Ipv4(at) | Layer::Ipv6(at) if *at < udp_at => Some(*at),
+        _ => None,
+    })?;
+    let data = frame.data;
+    let (src, dst): (std::net::IpAddr, std::net::IpAddr) = if data[ip_at] >> 4 == 4 {
+        let a = |i: usize| Ipv4Addr::new(data[i], data[i + 1], data[i + 2], data[i + 3]);
+        (a(ip_at + 12).into(), a(ip_at + 16).into())
+    } else {
+        let a =
+            |i: usize| Ipv6Addr::from(<[u8; 16]>::try_from(&data[i..i + 16]).unwrap_or_default());
+        (a(ip_at + 8).into(), a(ip_at + 24).into())
+    };
+    let port = |i: usize| u16::from_be_bytes([data[i], data[i + 1]]);
+    let length = port(udp_at + 4);
+    Some((
+        std::net::SocketAddr::new(src, port(udp_at)),
+        std::net::SocketAddr::new(dst, port(udp_at + 2)),
+        length > 8,
+    ))
+}
+
 /// Where the frame's IP header starts, if it has one.
 pub(super) fn network_offset(frame: &Frame<'_>, packet: &Packet) -> Option<usize> {
     layers(frame, packet, None, None, &mut Vec::new())
@@ -1157,6 +1216,52 @@ pub(super) fn network_offset(frame: &Frame<'_>, packet: &Packet) -> Option<usize
             Layer::Ipv4(at) | Layer::Ipv6(at) => Some(*at),
             _ => None,
         })
+}
+
+/// The layers of an IP packet at `at` read from its bytes alone (a tunnel's outer packet):
+/// its header, a UDP header and the rest as data.
+fn outer_ip_layers(
+    data: &[u8],
+    at: usize,
+    out: &mut Vec<Layer>,
+    protocols: &mut Vec<&'static str>,
+) {
+    let be16 = |i: usize| {
+        data.get(i..i + 2)
+            .map_or(0, |l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+    };
+    let (transport_at, proto, end) = match data.get(at).map(|b| b >> 4) {
+        Some(4) if data.len() >= at + 20 => {
+            out.push(Layer::Ipv4(at));
+            protocols.push("ip");
+            (
+                at + usize::from(data[at] & 0x0f) * 4,
+                data[at + 9],
+                at + be16(at + 2),
+            )
+        }
+        Some(6) if data.len() >= at + 40 => {
+            out.push(Layer::Ipv6(at));
+            protocols.push("ipv6");
+            (at + 40, data[at + 6], at + 40 + be16(at + 4))
+        }
+        _ => return,
+    };
+    let end = end.min(data.len());
+    if proto == 17 && end >= transport_at + 8 {
+        out.push(Layer::OuterUdp(transport_at));
+        protocols.push("udp");
+        let len = be16(transport_at + 4)
+            .saturating_sub(8)
+            .min(end - transport_at - 8);
+        if len > 0 {
+            out.push(Layer::Data(transport_at + 8, len));
+            protocols.push("data");
+        }
+    } else if end > transport_at {
+        out.push(Layer::Data(transport_at, end - transport_at));
+        protocols.push("data");
+    }
 }
 
 /// A layer of the packet and where its header starts in the frame.
@@ -1186,6 +1291,10 @@ enum Layer {
     Ipv4Bogus(usize),
     Ipv6(usize),
     Tcp(usize),
+    /// The UDP datagram a tunnel (VXLAN, Geneve) travels in, read from its bytes.
+    OuterUdp(usize),
+    /// An IPv4 (true) or IPv6 header carried in IP that the packet ends inside.
+    IpCut(usize, bool),
     /// A TCP header cut by the capture after its ports.
     TcpPorts(usize),
     Udp(usize),
@@ -1339,8 +1448,24 @@ fn layers(
         }
         _ => return out,
     }
+    // A tunnel (VXLAN, Geneve, GRE) carrying something other than IP: the packet the frame
+    // holds is the outer IP one, shown up to its payload (the tunnels' dissectors are off).
+    let outer_only = matches!(
+        out.last(),
+        Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
+    ) && at >= 2
+        && matches!(data.get(at - 2..at), Some(&[0x08, 0x00] | &[0x86, 0xdd]))
+        && !matches!(packet.net, Network::Ip(_));
     // Where the network layer's message ends, for Ethernet's padding and trailer.
     let message_end = match (&packet.net, data.get(at).map(|b| b >> 4)) {
+        (_, Some(4)) if outer_only => data
+            .get(at + 2..at + 4)
+            .map(|l| at + usize::from(u16::from_be_bytes([l[0], l[1]])))
+            .filter(|&end| end > at),
+        (_, Some(6)) if outer_only => data
+            .get(at + 4..at + 6)
+            .map(|l| at + 40 + usize::from(u16::from_be_bytes([l[0], l[1]]))),
+        _ if outer_only => None,
         (Network::Ip(_), Some(4)) => data
             .get(at + 2..at + 4)
             .map(|l| at + usize::from(u16::from_be_bytes([l[0], l[1]]))),
@@ -1404,6 +1529,10 @@ fn layers(
     if let Network::BogusIpv4HeaderLen(_) = packet.net {
         out.push(Layer::Ipv4Bogus(at));
         protocols.push("ip");
+        return out;
+    }
+    if outer_only {
+        outer_ip_layers(data, at, &mut out, protocols);
         return out;
     }
     if let Network::Arp(arp) = &packet.net {
@@ -1476,6 +1605,13 @@ fn layers(
             _ => return out,
         };
         if ip.fragment.is_none() && matches!(proto, 4 | 41) && data.len() > transport_at {
+            // An inner header the packet ends inside: what was read of it.
+            let whole = if proto == 4 { 20 } else { 40 };
+            if data.len() < transport_at + whole {
+                protocols.push(if proto == 4 { "ip" } else { "ipv6" });
+                out.push(Layer::IpCut(transport_at, proto == 4));
+                return out;
+            }
             at = transport_at;
             continue;
         }
@@ -1595,6 +1731,20 @@ fn layers(
                 .map_or(0, |l| 40 + usize::from(u16::from_be_bytes([l[0], l[1]]))),
         };
         let end = (ip_at + total).min(data.len());
+        // A tunnel's UDP datagram (VXLAN, Geneve): its header, and its payload as data.
+        if proto == 17 && ip.fragment.is_none() && data.len() >= transport_at + 8 {
+            out.push(Layer::OuterUdp(transport_at));
+            protocols.push("udp");
+            let length = data
+                .get(transport_at + 4..transport_at + 6)
+                .map_or(0, |l| usize::from(u16::from_be_bytes([l[0], l[1]])));
+            let len = length.saturating_sub(8).min(data.len() - transport_at - 8);
+            if len > 0 {
+                out.push(Layer::Data(transport_at + 8, len));
+                protocols.push("data");
+            }
+            return out;
+        }
         // A UDP header cut before its ports: only the line that says so.
         if proto == 17 && data.len() < transport_at + 4 {
             out.push(Layer::Truncated("UDP"));
