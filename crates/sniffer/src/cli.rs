@@ -50,6 +50,20 @@ pub struct DetailArgs {
     /// quote=d|s|n.
     #[arg(short = 'E', value_name = "OPTION")]
     pub field_options: Vec<String>,
+    /// Display filter, in Wireshark's language (`tcp.port == 12345`, `tcp.flags.syn == 1 &&
+    /// tcp.flags.ack == 0`): only the packets it selects are shown, with their own numbers.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    pub display_filter: Option<String>,
+}
+
+impl DetailArgs {
+    /// The display filter, compiled; its refusal as tshark prints it.
+    pub fn filter(&self) -> Result<Option<crate::filter::DisplayFilter>, String> {
+        self.display_filter
+            .as_deref()
+            .map(|text| crate::filter::DisplayFilter::compile(text).map_err(|e| e.render(text)))
+            .transpose()
+    }
 }
 
 impl DetailArgs {

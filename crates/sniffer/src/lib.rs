@@ -99,6 +99,7 @@ pub mod demo;
 pub mod enterprises;
 pub mod error;
 pub mod ether_names;
+pub mod filter;
 pub mod flow;
 pub mod format;
 pub mod frame;

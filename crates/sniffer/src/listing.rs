@@ -122,18 +122,20 @@ pub fn read(
 pub fn read_details(
     source: &mut FileCapture<ReadAhead>,
     format: &render::details::DetailsFormat,
+    filter: Option<&crate::filter::DisplayFilter>,
     out: impl Write,
 ) -> Result<(), ListError> {
     let mut out = io::BufWriter::new(out);
     format.write_start(&mut out)?;
     let mut details = Details::new();
+    details.filtering = filter.is_some();
     let mut fragments = crate::tree::FragmentStore::default();
     let mut number = 0u64;
     let mut any = false;
     let read = loop {
         match source.next_frame() {
             Ok(Some(frame)) => {
-                any = true;
+                any |= filter.is_none();
                 // A pcapng Custom Block's bytes are its data, after the enterprise number.
                 let custom = matches!(
                     frame.linktype,
@@ -145,7 +147,21 @@ pub fn read_details(
                 } else {
                     frame.data
                 };
-                if format.tree || format.json || format.ek || format.fields.is_some() {
+                if let Some(filter) = filter {
+                    // Every frame is read (its numbers, streams and analysis count), only
+                    // those the filter selects are written.
+                    let tree = details.tree(&frame);
+                    if filter.matches(tree) {
+                        details.displayed(frame.ts);
+                        let tree = details.last_tree();
+                        if format.tree || format.json || format.ek || format.fields.is_some() {
+                            format.write_nth_packet(tree, bytes, !any, &mut out)?;
+                            any = true;
+                        } else {
+                            render::details::write_bytes(bytes, tree.reassembled(), &mut out)?;
+                        }
+                    }
+                } else if format.tree || format.json || format.ek || format.fields.is_some() {
                     format.write_packet(details.tree(&frame), bytes, &mut out)?;
                 } else {
                     // The bytes alone need no tree: only the fragments, for the bytes the
@@ -168,9 +184,40 @@ pub fn read_details(
     Ok(read?)
 }
 
+/// `sniffer read -Y FILTER`: the listing (tshark's text) of the frames the filter selects,
+/// with their own numbers; every frame is read, so that streams and analysis count them all.
+pub fn read_filtered(
+    source: &mut FileCapture<ReadAhead>,
+    filter: &crate::filter::DisplayFilter,
+    out: impl Write,
+) -> Result<(), ListError> {
+    let mut out = io::BufWriter::new(out);
+    let mut details = Details::new();
+    details.filtering = true;
+    let mut line = String::new();
+    let read = loop {
+        match source.next_frame() {
+            Ok(Some(frame)) => {
+                if filter.matches(details.tree(&frame)) {
+                    details.displayed(frame.ts);
+                    render::plain::write_row_with(&mut line, &mut out, details.row())?;
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    out.flush()?;
+    Ok(read?)
+}
+
 /// The field tree of each frame in turn: the timeline's analysis, and the times each frame
 /// is measured from.
 pub struct Details {
+    /// A display filter decides which frames are shown: the times since the previous
+    /// displayed frame are measured from the last one shown.
+    pub filtering: bool,
+    last_displayed: Option<crate::frame::Timestamp>,
     timeline: Timeline,
     row: Row,
     tree: crate::tree::Tree,
@@ -195,6 +242,8 @@ pub struct Details {
 impl Details {
     pub fn new() -> Details {
         Details {
+            filtering: false,
+            last_displayed: None,
             timeline: Timeline::with_details(),
             row: Row::empty(),
             tree: crate::tree::Tree::default(),
@@ -204,6 +253,21 @@ impl Details {
             echoes: std::collections::HashMap::new(),
             fragments: crate::tree::FragmentStore::default(),
         }
+    }
+
+    /// Records that the frame last read, captured at `ts`, was shown.
+    pub fn displayed(&mut self, ts: crate::frame::Timestamp) {
+        self.last_displayed = Some(ts);
+    }
+
+    /// The tree of the frame last read.
+    pub fn last_tree(&self) -> &crate::tree::Tree {
+        &self.tree
+    }
+
+    /// The listing's row of the frame last read.
+    pub fn row(&self) -> &Row {
+        &self.row
     }
 
     /// For an ICMP echo reply, the request it answers; an echo request is remembered. The
@@ -379,7 +443,12 @@ impl Details {
             number: self.row.number,
             first,
             previous,
-            previous_displayed: previous,
+            // While filtering, the frame before it that was shown.
+            previous_displayed: if self.filtering {
+                self.last_displayed.unwrap_or(frame.ts)
+            } else {
+                previous
+            },
             interface: frame
                 .interface
                 .map(|id| (id, frame.interface_name.map(str::to_owned))),

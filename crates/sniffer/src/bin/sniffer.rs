@@ -157,16 +157,42 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             follow,
             no_progress,
             details,
-        } => match details.format().map_err(|e| anyhow::anyhow!(e))? {
-            Some(_) if format.is_some() || explain || ladder || follow.is_some() => {
-                anyhow::bail!(
-                    "-V, -x and -T fields print each packet instead of the listing: --format, \
-                     --explain, --ladder and --follow go with the listing"
-                )
+        } => {
+            // The filter is compiled before anything is read; its refusal exits with 2.
+            let filter = match details.filter() {
+                Ok(filter) => filter,
+                Err(message) => {
+                    eprintln!("sniffer: {message}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            match details.format().map_err(|e| anyhow::anyhow!(e))? {
+                Some(_) if format.is_some() || explain || ladder || follow.is_some() => {
+                    anyhow::bail!(
+                        "-V, -x and -T fields print each packet instead of the listing: --format, \
+                         --explain, --ladder and --follow go with the listing"
+                    )
+                }
+                Some(wanted) => read_details(file, &wanted, filter.as_ref()),
+                None => match filter {
+                    Some(filter) => {
+                        if explain || ladder || follow.is_some() || width.is_some() {
+                            anyhow::bail!(
+                                "-Y selects rows of tshark's listing or packets of -V/-x/-T: \
+                                 --explain, --ladder, --follow and --width go without it"
+                            );
+                        }
+                        if !matches!(format, None | Some(FormatArg::Plain)) {
+                            anyhow::bail!(
+                                "-Y writes tshark's listing (--format plain) or the details"
+                            );
+                        }
+                        read_filtered(file, &filter)
+                    }
+                    None => read(file, format, width, explain, ladder, follow, no_progress),
+                },
             }
-            Some(wanted) => read_details(file, &wanted),
-            None => read(file, format, width, explain, ladder, follow, no_progress),
-        },
+        }
         Command::Live {
             interface,
             filter,
@@ -209,17 +235,33 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `sniffer read -V/-x/-T fields`: each packet's details, bytes or field values.
+/// `sniffer read -V/-x/-T fields`: each packet's details, bytes or field values (of the
+/// packets `filter` selects, if one is given).
 fn read_details(
     file: PathBuf,
     format: &render::details::DetailsFormat,
+    filter: Option<&sniffer::filter::DisplayFilter>,
 ) -> anyhow::Result<ExitCode> {
     let mut source = if file.as_os_str() == "-" {
         FileCapture::stdin()?
     } else {
         FileCapture::open(&file)?
     };
-    listing::read_details(&mut source, format, io::stdout().lock())?;
+    listing::read_details(&mut source, format, filter, io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sniffer read -Y FILTER`: tshark's listing of the packets the filter selects.
+fn read_filtered(
+    file: PathBuf,
+    filter: &sniffer::filter::DisplayFilter,
+) -> anyhow::Result<ExitCode> {
+    let mut source = if file.as_os_str() == "-" {
+        FileCapture::stdin()?
+    } else {
+        FileCapture::open(&file)?
+    };
+    listing::read_filtered(&mut source, filter, io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
 

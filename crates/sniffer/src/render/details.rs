@@ -167,13 +167,26 @@ impl DetailsFormat {
     /// One packet: its tree and then its bytes, each followed by a blank line, as tshark
     /// prints them; or its fields' line.
     pub fn write_packet(&self, tree: &Tree, data: &[u8], out: &mut impl Write) -> io::Result<()> {
+        let first = tree
+            .nodes
+            .iter()
+            .any(|n| n.field.abbrev == "frame.number" && n.value == crate::tree::Value::UInt(1));
+        self.write_nth_packet(tree, data, first, out)
+    }
+
+    /// [`Self::write_packet`], for a packet that is the first written (`first`) or not
+    /// (when a display filter leaves out frame 1).
+    pub fn write_nth_packet(
+        &self,
+        tree: &Tree,
+        data: &[u8],
+        first: bool,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
         if let Some(fields) = &self.fields {
             return fields.write_line(tree, out);
         }
         if self.json {
-            let first = tree.nodes.iter().any(|n| {
-                n.field.abbrev == "frame.number" && n.value == crate::tree::Value::UInt(1)
-            });
             if !self.only.is_empty() {
                 return tree.write_json_fields(first, &self.only, out);
             }

@@ -643,19 +643,22 @@ impl Tree {
         self.nodes
             .iter()
             .filter(|n| n.field.abbrev == abbrev)
-            .map(|n| {
-                let mut s = String::new();
-                match (&n.value, self.bytes(n)) {
-                    // Wireshark's text for no bytes: `<none>` where the field allows none.
-                    (Value::Bytes, []) if ALLOW_NO_BYTES.contains(&n.field.abbrev) => {
-                        s.push_str("<none>");
-                    }
-                    (Value::Bytes, []) => s.push_str("<MISSING>"),
-                    (value, bytes) => write_value(&mut s, n.field, value, bytes),
-                }
-                s
-            })
+            .map(|n| self.text_value(n))
             .collect()
+    }
+
+    /// A node's value as `-T fields` writes it.
+    pub fn text_value(&self, n: &Node) -> String {
+        let mut s = String::new();
+        match (&n.value, self.bytes(n)) {
+            // Wireshark's text for no bytes: `<none>` where the field allows none.
+            (Value::Bytes, []) if ALLOW_NO_BYTES.contains(&n.field.abbrev) => {
+                s.push_str("<none>");
+            }
+            (Value::Bytes, []) => s.push_str("<MISSING>"),
+            (value, bytes) => write_value(&mut s, n.field, value, bytes),
+        }
+        s
     }
 }
 
@@ -898,6 +901,16 @@ fn write_hex_lines(data: &[u8], out: &mut impl Write) -> io::Result<()> {
 
 /// The filter names of every field in the registry.
 pub fn field_names() -> Vec<&'static str> {
+    fields().into_iter().map(|f| f.abbrev).collect()
+}
+
+/// The field named `abbrev` in the registry (the first, where protocols share a name).
+pub fn field(abbrev: &str) -> Option<&'static Field> {
+    fields().into_iter().find(|f| f.abbrev == abbrev)
+}
+
+/// Every field in the registry.
+fn fields() -> Vec<&'static Field> {
     [
         &[&SHORT, &MALFORMED],
         frame::FIELDS,
@@ -917,7 +930,7 @@ pub fn field_names() -> Vec<&'static str> {
         data::FIELDS,
     ]
     .iter()
-    .flat_map(|fields| fields.iter().map(|f| f.abbrev))
+    .flat_map(|fields| fields.iter().copied())
     .collect()
 }
 

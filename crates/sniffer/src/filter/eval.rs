@@ -1,0 +1,217 @@
+//! A compiled filter tested on one packet's tree.
+
+use std::cmp::Ordering;
+
+use super::parse::{class_of, Class, Cmp, DisplayFilter, Lit, Member, Operand, Test};
+use crate::tree::{Field, Node, Tree, Value};
+
+/// One value of a field, as filters compare it.
+#[derive(Clone, Debug)]
+enum V {
+    Int(i128),
+    Float(f64),
+    V4(u32),
+    V6(u128),
+    Bytes(Vec<u8>),
+    Str(String),
+}
+
+impl DisplayFilter {
+    /// True when the packet whose tree is `tree` passes the filter.
+    pub fn matches(&self, tree: &Tree) -> bool {
+        test(&self.root, tree)
+    }
+}
+
+fn test(t: &Test, tree: &Tree) -> bool {
+    match t {
+        Test::Or(a, b) => test(a, tree) || test(b, tree),
+        Test::And(a, b) => test(a, tree) && test(b, tree),
+        Test::Not(a) => !test(a, tree),
+        Test::Exists(f) => occurrences(tree, f).next().is_some(),
+        Test::Compare(lhs, cmp, lit) => {
+            let values = values(tree, *lhs);
+            quantify(*cmp, &values, |v| compare(v, lit))
+        }
+        Test::CompareFields(lhs, cmp, rhs) => {
+            let (left, right) = (values(tree, *lhs), values(tree, *rhs));
+            match cmp {
+                Cmp::AllNe => {
+                    !left.is_empty()
+                        && !right.is_empty()
+                        && left
+                            .iter()
+                            .all(|a| right.iter().all(|b| order(a, b) != Some(Ordering::Equal)))
+                }
+                Cmp::AllEq => {
+                    !left.is_empty()
+                        && left
+                            .iter()
+                            .all(|a| right.iter().all(|b| order(a, b) == Some(Ordering::Equal)))
+                }
+                _ => left
+                    .iter()
+                    .any(|a| right.iter().any(|b| holds(*cmp, order(a, b)))),
+            }
+        }
+        Test::In(lhs, members) => values(tree, *lhs).iter().any(|v| {
+            members.iter().any(|m| match m {
+                Member::One(lit) => compare(v, lit) == Some(Ordering::Equal),
+                Member::Range(low, high) => {
+                    matches!(compare(v, low), Some(Ordering::Greater | Ordering::Equal))
+                        && matches!(compare(v, high), Some(Ordering::Less | Ordering::Equal))
+                }
+            })
+        }),
+        Test::Contains(lhs, needle) => values(tree, *lhs).iter().any(|v| {
+            let hay: &[u8] = match v {
+                V::Bytes(b) => b,
+                V::Str(s) => s.as_bytes(),
+                _ => return false,
+            };
+            needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle.as_slice())
+        }),
+        Test::Matches(lhs, re) => values(tree, *lhs).iter().any(|v| match v {
+            V::Bytes(b) => re.is_match(b),
+            V::Str(s) => re.is_match(s.as_bytes()),
+            _ => false,
+        }),
+    }
+}
+
+/// A relation over a field's values: `==` when any holds, `!=` when none is equal, `===`
+/// when all are, `!==` when any is not; the orderings when any holds. Never true of a field
+/// that is absent.
+fn quantify(cmp: Cmp, values: &[V], order: impl Fn(&V) -> Option<Ordering>) -> bool {
+    if values.is_empty() {
+        return false;
+    }
+    match cmp {
+        Cmp::AllNe => values.iter().all(|v| order(v) != Some(Ordering::Equal)),
+        Cmp::AllEq => values.iter().all(|v| order(v) == Some(Ordering::Equal)),
+        _ => values.iter().any(|v| holds(cmp, order(v))),
+    }
+}
+
+fn holds(cmp: Cmp, o: Option<Ordering>) -> bool {
+    match (cmp, o) {
+        (Cmp::AnyEq | Cmp::AllEq, Some(Ordering::Equal)) => true,
+        (Cmp::AnyNe | Cmp::AllNe, Some(o)) => o != Ordering::Equal,
+        (Cmp::Lt, Some(Ordering::Less)) => true,
+        (Cmp::Le, Some(Ordering::Less | Ordering::Equal)) => true,
+        (Cmp::Gt, Some(Ordering::Greater)) => true,
+        (Cmp::Ge, Some(Ordering::Greater | Ordering::Equal)) => true,
+        _ => false,
+    }
+}
+
+/// How a value stands against a literal (an address against a network: equal when inside).
+fn compare(v: &V, lit: &Lit) -> Option<Ordering> {
+    match (v, lit) {
+        (V::Int(a), Lit::Int(b)) => Some(a.cmp(b)),
+        (V::Float(a), Lit::Float(b)) => a.partial_cmp(b),
+        (V::V4(a), Lit::V4(b, prefix)) => {
+            let mask = if *prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(*prefix))
+            };
+            Some((a & mask).cmp(&(b & mask)))
+        }
+        (V::V6(a), Lit::V6(b, prefix)) => {
+            let mask = if *prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(*prefix))
+            };
+            Some((a & mask).cmp(&(b & mask)))
+        }
+        (V::Bytes(a), Lit::Bytes(b)) => Some(a.as_slice().cmp(b.as_slice())),
+        (V::Str(a), Lit::Str(b)) => Some(a.as_str().cmp(b.as_str())),
+        _ => None,
+    }
+}
+
+/// How two values stand (of the same class).
+fn order(a: &V, b: &V) -> Option<Ordering> {
+    match (a, b) {
+        (V::Int(a), V::Int(b)) => Some(a.cmp(b)),
+        (V::Float(a), V::Float(b)) => a.partial_cmp(b),
+        (V::V4(a), V::V4(b)) => Some(a.cmp(b)),
+        (V::V6(a), V::V6(b)) => Some(a.cmp(b)),
+        (V::Bytes(a), V::Bytes(b)) => Some(a.cmp(b)),
+        (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
+        _ => None,
+    }
+}
+
+/// The nodes of field `f` in the tree.
+fn occurrences<'t>(tree: &'t Tree, f: &'static Field) -> impl Iterator<Item = &'t Node> + 't {
+    tree.nodes
+        .iter()
+        .filter(move |n| std::ptr::eq(n.field, f) || n.field.abbrev == f.abbrev)
+}
+
+/// The bytes of a protocol: from its header to the end of what it carries (the last byte
+/// any later node covers), as Wireshark's protocol items span their whole payload.
+fn protocol_bytes(tree: &Tree, n: &Node) -> Vec<u8> {
+    let index = tree
+        .nodes
+        .iter()
+        .position(|m| std::ptr::eq(m, n))
+        .unwrap_or(tree.nodes.len());
+    let end = tree.nodes[index..]
+        .iter()
+        .filter(|m| m.len > 0)
+        .map(|m| m.start + m.len)
+        .max()
+        .unwrap_or(n.start + n.len);
+    let whole = Node {
+        len: end.saturating_sub(n.start),
+        ..n.clone()
+    };
+    tree.bytes(&whole).to_vec()
+}
+
+/// The values an operand takes in the tree.
+fn values(tree: &Tree, op: Operand) -> Vec<V> {
+    match op {
+        Operand::Field(f) => occurrences(tree, f)
+            .filter_map(|n| value(tree, f, n))
+            .collect(),
+        Operand::Count(f) => vec![V::Int(occurrences(tree, f).count() as i128)],
+        Operand::Len(f) => occurrences(tree, f)
+            .filter_map(|n| match value(tree, f, n)? {
+                V::Str(s) => Some(V::Int(s.len() as i128)),
+                _ => Some(V::Int(n.len as i128)),
+            })
+            .collect(),
+        Operand::Upper(f) | Operand::Lower(f) => occurrences(tree, f)
+            .filter_map(|n| match value(tree, f, n)? {
+                V::Str(s) if matches!(op, Operand::Upper(_)) => Some(V::Str(s.to_uppercase())),
+                V::Str(s) => Some(V::Str(s.to_lowercase())),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
+/// A node's value, as the class of its field.
+fn value(tree: &Tree, f: &Field, n: &Node) -> Option<V> {
+    Some(match (class_of(f), &n.value) {
+        (Class::Int, Value::UInt(v)) => V::Int(i128::from(*v)),
+        (Class::Int, Value::Int(v)) => V::Int(i128::from(*v)),
+        (Class::Int, Value::Bool(b)) => V::Int(i128::from(*b)),
+        (Class::Float, Value::Double(v)) => V::Float(*v),
+        (Class::Float, Value::RelTime(s, ns)) => V::Float(*s as f64 + *ns as f64 / 1e9),
+        (Class::V4, Value::Ipv4(a)) => V::V4(u32::from(*a)),
+        (Class::V6, Value::Ipv6(a)) => V::V6(u128::from(*a)),
+        (Class::Bytes, Value::Ether(m)) => V::Bytes(m.to_vec()),
+        (Class::Bytes, _) if f.kind == crate::tree::Kind::Protocol => {
+            V::Bytes(protocol_bytes(tree, n))
+        }
+        (Class::Bytes, _) => V::Bytes(tree.bytes(n).to_vec()),
+        (Class::Str, _) => V::Str(tree.text_value(n)),
+        _ => return None,
+    })
+}

@@ -1,0 +1,77 @@
+//! Display filters: Wireshark 4.0's filter language over the field tree (`-Y 'tcp.port ==
+//! 12345'`). An expression is compiled once against the field registry — names checked,
+//! literals read as the type of the field they are compared with — into [`DisplayFilter`],
+//! then tested on each packet's [`Tree`](crate::tree::Tree).
+//!
+//! Errors are worded as Wireshark words them, with the place they point at (see
+//! [`FilterError`]).
+//!
+//! Covered: a field or protocol alone (present or not); `==`, `!=`, `===`, `!==`/`~=`, `<`,
+//! `<=`, `>`, `>=` and their word forms; `and`/`or`/`not` and `&&`/`||`/`!` with
+//! parentheses; `in {…}` with values and ranges; `contains`; `matches` (a regular
+//! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()` and `lower()`.
+//! Literals: integers (decimal, hex, octal), floats, quoted strings with escapes, byte
+//! strings (`aa:bb:cc`), IPv4 and IPv6 addresses with CIDR masks, Ethernet addresses, `True`
+//! and `False`. Repeated fields follow Wireshark 4.0: `==` is true when any occurrence
+//! equals, `!=` when none does, `===` when all do, `!==` when any differs.
+
+mod eval;
+mod lex;
+mod parse;
+
+pub use parse::DisplayFilter;
+
+/// A filter Wireshark would refuse: its message, worded as Wireshark's, and the part of the
+/// expression it points at (byte offset and length), if it points at one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterError {
+    pub message: String,
+    pub span: Option<(usize, usize)>,
+}
+
+impl FilterError {
+    fn at(message: impl Into<String>, span: (usize, usize)) -> FilterError {
+        FilterError {
+            message: message.into(),
+            span: Some(span),
+        }
+    }
+
+    fn end() -> FilterError {
+        FilterError {
+            message: "Unexpected end of filter expression.".to_owned(),
+            span: None,
+        }
+    }
+
+    /// The message, then (as tshark prints it) the expression and a mark under the part it
+    /// points at.
+    pub fn render(&self, expression: &str) -> String {
+        match self.span {
+            Some((start, len)) => {
+                let pad = expression[..start.min(expression.len())].chars().count();
+                let marks = expression
+                    .get(start..start + len)
+                    .map_or(1, |s| s.chars().count().max(1));
+                format!(
+                    "{}\n    {expression}\n    {}^{}",
+                    self.message,
+                    " ".repeat(pad),
+                    "~".repeat(marks - 1)
+                )
+            }
+            None => self.message.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for FilterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+#[cfg(test)]
+mod tests;

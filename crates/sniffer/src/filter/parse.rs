@@ -1,0 +1,624 @@
+//! The filter's grammar (Wireshark 4.0's, for what [`super`] covers), read into a tree of
+//! tests whose literals are already of their field's type.
+//!
+//! ```text
+//! expr     := and ( ("or" | "||") and )*
+//! and      := unary ( ("and" | "&&") unary )*
+//! unary    := ("not" | "!") unary | "(" expr ")" | relation
+//! relation := operand [ cmp rhs | "contains" value | "matches" string | "in" "{" set "}" ]
+//! operand  := field | ("len" | "count" | "upper" | "lower") "(" field ")"
+//! ```
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::lex::{tokens, Tok, Token};
+use super::FilterError;
+use crate::tree::{Field, Kind};
+
+/// A compiled display filter.
+#[derive(Debug)]
+pub struct DisplayFilter {
+    pub(super) root: Test,
+    /// Every field the filter names, for callers that build only what is needed.
+    pub(super) names: Vec<&'static str>,
+}
+
+impl DisplayFilter {
+    /// Compiles `text`, or says why Wireshark would refuse it.
+    pub fn compile(text: &str) -> Result<DisplayFilter, FilterError> {
+        let tokens = tokens(text)?;
+        if tokens.is_empty() {
+            return Err(FilterError::end());
+        }
+        let mut p = Parser {
+            tokens,
+            i: 0,
+            names: Vec::new(),
+        };
+        let root = p.or()?;
+        if let Some(t) = p.tokens.get(p.i) {
+            return Err(unexpected(t));
+        }
+        Ok(DisplayFilter {
+            root,
+            names: p.names,
+        })
+    }
+
+    /// The fields the filter names.
+    pub fn fields(&self) -> &[&'static str] {
+        &self.names
+    }
+}
+
+/// A comparison's operator, and how it treats a field that occurs more than once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Cmp {
+    /// `==`: any occurrence equals.
+    AnyEq,
+    /// `!=`: no occurrence equals.
+    AllNe,
+    /// `===`: every occurrence equals.
+    AllEq,
+    /// `!==`, `~=`: some occurrence differs.
+    AnyNe,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// What a field's values are compared as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Class {
+    Int,
+    Float,
+    V4,
+    V6,
+    Bytes,
+    Str,
+    /// Present or not only (a text line, a time of day).
+    None,
+}
+
+/// A literal, of the class of the field it is compared with.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Lit {
+    Int(i128),
+    Float(f64),
+    /// An address and the length of its network prefix.
+    V4(u32, u8),
+    V6(u128, u8),
+    Bytes(Vec<u8>),
+    Str(String),
+}
+
+/// The left side of a relation: a field's values, or a function of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Operand {
+    Field(&'static Field),
+    Len(&'static Field),
+    Count(&'static Field),
+    Upper(&'static Field),
+    Lower(&'static Field),
+}
+
+impl Operand {
+    fn class(self) -> Class {
+        match self {
+            Operand::Field(f) => class_of(f),
+            Operand::Len(_) | Operand::Count(_) => Class::Int,
+            Operand::Upper(_) | Operand::Lower(_) => Class::Str,
+        }
+    }
+}
+
+/// One element of a set: a value or a range of them.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Member {
+    One(Lit),
+    Range(Lit, Lit),
+}
+
+#[derive(Debug)]
+pub(super) enum Test {
+    Or(Box<Test>, Box<Test>),
+    And(Box<Test>, Box<Test>),
+    Not(Box<Test>),
+    Exists(&'static Field),
+    Compare(Operand, Cmp, Lit),
+    CompareFields(Operand, Cmp, Operand),
+    In(Operand, Vec<Member>),
+    Contains(Operand, Vec<u8>),
+    Matches(Operand, regex::bytes::Regex),
+}
+
+/// How a field's values are compared.
+pub(super) fn class_of(field: &Field) -> Class {
+    match field.kind {
+        Kind::UInt(..) | Kind::Int | Kind::Bool | Kind::FrameNum => Class::Int,
+        Kind::Double | Kind::RelTime => Class::Float,
+        Kind::Ipv4 => Class::V4,
+        Kind::Ipv6 => Class::V6,
+        Kind::Ether | Kind::Bytes | Kind::Protocol => Class::Bytes,
+        Kind::Str => Class::Str,
+        Kind::AbsTime | Kind::Text => Class::None,
+    }
+}
+
+/// Wireshark's name for a field's type, in its error messages.
+fn type_name(field: &Field) -> String {
+    match field.kind {
+        Kind::UInt(bits, _) => format!(
+            "Unsigned integer ({} byte{})",
+            bits.div_ceil(8),
+            if bits > 8 { "s" } else { "" }
+        ),
+        Kind::Int => "Signed integer (4 bytes)".to_owned(),
+        Kind::Bool => "Boolean".to_owned(),
+        Kind::FrameNum => "Frame number".to_owned(),
+        Kind::Double => "Floating point (double-precision)".to_owned(),
+        Kind::RelTime => "Time offset".to_owned(),
+        Kind::AbsTime => "Date and time".to_owned(),
+        Kind::Ipv4 => "IPv4 address".to_owned(),
+        Kind::Ipv6 => "IPv6 address".to_owned(),
+        Kind::Ether => "Ethernet or other MAC address".to_owned(),
+        Kind::Bytes => "Sequence of bytes".to_owned(),
+        Kind::Protocol => "Protocol".to_owned(),
+        Kind::Str => "Character string".to_owned(),
+        Kind::Text => "Label".to_owned(),
+    }
+}
+
+fn unexpected(t: &Token) -> FilterError {
+    let text = match &t.tok {
+        Tok::Word(w) => w.clone(),
+        Tok::Str(_) => "string".to_owned(),
+        Tok::Punct(p) => (*p).to_owned(),
+    };
+    FilterError::at(
+        format!("\"{text}\" was unexpected in this context."),
+        (t.at, t.len),
+    )
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    i: usize,
+    names: Vec<&'static str>,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.i)
+    }
+
+    fn next(&mut self) -> Result<Token, FilterError> {
+        let t = self
+            .tokens
+            .get(self.i)
+            .cloned()
+            .ok_or_else(FilterError::end)?;
+        self.i += 1;
+        Ok(t)
+    }
+
+    /// True, and the token taken, when the next one is `punct` or the word `word`.
+    fn eat(&mut self, punct: &str, word: &str) -> bool {
+        let hit = match self.peek().map(|t| &t.tok) {
+            Some(Tok::Punct(p)) => *p == punct,
+            Some(Tok::Word(w)) => !word.is_empty() && w == word,
+            _ => false,
+        };
+        if hit {
+            self.i += 1;
+        }
+        hit
+    }
+
+    fn or(&mut self) -> Result<Test, FilterError> {
+        let mut left = self.and()?;
+        while self.eat("||", "or") {
+            let right = self.and()?;
+            left = Test::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Test, FilterError> {
+        let mut left = self.unary()?;
+        while self.eat("&&", "and") {
+            let right = self.unary()?;
+            left = Test::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Test, FilterError> {
+        if self.eat("!", "not") {
+            return Ok(Test::Not(Box::new(self.unary()?)));
+        }
+        if self.eat("(", "") {
+            let inner = self.or()?;
+            let close = self.next()?;
+            if close.tok != Tok::Punct(")") {
+                return Err(unexpected(&close));
+            }
+            return Ok(inner);
+        }
+        self.relation()
+    }
+
+    /// A field named by `t`, or the error Wireshark gives for a name it does not know.
+    fn field(&mut self, t: &Token) -> Result<&'static Field, FilterError> {
+        let Tok::Word(name) = &t.tok else {
+            return Err(unexpected(t));
+        };
+        match crate::tree::field(name) {
+            Some(f) => {
+                if !self.names.contains(&f.abbrev) {
+                    self.names.push(f.abbrev);
+                }
+                Ok(f)
+            }
+            None => Err(FilterError::at(
+                format!("{name} is neither a field nor a protocol name."),
+                (t.at, t.len),
+            )),
+        }
+    }
+
+    fn operand(&mut self) -> Result<(Operand, Token), FilterError> {
+        let t = self.next()?;
+        if let Tok::Word(w) = &t.tok {
+            let function = ["len", "count", "upper", "lower"].contains(&w.as_str());
+            if function && self.eat("(", "") {
+                let arg = self.next()?;
+                let field = self.field(&arg)?;
+                let close = self.next()?;
+                if close.tok != Tok::Punct(")") {
+                    return Err(unexpected(&close));
+                }
+                let op = match w.as_str() {
+                    "len" => Operand::Len(field),
+                    "count" => Operand::Count(field),
+                    "upper" => Operand::Upper(field),
+                    _ => Operand::Lower(field),
+                };
+                return Ok((op, t));
+            }
+            if crate::tree::field(w).is_none() && is_literal(w) {
+                return Err(FilterError::at(
+                    format!(
+                        "Left side of \"{}\" expression must be a field or function, not {w}.",
+                        self.peek().map_or("==".to_owned(), |n| match &n.tok {
+                            Tok::Punct(p) => (*p).to_owned(),
+                            Tok::Word(w) => w.clone(),
+                            Tok::Str(_) => "==".to_owned(),
+                        })
+                    ),
+                    (t.at, t.len),
+                ));
+            }
+        }
+        let field = self.field(&t)?;
+        Ok((Operand::Field(field), t))
+    }
+
+    fn relation(&mut self) -> Result<Test, FilterError> {
+        let (lhs, lhs_token) = self.operand()?;
+        let Some(next) = self.peek().cloned() else {
+            return exists(lhs, &lhs_token);
+        };
+        let cmp = match &next.tok {
+            Tok::Punct("==") => Some(Cmp::AnyEq),
+            Tok::Punct("!=") => Some(Cmp::AllNe),
+            Tok::Punct("===") => Some(Cmp::AllEq),
+            Tok::Punct("!==") | Tok::Punct("~=") => Some(Cmp::AnyNe),
+            Tok::Punct("<") => Some(Cmp::Lt),
+            Tok::Punct("<=") => Some(Cmp::Le),
+            Tok::Punct(">") => Some(Cmp::Gt),
+            Tok::Punct(">=") => Some(Cmp::Ge),
+            Tok::Word(w) => match w.as_str() {
+                "eq" | "any_eq" => Some(Cmp::AnyEq),
+                "ne" | "all_ne" => Some(Cmp::AllNe),
+                "all_eq" => Some(Cmp::AllEq),
+                "any_ne" => Some(Cmp::AnyNe),
+                "lt" => Some(Cmp::Lt),
+                "le" => Some(Cmp::Le),
+                "gt" => Some(Cmp::Gt),
+                "ge" => Some(Cmp::Ge),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(cmp) = cmp {
+            self.i += 1;
+            let rhs = self.next()?;
+            if let Tok::Word(w) = &rhs.tok {
+                if let Some(f) = crate::tree::field(w) {
+                    if !self.names.contains(&f.abbrev) {
+                        self.names.push(f.abbrev);
+                    }
+                    return Ok(Test::CompareFields(lhs, cmp, Operand::Field(f)));
+                }
+            }
+            // A text line has no value to order.
+            if matches!(cmp, Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge) && lhs.class() == Class::None {
+                return Err(cannot(lhs, &lhs_token, "ordered"));
+            }
+            let lit = literal(lhs, &rhs)?;
+            return Ok(Test::Compare(lhs, cmp, lit));
+        }
+        match &next.tok {
+            Tok::Word(w) if w == "contains" => {
+                self.i += 1;
+                if !matches!(lhs.class(), Class::Bytes | Class::Str) {
+                    return Err(cannot(lhs, &lhs_token, "contains"));
+                }
+                let rhs = self.next()?;
+                let needle = match (&rhs.tok, lhs.class()) {
+                    (Tok::Str(s), _) => s.clone(),
+                    (Tok::Word(w), Class::Str) => w.as_bytes().to_vec(),
+                    (Tok::Word(w), _) => byte_string(w).ok_or_else(|| {
+                        FilterError::at(
+                            format!("\"{w}\" is not a valid byte string."),
+                            (rhs.at, rhs.len),
+                        )
+                    })?,
+                    _ => return Err(unexpected(&rhs)),
+                };
+                Ok(Test::Contains(lhs, needle))
+            }
+            Tok::Word(w) if w == "matches" || w == "~" => {
+                self.i += 1;
+                if !matches!(lhs.class(), Class::Bytes | Class::Str) {
+                    return Err(cannot(lhs, &lhs_token, "matches"));
+                }
+                let rhs = self.next()?;
+                let Tok::Str(pattern) = &rhs.tok else {
+                    return Err(unexpected(&rhs));
+                };
+                let pattern = String::from_utf8_lossy(pattern).into_owned();
+                let re = regex::bytes::RegexBuilder::new(&pattern)
+                    .unicode(false)
+                    .build()
+                    .map_err(|e| {
+                        FilterError::at(
+                            format!("{}", e)
+                                .lines()
+                                .last()
+                                .unwrap_or("")
+                                .trim()
+                                .to_owned(),
+                            (rhs.at, rhs.len),
+                        )
+                    })?;
+                Ok(Test::Matches(lhs, re))
+            }
+            Tok::Word(w) if w == "in" => {
+                self.i += 1;
+                let open = self.next()?;
+                if open.tok != Tok::Punct("{") {
+                    return Err(unexpected(&open));
+                }
+                let mut members = Vec::new();
+                loop {
+                    let t = self.next()?;
+                    if t.tok == Tok::Punct("}") && !members.is_empty() {
+                        break;
+                    }
+                    members.push(self.member(lhs, &t)?);
+                    let sep = self.next()?;
+                    match sep.tok {
+                        Tok::Punct(",") => {}
+                        Tok::Punct("}") => break,
+                        _ => return Err(unexpected(&sep)),
+                    }
+                }
+                Ok(Test::In(lhs, members))
+            }
+            _ => exists(lhs, &lhs_token),
+        }
+    }
+
+    /// One member of a set: a value, or `low..high`.
+    fn member(&mut self, lhs: Operand, t: &Token) -> Result<Member, FilterError> {
+        if let Tok::Word(w) = &t.tok {
+            if let Some((low, high)) = w.split_once("..") {
+                let part = |text: &str, at: usize| Token {
+                    tok: Tok::Word(text.to_owned()),
+                    at,
+                    len: text.len(),
+                };
+                let low = literal(lhs, &part(low, t.at))?;
+                let high = literal(lhs, &part(high, t.at + w.find("..").unwrap_or(0) + 2))?;
+                return Ok(Member::Range(low, high));
+            }
+        }
+        Ok(Member::One(literal(lhs, t)?))
+    }
+}
+
+/// A field alone: present or not (a function alone is refused).
+fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
+    match lhs {
+        Operand::Field(f) => Ok(Test::Exists(f)),
+        _ => Err(FilterError::at(
+            "Only a field may be tested for presence.",
+            (t.at, t.len),
+        )),
+    }
+}
+
+/// The error for an operator a field's type does not take.
+fn cannot(lhs: Operand, t: &Token, what: &str) -> FilterError {
+    let field = match lhs {
+        Operand::Field(f)
+        | Operand::Len(f)
+        | Operand::Count(f)
+        | Operand::Upper(f)
+        | Operand::Lower(f) => f,
+    };
+    FilterError::at(
+        format!(
+            "{} (type={}) cannot participate in {what} comparison.",
+            field.abbrev,
+            type_name(field)
+        ),
+        (t.at, t.len),
+    )
+}
+
+/// True for a word that reads as a value rather than a name: a number, an address.
+fn is_literal(w: &str) -> bool {
+    w.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+}
+
+/// The literal `t` holds, read as the class of `lhs`.
+fn literal(lhs: Operand, t: &Token) -> Result<Lit, FilterError> {
+    let span = (t.at, t.len);
+    let field = match lhs {
+        Operand::Field(f) => Some(f),
+        _ => None,
+    };
+    match (&t.tok, lhs.class()) {
+        (Tok::Word(w), Class::Int) => {
+            let value = match w.as_str() {
+                "True" | "true" | "TRUE" => Some(1),
+                "False" | "false" | "FALSE" => Some(0),
+                _ => integer(w),
+            }
+            .ok_or_else(|| FilterError::at(format!("\"{w}\" is not a valid number."), span))?;
+            // A Boolean is true for any value but zero.
+            if field.is_some_and(|f| f.kind == Kind::Bool) {
+                return Ok(Lit::Int(i128::from(value != 0)));
+            }
+            if let Some(Field {
+                kind: Kind::UInt(bits, _),
+                ..
+            }) = field
+            {
+                let max = if *bits >= 64 {
+                    u64::MAX as i128
+                } else {
+                    (1i128 << bits) - 1
+                };
+                if value > max {
+                    return Err(FilterError::at(
+                        format!("\"{w}\" too big for this field, maximum {max}."),
+                        span,
+                    ));
+                }
+            }
+            Ok(Lit::Int(value))
+        }
+        (Tok::Word(w), Class::Float) => w.parse::<f64>().map(Lit::Float).map_err(|_| {
+            let what = if field.is_some_and(|f| f.kind == Kind::RelTime) {
+                "time"
+            } else {
+                "number"
+            };
+            FilterError::at(format!("\"{w}\" is not a valid {what}."), span)
+        }),
+        (Tok::Word(w), Class::V4) => {
+            let (addr, prefix) = w.split_once('/').unwrap_or((w, "32"));
+            match (addr.parse::<Ipv4Addr>(), prefix.parse::<u8>()) {
+                (Ok(a), Ok(p)) if p <= 32 => Ok(Lit::V4(u32::from(a), p)),
+                _ => Err(FilterError::at(
+                    format!("\"{w}\" is not a valid hostname or IPv4 address."),
+                    span,
+                )),
+            }
+        }
+        (Tok::Word(w), Class::V6) => {
+            let (addr, prefix) = w.split_once('/').unwrap_or((w, "128"));
+            match (addr.parse::<Ipv6Addr>(), prefix.parse::<u8>()) {
+                (Ok(a), Ok(p)) if p <= 128 => Ok(Lit::V6(u128::from(a), p)),
+                _ => Err(FilterError::at(
+                    format!("\"{w}\" is not a valid hostname or IPv6 address."),
+                    span,
+                )),
+            }
+        }
+        (Tok::Word(w), Class::Bytes) => {
+            let bytes = byte_string(w).ok_or_else(|| {
+                FilterError::at(format!("\"{w}\" is not a valid byte string."), span)
+            })?;
+            if field.is_some_and(|f| f.kind == Kind::Ether) && bytes.len() != 6 {
+                let few = if bytes.len() < 6 { "few" } else { "many" };
+                return Err(FilterError::at(
+                    format!("\"{w}\" contains too {few} bytes to be a valid Ethernet address."),
+                    span,
+                ));
+            }
+            Ok(Lit::Bytes(bytes))
+        }
+        (Tok::Str(s), Class::Bytes) => Ok(Lit::Bytes(s.clone())),
+        (Tok::Word(w), Class::Str) => Ok(Lit::Str(w.clone())),
+        (Tok::Str(s), Class::Str) => Ok(Lit::Str(String::from_utf8_lossy(s).into_owned())),
+        (Tok::Str(s), Class::V4) => Err(FilterError::at(
+            format!(
+                "IPv4 address cannot be converted from a string (\"{}\").",
+                String::from_utf8_lossy(s)
+            ),
+            span,
+        )),
+        (Tok::Str(s), Class::V6) => Err(FilterError::at(
+            format!(
+                "IPv6 address cannot be converted from a string (\"{}\").",
+                String::from_utf8_lossy(s)
+            ),
+            span,
+        )),
+        (Tok::Str(s), Class::Int | Class::Float) => Err(FilterError::at(
+            format!("\"{}\" is not a valid number.", String::from_utf8_lossy(s)),
+            span,
+        )),
+        (Tok::Punct(_), _) => Err(unexpected(t)),
+        (_, Class::None) => {
+            let f = field.map_or("", |f| f.abbrev);
+            Err(FilterError::at(
+                format!("{f} is a field that cannot be compared with a value."),
+                span,
+            ))
+        }
+    }
+}
+
+/// An integer as Wireshark reads one: decimal, `0x` hex, `0` octal, with a sign.
+fn integer(w: &str) -> Option<i128> {
+    let (neg, digits) = match w.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, w),
+    };
+    let v = if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        i128::from_str_radix(hex, 16).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        i128::from_str_radix(&digits[1..], 8).ok()?
+    } else {
+        digits.parse::<i128>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// A byte string: hex pairs separated by `:`, `-` or `.` (`aa:bb:cc`), or one byte (`12`).
+fn byte_string(w: &str) -> Option<Vec<u8>> {
+    let parts: Vec<&str> = w.split([':', '-', '.']).collect();
+    if parts.len() == 1 && w.len() <= 2 {
+        return u8::from_str_radix(w, 16).ok().map(|b| vec![b]);
+    }
+    parts
+        .iter()
+        .map(|p| {
+            if (1..=2).contains(&p.len()) {
+                u8::from_str_radix(p, 16).ok()
+            } else {
+                None
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,101 @@
+//! The compiler's answers: what it accepts, and its refusals in Wireshark's words (each
+//! checked against tshark 4.0's).
+
+use super::DisplayFilter;
+
+fn error(text: &str) -> String {
+    match DisplayFilter::compile(text) {
+        Ok(_) => panic!("{text} compiled"),
+        Err(e) => e.render(text),
+    }
+}
+
+#[test]
+fn accepts_the_lessons_filters() {
+    for text in [
+        "tcp.port==12345",
+        "tcp.analysis.retransmission",
+        "tcp.flags.syn==1 && tcp.flags.ack==0",
+        "tcp.stream==3",
+        "tcp contains \"python\"",
+        "tcp.port in {80, 443, 8000..8080}",
+        "ip.addr == 10.0.0.0/8 and not ip.src == 10.0.0.1",
+        "ipv6.addr == ::1",
+        "eth.src == 02:00:00:00:00:01",
+        "frame.time_relative > 1.5",
+        "tcp.flags.syn == True",
+        "count(tcp.options.sack_le) >= 1",
+        "len(data.data) > 10",
+        "upper(frame.protocols) contains \"TCP\"",
+        "frame.protocols matches \"(?i)TCP$\"",
+        "tcp.srcport eq 0x3039 || tcp.dstport gt 010",
+        "!(udp)",
+        "tcp.port !== 80",
+        "tcp.port ~= 80",
+        "tcp.port === 80",
+        "tcp.srcport == tcp.dstport",
+    ] {
+        if let Err(e) = DisplayFilter::compile(text) {
+            panic!("{text}: {}", e.render(text));
+        }
+    }
+}
+
+#[test]
+fn refuses_in_wiresharks_words() {
+    assert_eq!(
+        error("tcp.prt"),
+        "tcp.prt is neither a field nor a protocol name.\n    tcp.prt\n    ^~~~~~~"
+    );
+    assert_eq!(error("tcp.port =="), "Unexpected end of filter expression.");
+    assert_eq!(
+        error("(tcp.port == 1"),
+        "Unexpected end of filter expression."
+    );
+    assert_eq!(
+        error("tcp.port == == 1"),
+        "\"==\" was unexpected in this context.\n    tcp.port == == 1\n                ^~"
+    );
+    assert_eq!(
+        error("tcp.port == foo"),
+        "\"foo\" is not a valid number.\n    tcp.port == foo\n                ^~~"
+    );
+    assert_eq!(
+        error("tcp.port == 99999").lines().next(),
+        Some("\"99999\" too big for this field, maximum 65535.")
+    );
+    assert_eq!(
+        error("ip.src == abc").lines().next(),
+        Some("\"abc\" is not a valid hostname or IPv4 address.")
+    );
+    assert_eq!(
+        error("ip.src == \"abc\"").lines().next(),
+        Some("IPv4 address cannot be converted from a string (\"abc\").")
+    );
+    assert_eq!(
+        error("eth.src == 1.2.3.4").lines().next(),
+        Some("\"1.2.3.4\" contains too few bytes to be a valid Ethernet address.")
+    );
+    assert_eq!(
+        error("tcp.port matches \"x\"").lines().next(),
+        Some(
+            "tcp.port (type=Unsigned integer (2 bytes)) cannot participate in matches comparison."
+        )
+    );
+    assert_eq!(
+        error("tcp.port in {80 443}").lines().next(),
+        Some("\"443\" was unexpected in this context.")
+    );
+    assert_eq!(
+        error("tcp.port == 80)"),
+        "\")\" was unexpected in this context.\n    tcp.port == 80)\n                  ^"
+    );
+    assert_eq!(
+        error("frame.time_relative > abc").lines().next(),
+        Some("\"abc\" is not a valid time.")
+    );
+    assert_eq!(
+        error("1 == 1").lines().next(),
+        Some("Left side of \"==\" expression must be a field or function, not 1.")
+    );
+}

@@ -1,0 +1,270 @@
+//! Display filters (`-Y`) against tshark's: the frames a filter selects on the committed
+//! captures, the listing and details of those frames, refusals in tshark's words, and
+//! random filters built from the grammar.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+
+/// Filters of every operator and field type the language has.
+const FILTERS: &[&str] = &[
+    // The lesson's questions.
+    "tcp.port==12345",
+    "tcp.analysis.retransmission",
+    "tcp.flags.syn==1 && tcp.flags.ack==0",
+    "tcp.stream==3",
+    "tcp contains \"python\"",
+    "tcp contains \"welcome\"",
+    // Presence, protocols, negation, parentheses, word forms.
+    "tcp",
+    "!tcp",
+    "not udp and not tcp",
+    "(tcp or udp) and ip",
+    "icmp || icmpv6",
+    "arp",
+    "tcp.srcport eq 12345 or tcp.dstport ne 12345",
+    // Orderings and integers in every base.
+    "tcp.len > 0",
+    "tcp.len >= 1 && tcp.len <= 100",
+    "tcp.window_size_value lt 1000",
+    "tcp.srcport == 0x3039",
+    "ip.ttl == 0100",
+    "frame.len > 100",
+    "frame.number in {1, 3, 5..9}",
+    "tcp.port in {80, 443, 8000..8080, 12345}",
+    // Repeated fields.
+    "tcp.port != 12345",
+    "tcp.port === 12345",
+    "tcp.port !== 12345",
+    "tcp.port ~= 12345",
+    "ip.addr == 10.0.0.1",
+    "ip.addr != 10.0.0.1",
+    // Addresses, masks, MACs, byte strings.
+    "ip.src == 10.0.0.0/8",
+    "ip.dst == 127.0.0.1",
+    "ipv6.addr == ::1",
+    "ipv6.src == 2001:db8::/32",
+    "eth.src == 02:00:00:00:00:01",
+    "eth.addr == ff:ff:ff:ff:ff:ff",
+    "tcp.options contains 02:04",
+    "data.data contains 41",
+    // Booleans, times, floats, strings.
+    "tcp.flags.syn == True",
+    "tcp.flags.fin == False",
+    "frame.time_relative > 0.001",
+    "frame.time_delta >= 0",
+    "tcp.analysis.ack_rtt < 0.01",
+    "frame.protocols == \"eth:ethertype:ip:tcp\"",
+    "frame.protocols contains \"icmp\"",
+    "frame.protocols matches \"(?i)IPV6\"",
+    "frame.protocols matches \"^eth:.*:data$\"",
+    // Functions.
+    "len(data.data) > 10",
+    "count(tcp.options.sack_le) >= 1",
+    "count(ip.addr) == 2",
+    "upper(frame.protocols) contains \"UDP\"",
+    "lower(frame.protocols) == \"eth:ethertype:arp\"",
+    // Fields compared with fields.
+    "tcp.srcport > tcp.dstport",
+    "ip.src == ip.dst",
+];
+
+/// Captures with most of the layers and cases the tree reads.
+const CAPTURES: &[&str] = &[
+    "synthetic-every-tag.pcap",
+    "greeting-ipv4.pcap",
+    "greeting-ipv6.pcapng",
+    "icmp-messages.pcap",
+    "arp-and-padding.pcap",
+    "tcp-options.pcap",
+];
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The frame numbers `filter` selects, by tshark and by sniffer.
+fn selected(file: &Path, filter: &str) -> (Vec<String>, Vec<String>) {
+    let args = ["-Y", filter, "-T", "fields", "-e", "frame.number"];
+    (
+        common::tshark_output(file, &args),
+        common::sniffer_output(file, &args),
+    )
+}
+
+#[test]
+fn filters_select_the_frames_tshark_selects() {
+    if !common::has_tshark() {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut selections = 0;
+    for name in CAPTURES {
+        let file = fixture(name);
+        for filter in FILTERS {
+            let (theirs, ours) = selected(&file, filter);
+            selections += theirs.len();
+            if theirs != ours {
+                failures.push(format!(
+                    "{name} [{filter}]: tshark {theirs:?}, sniffer {ours:?}"
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{} filters on {} captures: {selections} frames selected by tshark, {} disagreements",
+        FILTERS.len(),
+        CAPTURES.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The filters select something: the comparison is not of empty lists.
+    assert!(selections > 1000, "{selections}");
+}
+
+#[test]
+fn filtered_listing_and_details_are_tsharks() {
+    if !common::has_tshark() {
+        return;
+    }
+    let file = fixture("synthetic-every-tag.pcap");
+    for filter in [
+        "tcp.stream == 3 || udp",
+        "tcp.analysis.flags && !tcp.analysis.window_update",
+    ] {
+        for args in [vec!["--format", "plain"], vec!["-V"], vec!["-T", "json"]] {
+            let ours_args: Vec<&str> = ["-Y", filter]
+                .iter()
+                .copied()
+                .chain(args.iter().copied())
+                .collect();
+            let theirs_args: Vec<&str> = ["-Y", filter]
+                .iter()
+                .copied()
+                .chain(
+                    args.iter()
+                        .copied()
+                        .filter(|a| *a != "--format" && *a != "plain"),
+                )
+                .collect();
+            let theirs = common::tshark_output(&file, &theirs_args);
+            let ours = common::sniffer_output(&file, &ours_args);
+            assert!(!theirs.is_empty());
+            assert_eq!(ours, theirs, "[{filter}] {args:?}");
+        }
+    }
+}
+
+#[test]
+fn refusals_are_tsharks_and_exit_with_2() {
+    if !common::has_tshark() {
+        return;
+    }
+    let file = fixture("greeting-ipv4.pcap");
+    for filter in [
+        "tcp.prt",
+        "tcp.port ==",
+        "tcp.port == == 1",
+        "tcp.port == foo",
+        "tcp.port == 99999",
+        "ip.src == abc",
+        "eth.src == 1.2.3.4",
+        "tcp.port matches \"x\"",
+        "(tcp.port == 1",
+        "tcp.port == 80)",
+    ] {
+        let tshark = std::process::Command::new("tshark")
+            .args(["-r"])
+            .arg(&file)
+            .args(["-Y", filter])
+            .output()
+            .expect("tshark");
+        let theirs = String::from_utf8_lossy(&tshark.stderr)
+            .lines()
+            .filter(|l| !l.starts_with("Running as user"))
+            .map(|l| l.replacen("tshark: ", "sniffer: ", 1))
+            .collect::<Vec<_>>();
+        let ours = assert_cmd::Command::cargo_bin("sniffer")
+            .expect("binary")
+            .arg("read")
+            .arg(&file)
+            .args(["-Y", filter])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        assert!(ours.stdout.is_empty());
+        let ours: Vec<String> = String::from_utf8_lossy(&ours.stderr)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(ours, theirs, "[{filter}]");
+    }
+}
+
+/// A random filter from the grammar: relations on fields of several types, with values
+/// drawn from the capture's, joined by `and`/`or`/`not`.
+fn relation() -> impl Strategy<Value = String> {
+    let port = prop::sample::select(vec!["12345", "40000", "40001", "80", "0x3039"]);
+    let cmp = prop::sample::select(vec!["==", "!=", "<", ">=", "===", "!=="]);
+    prop_oneof![
+        (
+            prop::sample::select(vec!["tcp.port", "tcp.srcport", "tcp.dstport", "udp.port"]),
+            cmp.clone(),
+            port
+        )
+            .prop_map(|(f, c, v)| format!("{f} {c} {v}")),
+        (
+            prop::sample::select(vec![
+                "tcp.len",
+                "frame.len",
+                "ip.ttl",
+                "tcp.stream",
+                "tcp.flags.syn"
+            ]),
+            cmp,
+            0u32..200
+        )
+            .prop_map(|(f, c, v)| format!("{f} {c} {v}")),
+        prop::sample::select(vec![
+            "tcp",
+            "udp",
+            "icmp",
+            "arp",
+            "ipv6",
+            "tcp.analysis.flags",
+            "data",
+            "tcp.options.sack_le",
+            "ip.flags.df == 1",
+            "ip.addr == 10.0.0.0/24",
+            "tcp contains 00:00",
+            "frame.protocols contains \"data\"",
+        ])
+        .prop_map(str::to_owned),
+    ]
+}
+
+fn filter() -> impl Strategy<Value = String> {
+    relation().prop_recursive(3, 8, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) || ({b})")),
+            inner.prop_map(|a| format!("!({a})")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn random_filters_select_what_tshark_selects(f in filter()) {
+        if common::has_tshark() {
+            let (theirs, ours) = selected(&fixture("synthetic-every-tag.pcap"), &f);
+            prop_assert_eq!(ours, theirs, "{}", f);
+        }
+    }
+}
