@@ -28,7 +28,7 @@ pub enum ListError {
 }
 
 /// What `sniffer read` shows of a file.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ReadOptions {
     pub format: Format,
     pub style: TableStyle,
@@ -41,6 +41,8 @@ pub struct ReadOptions {
     /// The input is a pipe fed as packets are captured: show each packet as soon as nothing
     /// more has arrived, rather than when the output's buffer is full.
     pub streaming: bool,
+    /// Only the rows this display filter selects (every frame is still read and analysed).
+    pub filter: Option<std::sync::Arc<crate::filter::DisplayFilter>>,
 }
 
 /// Lists every frame of `source` to `out`, then what `opts` asks for; `progress` is told
@@ -66,9 +68,28 @@ pub fn read(
     let mut rows = RowWriter::new(opts.format, out, opts.style);
     // One row, refilled for every packet.
     let mut row = Row::empty();
+    // With a display filter, each frame's tree (and its row) comes from the details' reader.
+    let mut details = opts.filter.as_ref().map(|_| {
+        let mut details = Details::new();
+        details.filtering = true;
+        details
+    });
     let read = loop {
         match source.next_frame() {
             Ok(Some(frame)) => {
+                if let (Some(details), Some(filter)) = (details.as_mut(), opts.filter.as_deref()) {
+                    if filter.matches(details.tree(&frame)) {
+                        details.displayed(frame.ts);
+                        rows.row_ref(details.row())?;
+                        if opts.streaming && !source.input_ready() {
+                            rows.flush()?;
+                        }
+                    }
+                    if details.row().number % 4096 == 0 {
+                        progress(source.offset());
+                    }
+                    continue;
+                }
                 timeline.push_into(&frame, &mut row);
                 if opts.ladder {
                     kept.push(row.clone());
@@ -180,33 +201,6 @@ pub fn read_details(
         }
     };
     format.write_end(any, &mut out)?;
-    out.flush()?;
-    Ok(read?)
-}
-
-/// `sniffer read -Y FILTER`: the listing (tshark's text) of the frames the filter selects,
-/// with their own numbers; every frame is read, so that streams and analysis count them all.
-pub fn read_filtered(
-    source: &mut FileCapture<ReadAhead>,
-    filter: &crate::filter::DisplayFilter,
-    out: impl Write,
-) -> Result<(), ListError> {
-    let mut out = io::BufWriter::new(out);
-    let mut details = Details::new();
-    details.filtering = true;
-    let mut line = String::new();
-    let read = loop {
-        match source.next_frame() {
-            Ok(Some(frame)) => {
-                if filter.matches(details.tree(&frame)) {
-                    details.displayed(frame.ts);
-                    render::plain::write_row_with(&mut line, &mut out, details.row())?;
-                }
-            }
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        }
-    };
     out.flush()?;
     Ok(read?)
 }
@@ -465,7 +459,7 @@ impl Default for Details {
 }
 
 /// What `sniffer live` does with each frame.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct LiveOptions {
     pub format: Format,
     pub style: TableStyle,
@@ -473,6 +467,8 @@ pub struct LiveOptions {
     pub quiet: bool,
     /// Stop after this many frames.
     pub count: Option<u64>,
+    /// Only the packets this display filter selects are shown (all are saved).
+    pub filter: Option<std::sync::Arc<crate::filter::DisplayFilter>>,
 }
 
 /// Captures until `stop` is set, `count` frames were seen or an error: each frame saved to
@@ -490,6 +486,11 @@ pub fn live(
         timeline: Timeline::new(),
         rows: RowWriter::new(opts.format, out, opts.style),
         row: Row::empty(),
+        filter: opts.filter.clone().map(|f| {
+            let mut details = Details::new();
+            details.filtering = true;
+            (f, details)
+        }),
     };
     let (frames, captured) = capture_into(live, opts, writer, stop, &mut sink);
     let listed = sink.rows.finish().map(drop).map_err(ListError::from);
@@ -506,10 +507,14 @@ pub fn live_details(
     format: &render::details::DetailsFormat,
     out: impl Write,
 ) -> (u64, Result<(), ListError>) {
+    let mut details = Details::new();
+    details.filtering = opts.filter.is_some();
     let mut sink = DetailsSink {
-        details: Details::new(),
+        details,
         format,
         out: io::BufWriter::new(out),
+        filter: opts.filter.clone(),
+        shown: 0,
     };
     if let Err(e) = format.write_start(&mut sink.out) {
         return (0, Err(e.into()));
@@ -530,15 +535,24 @@ trait Sink {
     fn flush(&mut self) -> io::Result<()>;
 }
 
-/// Frames as rows of the listing.
+/// Frames as rows of the listing (those a display filter selects, if one is given: their
+/// trees and rows then come from the details' reader).
 struct RowSink<W: Write> {
     timeline: Timeline,
     rows: RowWriter<W>,
     row: Row,
+    filter: Option<(std::sync::Arc<crate::filter::DisplayFilter>, Details)>,
 }
 
 impl<W: Write> Sink for RowSink<W> {
     fn frame(&mut self, frame: &crate::frame::Frame<'_>) -> Result<(), ListError> {
+        if let Some((filter, details)) = self.filter.as_mut() {
+            if filter.matches(details.tree(frame)) {
+                details.displayed(frame.ts);
+                self.rows.row_ref(details.row())?;
+            }
+            return Ok(());
+        }
         self.timeline.push_into(frame, &mut self.row);
         Ok(self.rows.row_ref(&self.row)?)
     }
@@ -553,12 +567,27 @@ struct DetailsSink<'a, W: Write> {
     details: Details,
     format: &'a render::details::DetailsFormat,
     out: io::BufWriter<W>,
+    filter: Option<std::sync::Arc<crate::filter::DisplayFilter>>,
+    /// Packets written so far.
+    shown: u64,
 }
 
 impl<W: Write> Sink for DetailsSink<'_, W> {
     fn frame(&mut self, frame: &crate::frame::Frame<'_>) -> Result<(), ListError> {
         let tree = self.details.tree(frame);
-        Ok(self.format.write_packet(tree, frame.data, &mut self.out)?)
+        let Some(filter) = &self.filter else {
+            return Ok(self.format.write_packet(tree, frame.data, &mut self.out)?);
+        };
+        if !filter.matches(tree) {
+            return Ok(());
+        }
+        self.details.displayed(frame.ts);
+        let first = self.shown == 0;
+        self.shown += 1;
+        let tree = self.details.last_tree();
+        Ok(self
+            .format
+            .write_nth_packet(tree, frame.data, first, &mut self.out)?)
     }
 
     fn flush(&mut self) -> io::Result<()> {

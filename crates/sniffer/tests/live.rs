@@ -1356,3 +1356,85 @@ fn demo_details_are_what_tshark_shows_of_the_saved_file() {
         );
     }
 }
+
+#[test]
+fn sniffer_live_display_filter_shows_what_tshark_selects_and_saves_everything() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let filter = "tcp.len > 0 || tcp.flags.fin == 1";
+    for (i, args) in [vec!["--format", "plain"], vec!["-V"]]
+        .into_iter()
+        .enumerate()
+    {
+        let file = dir.path().join(format!("filtered-{i}.pcap"));
+        let file_text = file.to_str().expect("utf-8").to_owned();
+        let mut all: Vec<&str> = vec!["-w", &file_text, "-Y", filter];
+        all.extend(&args);
+        let (_, stdout, _) = capture_one_greeting(&all, b"welcome to python!");
+        let tshark_args: Vec<&str> = ["-Y", filter]
+            .into_iter()
+            .chain(args.iter().copied().filter(|a| *a == "-V"))
+            .collect();
+        let theirs = common::tshark_output(&file, &tshark_args);
+        // The greeting and both FINs are shown; all eight packets are saved.
+        assert!(theirs.len() >= 3, "{theirs:?}");
+        assert_eq!(stdout.lines().collect::<Vec<_>>(), theirs, "{args:?}");
+        assert_eq!(common::tshark_output(&file, &[]).len(), 8);
+    }
+}
+
+#[test]
+fn demo_display_filter_keeps_the_rows_tshark_selects() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("filtered.pcap");
+    let filter = "tcp.flags.syn == 1 or tcp contains \"python\"";
+    let out = sniff_demo()
+        .args([
+            "--port",
+            "0",
+            "--format",
+            "plain",
+            "--no-ladder",
+            "-Y",
+            filter,
+            "--out",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run sniff-demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let theirs = common::tshark_output(&file, &["-Y", filter]);
+    assert_eq!(theirs.len(), 3, "{theirs:?}");
+    let ours: Vec<&str> = stdout.lines().take(theirs.len()).collect();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn demo_and_live_refuse_a_bad_display_filter_before_running() {
+    let out = sniff_demo()
+        .args(["--port", "0", "-Y", "tcp.prt"])
+        .output()
+        .expect("run sniff-demo");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .starts_with("sniff-demo: tcp.prt is neither a field nor a protocol name."));
+    let out = Command::cargo_bin("sniffer")
+        .expect("binary")
+        .args(["live", "-Y", "tcp.port == foo"])
+        .output()
+        .expect("run sniffer live");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("sniffer: \"foo\" is not a valid number.")
+    );
+}

@@ -71,6 +71,10 @@ struct Cli {
     /// `tshark -V -x` prints for them.
     #[arg(long, value_name = "N", num_args = 0..)]
     details: Option<Vec<u64>>,
+    /// Show only the rows this display filter selects, in Wireshark's language (`tcp.len >
+    /// 0`, `tcp.flags.syn == 1`); the checks, states and ladder still cover every segment.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
     /// Give up after this many seconds if the exchange has not finished [default: 5; at most
     /// 60].
     #[arg(long, value_name = "SECS")]
@@ -108,6 +112,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The display filter is compiled before anything runs; its refusal exits with 2.
+    let filter = match cli.display_filter.as_deref() {
+        Some(text) => match sniffer::filter::DisplayFilter::compile(text) {
+            Ok(filter) => Some(filter),
+            Err(e) => {
+                eprintln!("sniff-demo: {}", e.render(text));
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
     let timeout = cli.timeout.unwrap_or(5.0);
     let max = demo::MAX_TIMEOUT.as_secs_f64();
     if !(timeout.is_finite() && timeout > 0.0 && timeout <= max) {
@@ -147,7 +162,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         color: render::use_color(stdout.is_terminal()),
     };
     let mut out = stdout.lock();
-    render::lesson::write_lesson(&mut out, &report.lesson(), format, style, !cli.no_ladder)?;
+    let mut lesson = report.lesson();
+    let selected: Vec<sniffer::timeline::Row>;
+    if let Some(filter) = &filter {
+        let numbers = selected_frames(&report, filter)?;
+        selected = lesson
+            .rows
+            .iter()
+            .filter(|row| numbers.contains(&row.number))
+            .cloned()
+            .collect();
+        lesson.rows = &selected;
+    }
+    render::lesson::write_lesson(&mut out, &lesson, format, style, !cli.no_ladder)?;
     if let Some(numbers) = &cli.details {
         write_details(&mut out, &report, numbers, format, out_width)?;
     }
@@ -164,6 +191,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The numbers of the captured frames `filter` selects, judged on their trees as read back
+/// from the saved file (or from the frames kept in memory when nothing was saved).
+fn selected_frames(
+    report: &demo::DemoReport,
+    filter: &sniffer::filter::DisplayFilter,
+) -> anyhow::Result<std::collections::HashSet<u64>> {
+    let mut details = sniffer::listing::Details::new();
+    details.filtering = true;
+    let mut numbers = std::collections::HashSet::new();
+    let mut number = 0u64;
+    let mut judge = |details: &mut sniffer::listing::Details, frame: &sniffer::frame::Frame<'_>| {
+        number += 1;
+        if filter.matches(details.tree(frame)) {
+            details.displayed(frame.ts);
+            numbers.insert(number);
+        }
+    };
+    match &report.saved {
+        Some(path) => {
+            let mut source = FileCapture::open(path)?;
+            while let Some(frame) = source.next_frame()? {
+                judge(&mut details, &frame);
+            }
+        }
+        None => {
+            for owned in &report.frames {
+                judge(&mut details, &owned.frame());
+            }
+        }
+    }
+    Ok(numbers)
 }
 
 /// The packet details of the captured frames numbered `numbers` (all when empty): read

@@ -174,23 +174,25 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     )
                 }
                 Some(wanted) => read_details(file, &wanted, filter.as_ref()),
-                None => match filter {
-                    Some(filter) => {
-                        if explain || ladder || follow.is_some() || width.is_some() {
-                            anyhow::bail!(
-                                "-Y selects rows of tshark's listing or packets of -V/-x/-T: \
-                                 --explain, --ladder, --follow and --width go without it"
-                            );
-                        }
-                        if !matches!(format, None | Some(FormatArg::Plain)) {
-                            anyhow::bail!(
-                                "-Y writes tshark's listing (--format plain) or the details"
-                            );
-                        }
-                        read_filtered(file, &filter)
+                None => {
+                    if filter.is_some() && (explain || ladder || follow.is_some()) {
+                        anyhow::bail!(
+                            "-Y selects the rows of the listing: --explain, --ladder and \
+                             --follow report on whole conversations and go without it"
+                        );
                     }
-                    None => read(file, format, width, explain, ladder, follow, no_progress),
-                },
+                    let filter = filter.map(std::sync::Arc::new);
+                    read(
+                        file,
+                        format,
+                        width,
+                        explain,
+                        ladder,
+                        follow,
+                        no_progress,
+                        filter,
+                    )
+                }
             }
         }
         Command::Live {
@@ -207,6 +209,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             expression,
         } => {
             // Checked before anything is captured.
+            let display_filter = match details.filter() {
+                Ok(filter) => filter.map(std::sync::Arc::new),
+                Err(message) => {
+                    eprintln!("sniffer: {message}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let details = details.format().map_err(|e| anyhow::anyhow!(e))?;
             if details.is_some() && format.is_some() {
                 anyhow::bail!(
@@ -230,7 +239,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             if let Some(kib) = buffer_size_kib {
                 opts.buffer_size = Some(kib.saturating_mul(1024));
             }
-            live(opts, write, count, format, quiet, details)
+            live(opts, write, count, format, quiet, details, display_filter)
         }
     }
 }
@@ -251,21 +260,8 @@ fn read_details(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sniffer read -Y FILTER`: tshark's listing of the packets the filter selects.
-fn read_filtered(
-    file: PathBuf,
-    filter: &sniffer::filter::DisplayFilter,
-) -> anyhow::Result<ExitCode> {
-    let mut source = if file.as_os_str() == "-" {
-        FileCapture::stdin()?
-    } else {
-        FileCapture::open(&file)?
-    };
-    listing::read_filtered(&mut source, filter, io::stdout().lock())?;
-    Ok(ExitCode::SUCCESS)
-}
-
 /// `sniffer read`: the file (or standard input) listed to stdout.
+#[allow(clippy::too_many_arguments)]
 fn read(
     file: PathBuf,
     format: Option<FormatArg>,
@@ -274,6 +270,7 @@ fn read(
     ladder: bool,
     follow: Option<u32>,
     no_progress: bool,
+    filter: Option<std::sync::Arc<sniffer::filter::DisplayFilter>>,
 ) -> anyhow::Result<ExitCode> {
     let format = format.map(Format::from);
     if format == Some(Format::Json) && (ladder || follow.is_some()) {
@@ -312,6 +309,7 @@ fn read(
         ladder,
         follow,
         streaming: from_stdin,
+        filter,
     };
     // A big buffer: one write(2) per 256 KiB of listing, not per 8 KiB.
     let out = io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
@@ -329,6 +327,7 @@ fn read(
 
 /// `sniffer live`: capture, save and list until Ctrl-C or the count; the kernel's counters
 /// are printed whatever stops it.
+#[allow(clippy::too_many_arguments)]
 fn live(
     opts: LiveOptions,
     write: Option<PathBuf>,
@@ -336,6 +335,7 @@ fn live(
     format: Option<FormatArg>,
     quiet: bool,
     details: Option<render::details::DetailsFormat>,
+    display_filter: Option<std::sync::Arc<sniffer::filter::DisplayFilter>>,
 ) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let is_tty = stdout.is_terminal();
@@ -383,6 +383,7 @@ fn live(
         // The pcap takes standard output: no listing there.
         quiet: quiet || to_stdout,
         count,
+        filter: display_filter,
     };
     let out = io::BufWriter::new(stdout.lock());
     let (frames, captured) = match &details {
