@@ -45,14 +45,19 @@
 //! - [`tree`]: the field tree, Wireshark's protocol tree for one packet: a registry of
 //!   fields per protocol (`tree::frame`, `tree::eth`, `tree::arp`, `tree::link`, `tree::ip`,
 //!   `tree::tcp`, `tree::tcp_options`, `tree::udp`, `tree::icmp`, `tree::icmpv6`,
-//!   `tree::data`; `tree::quoted` for the datagram an ICMP error quotes, `tree::reassembly`
-//!   for IPv4 fragments) and a tree per packet built from the frame's bytes, `decode`'s
+//!   `tree::icmpv6_more`, `tree::data`; `tree::quoted` for the datagram an ICMP error
+//!   quotes, `tree::reassembly` for IPv4 fragments) and a tree per packet built from the frame's bytes, `decode`'s
 //!   packet and the flow stage's view (its details computed only by a flow table made
 //!   `with_details`); the one model behind `-V`, `-x`, `-T fields`, `-T json` and `-T ek`
-//!   (`tree::ek`). Built only when one of those asks for it.
+//!   (`tree::ek`), and behind display filters. Built only when one of those asks for it.
+//! - [`filter`]: display filters (`-Y`), Wireshark's language compiled once against the
+//!   tree's field registry (`filter::lex`, `filter::parse`) and tested on each packet's tree
+//!   (`filter::eval`). A new filter function belongs in `filter::parse` (its name and
+//!   operand) and `filter::eval` (its values).
 //! - [`listing`]: `sniffer read` and `sniffer live` as functions: a source through the
 //!   timeline to a writer, then what was asked about it (checks, ladders, a followed stream);
-//!   or each packet's field tree to its details, bytes, field values, JSON or EK lines.
+//!   or each packet's field tree to its details, bytes, field values, JSON or EK lines; with
+//!   a display filter, the rows or packets it selects.
 //! - [`render`]: rows as tshark's plain listing, a table fitted to the terminal's width, or
 //!   JSON lines; packet details, bytes and field values from the tree
 //!   ([`render::details`]); the checks of each conversation ([`render::explain`]), ladder
