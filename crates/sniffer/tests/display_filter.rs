@@ -69,6 +69,17 @@ const FILTERS: &[&str] = &[
     // Fields compared with fields.
     "tcp.srcport > tcp.dstport",
     "ip.src == ip.dst",
+    // Slices and masks.
+    "eth.src[0:3] == 02:00:00",
+    "eth.src[1-2] == 00:00",
+    "frame[12:2] == 08:00",
+    "eth.dst[5] == 02",
+    "tcp.payload[0:3] == \"abc\"",
+    "eth.src[3:] == 00:00:01",
+    "ip.dst[-1:] == 01",
+    "frame.protocols[0:3] == \"eth\"",
+    "tcp.flags & 0x02",
+    "tcp.flags & 0x12 == 0x12",
 ];
 
 /// Captures with most of the layers and cases the tree reads.

@@ -186,6 +186,31 @@ fn values(tree: &Tree, op: Operand) -> Vec<V> {
                 _ => Some(V::Int(n.len as i128)),
             })
             .collect(),
+        Operand::Masked(f, mask) => occurrences(tree, f)
+            .filter_map(|n| match value(tree, f, n)? {
+                V::Int(v) => Some(V::Int(v & mask)),
+                _ => None,
+            })
+            .collect(),
+        Operand::Slice(f, s) => occurrences(tree, f)
+            .filter_map(|n| {
+                let bytes = match value(tree, f, n) {
+                    Some(V::Str(text)) => text.into_bytes(),
+                    Some(V::Bytes(b)) => b,
+                    _ => tree.bytes(n).to_vec(),
+                };
+                let start = if s.start < 0 {
+                    bytes.len().checked_sub(usize::try_from(-s.start).ok()?)?
+                } else {
+                    usize::try_from(s.start).ok()?
+                };
+                let end = match s.len {
+                    Some(len) => start + len,
+                    None => bytes.len(),
+                };
+                bytes.get(start..end).map(|b| V::Bytes(b.to_vec()))
+            })
+            .collect(),
         Operand::Upper(f) | Operand::Lower(f) => occurrences(tree, f)
             .filter_map(|n| match value(tree, f, n)? {
                 V::Str(s) if matches!(op, Operand::Upper(_)) => Some(V::Str(s.to_uppercase())),

@@ -9,7 +9,8 @@
 //! Covered: a field or protocol alone (present or not); `==`, `!=`, `===`, `!==`/`~=`, `<`,
 //! `<=`, `>`, `>=` and their word forms; `and`/`or`/`not` and `&&`/`||`/`!` with
 //! parentheses; `in {…}` with values and ranges; `contains`; `matches` (a regular
-//! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()` and `lower()`.
+//! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()` and `lower()`;
+//! slices (`eth.src[0:3]`) and the bitwise `&`.
 //! Literals: integers (decimal, hex, octal), floats, quoted strings with escapes, byte
 //! strings (`aa:bb:cc`), IPv4 and IPv6 addresses with CIDR masks, Ethernet addresses, `True`
 //! and `False`. Repeated fields follow Wireshark 4.0: `==` is true when any occurrence

@@ -101,16 +101,70 @@ pub(super) enum Operand {
     Count(&'static Field),
     Upper(&'static Field),
     Lower(&'static Field),
+    /// Some of a field's bytes (`eth.src[0:3]`).
+    Slice(&'static Field, Slice),
+    /// A field's value with only the bits of a mask (`tcp.flags & 0x02`).
+    Masked(&'static Field, i128),
+}
+
+/// The bytes a slice takes: from `start` (from the end when negative), `len` of them (to the
+/// end when `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Slice {
+    pub start: i64,
+    pub len: Option<usize>,
 }
 
 impl Operand {
     fn class(self) -> Class {
         match self {
             Operand::Field(f) => class_of(f),
-            Operand::Len(_) | Operand::Count(_) => Class::Int,
+            Operand::Len(_) | Operand::Count(_) | Operand::Masked(..) => Class::Int,
             Operand::Upper(_) | Operand::Lower(_) => Class::Str,
+            Operand::Slice(..) => Class::Bytes,
         }
     }
+
+    fn field(self) -> &'static Field {
+        match self {
+            Operand::Field(f)
+            | Operand::Len(f)
+            | Operand::Count(f)
+            | Operand::Upper(f)
+            | Operand::Lower(f)
+            | Operand::Slice(f, _)
+            | Operand::Masked(f, _) => f,
+        }
+    }
+}
+
+/// A slice's range as Wireshark writes it: `i:j` (from i, j bytes), `i-j` (from i to j),
+/// `i` (one byte), `i:` (from i to the end), `-n:` (the last n), `:j` (the first j).
+fn slice(w: &str) -> Option<Slice> {
+    let number = |s: &str| s.parse::<i64>().ok();
+    if let Some((a, b)) = w.split_once(':') {
+        let start = if a.is_empty() { 0 } else { number(a)? };
+        let len = if b.is_empty() {
+            None
+        } else {
+            Some(usize::try_from(number(b)?).ok()?)
+        };
+        return Some(Slice { start, len });
+    }
+    // `i-j`: the dash after the first character (a leading one is a sign).
+    if let Some(dash) = w.get(1..).and_then(|rest| rest.find('-')) {
+        let a = number(&w[..=dash])?;
+        let b = number(&w[dash + 2..])?;
+        let len = usize::try_from(b - a + 1).ok()?;
+        return Some(Slice {
+            start: a,
+            len: Some(len),
+        });
+    }
+    Some(Slice {
+        start: number(w)?,
+        len: Some(1),
+    })
 }
 
 /// One element of a set: a value or a range of them.
@@ -302,6 +356,39 @@ impl Parser {
             }
         }
         let field = self.field(&t)?;
+        if self.eat("[", "") {
+            let range = self.next()?;
+            let Tok::Word(w) = &range.tok else {
+                return Err(unexpected(&range));
+            };
+            let s = slice(w).ok_or_else(|| {
+                FilterError::at(
+                    format!("\"{w}\" is not a valid range."),
+                    (range.at, range.len),
+                )
+            })?;
+            let close = self.next()?;
+            if close.tok != Tok::Punct("]") {
+                return Err(unexpected(&close));
+            }
+            return Ok((Operand::Slice(field, s), t));
+        }
+        if self.eat("&", "") {
+            let mask = self.next()?;
+            if class_of(field) != Class::Int {
+                return Err(cannot(Operand::Field(field), &t, "bitwise"));
+            }
+            let Tok::Word(w) = &mask.tok else {
+                return Err(unexpected(&mask));
+            };
+            let m = integer(w).ok_or_else(|| {
+                FilterError::at(
+                    format!("\"{w}\" is not a valid number."),
+                    (mask.at, mask.len),
+                )
+            })?;
+            return Ok((Operand::Masked(field, m), t));
+        }
         Ok((Operand::Field(field), t))
     }
 
@@ -440,10 +527,12 @@ impl Parser {
     }
 }
 
-/// A field alone: present or not (a function alone is refused).
+/// A field alone: present or not; a masked field: some bit set (a function alone is
+/// refused).
 fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
     match lhs {
         Operand::Field(f) => Ok(Test::Exists(f)),
+        Operand::Masked(..) => Ok(Test::Compare(lhs, Cmp::AnyNe, Lit::Int(0))),
         _ => Err(FilterError::at(
             "Only a field may be tested for presence.",
             (t.at, t.len),
@@ -453,13 +542,7 @@ fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
 
 /// The error for an operator a field's type does not take.
 fn cannot(lhs: Operand, t: &Token, what: &str) -> FilterError {
-    let field = match lhs {
-        Operand::Field(f)
-        | Operand::Len(f)
-        | Operand::Count(f)
-        | Operand::Upper(f)
-        | Operand::Lower(f) => f,
-    };
+    let field = lhs.field();
     FilterError::at(
         format!(
             "{} (type={}) cannot participate in {what} comparison.",

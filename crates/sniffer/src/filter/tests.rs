@@ -34,6 +34,9 @@ fn accepts_the_lessons_filters() {
         "tcp.port ~= 80",
         "tcp.port === 80",
         "tcp.srcport == tcp.dstport",
+        "eth.src[0:3] == 02:00:00",
+        "tcp.payload[-2:] == 79:7a",
+        "tcp.flags & 0x12 == 0x12",
     ] {
         if let Err(e) = DisplayFilter::compile(text) {
             panic!("{text}: {}", e.render(text));
