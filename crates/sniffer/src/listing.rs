@@ -72,6 +72,8 @@ pub fn read(
     let mut details = opts.filter.as_ref().map(|_| {
         let mut details = Details::new();
         details.filtering = true;
+        // The rows need the trees' values only, not their text.
+        details.tree.unlabelled = true;
         details
     });
     let read = loop {

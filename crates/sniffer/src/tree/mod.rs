@@ -192,6 +192,8 @@ pub struct Tree {
     frame_len: usize,
     /// The reassembled bytes after them come from IPv6 fragments.
     reassembled_v6: bool,
+    /// The nodes' text is left out: a tree built only to test a display filter on.
+    pub(crate) unlabelled: bool,
 }
 
 impl Tree {
@@ -237,7 +239,9 @@ impl Builder<'_> {
         label: impl std::fmt::Display,
     ) -> &mut Node {
         let start = self.tree.text.len();
-        let _ = write!(self.tree.text, "{label}");
+        if !self.tree.unlabelled {
+            let _ = write!(self.tree.text, "{label}");
+        }
         self.push(field, value, range, start)
     }
 
@@ -270,9 +274,11 @@ impl Builder<'_> {
         range: (usize, usize),
     ) -> &mut Node {
         let start = self.tree.text.len();
-        self.tree.text.push_str(field.name);
-        self.tree.text.push_str(": ");
-        write_value(&mut self.tree.text, field, &value, &[]);
+        if !self.tree.unlabelled {
+            self.tree.text.push_str(field.name);
+            self.tree.text.push_str(": ");
+            write_value(&mut self.tree.text, field, &value, &[]);
+        }
         self.push(field, value, range, start)
     }
 
@@ -403,7 +409,7 @@ impl Builder<'_> {
     /// Appends text to the label of node `index` (Wireshark appends to a title as it reads
     /// what the title sums up). The label moves to the end of the text arena.
     pub(crate) fn append_to(&mut self, index: usize, more: impl std::fmt::Display) {
-        let Some(node) = self.tree.nodes.get(index) else {
+        let Some(node) = self.tree.nodes.get(index).filter(|_| !self.tree.unlabelled) else {
             return;
         };
         let old = node.label.clone();
