@@ -159,12 +159,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             details,
         } => {
             // The filter is compiled before anything is read; its refusal exits with 2.
-            let filter = match details.filter() {
-                Ok(filter) => filter,
-                Err(message) => {
-                    eprintln!("sniffer: {message}");
-                    return Ok(ExitCode::from(2));
-                }
+            let Ok(filter) = display_filter(&details) else {
+                return Ok(ExitCode::from(2));
             };
             match details.format().map_err(|e| anyhow::anyhow!(e))? {
                 Some(_) if format.is_some() || explain || ladder || follow.is_some() => {
@@ -209,13 +205,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             expression,
         } => {
             // Checked before anything is captured.
-            let display_filter = match details.filter() {
-                Ok(filter) => filter.map(std::sync::Arc::new),
-                Err(message) => {
-                    eprintln!("sniffer: {message}");
-                    return Ok(ExitCode::from(2));
-                }
+            let Ok(display_filter) = display_filter(&details) else {
+                return Ok(ExitCode::from(2));
             };
+            let display_filter = display_filter.map(std::sync::Arc::new);
             let details = details.format().map_err(|e| anyhow::anyhow!(e))?;
             if details.is_some() && format.is_some() {
                 anyhow::bail!(
@@ -242,6 +235,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             live(opts, write, count, format, quiet, details, display_filter)
         }
     }
+}
+
+/// The display filter of `-Y`, compiled; a refusal is printed as tshark prints it (the
+/// caller exits with 2).
+fn display_filter(details: &DetailArgs) -> Result<Option<sniffer::filter::DisplayFilter>, ()> {
+    details
+        .filter()
+        .map_err(|message| eprintln!("sniffer: {message}"))
 }
 
 /// `sniffer read -V/-x/-T fields`: each packet's details, bytes or field values (of the

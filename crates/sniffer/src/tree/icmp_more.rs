@@ -103,7 +103,14 @@ pub(super) fn router_advertisement(b: &mut Builder, data: &[u8], at: usize, len:
 }
 
 /// One flag or field of a byte, as a bit line: `.... ...1 = Local bit: Set`.
-fn bits(b: &mut Builder, field: &'static Field, byte: u8, mask: u8, at: usize, text: &str) {
+pub(super) fn bits(
+    b: &mut Builder,
+    field: &'static Field,
+    byte: u8,
+    mask: u8,
+    at: usize,
+    text: &str,
+) {
     let shift = mask.trailing_zeros();
     let value = u64::from((byte & mask) >> shift);
     let v = match field.kind {
@@ -151,25 +158,38 @@ pub(super) fn extended_echo(b: &mut Builder, data: &[u8], at: usize, len: usize)
             extensions(b, data, at + 8, end);
         }
     } else {
-        const STATES: [&str; 8] = [
-            "Reserved",
-            "Incomplete",
-            "Reachable",
-            "Stale",
-            "Delay",
-            "Probe",
-            "Failed",
-            "Unknown",
-        ];
-        let state = flags >> 5;
-        let text = format!("{} ({state})", STATES[usize::from(state)]);
-        bits(b, &RSP_STATE, flags, 0xe0, at + 7, &text);
-        let reserved = format!("0x{:x}", (flags >> 3) & 3);
-        bits(b, &RSP_RES, flags, 0x18, at + 7, &reserved);
-        bits(b, &RSP_ACTIVE, flags, 0x04, at + 7, set(0x04));
-        bits(b, &RSP_IPV4, flags, 0x02, at + 7, set(0x02));
-        bits(b, &RSP_IPV6, flags, 0x01, at + 7, set(0x01));
+        reply_bits(
+            b,
+            [&RSP_STATE, &RSP_RES, &RSP_ACTIVE, &RSP_IPV4, &RSP_IPV6],
+            flags,
+            at + 7,
+        );
     }
+}
+
+/// An extended echo reply's flags byte at `at` (RFC 8335), as ICMP's and ICMPv6's `fields`
+/// name them: the state, reserved bits, and the Active, IPv4 and IPv6 bits.
+pub(super) fn reply_bits(b: &mut Builder, fields: [&'static Field; 5], flags: u8, at: usize) {
+    const STATES: [&str; 8] = [
+        "Reserved",
+        "Incomplete",
+        "Reachable",
+        "Stale",
+        "Delay",
+        "Probe",
+        "Failed",
+        "Unknown",
+    ];
+    let set = |mask: u8| if flags & mask != 0 { "Set" } else { "Not set" };
+    let [state_field, reserved_field, active, ipv4, ipv6] = fields;
+    let state = flags >> 5;
+    let text = format!("{} ({state})", STATES[usize::from(state)]);
+    bits(b, state_field, flags, 0xe0, at, &text);
+    let reserved = format!("0x{:x}", (flags >> 3) & 3);
+    bits(b, reserved_field, flags, 0x18, at, &reserved);
+    bits(b, active, flags, 0x04, at, set(0x04));
+    bits(b, ipv4, flags, 0x02, at, set(0x02));
+    bits(b, ipv6, flags, 0x01, at, set(0x01));
 }
 
 /// An ICMP extension structure (RFC 4884) from `at` to `end`: its header with its checksum,

@@ -6,7 +6,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::icmp_more::{EXT, EXT_CHECKSUM, EXT_CHECKSUM_STATUS, EXT_RES, EXT_VERSION};
+use super::icmp_more::{bits, EXT, EXT_CHECKSUM, EXT_CHECKSUM_STATUS, EXT_RES, EXT_VERSION};
 use super::{bit_prefix, Base, Builder, Field, Kind, Value};
 
 fields! {
@@ -578,25 +578,6 @@ fn duplicate_address(b: &mut Builder, data: &[u8], at: usize) {
     }
 }
 
-/// One bit field of the byte at `at`.
-fn bits(b: &mut Builder, field: &'static Field, byte: u8, mask: u8, at: usize, text: &str) {
-    let value = u64::from((byte & mask) >> mask.trailing_zeros());
-    let v = match field.kind {
-        Kind::Bool => Value::Bool(value != 0),
-        _ => Value::UInt(value),
-    };
-    b.add(
-        field,
-        v,
-        (at, 1),
-        format_args!(
-            "{}{}: {text}",
-            bit_prefix(u64::from(byte), u64::from(mask), 8),
-            field.name
-        ),
-    );
-}
-
 /// An extended echo request or reply: identifier, sequence number, the request's local bit
 /// or the reply's state bits, then a request's extension structure (of a version other than
 /// 2, its header and then its bytes as data).
@@ -619,24 +600,12 @@ fn extended_echo(b: &mut Builder, data: &[u8], at: usize, len: usize) {
     let flags = byte(7);
     let set = |mask: u8| if flags & mask != 0 { "Set" } else { "Not set" };
     if byte(0) == 161 {
-        const STATES: [&str; 8] = [
-            "Reserved",
-            "Incomplete",
-            "Reachable",
-            "Stale",
-            "Delay",
-            "Probe",
-            "Failed",
-            "Unknown",
-        ];
-        let state = flags >> 5;
-        let text = format!("{} ({state})", STATES[usize::from(state)]);
-        bits(b, &RSP_STATE, flags, 0xe0, at + 7, &text);
-        let reserved = format!("0x{:x}", (flags >> 3) & 3);
-        bits(b, &RSP_RES, flags, 0x18, at + 7, &reserved);
-        bits(b, &RSP_ACTIVE, flags, 0x04, at + 7, set(0x04));
-        bits(b, &RSP_IPV4, flags, 0x02, at + 7, set(0x02));
-        bits(b, &RSP_IPV6, flags, 0x01, at + 7, set(0x01));
+        super::icmp_more::reply_bits(
+            b,
+            [&RSP_STATE, &RSP_RES, &RSP_ACTIVE, &RSP_IPV4, &RSP_IPV6],
+            flags,
+            at + 7,
+        );
         return;
     }
     bits(
