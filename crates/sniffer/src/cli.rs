@@ -59,8 +59,10 @@ pub struct DetailArgs {
 impl DetailArgs {
     /// The display filter, compiled; its refusal as tshark prints it.
     pub fn filter(&self) -> Result<Option<crate::filter::DisplayFilter>, String> {
+        // An empty filter selects every packet, as tshark's does.
         self.display_filter
             .as_deref()
+            .filter(|text| !text.trim().is_empty())
             .map(|text| crate::filter::DisplayFilter::compile(text).map_err(|e| e.render(text)))
             .transpose()
     }

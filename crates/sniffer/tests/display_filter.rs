@@ -187,6 +187,10 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "tcp.port matches \"x\"",
         "(tcp.port == 1",
         "tcp.port == 80)",
+        "tcp.port in {}",
+        "\"abc",
+        "eth.src[abc] == 1",
+        "tcp.port == 1 ééé",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])
@@ -215,6 +219,27 @@ fn refusals_are_tsharks_and_exit_with_2() {
             .collect();
         assert_eq!(ours, theirs, "[{filter}]");
     }
+}
+
+#[test]
+fn an_empty_filter_selects_everything_and_a_bad_expression_is_refused() {
+    let file = fixture("greeting-ipv4.pcap");
+    let all = common::sniffer_output(&file, &["--format", "plain"]);
+    assert_eq!(all.len(), 8);
+    assert_eq!(
+        common::sniffer_output(&file, &["--format", "plain", "-Y", " "]),
+        all
+    );
+    let out = assert_cmd::Command::cargo_bin("sniffer")
+        .expect("binary")
+        .arg("read")
+        .arg(&file)
+        .args(["-Y", "frame matches \"((\""])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("sniffer: Regex compilation error: "));
 }
 
 /// A random filter from the grammar: relations on fields of several types, with values

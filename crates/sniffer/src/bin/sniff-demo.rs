@@ -113,7 +113,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The display filter is compiled before anything runs; its refusal exits with 2.
-    let filter = match cli.display_filter.as_deref() {
+    let filter = match cli
+        .display_filter
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
         Some(text) => match sniffer::filter::DisplayFilter::compile(text) {
             Ok(filter) => Some(filter),
             Err(e) => {

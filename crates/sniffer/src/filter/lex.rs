@@ -72,10 +72,12 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
             });
             continue;
         }
-        return Err(FilterError::at(
-            format!("\"{c}\" was unexpected in this context."),
-            (i, c.len_utf8()),
-        ));
+        let message = if c.is_ascii_graphic() {
+            format!("\"{c}\" was unexpected in this context.")
+        } else {
+            "Non-printable ASCII characters may only appear inside double-quotes.".to_owned()
+        };
+        return Err(FilterError::at(message, (i, c.len_utf8())));
     }
     Ok(out)
 }
@@ -121,8 +123,9 @@ fn string(text: &str, start: usize) -> Result<(Vec<u8>, usize), FilterError> {
             }
         }
     }
+    // Wireshark points just past the end, where the quote should be.
     Err(FilterError::at(
         "The final quote was missing from a quoted string.",
-        (start, text.len() - start),
+        (text.len(), 1),
     ))
 }

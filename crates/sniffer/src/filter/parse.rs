@@ -363,7 +363,7 @@ impl Parser {
             };
             let s = slice(w).ok_or_else(|| {
                 FilterError::at(
-                    format!("\"{w}\" is not a valid range."),
+                    format!("\"{w}\" is not a valid number."),
                     (range.at, range.len),
                 )
             })?;
@@ -470,16 +470,18 @@ impl Parser {
                 let re = regex::bytes::RegexBuilder::new(&pattern)
                     .unicode(false)
                     .build()
-                    .map_err(|e| {
-                        FilterError::at(
-                            format!("{}", e)
+                    .map_err(|e| FilterError {
+                        // Wireshark's words around the regular expression library's own.
+                        message: format!(
+                            "Regex compilation error: {}.",
+                            e.to_string()
                                 .lines()
                                 .last()
                                 .unwrap_or("")
                                 .trim()
-                                .to_owned(),
-                            (rhs.at, rhs.len),
-                        )
+                                .trim_start_matches("error: ")
+                        ),
+                        span: None,
                     })?;
                 Ok(Test::Matches(lhs, re))
             }
