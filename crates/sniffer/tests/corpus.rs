@@ -1207,20 +1207,25 @@ fn write(path: &Path, fmt: FileFormat, linktype: LinkType, frames: &[SynthFrame]
     std::io::Write::flush(&mut file).expect("flush");
 }
 
-#[test]
-fn synthetic_corpus_matches_tshark() {
-    if !common::has_tshark() {
-        return;
-    }
-    // SNIFFER_CORPUS_OUT=DIR keeps the files there, to open them in Wireshark.
-    let temp = tempfile::tempdir().expect("tempdir");
-    let dir = match std::env::var_os("SNIFFER_CORPUS_OUT") {
+/// Where a test writes its captures: `SNIFFER_CORPUS_OUT=DIR` keeps them there, to open in
+/// Wireshark; otherwise `temp`.
+fn output_dir(temp: &tempfile::TempDir) -> std::path::PathBuf {
+    match std::env::var_os("SNIFFER_CORPUS_OUT") {
         Some(out) => {
             std::fs::create_dir_all(&out).expect("create SNIFFER_CORPUS_OUT");
             std::path::PathBuf::from(out)
         }
         None => temp.path().to_owned(),
-    };
+    }
+}
+
+#[test]
+fn synthetic_corpus_matches_tshark() {
+    if !common::has_tshark() {
+        return;
+    }
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = output_dir(&temp);
     let le_usec = FileFormat::Pcap {
         big_endian: false,
         nanos: false,
@@ -1585,15 +1590,8 @@ fn tunnels_match_tshark() {
         frames.push(synth::frame(end, ethernet(packet)));
     }
     frames.sort_by_key(|f| f.ts);
-    // SNIFFER_CORPUS_OUT=DIR keeps the file there, as for the synthetic corpus.
     let temp = tempfile::tempdir().expect("tempdir");
-    let dir = match std::env::var_os("SNIFFER_CORPUS_OUT") {
-        Some(out) => {
-            std::fs::create_dir_all(&out).expect("create SNIFFER_CORPUS_OUT");
-            std::path::PathBuf::from(out)
-        }
-        None => temp.path().to_owned(),
-    };
+    let dir = output_dir(&temp);
     let path = dir.join("tunnels.pcap");
     let le_usec = FileFormat::Pcap {
         big_endian: false,

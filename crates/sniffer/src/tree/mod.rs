@@ -1200,6 +1200,18 @@ pub fn tunnel_udp(
     if matches!(packet.transport, crate::decode::Transport::Udp(_)) {
         return None;
     }
+    // The common case, cheaply: an Ethernet frame whose IP packet is not UDP.
+    let data = frame.data;
+    if frame.linktype == crate::link::LinkType::EN10MB {
+        let proto = match data.get(12..14) {
+            Some([0x08, 0x00]) => data.get(23),
+            Some([0x86, 0xdd]) => data.get(20),
+            _ => None,
+        };
+        if proto.is_some_and(|&p| p != 17) {
+            return None;
+        }
+    }
     let layers = layers(frame, packet, None, None, &mut Vec::new());
     let udp_at = layers.iter().find_map(|l| match l {
         Layer::OuterUdp(at) => Some(*at),
@@ -1209,7 +1221,6 @@ pub fn tunnel_udp(
         Layer::Ipv4(at) | Layer::Ipv6(at) if *at < udp_at => Some(*at),
         _ => None,
     })?;
-    let data = frame.data;
     let (src, dst): (std::net::IpAddr, std::net::IpAddr) = if data[ip_at] >> 4 == 4 {
         let a = |i: usize| Ipv4Addr::new(data[i], data[i + 1], data[i + 2], data[i + 3]);
         (a(ip_at + 12).into(), a(ip_at + 16).into())
