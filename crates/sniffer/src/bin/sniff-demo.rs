@@ -72,7 +72,8 @@ struct Cli {
     #[arg(long, value_name = "N", num_args = 0..)]
     details: Option<Vec<u64>>,
     /// Show only the rows this display filter selects, in Wireshark's language (`tcp.len >
-    /// 0`, `tcp.flags.syn == 1`); the checks, states and ladder still cover every segment.
+    /// 0`, `tcp.flags.syn == 1`), in the table and the ladder; the checks and the states
+    /// still count every segment.
     #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
     display_filter: Option<String>,
     /// Give up after this many seconds if the exchange has not finished [default: 5; at most
