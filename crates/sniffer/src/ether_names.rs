@@ -20,30 +20,33 @@ use std::sync::OnceLock;
 /// Where Wireshark's tables are installed.
 const DATA_DIRS: [&str; 2] = ["/usr/share/wireshark", "/usr/local/share/wireshark"];
 
-/// One prefix entry: the address with the bits past the prefix cleared, and the prefix length.
-#[derive(Debug, Clone)]
-struct Prefix {
-    bits: u32,
-    masked: [u8; 6],
-    name: String,
+/// Where a name lies in [`EtherNames`]'s text.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
 }
+
+/// A map hashed with foldhash: the tables hold 50,000 entries, made at every start.
+type Map<K> = HashMap<K, Span, foldhash::fast::RandomState>;
 
 /// Prefixes indexed by length: for each length (longest first), the masked addresses.
 /// A lookup is then one hash probe per distinct length, not a scan of 50,000 entries.
 #[derive(Debug, Default)]
 struct PrefixTable {
-    by_len: Vec<(u32, HashMap<[u8; 6], String>)>,
+    by_len: Vec<(u32, Map<[u8; 6]>)>,
 }
 
 impl PrefixTable {
-    fn insert(&mut self, p: Prefix) {
-        match self.by_len.iter_mut().find(|(bits, _)| *bits == p.bits) {
+    fn insert(&mut self, masked: [u8; 6], bits: u32, name: Span) {
+        match self.by_len.iter_mut().find(|(b, _)| *b == bits) {
             Some((_, map)) => {
-                map.entry(p.masked).or_insert(p.name);
+                map.entry(masked).or_insert(name);
             }
             None => {
-                self.by_len
-                    .push((p.bits, HashMap::from([(p.masked, p.name)])));
+                let mut map = Map::default();
+                map.insert(masked, name);
+                self.by_len.push((bits, map));
                 self.by_len
                     .sort_by_key(|(bits, _)| std::cmp::Reverse(*bits));
             }
@@ -51,24 +54,26 @@ impl PrefixTable {
     }
 
     /// The longest prefix matching `addr`: its length and name.
-    fn lookup(&self, addr: [u8; 6]) -> Option<(u32, &str)> {
+    fn lookup(&self, addr: [u8; 6]) -> Option<(u32, Span)> {
         self.by_len
             .iter()
-            .find_map(|(bits, map)| map.get(&mask(addr, *bits)).map(|n| (*bits, n.as_str())))
+            .find_map(|(bits, map)| map.get(&mask(addr, *bits)).map(|n| (*bits, *n)))
     }
 }
 
-/// The loaded tables.
+/// The loaded tables. The names are kept in one text (the files' own, read once), and the
+/// tables say where each lies in it: reading them is then one allocation, not 100,000.
 #[derive(Debug, Default)]
 pub struct EtherNames {
-    exact: HashMap<[u8; 6], String>,
+    text: String,
+    exact: Map<[u8; 6]>,
     /// Well-known prefixes, all in one table keyed by the masked address, whatever their
     /// length (see [`EtherNames::name`]).
-    wka_prefixes: HashMap<[u8; 6], String>,
+    wka_prefixes: Map<[u8; 6]>,
     /// Vendor prefixes (24, 28 and 36 bits).
     manuf: PrefixTable,
     /// The long names of the 24-bit vendor prefixes, keyed by the prefix.
-    oui_long: HashMap<u32, String>,
+    oui_long: Map<u32>,
 }
 
 fn mask(addr: [u8; 6], bits: u32) -> [u8; 6] {
@@ -87,7 +92,7 @@ fn mask(addr: [u8; 6], bits: u32) -> [u8; 6] {
 }
 
 /// Parses `00:1B:21`, `01-80-C2-00-00-00/44` and the like: the address bytes and the prefix
-/// length (all given bytes when no `/n`).
+/// length (all given bytes when no `/n`). Byte by byte: 50,000 lines are read at each start.
 fn parse_prefix(text: &str) -> Option<([u8; 6], u32)> {
     let (addr, bits) = match text.split_once('/') {
         Some((a, b)) => (a, Some(b.parse::<u32>().ok()?)),
@@ -95,15 +100,54 @@ fn parse_prefix(text: &str) -> Option<([u8; 6], u32)> {
     };
     let mut out = [0u8; 6];
     let mut n = 0;
-    for part in addr.split([':', '-', '.']) {
-        if n == 6 {
+    let mut digits = 0;
+    for &c in addr.as_bytes() {
+        let value = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            b':' | b'-' | b'.' if digits > 0 => {
+                n += 1;
+                digits = 0;
+                continue;
+            }
+            _ => return None,
+        };
+        if n == 6 || digits == 2 {
             return None;
         }
-        out[n] = u8::from_str_radix(part, 16).ok()?;
-        n += 1;
+        out[n] = out[n] << 4 | value;
+        digits += 1;
     }
+    if digits == 0 {
+        return None;
+    }
+    n += 1;
     let bits = bits.unwrap_or(n as u32 * 8).min(48);
     Some((mask(out, bits), bits))
+}
+
+/// One line of a table: the masked address, the prefix length, and where the name and the
+/// long name (if any) lie in `text`.
+type Entry = ([u8; 6], u32, Span, Option<Span>);
+
+/// The entries of one table, read from `text[base..]`: lines of tab-separated fields, the
+/// address, the name and the long name, `#` starting a comment line.
+fn entries(text: &str, base: usize) -> impl Iterator<Item = Entry> + '_ {
+    let span = move |field: &str| Span {
+        start: u32::try_from(field.as_ptr() as usize - text.as_ptr() as usize).unwrap_or(0),
+        len: u32::try_from(field.len()).unwrap_or(0),
+    };
+    text[base..]
+        .split('\n')
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(move |l| {
+            let mut fields = l.split('\t').filter(|f| !f.is_empty());
+            let (addr, bits) = parse_prefix(fields.next()?.trim())?;
+            let name = span(fields.next()?.trim());
+            let long = fields.next().map(|f| span(f.trim()));
+            Some((addr, bits, name, long))
+        })
 }
 
 impl EtherNames {
@@ -125,42 +169,43 @@ impl EtherNames {
 
     /// Builds the tables from the text of `wka` and `manuf` files.
     pub fn from_tables(wka: &str, manuf: &str) -> EtherNames {
+        const BROADCAST: &str = "Broadcast";
+        let text = format!("{BROADCAST}\n{wka}\n{manuf}");
+        let wka_at = BROADCAST.len() + 1;
+        let manuf_at = wka_at + wka.len() + 1;
         let mut names = EtherNames::default();
-        names.exact.insert([0xff; 6], "Broadcast".to_owned());
-        let entries = |text: &str| -> Vec<([u8; 6], u32, String, Option<String>)> {
-            text.lines()
-                .filter(|l| !l.starts_with('#'))
-                .filter_map(|l| {
-                    let mut fields = l.split('\t').filter(|f| !f.is_empty());
-                    let (addr, bits) = parse_prefix(fields.next()?.trim())?;
-                    let name = fields.next()?.trim().to_owned();
-                    let long = fields.next().map(|f| f.trim().to_owned());
-                    Some((addr, bits, name, long))
-                })
-                .collect()
-        };
-        for (addr, bits, name, _) in entries(wka) {
+        names.exact.insert(
+            [0xff; 6],
+            Span {
+                start: 0,
+                len: BROADCAST.len() as u32,
+            },
+        );
+        for (addr, bits, name, _) in entries(&text[..manuf_at], wka_at) {
             if bits == 48 {
                 names.exact.insert(addr, name);
             } else {
                 names.wka_prefixes.entry(addr).or_insert(name);
             }
         }
-        for (addr, bits, name, long) in entries(manuf) {
+        names.oui_long.reserve(manuf.len() / 48);
+        for (addr, bits, name, long) in entries(&text, manuf_at) {
             if bits == 24 {
                 let key = u32::from_be_bytes([0, addr[0], addr[1], addr[2]]);
                 // As Wireshark's table, the last entry for a prefix wins.
-                names
-                    .oui_long
-                    .insert(key, long.unwrap_or_else(|| name.clone()));
+                names.oui_long.insert(key, long.unwrap_or(name));
             }
-            names.manuf.insert(Prefix {
-                bits,
-                masked: addr,
-                name,
-            });
+            names.manuf.insert(addr, bits, name);
         }
+        names.text = text;
         names
+    }
+
+    fn at(&self, span: Span) -> &str {
+        let start = span.start as usize;
+        self.text
+            .get(start..start + span.len as usize)
+            .unwrap_or_default()
     }
 
     /// The long name of the vendor whose 24-bit prefix begins `addr`, if `manuf` has one
@@ -168,13 +213,13 @@ impl EtherNames {
     /// blocks are not looked at.
     pub fn oui_long_name(&self, addr: [u8; 6]) -> Option<&str> {
         let key = u32::from_be_bytes([0, addr[0], addr[1], addr[2]]);
-        self.oui_long.get(&key).map(String::as_str)
+        self.oui_long.get(&key).map(|s| self.at(*s))
     }
 
     /// The name Wireshark shows for `addr`.
     pub fn name(&self, addr: [u8; 6]) -> String {
         if let Some(name) = self.exact.get(&addr) {
-            return name.clone();
+            return self.at(*name).to_owned();
         }
         let hex = |bytes: &[u8]| {
             bytes
@@ -199,7 +244,7 @@ impl EtherNames {
         let wka = (1..48).rev().find_map(|bits| {
             self.wka_prefixes
                 .get(&mask(addr, bits))
-                .map(|name| (bits, name.as_str()))
+                .map(|name| (bits, self.at(*name)))
         });
         if let Some((bits, name)) = wka {
             let bytes = rest(bits);
@@ -219,7 +264,7 @@ impl EtherNames {
             .lookup(addr)
             .or_else(|| self.manuf.lookup(unicast))
         {
-            return format!("{name}_{}", hex(&rest(bits)));
+            return format!("{}_{}", self.at(name), hex(&rest(bits)));
         }
         hex(&addr)
     }

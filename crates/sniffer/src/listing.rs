@@ -72,22 +72,38 @@ pub fn read(
     let mut details = opts.filter.as_ref().map(|_| {
         let mut details = Details::new();
         details.filtering = true;
-        // The rows need the trees' values only, not their text.
+        // The rows need the trees' values only, not their text, and vendors' names only if
+        // the filter names them.
         details.tree.unlabelled = true;
+        details.tree.without_vendors = !opts
+            .filter
+            .iter()
+            .flat_map(|f| f.fields())
+            .any(|f| f.ends_with("oui_resolved"));
         details
     });
+    // Frames the filter cannot select are left out before they are decoded, unless the rows
+    // show stream numbers (JSON), which count every conversation.
+    let prefilter = match opts.format {
+        Format::Plain | Format::Table => opts.filter.as_ref().and_then(|f| f.prefilter()),
+        Format::Json => None,
+    };
+    let mut count = 0u64;
     let read = loop {
         match source.next_frame() {
             Ok(Some(frame)) => {
                 if let (Some(details), Some(filter)) = (details.as_mut(), opts.filter.as_deref()) {
-                    if filter.matches(details.tree(&frame)) {
+                    count += 1;
+                    if prefilter.as_ref().is_some_and(|p| !p.admits(&frame)) {
+                        details.skip(&frame);
+                    } else if filter.matches(details.tree(&frame)) {
                         details.displayed(frame.ts);
                         rows.row_ref(details.row())?;
                         if opts.streaming && !source.input_ready() {
                             rows.flush()?;
                         }
                     }
-                    if details.row().number % 4096 == 0 {
+                    if count % 4096 == 0 {
                         progress(source.offset());
                     }
                     continue;
@@ -390,6 +406,15 @@ impl Details {
         // A quote does not count as the conversation's previous datagram.
         let next = u32::try_from(self.udp.len()).unwrap_or(u32::MAX);
         Some(self.udp.entry(key).or_insert((next, frame.ts, frame.ts)).0)
+    }
+
+    /// Counts a frame left out without a tree (a display filter's prefilter ruled it out;
+    /// it is never a pcapng Custom Block): the frames after it are numbered and timed as if
+    /// it had been read.
+    pub fn skip(&mut self, frame: &crate::frame::Frame<'_>) {
+        self.timeline.skip(frame.ts, frame.precision);
+        self.first.get_or_insert(frame.ts);
+        self.previous = Some(frame.ts);
     }
 
     /// The next frame's tree (kept until the next call, its buffers reused).

@@ -107,6 +107,17 @@ fn selected(file: &Path, filter: &str) -> (Vec<String>, Vec<String>) {
     )
 }
 
+/// The lines of `listing` (tshark's whole listing) of the frames numbered `numbers`.
+fn lines_of(listing: &[String], numbers: &[String]) -> Vec<String> {
+    numbers
+        .iter()
+        .filter_map(|n| {
+            let n: usize = n.parse().ok()?;
+            listing.get(n.checked_sub(1)?).cloned()
+        })
+        .collect()
+}
+
 #[test]
 fn filters_select_the_frames_tshark_selects() {
     if !common::has_tshark() {
@@ -116,12 +127,22 @@ fn filters_select_the_frames_tshark_selects() {
     let mut selections = 0;
     for name in CAPTURES {
         let file = fixture(name);
+        let listing = common::tshark_lines(&file);
         for filter in FILTERS {
             let (theirs, ours) = selected(&file, filter);
             selections += theirs.len();
             if theirs != ours {
                 failures.push(format!(
                     "{name} [{filter}]: tshark {theirs:?}, sniffer {ours:?}"
+                ));
+            }
+            // The listing takes another path (frames a filter cannot select are not
+            // decoded): the same frames, each the line tshark prints for it.
+            let rows = common::sniffer_output(&file, &["--format", "plain", "-Y", filter]);
+            let expected = lines_of(&listing, &theirs);
+            if rows != expected {
+                failures.push(format!(
+                    "{name} [{filter}] listing: tshark {expected:#?}, sniffer {rows:#?}"
                 ));
             }
         }
@@ -168,6 +189,110 @@ fn filtered_listing_and_details_are_tsharks() {
             assert_eq!(ours, theirs, "[{filter}] {args:?}");
         }
     }
+}
+
+/// Filters on ports and transports, those a listing tests on the frames' first bytes before
+/// decoding them (`PORT` stands for a port of the capture).
+const PREFILTERED: &[&str] = &[
+    "tcp",
+    "udp",
+    "tcp.port == PORT",
+    "udp.port == PORT",
+    "tcp.port == PORT && tcp.len > 0",
+    "tcp.dstport == PORT",
+    "tcp.srcport in {1..1023, PORT}",
+    "tcp.port >= PORT",
+    "tcp.port < PORT",
+    "(tcp.port == PORT && tcp.flags.syn == 1) || udp.srcport == PORT",
+    "tcp.port == PORT && !tcp.analysis.retransmission",
+    "tcp.seq == 1 && tcp.port == PORT",
+    "ip.addr == 10.0.0.1 && tcp.port == PORT",
+    "icmp || tcp.port == PORT",
+];
+
+/// `sniffer read FILE --format plain [-Y FILTER]`, run in this process.
+fn listing(file: &Path, filter: Option<&str>) -> Vec<String> {
+    use sniffer::filter::DisplayFilter;
+    use sniffer::listing::{self, ReadOptions};
+    use sniffer::render::{Format, TableStyle};
+    let opts = ReadOptions {
+        format: Format::Plain,
+        style: TableStyle {
+            width: None,
+            color: false,
+        },
+        explain: false,
+        ladder: false,
+        follow: None,
+        streaming: false,
+        filter: filter.map(|f| std::sync::Arc::new(DisplayFilter::compile(f).expect("compiles"))),
+    };
+    let mut source = sniffer::pcapfile::FileCapture::open(file).expect("opens");
+    let mut out = Vec::new();
+    listing::read(&mut source, file, &opts, &mut out, |_| {}).expect("reads");
+    String::from_utf8(out)
+        .expect("UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The numbers of the frames `filter` selects, each frame's whole tree tested (the path of
+/// `-V` and `-T`), run in this process.
+fn selected_in_full(file: &Path, filter: &str) -> Vec<String> {
+    let filter = sniffer::filter::DisplayFilter::compile(filter).expect("compiles");
+    let mut source = sniffer::pcapfile::FileCapture::open(file).expect("opens");
+    let mut details = sniffer::listing::Details::new();
+    let mut numbers = Vec::new();
+    let mut number = 0;
+    while let Some(frame) = source.next_frame().expect("reads") {
+        number += 1;
+        if filter.matches(details.tree(&frame)) {
+            numbers.push(number.to_string());
+        }
+    }
+    numbers
+}
+
+/// The listing with a filter it tests before decoding (above) is the listing's own lines of
+/// the frames the full path selects, on every committed capture: the frames it leaves
+/// undecoded change nothing in those it shows (fragments, ICMP quoting segments, tunnels,
+/// cut headers, pcapng's other blocks are all there). The whole listing is tshark's
+/// (`tshark_conformance.rs`), so these lines are too.
+#[test]
+fn listings_that_skip_frames_show_the_full_paths_lines() {
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for file in common::fixtures() {
+        let all = listing(&file, None);
+        // The least and the greatest port of the capture.
+        let mut ports: Vec<String> = common::sniffer_output(
+            &file,
+            &["-T", "fields", "-e", "tcp.srcport", "-e", "udp.srcport"],
+        )
+        .into_iter()
+        .flat_map(|l| l.split('\t').map(str::to_owned).collect::<Vec<_>>())
+        .filter(|p| !p.is_empty())
+        .collect();
+        ports.sort_by_key(|p| p.parse::<u32>().unwrap_or(0));
+        ports.dedup();
+        for port in ports.first().into_iter().chain(ports.last()) {
+            for filter in PREFILTERED {
+                let filter = filter.replace("PORT", port);
+                let rows = listing(&file, Some(&filter));
+                compared += rows.len();
+                let expected = lines_of(&all, &selected_in_full(&file, &filter));
+                if rows != expected {
+                    failures.push(format!(
+                        "{} [{filter}]: expected {expected:#?}, got {rows:#?}",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(compared > 500, "{compared}");
 }
 
 #[test]

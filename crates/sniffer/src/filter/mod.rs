@@ -19,8 +19,10 @@
 mod eval;
 mod lex;
 mod parse;
+mod prefilter;
 
 pub use parse::DisplayFilter;
+pub use prefilter::Prefilter;
 
 /// A filter Wireshark would refuse: its message, worded as Wireshark's, and the part of the
 /// expression it points at (byte offset and length), if it points at one.

@@ -175,6 +175,15 @@ impl Timeline {
         self.push_packet_into(&packet, frame.precision, row);
     }
 
+    /// Counts a frame left out without being decoded (a display filter's prefilter ruled it
+    /// out): it still has its number, and may be the first frame times are measured from.
+    pub fn skip(&mut self, ts: Timestamp, precision: TsPrecision) {
+        self.count += 1;
+        if precision != TsPrecision::None {
+            self.first.get_or_insert(ts);
+        }
+    }
+
     /// [`Timeline::push_packet`] into `row`, reusing its texts' memory.
     pub fn push_packet_into(&mut self, packet: &Packet, precision: TsPrecision, row: &mut Row) {
         self.count += 1;

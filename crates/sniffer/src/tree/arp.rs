@@ -208,7 +208,7 @@ pub(super) fn build(
                     mac_field,
                     Value::Ether(m),
                     (offset, hl),
-                    format_args!("{}: {}", mac_field.name, eth::named(m)),
+                    format_args!("{}: {}", mac_field.name, eth::Named(m)),
                 );
             }
             _ => {

@@ -46,6 +46,16 @@ fields! {
     FCS_STATUS: "eth.fcs.status", "FCS Status", Kind::UInt(8, Base::Dec);
 }
 
+/// An address as [`named`] writes it, looked up only when written: a tree built without
+/// its text does not read the names' tables.
+pub(super) struct Named(pub [u8; 6]);
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&named(self.0))
+    }
+}
+
 /// `IntelCor_12:34:56 (00:1b:21:12:34:56)`, remembered per thread (at most 4,096).
 pub(super) fn named(mac: [u8; 6]) -> String {
     use std::cell::RefCell;
@@ -79,7 +89,7 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Tra
     let ether_type = data
         .get(at + 12..at + 14)
         .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
-    let (src_named, dst_named) = (named(src), named(dst));
+    let (src_named, dst_named) = (Named(src), Named(dst));
     // An IEEE 802.3 frame has its length where Ethernet II has its type.
     let ieee_8023 = ether_type <= MAX_8023_LENGTH;
     if ieee_8023 {
@@ -93,7 +103,7 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Tra
         );
     }
     b.open();
-    let names = EtherNames::installed();
+    let names = b.vendors().then(EtherNames::installed);
     for (field, resolved, (oui, oui_resolved), lg_field, ig_field, addr, offset) in [
         (
             &DST,
@@ -115,12 +125,12 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Tra
         ),
     ] {
         let prefix = u64::from(u32::from_be_bytes([0, addr[0], addr[1], addr[2]]));
-        let vendor = names.oui_long_name(addr);
+        let vendor = names.and_then(|n| n.oui_long_name(addr));
         b.add(
             field,
             Value::Ether(addr),
             (offset, 6),
-            format_args!("{}: {}", field.name, named(addr)),
+            format_args!("{}: {}", field.name, Named(addr)),
         );
         b.open();
         b.hidden(resolved, Value::Ether(addr), (offset, 6));
@@ -132,7 +142,7 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, trailer: Option<Tra
             &ADDR,
             Value::Ether(addr),
             (offset, 6),
-            format_args!("Address: {}", named(addr)),
+            format_args!("Address: {}", Named(addr)),
         );
         b.hidden(&ADDR_RESOLVED, Value::Ether(addr), (offset, 6));
         b.hidden(&ADDR_OUI, Value::UInt(prefix), (offset, 3));

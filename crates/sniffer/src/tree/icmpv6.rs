@@ -654,7 +654,7 @@ fn options(b: &mut Builder, data: &[u8], mut at: usize, end: usize) {
                     &OPT_LINKADDR,
                     Value::Ether(mac),
                     (at + 2, 6),
-                    format_args!("Link-layer address: {}", eth::named(mac)),
+                    format_args!("Link-layer address: {}", eth::Named(mac)),
                 );
                 let hidden = if kind == 1 {
                     &OPT_SRC_LINKADDR

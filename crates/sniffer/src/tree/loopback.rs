@@ -75,7 +75,7 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, cut: bool) {
                     &FORWARDING_ADDRESS,
                     Value::Ether(mac),
                     (offset + 2, 6),
-                    format_args!("Forwarding address: {}", eth::named(mac)),
+                    format_args!("Forwarding address: {}", eth::Named(mac)),
                 );
                 offset += 8;
             }

@@ -194,6 +194,9 @@ pub struct Tree {
     reassembled_v6: bool,
     /// The nodes' text is left out: a tree built only to test a display filter on.
     pub(crate) unlabelled: bool,
+    /// Vendors' names (`eth.src.oui_resolved`) are left out: a filter that does not name them
+    /// need not wait for their table to be read.
+    pub(crate) without_vendors: bool,
 }
 
 impl Tree {
@@ -230,6 +233,11 @@ pub(crate) struct Builder<'t> {
 }
 
 impl Builder<'_> {
+    /// Whether vendors' names are looked up (see [`Tree`]'s `without_vendors`).
+    pub(crate) fn vendors(&self) -> bool {
+        !self.tree.without_vendors
+    }
+
     /// Adds a node at the current depth; `label` is written into the tree's text.
     pub(crate) fn add(
         &mut self,
