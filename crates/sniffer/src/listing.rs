@@ -88,9 +88,29 @@ pub fn read(
         Format::Plain | Format::Table => opts.filter.as_ref().and_then(|f| f.prefilter()),
         Format::Json => None,
     };
-    let mut count = 0u64;
+    // Frames read while filtering, and the thousands of them last reported.
+    let (mut count, mut reported) = (0u64, 0u64);
     let read = loop {
-        match source.next_frame() {
+        if count / 4096 > reported {
+            reported = count / 4096;
+            progress(source.offset());
+        }
+        let next = match (&prefilter, details.as_mut()) {
+            (Some(prefilter), Some(details)) => {
+                let mut skipped = 0;
+                let next = source.next_frame_admitted(
+                    |linktype, data| prefilter.admits_bytes(linktype, data),
+                    |ts, precision| {
+                        details.skip_at(ts, precision);
+                        skipped += 1;
+                    },
+                );
+                count += skipped;
+                next
+            }
+            _ => source.next_frame(),
+        };
+        match next {
             Ok(Some(frame)) => {
                 if let (Some(details), Some(filter)) = (details.as_mut(), opts.filter.as_deref()) {
                     count += 1;
@@ -102,9 +122,6 @@ pub fn read(
                         if opts.streaming && !source.input_ready() {
                             rows.flush()?;
                         }
-                    }
-                    if count % 4096 == 0 {
-                        progress(source.offset());
                     }
                     continue;
                 }
@@ -412,9 +429,14 @@ impl Details {
     /// it is never a pcapng Custom Block): the frames after it are numbered and timed as if
     /// it had been read.
     pub fn skip(&mut self, frame: &crate::frame::Frame<'_>) {
-        self.timeline.skip(frame.ts, frame.precision);
-        self.first.get_or_insert(frame.ts);
-        self.previous = Some(frame.ts);
+        self.skip_at(frame.ts, frame.precision);
+    }
+
+    /// [`Details::skip`] for a frame captured at `ts`, its time shown with `precision`.
+    pub fn skip_at(&mut self, ts: crate::frame::Timestamp, precision: crate::frame::TsPrecision) {
+        self.timeline.skip(ts, precision);
+        self.first.get_or_insert(ts);
+        self.previous = Some(ts);
     }
 
     /// The next frame's tree (kept until the next call, its buffers reused).

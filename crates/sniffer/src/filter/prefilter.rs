@@ -79,7 +79,12 @@ impl Prefilter {
     /// False only when `frame` is plain and fails the condition: the filter cannot select
     /// it, and it can be left out.
     pub fn admits(&self, frame: &Frame<'_>) -> bool {
-        match plain(frame.linktype, frame.data) {
+        self.admits_bytes(frame.linktype, frame.data)
+    }
+
+    /// [`Prefilter::admits`] for a frame of `linktype` whose captured bytes are `data`.
+    pub fn admits_bytes(&self, linktype: LinkType, data: &[u8]) -> bool {
+        match plain(linktype, data) {
             Some(p) => holds(&self.cond, p),
             None => true,
         }
