@@ -3,6 +3,10 @@
 //! literals read as the type of the field they are compared with — into [`DisplayFilter`],
 //! then tested on each packet's [`Tree`](crate::tree::Tree).
 //!
+//! A listing that shows no stream numbers first asks the filter's [`Prefilter`] about each
+//! frame's first bytes, and decodes only the frames it admits (see [`prefilter`]'s docs for
+//! why that changes nothing in the rows shown).
+//!
 //! Errors are worded as Wireshark words them, with the place they point at (see
 //! [`FilterError`]).
 //!
@@ -19,7 +23,7 @@
 mod eval;
 mod lex;
 mod parse;
-mod prefilter;
+pub mod prefilter;
 
 pub use parse::DisplayFilter;
 pub use prefilter::Prefilter;
