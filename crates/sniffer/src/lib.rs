@@ -115,6 +115,7 @@ pub mod pcapfile;
 pub mod privileges;
 pub mod readahead;
 pub mod render;
+pub mod stats;
 pub mod synth;
 pub mod tcp;
 pub mod timeline;

@@ -172,6 +172,51 @@ pub fn read(
     Ok(read?)
 }
 
+/// Lists `source` as tshark's plain listing does (unless `quiet`; only the frames `filter`
+/// selects), counting every frame into `stats` (`sniffer read -z`), then writes the
+/// statistics as tshark does: the last asked for first.
+pub fn read_stats(
+    source: &mut FileCapture<ReadAhead>,
+    filter: Option<&crate::filter::DisplayFilter>,
+    stats: &mut [crate::stats::Stat],
+    quiet: bool,
+    out: impl Write,
+) -> Result<(), ListError> {
+    let style = TableStyle {
+        width: None,
+        color: false,
+    };
+    let mut rows = RowWriter::new(Format::Plain, io::BufWriter::new(out), style);
+    let mut details = Details::new();
+    details.filtering = filter.is_some();
+    // The reports need the trees' values, not their text.
+    details.tree.unlabelled = true;
+    let read = loop {
+        match source.next_frame() {
+            Ok(Some(frame)) => {
+                details.tree(&frame);
+                let time = details.since_first(frame.ts);
+                let tree = details.last_tree();
+                for stat in stats.iter_mut() {
+                    stat.tap(tree, time);
+                }
+                if !quiet && filter.is_none_or(|f| f.matches(tree)) {
+                    details.displayed(frame.ts);
+                    rows.row_ref(details.row())?;
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    let mut out = rows.finish()?;
+    for stat in stats.iter().rev() {
+        render::stats::write_stat(&mut out, stat)?;
+    }
+    out.flush()?;
+    Ok(read?)
+}
+
 /// Writes each frame of `source` to `out` as its packet details, bytes or field values
 /// (`sniffer read -V`, `-x`, `-T fields`), from its field tree. A damaged record ends the
 /// output: everything before it is written, then its error is returned.
@@ -287,6 +332,12 @@ impl Details {
     /// Records that the frame last read, captured at `ts`, was shown.
     pub fn displayed(&mut self, ts: crate::frame::Timestamp) {
         self.last_displayed = Some(ts);
+    }
+
+    /// The time from the first frame to `ts`, as Wireshark's `frame.time_relative` (given to
+    /// frames without a time of their own too, as Wireshark's statistics see them).
+    pub fn since_first(&self, ts: crate::frame::Timestamp) -> (i64, i64) {
+        self.first.map_or((0, 0), |first| ts.delta(first))
     }
 
     /// The tree of the frame last read.

@@ -61,6 +61,13 @@ enum Command {
         no_progress: bool,
         #[command(flatten)]
         details: DetailArgs,
+        /// After the listing, a statistic as tshark prints it: conv,TYPE or endpoints,TYPE
+        /// (TYPE: eth, ip, ipv6, tcp, udp), optionally followed by ,FILTER; repeatable
+        #[arg(short = 'z', value_name = "STATISTIC")]
+        stats: Vec<String>,
+        /// Print only the statistics (-z), not the packets
+        #[arg(short = 'q')]
+        quiet: bool,
     },
     /// Capture on a device and show each packet as it arrives (Ctrl-C stops).
     Live {
@@ -157,11 +164,37 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             follow,
             no_progress,
             details,
+            stats,
+            quiet,
         } => {
             // The filter is compiled before anything is read; its refusal exits with 2.
             let Ok(filter) = display_filter(&details) else {
                 return Ok(ExitCode::from(2));
             };
+            if !stats.is_empty() || quiet {
+                let mut parsed = Vec::new();
+                for arg in &stats {
+                    match sniffer::stats::Stat::parse(arg) {
+                        Ok(stat) => parsed.push(stat),
+                        Err(e) => {
+                            eprintln!("sniffer: {e}");
+                            return Ok(ExitCode::from(2));
+                        }
+                    }
+                }
+                if details.format().map_err(|e| anyhow::anyhow!(e))?.is_some()
+                    || format.is_some_and(|f| !matches!(f, FormatArg::Plain))
+                    || explain
+                    || ladder
+                    || follow.is_some()
+                {
+                    anyhow::bail!(
+                        "-z and -q go with the plain listing: -V, -x, -T, --format table or json, \
+                         --explain, --ladder and --follow do not take them"
+                    );
+                }
+                return read_stats(file, filter.as_ref(), &mut parsed, quiet);
+            }
             match details.format().map_err(|e| anyhow::anyhow!(e))? {
                 Some(_) if format.is_some() || explain || ladder || follow.is_some() => {
                     anyhow::bail!(
@@ -243,6 +276,22 @@ fn display_filter(details: &DetailArgs) -> Result<Option<sniffer::filter::Displa
     details
         .filter()
         .map_err(|message| eprintln!("sniffer: {message}"))
+}
+
+/// `sniffer read -z …`: the plain listing (unless `quiet`), then the statistics.
+fn read_stats(
+    file: PathBuf,
+    filter: Option<&sniffer::filter::DisplayFilter>,
+    stats: &mut [sniffer::stats::Stat],
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut source = if file.as_os_str() == "-" {
+        FileCapture::stdin()?
+    } else {
+        FileCapture::open(&file)?
+    };
+    listing::read_stats(&mut source, filter, stats, quiet, io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `sniffer read -V/-x/-T fields`: each packet's details, bytes or field values (of the

@@ -18,6 +18,7 @@ pub mod json;
 pub mod ladder;
 pub mod lesson;
 pub mod plain;
+pub mod stats;
 pub mod summary;
 pub mod table;
 pub mod wrap;

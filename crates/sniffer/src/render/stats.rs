@@ -1,0 +1,144 @@
+//! The text of tshark's `-z conv,…` and `-z endpoints,…` reports (Wireshark 4.0's
+//! `tap-iousers.c` and `tap-endpoints.c`), byte for byte.
+
+use std::io::{self, Write};
+
+use crate::ether_names::EtherNames;
+use crate::stats::{Address, Stat, StatKind};
+
+const RULE: &str =
+    "================================================================================";
+
+/// Writes one report.
+pub fn write_stat(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
+    match stat.kind {
+        StatKind::Conversations => write_conversations(out, stat),
+        StatKind::Endpoints => write_endpoints(out, stat),
+    }
+}
+
+/// An address as Wireshark's conversation tables show it: Ethernet addresses by their
+/// vendor's name, IP addresses as numbers.
+fn address(a: &Address) -> String {
+    match a {
+        Address::Ether(mac) => EtherNames::installed().name(*mac),
+        Address::Ip(ip) => ip.to_string(),
+    }
+}
+
+/// A byte count as Wireshark's `format_size` writes it (SI prefixes, no grouping as in the C
+/// locale): `1404 bytes`, `307 kB`, `12 MB`.
+pub fn size(bytes: u64) -> String {
+    const K: u64 = 1000;
+    for (power, prefix) in [
+        (K * K * K * K, "T"),
+        (K * K * K, "G"),
+        (K * K, "M"),
+        (K, "k"),
+    ] {
+        if bytes / power >= 10 {
+            return format!("{} {prefix}B", bytes / power);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// Seconds and nanoseconds as a number of seconds (Wireshark's `nstime_to_sec`).
+fn seconds((secs, nanos): (i64, i64)) -> f64 {
+    secs as f64 + nanos as f64 / 1e9
+}
+
+fn write_conversations(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
+    let ports = stat.table.has_ports();
+    let pad = if ports { "            " } else { "" };
+    writeln!(out, "{RULE}")?;
+    writeln!(out, "{} Conversations", stat.table.title())?;
+    write_filter(out, stat)?;
+    writeln!(
+        out,
+        "{pad}                                               |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |"
+    )?;
+    writeln!(
+        out,
+        "{pad}                                               | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |"
+    )?;
+    for c in Stat::order(&stat.conversations, |c| c.counts.frames()) {
+        let (a, b) = (address(&c.a), address(&c.b));
+        match (c.a_port, c.b_port) {
+            (Some(ap), Some(bp)) if ports => write!(
+                out,
+                "{:<26} <-> {:<26}",
+                format!("{a}:{ap}"),
+                format!("{b}:{bp}")
+            )?,
+            _ => write!(out, "{a:<20} <-> {b:<20}")?,
+        }
+        let n = &c.counts;
+        writeln!(
+            out,
+            "  {:>6} {:<9}  {:>6} {:<9}  {:>6} {:<9}  {:>14.9}   {:>12.4}",
+            n.rx_frames,
+            size(n.rx_bytes),
+            n.tx_frames,
+            size(n.tx_bytes),
+            n.frames(),
+            size(n.bytes()),
+            seconds(c.start),
+            seconds(c.stop) - seconds(c.start),
+        )?;
+    }
+    writeln!(out, "{RULE}")
+}
+
+fn write_endpoints(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
+    let ports = stat.table.has_ports();
+    writeln!(out, "{RULE}")?;
+    writeln!(out, "{} Endpoints", stat.table.title())?;
+    write_filter(out, stat)?;
+    writeln!(
+        out,
+        "                       |  {}Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |",
+        if ports { "Port  ||  " } else { "" }
+    )?;
+    for e in Stat::order(&stat.endpoints, |e| e.counts.frames()) {
+        write!(out, "{:<20}      ", address(&e.address))?;
+        if let (true, Some(port)) = (ports, e.port) {
+            write!(out, "{port:>5}     ")?;
+        }
+        let n = &e.counts;
+        writeln!(
+            out,
+            "{:>6}     {:>9}     {:>6}       {:>9}      {:>6}       {:>9}   ",
+            n.frames(),
+            n.bytes(),
+            n.tx_frames,
+            n.tx_bytes,
+            n.rx_frames,
+            n.rx_bytes,
+        )?;
+    }
+    writeln!(out, "{RULE}")
+}
+
+fn write_filter(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
+    match &stat.filter {
+        Some((text, _)) => writeln!(out, "Filter:{text}"),
+        None => writeln!(out, "Filter:<No Filter>"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_as_wireshark_writes_them() {
+        assert_eq!(size(0), "0 bytes");
+        assert_eq!(size(9_999), "9999 bytes");
+        assert_eq!(size(10_000), "10 kB");
+        assert_eq!(size(307_123), "307 kB");
+        assert_eq!(size(9_999_999), "9999 kB");
+        assert_eq!(size(10_000_000), "10 MB");
+        assert_eq!(size(12_345_678_901), "12 GB");
+    }
+}

@@ -1,0 +1,536 @@
+//! tshark's statistics (`-z`): reports made from every packet's field tree as the file is
+//! read, and printed once it ends.
+//!
+//! Covered: `conv,TYPE` and `endpoints,TYPE` for `eth`, `ip`, `ipv6`, `tcp` and `udp`, each
+//! with an optional display filter after a comma (`-z conv,ip,tcp.port==80`): only the packets
+//! it selects are counted. As in tshark, the reports see every packet whatever `-Y` shows.
+//!
+//! Each report *taps* the headers of its protocol that a packet carries at its top level (a
+//! header an ICMP error quotes is not counted, as in tshark): addresses from the tree's
+//! `eth.src`/`eth.dst`, `ip.src`/`ip.dst`, `ipv6.src`/`ipv6.dst`, ports from `tcp.srcport`
+//! and `udp.srcport`…, and the stream (`tcp.stream`, `udp.stream`) that tells two
+//! conversations on the same ports apart. A TCP or UDP header Wireshark does not take for one
+//! (too short, a bad length) has no stream, and is not counted either.
+//!
+//! The tables follow Wireshark's `conversation_table.c`: a conversation's A side is the
+//! source of its first packet, `->` counts what A sent and `<-` what it received; an
+//! endpoint's Tx is what it sent. Rows are sorted by their frames, most first, rows of as
+//! many frames in the order they first appeared. The text is `tap-iousers.c`'s and
+//! `tap-endpoints.c`'s (see [`crate::render::stats`]).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::filter::{DisplayFilter, FilterError};
+use crate::tree::{Node, Tree, Value};
+
+/// A report `-z` asks for.
+#[derive(Debug)]
+pub struct Stat {
+    pub kind: StatKind,
+    pub table: TableType,
+    /// The filter's text as given, and the filter: only packets it selects are counted.
+    pub filter: Option<(String, DisplayFilter)>,
+    pub conversations: Vec<Conversation>,
+    pub endpoints: Vec<Endpoint>,
+    conversation_index: HashMap<ConvKey, usize>,
+    endpoint_index: HashMap<(Address, Option<u16>), usize>,
+}
+
+/// Which report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatKind {
+    /// `conv`: one row per conversation.
+    Conversations,
+    /// `endpoints`: one row per address (and port).
+    Endpoints,
+}
+
+/// The protocol a report counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableType {
+    Eth,
+    Ip,
+    Ipv6,
+    Tcp,
+    Udp,
+}
+
+impl TableType {
+    /// The protocol's short name, which the report's title begins with.
+    pub fn title(self) -> &'static str {
+        match self {
+            TableType::Eth => "Ethernet",
+            TableType::Ip => "IPv4",
+            TableType::Ipv6 => "IPv6",
+            TableType::Tcp => "TCP",
+            TableType::Udp => "UDP",
+        }
+    }
+
+    /// Whether its rows show ports.
+    pub fn has_ports(self) -> bool {
+        matches!(self, TableType::Tcp | TableType::Udp)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            TableType::Eth => "eth",
+            TableType::Ip => "ip",
+            TableType::Ipv6 => "ipv6",
+            TableType::Tcp => "tcp",
+            TableType::Udp => "udp",
+        }
+    }
+}
+
+/// An endpoint's address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Address {
+    Ether([u8; 6]),
+    Ip(IpAddr),
+}
+
+/// One side of a packet: its address, and its port for TCP and UDP.
+type Side = (Address, Option<u16>);
+
+/// A conversation's key: its two sides (in order) and its stream, if its protocol has one.
+type ConvKey = (Side, Side, Option<u64>);
+
+/// Frames and bytes, and when.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counts {
+    pub tx_frames: u64,
+    pub tx_bytes: u64,
+    pub rx_frames: u64,
+    pub rx_bytes: u64,
+}
+
+impl Counts {
+    pub fn frames(&self) -> u64 {
+        self.tx_frames + self.rx_frames
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.tx_bytes + self.rx_bytes
+    }
+
+    fn add(&mut self, sent: bool, bytes: u64) {
+        if sent {
+            self.tx_frames += 1;
+            self.tx_bytes += bytes;
+        } else {
+            self.rx_frames += 1;
+            self.rx_bytes += bytes;
+        }
+    }
+}
+
+/// A row of `conv`: A is the source of the first packet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conversation {
+    pub a: Address,
+    pub a_port: Option<u16>,
+    pub b: Address,
+    pub b_port: Option<u16>,
+    /// Tx: what A sent (`->`); Rx: what A received (`<-`).
+    pub counts: Counts,
+    /// The first and last packets' times since the first frame, as seconds and nanoseconds.
+    pub start: (i64, i64),
+    pub stop: (i64, i64),
+}
+
+/// A row of `endpoints`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Endpoint {
+    pub address: Address,
+    pub port: Option<u16>,
+    pub counts: Counts,
+}
+
+/// Why a `-z` argument is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StatError {
+    #[error(
+        "invalid -z argument \"{0}\"; it must be conv,TYPE or endpoints,TYPE with TYPE one of \
+         eth, ip, ipv6, tcp, udp, each optionally followed by ,FILTER"
+    )]
+    Unknown(String),
+    #[error("Couldn't register {what} tap: Filter \"{filter}\" is invalid - {message}")]
+    Filter {
+        what: &'static str,
+        filter: String,
+        message: String,
+    },
+}
+
+impl Stat {
+    /// Reads a `-z` argument: `conv,tcp`, `endpoints,ip,tcp.port==80`.
+    pub fn parse(arg: &str) -> Result<Stat, StatError> {
+        let unknown = || StatError::Unknown(arg.to_owned());
+        let (kind, rest) = if let Some(rest) = arg.strip_prefix("conv,") {
+            (StatKind::Conversations, rest)
+        } else if let Some(rest) = arg.strip_prefix("endpoints,") {
+            (StatKind::Endpoints, rest)
+        } else {
+            return Err(unknown());
+        };
+        let (name, filter) = match rest.split_once(',') {
+            Some((name, filter)) => (name, Some(filter)),
+            None => (rest, None),
+        };
+        let table = [
+            TableType::Eth,
+            TableType::Ip,
+            TableType::Ipv6,
+            TableType::Tcp,
+            TableType::Udp,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+        .ok_or_else(unknown)?;
+        let filter = match filter {
+            Some(text) => {
+                let compiled =
+                    DisplayFilter::compile(text).map_err(|e: FilterError| StatError::Filter {
+                        what: match kind {
+                            StatKind::Conversations => "conversations",
+                            StatKind::Endpoints => "endpoint",
+                        },
+                        filter: text.to_owned(),
+                        message: e.message,
+                    })?;
+                Some((text.to_owned(), compiled))
+            }
+            None => None,
+        };
+        Ok(Stat {
+            kind,
+            table,
+            filter,
+            conversations: Vec::new(),
+            endpoints: Vec::new(),
+            conversation_index: HashMap::new(),
+            endpoint_index: HashMap::new(),
+        })
+    }
+
+    /// Counts one packet, from its tree; `time` is its time since the first frame (which a
+    /// frame without a time of its own has too: a pcapng Simple Packet Block's is zero).
+    pub fn tap(&mut self, tree: &Tree, time: (i64, i64)) {
+        if let Some((_, filter)) = &self.filter {
+            if !filter.matches(tree) {
+                return;
+            }
+        }
+        let Some(len) = frame_len(tree) else {
+            return;
+        };
+        for (src, dst, stream) in headers(tree, self.table) {
+            match self.kind {
+                StatKind::Conversations => self.add_conversation(src, dst, stream, len, time),
+                StatKind::Endpoints => {
+                    self.add_endpoint(src, true, len);
+                    self.add_endpoint(dst, false, len);
+                }
+            }
+        }
+    }
+
+    fn add_conversation(
+        &mut self,
+        src: Side,
+        dst: Side,
+        stream: Option<u64>,
+        len: u64,
+        time: (i64, i64),
+    ) {
+        let key = if src <= dst {
+            (src, dst, stream)
+        } else {
+            (dst, src, stream)
+        };
+        let index = *self.conversation_index.entry(key).or_insert_with(|| {
+            self.conversations.push(Conversation {
+                a: src.0,
+                a_port: src.1,
+                b: dst.0,
+                b_port: dst.1,
+                counts: Counts::default(),
+                start: time,
+                stop: time,
+            });
+            self.conversations.len() - 1
+        });
+        let c = &mut self.conversations[index];
+        if nstime_cmp(time, c.stop) > 0 {
+            c.stop = time;
+        } else if nstime_cmp(time, c.start) < 0 {
+            c.start = time;
+        }
+        let sent = src.0 == c.a && src.1 == c.a_port;
+        c.counts.add(sent, len);
+    }
+
+    fn add_endpoint(&mut self, side: Side, sent: bool, len: u64) {
+        let index = *self.endpoint_index.entry(side).or_insert_with(|| {
+            self.endpoints.push(Endpoint {
+                address: side.0,
+                port: side.1,
+                counts: Counts::default(),
+            });
+            self.endpoints.len() - 1
+        });
+        self.endpoints[index].counts.add(sent, len);
+    }
+
+    /// The rows' order in the report: most frames first, rows of as many frames in the
+    /// order they first appeared.
+    pub fn order<T>(rows: &[T], frames: impl Fn(&T) -> u64) -> Vec<&T> {
+        let mut sorted: Vec<&T> = rows.iter().filter(|r| frames(r) > 0).collect();
+        // A stable sort keeps the order of appearance among equals.
+        sorted.sort_by_key(|r| std::cmp::Reverse(frames(r)));
+        sorted
+    }
+}
+
+/// Wireshark's `nstime_cmp`: the seconds first, then the nanoseconds, each difference
+/// taken in 32 bits as there (times decades apart, or an unnormalised fraction far from the
+/// other, wrap around and compare the other way).
+fn nstime_cmp(a: (i64, i64), b: (i64, i64)) -> i32 {
+    let wrap = |x: i64, y: i64| x.wrapping_sub(y) as i32;
+    if a.0 == b.0 {
+        wrap(a.1, b.1)
+    } else {
+        wrap(a.0, b.0)
+    }
+}
+
+/// The frame's length on the wire (`frame.len`).
+fn frame_len(tree: &Tree) -> Option<u64> {
+    tree.nodes
+        .iter()
+        .find(|n| n.field.abbrev == "frame.len")
+        .and_then(|n| match n.value {
+            Value::UInt(v) => Some(v),
+            _ => None,
+        })
+}
+
+/// The headers of `table`'s protocol at the packet's top level: source, destination, and
+/// stream.
+fn headers(tree: &Tree, table: TableType) -> Vec<(Side, Side, Option<u64>)> {
+    let mut out = Vec::new();
+    // The addresses of the last IP header, for the ports after it.
+    let mut ip: Option<(IpAddr, IpAddr)> = None;
+    let nodes = &tree.nodes;
+    for (i, node) in nodes.iter().enumerate() {
+        if node.depth != 0 {
+            continue;
+        }
+        // The header's own fields: the nodes after it until the next top-level one.
+        let fields = nodes[i + 1..].iter().take_while(|n| n.depth > 0);
+        let child = |abbrev: &str| -> Option<&Node> {
+            fields
+                .clone()
+                .find(|n| n.depth == 1 && !n.hidden && n.field.abbrev == abbrev)
+        };
+        let uint = |abbrev: &str| match child(abbrev).map(|n| &n.value) {
+            Some(Value::UInt(v)) => Some(*v),
+            _ => None,
+        };
+        match node.field.abbrev {
+            "eth" if table == TableType::Eth => {
+                let mac = |abbrev: &str| match child(abbrev).map(|n| &n.value) {
+                    Some(Value::Ether(m)) => Some(*m),
+                    _ => None,
+                };
+                if let (Some(src), Some(dst)) = (mac("eth.src"), mac("eth.dst")) {
+                    out.push((
+                        (Address::Ether(src), None),
+                        (Address::Ether(dst), None),
+                        None,
+                    ));
+                }
+            }
+            "ip" | "ipv6" => {
+                let v4 = node.field.abbrev == "ip";
+                let addr = |abbrev: &str| match child(abbrev).map(|n| &n.value) {
+                    Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
+                    Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
+                    _ => None,
+                };
+                let (src, dst) = if v4 {
+                    (addr("ip.src"), addr("ip.dst"))
+                } else {
+                    (addr("ipv6.src"), addr("ipv6.dst"))
+                };
+                // TCP and UDP count the final destination of an IPv6 routing header.
+                let last_hop = if v4 {
+                    None
+                } else {
+                    final_destination(fields.clone())
+                };
+                ip = src.zip(last_hop.or(dst));
+                let tapped = if v4 {
+                    table == TableType::Ip
+                } else {
+                    table == TableType::Ipv6 && ipv6_tapped(tree, fields.clone())
+                };
+                if let (true, Some(src), Some(dst)) = (tapped, src, dst) {
+                    out.push(((Address::Ip(src), None), (Address::Ip(dst), None), None));
+                }
+            }
+            "tcp" | "udp" if table.name() == node.field.abbrev => {
+                let p = node.field.abbrev;
+                // A TCP header cut short, or one whose reading failed, is not counted
+                // (Wireshark queues the tap after the header, options included).
+                if p == "tcp" && tcp_header_failed(tree) {
+                    continue;
+                }
+                let ports = uint(&format!("{p}.srcport")).zip(uint(&format!("{p}.dstport")));
+                let stream = uint(&format!("{p}.stream"));
+                if let (Some((src, dst)), Some((sport, dport)), Some(stream)) = (ip, ports, stream)
+                {
+                    let port = |p: u64| u16::try_from(p).ok();
+                    out.push((
+                        (Address::Ip(src), port(sport)),
+                        (Address::Ip(dst), port(dport)),
+                        Some(stream),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether the packet's TCP header could not be read to its end: cut by the capture,
+/// malformed, or with a header length too short.
+fn tcp_header_failed(tree: &Tree) -> bool {
+    tree.nodes.iter().any(|n| {
+        (n.depth == 0 && matches!(n.field.abbrev, "_ws.malformed" | "_ws.short"))
+            || matches!(n.value, Value::Expert { abbrev, .. } if abbrev == "tcp.bogus_header_length")
+    })
+}
+
+/// IPv6's report counts a packet once its extension headers lead to a protocol that is not
+/// one (Wireshark queues the tap there): not when the chain ends in a header whose
+/// dissector is off (AH, Mobility, HIP, Shim6), in a fragment that completes no packet, or
+/// in a header the packet ends inside.
+fn ipv6_tapped<'t>(tree: &Tree, fields: impl Iterator<Item = &'t Node> + Clone) -> bool {
+    /// Wireshark's IPv6 extension headers.
+    const EXTENSIONS: [u64; 8] = [0, 43, 44, 51, 60, 135, 139, 140];
+    let last_next = fields
+        .clone()
+        .filter(|n| {
+            matches!(
+                n.field.abbrev,
+                "ipv6.nxt"
+                    | "ipv6.hopopts.nxt"
+                    | "ipv6.routing.nxt"
+                    | "ipv6.fraghdr.nxt"
+                    | "ipv6.dstopts.nxt"
+            )
+        })
+        .last();
+    let Some(Value::UInt(next)) = last_next.map(|n| &n.value) else {
+        return false;
+    };
+    let uint = |abbrev: &str| {
+        fields
+            .clone()
+            .find(|n| n.field.abbrev == abbrev)
+            .map(|n| match n.value {
+                Value::UInt(v) => v,
+                Value::Bool(b) => u64::from(b),
+                _ => 0,
+            })
+    };
+    let fragment = match uint("ipv6.fraghdr.offset") {
+        None => true,
+        // A fragment that is the whole packet, or the one that completes it.
+        Some(offset) => {
+            (offset == 0 && uint("ipv6.fraghdr.more") == Some(0))
+                || tree
+                    .nodes
+                    .iter()
+                    .any(|n| n.field.abbrev == "ipv6.fragments")
+        }
+    };
+    // A header the packet ends inside stops at the `[Malformed Packet]` line, before any
+    // protocol after IPv6.
+    let cut = fields.clone().last().is_some_and(|_| {
+        let after: Vec<&Node> = tree.nodes.iter().filter(|n| n.depth == 0).collect();
+        let ipv6 = after.iter().rposition(|n| n.field.abbrev == "ipv6");
+        ipv6.and_then(|i| after.get(i + 1))
+            .is_some_and(|n| n.field.abbrev == "_ws.malformed")
+    });
+    !EXTENSIONS.contains(next) && fragment && !cut
+}
+
+/// The final destination an IPv6 routing header names while segments are left: the last
+/// address of a type 0 or RPL route, the home address of type 2, the first segment of a
+/// segment routing header.
+fn final_destination<'t>(fields: impl Iterator<Item = &'t Node> + Clone) -> Option<IpAddr> {
+    let uint = |abbrev: &str| {
+        fields
+            .clone()
+            .find(|n| n.field.abbrev == abbrev)
+            .and_then(|n| match n.value {
+                Value::UInt(v) => Some(v),
+                _ => None,
+            })
+    };
+    if uint("ipv6.routing.segleft").unwrap_or(0) == 0 {
+        return None;
+    }
+    let addresses = |abbrev: &'static str| {
+        fields
+            .clone()
+            .filter_map(move |n| match (&n.value, n.field.abbrev == abbrev) {
+                (Value::Ipv6(a), true) => Some(IpAddr::V6(*a)),
+                _ => None,
+            })
+    };
+    match uint("ipv6.routing.type")? {
+        0 => addresses("ipv6.routing.src.addr").last(),
+        2 => addresses("ipv6.routing.mipv6.home_address").next(),
+        3 => addresses("ipv6.routing.rpl.full_address").last(),
+        4 => addresses("ipv6.routing.srh.addr").next(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments() {
+        let s = Stat::parse("conv,tcp").expect("valid");
+        assert_eq!((s.kind, s.table), (StatKind::Conversations, TableType::Tcp));
+        assert!(s.filter.is_none());
+        let s = Stat::parse("endpoints,ipv6,tcp.port==80").expect("valid");
+        assert_eq!((s.kind, s.table), (StatKind::Endpoints, TableType::Ipv6));
+        assert_eq!(s.filter.map(|f| f.0).as_deref(), Some("tcp.port==80"));
+        for bad in ["conv", "conv,", "conv,sctp", "io,phs", "endpoints,tcpx"] {
+            assert!(
+                matches!(Stat::parse(bad), Err(StatError::Unknown(_))),
+                "{bad}"
+            );
+        }
+        let err = Stat::parse("conv,ip,tcp.prt==80").expect_err("refused");
+        assert!(err.to_string().starts_with(
+            "Couldn't register conversations tap: Filter \"tcp.prt==80\" is invalid - "
+        ));
+    }
+
+    #[test]
+    fn most_frames_first_then_in_order_of_appearance() {
+        let rows = [3u64, 5, 3, 0, 5, 1];
+        let order: Vec<u64> = Stat::order(&rows, |r| *r).into_iter().copied().collect();
+        assert_eq!(order, [5, 5, 3, 3, 1]);
+    }
+}
