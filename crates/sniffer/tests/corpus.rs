@@ -1398,13 +1398,16 @@ fn synthetic_corpus_matches_tshark() {
 }
 
 /// The packet details, bytes and JSON of each linktype's file against tshark's `-V`, `-x`
-/// and `-T json`: the number of differing lines per output is printed, and each must be
-/// identical.
+/// and `-T json`, and the statistics against `-q -z conv,… -z endpoints,…`: the number of
+/// differing lines per output is printed, and each must be identical.
 fn details_of(files: &[(String, std::path::PathBuf)]) {
     let mut over = Vec::new();
     for (name, path) in files {
-        for output in ["-V", "-x", "-T json"] {
-            let args: Vec<&str> = output.split(' ').collect();
+        for output in ["-V", "-x", "-T json", "-z"] {
+            let args: Vec<&str> = match output {
+                "-z" => common::EVERY_STATISTIC.to_vec(),
+                _ => output.split(' ').collect(),
+            };
             let theirs = common::tshark_output(path, &args);
             let ours = common::sniffer_output(path, &args);
             let theirs: Vec<&str> = theirs.iter().map(String::as_str).collect();

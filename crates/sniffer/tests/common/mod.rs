@@ -253,3 +253,28 @@ pub fn fixtures() -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// `-q` and every statistic `sniffer read -z` makes, as arguments for it and for tshark.
+pub const EVERY_STATISTIC: &[&str] = &[
+    "-q",
+    "-z",
+    "conv,eth",
+    "-z",
+    "conv,ip",
+    "-z",
+    "conv,ipv6",
+    "-z",
+    "conv,tcp",
+    "-z",
+    "conv,udp",
+    "-z",
+    "endpoints,eth",
+    "-z",
+    "endpoints,ip",
+    "-z",
+    "endpoints,ipv6",
+    "-z",
+    "endpoints,tcp",
+    "-z",
+    "endpoints,udp",
+];

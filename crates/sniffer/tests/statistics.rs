@@ -1,0 +1,121 @@
+//! `sniffer read -z` against `tshark -z`: the conversations and endpoints of every committed
+//! capture, byte for byte, with filters, with the listing before them, with `-Y`, and the
+//! refusals. (`corpus.rs` compares them on the synthetic corpus too.)
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    common::fixtures()
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n == name))
+        .unwrap_or_else(|| panic!("no fixture {name}"))
+}
+
+#[test]
+fn every_report_of_every_capture_is_tsharks() {
+    if !common::has_tshark() {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    for file in common::fixtures() {
+        let theirs = common::tshark_output(&file, common::EVERY_STATISTIC);
+        let ours = common::sniffer_output(&file, common::EVERY_STATISTIC);
+        rows += theirs.iter().filter(|l| l.contains("  ")).count();
+        if theirs != ours {
+            failures.push(format!(
+                "{}:\n  tshark: {theirs:#?}\n  sniffer: {ours:#?}",
+                file.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Ten reports of twenty captures, with rows in them.
+    assert!(rows > 300, "{rows}");
+}
+
+#[test]
+fn filters_the_listing_and_y_are_tsharks() {
+    if !common::has_tshark() {
+        return;
+    }
+    let cases: &[(&str, &[&str])] = &[
+        // A report's own filter counts only the packets it selects (quoted headers too).
+        (
+            "icmp-messages.pcap",
+            &[
+                "-q",
+                "-z",
+                "conv,ip,tcp.port==80",
+                "-z",
+                "endpoints,tcp,tcp.flags.syn==1",
+            ],
+        ),
+        // The listing first, then the reports, the last asked for first.
+        (
+            "synthetic-every-tag.pcap",
+            &["-z", "conv,tcp", "-z", "endpoints,ip"],
+        ),
+        // -Y selects the rows; the reports count every packet.
+        (
+            "synthetic-every-tag.pcap",
+            &["-Y", "tcp.len > 0", "-z", "conv,tcp"],
+        ),
+        (
+            "udp-edge-cases.pcap",
+            &["-q", "-Y", "udp", "-z", "conv,udp"],
+        ),
+        // Ethernet addresses by their vendors' names, sizes in kB.
+        (
+            "arp-and-padding.pcap",
+            &["-q", "-z", "conv,eth", "-z", "endpoints,eth"],
+        ),
+        (
+            "real-http-loopback.pcap",
+            &["-q", "-z", "conv,tcp", "-z", "conv,ip"],
+        ),
+    ];
+    for (name, args) in cases {
+        let file = fixture(name);
+        let theirs = common::tshark_output(&file, args);
+        let ours = common::sniffer_output(&file, args);
+        assert!(theirs.len() > 6, "{name} {args:?}: {theirs:?}");
+        assert_eq!(ours, theirs, "{name} {args:?}");
+    }
+}
+
+fn sniffer(args: &[&str]) -> std::process::Output {
+    Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        .arg("read")
+        .arg(fixture("greeting-ipv4.pcap"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn unknown_reports_bad_filters_and_other_outputs_are_refused() {
+    for (args, message) in [
+        (
+            &["-z", "conv,sctp"][..],
+            "invalid -z argument \"conv,sctp\"",
+        ),
+        (&["-z", "io,phs"][..], "invalid -z argument \"io,phs\""),
+        (
+            &["-z", "conv,ip,tcp.prt==80"][..],
+            "Couldn't register conversations tap: Filter \"tcp.prt==80\" is invalid",
+        ),
+    ] {
+        let out = sniffer(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = sniffer(&["-z", "conv,tcp", "-V"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-z and -q go with the plain listing"));
+}
