@@ -187,6 +187,14 @@ pub fn read_stats(
         color: false,
     };
     let mut rows = RowWriter::new(Format::Plain, io::BufWriter::new(out), style);
+    let frame_named = crate::stats::frame_named(
+        filter
+            .into_iter()
+            .chain(stats.iter().filter_map(|s| s.filter.as_ref().map(|f| &f.1))),
+    );
+    for stat in stats.iter_mut() {
+        stat.frame_item = frame_named;
+    }
     let mut details = Details::new();
     details.filtering = filter.is_some();
     // The reports need the trees' values, not their text.

@@ -14,7 +14,45 @@ pub fn write_stat(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
     match stat.kind {
         StatKind::Conversations => write_conversations(out, stat),
         StatKind::Endpoints => write_endpoints(out, stat),
+        StatKind::Hierarchy => write_hierarchy(out, stat),
     }
+}
+
+/// `io,phs` (`tap-protohierstat.c`): each protocol indented two spaces under its parent (a
+/// line is at most 79 characters, and an indentation past 16 levels ends with `...`).
+fn write_hierarchy(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
+    const RULE: &str = "===================================================================";
+    writeln!(out)?;
+    writeln!(out, "{RULE}")?;
+    writeln!(out, "Protocol Hierarchy Statistics")?;
+    let filter = stat.filter.as_ref().map_or("", |(text, _)| text.as_str());
+    writeln!(out, "Filter: {filter}\n")?;
+    let layers = &stat.hierarchy;
+    let top: Vec<usize> = (0..layers.len())
+        .filter(|i| !layers.iter().any(|l| l.children.contains(i)))
+        .collect();
+    // Depth first, each level in the order first seen.
+    let mut stack: Vec<(usize, usize)> = top.into_iter().rev().map(|i| (i, 0)).collect();
+    while let Some((i, depth)) = stack.pop() {
+        let layer = &layers[i];
+        let mut line = String::new();
+        for level in 0..depth {
+            if level > 15 {
+                line.push_str("...");
+                break;
+            }
+            line.push_str("  ");
+        }
+        line.push_str(layer.protocol);
+        line.truncate(79);
+        writeln!(
+            out,
+            "{line:<40} frames:{} bytes:{}",
+            layer.frames, layer.bytes
+        )?;
+        stack.extend(layer.children.iter().rev().map(|&c| (c, depth + 1)));
+    }
+    writeln!(out, "{RULE}")
 }
 
 /// An address as Wireshark's conversation tables show it: Ethernet addresses by their

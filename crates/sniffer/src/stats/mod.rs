@@ -1,9 +1,10 @@
 //! tshark's statistics (`-z`): reports made from every packet's field tree as the file is
 //! read, and printed once it ends.
 //!
-//! Covered: `conv,TYPE` and `endpoints,TYPE` for `eth`, `ip`, `ipv6`, `tcp` and `udp`, each
-//! with an optional display filter after a comma (`-z conv,ip,tcp.port==80`): only the packets
-//! it selects are counted. As in tshark, the reports see every packet whatever `-Y` shows.
+//! Covered: `conv,TYPE` and `endpoints,TYPE` for `eth`, `ip`, `ipv6`, `tcp` and `udp`, and
+//! `io,phs` (the protocol hierarchy), each with an optional display filter after a comma
+//! (`-z conv,ip,tcp.port==80`): only the packets it selects are counted. As in tshark, the
+//! reports see every packet whatever `-Y` shows.
 //!
 //! Each report *taps* the headers of its protocol that a packet carries at its top level (a
 //! header an ICMP error quotes is not counted, as in tshark): addresses from the tree's
@@ -33,6 +34,13 @@ pub struct Stat {
     pub filter: Option<(String, DisplayFilter)>,
     pub conversations: Vec<Conversation>,
     pub endpoints: Vec<Endpoint>,
+    /// `io,phs`: each protocol under its parent, in the order first seen; the first entries
+    /// are the top level's.
+    pub hierarchy: Vec<Layer>,
+    /// `io,phs` counts the frame as a protocol of its own: tshark builds the frame's item
+    /// only when a filter (`-Y`, or any report's) names one of its fields
+    /// ([`frame_named`]).
+    pub frame_item: bool,
     conversation_index: HashMap<ConvKey, usize>,
     endpoint_index: HashMap<(Address, Option<u16>), usize>,
 }
@@ -44,6 +52,18 @@ pub enum StatKind {
     Conversations,
     /// `endpoints`: one row per address (and port).
     Endpoints,
+    /// `io,phs`: the protocols packets carry, each under the one that carries it.
+    Hierarchy,
+}
+
+/// One protocol of `io,phs` at one place in the hierarchy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub protocol: &'static str,
+    pub frames: u64,
+    pub bytes: u64,
+    /// The protocols found right under it, in the order first seen (indices).
+    pub children: Vec<usize>,
 }
 
 /// The protocol a report counts.
@@ -152,8 +172,8 @@ pub struct Endpoint {
 #[derive(Debug, thiserror::Error)]
 pub enum StatError {
     #[error(
-        "invalid -z argument \"{0}\"; it must be conv,TYPE or endpoints,TYPE with TYPE one of \
-         eth, ip, ipv6, tcp, udp, each optionally followed by ,FILTER"
+        "invalid -z argument \"{0}\"; it must be conv,TYPE, endpoints,TYPE (TYPE one of eth, \
+         ip, ipv6, tcp, udp) or io,phs, each optionally followed by ,FILTER"
     )]
     Unknown(String),
     #[error("Couldn't register {what} tap: Filter \"{filter}\" is invalid - {message}")]
@@ -168,6 +188,13 @@ impl Stat {
     /// Reads a `-z` argument: `conv,tcp`, `endpoints,ip,tcp.port==80`.
     pub fn parse(arg: &str) -> Result<Stat, StatError> {
         let unknown = || StatError::Unknown(arg.to_owned());
+        if arg == "io,phs" || arg.starts_with("io,phs,") {
+            let filter = arg.strip_prefix("io,phs,");
+            return Ok(Stat {
+                filter: compile(filter, "io,phs")?,
+                ..Stat::new(StatKind::Hierarchy, TableType::Eth)
+            });
+        }
         let (kind, rest) = if let Some(rest) = arg.strip_prefix("conv,") {
             (StatKind::Conversations, rest)
         } else if let Some(rest) = arg.strip_prefix("endpoints,") {
@@ -189,30 +216,99 @@ impl Stat {
         .into_iter()
         .find(|t| t.name() == name)
         .ok_or_else(unknown)?;
-        let filter = match filter {
-            Some(text) => {
-                let compiled =
-                    DisplayFilter::compile(text).map_err(|e: FilterError| StatError::Filter {
-                        what: match kind {
-                            StatKind::Conversations => "conversations",
-                            StatKind::Endpoints => "endpoint",
-                        },
-                        filter: text.to_owned(),
-                        message: e.message,
-                    })?;
-                Some((text.to_owned(), compiled))
-            }
-            None => None,
+        let what = match kind {
+            StatKind::Endpoints => "endpoint",
+            _ => "conversations",
         };
         Ok(Stat {
+            filter: compile(filter, what)?,
+            ..Stat::new(kind, table)
+        })
+    }
+
+    fn new(kind: StatKind, table: TableType) -> Stat {
+        Stat {
             kind,
             table,
-            filter,
+            filter: None,
             conversations: Vec::new(),
             endpoints: Vec::new(),
+            hierarchy: Vec::new(),
+            frame_item: false,
             conversation_index: HashMap::new(),
             endpoint_index: HashMap::new(),
-        })
+        }
+    }
+
+    /// `io,phs`: the protocols (and lines of text) at the top level of the packet's tree,
+    /// each counted under the one before it. As in tshark, the frame itself is among them
+    /// only when a filter names one of its fields ([`Stat::frame_item`]), and a packet whose
+    /// ICMP quote the capture cut is not counted (tshark's frame tap does not see it).
+    fn add_layers(&mut self, tree: &Tree, len: u64) {
+        // The capture cut an ICMP error inside the header it quotes (its own eight bytes
+        // whole, then the packet ends).
+        let top: Vec<&Node> = tree.nodes.iter().filter(|n| n.depth == 0).collect();
+        let cut_quote = top.windows(2).any(|pair| {
+            let (icmp, short) = (pair[0], pair[1]);
+            let error = |abbrev: &str, types: &[u64]| {
+                tree.nodes.iter().any(|n| {
+                    n.field.abbrev == abbrev
+                        && matches!(n.value, Value::UInt(t) if types.contains(&t))
+                })
+            };
+            short.field.abbrev == "_ws.short"
+                && icmp.len >= 8
+                && match icmp.field.abbrev {
+                    "icmp" => error("icmp.type", &[3, 4, 5, 11, 12]),
+                    "icmpv6" => error("icmpv6.type", &[1, 2, 3, 4]),
+                    _ => false,
+                }
+        });
+        if cut_quote {
+            return;
+        }
+        let mut parent: Option<usize> = None;
+        let protocols = tree.nodes.iter().filter(|n| {
+            n.depth == 0
+                && (n.field.kind == crate::tree::Kind::Protocol
+                    || std::ptr::eq(n.field, &crate::tree::TEXT))
+                && (self.frame_item || n.field.abbrev != "frame")
+        });
+        for node in protocols {
+            // A line of text is Wireshark's `text` item.
+            let protocol = match node.field.abbrev {
+                "" => "text",
+                abbrev => abbrev,
+            };
+            let siblings: Vec<usize> = match parent {
+                Some(p) => self.hierarchy[p].children.clone(),
+                None => (0..self.hierarchy.len())
+                    .filter(|i| !self.hierarchy.iter().any(|l| l.children.contains(i)))
+                    .collect(),
+            };
+            let index = match siblings
+                .into_iter()
+                .find(|&i| self.hierarchy[i].protocol == protocol)
+            {
+                Some(i) => i,
+                None => {
+                    self.hierarchy.push(Layer {
+                        protocol,
+                        frames: 0,
+                        bytes: 0,
+                        children: Vec::new(),
+                    });
+                    let i = self.hierarchy.len() - 1;
+                    if let Some(p) = parent {
+                        self.hierarchy[p].children.push(i);
+                    }
+                    i
+                }
+            };
+            self.hierarchy[index].frames += 1;
+            self.hierarchy[index].bytes += len;
+            parent = Some(index);
+        }
     }
 
     /// Counts one packet, from its tree; `time` is its time since the first frame (which a
@@ -226,6 +322,10 @@ impl Stat {
         let Some(len) = frame_len(tree) else {
             return;
         };
+        if self.kind == StatKind::Hierarchy {
+            self.add_layers(tree, len);
+            return;
+        }
         for (src, dst, stream) in headers(tree, self.table) {
             match self.kind {
                 StatKind::Conversations => self.add_conversation(src, dst, stream, len, time),
@@ -233,6 +333,7 @@ impl Stat {
                     self.add_endpoint(src, true, len);
                     self.add_endpoint(dst, false, len);
                 }
+                StatKind::Hierarchy => {}
             }
         }
     }
@@ -292,6 +393,31 @@ impl Stat {
         sorted.sort_by_key(|r| std::cmp::Reverse(frames(r)));
         sorted
     }
+}
+
+/// Whether any of `filters` names the frame or one of its fields (`frame.len`).
+pub fn frame_named<'f>(filters: impl IntoIterator<Item = &'f DisplayFilter>) -> bool {
+    filters.into_iter().any(|f| {
+        f.fields()
+            .iter()
+            .any(|n| *n == "frame" || n.starts_with("frame."))
+    })
+}
+
+/// A report's filter, compiled; its refusal names the report (`what`).
+fn compile(
+    filter: Option<&str>,
+    what: &'static str,
+) -> Result<Option<(String, DisplayFilter)>, StatError> {
+    let Some(text) = filter else {
+        return Ok(None);
+    };
+    let compiled = DisplayFilter::compile(text).map_err(|e: FilterError| StatError::Filter {
+        what,
+        filter: text.to_owned(),
+        message: e.message,
+    })?;
+    Ok(Some((text.to_owned(), compiled)))
 }
 
 /// Wireshark's `nstime_cmp`: the seconds first, then the nanoseconds, each difference
@@ -515,12 +641,22 @@ mod tests {
         let s = Stat::parse("endpoints,ipv6,tcp.port==80").expect("valid");
         assert_eq!((s.kind, s.table), (StatKind::Endpoints, TableType::Ipv6));
         assert_eq!(s.filter.map(|f| f.0).as_deref(), Some("tcp.port==80"));
-        for bad in ["conv", "conv,", "conv,sctp", "io,phs", "endpoints,tcpx"] {
+        for bad in [
+            "conv",
+            "conv,",
+            "conv,sctp",
+            "io,phsx",
+            "io,stat,1",
+            "endpoints,tcpx",
+        ] {
             assert!(
                 matches!(Stat::parse(bad), Err(StatError::Unknown(_))),
                 "{bad}"
             );
         }
+        let s = Stat::parse("io,phs,tcp").expect("valid");
+        assert_eq!(s.kind, StatKind::Hierarchy);
+        assert_eq!(s.filter.map(|f| f.0).as_deref(), Some("tcp"));
         let err = Stat::parse("conv,ip,tcp.prt==80").expect_err("refused");
         assert!(err.to_string().starts_with(
             "Couldn't register conversations tap: Filter \"tcp.prt==80\" is invalid - "

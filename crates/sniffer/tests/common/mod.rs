@@ -277,4 +277,8 @@ pub const EVERY_STATISTIC: &[&str] = &[
     "endpoints,tcp",
     "-z",
     "endpoints,udp",
+    "-z",
+    "io,phs",
+    "-z",
+    "io,phs,tcp",
 ];
