@@ -97,6 +97,43 @@ fn filters_the_listing_and_y_are_tsharks() {
     }
 }
 
+/// `-z follow,tcp,ascii|hex|raw,N` for every TCP stream of every committed capture (and one
+/// stream past the last, which tshark prints with no ends), all at once as tshark allows.
+#[test]
+fn following_every_stream_is_tsharks() {
+    if !common::has_tshark() {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut streams = 0;
+    for file in common::fixtures() {
+        let last = common::sniffer_output(&file, &["-T", "fields", "-e", "tcp.stream"])
+            .iter()
+            .filter_map(|l| l.split(',').next()?.parse::<u32>().ok())
+            .max();
+        let Some(last) = last else { continue };
+        let mut args = vec!["-q".to_owned()];
+        for stream in 0..=last + 1 {
+            for mode in ["ascii", "hex", "raw"] {
+                args.push("-z".to_owned());
+                args.push(format!("follow,tcp,{mode},{stream}"));
+            }
+        }
+        streams += last + 1;
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let theirs = common::tshark_output(&file, &args);
+        let ours = common::sniffer_output(&file, &args);
+        if theirs != ours {
+            failures.push(format!(
+                "{}:\n  tshark: {theirs:#?}\n  sniffer: {ours:#?}",
+                file.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(streams > 50, "{streams}");
+}
+
 fn sniffer(args: &[&str]) -> std::process::Output {
     Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
         .arg("read")
@@ -118,6 +155,14 @@ fn unknown_reports_bad_filters_and_other_outputs_are_refused() {
             "invalid -z argument \"io,stat,1\"",
         ),
         (&["-z", "io,phsx"][..], "invalid -z argument \"io,phsx\""),
+        (
+            &["-z", "follow,tcp,text,0"][..],
+            "invalid -z argument \"follow,tcp,text,0\"",
+        ),
+        (
+            &["-z", "follow,tcp,ascii,x"][..],
+            "invalid -z argument \"follow,tcp,ascii,x\"",
+        ),
         (
             &["-z", "conv,ip,tcp.prt==80"][..],
             "Couldn't register conversations tap: Filter \"tcp.prt==80\" is invalid",

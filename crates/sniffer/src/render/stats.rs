@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::ether_names::EtherNames;
-use crate::stats::{Address, Stat, StatKind};
+use crate::stats::{Address, FollowMode, Stat, StatKind, TcpFollow};
 
 const RULE: &str =
     "================================================================================";
@@ -15,7 +15,86 @@ pub fn write_stat(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
         StatKind::Conversations => write_conversations(out, stat),
         StatKind::Endpoints => write_endpoints(out, stat),
         StatKind::Hierarchy => write_hierarchy(out, stat),
+        StatKind::Follow { mode, stream } => write_follow(out, mode, stream, &stat.follow),
     }
+}
+
+/// `follow,tcp,MODE,N` (`tap-follow.c`): the two ends (Node 0 the source of the stream's
+/// first segment), then each chunk, those of Node 1 indented by a tab.
+fn write_follow(
+    out: &mut impl Write,
+    mode: FollowMode,
+    stream: u32,
+    follow: &TcpFollow,
+) -> io::Result<()> {
+    const RULE: &str = "===================================================================";
+    writeln!(out)?;
+    writeln!(out, "{RULE}")?;
+    let name = match mode {
+        FollowMode::Ascii => "ascii",
+        FollowMode::Hex => "hex",
+        FollowMode::Raw => "raw",
+    };
+    writeln!(out, "Follow: tcp,{name}")?;
+    writeln!(out, "Filter: tcp.stream eq {stream}")?;
+    let (a, b) = follow
+        .ends
+        .clone()
+        .unwrap_or_else(|| (":0".to_owned(), ":0".to_owned()));
+    writeln!(out, "Node 0: {a}")?;
+    writeln!(out, "Node 1: {b}")?;
+    let mut offset = [0u64; 2];
+    for chunk in &follow.chunks {
+        let node = usize::from(chunk.from_server);
+        let tab = if node == 1 { "\t" } else { "" };
+        let data = &chunk.data;
+        match mode {
+            FollowMode::Ascii => {
+                writeln!(out, "{tab}{}", data.len())?;
+                let text: Vec<u8> = data
+                    .iter()
+                    .map(|&b| match b {
+                        b'\r' | b'\n' | b' '..=b'~' => b,
+                        _ => b'.',
+                    })
+                    .collect();
+                out.write_all(&text)?;
+                writeln!(out)?;
+            }
+            FollowMode::Raw => {
+                write!(out, "{tab}")?;
+                for b in data {
+                    write!(out, "{b:02x}")?;
+                }
+                writeln!(out)?;
+            }
+            FollowMode::Hex => {
+                for (i, line) in data.chunks(16).enumerate() {
+                    let at = offset[node] + 16 * i as u64;
+                    let mut hex = String::new();
+                    let mut ascii = String::new();
+                    for (j, &b) in line.iter().enumerate() {
+                        hex.push_str(&format!("{b:02x} "));
+                        ascii.push(if (b' '..0x7f).contains(&b) {
+                            b as char
+                        } else {
+                            '.'
+                        });
+                        if j == 7 {
+                            hex.push(' ');
+                            ascii.push(' ');
+                        }
+                    }
+                    // The ASCII column starts after 16 bytes' worth of hex, whatever the
+                    // line holds; a space after its eighth character is not kept.
+                    let ascii = ascii.strip_suffix(' ').unwrap_or(&ascii);
+                    writeln!(out, "{tab}{at:08X}  {hex:<49} {ascii}")?;
+                }
+            }
+        }
+        offset[node] += data.len() as u64;
+    }
+    writeln!(out, "{RULE}")
 }
 
 /// `io,phs` (`tap-protohierstat.c`): each protocol indented two spaces under its parent (a

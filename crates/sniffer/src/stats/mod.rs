@@ -4,7 +4,8 @@
 //! Covered: `conv,TYPE` and `endpoints,TYPE` for `eth`, `ip`, `ipv6`, `tcp` and `udp`, and
 //! `io,phs` (the protocol hierarchy), each with an optional display filter after a comma
 //! (`-z conv,ip,tcp.port==80`): only the packets it selects are counted. As in tshark, the
-//! reports see every packet whatever `-Y` shows.
+//! reports see every packet whatever `-Y` shows. And `follow,tcp,ascii|hex|raw,N`: a TCP
+//! stream's payload as tshark's Follow TCP Stream prints it ([`TcpFollow`]).
 //!
 //! Each report *taps* the headers of its protocol that a packet carries at its top level (a
 //! header an ICMP error quotes is not counted, as in tshark): addresses from the tree's
@@ -37,6 +38,8 @@ pub struct Stat {
     /// `io,phs`: each protocol under its parent, in the order first seen; the first entries
     /// are the top level's.
     pub hierarchy: Vec<Layer>,
+    /// `follow`: the stream's ends and its chunks of payload, as tshark collects them.
+    pub follow: TcpFollow,
     /// `io,phs` counts the frame as a protocol of its own: tshark builds the frame's item
     /// only when a filter (`-Y`, or any report's) names one of its fields
     /// ([`frame_named`]).
@@ -54,6 +57,19 @@ pub enum StatKind {
     Endpoints,
     /// `io,phs`: the protocols packets carry, each under the one that carries it.
     Hierarchy,
+    /// `follow,tcp,MODE,STREAM`: a TCP stream's payload, each way.
+    Follow { mode: FollowMode, stream: u32 },
+}
+
+/// How `follow` prints the payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowMode {
+    /// Text, each byte that is not printable (but CR and LF) as `.`.
+    Ascii,
+    /// A hex dump with offsets.
+    Hex,
+    /// The bytes as hex digits, one line per segment.
+    Raw,
 }
 
 /// One protocol of `io,phs` at one place in the hierarchy.
@@ -173,7 +189,8 @@ pub struct Endpoint {
 pub enum StatError {
     #[error(
         "invalid -z argument \"{0}\"; it must be conv,TYPE, endpoints,TYPE (TYPE one of eth, \
-         ip, ipv6, tcp, udp) or io,phs, each optionally followed by ,FILTER"
+         ip, ipv6, tcp, udp) or io,phs, each optionally followed by ,FILTER, or \
+         follow,tcp,ascii|hex|raw,STREAM"
     )]
     Unknown(String),
     #[error("Couldn't register {what} tap: Filter \"{filter}\" is invalid - {message}")]
@@ -194,6 +211,17 @@ impl Stat {
                 filter: compile(filter, "io,phs")?,
                 ..Stat::new(StatKind::Hierarchy, TableType::Eth)
             });
+        }
+        if let Some(rest) = arg.strip_prefix("follow,tcp,") {
+            let (mode, stream) = rest.split_once(',').ok_or_else(unknown)?;
+            let mode = match mode {
+                "ascii" => FollowMode::Ascii,
+                "hex" => FollowMode::Hex,
+                "raw" => FollowMode::Raw,
+                _ => return Err(unknown()),
+            };
+            let stream = stream.parse().map_err(|_| unknown())?;
+            return Ok(Stat::new(StatKind::Follow { mode, stream }, TableType::Tcp));
         }
         let (kind, rest) = if let Some(rest) = arg.strip_prefix("conv,") {
             (StatKind::Conversations, rest)
@@ -235,6 +263,7 @@ impl Stat {
             endpoints: Vec::new(),
             hierarchy: Vec::new(),
             frame_item: false,
+            follow: TcpFollow::default(),
             conversation_index: HashMap::new(),
             endpoint_index: HashMap::new(),
         }
@@ -322,9 +351,10 @@ impl Stat {
         let Some(len) = frame_len(tree) else {
             return;
         };
-        if self.kind == StatKind::Hierarchy {
-            self.add_layers(tree, len);
-            return;
+        match self.kind {
+            StatKind::Hierarchy => return self.add_layers(tree, len),
+            StatKind::Follow { stream, .. } => return self.follow.add(tree, stream),
+            _ => {}
         }
         for (src, dst, stream) in headers(tree, self.table) {
             match self.kind {
@@ -333,7 +363,7 @@ impl Stat {
                     self.add_endpoint(src, true, len);
                     self.add_endpoint(dst, false, len);
                 }
-                StatKind::Hierarchy => {}
+                StatKind::Hierarchy | StatKind::Follow { .. } => {}
             }
         }
     }
@@ -392,6 +422,184 @@ impl Stat {
         // A stable sort keeps the order of appearance among equals.
         sorted.sort_by_key(|r| std::cmp::Reverse(frames(r)));
         sorted
+    }
+}
+
+/// One chunk of a followed stream: from the server (Node 1) or not, and its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub from_server: bool,
+    pub data: Vec<u8>,
+}
+
+/// A TCP stream followed as Wireshark 4.0's `follow_tcp_tap_listener` does: each way, the
+/// next sequence number expected; a segment that starts there extends the stream (the part
+/// already seen of one that overlaps it is left out); one that starts further is kept aside
+/// until the gap is filled, or until the other side acknowledges past the gap, when a chunk
+/// `[N bytes missing in capture file]` (and a NUL) stands for the bytes never captured.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TcpFollow {
+    /// The client (the source of the stream's first segment) and the server, as
+    /// `address:port` (`[v6]:port`).
+    pub ends: Option<(String, String)>,
+    client: Option<(IpAddr, u16)>,
+    /// The next sequence number expected each way (client, server).
+    next: [Option<u32>; 2],
+    /// Segments that came before their turn, each way: sequence number and bytes.
+    early: [Vec<(u32, Vec<u8>)>; 2],
+    pub chunks: Vec<Chunk>,
+}
+
+/// `a` after `b` in sequence space.
+fn seq_gt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+
+impl TcpFollow {
+    fn add(&mut self, tree: &Tree, stream: u32) {
+        if tcp_header_failed(tree) {
+            return;
+        }
+        let nodes = &tree.nodes;
+        let Some(at) = nodes
+            .iter()
+            .position(|n| n.depth == 0 && n.field.abbrev == "tcp")
+        else {
+            return;
+        };
+        let fields: Vec<&Node> = nodes[at + 1..].iter().take_while(|n| n.depth > 0).collect();
+        let uint = |abbrev: &str| {
+            fields
+                .iter()
+                .find(|n| n.field.abbrev == abbrev)
+                .and_then(|n| match n.value {
+                    Value::UInt(v) => Some(v),
+                    Value::Bool(b) => Some(u64::from(b)),
+                    _ => None,
+                })
+        };
+        if uint("tcp.stream") != Some(u64::from(stream)) {
+            return;
+        }
+        let Some((src, dst)) = headers(tree, TableType::Tcp)
+            .into_iter()
+            .next()
+            .map(|(s, d, _)| (s, d))
+        else {
+            return;
+        };
+        let ((Address::Ip(src_ip), Some(sport)), (Address::Ip(dst_ip), Some(dport))) = (src, dst)
+        else {
+            return;
+        };
+        let (Some(seq), Some(ack), Some(len)) =
+            (uint("tcp.seq_raw"), uint("tcp.ack_raw"), uint("tcp.len"))
+        else {
+            return;
+        };
+        let (seq, ack, len) = (seq as u32, ack as u32, len as u32);
+        let syn = uint("tcp.flags.syn") == Some(1);
+        let payload: &[u8] = fields
+            .iter()
+            .find(|n| n.field.abbrev == "tcp.payload")
+            .map_or(&[], |n| tree.bytes(n));
+        let client = *self.client.get_or_insert((src_ip, sport));
+        if self.ends.is_none() {
+            self.ends = Some((
+                std::net::SocketAddr::new(src_ip, sport).to_string(),
+                std::net::SocketAddr::new(dst_ip, dport).to_string(),
+            ));
+        }
+        let side = usize::from((src_ip, sport) != client);
+        // This segment may acknowledge what the other side sent past a gap.
+        while self.check_early(1 - side, Some(ack)) {}
+        let mut sequence = if syn { seq.wrapping_add(1) } else { seq };
+        let expected = *self.next[side].get_or_insert(sequence);
+        if len == 0 {
+            return;
+        }
+        let mut data = payload;
+        let mut length = len;
+        if seq_gt(expected, sequence) {
+            let end = sequence.wrapping_add(length);
+            if seq_gt(end, expected) {
+                // Part of it was seen: keep the rest.
+                let seen = expected.wrapping_sub(sequence);
+                data = data.get(seen as usize..).unwrap_or_default();
+                sequence = expected;
+                length = end.wrapping_sub(expected);
+            }
+        }
+        if sequence == expected {
+            self.next[side] = Some(expected.wrapping_add(length));
+            self.chunks.push(Chunk {
+                from_server: side == 1,
+                data: data.to_vec(),
+            });
+            while self.check_early(side, None) {}
+        } else if seq_gt(sequence, expected) {
+            self.early[side].push((sequence, data.to_vec()));
+        }
+    }
+
+    /// Takes a segment kept aside that now fits (true), or, when `acknowledged` is past the
+    /// earliest of them, stands for the bytes never captured (true); false when nothing
+    /// changed.
+    fn check_early(&mut self, side: usize, acknowledged: Option<u32>) -> bool {
+        let Some(expected) = self.next[side] else {
+            return false;
+        };
+        let Some(mut lowest) = self.early[side].first().map(|e| e.0) else {
+            return false;
+        };
+        for i in 0..self.early[side].len() {
+            let (seq, ref data) = self.early[side][i];
+            if seq_gt(lowest, seq) {
+                lowest = seq;
+            }
+            if seq_gt(expected, seq) {
+                let end = seq.wrapping_add(data.len() as u32);
+                if seq_gt(end, expected) {
+                    let skip = expected.wrapping_sub(seq) as usize;
+                    let rest = data[skip..].to_vec();
+                    self.next[side] = Some(expected.wrapping_add(rest.len() as u32));
+                    self.chunks.push(Chunk {
+                        from_server: side == 1,
+                        data: rest,
+                    });
+                }
+                self.early[side].remove(i);
+                return true;
+            }
+            if seq == expected {
+                let (_, data) = self.early[side].remove(i);
+                self.next[side] = Some(expected.wrapping_add(data.len() as u32));
+                if !data.is_empty() {
+                    self.chunks.push(Chunk {
+                        from_server: side == 1,
+                        data,
+                    });
+                }
+                return true;
+            }
+        }
+        match acknowledged {
+            Some(ack) if seq_gt(ack, lowest) => {
+                let mut note = format!(
+                    "[{} bytes missing in capture file]",
+                    lowest.wrapping_sub(expected) as i32
+                )
+                .into_bytes();
+                note.push(0);
+                self.chunks.push(Chunk {
+                    from_server: side == 1,
+                    data: note,
+                });
+                self.next[side] = Some(lowest);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
