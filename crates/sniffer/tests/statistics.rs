@@ -97,8 +97,9 @@ fn filters_the_listing_and_y_are_tsharks() {
     }
 }
 
-/// `-z follow,tcp,ascii|hex|raw,N` for every TCP stream of every committed capture (and one
-/// stream past the last, which tshark prints with no ends), all at once as tshark allows.
+/// `-z follow,tcp|udp,ascii|hex|raw,N` for every TCP and UDP stream of every committed
+/// capture (and one stream past the last, which tshark prints with no ends), all at once as
+/// tshark allows.
 #[test]
 fn following_every_stream_is_tsharks() {
     if !common::has_tshark() {
@@ -107,19 +108,26 @@ fn following_every_stream_is_tsharks() {
     let mut failures = Vec::new();
     let mut streams = 0;
     for file in common::fixtures() {
-        let last = common::sniffer_output(&file, &["-T", "fields", "-e", "tcp.stream"])
-            .iter()
-            .filter_map(|l| l.split(',').next()?.parse::<u32>().ok())
-            .max();
-        let Some(last) = last else { continue };
         let mut args = vec!["-q".to_owned()];
-        for stream in 0..=last + 1 {
-            for mode in ["ascii", "hex", "raw"] {
-                args.push("-z".to_owned());
-                args.push(format!("follow,tcp,{mode},{stream}"));
+        for protocol in ["tcp", "udp"] {
+            let field = format!("{protocol}.stream");
+            let last = common::sniffer_output(&file, &["-T", "fields", "-e", &field])
+                .iter()
+                .flat_map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>())
+                .filter_map(|v| v.parse::<u32>().ok())
+                .max();
+            let Some(last) = last else { continue };
+            for stream in 0..=last + 1 {
+                for mode in ["ascii", "hex", "raw"] {
+                    args.push("-z".to_owned());
+                    args.push(format!("follow,{protocol},{mode},{stream}"));
+                }
             }
+            streams += last + 1;
         }
-        streams += last + 1;
+        if args.len() == 1 {
+            continue;
+        }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let theirs = common::tshark_output(&file, &args);
         let ours = common::sniffer_output(&file, &args);

@@ -15,14 +15,17 @@ pub fn write_stat(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
         StatKind::Conversations => write_conversations(out, stat),
         StatKind::Endpoints => write_endpoints(out, stat),
         StatKind::Hierarchy => write_hierarchy(out, stat),
-        StatKind::Follow { mode, stream } => write_follow(out, mode, stream, &stat.follow),
+        StatKind::Follow { mode, stream } => {
+            write_follow(out, stat.table.name(), mode, stream, &stat.follow)
+        }
     }
 }
 
-/// `follow,tcp,MODE,N` (`tap-follow.c`): the two ends (Node 0 the source of the stream's
-/// first segment), then each chunk, those of Node 1 indented by a tab.
+/// `follow,tcp|udp,MODE,N` (`tap-follow.c`): the two ends (Node 0 the source of the
+/// stream's first packet), then each chunk, those of Node 1 indented by a tab.
 fn write_follow(
     out: &mut impl Write,
+    protocol: &str,
     mode: FollowMode,
     stream: u32,
     follow: &TcpFollow,
@@ -35,8 +38,8 @@ fn write_follow(
         FollowMode::Hex => "hex",
         FollowMode::Raw => "raw",
     };
-    writeln!(out, "Follow: tcp,{name}")?;
-    writeln!(out, "Filter: tcp.stream eq {stream}")?;
+    writeln!(out, "Follow: {protocol},{name}")?;
+    writeln!(out, "Filter: {protocol}.stream eq {stream}")?;
     let (a, b) = follow
         .ends
         .clone()

@@ -57,7 +57,7 @@ pub enum StatKind {
     Endpoints,
     /// `io,phs`: the protocols packets carry, each under the one that carries it.
     Hierarchy,
-    /// `follow,tcp,MODE,STREAM`: a TCP stream's payload, each way.
+    /// `follow,tcp|udp,MODE,STREAM`: a TCP or UDP stream's payload, each way.
     Follow { mode: FollowMode, stream: u32 },
 }
 
@@ -109,7 +109,8 @@ impl TableType {
         matches!(self, TableType::Tcp | TableType::Udp)
     }
 
-    fn name(self) -> &'static str {
+    /// Its filter name: `tcp`.
+    pub fn name(self) -> &'static str {
         match self {
             TableType::Eth => "eth",
             TableType::Ip => "ip",
@@ -190,7 +191,7 @@ pub enum StatError {
     #[error(
         "invalid -z argument \"{0}\"; it must be conv,TYPE, endpoints,TYPE (TYPE one of eth, \
          ip, ipv6, tcp, udp) or io,phs, each optionally followed by ,FILTER, or \
-         follow,tcp,ascii|hex|raw,STREAM"
+         follow,tcp|udp,ascii|hex|raw,STREAM"
     )]
     Unknown(String),
     #[error("Couldn't register {what} tap: Filter \"{filter}\" is invalid - {message}")]
@@ -212,7 +213,13 @@ impl Stat {
                 ..Stat::new(StatKind::Hierarchy, TableType::Eth)
             });
         }
-        if let Some(rest) = arg.strip_prefix("follow,tcp,") {
+        let follow = [
+            ("follow,tcp,", TableType::Tcp),
+            ("follow,udp,", TableType::Udp),
+        ]
+        .into_iter()
+        .find_map(|(prefix, table)| arg.strip_prefix(prefix).map(|rest| (rest, table)));
+        if let Some((rest, table)) = follow {
             let (mode, stream) = rest.split_once(',').ok_or_else(unknown)?;
             let mode = match mode {
                 "ascii" => FollowMode::Ascii,
@@ -221,7 +228,7 @@ impl Stat {
                 _ => return Err(unknown()),
             };
             let stream = stream.parse().map_err(|_| unknown())?;
-            return Ok(Stat::new(StatKind::Follow { mode, stream }, TableType::Tcp));
+            return Ok(Stat::new(StatKind::Follow { mode, stream }, table));
         }
         let (kind, rest) = if let Some(rest) = arg.strip_prefix("conv,") {
             (StatKind::Conversations, rest)
@@ -353,6 +360,9 @@ impl Stat {
         };
         match self.kind {
             StatKind::Hierarchy => return self.add_layers(tree, len),
+            StatKind::Follow { stream, .. } if self.table == TableType::Udp => {
+                return self.follow.add_datagram(tree, stream)
+            }
             StatKind::Follow { stream, .. } => return self.follow.add(tree, stream),
             _ => {}
         }
@@ -539,6 +549,49 @@ impl TcpFollow {
             while self.check_early(side, None) {}
         } else if seq_gt(sequence, expected) {
             self.early[side].push((sequence, data.to_vec()));
+        }
+    }
+
+    /// A UDP datagram of stream `stream`: its captured payload is a chunk.
+    fn add_datagram(&mut self, tree: &Tree, stream: u32) {
+        let nodes = &tree.nodes;
+        let Some(at) = nodes
+            .iter()
+            .position(|n| n.depth == 0 && n.field.abbrev == "udp")
+        else {
+            return;
+        };
+        let in_stream = nodes[at + 1..]
+            .iter()
+            .take_while(|n| n.depth > 0)
+            .any(|n| n.field.abbrev == "udp.stream" && n.value == Value::UInt(u64::from(stream)));
+        if !in_stream {
+            return;
+        }
+        let Some(((Address::Ip(src_ip), Some(sport)), (Address::Ip(dst_ip), Some(dport)), _)) =
+            headers(tree, TableType::Udp).into_iter().next()
+        else {
+            return;
+        };
+        let client = *self.client.get_or_insert((src_ip, sport));
+        if self.ends.is_none() {
+            self.ends = Some((
+                std::net::SocketAddr::new(src_ip, sport).to_string(),
+                std::net::SocketAddr::new(dst_ip, dport).to_string(),
+            ));
+        }
+        // The payload is the data after the header, as much as was captured.
+        let payload = nodes[at + 1..]
+            .iter()
+            .skip_while(|n| n.depth > 0)
+            .take_while(|n| n.depth > 0 || n.field.abbrev == "data")
+            .find(|n| n.field.abbrev == "data.data")
+            .map_or(&[][..], |n| tree.bytes(n));
+        if !payload.is_empty() {
+            self.chunks.push(Chunk {
+                from_server: (src_ip, sport) != client,
+                data: payload.to_vec(),
+            });
         }
     }
 
