@@ -182,47 +182,113 @@ pub fn read_stats(
     quiet: bool,
     out: impl Write,
 ) -> Result<(), ListError> {
-    let style = TableStyle {
-        width: None,
-        color: false,
-    };
-    let mut rows = RowWriter::new(Format::Plain, io::BufWriter::new(out), style);
-    let frame_named = crate::stats::frame_named(
-        filter
-            .into_iter()
-            .chain(stats.iter().filter_map(|s| s.filter.as_ref().map(|f| &f.1))),
-    );
-    for stat in stats.iter_mut() {
-        stat.frame_item = frame_named;
-    }
-    let mut details = Details::new();
-    details.filtering = filter.is_some();
-    // The reports need the trees' values, not their text.
-    details.tree.unlabelled = true;
+    let mut sink = StatsSink::new(filter, stats, quiet, out);
     let read = loop {
         match source.next_frame() {
-            Ok(Some(frame)) => {
-                details.tree(&frame);
-                let time = details.since_first(frame.ts);
-                let tree = details.last_tree();
-                for stat in stats.iter_mut() {
-                    stat.tap(tree, time);
-                }
-                if !quiet && filter.is_none_or(|f| f.matches(tree)) {
-                    details.displayed(frame.ts);
-                    rows.row_ref(details.row())?;
-                }
-            }
+            Ok(Some(frame)) => sink.frame(&frame)?,
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         }
     };
-    let mut out = rows.finish()?;
-    for stat in stats.iter().rev() {
-        render::stats::write_stat(&mut out, stat)?;
-    }
-    out.flush()?;
+    sink.finish()?;
     Ok(read?)
+}
+
+/// Frames counted into statistics (`-z`), and listed as tshark's plain listing unless
+/// `quiet` (only those the display filter selects).
+struct StatsSink<'s, W: Write> {
+    details: Details,
+    rows: RowWriter<io::BufWriter<W>>,
+    stats: &'s mut [crate::stats::Stat],
+    quiet: bool,
+    filter: Option<&'s crate::filter::DisplayFilter>,
+}
+
+impl<'s, W: Write> StatsSink<'s, W> {
+    fn new(
+        filter: Option<&'s crate::filter::DisplayFilter>,
+        stats: &'s mut [crate::stats::Stat],
+        quiet: bool,
+        out: W,
+    ) -> Self {
+        let style = TableStyle {
+            width: None,
+            color: false,
+        };
+        let frame_named = crate::stats::frame_named(
+            filter
+                .into_iter()
+                .chain(stats.iter().filter_map(|s| s.filter.as_ref().map(|f| &f.1))),
+        );
+        for stat in stats.iter_mut() {
+            stat.frame_item = frame_named;
+        }
+        let mut details = Details::new();
+        details.filtering = filter.is_some();
+        // The reports need the trees' values, not their text.
+        details.tree.unlabelled = true;
+        StatsSink {
+            details,
+            rows: RowWriter::new(Format::Plain, io::BufWriter::new(out), style),
+            stats,
+            quiet,
+            filter,
+        }
+    }
+
+    /// The listing's end, then the statistics, the last asked for first (as tshark prints
+    /// them).
+    fn finish(self) -> Result<(), ListError> {
+        let mut out = self.rows.finish()?;
+        for stat in self.stats.iter().rev() {
+            render::stats::write_stat(&mut out, stat)?;
+        }
+        out.flush()?;
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for StatsSink<'_, W> {
+    fn frame(&mut self, frame: &crate::frame::Frame<'_>) -> Result<(), ListError> {
+        self.details.tree(frame);
+        let time = self.details.since_first(frame.ts);
+        let tree = self.details.last_tree();
+        for stat in self.stats.iter_mut() {
+            stat.tap(tree, time);
+        }
+        if !self.quiet && self.filter.is_none_or(|f| f.matches(tree)) {
+            self.details.displayed(frame.ts);
+            self.rows.row_ref(self.details.row())?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.rows.flush()
+    }
+}
+
+/// [`live`] counting every frame into statistics (`sniffer live -z`), printed when the
+/// capture ends; the frames are listed too unless `quiet`.
+pub fn live_stats(
+    live: &mut LiveCapture,
+    opts: &LiveOptions,
+    writer: Option<&mut PcapWriter>,
+    stop: &AtomicBool,
+    stats: &mut [crate::stats::Stat],
+    quiet: bool,
+    out: impl Write,
+) -> (u64, Result<(), ListError>) {
+    let filter = opts.filter.as_deref();
+    let mut sink = StatsSink::new(filter, stats, quiet, out);
+    // Every frame is counted, listed or not.
+    let counted = LiveOptions {
+        quiet: false,
+        ..opts.clone()
+    };
+    let (frames, captured) = capture_into(live, &counted, writer, stop, &mut sink);
+    let finished = sink.finish();
+    (frames, captured.and(finished))
 }
 
 /// Writes each frame of `source` to `out` as its packet details, bytes or field values

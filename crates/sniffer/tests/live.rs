@@ -1395,6 +1395,46 @@ fn sniffer_live_display_filter_shows_what_tshark_selects_and_saves_everything() 
     }
 }
 
+/// `sniffer live -z`: the statistics, printed when the capture ends, are tshark's on the
+/// saved file; with `-q`, only the statistics.
+#[test]
+fn sniffer_live_statistics_are_tsharks_on_the_saved_file() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stats = [
+        "-z",
+        "conv,tcp",
+        "-z",
+        "endpoints,ip",
+        "-z",
+        "io,phs",
+        "-z",
+        "follow,tcp,ascii,0",
+    ];
+    for (i, quiet) in [false, true].into_iter().enumerate() {
+        let file = dir.path().join(format!("stats-{i}.pcap"));
+        let file_text = file.to_str().expect("utf-8").to_owned();
+        let mut args: Vec<&str> = vec!["-w", &file_text];
+        args.extend(stats);
+        if quiet {
+            args.push("-q");
+        }
+        let (_, stdout, _) = capture_one_greeting(&args, b"welcome to python!");
+        let mut tshark_args: Vec<&str> = stats.to_vec();
+        if quiet {
+            tshark_args.push("-q");
+        }
+        let theirs = common::tshark_output(&file, &tshark_args);
+        assert!(
+            theirs.iter().any(|l| l == "welcome to python!"),
+            "{theirs:?}"
+        );
+        assert_eq!(stdout.lines().collect::<Vec<_>>(), theirs, "quiet: {quiet}");
+    }
+}
+
 #[test]
 fn demo_display_filter_keeps_the_rows_tshark_selects() {
     if !common::can_capture() || !common::has_tshark() {

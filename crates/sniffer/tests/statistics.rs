@@ -186,3 +186,24 @@ fn unknown_reports_bad_filters_and_other_outputs_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("-z and -q go with the plain listing"));
 }
+
+/// `sniffer live` checks its statistics before it captures anything.
+#[test]
+fn live_refuses_bad_statistics_before_capturing() {
+    let live = |args: &[&str]| {
+        Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
+            .arg("live")
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = live(&["-z", "conv,sctp"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid -z argument \"conv,sctp\""));
+    let out = live(&["-z", "conv,tcp", "-V"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-z goes with the plain listing"));
+    let out = live(&["-q"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-q leaves out the listing"));
+}

@@ -95,9 +95,9 @@ enum Command {
         /// Output format [default: plain]. The table is printed a page at a time.
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
-        /// Only save (with -w): no listing, as `tcpdump -w` does; the counts still end the
-        /// capture.
-        #[arg(short = 'q', long, requires = "write")]
+        /// No listing: only save (with -w, as `tcpdump -w` does) or only the statistics
+        /// (with -z); the counts still end the capture.
+        #[arg(short = 'q', long)]
         quiet: bool,
         /// Deliver each packet as soon as it arrives. The default when stdout is a terminal
         /// (as tcpdump does); otherwise packets come in kernel blocks (at most a read timeout
@@ -106,6 +106,9 @@ enum Command {
         immediate: bool,
         #[command(flatten)]
         details: DetailArgs,
+        /// When the capture ends, a statistic as tshark prints it (as for `sniffer read`)
+        #[arg(short = 'z', value_name = "STATISTIC")]
+        stats: Vec<String>,
         /// Filter expression, as tcpdump takes it: the remaining words.
         #[arg(trailing_var_arg = true)]
         expression: Vec<String>,
@@ -236,12 +239,36 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             immediate,
             quiet,
             details,
+            stats,
             expression,
         } => {
             // Checked before anything is captured.
             let Ok(display_filter) = display_filter(&details) else {
                 return Ok(ExitCode::from(2));
             };
+            let mut parsed = Vec::new();
+            for arg in &stats {
+                match sniffer::stats::Stat::parse(arg) {
+                    Ok(stat) => parsed.push(stat),
+                    Err(e) => {
+                        eprintln!("sniffer: {e}");
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+            }
+            if quiet && write.is_none() && parsed.is_empty() {
+                anyhow::bail!("-q leaves out the listing: give -w FILE to save, or -z to count");
+            }
+            if !parsed.is_empty()
+                && (details.format().map_err(|e| anyhow::anyhow!(e))?.is_some()
+                    || format.is_some_and(|f| !matches!(f, FormatArg::Plain))
+                    || write.as_deref() == Some(Path::new("-")))
+            {
+                anyhow::bail!(
+                    "-z goes with the plain listing or -q: -V, -x, -T, --format table or json \
+                     and -w - (the capture on standard output) do not take it"
+                );
+            }
             let display_filter = display_filter.map(std::sync::Arc::new);
             let details = details.format().map_err(|e| anyhow::anyhow!(e))?;
             if details.is_some() && format.is_some() {
@@ -266,7 +293,16 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             if let Some(kib) = buffer_size_kib {
                 opts.buffer_size = Some(kib.saturating_mul(1024));
             }
-            live(opts, write, count, format, quiet, details, display_filter)
+            live(
+                opts,
+                write,
+                count,
+                format,
+                quiet,
+                details,
+                display_filter,
+                parsed,
+            )
         }
     }
 }
@@ -387,6 +423,7 @@ fn live(
     quiet: bool,
     details: Option<render::details::DetailsFormat>,
     display_filter: Option<std::sync::Arc<sniffer::filter::DisplayFilter>>,
+    mut stats: Vec<sniffer::stats::Stat>,
 ) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let is_tty = stdout.is_terminal();
@@ -438,6 +475,15 @@ fn live(
     };
     let out = io::BufWriter::new(stdout.lock());
     let (frames, captured) = match &details {
+        _ if !stats.is_empty() => listing::live_stats(
+            &mut live,
+            &opts,
+            writer.as_mut(),
+            &stop,
+            &mut stats,
+            quiet,
+            out,
+        ),
         Some(wanted) => {
             listing::live_details(&mut live, &opts, writer.as_mut(), &stop, wanted, out)
         }
