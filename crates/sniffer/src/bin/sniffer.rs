@@ -257,7 +257,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 }
             }
             if quiet && write.is_none() && parsed.is_empty() {
-                anyhow::bail!("-q leaves out the listing: give -w FILE to save, or -z to count");
+                eprintln!(
+                    "sniffer: -q leaves out the listing: give -w/--write FILE to save, or -z to \
+                     count"
+                );
+                return Ok(ExitCode::from(2));
             }
             if !parsed.is_empty()
                 && (details.format().map_err(|e| anyhow::anyhow!(e))?.is_some()
