@@ -176,16 +176,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             if !stats.is_empty() || quiet {
-                let mut parsed = Vec::new();
-                for arg in &stats {
-                    match sniffer::stats::Stat::parse(arg) {
-                        Ok(stat) => parsed.push(stat),
-                        Err(e) => {
-                            eprintln!("sniffer: {e}");
-                            return Ok(ExitCode::from(2));
-                        }
-                    }
-                }
+                let Ok(mut parsed) = statistics(&stats) else {
+                    return Ok(ExitCode::from(2));
+                };
                 if details.format().map_err(|e| anyhow::anyhow!(e))?.is_some()
                     || format.is_some_and(|f| !matches!(f, FormatArg::Plain))
                     || explain
@@ -246,16 +239,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Ok(display_filter) = display_filter(&details) else {
                 return Ok(ExitCode::from(2));
             };
-            let mut parsed = Vec::new();
-            for arg in &stats {
-                match sniffer::stats::Stat::parse(arg) {
-                    Ok(stat) => parsed.push(stat),
-                    Err(e) => {
-                        eprintln!("sniffer: {e}");
-                        return Ok(ExitCode::from(2));
-                    }
-                }
-            }
+            let Ok(parsed) = statistics(&stats) else {
+                return Ok(ExitCode::from(2));
+            };
             if quiet && write.is_none() && parsed.is_empty() {
                 eprintln!(
                     "sniffer: -q leaves out the listing: give -w/--write FILE to save, or -z to \
@@ -309,6 +295,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             )
         }
     }
+}
+
+/// The statistics of `-z`, read; a refusal is printed (the caller exits with 2).
+fn statistics(args: &[String]) -> Result<Vec<sniffer::stats::Stat>, ()> {
+    args.iter()
+        .map(|arg| sniffer::stats::Stat::parse(arg))
+        .collect::<Result<_, _>>()
+        .map_err(|e| eprintln!("sniffer: {e}"))
 }
 
 /// The display filter of `-Y`, compiled; a refusal is printed as tshark prints it (the

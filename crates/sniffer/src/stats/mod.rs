@@ -465,19 +465,25 @@ fn seq_gt(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) > 0
 }
 
+/// The fields of the packet's top-level `protocol` header (the nodes under it), and where
+/// the header is among the tree's nodes.
+fn top_level<'t>(tree: &'t Tree, protocol: &str) -> Option<(usize, Vec<&'t Node>)> {
+    let nodes = &tree.nodes;
+    let at = nodes
+        .iter()
+        .position(|n| n.depth == 0 && n.field.abbrev == protocol)?;
+    let fields = nodes[at + 1..].iter().take_while(|n| n.depth > 0).collect();
+    Some((at, fields))
+}
+
 impl TcpFollow {
     fn add(&mut self, tree: &Tree, stream: u32) {
         if tcp_header_failed(tree) {
             return;
         }
-        let nodes = &tree.nodes;
-        let Some(at) = nodes
-            .iter()
-            .position(|n| n.depth == 0 && n.field.abbrev == "tcp")
-        else {
+        let Some((_, fields)) = top_level(tree, "tcp") else {
             return;
         };
-        let fields: Vec<&Node> = nodes[at + 1..].iter().take_while(|n| n.depth > 0).collect();
         let uint = |abbrev: &str| {
             fields
                 .iter()
@@ -555,15 +561,11 @@ impl TcpFollow {
     /// A UDP datagram of stream `stream`: its captured payload is a chunk.
     fn add_datagram(&mut self, tree: &Tree, stream: u32) {
         let nodes = &tree.nodes;
-        let Some(at) = nodes
-            .iter()
-            .position(|n| n.depth == 0 && n.field.abbrev == "udp")
-        else {
+        let Some((at, fields)) = top_level(tree, "udp") else {
             return;
         };
-        let in_stream = nodes[at + 1..]
+        let in_stream = fields
             .iter()
-            .take_while(|n| n.depth > 0)
             .any(|n| n.field.abbrev == "udp.stream" && n.value == Value::UInt(u64::from(stream)));
         if !in_stream {
             return;
