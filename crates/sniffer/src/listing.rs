@@ -220,13 +220,18 @@ impl<'s, W: Write> StatsSink<'s, W> {
                 .into_iter()
                 .chain(stats.iter().filter_map(|s| s.filter.as_ref().map(|f| &f.1))),
         );
+        let tree_built = filter.is_some()
+            || stats
+                .iter()
+                .any(|s| s.filter.is_some() || s.kind == crate::stats::StatKind::Hierarchy);
         for stat in stats.iter_mut() {
             stat.frame_item = frame_named;
+            stat.tree_built = tree_built;
         }
         let mut details = Details::new();
         details.filtering = filter.is_some();
-        // The reports need the trees' values, not their text.
-        details.tree.unlabelled = true;
+        // The reports need the trees' values, and their text only for the experts' messages.
+        details.tree.unlabelled = !stats.iter().any(|s| s.needs_text());
         StatsSink {
             details,
             rows: RowWriter::new(Format::Plain, io::BufWriter::new(out), style),

@@ -63,7 +63,7 @@ enum Command {
         details: DetailArgs,
         /// After the listing, a statistic as tshark prints it: conv,TYPE or endpoints,TYPE
         /// (TYPE: eth, ip, ipv6, tcp, udp) or io,phs, optionally followed by ,FILTER; or
-        /// follow,tcp|udp,ascii|hex|raw,STREAM; repeatable
+        /// follow,tcp|udp,ascii|hex|raw,STREAM; or expert; repeatable
         #[arg(short = 'z', value_name = "STATISTIC")]
         stats: Vec<String>,
         /// Print only the statistics (-z), not the packets

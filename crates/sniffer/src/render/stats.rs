@@ -15,6 +15,7 @@ pub fn write_stat(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
         StatKind::Conversations => write_conversations(out, stat),
         StatKind::Endpoints => write_endpoints(out, stat),
         StatKind::Hierarchy => write_hierarchy(out, stat),
+        StatKind::Expert => write_experts(out, stat),
         StatKind::Follow { mode, stream } => {
             write_follow(out, stat.table.name(), mode, stream, &stat.follow)
         }
@@ -135,6 +136,57 @@ fn write_hierarchy(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
         stack.extend(layer.children.iter().rev().map(|&c| (c, depth + 1)));
     }
     writeln!(out, "{RULE}")
+}
+
+/// `expert` (`tap-expert.c`): a section per severity that has entries, most severe first,
+/// each entry with its count, group, protocol and message.
+fn write_experts(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
+    const SECTIONS: [(u32, &str); 5] = [
+        (0x0080_0000, "Errors"),
+        (0x0060_0000, "Warns"),
+        (0x0040_0000, "Notes"),
+        (0x0020_0000, "Chats"),
+        (0x0010_0000, "Comments"),
+    ];
+    for (severity, title) in SECTIONS {
+        let entries: Vec<_> = stat.experts.iter().filter(|e| e.0 == severity).collect();
+        if entries.is_empty() {
+            continue;
+        }
+        let total: u64 = entries.iter().map(|e| e.4).sum();
+        writeln!(out, "\n{title} ({total})")?;
+        writeln!(out, "=============")?;
+        writeln!(out, "   Frequency      Group           Protocol  Summary")?;
+        for (_, group, protocol, message, count) in entries {
+            writeln!(
+                out,
+                "{count:>12} {:>10} {protocol:>18}  {message}",
+                group_name(*group)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Wireshark's name for an expert group number.
+fn group_name(group: u32) -> String {
+    match group {
+        0x0100_0000 => "Checksum".to_owned(),
+        0x0200_0000 => "Sequence".to_owned(),
+        0x0300_0000 => "Response".to_owned(),
+        0x0400_0000 => "Request".to_owned(),
+        0x0500_0000 => "Undecoded".to_owned(),
+        0x0600_0000 => "Reassemble".to_owned(),
+        0x0700_0000 => "Malformed".to_owned(),
+        0x0800_0000 => "Debug".to_owned(),
+        0x0900_0000 => "Protocol".to_owned(),
+        0x0a00_0000 => "Security".to_owned(),
+        0x0b00_0000 => "Comment".to_owned(),
+        0x0c00_0000 => "Decryption".to_owned(),
+        0x0d00_0000 => "Assumption".to_owned(),
+        0x0e00_0000 => "Deprecated".to_owned(),
+        other => format!("Unknown ({other})"),
+    }
 }
 
 /// An address as Wireshark's conversation tables show it: Ethernet addresses by their

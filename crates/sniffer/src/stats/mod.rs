@@ -4,8 +4,10 @@
 //! Covered: `conv,TYPE` and `endpoints,TYPE` for `eth`, `ip`, `ipv6`, `tcp` and `udp`, and
 //! `io,phs` (the protocol hierarchy), each with an optional display filter after a comma
 //! (`-z conv,ip,tcp.port==80`): only the packets it selects are counted. As in tshark, the
-//! reports see every packet whatever `-Y` shows. And `follow,tcp,ascii|hex|raw,N`: a TCP
-//! stream's payload as tshark's Follow TCP Stream prints it ([`TcpFollow`]).
+//! reports see every packet whatever `-Y` shows. `expert`: the expert entries of every
+//! packet, counted by severity, group, protocol and message. And
+//! `follow,tcp|udp,ascii|hex|raw,N`: a stream's payload as tshark's Follow Stream prints it
+//! ([`TcpFollow`]).
 //!
 //! Each report *taps* the headers of its protocol that a packet carries at its top level (a
 //! header an ICMP error quotes is not counted, as in tshark): addresses from the tree's
@@ -38,8 +40,14 @@ pub struct Stat {
     /// `io,phs`: each protocol under its parent, in the order first seen; the first entries
     /// are the top level's.
     pub hierarchy: Vec<Layer>,
+    /// `expert`: each entry (severity, group, protocol, message) and how many times it
+    /// came, in the order first seen.
+    pub experts: Vec<(u32, u32, String, String, u64)>,
     /// `follow`: the stream's ends and its chunks of payload, as tshark collects them.
     pub follow: TcpFollow,
+    /// tshark builds each packet's tree (because a filter or `io,phs` needs it), and then
+    /// adds the expert entries it adds only to a tree ([`UNTAPPED_EXPERTS`]).
+    pub tree_built: bool,
     /// `io,phs` counts the frame as a protocol of its own: tshark builds the frame's item
     /// only when a filter (`-Y`, or any report's) names one of its fields
     /// ([`frame_named`]).
@@ -57,6 +65,9 @@ pub enum StatKind {
     Endpoints,
     /// `io,phs`: the protocols packets carry, each under the one that carries it.
     Hierarchy,
+    /// `expert`: the expert entries of every packet, by severity, counted by group,
+    /// protocol and message.
+    Expert,
     /// `follow,tcp|udp,MODE,STREAM`: a TCP or UDP stream's payload, each way.
     Follow { mode: FollowMode, stream: u32 },
 }
@@ -191,7 +202,7 @@ pub enum StatError {
     #[error(
         "invalid -z argument \"{0}\"; it must be conv,TYPE, endpoints,TYPE (TYPE one of eth, \
          ip, ipv6, tcp, udp) or io,phs, each optionally followed by ,FILTER, or \
-         follow,tcp|udp,ascii|hex|raw,STREAM"
+         follow,tcp|udp,ascii|hex|raw,STREAM, or expert"
     )]
     Unknown(String),
     #[error("Couldn't register {what} tap: Filter \"{filter}\" is invalid - {message}")]
@@ -212,6 +223,9 @@ impl Stat {
                 filter: compile(filter, "io,phs")?,
                 ..Stat::new(StatKind::Hierarchy, TableType::Eth)
             });
+        }
+        if arg == "expert" {
+            return Ok(Stat::new(StatKind::Expert, TableType::Eth));
         }
         let follow = [
             ("follow,tcp,", TableType::Tcp),
@@ -270,10 +284,97 @@ impl Stat {
             endpoints: Vec::new(),
             hierarchy: Vec::new(),
             frame_item: false,
+            tree_built: false,
             follow: TcpFollow::default(),
+            experts: Vec::new(),
             conversation_index: HashMap::new(),
             endpoint_index: HashMap::new(),
         }
+    }
+
+    /// `expert`: each expert entry of the packet, under the protocol whose header holds it
+    /// (a malformed packet's, under the protocol its line names). As tshark's, it leaves out
+    /// the entries of a segment an ICMP error quotes, and the few that Wireshark adds only
+    /// to a tree it builds ([`UNTAPPED_EXPERTS`], unless [`Stat::tree_built`]); the
+    /// Ethertype's note on a trailer comes
+    /// after the packet's other entries, as Wireshark adds it once the payload is read.
+    fn add_experts(&mut self, tree: &Tree) {
+        let nodes = &tree.nodes;
+        let mut late = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            let Value::Expert {
+                abbrev,
+                severity,
+                group,
+            } = node.value
+            else {
+                continue;
+            };
+            if !self.tree_built && UNTAPPED_EXPERTS.contains(&abbrev) {
+                continue;
+            }
+            // The protocols enclosing it, innermost first.
+            let mut depth = node.depth;
+            let mut enclosing = Vec::new();
+            for n in nodes[..i].iter().rev() {
+                if n.depth < depth {
+                    depth = n.depth;
+                    if n.field.kind == crate::tree::Kind::Protocol {
+                        enclosing.push(n);
+                    }
+                }
+            }
+            // An entry at the top level belongs to the protocol before it.
+            let before = nodes[..i]
+                .iter()
+                .rev()
+                .find(|n| n.depth == 0 && n.field.kind == crate::tree::Kind::Protocol);
+            let Some(inner) = enclosing.first().copied().or(before) else {
+                continue;
+            };
+            let quoted = enclosing
+                .iter()
+                .skip(1)
+                .any(|n| matches!(n.field.abbrev, "icmp" | "icmpv6"));
+            if quoted && !matches!(inner.field.abbrev, "icmp" | "icmpv6") {
+                continue;
+            }
+            let protocol = if abbrev == "eth.padding_bad" {
+                "Ethertype".to_owned()
+            } else {
+                short_name(inner.field.abbrev, tree.label(inner))
+            };
+            let message = nodes
+                .get(i + 1)
+                .filter(|n| n.depth > node.depth)
+                .map_or("", |n| tree.label(n))
+                .to_owned();
+            let entry = (severity, group, protocol, message);
+            if abbrev == "eth.padding_bad" {
+                late.push(entry);
+            } else {
+                self.count_expert(entry);
+            }
+        }
+        for entry in late {
+            self.count_expert(entry);
+        }
+    }
+
+    fn count_expert(&mut self, (severity, group, protocol, message): (u32, u32, String, String)) {
+        match self
+            .experts
+            .iter_mut()
+            .find(|e| e.0 == severity && e.1 == group && e.2 == protocol && e.3 == message)
+        {
+            Some(e) => e.4 += 1,
+            None => self.experts.push((severity, group, protocol, message, 1)),
+        }
+    }
+
+    /// Whether this report needs the trees' text (the experts' messages).
+    pub fn needs_text(&self) -> bool {
+        self.kind == StatKind::Expert
     }
 
     /// `io,phs`: the protocols (and lines of text) at the top level of the packet's tree,
@@ -360,6 +461,7 @@ impl Stat {
         };
         match self.kind {
             StatKind::Hierarchy => return self.add_layers(tree, len),
+            StatKind::Expert => return self.add_experts(tree),
             StatKind::Follow { stream, .. } if self.table == TableType::Udp => {
                 return self.follow.add_datagram(tree, stream)
             }
@@ -373,7 +475,7 @@ impl Stat {
                     self.add_endpoint(src, true, len);
                     self.add_endpoint(dst, false, len);
                 }
-                StatKind::Hierarchy | StatKind::Follow { .. } => {}
+                StatKind::Hierarchy | StatKind::Expert | StatKind::Follow { .. } => {}
             }
         }
     }
@@ -667,6 +769,41 @@ pub fn frame_named<'f>(filters: impl IntoIterator<Item = &'f DisplayFilter>) -> 
     })
 }
 
+/// The short name Wireshark gives the protocol of a top-level node (its `abbrev`), as its
+/// expert entries are listed: a malformed packet's line names the protocol that failed.
+fn short_name(abbrev: &str, label: &str) -> String {
+    let known = match abbrev {
+        "ip" => "IPv4",
+        "ipv6" => "IPv6",
+        "icmpv6" => "ICMPv6",
+        "arp" => "ARP/RARP",
+        "ipv6.hopopts" => "IPv6 Hop-by-Hop",
+        "ipv6.routing" => "IPv6 Routing",
+        "ipv6.fraghdr" => "IPv6 Fragment",
+        "ipv6.dstopts" => "IPv6 Dest Opts",
+        "pkt_comment" => "Frame",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_owned();
+    }
+    match abbrev {
+        "_ws.malformed" | "_ws.short" => label
+            .rsplit_once(": ")
+            .map_or(label, |(_, name)| name.trim_end_matches(" truncated"))
+            .trim_end_matches(']')
+            .to_owned(),
+        "eth" => "ETH".to_owned(),
+        "sll" => "SLL".to_owned(),
+        "frame" => "Frame".to_owned(),
+        other => other.to_uppercase(),
+    }
+}
+
+/// Expert entries Wireshark adds only to a packet's tree, which tshark builds for `-z expert`
+/// only when a filter (`-Y`, or any report's) or `io,phs` needs it.
+const UNTAPPED_EXPERTS: [&str; 2] = ["tcp.bogus_header_length", "tcp.nop"];
+
 /// A report's filter, compiled; its refusal names the report (`what`).
 fn compile(
     filter: Option<&str>,
@@ -917,6 +1054,7 @@ mod tests {
                 "{bad}"
             );
         }
+        assert_eq!(Stat::parse("expert").expect("valid").kind, StatKind::Expert);
         let s = Stat::parse("io,phs,tcp").expect("valid");
         assert_eq!(s.kind, StatKind::Hierarchy);
         assert_eq!(s.filter.map(|f| f.0).as_deref(), Some("tcp"));

@@ -281,4 +281,6 @@ pub const EVERY_STATISTIC: &[&str] = &[
     "io,phs",
     "-z",
     "io,phs,tcp",
+    "-z",
+    "expert",
 ];
