@@ -14,7 +14,9 @@
 //! - [`http`]: a minimal HTTP/1.0 and HTTP/1.1 server and client (a connection per request,
 //!   or one kept alive).
 //! - [`bulk`]: a bulk transfer over loopback (a sink and a sender, as fast as possible or
-//!   paced), to load a live capture with.
+//!   paced), to load a live capture with; it also runs across the emulated link.
+//! - [`link`]: a network path emulated in user space (delay, bottleneck rate, drop-tail
+//!   queue, seeded random loss) between two packet devices, as mahimahi does.
 //! - [`error`]: the failures a user can cause (port in use, connection refused, unknown host),
 //!   each with one clear line.
 //! - [`cli`]: `--generate` (man page, shell completions), shared by the workspace's
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod client;
 pub mod error;
 pub mod http;
+pub mod link;
 pub mod server;
 pub mod udp;
 

@@ -76,10 +76,33 @@ struct Cli {
     /// still count every segment.
     #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
     display_filter: Option<String>,
-    /// Give up after this many seconds if the exchange has not finished [default: 5; at most
-    /// 60].
+    /// Give up after this many seconds if the exchange has not finished [default: 5; 30 for
+    /// the bulk scenario; at most 60].
     #[arg(long, value_name = "SECS")]
     timeout: Option<f64>,
+    /// The bulk scenario: bytes the client uploads (K, M, G are powers of 1024) [default: 2M].
+    #[arg(long, value_name = "SIZE", value_parser = net_demo::bulk::parse_size, help_heading = "Bulk scenario")]
+    bytes: Option<u64>,
+    /// The bulk scenario: the emulated path's round-trip delay, half each way [default:
+    /// 40ms].
+    #[arg(long, value_name = "DELAY", value_parser = net_demo::link::parse_duration, help_heading = "Bulk scenario")]
+    rtt: Option<Duration>,
+    /// The bulk scenario: the bottleneck's rate, as tc writes it (20mbit, 512kbit, 1gbit)
+    /// [default: 20mbit].
+    #[arg(long, value_name = "RATE", value_parser = net_demo::link::parse_rate, help_heading = "Bulk scenario")]
+    rate: Option<u64>,
+    /// The bulk scenario: the share of packets lost at random, each way (0.5% or 0.005)
+    /// [default: 0.5%].
+    #[arg(long, value_name = "RATE", value_parser = net_demo::link::parse_loss, help_heading = "Bulk scenario")]
+    loss: Option<f64>,
+    /// The bulk scenario: packets the bottleneck queue holds before it drops (drop-tail)
+    /// [default: 64].
+    #[arg(long, value_name = "PACKETS", value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Bulk scenario")]
+    queue: Option<u32>,
+    /// The bulk scenario: seed of the random losses; a seed loses the same packets of the same
+    /// sequence every run [default: 1].
+    #[arg(long, value_name = "N", help_heading = "Bulk scenario")]
+    seed: Option<u64>,
     /// Write the man page or a shell's completion script to stdout, and exit.
     #[arg(long, value_enum, value_name = "KIND")]
     generate: Option<Generate>,
@@ -100,6 +123,9 @@ enum ScenarioName {
     Http11,
     /// Connecting to a port nobody listens on: SYN answered by RST.
     Refused,
+    /// An upload across an emulated link with delay, a bottleneck rate, a queue and random
+    /// loss (--bytes, --rtt, --rate, --loss, --queue, --seed): slow start, retransmissions
+    Bulk,
 }
 
 fn main() -> ExitCode {
@@ -128,12 +154,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
-    let timeout = cli.timeout.unwrap_or(5.0);
+    let bulk = cli.scenario == ScenarioName::Bulk;
+    if !bulk {
+        let given = [
+            ("--bytes", cli.bytes.is_some()),
+            ("--rtt", cli.rtt.is_some()),
+            ("--rate", cli.rate.is_some()),
+            ("--loss", cli.loss.is_some()),
+            ("--queue", cli.queue.is_some()),
+            ("--seed", cli.seed.is_some()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+            eprintln!("sniff-demo: {flag} belongs to the bulk scenario: add --scenario bulk");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    // A transfer across a slow link takes seconds, not milliseconds.
+    let timeout = cli.timeout.unwrap_or(if bulk { 30.0 } else { 5.0 });
     let max = demo::MAX_TIMEOUT.as_secs_f64();
     if !(timeout.is_finite() && timeout > 0.0 && timeout <= max) {
         anyhow::bail!("--timeout must be a number of seconds above 0 and at most {max}");
     }
-    let context = where_to_run(cli.private_netns)?;
+    let context = where_to_run(cli.private_netns, bulk)?;
     // Everything fits the terminal: stdout's width for the timeline, stderr's for progress.
     let out_width = cli
         .width
@@ -277,7 +319,15 @@ fn write_details(
 /// Where the demo runs: on the host, or in a private network namespace (entered here, before
 /// any thread starts, as it must be) when asked to or when this user may not capture on the
 /// host; then the sentence that says so.
-fn where_to_run(private_netns: bool) -> anyhow::Result<Option<String>> {
+fn where_to_run(private_netns: bool, bulk: bool) -> anyhow::Result<Option<String>> {
+    if bulk {
+        netns::enter_private_netns()?;
+        return Ok(Some(
+            "Ran in two private network namespaces, the client's and the server's, joined by an \
+             emulated link (always, for the bulk scenario): only this demo's traffic exists there"
+                .to_owned(),
+        ));
+    }
     let reason = match (privileges::may_capture(), private_netns) {
         (_, true) => "asked for with --private-netns",
         (Ok(false), false) => "this user may not capture on the host (no root, no CAP_NET_RAW)",
@@ -310,6 +360,20 @@ fn demo_options(
             ScenarioName::Http10 => Scenario::Http10,
             ScenarioName::Http11 => Scenario::Http11,
             ScenarioName::Refused => Scenario::Refused,
+            ScenarioName::Bulk => Scenario::Bulk,
+        },
+        bulk: {
+            let default = demo::bulk::BulkOptions::default();
+            demo::bulk::BulkOptions {
+                bytes: cli.bytes.unwrap_or(default.bytes),
+                link: net_demo::link::LinkConfig {
+                    rtt: cli.rtt.unwrap_or(default.link.rtt),
+                    rate: cli.rate.or(default.link.rate),
+                    loss: cli.loss.unwrap_or(default.link.loss),
+                    queue: cli.queue.map(|q| q as usize).or(default.link.queue),
+                    seed: cli.seed.unwrap_or(default.link.seed),
+                },
+            }
         },
         greeting: cli.greeting.clone(),
         save: if cli.no_save {

@@ -127,7 +127,7 @@ fn tcp_clients(scenario: Scenario) -> usize {
         Scenario::Concurrent { clients } => clients,
         Scenario::Http10 => 2,
         Scenario::Udp => 0,
-        Scenario::Greeting | Scenario::Http11 | Scenario::Refused => 1,
+        Scenario::Greeting | Scenario::Http11 | Scenario::Refused | Scenario::Bulk => 1,
     }
 }
 
@@ -144,7 +144,8 @@ pub(super) fn bind(scenario: Scenario, addr: SocketAddr) -> Result<Bound, DemoEr
         Scenario::Http10 | Scenario::Http11 => {
             ServerSocket::Http(net_demo::listen_std(addr, net_demo::server::BACKLOG)?)
         }
-        Scenario::Greeting => {
+        // (The bulk scenario binds its own, in the server's namespace: demo::bulk.)
+        Scenario::Greeting | Scenario::Bulk => {
             ServerSocket::Tcp(net_demo::listen_std(addr, net_demo::server::BACKLOG)?)
         }
         // Room in the listen queue for every client arriving at once: with the lesson's

@@ -205,7 +205,8 @@ async fn run_clients(
             }
             Ok(received)
         }
-        Scenario::Udp => Ok(vec![]),
+        // The bulk scenario runs its own transfer (demo::bulk).
+        Scenario::Udp | Scenario::Bulk => Ok(vec![]),
         Scenario::Http10 => {
             let first = next()?;
             let second = next()?;

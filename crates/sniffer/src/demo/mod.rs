@@ -18,6 +18,7 @@
 //! [`run`] reads as those steps; the scenario's server and clients are `exchange`'s, the
 //! savefile `output`'s, and the sentences explaining each scenario `notes`'.
 
+pub mod bulk;
 pub mod endpoints;
 mod exchange;
 mod notes;
@@ -72,6 +73,8 @@ pub struct DemoOptions {
     pub context: Option<String>,
     /// Set by a signal handler (Ctrl-C, SIGTERM): stop capturing, keep what was captured.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The bulk scenario's transfer and link.
+    pub bulk: bulk::BulkOptions,
 }
 
 /// The exchanges of the lesson.
@@ -89,6 +92,8 @@ pub enum Scenario {
     Http11,
     /// A connection to a port nobody listens on.
     Refused,
+    /// An upload across an emulated path with delay, a bottleneck and loss ([`bulk`]).
+    Bulk,
 }
 
 impl Scenario {
@@ -218,6 +223,8 @@ pub struct DemoReport {
     /// What the process held, over all its threads, once the exchange was over (`None`
     /// when /proc could not be read): no capability, `no_new_privs` set.
     pub privileges: Option<Held>,
+    /// The bulk scenario's transfer and what its link did.
+    pub bulk: Option<bulk::BulkOutcome>,
 }
 
 impl DemoReport {
@@ -275,6 +282,8 @@ pub enum DemoError {
     RefusedPortBusy { addr: SocketAddr },
     #[error("the timeout must be above 0 and at most {} seconds", MAX_TIMEOUT.as_secs())]
     Timeout,
+    #[error("{0}")]
+    Link(String),
 }
 
 /// Runs the whole demo, reporting progress through `on_event`.
@@ -282,6 +291,12 @@ pub enum DemoError {
 /// Must be called while the process has one thread: the capture rights are given up once
 /// the capture is open, and capabilities belong to each thread.
 pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoReport, DemoError> {
+    if opts.scenario == Scenario::Bulk {
+        if opts.timeout.is_zero() || opts.timeout > MAX_TIMEOUT {
+            return Err(DemoError::Timeout);
+        }
+        return bulk::run(opts, &opts.bulk, on_event);
+    }
     let addr = server_address(opts)?;
     let (bound, mut live) = bind_then_capture(opts, addr)?;
     // The capture is open: nothing more needs any privilege.
@@ -531,5 +546,6 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
         timed_out,
         interrupted: outcome.interrupted,
         privileges: privileges::held().ok(),
+        bulk: None,
     }
 }

@@ -10,7 +10,7 @@ use super::Scenario;
 /// What each scenario shows, in words, with the numbers of this run.
 pub(super) fn notes(scenario: Scenario, server: SocketAddr, convs: &[Conversation]) -> Vec<String> {
     match scenario {
-        Scenario::Greeting => vec![],
+        Scenario::Greeting | Scenario::Bulk => vec![],
         Scenario::Concurrent { clients } => {
             let ports: Vec<String> = convs.iter().map(|c| c.client.port().to_string()).collect();
             vec![format!(

@@ -29,6 +29,19 @@ impl Output {
         }
     }
 
+    /// As [`Output::write`], without waiting for the disk: for a transfer's thousands of
+    /// packets, where the file is complete once [`Output::finish`] returns.
+    pub(super) fn write_unsynced(
+        &mut self,
+        frame: &Frame<'_>,
+        row: &Row,
+    ) -> Result<(), CaptureError> {
+        match self {
+            Output::Pcap(w) => w.write(frame),
+            Output::Pcapng(w) => w.write(frame, packet_comment(row).as_deref()),
+        }
+    }
+
     pub(super) fn finish(self) -> Result<PathBuf, CaptureError> {
         match self {
             Output::Pcap(w) => w.finish(),
