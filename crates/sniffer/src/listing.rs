@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::capture::{LiveCapture, Next};
 use crate::error::CaptureError;
+use crate::flow::lab::LabBuilder;
 use crate::flow::report::ConversationReport;
 use crate::pcapfile::FileCapture;
 use crate::readahead::ReadAhead;
@@ -32,8 +33,13 @@ pub enum ListError {
 pub struct ReadOptions {
     pub format: Format,
     pub style: TableStyle,
-    /// After the listing: each TCP conversation checked.
+    /// After the listing: each TCP conversation checked, and the lab's answers
+    /// ([`crate::flow::lab`]).
     pub explain: bool,
+    /// With `explain`: only this TCP stream.
+    pub stream: Option<u32>,
+    /// No listing: only what is asked after it.
+    pub quiet: bool,
     /// After the listing: each TCP conversation drawn as a ladder.
     pub ladder: bool,
     /// After the listing: the payload of this TCP stream, as text.
@@ -55,12 +61,14 @@ pub fn read(
     out: impl Write,
     mut progress: impl FnMut(u64),
 ) -> Result<(), ListError> {
-    // --explain reports on every conversation after the listing, so it keeps them all.
+    // --explain reports on every conversation after the listing, so it keeps them all, with
+    // the analysis the lab's answers need.
     let mut timeline = if opts.explain {
-        Timeline::keeping_conversations()
+        Timeline::for_lab()
     } else {
         Timeline::new()
     };
+    let mut lab = opts.explain.then(|| LabBuilder::new(opts.stream));
     if let Some(stream) = opts.follow {
         timeline.follow(stream);
     }
@@ -129,6 +137,12 @@ pub fn read(
                 if opts.ladder {
                     kept.push(row.clone());
                 }
+                if let (Some(lab), Some(tcp)) = (lab.as_mut(), row.tcp.as_ref()) {
+                    lab.push(row.number, frame.ts, &tcp.view, &tcp.header);
+                }
+                if opts.quiet {
+                    continue;
+                }
                 rows.row_ref(&row)?;
                 if opts.streaming && !source.input_ready() {
                     rows.flush()?;
@@ -143,18 +157,38 @@ pub fn read(
     };
     let mut out = rows.finish()?;
     let width = opts.style.width.map(usize::from);
-    if opts.explain {
-        let reports: Vec<ConversationReport> = timeline
+    if let Some(lab) = lab {
+        let conversations: Vec<&crate::flow::Conversation> = timeline
             .flows()
             .conversations()
             .into_iter()
-            .map(ConversationReport::of)
+            .filter(|c| opts.stream.is_none_or(|s| s == c.stream))
             .collect();
+        let reports: Vec<ConversationReport> = conversations
+            .iter()
+            .map(|c| ConversationReport::of(c))
+            .collect();
+        let labs = lab.finish(|stream| {
+            conversations
+                .iter()
+                .find(|c| c.stream == stream)
+                .map(|c| (c.client.to_string(), c.server.to_string()))
+        });
         if opts.format == Format::Json {
             render::explain::write_reports_json(&mut out, &reports)?;
+            render::lab::write_labs_json(&mut out, &labs)?;
         } else {
-            writeln!(out)?;
+            if !opts.quiet {
+                writeln!(out)?;
+            }
+            if reports.is_empty() {
+                match opts.stream {
+                    Some(s) => writeln!(out, "no TCP stream {s} in {}", name.display())?,
+                    None => writeln!(out, "no TCP conversation in {}", name.display())?,
+                }
+            }
             render::explain::write_reports(&mut out, &reports, opts.style.color, width)?;
+            render::lab::write_labs(&mut out, &labs, width)?;
         }
     }
     if opts.ladder {

@@ -221,7 +221,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .collect();
         lesson.rows = &selected;
     }
-    render::lesson::write_lesson(&mut out, &lesson, format, style, !cli.no_ladder)?;
+    match &report.bulk {
+        Some(bulk) => write_bulk(&mut out, &lesson, bulk, format, style)?,
+        None => render::lesson::write_lesson(&mut out, &lesson, format, style, !cli.no_ladder)?,
+    }
     if let Some(numbers) = &cli.details {
         write_details(&mut out, &report, numbers, format, out_width)?;
     }
@@ -238,6 +241,67 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The bulk scenario's output. Its thousands of packets are not listed in the table (the
+/// saved file holds them; `sniffer read FILE` lists them): the table shows the link, the
+/// checks and the lab's answers. Plain stays tshark's listing; JSON has the packets, the
+/// checks and the answers.
+fn write_bulk(
+    out: &mut impl Write,
+    lesson: &render::lesson::Lesson<'_>,
+    bulk: &demo::bulk::BulkOutcome,
+    format: Format,
+    style: render::TableStyle,
+) -> anyhow::Result<()> {
+    let width = style.width.map(usize::from);
+    match format {
+        Format::Plain => render::lesson::write_lesson(out, lesson, format, style, false)?,
+        Format::Json => {
+            render::lesson::write_lesson(out, lesson, format, style, false)?;
+            let way = |d: net_demo::link::DirectionStats| {
+                serde_json::json!({
+                    "delivered": d.delivered,
+                    "lost": d.lost,
+                    "queue_full": d.queue_full,
+                    "max_queue": d.max_queue,
+                })
+            };
+            let link = &bulk.options.link;
+            serde_json::to_writer(
+                &mut *out,
+                &serde_json::json!({ "link": {
+                    "rtt_ms": link.rtt.as_secs_f64() * 1e3,
+                    "rate_bits_per_sec": link.rate,
+                    "queue_packets": link.queue,
+                    "loss": link.loss,
+                    "seed": link.seed,
+                    "bytes": bulk.options.bytes,
+                    "received": bulk.received,
+                    "elapsed_ms": bulk.elapsed.as_secs_f64() * 1e3,
+                    "client_to_server": way(bulk.link.forward),
+                    "server_to_client": way(bulk.link.backward),
+                }}),
+            )?;
+            writeln!(out)?;
+            render::lab::write_labs_json(out, &bulk.labs)?;
+        }
+        Format::Table => {
+            for line in lesson.notes.iter().cloned().chain(bulk.describe()) {
+                let indent = if line.starts_with("  ") { "    " } else { "  " };
+                render::wrap::write_hanging(out, &line, width, "", indent)?;
+            }
+            writeln!(out)?;
+            let reports: Vec<_> = lesson
+                .conversations
+                .iter()
+                .map(sniffer::flow::report::ConversationReport::of)
+                .collect();
+            render::explain::write_reports(out, &reports, style.color, width)?;
+            render::lab::write_labs(out, &bulk.labs, width)?;
+        }
+    }
+    Ok(())
 }
 
 /// The numbers of the captured frames `filter` selects, judged on their trees as read back

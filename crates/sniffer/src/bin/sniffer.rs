@@ -45,10 +45,15 @@ enum Command {
         /// no limit when not printing to a terminal].
         #[arg(long, value_parser = clap::value_parser!(u16).range(40..))]
         width: Option<u16>,
-        /// After the listing, check each TCP conversation: handshake and close numbers
-        /// (✓/✗ with the reason), RTT, bytes each way.
+        /// After the listing, check each TCP conversation (handshake and close numbers, ✓/✗
+        /// with the reason) and answer the TCP lab's questions, each with its frame numbers:
+        /// ISNs and SYN options, RTT samples and the RFC 6298 estimator, windows, loss, the
+        /// ACK pattern, bytes in flight, throughput and congestion phases.
         #[arg(long)]
         explain: bool,
+        /// With --explain: only TCP stream N (Wireshark's tcp.stream).
+        #[arg(long, value_name = "N", requires = "explain")]
+        stream: Option<u32>,
         /// After the listing, draw a ladder diagram of each TCP conversation.
         #[arg(long)]
         ladder: bool,
@@ -164,6 +169,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             format,
             width,
             explain,
+            stream,
             ladder,
             follow,
             no_progress,
@@ -175,7 +181,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Ok(filter) = display_filter(&details) else {
                 return Ok(ExitCode::from(2));
             };
-            if !stats.is_empty() || quiet {
+            if !stats.is_empty() || (quiet && !explain) {
                 let Ok(mut parsed) = statistics(&stats) else {
                     return Ok(ExitCode::from(2));
                 };
@@ -212,7 +218,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                         file,
                         format,
                         width,
-                        explain,
+                        Explain {
+                            explain,
+                            stream,
+                            quiet,
+                        },
                         ladder,
                         follow,
                         no_progress,
@@ -345,18 +355,30 @@ fn read_details(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--explain`, `--stream` and `-q` (which, with --explain, leaves the listing out).
+struct Explain {
+    explain: bool,
+    stream: Option<u32>,
+    quiet: bool,
+}
+
 /// `sniffer read`: the file (or standard input) listed to stdout.
 #[allow(clippy::too_many_arguments)]
 fn read(
     file: PathBuf,
     format: Option<FormatArg>,
     width: Option<u16>,
-    explain: bool,
+    explain: Explain,
     ladder: bool,
     follow: Option<u32>,
     no_progress: bool,
     filter: Option<std::sync::Arc<sniffer::filter::DisplayFilter>>,
 ) -> anyhow::Result<ExitCode> {
+    let Explain {
+        explain,
+        stream,
+        quiet,
+    } = explain;
     let format = format.map(Format::from);
     if format == Some(Format::Json) && (ladder || follow.is_some()) {
         anyhow::bail!(
@@ -391,6 +413,8 @@ fn read(
             color: render::use_color(is_tty),
         },
         explain,
+        stream,
+        quiet,
         ladder,
         follow,
         streaming: from_stdin,

@@ -27,6 +27,7 @@ use net_demo::link::{LinkConfig, PathStats};
 use net_demo::NetError;
 
 use crate::capture::{LiveCapture, LiveOptions, Next};
+use crate::flow::lab::{LabBuilder, StreamLab};
 use crate::flow::Conversation;
 use crate::netns;
 use crate::privileges;
@@ -70,7 +71,7 @@ impl Default for BulkOptions {
 }
 
 /// What the transfer and the link did.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BulkOutcome {
     pub options: BulkOptions,
     /// Bytes the server read.
@@ -79,6 +80,49 @@ pub struct BulkOutcome {
     pub elapsed: Duration,
     /// Packets the link delivered, lost and dropped, each way.
     pub link: PathStats,
+    /// The lab's answers on the capture.
+    pub labs: Vec<StreamLab>,
+}
+
+impl BulkOutcome {
+    /// What the link was and what it did, in a few lines.
+    pub fn describe(&self) -> Vec<String> {
+        let o = &self.options;
+        let link = &o.link;
+        let mut lines = vec![format!(
+            "Emulated link: RTT {} ms, {}, {}, {} random loss each way (seed {})",
+            link.rtt.as_secs_f64() * 1e3,
+            link.rate
+                .map_or("no rate limit".to_owned(), |r| format!("{} Mbit/s", r as f64 / 1e6)),
+            link.queue
+                .map_or("no queue limit".to_owned(), |q| format!("a {q}-packet queue")),
+            format_args!("{}%", link.loss * 100.0),
+            link.seed
+        )];
+        for (way, d) in [
+            ("client → server", self.link.forward),
+            ("server → client", self.link.backward),
+        ] {
+            lines.push(format!(
+                "  {way}: {} packets delivered, {} lost at random, {} dropped by the full queue \
+                 (at most {} waiting)",
+                d.delivered, d.lost, d.queue_full, d.max_queue
+            ));
+        }
+        let secs = self.elapsed.as_secs_f64();
+        lines.push(format!(
+            "The client sent {} bytes; the server received {} in {:.3} s ({:.2} Mbit/s)",
+            o.bytes,
+            self.received,
+            secs,
+            if secs > 0.0 {
+                self.received as f64 * 8.0 / secs / 1e6
+            } else {
+                0.0
+            }
+        ));
+        lines
+    }
 }
 
 /// Runs the bulk scenario. Must be called in a private network namespace (the binary enters
@@ -142,7 +186,8 @@ pub(super) fn run(
         let _ = done_tx.send(sent);
     });
 
-    let mut timeline = Timeline::keeping_conversations();
+    let mut timeline = Timeline::for_lab();
+    let mut lab = LabBuilder::new(None);
     let mut rows = Vec::new();
     let mut last_ts = None;
     let mut sent: Option<Result<u64, NetError>> = None;
@@ -173,6 +218,9 @@ pub(super) fn run(
             let packet = crate::decode::decode_keeping(frame.linktype, &frame, limit);
             last_ts = Some(frame.ts);
             let row = timeline.push_packet(&packet, frame.precision);
+            if let Some(tcp) = row.tcp.as_ref() {
+                lab.push(row.number, frame.ts, &tcp.view, &tcp.header);
+            }
             if let Some(w) = writer.as_mut() {
                 w.write_unsynced(&frame, &row)?;
             }
@@ -209,11 +257,18 @@ pub(super) fn run(
         (Some(first), Some(last)) => last.since(first),
         _ => 0,
     };
+    let labs = lab.finish(|stream| {
+        conversations
+            .iter()
+            .find(|c| c.stream == stream)
+            .map(|c| (c.client.to_string(), c.server.to_string()))
+    });
     let outcome = BulkOutcome {
         options: *bulk,
         received,
         elapsed,
         link,
+        labs,
     };
     Ok(DemoReport {
         device: live.device().to_owned(),

@@ -23,6 +23,7 @@
 
 pub mod analysis;
 pub mod details;
+pub mod lab;
 pub mod direction;
 pub mod memory;
 pub mod report;
@@ -308,6 +309,15 @@ impl FlowTable {
     pub fn keep_all() -> FlowTable {
         FlowTable {
             keep_all: true,
+            ..FlowTable::default()
+        }
+    }
+
+    /// A table that keeps every conversation and computes the details: for the lab's answers.
+    pub fn for_lab() -> FlowTable {
+        FlowTable {
+            keep_all: true,
+            details: true,
             ..FlowTable::default()
         }
     }

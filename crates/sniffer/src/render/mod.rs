@@ -16,6 +16,7 @@ pub mod explain;
 pub mod follow;
 pub mod json;
 pub mod ladder;
+pub mod lab;
 pub mod lesson;
 pub mod plain;
 pub mod stats;

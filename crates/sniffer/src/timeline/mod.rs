@@ -119,6 +119,12 @@ impl Timeline {
         Timeline::with_flows(FlowTable::keep_all())
     }
 
+    /// An empty timeline that keeps every conversation and computes what the packet details
+    /// show: for the lab's answers after the listing ([`crate::flow::lab`]).
+    pub fn for_lab() -> Timeline {
+        Timeline::with_flows(FlowTable::for_lab())
+    }
+
     fn with_flows(flows: FlowTable) -> Timeline {
         Timeline {
             first: None,
