@@ -341,7 +341,9 @@ pub fn parse_loss(text: &str) -> Result<f64, String> {
         .map_err(|_| format!("{text:?} is not a loss rate (e.g. 0.5% or 0.005)"))?;
     let loss = value * scale;
     if !(0.0..=0.5).contains(&loss) {
-        return Err(format!("{text:?}: the loss rate must be between 0% and 50%"));
+        return Err(format!(
+            "{text:?}: the loss rate must be between 0% and 50%"
+        ));
     }
     Ok(loss)
 }

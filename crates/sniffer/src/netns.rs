@@ -172,9 +172,18 @@ pub fn create_tun(name: &str, local: Ipv4Addr, peer: Ipv4Addr) -> io::Result<Tun
     let mut req = InterfaceControl::request(name)?;
     req.ifr_ifru.ifru_flags = (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short;
     // SAFETY: the file is /dev/net/tun; req a valid ifreq with the name and the flags.
-    if unsafe { libc::ioctl(file.as_raw_fd(), libc::TUNSETIFF, &mut req as *mut libc::ifreq) } < 0
+    if unsafe {
+        libc::ioctl(
+            file.as_raw_fd(),
+            libc::TUNSETIFF,
+            &mut req as *mut libc::ifreq,
+        )
+    } < 0
     {
-        return Err(context("creating the TUN device", io::Error::last_os_error()));
+        return Err(context(
+            "creating the TUN device",
+            io::Error::last_os_error(),
+        ));
     }
     let control = InterfaceControl::new()?;
     control

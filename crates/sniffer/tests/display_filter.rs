@@ -222,6 +222,8 @@ fn listing(file: &Path, filter: Option<&str>) -> Vec<String> {
             color: false,
         },
         explain: false,
+        stream: None,
+        quiet: false,
         ladder: false,
         follow: None,
         streaming: false,

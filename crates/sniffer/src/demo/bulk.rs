@@ -92,10 +92,13 @@ impl BulkOutcome {
         let mut lines = vec![format!(
             "Emulated link: RTT {} ms, {}, {}, {} random loss each way (seed {})",
             link.rtt.as_secs_f64() * 1e3,
-            link.rate
-                .map_or("no rate limit".to_owned(), |r| format!("{} Mbit/s", r as f64 / 1e6)),
-            link.queue
-                .map_or("no queue limit".to_owned(), |q| format!("a {q}-packet queue")),
+            link.rate.map_or("no rate limit".to_owned(), |r| format!(
+                "{} Mbit/s",
+                r as f64 / 1e6
+            )),
+            link.queue.map_or("no queue limit".to_owned(), |q| format!(
+                "a {q}-packet queue"
+            )),
             format_args!("{}%", link.loss * 100.0),
             link.seed
         )];
@@ -134,9 +137,8 @@ pub(super) fn run(
 ) -> Result<DemoReport, DemoError> {
     let port = opts.port.unwrap_or(net_demo::DEFAULT_PORT);
     let server = SocketAddr::V4(SocketAddrV4::new(SERVER_ADDR, port));
-    let setup = |what: &'static str| {
-        move |e: std::io::Error| DemoError::Link(format!("{what}: {e}"))
-    };
+    let setup =
+        |what: &'static str| move |e: std::io::Error| DemoError::Link(format!("{what}: {e}"));
     // The server's namespace, with its end of the link and its listening socket.
     let (server_tun, listener) = netns::in_new_netns(|| {
         let tun = netns::create_tun(SERVER_DEVICE, SERVER_ADDR, CLIENT_ADDR)?;
@@ -229,9 +231,7 @@ pub(super) fn run(
     }
     let was_interrupted = interrupted(opts);
     let stats = live.stats()?;
-    let link = path
-        .stop()
-        .map_err(setup("the emulated link stopped"))?;
+    let link = path.stop().map_err(setup("the emulated link stopped"))?;
     let received = runtime
         .block_on(async { tokio::time::timeout(Duration::from_secs(1), sink).await })
         .ok()

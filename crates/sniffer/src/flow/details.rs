@@ -80,7 +80,15 @@ pub struct InFlight {
     /// A gap was seen in this direction and no ACK has come back since: the bytes in flight
     /// are not known (Wireshark's `valid_bif` cleared).
     gap: bool,
+    /// The bytes the SACK blocks of this direction's latest SACK option cover (at most
+    /// [`SACK_BLOCKS_KEPT`] blocks): the peer's bytes in flight leave them out. Kept until
+    /// the next SACK option, as Wireshark does.
+    sacked: u32,
 }
+
+/// SACK blocks Wireshark 4.0 keeps of an option for the bytes in flight: the first three
+/// (its table has four slots, filled from the second).
+pub const SACK_BLOCKS_KEPT: usize = 3;
 
 impl InFlight {
     /// The frame and time of the eldest segment not yet acknowledged: what Wireshark measures
@@ -149,6 +157,21 @@ pub fn record(
         });
     }
     let acks = acknowledge(rev, seg.ack, ts);
+    // This segment's SACK blocks count for the peer's next segments (Wireshark reads the
+    // options after the analysis).
+    let sacked = seg.options.list.iter().find_map(|o| match o {
+        crate::tcp::TcpOption::Sack { blocks } => Some(
+            blocks
+                .iter()
+                .take(SACK_BLOCKS_KEPT)
+                .fold(0u32, |sum, (left, right)| {
+                    sum.wrapping_add(right.wrapping_sub(*left))
+                }),
+        )
+        .filter(|_| !blocks.is_empty()),
+        _ => None,
+    });
+    fwd.sacked = sacked.unwrap_or(0);
     if seg.payload_len == 0 || fwd.unacked.is_empty() || fwd.gap {
         return (acks, None, None);
     }
@@ -172,8 +195,11 @@ pub fn record(
             last,
             |lowest, s| if earlier(s, lowest) { s } else { lowest },
         );
-    let in_flight = last.wrapping_sub(first);
-    let bytes_in_flight = (in_flight > 0 && in_flight < 2_000_000_000).then_some(in_flight);
+    // Less what the peer's latest SACK blocks say arrived.
+    let in_flight = last.wrapping_sub(first).wrapping_sub(rev.sacked);
+    // A SYN's or FIN's sequence number is not a byte in flight (taken off after the check).
+    let bytes_in_flight =
+        (in_flight > 0 && in_flight < 2_000_000_000).then_some(in_flight - u32::from(syn_fin));
     let push = seg.flags.contains(TcpFlags::PSH);
     match (push, fwd.push_set_last) {
         (true, false) => {

@@ -451,9 +451,9 @@ impl Dir {
         // timing rule calls it (it tags a resend sent within an RTT `[TCP Out-Of-Order]`).
         let retransmitted = numbers.seq < self.highest && !tags.has(Tag::KeepAlive);
         if retransmitted {
-            let rto = self
-                .estimator
-                .map_or(MIN_RTO_MS, |(srtt, rttvar)| srtt + GRANULARITY_MS.max(K * rttvar));
+            let rto = self.estimator.map_or(MIN_RTO_MS, |(srtt, rttvar)| {
+                srtt + GRANULARITY_MS.max(K * rttvar)
+            });
             let silent = self
                 .last_sent
                 .map_or(f64::INFINITY, |t| ts.since(t) as f64 / 1e6);
@@ -737,7 +737,12 @@ fn phases(dir: &Dir, rounds: &[Round], since: impl Fn(Timestamp) -> f64) -> Vec<
             "a connection starts in slow start".to_owned()
         },
     );
-    let last_new = dir.sent.iter().rev().find(|s| !s.retransmitted).map(|s| s.frame);
+    let last_new = dir
+        .sent
+        .iter()
+        .rev()
+        .find(|s| !s.retransmitted)
+        .map(|s| s.frame);
     let mut episodes = dir.episodes.iter().peekable();
     // The episode under way, if any.
     let mut open: Option<&Episode> = None;

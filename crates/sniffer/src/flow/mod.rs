@@ -23,8 +23,8 @@
 
 pub mod analysis;
 pub mod details;
-pub mod lab;
 pub mod direction;
+pub mod lab;
 pub mod memory;
 pub mod report;
 pub mod state;

@@ -63,7 +63,11 @@ fn syn_text(who: &str, syn: &SynOptions) -> String {
 }
 
 /// Writes the answers as text.
-pub fn write_labs(out: &mut impl Write, labs: &[StreamLab], width: Option<usize>) -> io::Result<()> {
+pub fn write_labs(
+    out: &mut impl Write,
+    labs: &[StreamLab],
+    width: Option<usize>,
+) -> io::Result<()> {
     let line = |out: &mut dyn Write, lead: String, text: String| -> io::Result<()> {
         let rest = " ".repeat(wrap::width(&lead));
         for l in wrap::hanging(&text, width, &lead, &rest) {
@@ -115,7 +119,11 @@ fn write_sender(
     line: &Line<'_>,
     head: &dyn Fn(&str) -> String,
 ) -> io::Result<()> {
-    let receiver = if s.sender == "client" { "server" } else { "client" };
+    let receiver = if s.sender == "client" {
+        "server"
+    } else {
+        "client"
+    };
     line(
         out,
         format!("  {} → {}: ", s.sender, receiver),
@@ -137,8 +145,12 @@ fn write_sender(
         String::new()
     };
     if let (Some(first), Some(last)) = (samples.first(), samples.last()) {
-        let min = samples.iter().fold(first, |m, x| if x.rtt_ms < m.rtt_ms { x } else { m });
-        let max = samples.iter().fold(first, |m, x| if x.rtt_ms > m.rtt_ms { x } else { m });
+        let min = samples
+            .iter()
+            .fold(first, |m, x| if x.rtt_ms < m.rtt_ms { x } else { m });
+        let max = samples
+            .iter()
+            .fold(first, |m, x| if x.rtt_ms > m.rtt_ms { x } else { m });
         line(
             out,
             head("RTT"),
@@ -181,7 +193,10 @@ fn write_sender(
             line(
                 out,
                 head(""),
-                format!("… {} more (every one in --format json)", samples.len() - SHOWN_SAMPLES),
+                format!(
+                    "… {} more (every one in --format json)",
+                    samples.len() - SHOWN_SAMPLES
+                ),
             )?;
         }
     } else {
@@ -225,7 +240,10 @@ fn write_sender(
         kinds.push(format!(
             "fast retransmission at frame {} after {} (frames {})",
             f.frame,
-            format!("{}, SACKs included", count(f.dup_acks.len() as u64, "duplicate ACK")),
+            format!(
+                "{}, SACKs included",
+                count(f.dup_acks.len() as u64, "duplicate ACK")
+            ),
             frames(&f.dup_acks, 4)
         ));
     }
@@ -249,7 +267,11 @@ fn write_sender(
     }
     let mut text = match l.retransmissions() {
         0 => "no retransmission".to_owned(),
-        n => format!("{}: {}", count(n as u64, "retransmission"), kinds.join("; ")),
+        n => format!(
+            "{}: {}",
+            count(n as u64, "retransmission"),
+            kinds.join("; ")
+        ),
     };
     text.push_str(&format!(
         "; {} from the {receiver}{}",
@@ -333,7 +355,12 @@ fn write_sender(
             .rounds
             .iter()
             .take(12)
-            .map(|r| format!("{:.0}", f64::from(r.flight) / f64::from(s.largest_segment.max(1))))
+            .map(|r| {
+                format!(
+                    "{:.0}",
+                    f64::from(r.flight) / f64::from(s.largest_segment.max(1))
+                )
+            })
             .collect();
         line(
             out,

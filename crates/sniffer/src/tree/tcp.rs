@@ -656,7 +656,9 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
                 super::bytes_text(h.payload_len as usize)
             ),
         );
-        if retransmitted_data(v.tags) {
+        // Only for a payload captured whole: Wireshark adds it where it would reassemble,
+        // which needs every byte.
+        if retransmitted_data(v.tags) && kept == h.payload_len as usize {
             b.add(
                 &SEGMENT_DATA,
                 Value::Bytes,
