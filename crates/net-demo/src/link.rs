@@ -427,6 +427,70 @@ mod tests {
         assert_ne!(a, b);
     }
 
+    /// Two connected datagram sockets behave as packet devices: one read, one packet.
+    fn device_pair() -> (File, File) {
+        let (a, b) = std::os::unix::net::UnixDatagram::pair().expect("socket pair");
+        (
+            File::from(std::os::fd::OwnedFd::from(a)),
+            File::from(std::os::fd::OwnedFd::from(b)),
+        )
+    }
+
+    #[test]
+    fn the_running_path_delays_each_way_and_counts_what_it_loses() {
+        // Each side's "kernel" holds one end of a pair; the path joins the other ends.
+        let (mut client, client_dev) = device_pair();
+        let (mut server, server_dev) = device_pair();
+        let path = run_path(
+            client_dev,
+            server_dev,
+            LinkConfig {
+                rtt: Duration::from_millis(40),
+                rate: None,
+                loss: 0.0,
+                queue: None,
+                seed: 1,
+            },
+        )
+        .expect("path runs");
+        let sent = Instant::now();
+        client.write_all(b"ping").expect("send");
+        let mut buf = [0u8; 16];
+        let n = server.read(&mut buf).expect("receive");
+        let one_way = sent.elapsed();
+        assert_eq!(&buf[..n], b"ping");
+        server.write_all(b"pong").expect("send back");
+        let n = client.read(&mut buf).expect("receive back");
+        let round_trip = sent.elapsed();
+        assert_eq!(&buf[..n], b"pong");
+        // Never early; late only by scheduling.
+        assert!(one_way >= 20 * MS, "one way took {one_way:?}");
+        assert!(round_trip >= 40 * MS, "the round trip took {round_trip:?}");
+        assert!(round_trip < Duration::from_secs(2), "{round_trip:?}");
+        let stats = path.stop().expect("stops");
+        assert_eq!(stats.forward.delivered, 1);
+        assert_eq!(stats.backward.delivered, 1);
+
+        // A path that loses everything delivers nothing, and says so.
+        let (mut client, client_dev) = device_pair();
+        let (_server, server_dev) = device_pair();
+        let path = run_path(
+            client_dev,
+            server_dev,
+            LinkConfig {
+                loss: 1.0,
+                ..config()
+            },
+        )
+        .expect("path runs");
+        for _ in 0..5 {
+            client.write_all(b"lost").expect("send");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let stats = path.stop().expect("stops");
+        assert_eq!((stats.forward.lost, stats.forward.delivered), (5, 0));
+    }
+
     #[test]
     fn parses_what_the_command_line_takes() {
         assert_eq!(parse_duration("40ms"), Ok(40 * MS));

@@ -168,12 +168,11 @@ pub fn read(
             .iter()
             .map(|c| ConversationReport::of(c))
             .collect();
-        let labs = lab.finish(|stream| {
-            conversations
-                .iter()
-                .find(|c| c.stream == stream)
-                .map(|c| (c.client.to_string(), c.server.to_string()))
-        });
+        let ends: Vec<(u32, String, String)> = conversations
+            .iter()
+            .map(|c| (c.stream, c.client.to_string(), c.server.to_string()))
+            .collect();
+        let labs = lab.finish(&ends);
         if opts.format == Format::Json {
             render::explain::write_reports_json(&mut out, &reports)?;
             render::lab::write_labs_json(&mut out, &labs)?;

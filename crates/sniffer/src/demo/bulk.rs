@@ -257,12 +257,11 @@ pub(super) fn run(
         (Some(first), Some(last)) => last.since(first),
         _ => 0,
     };
-    let labs = lab.finish(|stream| {
-        conversations
-            .iter()
-            .find(|c| c.stream == stream)
-            .map(|c| (c.client.to_string(), c.server.to_string()))
-    });
+    let ends: Vec<(u32, String, String)> = conversations
+        .iter()
+        .map(|c| (c.stream, c.client.to_string(), c.server.to_string()))
+        .collect();
+    let labs = lab.finish(&ends);
     let outcome = BulkOutcome {
         options: *bulk,
         received,

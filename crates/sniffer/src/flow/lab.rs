@@ -340,12 +340,18 @@ impl LabBuilder {
         me.push(frame, ts, view, header, peer);
     }
 
-    /// The answers, one per conversation, in stream order; `ends` names a stream's client
-    /// and server (`address:port`).
-    pub fn finish(self, ends: impl Fn(u32) -> Option<(String, String)>) -> Vec<StreamLab> {
-        self.streams
-            .into_iter()
-            .map(|(number, s)| {
+    /// The answers for the conversations `conversations` (stream, client and server as
+    /// `address:port`), in that order: every conversation gets one, those with no segment
+    /// seen here too (a conversation known only from a header an ICMP error quotes).
+    pub fn finish(mut self, conversations: &[(u32, String, String)]) -> Vec<StreamLab> {
+        conversations
+            .iter()
+            .filter(|(stream, _, _)| self.only.is_none_or(|s| s == *stream))
+            .map(|(number, client_name, server_name)| {
+                let s = self.streams.remove(number).unwrap_or(Stream {
+                    irtt: None,
+                    dirs: [Dir::default(), Dir::default()],
+                });
                 let [client, server] = s.dirs;
                 let handshake_rtt_ms = s.irtt.map(|(secs, nanos)| ms(secs, nanos));
                 let senders = [("client", &client, &server), ("server", &server, &client)]
@@ -353,11 +359,10 @@ impl LabBuilder {
                     .filter(|(_, dir, _)| !dir.sent.is_empty())
                     .map(|(name, dir, peer)| sender_lab(name, dir, peer))
                     .collect();
-                let (client_name, server_name) = ends(number).unwrap_or_default();
                 StreamLab {
-                    stream: number,
-                    client: client_name,
-                    server: server_name,
+                    stream: *number,
+                    client: client_name.clone(),
+                    server: server_name.clone(),
                     syn: client.syn.clone(),
                     syn_ack: server.syn.clone(),
                     handshake_rtt_ms,
@@ -879,4 +884,37 @@ fn phases(dir: &Dir, rounds: &[Round], since: impl Fn(Timestamp) -> f64) -> Vec<
         }
     }
     phases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_estimator_follows_rfc_6298() {
+        // (2.2) first sample R: SRTT = R, RTTVAR = R/2, RTO = SRTT + max(G, 4·RTTVAR).
+        // (2.3) then RTTVAR = 3/4·RTTVAR + 1/4·|SRTT − R'| (with the old SRTT), and
+        // SRTT = 7/8·SRTT + 1/8·R'. Worked by hand for 100 ms, then 200 ms, then 100 ms.
+        let samples = estimate(&[(1, 2, 100.0), (3, 4, 200.0), (5, 6, 100.0)]);
+        let got: Vec<(f64, f64, f64)> = samples
+            .iter()
+            .map(|s| (s.srtt_ms, s.rttvar_ms, s.rto_ms))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (100.0, 50.0, 300.0),
+                (112.5, 62.5, 362.5),
+                (110.9375, 50.0, 310.9375),
+            ]
+        );
+        assert_eq!(samples[1].segment, 3);
+        assert_eq!(samples[1].ack, 4);
+        // The clock granularity bounds RTO − SRTT from below, and RFC 6298 (2.4) rounds the
+        // RTO up to 1 s.
+        let tiny = estimate(&[(1, 2, 0.02)]);
+        assert!((tiny[0].rto_ms - 1.02).abs() < 1e-9, "{}", tiny[0].rto_ms);
+        assert_eq!(rto_rounded_ms(tiny[0].rto_ms), 1000.0);
+        assert_eq!(rto_rounded_ms(1500.0), 1500.0);
+    }
 }
