@@ -35,7 +35,10 @@
 //! - [`flow`]: conversations (Wireshark's `tcp.stream`), relative sequence numbers and window
 //!   scaling ([`flow::direction`]), Wireshark's analysis tags ([`flow::analysis`]), the RFC 9293
 //!   state of each end ([`flow::state`]) and each segment's [`flow::Step`] in the exchange,
-//!   and each conversation checked ([`flow::report`]: j+1, k+1, FIN+1, who closed first);
+//!   and each conversation checked ([`flow::report`]: j+1, k+1, FIN+1, who closed first),
+//!   and the TCP lab's answers over it ([`flow::lab`]: ISNs and SYN options, RTT samples
+//!   with Karn and RFC 6298, windows, retransmissions by kind, the ACK pattern, flight,
+//!   throughput per round, congestion phases, each with its frames);
 //!   knows when a conversation is over, and releases the state of finished ones and of SYNs
 //!   nobody answered (memory follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row): the row's model, every Info
@@ -60,7 +63,8 @@
 //!   a display filter, the rows or packets it selects.
 //! - [`render`]: rows as tshark's plain listing, a table fitted to the terminal's width, or
 //!   JSON lines; packet details, bytes and field values from the tree
-//!   ([`render::details`]); the checks of each conversation ([`render::explain`]), ladder
+//!   ([`render::details`]); the checks of each conversation ([`render::explain`]) and the
+//!   lab's answers ([`render::lab`]), ladder
 //!   diagrams, Follow Stream, the demo's summary, all wrapped at spaces ([`render::wrap`]).
 //!   Renderers write to any `io::Write`; the library never prints.
 //! - [`write`](mod@write): pcap savefiles, gathered in chunks that a thread of their own
@@ -69,11 +73,13 @@
 //! - [`demo`]: `sniff-demo`'s orchestration: every socket bound first ([`demo::endpoints`]),
 //!   then the capture opened with a filter naming exactly those conversations, privileges
 //!   given up, the scenario's exchange (greeting, concurrent, UDP, HTTP/1.0, HTTP/1.1,
-//!   refused), capture stopped when every conversation is over.
+//!   refused), capture stopped when every conversation is over; the bulk scenario
+//!   ([`demo::bulk`]) uploads across `net_demo::link`'s emulated path between two private
+//!   namespaces joined by TUN devices, and captures on the client's end.
 //! - [`synth`]: synthetic captures — segments built from a description, in any linktype, as
 //!   pcap or pcapng — for the test corpus; big interleaved captures for benchmarks.
 //! - [`netns`]: without capture privileges, a private user and network namespace for the
-//!   demo; [`privileges`]: capture rights given up once the capture is open (root under
+//!   demo; a second namespace and TUN devices for the bulk scenario's link; [`privileges`]: capture rights given up once the capture is open (root under
 //!   sudo, every capability, no new privileges).
 //! - [`error`]: typed errors naming the device, file or filter, and what to do.
 //!

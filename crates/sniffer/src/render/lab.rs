@@ -238,12 +238,9 @@ fn write_sender(
     }
     for f in l.fast.iter().take(4) {
         kinds.push(format!(
-            "fast retransmission at frame {} after {} (frames {})",
+            "fast retransmission at frame {} after {}, SACKs included (frames {})",
             f.frame,
-            format!(
-                "{}, SACKs included",
-                count(f.dup_acks.len() as u64, "duplicate ACK")
-            ),
+            count(f.dup_acks.len() as u64, "duplicate ACK"),
             frames(&f.dup_acks, 4)
         ));
     }
