@@ -248,18 +248,32 @@ impl<'s, W: Write> StatsSink<'s, W> {
             width: None,
             color: false,
         };
-        let frame_named = crate::stats::frame_named(
-            filter
-                .into_iter()
-                .chain(stats.iter().filter_map(|s| s.filter.as_ref().map(|f| &f.1))),
-        );
-        let tree_built = filter.is_some()
-            || stats
-                .iter()
-                .any(|s| s.filter.is_some() || s.kind == crate::stats::StatKind::Hierarchy);
+        // Every display filter of the run: tshark builds what they name into the trees.
+        let filters: Vec<&crate::filter::DisplayFilter> = filter
+            .into_iter()
+            .chain(stats.iter().filter_map(|s| s.filter.as_ref().map(|f| &f.1)))
+            .chain(
+                stats
+                    .iter()
+                    .filter_map(|s| s.io.as_deref())
+                    .flat_map(|io| io.filters()),
+            )
+            .collect();
+        let frame_named = crate::stats::frame_named(filters.iter().copied());
+        let named: Vec<&'static str> = filters.iter().flat_map(|f| f.fields()).copied().collect();
+        let tree_built = !filters.is_empty()
+            || stats.iter().any(|s| {
+                matches!(
+                    s.kind,
+                    crate::stats::StatKind::Hierarchy | crate::stats::StatKind::Io
+                )
+            });
         for stat in stats.iter_mut() {
             stat.frame_item = frame_named;
             stat.tree_built = tree_built;
+            if let Some(io) = stat.io.as_mut() {
+                io.prime(named.iter().copied());
+            }
         }
         let mut details = Details::new();
         details.filtering = filter.is_some();

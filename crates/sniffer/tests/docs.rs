@@ -127,7 +127,8 @@ fn bash_completes_subcommands_and_values() {
             "udp",
             "http10",
             "http11",
-            "refused"
+            "refused",
+            "bulk"
         ]
     );
 }

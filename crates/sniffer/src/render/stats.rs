@@ -19,6 +19,10 @@ pub fn write_stat(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
         StatKind::Follow { mode, stream } => {
             write_follow(out, stat.table.name(), mode, stream, &stat.follow)
         }
+        StatKind::Io => match &stat.io {
+            Some(io) => io.write(out),
+            None => Ok(()),
+        },
     }
 }
 

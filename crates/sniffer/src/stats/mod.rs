@@ -22,6 +22,8 @@
 //! many frames in the order they first appeared. The text is `tap-iousers.c`'s and
 //! `tap-endpoints.c`'s (see [`crate::render::stats`]).
 
+pub mod iostat;
+
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -45,6 +47,8 @@ pub struct Stat {
     pub experts: Vec<(u32, u32, String, String, u64)>,
     /// `follow`: the stream's ends and its chunks of payload, as tshark collects them.
     pub follow: TcpFollow,
+    /// `io,stat`: its columns and their counts.
+    pub io: Option<Box<iostat::IoStat>>,
     /// tshark builds each packet's tree (because a filter or `io,phs` needs it), and then
     /// adds the expert entries it adds only to a tree ([`UNTAPPED_EXPERTS`]).
     pub tree_built: bool,
@@ -70,6 +74,8 @@ pub enum StatKind {
     Expert,
     /// `follow,tcp|udp,MODE,STREAM`: a TCP or UDP stream's payload, each way.
     Follow { mode: FollowMode, stream: u32 },
+    /// `io,stat,INTERVAL[,COLUMN…]`: counts per interval ([`iostat`]).
+    Io,
 }
 
 /// How `follow` prints the payload.
@@ -202,9 +208,12 @@ pub enum StatError {
     #[error(
         "invalid -z argument \"{0}\"; it must be conv,TYPE, endpoints,TYPE (TYPE one of eth, \
          ip, ipv6, tcp, udp) or io,phs, each optionally followed by ,FILTER, or \
-         follow,tcp|udp,ascii|hex|raw,STREAM, or expert"
+         io,stat,INTERVAL[,COLUMN…], or follow,tcp|udp,ascii|hex|raw,STREAM, or expert"
     )]
     Unknown(String),
+    /// An `io,stat` argument tshark refuses, in its words.
+    #[error("{0}")]
+    Io(String),
     #[error("Couldn't register {what} tap: Filter \"{filter}\" is invalid - {message}")]
     Filter {
         what: &'static str,
@@ -222,6 +231,13 @@ impl Stat {
             return Ok(Stat {
                 filter: compile(filter, "io,phs")?,
                 ..Stat::new(StatKind::Hierarchy, TableType::Eth)
+            });
+        }
+        if arg == "io,stat" || arg.starts_with("io,stat,") {
+            let io = iostat::IoStat::parse(arg).map_err(StatError::Io)?;
+            return Ok(Stat {
+                io: Some(Box::new(io)),
+                ..Stat::new(StatKind::Io, TableType::Eth)
             });
         }
         if arg == "expert" {
@@ -286,6 +302,7 @@ impl Stat {
             frame_item: false,
             tree_built: false,
             follow: TcpFollow::default(),
+            io: None,
             experts: Vec::new(),
             conversation_index: HashMap::new(),
             endpoint_index: HashMap::new(),
@@ -382,26 +399,7 @@ impl Stat {
     /// only when a filter names one of its fields ([`Stat::frame_item`]), and a packet whose
     /// ICMP quote the capture cut is not counted (tshark's frame tap does not see it).
     fn add_layers(&mut self, tree: &Tree, len: u64) {
-        // The capture cut an ICMP error inside the header it quotes (its own eight bytes
-        // whole, then the packet ends).
-        let top: Vec<&Node> = tree.nodes.iter().filter(|n| n.depth == 0).collect();
-        let cut_quote = top.windows(2).any(|pair| {
-            let (icmp, short) = (pair[0], pair[1]);
-            let error = |abbrev: &str, types: &[u64]| {
-                tree.nodes.iter().any(|n| {
-                    n.field.abbrev == abbrev
-                        && matches!(n.value, Value::UInt(t) if types.contains(&t))
-                })
-            };
-            short.field.abbrev == "_ws.short"
-                && icmp.len >= 8
-                && match icmp.field.abbrev {
-                    "icmp" => error("icmp.type", &[3, 4, 5, 11, 12]),
-                    "icmpv6" => error("icmpv6.type", &[1, 2, 3, 4]),
-                    _ => false,
-                }
-        });
-        if cut_quote {
+        if quote_cut(tree) {
             return;
         }
         let mut parent: Option<usize> = None;
@@ -461,6 +459,12 @@ impl Stat {
         };
         match self.kind {
             StatKind::Hierarchy => return self.add_layers(tree, len),
+            StatKind::Io => {
+                if let Some(io) = self.io.as_mut().filter(|_| !quote_cut(tree)) {
+                    io.tap(tree, time, len);
+                }
+                return;
+            }
             StatKind::Expert => return self.add_experts(tree),
             StatKind::Follow { stream, .. } if self.table == TableType::Udp => {
                 return self.follow.add_datagram(tree, stream)
@@ -475,7 +479,8 @@ impl Stat {
                     self.add_endpoint(src, true, len);
                     self.add_endpoint(dst, false, len);
                 }
-                StatKind::Hierarchy | StatKind::Expert | StatKind::Follow { .. } => {}
+                StatKind::Hierarchy | StatKind::Expert | StatKind::Follow { .. } | StatKind::Io => {
+                }
             }
         }
     }
@@ -830,6 +835,27 @@ fn nstime_cmp(a: (i64, i64), b: (i64, i64)) -> i32 {
     } else {
         wrap(a.0, b.0)
     }
+}
+
+/// The capture cut an ICMP error inside the header it quotes (its own eight bytes whole, then
+/// the packet ends): tshark's frame tap never sees such a frame (`io,phs`, `io,stat`).
+fn quote_cut(tree: &Tree) -> bool {
+    let top: Vec<&Node> = tree.nodes.iter().filter(|n| n.depth == 0).collect();
+    top.windows(2).any(|pair| {
+        let (icmp, short) = (pair[0], pair[1]);
+        let error = |abbrev: &str, types: &[u64]| {
+            tree.nodes.iter().any(|n| {
+                n.field.abbrev == abbrev && matches!(n.value, Value::UInt(t) if types.contains(&t))
+            })
+        };
+        short.field.abbrev == "_ws.short"
+            && icmp.len >= 8
+            && match icmp.field.abbrev {
+                "icmp" => error("icmp.type", &[3, 4, 5, 11, 12]),
+                "icmpv6" => error("icmpv6.type", &[1, 2, 3, 4]),
+                _ => false,
+            }
+    })
 }
 
 /// The frame's length on the wire (`frame.len`).
