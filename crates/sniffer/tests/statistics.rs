@@ -37,6 +37,61 @@ fn every_report_of_every_capture_is_tsharks() {
     assert!(rows > 300, "{rows}");
 }
 
+/// `io,stat` with every function, filters, wrapped filter text, intervals of every precision,
+/// and fields no filter names (whose values tshark does not see: 0).
+#[test]
+fn io_stat_is_tsharks() {
+    if !common::has_tshark() {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    for (file, args) in [
+        ("bulk-40ms-20mbit-loss.pcap", vec!["io,stat,0"]),
+        ("bulk-40ms-20mbit-loss.pcap", vec!["io,stat,0.001"]),
+        (
+            "bulk-40ms-20mbit-loss.pcap",
+            vec![
+                "io,stat,0.1,COUNT(tcp.analysis.retransmission)tcp.analysis.retransmission,\
+                 SUM(tcp.len)tcp.len>0,MIN(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,\
+                 MAX(tcp.analysis.bytes_in_flight),AVG(tcp.window_size)tcp.srcport==12345",
+            ],
+        ),
+        (
+            "bulk-40ms-20mbit-loss.pcap",
+            vec![
+                "io,stat,0.25,FRAMES()tcp.len>0,BYTES(),AVG(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,\
+                 SUM(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,MAX(tcp.time_delta)tcp.time_delta",
+                "io,stat,0.3,tcp.flags.syn==1 && tcp.flags.ack==0 || tcp.flags.fin==1 and \
+                 tcp.len==0 or tcp.analysis.duplicate_ack or tcp.analysis.out_of_order",
+            ],
+        ),
+        ("real-http-loopback.pcap", vec!["io,stat,1", "io,stat,10,tcp,udp"]),
+        (
+            "synthetic-every-tag.pcap",
+            vec!["io,stat,0.5,tcp,udp,COUNT(tcp.analysis.flags)tcp.analysis.flags,MAX(frame.len)frame.len,MIN(ip.ttl)ip.ttl"],
+        ),
+        ("arp-and-padding.pcap", vec!["io,stat,1", "io,stat,1.00,arp"]),
+    ] {
+        let file = fixture(file);
+        let mut argv = vec!["-q"];
+        for a in &args {
+            argv.extend(["-z", a]);
+        }
+        let theirs = common::tshark_output(&file, &argv);
+        let ours = common::sniffer_output(&file, &argv);
+        rows += theirs.iter().filter(|l| l.contains(" <> ")).count();
+        if theirs != ours {
+            failures.push(format!(
+                "{} {args:?}:\n  tshark: {theirs:#?}\n  sniffer: {ours:#?}",
+                file.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(rows > 100, "{rows}");
+}
+
 #[test]
 fn filters_the_listing_and_y_are_tsharks() {
     if !common::has_tshark() {
@@ -169,8 +224,24 @@ fn unknown_reports_bad_filters_and_other_outputs_are_refused() {
             "invalid -z argument \"conv,sctp\"",
         ),
         (
-            &["-z", "io,stat,1"][..],
-            "invalid -z argument \"io,stat,1\"",
+            &["-z", "io,stat,x"][..],
+            "invalid \"-z io,stat,<interval>[,<filter>][,<filter>]...\" argument",
+        ),
+        (
+            &["-z", "io,stat,1,SUM(no.such.field)"][..],
+            "There is no field named 'no.such.field'.",
+        ),
+        (
+            &["-z", "io,stat,1,SUM(ip.src)"][..],
+            "ip.src doesn't have integral values, so SUM(*) calculations are not supported",
+        ),
+        (
+            &["-z", "io,stat,1,MAX(tcp.len"][..],
+            "Closing parenthesis missing from calculated expression.",
+        ),
+        (
+            &["-z", "io,stat,1,tcp.prt==80"][..],
+            "Filter \"tcp.prt==80\" is invalid",
         ),
         (&["-z", "io,phsx"][..], "invalid -z argument \"io,phsx\""),
         (

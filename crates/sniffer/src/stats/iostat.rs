@@ -205,6 +205,16 @@ impl IoStat {
 
     /// Counts one frame, `time` after the first (seconds, nanoseconds), of `len` bytes.
     pub fn tap(&mut self, tree: &Tree, time: (i64, i64), len: u64) {
+        // The frame's relative time as the tree shows it (`frame.time_relative`).
+        let time = tree
+            .nodes
+            .iter()
+            .find(|n| n.field.abbrev == "frame.time_relative")
+            .and_then(|n| match n.value {
+                Value::RelTime(s, n) => Some((s, n)),
+                _ => None,
+            })
+            .unwrap_or(time);
         // The capture's duration: the latest relative time.
         if time > self.elapsed {
             self.elapsed = time;
@@ -677,12 +687,19 @@ fn draw(io: &IoStat, out: &mut impl Write) -> io::Result<()> {
         format!("{line}{:>w$}", "|", w = b.saturating_sub(used).max(1))
     };
 
+    let dur_w = dm + if p == 0 { 0 } else { p + 1 };
+    // The duration's and interval's lines are padded for the width their numbers should
+    // have, whatever width they take.
+    let nominal = |line: &str| -> String {
+        let pad = b as i64 - (12 + dur_w as i64 + 5);
+        format!("{line}{:>w$}", "|", w = pad.max(1) as usize)
+    };
+
     // The head.
     writeln!(out)?;
     writeln!(out, "{}", "=".repeat(b))?;
     writeln!(out, "|{:<w$}|", " IO Statistics", w = b - 2)?;
     writeln!(out, "|{:<w$}|", "", w = b - 2)?;
-    let dur_w = dm + if p == 0 { 0 } else { p + 1 };
     // The duration as rounded above (a half is not rounded up).
     let dur_text = if p == 0 {
         // In whole seconds tshark 4.0 shows the microseconds too, padded with spaces.
@@ -693,19 +710,17 @@ fn draw(io: &IoStat, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "{}",
-        pad_to(&format!("| Duration: {dur_text:>dur_w$} secs"))
+        nominal(&format!("| Duration: {dur_text:>dur_w$} secs"))
     )?;
     let invl_text = if p == 0 {
-        format!("{}", interval / 1_000_000)
+        format!("{}", secs(interval))
     } else {
-        let scale = 10u64.pow(precision);
-        let units = interval / dv;
-        format!("{}.{:0p$}", units / scale, units % scale)
+        format!("{}.{:0p$}", secs(interval), interval % 1_000_000 / dv)
     };
     writeln!(
         out,
         "{}",
-        pad_to(&format!("| Interval: {invl_text:>dur_w$} secs"))
+        nominal(&format!("| Interval: {invl_text:>dur_w$} secs"))
     )?;
     writeln!(out, "|{:<w$}|", "", w = b - 2)?;
     for (j, c) in io.columns.iter().enumerate() {

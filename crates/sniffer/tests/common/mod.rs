@@ -283,4 +283,10 @@ pub const EVERY_STATISTIC: &[&str] = &[
     "io,phs,tcp",
     "-z",
     "expert",
+    // The whole capture in one row: an interval of a second would make tshark hold
+    // 68 billion rows for a capture that spans two thousand years (it is killed).
+    "-z",
+    "io,stat,0",
+    "-z",
+    "io,stat,0,tcp,COUNT(tcp.analysis.retransmission)tcp.analysis.retransmission,MAX(tcp.len)tcp.len,MIN(tcp.window_size)tcp.window_size,SUM(frame.len)frame.len",
 ];
