@@ -690,8 +690,9 @@ fn draw(io: &IoStat, out: &mut impl Write) -> io::Result<()> {
     let dur_w = dm + if p == 0 { 0 } else { p + 1 };
     // The duration's and interval's lines are padded for the width their numbers should
     // have, whatever width they take.
-    let nominal = |line: &str| -> String {
-        let pad = b as i64 - (12 + dur_w as i64 + 5);
+    // (In whole seconds the duration has its microseconds too.)
+    let nominal = |line: &str, width: usize| -> String {
+        let pad = b as i64 - (12 + width as i64 + 5);
         format!("{line}{:>w$}", "|", w = pad.max(1) as usize)
     };
 
@@ -710,7 +711,10 @@ fn draw(io: &IoStat, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "{}",
-        nominal(&format!("| Duration: {dur_text:>dur_w$} secs"))
+        nominal(
+            &format!("| Duration: {dur_text:>dur_w$} secs"),
+            if p == 0 { dm + 7 } else { dur_w }
+        )
     )?;
     let invl_text = if p == 0 {
         format!("{}", secs(interval))
@@ -720,7 +724,7 @@ fn draw(io: &IoStat, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "{}",
-        nominal(&format!("| Interval: {invl_text:>dur_w$} secs"))
+        nominal(&format!("| Interval: {invl_text:>dur_w$} secs"), dur_w)
     )?;
     writeln!(out, "|{:<w$}|", "", w = b - 2)?;
     for (j, c) in io.columns.iter().enumerate() {
