@@ -68,10 +68,12 @@ enum Command {
         details: DetailArgs,
         /// After the listing, a statistic as tshark prints it: conv,TYPE or endpoints,TYPE
         /// (TYPE: eth, ip, ipv6, tcp, udp) or io,phs, optionally followed by ,FILTER; or
-        /// follow,tcp|udp,ascii|hex|raw,STREAM; or expert; repeatable
+        /// io,stat,INTERVAL[,COLUMN…] (COLUMN: FILTER or FUNC(FIELD)FILTER, FUNC one of
+        /// FRAMES, BYTES, COUNT, SUM, MIN, MAX, AVG); or follow,tcp|udp,ascii|hex|raw,STREAM;
+        /// or expert; repeatable
         #[arg(short = 'z', value_name = "STATISTIC")]
         stats: Vec<String>,
-        /// Print only the statistics (-z), not the packets
+        /// Print only the statistics (-z) or the answers (--explain), not the packets
         #[arg(short = 'q')]
         quiet: bool,
     },
