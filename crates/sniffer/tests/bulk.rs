@@ -11,8 +11,13 @@ use std::process::Output;
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// One transfer at a time: two would share the machine's two cores, and the link's timing
+/// with them.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs the demo with `args`; `None` (after skipping) when this machine cannot make the link.
 fn run_bulk(args: &[&str], file: &Path) -> Option<Output> {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = Command::cargo_bin("sniff-demo")
         .expect("binary")
         .args(["--scenario", "bulk", "--out"])
@@ -188,6 +193,7 @@ fn without_privileges_the_bulk_scenario_runs_or_says_what_is_missing() {
         return;
     }
     let (dir, binary) = common::workdir("sniff-demo");
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = std::process::Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(&binary)
