@@ -164,11 +164,7 @@ pub(super) fn run(
     });
     let path = net_demo::link::run_path(client_tun.file, server_tun.file, bulk.link)
         .map_err(setup("cannot start the emulated link"))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(DemoError::Runtime)?;
+    let runtime = super::runtime()?;
     let started = Instant::now();
     let mut writer = open_output(&opts.save, &live)?;
     let sink = {

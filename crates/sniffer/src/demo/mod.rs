@@ -301,11 +301,7 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
     let (bound, mut live) = bind_then_capture(opts, addr)?;
     // The capture is open: nothing more needs any privilege.
     privileges::give_up(opts.drop_to)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(DemoError::Runtime)?;
+    let runtime = runtime()?;
     let started = Instant::now();
     on_event(Event::CaptureOpen {
         device: live.device().to_owned(),
@@ -356,6 +352,16 @@ pub fn run(opts: &DemoOptions, mut on_event: impl FnMut(Event)) -> Result<DemoRe
             interrupted,
         },
     ))
+}
+
+/// The runtime the scenario's server and clients run on (started once the capture is open
+/// and every privilege given up).
+fn runtime() -> Result<tokio::runtime::Runtime, DemoError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(DemoError::Runtime)
 }
 
 /// Checks the options and resolves the server's address, which must be loopback: the

@@ -867,7 +867,8 @@ mod tests {
             .expect("parses");
         assert_eq!(io.columns.len(), 3);
         assert_eq!(io.columns[1].calc, Calc::Sum);
-        assert!(IoStat::parse("io,stat,1,SUM(frame.number)").is_err());
+        assert!(IoStat::parse("io,stat,1,SUM(ip.src)").is_err());
+        assert!(IoStat::parse("io,stat,1,COUNT(ip.src)").is_ok());
         assert!(IoStat::parse("io,stat,1,SUM(no.such.field)").is_err());
         assert!(IoStat::parse("io,stat,1,SUM(tcp.len").is_err());
     }

@@ -1072,7 +1072,7 @@ mod tests {
             "conv,",
             "conv,sctp",
             "io,phsx",
-            "io,stat,1",
+            "io,statx",
             "endpoints,tcpx",
         ] {
             assert!(
@@ -1081,6 +1081,8 @@ mod tests {
             );
         }
         assert_eq!(Stat::parse("expert").expect("valid").kind, StatKind::Expert);
+        assert_eq!(Stat::parse("io,stat,1").expect("valid").kind, StatKind::Io);
+        assert!(matches!(Stat::parse("io,stat,x"), Err(StatError::Io(_))));
         let s = Stat::parse("io,phs,tcp").expect("valid");
         assert_eq!(s.kind, StatKind::Hierarchy);
         assert_eq!(s.filter.map(|f| f.0).as_deref(), Some("tcp"));
