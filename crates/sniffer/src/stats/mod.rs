@@ -7,7 +7,8 @@
 //! reports see every packet whatever `-Y` shows. `expert`: the expert entries of every
 //! packet, counted by severity, group, protocol and message. And
 //! `follow,tcp|udp,ascii|hex|raw,N`: a stream's payload as tshark's Follow Stream prints it
-//! ([`TcpFollow`]).
+//! ([`TcpFollow`]). `io,stat,INTERVAL[,COLUMN…]`: counts and functions of fields per
+//! interval ([`iostat`], which both counts and draws it).
 //!
 //! Each report *taps* the headers of its protocol that a packet carries at its top level (a
 //! header an ICMP error quotes is not counted, as in tshark): addresses from the tree's
