@@ -503,13 +503,17 @@ fn explain_in_json_is_one_object_per_conversation_after_the_packets() {
         .iter()
         .take_while(|v| v.get("number").is_some())
         .count();
+    // After the packets: one conversation object per stream, then one lab object per stream.
     let reports: Vec<&serde_json::Value> = lines[packets..]
         .iter()
-        .map(|v| {
-            v.get("conversation")
-                .expect("a conversation after the packets")
-        })
+        .filter_map(|v| v.get("conversation"))
         .collect();
+    let labs: Vec<&serde_json::Value> = lines[packets..]
+        .iter()
+        .filter_map(|v| v.get("lab"))
+        .collect();
+    assert_eq!(reports.len() + labs.len(), lines.len() - packets);
+    assert_eq!(labs.len(), reports.len());
     let streams: std::collections::BTreeSet<u64> = lines[..packets]
         .iter()
         .filter_map(|v| v["tcp"]["stream"].as_u64())
