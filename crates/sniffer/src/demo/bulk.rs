@@ -28,7 +28,6 @@ use net_demo::NetError;
 
 use crate::capture::{LiveCapture, LiveOptions, Next};
 use crate::flow::lab::{LabBuilder, StreamLab};
-use crate::flow::Conversation;
 use crate::netns;
 use crate::privileges;
 use crate::timeline::Timeline;
@@ -243,16 +242,7 @@ pub(super) fn run(
         Some(w) => Some(w.finish()?),
         None => None,
     };
-    let conversations: Vec<Conversation> = timeline
-        .flows()
-        .conversations()
-        .into_iter()
-        .cloned()
-        .collect();
-    let span_nanos = match (timeline.first_timestamp(), last_ts) {
-        (Some(first), Some(last)) => last.since(first),
-        _ => 0,
-    };
+    let (conversations, span_nanos) = super::conversations_and_span(&timeline, last_ts);
     let ends: Vec<(u32, String, String)> = conversations
         .iter()
         .map(|c| (c.stream, c.client.to_string(), c.server.to_string()))

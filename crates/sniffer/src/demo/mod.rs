@@ -522,12 +522,7 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
         last_ts,
         timed_out,
     } = captured;
-    let conversations: Vec<Conversation> = timeline
-        .flows()
-        .conversations()
-        .into_iter()
-        .cloned()
-        .collect();
+    let (conversations, span_nanos) = conversations_and_span(&timeline, last_ts);
     DemoReport {
         notes: opts
             .context
@@ -536,10 +531,7 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
             .chain(notes(opts.scenario, outcome.server, &conversations))
             .chain(backlog_note(&rows))
             .collect(),
-        span_nanos: match (timeline.first_timestamp(), last_ts) {
-            (Some(first), Some(last)) => last.since(first),
-            _ => 0,
-        },
+        span_nanos,
         device: outcome.device,
         filter: outcome.filter,
         server: outcome.server,
@@ -554,4 +546,23 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
         privileges: privileges::held().ok(),
         bulk: None,
     }
+}
+
+/// Every TCP conversation the timeline kept, in stream order, and the nanoseconds from its
+/// first packet to the last one captured (`last_ts`).
+fn conversations_and_span(
+    timeline: &Timeline,
+    last_ts: Option<crate::frame::Timestamp>,
+) -> (Vec<Conversation>, i128) {
+    let conversations = timeline
+        .flows()
+        .conversations()
+        .into_iter()
+        .cloned()
+        .collect();
+    let span = match (timeline.first_timestamp(), last_ts) {
+        (Some(first), Some(last)) => last.since(first),
+        _ => 0,
+    };
+    (conversations, span)
 }

@@ -24,7 +24,8 @@
 //!   acknowledges everything sent before it; after a retransmission timeout, slow start again.
 //!   A round limited by the receiver's window or by something else (the flight shrinking with
 //!   no loss) cannot tell the sender's congestion window; it is marked undetermined. The round
-//!   after a loss or a recovery, and the rounds that drain the end of the data, are not judged.
+//!   after a loss or a recovery, the rounds that drain the end of the data, and the last round
+//!   (which the end of the capture may cut) are not judged.
 //!   A timeout is a plain retransmission after the sender was silent for its RTO.
 
 use std::collections::{BTreeMap, HashSet};
@@ -830,7 +831,10 @@ fn phases(dir: &Dir, rounds: &[Round], since: impl Fn(Timestamp) -> f64) -> Vec<
             open = Some(episode);
         }
         let was_settling = std::mem::replace(&mut settling, false);
-        if touched || open.is_some() || was_settling || i == 0 {
+        // The last round may be cut short (by the end of the data or of the capture), and
+        // with fewer than three rounds there is no growth to see.
+        let last_round = i + 1 == rounds.len();
+        if touched || open.is_some() || was_settling || i == 0 || last_round || rounds.len() < 3 {
             settling = touched && open.is_none();
             continue;
         }
