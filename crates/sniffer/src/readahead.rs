@@ -1,15 +1,30 @@
-//! Reading a capture file a few chunks ahead, on a thread of its own.
+//! Reading a capture file ahead of the decoder: a regular file is mapped into memory, anything
+//! else (a pipe, standard input, a device) is read a few chunks ahead on a thread of its own.
 //!
-//! Copying a file out of the page cache is kernel work, about a fifth of the time `sniffer
-//! read` spends on a big file when it is done between packets. A second thread does it while
-//! the first decodes: it reads chunks of [`CHUNK`] bytes, at most [`AHEAD`] ahead, and hands
-//! them over a bounded channel; spent chunks come back to be filled again, so the memory used
-//! is a few chunks whatever the file's size. The chunks are small enough for all of them to
-//! stay in the processor's cache between the copy and the decoding: with chunks of 256 KiB,
-//! merely reading the frames of the benchmark file took twice as long (56–80 ms against
-//! 27–30 ms), which shows when a display filter leaves most frames undecoded.
+//! **Mapped.** A regular file is read through a memory map ([`memmap2`]): the decoder is lent
+//! the page cache's own bytes and nothing is copied. Copying the benchmark file (89 MB) out of
+//! the page cache took 15–16 ms, more than half of a display-filtered read of it. The kernel
+//! maps pages in as they are touched, a few at a time; pages more than [`RELEASE`] bytes
+//! behind the decoder go back to it, so the memory the process holds stays a few MiB whatever
+//! the file's size (the file stays in the page cache, as a read would have left it). A filter
+//! that skips most frames reads little more than their headers, but each header's place is
+//! known only from the one before it: [`prefetch`] asks for the lines ahead so the headers do
+//! not wait for memory one after the other.
+//!
+//! Bytes the file gained after it was opened are read on, as from any file, once the map is
+//! used up. A file cut short while it is mapped makes the next touch of a lost page a bus
+//! error (`SIGBUS`) rather than a short read: [`guard`] turns that into one line naming the
+//! file and the byte, and exit code 2, as a read error would have been.
+//!
+//! **Chunks.** A second thread copies the input while the first decodes: it reads chunks of
+//! [`CHUNK`] bytes, at most [`AHEAD`] ahead, and hands them over a bounded channel; spent chunks
+//! come back to be filled again, so the memory used is a few chunks whatever the input's size.
+//! The chunks are small enough for all of them to stay in the processor's cache between the
+//! copy and the decoding: with chunks of 256 KiB, merely reading the frames of the benchmark
+//! file took twice as long (56–80 ms against 27–30 ms).
 
-use std::io::{self, BufRead, Read};
+use std::fs::File;
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 
 /// Bytes asked of the kernel per read.
@@ -17,8 +32,90 @@ pub const CHUNK: usize = 64 * 1024;
 /// Chunks read but not yet used, at most.
 pub const AHEAD: usize = 8;
 
-/// A [`BufRead`] over any reader, filled by a thread of its own.
+/// Bytes of a mapped file the decoder keeps behind it; older pages go back to the kernel.
+pub const RELEASE: usize = 1 << 20;
+/// Bytes ahead of the decoder whose cache lines [`prefetch`] asks for.
+pub const PREFETCH: usize = 8 * 1024;
+
+/// A [`BufRead`] over a mapped file, or over any reader filled by a thread of its own.
 pub struct ReadAhead {
+    source: Source,
+}
+
+enum Source {
+    Mapped(Mapped),
+    Chunks(Chunks),
+    /// A mapped file read to its end, which it did not grow past.
+    Ended,
+}
+
+impl ReadAhead {
+    /// Reads `file`: through a memory map when it is a non-empty regular file that can be
+    /// mapped, else a few chunks ahead on a new thread. `name` is what a bus error's message
+    /// calls the file (see [`guard`]).
+    pub fn file(file: File, name: &std::path::Path) -> io::Result<ReadAhead> {
+        match Mapped::new(&file, name) {
+            Some(mapped) => Ok(ReadAhead {
+                source: Source::Mapped(mapped),
+            }),
+            None => ReadAhead::new(file),
+        }
+    }
+
+    /// Starts reading `inner` on a new thread.
+    pub fn new<R: Read + Send + 'static>(inner: R) -> io::Result<ReadAhead> {
+        Ok(ReadAhead {
+            source: Source::Chunks(Chunks::new(inner)?),
+        })
+    }
+
+    /// Whether the input is a memory map (else chunks read on a thread).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.source, Source::Mapped(_))
+    }
+
+    /// Whether reading on would not wait for the input: bytes are buffered, more have
+    /// arrived, or the input ended. From a pipe fed as packets are captured (`tcpdump -U -w -`),
+    /// `false` means everything sent so far has been read: the moment to show it. A mapped
+    /// file never waits.
+    pub fn ready(&mut self) -> bool {
+        match &mut self.source {
+            Source::Chunks(chunks) => chunks.ready(),
+            Source::Mapped(_) | Source::Ended => true,
+        }
+    }
+}
+
+impl BufRead for ReadAhead {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Source::Mapped(mapped) = &self.source {
+            if mapped.pos == mapped.map.len() {
+                // The map is used up. Whatever the file gained since it was opened is read
+                // on, as a reader of the file would have.
+                self.source = match mapped.grown()? {
+                    Some(file) => Source::Chunks(Chunks::new(file)?),
+                    None => Source::Ended,
+                };
+            }
+        }
+        match &mut self.source {
+            Source::Mapped(mapped) => Ok(&mapped.map[mapped.pos..]),
+            Source::Chunks(chunks) => chunks.fill_buf(),
+            Source::Ended => Ok(&[]),
+        }
+    }
+
+    fn consume(&mut self, amt: usize) {
+        match &mut self.source {
+            Source::Mapped(mapped) => mapped.consume(amt),
+            Source::Chunks(chunks) => chunks.pos = (chunks.pos + amt).min(chunks.len),
+            Source::Ended => {}
+        }
+    }
+}
+
+/// Chunks read by a thread of their own.
+struct Chunks {
     /// Chunks as read: the buffer (always [`CHUNK`] long) and how many bytes of it are data.
     chunks: Receiver<io::Result<(Vec<u8>, usize)>>,
     spent: SyncSender<Vec<u8>>,
@@ -26,13 +123,12 @@ pub struct ReadAhead {
     len: usize,
     pos: usize,
     ended: bool,
-    /// A chunk taken by [`ReadAhead::ready`] before it was needed.
+    /// A chunk taken by [`Chunks::ready`] before it was needed.
     early: Option<io::Result<(Vec<u8>, usize)>>,
 }
 
-impl ReadAhead {
-    /// Starts reading `inner` on a new thread.
-    pub fn new<R: Read + Send + 'static>(mut inner: R) -> io::Result<ReadAhead> {
+impl Chunks {
+    fn new<R: Read + Send + 'static>(mut inner: R) -> io::Result<Chunks> {
         let (full_tx, full_rx) = sync_channel::<io::Result<(Vec<u8>, usize)>>(AHEAD);
         let (spent_tx, spent_rx) = sync_channel::<Vec<u8>>(AHEAD + 2);
         std::thread::Builder::new()
@@ -61,7 +157,7 @@ impl ReadAhead {
                     }
                 }
             })?;
-        Ok(ReadAhead {
+        Ok(Chunks {
             chunks: full_rx,
             spent: spent_tx,
             current: Vec::new(),
@@ -71,13 +167,8 @@ impl ReadAhead {
             early: None,
         })
     }
-}
 
-impl ReadAhead {
-    /// Whether reading on would not wait for the input: bytes are buffered, more have
-    /// arrived, or the input ended. From a pipe fed as packets are captured (`tcpdump -U -w -`),
-    /// `false` means everything sent so far has been read: the moment to show it.
-    pub fn ready(&mut self) -> bool {
+    fn ready(&mut self) -> bool {
         if self.pos < self.len || self.ended || self.early.is_some() {
             return true;
         }
@@ -90,9 +181,7 @@ impl ReadAhead {
             Err(TryRecvError::Disconnected) => true,
         }
     }
-}
 
-impl BufRead for ReadAhead {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos >= self.len && !self.ended {
             let spent = std::mem::take(&mut self.current);
@@ -124,10 +213,6 @@ impl BufRead for ReadAhead {
         }
         Ok(&self.current[self.pos..self.len])
     }
-
-    fn consume(&mut self, amt: usize) {
-        self.pos = (self.pos + amt).min(self.len);
-    }
 }
 
 impl Read for ReadAhead {
@@ -140,9 +225,275 @@ impl Read for ReadAhead {
     }
 }
 
+/// A regular file mapped whole, read front to back.
+struct Mapped {
+    map: memmap2::Mmap,
+    /// The file, to read on from the map's end if the file grew.
+    file: File,
+    /// Where the decoder is.
+    pos: usize,
+    /// Pages before this offset were handed back to the kernel.
+    released: usize,
+    /// The map's entry in [`guard`]'s table, removed when the map goes.
+    _watched: guard::Watched,
+}
+
+impl Mapped {
+    /// Maps `file` if it is a non-empty regular file, the map can be made and [`guard`] can
+    /// watch it; `None` sends the caller to reading chunks instead.
+    fn new(file: &File, name: &std::path::Path) -> Option<Mapped> {
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.len() == 0 || usize::try_from(meta.len()).is_err() {
+            return None;
+        }
+        guard::install();
+        // SAFETY: the map is read-only and its bytes are only ever read as plain bytes, so
+        // bytes another process changes meanwhile are merely read as they are then (as a
+        // read() might have). A file cut short makes a touch of its lost pages raise SIGBUS,
+        // which [`guard`] turns into an error message and exit code 2.
+        let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
+        let watched = guard::Watched::new(map.as_ptr() as usize, map.len(), name)?;
+        // Advice only: reading works the same without it.
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Some(Mapped {
+            map,
+            file: file.try_clone().ok()?,
+            pos: 0,
+            released: 0,
+            _watched: watched,
+        })
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.map.len());
+        if self.pos >= self.released + 2 * RELEASE {
+            let upto = (self.pos - RELEASE) / page_size() * page_size();
+            // SAFETY: the map is a read-only shared map of a file: dropped pages are mapped
+            // again from the page cache, with the same bytes, if touched. Nothing lent out of
+            // them is held: a frame's bytes live until the next `consume`, and this range is
+            // [`RELEASE`] bytes behind that.
+            let _ = unsafe {
+                self.map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    self.released,
+                    upto - self.released,
+                )
+            };
+            self.released = upto;
+        }
+    }
+
+    /// The file from the map's end, if it has grown since it was mapped.
+    fn grown(&self) -> io::Result<Option<File>> {
+        let end = self.map.len() as u64;
+        if self.file.metadata()?.len() <= end {
+            return Ok(None);
+        }
+        let mut file = self.file.try_clone()?;
+        file.seek(SeekFrom::Start(end))?;
+        Ok(Some(file))
+    }
+}
+
+/// Asks the processor for the cache lines of `bytes[from..to]` (clamped to `bytes`), without
+/// waiting for them. A capture's records chain each header to the next by its length, so
+/// without this each header waits for memory in turn: a display filter that skips most frames
+/// of a mapped file then spends most of its time waiting.
+#[inline]
+pub fn prefetch(bytes: &[u8], from: usize, to: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut at = from;
+        while at < to.min(bytes.len()) {
+            // SAFETY: prefetching is a hint; `at` is within `bytes`.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    bytes.as_ptr().add(at).cast(),
+                );
+            }
+            at += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (bytes, from, to);
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size)
+        .ok()
+        .filter(|&s| s > 0)
+        .unwrap_or(4096)
+}
+
+/// A bus error raised by touching a mapped capture file that was cut short becomes one line,
+/// `PROGRAM: cannot read PATH: at byte N: the file was cut short while it was being read`,
+/// and exit code 2; any other bus error kills the process as it would have.
+pub mod guard {
+    use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+    use std::sync::Once;
+
+    /// Maps watched at once, at most; a file opened beyond them is read in chunks.
+    const SLOTS: usize = 16;
+
+    /// One watched map: its address range and the start of its message, a leaked
+    /// `Box<[u8]>` of `prefix_len` bytes that `Watched`'s drop takes back.
+    struct Slot {
+        /// 0 for a free slot, 1 while one is being filled in; else the map's address.
+        start: AtomicUsize,
+        end: AtomicUsize,
+        prefix: AtomicPtr<u8>,
+        prefix_len: AtomicUsize,
+    }
+
+    #[allow(clippy::declare_interior_mutable_const)]
+    const FREE: Slot = Slot {
+        start: AtomicUsize::new(0),
+        end: AtomicUsize::new(0),
+        prefix: AtomicPtr::new(std::ptr::null_mut()),
+        prefix_len: AtomicUsize::new(0),
+    };
+    static SLOTS_TABLE: [Slot; SLOTS] = [FREE; SLOTS];
+
+    /// What follows the byte offset in the message.
+    pub const REASON: &str = ": the file was cut short while it was being read\n";
+
+    /// A map being watched, until dropped.
+    pub(super) struct Watched(usize);
+
+    impl Watched {
+        /// Watches the `len` bytes at `start`, a map of the file `name`; `None` when every
+        /// slot is taken.
+        pub(super) fn new(start: usize, len: usize, name: &std::path::Path) -> Option<Watched> {
+            let program = std::env::args_os()
+                .next()
+                .and_then(|p| {
+                    std::path::Path::new(&p)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                })
+                .unwrap_or_else(|| "sniffer".into());
+            let prefix = format!("{program}: cannot read {}: at byte ", name.display());
+            for (i, slot) in SLOTS_TABLE.iter().enumerate() {
+                if slot
+                    .start
+                    .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+                {
+                    let prefix: Box<[u8]> = prefix.into_bytes().into_boxed_slice();
+                    slot.prefix_len.store(prefix.len(), Ordering::SeqCst);
+                    slot.prefix
+                        .store(Box::into_raw(prefix).cast::<u8>(), Ordering::SeqCst);
+                    slot.end.store(start + len, Ordering::SeqCst);
+                    slot.start.store(start, Ordering::SeqCst);
+                    return Some(Watched(i));
+                }
+            }
+            None
+        }
+    }
+
+    impl Drop for Watched {
+        fn drop(&mut self) {
+            let slot = &SLOTS_TABLE[self.0];
+            slot.start.store(1, Ordering::SeqCst);
+            let ptr = slot.prefix.swap(std::ptr::null_mut(), Ordering::SeqCst);
+            let len = slot.prefix_len.load(Ordering::SeqCst);
+            if !ptr.is_null() {
+                // SAFETY: `ptr` and `len` are those of the Box leaked in `new`, taken back once
+                // (the swap above); the handler reads them only for a fault inside this map,
+                // which no thread can touch any more while its owner drops it.
+                drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) });
+            }
+            slot.start.store(0, Ordering::SeqCst);
+        }
+    }
+
+    /// Writes `bytes` to standard error (async-signal-safe).
+    fn write_all(mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            // SAFETY: write(2) on a valid buffer.
+            let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
+            if n <= 0 {
+                return;
+            }
+            bytes = &bytes[n as usize..];
+        }
+    }
+
+    /// `n` in decimal, in `buf` (no allocation: async-signal-safe).
+    fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+        let mut at = buf.len();
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                return &buf[at..];
+            }
+        }
+    }
+
+    extern "C" fn on_bus_error(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+        // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        for slot in &SLOTS_TABLE {
+            let start = slot.start.load(Ordering::SeqCst);
+            if start > 1 && addr >= start && addr < slot.end.load(Ordering::SeqCst) {
+                let ptr = slot.prefix.load(Ordering::SeqCst);
+                if !ptr.is_null() {
+                    let len = slot.prefix_len.load(Ordering::SeqCst);
+                    // SAFETY: the slot is live, so its prefix is (see `Watched::drop`).
+                    write_all(unsafe { std::slice::from_raw_parts(ptr, len) });
+                    write_all(decimal(addr - start, &mut [0; 20]));
+                    write_all(REASON.as_bytes());
+                }
+                // SAFETY: _exit is async-signal-safe.
+                unsafe { libc::_exit(2) };
+            }
+        }
+        // Not a watched map: return to the default action, and the faulting access, made
+        // again on return, kills the process as it would have.
+        // SAFETY: a zeroed sigaction with SIG_DFL is valid; sigaction is async-signal-safe.
+        unsafe {
+            let mut default: libc::sigaction = std::mem::zeroed();
+            default.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(libc::SIGBUS, &default, std::ptr::null_mut());
+        }
+    }
+
+    /// Installs the handler, once per process.
+    pub(super) fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: a zeroed sigaction is valid; the handler is async-signal-safe.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_bus_error as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+            }
+        });
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn decimal_writes_every_digit() {
+            for n in [0, 7, 10, 24, 1_234_567, usize::MAX] {
+                let got = super::decimal(n, &mut [0; 20]).to_vec();
+                assert_eq!(String::from_utf8(got).expect("ascii"), n.to_string());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     /// A reader that hands out a few bytes at a time, then fails if asked to.
     struct Dribble {
@@ -205,6 +556,130 @@ mod tests {
         ahead.read_to_end(&mut rest).expect("end");
         assert!(rest.is_empty());
         assert!(ahead.ready(), "the end does not wait");
+    }
+
+    /// A file holding `bytes`, in a directory removed with the returned guard.
+    fn file_of(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("data");
+        std::fs::write(&path, bytes).expect("write");
+        (dir, path)
+    }
+
+    #[test]
+    fn maps_a_regular_file_and_reads_it_all_in_any_steps() {
+        // Several times RELEASE, so that pages behind are handed back while reading on.
+        let expected: Vec<u8> = (0..5 * RELEASE + 4321).map(|i| (i % 253) as u8).collect();
+        let (_dir, path) = file_of(&expected);
+        let mut ahead = ReadAhead::file(File::open(&path).expect("open"), &path).expect("map");
+        assert!(ahead.is_mapped());
+        let mut got = Vec::new();
+        let mut step = 1;
+        loop {
+            let available = ahead.fill_buf().expect("read");
+            if available.is_empty() {
+                break;
+            }
+            let n = available.len().min(step);
+            got.extend_from_slice(&available[..n]);
+            ahead.consume(n);
+            step = step * 7 % 100_003 + 1;
+        }
+        assert_eq!(got.len(), expected.len());
+        assert!(got == expected, "the bytes differ");
+        assert!(ahead.ready(), "the end does not wait");
+    }
+
+    #[test]
+    fn reads_on_what_the_file_gained_after_it_was_mapped() {
+        let first: Vec<u8> = (0..100_000).map(|i| (i % 251) as u8).collect();
+        let (_dir, path) = file_of(&first);
+        let mut ahead = ReadAhead::file(File::open(&path).expect("open"), &path).expect("map");
+        assert!(ahead.is_mapped());
+        let more: Vec<u8> = (0..50_000).map(|i| (i % 241) as u8).collect();
+        let mut appender = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("append");
+        std::io::Write::write_all(&mut appender, &more).expect("write more");
+        let mut got = Vec::new();
+        ahead.read_to_end(&mut got).expect("read");
+        assert_eq!(got.len(), first.len() + more.len());
+        assert!(got[..first.len()] == first[..] && got[first.len()..] == more[..]);
+    }
+
+    #[test]
+    fn reads_an_empty_file_and_a_device_in_chunks() {
+        let (_dir, path) = file_of(b"");
+        let mut empty = ReadAhead::file(File::open(&path).expect("open"), &path).expect("open");
+        assert!(!empty.is_mapped());
+        assert!(empty.fill_buf().expect("read").is_empty());
+        let null = Path::new("/dev/null");
+        let mut device = ReadAhead::file(File::open(null).expect("open"), null).expect("open");
+        assert!(!device.is_mapped());
+        assert!(device.fill_buf().expect("read").is_empty());
+    }
+
+    /// Set in the child process of `a_file_cut_short_while_mapped_is_an_error_not_a_crash`.
+    const CUT_SHORT_CHILD: &str = "SNIFFER_READAHEAD_CUT_SHORT_CHILD";
+
+    /// The child's part (nothing unless the parent asked): reads the first page of a mapped
+    /// file, cuts the file to one page, and reads on.
+    #[test]
+    fn cut_short_child() {
+        let Some(path) = std::env::var_os(CUT_SHORT_CHILD) else {
+            return;
+        };
+        let path = std::path::PathBuf::from(path);
+        let mut ahead = ReadAhead::file(File::open(&path).expect("open"), &path).expect("map");
+        assert!(ahead.is_mapped());
+        let first = ahead.fill_buf().expect("read")[..100].to_vec();
+        assert!(first.iter().all(|&b| b == 7));
+        ahead.consume(100);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open to cut")
+            .set_len(4096)
+            .expect("cut");
+        let mut sum = 0u64;
+        loop {
+            let available = ahead.fill_buf().expect("read");
+            if available.is_empty() {
+                break;
+            }
+            sum += available.iter().map(|&b| u64::from(b)).sum::<u64>();
+            let n = available.len();
+            ahead.consume(n);
+        }
+        panic!("read past the cut without a bus error (sum {sum})");
+    }
+
+    #[test]
+    fn a_file_cut_short_while_mapped_is_an_error_not_a_crash() {
+        let (_dir, path) = file_of(&vec![7; 64 * 1024]);
+        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "readahead::tests::cut_short_child",
+                "--nocapture",
+            ])
+            .env(CUT_SHORT_CHILD, &path)
+            .output()
+            .expect("run the child");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+        let line = stderr
+            .lines()
+            .find(|l| l.contains("cannot read"))
+            .unwrap_or_else(|| panic!("no message in: {stderr}"));
+        let expected = format!(": cannot read {}: at byte ", path.display());
+        let at = line.find(&expected).expect("names the file");
+        let rest = &line[at + expected.len()..];
+        let (offset, reason) = rest.split_once(':').expect("offset then reason");
+        let offset: usize = offset.parse().expect("a byte offset");
+        assert!((4096..64 * 1024).contains(&offset), "{line}");
+        assert_eq!(format!(":{reason}\n"), guard::REASON);
     }
 
     #[test]

@@ -32,13 +32,18 @@ use crate::format::{
 };
 use crate::frame::{Frame, Timestamp, TsPrecision};
 use crate::link::LinkType;
-use crate::readahead::ReadAhead;
+use crate::readahead::{prefetch, ReadAhead, PREFETCH};
 
 mod pcapng_blocks;
 
 /// No record or block may claim more than this: larger ones mean a corrupt file, and
 /// refusing them keeps memory bounded whatever the header says.
 pub const MAX_RECORD_LEN: u32 = 16 * 1024 * 1024;
+
+/// Bytes of frames a display filter skips between two `consume`s of the reader: a mapped
+/// file's reader makes pages present ahead of what was consumed and hands back those behind
+/// it (see [`crate::readahead`]).
+const SKIP_BATCH: usize = 64 * 1024;
 
 /// A record lying whole in the reader's buffer, to be lent rather than copied: its data
 /// starts `skip` bytes in and is `len` long; the record takes `consumed` bytes.
@@ -175,8 +180,9 @@ pub struct FileCapture<B: BufRead = ReadAhead> {
 }
 
 impl FileCapture<ReadAhead> {
-    /// Opens a pcap or pcapng file and reads its header. The file is read a few chunks ahead
-    /// on a thread of its own (see [`crate::readahead`]).
+    /// Opens a pcap or pcapng file and reads its header. A regular file is read through a
+    /// memory map, anything else a few chunks ahead on a thread of its own (see
+    /// [`crate::readahead`]).
     pub fn open(path: &Path) -> Result<FileCapture<ReadAhead>, CaptureError> {
         let failed = |source| CaptureError::FileIo {
             path: path.to_owned(),
@@ -184,7 +190,7 @@ impl FileCapture<ReadAhead> {
             source,
         };
         let file = File::open(path).map_err(failed)?;
-        FileCapture::from_buf_read(ReadAhead::new(file).map_err(failed)?, path)
+        FileCapture::from_buf_read(ReadAhead::file(file, path).map_err(failed)?, path)
     }
 }
 
@@ -288,12 +294,22 @@ impl<B: BufRead> FileCapture<B> {
                 }
                 let available = self.available()?;
                 let mut pos = 0;
+                let mut prefetched = 0;
                 let mut stopped = false;
-                while let Some(record) = available
-                    .get(pos..pos + header_len)
+                // Consumed in batches, so that a mapped file's reader sees the decoder move.
+                while let Some(record) = (pos < SKIP_BATCH)
+                    .then(|| available.get(pos..pos + header_len))
+                    .flatten()
                     .and_then(|header| RecordHeader::parse(header, big_endian))
                 {
                     let len = record.caplen as usize;
+                    // The headers ahead, asked of memory before they are needed: each one's
+                    // place is known only from the one before it.
+                    if pos + PREFETCH > prefetched {
+                        let from = prefetched.max(pos);
+                        prefetched = pos + PREFETCH + 512;
+                        prefetch(available, from, prefetched);
+                    }
                     let data = match available.get(pos + header_len..pos + header_len + len) {
                         Some(data) if record.caplen <= MAX_RECORD_LEN => data,
                         _ => break,
