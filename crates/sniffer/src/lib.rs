@@ -20,9 +20,9 @@
 //! - [`format`](mod@format): the pcap and pcapng layouts, every magic number and header named once, for
 //!   the reader, the writers and the generator.
 //! - [`pcapfile`]: frames from pcap and pcapng files, each with its interface's linktype and
-//!   timestamp resolution; errors name the byte offset. [`readahead`] reads the file a few
-//!   chunks ahead on a thread of its own; a record lying whole in its buffer is lent, not
-//!   copied.
+//!   timestamp resolution; errors name the byte offset. [`readahead`] maps a regular file into
+//!   memory (anything else is read a few chunks ahead on a thread of its own); a record
+//!   lying whole in the buffer is lent, not copied.
 //! - [`link`]: the link-layer header of each linktype (EN10MB, NULL, LOOP, RAW, IPV4, IPV6,
 //!   LINUX_SLL, LINUX_SLL2): where the network layer starts.
 //! - [`decode`]: etherparse's lax slicing turned into the project's own [`decode::Packet`] of

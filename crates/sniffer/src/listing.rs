@@ -205,17 +205,25 @@ pub fn read(
     Ok(read?)
 }
 
-/// Lists `source` as tshark's plain listing does (unless `quiet`; only the frames `filter`
-/// selects), counting every frame into `stats` (`sniffer read -z`), then writes the
-/// statistics as tshark does: the last asked for first.
+/// The statistics of a run (`-z`) and what is shown of each frame before them.
+pub struct Reports<'a> {
+    pub stats: &'a mut [crate::stats::Stat],
+    /// Packet details, bytes or fields (`-V`, `-x`, `-T`) instead of the plain listing.
+    pub shown: Option<&'a render::details::DetailsFormat>,
+    /// No plain listing (`-q`); packet details are still shown, as in tshark.
+    pub quiet: bool,
+}
+
+/// Lists `source` as tshark's plain listing does (only the frames `filter` selects), or as
+/// its packet details, bytes or fields, counting every frame into the statistics (`sniffer
+/// read -z`), then writes them as tshark does: the last asked for first.
 pub fn read_stats(
     source: &mut FileCapture<ReadAhead>,
     filter: Option<&crate::filter::DisplayFilter>,
-    stats: &mut [crate::stats::Stat],
-    quiet: bool,
+    reports: Reports<'_>,
     out: impl Write,
 ) -> Result<(), ListError> {
-    let mut sink = StatsSink::new(filter, stats, quiet, out);
+    let mut sink = StatsSink::new(filter, reports, out)?;
     let read = loop {
         match source.next_frame() {
             Ok(Some(frame)) => sink.frame(&frame)?,
@@ -227,11 +235,23 @@ pub fn read_stats(
     Ok(read?)
 }
 
-/// Frames counted into statistics (`-z`), and listed as tshark's plain listing unless
-/// `quiet` (only those the display filter selects).
+/// What a run with statistics shows of each frame before them.
+enum Shown<'s, W: Write> {
+    /// The plain listing's rows.
+    Rows(RowWriter<io::BufWriter<W>>),
+    /// Packet details, bytes or fields; `count` written so far.
+    Details {
+        format: &'s render::details::DetailsFormat,
+        out: io::BufWriter<W>,
+        count: u64,
+    },
+}
+
+/// Frames counted into statistics (`-z`), and shown (only those the display filter
+/// selects): as tshark's plain listing unless `quiet`, or as their details.
 struct StatsSink<'s, W: Write> {
     details: Details,
-    rows: RowWriter<io::BufWriter<W>>,
+    shown: Shown<'s, W>,
     stats: &'s mut [crate::stats::Stat],
     quiet: bool,
     filter: Option<&'s crate::filter::DisplayFilter>,
@@ -240,10 +260,14 @@ struct StatsSink<'s, W: Write> {
 impl<'s, W: Write> StatsSink<'s, W> {
     fn new(
         filter: Option<&'s crate::filter::DisplayFilter>,
-        stats: &'s mut [crate::stats::Stat],
-        quiet: bool,
+        reports: Reports<'s>,
         out: W,
-    ) -> Self {
+    ) -> io::Result<Self> {
+        let Reports {
+            stats,
+            shown: format,
+            quiet,
+        } = reports;
         let style = TableStyle {
             width: None,
             color: false,
@@ -259,9 +283,14 @@ impl<'s, W: Write> StatsSink<'s, W> {
                     .flat_map(|io| io.filters()),
             )
             .collect();
-        let frame_named = crate::stats::frame_named(filters.iter().copied());
-        let named: Vec<&'static str> = filters.iter().flat_map(|f| f.fields()).copied().collect();
+        // Packet details, fields and JSON are made from a tree with the frame's item in it;
+        // the bytes alone need none. (`io,stat` still counts only the values of fields that
+        // a filter names, as in tshark: not those `-e` names, nor all of them under `-V`.)
+        let built = format.is_some_and(|f| f.tree || f.json || f.ek || f.fields.is_some());
+        let named: Vec<&str> = filters.iter().flat_map(|f| f.fields()).copied().collect();
+        let frame_named = built || crate::stats::frame_named(filters.iter().copied());
         let tree_built = !filters.is_empty()
+            || built
             || stats.iter().any(|s| {
                 matches!(
                     s.kind,
@@ -277,21 +306,48 @@ impl<'s, W: Write> StatsSink<'s, W> {
         }
         let mut details = Details::new();
         details.filtering = filter.is_some();
-        // The reports need the trees' values, and their text only for the experts' messages.
-        details.tree.unlabelled = !stats.iter().any(|s| s.needs_text());
-        StatsSink {
+        // The reports need the trees' values, and their text only for the experts' messages;
+        // packet details need it all.
+        details.tree.unlabelled = format.is_none() && !stats.iter().any(|s| s.needs_text());
+        let shown = match format {
+            Some(format) => {
+                let mut out = io::BufWriter::new(out);
+                format.write_start(&mut out)?;
+                Shown::Details {
+                    format,
+                    out,
+                    count: 0,
+                }
+            }
+            None => Shown::Rows(RowWriter::new(
+                Format::Plain,
+                io::BufWriter::new(out),
+                style,
+            )),
+        };
+        Ok(StatsSink {
             details,
-            rows: RowWriter::new(Format::Plain, io::BufWriter::new(out), style),
+            shown,
             stats,
             quiet,
             filter,
-        }
+        })
     }
 
     /// The listing's end, then the statistics, the last asked for first (as tshark prints
     /// them).
     fn finish(self) -> Result<(), ListError> {
-        let mut out = self.rows.finish()?;
+        let mut out = match self.shown {
+            Shown::Rows(rows) => rows.finish()?,
+            Shown::Details {
+                format,
+                mut out,
+                count,
+            } => {
+                format.write_end(count > 0, &mut out)?;
+                out
+            }
+        };
         for stat in self.stats.iter().rev() {
             render::stats::write_stat(&mut out, stat)?;
         }
@@ -305,34 +361,49 @@ impl<W: Write> Sink for StatsSink<'_, W> {
         self.details.tree(frame);
         let time = self.details.since_first(frame.ts);
         let tree = self.details.last_tree();
+        let time_text = &self.details.row().time;
         for stat in self.stats.iter_mut() {
-            stat.tap(tree, time);
+            stat.tap(tree, time, time_text);
         }
-        if !self.quiet && self.filter.is_none_or(|f| f.matches(tree)) {
+        // `-q` leaves out the plain listing's rows, not packet details (as in tshark).
+        let quiet = self.quiet && matches!(self.shown, Shown::Rows(_));
+        if !quiet && self.filter.is_none_or(|f| f.matches(tree)) {
             self.details.displayed(frame.ts);
-            self.rows.row_ref(self.details.row())?;
+            match &mut self.shown {
+                Shown::Rows(rows) => rows.row_ref(self.details.row())?,
+                Shown::Details { format, out, count } => {
+                    let tree = self.details.last_tree();
+                    format.write_nth_packet(tree, packet_bytes(frame), *count == 0, out)?;
+                    *count += 1;
+                }
+            }
         }
         Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.rows.flush()
+        match &mut self.shown {
+            Shown::Rows(rows) => rows.flush(),
+            Shown::Details { out, .. } => out.flush(),
+        }
     }
 }
 
 /// [`live`] counting every frame into statistics (`sniffer live -z`), printed when the
-/// capture ends; the frames are listed too unless `quiet`.
+/// capture ends; the frames are shown before them as `reports` says.
 pub fn live_stats(
     live: &mut LiveCapture,
     opts: &LiveOptions,
     writer: Option<&mut PcapWriter>,
     stop: &AtomicBool,
-    stats: &mut [crate::stats::Stat],
-    quiet: bool,
+    reports: Reports<'_>,
     out: impl Write,
 ) -> (u64, Result<(), ListError>) {
     let filter = opts.filter.as_deref();
-    let mut sink = StatsSink::new(filter, stats, quiet, out);
+    let mut sink = match StatsSink::new(filter, reports, out) {
+        Ok(sink) => sink,
+        Err(e) => return (0, Err(e.into())),
+    };
     // Every frame is counted, listed or not.
     let counted = LiveOptions {
         quiet: false,
@@ -363,17 +434,7 @@ pub fn read_details(
         match source.next_frame() {
             Ok(Some(frame)) => {
                 any |= filter.is_none();
-                // A pcapng Custom Block's bytes are its data, after the enterprise number.
-                let custom = matches!(
-                    frame.linktype,
-                    crate::link::LinkType::PCAPNG_CUSTOM
-                        | crate::link::LinkType::PCAPNG_CUSTOM_NO_COPY
-                );
-                let bytes = if custom {
-                    frame.data.get(4..).unwrap_or_default()
-                } else {
-                    frame.data
-                };
+                let bytes = packet_bytes(&frame);
                 if let Some(filter) = filter {
                     // Every frame is read (its numbers, streams and analysis count), only
                     // those the filter selects are written.
@@ -409,6 +470,20 @@ pub fn read_details(
     format.write_end(any, &mut out)?;
     out.flush()?;
     Ok(read?)
+}
+
+/// The bytes `-x` shows of a frame: a pcapng Custom Block's are its data, after the
+/// enterprise number.
+fn packet_bytes<'f>(frame: &crate::frame::Frame<'f>) -> &'f [u8] {
+    let custom = matches!(
+        frame.linktype,
+        crate::link::LinkType::PCAPNG_CUSTOM | crate::link::LinkType::PCAPNG_CUSTOM_NO_COPY
+    );
+    if custom {
+        frame.data.get(4..).unwrap_or_default()
+    } else {
+        frame.data
+    }
 }
 
 /// The field tree of each frame in turn: the timeline's analysis, and the times each frame

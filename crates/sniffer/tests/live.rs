@@ -1396,7 +1396,7 @@ fn sniffer_live_display_filter_shows_what_tshark_selects_and_saves_everything() 
 }
 
 /// `sniffer live -z`: the statistics, printed when the capture ends, are tshark's on the
-/// saved file; with `-q`, only the statistics.
+/// saved file; with `-q`, only the statistics; with `-T fields`, the fields before them.
 #[test]
 fn sniffer_live_statistics_are_tsharks_on_the_saved_file() {
     if !common::can_capture() || !common::has_tshark() {
@@ -1412,26 +1412,33 @@ fn sniffer_live_statistics_are_tsharks_on_the_saved_file() {
         "io,phs",
         "-z",
         "follow,tcp,ascii,0",
+        "-z",
+        "flow,tcp,standard",
     ];
-    for (i, quiet) in [false, true].into_iter().enumerate() {
+    let shown: [&[&str]; 3] = [
+        &[],
+        &["-q"],
+        &["-T", "fields", "-e", "frame.number", "-e", "tcp.len"],
+    ];
+    for (i, shown) in shown.into_iter().enumerate() {
         let file = dir.path().join(format!("stats-{i}.pcap"));
         let file_text = file.to_str().expect("utf-8").to_owned();
         let mut args: Vec<&str> = vec!["-w", &file_text];
         args.extend(stats);
-        if quiet {
-            args.push("-q");
-        }
+        args.extend(shown);
         let (_, stdout, _) = capture_one_greeting(&args, b"welcome to python!");
         let mut tshark_args: Vec<&str> = stats.to_vec();
-        if quiet {
-            tshark_args.push("-q");
-        }
+        tshark_args.extend(shown);
         let theirs = common::tshark_output(&file, &tshark_args);
         assert!(
             theirs.iter().any(|l| l == "welcome to python!"),
             "{theirs:?}"
         );
-        assert_eq!(stdout.lines().collect::<Vec<_>>(), theirs, "quiet: {quiet}");
+        assert!(
+            theirs.iter().any(|l| l.contains("PSH, ACK - Len: 18")),
+            "{theirs:?}"
+        );
+        assert_eq!(stdout.lines().collect::<Vec<_>>(), theirs, "{shown:?}");
     }
 }
 

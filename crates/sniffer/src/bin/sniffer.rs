@@ -187,18 +187,18 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 let Ok(mut parsed) = statistics(&stats) else {
                     return Ok(ExitCode::from(2));
                 };
-                if details.format().map_err(|e| anyhow::anyhow!(e))?.is_some()
-                    || format.is_some_and(|f| !matches!(f, FormatArg::Plain))
+                let shown = details.format().map_err(|e| anyhow::anyhow!(e))?;
+                if format.is_some_and(|f| !matches!(f, FormatArg::Plain))
                     || explain
                     || ladder
                     || follow.is_some()
                 {
                     anyhow::bail!(
-                        "-z and -q go with the plain listing: -V, -x, -T, --format table or json, \
-                         --explain, --ladder and --follow do not take them"
+                        "-z and -q go with the plain listing, -V, -x and -T: --format table or \
+                         json, --explain, --ladder and --follow do not take them"
                     );
                 }
-                return read_stats(file, filter.as_ref(), &mut parsed, quiet);
+                return read_stats(file, filter.as_ref(), &mut parsed, shown.as_ref(), quiet);
             }
             match details.format().map_err(|e| anyhow::anyhow!(e))? {
                 Some(_) if format.is_some() || explain || ladder || follow.is_some() => {
@@ -262,12 +262,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             if !parsed.is_empty()
-                && (details.format().map_err(|e| anyhow::anyhow!(e))?.is_some()
-                    || format.is_some_and(|f| !matches!(f, FormatArg::Plain))
+                && (format.is_some_and(|f| !matches!(f, FormatArg::Plain))
                     || write.as_deref() == Some(Path::new("-")))
             {
                 anyhow::bail!(
-                    "-z goes with the plain listing or -q: -V, -x, -T, --format table or json \
+                    "-z goes with the plain listing, -q, -V, -x and -T: --format table or json \
                      and -w - (the capture on standard output) do not take it"
                 );
             }
@@ -325,11 +324,13 @@ fn display_filter(details: &DetailArgs) -> Result<Option<sniffer::filter::Displa
         .map_err(|message| eprintln!("sniffer: {message}"))
 }
 
-/// `sniffer read -z …`: the plain listing (unless `quiet`), then the statistics.
+/// `sniffer read -z …`: the plain listing, or the packets as `shown` says (`-V`, `-x`, `-T`),
+/// unless `quiet`; then the statistics.
 fn read_stats(
     file: PathBuf,
     filter: Option<&sniffer::filter::DisplayFilter>,
     stats: &mut [sniffer::stats::Stat],
+    shown: Option<&render::details::DetailsFormat>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut source = if file.as_os_str() == "-" {
@@ -337,7 +338,12 @@ fn read_stats(
     } else {
         FileCapture::open(&file)?
     };
-    listing::read_stats(&mut source, filter, stats, quiet, io::stdout().lock())?;
+    let reports = listing::Reports {
+        stats,
+        shown,
+        quiet,
+    };
+    listing::read_stats(&mut source, filter, reports, io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -504,8 +510,11 @@ fn live(
             &opts,
             writer.as_mut(),
             &stop,
-            &mut stats,
-            quiet,
+            listing::Reports {
+                stats: &mut stats,
+                shown: details.as_ref(),
+                quiet,
+            },
             out,
         ),
         Some(wanted) => {

@@ -5,10 +5,11 @@
 //! timestamp resolution (`if_tsresol`), and Wireshark numbers and times every packet by its
 //! own interface's. Reading the blocks ourselves also lets every error name the byte offset
 //! where the file stopped making sense, and keeps memory bounded whatever a header claims.
-//! Nor is it the `pcap-file` or `pcap-parser` crate: a record lying whole in the read-ahead
-//! buffer is lent to the decoder without a copy (see [`crate::readahead`]), which those
-//! crates' owned records or borrowed-until-refill parsers do not allow with a reading thread,
-//! and errors must carry the offset and the reason in Wireshark's terms. The layouts
+//! Nor is it the `pcap-file` or `pcap-parser` crate: a record lying whole in the file's
+//! memory map or the read-ahead buffer is lent to the decoder without a copy (see
+//! [`crate::readahead`]), which those crates' owned records or borrowed-until-refill parsers
+//! do not allow with a reading thread, and errors must carry the offset and the reason in
+//! Wireshark's terms. The layouts
 //! themselves are [`crate::format`]'s, shared with the writers.
 //!
 //! Formats (tcpdump.org's pcap and IETF draft-ietf-opsawg-pcapng):
@@ -159,7 +160,7 @@ enum Kind {
     Pcapng,
 }
 
-/// A capture file being read: from a file, read ahead on a thread of its own
+/// A capture file being read: from a file, mapped or read ahead on a thread of its own
 /// ([`FileCapture::open`]), or from any buffered reader (tests and fuzzing read memory).
 pub struct FileCapture<B: BufRead = ReadAhead> {
     input: B,

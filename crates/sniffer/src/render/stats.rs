@@ -23,6 +23,7 @@ pub fn write_stat(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
             Some(io) => io.write(out),
             None => Ok(()),
         },
+        StatKind::Flow => crate::stats::flow::write(out, &stat.flow),
     }
 }
 

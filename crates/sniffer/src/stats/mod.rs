@@ -8,7 +8,13 @@
 //! packet, counted by severity, group, protocol and message. And
 //! `follow,tcp|udp,ascii|hex|raw,N`: a stream's payload as tshark's Follow Stream prints it
 //! ([`TcpFollow`]). `io,stat,INTERVAL[,COLUMN…]`: counts and functions of fields per
-//! interval ([`iostat`], which both counts and draws it).
+//! interval ([`iostat`], which both counts and draws it). `flow,tcp,standard|network`: the
+//! TCP segments as tshark's text flow graph ([`flow`], which draws it too).
+//!
+//! The packets can be shown before the reports as the plain listing, or as details, bytes
+//! or fields (`-V`, `-x`, `-T`); a tree is then built for each (not for the bytes alone),
+//! which decides, as in tshark, whether `io,phs` lists the frame and `expert` counts the
+//! entries only a built tree has ([`Stat::frame_item`], [`Stat::tree_built`]).
 //!
 //! Each report *taps* the headers of its protocol that a packet carries at its top level (a
 //! header an ICMP error quotes is not counted, as in tshark): addresses from the tree's
@@ -23,6 +29,7 @@
 //! many frames in the order they first appeared. The text is `tap-iousers.c`'s and
 //! `tap-endpoints.c`'s (see [`crate::render::stats`]).
 
+pub mod flow;
 pub mod iostat;
 
 use std::collections::HashMap;
@@ -50,6 +57,8 @@ pub struct Stat {
     pub follow: TcpFollow,
     /// `io,stat`: its columns and their counts.
     pub io: Option<Box<iostat::IoStat>>,
+    /// `flow,tcp`: each TCP header, in order.
+    pub flow: Vec<flow::Item>,
     /// tshark builds each packet's tree (because a filter or `io,phs` needs it), and then
     /// adds the expert entries it adds only to a tree ([`UNTAPPED_EXPERTS`]).
     pub tree_built: bool,
@@ -77,6 +86,8 @@ pub enum StatKind {
     Follow { mode: FollowMode, stream: u32 },
     /// `io,stat,INTERVAL[,COLUMN…]`: counts per interval ([`iostat`]).
     Io,
+    /// `flow,tcp,standard|network`: the TCP segments as a text flow graph ([`flow`]).
+    Flow,
 }
 
 /// How `follow` prints the payload.
@@ -209,9 +220,13 @@ pub enum StatError {
     #[error(
         "invalid -z argument \"{0}\"; it must be conv,TYPE, endpoints,TYPE (TYPE one of eth, \
          ip, ipv6, tcp, udp) or io,phs, each optionally followed by ,FILTER, or \
-         io,stat,INTERVAL[,COLUMN…], or follow,tcp|udp,ascii|hex|raw,STREAM, or expert"
+         io,stat,INTERVAL[,COLUMN…], or follow,tcp|udp,ascii|hex|raw,STREAM, or \
+         flow,tcp,standard|network[,FILTER], or expert"
     )]
     Unknown(String),
+    /// `flow,tcp` without `,standard` or `,network` after it.
+    #[error("flow - Invalid address type.")]
+    FlowMode,
     /// An `io,stat` argument tshark refuses, in its words.
     #[error("{0}")]
     Io(String),
@@ -243,6 +258,18 @@ impl Stat {
         }
         if arg == "expert" {
             return Ok(Stat::new(StatKind::Expert, TableType::Eth));
+        }
+        if let Some(rest) = arg.strip_prefix("flow,tcp") {
+            // As tshark reads it: the mode's name is a prefix, and what follows it is a
+            // filter only after a comma.
+            let rest = [",standard", ",network"]
+                .iter()
+                .find_map(|mode| rest.strip_prefix(mode))
+                .ok_or(StatError::FlowMode)?;
+            return Ok(Stat {
+                filter: compile(rest.strip_prefix(','), "flow")?,
+                ..Stat::new(StatKind::Flow, TableType::Tcp)
+            });
         }
         let follow = [
             ("follow,tcp,", TableType::Tcp),
@@ -304,6 +331,7 @@ impl Stat {
             tree_built: false,
             follow: TcpFollow::default(),
             io: None,
+            flow: Vec::new(),
             experts: Vec::new(),
             conversation_index: HashMap::new(),
             endpoint_index: HashMap::new(),
@@ -448,8 +476,9 @@ impl Stat {
     }
 
     /// Counts one packet, from its tree; `time` is its time since the first frame (which a
-    /// frame without a time of its own has too: a pcapng Simple Packet Block's is zero).
-    pub fn tap(&mut self, tree: &Tree, time: (i64, i64)) {
+    /// frame without a time of its own has too: a pcapng Simple Packet Block's is zero), and
+    /// `time_text` that time as the listing's Time column shows it.
+    pub fn tap(&mut self, tree: &Tree, time: (i64, i64), time_text: &str) {
         if let Some((_, filter)) = &self.filter {
             if !filter.matches(tree) {
                 return;
@@ -471,18 +500,57 @@ impl Stat {
                 return self.follow.add_datagram(tree, stream)
             }
             StatKind::Follow { stream, .. } => return self.follow.add(tree, stream),
+            StatKind::Flow => return self.add_flow(tree, time_text),
             _ => {}
         }
-        for (src, dst, stream) in headers(tree, self.table) {
+        for (src, dst, stream, _) in headers(tree, self.table) {
             match self.kind {
                 StatKind::Conversations => self.add_conversation(src, dst, stream, len, time),
                 StatKind::Endpoints => {
                     self.add_endpoint(src, true, len);
                     self.add_endpoint(dst, false, len);
                 }
-                StatKind::Hierarchy | StatKind::Expert | StatKind::Follow { .. } | StatKind::Io => {
-                }
+                StatKind::Hierarchy
+                | StatKind::Expert
+                | StatKind::Follow { .. }
+                | StatKind::Io
+                | StatKind::Flow => {}
             }
+        }
+    }
+
+    /// `flow,tcp`: an item per TCP header the TCP tap sees, as `conv,tcp` counts them.
+    fn add_flow(&mut self, tree: &Tree, time_text: &str) {
+        for ((src, src_port), (dst, dst_port), stream, at) in headers(tree, TableType::Tcp) {
+            let (Address::Ip(src), Address::Ip(dst)) = (src, dst) else {
+                continue;
+            };
+            let fields = tree.nodes[at + 1..].iter().take_while(|n| n.depth > 0);
+            let uint = |abbrev: &str| {
+                fields
+                    .clone()
+                    .find(|n| n.depth == 1 && !n.hidden && n.field.abbrev == abbrev)
+                    .and_then(|n| match n.value {
+                        Value::UInt(v) => Some(v),
+                        _ => None,
+                    })
+                    .unwrap_or(0)
+            };
+            let u32_of = |abbrev: &str| u32::try_from(uint(abbrev)).unwrap_or(u32::MAX);
+            self.flow.push(flow::Item {
+                time: time_text.to_owned(),
+                src,
+                dst,
+                src_port: src_port.unwrap_or(0),
+                dst_port: dst_port.unwrap_or(0),
+                flags: u16::try_from(uint("tcp.flags") & 0x0fff).unwrap_or(0),
+                ace: fields.clone().any(|n| n.field.abbrev == "tcp.flags.ace"),
+                len: u32_of("tcp.len"),
+                seq: u32_of("tcp.seq"),
+                ack: u32_of("tcp.ack"),
+                // Wireshark keeps the stream number in 16 bits here.
+                conv: stream.map_or(0, |s| (s & 0xffff) as u16),
+            });
         }
     }
 
@@ -608,7 +676,7 @@ impl TcpFollow {
         let Some((src, dst)) = headers(tree, TableType::Tcp)
             .into_iter()
             .next()
-            .map(|(s, d, _)| (s, d))
+            .map(|(s, d, _, _)| (s, d))
         else {
             return;
         };
@@ -678,7 +746,7 @@ impl TcpFollow {
         if !in_stream {
             return;
         }
-        let Some(((Address::Ip(src_ip), Some(sport)), (Address::Ip(dst_ip), Some(dport)), _)) =
+        let Some(((Address::Ip(src_ip), Some(sport)), (Address::Ip(dst_ip), Some(dport)), _, _)) =
             headers(tree, TableType::Udp).into_iter().next()
         else {
             return;
@@ -870,9 +938,9 @@ fn frame_len(tree: &Tree) -> Option<u64> {
         })
 }
 
-/// The headers of `table`'s protocol at the packet's top level: source, destination, and
-/// stream.
-fn headers(tree: &Tree, table: TableType) -> Vec<(Side, Side, Option<u64>)> {
+/// The headers of `table`'s protocol at the packet's top level: source, destination,
+/// stream, and where the header's node is in the tree.
+fn headers(tree: &Tree, table: TableType) -> Vec<(Side, Side, Option<u64>, usize)> {
     let mut out = Vec::new();
     // The addresses of the last IP header, for the ports after it.
     let mut ip: Option<(IpAddr, IpAddr)> = None;
@@ -903,6 +971,7 @@ fn headers(tree: &Tree, table: TableType) -> Vec<(Side, Side, Option<u64>)> {
                         (Address::Ether(src), None),
                         (Address::Ether(dst), None),
                         None,
+                        i,
                     ));
                 }
             }
@@ -931,7 +1000,7 @@ fn headers(tree: &Tree, table: TableType) -> Vec<(Side, Side, Option<u64>)> {
                     table == TableType::Ipv6 && ipv6_tapped(tree, fields.clone())
                 };
                 if let (true, Some(src), Some(dst)) = (tapped, src, dst) {
-                    out.push(((Address::Ip(src), None), (Address::Ip(dst), None), None));
+                    out.push(((Address::Ip(src), None), (Address::Ip(dst), None), None, i));
                 }
             }
             "tcp" | "udp" if table.name() == node.field.abbrev => {
@@ -950,6 +1019,7 @@ fn headers(tree: &Tree, table: TableType) -> Vec<(Side, Side, Option<u64>)> {
                         (Address::Ip(src), port(sport)),
                         (Address::Ip(dst), port(dport)),
                         Some(stream),
+                        i,
                     ));
                 }
             }

@@ -289,4 +289,8 @@ pub const EVERY_STATISTIC: &[&str] = &[
     "io,stat,0",
     "-z",
     "io,stat,0,tcp,COUNT(tcp.analysis.retransmission)tcp.analysis.retransmission,MAX(tcp.len)tcp.len,MIN(tcp.window_size)tcp.window_size,SUM(frame.len)frame.len",
+    "-z",
+    "flow,tcp,standard",
+    "-z",
+    "flow,tcp,network,tcp.len>0",
 ];
