@@ -399,6 +399,11 @@ fn read(
     let from_stdin = file.as_os_str() == "-";
     let (mut source, name) = if from_stdin {
         (FileCapture::stdin()?, Path::new(STDIN_NAME))
+    } else if format != Some(Format::Json)
+        && filter.as_ref().is_some_and(|f| f.prefilter().is_some())
+    {
+        // Most frames will be skipped undecoded: read the file where it lies.
+        (FileCapture::open_mapped(&file)?, file.as_path())
     } else {
         (FileCapture::open(&file)?, file.as_path())
     };

@@ -160,8 +160,9 @@ enum Kind {
     Pcapng,
 }
 
-/// A capture file being read: from a file, mapped or read ahead on a thread of its own
-/// ([`FileCapture::open`]), or from any buffered reader (tests and fuzzing read memory).
+/// A capture file being read: from a file, read ahead on a thread of its own
+/// ([`FileCapture::open`]) or mapped ([`FileCapture::open_mapped`]), or from any buffered
+/// reader (tests and fuzzing read memory).
 pub struct FileCapture<B: BufRead = ReadAhead> {
     input: B,
     path: PathBuf,
@@ -181,17 +182,32 @@ pub struct FileCapture<B: BufRead = ReadAhead> {
 }
 
 impl FileCapture<ReadAhead> {
-    /// Opens a pcap or pcapng file and reads its header. A regular file is read through a
-    /// memory map, anything else a few chunks ahead on a thread of its own (see
-    /// [`crate::readahead`]).
+    /// Opens a pcap or pcapng file and reads its header. The file is read a few chunks ahead
+    /// on a thread of its own (see [`crate::readahead`]): when every frame is decoded, the
+    /// copy on the second thread costs less than the first thread's page faults would.
     pub fn open(path: &Path) -> Result<FileCapture<ReadAhead>, CaptureError> {
+        FileCapture::open_with(path, ReadAhead::new)
+    }
+
+    /// [`FileCapture::open`] for a reader that skips most frames undecoded (a display
+    /// filter's [`crate::filter::Prefilter`] with [`FileCapture::next_frame_admitted`]): a
+    /// regular file is read through a memory map, so that the frames skipped are never
+    /// copied; anything else as [`FileCapture::open`] reads it.
+    pub fn open_mapped(path: &Path) -> Result<FileCapture<ReadAhead>, CaptureError> {
+        FileCapture::open_with(path, |file| ReadAhead::file(file, path))
+    }
+
+    fn open_with(
+        path: &Path,
+        reader: impl FnOnce(File) -> std::io::Result<ReadAhead>,
+    ) -> Result<FileCapture<ReadAhead>, CaptureError> {
         let failed = |source| CaptureError::FileIo {
             path: path.to_owned(),
             at: None,
             source,
         };
         let file = File::open(path).map_err(failed)?;
-        FileCapture::from_buf_read(ReadAhead::file(file, path).map_err(failed)?, path)
+        FileCapture::from_buf_read(reader(file).map_err(failed)?, path)
     }
 }
 

@@ -13,7 +13,7 @@
 //! `g_string_erase` refusing an erase that runs past the string's end (it prints a
 //! "CRITICAL" warning and leaves the string alone) before the text is inserted anyway. The
 //! arrows between two columns, and every arrow when all the traffic has one address, come
-//! out longer than the line of blanks they were drawn into; [`overwrite`] does the same, so
+//! out longer than the line of blanks they were drawn into; `overwrite` does the same, so
 //! the lines are tshark's, quirks included. `standard` (any address) and `network` (network
 //! addresses) differ only for protocols that carry no network address; every TCP segment
 //! has one, so both give the same graph.
