@@ -1489,6 +1489,8 @@ fn demo_and_live_refuse_a_bad_display_filter_before_running() {
     let out = Command::cargo_bin("sniffer")
         .expect("binary")
         .args(["live", "-Y", "tcp.port == foo"])
+        // Were the filter accepted, the capture would not end by itself.
+        .timeout(std::time::Duration::from_secs(60))
         .output()
         .expect("run sniffer live");
     assert_eq!(out.status.code(), Some(2));

@@ -323,13 +323,16 @@ fn unknown_reports_bad_filters_and_other_outputs_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("-z and -q go with the plain listing"));
 }
 
-/// `sniffer live` checks its statistics before it captures anything.
+/// `sniffer live` checks its statistics before it captures anything. (A refusal that does
+/// not come would start a capture with no end: the time limit ends it, and the test fails.)
 #[test]
 fn live_refuses_bad_statistics_before_capturing() {
     let live = |args: &[&str]| {
-        Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        assert_cmd::Command::cargo_bin("sniffer")
+            .expect("binary")
             .arg("live")
             .args(args)
+            .timeout(std::time::Duration::from_secs(60))
             .output()
             .expect("runs")
     };

@@ -294,9 +294,9 @@ fn write_sender(
         out,
         head(""),
         format!(
-            "Wireshark's tags: {} [TCP Retransmission], {} [TCP Fast Retransmission], {} \
-             [TCP Spurious Retransmission], {} [TCP Out-Of-Order], {} [TCP Previous segment \
-             not captured]{}",
+            "Wireshark's tags: [TCP Retransmission] {}, [TCP Fast Retransmission] {}, [TCP \
+             Spurious Retransmission] {}, [TCP Out-Of-Order] {}, [TCP Previous segment not \
+             captured] {}{}",
             l.tagged_retransmission,
             l.tagged_fast,
             listed(l.spurious.len(), &l.spurious),
