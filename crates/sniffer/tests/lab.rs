@@ -256,11 +256,18 @@ fn the_labs_answers_agree_with_tsharks_analysis_of_the_same_frames() {
         .collect();
     assert_eq!(frames(&loss["out_of_order"]), out_of_order);
 
-    // ACK pattern: one entry per server ACK that advanced.
+    // ACK pattern: one entry per server ACK that advanced over the client's data (an ACK
+    // of the FIN alone acknowledges no segment).
+    let data_end = seen
+        .values()
+        .filter(|f| f.from_client)
+        .map(|f| f.seq + f.len)
+        .max()
+        .unwrap();
     let mut last = None;
     let mut advanced = 0u64;
     for f in seen.values().filter(|f| !f.from_client && !f.syn) {
-        if last.is_some_and(|l| f.ack > l) {
+        if last.is_some_and(|l: u32| f.ack.min(data_end) > l.min(data_end)) {
             advanced += 1;
         }
         if last.is_none_or(|l| f.ack > l) {

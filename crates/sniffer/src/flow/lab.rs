@@ -291,8 +291,8 @@ struct Dir {
     /// As a receiver: its highest ACK, and its current run of duplicate ACKs.
     last_ack: Option<u32>,
     dup_run: Vec<u64>,
-    /// Bytes newly acknowledged by each of its ACKs.
-    acked: Vec<u32>,
+    /// What each of its ACKs newly acknowledged: the previous ACK number and its own.
+    acked: Vec<(u32, u32)>,
     last_ack_ts: Option<Timestamp>,
     /// Frames of ACKs that advanced, with their ACK number (for the end of recovery).
     advancing: Vec<(u64, Timestamp, u32)>,
@@ -404,7 +404,7 @@ impl Dir {
             if let Some(ack) = numbers.ack {
                 match self.last_ack {
                     Some(last) if ack > last => {
-                        self.acked.push(ack - last);
+                        self.acked.push((last, ack));
                         self.dup_run.clear();
                         self.advancing.push((frame, ts, ack));
                         // The ACK that covers a loss episode's data ends it.
@@ -598,7 +598,13 @@ fn sender_lab(name: &'static str, dir: &Dir, peer: &Dir) -> SenderLab {
     let rtt_samples = estimate(&dir.samples);
     let largest = dir.largest.max(1);
     let mut ack_histogram = BTreeMap::new();
-    for &bytes in &peer.acked {
+    for &(from, to) in &peer.acked {
+        // The sequence number a FIN takes is not a byte: an ACK that only covers the FIN
+        // acknowledged no segment.
+        let bytes = to.min(dir.highest).saturating_sub(from.min(dir.highest));
+        if bytes == 0 {
+            continue;
+        }
         let segments = ((bytes + largest / 2) / largest).max(1);
         *ack_histogram.entry(segments).or_insert(0) += 1;
     }
