@@ -348,6 +348,11 @@ fn stream_n_keeps_one_conversation() {
     assert_eq!(conversations[0]["stream"], 1);
     assert_eq!(labs[0], all[1]);
 
+    // A round whose flight is less than half a segment says so rather than 0 (the
+    // response's last segment, 6 bytes after a full one of 184).
+    let text = common::sniffer_output(&file, &["--explain", "-q", "--stream", "0"]).join("\n");
+    assert!(text.contains("in segments of 184 bytes: 1, <1"), "{text}");
+
     let text = common::sniffer_output(&file, &["--explain", "-q", "--stream", "99"]);
     assert_eq!(
         text,

@@ -136,7 +136,8 @@ pub struct Round {
     pub bytes: u64,
     /// Bytes the peer acknowledged during the round.
     pub acked: u64,
-    /// The most bytes in flight.
+    /// The most bytes in flight (`tcp.analysis.bytes_in_flight`; for a segment Wireshark
+    /// gives none, such as a retransmission, the bytes sent and not yet acknowledged).
     pub flight: u32,
     /// Bytes acknowledged during the round, per second of it, in bits.
     pub bits_per_sec: f64,
@@ -694,7 +695,8 @@ fn rounds(dir: &Dir, peer: &Dir, since: impl Fn(Timestamp) -> f64) -> Vec<Round>
                 round.bytes += u64::from(s.next - highest.max(s.seq));
                 highest = s.next;
             }
-            round.flight = round.flight.max(s.flight.unwrap_or(0));
+            let outstanding = highest.saturating_sub(acked);
+            round.flight = round.flight.max(s.flight.unwrap_or(outstanding));
             round.window_limited |= s.limited;
         }
     }

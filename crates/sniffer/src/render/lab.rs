@@ -353,10 +353,13 @@ fn write_sender(
             .iter()
             .take(12)
             .map(|r| {
-                format!(
-                    "{:.0}",
-                    f64::from(r.flight) / f64::from(s.largest_segment.max(1))
-                )
+                let segments = f64::from(r.flight) / f64::from(s.largest_segment.max(1));
+                // A flight smaller than half a segment is not none.
+                if r.flight > 0 && segments < 0.5 {
+                    "<1".to_owned()
+                } else {
+                    format!("{segments:.0}")
+                }
             })
             .collect();
         line(
