@@ -6,10 +6,15 @@
 #   util-linux   setpriv, used by a test that drops privileges
 #   libcap2-bin  setcap/getcap, to let sniff-demo capture without running as root
 #   man-db       man, which a test renders the generated man pages with
+# With --tests, also what only the tests need:
+#   chromium     the browser the HTML page's tests load it in (headless)
 # Uses sudo when not run as root.
 set -euo pipefail
 
 packages=(libpcap-dev tshark pkg-config gcc util-linux libcap2-bin man-db)
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -205,6 +205,38 @@ pub fn read(
     Ok(read?)
 }
 
+/// The packets of `source` (those `filter` selects) as one HTML page written to `out`
+/// (`sniffer read --html`, see [`render::html`]), titled `title`. Returns the packets
+/// selected and those the page holds (at most [`render::html::MAX_PACKETS`]). A damaged
+/// record ends the reading: the page holds the packets before it, and the error is returned.
+pub fn read_html(
+    source: &mut FileCapture<ReadAhead>,
+    filter: Option<&crate::filter::DisplayFilter>,
+    title: &str,
+    out: &mut impl Write,
+) -> Result<(u64, usize), ListError> {
+    let mut details = Details::new();
+    details.filtering = filter.is_some();
+    let mut page = render::html::Page::new();
+    let read = loop {
+        match source.next_frame() {
+            Ok(Some(frame)) => {
+                let tree = details.tree(&frame);
+                if filter.is_none_or(|f| f.matches(tree)) {
+                    details.displayed(frame.ts);
+                    page.add(details.row(), details.last_tree(), packet_bytes(&frame))
+                        .map_err(io::Error::other)?;
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    page.write(title, out)?;
+    read?;
+    Ok(page.counts())
+}
+
 /// The statistics of a run (`-z`) and what is shown of each frame before them.
 pub struct Reports<'a> {
     pub stats: &'a mut [crate::stats::Stat],

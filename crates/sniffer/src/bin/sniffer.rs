@@ -64,13 +64,18 @@ enum Command {
         /// and stdout is not, for files of 16 MiB or more).
         #[arg(long)]
         no_progress: bool,
+        /// Write one self-contained HTML page instead of the listing: the packet list, each
+        /// packet's details and bytes, and a ladder per TCP conversation (-Y selects the
+        /// packets that go in)
+        #[arg(long, value_name = "PAGE")]
+        html: Option<PathBuf>,
         #[command(flatten)]
         details: DetailArgs,
         /// After the listing, a statistic as tshark prints it: conv,TYPE or endpoints,TYPE
         /// (TYPE: eth, ip, ipv6, tcp, udp) or io,phs, optionally followed by ,FILTER; or
         /// io,stat,INTERVAL[,COLUMN…] (COLUMN: FILTER or FUNC(FIELD)FILTER, FUNC one of
         /// FRAMES, BYTES, COUNT, SUM, MIN, MAX, AVG); or follow,tcp|udp,ascii|hex|raw,STREAM;
-        /// or expert; repeatable
+        /// or flow,tcp,standard|network[,FILTER]; or expert; repeatable
         #[arg(short = 'z', value_name = "STATISTIC")]
         stats: Vec<String>,
         /// Print only the statistics (-z) or the answers (--explain), not the packets
@@ -175,6 +180,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             ladder,
             follow,
             no_progress,
+            html,
             details,
             stats,
             quiet,
@@ -183,6 +189,22 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Ok(filter) = display_filter(&details) else {
                 return Ok(ExitCode::from(2));
             };
+            if let Some(page) = html {
+                if format.is_some()
+                    || explain
+                    || ladder
+                    || follow.is_some()
+                    || !stats.is_empty()
+                    || quiet
+                    || details.format().map_err(|e| anyhow::anyhow!(e))?.is_some()
+                {
+                    anyhow::bail!(
+                        "--html writes the page instead of the listing: it takes -Y, and none \
+                         of --format, --explain, --ladder, --follow, -V, -x, -T, -z and -q"
+                    );
+                }
+                return read_html(file, &page, filter.as_ref());
+            }
             if !stats.is_empty() || (quiet && !explain) {
                 let Ok(mut parsed) = statistics(&stats) else {
                     return Ok(ExitCode::from(2));
@@ -360,6 +382,37 @@ fn read_details(
         FileCapture::open(&file)?
     };
     listing::read_details(&mut source, format, filter, io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sniffer read FILE --html PAGE`: the page written (the packets `filter` selects), and a
+/// line on stderr saying where.
+fn read_html(
+    file: PathBuf,
+    page: &Path,
+    filter: Option<&sniffer::filter::DisplayFilter>,
+) -> anyhow::Result<ExitCode> {
+    let mut source = if file.as_os_str() == "-" {
+        FileCapture::stdin()?
+    } else {
+        FileCapture::open(&file)?
+    };
+    let mut out = io::BufWriter::new(
+        std::fs::File::create(page)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", page.display()))?,
+    );
+    let title = file.display().to_string();
+    let (seen, kept) = listing::read_html(&mut source, filter, &title, &mut out)?;
+    out.flush()
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", page.display()))?;
+    if seen > kept as u64 {
+        eprintln!(
+            "sniffer: wrote {} with the first {kept} of {seen} packets",
+            page.display()
+        );
+    } else {
+        eprintln!("sniffer: wrote {} ({kept} packets)", page.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

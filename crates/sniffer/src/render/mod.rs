@@ -14,6 +14,7 @@
 pub mod details;
 pub mod explain;
 pub mod follow;
+pub mod html;
 pub mod json;
 pub mod lab;
 pub mod ladder;
