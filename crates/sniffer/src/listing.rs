@@ -215,26 +215,80 @@ pub fn read_html(
     title: &str,
     out: &mut impl Write,
 ) -> Result<(u64, usize), ListError> {
-    let mut details = Details::new();
-    details.filtering = filter.is_some();
-    let mut page = render::html::Page::new();
+    let mut page = HtmlPage::new(filter);
     let read = loop {
         match source.next_frame() {
-            Ok(Some(frame)) => {
-                let tree = details.tree(&frame);
-                if filter.is_none_or(|f| f.matches(tree)) {
-                    details.displayed(frame.ts);
-                    page.add(details.row(), details.last_tree(), packet_bytes(&frame))
-                        .map_err(io::Error::other)?;
-                }
-            }
+            Ok(Some(frame)) => page.frame(&frame)?,
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         }
     };
-    page.write(title, out)?;
+    let counts = page.finish(title, out)?;
     read?;
-    Ok(page.counts())
+    Ok(counts)
+}
+
+/// An HTML page ([`render::html`]) filled frame by frame: the frames `filter` selects, and
+/// what `--explain` says of each TCP conversation (computed over every frame, selected or
+/// not).
+pub struct HtmlPage<'f> {
+    filter: Option<&'f crate::filter::DisplayFilter>,
+    details: Details,
+    lab: LabBuilder,
+    page: render::html::Page,
+}
+
+impl<'f> HtmlPage<'f> {
+    pub fn new(filter: Option<&'f crate::filter::DisplayFilter>) -> HtmlPage<'f> {
+        let mut details = Details::for_lab();
+        details.filtering = filter.is_some();
+        HtmlPage {
+            filter,
+            details,
+            lab: LabBuilder::new(None),
+            page: render::html::Page::new(),
+        }
+    }
+
+    /// Adds the next frame.
+    pub fn frame(&mut self, frame: &crate::frame::Frame<'_>) -> io::Result<()> {
+        let tree = self.details.tree(frame);
+        let shown = self.filter.is_none_or(|f| f.matches(tree));
+        if let Some(tcp) = self.details.row().tcp.as_ref() {
+            self.lab
+                .push(self.details.row().number, frame.ts, &tcp.view, &tcp.header);
+        }
+        if shown {
+            self.details.displayed(frame.ts);
+            self.page.add(
+                self.details.row(),
+                self.details.last_tree(),
+                packet_bytes(frame),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes the page, titled `title`; returns the frames selected and those it holds.
+    pub fn finish(mut self, title: &str, out: &mut impl Write) -> io::Result<(u64, usize)> {
+        let conversations = self.details.timeline.flows().conversations();
+        let ends: Vec<(u32, String, String)> = conversations
+            .iter()
+            .map(|c| (c.stream, c.client.to_string(), c.server.to_string()))
+            .collect();
+        let labs = self.lab.finish(&ends);
+        for (c, lab) in conversations.iter().zip(&labs) {
+            let mut text = Vec::new();
+            let report = ConversationReport::of(c);
+            render::explain::write_reports(&mut text, std::slice::from_ref(&report), false, None)?;
+            writeln!(text)?;
+            render::lab::write_labs(&mut text, std::slice::from_ref(lab), None)?;
+            self.page
+                .add_stream(c.stream, &String::from_utf8_lossy(&text))?;
+        }
+        self.page.write(title, out)?;
+        Ok(self.page.counts())
+    }
 }
 
 /// The statistics of a run (`-z`) and what is shown of each frame before them.
@@ -548,10 +602,20 @@ pub struct Details {
 
 impl Details {
     pub fn new() -> Details {
+        Details::with_timeline(Timeline::with_details())
+    }
+
+    /// Trees for a reader that keeps every conversation, with what the lab needs of them
+    /// ([`Timeline::for_lab`]).
+    pub fn for_lab() -> Details {
+        Details::with_timeline(Timeline::for_lab())
+    }
+
+    fn with_timeline(timeline: Timeline) -> Details {
         Details {
             filtering: false,
             last_displayed: None,
-            timeline: Timeline::with_details(),
+            timeline,
             row: Row::empty(),
             tree: crate::tree::Tree::default(),
             first: None,

@@ -76,6 +76,11 @@ struct Cli {
     /// still count every segment.
     #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
     display_filter: Option<String>,
+    /// Also write the capture as one self-contained HTML page: the packet list, each
+    /// packet's details and bytes, and per TCP stream the checks, the ladder and the
+    /// time-sequence, RTT, throughput and flight graphs (with -Y, only the rows it selects).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Give up after this many seconds if the exchange has not finished [default: 5; 30 for
     /// the bulk scenario; at most 60].
     #[arg(long, value_name = "SECS")]
@@ -233,6 +238,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut err = io::stderr().lock();
     writeln!(err)?;
     summary::write_summary(&mut err, &report.summary(), err_width)?;
+    if let Some(page) = &cli.html {
+        let (_, kept) = write_html(&report, filter.as_ref(), page)?;
+        writeln!(err, "page: {} ({kept} packets)", page.display())?;
+    }
     Ok(if report.interrupted {
         // The shell's convention for "stopped by SIGINT".
         ExitCode::from(130)
@@ -302,6 +311,39 @@ fn write_bulk(
         }
     }
     Ok(())
+}
+
+/// The capture as one HTML page written to `page` (the frames `filter` selects): read back
+/// from the saved file, or from the frames kept in memory when nothing was saved. Returns
+/// the frames selected and those the page holds.
+fn write_html(
+    report: &demo::DemoReport,
+    filter: Option<&sniffer::filter::DisplayFilter>,
+    page: &std::path::Path,
+) -> anyhow::Result<(u64, usize)> {
+    let mut html = sniffer::listing::HtmlPage::new(filter);
+    let title = match &report.saved {
+        Some(path) => {
+            let mut source = FileCapture::open(path)?;
+            while let Some(frame) = source.next_frame()? {
+                html.frame(&frame)?;
+            }
+            path.display().to_string()
+        }
+        None => {
+            for owned in &report.frames {
+                html.frame(&owned.frame())?;
+            }
+            "sniff-demo".to_owned()
+        }
+    };
+    let write = || -> io::Result<(u64, usize)> {
+        let mut out = io::BufWriter::new(std::fs::File::create(page)?);
+        let counts = html.finish(&title, &mut out)?;
+        out.flush()?;
+        Ok(counts)
+    };
+    write().with_context(|| format!("cannot write {}", page.display()))
 }
 
 /// The numbers of the captured frames `filter` selects, judged on their trees as read back
