@@ -64,9 +64,12 @@ fn inflate(packed: &str) -> String {
     text
 }
 
-/// Each packet's tree lines `[depth, text, first byte, length]` and its bytes in hex, and
+/// A packet's tree lines `[depth, text, first byte, length]` and its bytes in hex.
+type Packet = (Vec<Value>, String);
+
+/// Each packet's tree lines and bytes, and
 /// each stream's `--explain` text, from the page's compressed blocks.
-fn details(html: &str) -> (Vec<(Vec<Value>, String)>, serde_json::Map<String, Value>) {
+fn details(html: &str) -> (Vec<Packet>, serde_json::Map<String, Value>) {
     let args = format!(
         "[{}]",
         between(html, "<script>\nready(", ");\n</script>").replace("<\\/", "</")
