@@ -281,7 +281,6 @@ impl<'f> HtmlPage<'f> {
             let mut text = Vec::new();
             let report = ConversationReport::of(c);
             render::explain::write_reports(&mut text, std::slice::from_ref(&report), false, None)?;
-            writeln!(text)?;
             render::lab::write_labs(&mut text, std::slice::from_ref(lab), None)?;
             self.page
                 .add_stream(c.stream, &String::from_utf8_lossy(&text))?;

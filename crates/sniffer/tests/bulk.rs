@@ -70,16 +70,23 @@ fn printed(out: &Output) -> Printed {
 fn the_link_has_its_rtt_loses_packets_and_the_transfer_shows_slow_start() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("bulk.pcap");
+    let page = dir.path().join("bulk.html");
+    let page_arg = page.to_str().expect("a UTF-8 path");
     let Some(out) = run_bulk(
         &[
             "--format", "json", "--bytes", "1M", "--rtt", "40ms", "--rate", "20mbit", "--loss",
-            "1%", "--seed", "3",
+            "1%", "--seed", "3", "--html", page_arg,
         ],
         &file,
     ) else {
         return;
     };
     let p = printed(&out);
+    // The page holds every packet of the saved file (its browser tests are in html.rs).
+    let html = std::fs::read_to_string(&page).expect("the page");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains(&format!("page: {page_arg} ({} packets)", p.rows)));
+    assert!(html.contains(&format!("{} packets</span>", p.rows)));
 
     // The whole upload arrived, across a link that lost packets.
     assert_eq!(p.link["bytes"], 1 << 20);

@@ -450,7 +450,7 @@ fn in_chromium_the_bulk_transfers_graph_has_a_bar_per_segment_resends_in_red_and
     assert!(zoomed.contains(&format!("{inside} of {} data segments", data.len())));
     // The time axis is labelled in the zoomed seconds.
     assert!(zoomed.contains(">0.20</text>") && zoomed.contains(">0.30</text>"));
-    screenshot(&format!("{url}#only=graphs"), "bulk-graphs.png", 940, 1400);
+    screenshot(&format!("{url}#only=graphs"), "bulk-graphs.png", 940, 1760);
 }
 
 #[test]

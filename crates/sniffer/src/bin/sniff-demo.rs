@@ -328,7 +328,10 @@ fn write_html(
             while let Some(frame) = source.next_frame()? {
                 html.frame(&frame)?;
             }
-            path.display().to_string()
+            path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
         }
         None => {
             for owned in &report.frames {

@@ -401,7 +401,11 @@ fn read_html(
         std::fs::File::create(page)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", page.display()))?,
     );
-    let title = file.display().to_string();
+    // Titled by the file's name, as Wireshark's window is.
+    let title = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let (seen, kept) = listing::read_html(&mut source, filter, &title, &mut out)?;
     out.flush()
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", page.display()))?;
