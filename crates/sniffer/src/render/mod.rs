@@ -6,6 +6,8 @@
 //!   their JSON objects).
 //! - [`wrap`]: the terminal's width, and text wrapped at spaces only (no token split).
 //! - [`json`]: one JSON object per packet, per line, for scripts.
+//! - [`html`]: one self-contained page (`--html`): the packet list, details and bytes, and
+//!   per TCP stream the checks, graphs and ladder.
 //!
 //! Plain and JSON stream a row at a time; the table sizes its columns on a page of
 //! [`table::PAGE_ROWS`] rows at a time, so a long listing becomes several tables and memory
