@@ -352,6 +352,17 @@ fn in_chromium_a_click_on_the_data_row_shows_the_greeting_and_the_stream_is_draw
     assert!(hex.contains("<b>77</b> <b>65</b> <b>6c</b>"), "{hex}");
     assert!(hex.contains("<b>w</b><b>e</b><b>l</b>"), "{hex}");
     screenshot(&format!("{url}#packet=4"), "greeting.png", 1280, 1000);
+
+    // The keyboard moves the selection: two rows down from frame 4, then to the last one and
+    // one up.
+    for (keys, frame) in [("ArrowDown,ArrowDown", 6), ("End,ArrowUp", 7)] {
+        let Some((dom, _)) = chromium(&format!("{url}#packet=4&keys={keys}")) else {
+            return;
+        };
+        assert!(dom.contains(&format!("data-shown=\"{frame}\"")), "{keys}");
+        assert!(dom.contains(&format!("Frame {frame}: ")), "{keys}");
+        assert_eq!(dom.matches("class=\"r pkt selected\"").count(), 1);
+    }
 }
 
 #[test]

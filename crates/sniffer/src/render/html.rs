@@ -5,7 +5,8 @@
 //! - **Packet list**: the listing's columns, each end's TCP state, analysis tags marked. The
 //!   list draws only the rows in view, so a file of a hundred thousand packets scrolls as
 //!   smoothly as a greeting.
-//! - **Packet details and bytes**: clicking a row shows its field tree (the text of `-V`)
+//! - **Packet details and bytes**: clicking a row (or moving to it with the arrow keys, Page
+//!   Up and Down, Home and End) shows its field tree (the text of `-V`)
 //!   and its bytes; clicking a field highlights the bytes it covers, as in Wireshark.
 //! - **Per stream** (a selector picks it; selecting a packet picks its stream):
 //!   - the checks and the lab's answers, as `--explain` writes them;
@@ -289,6 +290,7 @@ body { font: 13px/1.4 system-ui, sans-serif; margin: 0; color: #222; }
 header { padding: 6px 12px; background: #f3f3f3; border-bottom: 1px solid #ccc; }
 h1 { font-size: 15px; margin: 0; display: inline; } header span { margin-left: 1em; color: #555; }
 main { display: grid; grid-template-columns: 1fr 1fr; gap: 6px; padding: 6px; }
+#list:focus { outline: 2px solid #3875d7; outline-offset: -2px; }
 #list { grid-column: 1 / 3; height: 40vh; overflow: auto; border: 1px solid #ccc; font: 12px ui-monospace, monospace; }
 .r { display: grid; grid-template-columns: 8ch 11ch 17ch 17ch 10ch 8ch 14ch 14ch auto; height: 18px; line-height: 18px; white-space: nowrap; }
 .r span { padding: 0 6px; overflow: hidden; text-overflow: ellipsis; }
@@ -361,6 +363,15 @@ function drawList() {
 let pending = false, selecting = Promise.resolve();
 list.addEventListener("scroll", () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; drawList(); }); } });
 window.addEventListener("resize", drawList);
+// The keyboard moves the selection as in Wireshark's list: arrows, Page Up and Down, Home, End.
+list.tabIndex = 0;
+list.addEventListener("keydown", e => {
+  const page = Math.max(1, Math.floor(list.clientHeight / RH) - 1);
+  const to = { ArrowDown: current + 1, ArrowUp: current - 1, PageDown: current + page, PageUp: current - page, Home: 0, End: ROWS.length - 1 }[e.key];
+  if (to === undefined || !ROWS.length) return;
+  e.preventDefault();
+  selecting = select(Math.max(0, Math.min(ROWS.length - 1, to)));
+});
 // Scrolls row i into view.
 function reveal(i) {
   const top = (i + 1) * RH;
@@ -622,7 +633,8 @@ function drawGraphs(s, a, b) {
   fdots.forEach(([x, v]) => el("circle", { cx: x, cy: fg.Y(v), r: 2, fill: "#000", class: "inflight" }, fg.svg));
 }
 
-// `#packet=N` opens with frame N's row clicked, `&field=K` with line K of its details
+// `#packet=N` opens with frame N's row clicked, `&keys=K1,K2` then presses those keys in
+// the list, `&field=K` with line K of its details
 // clicked too, `&from=A&to=B` with the graphs zoomed to those seconds, `&scroll=PART`
 // scrolled to that part.
 const asked = new URLSearchParams(location.hash.slice(1));
@@ -637,6 +649,10 @@ if (ROWS.length) {
   if (row) row.click();
   if (asked.has("from") || asked.has("to")) showStream(shown, Number(asked.get("from") || whole[0]), Number(asked.get("to") || whole[1]));
   const field = asked.get("field");
+  // `&keys=ArrowDown,End…`: those keys pressed in the list, one after another.
+  for (const key of (asked.get("keys") || "").split(",").filter(k => k)) {
+    selecting = selecting.then(() => { list.dispatchEvent(new KeyboardEvent("keydown", { key })); return selecting; });
+  }
   selecting.then(() => {
     const line = field !== null && document.getElementById("tree").children[Number(field)];
     if (line) line.click();
