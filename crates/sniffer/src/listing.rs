@@ -269,6 +269,11 @@ impl<'f> HtmlPage<'f> {
         Ok(())
     }
 
+    /// Adds the notes of the demo's scenario.
+    pub fn notes(&mut self, notes: &[String]) {
+        self.page.add_notes(notes);
+    }
+
     /// Writes the page, titled `title`; returns the frames selected and those it holds.
     pub fn finish(mut self, title: &str, out: &mut impl Write) -> io::Result<(u64, usize)> {
         let conversations = self.details.timeline.flows().conversations();

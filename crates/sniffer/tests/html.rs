@@ -578,3 +578,55 @@ fn sniff_demo_html_writes_the_page_of_its_capture() {
     assert_eq!(streams.len(), 1);
     assert!(streams["0"].as_str().expect("text").contains('✓'));
 }
+
+#[test]
+fn sniff_demo_html_carries_the_scenarios_notes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("http11.html");
+    let out = assert_cmd::Command::cargo_bin("sniff-demo")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args([
+            "--scenario",
+            "http11",
+            "--no-save",
+            "--format",
+            "json",
+            "--html",
+        ])
+        .arg(&page)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let notes: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| v["note"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!notes.is_empty());
+    let html = std::fs::read_to_string(&page).expect("page");
+    let section = between(
+        &html,
+        "<section id=\"notes\" data-part=\"notes\"><ul>",
+        "</ul>",
+    );
+    let escaped: Vec<String> = notes
+        .iter()
+        .map(|n| {
+            format!(
+                "<li>{}</li>",
+                n.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('"', "&quot;")
+            )
+        })
+        .collect();
+    assert_eq!(section, escaped.concat());
+    assert!(section.contains("kept-alive"), "{section}");
+}

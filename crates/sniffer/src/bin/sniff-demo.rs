@@ -239,7 +239,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     writeln!(err)?;
     summary::write_summary(&mut err, &report.summary(), err_width)?;
     if let Some(page) = &cli.html {
-        let (_, kept) = write_html(&report, filter.as_ref(), page)?;
+        let (_, kept) = write_html(&report, filter.as_ref(), lesson.notes, page)?;
         writeln!(err, "page: {} ({kept} packets)", page.display())?;
     }
     Ok(if report.interrupted {
@@ -313,15 +313,18 @@ fn write_bulk(
     Ok(())
 }
 
-/// The capture as one HTML page written to `page` (the frames `filter` selects): read back
+/// The capture as one HTML page written to `page` (the frames `filter` selects, and the
+/// scenario's `notes`): read back
 /// from the saved file, or from the frames kept in memory when nothing was saved. Returns
 /// the frames selected and those the page holds.
 fn write_html(
     report: &demo::DemoReport,
     filter: Option<&sniffer::filter::DisplayFilter>,
+    notes: &[String],
     page: &std::path::Path,
 ) -> anyhow::Result<(u64, usize)> {
     let mut html = sniffer::listing::HtmlPage::new(filter);
+    html.notes(notes);
     let title = match &report.saved {
         Some(path) => {
             let mut source = FileCapture::open(path)?;

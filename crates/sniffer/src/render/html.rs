@@ -8,6 +8,7 @@
 //! - **Packet details and bytes**: clicking a row (or moving to it with the arrow keys, Page
 //!   Up and Down, Home and End) shows its field tree (the text of `-V`)
 //!   and its bytes; clicking a field highlights the bytes it covers, as in Wireshark.
+//! - **Notes** (`sniff-demo --html`): what the scenario shows, as the demo prints it.
 //! - **Per stream** (a selector picks it; selecting a packet picks its stream):
 //!   - the checks and the lab's answers, as `--explain` writes them;
 //!   - the ladder: the client's and the server's lines and one arrow per segment (the first
@@ -27,7 +28,7 @@
 //! `PAGE#packet=N` opens the page with frame N's row clicked, `PAGE#packet=N&field=K` with
 //! line K of its details clicked too, and `&from=A&to=B` with the graphs zoomed to the
 //! seconds from A to B; `&scroll=PART` scrolls to a part (`list`, `details`, `bytes`,
-//! `checks`, `graphs`, `ladder`) and `&only=PART` shows only that one.
+//! `checks`, `graphs`, `ladder`, `notes`) and `&only=PART` shows only that one.
 //!
 //! The page carries each packet's row as a compact JSON array, and its tree's lines (depth,
 //! text, first byte, length) and bytes in gzip-compressed blocks of [`BLOCK`] packets that
@@ -66,6 +67,8 @@ pub struct Page {
     blocks: Vec<String>,
     /// Per TCP stream: what `--explain` says of it (compressed, in base64).
     streams: Vec<(u32, String)>,
+    /// What the demo's scenario shows, in sentences (`sniff-demo --html`).
+    notes: Vec<String>,
 }
 
 impl Default for Page {
@@ -92,6 +95,7 @@ impl Page {
             bytes: Vec::new(),
             blocks: Vec::new(),
             streams: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -156,6 +160,11 @@ impl Page {
         Ok(())
     }
 
+    /// Adds the notes of the demo's scenario, shown above the packet list.
+    pub fn add_notes(&mut self, notes: &[String]) {
+        self.notes.extend(notes.iter().cloned());
+    }
+
     /// Packets seen, and packets the page holds.
     pub fn counts(&self) -> (u64, usize) {
         (self.seen, self.kept)
@@ -171,6 +180,16 @@ impl Page {
         } else {
             format!("{} packets", self.kept)
         };
+        let notes = match self.notes.is_empty() {
+            true => String::new(),
+            false => format!(
+                "<section id=\"notes\" data-part=\"notes\"><ul>{}</ul></section>\n",
+                self.notes
+                    .iter()
+                    .map(|n| format!("<li>{}</li>", escape(n)))
+                    .collect::<String>()
+            ),
+        };
         let streams: serde_json::Map<String, Value> = self
             .streams
             .iter()
@@ -181,7 +200,7 @@ impl Page {
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
              <header><h1>{title}</h1><span id=\"count\">{note}</span>\
-             <span id=\"timing\"></span></header>\n{BODY}<script>\n\
+             <span id=\"timing\"></span></header>\n{notes}{BODY}<script>\n\
              const BLOCK = {BLOCK}, LADDER_SEGMENTS = {LADDER_SEGMENTS};\nconst ROWS = [\n"
         )?;
         // Inside a script element, `</` must not close it early.
@@ -310,6 +329,7 @@ pre { margin: 0; padding: 4px 6px; font: 12px ui-monospace, monospace; }
 #explain { white-space: pre-wrap; border: 1px solid #ddd; background: #fafafa; max-height: 40vh; overflow: auto; }
 #ladder { max-height: 70vh; overflow: auto; border: 1px solid #ddd; }
 .hint { color: #666; margin: 4px 0; }
+#notes { margin: 6px 6px 0; padding: 4px 10px; border: 1px solid #cde; background: #f4f8fc; } #notes ul { margin: 0; padding-left: 1.2em; }
 svg text { font: 11px ui-monospace, monospace; }
 svg .seg { cursor: pointer; } svg .seg:hover line, svg .seg.current line { stroke: #3875d7; stroke-width: 2; }
 svg.graph { user-select: none; cursor: crosshair; }
@@ -639,7 +659,7 @@ function drawGraphs(s, a, b) {
 // scrolled to that part.
 const asked = new URLSearchParams(location.hash.slice(1));
 const timing = document.getElementById("timing");
-// `&only=PART` shows only that part (`list`, `details`, `bytes`, `checks`, `graphs`, `ladder`).
+// `&only=PART` shows only that part (`list`, `details`, `bytes`, `checks`, `graphs`, `ladder`, `notes`).
 if (asked.has("only")) document.querySelectorAll("[data-part]").forEach(p => { p.hidden = p.dataset.part !== asked.get("only"); });
 if (ROWS.length) {
   const n = Number(asked.get("packet") || ROWS[0][NUM]);
