@@ -630,3 +630,33 @@ fn sniff_demo_html_carries_the_scenarios_notes() {
     assert_eq!(section, escaped.concat());
     assert!(section.contains("kept-alive"), "{section}");
 }
+
+#[test]
+fn a_page_that_cannot_be_written_is_said_before_anything_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("no such folder").join("page.html");
+    let out = assert_cmd::Command::cargo_bin("sniff-demo")
+        .expect("binary")
+        .args(["--no-save", "--html"])
+        .arg(&page)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("sniff-demo: cannot write {}", page.display())),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing captured");
+    let out = Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        .arg("read")
+        .arg(common::fixture("greeting-ipv4.pcap"))
+        .arg("--html")
+        .arg(&page)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .starts_with(&format!("sniffer: cannot write {}", page.display())));
+}

@@ -208,7 +208,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let format = cli
         .format
         .map_or(Format::default_for(stdout.is_terminal()), Format::from);
-    let report = demo::run(&opts, |event| progress(&event.to_string()))?;
+    // The page's file is made before anything runs, so that a path it cannot write is said
+    // at once, not after the exchange.
+    let page = match &cli.html {
+        Some(path) => Some((
+            path,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let report = match demo::run(&opts, |event| progress(&event.to_string())) {
+        Ok(report) => report,
+        Err(e) => {
+            // No page without an exchange: the empty file goes.
+            if let Some((path, _)) = &page {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e.into());
+        }
+    };
     let style = render::TableStyle {
         width: out_width.and_then(|w| u16::try_from(w).ok()),
         color: render::use_color(stdout.is_terminal()),
@@ -238,9 +257,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut err = io::stderr().lock();
     writeln!(err)?;
     summary::write_summary(&mut err, &report.summary(), err_width)?;
-    if let Some(page) = &cli.html {
-        let (_, kept) = write_html(&report, filter.as_ref(), lesson.notes, page)?;
-        writeln!(err, "page: {} ({kept} packets)", page.display())?;
+    if let Some((path, file)) = page {
+        let (_, kept) = write_html(&report, filter.as_ref(), lesson.notes, path, file)?;
+        writeln!(err, "page: {} ({kept} packets)", path.display())?;
     }
     Ok(if report.interrupted {
         // The shell's convention for "stopped by SIGINT".
@@ -313,8 +332,8 @@ fn write_bulk(
     Ok(())
 }
 
-/// The capture as one HTML page written to `page` (the frames `filter` selects, and the
-/// scenario's `notes`): read back
+/// The capture as one HTML page written to `file`, made at `page` (the frames `filter`
+/// selects, and the scenario's `notes`): read back
 /// from the saved file, or from the frames kept in memory when nothing was saved. Returns
 /// the frames selected and those the page holds.
 fn write_html(
@@ -322,6 +341,7 @@ fn write_html(
     filter: Option<&sniffer::filter::DisplayFilter>,
     notes: &[String],
     page: &std::path::Path,
+    file: std::fs::File,
 ) -> anyhow::Result<(u64, usize)> {
     let mut html = sniffer::listing::HtmlPage::new(filter);
     html.notes(notes);
@@ -344,7 +364,7 @@ fn write_html(
         }
     };
     let write = || -> io::Result<(u64, usize)> {
-        let mut out = io::BufWriter::new(std::fs::File::create(page)?);
+        let mut out = io::BufWriter::new(file);
         let counts = html.finish(&title, &mut out)?;
         out.flush()?;
         Ok(counts)
