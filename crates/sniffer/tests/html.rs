@@ -366,6 +366,38 @@ fn in_chromium_a_click_on_the_data_row_shows_the_greeting_and_the_stream_is_draw
 }
 
 #[test]
+fn in_chromium_the_selector_or_a_click_picks_the_stream_shown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = page("real-http-curl.pcap", &[], dir.path());
+    let rows = rows(&std::fs::read_to_string(&page).expect("read"));
+    let url = format!("file://{}", page.display());
+    // Stream 3 picked in the selector: its ladder, its checks.
+    let Some((dom, log)) = chromium(&format!("{url}#stream=3")) else {
+        return;
+    };
+    assert_no_errors(&log);
+    assert!(dom.matches("<option value=").count() >= 5);
+    assert!(dom.contains("class=\"ladder\" data-stream=\"3\""));
+    assert!(between(&dom, "id=\"explain\">", "</pre>").starts_with("Stream 3 "));
+    let in_stream_3 = rows
+        .iter()
+        .filter(|r| r[7].is_array() && r[7][0] == 3)
+        .count();
+    assert_eq!(count(&dom, "seg"), in_stream_3);
+    // A click on a packet of stream 5 shows stream 5.
+    let number = rows
+        .iter()
+        .find(|r| r[7].is_array() && r[7][0] == 5)
+        .map(|r| r[0].clone())
+        .expect("a packet of stream 5");
+    let Some((dom, _)) = chromium(&format!("{url}#packet={number}")) else {
+        return;
+    };
+    assert!(dom.contains("class=\"ladder\" data-stream=\"5\""));
+    assert!(between(&dom, "id=\"explain\">", "</pre>").starts_with("Stream 5 "));
+}
+
+#[test]
 fn in_chromium_rows_with_analysis_tags_are_marked() {
     let dir = tempfile::tempdir().expect("tempdir");
     let page = page("synthetic-every-tag.pcap", &[], dir.path());
@@ -461,6 +493,30 @@ fn in_chromium_the_bulk_transfers_graph_has_a_bar_per_segment_resends_in_red_and
     assert!(zoomed.contains(&format!("{inside} of {} data segments", data.len())));
     // The time axis is labelled in the zoomed seconds.
     assert!(zoomed.contains(">0.20</text>") && zoomed.contains(">0.30</text>"));
+    // Dragged across the graph from its left edge (90 px in) to 480 px: zoomed to the first
+    // 390 of its 790 pixels of time; a double click shows them all again.
+    let Some((dragged, _)) = chromium(&format!("{url}#drag=90-480")) else {
+        return;
+    };
+    // (The graphs' time runs from the stream's first packet to its last.)
+    let times: Vec<f64> = rows(&html)
+        .iter()
+        .filter(|r| r[7].is_array() && r[7][0] == 0)
+        .map(|r| r[1].as_str().expect("time").parse().expect("seconds"))
+        .collect();
+    let (t0, t1) = (times[0], times[times.len() - 1]);
+    let to = t0 + (t1 - t0) * 390.0 / 790.0;
+    let inside = data.iter().filter(|(t, _, _)| *t >= t0 && *t <= to).count();
+    assert!(
+        dragged.contains(&format!("Zoomed: {t0:.6} s to {to:.6} s, {inside} of")),
+        "{}",
+        between(&dragged, "id=\"view\">", "<")
+    );
+    assert_eq!(count(&dragged, "bar"), inside);
+    let Some((back, _)) = chromium(&format!("{url}#drag=90-480&dblclick")) else {
+        return;
+    };
+    assert_eq!(count(&back, "bar"), data.len());
     screenshot(&format!("{url}#only=graphs"), "bulk-graphs.png", 940, 1760);
 }
 
@@ -523,6 +579,14 @@ fn in_chromium_a_116000_packet_file_shows_its_first_rows_and_any_packets_details
     assert!(drawn > 10 && drawn < 200, "{drawn} rows drawn");
     assert_eq!(dom.matches("<option value=").count(), 4000);
     assert!(count(&dom, "bar") > 0);
+    // Its stream is the one shown.
+    let html = std::fs::read_to_string(&page).expect("read");
+    let stream = rows(&html)
+        .iter()
+        .find(|r| r[0] == 100_000)
+        .map(|r| r[7][0].clone())
+        .expect("packet 100,000");
+    assert!(dom.contains(&format!("class=\"ladder\" data-stream=\"{stream}\"")));
     // The time to show the list, in real time: the page as a browser opens it, without
     // running the clock ahead (reported, not judged: the machine is shared).
     let Some((mut command, _profile)) = chromium_command() else {

@@ -653,10 +653,11 @@ function drawGraphs(s, a, b) {
   fdots.forEach(([x, v]) => el("circle", { cx: x, cy: fg.Y(v), r: 2, fill: "#000", class: "inflight" }, fg.svg));
 }
 
-// `#packet=N` opens with frame N's row clicked, `&keys=K1,K2` then presses those keys in
-// the list, `&field=K` with line K of its details
-// clicked too, `&from=A&to=B` with the graphs zoomed to those seconds, `&scroll=PART`
-// scrolled to that part.
+// The address says what to show, as a reader's clicks would: `#packet=N` opens with frame
+// N's row clicked, `&keys=K1,K2` then presses those keys in the list, `&field=K` clicks
+// line K of its details, `&stream=S` picks stream S, `&from=A&to=B` zooms the graphs to
+// those seconds, `&drag=X1-X2` and `&dblclick` drag across and double-click the
+// time-sequence graph, `&scroll=PART` scrolls to that part.
 const asked = new URLSearchParams(location.hash.slice(1));
 const timing = document.getElementById("timing");
 // `&only=PART` shows only that part (`list`, `details`, `bytes`, `checks`, `graphs`, `ladder`, `notes`).
@@ -667,7 +668,15 @@ if (ROWS.length) {
   reveal(i);
   const row = rowsEl.querySelector(`[data-index="${i}"]`);
   if (row) row.click();
+  // `&stream=S`: stream S picked in the selector.
+  if (asked.has("stream")) { pick.value = asked.get("stream"); pick.dispatchEvent(new Event("change")); }
   if (asked.has("from") || asked.has("to")) showStream(shown, Number(asked.get("from") || whole[0]), Number(asked.get("to") || whole[1]));
+  // `&drag=X1-X2`: the mouse dragged across the time-sequence graph from X1 to X2 pixels of
+  // it; `&dblclick`: then a double click on it.
+  const mouse = (type, x) => { const g = document.querySelector("svg.tsg"); if (g) g.dispatchEvent(new MouseEvent(type, { bubbles: true, clientX: g.getBoundingClientRect().left + x })); };
+  const drag = /^(\d+)-(\d+)$/.exec(asked.get("drag") || "");
+  if (drag) { mouse("mousedown", Number(drag[1])); mouse("mousemove", Number(drag[2])); mouse("mouseup", Number(drag[2])); }
+  if (asked.has("dblclick")) mouse("dblclick", L + 1);
   const field = asked.get("field");
   // `&keys=ArrowDown,End…`: those keys pressed in the list, one after another.
   for (const key of (asked.get("keys") || "").split(",").filter(k => k)) {
