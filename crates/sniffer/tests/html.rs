@@ -520,15 +520,22 @@ fn in_chromium_the_bulk_transfers_graph_has_a_bar_per_segment_resends_in_red_and
     screenshot(&format!("{url}#only=graphs"), "bulk-graphs.png", 940, 1760);
 }
 
+/// The page of a synthetic capture of `conversations` interleaved conversations of
+/// `segments` segments each way (`sniffer::synth::interleaved`), both written into `dir`.
+fn synthetic_page(conversations: u32, segments: u32, dir: &Path) -> PathBuf {
+    let capture = dir.join(format!("synthetic-{conversations}-{segments}.pcap"));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&capture).expect("create"));
+    sniffer::synth::interleaved::write_interleaved(&mut file, conversations, segments, 600)
+        .expect("write");
+    drop(file);
+    page_of(&capture, &[], dir)
+}
+
 #[test]
 fn in_chromium_a_long_stream_is_merged_per_pixel_and_sharpens_on_zoom() {
     let dir = tempfile::tempdir().expect("tempdir");
     // One conversation of 8,000 segments each way: more data segments than pixels.
-    let capture = dir.path().join("long.pcap");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&capture).expect("create"));
-    sniffer::synth::interleaved::write_interleaved(&mut file, 1, 8000, 600).expect("write");
-    drop(file);
-    let page = page_of(&capture, &[], dir.path());
+    let page = synthetic_page(1, 8000, dir.path());
     let html = std::fs::read_to_string(&page).expect("read");
     let data = data_segments(&rows(&html), 0);
     assert!(data.len() >= 8000, "{}", data.len());
@@ -560,11 +567,7 @@ fn in_chromium_a_long_stream_is_merged_per_pixel_and_sharpens_on_zoom() {
 fn in_chromium_a_116000_packet_file_shows_its_first_rows_and_any_packets_details() {
     let dir = tempfile::tempdir().expect("tempdir");
     // The benchmark file (scripts/bench.sh): 4,000 conversations, 116,000 packets.
-    let capture = dir.path().join("bench.pcap");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&capture).expect("create"));
-    sniffer::synth::interleaved::write_interleaved(&mut file, 4000, 11, 600).expect("write");
-    drop(file);
-    let page = page_of(&capture, &[], dir.path());
+    let page = synthetic_page(4000, 11, dir.path());
     let size = std::fs::metadata(&page).expect("page").len();
     let url = format!("file://{}", page.display());
     // Packet 100,000, deep in the list, clicked: its row drawn among the few in view, its
@@ -606,15 +609,14 @@ fn in_chromium_a_116000_packet_file_shows_its_first_rows_and_any_packets_details
     assert!(ms.parse::<u64>().is_ok(), "{ms}");
 }
 
-#[test]
-fn sniff_demo_html_writes_the_page_of_its_capture() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let page = dir.path().join("demo.html");
+/// `sniff-demo ARGS --no-save --html PAGE`, run in `page`'s folder; it must succeed.
+fn demo_with_page(args: &[&str], page: &Path) -> std::process::Output {
     let out = assert_cmd::Command::cargo_bin("sniff-demo")
         .expect("binary")
-        .current_dir(dir.path())
-        .args(["--no-save", "--format", "plain", "--html"])
-        .arg(&page)
+        .current_dir(page.parent().expect("a folder"))
+        .args(args)
+        .args(["--no-save", "--html"])
+        .arg(page)
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .expect("runs");
@@ -623,6 +625,14 @@ fn sniff_demo_html_writes_the_page_of_its_capture() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+#[test]
+fn sniff_demo_html_writes_the_page_of_its_capture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("demo.html");
+    let out = demo_with_page(&["--format", "plain"], &page);
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains(&format!("page: {} (8 packets)", page.display())));
     let html = std::fs::read_to_string(&page).expect("page");
@@ -647,26 +657,7 @@ fn sniff_demo_html_writes_the_page_of_its_capture() {
 fn sniff_demo_html_carries_the_scenarios_notes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let page = dir.path().join("http11.html");
-    let out = assert_cmd::Command::cargo_bin("sniff-demo")
-        .expect("binary")
-        .current_dir(dir.path())
-        .args([
-            "--scenario",
-            "http11",
-            "--no-save",
-            "--format",
-            "json",
-            "--html",
-        ])
-        .arg(&page)
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = demo_with_page(&["--scenario", "http11", "--format", "json"], &page);
     let notes: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
