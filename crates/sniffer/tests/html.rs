@@ -398,6 +398,32 @@ fn in_chromium_the_selector_or_a_click_picks_the_stream_shown() {
 }
 
 #[test]
+fn in_chromium_each_checks_mark_is_coloured() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = page("real-http-loopback.pcap", &[], dir.path());
+    let url = format!("file://{}", page.display());
+    // Stream 6: a connection refused, its SYN-ACK check failed.
+    let Some((dom, log)) = chromium(&format!("{url}#stream=6")) else {
+        return;
+    };
+    assert_no_errors(&log);
+    let explain = between(&dom, "id=\"explain\">", "</pre>");
+    assert!(
+        explain
+            .contains("answered the SYN with a reset (connection refused)  <b class=\"bad\">✗</b>"),
+        "{explain}"
+    );
+    assert_eq!(
+        explain.matches("<b class=\"ok\">✓</b>").count(),
+        explain.matches('✓').count()
+    );
+    assert_eq!(
+        explain.matches("<b class=\"bad\">✗</b>").count(),
+        explain.matches('✗').count()
+    );
+}
+
+#[test]
 fn in_chromium_rows_with_analysis_tags_are_marked() {
     let dir = tempfile::tempdir().expect("tempdir");
     let page = page("synthetic-every-tag.pcap", &[], dir.path());

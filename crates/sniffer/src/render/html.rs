@@ -326,6 +326,7 @@ pre { margin: 0; padding: 4px 6px; font: 12px ui-monospace, monospace; }
 #hex b { background: #3875d7; color: #fff; font-weight: normal; }
 #stream { grid-column: 1 / 3; }
 #stream h2 { font-size: 14px; margin: 10px 0 4px; } #stream h3 { font-size: 13px; margin: 12px 0 2px; }
+#explain b.ok { color: #080; } #explain b.bad { color: #c00; }
 #explain { white-space: pre-wrap; border: 1px solid #ddd; background: #fafafa; max-height: 40vh; overflow: auto; }
 #ladder { max-height: 70vh; overflow: auto; border: 1px solid #ddd; }
 .hint { color: #666; margin: 4px 0; }
@@ -478,7 +479,10 @@ function showStream(s, from, to) {
   shown = s; pick.value = s;
   const explain = document.getElementById("explain");
   explain.textContent = "";
-  details_loaded.then(() => (STREAMS[s] ? inflate(STREAMS[s]).text() : "")).then(text => { if (shown === s) explain.textContent = text; });
+  details_loaded.then(() => (STREAMS[s] ? inflate(STREAMS[s]).text() : "")).then(text => {
+    // Each check's mark coloured: passed in green, failed in red.
+    if (shown === s) explain.innerHTML = esc(text).replace(/\u2713/g, '<b class="ok">\u2713</b>').replace(/\u2717/g, '<b class="bad">\u2717</b>');
+  });
   drawLadder(s);
   const l = byStream.get(s), t0 = time(ROWS[l[0]]);
   whole = [t0, Math.max(time(ROWS[l[l.length - 1]]), t0 + 1e-6)];
