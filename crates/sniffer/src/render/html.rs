@@ -32,7 +32,8 @@
 //!
 //! The page carries each packet's row as a compact JSON array, and its tree's lines (depth,
 //! text, first byte, length) and bytes in gzip-compressed blocks of [`BLOCK`] packets that
-//! the browser inflates when one of them is selected. At most [`MAX_PACKETS`] packets go
+//! the browser inflates when one of them is selected (compressed on a thread of their own
+//! while the next block is filled). At most [`MAX_PACKETS`] packets go
 //! in, and the page says when the file had more.
 
 use std::io::{self, Write};
@@ -63,12 +64,32 @@ pub struct Page {
     /// The block being filled: its packets' trees and their bytes, each as JSON.
     trees: Vec<String>,
     bytes: Vec<String>,
-    /// The blocks done, compressed and in base64.
-    blocks: Vec<String>,
+    /// The blocks done, compressed and in base64 by a thread of their own while the next
+    /// block is filled; its handle gives them back.
+    compressor: Option<Compressor>,
     /// Per TCP stream: what `--explain` says of it (compressed, in base64).
     streams: Vec<(u32, String)>,
     /// What the demo's scenario shows, in sentences (`sniff-demo --html`).
     notes: Vec<String>,
+}
+
+/// A thread that compresses the blocks it is sent, in order.
+struct Compressor {
+    blocks: std::sync::mpsc::Sender<String>,
+    done: std::thread::JoinHandle<io::Result<Vec<String>>>,
+}
+
+impl Compressor {
+    fn new() -> Compressor {
+        let (blocks, received) = std::sync::mpsc::channel::<String>();
+        let done = std::thread::spawn(move || {
+            received
+                .into_iter()
+                .map(|json| packed(json.as_bytes()))
+                .collect()
+        });
+        Compressor { blocks, done }
+    }
 }
 
 impl Default for Page {
@@ -80,7 +101,7 @@ impl Default for Page {
 /// `data` compressed with gzip, in base64: the browser inflates it with its
 /// `DecompressionStream`.
 fn packed(data: &[u8]) -> io::Result<String> {
-    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(data)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(gz.finish()?))
 }
@@ -93,7 +114,7 @@ impl Page {
             seen: 0,
             trees: Vec::new(),
             bytes: Vec::new(),
-            blocks: Vec::new(),
+            compressor: None,
             streams: Vec::new(),
             notes: Vec::new(),
         }
@@ -148,7 +169,9 @@ impl Page {
             return Ok(());
         }
         let json = format!("[[{}],[{}]]", self.trees.join(","), self.bytes.join(","));
-        self.blocks.push(packed(json.as_bytes())?);
+        let compressor = self.compressor.get_or_insert_with(Compressor::new);
+        // Should the thread be gone, its error (or panic) is told when the page is written.
+        let _ = compressor.blocks.send(json);
         self.trees.clear();
         self.bytes.clear();
         Ok(())
@@ -174,6 +197,14 @@ impl Page {
     /// first, so that the list is drawn while the browser still reads the details.
     pub fn write(&mut self, title: &str, out: &mut impl Write) -> io::Result<()> {
         self.seal()?;
+        let blocks = match self.compressor.take() {
+            Some(Compressor { blocks, done }) => {
+                drop(blocks);
+                done.join()
+                    .map_err(|_| io::Error::other("the compressing thread failed"))??
+            }
+            None => Vec::new(),
+        };
         let title = escape(title);
         let note = if self.seen > self.kept as u64 {
             format!("the first {} of {} packets", self.kept, self.seen)
@@ -206,7 +237,7 @@ impl Page {
         // Inside a script element, `</` must not close it early.
         out.write_all(self.rows.replace("</", "<\\/").as_bytes())?;
         write!(out, "];\n{SCRIPT}</script>\n<script>\nready([\n")?;
-        for (i, block) in self.blocks.iter().enumerate() {
+        for (i, block) in blocks.iter().enumerate() {
             if i > 0 {
                 out.write_all(b",\n")?;
             }
