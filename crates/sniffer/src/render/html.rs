@@ -731,3 +731,30 @@ const drawn = Math.round(performance.now());
 timing.textContent = "shown in " + drawn + " ms";
 timing.dataset.ms = drawn;
 "##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_holds_at_most_max_packets_and_says_how_many_there_were() {
+        let mut page = Page::new();
+        let (row, tree) = (Row::empty(), Tree::default());
+        for _ in 0..MAX_PACKETS + 5 {
+            page.add(&row, &tree, b"\x01\x02").expect("add");
+        }
+        assert_eq!(page.counts(), (MAX_PACKETS as u64 + 5, MAX_PACKETS));
+        let mut out = Vec::new();
+        page.write("many.pcap", &mut out).expect("write");
+        let html = String::from_utf8(out).expect("UTF-8");
+        assert!(html.contains(&format!(
+            "<span id=\"count\">the first {MAX_PACKETS} of {} packets</span>",
+            MAX_PACKETS + 5
+        )));
+        // One compressed block per BLOCK packets kept.
+        let blocks = html[html.find("<script>\nready([").expect("details")..]
+            .matches("\"H4sI")
+            .count();
+        assert_eq!(blocks, MAX_PACKETS.div_ceil(BLOCK));
+    }
+}
