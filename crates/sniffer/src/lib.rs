@@ -43,7 +43,8 @@
 //!   nobody answered (memory follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row): the row's model, every Info
 //!   text (`timeline::info`, ICMP's in `timeline::icmp`, the protocol-name tables generated
-//!   from tshark), IP reassembly, Follow Stream's collector, text helpers; [`ether_names`]
+//!   from tshark), IP reassembly, HTTP rows (`timeline::http`), Follow Stream's collector,
+//!   text helpers; [`ether_names`]
 //!   names Ethernet addresses and [`enterprises`] Private Enterprise Numbers as Wireshark does.
 //! - [`tree`]: the field tree, Wireshark's protocol tree for one packet: a registry of
 //!   fields per protocol (`tree::frame`, `tree::eth`, `tree::arp`, `tree::link`, `tree::ip`,

@@ -49,6 +49,9 @@ pub struct ReadOptions {
     pub streaming: bool,
     /// Only the rows this display filter selects (every frame is still read and analysed).
     pub filter: Option<std::sync::Arc<crate::filter::DisplayFilter>>,
+    /// HTTP/1.x rows as tshark shows them with its HTTP dissector on
+    /// ([`crate::timeline::http`]).
+    pub http: bool,
 }
 
 /// Lists every frame of `source` to `out`, then what `opts` asks for; `progress` is told
@@ -68,6 +71,9 @@ pub fn read(
     } else {
         Timeline::new()
     };
+    if opts.http {
+        timeline.enable_http();
+    }
     let mut lab = opts.explain.then(|| LabBuilder::new(opts.stream));
     if let Some(stream) = opts.follow {
         timeline.follow(stream);

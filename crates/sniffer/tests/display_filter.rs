@@ -228,6 +228,7 @@ fn listing(file: &Path, filter: Option<&str>) -> Vec<String> {
         follow: None,
         streaming: false,
         filter: filter.map(|f| std::sync::Arc::new(DisplayFilter::compile(f).expect("compiles"))),
+        http: false,
     };
     let mut source = sniffer::pcapfile::FileCapture::open(file).expect("opens");
     let mut out = Vec::new();

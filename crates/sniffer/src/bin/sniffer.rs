@@ -69,6 +69,11 @@ enum Command {
         /// packets that go in)
         #[arg(long, value_name = "PAGE")]
         html: Option<PathBuf>,
+        /// Show the rows of this protocol as tshark does with its dissector on: `http`
+        /// (HTTP/1.x requests and responses in the Protocol and Info columns, with TCP's
+        /// reassembly). The listing only: not with -Y, -V, -x, -T, -z or --html
+        #[arg(long = "enable-protocol", value_name = "PROTOCOL")]
+        enable_protocol: Vec<String>,
         #[command(flatten)]
         details: DetailArgs,
         /// After the listing, a statistic as tshark prints it: conv,TYPE or endpoints,TYPE
@@ -181,6 +186,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             follow,
             no_progress,
             html,
+            enable_protocol,
             details,
             stats,
             quiet,
@@ -189,6 +195,26 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Ok(filter) = display_filter(&details) else {
                 return Ok(ExitCode::from(2));
             };
+            let mut http = false;
+            for protocol in &enable_protocol {
+                match protocol.to_ascii_lowercase().as_str() {
+                    "http" => http = true,
+                    _ => anyhow::bail!(
+                        "--enable-protocol {protocol}: the protocol it can enable is http"
+                    ),
+                }
+            }
+            if http
+                && (filter.is_some()
+                    || html.is_some()
+                    || !stats.is_empty()
+                    || details.format().map_err(|e| anyhow::anyhow!(e))?.is_some())
+            {
+                anyhow::bail!(
+                    "--enable-protocol http shows HTTP in the listing's rows: -Y, -V, -x, -T, -z \
+                     and --html do not take it"
+                );
+            }
             if let Some(page) = html {
                 if format.is_some()
                     || explain
@@ -251,6 +277,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                         follow,
                         no_progress,
                         filter,
+                        http,
                     )
                 }
             }
@@ -438,6 +465,7 @@ fn read(
     follow: Option<u32>,
     no_progress: bool,
     filter: Option<std::sync::Arc<sniffer::filter::DisplayFilter>>,
+    http: bool,
 ) -> anyhow::Result<ExitCode> {
     let Explain {
         explain,
@@ -489,6 +517,7 @@ fn read(
         follow,
         streaming: from_stdin,
         filter,
+        http,
     };
     // A big buffer: one write(2) per 256 KiB of listing, not per 8 KiB.
     let out = io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());

@@ -10,6 +10,8 @@
 //! - `info`: every Info text Wireshark shows, built in one place from typed facts (a new
 //!   Info text goes there);
 //! - `reassembly`: IP fragments put back together before the transport is described;
+//! - [`http`]: HTTP/1.x rows (Protocol and Info) over TCP's reassembly, when enabled
+//!   ([`Timeline::enable_http`]);
 //! - [`Followed`]: the payload collected for Follow Stream;
 //! - `text`: addresses, times and payloads as text (the hot path's octet table).
 
@@ -32,6 +34,7 @@ mod chdlc_registered;
 pub(crate) mod ethertype_names;
 mod follow;
 mod gre_protocol_names;
+pub mod http;
 pub(crate) mod icmp;
 mod info;
 pub(crate) mod ip_proto_names;
@@ -74,6 +77,8 @@ pub struct Timeline {
     /// The TCP header of the last frame, if Wireshark left it unanalysed (it runs past the
     /// frame, or its length is unknown), and what its conversation makes of it.
     unanalysed_tcp: Option<(TcpHeader, crate::flow::QuotedSegment)>,
+    /// HTTP's rows, when asked for ([`Timeline::enable_http`]).
+    http: Option<http::Http>,
 }
 
 /// Where an echo request is kept for its reply: by the two addresses in either order (a
@@ -125,6 +130,11 @@ impl Timeline {
         Timeline::with_flows(FlowTable::for_lab())
     }
 
+    /// Shows HTTP/1.x rows as tshark does with its HTTP dissector on (see [`http`]).
+    pub fn enable_http(&mut self) {
+        self.http = Some(http::Http::new());
+    }
+
     fn with_flows(flows: FlowTable) -> Timeline {
         Timeline {
             first: None,
@@ -135,6 +145,7 @@ impl Timeline {
             arp_duplicates: [None; 2],
             quoted_tcp: None,
             unanalysed_tcp: None,
+            http: None,
             arp_claims: HashMap::new(),
             follow: None,
         }
@@ -154,7 +165,7 @@ impl Timeline {
     /// How much of each payload [`Timeline::push_packet`] needs decoded: everything for
     /// Follow Stream, a preview otherwise.
     pub fn payload_limit(&self) -> usize {
-        if self.follow.is_some() {
+        if self.follow.is_some() || self.http.is_some() {
             usize::MAX
         } else {
             PREVIEW_BYTES
@@ -307,6 +318,8 @@ impl Timeline {
                 (_, Transport::Tcp(seg), Some(view)) => {
                     row.info.clear();
                     (row.protocol, row.tcp) = push_tcp_row(&mut row.info, seg, view);
+                    let cut = packet.cap_len < packet.wire_len;
+                    self.http_segment(seg, view, cut, &mut row.protocol, &mut row.info);
                 }
                 _ => (row.protocol, row.info, row.tcp) = describe(packet, view.as_ref()),
             },
@@ -321,6 +334,39 @@ impl Timeline {
         row.length = packet.wire_len;
         row.step = view.map(|v| v.step);
         row.malformed.clone_from(&packet.malformed);
+    }
+
+    /// With HTTP enabled, gives it a TCP segment (its payload cut by the capture when `cut`):
+    /// `protocol` and `info` become the HTTP row's where the segment is HTTP's.
+    fn http_segment(
+        &mut self,
+        seg: &crate::decode::TcpSegment,
+        view: &TcpView,
+        cut: bool,
+        protocol: &mut &'static str,
+        info: &mut String,
+    ) {
+        let Some(http) = self.http.as_mut() else {
+            return;
+        };
+        use crate::flow::analysis::Tag;
+        let resent = [
+            Tag::Retransmission,
+            Tag::FastRetransmission,
+            Tag::SpuriousRetransmission,
+            Tag::OutOfOrder,
+        ]
+        .into_iter()
+        .any(|t| view.tags.has(t));
+        let segment = http::Segment {
+            stream: view.stream,
+            way: usize::from(view.side == crate::flow::Side::ServerToClient),
+            ports: (seg.header.src_port, seg.header.dst_port),
+            payload: &seg.payload,
+            cut,
+            resent,
+        };
+        http.segment(&segment, protocol, info);
     }
 
     /// ICMP and ICMPv6: echo requests and replies (matched in capture order, as a single

@@ -79,7 +79,9 @@ impl Timeline {
                 let view = self
                     .flows
                     .observe(self.count, packet.ts, &whole, &seg.header);
-                return Some(tcp_row(&seg, &view));
+                let (mut protocol, mut info, fields) = tcp_row(&seg, &view);
+                self.http_segment(&seg, &view, false, &mut protocol, &mut info);
+                return Some((protocol, info, fields));
             }
         }
         if ip.protocol == ip_proto::UDP {

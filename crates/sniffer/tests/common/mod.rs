@@ -94,16 +94,27 @@ const JUDGED_PROTOCOLS: &[&str] = &[
 /// The tunnels judged with [`tshark_lines_with_tunnels`] (tshark's defaults decode them).
 const TUNNEL_PROTOCOLS: &[&str] = &["gre", "vxlan", "geneve", "erspan"];
 
+/// HTTP and what shows its bodies, judged with [`tshark_lines_with_http`].
+const HTTP_PROTOCOLS: &[&str] = &["http", "media", "data-text-lines"];
+
+/// Which protocols tshark keeps besides [`JUDGED_PROTOCOLS`].
+#[derive(Clone, Copy)]
+enum Judge {
+    Plain,
+    Tunnels,
+    Http,
+}
+
 /// A tshark configuration folder whose `disabled_protos` lists every protocol but
-/// [`JUDGED_PROTOCOLS`] (and, with `tunnels`, [`TUNNEL_PROTOCOLS`]); made once per test
-/// process.
-fn tshark_config_dir(tunnels: bool) -> &'static Path {
+/// [`JUDGED_PROTOCOLS`] and those `judge` adds; made once per test process.
+fn tshark_config_dir(judge: Judge) -> &'static Path {
     static PLAIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     static TUNNELS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    let (cell, name) = if tunnels {
-        (&TUNNELS, "tshark-judge-tunnels")
-    } else {
-        (&PLAIN, "tshark-judge")
+    static HTTP: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let (cell, name, extra) = match judge {
+        Judge::Plain => (&PLAIN, "tshark-judge", &[][..]),
+        Judge::Tunnels => (&TUNNELS, "tshark-judge-tunnels", TUNNEL_PROTOCOLS),
+        Judge::Http => (&HTTP, "tshark-judge-http", HTTP_PROTOCOLS),
     };
     cell.get_or_init(|| {
         let all = stdout_lines(
@@ -117,8 +128,7 @@ fn tshark_config_dir(tunnels: bool) -> &'static Path {
         let disabled: Vec<&str> = all
             .iter()
             .filter_map(|line| line.split('\t').nth(2))
-            .filter(|name| !JUDGED_PROTOCOLS.contains(name))
-            .filter(|name| !(tunnels && TUNNEL_PROTOCOLS.contains(name)))
+            .filter(|name| !JUDGED_PROTOCOLS.contains(name) && !extra.contains(name))
             .collect();
         // Under the target folder, shared by the test binaries: written under a name of this
         // process's, then renamed into place, so that concurrent writers never clash.
@@ -133,21 +143,26 @@ fn tshark_config_dir(tunnels: bool) -> &'static Path {
 
 /// What `tshark -r FILE` prints, line by line, with application dissectors disabled.
 pub fn tshark_lines(file: &Path) -> Vec<String> {
-    tshark_lines_judged(file, false)
+    tshark_lines_judged(file, Judge::Plain)
 }
 
 /// [`tshark_lines`] with GRE, ERSPAN, VXLAN and Geneve decoded too.
 pub fn tshark_lines_with_tunnels(file: &Path) -> Vec<String> {
-    tshark_lines_judged(file, true)
+    tshark_lines_judged(file, Judge::Tunnels)
 }
 
-fn tshark_lines_judged(file: &Path, tunnels: bool) -> Vec<String> {
+/// [`tshark_lines`] with HTTP decoded too (and its bodies' media types).
+pub fn tshark_lines_with_http(file: &Path) -> Vec<String> {
+    tshark_lines_judged(file, Judge::Http)
+}
+
+fn tshark_lines_judged(file: &Path, judge: Judge) -> Vec<String> {
     let mut tshark = Command::new("tshark");
     tshark
         .arg("-r")
         .arg(file)
         .env("LC_ALL", "C.UTF-8")
-        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(tunnels));
+        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(judge));
     stdout_lines(tshark, "tshark")
 }
 
@@ -231,7 +246,7 @@ pub fn tshark_output(file: &Path, args: &[&str]) -> Vec<String> {
         .args(args)
         .env("LC_ALL", "C.UTF-8")
         .env("TZ", "UTC")
-        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(false));
+        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(Judge::Plain));
     stdout_lines(tshark, "tshark")
 }
 

@@ -1,0 +1,472 @@
+//! HTTP/1.x rows of the listing, as tshark 4.0 shows them with its HTTP dissector on
+//! (`sniffer read --enable-protocol http`): the Protocol and Info columns only.
+//!
+//! - **Which conversations**: a TCP port of Wireshark's HTTP range at either end, or, on
+//!   other ports, a payload whose first line starts or ends with `HTTP/1.1` (Wireshark's
+//!   heuristic), which makes the conversation HTTP from that segment on.
+//! - **A message in one segment**: Protocol `HTTP`, Info its first line and a space; a
+//!   response with a text body adds its media type, `HTTP/1.1 200 OK  (text/plain)`.
+//! - **A message over several segments** (TCP reassembly): the segment that completes it is
+//!   the HTTP row. Before it, the segment that starts it shows its first line, and a segment
+//!   of headers or of a chunked body (read again with each segment) does too; body segments
+//!   of a known length keep TCP's Info. All of them end in `[TCP segment of a reassembled
+//!   PDU]`.
+//! - **Bytes that start no message**: `Continuation`.
+//! - **A segment the capture cut short** is not reassembled: its line ends in `[Packet size
+//!   limited during capture]`.
+//! - **Several messages in a segment**: their lines one after another.
+//!
+//! Resent and out-of-order segments keep their TCP rows and are not reassembled.
+
+use std::collections::HashMap;
+
+/// Wireshark 4.0's TCP ports for HTTP (`tshark -G decodes`).
+pub const PORTS: [u16; 12] = [
+    80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371,
+];
+
+/// What a direction buffers at most for one message; beyond, its segments are shown as
+/// they come.
+const MAX_MESSAGE: usize = 16 << 20;
+
+/// The request methods Wireshark's HTTP dissector knows.
+const METHODS: [&str; 39] = [
+    "GET",
+    "POST",
+    "HEAD",
+    "PUT",
+    "DELETE",
+    "OPTIONS",
+    "TRACE",
+    "CONNECT",
+    "PATCH",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "SEARCH",
+    "REPORT",
+    "CHECKOUT",
+    "CHECKIN",
+    "UNCHECKOUT",
+    "MKWORKSPACE",
+    "UPDATE",
+    "LABEL",
+    "MERGE",
+    "MKACTIVITY",
+    "VERSION-CONTROL",
+    "BASELINE-CONTROL",
+    "MKREDIRECTREF",
+    "UPDATEREDIRECTREF",
+    "ACL",
+    "BIND",
+    "UNBIND",
+    "REBIND",
+    "ORDERPATCH",
+    "NOTIFY",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "M-SEARCH",
+];
+
+/// The HTTP conversations of a capture, by TCP stream.
+#[derive(Debug, Default)]
+pub struct Http {
+    conversations: HashMap<u32, Conversation>,
+}
+
+/// A conversation seen as HTTP (by its port or a first line).
+#[derive(Debug, Default)]
+struct Conversation {
+    /// Each direction: client to server, server to client.
+    ways: [Way; 2],
+}
+
+#[derive(Debug, Default)]
+struct Way {
+    /// A message's bytes so far, while it waits for more.
+    pending: Vec<u8>,
+    wait: Option<Wait>,
+    /// The methods of the requests this direction sent, not yet answered.
+    requests: std::collections::VecDeque<bool>,
+}
+
+/// What a message that is not complete waits for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Wait {
+    /// It ends this many bytes into the pending bytes (its length is known).
+    Bytes(usize),
+    /// One more segment, then it is read again (headers, a chunked body).
+    More,
+}
+
+/// A message read from the start of some bytes.
+enum Message<'a> {
+    /// They do not start with a request or status line.
+    NotOne,
+    /// They hold no line end.
+    NoLine,
+    /// Complete: its length, first line and the Info text after it.
+    Complete {
+        len: usize,
+        line: &'a [u8],
+        media: Option<String>,
+        head: Option<bool>,
+    },
+    /// Not complete: its first line (if that is complete) and what it waits for.
+    Partial { line: Option<&'a [u8]>, wait: Wait },
+}
+
+/// The segment being shown, as the listing has it so far.
+pub struct Segment<'a> {
+    pub stream: u32,
+    /// 0: from the client, 1: from the server.
+    pub way: usize,
+    pub ports: (u16, u16),
+    /// The payload as captured.
+    pub payload: &'a [u8],
+    /// The capture cut the payload short.
+    pub cut: bool,
+    /// Resent or out of order: not given to HTTP.
+    pub resent: bool,
+}
+
+impl Http {
+    pub fn new() -> Http {
+        Http::default()
+    }
+
+    /// Gives a TCP segment to HTTP: `protocol` and `info` (TCP's, as written) become the
+    /// HTTP row's where the segment is HTTP's.
+    pub fn segment(&mut self, seg: &Segment<'_>, protocol: &mut &'static str, info: &mut String) {
+        if seg.payload.is_empty() || seg.resent {
+            return;
+        }
+        // A conversation is kept only once it is HTTP's; until then each segment is tried.
+        let http = self.conversations.contains_key(&seg.stream)
+            || PORTS.contains(&seg.ports.0)
+            || PORTS.contains(&seg.ports.1)
+            || heuristic(seg.payload);
+        if !http {
+            return;
+        }
+        let conversation = self.conversations.entry(seg.stream).or_default();
+        let [client, server] = &mut conversation.ways;
+        let (way, other) = match seg.way {
+            0 => (client, server),
+            _ => (server, client),
+        };
+        let data: Vec<u8>;
+        let bytes: &[u8] = match way.wait.take() {
+            None => seg.payload,
+            Some(wait) => {
+                way.pending.extend_from_slice(seg.payload);
+                if let Wait::Bytes(end) = wait {
+                    if way.pending.len() < end {
+                        way.wait = Some(wait);
+                        info.push_str(" [TCP segment of a reassembled PDU]");
+                        return;
+                    }
+                }
+                data = std::mem::take(&mut way.pending);
+                &data
+            }
+        };
+        let mut text = String::new();
+        let mut shown = false;
+        let mut at = 0;
+        while at < bytes.len() {
+            let answers_head = other.requests.front().copied();
+            match message(&bytes[at..], answers_head.unwrap_or(false)) {
+                Message::NotOne => {
+                    if !shown {
+                        text.push_str("Continuation");
+                        shown = true;
+                    }
+                    break;
+                }
+                // No line end: HTTP waits for more, or, in a segment the capture cut, looks
+                // for one past the bytes captured.
+                Message::NoLine if seg.cut => {
+                    if !shown {
+                        text.push_str("Continuation");
+                    }
+                    text.push_str("[Packet size limited during capture]");
+                    shown = true;
+                    break;
+                }
+                Message::NoLine => {
+                    let rest = &bytes[at..];
+                    if rest.len() <= MAX_MESSAGE {
+                        way.pending = rest.to_vec();
+                        way.wait = Some(Wait::More);
+                    }
+                    if !shown {
+                        info.push_str(" [TCP segment of a reassembled PDU]");
+                        return;
+                    }
+                    text.push_str(" [TCP segment of a reassembled PDU]");
+                    break;
+                }
+                Message::Complete {
+                    len,
+                    line,
+                    media,
+                    head,
+                } => {
+                    push_line(&mut text, line);
+                    if let Some(media) = media {
+                        text.push_str(" (");
+                        text.push_str(&media);
+                        text.push(')');
+                    }
+                    match head {
+                        Some(is_head) => way.requests.push_back(is_head),
+                        None => {
+                            other.requests.pop_front();
+                        }
+                    }
+                    shown = true;
+                    at += len;
+                }
+                Message::Partial { line, wait } => {
+                    if seg.cut {
+                        // Not reassembled: shown as far as it was captured.
+                        if let Some(line) = line {
+                            push_line(&mut text, line);
+                        }
+                        text.push_str("[Packet size limited during capture]");
+                        shown = true;
+                        break;
+                    }
+                    let rest = &bytes[at..];
+                    if rest.len() <= MAX_MESSAGE {
+                        way.pending = rest.to_vec();
+                        way.wait = Some(wait);
+                    }
+                    match line {
+                        Some(line) => {
+                            push_line(&mut text, line);
+                            if !shown {
+                                *protocol = "TCP";
+                                *info = text;
+                                info.push_str(" [TCP segment of a reassembled PDU]");
+                                return;
+                            }
+                            text.push_str(" [TCP segment of a reassembled PDU]");
+                        }
+                        None if !shown => {
+                            info.push_str(" [TCP segment of a reassembled PDU]");
+                            return;
+                        }
+                        None => text.push_str(" [TCP segment of a reassembled PDU]"),
+                    }
+                    break;
+                }
+            }
+        }
+        if shown {
+            *protocol = "HTTP";
+            *info = text;
+        }
+    }
+
+    /// Forgets TCP stream `stream` (its conversation is over).
+    pub fn forget(&mut self, stream: u32) {
+        self.conversations.remove(&stream);
+    }
+}
+
+/// A first line as Info shows it: its text and a space.
+fn push_line(text: &mut String, line: &[u8]) {
+    text.push_str(&String::from_utf8_lossy(line));
+    text.push(' ');
+}
+
+/// Wireshark's heuristic for HTTP on other ports: a first line, ended, not 8 bytes long,
+/// that starts or ends with `HTTP/1.1`, whatever the case.
+pub fn heuristic(payload: &[u8]) -> bool {
+    let Some((line, _)) = first_line(payload) else {
+        return false;
+    };
+    let token = b"HTTP/1.1";
+    line.len() != 8
+        && line.len() >= 8
+        && (line[..8].eq_ignore_ascii_case(token)
+            || line[line.len() - 8..].eq_ignore_ascii_case(token))
+}
+
+/// The first line of `bytes` (without its line end) and where the next one starts.
+fn first_line(bytes: &[u8]) -> Option<(&[u8], usize)> {
+    // As Wireshark's tvb_find_line_end: CR LF, a lone CR or a lone LF ends a line.
+    let end = memchr::memchr2(b'\r', b'\n', bytes)?;
+    let next = match bytes[end..] {
+        [b'\r', b'\n', ..] => end + 2,
+        _ => end + 1,
+    };
+    Some((&bytes[..end], next))
+}
+
+/// Whether `line` is a request line (`Some(is HEAD)`) or a status line (`None`), or
+/// neither (`Err`).
+fn kind(line: &[u8]) -> Result<Option<bool>, ()> {
+    if line.starts_with(b"HTTP/1.") {
+        return Ok(None);
+    }
+    let method = line.split(|&b| b == b' ').next().unwrap_or_default();
+    match METHODS.iter().any(|m| m.as_bytes() == method) && method.len() < line.len() {
+        true => Ok(Some(method == b"HEAD")),
+        false => Err(()),
+    }
+}
+
+/// The message at the start of `bytes`; a response answers a HEAD request when
+/// `answers_head`.
+fn message(bytes: &[u8], answers_head: bool) -> Message<'_> {
+    let Some((line, _)) = first_line(bytes) else {
+        return Message::NoLine;
+    };
+    let Ok(head) = kind(line) else {
+        return Message::NotOne;
+    };
+    // The headers end at the first empty line.
+    let Some(body) = headers_end(bytes) else {
+        return Message::Partial {
+            line: Some(line),
+            wait: Wait::More,
+        };
+    };
+    let headers = &bytes[..body];
+    let status: u16 = match head {
+        Some(_) => 0,
+        None => std::str::from_utf8(line.get(9..12).unwrap_or_default())
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+    };
+    let no_body = head.is_none()
+        && (answers_head || (100..200).contains(&status) || status == 204 || status == 304);
+    let chunked = header(headers, "transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let length: Option<usize> =
+        header(headers, "content-length").and_then(|v| v.trim().parse().ok());
+    let end = if no_body {
+        body
+    } else if chunked {
+        match chunks_end(bytes, body) {
+            Some(end) => end,
+            None => {
+                return Message::Partial {
+                    line: Some(line),
+                    wait: Wait::More,
+                }
+            }
+        }
+    } else if let Some(length) = length {
+        if bytes.len() < body + length {
+            return Message::Partial {
+                line: Some(line),
+                wait: Wait::Bytes(body + length),
+            };
+        }
+        body + length
+    } else if head.is_some() {
+        body
+    } else {
+        // A response of no stated length: what is here.
+        bytes.len()
+    };
+    let media = (end > body)
+        .then(|| header(headers, "content-type"))
+        .flatten()
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|m| m.starts_with("text/"));
+    Message::Complete {
+        len: end,
+        line,
+        media,
+        head,
+    }
+}
+
+/// Where the body starts: after the first empty line.
+fn headers_end(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(end) = memchr::memchr(b'\n', &bytes[at..]) {
+        let line = &bytes[at..at + end];
+        at += end + 1;
+        if line.is_empty() || line == b"\r" {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// The value of header `name` (case-insensitive) in `headers`.
+fn header(headers: &[u8], name: &str) -> Option<String> {
+    headers.split(|&b| b == b'\n').skip(1).find_map(|line| {
+        let colon = memchr::memchr(b':', line)?;
+        line[..colon]
+            .trim_ascii()
+            .eq_ignore_ascii_case(name.as_bytes())
+            .then(|| String::from_utf8_lossy(line[colon + 1..].trim_ascii()).into_owned())
+    })
+}
+
+/// Where a chunked body that starts at `at` ends (after its last chunk and trailer), if
+/// all of it is in `bytes`.
+fn chunks_end(bytes: &[u8], mut at: usize) -> Option<usize> {
+    loop {
+        let (line, next) = first_line(&bytes[at..])?;
+        let size = std::str::from_utf8(line).ok()?;
+        let size = size.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size, 16).ok()?;
+        at += next;
+        if size == 0 {
+            // Trailer lines, up to an empty one.
+            loop {
+                let (line, next) = first_line(&bytes[at..])?;
+                at += next;
+                if line.is_empty() {
+                    return Some(at);
+                }
+            }
+        }
+        at = at.checked_add(size)?;
+        let (_, next) = first_line(bytes.get(at..)?)?;
+        at += next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heuristic_wants_http_1_1_at_either_end_of_a_whole_first_line() {
+        assert!(heuristic(b"GET / HTTP/1.1\r\nHost: x\r\n"));
+        assert!(heuristic(b"http/1.1 200 OK\r\n"));
+        assert!(!heuristic(b"GET / HTTP/1.1"), "no line end");
+        assert!(!heuristic(b"HTTP/1.1\r\n"), "8 bytes");
+        assert!(!heuristic(b"GET / HTTP/1.0\r\n"));
+        assert!(!heuristic(b"welcome to python!"));
+    }
+
+    #[test]
+    fn chunked_bodies_end_after_the_last_chunk_and_trailer() {
+        let body = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+        let start = headers_end(body).expect("headers");
+        assert_eq!(start, 47);
+        assert_eq!(chunks_end(body, start), Some(body.len()));
+        assert_eq!(chunks_end(&body[..body.len() - 2], start), None);
+    }
+}
