@@ -12,9 +12,10 @@ for i in $(seq 1 "$runs"); do
   if ! out=$("$bin" --port 0 --no-save --format plain --timeout 5 2>/dev/null); then
     bad=$((bad + 1)); echo "run $i: sniff-demo failed" >&2; continue
   fi
+  # (No `| head`: under pipefail, head leaving early can kill the writer with SIGPIPE.)
   lines=$(printf '%s\n' "$out" | wc -l)
-  first=$(printf '%s\n' "$out" | head -n 1)
-  last=$(printf '%s\n' "$out" | tail -n 1)
+  first=${out%%$'\n'*}
+  last=${out##*$'\n'}
   if [ "$lines" -ne 8 ] || [[ "$first" != *"[SYN] Seq=0 "* ]] || [[ "$last" != *"[ACK] Seq=20 Ack=2 "* ]]; then
     bad=$((bad + 1)); echo "run $i: incomplete timeline ($lines lines)" >&2
   fi
