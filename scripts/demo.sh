@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
   # sniff-demo sees only its own conversations and gives the capabilities up once its capture
   # is open. sniffer, a general capture tool, is never granted them here (README: Capture
   # privileges).
-  if ! getcap "$bin" 2>/dev/null | grep -q cap_net_raw; then
+  if ! getcap "$bin" 2>/dev/null | grep cap_net_raw >/dev/null; then
     echo "demo: granting $bin the capture capabilities (sudo setcap cap_net_raw,cap_net_admin=eip $bin)" >&2
     sudo setcap cap_net_raw,cap_net_admin=eip "$bin"
   fi
