@@ -1,6 +1,7 @@
-//! `sniffer read --enable-protocol http`: the listing's HTTP rows are tshark's with its HTTP
-//! dissector on (http, media and data-text-lines enabled, the other application protocols
-//! off), on every committed capture and on the demo's HTTP scenarios.
+//! `sniffer read --enable-protocol http` (and `sniff-demo --enable-protocol http`): the
+//! listing's HTTP rows are tshark's with its HTTP dissector on (http, media and
+//! data-text-lines enabled, the other application protocols off), on every committed capture
+//! and on the demo's HTTP scenarios.
 
 mod common;
 
@@ -63,7 +64,8 @@ fn the_http_scenarios_list_as_tshark_does_with_http_on() {
         let file = dir.path().join(format!("{scenario}.pcap"));
         let out = assert_cmd::Command::cargo_bin("sniff-demo")
             .expect("binary")
-            .args(["--scenario", scenario, "--format", "plain", "--out"])
+            .args(["--scenario", scenario, "--enable-protocol", "http"])
+            .args(["--format", "plain", "--out"])
             .arg(&file)
             .timeout(std::time::Duration::from_secs(60))
             .output()
@@ -75,6 +77,12 @@ fn the_http_scenarios_list_as_tshark_does_with_http_on() {
         );
         let sniffer = sniffer_http_lines(&file);
         assert_eq!(common::tshark_lines_with_http(&file), sniffer, "{scenario}");
+        // The demo's own rows are those too.
+        let demo: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(demo, sniffer, "{scenario}");
         // Two requests and two responses, each in its own row.
         let rows: Vec<&String> = sniffer.iter().filter(|l| l.contains(" HTTP ")).collect();
         assert_eq!(rows.len(), 4, "{rows:#?}");
@@ -119,6 +127,16 @@ fn only_http_can_be_enabled_and_only_for_the_listing() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty());
     }
+    let out = assert_cmd::Command::cargo_bin("sniff-demo")
+        .expect("binary")
+        .args(["--enable-protocol", "dns", "--no-save"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--enable-protocol dns: the protocol it can enable is http"));
+    assert!(out.stdout.is_empty(), "nothing captured");
     // The name is tshark's, in any case; the table and JSON show the same rows.
     let json = common::sniffer_output(&file, &["--enable-protocol", "HTTP", "--format", "json"]);
     let rows: Vec<serde_json::Value> = json

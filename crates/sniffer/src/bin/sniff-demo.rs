@@ -81,6 +81,10 @@ struct Cli {
     /// time-sequence, RTT, throughput and flight graphs (with -Y, only the rows it selects).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Show the rows of this protocol as tshark does with its dissector on: `http` (the
+    /// HTTP scenarios' requests and responses in the Protocol and Info columns)
+    #[arg(long = "enable-protocol", value_name = "PROTOCOL")]
+    enable_protocol: Vec<String>,
     /// Give up after this many seconds if the exchange has not finished [default: 5; 30 for
     /// the bulk scenario; at most 60].
     #[arg(long, value_name = "SECS")]
@@ -159,6 +163,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
+    if let Some(other) = cli
+        .enable_protocol
+        .iter()
+        .find(|p| !p.eq_ignore_ascii_case("http"))
+    {
+        eprintln!("sniff-demo: --enable-protocol {other}: the protocol it can enable is http");
+        return Ok(ExitCode::from(2));
+    }
     let bulk = cli.scenario == ScenarioName::Bulk;
     if !bulk {
         let given = [
@@ -514,6 +526,7 @@ fn demo_options(
             demo::save_target(Some(&cli.out), Path::new("captures"))
         },
         timeout: Duration::from_secs_f64(timeout),
+        http: !cli.enable_protocol.is_empty(),
         device: None,
         // Under sudo, on the host: root is given up for the invoking user.
         drop_to: if context.is_none() {

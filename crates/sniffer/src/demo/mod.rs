@@ -75,6 +75,9 @@ pub struct DemoOptions {
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// The bulk scenario's transfer and link.
     pub bulk: bulk::BulkOptions,
+    /// HTTP rows as tshark shows them with its HTTP dissector on
+    /// ([`crate::timeline::http`]); the bulk scenario's rows stay TCP's.
+    pub http: bool,
 }
 
 /// The exchanges of the lesson.
@@ -428,6 +431,9 @@ fn capture_until_over(
         last_ts: None,
         timed_out: false,
     };
+    if opts.http {
+        captured.timeline.enable_http();
+    }
     let mut udp_datagrams = 0;
     loop {
         let clients = exchange.poll();
