@@ -456,11 +456,22 @@ fn sniffer_live_prints_and_saves_each_packet() {
     );
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).expect("read");
-    // On lo each packet passes the filter as sent and as received, and is delivered once.
+    // On lo each packet passes the filter as sent and as received, and is delivered once: 16
+    // for the 8. (The kernel may count more: what reached the socket before the filter was
+    // set, when other tests talk on lo meanwhile.)
+    let counts: Vec<u64> = rest
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
     assert!(
-        rest.starts_with("8 packets captured, 16 received by filter, 0 dropped by kernel\n"),
+        rest.starts_with("8 packets captured, ")
+            && rest.contains(" received by filter, 0 dropped by kernel\n"),
         "{rest}"
     );
+    assert!(counts.len() == 3 && counts[1] >= 16, "{rest}");
     let bytes = std::fs::read(&file).expect("saved file");
     assert_eq!(
         u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]),
