@@ -275,6 +275,11 @@ impl<'f> HtmlPage<'f> {
         Ok(())
     }
 
+    /// Shows HTTP rows, as the demo's listing does with `--enable-protocol http`.
+    pub fn enable_http(&mut self) {
+        self.details.timeline.enable_http();
+    }
+
     /// Adds the notes of the demo's scenario.
     pub fn notes(&mut self, notes: &[String]) {
         self.page.add_notes(notes);

@@ -62,9 +62,12 @@ fn the_http_scenarios_list_as_tshark_does_with_http_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     for scenario in ["http10", "http11"] {
         let file = dir.path().join(format!("{scenario}.pcap"));
+        let page = dir.path().join(format!("{scenario}.html"));
         let out = assert_cmd::Command::cargo_bin("sniff-demo")
             .expect("binary")
             .args(["--scenario", scenario, "--enable-protocol", "http"])
+            .arg("--html")
+            .arg(&page)
             .args(["--format", "plain", "--out"])
             .arg(&file)
             .timeout(std::time::Duration::from_secs(60))
@@ -83,6 +86,12 @@ fn the_http_scenarios_list_as_tshark_does_with_http_on() {
             .map(str::to_owned)
             .collect();
         assert_eq!(demo, sniffer, "{scenario}");
+        // So are its page's: four rows whose Protocol is HTTP, with the request lines.
+        let html = std::fs::read_to_string(&page).expect("page");
+        let rows = &html[html.find("const ROWS = [").expect("rows")..];
+        let rows = &rows[..rows.find("];\n").expect("end of rows")];
+        assert_eq!(rows.matches(",\"HTTP\",").count(), 4, "{rows}");
+        assert!(rows.contains(",\"GET /again HTTP/1."), "{rows}");
         // Two requests and two responses, each in its own row.
         let rows: Vec<&String> = sniffer.iter().filter(|l| l.contains(" HTTP ")).collect();
         assert_eq!(rows.len(), 4, "{rows:#?}");

@@ -270,7 +270,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     writeln!(err)?;
     summary::write_summary(&mut err, &report.summary(), err_width)?;
     if let Some((path, file)) = page {
-        let (_, kept) = write_html(&report, filter.as_ref(), lesson.notes, path, file)?;
+        let (_, kept) = write_html(
+            &report,
+            filter.as_ref(),
+            lesson.notes,
+            opts.http,
+            path,
+            file,
+        )?;
         writeln!(err, "page: {} ({kept} packets)", path.display())?;
     }
     Ok(if report.interrupted {
@@ -345,18 +352,23 @@ fn write_bulk(
 }
 
 /// The capture as one HTML page written to `file`, made at `page` (the frames `filter`
-/// selects, and the scenario's `notes`): read back
+/// selects, the scenario's `notes`, HTTP rows with `http`): read back
 /// from the saved file, or from the frames kept in memory when nothing was saved. Returns
 /// the frames selected and those the page holds.
 fn write_html(
     report: &demo::DemoReport,
     filter: Option<&sniffer::filter::DisplayFilter>,
     notes: &[String],
+    http: bool,
     page: &std::path::Path,
     file: std::fs::File,
 ) -> anyhow::Result<(u64, usize)> {
     let mut html = sniffer::listing::HtmlPage::new(filter);
     html.notes(notes);
+    // Its rows are the ones printed.
+    if http {
+        html.enable_http();
+    }
     let title = match &report.saved {
         Some(path) => {
             let mut source = FileCapture::open(path)?;
