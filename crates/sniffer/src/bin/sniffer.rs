@@ -382,11 +382,7 @@ fn read_stats(
     shown: Option<&render::details::DetailsFormat>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
-    let mut source = if file.as_os_str() == "-" {
-        FileCapture::stdin()?
-    } else {
-        FileCapture::open(&file)?
-    };
+    let mut source = open_source(&file)?;
     let reports = listing::Reports {
         stats,
         shown,
@@ -396,6 +392,16 @@ fn read_stats(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The capture `sniffer read` reads: the file, or standard input for `-`.
+fn open_source(
+    file: &Path,
+) -> Result<FileCapture<sniffer::readahead::ReadAhead>, sniffer::error::CaptureError> {
+    match file.as_os_str() == "-" {
+        true => FileCapture::stdin(),
+        false => FileCapture::open(file),
+    }
+}
+
 /// `sniffer read -V/-x/-T fields`: each packet's details, bytes or field values (of the
 /// packets `filter` selects, if one is given).
 fn read_details(
@@ -403,11 +409,7 @@ fn read_details(
     format: &render::details::DetailsFormat,
     filter: Option<&sniffer::filter::DisplayFilter>,
 ) -> anyhow::Result<ExitCode> {
-    let mut source = if file.as_os_str() == "-" {
-        FileCapture::stdin()?
-    } else {
-        FileCapture::open(&file)?
-    };
+    let mut source = open_source(&file)?;
     listing::read_details(&mut source, format, filter, io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -419,11 +421,7 @@ fn read_html(
     page: &Path,
     filter: Option<&sniffer::filter::DisplayFilter>,
 ) -> anyhow::Result<ExitCode> {
-    let mut source = if file.as_os_str() == "-" {
-        FileCapture::stdin()?
-    } else {
-        FileCapture::open(&file)?
-    };
+    let mut source = open_source(&file)?;
     let mut out = io::BufWriter::new(
         std::fs::File::create(page)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", page.display()))?,
