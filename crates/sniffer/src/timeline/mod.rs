@@ -318,8 +318,10 @@ impl Timeline {
                 (_, Transport::Tcp(seg), Some(view)) => {
                     row.info.clear();
                     (row.protocol, row.tcp) = push_tcp_row(&mut row.info, seg, view);
-                    let cut = packet.cap_len < packet.wire_len;
-                    self.http_segment(seg, view, cut, &mut row.protocol, &mut row.info);
+                    if self.http.is_some() {
+                        let cut = packet.cap_len < packet.wire_len;
+                        self.http_segment(seg, view, cut, &mut row.protocol, &mut row.info);
+                    }
                 }
                 _ => (row.protocol, row.info, row.tcp) = describe(packet, view.as_ref()),
             },
