@@ -85,6 +85,9 @@ pub fn read(
     // With a display filter, each frame's tree (and its row) comes from the details' reader.
     let mut details = opts.filter.as_ref().map(|_| {
         let mut details = Details::new();
+        if opts.http {
+            details.enable_http();
+        }
         details.filtering = true;
         // The rows need the trees' values only, not their text, and vendors' names only if
         // the filter names them.
@@ -219,9 +222,13 @@ pub fn read_html(
     source: &mut FileCapture<ReadAhead>,
     filter: Option<&crate::filter::DisplayFilter>,
     title: &str,
+    http: bool,
     out: &mut impl Write,
 ) -> Result<(u64, usize), ListError> {
     let mut page = HtmlPage::new(filter);
+    if http {
+        page.enable_http();
+    }
     let read = loop {
         match source.next_frame() {
             Ok(Some(frame)) => page.frame(&frame)?,
@@ -275,9 +282,9 @@ impl<'f> HtmlPage<'f> {
         Ok(())
     }
 
-    /// Shows HTTP rows, as the demo's listing does with `--enable-protocol http`.
+    /// Shows HTTP rows and fields, as the demo's listing does with `--enable-protocol http`.
     pub fn enable_http(&mut self) {
-        self.details.timeline.enable_http();
+        self.details.enable_http();
     }
 
     /// Adds the notes of the demo's scenario.
@@ -313,6 +320,8 @@ pub struct Reports<'a> {
     pub shown: Option<&'a render::details::DetailsFormat>,
     /// No plain listing (`-q`); packet details are still shown, as in tshark.
     pub quiet: bool,
+    /// HTTP decoded (`--enable-protocol http`).
+    pub http: bool,
 }
 
 /// Lists `source` as tshark's plain listing does (only the frames `filter` selects), or as
@@ -368,6 +377,7 @@ impl<'s, W: Write> StatsSink<'s, W> {
             stats,
             shown: format,
             quiet,
+            http,
         } = reports;
         let style = TableStyle {
             width: None,
@@ -406,6 +416,9 @@ impl<'s, W: Write> StatsSink<'s, W> {
             }
         }
         let mut details = Details::new();
+        if http {
+            details.enable_http();
+        }
         details.filtering = filter.is_some();
         // The reports need the trees' values, and their text only for the experts' messages;
         // packet details need it all.
@@ -522,11 +535,15 @@ pub fn read_details(
     source: &mut FileCapture<ReadAhead>,
     format: &render::details::DetailsFormat,
     filter: Option<&crate::filter::DisplayFilter>,
+    http: bool,
     out: impl Write,
 ) -> Result<(), ListError> {
     let mut out = io::BufWriter::new(out);
     format.write_start(&mut out)?;
     let mut details = Details::new();
+    if http {
+        details.enable_http();
+    }
     details.filtering = filter.is_some();
     let mut fragments = crate::tree::FragmentStore::default();
     let mut number = 0u64;
@@ -547,10 +564,16 @@ pub fn read_details(
                             format.write_nth_packet(tree, bytes, !any, &mut out)?;
                             any = true;
                         } else {
-                            render::details::write_bytes(bytes, tree.reassembled(), &mut out)?;
+                            render::details::write_bytes(bytes, &tree.sources(), &mut out)?;
                         }
                     }
-                } else if format.tree || format.json || format.ek || format.fields.is_some() {
+                } else if format.tree
+                    || format.json
+                    || format.ek
+                    || format.fields.is_some()
+                    || details.timeline.http_enabled()
+                {
+                    // (With HTTP, `-x` shows the bytes its reassembly made: the tree knows them.)
                     format.write_packet(details.tree(&frame), bytes, &mut out)?;
                 } else {
                     // The bytes alone need no tree: only the fragments, for the bytes the
@@ -558,10 +581,19 @@ pub fn read_details(
                     number += 1;
                     let packet = crate::decode::decode(frame.linktype, &frame);
                     let reassembled = fragments.add(number, &frame, &packet);
-                    let reassembled = reassembled
+                    let name = |v6| {
+                        if v6 {
+                            "Reassembled IPv6"
+                        } else {
+                            "Reassembled IPv4"
+                        }
+                    };
+                    let sources: Vec<(&str, &[u8])> = reassembled
                         .as_ref()
-                        .map(|r| (if r.v6 { "IPv6" } else { "IPv4" }, r.bytes.as_slice()));
-                    render::details::write_bytes(bytes, reassembled, &mut out)?;
+                        .map(|r| (name(r.v6), r.bytes.as_slice()))
+                        .into_iter()
+                        .collect();
+                    render::details::write_bytes(bytes, &sources, &mut out)?;
                 }
             }
             Ok(None) => break Ok(()),
@@ -618,6 +650,12 @@ pub struct Details {
 impl Details {
     pub fn new() -> Details {
         Details::with_timeline(Timeline::with_details())
+    }
+
+    /// Decodes HTTP: its rows, and its fields in the trees.
+    pub fn enable_http(&mut self) {
+        self.timeline.enable_http();
+        self.timeline.keep_http_views();
     }
 
     /// Trees for a reader that keeps every conversation, with what the lab needs of them
@@ -842,6 +880,7 @@ impl Details {
             udp_stream,
             echo_request,
             arp_duplicates: self.timeline.arp_duplicates(),
+            http: self.timeline.http_view().cloned(),
             quoted_udp_stream,
             quoted_tcp: self.timeline.quoted_tcp().cloned(),
             unanalysed_tcp: self.timeline.unanalysed_tcp().cloned(),

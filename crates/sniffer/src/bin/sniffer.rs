@@ -204,17 +204,6 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     ),
                 }
             }
-            if http
-                && (filter.is_some()
-                    || html.is_some()
-                    || !stats.is_empty()
-                    || details.format().map_err(|e| anyhow::anyhow!(e))?.is_some())
-            {
-                anyhow::bail!(
-                    "--enable-protocol http shows HTTP in the listing's rows: -Y, -V, -x, -T, -z \
-                     and --html do not take it"
-                );
-            }
             if let Some(page) = html {
                 if format.is_some()
                     || explain
@@ -229,7 +218,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                          of --format, --explain, --ladder, --follow, -V, -x, -T, -z and -q"
                     );
                 }
-                return read_html(file, &page, filter.as_ref());
+                return read_html(file, &page, filter.as_ref(), http);
             }
             if !stats.is_empty() || (quiet && !explain) {
                 let Ok(mut parsed) = statistics(&stats) else {
@@ -246,7 +235,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                          json, --explain, --ladder and --follow do not take them"
                     );
                 }
-                return read_stats(file, filter.as_ref(), &mut parsed, shown.as_ref(), quiet);
+                return read_stats(
+                    file,
+                    filter.as_ref(),
+                    &mut parsed,
+                    shown.as_ref(),
+                    (quiet, http),
+                );
             }
             match details.format().map_err(|e| anyhow::anyhow!(e))? {
                 Some(_) if format.is_some() || explain || ladder || follow.is_some() => {
@@ -255,7 +250,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                          --explain, --ladder and --follow go with the listing"
                     )
                 }
-                Some(wanted) => read_details(file, &wanted, filter.as_ref()),
+                Some(wanted) => read_details(file, &wanted, filter.as_ref(), http),
                 None => {
                     if filter.is_some() && (explain || ladder || follow.is_some()) {
                         anyhow::bail!(
@@ -380,13 +375,14 @@ fn read_stats(
     filter: Option<&sniffer::filter::DisplayFilter>,
     stats: &mut [sniffer::stats::Stat],
     shown: Option<&render::details::DetailsFormat>,
-    quiet: bool,
+    (quiet, http): (bool, bool),
 ) -> anyhow::Result<ExitCode> {
     let mut source = open_source(&file)?;
     let reports = listing::Reports {
         stats,
         shown,
         quiet,
+        http,
     };
     listing::read_stats(&mut source, filter, reports, io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
@@ -408,9 +404,10 @@ fn read_details(
     file: PathBuf,
     format: &render::details::DetailsFormat,
     filter: Option<&sniffer::filter::DisplayFilter>,
+    http: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut source = open_source(&file)?;
-    listing::read_details(&mut source, format, filter, io::stdout().lock())?;
+    listing::read_details(&mut source, format, filter, http, io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -420,6 +417,7 @@ fn read_html(
     file: PathBuf,
     page: &Path,
     filter: Option<&sniffer::filter::DisplayFilter>,
+    http: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut source = open_source(&file)?;
     let mut out = io::BufWriter::new(
@@ -431,7 +429,7 @@ fn read_html(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let (seen, kept) = listing::read_html(&mut source, filter, &title, &mut out)?;
+    let (seen, kept) = listing::read_html(&mut source, filter, &title, http, &mut out)?;
     out.flush()
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", page.display()))?;
     if seen > kept as u64 {
@@ -603,6 +601,7 @@ fn live(
                 stats: &mut stats,
                 shown: details.as_ref(),
                 quiet,
+                http: false,
             },
             out,
         ),

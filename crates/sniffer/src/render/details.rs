@@ -203,31 +203,25 @@ impl DetailsFormat {
             writeln!(out)?;
         }
         if self.hex {
-            write_bytes(data, tree.reassembled(), out)?;
+            write_bytes(data, &tree.sources(), out)?;
         }
         Ok(())
     }
 }
 
-/// A packet's bytes as `tshark -x` prints them, and a blank line: the frame's, or, for the
-/// last fragment of a packet, the frame's and the packet's its fragments made, each named.
-pub fn write_bytes(
-    data: &[u8],
-    reassembled: Option<(&str, &[u8])>,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    match reassembled {
-        Some((version, reassembled)) => {
-            writeln!(out, "Frame ({}):", tree::bytes_text(data.len()))?;
-            tree::write_hex(data, out)?;
-            writeln!(
-                out,
-                "Reassembled {version} ({}):",
-                tree::bytes_text(reassembled.len())
-            )?;
-            tree::write_hex(reassembled, out)?;
+/// A packet's bytes as `tshark -x` prints them, and a blank line: the frame's, or, when its
+/// dissection made other bytes (a packet its fragments made, a message reassembled from
+/// segments), the frame's and then each of those, each named.
+pub fn write_bytes(data: &[u8], sources: &[(&str, &[u8])], out: &mut impl Write) -> io::Result<()> {
+    if sources.is_empty() {
+        tree::write_hex(data, out)?;
+    } else {
+        writeln!(out, "Frame ({}):", tree::bytes_text(data.len()))?;
+        tree::write_hex(data, out)?;
+        for (name, bytes) in sources {
+            writeln!(out, "{name} ({}):", tree::bytes_text(bytes.len()))?;
+            tree::write_hex(bytes, out)?;
         }
-        None => tree::write_hex(data, out)?,
     }
     writeln!(out)
 }

@@ -17,8 +17,15 @@
 //! - **Several messages in a segment**: their lines one after another.
 //!
 //! Resent and out-of-order segments keep their TCP rows and are not reassembled.
+//!
+//! When the field tree is wanted ([`Http::keep_views`]), each segment also leaves an
+//! [`HttpView`]: whether its payload went into a reassembly, the bytes and segments a
+//! completed reassembly made, and each message with its place in the conversation (request
+//! and response numbers, the frames of the previous ones, the time since the request).
 
 use std::collections::HashMap;
+
+use crate::frame::Timestamp;
 
 /// Wireshark 4.0's TCP ports for HTTP (`tshark -G decodes`).
 pub const PORTS: [u16; 12] = [
@@ -76,6 +83,10 @@ const METHODS: [&str; 39] = [
 #[derive(Debug, Default)]
 pub struct Http {
     conversations: HashMap<u32, Conversation>,
+    /// Views are kept for the field tree.
+    keep: bool,
+    /// The last segment's view.
+    view: Option<HttpView>,
 }
 
 /// A conversation seen as HTTP (by its port or a first line).
@@ -83,6 +94,57 @@ pub struct Http {
 struct Conversation {
     /// Each direction: client to server, server to client.
     ways: [Way; 2],
+    /// Its requests and responses, paired, in order (kept only with views).
+    exchanges: Vec<Exchange>,
+}
+
+/// A request and its response, as far as they have been seen.
+#[derive(Clone, Debug, Default)]
+struct Exchange {
+    request: Option<(u64, Timestamp)>,
+    response: Option<u64>,
+    /// The request's full URI, when its Host header gives one.
+    uri: Option<String>,
+}
+
+/// What HTTP made of one segment, for its field tree.
+#[derive(Clone, Debug, Default)]
+pub struct HttpView {
+    /// The frame it belongs to.
+    pub frame: u64,
+    /// Its payload went into a reassembly (`TCP segment data`).
+    pub segment_data: bool,
+    /// The messages it completed were reassembled from these segments (frame, bytes).
+    pub segments: Vec<(u64, usize)>,
+    /// Those segments' bytes, which the messages' offsets point into; empty when the
+    /// messages are in the segment's own payload.
+    pub reassembled: Vec<u8>,
+    /// The messages it shows, in order.
+    pub messages: Vec<MessageView>,
+    /// Bytes that start no message (`Continuation`): their offset.
+    pub continuation: Option<usize>,
+    /// The capture cut the payload: the last message is shown as far as it goes.
+    pub cut: bool,
+}
+
+/// One message of a segment, and where it stands in its conversation.
+#[derive(Clone, Debug, Default)]
+pub struct MessageView {
+    /// Its offset and length in the payload (or the reassembled bytes).
+    pub at: usize,
+    pub len: usize,
+    pub request: bool,
+    /// Its exchange's number, and how many the conversation has had so far.
+    pub number: usize,
+    pub total: usize,
+    pub prev_request: Option<u64>,
+    pub prev_response: Option<u64>,
+    /// For a response: its request's frame, the time since it, and its full URI.
+    pub request_in: Option<u64>,
+    pub time: Option<(i64, i64)>,
+    pub uri: Option<String>,
+    /// A response to a HEAD request (no body).
+    pub answers_head: bool,
 }
 
 #[derive(Debug, Default)]
@@ -92,6 +154,8 @@ struct Way {
     wait: Option<Wait>,
     /// The methods of the requests this direction sent, not yet answered.
     requests: std::collections::VecDeque<bool>,
+    /// The segments (frame, bytes) of the pending bytes (kept only with views).
+    parts: Vec<(u64, usize)>,
 }
 
 /// What a message that is not complete waits for.
@@ -132,6 +196,9 @@ pub struct Segment<'a> {
     pub cut: bool,
     /// Resent or out of order: not given to HTTP.
     pub resent: bool,
+    /// Its frame's number and time.
+    pub frame: u64,
+    pub ts: Timestamp,
 }
 
 impl Http {
@@ -139,9 +206,20 @@ impl Http {
         Http::default()
     }
 
+    /// Keeps an [`HttpView`] of each segment, for the field tree.
+    pub fn keep_views(&mut self) {
+        self.keep = true;
+    }
+
+    /// The view of the last segment given, if it was HTTP's and views are kept.
+    pub fn view(&self) -> Option<&HttpView> {
+        self.view.as_ref()
+    }
+
     /// Gives a TCP segment to HTTP: `protocol` and `info` (TCP's, as written) become the
     /// HTTP row's where the segment is HTTP's.
     pub fn segment(&mut self, seg: &Segment<'_>, protocol: &mut &'static str, info: &mut String) {
+        self.view = None;
         if seg.payload.is_empty() || seg.resent {
             return;
         }
@@ -153,21 +231,36 @@ impl Http {
         if !http {
             return;
         }
+        let keep = self.keep;
+        let mut view = keep.then(|| HttpView {
+            frame: seg.frame,
+            cut: seg.cut,
+            ..HttpView::default()
+        });
         let conversation = self.conversations.entry(seg.stream).or_default();
+        let exchanges = &mut conversation.exchanges;
         let [client, server] = &mut conversation.ways;
         let (way, other) = match seg.way {
             0 => (client, server),
             _ => (server, client),
         };
         let data: Vec<u8>;
+        let reassembling = way.wait.is_some();
         let bytes: &[u8] = match way.wait.take() {
             None => seg.payload,
             Some(wait) => {
                 way.pending.extend_from_slice(seg.payload);
+                if keep {
+                    way.parts.push((seg.frame, seg.payload.len()));
+                }
                 if let Wait::Bytes(end) = wait {
                     if way.pending.len() < end {
                         way.wait = Some(wait);
                         info.push_str(" [TCP segment of a reassembled PDU]");
+                        if let Some(mut view) = view {
+                            view.segment_data = true;
+                            self.view = Some(view);
+                        }
                         return;
                     }
                 }
@@ -175,16 +268,25 @@ impl Http {
                 &data
             }
         };
+        if let Some(view) = view.as_mut() {
+            view.segment_data = reassembling;
+        }
         let mut text = String::new();
         let mut shown = false;
         let mut at = 0;
-        while at < bytes.len() {
+        // Where the bytes left waiting start, if some are.
+        let mut waiting: Option<usize> = None;
+        let mut done = false;
+        while at < bytes.len() && !done {
             let answers_head = other.requests.front().copied();
             match message(&bytes[at..], answers_head.unwrap_or(false)) {
                 Message::NotOne => {
                     if !shown {
                         text.push_str("Continuation");
                         shown = true;
+                        if let Some(view) = view.as_mut() {
+                            view.continuation = Some(at);
+                        }
                     }
                     break;
                 }
@@ -193,6 +295,9 @@ impl Http {
                 Message::NoLine if seg.cut => {
                     if !shown {
                         text.push_str("Continuation");
+                        if let Some(view) = view.as_mut() {
+                            view.continuation = Some(at);
+                        }
                     }
                     text.push_str("[Packet size limited during capture]");
                     shown = true;
@@ -203,10 +308,12 @@ impl Http {
                     if rest.len() <= MAX_MESSAGE {
                         way.pending = rest.to_vec();
                         way.wait = Some(Wait::More);
+                        waiting = Some(at);
                     }
                     if !shown {
                         info.push_str(" [TCP segment of a reassembled PDU]");
-                        return;
+                        done = true;
+                        continue;
                     }
                     text.push_str(" [TCP segment of a reassembled PDU]");
                     break;
@@ -222,6 +329,15 @@ impl Http {
                         text.push_str(" (");
                         text.push_str(&media);
                         text.push(')');
+                    }
+                    if let Some(view) = view.as_mut() {
+                        let message = &bytes[at..at + len];
+                        view.messages.push(pair(exchanges, message, head, seg));
+                        if let Some(last) = view.messages.last_mut() {
+                            last.at = at;
+                            last.len = len;
+                            last.answers_head = head.is_none() && answers_head == Some(true);
+                        }
                     }
                     match head {
                         Some(is_head) => way.requests.push_back(is_head),
@@ -239,6 +355,15 @@ impl Http {
                             push_line(&mut text, line);
                         }
                         text.push_str("[Packet size limited during capture]");
+                        if let Some(view) = view.as_mut() {
+                            let head = line.and_then(|l| kind(l).ok()).flatten();
+                            let message = &bytes[at..];
+                            view.messages.push(pair(exchanges, message, head, seg));
+                            if let Some(last) = view.messages.last_mut() {
+                                last.at = at;
+                                last.len = bytes.len() - at;
+                            }
+                        }
                         shown = true;
                         break;
                     }
@@ -246,21 +371,24 @@ impl Http {
                     if rest.len() <= MAX_MESSAGE {
                         way.pending = rest.to_vec();
                         way.wait = Some(wait);
+                        waiting = Some(at);
                     }
                     match line {
                         Some(line) => {
                             push_line(&mut text, line);
                             if !shown {
                                 *protocol = "TCP";
-                                *info = text;
+                                *info = std::mem::take(&mut text);
                                 info.push_str(" [TCP segment of a reassembled PDU]");
-                                return;
+                                done = true;
+                                continue;
                             }
                             text.push_str(" [TCP segment of a reassembled PDU]");
                         }
                         None if !shown => {
                             info.push_str(" [TCP segment of a reassembled PDU]");
-                            return;
+                            done = true;
+                            continue;
                         }
                         None => text.push_str(" [TCP segment of a reassembled PDU]"),
                     }
@@ -268,7 +396,22 @@ impl Http {
                 }
             }
         }
-        if shown {
+        if let Some(mut view) = view {
+            if reassembling && !view.messages.is_empty() {
+                view.segments = std::mem::take(&mut way.parts);
+                view.reassembled = bytes.to_vec();
+            }
+            if let Some(from) = waiting {
+                view.segment_data = true;
+                // The bytes left waiting: this segment's, unless they began in earlier ones.
+                let mine = seg.payload.len().min(bytes.len() - from);
+                if !(reassembling && from == 0) {
+                    way.parts = vec![(seg.frame, mine)];
+                }
+            }
+            self.view = Some(view);
+        }
+        if shown && !done {
             *protocol = "HTTP";
             *info = text;
         }
@@ -278,6 +421,70 @@ impl Http {
     pub fn forget(&mut self, stream: u32) {
         self.conversations.remove(&stream);
     }
+}
+
+/// Pairs a message with its exchange: a request opens one, a response answers the oldest
+/// unanswered one (or opens one of its own). Returns its view, offsets left to the caller.
+fn pair(
+    exchanges: &mut Vec<Exchange>,
+    message: &[u8],
+    head: Option<bool>,
+    seg: &Segment<'_>,
+) -> MessageView {
+    let request = head.is_some();
+    let index = if request {
+        let uri = full_uri(message);
+        exchanges.push(Exchange {
+            request: Some((seg.frame, seg.ts)),
+            response: None,
+            uri,
+        });
+        exchanges.len() - 1
+    } else {
+        match exchanges.iter().position(|e| e.response.is_none()) {
+            Some(i) => {
+                exchanges[i].response = Some(seg.frame);
+                i
+            }
+            None => {
+                exchanges.push(Exchange {
+                    response: Some(seg.frame),
+                    ..Exchange::default()
+                });
+                exchanges.len() - 1
+            }
+        }
+    };
+    let prev = index.checked_sub(1).and_then(|i| exchanges.get(i));
+    let this = &exchanges[index];
+    MessageView {
+        request,
+        number: index + 1,
+        total: exchanges.len(),
+        prev_request: prev.and_then(|p| p.request.map(|r| r.0)),
+        prev_response: prev.and_then(|p| p.response).filter(|_| !request),
+        request_in: this.request.map(|r| r.0).filter(|_| !request),
+        time: this
+            .request
+            .filter(|_| !request)
+            .map(|(_, ts)| seg.ts.delta(ts)),
+        uri: this.uri.clone(),
+        ..MessageView::default()
+    }
+}
+
+/// A request's full URI: `http://` and its Host header's value before its URI, or the URI
+/// itself when it is absolute.
+fn full_uri(message: &[u8]) -> Option<String> {
+    let (line, _) = first_line(message)?;
+    let line = String::from_utf8_lossy(line);
+    let uri = line.split(' ').nth(1)?;
+    if uri.contains("://") {
+        return Some(uri.to_owned());
+    }
+    let end = headers_end(message).unwrap_or(message.len());
+    let host = header(&message[..end], "host")?;
+    Some(format!("http://{host}{uri}"))
 }
 
 /// A first line as Info shows it: its text and a space.

@@ -135,6 +135,26 @@ impl Timeline {
         self.http = Some(http::Http::new());
     }
 
+    /// Whether HTTP is enabled.
+    pub fn http_enabled(&self) -> bool {
+        self.http.is_some()
+    }
+
+    /// With HTTP enabled, keeps what it makes of each segment for the field tree
+    /// ([`Timeline::http_view`]).
+    pub fn keep_http_views(&mut self) {
+        if let Some(http) = self.http.as_mut() {
+            http.keep_views();
+        }
+    }
+
+    /// What HTTP made of the last frame pushed, if it was an HTTP segment and views are
+    /// kept.
+    pub fn http_view(&self) -> Option<&http::HttpView> {
+        let http = self.http.as_ref()?;
+        http.view().filter(|v| v.frame == self.count)
+    }
+
     fn with_flows(flows: FlowTable) -> Timeline {
         Timeline {
             first: None,
@@ -320,7 +340,8 @@ impl Timeline {
                     (row.protocol, row.tcp) = push_tcp_row(&mut row.info, seg, view);
                     if self.http.is_some() {
                         let cut = packet.cap_len < packet.wire_len;
-                        self.http_segment(seg, view, cut, &mut row.protocol, &mut row.info);
+                        let at = (self.count, packet.ts);
+                        self.http_segment(seg, view, cut, at, &mut row.protocol, &mut row.info);
                     }
                 }
                 _ => (row.protocol, row.info, row.tcp) = describe(packet, view.as_ref()),
@@ -345,6 +366,7 @@ impl Timeline {
         seg: &crate::decode::TcpSegment,
         view: &TcpView,
         cut: bool,
+        (frame, ts): (u64, Timestamp),
         protocol: &mut &'static str,
         info: &mut String,
     ) {
@@ -367,6 +389,8 @@ impl Timeline {
             payload: &seg.payload,
             cut,
             resent,
+            frame,
+            ts,
         };
         http.segment(&segment, protocol, info);
     }

@@ -80,7 +80,8 @@ impl Timeline {
                     .flows
                     .observe(self.count, packet.ts, &whole, &seg.header);
                 let (mut protocol, mut info, fields) = tcp_row(&seg, &view);
-                self.http_segment(&seg, &view, false, &mut protocol, &mut info);
+                let at = (self.count, packet.ts);
+                self.http_segment(&seg, &view, false, at, &mut protocol, &mut info);
                 return Some((protocol, info, fields));
             }
         }

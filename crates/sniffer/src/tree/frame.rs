@@ -39,6 +39,8 @@ pub struct FrameContext {
     pub unanalysed_tcp: Option<(crate::decode::TcpHeader, crate::flow::QuotedSegment)>,
     /// For ARP: the duplicate IPv4 addresses its sender's and target's claims reveal.
     pub arp_duplicates: [Option<crate::timeline::ArpDuplicate>; 2],
+    /// For a TCP segment, with HTTP enabled: what HTTP made of it.
+    pub http: Option<crate::timeline::http::HttpView>,
 }
 
 fields! {

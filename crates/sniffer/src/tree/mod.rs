@@ -42,6 +42,7 @@ mod data;
 mod ek;
 mod eth;
 mod frame;
+mod http;
 mod icmp;
 mod icmp_more;
 mod icmpv6;
@@ -57,6 +58,7 @@ mod tcp_options;
 mod udp;
 
 pub use frame::{custom_block, FrameContext, UdpStream};
+pub use http::status_name;
 pub use icmp::EchoRequest;
 pub use reassembly::{FragmentStore, Reassembled};
 
@@ -190,8 +192,9 @@ pub struct Tree {
     data: Vec<u8>,
     /// How many of `data` are the frame's.
     frame_len: usize,
-    /// The reassembled bytes after them come from IPv6 fragments.
-    reassembled_v6: bool,
+    /// The other bytes a dissector made (a packet put back together, an entity de-chunked):
+    /// each one's name as `-x` titles it, where it starts in `data`, its length.
+    sources: Vec<(&'static str, usize, usize)>,
     /// The nodes' text is left out: a tree built only to test a display filter on.
     pub(crate) unlabelled: bool,
     /// Vendors' names (`eth.src.oui_resolved`) are left out: a filter that does not name them
@@ -212,17 +215,21 @@ impl Tree {
             .unwrap_or_default()
     }
 
-    /// The bytes the frame's fragments put back together (`-x`'s "Reassembled IPv4"), if
-    /// this frame completed a packet.
-    pub fn reassembled(&self) -> Option<(&'static str, &[u8])> {
-        let bytes = self.data.get(self.frame_len..).filter(|r| !r.is_empty())?;
-        Some((if self.reassembled_v6 { "IPv6" } else { "IPv4" }, bytes))
+    /// The bytes other than the frame's that its dissection made, each with the name `-x`
+    /// gives it: `Reassembled IPv4` for a packet its fragments put back together,
+    /// `Reassembled TCP` for a message over several segments, `De-chunked entity body`.
+    pub fn sources(&self) -> Vec<(&'static str, &[u8])> {
+        self.sources
+            .iter()
+            .map(|&(name, at, len)| (name, self.data.get(at..at + len).unwrap_or_default()))
+            .collect()
     }
 
     fn clear(&mut self) {
         self.nodes.clear();
         self.text.clear();
         self.data.clear();
+        self.sources.clear();
     }
 }
 
@@ -364,6 +371,20 @@ impl Builder<'_> {
     /// Where the reassembled bytes start in the tree's data.
     pub(crate) fn reassembled_at(&self) -> usize {
         self.tree.frame_len
+    }
+
+    /// Adds bytes a dissector made, named as `-x` titles them; returns where they start in
+    /// the tree's bytes (the offset its nodes' ranges use).
+    pub(crate) fn add_source(&mut self, name: &'static str, bytes: &[u8]) -> usize {
+        let at = self.tree.data.len();
+        self.tree.data.extend_from_slice(bytes);
+        self.tree.sources.push((name, at, bytes.len()));
+        at
+    }
+
+    /// The node added last.
+    pub(crate) fn last_node(&mut self) -> Option<&mut Node> {
+        self.tree.nodes.last_mut()
     }
 
     /// Ends what nodes `first` and after show where Wireshark's reading would stop on bytes
@@ -942,6 +963,7 @@ fn fields() -> Vec<&'static Field> {
         tcp_options::FIELDS,
         udp::FIELDS,
         data::FIELDS,
+        http::FIELDS,
     ]
     .iter()
     .flat_map(|fields| fields.iter().copied())
@@ -985,8 +1007,13 @@ pub fn build_into(
     tree.data.extend_from_slice(frame.data);
     tree.frame_len = frame.data.len();
     let reassembled = ctx.reassembled.as_ref();
-    tree.reassembled_v6 = reassembled.is_some_and(|r| r.v6);
     if let Some(r) = reassembled {
+        let name = if r.v6 {
+            "Reassembled IPv6"
+        } else {
+            "Reassembled IPv4"
+        };
+        tree.sources.push((name, tree.data.len(), r.bytes.len()));
         tree.data.extend_from_slice(&r.bytes);
     }
     // The frame's bytes, and after them the reassembled packet's, for the layers read from it.
@@ -994,7 +1021,22 @@ pub fn build_into(
     let data = all.as_deref().unwrap_or(frame.data);
     let mut b = Builder { tree, depth: 0 };
     let mut protocols = vec![];
-    let layers = layers(frame, packet, tcp, reassembled, &mut protocols);
+    let mut layers = layers(frame, packet, tcp, reassembled, &mut protocols);
+    if let Some(view) = ctx.http.as_ref() {
+        // HTTP takes the payload the data protocol would have had.
+        let payload = layers.iter().position(|l| matches!(l, Layer::Tcp(_)));
+        if let Some(Some(Layer::Data(at, len))) = payload.map(|i| layers.get(i + 1)) {
+            let (at, len) = (*at, *len);
+            if let Some(i) = payload {
+                layers[i + 1] = Layer::Http(at, len);
+            }
+            if protocols.last() == Some(&"data") {
+                protocols.pop();
+            }
+            let bytes = data_bytes(frame, reassembled, at, len);
+            http::protocols(view, &bytes, &mut protocols);
+        }
+    }
     frame::build(&mut b, frame, ctx, &protocols);
     for layer in layers {
         match layer {
@@ -1127,6 +1169,11 @@ pub fn build_into(
                 }
             }
             Layer::Data(at, len) => data::build(&mut b, data, at, len),
+            Layer::Http(at, len) => {
+                if let Some(view) = ctx.http.as_ref() {
+                    http::build(&mut b, view, data.get(at..at + len).unwrap_or_default(), at);
+                }
+            }
             Layer::Malformed(name) => malformed(&mut b, name, data.len()),
             Layer::Truncated(name) => truncated(&mut b, name, data.len()),
             Layer::LinkShort(name) => {
@@ -1143,6 +1190,20 @@ pub fn build_into(
             }
         }
     }
+}
+
+/// `len` bytes at `at` of the frame, or of the packet its fragments made.
+fn data_bytes(
+    frame: &Frame<'_>,
+    reassembled: Option<&Reassembled>,
+    at: usize,
+    len: usize,
+) -> Vec<u8> {
+    let mut all = frame.data.to_vec();
+    if let Some(r) = reassembled {
+        all.extend_from_slice(&r.bytes);
+    }
+    all.get(at..at + len).unwrap_or_default().to_vec()
 }
 
 /// The line after the last layer of a frame the capture cut in `name`'s header, at `end`.
@@ -1304,6 +1365,8 @@ fn outer_ip_layers(
 
 /// A layer of the packet and where its header starts in the frame.
 enum Layer {
+    /// A TCP payload HTTP read (its offset and length in the frame).
+    Http(usize, usize),
     /// Ethernet, and what follows its payload.
     Eth(usize, Option<eth::Trailer>),
     /// An 802.1Q tag, and what follows its payload.

@@ -55,6 +55,11 @@ fields! {
     PUSH_BYTES_SENT: "tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag", Kind::UInt(32, Base::Dec);
     PAYLOAD: "tcp.payload", "TCP payload", Kind::Bytes;
     SEGMENT_DATA: "tcp.segment_data", "TCP segment data", Kind::Bytes;
+    SEGMENTS: "tcp.segments", "Reassembled TCP Segments", Kind::Protocol;
+    SEGMENT: "tcp.segment", "TCP Segment", Kind::FrameNum;
+    SEGMENT_COUNT: "tcp.segment.count", "Segment count", Kind::UInt(32, Base::Dec);
+    REASSEMBLED_LENGTH: "tcp.reassembled.length", "Reassembled TCP length", Kind::UInt(32, Base::Dec);
+    REASSEMBLED_DATA: "tcp.reassembled.data", "Reassembled TCP Data", Kind::Bytes;
     ANALYSIS_FLAGS: "tcp.analysis.flags", "TCP Analysis Flags", Kind::Text;
     A_REUSED_PORTS: "tcp.analysis.reused_ports", "A new tcp session is started with the same ports as an earlier session in this trace", Kind::Text;
     A_RETRANSMISSION: "tcp.analysis.retransmission", "This frame is a (suspected) retransmission", Kind::Text;
