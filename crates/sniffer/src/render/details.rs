@@ -108,7 +108,7 @@ impl FieldsFormat {
             };
             let joined = chosen
                 .iter()
-                .map(|v| v.as_str())
+                .map(|v| escape_controls(v))
                 .collect::<Vec<_>>()
                 .join(&self.aggregator);
             match self.quote {
@@ -122,6 +122,27 @@ impl FieldsFormat {
         }
         writeln!(out, "{line}")
     }
+}
+
+/// A value as `-T fields` writes it: backspace, tab, line feed, vertical tab, form feed and
+/// carriage return as C escapes (`\r\n`), so that each packet stays one line.
+fn escape_controls(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.bytes().any(|b| matches!(b, 8..=13)) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut s = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        match c {
+            '\x08' => s.push_str("\\b"),
+            '\t' => s.push_str("\\t"),
+            '\n' => s.push_str("\\n"),
+            '\x0b' => s.push_str("\\v"),
+            '\x0c' => s.push_str("\\f"),
+            '\r' => s.push_str("\\r"),
+            c => s.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(s)
 }
 
 /// What to print of each packet.

@@ -125,6 +125,9 @@ pub struct HttpView {
     pub continuation: Option<usize>,
     /// The capture cut the payload: the last message is shown as far as it goes.
     pub cut: bool,
+    /// Bytes with no line end in a payload the capture cut: HTTP looked past the bytes
+    /// captured for one (`HTTP truncated`).
+    pub truncated: bool,
 }
 
 /// One message of a segment, and where it stands in its conversation.
@@ -297,6 +300,7 @@ impl Http {
                         text.push_str("Continuation");
                         if let Some(view) = view.as_mut() {
                             view.continuation = Some(at);
+                            view.truncated = true;
                         }
                     }
                     text.push_str("[Packet size limited during capture]");

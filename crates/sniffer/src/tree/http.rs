@@ -29,6 +29,10 @@ fields! {
     PREV_REQUEST_IN: "http.prev_request_in", "Prev request in frame", Kind::FrameNum;
     PREV_RESPONSE_IN: "http.prev_response_in", "Prev response in frame", Kind::FrameNum;
     REQUEST_IN: "http.request_in", "Request in frame", Kind::FrameNum;
+    // Known only to a second pass (tshark -2), which the listing never makes: never set.
+    RESPONSE_IN: "http.response_in", "Response in frame", Kind::FrameNum;
+    NEXT_REQUEST_IN: "http.next_request_in", "Next request in frame", Kind::FrameNum;
+    NEXT_RESPONSE_IN: "http.next_response_in", "Next response in frame", Kind::FrameNum;
     TIME: "http.time", "Time since request", Kind::RelTime;
     RESPONSE_FOR_URI: "http.response_for.uri", "Request URI", Kind::Str;
     FILE_DATA: "http.file_data", "File Data", Kind::Str;
@@ -339,14 +343,21 @@ pub(super) fn build(b: &mut Builder, view: &HttpView, payload: &[u8], payload_at
             "Hypertext Transfer Protocol",
         );
         b.open();
-        b.add(
-            &FILE_DATA,
-            Value::Str(String::from_utf8_lossy(&source[at..]).into_owned()),
-            (base + at, len),
-            format_args!("File Data: {}", super::bytes_text(len)),
-        );
+        // In a payload the capture cut, bytes that start no message are passed on as they
+        // are; bytes with no line end were read as a body, as far as captured.
+        if !view.cut || view.truncated {
+            b.add(
+                &FILE_DATA,
+                Value::Str(file_data(&source[at..])),
+                (base + at, len),
+                format_args!("File Data: {}", super::bytes_text(len)),
+            );
+        }
         data::build_nested(b, &source[at..], base + at);
         b.close();
+        if view.truncated {
+            super::truncated(b, "HTTP", base + source.len());
+        }
         return;
     }
     for m in &view.messages {
