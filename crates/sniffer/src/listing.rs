@@ -881,6 +881,7 @@ impl Details {
             echo_request,
             arp_duplicates: self.timeline.arp_duplicates(),
             http: self.timeline.http_view().cloned(),
+            http_enabled: self.timeline.http_enabled(),
             quoted_udp_stream,
             quoted_tcp: self.timeline.quoted_tcp().cloned(),
             unanalysed_tcp: self.timeline.unanalysed_tcp().cloned(),

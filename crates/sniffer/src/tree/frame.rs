@@ -41,6 +41,8 @@ pub struct FrameContext {
     pub arp_duplicates: [Option<crate::timeline::ArpDuplicate>; 2],
     /// For a TCP segment, with HTTP enabled: what HTTP made of it.
     pub http: Option<crate::timeline::http::HttpView>,
+    /// HTTP is enabled (it takes the payload an ICMP error quotes from an HTTP port).
+    pub http_enabled: bool,
 }
 
 fields! {

@@ -1022,6 +1022,9 @@ pub fn build_into(
     let mut b = Builder { tree, depth: 0 };
     let mut protocols = vec![];
     let mut layers = layers(frame, packet, tcp, reassembled, &mut protocols);
+    if quote_to_http(ctx) && protocols.last() == Some(&"data") {
+        protocols.pop();
+    }
     if let Some(view) = ctx.http.as_ref() {
         // HTTP takes the payload the data protocol would have had.
         let payload = layers.iter().position(|l| matches!(l, Layer::Tcp(_)));
@@ -1234,12 +1237,24 @@ fn close_icmp(
             limit,
             ctx.quoted_udp_stream,
             ctx.quoted_tcp.as_ref(),
+            ctx.http_enabled,
         )
     });
     b.close();
     if let Some((data_at, data_len)) = quoted_data {
         data::build(b, data, data_at, data_len);
     }
+}
+
+/// An ICMP error quotes a TCP segment of an HTTP port, and HTTP is enabled: HTTP takes its
+/// payload, and shows nothing of it in an error's quote (see `quoted::build`).
+fn quote_to_http(ctx: &FrameContext) -> bool {
+    use crate::timeline::http::PORTS;
+    ctx.http_enabled
+        && ctx
+            .quoted_tcp
+            .as_ref()
+            .is_some_and(|(h, _)| PORTS.contains(&h.src_port) || PORTS.contains(&h.dst_port))
 }
 
 /// The line that ends the tree of a frame `name`'s dissector could not read, with its expert

@@ -116,6 +116,7 @@ pub(super) fn build(
     limit: Option<usize>,
     stream: Option<u32>,
     tcp: Option<&(crate::decode::TcpHeader, crate::flow::QuotedSegment)>,
+    http: bool,
 ) -> Option<(usize, usize)> {
     let data = limited(data, at, limit);
     let (version, len, proto) = header(data, at)?;
@@ -150,7 +151,13 @@ pub(super) fn build(
             // Its payload is data inside ICMP's subtree.
             let end = ip_end(data, at, version).unwrap_or(data.len());
             let quote = tcp.and_then(|q| tcp::build_quoted(b, data, (t_at, end), version == 6, q));
-            if let Some((start, kept)) = quote {
+            // (HTTP, when enabled, takes an HTTP port's payload, and shows nothing of it.)
+            let to_http = tcp.is_some_and(|(h, _)| {
+                http && [h.src_port, h.dst_port]
+                    .iter()
+                    .any(|p| crate::timeline::http::PORTS.contains(p))
+            });
+            if let Some((start, kept)) = quote.filter(|_| !to_http) {
                 super::data::build_nested(b, &data[start..start + kept], start);
             }
             None
