@@ -55,7 +55,7 @@ fields! {
     PUSH_BYTES_SENT: "tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag", Kind::UInt(32, Base::Dec);
     PAYLOAD: "tcp.payload", "TCP payload", Kind::Bytes;
     SEGMENT_DATA: "tcp.segment_data", "TCP segment data", Kind::Bytes;
-    SEGMENTS: "tcp.segments", "Reassembled TCP Segments", Kind::Protocol;
+    SEGMENTS: "tcp.segments", "Reassembled TCP Segments", Kind::Text;
     SEGMENT: "tcp.segment", "TCP Segment", Kind::FrameNum;
     SEGMENT_COUNT: "tcp.segment.count", "Segment count", Kind::UInt(32, Base::Dec);
     REASSEMBLED_LENGTH: "tcp.reassembled.length", "Reassembled TCP length", Kind::UInt(32, Base::Dec);
