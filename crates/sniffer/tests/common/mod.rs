@@ -239,6 +239,15 @@ pub fn workdir(binary: &str) -> (tempfile::TempDir, PathBuf) {
 /// What `tshark -r FILE ARGS…` prints (`-V`, `-x`, `-T fields -e …`), line by line, judged
 /// as in [`tshark_lines`], with times in UTC.
 pub fn tshark_output(file: &Path, args: &[&str]) -> Vec<String> {
+    tshark_output_judged(file, args, Judge::Plain)
+}
+
+/// [`tshark_output`] with HTTP decoded too (and its bodies' media types).
+pub fn tshark_output_with_http(file: &Path, args: &[&str]) -> Vec<String> {
+    tshark_output_judged(file, args, Judge::Http)
+}
+
+fn tshark_output_judged(file: &Path, args: &[&str], judge: Judge) -> Vec<String> {
     let mut tshark = Command::new("tshark");
     tshark
         .arg("-r")
@@ -246,7 +255,7 @@ pub fn tshark_output(file: &Path, args: &[&str]) -> Vec<String> {
         .args(args)
         .env("LC_ALL", "C.UTF-8")
         .env("TZ", "UTC")
-        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(Judge::Plain));
+        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(judge));
     stdout_lines(tshark, "tshark")
 }
 
