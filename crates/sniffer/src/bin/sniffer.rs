@@ -204,6 +204,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     ),
                 }
             }
+            // HTTP's statistics count what HTTP reads: asking for them turns it on.
+            http |= stats
+                .iter()
+                .any(|z| z.starts_with("http,tree") || z.starts_with("http_req,tree"));
             if let Some(page) = html {
                 if format.is_some()
                     || explain

@@ -24,6 +24,10 @@ pub fn write_stat(out: &mut impl Write, stat: &Stat) -> io::Result<()> {
             None => Ok(()),
         },
         StatKind::Flow => crate::stats::flow::write(out, &stat.flow),
+        StatKind::HttpTree => match &stat.http {
+            Some(http) => http.write(out),
+            None => Ok(()),
+        },
     }
 }
 

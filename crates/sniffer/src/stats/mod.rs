@@ -9,7 +9,9 @@
 //! `follow,tcp|udp,ascii|hex|raw,N`: a stream's payload as tshark's Follow Stream prints it
 //! ([`TcpFollow`]). `io,stat,INTERVAL[,COLUMN…]`: counts and functions of fields per
 //! interval ([`iostat`], which both counts and draws it). `flow,tcp,standard|network`: the
-//! TCP segments as tshark's text flow graph ([`flow`], which draws it too).
+//! TCP segments as tshark's text flow graph ([`flow`], which draws it too). `http,tree` and
+//! `http_req,tree`: Wireshark's statistics trees of the HTTP messages ([`http`]; they turn
+//! HTTP on).
 //!
 //! The packets can be shown before the reports as the plain listing, or as details, bytes
 //! or fields (`-V`, `-x`, `-T`); a tree is then built for each (not for the bytes alone),
@@ -30,6 +32,7 @@
 //! `tap-endpoints.c`'s (see [`crate::render::stats`]).
 
 pub mod flow;
+pub mod http;
 pub mod iostat;
 
 use std::collections::HashMap;
@@ -59,6 +62,8 @@ pub struct Stat {
     pub io: Option<Box<iostat::IoStat>>,
     /// `flow,tcp`: each TCP header, in order.
     pub flow: Vec<flow::Item>,
+    /// `http,tree`, `http_req,tree`: the statistics tree.
+    pub http: Option<Box<http::HttpTree>>,
     /// tshark builds each packet's tree (because a filter or `io,phs` needs it), and then
     /// adds the expert entries it adds only to a tree ([`UNTAPPED_EXPERTS`]).
     pub tree_built: bool,
@@ -88,6 +93,8 @@ pub enum StatKind {
     Io,
     /// `flow,tcp,standard|network`: the TCP segments as a text flow graph ([`flow`]).
     Flow,
+    /// `http,tree`, `http_req,tree`: the HTTP messages counted ([`http`]).
+    HttpTree,
 }
 
 /// How `follow` prints the payload.
@@ -221,7 +228,8 @@ pub enum StatError {
         "invalid -z argument \"{0}\"; it must be conv,TYPE, endpoints,TYPE (TYPE one of eth, \
          ip, ipv6, tcp, udp) or io,phs, each optionally followed by ,FILTER, or \
          io,stat,INTERVAL[,COLUMN…], or follow,tcp|udp,ascii|hex|raw,STREAM, or \
-         flow,tcp,standard|network[,FILTER], or expert"
+         flow,tcp,standard|network[,FILTER], or http,tree[,FILTER], or \
+         http_req,tree[,FILTER], or expert"
     )]
     Unknown(String),
     /// `flow,tcp` without `,standard` or `,network` after it.
@@ -258,6 +266,21 @@ impl Stat {
         }
         if arg == "expert" {
             return Ok(Stat::new(StatKind::Expert, TableType::Eth));
+        }
+        for (name, kind) in [
+            ("http,tree", http::HttpTreeKind::Packets),
+            ("http_req,tree", http::HttpTreeKind::Requests),
+        ] {
+            if let Some(rest) = arg.strip_prefix(name) {
+                if !rest.is_empty() && !rest.starts_with(',') {
+                    return Err(unknown());
+                }
+                return Ok(Stat {
+                    filter: compile(rest.strip_prefix(','), "stats_tree")?,
+                    http: Some(Box::new(http::HttpTree::new(kind))),
+                    ..Stat::new(StatKind::HttpTree, TableType::Tcp)
+                });
+            }
         }
         if let Some(rest) = arg.strip_prefix("flow,tcp") {
             // As tshark reads it: the mode's name is a prefix, and what follows it is a
@@ -332,6 +355,7 @@ impl Stat {
             follow: TcpFollow::default(),
             io: None,
             flow: Vec::new(),
+            http: None,
             experts: Vec::new(),
             conversation_index: HashMap::new(),
             endpoint_index: HashMap::new(),
@@ -501,6 +525,12 @@ impl Stat {
             }
             StatKind::Follow { stream, .. } => return self.follow.add(tree, stream),
             StatKind::Flow => return self.add_flow(tree, time_text),
+            StatKind::HttpTree => {
+                if let Some(http) = self.http.as_mut() {
+                    http.tap(tree, time);
+                }
+                return;
+            }
             _ => {}
         }
         for (src, dst, stream, _) in headers(tree, self.table) {
@@ -514,7 +544,8 @@ impl Stat {
                 | StatKind::Expert
                 | StatKind::Follow { .. }
                 | StatKind::Io
-                | StatKind::Flow => {}
+                | StatKind::Flow
+                | StatKind::HttpTree => {}
             }
         }
     }
