@@ -390,3 +390,47 @@ fn display_filters_on_http_fields_select_what_tshark_selects() {
     }
     assert!(selected > 250, "{selected}");
 }
+
+#[test]
+fn http_statistics_trees_are_tsharks() {
+    if !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files: Vec<(std::path::PathBuf, Option<&str>)> = scenario_captures(dir.path())
+        .into_iter()
+        .map(|f| (f, None))
+        .collect();
+    for file in common::fixtures() {
+        let known = file.ends_with("real-http-loopback.pcap");
+        files.push((file, known.then_some(KNOWN_DETAILS)));
+    }
+    let mut requests = 0;
+    for (file, known) in &files {
+        let z = |name: &str| match known {
+            Some(known) => format!("{name},{known}"),
+            None => name.to_owned(),
+        };
+        let (packets, reqs) = (z("http,tree"), z("http_req,tree"));
+        // -z alone turns HTTP on: no --enable-protocol here.
+        let args = ["-q", "-z", &packets, "-z", &reqs];
+        let tshark = common::tshark_output_with_http(file, &args);
+        let sniffer = common::sniffer_output(file, &args);
+        assert_eq!(tshark, sniffer, "{}", file.display());
+        requests += tshark
+            .iter()
+            .find(|l| l.starts_with("HTTP Requests by HTTP Host"))
+            .and_then(|l| l.split_whitespace().nth(5))
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0);
+    }
+    // The scenarios' 2 + 2 requests, curl's 8, the loopback capture's 6.
+    assert_eq!(requests, 18);
+    // With the listing before them, the listing is HTTP's too.
+    let file = common::fixture("real-http-curl.pcap");
+    let args = ["-z", "http,tree"];
+    assert_eq!(
+        common::tshark_output_with_http(&file, &args),
+        common::sniffer_output(&file, &args)
+    );
+}
