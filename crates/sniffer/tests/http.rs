@@ -434,3 +434,138 @@ fn http_statistics_trees_are_tsharks() {
         common::sniffer_output(&file, &args)
     );
 }
+
+/// Runs sniff-demo with `args`, saving the capture to `file` (replaced: the demo never
+/// overwrites one); returns its standard output.
+fn demo(args: &[&str], file: &Path) -> String {
+    let _ = std::fs::remove_file(file);
+    let out = assert_cmd::Command::cargo_bin("sniff-demo")
+        .expect("binary")
+        .args(args)
+        .arg("--out")
+        .arg(file)
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn the_demo_names_http_steps_and_points_at_their_frames() {
+    if !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (scenario, version) in [("http11", "1.1"), ("http10", "1.0")] {
+        // HTTP is on by default for the HTTP scenarios, as in Wireshark's default view.
+        let file = dir.path().join(format!("{scenario}.pcap"));
+        let json = demo(&["--scenario", scenario, "--format", "json"], &file);
+        let rows: Vec<serde_json::Value> = json
+            .lines()
+            .filter(|l| l.starts_with("{\"number\""))
+            .map(|l| serde_json::from_str(l).expect("JSON"))
+            .collect();
+        let steps: Vec<(u64, String)> = rows
+            .iter()
+            .filter_map(|r| Some((r["number"].as_u64()?, r["http_step"].as_str()?.to_owned())))
+            .collect();
+        let names: Vec<&str> = steps.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "request GET /",
+                "response 200 OK",
+                "request GET /again",
+                "response 200 OK"
+            ],
+            "{scenario}"
+        );
+        // The frames are the ones tshark shows as HTTP in the saved file.
+        let http_frames: Vec<u64> = common::tshark_lines_with_http(&file)
+            .iter()
+            .filter(|l| l.contains(" HTTP "))
+            .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+            .collect();
+        let step_frames: Vec<u64> = steps.iter().map(|(n, _)| *n).collect();
+        assert_eq!(step_frames, http_frames, "{scenario}");
+        // The table's Step column and the note under it say the same, with those frames.
+        let table = demo(
+            &[
+                "--scenario",
+                scenario,
+                "--format",
+                "table",
+                "--width",
+                "200",
+            ],
+            &file,
+        );
+        let http_frames: Vec<u64> = common::tshark_lines_with_http(&file)
+            .iter()
+            .filter(|l| l.contains(" HTTP "))
+            .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+            .collect();
+        assert!(table.contains("request GET /again"), "{table}");
+        assert!(table.contains("response 200 OK"), "{table}");
+        let note: String = table
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("HTTP/{version}:")))
+            .take_while(|l| !l.starts_with("Stream "))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let want = format!(
+            "GET / in frame {}{}, answered in frame {}; GET /again in frame {}{}, answered in \
+             frame {}",
+            http_frames[0],
+            if version == "1.0" { " (stream 0)" } else { "" },
+            http_frames[1],
+            http_frames[2],
+            if version == "1.0" { " (stream 1)" } else { "" },
+            http_frames[3]
+        );
+        assert!(note.contains(&want), "{note}\nwants {want}");
+        // --disable-protocol http: the rows are TCP's, as the plain judge lists them.
+        let plain = demo(
+            &[
+                "--scenario",
+                scenario,
+                "--format",
+                "plain",
+                "--disable-protocol",
+                "http",
+            ],
+            &file,
+        );
+        let plain: Vec<String> = plain.lines().map(str::to_owned).collect();
+        assert_eq!(plain, common::tshark_lines(&file), "{scenario}");
+        assert!(!plain.iter().any(|l| l.contains(" HTTP ")));
+    }
+    // Names other than http are refused, and the two options together contradict.
+    for (args, says) in [
+        (
+            &["--disable-protocol", "dns"][..],
+            "--disable-protocol dns: the protocol it can disable is http",
+        ),
+        (
+            &["--enable-protocol", "http", "--disable-protocol", "http"],
+            "contradict",
+        ),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("sniff-demo")
+            .expect("binary")
+            .args(args)
+            .arg("--no-save")
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says));
+    }
+}

@@ -35,7 +35,9 @@ fn normalize(text: &str) -> String {
     let time = Regex::new(r"\b\d+\.\d{6}\b").expect("regex");
     out = time.replace_all(&out, "x.xxxxxx").into_owned();
     let ms = Regex::new(r"\b\d+\.\d{3} ms\b").expect("regex");
-    ms.replace_all(&out, "x ms").into_owned()
+    out = ms.replace_all(&out, "x ms").into_owned();
+    let frame = Regex::new(r"\bframe(\s+)\d+\b").expect("regex");
+    frame.replace_all(&out, "frame${1}F").into_owned()
 }
 
 fn explained(scenario: &str, port: &str) -> Option<String> {

@@ -81,10 +81,14 @@ struct Cli {
     /// time-sequence, RTT, throughput and flight graphs (with -Y, only the rows it selects).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Show the rows of this protocol as tshark does with its dissector on: `http` (the
-    /// HTTP scenarios' requests and responses in the Protocol and Info columns)
+    /// Decode this protocol as tshark does with its dissector on: `http` (requests and
+    /// responses in the Protocol, Info and Step columns). On by default for the HTTP
+    /// scenarios, as in Wireshark's default view
     #[arg(long = "enable-protocol", value_name = "PROTOCOL")]
     enable_protocol: Vec<String>,
+    /// Do not decode this protocol: `http` (the HTTP scenarios' rows stay TCP's)
+    #[arg(long = "disable-protocol", value_name = "PROTOCOL")]
+    disable_protocol: Vec<String>,
     /// Give up after this many seconds if the exchange has not finished [default: 5; 30 for
     /// the bulk scenario; at most 60].
     #[arg(long, value_name = "SECS")]
@@ -163,12 +167,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
-    if let Some(other) = cli
-        .enable_protocol
-        .iter()
-        .find(|p| !p.eq_ignore_ascii_case("http"))
-    {
-        eprintln!("sniff-demo: --enable-protocol {other}: the protocol it can enable is http");
+    for (option, names) in [
+        ("--enable-protocol", &cli.enable_protocol),
+        ("--disable-protocol", &cli.disable_protocol),
+    ] {
+        if let Some(other) = names.iter().find(|p| !p.eq_ignore_ascii_case("http")) {
+            let verb = option
+                .trim_start_matches("--")
+                .split('-')
+                .next()
+                .unwrap_or_default();
+            eprintln!("sniff-demo: {option} {other}: the protocol it can {verb} is http");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    if !cli.enable_protocol.is_empty() && !cli.disable_protocol.is_empty() {
+        eprintln!("sniff-demo: --enable-protocol http and --disable-protocol http contradict");
         return Ok(ExitCode::from(2));
     }
     let bulk = cli.scenario == ScenarioName::Bulk;
@@ -538,7 +552,10 @@ fn demo_options(
             demo::save_target(Some(&cli.out), Path::new("captures"))
         },
         timeout: Duration::from_secs_f64(timeout),
-        http: !cli.enable_protocol.is_empty(),
+        // HTTP as Wireshark's default view shows it: on for the HTTP scenarios.
+        http: !cli.enable_protocol.is_empty()
+            || (cli.disable_protocol.is_empty()
+                && matches!(cli.scenario, ScenarioName::Http10 | ScenarioName::Http11)),
         device: None,
         // Under sudo, on the host: root is given up for the invoking user.
         drop_to: if context.is_none() {

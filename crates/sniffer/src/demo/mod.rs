@@ -534,7 +534,7 @@ fn report(opts: &DemoOptions, captured: Captured, outcome: Outcome) -> DemoRepor
             .context
             .iter()
             .cloned()
-            .chain(notes(opts.scenario, outcome.server, &conversations))
+            .chain(notes(opts.scenario, outcome.server, &conversations, &rows))
             .chain(backlog_note(&rows))
             .collect(),
         span_nanos,

@@ -54,7 +54,7 @@ impl Output {
 /// two ends in, e.g. `handshake 2/3 SYN-ACK: client SYN_SENT, server SYN_RECEIVED`.
 pub fn packet_comment(row: &Row) -> Option<String> {
     let tcp = row.tcp.as_ref()?;
-    let step = row.step.map(|s| s.label()).unwrap_or("segment");
+    let step = row.step_label().unwrap_or("segment");
     Some(format!(
         "{step}: client {}, server {}",
         tcp.view.client_state, tcp.view.server_state

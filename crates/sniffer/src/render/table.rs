@@ -127,7 +127,7 @@ struct State {
 }
 
 /// A TCP row's client state, direction arrow, server state and step.
-type TcpCells = (State, &'static str, State, &'static str);
+type TcpCells<'a> = (State, &'static str, State, &'a str);
 
 /// What one row shows, as text.
 struct Line<'a> {
@@ -135,7 +135,7 @@ struct Line<'a> {
     row: &'a Row,
     length: String,
     /// Client state, direction arrow, server state, step (TCP only).
-    tcp: Option<TcpCells>,
+    tcp: Option<TcpCells<'a>>,
 }
 
 /// A column of the first line: header, alignment and width.
@@ -281,7 +281,7 @@ impl<'a> Line<'a> {
                     Side::ClientToServer => "──▶",
                     Side::ServerToClient => "◀──",
                 };
-                let step = row.step.map(|s| s.label()).unwrap_or_default();
+                let step = row.step_label().unwrap_or_default();
                 (client, arrow, server, step)
             }),
         }
@@ -310,7 +310,7 @@ struct Layout<'a> {
 impl<'a> Layout<'a> {
     fn of(rows: &'a [Row], lines: &[Line], style: TableStyle) -> Layout<'a> {
         let marker = usize::from(!style.color);
-        let state_width = |pick: fn(&TcpCells) -> &State| {
+        let state_width = |pick: for<'x> fn(&'x TcpCells<'_>) -> &'x State| {
             move |l: &Line| {
                 l.tcp.as_ref().map_or(0, |t| {
                     wrap::plain_width(pick(t).label) + marker * usize::from(pick(t).changed)

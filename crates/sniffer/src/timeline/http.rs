@@ -220,9 +220,27 @@ impl Http {
     }
 
     /// Gives a TCP segment to HTTP: `protocol` and `info` (TCP's, as written) become the
-    /// HTTP row's where the segment is HTTP's.
-    pub fn segment(&mut self, seg: &Segment<'_>, protocol: &mut &'static str, info: &mut String) {
+    /// HTTP row's where the segment is HTTP's. Returns the messages it completes, as the
+    /// demo's Step column names them (`request GET /`, `response 200 OK`).
+    pub fn segment(
+        &mut self,
+        seg: &Segment<'_>,
+        protocol: &mut &'static str,
+        info: &mut String,
+    ) -> Option<String> {
         self.view = None;
+        let mut steps: Option<String> = None;
+        self.read(seg, protocol, info, &mut steps);
+        steps
+    }
+
+    fn read(
+        &mut self,
+        seg: &Segment<'_>,
+        protocol: &mut &'static str,
+        info: &mut String,
+        steps: &mut Option<String>,
+    ) {
         if seg.payload.is_empty() || seg.resent {
             return;
         }
@@ -333,6 +351,14 @@ impl Http {
                         text.push_str(" (");
                         text.push_str(&media);
                         text.push(')');
+                    }
+                    let step = step_name(line, head.is_some());
+                    match steps.as_mut() {
+                        Some(steps) => {
+                            steps.push_str(", ");
+                            steps.push_str(&step);
+                        }
+                        None => *steps = Some(step),
                     }
                     if let Some(view) = view.as_mut() {
                         let message = &bytes[at..at + len];
@@ -489,6 +515,28 @@ fn full_uri(message: &[u8]) -> Option<String> {
     let end = headers_end(message).unwrap_or(message.len());
     let host = header(&message[..end], "host")?;
     Some(format!("http://{host}{uri}"))
+}
+
+/// A message as a step of the exchange: `request GET /` (method and URI), `response 200 OK`
+/// (code and phrase).
+fn step_name(line: &[u8], request: bool) -> String {
+    let line = String::from_utf8_lossy(line);
+    let mut parts = line.splitn(3, ' ');
+    let (first, second, third) = (parts.next(), parts.next(), parts.next());
+    match request {
+        true => format!(
+            "request {} {}",
+            first.unwrap_or_default(),
+            second.unwrap_or_default()
+        ),
+        false => format!(
+            "response {} {}",
+            second.unwrap_or_default(),
+            third.unwrap_or_default()
+        )
+        .trim_end()
+        .to_owned(),
+    }
 }
 
 /// A first line as Info shows it: its text and a space.

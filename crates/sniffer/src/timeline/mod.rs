@@ -312,6 +312,7 @@ impl Timeline {
             }
         }
         row.tcp = None;
+        row.http_step = None;
         // An ARP message the capture cut after its sender's addresses still claims them (one
         // whose packet ends there does not).
         if let Network::ArpMalformed(Some(sender)) = &packet.net {
@@ -341,7 +342,8 @@ impl Timeline {
                     if self.http.is_some() {
                         let cut = packet.cap_len < packet.wire_len;
                         let at = (self.count, packet.ts);
-                        self.http_segment(seg, view, cut, at, &mut row.protocol, &mut row.info);
+                        let texts = (&mut row.protocol, &mut row.info, &mut row.http_step);
+                        self.http_segment(seg, view, cut, at, texts);
                     }
                 }
                 _ => (row.protocol, row.info, row.tcp) = describe(packet, view.as_ref()),
@@ -367,8 +369,7 @@ impl Timeline {
         view: &TcpView,
         cut: bool,
         (frame, ts): (u64, Timestamp),
-        protocol: &mut &'static str,
-        info: &mut String,
+        (protocol, info, step): (&mut &'static str, &mut String, &mut Option<String>),
     ) {
         let Some(http) = self.http.as_mut() else {
             return;
@@ -392,7 +393,7 @@ impl Timeline {
             frame,
             ts,
         };
-        http.segment(&segment, protocol, info);
+        *step = http.segment(&segment, protocol, info);
     }
 
     /// ICMP and ICMPv6: echo requests and replies (matched in capture order, as a single

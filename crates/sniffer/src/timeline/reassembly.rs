@@ -81,7 +81,14 @@ impl Timeline {
                     .observe(self.count, packet.ts, &whole, &seg.header);
                 let (mut protocol, mut info, fields) = tcp_row(&seg, &view);
                 let at = (self.count, packet.ts);
-                self.http_segment(&seg, &view, false, at, &mut protocol, &mut info);
+                let mut step = None;
+                self.http_segment(
+                    &seg,
+                    &view,
+                    false,
+                    at,
+                    (&mut protocol, &mut info, &mut step),
+                );
                 return Some((protocol, info, fields));
             }
         }

@@ -20,6 +20,10 @@ pub struct Row {
     pub info: String,
     /// The segment's role in its conversation (TCP only).
     pub step: Option<Step>,
+    /// With HTTP enabled, the messages the segment completes, as a step: `request GET /`,
+    /// `response 200 OK`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_step: Option<String>,
     /// The TCP numbers behind the Info text (TCP only).
     pub tcp: Option<TcpFields>,
     /// Why decoding stopped early, if it did.
@@ -27,6 +31,13 @@ pub struct Row {
 }
 
 impl Row {
+    /// The Step column's text: the HTTP messages the segment completes, or its TCP step.
+    pub fn step_label(&self) -> Option<&str> {
+        self.http_step
+            .as_deref()
+            .or_else(|| self.step.map(|s| s.label()))
+    }
+
     /// A row with nothing in it, to be filled by [`Timeline::push_into`].
     pub fn empty() -> Row {
         Row {
@@ -42,6 +53,7 @@ impl Row {
             length: 0,
             info: String::new(),
             step: None,
+            http_step: None,
             tcp: None,
             malformed: None,
         }
