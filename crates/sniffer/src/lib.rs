@@ -43,13 +43,14 @@
 //!   nobody answered (memory follows the open conversations, not the file's size).
 //! - [`timeline`]: the per-frame pipeline (decode → flow → row): the row's model, every Info
 //!   text (`timeline::info`, ICMP's in `timeline::icmp`, the protocol-name tables generated
-//!   from tshark), IP reassembly, HTTP rows (`timeline::http`), Follow Stream's collector,
+//!   from tshark), IP reassembly, HTTP (`timeline::http`: its rows, the demo's HTTP steps,
+//!   and what it made of each segment for the tree), Follow Stream's collector,
 //!   text helpers; [`ether_names`]
 //!   names Ethernet addresses and [`enterprises`] Private Enterprise Numbers as Wireshark does.
 //! - [`tree`]: the field tree, Wireshark's protocol tree for one packet: a registry of
 //!   fields per protocol (`tree::frame`, `tree::eth`, `tree::arp`, `tree::link`, `tree::ip`,
 //!   `tree::tcp`, `tree::tcp_options`, `tree::udp`, `tree::icmp`, `tree::icmpv6`,
-//!   `tree::icmpv6_more`, `tree::data`; `tree::quoted` for the datagram an ICMP error
+//!   `tree::icmpv6_more`, `tree::data`, `tree::http`; `tree::quoted` for the datagram an ICMP error
 //!   quotes, `tree::reassembly` for IPv4 fragments) and a tree per packet built from the frame's bytes, `decode`'s
 //!   packet and the flow stage's view (its details computed only by a flow table made
 //!   `with_details`); the one model behind `-V`, `-x`, `-T fields`, `-T json` and `-T ek`

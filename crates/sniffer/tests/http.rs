@@ -531,6 +531,32 @@ fn the_demo_names_http_steps_and_points_at_their_frames() {
             http_frames[3]
         );
         assert!(note.contains(&want), "{note}\nwants {want}");
+        // A display filter on HTTP's fields selects the rows tshark selects, and --details
+        // shows their HTTP trees.
+        let requests = demo(
+            &[
+                "--scenario",
+                scenario,
+                "--format",
+                "plain",
+                "-Y",
+                "http.request",
+                "--details",
+            ],
+            &file,
+        );
+        let tshark = common::tshark_output_with_http(&file, &["-Y", "http.request"]);
+        let listed: Vec<&str> = requests.lines().take(tshark.len()).collect();
+        assert_eq!(listed, tshark, "{scenario}");
+        assert_eq!(
+            requests
+                .lines()
+                .filter(|l| *l == "Hypertext Transfer Protocol")
+                .count(),
+            2,
+            "{requests}"
+        );
+        assert!(requests.contains("    [Full request URI: http://127.0.0.1:8080/again]"));
         // --disable-protocol http: the rows are TCP's, as the plain judge lists them.
         let plain = demo(
             &[

@@ -262,7 +262,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut lesson = report.lesson();
     let selected: Vec<sniffer::timeline::Row>;
     if let Some(filter) = &filter {
-        let numbers = selected_frames(&report, filter)?;
+        let numbers = selected_frames(&report, filter, opts.http)?;
         selected = lesson
             .rows
             .iter()
@@ -276,7 +276,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => render::lesson::write_lesson(&mut out, &lesson, format, style, !cli.no_ladder)?,
     }
     if let Some(numbers) = &cli.details {
-        write_details(&mut out, &report, numbers, format, out_width)?;
+        write_details(&mut out, &report, numbers, format, (out_width, opts.http))?;
     }
     out.flush()?;
     drop(out);
@@ -410,13 +410,18 @@ fn write_html(
     write().with_context(|| format!("cannot write {}", page.display()))
 }
 
-/// The numbers of the captured frames `filter` selects, judged on their trees as read back
-/// from the saved file (or from the frames kept in memory when nothing was saved).
+/// The numbers of the captured frames `filter` selects, judged on their trees (with HTTP's
+/// fields, with `http`) as read back from the saved file (or from the frames kept in memory
+/// when nothing was saved).
 fn selected_frames(
     report: &demo::DemoReport,
     filter: &sniffer::filter::DisplayFilter,
+    http: bool,
 ) -> anyhow::Result<std::collections::HashSet<u64>> {
     let mut details = sniffer::listing::Details::new();
+    if http {
+        details.enable_http();
+    }
     details.filtering = true;
     let mut numbers = std::collections::HashSet::new();
     let mut number = 0u64;
@@ -443,20 +448,23 @@ fn selected_frames(
     Ok(numbers)
 }
 
-/// The packet details of the captured frames numbered `numbers` (all when empty): read
-/// back from the saved file, so that they are what Wireshark shows of it (the comments and
+/// The packet details of the captured frames numbered `numbers` (all when empty; HTTP's
+/// too, with `http`): read back from the saved file, so that they are what Wireshark shows of it (the comments and
 /// the interface included); from the frames kept in memory when nothing was saved.
 fn write_details(
     out: &mut impl Write,
     report: &demo::DemoReport,
     numbers: &[u64],
     format: Format,
-    width: Option<usize>,
+    (width, http): (Option<usize>, bool),
 ) -> anyhow::Result<()> {
     if format == Format::Json {
         anyhow::bail!("--details prints text: use it with --format table or plain");
     }
     let mut details = sniffer::listing::Details::new();
+    if http {
+        details.enable_http();
+    }
     let mut kept: Vec<(sniffer::tree::Tree, Vec<u8>)> = Vec::new();
     match &report.saved {
         Some(path) => {

@@ -69,9 +69,10 @@ enum Command {
         /// packets that go in)
         #[arg(long, value_name = "PAGE")]
         html: Option<PathBuf>,
-        /// Show the rows of this protocol as tshark does with its dissector on: `http`
-        /// (HTTP/1.x requests and responses in the Protocol and Info columns, with TCP's
-        /// reassembly). The listing only: not with -Y, -V, -x, -T, -z or --html
+        /// Decode this protocol as tshark does with its dissector on: `http` (HTTP/1.x
+        /// requests and responses in the Protocol and Info columns, with TCP's reassembly;
+        /// their fields in -V, -x, -T, -Y and --html). -z http,tree and -z http_req,tree turn
+        /// it on
         #[arg(long = "enable-protocol", value_name = "PROTOCOL")]
         enable_protocol: Vec<String>,
         #[command(flatten)]

@@ -4,7 +4,7 @@
 //!
 //! - A **registry** of field definitions ([`Field`]: filter name, display name, type), one
 //!   table per protocol in that protocol's module (`frame`, `eth`, `arp`, `link`, `ip`, `tcp`,
-//!   `tcp_options`, `udp`, `icmp`, `icmpv6`, `data`), readable as a spec.
+//!   `tcp_options`, `udp`, `icmp`, `icmpv6`, `data`, `http`), readable as a spec.
 //! - A **tree per packet** ([`Tree`]): nodes in the order Wireshark adds them, each with its
 //!   depth, field, typed [`Value`], byte range, the text `-V` shows, and whether it is
 //!   generated (`[…]`) or hidden. Built by [`build`] from the frame's bytes, `decode`'s
@@ -18,7 +18,10 @@
 //! the fragments a last piece completes, kept by [`FragmentStore`]) and IPv6's fixed header;
 //! TCP (every field tshark shows for the segments the analysis reads, every option, flags,
 //! `[SEQ/ACK analysis]`, `[Timestamps]`); UDP; ICMP and ICMPv6 (with the datagram an error
-//! quotes, `quoted`); and the data that follows.
+//! quotes, `quoted`); with HTTP enabled, HTTP/1.x (`http`: TCP's reassembly, the messages,
+//! their bodies as `Line-based text data`), the bytes it made (`-x`'s `Reassembled TCP`,
+//! `De-chunked entity body`) kept as the tree's other sources ([`Tree::sources`]); and the data
+//! that follows.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
