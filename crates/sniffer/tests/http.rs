@@ -216,6 +216,7 @@ fn packet_details_bytes_fields_and_json_are_tsharks_with_http_on() {
         .collect();
     for name in [
         "real-http-curl.pcap",
+        "real-http-edges.pcap",
         "icmp-messages.pcap",
         "icmpv6-messages.pcap",
     ] {
@@ -339,6 +340,7 @@ fn display_filters_on_http_fields_select_what_tshark_selects() {
         .map(|f| (f, None))
         .collect();
     files.push((common::fixture("real-http-curl.pcap"), None));
+    files.push((common::fixture("real-http-edges.pcap"), None));
     files.push((
         common::fixture("real-http-loopback.pcap"),
         Some(KNOWN_DETAILS),
@@ -373,6 +375,13 @@ fn display_filters_on_http_fields_select_what_tshark_selects() {
         "tcp.reassembled.length > 1000",
         "frame.protocols contains \"http\"",
         "http.unknown_header",
+        "http.request.method == \"POST\"",
+        "http.response.code in {204, 304}",
+        "media",
+        "http.content_type == \"application/json\"",
+        "tcp.segment == 12",
+        "http.response.line contains \"ETag\"",
+        "_ws.malformed",
     ] {
         for (file, known) in &files {
             let filter = match known {
@@ -424,8 +433,8 @@ fn http_statistics_trees_are_tsharks() {
             .and_then(|n| n.parse::<u32>().ok())
             .unwrap_or(0);
     }
-    // The scenarios' 2 + 2 requests, curl's 8, the loopback capture's 6.
-    assert_eq!(requests, 18);
+    // The scenarios' 2 + 2 requests, curl's 8, the edge cases' 8, the loopback capture's 6.
+    assert_eq!(requests, 26);
     // With the listing before them, the listing is HTTP's too.
     let file = common::fixture("real-http-curl.pcap");
     let args = ["-z", "http,tree"];
@@ -531,8 +540,8 @@ fn the_demo_names_http_steps_and_points_at_their_frames() {
             http_frames[3]
         );
         assert!(note.contains(&want), "{note}\nwants {want}");
-        // A display filter on HTTP's fields selects the rows tshark selects, and --details
-        // shows their HTTP trees.
+        // A display filter on HTTP's fields selects the rows tshark selects; --details (every
+        // captured frame's, whatever -Y shows) has the four messages' HTTP trees.
         let requests = demo(
             &[
                 "--scenario",
@@ -553,7 +562,7 @@ fn the_demo_names_http_steps_and_points_at_their_frames() {
                 .lines()
                 .filter(|l| *l == "Hypertext Transfer Protocol")
                 .count(),
-            2,
+            4,
             "{requests}"
         );
         assert!(requests.contains("    [Full request URI: http://127.0.0.1:8080/again]"));

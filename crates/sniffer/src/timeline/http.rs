@@ -96,6 +96,9 @@ struct Conversation {
     ways: [Way; 2],
     /// Its requests and responses, paired, in order (kept only with views).
     exchanges: Vec<Exchange>,
+    /// The last request's URI (its full URI when it named its host), which Wireshark gives
+    /// every later response as `Request URI`.
+    last_uri: Option<String>,
 }
 
 /// A request and its response, as far as they have been seen.
@@ -142,9 +145,10 @@ pub struct MessageView {
     pub total: usize,
     pub prev_request: Option<u64>,
     pub prev_response: Option<u64>,
-    /// For a response: its request's frame, the time since it, and its full URI.
+    /// For a response: its request's frame and the time since it.
     pub request_in: Option<u64>,
     pub time: Option<(i64, i64)>,
+    /// A request's full URI; for a response, the conversation's last request URI.
     pub uri: Option<String>,
     /// A response to a HEAD request (no body).
     pub answers_head: bool,
@@ -168,6 +172,8 @@ enum Wait {
     Bytes(usize),
     /// One more segment, then it is read again (headers, a chunked body).
     More,
+    /// The sender's FIN: a response that states no length ends with the connection.
+    Close,
 }
 
 /// A message read from the start of some bytes.
@@ -202,6 +208,8 @@ pub struct Segment<'a> {
     /// Its frame's number and time.
     pub frame: u64,
     pub ts: Timestamp,
+    /// It carries a FIN (which ends a response that states no length).
+    pub fin: bool,
 }
 
 impl Http {
@@ -241,8 +249,19 @@ impl Http {
         info: &mut String,
         steps: &mut Option<String>,
     ) {
-        if seg.payload.is_empty() || seg.resent {
+        if seg.resent {
             return;
+        }
+        if seg.payload.is_empty() {
+            // Only a FIN that ends a response waiting for the close.
+            let closes = seg.fin
+                && self
+                    .conversations
+                    .get(&seg.stream)
+                    .is_some_and(|c| c.ways[seg.way.min(1)].wait == Some(Wait::Close));
+            if !closes {
+                return;
+            }
         }
         // A conversation is kept only once it is HTTP's; until then each segment is tried.
         let http = self.conversations.contains_key(&seg.stream)
@@ -259,8 +278,11 @@ impl Http {
             ..HttpView::default()
         });
         let conversation = self.conversations.entry(seg.stream).or_default();
-        let exchanges = &mut conversation.exchanges;
-        let [client, server] = &mut conversation.ways;
+        let Conversation {
+            ways: [client, server],
+            exchanges,
+            last_uri,
+        } = conversation;
         let (way, other) = match seg.way {
             0 => (client, server),
             _ => (server, client),
@@ -274,16 +296,19 @@ impl Http {
                 if keep {
                     way.parts.push((seg.frame, seg.payload.len()));
                 }
-                if let Wait::Bytes(end) = wait {
-                    if way.pending.len() < end {
-                        way.wait = Some(wait);
-                        info.push_str(" [TCP segment of a reassembled PDU]");
-                        if let Some(mut view) = view {
-                            view.segment_data = true;
-                            self.view = Some(view);
-                        }
-                        return;
+                let waits = match wait {
+                    Wait::Bytes(end) => way.pending.len() < end,
+                    Wait::Close => !seg.fin,
+                    Wait::More => false,
+                };
+                if waits {
+                    way.wait = Some(wait);
+                    info.push_str(" [TCP segment of a reassembled PDU]");
+                    if let Some(mut view) = view {
+                        view.segment_data = true;
+                        self.view = Some(view);
                     }
+                    return;
                 }
                 data = std::mem::take(&mut way.pending);
                 &data
@@ -300,7 +325,7 @@ impl Http {
         let mut done = false;
         while at < bytes.len() && !done {
             let answers_head = other.requests.front().copied();
-            match message(&bytes[at..], answers_head.unwrap_or(false)) {
+            match message(&bytes[at..], answers_head.unwrap_or(false), seg.fin) {
                 Message::NotOne => {
                     if !shown {
                         text.push_str("Continuation");
@@ -362,7 +387,8 @@ impl Http {
                     }
                     if let Some(view) = view.as_mut() {
                         let message = &bytes[at..at + len];
-                        view.messages.push(pair(exchanges, message, head, seg));
+                        view.messages
+                            .push(pair((exchanges, last_uri), message, head, seg));
                         if let Some(last) = view.messages.last_mut() {
                             last.at = at;
                             last.len = len;
@@ -388,7 +414,8 @@ impl Http {
                         if let Some(view) = view.as_mut() {
                             let head = line.and_then(|l| kind(l).ok()).flatten();
                             let message = &bytes[at..];
-                            view.messages.push(pair(exchanges, message, head, seg));
+                            view.messages
+                                .push(pair((exchanges, last_uri), message, head, seg));
                             if let Some(last) = view.messages.last_mut() {
                                 last.at = at;
                                 last.len = bytes.len() - at;
@@ -453,37 +480,40 @@ impl Http {
     }
 }
 
-/// Pairs a message with its exchange: a request opens one, a response answers the oldest
-/// unanswered one (or opens one of its own). Returns its view, offsets left to the caller.
+/// Pairs a message with its exchange as Wireshark 4.0's single pass does: a request opens
+/// one; a response answers the last one if that has a request and no response yet, or else
+/// opens one of its own (so that pipelined responses are not paired with their requests).
+/// Every response is given the conversation's last request URI. Returns the message's view,
+/// offsets left to the caller.
 fn pair(
-    exchanges: &mut Vec<Exchange>,
+    (exchanges, last_uri): (&mut Vec<Exchange>, &mut Option<String>),
     message: &[u8],
     head: Option<bool>,
     seg: &Segment<'_>,
 ) -> MessageView {
     let request = head.is_some();
+    let answers_last = exchanges
+        .last()
+        .is_some_and(|e| e.request.is_some() && e.response.is_none());
     let index = if request {
-        let uri = full_uri(message);
+        let (full, uri) = request_uris(message);
+        *last_uri = full.clone().or(uri);
         exchanges.push(Exchange {
             request: Some((seg.frame, seg.ts)),
             response: None,
-            uri,
+            uri: full,
         });
         exchanges.len() - 1
+    } else if answers_last {
+        let last = exchanges.len() - 1;
+        exchanges[last].response = Some(seg.frame);
+        last
     } else {
-        match exchanges.iter().position(|e| e.response.is_none()) {
-            Some(i) => {
-                exchanges[i].response = Some(seg.frame);
-                i
-            }
-            None => {
-                exchanges.push(Exchange {
-                    response: Some(seg.frame),
-                    ..Exchange::default()
-                });
-                exchanges.len() - 1
-            }
-        }
+        exchanges.push(Exchange {
+            response: Some(seg.frame),
+            ..Exchange::default()
+        });
+        exchanges.len() - 1
     };
     let prev = index.checked_sub(1).and_then(|i| exchanges.get(i));
     let this = &exchanges[index];
@@ -498,23 +528,30 @@ fn pair(
             .request
             .filter(|_| !request)
             .map(|(_, ts)| seg.ts.delta(ts)),
-        uri: this.uri.clone(),
+        uri: match request {
+            true => this.uri.clone(),
+            false => last_uri.clone(),
+        },
         ..MessageView::default()
     }
 }
 
-/// A request's full URI: `http://` and its Host header's value before its URI, or the URI
-/// itself when it is absolute.
-fn full_uri(message: &[u8]) -> Option<String> {
-    let (line, _) = first_line(message)?;
+/// A request's full URI (`http://`, its Host header's value, its URI; or the URI itself
+/// when it is absolute), if it names its host; and its URI.
+fn request_uris(message: &[u8]) -> (Option<String>, Option<String>) {
+    let Some((line, _)) = first_line(message) else {
+        return (None, None);
+    };
     let line = String::from_utf8_lossy(line);
-    let uri = line.split(' ').nth(1)?;
+    let Some(uri) = line.split(' ').nth(1) else {
+        return (None, None);
+    };
     if uri.contains("://") {
-        return Some(uri.to_owned());
+        return (Some(uri.to_owned()), Some(uri.to_owned()));
     }
     let end = headers_end(message).unwrap_or(message.len());
-    let host = header(&message[..end], "host")?;
-    Some(format!("http://{host}{uri}"))
+    let full = header(&message[..end], "host").map(|host| format!("http://{host}{uri}"));
+    (full, Some(uri.to_owned()))
 }
 
 /// A message as a step of the exchange: `request GET /` (method and URI), `response 200 OK`
@@ -583,8 +620,8 @@ fn kind(line: &[u8]) -> Result<Option<bool>, ()> {
 }
 
 /// The message at the start of `bytes`; a response answers a HEAD request when
-/// `answers_head`.
-fn message(bytes: &[u8], answers_head: bool) -> Message<'_> {
+/// `answers_head`; the sender closes its side after them when `closing`.
+fn message(bytes: &[u8], answers_head: bool, closing: bool) -> Message<'_> {
     let Some((line, _)) = first_line(bytes) else {
         return Message::NoLine;
     };
@@ -634,27 +671,37 @@ fn message(bytes: &[u8], answers_head: bool) -> Message<'_> {
         body + length
     } else if head.is_some() {
         body
-    } else {
-        // A response of no stated length: what is here.
+    } else if closing {
+        // A response of no stated length ends with its sender's FIN.
         bytes.len()
+    } else {
+        return Message::Partial {
+            line: Some(line),
+            wait: Wait::Close,
+        };
     };
+    // A body's media type, but for the one Wireshark hands to its data dissector.
     let media = (end > body)
         .then(|| header(headers, "content-type"))
         .flatten()
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .filter(|m| m.starts_with("text/"));
+        .map(|v| media_type(&v))
+        .filter(|m| m != "application/octet-stream");
     Message::Complete {
         len: end,
         line,
         media,
         head,
     }
+}
+
+/// A Content-Type's media type: before its parameters, trimmed, in lowercase.
+pub fn media_type(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// Where the body starts: after the first empty line.

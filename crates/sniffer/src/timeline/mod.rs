@@ -392,6 +392,7 @@ impl Timeline {
             resent,
             frame,
             ts,
+            fin: seg.header.flags.contains(crate::tcp::TcpFlags::FIN),
         };
         *step = http.segment(&segment, protocol, info);
     }

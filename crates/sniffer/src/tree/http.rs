@@ -42,6 +42,8 @@ fields! {
     CHUNK_DATA: "http.chunk_data", "Chunk data", Kind::Bytes;
     CHUNK_BOUNDARY: "http.chunk_boundary", "Chunk boundary", Kind::Bytes;
     TRAILER: "http.chunked_trailer_part", "trailer-part", Kind::Str;
+    // Registered by Wireshark but not added by 4.0 for a header it does not know (that
+    // header's line is shown as `http.request.line`/`http.response.line`): never set.
     UNKNOWN_HEADER: "http.unknown_header", "Unknown header", Kind::Str;
     AUTHORIZATION: "http.authorization", "Authorization", Kind::Str;
     PROXY_AUTHORIZATION: "http.proxy_authorization", "Proxy-Authorization", Kind::Str;
@@ -67,10 +69,109 @@ fields! {
     LAST_MODIFIED: "http.last_modified", "Last-Modified", Kind::Str;
     X_FORWARDED_FOR: "http.x_forwarded_for", "X-Forwarded-For", Kind::Str;
     TEXT_LINES: "data-text-lines", "Line-based text data", Kind::Protocol;
+    MEDIA: "media", "Media Type", Kind::Protocol;
+    MEDIA_TYPE: "media.type", "Media type", Kind::Bytes;
 }
 
-/// Headers with a field of their own (name in lowercase); the others are
-/// `http.unknown_header`.
+/// The media types Wireshark's `data-text-lines` reads (`packet-text-media.c`).
+static TEXT_LINE_TYPES: &[&str] = &[
+    "text/plain",
+    "text/richtext",
+    "text/enriched",
+    "text/parameters",
+    "text/html",
+    "text/xml-external-parsed-entity",
+    "text/css",
+    "application/xml-external-parsed-entity",
+    "text/javascript",
+    "application/x-javascript",
+    "application/x-tia-p25-issi",
+    "application/x-tia-p25-sndcp",
+    "application/x-ns-proxy-autoconfig",
+    "text/vnd.sun.j2me.app-descriptor",
+    "application/vnd.poc.refer-to",
+    "application/vnd.drm.message",
+    "application/x-rtsp-udp-packetpair",
+];
+
+/// Media types a dissector of Wireshark 4.0 registers for, that the judged configuration
+/// leaves off (JSON, XML, images, multipart, forms…): HTTP tries it, notes that it failed
+/// (`http.subdissector_failed`), and hands the body to `media`. Found by asking tshark 4.0
+/// about each; a type not listed is taken for one no dissector registers.
+static REGISTERED_TYPES: &[&str] = &[
+    "application/atom+xml",
+    "application/cbor",
+    "application/dns-message",
+    "application/grpc",
+    "application/grpc+proto",
+    "application/grpc-web",
+    "application/grpc-web+proto",
+    "application/ipp",
+    "application/isup",
+    "application/json",
+    "application/json-rpc",
+    "application/jsonrequest",
+    "application/mikey",
+    "application/ocsp-request",
+    "application/ocsp-response",
+    "application/pkcs7-mime",
+    "application/pkcs7-signature",
+    "application/pkix-cert",
+    "application/pkix-crl",
+    "application/problem+json",
+    "application/qsig",
+    "application/rdf+xml",
+    "application/rss+xml",
+    "application/sdp",
+    "application/simple-filter+xml",
+    "application/soap+xml",
+    "application/vnd.wap.mms-message",
+    "application/vnd.wap.wmlc",
+    "application/x-amf",
+    "application/x-wms-logplaystats",
+    "application/x-www-form-urlencoded",
+    "application/xml",
+    "application/xml-dtd",
+    "image/gif",
+    "image/jfif",
+    "image/jpeg",
+    "image/png",
+    "image/svg+xml",
+    "message/http",
+    "message/sip",
+    "multipart/alternative",
+    "multipart/byteranges",
+    "multipart/form-data",
+    "multipart/mixed",
+    "multipart/related",
+    "multipart/signed",
+    "text/vnd.wap.wml",
+    "text/xml",
+    "video/mp4",
+];
+
+/// The protocol a body goes to, by its media type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Body {
+    /// `Line-based text data`.
+    TextLines,
+    /// `Data`: `application/octet-stream`.
+    Data,
+    /// `Media Type`, after a registered dissector that is off failed if `true`.
+    Media(bool),
+}
+
+fn body_of(media: Option<&str>) -> Body {
+    match media {
+        Some(m) if TEXT_LINE_TYPES.contains(&m) => Body::TextLines,
+        Some("application/octet-stream") => Body::Data,
+        Some(m) => Body::Media(REGISTERED_TYPES.contains(&m)),
+        None => Body::Media(false),
+    }
+}
+
+/// Headers with a field of their own (name in lowercase); the others are shown as their
+/// line (`http.request.line`, `http.response.line`).
 static HEADERS: &[(&str, &Field)] = &[
     ("authorization", &AUTHORIZATION),
     ("proxy-authorization", &PROXY_AUTHORIZATION),
@@ -185,15 +286,18 @@ pub(super) fn protocols(view: &HttpView, payload: &[u8], out: &mut Vec<&'static 
         out.extend(["http", "data"]);
         return;
     }
-    for m in &view.messages {
+    // HTTP is called once for the payload, its bodies' dissectors once each.
+    if !view.messages.is_empty() {
         out.push("http");
+    }
+    for m in &view.messages {
         let message = source.get(m.at..m.at + m.len).unwrap_or_default();
         let parsed = Parsed::read(message, m);
         if !view.cut && parsed.body_len() > 0 {
-            out.push(if parsed.text {
-                "data-text-lines"
-            } else {
-                "data"
+            out.push(match body_of(parsed.media.as_deref()) {
+                Body::TextLines => "data-text-lines",
+                Body::Data => "data",
+                Body::Media(_) => "media",
             });
         }
     }
@@ -217,8 +321,7 @@ struct Parsed<'a> {
     /// Where the body starts and ends.
     body: (usize, usize),
     chunked: bool,
-    /// The body is text (a `text/…` media type).
-    text: bool,
+    /// Its Content-Type's media type.
     media: Option<String>,
 }
 
@@ -249,20 +352,13 @@ impl<'a> Parsed<'a> {
         };
         let chunked =
             value("transfer-encoding").is_some_and(|v| v.to_lowercase().contains("chunked"));
-        let media = value("content-type").map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        });
+        let media = value("content-type").map(|v| crate::timeline::http::media_type(&v));
         let body = if blank.is_some() && !m.answers_head {
             (at, message.len())
         } else {
             (message.len(), message.len())
         };
         Parsed {
-            text: media.as_deref().is_some_and(|m| m.starts_with("text/")),
             lines,
             blank,
             body,
@@ -315,7 +411,7 @@ pub(super) fn format_text(bytes: &[u8]) -> String {
 /// the last one closed), the reassembled segments, and each message. `payload_at`: where
 /// the segment's payload starts in the frame.
 pub(super) fn build(b: &mut Builder, view: &HttpView, payload: &[u8], payload_at: usize) {
-    if view.segment_data {
+    if view.segment_data && !payload.is_empty() {
         b.open();
         b.add(
             &super::tcp::SEGMENT_DATA,
@@ -386,14 +482,19 @@ fn segments(b: &mut Builder, view: &HttpView, base: usize) {
     let mut at = 0;
     for (frame, len) in &view.segments {
         let last = (at + len).saturating_sub(1);
+        let label = match len {
+            // The FIN that ended a body of no stated length.
+            0 => format!("Frame: {frame} (no data)"),
+            _ => format!(
+                "Frame: {frame}, payload: {at}-{last} ({})",
+                super::bytes_text(*len)
+            ),
+        };
         b.add(
             &super::tcp::SEGMENT,
             Value::UInt(*frame),
             (base + at, *len),
-            format_args!(
-                "Frame: {frame}, payload: {at}-{last} ({})",
-                super::bytes_text(*len)
-            ),
+            label,
         )
         .generated = true;
         at += len;
@@ -451,21 +552,17 @@ fn message_tree(b: &mut Builder, m: &MessageView, message: &[u8], at: usize, cut
             b.close();
             continue;
         }
-        match split_header(line) {
-            Some((name, value)) => {
-                let lower = name.to_ascii_lowercase();
-                let field = HEADERS
-                    .iter()
-                    .find(|(n, _)| *n == lower)
-                    .map_or(&UNKNOWN_HEADER, |(_, f)| *f);
-                let value_text = if std::ptr::eq(field, &UNKNOWN_HEADER) {
-                    String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(line))
-                        .trim_end_matches('\r')
-                        .to_owned()
-                } else {
-                    value.to_owned()
-                };
-                b.add(field, Value::Str(value_text), range, &label);
+        let raw = Value::Str(String::from_utf8_lossy(line).into_owned());
+        let known = split_header(line).and_then(|(name, value)| {
+            let lower = name.to_ascii_lowercase();
+            HEADERS
+                .iter()
+                .find(|(n, _)| *n == lower)
+                .map(|(_, field)| (*field, value))
+        });
+        match known {
+            Some((field, value)) => {
+                b.add(field, Value::Str(value.to_owned()), range, &label);
                 if std::ptr::eq(field, &CONTENT_LENGTH_HEADER) {
                     if let Ok(n) = value.trim().parse::<u64>() {
                         b.open();
@@ -473,16 +570,13 @@ fn message_tree(b: &mut Builder, m: &MessageView, message: &[u8], at: usize, cut
                         b.close();
                     }
                 }
+                b.hidden(line_field, raw, range);
             }
+            // A header without a field of its own is shown as its line.
             None => {
-                b.text(&label, false);
+                b.add(line_field, raw, range, &label);
             }
         }
-        b.hidden(
-            line_field,
-            Value::Str(String::from_utf8_lossy(line).into_owned()),
-            range,
-        );
     }
     if cut || parsed.blank.is_none() {
         b.close();
@@ -562,11 +656,36 @@ fn message_tree(b: &mut Builder, m: &MessageView, message: &[u8], at: usize, cut
         (entity_at, entity.len()),
         format_args!("File Data: {}", super::bytes_text(entity.len())),
     );
+    let media = parsed.media.as_deref();
+    let body = body_of(media);
+    if body == Body::Media(true) {
+        b.expert_here(
+            &super::TEXT,
+            "http.subdissector_failed",
+            "Note",
+            "Malformed",
+            "HTTP body subdissector failed, trying heuristic subdissector",
+        );
+    }
     b.close();
-    if parsed.text {
-        text_lines_tree(b, &entity, entity_at, parsed.media.as_deref().unwrap_or(""));
-    } else {
-        data::build_nested(b, &entity, entity_at);
+    match body {
+        Body::TextLines => text_lines_tree(b, &entity, entity_at, media.unwrap_or("")),
+        Body::Data => data::build_nested(b, &entity, entity_at),
+        Body::Media(_) => {
+            b.add(&MEDIA, Value::None, (entity_at, entity.len()), "Media Type");
+            b.open();
+            b.add(
+                &MEDIA_TYPE,
+                Value::Bytes,
+                (entity_at, entity.len()),
+                format_args!(
+                    "Media type: {} ({})",
+                    media.unwrap_or(""),
+                    super::bytes_text(entity.len())
+                ),
+            );
+            b.close();
+        }
     }
 }
 

@@ -1030,15 +1030,24 @@ pub fn build_into(
     }
     if let Some(view) = ctx.http.as_ref() {
         // HTTP takes the payload the data protocol would have had.
-        let payload = layers.iter().position(|l| matches!(l, Layer::Tcp(_)));
-        if let Some(Some(Layer::Data(at, len))) = payload.map(|i| layers.get(i + 1)) {
-            let (at, len) = (*at, *len);
-            if let Some(i) = payload {
+        let tcp_at = layers.iter().position(|l| matches!(l, Layer::Tcp(_)));
+        let payload = match tcp_at.map(|i| (i, layers.get(i + 1))) {
+            Some((i, Some(Layer::Data(at, len)))) => {
+                let (at, len) = (*at, *len);
                 layers[i + 1] = Layer::Http(at, len);
+                if protocols.last() == Some(&"data") {
+                    protocols.pop();
+                }
+                Some((at, len))
             }
-            if protocols.last() == Some(&"data") {
-                protocols.pop();
+            // A FIN without payload that completes a message.
+            Some((i, _)) if !view.messages.is_empty() => {
+                layers.insert(i + 1, Layer::Http(frame.data.len(), 0));
+                Some((frame.data.len(), 0))
             }
+            _ => None,
+        };
+        if let Some((at, len)) = payload {
             let bytes = data_bytes(frame, reassembled, at, len);
             http::protocols(view, &bytes, &mut protocols);
         }
