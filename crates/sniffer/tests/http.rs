@@ -217,6 +217,7 @@ fn packet_details_bytes_fields_and_json_are_tsharks_with_http_on() {
     for name in [
         "real-http-curl.pcap",
         "real-http-edges.pcap",
+        "http-media-types.pcap",
         "icmp-messages.pcap",
         "icmpv6-messages.pcap",
     ] {
