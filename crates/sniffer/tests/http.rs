@@ -605,3 +605,27 @@ fn the_demo_names_http_steps_and_points_at_their_frames() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(says));
     }
 }
+
+#[test]
+fn follow_stream_is_unchanged_by_http() {
+    // The chunked and the 200,000-byte bodies' streams, and a request/404 one.
+    let file = common::fixture("real-http-curl.pcap");
+    for stream in ["1", "3", "4", "5"] {
+        // The listing above the stream has HTTP's rows; the stream itself is the same.
+        let followed = |args: &[&str]| -> Vec<String> {
+            let out = common::sniffer_output(&file, args);
+            let blank = out.iter().position(|l| l.is_empty()).expect("blank line");
+            out[blank + 1..].to_vec()
+        };
+        let plain = followed(&["--follow", stream]);
+        let http = followed(&["--follow", stream, "--enable-protocol", "http"]);
+        assert_eq!(plain, http, "--follow {stream}");
+        assert!(plain.len() > 3, "{plain:?}");
+        let z = format!("follow,tcp,ascii,{stream}");
+        let args = ["-q", "-z", &z];
+        let ours = common::sniffer_output(&file, &["-q", "-z", &z, "--enable-protocol", "http"]);
+        if common::has_tshark() {
+            assert_eq!(common::tshark_output_with_http(&file, &args), ours, "{z}");
+        }
+    }
+}
