@@ -921,6 +921,8 @@ pub struct LiveOptions {
     pub count: Option<u64>,
     /// Only the packets this display filter selects are shown (all are saved).
     pub filter: Option<std::sync::Arc<crate::filter::DisplayFilter>>,
+    /// HTTP decoded (`--enable-protocol http`).
+    pub http: bool,
 }
 
 /// Captures until `stop` is set, `count` frames were seen or an error: each frame saved to
@@ -934,12 +936,19 @@ pub fn live(
     stop: &AtomicBool,
     out: impl Write,
 ) -> (u64, Result<(), ListError>) {
+    let mut timeline = Timeline::new();
+    if opts.http {
+        timeline.enable_http();
+    }
     let mut sink = RowSink {
-        timeline: Timeline::new(),
+        timeline,
         rows: RowWriter::new(opts.format, out, opts.style),
         row: Row::empty(),
         filter: opts.filter.clone().map(|f| {
             let mut details = Details::new();
+            if opts.http {
+                details.enable_http();
+            }
             details.filtering = true;
             (f, details)
         }),
@@ -960,6 +969,9 @@ pub fn live_details(
     out: impl Write,
 ) -> (u64, Result<(), ListError>) {
     let mut details = Details::new();
+    if opts.http {
+        details.enable_http();
+    }
     details.filtering = opts.filter.is_some();
     let mut sink = DetailsSink {
         details,

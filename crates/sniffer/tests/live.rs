@@ -1509,3 +1509,55 @@ fn demo_and_live_refuse_a_bad_display_filter_before_running() {
         String::from_utf8_lossy(&out.stderr).starts_with("sniffer: \"foo\" is not a valid number.")
     );
 }
+
+#[test]
+fn sniffer_live_decodes_http_when_asked() {
+    if !common::can_capture() || !common::has_tshark() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("http.pcap");
+    let port = free_port().to_string();
+    let filter = format!("tcp port {port}");
+    let (live, _err, first) = start_live(&[
+        "-i",
+        "lo",
+        "-c",
+        "12",
+        "--enable-protocol",
+        "http",
+        "-w",
+        file.to_str().expect("utf-8"),
+        "-z",
+        "http_req,tree",
+        "-f",
+        &filter,
+    ]);
+    assert!(first.starts_with("capturing on "), "{first}");
+    // HTTP/1.1 on a port that is not HTTP's: Wireshark's heuristic finds it.
+    let demo = sniff_demo()
+        .args(["--scenario", "http11", "--port", &port, "--no-save"])
+        .output()
+        .expect("demo");
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let out = live
+        .wait_with_output()
+        .expect("sniffer live ends after -c 12");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    // The listing, then the statistic: both as tshark shows the saved file with HTTP on.
+    let mut want = common::tshark_lines_with_http(&file);
+    want.extend(common::tshark_output_with_http(
+        &file,
+        &["-q", "-z", "http_req,tree"],
+    ));
+    let got: Vec<&str> = stdout.lines().collect();
+    assert_eq!(got, want);
+    let http_rows = got.iter().filter(|l| l.contains("127.0.0.1    HTTP "));
+    assert_eq!(http_rows.count(), 4, "{stdout}");
+    assert!(stdout.contains("HTTP Requests by HTTP Host  2 "), "{stdout}");
+}

@@ -127,6 +127,10 @@ enum Command {
         /// When the capture ends, a statistic as tshark prints it (as for `sniffer read`)
         #[arg(short = 'z', value_name = "STATISTIC")]
         stats: Vec<String>,
+        /// Decode this protocol as tshark does with its dissector on: `http` (as for
+        /// `sniffer read`)
+        #[arg(long = "enable-protocol", value_name = "PROTOCOL")]
+        enable_protocol: Vec<String>,
         /// Filter expression, as tcpdump takes it: the remaining words.
         #[arg(trailing_var_arg = true)]
         expression: Vec<String>,
@@ -196,19 +200,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Ok(filter) = display_filter(&details) else {
                 return Ok(ExitCode::from(2));
             };
-            let mut http = false;
-            for protocol in &enable_protocol {
-                match protocol.to_ascii_lowercase().as_str() {
-                    "http" => http = true,
-                    _ => anyhow::bail!(
-                        "--enable-protocol {protocol}: the protocol it can enable is http"
-                    ),
-                }
-            }
-            // HTTP's statistics count what HTTP reads: asking for them turns it on.
-            http |= stats
-                .iter()
-                .any(|z| z.starts_with("http,tree") || z.starts_with("http_req,tree"));
+            let http = match enabled_http(&enable_protocol, &stats) {
+                Ok(http) => http,
+                Err(e) => anyhow::bail!(e),
+            };
             if let Some(page) = html {
                 if format.is_some()
                     || explain
@@ -294,9 +289,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             quiet,
             details,
             stats,
+            enable_protocol,
             expression,
         } => {
             // Checked before anything is captured.
+            let http = match enabled_http(&enable_protocol, &stats) {
+                Ok(http) => http,
+                Err(e) => anyhow::bail!(e),
+            };
             let Ok(display_filter) = display_filter(&details) else {
                 return Ok(ExitCode::from(2));
             };
@@ -348,13 +348,30 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 write,
                 count,
                 format,
-                quiet,
+                (quiet, http),
                 details,
                 display_filter,
                 parsed,
             )
         }
     }
+}
+
+/// Whether HTTP is decoded: `--enable-protocol http` (the only protocol it names), or
+/// HTTP's statistics, which count what HTTP reads.
+fn enabled_http(enable_protocol: &[String], stats: &[String]) -> Result<bool, String> {
+    if let Some(other) = enable_protocol
+        .iter()
+        .find(|p| !p.eq_ignore_ascii_case("http"))
+    {
+        return Err(format!(
+            "--enable-protocol {other}: the protocol it can enable is http"
+        ));
+    }
+    Ok(!enable_protocol.is_empty()
+        || stats
+            .iter()
+            .any(|z| z.starts_with("http,tree") || z.starts_with("http_req,tree")))
 }
 
 /// The statistics of `-z`, read; a refusal is printed (the caller exits with 2).
@@ -542,7 +559,7 @@ fn live(
     write: Option<PathBuf>,
     count: Option<u64>,
     format: Option<FormatArg>,
-    quiet: bool,
+    (quiet, http): (bool, bool),
     details: Option<render::details::DetailsFormat>,
     display_filter: Option<std::sync::Arc<sniffer::filter::DisplayFilter>>,
     mut stats: Vec<sniffer::stats::Stat>,
@@ -594,6 +611,7 @@ fn live(
         quiet: quiet || to_stdout,
         count,
         filter: display_filter,
+        http,
     };
     let out = io::BufWriter::new(stdout.lock());
     let (frames, captured) = match &details {
@@ -606,7 +624,7 @@ fn live(
                 stats: &mut stats,
                 shown: details.as_ref(),
                 quiet,
-                http: false,
+                http,
             },
             out,
         ),
