@@ -85,10 +85,10 @@ fn details(html: &str) -> (Vec<Packet>, serde_json::Map<String, Value>) {
             .iter()
             .zip(block[1].as_array().expect("bytes"))
         {
-            packets.push((
-                tree.as_array().expect("lines").clone(),
-                bytes.as_str().expect("hex").to_owned(),
-            ));
+            // The hex, alone, or (when the dissection made more bytes) first of
+            // `[hex, frame length, [[name, start, length], …]]`.
+            let hex = bytes.as_str().or_else(|| bytes[0].as_str()).expect("hex");
+            packets.push((tree.as_array().expect("lines").clone(), hex.to_owned()));
         }
     }
     let streams = args[1]
@@ -740,4 +740,54 @@ fn a_page_that_cannot_be_written_is_said_before_anything_runs() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
         .starts_with(&format!("sniffer: cannot write {}", page.display())));
+}
+
+#[test]
+fn with_http_a_field_of_a_reassembled_message_shows_the_reassembled_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = page(
+        "real-http-curl.pcap",
+        &["--enable-protocol", "http"],
+        dir.path(),
+    );
+    let html = std::fs::read_to_string(&page).expect("read");
+    let url = format!("file://{}", page.display());
+    // Frame 8 completes a 237-byte response begun in frame 6: its HTTP line covers the
+    // reassembled bytes, which the page carries after the frame's.
+    let (packets, _) = details(&html);
+    let (tree, hex) = &packets[7];
+    assert_eq!(hex.len(), 2 * (118 + 237));
+    let line = tree
+        .iter()
+        .position(|l| l[1] == "Hypertext Transfer Protocol")
+        .expect("HTTP line");
+    let Some((dom, _)) = chromium(&format!("{url}#packet=8&field={line}")) else {
+        return;
+    };
+    let shown = between(&dom, "id=\"hex\">", "</pre>");
+    // The tabs, the reassembled one showing, with all of its bytes highlighted.
+    assert!(
+        shown.starts_with("Frame (118 bytes)  |  <u>Reassembled TCP (237 bytes)</u>"),
+        "{shown}"
+    );
+    assert_eq!(shown.matches("<b>").count(), 2 * 237, "{shown}");
+    assert!(
+        shown.contains("<b>48</b> <b>54</b> <b>54</b> <b>50</b>"),
+        "{shown}"
+    );
+    // A field of the frame itself shows the frame's bytes.
+    let Some((dom, _)) = chromium(&format!("{url}#packet=8&field=0")) else {
+        return;
+    };
+    let shown = between(&dom, "id=\"hex\">", "</pre>");
+    assert!(
+        shown.starts_with("<u>Frame (118 bytes)</u>  |  Reassembled TCP (237 bytes)"),
+        "{shown}"
+    );
+    screenshot(
+        &format!("{url}#packet=8&field={line}"),
+        "http-reassembled.png",
+        1280,
+        1000,
+    );
 }

@@ -1559,5 +1559,8 @@ fn sniffer_live_decodes_http_when_asked() {
     assert_eq!(got, want);
     let http_rows = got.iter().filter(|l| l.contains("127.0.0.1    HTTP "));
     assert_eq!(http_rows.count(), 4, "{stdout}");
-    assert!(stdout.contains("HTTP Requests by HTTP Host  2 "), "{stdout}");
+    assert!(
+        stdout.contains("HTTP Requests by HTTP Host  2 "),
+        "{stdout}"
+    );
 }

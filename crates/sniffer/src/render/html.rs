@@ -7,7 +7,9 @@
 //!   smoothly as a greeting.
 //! - **Packet details and bytes**: clicking a row (or moving to it with the arrow keys, Page
 //!   Up and Down, Home and End) shows its field tree (the text of `-V`)
-//!   and its bytes; clicking a field highlights the bytes it covers, as in Wireshark.
+//!   and its bytes; clicking a field highlights the bytes it covers, as in Wireshark: in
+//!   the frame's, or in the bytes its dissection made (a packet put back together from its
+//!   fragments, an HTTP message from its segments, a de-chunked body), named in tabs.
 //! - **Notes** (`sniff-demo --html`): what the scenario shows, as the demo prints it.
 //! - **Per stream** (a selector picks it; selecting a packet picks its stream):
 //!   - the checks and the lab's answers, as `--explain` writes them;
@@ -147,14 +149,35 @@ impl Page {
         self.trees
             .push(serde_json::to_string(&lines).map_err(io::Error::other)?);
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut hex = String::with_capacity(2 * bytes.len() + 2);
+        let sources = tree.sources();
+        let all = bytes.len() + sources.iter().map(|(_, b)| b.len()).sum::<usize>();
+        let mut hex = String::with_capacity(2 * all + 2);
         hex.push('"');
-        for b in bytes {
+        for b in std::iter::once(bytes)
+            .chain(sources.iter().map(|(_, b)| *b))
+            .flatten()
+        {
             hex.push(char::from(HEX[usize::from(b >> 4)]));
             hex.push(char::from(HEX[usize::from(b & 15)]));
         }
         hex.push('"');
-        self.bytes.push(hex);
+        if sources.is_empty() {
+            self.bytes.push(hex);
+        } else {
+            // The bytes the dissection made after the frame's (a reassembled message, a
+            // de-chunked body), each named, as the tabs of Wireshark's bytes pane.
+            let mut at = bytes.len();
+            let mut named = vec![];
+            for (name, b) in &sources {
+                named.push(serde_json::json!([name, at, b.len()]));
+                at += b.len();
+            }
+            self.bytes.push(format!(
+                "[{hex},{},{}]",
+                bytes.len(),
+                serde_json::Value::from(named)
+            ));
+        }
         self.kept += 1;
         if self.kept % BLOCK == 0 {
             self.seal()?;
@@ -473,7 +496,23 @@ async function select(i) {
 }
 function printable(b) { return b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : "."; }
 function esc(t) { return t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
-function showBytes(hex, start, len) {
+// A packet's bytes: the frame's, then (for a packet whose dissection made more: a reassembled
+// message, a de-chunked body) those, each named; shown one at a time, as Wireshark's tabs.
+function sourcesOf(bytes) {
+  if (typeof bytes === "string") return [bytes, []];
+  const [hex, frameLen, named] = bytes;
+  return [hex, [["Frame", 0, frameLen], ...named]];
+}
+function showBytes(bytes, start, len) {
+  const [all, sources] = sourcesOf(bytes);
+  let hex = all, base = 0, tabs = "";
+  if (sources.length > 0) {
+    // The source that holds the field, or the frame.
+    const [, at, n] = sources.find(([, at, n]) => len > 0 && start >= at && start < at + n) || sources[0];
+    hex = all.substr(2 * at, 2 * n); base = at;
+    tabs = sources.map(([name, a, m]) => (a === at ? "<u>" : "") + esc(name) + " (" + m + " byte" + (m === 1 ? "" : "s") + ")" + (a === at ? "</u>" : "")).join("  |  ") + "\n";
+  }
+  start -= base;
   const n = hex.length / 2, out = [];
   const on = k => len > 0 && k >= start && k < start + len;
   for (let off = 0; off < n; off += 16) {
@@ -487,7 +526,7 @@ function showBytes(hex, start, len) {
     }
     out.push(off.toString(16).padStart(4, "0") + "  " + a + " " + x);
   }
-  document.getElementById("hex").innerHTML = out.join("\n");
+  document.getElementById("hex").innerHTML = tabs + out.join("\n");
 }
 
 // TCP streams: a selector, and for the one shown its checks, ladder and graphs.
