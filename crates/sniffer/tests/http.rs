@@ -204,29 +204,38 @@ fn scenario_captures(dir: &Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
+/// The captures compared with tshark: the HTTP scenarios' (made in `dir`), the fixtures
+/// `names`, and `real-http-loopback.pcap` with the frames of [`KNOWN_DETAILS`] left out
+/// (the filter each is read with, if any).
+fn judged(dir: &Path, names: &[&str]) -> Vec<(std::path::PathBuf, Option<&'static str>)> {
+    let mut files: Vec<(std::path::PathBuf, Option<&str>)> = scenario_captures(dir)
+        .into_iter()
+        .map(|f| (f, None))
+        .collect();
+    files.extend(names.iter().map(|name| (common::fixture(name), None)));
+    files.push((
+        common::fixture("real-http-loopback.pcap"),
+        Some(KNOWN_DETAILS),
+    ));
+    files
+}
+
 #[test]
 fn packet_details_bytes_fields_and_json_are_tsharks_with_http_on() {
     if !common::has_tshark() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut files: Vec<(std::path::PathBuf, Option<&str>)> = scenario_captures(dir.path())
-        .into_iter()
-        .map(|f| (f, None))
-        .collect();
-    for name in [
-        "real-http-curl.pcap",
-        "real-http-edges.pcap",
-        "http-media-types.pcap",
-        "icmp-messages.pcap",
-        "icmpv6-messages.pcap",
-    ] {
-        files.push((common::fixture(name), None));
-    }
-    files.push((
-        common::fixture("real-http-loopback.pcap"),
-        Some(KNOWN_DETAILS),
-    ));
+    let files = judged(
+        dir.path(),
+        &[
+            "real-http-curl.pcap",
+            "real-http-edges.pcap",
+            "http-media-types.pcap",
+            "icmp-messages.pcap",
+            "icmpv6-messages.pcap",
+        ],
+    );
     let mut fields = vec!["-T", "fields"];
     for field in HTTP_FIELDS {
         fields.extend(["-e", field]);
@@ -336,16 +345,7 @@ fn display_filters_on_http_fields_select_what_tshark_selects() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut files: Vec<(std::path::PathBuf, Option<&str>)> = scenario_captures(dir.path())
-        .into_iter()
-        .map(|f| (f, None))
-        .collect();
-    files.push((common::fixture("real-http-curl.pcap"), None));
-    files.push((common::fixture("real-http-edges.pcap"), None));
-    files.push((
-        common::fixture("real-http-loopback.pcap"),
-        Some(KNOWN_DETAILS),
-    ));
+    let files = judged(dir.path(), &["real-http-curl.pcap", "real-http-edges.pcap"]);
     let mut selected = 0;
     for filter in [
         "http",
