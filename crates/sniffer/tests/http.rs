@@ -232,6 +232,7 @@ fn packet_details_bytes_fields_and_json_are_tsharks_with_http_on() {
             "real-http-curl.pcap",
             "real-http-edges.pcap",
             "http-media-types.pcap",
+            "http-resent.pcap",
             "icmp-messages.pcap",
             "icmpv6-messages.pcap",
         ],
@@ -345,7 +346,14 @@ fn display_filters_on_http_fields_select_what_tshark_selects() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = judged(dir.path(), &["real-http-curl.pcap", "real-http-edges.pcap"]);
+    let files = judged(
+        dir.path(),
+        &[
+            "real-http-curl.pcap",
+            "real-http-edges.pcap",
+            "http-resent.pcap",
+        ],
+    );
     let mut selected = 0;
     for filter in [
         "http",
@@ -434,8 +442,9 @@ fn http_statistics_trees_are_tsharks() {
             .and_then(|n| n.parse::<u32>().ok())
             .unwrap_or(0);
     }
-    // The scenarios' 2 + 2 requests, curl's 8, the edge cases' 8, the loopback capture's 6.
-    assert_eq!(requests, 26);
+    // The scenarios' 2 + 2 requests, curl's 8, the edge cases' 8, the resent ones' 4, the
+    // loopback capture's 6.
+    assert_eq!(requests, 30);
     // With the listing before them, the listing is HTTP's too.
     let file = common::fixture("real-http-curl.pcap");
     let args = ["-z", "http,tree"];

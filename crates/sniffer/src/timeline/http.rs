@@ -163,6 +163,38 @@ struct Way {
     requests: std::collections::VecDeque<bool>,
     /// The segments (frame, bytes) of the pending bytes (kept only with views).
     parts: Vec<(u64, usize)>,
+    /// While bytes are pending: the relative sequence number right after them.
+    next_seq: Option<u32>,
+    /// Segments that came past a gap while bytes are pending (sequence number, frame,
+    /// bytes), put in place when the gap is filled.
+    ahead: Vec<(u32, u64, Vec<u8>)>,
+}
+
+impl Way {
+    /// Appends the segments waiting past the pending bytes that now follow them.
+    fn drain_ahead(&mut self, keep: bool) {
+        while let Some(i) = self
+            .ahead
+            .iter()
+            .position(|(seq, _, _)| Some(*seq) == self.next_seq)
+        {
+            let (seq, frame, bytes) = self.ahead.remove(i);
+            self.pending.extend_from_slice(&bytes);
+            if keep {
+                self.parts.push((frame, bytes.len()));
+            }
+            self.next_seq = Some(seq.wrapping_add(bytes.len() as u32));
+        }
+    }
+
+    /// Forgets what was pending.
+    fn reset(&mut self) {
+        self.wait = None;
+        self.pending.clear();
+        self.parts.clear();
+        self.next_seq = None;
+        self.ahead.clear();
+    }
 }
 
 /// What a message that is not complete waits for.
@@ -203,8 +235,11 @@ pub struct Segment<'a> {
     pub payload: &'a [u8],
     /// The capture cut the payload short.
     pub cut: bool,
-    /// Resent or out of order: not given to HTTP.
+    /// Resent or out of order: not given to HTTP (though its bytes may fill the gap a
+    /// pending message has).
     pub resent: bool,
+    /// Its relative sequence number.
+    pub seq: u32,
     /// Its frame's number and time.
     pub frame: u64,
     pub ts: Timestamp,
@@ -250,6 +285,7 @@ impl Http {
         steps: &mut Option<String>,
     ) {
         if seg.resent {
+            self.fill(seg);
             return;
         }
         if seg.payload.is_empty() {
@@ -289,6 +325,23 @@ impl Http {
         };
         let data: Vec<u8>;
         let reassembling = way.wait.is_some();
+        // Past a gap in what is pending: kept aside until the gap is filled.
+        if way.wait.is_some()
+            && way
+                .next_seq
+                .is_some_and(|next| seg.seq.wrapping_sub(next) as i32 > 0)
+        {
+            if way.pending.len() + seg.payload.len() <= MAX_MESSAGE {
+                way.ahead.push((seg.seq, seg.frame, seg.payload.to_vec()));
+            }
+            info.push_str(" [TCP segment of a reassembled PDU]");
+            if let Some(mut view) = view {
+                view.segment_data = true;
+                self.view = Some(view);
+            }
+            return;
+        }
+        let end_seq = seg.seq.wrapping_add(seg.payload.len() as u32);
         let bytes: &[u8] = match way.wait.take() {
             None => seg.payload,
             Some(wait) => {
@@ -296,6 +349,8 @@ impl Http {
                 if keep {
                     way.parts.push((seg.frame, seg.payload.len()));
                 }
+                way.next_seq = Some(end_seq);
+                way.drain_ahead(keep);
                 let waits = match wait {
                     Wait::Bytes(end) => way.pending.len() < end,
                     Wait::Close => !seg.fin,
@@ -354,6 +409,8 @@ impl Http {
                     let rest = &bytes[at..];
                     if rest.len() <= MAX_MESSAGE {
                         way.pending = rest.to_vec();
+                        way.next_seq = Some(end_seq);
+                        way.ahead.clear();
                         way.wait = Some(Wait::More);
                         waiting = Some(at);
                     }
@@ -427,6 +484,8 @@ impl Http {
                     let rest = &bytes[at..];
                     if rest.len() <= MAX_MESSAGE {
                         way.pending = rest.to_vec();
+                        way.next_seq = Some(end_seq);
+                        way.ahead.clear();
                         way.wait = Some(wait);
                         waiting = Some(at);
                     }
@@ -453,6 +512,10 @@ impl Http {
                 }
             }
         }
+        if way.wait.is_none() {
+            way.next_seq = None;
+            way.ahead.clear();
+        }
         if let Some(mut view) = view {
             if reassembling && !view.messages.is_empty() {
                 view.segments = std::mem::take(&mut way.parts);
@@ -472,6 +535,60 @@ impl Http {
             *protocol = "HTTP";
             *info = text;
         }
+    }
+
+    /// A resent or out-of-order segment: HTTP does not read it, but TCP puts its bytes in the
+    /// gap a pending message has, if they fill it. A message that completes so is used up
+    /// unread (tshark 4.0 shows the reassembly in that segment's tree, and no HTTP).
+    fn fill(&mut self, seg: &Segment<'_>) {
+        let keep = self.keep;
+        let Some(conversation) = self.conversations.get_mut(&seg.stream) else {
+            return;
+        };
+        let [client, server] = &mut conversation.ways;
+        let (way, other) = match seg.way {
+            0 => (client, server),
+            _ => (server, client),
+        };
+        if seg.payload.is_empty() || way.wait.is_none() || way.next_seq != Some(seg.seq) {
+            return;
+        }
+        way.pending.extend_from_slice(seg.payload);
+        if keep {
+            way.parts.push((seg.frame, seg.payload.len()));
+        }
+        way.next_seq = Some(seg.seq.wrapping_add(seg.payload.len() as u32));
+        way.drain_ahead(keep);
+        let mut view = keep.then(|| HttpView {
+            frame: seg.frame,
+            segment_data: true,
+            ..HttpView::default()
+        });
+        let answers_head = other.requests.front().copied().unwrap_or(false);
+        let complete = match way.wait {
+            Some(Wait::Bytes(end)) => (way.pending.len() >= end).then_some(end),
+            Some(Wait::More) => match message(&way.pending, answers_head, false) {
+                Message::Complete { len, .. } => Some(len),
+                _ => None,
+            },
+            Some(Wait::Close) | None => None,
+        };
+        if let Some(len) = complete {
+            if let Some(view) = view.as_mut() {
+                view.segments = std::mem::take(&mut way.parts);
+                view.reassembled = way.pending[..len.min(way.pending.len())].to_vec();
+            }
+            // What follows the message waits to be read with the next segment.
+            let rest = way.pending.split_off(len.min(way.pending.len()));
+            let next = way.next_seq;
+            way.reset();
+            if !rest.is_empty() {
+                way.pending = rest;
+                way.wait = Some(Wait::More);
+                way.next_seq = next;
+            }
+        }
+        self.view = view;
     }
 
     /// Forgets TCP stream `stream` (its conversation is over).

@@ -393,6 +393,7 @@ impl Timeline {
             frame,
             ts,
             fin: seg.header.flags.contains(crate::tcp::TcpFlags::FIN),
+            seq: view.numbers.seq,
         };
         *step = http.segment(&segment, protocol, info);
     }

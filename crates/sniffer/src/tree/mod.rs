@@ -1040,10 +1040,20 @@ pub fn build_into(
                 }
                 Some((at, len))
             }
-            // A FIN without payload that completes a message.
-            Some((i, _)) if !view.messages.is_empty() => {
-                layers.insert(i + 1, Layer::Http(frame.data.len(), 0));
-                Some((frame.data.len(), 0))
+            // A FIN without payload that completes a message, or a payload withheld from
+            // HTTP (resent, out of order) that TCP put in a message's gap.
+            Some((i, _)) if !view.messages.is_empty() || view.segment_data => {
+                let payload = match (&layers[i], &packet.transport) {
+                    (Layer::Tcp(at), crate::decode::Transport::Tcp(seg)) => {
+                        let start = at + seg.header.header_len as usize;
+                        let len =
+                            (seg.header.payload_len as usize).min(data.len().saturating_sub(start));
+                        (start, len)
+                    }
+                    _ => (frame.data.len(), 0),
+                };
+                layers.insert(i + 1, Layer::Http(payload.0, payload.1));
+                Some(payload)
             }
             _ => None,
         };
