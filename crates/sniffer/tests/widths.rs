@@ -68,10 +68,17 @@ fn contains_run(hay: &[String], needle: &[String]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The packets of a capture file as `sniffer read --format json` gives them.
-fn rows_of(file: &Path) -> Vec<Value> {
+/// The packets of a capture file as `sniffer read --format json` gives them (with
+/// `--enable-protocol http` when `http`, as the demo has it for its HTTP scenarios).
+fn rows_of(file: &Path, http: bool) -> Vec<Value> {
+    let http: &[&str] = if http {
+        &["--enable-protocol", "http"]
+    } else {
+        &[]
+    };
     let out = Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
         .args(["read", "--format", "json"])
+        .args(http)
         .arg(file)
         .output()
         .expect("sniffer read");
@@ -127,7 +134,8 @@ fn check_table(table: &str, rows: &[Value], width: usize, what: &str) -> usize {
             time.is_empty() || shown.contains(&time),
             "{what}: time {time}"
         );
-        if let Some(step) = row["step"].as_str() {
+        // An HTTP message's step is the HTTP one (`request GET /`), a segment's its TCP one.
+        if let Some(step) = row["http_step"].as_str().or(row["step"].as_str()) {
             assert!(contains_run(&shown, &tokens(step)), "{what}: step {step}");
             for end in ["client_state", "server_state"] {
                 let state = row["tcp"][end].as_str().expect("state").to_owned();
@@ -219,7 +227,8 @@ fn every_scenario_fits_every_width() {
             let what = format!("{args:?}");
             assert_fits(&stdout, width, &what);
             assert_fits(&stderr, width, &what);
-            let rows = rows_of(&file);
+            let http = args.iter().any(|a| a.starts_with("http"));
+            let rows = rows_of(&file, http);
             let lines = check_table(&stdout, &rows, width, &what);
             // Loopback: the addresses and the protocol are said once, above the table.
             let host = if args.contains(&"::1") {
@@ -227,10 +236,21 @@ fn every_scenario_fits_every_width() {
             } else {
                 "127.0.0.1"
             };
-            let protocol = if args.contains(&"udp") { "UDP" } else { "TCP" };
+            // The protocol, when every row has the same (an HTTP scenario's rows are TCP and
+            // HTTP on a port Wireshark takes for HTTP, or by its heuristic for HTTP/1.1).
+            let first = rows[0]["protocol"].as_str().expect("protocol");
+            let protocol = match rows.iter().all(|r| r["protocol"] == first) {
+                true => format!(", Protocol {first}"),
+                false => String::new(),
+            };
+            assert_eq!(
+                protocol.is_empty(),
+                args == &["--scenario", "http11"],
+                "{what}: {protocol}"
+            );
             assert!(
                 stdout.starts_with(&format!(
-                    "Every packet below: Source and Destination {host}, Protocol {protocol}\n"
+                    "Every packet below: Source and Destination {host}{protocol}\n"
                 )),
                 "{what}:\n{stdout}"
             );
@@ -284,7 +304,7 @@ fn sniffer_read_tables_fit_every_width() {
         "pcapng-edge-cases.pcapng",
     ] {
         let file = common::fixture(name);
-        let rows = rows_of(&file);
+        let rows = rows_of(&file, false);
         for width in WIDTHS {
             let out = Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
                 .args(["read", "--format", "table", "--width", &width.to_string()])
