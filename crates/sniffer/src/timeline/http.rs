@@ -1,27 +1,32 @@
-//! HTTP/1.x rows of the listing, as tshark 4.0 shows them with its HTTP dissector on
-//! (`sniffer read --enable-protocol http`): the Protocol and Info columns only.
+//! HTTP/1.x as tshark 4.0 reads it with its HTTP dissector on (`--enable-protocol http`):
+//! the listing's Protocol and Info columns, the demo's HTTP steps, and what the field tree
+//! needs of each segment.
 //!
 //! - **Which conversations**: a TCP port of Wireshark's HTTP range at either end, or, on
 //!   other ports, a payload whose first line starts or ends with `HTTP/1.1` (Wireshark's
 //!   heuristic), which makes the conversation HTTP from that segment on.
 //! - **A message in one segment**: Protocol `HTTP`, Info its first line and a space; a
-//!   response with a text body adds its media type, `HTTP/1.1 200 OK  (text/plain)`.
+//!   message with a body adds its media type, `HTTP/1.1 200 OK  (text/plain)` (not
+//!   `application/octet-stream`, which goes to the data dissector).
 //! - **A message over several segments** (TCP reassembly): the segment that completes it is
 //!   the HTTP row. Before it, the segment that starts it shows its first line, and a segment
 //!   of headers or of a chunked body (read again with each segment) does too; body segments
 //!   of a known length keep TCP's Info. All of them end in `[TCP segment of a reassembled
-//!   PDU]`.
+//!   PDU]`. A response that states no length ends with its sender's FIN, whose row is then
+//!   the HTTP row.
+//! - **Sequence order**: while a message is pending, a segment past a gap waits for it; a
+//!   resent or out-of-order segment is not read by HTTP (it keeps its TCP row), but its bytes
+//!   fill the gap they belong to; a message that completes so is used up unread.
 //! - **Bytes that start no message**: `Continuation`.
 //! - **A segment the capture cut short** is not reassembled: its line ends in `[Packet size
 //!   limited during capture]`.
 //! - **Several messages in a segment**: their lines one after another.
 //!
-//! Resent and out-of-order segments keep their TCP rows and are not reassembled.
-//!
 //! When the field tree is wanted ([`Http::keep_views`]), each segment also leaves an
 //! [`HttpView`]: whether its payload went into a reassembly, the bytes and segments a
 //! completed reassembly made, and each message with its place in the conversation (request
-//! and response numbers, the frames of the previous ones, the time since the request).
+//! and response numbers, the frames of the previous ones, the time since the request), paired
+//! as Wireshark 4.0's single pass pairs them.
 
 use std::collections::HashMap;
 
@@ -331,7 +336,8 @@ impl Http {
                 .next_seq
                 .is_some_and(|next| seg.seq.wrapping_sub(next) as i32 > 0)
         {
-            if way.pending.len() + seg.payload.len() <= MAX_MESSAGE {
+            let held: usize = way.ahead.iter().map(|(_, _, b)| b.len()).sum();
+            if way.pending.len() + held + seg.payload.len() <= MAX_MESSAGE {
                 way.ahead.push((seg.seq, seg.frame, seg.payload.to_vec()));
             }
             info.push_str(" [TCP segment of a reassembled PDU]");
