@@ -233,6 +233,7 @@ fn packet_details_bytes_fields_and_json_are_tsharks_with_http_on() {
             "real-http-edges.pcap",
             "http-media-types.pcap",
             "http-resent.pcap",
+            "http-encodings.pcap",
             "icmp-messages.pcap",
             "icmpv6-messages.pcap",
         ],
@@ -352,6 +353,7 @@ fn display_filters_on_http_fields_select_what_tshark_selects() {
             "real-http-curl.pcap",
             "real-http-edges.pcap",
             "http-resent.pcap",
+            "http-encodings.pcap",
         ],
     );
     let mut selected = 0;
@@ -391,6 +393,9 @@ fn display_filters_on_http_fields_select_what_tshark_selects() {
         "tcp.segment == 12",
         "http.response.line contains \"ETag\"",
         "_ws.malformed",
+        "http.decompression_failed",
+        "http.content_encoding == \"gzip\"",
+        "http.file_data contains \"python\"",
     ] {
         for (file, known) in &files {
             let filter = match known {

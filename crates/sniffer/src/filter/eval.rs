@@ -160,10 +160,13 @@ fn protocol_bytes(tree: &Tree, n: &Node) -> Vec<u8> {
         .iter()
         .position(|m| std::ptr::eq(m, n))
         .unwrap_or(tree.nodes.len());
+    // Up to the end of what the nodes after it cover, within the bytes it lies in (the
+    // frame's, or those a reassembly or a decompression made).
+    let (from, to) = tree.region(n.start);
     let end = tree.nodes[index..]
         .iter()
-        .filter(|m| m.len > 0)
-        .map(|m| m.start + m.len)
+        .filter(|m| m.len > 0 && m.start >= from && m.start < to)
+        .map(|m| (m.start + m.len).min(to))
         .max()
         .unwrap_or(n.start + n.len);
     let whole = Node {

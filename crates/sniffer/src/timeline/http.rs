@@ -803,18 +803,85 @@ fn message(bytes: &[u8], answers_head: bool, closing: bool) -> Message<'_> {
             wait: Wait::Close,
         };
     };
-    // A body's media type, but for the one Wireshark hands to its data dissector.
+    // A body's media type, but for the one Wireshark hands to its data dissector, and for a
+    // body whose Content-Encoding it could not undo (it shows its bytes as data then).
+    let decoded = || match content_coding(headers) {
+        None => true,
+        Some(coding) => {
+            let raw = &bytes[body..end];
+            let raw = if chunked { dechunk(raw) } else { raw.to_vec() };
+            decode_body(&coding, &raw).is_some()
+        }
+    };
     let media = (end > body)
         .then(|| header(headers, "content-type"))
         .flatten()
         .map(|v| media_type(&v))
-        .filter(|m| m != "application/octet-stream");
+        .filter(|m| m != "application/octet-stream")
+        .filter(|_| decoded());
     Message::Complete {
         len: end,
         line,
         media,
         head,
     }
+}
+
+/// The Content-Encoding of a message's `headers`, as given, unless `identity`.
+pub fn content_coding(headers: &[u8]) -> Option<String> {
+    header(headers, "content-encoding").filter(|c| !c.eq_ignore_ascii_case("identity"))
+}
+
+/// A body's bytes once its Content-Encoding is undone, as Wireshark 4.0 undoes it: gzip,
+/// x-gzip and deflate through zlib (which takes a gzip or zlib stream, or else raw deflate),
+/// and br; `None` for another coding, or bytes that do not decode. At most 64 MiB.
+pub fn decode_body(coding: &str, body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    const LIMIT: u64 = 64 << 20;
+    let read = |mut reader: Box<dyn Read + '_>| {
+        let mut out = Vec::new();
+        (&mut reader)
+            .take(LIMIT)
+            .read_to_end(&mut out)
+            .ok()
+            .map(|_| out)
+    };
+    match coding.to_ascii_lowercase().as_str() {
+        "gzip" | "x-gzip" | "deflate" if body.starts_with(&[0x1f, 0x8b]) => {
+            read(Box::new(flate2::read::GzDecoder::new(body)))
+        }
+        "gzip" | "x-gzip" | "deflate" => read(Box::new(flate2::read::ZlibDecoder::new(body)))
+            .or_else(|| read(Box::new(flate2::read::DeflateDecoder::new(body)))),
+        "br" => read(Box::new(brotli_decompressor::Decompressor::new(body, 4096))),
+        _ => None,
+    }
+}
+
+/// A chunked body's data, its chunks put together.
+pub fn dechunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some((line, next)) = body.get(at..).and_then(first_line) {
+        let size = std::str::from_utf8(line).ok();
+        let size = size.map(|s| s.split(';').next().unwrap_or_default().trim());
+        let Some(size) = size.and_then(|s| usize::from_str_radix(s, 16).ok()) else {
+            break;
+        };
+        at += next;
+        if size == 0 {
+            break;
+        }
+        let Some(chunk) = body.get(at..at + size) else {
+            break;
+        };
+        out.extend_from_slice(chunk);
+        at += size;
+        match body.get(at..at + 2) {
+            Some(b"\r\n") => at += 2,
+            _ => at += 1,
+        }
+    }
+    out
 }
 
 /// A Content-Type's media type: before its parameters, trimmed, in lowercase.
@@ -888,6 +955,31 @@ mod tests {
         assert!(!heuristic(b"HTTP/1.1\r\n"), "8 bytes");
         assert!(!heuristic(b"GET / HTTP/1.0\r\n"));
         assert!(!heuristic(b"welcome to python!"));
+    }
+
+    #[test]
+    fn content_codings_are_undone_as_wireshark_undoes_them() {
+        use std::io::Write;
+        let body = b"welcome to python!\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(body).expect("gzip");
+        let gz = gz.finish().expect("gzip");
+        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        raw.write_all(body).expect("deflate");
+        let raw = raw.finish().expect("deflate");
+        assert_eq!(decode_body("GZIP", &gz).as_deref(), Some(&body[..]));
+        assert_eq!(decode_body("deflate", &raw).as_deref(), Some(&body[..]));
+        assert_eq!(
+            decode_body("br", b"\x0b\x02\x80hello\x03").as_deref(),
+            Some(&b"hello"[..])
+        );
+        assert_eq!(decode_body("gzip", b"not gzip at all"), None);
+        assert_eq!(
+            decode_body("gzip", &gz[..gz.len() - 4]).map(|b| b.len()),
+            None
+        );
+        assert_eq!(decode_body("zstd", &gz), None);
+        assert_eq!(dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n"), b"abcde");
     }
 
     #[test]

@@ -69,6 +69,8 @@ fields! {
     LAST_MODIFIED: "http.last_modified", "Last-Modified", Kind::Str;
     X_FORWARDED_FOR: "http.x_forwarded_for", "X-Forwarded-For", Kind::Str;
     TEXT_LINES: "data-text-lines", "Line-based text data", Kind::Protocol;
+    SUBDISSECTOR_FAILED: "http.subdissector_failed", "HTTP body subdissector failed, trying heuristic subdissector", Kind::Protocol;
+    DECOMPRESSION_FAILED: "http.decompression_failed", "Decompression failed", Kind::Protocol;
     MEDIA: "media", "Media Type", Kind::Protocol;
     MEDIA_TYPE: "media.type", "Media type", Kind::Bytes;
 }
@@ -294,6 +296,17 @@ pub(super) fn protocols(view: &HttpView, payload: &[u8], out: &mut Vec<&'static 
         let message = source.get(m.at..m.at + m.len).unwrap_or_default();
         let parsed = Parsed::read(message, m);
         if !view.cut && parsed.body_len() > 0 {
+            if let Some(coding) = &parsed.coding {
+                let body = &message[parsed.body.0..parsed.body.1];
+                let raw = match parsed.chunked {
+                    true => crate::timeline::http::dechunk(body),
+                    false => body.to_vec(),
+                };
+                if crate::timeline::http::decode_body(coding, &raw).is_none() {
+                    out.push("data");
+                    continue;
+                }
+            }
             out.push(match body_of(parsed.media.as_deref()) {
                 Body::TextLines => "data-text-lines",
                 Body::Data => "data",
@@ -323,6 +336,8 @@ struct Parsed<'a> {
     chunked: bool,
     /// Its Content-Type's media type.
     media: Option<String>,
+    /// Its Content-Encoding (unless `identity`), as given.
+    coding: Option<String>,
 }
 
 impl<'a> Parsed<'a> {
@@ -353,6 +368,7 @@ impl<'a> Parsed<'a> {
         let chunked =
             value("transfer-encoding").is_some_and(|v| v.to_lowercase().contains("chunked"));
         let media = value("content-type").map(|v| crate::timeline::http::media_type(&v));
+        let coding = value("content-encoding").filter(|c| !c.eq_ignore_ascii_case("identity"));
         let body = if blank.is_some() && !m.answers_head {
             (at, message.len())
         } else {
@@ -364,6 +380,7 @@ impl<'a> Parsed<'a> {
             body,
             chunked,
             media,
+            coding,
         }
     }
 
@@ -643,13 +660,53 @@ fn message_tree(b: &mut Builder, m: &MessageView, message: &[u8], at: usize, cut
     }
     let body = &message[from..to];
     // The entity: the body itself, or its chunks put together in a source of their own.
-    let (entity, entity_at) = if parsed.chunked {
+    let (mut entity, mut entity_at) = if parsed.chunked {
         let entity = chunks(b, body, at + from);
         let entity_at = b.add_source("De-chunked entity body", &entity);
         (entity, entity_at)
     } else {
         (body.to_vec(), at + from)
     };
+    // A Content-Encoding undone, into a source of its own; or, where it cannot be, the
+    // encoded bytes as data and no more.
+    if let Some(coding) = &parsed.coding {
+        let encoded = super::bytes_text(entity.len());
+        match crate::timeline::http::decode_body(coding, &entity) {
+            Some(plain) => {
+                b.add(
+                    &super::TEXT,
+                    Value::None,
+                    (entity_at, entity.len()),
+                    format_args!(
+                        "Content-encoded entity body ({coding}): {encoded} -> {}",
+                        super::bytes_text(plain.len())
+                    ),
+                );
+                entity_at = b.add_source("Uncompressed entity body", &plain);
+                entity = plain;
+            }
+            None => {
+                b.add(
+                    &super::TEXT,
+                    Value::None,
+                    (entity_at, entity.len()),
+                    format_args!("Content-encoded entity body ({coding}): {encoded}"),
+                );
+                b.open();
+                b.expert_here(
+                    &DECOMPRESSION_FAILED,
+                    "http.decompression_failed",
+                    "Warning",
+                    "Undecoded",
+                    "Decompression failed",
+                );
+                data::build_nested(b, &entity, entity_at);
+                b.close();
+                b.close();
+                return;
+            }
+        }
+    }
     b.add(
         &FILE_DATA,
         Value::Str(file_data(&entity)),
@@ -660,7 +717,7 @@ fn message_tree(b: &mut Builder, m: &MessageView, message: &[u8], at: usize, cut
     let body = body_of(media);
     if body == Body::Media(true) {
         b.expert_here(
-            &super::TEXT,
+            &SUBDISSECTOR_FAILED,
             "http.subdissector_failed",
             "Note",
             "Malformed",

@@ -228,6 +228,15 @@ impl Tree {
             .collect()
     }
 
+    /// The bytes `at` lies in: the frame's, or one of the sources after them (start, end).
+    pub(crate) fn region(&self, at: usize) -> (usize, usize) {
+        self.sources
+            .iter()
+            .map(|&(_, start, len)| (start, start + len))
+            .find(|&(start, end)| at >= start && at < end)
+            .unwrap_or((0, self.frame_len))
+    }
+
     fn clear(&mut self) {
         self.nodes.clear();
         self.text.clear();
