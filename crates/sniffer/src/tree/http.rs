@@ -448,7 +448,8 @@ pub(super) fn build(b: &mut Builder, view: &HttpView, payload: &[u8], payload_at
     };
     let source = source(view, payload);
     if let (Some(at), true) = (view.continuation, view.messages.is_empty()) {
-        let len = source.len().saturating_sub(at);
+        let rest = source.get(at..).unwrap_or_default();
+        let len = rest.len();
         b.add(
             &HTTP,
             Value::None,
@@ -461,12 +462,12 @@ pub(super) fn build(b: &mut Builder, view: &HttpView, payload: &[u8], payload_at
         if !view.cut || view.truncated {
             b.add(
                 &FILE_DATA,
-                Value::Str(file_data(&source[at..])),
+                Value::Str(file_data(rest)),
                 (base + at, len),
                 format_args!("File Data: {}", super::bytes_text(len)),
             );
         }
-        data::build_nested(b, &source[at..], base + at);
+        data::build_nested(b, rest, base + at);
         b.close();
         if view.truncated {
             super::truncated(b, "HTTP", base + source.len());
