@@ -116,6 +116,20 @@ fn only_http_can_be_enabled() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
+    // A statistics tree's bad filter, in tshark's words, before anything is read.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("sniffer"))
+        .arg("read")
+        .arg(&file)
+        .args(["-z", "http_req,tree,http.bogus"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "sniffer: stats_tree for: HTTP/Requests failed to attach to the tap: Filter \"http.bogus\" \
+         is invalid - http.bogus is neither a field nor a protocol name.\n"
+    );
+    assert!(out.stdout.is_empty());
     let out = assert_cmd::Command::cargo_bin("sniff-demo")
         .expect("binary")
         .args(["--enable-protocol", "dns", "--no-save"])
@@ -417,14 +431,14 @@ fn http_statistics_trees_are_tsharks() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut files: Vec<(std::path::PathBuf, Option<&str>)> = scenario_captures(dir.path())
-        .into_iter()
-        .map(|f| (f, None))
+    // Every committed capture (the loopback one through `judged`).
+    let names: Vec<String> = common::fixtures()
+        .iter()
+        .filter(|f| !f.ends_with("real-http-loopback.pcap"))
+        .filter_map(|f| Some(f.file_name()?.to_str()?.to_owned()))
         .collect();
-    for file in common::fixtures() {
-        let known = file.ends_with("real-http-loopback.pcap");
-        files.push((file, known.then_some(KNOWN_DETAILS)));
-    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let files = judged(dir.path(), &names);
     let mut requests = 0;
     for (file, known) in &files {
         let z = |name: &str| match known {

@@ -124,7 +124,7 @@ impl HttpTree {
     }
 
     /// The title tshark prints above it.
-    fn title(&self) -> &'static str {
+    pub fn title(&self) -> &'static str {
         match self.kind {
             HttpTreeKind::Packets => "HTTP/Packet Counter",
             HttpTreeKind::Requests => "HTTP/Requests",

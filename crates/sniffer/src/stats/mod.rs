@@ -244,6 +244,16 @@ pub enum StatError {
         filter: String,
         message: String,
     },
+    /// A statistics tree's filter refused, in tshark's words.
+    #[error(
+        "stats_tree for: {title} failed to attach to the tap: Filter \"{filter}\" is invalid - \
+         {message}"
+    )]
+    TreeFilter {
+        title: &'static str,
+        filter: String,
+        message: String,
+    },
 }
 
 impl Stat {
@@ -276,7 +286,17 @@ impl Stat {
                     return Err(unknown());
                 }
                 return Ok(Stat {
-                    filter: compile(rest.strip_prefix(','), "stats_tree")?,
+                    filter: compile(rest.strip_prefix(','), "stats_tree").map_err(|e| match e {
+                        // tshark's words for a statistics tree.
+                        StatError::Filter {
+                            filter, message, ..
+                        } => StatError::TreeFilter {
+                            title: http::HttpTree::new(kind).title(),
+                            filter,
+                            message,
+                        },
+                        e => e,
+                    })?,
                     http: Some(Box::new(http::HttpTree::new(kind))),
                     ..Stat::new(StatKind::HttpTree, TableType::Tcp)
                 });
