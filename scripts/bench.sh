@@ -6,8 +6,11 @@
 # Usage: scripts/bench.sh [CONVERSATIONS] [SEGMENTS_PER_DIRECTION] [SERVER_SEGMENT_BYTES]
 #   default 4000 11 600: 120,000 packets, 80 MB (Ethernet-sized frames);
 #   40000 11 5792: 1,200,000 packets, 3.1 GB (large segments, as with segmentation offload)
-# Each time is the best of 5 runs (the file is in the page cache after the first).
+# Each time in the table is the best of 5 runs (the file is in the page cache after the first);
+# the display filter's comparison takes ROUNDS turns (default 40) and prints medians.
 set -euo pipefail
+# One decimal point for times, whatever the user's locale.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 conversations=${1:-4000}
 segments=${2:-11}
@@ -44,16 +47,58 @@ for cmd in "target/release/sniffer read --format plain" "tcpdump -nn -r" "tshark
 done
 
 # A display filter against tcpdump's BPF filter for the same packets: the data segments of
-# the conversation opened by the middle SYN of the file.
+# the conversation opened by the middle SYN of the file. Both programs take turns, ROUNDS
+# times (a busy spell of a shared machine then slows both alike), in two states of the page
+# cache: the file as the generator wrote it (8 KiB at a time, so the kernel caches it in
+# 4 KiB pages), and the same file dropped from the cache and read back from the disk (the
+# kernel's readahead caches it in larger folios, which a memory map maps far faster).
 port=$(target/release/sniffer read "$file" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
   -T fields -e tcp.srcport | sed -n "$(( conversations / 2 ))p")
 filter="tcp.port == $port && tcp.len > 0"
 bpf="tcp port $port and (((ip[2:2] - ((ip[0]&0xf)<<2)) - ((tcp[12]&0xf0)>>2)) != 0)"
-ours=$(best_of_5 target/release/sniffer read --format plain "$file" -Y "$filter")
-theirs=$(best_of_5 tcpdump -nn -r "$file" "$bpf")
+rounds=${ROUNDS:-40}
+# Milliseconds of one run of "$@", output discarded ($EPOCHREALTIME: no clock process).
+run_ms() {
+  local start=$EPOCHREALTIME
+  "$@" >/dev/null 2>&1 || true
+  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
+}
+# The median and the least of a file of numbers, as "median min".
+median_min() {
+  sort -n "$1" | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f %.1f", m, v[1] }'
+}
+compare_filtered() {
+  local state=$1
+  : > "$dir/ours.ms"; : > "$dir/theirs.ms"
+  # One run each first, not counted.
+  run_ms target/release/sniffer read --format plain "$file" -Y "$filter" > /dev/null
+  run_ms tcpdump -nn -r "$file" "$bpf" > /dev/null
+  for _ in $(seq "$rounds"); do
+    run_ms target/release/sniffer read --format plain "$file" -Y "$filter" >> "$dir/ours.ms"
+    run_ms tcpdump -nn -r "$file" "$bpf" >> "$dir/theirs.ms"
+  done
+  read -r ours_median ours_min <<< "$(median_min "$dir/ours.ms")"
+  read -r theirs_median theirs_min <<< "$(median_min "$dir/theirs.ms")"
+  printf '| %-36s | %14s | %14s | %5s× | %5s× |\n' "$state" "$ours_median / $ours_min" \
+    "$theirs_median / $theirs_min" \
+    "$(awk -v a="$ours_median" -v b="$theirs_median" 'BEGIN { printf "%.2f", b / a }')" \
+    "$(awk -v a="$ours_min" -v b="$theirs_min" 'BEGIN { printf "%.2f", b / a }')"
+}
 echo
-echo "-Y '$filter': sniffer $ours s, tcpdump -nn -r with '$bpf' $theirs s" \
-  "($(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.1f", b / a }')× faster)"
+echo "-Y '$filter' against tcpdump -nn -r with '$bpf', $rounds runs each, taking turns:"
+echo "milliseconds as median / least, and how many times as fast sniffer was"
+printf '| %-36s | %14s | %14s | %6s | %6s |\n' "page cache" "sniffer" "tcpdump" "median" "least"
+printf '|%s|%s|%s|%s|%s|\n' -------------------------------------- ---------------- ---------------- -------- --------
+compare_filtered "as the generator wrote it"
+# Written back and dropped from the cache, then read whole as a reader of the disk would.
+sync "$file"
+dd if="$file" iflag=nocache count=0 status=none
+if command -v fincore >/dev/null; then
+  cached=$(fincore --bytes --noheadings --output RES "$file" | tr -d ' ')
+  [ "${cached:-1}" -lt $((1 << 20)) ] || echo "bench: the file stayed in the page cache ($cached bytes)" >&2
+fi
+cat "$file" > /dev/null
+compare_filtered "read back from the disk"
 
 # The same listing as tshark's: every protocol but link, network and transport disabled.
 mkdir -p "$dir/judge"
