@@ -1038,6 +1038,16 @@ mod tests {
         }
     }
 
+    /// Cuts the file at `path` to its first 4096 bytes.
+    fn cut_to_one_page(path: &std::path::Path) {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .expect("open to cut")
+            .set_len(4096)
+            .expect("cut");
+    }
+
     #[test]
     fn reading_ahead_in_a_file_cut_short_is_no_bus_error() {
         let (_dir, path) = file_of(&vec![5; 2 * POPULATE]);
@@ -1045,12 +1055,7 @@ mod tests {
         // SAFETY: a read-only map; the pages lost to the cut are only touched through
         // process_vm_readv, which reports them rather than raising SIGBUS.
         let map = unsafe { memmap2::Mmap::map(&file) }.expect("map");
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .expect("open to cut")
-            .set_len(4096)
-            .expect("cut");
+        cut_to_one_page(&path);
         // The first page is still there, the rest is lost; neither is an error.
         touch_each(&map, 0, 2 * POPULATE).expect("a short read is no error");
         touch_each(&map, POPULATE, POPULATE).expect("nothing readable is no error");
@@ -1073,12 +1078,7 @@ mod tests {
         let first = ahead.fill_buf().expect("read")[..100].to_vec();
         assert!(first.iter().all(|&b| b == 7));
         ahead.consume(100);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .expect("open to cut")
-            .set_len(4096)
-            .expect("cut");
+        cut_to_one_page(&path);
         let mut sum = 0u64;
         loop {
             let available = ahead.fill_buf().expect("read");
