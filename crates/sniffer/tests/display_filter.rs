@@ -80,6 +80,37 @@ const FILTERS: &[&str] = &[
     "frame.protocols[0:3] == \"eth\"",
     "tcp.flags & 0x02",
     "tcp.flags & 0x12 == 0x12",
+    // Quantifiers: `all` holds of every value, `any` of some; over `==`/`!=` they stand for
+    // `===`/`!=` and `==`/`!==`.
+    "all tcp.port > 1000",
+    "all tcp.port < 20000",
+    "any tcp.port < 20000",
+    "any tcp.port != 12345",
+    "all tcp.port != 12345",
+    "any tcp.port === 12345",
+    "all tcp.port !== 12345",
+    "all tcp.port eq 12345",
+    "not all tcp.port == 12345",
+    "all tcp.port in {1..20000}",
+    "any tcp.port in {12345}",
+    "all ip.addr == 127.0.0.0/8",
+    "all ip.addr == ip.src",
+    "all tcp.port >= tcp.srcport",
+    "any tcp.seq > tcp.ack",
+    "all tcp.options.sack_le > 0",
+    "all frame contains \"python\"",
+    "all frame.protocols matches \"ip\"",
+    "all upper(frame.protocols) contains \"TCP\"",
+    "all len(tcp.options) > 4",
+    "all tcp.flags & 0x02 == 2",
+    "all udp.port != 1",
+    "all tcp.port gt 100 or any udp.port lt 100",
+    // A field on the right that is absent: nothing is equal, nothing differs.
+    "tcp.port === udp.port",
+    "tcp.port !== udp.port",
+    // Binary integers.
+    "tcp.srcport == 0b11000000111001",
+    "tcp.srcport in {0B11000000111001, 80}",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -319,6 +350,18 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "\"abc",
         "eth.src[abc] == 1",
         "tcp.port == 1 ééé",
+        "ip.ttl == 0b2",
+        "frame.time_delta == 0b1",
+        "all tcp.port",
+        "all tcp.port && frame",
+        "all tcp.flags & 0x02",
+        "all tcp.prt == 1",
+        "all tcp.prt",
+        "all 12 == tcp.port",
+        "all not tcp.port == 1",
+        "all (tcp.port == 1)",
+        "any any tcp.port == 1",
+        "all(tcp.port == 12345)",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])
@@ -375,13 +418,15 @@ fn an_empty_filter_selects_everything_and_a_bad_expression_is_refused() {
 fn relation() -> impl Strategy<Value = String> {
     let port = prop::sample::select(vec!["12345", "40000", "40001", "80", "0x3039"]);
     let cmp = prop::sample::select(vec!["==", "!=", "<", ">=", "===", "!=="]);
+    let quantifier = prop::sample::select(vec!["", "", "any ", "all "]);
     prop_oneof![
         (
+            quantifier,
             prop::sample::select(vec!["tcp.port", "tcp.srcport", "tcp.dstport", "udp.port"]),
             cmp.clone(),
             port
         )
-            .prop_map(|(f, c, v)| format!("{f} {c} {v}")),
+            .prop_map(|(q, f, c, v)| format!("{q}{f} {c} {v}")),
         (
             prop::sample::select(vec![
                 "tcp.len",

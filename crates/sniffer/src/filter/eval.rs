@@ -45,6 +45,7 @@ fn test(t: &Test, tree: &Tree) -> bool {
                 }
                 Cmp::AllEq => {
                     !left.is_empty()
+                        && !right.is_empty()
                         && left
                             .iter()
                             .all(|a| right.iter().all(|b| order(a, b) == Some(Ordering::Equal)))
@@ -54,28 +55,59 @@ fn test(t: &Test, tree: &Tree) -> bool {
                     .any(|a| right.iter().any(|b| holds(*cmp, order(a, b)))),
             }
         }
-        Test::In(lhs, members) => values(tree, *lhs).iter().any(|v| {
-            members.iter().any(|m| match m {
-                Member::One(lit) => compare(v, lit) == Some(Ordering::Equal),
-                Member::Range(low, high) => {
-                    matches!(compare(v, low), Some(Ordering::Greater | Ordering::Equal))
-                        && matches!(compare(v, high), Some(Ordering::Less | Ordering::Equal))
-                }
-            })
-        }),
-        Test::Contains(lhs, needle) => values(tree, *lhs).iter().any(|v| {
-            let hay: &[u8] = match v {
-                V::Bytes(b) => b,
-                V::Str(s) => s.as_bytes(),
-                _ => return false,
-            };
-            needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle.as_slice())
-        }),
-        Test::Matches(lhs, re) => values(tree, *lhs).iter().any(|v| match v {
-            V::Bytes(b) => re.is_match(b),
-            V::Str(s) => re.is_match(s.as_bytes()),
-            _ => false,
-        }),
+        Test::In(lhs, members) => values(tree, *lhs).iter().any(|v| within(v, members)),
+        Test::Contains(lhs, needle) => values(tree, *lhs).iter().any(|v| contains(v, needle)),
+        Test::Matches(lhs, re) => values(tree, *lhs).iter().any(|v| matches(v, re)),
+        Test::All(inner) => every(inner, tree),
+    }
+}
+
+/// A relation after `all`: it holds of every value of its left side (and a field on the
+/// right, of every pair), and never of a field that is absent.
+fn every(t: &Test, tree: &Tree) -> bool {
+    let all = |values: Vec<V>, f: &dyn Fn(&V) -> bool| !values.is_empty() && values.iter().all(f);
+    match t {
+        Test::Compare(lhs, cmp, lit) => all(values(tree, *lhs), &|v| holds(*cmp, compare(v, lit))),
+        Test::CompareFields(lhs, cmp, rhs) => {
+            let right = values(tree, *rhs);
+            !right.is_empty()
+                && all(values(tree, *lhs), &|a| {
+                    right.iter().all(|b| holds(*cmp, order(a, b)))
+                })
+        }
+        Test::In(lhs, members) => all(values(tree, *lhs), &|v| within(v, members)),
+        Test::Contains(lhs, needle) => all(values(tree, *lhs), &|v| contains(v, needle)),
+        Test::Matches(lhs, re) => all(values(tree, *lhs), &|v| matches(v, re)),
+        // The parser puts only the relations above under `all`.
+        other => test(other, tree),
+    }
+}
+
+/// Whether `v` is one of a set's values or within one of its ranges.
+fn within(v: &V, members: &[Member]) -> bool {
+    members.iter().any(|m| match m {
+        Member::One(lit) => compare(v, lit) == Some(Ordering::Equal),
+        Member::Range(low, high) => {
+            matches!(compare(v, low), Some(Ordering::Greater | Ordering::Equal))
+                && matches!(compare(v, high), Some(Ordering::Less | Ordering::Equal))
+        }
+    })
+}
+
+fn contains(v: &V, needle: &[u8]) -> bool {
+    let hay: &[u8] = match v {
+        V::Bytes(b) => b,
+        V::Str(s) => s.as_bytes(),
+        _ => return false,
+    };
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn matches(v: &V, re: &regex::bytes::Regex) -> bool {
+    match v {
+        V::Bytes(b) => re.is_match(b),
+        V::Str(s) => re.is_match(s.as_bytes()),
+        _ => false,
     }
 }
 

@@ -14,11 +14,13 @@
 //! `<=`, `>`, `>=` and their word forms; `and`/`or`/`not` and `&&`/`||`/`!` with
 //! parentheses; `in {…}` with values and ranges; `contains`; `matches` (a regular
 //! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()` and `lower()`;
-//! slices (`eth.src[0:3]`) and the bitwise `&`.
-//! Literals: integers (decimal, hex, octal), floats, quoted strings with escapes, byte
+//! slices (`eth.src[0:3]`) and the bitwise `&`; `any` and `all` before a relation.
+//! Literals: integers (decimal, hex, octal, binary), floats, quoted strings with escapes, byte
 //! strings (`aa:bb:cc`), IPv4 and IPv6 addresses with CIDR masks, Ethernet addresses, `True`
 //! and `False`. Repeated fields follow Wireshark 4.0: `==` is true when any occurrence
-//! equals, `!=` when none does, `===` when all do, `!==` when any differs.
+//! equals, `!=` when none does, `===` when all do, `!==` when any differs; `all` makes any
+//! relation hold only when it holds of every value (`all tcp.port < 1024`), `any` when it
+//! holds of one.
 
 mod eval;
 mod lex;

@@ -4,8 +4,9 @@
 //! ```text
 //! expr     := and ( ("or" | "||") and )*
 //! and      := unary ( ("and" | "&&") unary )*
-//! unary    := ("not" | "!") unary | "(" expr ")" | relation
-//! relation := operand [ cmp rhs | "contains" value | "matches" string | "in" "{" set "}" ]
+//! unary    := ("not" | "!") unary | "(" expr ")" | ("any" | "all") test | relation
+//! relation := operand [ test ]
+//! test     := cmp rhs | "contains" value | "matches" string | "in" "{" set "}"
 //! operand  := field | ("len" | "count" | "upper" | "lower") "(" field ")"
 //! ```
 
@@ -66,6 +67,46 @@ pub(super) enum Cmp {
     Le,
     Gt,
     Ge,
+}
+
+impl Cmp {
+    /// `==` or `!=` in any of their forms.
+    fn is_equality(self) -> bool {
+        matches!(self, Cmp::AnyEq | Cmp::AllNe | Cmp::AllEq | Cmp::AnyNe)
+    }
+
+    /// The comparison after `any`: `==` and `!=` hold when some value does.
+    fn any(self) -> Cmp {
+        match self {
+            Cmp::AllEq => Cmp::AnyEq,
+            Cmp::AllNe => Cmp::AnyNe,
+            other => other,
+        }
+    }
+
+    /// The comparison after `all`: `==` and `!=` hold when every value does.
+    fn all(self) -> Cmp {
+        match self {
+            Cmp::AnyEq => Cmp::AllEq,
+            Cmp::AnyNe => Cmp::AllNe,
+            other => other,
+        }
+    }
+}
+
+/// The operator a relation's token is, as written, if it is one.
+fn relation_word(tok: &Tok) -> Option<String> {
+    const WORDS: [&str; 15] = [
+        "eq", "any_eq", "ne", "all_ne", "all_eq", "any_ne", "lt", "le", "gt", "ge", "contains",
+        "matches", "~", "in", "&",
+    ];
+    match tok {
+        Tok::Punct(p @ ("==" | "!=" | "===" | "!==" | "~=" | "<" | "<=" | ">" | ">=")) => {
+            Some((*p).to_owned())
+        }
+        Tok::Word(w) if WORDS.contains(&w.as_str()) => Some(w.clone()),
+        _ => None,
+    }
 }
 
 /// What a field's values are compared as.
@@ -185,6 +226,18 @@ pub(super) enum Test {
     In(Operand, Vec<Member>),
     Contains(Operand, Vec<u8>),
     Matches(Operand, regex::bytes::Regex),
+    /// `all` before an ordering, `in`, `contains` or `matches`: it holds of every value of
+    /// the left side (against every value of a field on the right). `all` and `any` before
+    /// `==` and `!=` are read into their [`Cmp`] instead.
+    All(Box<Test>),
+}
+
+/// `any` or `all` before a relation: whether it must hold of some value of the left side
+/// or of every one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Quantifier {
+    Any,
+    All,
 }
 
 /// How a field's values are compared.
@@ -292,6 +345,12 @@ impl Parser {
         if self.eat("!", "not") {
             return Ok(Test::Not(Box::new(self.unary()?)));
         }
+        if self.eat("", "any") {
+            return self.quantified(Quantifier::Any);
+        }
+        if self.eat("", "all") {
+            return self.quantified(Quantifier::All);
+        }
         if self.eat("(", "") {
             let inner = self.or()?;
             let close = self.next()?;
@@ -394,8 +453,67 @@ impl Parser {
 
     fn relation(&mut self) -> Result<Test, FilterError> {
         let (lhs, lhs_token) = self.operand()?;
+        match self.test(lhs, &lhs_token)? {
+            Some(test) => Ok(test),
+            None => exists(lhs, &lhs_token),
+        }
+    }
+
+    /// A relation after `any` or `all`: it must compare (a field alone is refused), and its
+    /// left side must be a field or a function.
+    fn quantified(&mut self, quantifier: Quantifier) -> Result<Test, FilterError> {
+        let first = self.next()?;
+        let keyword = matches!(&first.tok, Tok::Word(w) if ["not", "any", "all", "and", "or"].contains(&w.as_str()));
+        if !matches!(first.tok, Tok::Word(_)) || keyword {
+            return Err(unexpected(&first));
+        }
+        if let Tok::Word(w) = &first.tok {
+            let function = ["len", "count", "upper", "lower"].contains(&w.as_str())
+                && matches!(self.peek().map(|t| &t.tok), Some(Tok::Punct("(")));
+            if !function && crate::tree::field(w).is_none() {
+                // Wireshark reads the whole relation before it looks the name up.
+                let Some(op) = self.peek().cloned() else {
+                    return Err(FilterError::end());
+                };
+                let Some(op_text) = relation_word(&op.tok) else {
+                    return Err(unexpected(&op));
+                };
+                return Err(FilterError::at(
+                    format!("Left side of \"{op_text}\" expression must be a field or function, not {w}."),
+                    (first.at, first.len),
+                ));
+            }
+        }
+        self.i -= 1;
+        let (lhs, lhs_token) = self.operand()?;
+        let test = match self.test(lhs, &lhs_token)? {
+            Some(test) => test,
+            None => {
+                return Err(self.peek().map_or_else(FilterError::end, unexpected));
+            }
+        };
+        Ok(match (quantifier, test) {
+            (Quantifier::Any, Test::Compare(l, cmp, r)) => Test::Compare(l, cmp.any(), r),
+            (Quantifier::Any, Test::CompareFields(l, cmp, r)) => {
+                Test::CompareFields(l, cmp.any(), r)
+            }
+            (Quantifier::All, Test::Compare(l, cmp, r)) if cmp.is_equality() => {
+                Test::Compare(l, cmp.all(), r)
+            }
+            (Quantifier::All, Test::CompareFields(l, cmp, r)) if cmp.is_equality() => {
+                Test::CompareFields(l, cmp.all(), r)
+            }
+            (Quantifier::All, test) => Test::All(Box::new(test)),
+            (Quantifier::Any, test) => test,
+        })
+    }
+
+    /// The test that follows a left side (a comparison, `in`, `contains`, `matches`), or
+    /// `None` when none follows: the left side stands alone.
+    fn test(&mut self, lhs: Operand, lhs_token: &Token) -> Result<Option<Test>, FilterError> {
+        let lhs_token = lhs_token.clone();
         let Some(next) = self.peek().cloned() else {
-            return exists(lhs, &lhs_token);
+            return Ok(None);
         };
         let cmp = match &next.tok {
             Tok::Punct("==") => Some(Cmp::AnyEq),
@@ -427,7 +545,7 @@ impl Parser {
                     if !self.names.contains(&f.abbrev) {
                         self.names.push(f.abbrev);
                     }
-                    return Ok(Test::CompareFields(lhs, cmp, Operand::Field(f)));
+                    return Ok(Some(Test::CompareFields(lhs, cmp, Operand::Field(f))));
                 }
             }
             // A text line has no value to order.
@@ -435,7 +553,7 @@ impl Parser {
                 return Err(cannot(lhs, &lhs_token, "ordered"));
             }
             let lit = literal(lhs, &rhs)?;
-            return Ok(Test::Compare(lhs, cmp, lit));
+            return Ok(Some(Test::Compare(lhs, cmp, lit)));
         }
         match &next.tok {
             Tok::Word(w) if w == "contains" => {
@@ -455,7 +573,7 @@ impl Parser {
                     })?,
                     _ => return Err(unexpected(&rhs)),
                 };
-                Ok(Test::Contains(lhs, needle))
+                Ok(Some(Test::Contains(lhs, needle)))
             }
             Tok::Word(w) if w == "matches" || w == "~" => {
                 self.i += 1;
@@ -483,7 +601,7 @@ impl Parser {
                         ),
                         span: None,
                     })?;
-                Ok(Test::Matches(lhs, re))
+                Ok(Some(Test::Matches(lhs, re)))
             }
             Tok::Word(w) if w == "in" => {
                 self.i += 1;
@@ -505,9 +623,9 @@ impl Parser {
                         _ => return Err(unexpected(&sep)),
                     }
                 }
-                Ok(Test::In(lhs, members))
+                Ok(Some(Test::In(lhs, members)))
             }
-            _ => exists(lhs, &lhs_token),
+            _ => Ok(None),
         }
     }
 
@@ -671,7 +789,7 @@ fn literal(lhs: Operand, t: &Token) -> Result<Lit, FilterError> {
     }
 }
 
-/// An integer as Wireshark reads one: decimal, `0x` hex, `0` octal, with a sign.
+/// An integer as Wireshark reads one: decimal, `0x` hex, `0b` binary, `0` octal, with a sign.
 fn integer(w: &str) -> Option<i128> {
     let (neg, digits) = match w.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -682,6 +800,11 @@ fn integer(w: &str) -> Option<i128> {
         .or_else(|| digits.strip_prefix("0X"))
     {
         i128::from_str_radix(hex, 16).ok()?
+    } else if let Some(binary) = digits
+        .strip_prefix("0b")
+        .or_else(|| digits.strip_prefix("0B"))
+    {
+        i128::from_str_radix(binary, 2).ok()?
     } else if digits.len() > 1 && digits.starts_with('0') {
         i128::from_str_radix(&digits[1..], 8).ok()?
     } else {

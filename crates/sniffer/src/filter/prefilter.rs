@@ -153,6 +153,8 @@ fn derive(t: &Test) -> Cond {
             (a, b) => Cond::And(vec![a, b]),
         },
         Test::Contains(op, _) | Test::Matches(op, _) => present(*op),
+        // What holds of every value holds of some value.
+        Test::All(inner) => derive(inner),
     }
 }
 

@@ -102,3 +102,52 @@ fn refuses_in_wiresharks_words() {
         Some("Left side of \"==\" expression must be a field or function, not 1.")
     );
 }
+
+#[test]
+fn quantifiers_are_read_into_the_comparison_or_over_the_relation() {
+    use super::parse::{Cmp, Test};
+    let root = |text: &str| match DisplayFilter::compile(text) {
+        Ok(f) => f.root,
+        Err(e) => panic!("{text}: {}", e.render(text)),
+    };
+    let cmp = |text: &str| match root(text) {
+        Test::Compare(_, cmp, _) | Test::CompareFields(_, cmp, _) => cmp,
+        other => panic!("{text}: {other:?}"),
+    };
+    assert_eq!(cmp("all tcp.port == 80"), Cmp::AllEq);
+    assert_eq!(cmp("any tcp.port === 80"), Cmp::AnyEq);
+    assert_eq!(cmp("any tcp.port != 80"), Cmp::AnyNe);
+    assert_eq!(cmp("all tcp.port !== 80"), Cmp::AllNe);
+    assert_eq!(cmp("any tcp.port < tcp.srcport"), Cmp::Lt);
+    for text in [
+        "all tcp.port < 80",
+        "all tcp.port in {80}",
+        "all frame contains 00",
+        "all frame.protocols matches \"x\"",
+        "all tcp.port > tcp.srcport",
+    ] {
+        assert!(matches!(root(text), Test::All(_)), "{text}");
+    }
+    assert_eq!(
+        error("all tcp.port"),
+        "Unexpected end of filter expression."
+    );
+    assert_eq!(
+        error("all tcp.prt == 1"),
+        "Left side of \"==\" expression must be a field or function, not tcp.prt.\n    \
+         all tcp.prt == 1\n        ^~~~~~~"
+    );
+    assert_eq!(
+        error("any any tcp.port == 1"),
+        "\"any\" was unexpected in this context.\n    any any tcp.port == 1\n        ^~~"
+    );
+}
+
+#[test]
+fn binary_integers_are_read() {
+    assert!(DisplayFilter::compile("tcp.srcport == 0b11000000111001").is_ok());
+    assert_eq!(
+        error("ip.ttl == 0b2"),
+        "\"0b2\" is not a valid number.\n    ip.ttl == 0b2\n              ^~~"
+    );
+}
