@@ -108,6 +108,28 @@ const FILTERS: &[&str] = &[
     // A field on the right that is absent: nothing is equal, nothing differs.
     "tcp.port === udp.port",
     "tcp.port !== udp.port",
+    // Layers: `#` takes a field from some of its protocol's headers (an ICMP error's quoted
+    // header is the second IP layer).
+    "ip.src#2",
+    "ip#2",
+    "ip.src#1 == 10.0.0.2",
+    "ip.src#2 == 10.0.0.1",
+    "ip.addr#[1-2] == 10.0.0.1",
+    "ip.addr#[2:1]",
+    "ip.addr#[-1] == 10.0.0.1",
+    "ip.src#[-2]",
+    "ip.src#[1,2]",
+    "ip.src#[:1]",
+    "ip.src #02",
+    "ipv6.src#2",
+    "ip.src#1 != ip.src#2",
+    "len(ip.src#2) == 4",
+    "count(ip.src#[1-2]) == 2",
+    "ip.src#2[0] == 0a",
+    "all ip.ttl#2 > 60",
+    "ip.flags#2 & 0x2",
+    "udp.port#1 == 53",
+    "tcp.port#1 == 80",
     // Binary integers.
     "tcp.srcport == 0b11000000111001",
     "tcp.srcport in {0B11000000111001, 80}",
@@ -187,6 +209,30 @@ fn filters_select_the_frames_tshark_selects() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The filters select something: the comparison is not of empty lists.
     assert!(selections > 1000, "{selections}");
+}
+
+#[test]
+fn the_layer_operator_takes_a_tunnels_inner_header() {
+    if !common::has_tshark() {
+        return;
+    }
+    let file = fixture("ip-in-ip.pcap");
+    for filter in [
+        "ip.src#2 == 10.1.0.1",
+        "ip#2",
+        "ip.ttl#2 == 32",
+        "ip.ttl#1 == 64",
+        "ip.src#1 == 10.1.0.1",
+        "ip.addr#[-1] == 10.1.0.2",
+        "ip.src#[-2] == 192.0.2.1",
+        "ip.proto#1 == 4",
+        "tcp.port#1 == 80",
+        "all ip.ttl#[1-2] > 40",
+    ] {
+        let (theirs, ours) = selected(&file, filter);
+        assert!(!theirs.is_empty(), "[{filter}] selects nothing");
+        assert_eq!(ours, theirs, "[{filter}]");
+    }
 }
 
 #[test]
@@ -362,6 +408,14 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "all (tcp.port == 1)",
         "any any tcp.port == 1",
         "all(tcp.port == 12345)",
+        "ip.src# 2",
+        "ip.src#a",
+        "ip.src#-1",
+        "ip.src#[a]",
+        "ip.src#[]",
+        "ip.src#",
+        "ip.src#12x",
+        "tcp.prt#2",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])

@@ -2,8 +2,8 @@
 
 use std::cmp::Ordering;
 
-use super::parse::{class_of, Class, Cmp, DisplayFilter, Lit, Member, Operand, Test};
-use crate::tree::{Field, Node, Tree, Value};
+use super::parse::{class_of, Class, Cmp, DisplayFilter, FieldRef, Lit, Member, Operand, Test};
+use crate::tree::{Field, Kind, Node, Tree, Value};
 
 /// One value of a field, as filters compare it.
 #[derive(Clone, Debug)]
@@ -28,7 +28,7 @@ fn test(t: &Test, tree: &Tree) -> bool {
         Test::Or(a, b) => test(a, tree) || test(b, tree),
         Test::And(a, b) => test(a, tree) && test(b, tree),
         Test::Not(a) => !test(a, tree),
-        Test::Exists(f) => occurrences(tree, f).next().is_some(),
+        Test::Exists(f) => occurrences(tree, *f).next().is_some(),
         Test::Compare(lhs, cmp, lit) => {
             let values = values(tree, *lhs);
             quantify(*cmp, &values, |v| compare(v, lit))
@@ -178,10 +178,27 @@ fn order(a: &V, b: &V) -> Option<Ordering> {
 }
 
 /// The nodes of field `f` in the tree.
-fn occurrences<'t>(tree: &'t Tree, f: &'static Field) -> impl Iterator<Item = &'t Node> + 't {
-    tree.nodes
-        .iter()
-        .filter(move |n| std::ptr::eq(n.field, f) || n.field.abbrev == f.abbrev)
+fn occurrences<'t>(tree: &'t Tree, f: FieldRef) -> impl Iterator<Item = &'t Node> + 't {
+    let field = f.field;
+    let is_field = move |n: &Node| std::ptr::eq(n.field, field) || n.field.abbrev == field.abbrev;
+    // After `#`, each node's layer: how many of its protocol's headers begin at or before it.
+    let protocol = field.abbrev.split('.').next().unwrap_or_default();
+    let is_header = move |n: &Node| n.field.kind == Kind::Protocol && n.field.abbrev == protocol;
+    let total = if f.layers.is_all() {
+        0
+    } else {
+        tree.nodes.iter().filter(|n| is_header(n)).count()
+    };
+    let mut layer = 0;
+    tree.nodes.iter().filter(move |n| {
+        if f.layers.is_all() {
+            return is_field(n);
+        }
+        if is_header(n) {
+            layer += 1;
+        }
+        is_field(n) && f.layers.takes(layer, total)
+    })
 }
 
 /// The bytes of a protocol: from its header to the end of what it carries (the last byte
@@ -212,24 +229,24 @@ fn protocol_bytes(tree: &Tree, n: &Node) -> Vec<u8> {
 fn values(tree: &Tree, op: Operand) -> Vec<V> {
     match op {
         Operand::Field(f) => occurrences(tree, f)
-            .filter_map(|n| value(tree, f, n))
+            .filter_map(|n| value(tree, f.field, n))
             .collect(),
         Operand::Count(f) => vec![V::Int(occurrences(tree, f).count() as i128)],
         Operand::Len(f) => occurrences(tree, f)
-            .filter_map(|n| match value(tree, f, n)? {
+            .filter_map(|n| match value(tree, f.field, n)? {
                 V::Str(s) => Some(V::Int(s.len() as i128)),
                 _ => Some(V::Int(n.len as i128)),
             })
             .collect(),
         Operand::Masked(f, mask) => occurrences(tree, f)
-            .filter_map(|n| match value(tree, f, n)? {
+            .filter_map(|n| match value(tree, f.field, n)? {
                 V::Int(v) => Some(V::Int(v & mask)),
                 _ => None,
             })
             .collect(),
         Operand::Slice(f, s) => occurrences(tree, f)
             .filter_map(|n| {
-                let bytes = match value(tree, f, n) {
+                let bytes = match value(tree, f.field, n) {
                     Some(V::Str(text)) => text.into_bytes(),
                     Some(V::Bytes(b)) => b,
                     _ => tree.bytes(n).to_vec(),
@@ -247,7 +264,7 @@ fn values(tree: &Tree, op: Operand) -> Vec<V> {
             })
             .collect(),
         Operand::Upper(f) | Operand::Lower(f) => occurrences(tree, f)
-            .filter_map(|n| match value(tree, f, n)? {
+            .filter_map(|n| match value(tree, f.field, n)? {
                 V::Str(s) if matches!(op, Operand::Upper(_)) => Some(V::Str(s.to_uppercase())),
                 V::Str(s) => Some(V::Str(s.to_lowercase())),
                 _ => None,

@@ -8,7 +8,7 @@ pub(super) enum Tok {
     Word(String),
     /// A quoted string, its escapes read.
     Str(Vec<u8>),
-    /// An operator or punctuation, as written (`==`, `&&`, `(`, `{`, `,`…).
+    /// An operator or punctuation, as written (`==`, `&&`, `(`, `{`, `,`, `#`…).
     Punct(&'static str),
 }
 
@@ -28,9 +28,9 @@ fn word_char(c: char) -> bool {
 
 /// Splits `text` into tokens.
 pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
-    const PUNCTS: [&str; 20] = [
+    const PUNCTS: [&str; 21] = [
         "===", "!==", "==", "!=", "~=", "<=", ">=", "&&", "||", "<", ">", "!", "(", ")", "{", "}",
-        ",", "&", "[", "]",
+        ",", "&", "[", "]", "#",
     ];
     let mut out = Vec::new();
     let bytes = text.as_bytes();

@@ -137,15 +137,15 @@ pub(super) enum Lit {
 /// The left side of a relation: a field's values, or a function of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Operand {
-    Field(&'static Field),
-    Len(&'static Field),
-    Count(&'static Field),
-    Upper(&'static Field),
-    Lower(&'static Field),
+    Field(FieldRef),
+    Len(FieldRef),
+    Count(FieldRef),
+    Upper(FieldRef),
+    Lower(FieldRef),
     /// Some of a field's bytes (`eth.src[0:3]`).
-    Slice(&'static Field, Slice),
+    Slice(FieldRef, Slice),
     /// A field's value with only the bits of a mask (`tcp.flags & 0x02`).
-    Masked(&'static Field, i128),
+    Masked(FieldRef, i128),
 }
 
 /// The bytes a slice takes: from `start` (from the end when negative), `len` of them (to the
@@ -159,14 +159,14 @@ pub(super) struct Slice {
 impl Operand {
     fn class(self) -> Class {
         match self {
-            Operand::Field(f) => class_of(f),
+            Operand::Field(f) => class_of(f.field),
             Operand::Len(_) | Operand::Count(_) | Operand::Masked(..) => Class::Int,
             Operand::Upper(_) | Operand::Lower(_) => Class::Str,
             Operand::Slice(..) => Class::Bytes,
         }
     }
 
-    fn field(self) -> &'static Field {
+    pub(super) fn field_ref(self) -> FieldRef {
         match self {
             Operand::Field(f)
             | Operand::Len(f)
@@ -176,6 +176,69 @@ impl Operand {
             | Operand::Slice(f, _)
             | Operand::Masked(f, _) => f,
         }
+    }
+}
+
+/// A field as the filter names it: from every layer of its protocol, or after `#` from
+/// some (`ip.src#2`: the source of the second IP header, as in a tunnel or an ICMP error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct FieldRef {
+    pub field: &'static Field,
+    pub layers: Layers,
+}
+
+/// The most ranges a layer operator may list (`#[1,3,5-6]`).
+const MAX_LAYER_RANGES: usize = 8;
+
+/// The layers `#` takes: ranges of layer numbers (the first of a protocol's headers in a
+/// packet is 1), written as slices are (`#2`, `#[2-3]`, `#[1:2]`, `#[-1]` for the last);
+/// none for every layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Layers {
+    /// Each range's first layer (from the last when negative) and how many it takes
+    /// (`u16::MAX`: all from there); layers past 32,767 are read as that.
+    ranges: [(i16, u16); MAX_LAYER_RANGES],
+    count: u8,
+}
+
+impl Layers {
+    pub(super) const ALL: Layers = Layers {
+        ranges: [(0, 0); MAX_LAYER_RANGES],
+        count: 0,
+    };
+
+    pub(super) fn is_all(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Whether layer `layer` of `total` is taken.
+    pub(super) fn takes(&self, layer: usize, total: usize) -> bool {
+        let (Ok(layer), Ok(total)) = (i64::try_from(layer), i64::try_from(total)) else {
+            return false;
+        };
+        self.is_all()
+            || self.ranges[..usize::from(self.count)]
+                .iter()
+                .any(|&(start, len)| {
+                    let start = i64::from(start);
+                    let start = if start < 0 { total + 1 + start } else { start };
+                    let len = if len == u16::MAX {
+                        i64::MAX
+                    } else {
+                        i64::from(len)
+                    };
+                    layer >= start && layer - start < len
+                })
+    }
+
+    /// Adds the range a slice names.
+    fn push(&mut self, s: Slice) {
+        let start = i16::try_from(s.start).unwrap_or(if s.start < 0 { i16::MIN } else { i16::MAX });
+        let len = s.len.map_or(u16::MAX, |l| {
+            u16::try_from(l).unwrap_or(u16::MAX - 1).min(u16::MAX - 1)
+        });
+        self.ranges[usize::from(self.count)] = (start, len);
+        self.count += 1;
     }
 }
 
@@ -220,7 +283,7 @@ pub(super) enum Test {
     Or(Box<Test>, Box<Test>),
     And(Box<Test>, Box<Test>),
     Not(Box<Test>),
-    Exists(&'static Field),
+    Exists(FieldRef),
     Compare(Operand, Cmp, Lit),
     CompareFields(Operand, Cmp, Operand),
     In(Operand, Vec<Member>),
@@ -381,13 +444,102 @@ impl Parser {
         }
     }
 
+    /// A field named by `t`, and the layers `#` after it takes (see [`Layers`]).
+    fn field_ref(&mut self, t: &Token) -> Result<FieldRef, FilterError> {
+        if let Tok::Word(name) = &t.tok {
+            let layered = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("#")));
+            if layered && crate::tree::field(name).is_none() {
+                return Err(FilterError::at(
+                    format!("{name} is not a valid field"),
+                    (t.at, t.len),
+                ));
+            }
+        }
+        let field = self.field(t)?;
+        let layers = self.layers()?;
+        Ok(FieldRef { field, layers })
+    }
+
+    /// `#N` or `#[ranges]` after a field, if there.
+    fn layers(&mut self) -> Result<Layers, FilterError> {
+        let Some(hash) = self.peek().cloned() else {
+            return Ok(Layers::ALL);
+        };
+        if hash.tok != Tok::Punct("#") {
+            return Ok(Layers::ALL);
+        }
+        self.i += 1;
+        let next = self.next()?;
+        let expected = |c: &str, at: usize| {
+            FilterError::at(format!("Expected digit or \"[\", not \"{c}\""), (at, 1))
+        };
+        if next.at != hash.at + 1 {
+            return Err(expected(" ", hash.at + 1));
+        }
+        let mut layers = Layers::ALL;
+        match &next.tok {
+            Tok::Punct("[") => loop {
+                let range = self.next()?;
+                let Tok::Word(w) = &range.tok else {
+                    return Err(unexpected(&range));
+                };
+                let s = slice(w).ok_or_else(|| {
+                    FilterError::at(
+                        format!("\"{w}\" is not a valid number."),
+                        (range.at, range.len),
+                    )
+                })?;
+                if usize::from(layers.count) == MAX_LAYER_RANGES {
+                    return Err(FilterError::at(
+                        format!("At most {MAX_LAYER_RANGES} ranges of layers are read."),
+                        (range.at, range.len),
+                    ));
+                }
+                layers.push(s);
+                let sep = self.next()?;
+                match sep.tok {
+                    Tok::Punct(",") => {}
+                    Tok::Punct("]") => break Ok(layers),
+                    _ => return Err(unexpected(&sep)),
+                }
+            },
+            Tok::Word(w) => {
+                let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+                if digits == 0 {
+                    let c = w.chars().next().map(String::from).unwrap_or_default();
+                    return Err(expected(&c, next.at));
+                }
+                if digits < w.len() {
+                    let c = &w[digits..=digits];
+                    return Err(FilterError::at(
+                        format!("\"{c}\" was unexpected in this context."),
+                        (next.at + digits, 1),
+                    ));
+                }
+                let n: i64 = w.parse().map_err(|_| {
+                    FilterError::at(
+                        format!("\"{w}\" is not a valid number."),
+                        (next.at, next.len),
+                    )
+                })?;
+                layers.push(Slice {
+                    start: n,
+                    len: Some(1),
+                });
+                Ok(layers)
+            }
+            Tok::Str(_) => Err(expected("\"", next.at)),
+            Tok::Punct(p) => Err(expected(&p[..1], next.at)),
+        }
+    }
+
     fn operand(&mut self) -> Result<(Operand, Token), FilterError> {
         let t = self.next()?;
         if let Tok::Word(w) = &t.tok {
             let function = ["len", "count", "upper", "lower"].contains(&w.as_str());
             if function && self.eat("(", "") {
                 let arg = self.next()?;
-                let field = self.field(&arg)?;
+                let field = self.field_ref(&arg)?;
                 let close = self.next()?;
                 if close.tok != Tok::Punct(")") {
                     return Err(unexpected(&close));
@@ -414,7 +566,7 @@ impl Parser {
                 ));
             }
         }
-        let field = self.field(&t)?;
+        let field = self.field_ref(&t)?;
         if self.eat("[", "") {
             let range = self.next()?;
             let Tok::Word(w) = &range.tok else {
@@ -434,7 +586,7 @@ impl Parser {
         }
         if self.eat("&", "") {
             let mask = self.next()?;
-            if class_of(field) != Class::Int {
+            if class_of(field.field) != Class::Int {
                 return Err(cannot(Operand::Field(field), &t, "bitwise"));
             }
             let Tok::Word(w) = &mask.tok else {
@@ -541,10 +693,8 @@ impl Parser {
             self.i += 1;
             let rhs = self.next()?;
             if let Tok::Word(w) = &rhs.tok {
-                if let Some(f) = crate::tree::field(w) {
-                    if !self.names.contains(&f.abbrev) {
-                        self.names.push(f.abbrev);
-                    }
+                if crate::tree::field(w).is_some() {
+                    let f = self.field_ref(&rhs)?;
                     return Ok(Some(Test::CompareFields(lhs, cmp, Operand::Field(f))));
                 }
             }
@@ -662,7 +812,7 @@ fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
 
 /// The error for an operator a field's type does not take.
 fn cannot(lhs: Operand, t: &Token, what: &str) -> FilterError {
-    let field = lhs.field();
+    let field = lhs.field_ref().field;
     FilterError::at(
         format!(
             "{} (type={}) cannot participate in {what} comparison.",
@@ -682,7 +832,7 @@ fn is_literal(w: &str) -> bool {
 fn literal(lhs: Operand, t: &Token) -> Result<Lit, FilterError> {
     let span = (t.at, t.len);
     let field = match lhs {
-        Operand::Field(f) => Some(f),
+        Operand::Field(f) => Some(f.field),
         _ => None,
     };
     match (&t.tok, lhs.class()) {

@@ -18,10 +18,9 @@
 //! tested: an ICMP error from a router matches `ip.addr` by its own header and quotes a
 //! conversation of other addresses, whose numbers it shows.
 
-use super::parse::{Cmp, DisplayFilter, Lit, Member, Operand, Test};
+use super::parse::{Cmp, DisplayFilter, FieldRef, Lit, Member, Operand, Test};
 use crate::frame::Frame;
 use crate::link::{self, LinkType, Payload};
-use crate::tree::Field;
 
 /// A condition on a frame's transport, met by every frame the filter it came from selects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -168,13 +167,17 @@ fn present(op: Operand) -> Cond {
         | Operand::Upper(f)
         | Operand::Lower(f)
         | Operand::Slice(f, _)
-        | Operand::Masked(f, _) => carries(f),
+        | Operand::Masked(f, _) => carries(&f),
     }
 }
 
-/// The transport a field belongs to, if TCP or UDP.
-fn carries(f: &Field) -> Cond {
-    let protocol = f.abbrev.split('.').next().unwrap_or_default();
+/// The transport a field belongs to, if TCP or UDP. A field of some layers only (`tcp.port#2`)
+/// may lie inside a tunnel or an ICMP error: nothing is known of the outer headers.
+fn carries(f: &FieldRef) -> Cond {
+    if !f.layers.is_all() {
+        return Cond::Any;
+    }
+    let protocol = f.field.abbrev.split('.').next().unwrap_or_default();
     match protocol {
         "tcp" => Cond::Carries(Proto::Tcp),
         "udp" => Cond::Carries(Proto::Udp),
@@ -185,7 +188,7 @@ fn carries(f: &Field) -> Cond {
 /// The transport whose port `op` is, when it is a port's value as it stands.
 fn port_field(op: &Operand) -> Option<Proto> {
     match op {
-        Operand::Field(f) => match f.abbrev {
+        Operand::Field(f) if f.layers.is_all() => match f.field.abbrev {
             "tcp.port" | "tcp.srcport" | "tcp.dstport" => Some(Proto::Tcp),
             "udp.port" | "udp.srcport" | "udp.dstport" => Some(Proto::Udp),
             _ => None,

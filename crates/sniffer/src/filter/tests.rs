@@ -151,3 +151,35 @@ fn binary_integers_are_read() {
         "\"0b2\" is not a valid number.\n    ip.ttl == 0b2\n              ^~~"
     );
 }
+
+#[test]
+fn layers_are_numbered_from_one_and_from_the_last_when_negative() {
+    use super::parse::{Operand, Test};
+    let layers = |text: &str| match DisplayFilter::compile(text) {
+        Ok(f) => match f.root {
+            Test::Exists(f) | Test::Compare(Operand::Field(f), ..) => f.layers,
+            other => panic!("{text}: {other:?}"),
+        },
+        Err(e) => panic!("{text}: {}", e.render(text)),
+    };
+    let taken = |text: &str, total: usize| -> Vec<usize> {
+        let l = layers(text);
+        (0..=total).filter(|&n| l.takes(n, total)).collect()
+    };
+    assert_eq!(taken("ip.src", 3), vec![0, 1, 2, 3]);
+    assert_eq!(taken("ip.src#2", 3), vec![2]);
+    assert_eq!(taken("ip.src#[2-3]", 3), vec![2, 3]);
+    assert_eq!(taken("ip.src#[1:2]", 3), vec![1, 2]);
+    assert_eq!(taken("ip.src#[-1]", 3), vec![3]);
+    assert_eq!(taken("ip.src#[-2:]", 3), vec![2, 3]);
+    assert_eq!(taken("ip.src#[1,3]", 3), vec![1, 3]);
+    assert_eq!(taken("ip.src#[2:] == 1.2.3.4", 3), vec![2, 3]);
+    assert_eq!(
+        error("ip.src#a"),
+        "Expected digit or \"[\", not \"a\"\n    ip.src#a\n           ^"
+    );
+    assert_eq!(
+        error("tcp.prt#2"),
+        "tcp.prt is not a valid field\n    tcp.prt#2\n    ^~~~~~~"
+    );
+}
