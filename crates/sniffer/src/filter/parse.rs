@@ -460,6 +460,21 @@ impl Parser {
         Ok(FieldRef { field, layers })
     }
 
+    /// A range in brackets, as [`slice`] reads it, and its token.
+    fn slice(&mut self) -> Result<(Slice, Token), FilterError> {
+        let range = self.next()?;
+        let Tok::Word(w) = &range.tok else {
+            return Err(unexpected(&range));
+        };
+        let s = slice(w).ok_or_else(|| {
+            FilterError::at(
+                format!("\"{w}\" is not a valid number."),
+                (range.at, range.len),
+            )
+        })?;
+        Ok((s, range))
+    }
+
     /// `#N` or `#[ranges]` after a field, if there.
     fn layers(&mut self) -> Result<Layers, FilterError> {
         let Some(hash) = self.peek().cloned() else {
@@ -479,16 +494,7 @@ impl Parser {
         let mut layers = Layers::ALL;
         match &next.tok {
             Tok::Punct("[") => loop {
-                let range = self.next()?;
-                let Tok::Word(w) = &range.tok else {
-                    return Err(unexpected(&range));
-                };
-                let s = slice(w).ok_or_else(|| {
-                    FilterError::at(
-                        format!("\"{w}\" is not a valid number."),
-                        (range.at, range.len),
-                    )
-                })?;
+                let (s, range) = self.slice()?;
                 if usize::from(layers.count) == MAX_LAYER_RANGES {
                     return Err(FilterError::at(
                         format!("At most {MAX_LAYER_RANGES} ranges of layers are read."),
@@ -568,16 +574,7 @@ impl Parser {
         }
         let field = self.field_ref(&t)?;
         if self.eat("[", "") {
-            let range = self.next()?;
-            let Tok::Word(w) = &range.tok else {
-                return Err(unexpected(&range));
-            };
-            let s = slice(w).ok_or_else(|| {
-                FilterError::at(
-                    format!("\"{w}\" is not a valid number."),
-                    (range.at, range.len),
-                )
-            })?;
+            let (s, _) = self.slice()?;
             let close = self.next()?;
             if close.tok != Tok::Punct("]") {
                 return Err(unexpected(&close));
