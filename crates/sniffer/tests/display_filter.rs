@@ -416,6 +416,11 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "ip.src#",
         "ip.src#12x",
         "tcp.prt#2",
+        "all tcp.prt#2 == 1",
+        "ip.src#[1",
+        "ip.src#[1,",
+        "eth.src[1",
+        "eth.src[1 == 1",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])

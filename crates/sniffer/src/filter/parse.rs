@@ -35,6 +35,7 @@ impl DisplayFilter {
             tokens,
             i: 0,
             names: Vec::new(),
+            end: text.len(),
         };
         let root = p.or()?;
         if let Some(t) = p.tokens.get(p.i) {
@@ -356,6 +357,8 @@ struct Parser {
     tokens: Vec<Token>,
     i: usize,
     names: Vec<&'static str>,
+    /// The expression's length, where an error about its end points.
+    end: usize,
 }
 
 impl Parser {
@@ -460,6 +463,21 @@ impl Parser {
         Ok(FieldRef { field, layers })
     }
 
+    /// After `[`: Wireshark reads a slice to its `]`, and refuses one that has none.
+    fn bracket_closes(&self) -> Result<(), FilterError> {
+        if self.tokens[self.i..]
+            .iter()
+            .any(|t| t.tok == Tok::Punct("]"))
+        {
+            Ok(())
+        } else {
+            Err(FilterError::at(
+                "The right bracket was missing from a slice.",
+                (self.end, 1),
+            ))
+        }
+    }
+
     /// A range in brackets, as [`slice`] reads it, and its token.
     fn slice(&mut self) -> Result<(Slice, Token), FilterError> {
         let range = self.next()?;
@@ -494,6 +512,7 @@ impl Parser {
         let mut layers = Layers::ALL;
         match &next.tok {
             Tok::Punct("[") => loop {
+                self.bracket_closes()?;
                 let (s, range) = self.slice()?;
                 if usize::from(layers.count) == MAX_LAYER_RANGES {
                     return Err(FilterError::at(
@@ -574,6 +593,7 @@ impl Parser {
         }
         let field = self.field_ref(&t)?;
         if self.eat("[", "") {
+            self.bracket_closes()?;
             let (s, _) = self.slice()?;
             let close = self.next()?;
             if close.tok != Tok::Punct("]") {
@@ -620,6 +640,12 @@ impl Parser {
             let function = ["len", "count", "upper", "lower"].contains(&w.as_str())
                 && matches!(self.peek().map(|t| &t.tok), Some(Tok::Punct("(")));
             if !function && crate::tree::field(w).is_none() {
+                if matches!(self.peek().map(|t| &t.tok), Some(Tok::Punct("#"))) {
+                    return Err(FilterError::at(
+                        format!("{w} is not a valid field"),
+                        (first.at, first.len),
+                    ));
+                }
                 // Wireshark reads the whole relation before it looks the name up.
                 let Some(op) = self.peek().cloned() else {
                     return Err(FilterError::end());
