@@ -52,7 +52,12 @@ pub struct DetailArgs {
     pub field_options: Vec<String>,
     /// Display filter, in Wireshark's language (`tcp.port == 12345`, `tcp.flags.syn == 1 &&
     /// tcp.flags.ack == 0`): only the packets it selects are shown, with their own numbers.
-    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    #[arg(
+        short = 'Y',
+        long = "display-filter",
+        value_name = "FILTER",
+        allow_hyphen_values = true
+    )]
     pub display_filter: Option<String>,
 }
 

@@ -74,7 +74,12 @@ struct Cli {
     /// Show only the rows this display filter selects, in Wireshark's language (`tcp.len >
     /// 0`, `tcp.flags.syn == 1`), in the table and the ladder; the checks and the states
     /// still count every segment.
-    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    #[arg(
+        short = 'Y',
+        long = "display-filter",
+        value_name = "FILTER",
+        allow_hyphen_values = true
+    )]
     display_filter: Option<String>,
     /// Also write the capture as one self-contained HTML page: the packet list, each
     /// packet's details and bytes, and per TCP stream the checks, the ladder and the

@@ -2,6 +2,7 @@
 
 use std::cmp::Ordering;
 
+use super::arith::{absolute, apply, extreme, negate, Arith, Num};
 use super::parse::{class_of, Class, Cmp, DisplayFilter, FieldRef, Lit, Member, Operand, Test};
 use crate::tree::{Field, Kind, Node, Tree, Value};
 
@@ -30,11 +31,11 @@ fn test(t: &Test, tree: &Tree) -> bool {
         Test::Not(a) => !test(a, tree),
         Test::Exists(f) => occurrences(tree, *f).next().is_some(),
         Test::Compare(lhs, cmp, lit) => {
-            let values = values(tree, *lhs);
+            let values = values(tree, lhs);
             quantify(*cmp, &values, |v| compare(v, lit))
         }
         Test::CompareFields(lhs, cmp, rhs) => {
-            let (left, right) = (values(tree, *lhs), values(tree, *rhs));
+            let (left, right) = (values(tree, lhs), values(tree, rhs));
             match cmp {
                 Cmp::AllNe => {
                     !left.is_empty()
@@ -55,9 +56,10 @@ fn test(t: &Test, tree: &Tree) -> bool {
                     .any(|a| right.iter().any(|b| holds(*cmp, order(a, b)))),
             }
         }
-        Test::In(lhs, members) => values(tree, *lhs).iter().any(|v| within(v, members)),
-        Test::Contains(lhs, needle) => values(tree, *lhs).iter().any(|v| contains(v, needle)),
-        Test::Matches(lhs, re) => values(tree, *lhs).iter().any(|v| matches(v, re)),
+        Test::In(lhs, members) => values(tree, lhs).iter().any(|v| within(v, members)),
+        Test::Contains(lhs, needle) => values(tree, lhs).iter().any(|v| contains(v, needle)),
+        Test::Matches(lhs, re) => values(tree, lhs).iter().any(|v| matches(v, re)),
+        Test::HasValue(op) => !values(tree, op).is_empty(),
         Test::All(inner) => every(inner, tree),
     }
 }
@@ -67,17 +69,17 @@ fn test(t: &Test, tree: &Tree) -> bool {
 fn every(t: &Test, tree: &Tree) -> bool {
     let all = |values: Vec<V>, f: &dyn Fn(&V) -> bool| !values.is_empty() && values.iter().all(f);
     match t {
-        Test::Compare(lhs, cmp, lit) => all(values(tree, *lhs), &|v| holds(*cmp, compare(v, lit))),
+        Test::Compare(lhs, cmp, lit) => all(values(tree, lhs), &|v| holds(*cmp, compare(v, lit))),
         Test::CompareFields(lhs, cmp, rhs) => {
-            let right = values(tree, *rhs);
+            let right = values(tree, rhs);
             !right.is_empty()
-                && all(values(tree, *lhs), &|a| {
+                && all(values(tree, lhs), &|a| {
                     right.iter().all(|b| holds(*cmp, order(a, b)))
                 })
         }
-        Test::In(lhs, members) => all(values(tree, *lhs), &|v| within(v, members)),
-        Test::Contains(lhs, needle) => all(values(tree, *lhs), &|v| contains(v, needle)),
-        Test::Matches(lhs, re) => all(values(tree, *lhs), &|v| matches(v, re)),
+        Test::In(lhs, members) => all(values(tree, lhs), &|v| within(v, members)),
+        Test::Contains(lhs, needle) => all(values(tree, lhs), &|v| contains(v, needle)),
+        Test::Matches(lhs, re) => all(values(tree, lhs), &|v| matches(v, re)),
         // The parser puts only the relations above under `all`.
         other => test(other, tree),
     }
@@ -226,25 +228,25 @@ fn protocol_bytes(tree: &Tree, n: &Node) -> Vec<u8> {
 }
 
 /// The values an operand takes in the tree.
-fn values(tree: &Tree, op: Operand) -> Vec<V> {
+fn values(tree: &Tree, op: &Operand) -> Vec<V> {
     match op {
-        Operand::Field(f) => occurrences(tree, f)
+        Operand::Field(f) => occurrences(tree, *f)
             .filter_map(|n| value(tree, f.field, n))
             .collect(),
-        Operand::Count(f) => vec![V::Int(occurrences(tree, f).count() as i128)],
-        Operand::Len(f) => occurrences(tree, f)
+        Operand::Count(f) => vec![V::Int(occurrences(tree, *f).count() as i128)],
+        Operand::Len(f) => occurrences(tree, *f)
             .filter_map(|n| match value(tree, f.field, n)? {
                 V::Str(s) => Some(V::Int(s.len() as i128)),
                 _ => Some(V::Int(n.len as i128)),
             })
             .collect(),
-        Operand::Masked(f, mask) => occurrences(tree, f)
+        Operand::Masked(f, mask) => occurrences(tree, *f)
             .filter_map(|n| match value(tree, f.field, n)? {
-                V::Int(v) => Some(V::Int(v & mask)),
+                V::Int(v) => Some(V::Int(v & *mask)),
                 _ => None,
             })
             .collect(),
-        Operand::Slice(f, s) => occurrences(tree, f)
+        Operand::Slice(f, s) => occurrences(tree, *f)
             .filter_map(|n| {
                 let bytes = match value(tree, f.field, n) {
                     Some(V::Str(text)) => text.into_bytes(),
@@ -263,13 +265,77 @@ fn values(tree: &Tree, op: Operand) -> Vec<V> {
                 bytes.get(start..end).map(|b| V::Bytes(b.to_vec()))
             })
             .collect(),
-        Operand::Upper(f) | Operand::Lower(f) => occurrences(tree, f)
+        Operand::String(f) => occurrences(tree, *f)
+            .filter_map(|n| {
+                Some(V::Str(match value(tree, f.field, n)? {
+                    V::Int(v) => v.to_string(),
+                    V::V4(a) => std::net::Ipv4Addr::from(a).to_string(),
+                    V::V6(a) => std::net::Ipv6Addr::from(a).to_string(),
+                    V::Bytes(b) => b
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(":"),
+                    V::Str(s) => s,
+                    V::Float(_) => return None,
+                }))
+            })
+            .collect(),
+        Operand::Arith(a) => arith_values(tree, a),
+        Operand::Upper(f) | Operand::Lower(f) => occurrences(tree, *f)
             .filter_map(|n| match value(tree, f.field, n)? {
                 V::Str(s) if matches!(op, Operand::Upper(_)) => Some(V::Str(s.to_uppercase())),
                 V::Str(s) => Some(V::Str(s.to_lowercase())),
                 _ => None,
             })
             .collect(),
+    }
+}
+
+/// The values of an arithmetic expression (see [`super::arith`]).
+fn arith_values(tree: &Tree, a: &Arith) -> Vec<V> {
+    let num = |v: &V| match v {
+        V::Int(i) => Some(Num::Int(*i)),
+        V::Float(f) => Some(Num::Float(*f)),
+        _ => None,
+    };
+    let back = |n: Num| match n {
+        Num::Int(i) => V::Int(i),
+        Num::Float(f) => V::Float(f),
+    };
+    match a {
+        Arith::Value(op) => values(tree, op),
+        Arith::Lit(lit) => vec![match lit {
+            Lit::Int(v) => V::Int(*v),
+            Lit::Float(v) => V::Float(*v),
+            Lit::V4(v, _) => V::V4(*v),
+            Lit::V6(v, _) => V::V6(*v),
+            Lit::Bytes(b) => V::Bytes(b.clone()),
+            Lit::Str(s) => V::Str(s.clone()),
+        }],
+        Arith::Nothing => Vec::new(),
+        Arith::Neg(x) => arith_values(tree, x)
+            .iter()
+            .filter_map(|v| negate(num(v)?).map(back))
+            .collect(),
+        Arith::Abs(x) => arith_values(tree, x)
+            .iter()
+            .filter_map(|v| absolute(num(v)?).map(back))
+            .collect(),
+        Arith::Bin(x, op, y) => {
+            let (left, right) = (arith_values(tree, x), arith_values(tree, y));
+            left.iter()
+                .flat_map(|l| {
+                    right
+                        .iter()
+                        .filter_map(move |r| apply(num(l)?, *op, num(r)?).map(back))
+                })
+                .collect()
+        }
+        Arith::Extreme(greatest, args) => {
+            let all = args.iter().flat_map(|x| arith_values(tree, x)).collect();
+            extreme(all, *greatest, order).into_iter().collect()
+        }
     }
 }
 

@@ -28,9 +28,9 @@ fn word_char(c: char) -> bool {
 
 /// Splits `text` into tokens.
 pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
-    const PUNCTS: [&str; 21] = [
+    const PUNCTS: [&str; 24] = [
         "===", "!==", "==", "!=", "~=", "<=", ">=", "&&", "||", "<", ">", "!", "(", ")", "{", "}",
-        ",", "&", "[", "]", "#",
+        ",", "&", "[", "]", "#", "+", "*", "%",
     ];
     let mut out = Vec::new();
     let bytes = text.as_bytes();

@@ -23,6 +23,7 @@
 //! relation hold only when it holds of every value (`all tcp.port < 1024`), `any` when it
 //! holds of one.
 
+mod arith;
 mod eval;
 mod lex;
 mod parse;

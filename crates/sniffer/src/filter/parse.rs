@@ -12,6 +12,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use super::arith::{fold, Arith, Num, Op};
 use super::lex::{tokens, Tok, Token};
 use super::FilterError;
 use crate::tree::{Field, Kind};
@@ -136,7 +137,7 @@ pub(super) enum Lit {
 }
 
 /// The left side of a relation: a field's values, or a function of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) enum Operand {
     Field(FieldRef),
     Len(FieldRef),
@@ -147,6 +148,10 @@ pub(super) enum Operand {
     Slice(FieldRef, Slice),
     /// A field's value with only the bits of a mask (`tcp.flags & 0x02`).
     Masked(FieldRef, i128),
+    /// A field's value as text (`string(tcp.srcport)`).
+    String(FieldRef),
+    /// Arithmetic over fields and literals, `max()`, `min()`, `abs()`.
+    Arith(Box<Arith>),
 }
 
 /// The bytes a slice takes: from `start` (from the end when negative), `len` of them (to the
@@ -158,16 +163,18 @@ pub(super) struct Slice {
 }
 
 impl Operand {
-    fn class(self) -> Class {
+    fn class(&self) -> Class {
         match self {
             Operand::Field(f) => class_of(f.field),
             Operand::Len(_) | Operand::Count(_) | Operand::Masked(..) => Class::Int,
-            Operand::Upper(_) | Operand::Lower(_) => Class::Str,
+            Operand::Upper(_) | Operand::Lower(_) | Operand::String(_) => Class::Str,
             Operand::Slice(..) => Class::Bytes,
+            Operand::Arith(a) => a.operand().map_or(Class::Int, Operand::class),
         }
     }
 
-    pub(super) fn field_ref(self) -> FieldRef {
+    /// The field the operand reads (an arithmetic expression's first).
+    pub(super) fn field_ref(&self) -> Option<FieldRef> {
         match self {
             Operand::Field(f)
             | Operand::Len(f)
@@ -175,7 +182,127 @@ impl Operand {
             | Operand::Upper(f)
             | Operand::Lower(f)
             | Operand::Slice(f, _)
-            | Operand::Masked(f, _) => f,
+            | Operand::Masked(f, _)
+            | Operand::String(f) => Some(*f),
+            Operand::Arith(a) => a.operand().and_then(Operand::field_ref),
+        }
+    }
+
+    /// Wireshark's name for the type of the operand's values (`FT_UINT16`), in the errors
+    /// about arithmetic.
+    fn ft_name(&self) -> String {
+        match self {
+            Operand::Field(f) | Operand::Masked(f, _) => ft_name(f.field.kind),
+            Operand::Len(_) | Operand::Count(_) => "FT_UINT32".to_owned(),
+            Operand::Upper(_) | Operand::Lower(_) | Operand::String(_) => "FT_STRING".to_owned(),
+            Operand::Slice(..) => "FT_BYTES".to_owned(),
+            Operand::Arith(a) => a.operand().map_or("FT_NONE".to_owned(), Operand::ft_name),
+        }
+    }
+
+    /// Whether arithmetic's `op` takes the operand's values.
+    fn takes(&self, op: Op) -> bool {
+        let kind = match self {
+            Operand::Field(f) | Operand::Masked(f, _) => f.field.kind,
+            Operand::Len(_) | Operand::Count(_) => return true,
+            Operand::Arith(a) => return a.operand().is_some_and(|o| o.takes(op)),
+            _ => return false,
+        };
+        match kind {
+            Kind::UInt(..) | Kind::Int | Kind::FrameNum | Kind::Double => true,
+            Kind::RelTime => matches!(op, Op::Add | Op::Sub),
+            _ => false,
+        }
+    }
+
+    /// Whether the operand's values are unsigned integers, which a negative literal cannot be.
+    fn unsigned(&self) -> bool {
+        match self {
+            Operand::Field(f) | Operand::Masked(f, _) => {
+                matches!(f.field.kind, Kind::UInt(..) | Kind::FrameNum)
+            }
+            Operand::Len(_) | Operand::Count(_) => true,
+            Operand::Arith(a) => a.operand().is_some_and(Operand::unsigned),
+            _ => false,
+        }
+    }
+}
+
+impl Arith {
+    /// The first field or function the expression reads, which its literals are typed as.
+    pub(super) fn operand(&self) -> Option<&Operand> {
+        match self {
+            Arith::Value(op) => Some(op),
+            Arith::Lit(_) | Arith::Nothing => None,
+            Arith::Neg(a) | Arith::Abs(a) => a.operand(),
+            Arith::Bin(a, _, b) => a.operand().or_else(|| b.operand()),
+            Arith::Extreme(_, args) => args.iter().find_map(Arith::operand),
+        }
+    }
+}
+
+/// Wireshark's name for a type of field (`FT_UINT16`).
+fn ft_name(kind: Kind) -> String {
+    match kind {
+        Kind::UInt(bits, _) => format!("FT_UINT{}", bits.div_ceil(8) * 8),
+        Kind::Int => "FT_INT32".to_owned(),
+        Kind::Bool => "FT_BOOLEAN".to_owned(),
+        Kind::FrameNum => "FT_FRAMENUM".to_owned(),
+        Kind::Double => "FT_DOUBLE".to_owned(),
+        Kind::RelTime => "FT_RELATIVE_TIME".to_owned(),
+        Kind::AbsTime => "FT_ABSOLUTE_TIME".to_owned(),
+        Kind::Ipv4 => "FT_IPv4".to_owned(),
+        Kind::Ipv6 => "FT_IPv6".to_owned(),
+        Kind::Ether => "FT_ETHER".to_owned(),
+        Kind::Bytes => "FT_BYTES".to_owned(),
+        Kind::Protocol => "FT_PROTOCOL".to_owned(),
+        Kind::Str => "FT_STRING".to_owned(),
+        Kind::Text => "FT_NONE".to_owned(),
+    }
+}
+
+/// An arithmetic expression as written, before its literals are read as its fields' type;
+/// each part with the token an error about it points at.
+#[derive(Debug)]
+enum Raw {
+    Operand(Operand, Token),
+    Lit(Token),
+    Neg(Box<Raw>),
+    Bin(Box<Raw>, Op, Box<Raw>),
+    /// `max` (`true`) or `min`, and the function's name.
+    Extreme(bool, Vec<Raw>, Token),
+    Abs(Box<Raw>, Token),
+}
+
+impl Raw {
+    /// The first field or function in the expression.
+    fn operand(&self) -> Option<&Operand> {
+        match self {
+            Raw::Operand(op, _) => Some(op),
+            Raw::Lit(_) => None,
+            Raw::Neg(a) | Raw::Abs(a, _) => a.operand(),
+            Raw::Bin(a, _, b) => a.operand().or_else(|| b.operand()),
+            Raw::Extreme(_, args, _) => args.iter().find_map(Raw::operand),
+        }
+    }
+
+    /// The token an error about this part points at.
+    fn token(&self) -> &Token {
+        match self {
+            Raw::Operand(_, t) | Raw::Lit(t) | Raw::Extreme(_, _, t) | Raw::Abs(_, t) => t,
+            Raw::Neg(a) | Raw::Bin(a, _, _) => a.token(),
+        }
+    }
+
+    /// How an error names this part: its field's name, or the word as written.
+    fn name(&self) -> String {
+        match self.operand() {
+            Some(Operand::Field(f)) => f.field.abbrev.to_owned(),
+            _ => match &self.token().tok {
+                Tok::Word(w) => w.clone(),
+                Tok::Str(s) => String::from_utf8_lossy(s).into_owned(),
+                Tok::Punct(p) => (*p).to_owned(),
+            },
         }
     }
 }
@@ -290,6 +417,8 @@ pub(super) enum Test {
     In(Operand, Vec<Member>),
     Contains(Operand, Vec<u8>),
     Matches(Operand, regex::bytes::Regex),
+    /// Arithmetic alone: true when it has a value.
+    HasValue(Operand),
     /// `all` before an ordering, `in`, `contains` or `matches`: it holds of every value of
     /// the left side (against every value of a field on the right). `all` and `any` before
     /// `==` and `!=` are read into their [`Cmp`] instead.
@@ -558,12 +687,161 @@ impl Parser {
         }
     }
 
+    /// A left side: a field or a function, or arithmetic over them.
+    fn lhs(&mut self) -> Result<(Operand, Token), FilterError> {
+        let start = self.i;
+        let first = self.peek().cloned().ok_or_else(FilterError::end)?;
+        match self.sum(false)? {
+            Raw::Operand(op, t) => Ok((op, t)),
+            Raw::Lit(t) => match &t.tok {
+                // A negative number: a constant, as Wireshark reads `-1`.
+                Tok::Word(w) if w.len() > 1 && w.starts_with('-') => Err(constant_lhs(&Token {
+                    tok: t.tok.clone(),
+                    at: t.at + 1,
+                    len: t.len - 1,
+                })),
+                _ => {
+                    // Read again as a field, for the error Wireshark gives.
+                    self.i = start;
+                    self.operand()
+                }
+            },
+            // max(), min() and abs() say first what their arguments lack.
+            raw if raw.operand().is_none() => Err(typed(raw, None)
+                .err()
+                .unwrap_or_else(|| constant_lhs(&first))),
+            raw => Ok((Operand::Arith(Box::new(typed(raw, None)?)), first)),
+        }
+    }
+
+    /// `product (("+" | "-") product)*`.
+    fn sum(&mut self, rhs: bool) -> Result<Raw, FilterError> {
+        let mut left = self.product(rhs)?;
+        loop {
+            let op = match self.peek().map(|t| &t.tok) {
+                Some(Tok::Punct("+")) => Op::Add,
+                Some(Tok::Word(w)) if w == "-" => Op::Sub,
+                _ => return Ok(left),
+            };
+            self.i += 1;
+            let right = self.product(rhs)?;
+            left = Raw::Bin(Box::new(left), op, Box::new(right));
+        }
+    }
+
+    /// `atom (("*" | "/" | "%") atom)*`.
+    fn product(&mut self, rhs: bool) -> Result<Raw, FilterError> {
+        let mut left = self.atom(rhs)?;
+        loop {
+            let op = match self.peek().map(|t| &t.tok) {
+                Some(Tok::Punct("*")) => Op::Mul,
+                Some(Tok::Punct("%")) => Op::Rem,
+                Some(Tok::Word(w)) if w == "/" => Op::Div,
+                _ => return Ok(left),
+            };
+            self.i += 1;
+            let right = self.atom(rhs)?;
+            left = Raw::Bin(Box::new(left), op, Box::new(right));
+        }
+    }
+
+    /// `"{" sum "}"`, `"-" atom`, `max(…)`, `min(…)`, `abs(…)`, a field or function, or a
+    /// literal (on the right side, any word that names no field).
+    fn atom(&mut self, rhs: bool) -> Result<Raw, FilterError> {
+        let t = self.next()?;
+        let call = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("(")));
+        match &t.tok {
+            Tok::Punct("{") => {
+                let inner = self.sum(rhs)?;
+                let close = self.next()?;
+                if close.tok != Tok::Punct("}") {
+                    return Err(unexpected(&close));
+                }
+                Ok(inner)
+            }
+            Tok::Punct(_) => Err(unexpected(&t)),
+            Tok::Str(_) => Ok(Raw::Lit(t)),
+            Tok::Word(w) if w == "-" => Ok(Raw::Neg(Box::new(self.atom(rhs)?))),
+            Tok::Word(w) if call && ["max", "min", "abs"].contains(&w.as_str()) => {
+                self.i += 1;
+                let mut args = Vec::new();
+                if !self.eat(")", "") {
+                    loop {
+                        args.push(self.sum(rhs)?);
+                        let sep = self.next()?;
+                        match sep.tok {
+                            Tok::Punct(",") => {}
+                            Tok::Punct(")") => break,
+                            _ => return Err(unexpected(&sep)),
+                        }
+                    }
+                }
+                if w != "abs" {
+                    return Ok(Raw::Extreme(w == "max", args, t));
+                }
+                if args.len() != 1 {
+                    let count = if args.is_empty() {
+                        "needs at least"
+                    } else {
+                        "can only accept"
+                    };
+                    return Err(FilterError::at(
+                        format!("Function abs {count} 1 arguments."),
+                        (t.at, t.len),
+                    ));
+                }
+                Ok(Raw::Abs(Box::new(args.remove(0)), t))
+            }
+            Tok::Word(w) => {
+                // `-tcp.srcport`: a field's values negated.
+                if let Some(name) = w.strip_prefix('-') {
+                    if crate::tree::field(name).is_some() {
+                        let inner = Token {
+                            tok: Tok::Word(name.to_owned()),
+                            at: t.at + 1,
+                            len: t.len - 1,
+                        };
+                        let field = self.field_ref(&inner)?;
+                        return Ok(Raw::Neg(Box::new(Raw::Operand(
+                            Operand::Field(field),
+                            inner,
+                        ))));
+                    }
+                }
+                let function = call && FUNCTIONS.contains(&w.as_str());
+                if !function && crate::tree::field(w).is_none() && (rhs || is_literal(w)) {
+                    return Ok(Raw::Lit(t));
+                }
+                self.i -= 1;
+                let (op, token) = self.operand()?;
+                Ok(Raw::Operand(op, token))
+            }
+        }
+    }
+
+    /// A field, a function of one (`len`, `count`, `upper`, `lower`, `string`), a slice of
+    /// one or a masked one.
     fn operand(&mut self) -> Result<(Operand, Token), FilterError> {
         let t = self.next()?;
         if let Tok::Word(w) = &t.tok {
-            let function = ["len", "count", "upper", "lower"].contains(&w.as_str());
+            let function = FUNCTIONS.contains(&w.as_str());
             if function && self.eat("(", "") {
                 let arg = self.next()?;
+                let nested = matches!(&arg.tok, Tok::Word(a) if FUNCTIONS.contains(&a.as_str()) || ["max", "min", "abs"].contains(&a.as_str()));
+                let case = w == "upper" || w == "lower";
+                let not_text = |a: &str| crate::tree::field(a).is_some_and(|f| f.kind != Kind::Str);
+                if case && (nested || matches!(&arg.tok, Tok::Word(a) if not_text(a))) {
+                    return Err(FilterError::at(
+                        format!("Only string type fields can be used as parameter for {w}()"),
+                        (arg.at, arg.len),
+                    ));
+                }
+                if nested {
+                    return Err(FilterError::at(
+                        format!("Only fields can be used as parameter for {w}()"),
+                        (arg.at, arg.len),
+                    ));
+                }
                 let field = self.field_ref(&arg)?;
                 let close = self.next()?;
                 if close.tok != Tok::Punct(")") {
@@ -573,6 +851,27 @@ impl Parser {
                     "len" => Operand::Len(field),
                     "count" => Operand::Count(field),
                     "upper" => Operand::Upper(field),
+                    "string" => {
+                        if !matches!(
+                            field.field.kind,
+                            Kind::UInt(..)
+                                | Kind::Int
+                                | Kind::FrameNum
+                                | Kind::Ipv4
+                                | Kind::Ipv6
+                                | Kind::Ether
+                                | Kind::Str
+                        ) {
+                            return Err(FilterError::at(
+                                format!(
+                                    "String conversion for field \"{}\" is not supported",
+                                    field.field.abbrev
+                                ),
+                                (arg.at, arg.len),
+                            ));
+                        }
+                        Operand::String(field)
+                    }
                     _ => Operand::Lower(field),
                 };
                 return Ok((op, t));
@@ -602,27 +901,39 @@ impl Parser {
             return Ok((Operand::Slice(field, s), t));
         }
         if self.eat("&", "") {
-            let mask = self.next()?;
             if class_of(field.field) != Class::Int {
-                return Err(cannot(Operand::Field(field), &t, "bitwise"));
+                return Err(cannot(&Operand::Field(field), &t, "bitwise"));
             }
-            let Tok::Word(w) = &mask.tok else {
-                return Err(unexpected(&mask));
+            // The mask: a number, or arithmetic over numbers (`&` binds after `+`).
+            let m = match self.sum(true)? {
+                Raw::Lit(mask) => {
+                    let Tok::Word(w) = &mask.tok else {
+                        return Err(unexpected(&mask));
+                    };
+                    integer(w).ok_or_else(|| {
+                        FilterError::at(
+                            format!("\"{w}\" is not a valid number."),
+                            (mask.at, mask.len),
+                        )
+                    })?
+                }
+                raw if raw.operand().is_none() => {
+                    let token = raw.token().clone();
+                    match fold(&typed(raw, Some(&Operand::Field(field)))?) {
+                        Some(Num::Int(m)) => m,
+                        _ => return Err(unexpected(&token)),
+                    }
+                }
+                raw => return Err(unexpected(raw.token())),
             };
-            let m = integer(w).ok_or_else(|| {
-                FilterError::at(
-                    format!("\"{w}\" is not a valid number."),
-                    (mask.at, mask.len),
-                )
-            })?;
             return Ok((Operand::Masked(field, m), t));
         }
         Ok((Operand::Field(field), t))
     }
 
     fn relation(&mut self) -> Result<Test, FilterError> {
-        let (lhs, lhs_token) = self.operand()?;
-        match self.test(lhs, &lhs_token)? {
+        let (lhs, lhs_token) = self.lhs()?;
+        match self.test(lhs.clone(), &lhs_token)? {
             Some(test) => Ok(test),
             None => exists(lhs, &lhs_token),
         }
@@ -637,7 +948,8 @@ impl Parser {
             return Err(unexpected(&first));
         }
         if let Tok::Word(w) = &first.tok {
-            let function = ["len", "count", "upper", "lower"].contains(&w.as_str())
+            let function = (FUNCTIONS.contains(&w.as_str())
+                || ["max", "min", "abs"].contains(&w.as_str()))
                 && matches!(self.peek().map(|t| &t.tok), Some(Tok::Punct("(")));
             if !function && crate::tree::field(w).is_none() {
                 if matches!(self.peek().map(|t| &t.tok), Some(Tok::Punct("#"))) {
@@ -660,7 +972,7 @@ impl Parser {
             }
         }
         self.i -= 1;
-        let (lhs, lhs_token) = self.operand()?;
+        let (lhs, lhs_token) = self.lhs()?;
         let test = match self.test(lhs, &lhs_token)? {
             Some(test) => test,
             None => {
@@ -714,25 +1026,38 @@ impl Parser {
         };
         if let Some(cmp) = cmp {
             self.i += 1;
-            let rhs = self.next()?;
-            if let Tok::Word(w) = &rhs.tok {
-                if crate::tree::field(w).is_some() {
-                    let f = self.field_ref(&rhs)?;
-                    return Ok(Some(Test::CompareFields(lhs, cmp, Operand::Field(f))));
+            let rhs = match self.sum(true)? {
+                Raw::Lit(rhs) => {
+                    // A text line has no value to order.
+                    if matches!(cmp, Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge)
+                        && lhs.class() == Class::None
+                    {
+                        return Err(cannot(&lhs, &lhs_token, "ordered"));
+                    }
+                    let lit = literal(&lhs, &rhs)?;
+                    return Ok(Some(Test::Compare(lhs, cmp, lit)));
                 }
-            }
-            // A text line has no value to order.
-            if matches!(cmp, Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge) && lhs.class() == Class::None {
-                return Err(cannot(lhs, &lhs_token, "ordered"));
-            }
-            let lit = literal(lhs, &rhs)?;
-            return Ok(Some(Test::Compare(lhs, cmp, lit)));
+                Raw::Operand(op, _) => op,
+                raw => Operand::Arith(Box::new(typed(raw, Some(&lhs))?)),
+            };
+            return Ok(Some(Test::CompareFields(lhs, cmp, rhs)));
+        }
+        // Only a comparison follows arithmetic.
+        let set_or_text = matches!(&next.tok, Tok::Word(w) if ["contains", "matches", "~", "in"].contains(&w.as_str()));
+        if set_or_text && matches!(lhs, Operand::Arith(_)) {
+            return Err(unexpected(&next));
+        }
+        if matches!(&next.tok, Tok::Word(w) if w == "in") && matches!(lhs, Operand::String(_)) {
+            return Err(FilterError::at(
+                "Only a field may be tested for membership in a set.",
+                (lhs_token.at, lhs_token.len),
+            ));
         }
         match &next.tok {
             Tok::Word(w) if w == "contains" => {
                 self.i += 1;
                 if !matches!(lhs.class(), Class::Bytes | Class::Str) {
-                    return Err(cannot(lhs, &lhs_token, "contains"));
+                    return Err(cannot(&lhs, &lhs_token, "contains"));
                 }
                 let rhs = self.next()?;
                 let needle = match (&rhs.tok, lhs.class()) {
@@ -751,7 +1076,7 @@ impl Parser {
             Tok::Word(w) if w == "matches" || w == "~" => {
                 self.i += 1;
                 if !matches!(lhs.class(), Class::Bytes | Class::Str) {
-                    return Err(cannot(lhs, &lhs_token, "matches"));
+                    return Err(cannot(&lhs, &lhs_token, "matches"));
                 }
                 let rhs = self.next()?;
                 let Tok::Str(pattern) = &rhs.tok else {
@@ -788,7 +1113,7 @@ impl Parser {
                     if t.tok == Tok::Punct("}") && !members.is_empty() {
                         break;
                     }
-                    members.push(self.member(lhs, &t)?);
+                    members.push(self.member(&lhs, &t)?);
                     let sep = self.next()?;
                     match sep.tok {
                         Tok::Punct(",") => {}
@@ -803,7 +1128,7 @@ impl Parser {
     }
 
     /// One member of a set: a value, or `low..high`.
-    fn member(&mut self, lhs: Operand, t: &Token) -> Result<Member, FilterError> {
+    fn member(&mut self, lhs: &Operand, t: &Token) -> Result<Member, FilterError> {
         if let Tok::Word(w) = &t.tok {
             if let Some((low, high)) = w.split_once("..") {
                 let part = |text: &str, at: usize| Token {
@@ -825,6 +1150,8 @@ impl Parser {
 fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
     match lhs {
         Operand::Field(f) => Ok(Test::Exists(f)),
+        // Arithmetic alone: true when it has a value.
+        Operand::Arith(_) => Ok(Test::HasValue(lhs)),
         Operand::Masked(..) => Ok(Test::Compare(lhs, Cmp::AnyNe, Lit::Int(0))),
         _ => Err(FilterError::at(
             "Only a field may be tested for presence.",
@@ -833,9 +1160,107 @@ fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
     }
 }
 
+/// The functions of one field.
+const FUNCTIONS: [&str; 5] = ["len", "count", "upper", "lower", "string"];
+
+/// Wireshark's refusal of arithmetic with no field on the left side.
+fn constant_lhs(t: &Token) -> FilterError {
+    FilterError::at(
+        "Constant arithmetic expression on the LHS is invalid.",
+        (t.at, t.len),
+    )
+}
+
+/// An arithmetic expression with its literals read as the type of the field they are
+/// computed with (`ty` when no field is beside them), refused as Wireshark refuses it.
+fn typed(raw: Raw, ty: Option<&Operand>) -> Result<Arith, FilterError> {
+    let at = |message: String, t: &Token| FilterError::at(message, (t.at, t.len));
+    let own = raw.operand().cloned();
+    let ty = own.as_ref().or(ty);
+    Ok(match raw {
+        Raw::Operand(op, _) => Arith::Value(op),
+        Raw::Lit(t) => {
+            if let Tok::Str(s) = &t.tok {
+                let s = String::from_utf8_lossy(s);
+                return Err(at(
+                    format!("\"{s}\" is not a valid arithmetic operand."),
+                    &t,
+                ));
+            }
+            let Some(ty) = ty else {
+                return Err(constant_lhs(&t));
+            };
+            match literal(ty, &t)? {
+                Lit::Int(v) if v < 0 && ty.unsigned() => Arith::Nothing,
+                lit => Arith::Lit(lit),
+            }
+        }
+        Raw::Neg(a) => Arith::Neg(Box::new(typed(*a, ty)?)),
+        Raw::Bin(a, op, b) => {
+            for side in [&*a, &*b] {
+                if let Some(o) = side.operand() {
+                    if !o.takes(op) {
+                        let message = format!("{} cannot {}.", o.ft_name(), op.symbol());
+                        return Err(at(message, side.token()));
+                    }
+                }
+            }
+            if let (Some(x), Some(y)) = (a.operand(), b.operand()) {
+                if x.class() != y.class() {
+                    let message = format!("{} and {} are not type compatible.", a.name(), b.name());
+                    return Err(at(message, b.token()));
+                }
+            }
+            Arith::Bin(Box::new(typed(*a, ty)?), op, Box::new(typed(*b, ty)?))
+        }
+        Raw::Extreme(greatest, args, name) => {
+            let function = if greatest { "max" } else { "min" };
+            let Some(first) = args.first() else {
+                let message = format!("Function {function} needs at least 1 arguments.");
+                return Err(at(message, &name));
+            };
+            let Some(first_op) = first.operand().cloned() else {
+                let message = format!("Argument '{}' is not valid for {function}()", first.name());
+                return Err(at(message, first.token()));
+            };
+            let expected = first_op.ft_name();
+            for arg in &args[1..] {
+                if let Some(got) = arg.operand().map(Operand::ft_name) {
+                    if got != expected {
+                        let message = format!(
+                            "Arguments to '{function}' must have the same type (expected {expected}, got {got})"
+                        );
+                        return Err(at(message, arg.token()));
+                    }
+                }
+            }
+            let args = args
+                .into_iter()
+                .map(|a| typed(a, Some(&first_op)))
+                .collect::<Result<_, _>>()?;
+            Arith::Extreme(greatest, args)
+        }
+        Raw::Abs(a, _) => {
+            let Some(o) = a.operand() else {
+                return Err(at(
+                    "Need a field or field-like value on the LHS.".to_owned(),
+                    a.token(),
+                ));
+            };
+            if !matches!(o.class(), Class::Int | Class::Float) {
+                let message = format!("'{}' is not a valid argument to 'abs'()", a.name());
+                return Err(at(message, a.token()));
+            }
+            Arith::Abs(Box::new(typed(*a, ty)?))
+        }
+    })
+}
+
 /// The error for an operator a field's type does not take.
-fn cannot(lhs: Operand, t: &Token, what: &str) -> FilterError {
-    let field = lhs.field_ref().field;
+fn cannot(lhs: &Operand, t: &Token, what: &str) -> FilterError {
+    let Some(field) = lhs.field_ref().map(|f| f.field) else {
+        return unexpected(t);
+    };
     FilterError::at(
         format!(
             "{} (type={}) cannot participate in {what} comparison.",
@@ -852,10 +1277,15 @@ fn is_literal(w: &str) -> bool {
 }
 
 /// The literal `t` holds, read as the class of `lhs`.
-fn literal(lhs: Operand, t: &Token) -> Result<Lit, FilterError> {
+fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
     let span = (t.at, t.len);
+    // Arithmetic's result has its first field's type.
     let field = match lhs {
         Operand::Field(f) => Some(f.field),
+        Operand::Arith(a) => match a.operand() {
+            Some(Operand::Field(f)) => Some(f.field),
+            _ => None,
+        },
         _ => None,
     };
     match (&t.tok, lhs.class()) {

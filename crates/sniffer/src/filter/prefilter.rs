@@ -119,6 +119,7 @@ fn derive(t: &Test) -> Cond {
         // A frame that fails a test may pass its negation: nothing is known.
         Test::Not(_) => Cond::Any,
         Test::Exists(f) => carries(f),
+        Test::HasValue(op) => present(op),
         Test::Compare(op, cmp, lit) => match (port_field(op), cmp, lit) {
             (Some(proto), Cmp::AnyEq | Cmp::AllEq, Lit::Int(n)) => ports(proto, *n, *n),
             (Some(proto), Cmp::Lt, Lit::Int(n)) => ports(proto, 0, n - 1),
@@ -126,7 +127,7 @@ fn derive(t: &Test) -> Cond {
             (Some(proto), Cmp::Gt, Lit::Int(n)) => ports(proto, n + 1, 65_535),
             (Some(proto), Cmp::Ge, Lit::Int(n)) => ports(proto, *n, 65_535),
             // No value of an absent field holds.
-            _ => present(*op),
+            _ => present(op),
         },
         Test::In(op, members) => {
             let ranges: Option<Vec<(i128, i128)>> = members
@@ -142,16 +143,16 @@ fn derive(t: &Test) -> Cond {
                     proto,
                     ranges.iter().filter_map(|&(a, b)| clamp(a, b)).collect(),
                 ),
-                _ => present(*op),
+                _ => present(op),
             }
         }
         // `===` holds of every value of the left side against none on the right.
-        Test::CompareFields(a, Cmp::AllEq, _) => present(*a),
-        Test::CompareFields(a, _, b) => match (present(*a), present(*b)) {
+        Test::CompareFields(a, Cmp::AllEq, _) => present(a),
+        Test::CompareFields(a, _, b) => match (present(a), present(b)) {
             (Cond::Any, c) | (c, Cond::Any) => c,
             (a, b) => Cond::And(vec![a, b]),
         },
-        Test::Contains(op, _) | Test::Matches(op, _) => present(*op),
+        Test::Contains(op, _) | Test::Matches(op, _) => present(op),
         // What holds of every value holds of some value.
         Test::All(inner) => derive(inner),
     }
@@ -159,15 +160,17 @@ fn derive(t: &Test) -> Cond {
 
 /// What a relation on `op` implies: its field is there (`count()` has a value, zero, when
 /// it is not).
-fn present(op: Operand) -> Cond {
+fn present(op: &Operand) -> Cond {
     match op {
-        Operand::Count(_) => Cond::Any,
+        // max() and min() read more than one field, and a constant needs none.
+        Operand::Count(_) | Operand::Arith(_) => Cond::Any,
         Operand::Field(f)
         | Operand::Len(f)
         | Operand::Upper(f)
         | Operand::Lower(f)
         | Operand::Slice(f, _)
-        | Operand::Masked(f, _) => carries(&f),
+        | Operand::Masked(f, _)
+        | Operand::String(f) => carries(f),
     }
 }
 
