@@ -99,9 +99,10 @@ fn the_link_has_its_rtt_loses_packets_and_the_transfer_shows_slow_start() {
         p.link
     );
 
-    // The handshake's round trip is the link's, within 10 %.
+    // The handshake's round trip is the link's: 10 % under it at most, and over it by what a
+    // busy host adds to scheduling (a few milliseconds when other tests run beside it).
     let rtt = p.conversation["rtt_ms"].as_f64().expect("handshake RTT");
-    assert!((36.0..=44.0).contains(&rtt), "handshake RTT {rtt} ms");
+    assert!((36.0..=50.0).contains(&rtt), "handshake RTT {rtt} ms");
     assert!(p
         .conversation
         .get("handshake")

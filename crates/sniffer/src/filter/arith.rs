@@ -55,6 +55,8 @@ impl Op {
 pub(super) enum Num {
     Int(i128),
     Float(f64),
+    /// Nanoseconds.
+    Time(i128),
 }
 
 /// `a op b`, if it has a value.
@@ -76,6 +78,11 @@ pub(super) fn apply(a: Num, op: Op, b: Num) -> Option<Num> {
             Op::Rem if b == 0.0 => return None,
             Op::Rem => a % b,
         }),
+        (Num::Time(a), Num::Time(b)) => Num::Time(match op {
+            Op::Add => a.checked_add(b)?,
+            Op::Sub => a.checked_sub(b)?,
+            _ => return None,
+        }),
         _ => return None,
     })
 }
@@ -85,6 +92,7 @@ pub(super) fn negate(a: Num) -> Option<Num> {
     Some(match a {
         Num::Int(a) => Num::Int(a.checked_neg()?),
         Num::Float(a) => Num::Float(-a),
+        Num::Time(a) => Num::Time(a.checked_neg()?),
     })
 }
 
@@ -93,6 +101,7 @@ pub(super) fn absolute(a: Num) -> Option<Num> {
     Some(match a {
         Num::Int(a) => Num::Int(a.checked_abs()?),
         Num::Float(a) => Num::Float(a.abs()),
+        Num::Time(a) => Num::Time(a.checked_abs()?),
     })
 }
 
@@ -101,6 +110,7 @@ pub(super) fn fold(a: &Arith) -> Option<Num> {
     match a {
         Arith::Lit(Lit::Int(v)) => Some(Num::Int(*v)),
         Arith::Lit(Lit::Float(v)) => Some(Num::Float(*v)),
+        Arith::Lit(Lit::Time(v)) => Some(Num::Time(*v)),
         Arith::Neg(x) => negate(fold(x)?),
         Arith::Abs(x) => absolute(fold(x)?),
         Arith::Bin(x, op, y) => apply(fold(x)?, *op, fold(y)?),

@@ -11,6 +11,8 @@ use crate::tree::{Field, Kind, Node, Tree, Value};
 enum V {
     Int(i128),
     Float(f64),
+    /// Nanoseconds.
+    Time(i128),
     V4(u32),
     V6(u128),
     Bytes(Vec<u8>),
@@ -32,24 +34,33 @@ fn test(t: &Test, tree: &Tree) -> bool {
         Test::Exists(f) => occurrences(tree, *f).next().is_some(),
         Test::Compare(lhs, cmp, lit) => {
             let values = values(tree, lhs);
-            quantify(*cmp, &values, |v| compare(v, lit))
+            loads(tree, lhs) && quantify(*cmp, &values, |v| compare(v, lit))
         }
         Test::CompareFields(lhs, cmp, rhs) => {
             let (left, right) = (values(tree, lhs), values(tree, rhs));
+            // As with a negative literal: an unsigned value is not compared with a negative
+            // one (arithmetic's).
+            let unsigned = lhs.unsigned();
+            let order = |a: &V, b: &V| match (a, b) {
+                (V::Int(x), V::Int(y)) if unsigned && *x >= 0 && *y < 0 => None,
+                _ => order(a, b),
+            };
             match cmp {
                 Cmp::AllNe => {
-                    !left.is_empty()
-                        && !right.is_empty()
+                    loads(tree, lhs)
+                        && loads(tree, rhs)
                         && left
                             .iter()
                             .all(|a| right.iter().all(|b| order(a, b) != Some(Ordering::Equal)))
                 }
                 Cmp::AllEq => {
-                    !left.is_empty()
-                        && !right.is_empty()
-                        && left
-                            .iter()
-                            .all(|a| right.iter().all(|b| order(a, b) == Some(Ordering::Equal)))
+                    loads(tree, lhs)
+                        && loads(tree, rhs)
+                        && left.iter().all(|a| {
+                            right
+                                .iter()
+                                .all(|b| order(a, b).is_none_or(|o| o == Ordering::Equal))
+                        })
                 }
                 _ => left
                     .iter()
@@ -65,21 +76,27 @@ fn test(t: &Test, tree: &Tree) -> bool {
 }
 
 /// A relation after `all`: it holds of every value of its left side (and a field on the
-/// right, of every pair), and never of a field that is absent.
+/// right, of every pair), and never of a field that is absent. As in Wireshark, a value that
+/// cannot be compared (`tcp.port` and `-1`) is no exception, and arithmetic without a value
+/// (a division by zero) holds vacuously.
 fn every(t: &Test, tree: &Tree) -> bool {
-    let all = |values: Vec<V>, f: &dyn Fn(&V) -> bool| !values.is_empty() && values.iter().all(f);
+    let all =
+        |op: &Operand, f: &dyn Fn(&V) -> bool| loads(tree, op) && values(tree, op).iter().all(f);
+    let holds_or_incomparable = |cmp: Cmp, o: Option<Ordering>| o.is_none() || holds(cmp, o);
     match t {
-        Test::Compare(lhs, cmp, lit) => all(values(tree, lhs), &|v| holds(*cmp, compare(v, lit))),
+        Test::Compare(lhs, cmp, lit) => all(lhs, &|v| holds_or_incomparable(*cmp, compare(v, lit))),
         Test::CompareFields(lhs, cmp, rhs) => {
             let right = values(tree, rhs);
-            !right.is_empty()
-                && all(values(tree, lhs), &|a| {
-                    right.iter().all(|b| holds(*cmp, order(a, b)))
+            loads(tree, rhs)
+                && all(lhs, &|a| {
+                    right
+                        .iter()
+                        .all(|b| holds_or_incomparable(*cmp, order(a, b)))
                 })
         }
-        Test::In(lhs, members) => all(values(tree, lhs), &|v| within(v, members)),
-        Test::Contains(lhs, needle) => all(values(tree, lhs), &|v| contains(v, needle)),
-        Test::Matches(lhs, re) => all(values(tree, lhs), &|v| matches(v, re)),
+        Test::In(lhs, members) => all(lhs, &|v| within(v, members)),
+        Test::Contains(lhs, needle) => all(lhs, &|v| contains(v, needle)),
+        Test::Matches(lhs, re) => all(lhs, &|v| matches(v, re)),
         // The parser puts only the relations above under `all`.
         other => test(other, tree),
     }
@@ -116,13 +133,15 @@ fn matches(v: &V, re: &regex::bytes::Regex) -> bool {
 /// A relation over a field's values: `==` when any holds, `!=` when none is equal, `===`
 /// when all are, `!==` when any is not; the orderings when any holds. Never true of a field
 /// that is absent.
+/// `cmp` over the values of a left side that loads: `!=` and `===` hold of every value
+/// (so of none, as for arithmetic without a value; and `===` of a value that cannot be
+/// compared, as in Wireshark), the others of some.
 fn quantify(cmp: Cmp, values: &[V], order: impl Fn(&V) -> Option<Ordering>) -> bool {
-    if values.is_empty() {
-        return false;
-    }
     match cmp {
         Cmp::AllNe => values.iter().all(|v| order(v) != Some(Ordering::Equal)),
-        Cmp::AllEq => values.iter().all(|v| order(v) == Some(Ordering::Equal)),
+        Cmp::AllEq => values
+            .iter()
+            .all(|v| order(v).is_none_or(|o| o == Ordering::Equal)),
         _ => values.iter().any(|v| holds(cmp, order(v))),
     }
 }
@@ -143,7 +162,9 @@ fn holds(cmp: Cmp, o: Option<Ordering>) -> bool {
 fn compare(v: &V, lit: &Lit) -> Option<Ordering> {
     match (v, lit) {
         (V::Int(a), Lit::Int(b)) => Some(a.cmp(b)),
+        (V::Int(a), Lit::Negative(b)) => (*a < 0).then(|| a.cmp(b)),
         (V::Float(a), Lit::Float(b)) => a.partial_cmp(b),
+        (V::Time(a), Lit::Time(b)) => Some(a.cmp(b)),
         (V::V4(a), Lit::V4(b, prefix)) => {
             let mask = if *prefix == 0 {
                 0
@@ -171,6 +192,7 @@ fn order(a: &V, b: &V) -> Option<Ordering> {
     match (a, b) {
         (V::Int(a), V::Int(b)) => Some(a.cmp(b)),
         (V::Float(a), V::Float(b)) => a.partial_cmp(b),
+        (V::Time(a), V::Time(b)) => Some(a.cmp(b)),
         (V::V4(a), V::V4(b)) => Some(a.cmp(b)),
         (V::V6(a), V::V6(b)) => Some(a.cmp(b)),
         (V::Bytes(a), V::Bytes(b)) => Some(a.cmp(b)),
@@ -227,13 +249,58 @@ fn protocol_bytes(tree: &Tree, n: &Node) -> Vec<u8> {
     tree.bytes(&whole).to_vec()
 }
 
+/// The bytes of `bytes` that `s` takes; none when it does not fit, as in Wireshark.
+fn slice(bytes: &[u8], s: super::parse::Slice) -> &[u8] {
+    let start = if s.start < 0 {
+        usize::try_from(-s.start)
+            .ok()
+            .and_then(|back| bytes.len().checked_sub(back))
+    } else {
+        usize::try_from(s.start).ok()
+    };
+    start
+        .and_then(|start| {
+            let end = match s.len {
+                Some(len) => start.checked_add(len)?,
+                None => bytes.len(),
+            };
+            bytes.get(start..end)
+        })
+        .unwrap_or_default()
+}
+
+/// Whether every field an operand reads is in the tree (Wireshark's test fails, whatever the
+/// comparison, when one is not); `max()`, `min()` and `abs()` load when they have a value.
+fn loads(tree: &Tree, op: &Operand) -> bool {
+    fn arith(tree: &Tree, a: &Arith) -> bool {
+        match a {
+            Arith::Value(op) => loads(tree, op),
+            Arith::Lit(_) | Arith::Nothing => true,
+            Arith::Neg(x) => arith(tree, x),
+            Arith::Bin(x, _, y) => arith(tree, x) && arith(tree, y),
+            // A function without a value fails.
+            Arith::Abs(_) | Arith::Extreme(..) => !arith_values(tree, a).is_empty(),
+        }
+    }
+    match op {
+        Operand::Arith(a) => arith(tree, a),
+        other => other
+            .field_ref()
+            .is_none_or(|f| occurrences(tree, f).next().is_some()),
+    }
+}
+
 /// The values an operand takes in the tree.
 fn values(tree: &Tree, op: &Operand) -> Vec<V> {
     match op {
         Operand::Field(f) => occurrences(tree, *f)
             .filter_map(|n| value(tree, f.field, n))
             .collect(),
-        Operand::Count(f) => vec![V::Int(occurrences(tree, *f).count() as i128)],
+        // Of a field that is absent, count() has no value.
+        Operand::Count(f) => match occurrences(tree, *f).count() {
+            0 => Vec::new(),
+            n => vec![V::Int(n as i128)],
+        },
         Operand::Len(f) => occurrences(tree, *f)
             .filter_map(|n| match value(tree, f.field, n)? {
                 V::Str(s) => Some(V::Int(s.len() as i128)),
@@ -246,23 +313,20 @@ fn values(tree: &Tree, op: &Operand) -> Vec<V> {
                 _ => None,
             })
             .collect(),
-        Operand::Slice(f, s) => occurrences(tree, *f)
-            .filter_map(|n| {
+        Operand::Slice(f, ranges) => occurrences(tree, *f)
+            .map(|n| {
                 let bytes = match value(tree, f.field, n) {
                     Some(V::Str(text)) => text.into_bytes(),
                     Some(V::Bytes(b)) => b,
                     _ => tree.bytes(n).to_vec(),
                 };
-                let start = if s.start < 0 {
-                    bytes.len().checked_sub(usize::try_from(-s.start).ok()?)?
-                } else {
-                    usize::try_from(s.start).ok()?
-                };
-                let end = match s.len {
-                    Some(len) => start + len,
-                    None => bytes.len(),
-                };
-                bytes.get(start..end).map(|b| V::Bytes(b.to_vec()))
+                V::Bytes(
+                    ranges
+                        .iter()
+                        .flat_map(|s| slice(&bytes, *s))
+                        .copied()
+                        .collect(),
+                )
             })
             .collect(),
         Operand::String(f) => occurrences(tree, *f)
@@ -277,7 +341,7 @@ fn values(tree: &Tree, op: &Operand) -> Vec<V> {
                         .collect::<Vec<_>>()
                         .join(":"),
                     V::Str(s) => s,
-                    V::Float(_) => return None,
+                    V::Float(_) | V::Time(_) => return None,
                 }))
             })
             .collect(),
@@ -297,17 +361,20 @@ fn arith_values(tree: &Tree, a: &Arith) -> Vec<V> {
     let num = |v: &V| match v {
         V::Int(i) => Some(Num::Int(*i)),
         V::Float(f) => Some(Num::Float(*f)),
+        V::Time(t) => Some(Num::Time(*t)),
         _ => None,
     };
     let back = |n: Num| match n {
         Num::Int(i) => V::Int(i),
         Num::Float(f) => V::Float(f),
+        Num::Time(t) => V::Time(t),
     };
     match a {
         Arith::Value(op) => values(tree, op),
         Arith::Lit(lit) => vec![match lit {
-            Lit::Int(v) => V::Int(*v),
+            Lit::Int(v) | Lit::Negative(v) => V::Int(*v),
             Lit::Float(v) => V::Float(*v),
+            Lit::Time(v) => V::Time(*v),
             Lit::V4(v, _) => V::V4(*v),
             Lit::V6(v, _) => V::V6(*v),
             Lit::Bytes(b) => V::Bytes(b.clone()),
@@ -346,7 +413,12 @@ fn value(tree: &Tree, f: &Field, n: &Node) -> Option<V> {
         (Class::Int, Value::Int(v)) => V::Int(i128::from(*v)),
         (Class::Int, Value::Bool(b)) => V::Int(i128::from(*b)),
         (Class::Float, Value::Double(v)) => V::Float(*v),
-        (Class::Float, Value::RelTime(s, ns)) => V::Float(*s as f64 + *ns as f64 / 1e9),
+        (Class::Date, Value::AbsTime(ts)) => {
+            V::Time(i128::from(ts.secs) * 1_000_000_000 + i128::from(ts.signed_nanos()))
+        }
+        (Class::Time, Value::RelTime(s, ns)) => {
+            V::Time(i128::from(*s) * 1_000_000_000 + i128::from(*ns))
+        }
         (Class::V4, Value::Ipv4(a)) => V::V4(u32::from(*a)),
         (Class::V6, Value::Ipv6(a)) => V::V6(u128::from(*a)),
         (Class::Bytes, Value::Ether(m)) => V::Bytes(m.to_vec()),

@@ -60,10 +60,61 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
             i += p.len();
             continue;
         }
+        if c == '.' {
+            // `.tcp.port`: a name that must be a field or protocol's. A lone dot, or one
+            // that ends a word (`80.`), is not part of one.
+            let name_len = text[i + 1..]
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                .count();
+            let name = text[i + 1..i + 1 + name_len].trim_end_matches('.');
+            let starts_name = name
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if starts_name && !name.contains("..") {
+                let len = name.len() + 1;
+                if crate::tree::field(name).is_none() {
+                    return Err(FilterError::at(
+                        format!("\"{name}\" is not a valid protocol or protocol field."),
+                        (i, len),
+                    ));
+                }
+                out.push(Token {
+                    tok: Tok::Word(name.to_owned()),
+                    at: i,
+                    len,
+                });
+                i += len;
+                continue;
+            }
+            if !text[i..].starts_with("..") {
+                return Err(FilterError::at(
+                    "\".\" was unexpected in this context.",
+                    (i, 1),
+                ));
+            }
+            // `..`, between a range's ends.
+            out.push(Token {
+                tok: Tok::Punct(".."),
+                at: i,
+                len: 2,
+            });
+            i += 2;
+            continue;
+        }
         if word_char(c) {
             let start = i;
-            while i < text.len() && word_char(char::from(bytes[i])) && bytes[i].is_ascii() {
+            while i < text.len()
+                && word_char(char::from(bytes[i]))
+                && bytes[i].is_ascii()
+                && !text[i..].starts_with("..")
+            {
                 i += 1;
+            }
+            // A word does not end with a dot: `80.` is `80` and a stray `.`.
+            if text[start..i].ends_with('.') && i - start > 1 {
+                i -= 1;
             }
             out.push(Token {
                 tok: Tok::Word(text[start..i].to_owned()),

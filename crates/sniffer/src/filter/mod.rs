@@ -13,9 +13,11 @@
 //! Covered: a field or protocol alone (present or not); `==`, `!=`, `===`, `!==`/`~=`, `<`,
 //! `<=`, `>`, `>=` and their word forms; `and`/`or`/`not` and `&&`/`||`/`!` with
 //! parentheses; `in {…}` with values and ranges; `contains`; `matches` (a regular
-//! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()` and `lower()`;
-//! slices (`eth.src[0:3]`) and the bitwise `&`; `any` and `all` before a relation; the
-//! layer operator (`ip.src#2`, `ip.addr#[1-2]`: a field from some of its protocol's headers).
+//! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()`, `lower()` and
+//! `string()`; arithmetic (`+ - * / %`, unary minus, `{…}` for grouping) and `max()`,
+//! `min()`, `abs()` over integer, float and time fields (see [`arith`]); slices
+//! (`eth.src[0:3]`) and the bitwise `&`; `any` and `all` before a relation; the layer
+//! operator (`ip.src#2`, `ip.addr#[1-2]`: a field from some of its protocol's headers).
 //! Literals: integers (decimal, hex, octal, binary), floats, quoted strings with escapes, byte
 //! strings (`aa:bb:cc`), IPv4 and IPv6 addresses with CIDR masks, Ethernet addresses, `True`
 //! and `False`. Repeated fields follow Wireshark 4.0: `==` is true when any occurrence
@@ -28,6 +30,7 @@ mod eval;
 mod lex;
 mod parse;
 pub mod prefilter;
+mod time;
 
 pub use parse::DisplayFilter;
 pub use prefilter::Prefilter;

@@ -5,10 +5,19 @@
 //! expr     := and ( ("or" | "||") and )*
 //! and      := unary ( ("and" | "&&") unary )*
 //! unary    := ("not" | "!") unary | "(" expr ")" | ("any" | "all") test | relation
-//! relation := operand [ test ]
-//! test     := cmp rhs | "contains" value | "matches" string | "in" "{" set "}"
-//! operand  := field | ("len" | "count" | "upper" | "lower") "(" field ")"
+//! relation := sum [ test ]
+//! test     := cmp sum | "contains" value | "matches" string | "in" "{" set "}"
+//! sum      := product ( ("+" | "-") product )*
+//! product  := atom ( ("*" | "/" | "%") atom )*
+//! atom     := "{" sum "}" | ("+" | "-") atom
+//!           | ("max" | "min" | "abs") "(" sum ( "," sum )* ")"
+//!           | operand | literal
+//! operand  := field [ "[" slice "]" | "&" sum ]
+//!           | ("len" | "count" | "upper" | "lower" | "string") "(" field ")"
 //! ```
+//!
+//! A left side of constants alone is refused, as Wireshark refuses it; a right side may be
+//! constant arithmetic (`tcp.len > 10 * 2`), typed as the left side's first field.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -116,6 +125,10 @@ fn relation_word(tok: &Tok) -> Option<String> {
 pub(super) enum Class {
     Int,
     Float,
+    /// A relative time, in nanoseconds: exact, as Wireshark's are.
+    Time,
+    /// An absolute time, in nanoseconds since the epoch.
+    Date,
     V4,
     V6,
     Bytes,
@@ -129,6 +142,11 @@ pub(super) enum Class {
 pub(super) enum Lit {
     Int(i128),
     Float(f64),
+    /// A relative time in nanoseconds.
+    Time(i128),
+    /// A negative number read as an unsigned type: Wireshark compares only negative values
+    /// (arithmetic's) with it, and no other.
+    Negative(i128),
     /// An address and the length of its network prefix.
     V4(u32, u8),
     V6(u128, u8),
@@ -145,7 +163,8 @@ pub(super) enum Operand {
     Upper(FieldRef),
     Lower(FieldRef),
     /// Some of a field's bytes (`eth.src[0:3]`).
-    Slice(FieldRef, Slice),
+    /// A field's bytes in one or more ranges, joined (`frame[12:2,14]`).
+    Slice(FieldRef, Vec<Slice>),
     /// A field's value with only the bits of a mask (`tcp.flags & 0x02`).
     Masked(FieldRef, i128),
     /// A field's value as text (`string(tcp.srcport)`).
@@ -216,7 +235,7 @@ impl Operand {
     }
 
     /// Whether the operand's values are unsigned integers, which a negative literal cannot be.
-    fn unsigned(&self) -> bool {
+    pub(super) fn unsigned(&self) -> bool {
         match self {
             Operand::Field(f) | Operand::Masked(f, _) => {
                 matches!(f.field.kind, Kind::UInt(..) | Kind::FrameNum)
@@ -399,6 +418,21 @@ fn slice(w: &str) -> Option<Slice> {
     })
 }
 
+/// Why Wireshark refuses a field's slice range (`5:0`, `3-1`), if it does.
+fn invalid_range(t: &Token) -> Option<String> {
+    let Tok::Word(w) = &t.tok else {
+        return None;
+    };
+    if let Some((_, len)) = w.split_once(':') {
+        let n: i64 = len.parse().ok()?;
+        return (n <= 0)
+            .then(|| format!("Range {w} isn't valid because length {n} isn't positive"));
+    }
+    let dash = w.get(1..)?.find('-')? + 1;
+    let (a, b): (i64, i64) = (w[..dash].parse().ok()?, w[dash + 1..].parse().ok()?);
+    (a >= b).then(|| format!("Range {w} isn't valid because {a} is greater or equal than {b}"))
+}
+
 /// One element of a set: a value or a range of them.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Member {
@@ -437,12 +471,14 @@ enum Quantifier {
 pub(super) fn class_of(field: &Field) -> Class {
     match field.kind {
         Kind::UInt(..) | Kind::Int | Kind::Bool | Kind::FrameNum => Class::Int,
-        Kind::Double | Kind::RelTime => Class::Float,
+        Kind::Double => Class::Float,
+        Kind::RelTime => Class::Time,
         Kind::Ipv4 => Class::V4,
         Kind::Ipv6 => Class::V6,
         Kind::Ether | Kind::Bytes | Kind::Protocol => Class::Bytes,
         Kind::Str => Class::Str,
-        Kind::AbsTime | Kind::Text => Class::None,
+        Kind::AbsTime => Class::Date,
+        Kind::Text => Class::None,
     }
 }
 
@@ -701,8 +737,11 @@ impl Parser {
                     len: t.len - 1,
                 })),
                 _ => {
-                    // Read again as a field, for the error Wireshark gives.
+                    // Read again as a field, for the error Wireshark gives (after a sign).
                     self.i = start;
+                    if first.tok == Tok::Punct("+") {
+                        self.i += 1;
+                    }
                     self.operand()
                 }
             },
@@ -745,7 +784,18 @@ impl Parser {
         }
     }
 
-    /// `"{" sum "}"`, `"-" atom`, `max(…)`, `min(…)`, `abs(…)`, a field or function, or a
+    /// Refuses a sign after a sign, pointing at the second as Wireshark does.
+    fn unsigned_next(&self) -> Result<(), FilterError> {
+        match self.peek() {
+            Some(t) if t.tok == Tok::Punct("+") => Err(unexpected(t)),
+            Some(t) if matches!(&t.tok, Tok::Word(w) if w.starts_with('-')) => Err(
+                FilterError::at("\"-\" was unexpected in this context.", (t.at, 1)),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// `"{" sum "}"`, `"+" atom`, `"-" atom`, `max(…)`, `min(…)`, `abs(…)`, a field or function, or a
     /// literal (on the right side, any word that names no field).
     fn atom(&mut self, rhs: bool) -> Result<Raw, FilterError> {
         let t = self.next()?;
@@ -759,9 +809,17 @@ impl Parser {
                 }
                 Ok(inner)
             }
+            Tok::Punct("+") => {
+                self.unsigned_next()?;
+                self.atom(rhs)
+            }
             Tok::Punct(_) => Err(unexpected(&t)),
             Tok::Str(_) => Ok(Raw::Lit(t)),
-            Tok::Word(w) if w == "-" => Ok(Raw::Neg(Box::new(self.atom(rhs)?))),
+            // A sign: what follows it is not signed again (`+-1` and `-+1` are refused).
+            Tok::Word(w) if w == "-" => {
+                self.unsigned_next()?;
+                Ok(Raw::Neg(Box::new(self.atom(rhs)?)))
+            }
             Tok::Word(w) if call && ["max", "min", "abs"].contains(&w.as_str()) => {
                 self.i += 1;
                 let mut args = Vec::new();
@@ -893,12 +951,22 @@ impl Parser {
         let field = self.field_ref(&t)?;
         if self.eat("[", "") {
             self.bracket_closes()?;
-            let (s, _) = self.slice()?;
-            let close = self.next()?;
-            if close.tok != Tok::Punct("]") {
-                return Err(unexpected(&close));
+            let mut ranges = Vec::new();
+            loop {
+                if let Some(range) = self.peek() {
+                    if let Some(why) = invalid_range(range) {
+                        return Err(FilterError::at(why, (range.at, range.len)));
+                    }
+                }
+                ranges.push(self.slice()?.0);
+                let close = self.next()?;
+                match close.tok {
+                    Tok::Punct("]") => break,
+                    Tok::Punct(",") => {}
+                    _ => return Err(unexpected(&close)),
+                }
             }
-            return Ok((Operand::Slice(field, s), t));
+            return Ok((Operand::Slice(field, ranges), t));
         }
         if self.eat("&", "") {
             if class_of(field.field) != Class::Int {
@@ -1037,7 +1105,10 @@ impl Parser {
                     let lit = literal(&lhs, &rhs)?;
                     return Ok(Some(Test::Compare(lhs, cmp, lit)));
                 }
-                Raw::Operand(op, _) => op,
+                Raw::Operand(op, token) => {
+                    incompatible(&lhs, &op, &token)?;
+                    op
+                }
                 raw => Operand::Arith(Box::new(typed(raw, Some(&lhs))?)),
             };
             return Ok(Some(Test::CompareFields(lhs, cmp, rhs)));
@@ -1129,19 +1200,12 @@ impl Parser {
 
     /// One member of a set: a value, or `low..high`.
     fn member(&mut self, lhs: &Operand, t: &Token) -> Result<Member, FilterError> {
-        if let Tok::Word(w) = &t.tok {
-            if let Some((low, high)) = w.split_once("..") {
-                let part = |text: &str, at: usize| Token {
-                    tok: Tok::Word(text.to_owned()),
-                    at,
-                    len: text.len(),
-                };
-                let low = literal(lhs, &part(low, t.at))?;
-                let high = literal(lhs, &part(high, t.at + w.find("..").unwrap_or(0) + 2))?;
-                return Ok(Member::Range(low, high));
-            }
+        let low = literal(lhs, t)?;
+        if self.eat("..", "") {
+            let high = self.next()?;
+            return Ok(Member::Range(low, literal(lhs, &high)?));
         }
-        Ok(Member::One(literal(lhs, t)?))
+        Ok(Member::One(low))
     }
 }
 
@@ -1191,7 +1255,7 @@ fn typed(raw: Raw, ty: Option<&Operand>) -> Result<Arith, FilterError> {
                 return Err(constant_lhs(&t));
             };
             match literal(ty, &t)? {
-                Lit::Int(v) if v < 0 && ty.unsigned() => Arith::Nothing,
+                Lit::Negative(_) => Arith::Nothing,
                 lit => Arith::Lit(lit),
             }
         }
@@ -1247,13 +1311,66 @@ fn typed(raw: Raw, ty: Option<&Operand>) -> Result<Arith, FilterError> {
                     a.token(),
                 ));
             };
-            if !matches!(o.class(), Class::Int | Class::Float) {
+            if !matches!(o.class(), Class::Int | Class::Float | Class::Time) {
                 let message = format!("'{}' is not a valid argument to 'abs'()", a.name());
                 return Err(at(message, a.token()));
             }
             Arith::Abs(Box::new(typed(*a, ty)?))
         }
     })
+}
+
+/// Refuses a field compared with a field or function whose values its type cannot be
+/// compared with, as Wireshark does (`ip.src == tcp.port`); `rhs_token` is the right side's
+/// name.
+fn incompatible(lhs: &Operand, rhs: &Operand, rhs_token: &Token) -> Result<(), FilterError> {
+    let Operand::Field(a) = lhs else {
+        return Ok(());
+    };
+    let span = (rhs_token.at, rhs_token.len);
+    let (kind, function) = match rhs {
+        Operand::Field(b) => {
+            if compatible(a.field.kind, b.field.kind) {
+                return Ok(());
+            }
+            let message = format!(
+                "{} and {} are not of compatible types.",
+                a.field.abbrev, b.field.abbrev
+            );
+            return Err(FilterError::at(message, span));
+        }
+        Operand::Len(_) => (Kind::UInt(32, crate::tree::Base::Dec), "len"),
+        Operand::Count(_) => (Kind::UInt(32, crate::tree::Base::Dec), "count"),
+        Operand::Upper(_) => (Kind::Str, "upper"),
+        Operand::Lower(_) => (Kind::Str, "lower"),
+        Operand::String(_) => (Kind::Str, "string"),
+        _ => return Ok(()),
+    };
+    if compatible(a.field.kind, kind) {
+        return Ok(());
+    }
+    let returned = Field { kind, ..*a.field };
+    Err(FilterError::at(
+        format!(
+            "{} (type={}) and return value of {function}() (type={}) are not of compatible types.",
+            a.field.abbrev,
+            type_name(a.field),
+            type_name(&returned)
+        ),
+        span,
+    ))
+}
+
+/// Whether Wireshark compares a field of type `a` with values of type `b`: integers with
+/// integers (a Boolean only with a Boolean on the left), byte strings with byte strings,
+/// every other type only with itself.
+fn compatible(a: Kind, b: Kind) -> bool {
+    let integer = |k| matches!(k, Kind::UInt(..) | Kind::Int | Kind::FrameNum | Kind::Bool);
+    match a {
+        Kind::UInt(..) | Kind::Int | Kind::FrameNum => integer(b),
+        Kind::Ether | Kind::Bytes => matches!(b, Kind::Ether | Kind::Bytes),
+        _ => std::mem::discriminant(&a) == std::mem::discriminant(&b),
+    }
 }
 
 /// The error for an operator a field's type does not take.
@@ -1310,23 +1427,29 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
                 } else {
                     (1i128 << bits) - 1
                 };
-                if value > max {
+                // `-256` is a sign and `256`, which the type must hold.
+                if value.abs() > max {
+                    let (digits, span) = match w.strip_prefix('-') {
+                        Some(d) => (d, (t.at + 1, t.len - 1)),
+                        None => (w.as_str(), span),
+                    };
                     return Err(FilterError::at(
-                        format!("\"{w}\" too big for this field, maximum {max}."),
+                        format!("\"{digits}\" too big for this field, maximum {max}."),
                         span,
                     ));
                 }
             }
+            if value < 0 && lhs.unsigned() {
+                return Ok(Lit::Negative(value));
+            }
             Ok(Lit::Int(value))
         }
-        (Tok::Word(w), Class::Float) => w.parse::<f64>().map(Lit::Float).map_err(|_| {
-            let what = if field.is_some_and(|f| f.kind == Kind::RelTime) {
-                "time"
-            } else {
-                "number"
-            };
-            FilterError::at(format!("\"{w}\" is not a valid {what}."), span)
-        }),
+        (Tok::Word(w), Class::Float) => double(w)
+            .map(Lit::Float)
+            .ok_or_else(|| FilterError::at(format!("\"{w}\" is not a valid number."), span)),
+        (Tok::Word(w), Class::Time) => super::time::relative(w)
+            .map(Lit::Time)
+            .ok_or_else(|| FilterError::at(format!("\"{w}\" is not a valid time."), span)),
         (Tok::Word(w), Class::V4) => {
             let (addr, prefix) = w.split_once('/').unwrap_or((w, "32"));
             match (addr.parse::<Ipv4Addr>(), prefix.parse::<u8>()) {
@@ -1360,6 +1483,25 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
             }
             Ok(Lit::Bytes(bytes))
         }
+        (Tok::Word(_) | Tok::Str(_), Class::Date) => {
+            let text = match &t.tok {
+                Tok::Str(s) => String::from_utf8_lossy(s).into_owned(),
+                Tok::Word(w) => w.clone(),
+                Tok::Punct(p) => (*p).to_owned(),
+            };
+            super::time::absolute(&text).map(Lit::Time).map_err(|why| {
+                let message = why.map_or_else(
+                    || {
+                        format!(
+                            "\"{text}\" is not a valid absolute time. Example: \"Nov 12, 1999 \
+                             08:55:44.123\" or \"2011-07-04 12:34:56\""
+                        )
+                    },
+                    str::to_owned,
+                );
+                FilterError::at(message, span)
+            })
+        }
         (Tok::Str(s), Class::Bytes) => Ok(Lit::Bytes(s.clone())),
         (Tok::Word(w), Class::Str) => Ok(Lit::Str(w.clone())),
         (Tok::Str(s), Class::Str) => Ok(Lit::Str(String::from_utf8_lossy(s).into_owned())),
@@ -1377,7 +1519,7 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
             ),
             span,
         )),
-        (Tok::Str(s), Class::Int | Class::Float) => Err(FilterError::at(
+        (Tok::Str(s), Class::Int | Class::Float | Class::Time) => Err(FilterError::at(
             format!("\"{}\" is not a valid number.", String::from_utf8_lossy(s)),
             span,
         )),
@@ -1390,6 +1532,39 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
             ))
         }
     }
+}
+
+/// A floating-point number as Wireshark reads one (C's `strtod`): decimal with an optional
+/// exponent, hexadecimal (`0x1p-3`), `inf`, `nan`, with a sign.
+fn double(w: &str) -> Option<f64> {
+    let (neg, digits) = match w.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, w.strip_prefix('+').unwrap_or(w)),
+    };
+    let v = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        Some(hex) => {
+            let (mantissa, exp) = match hex.split_once(['p', 'P']) {
+                Some((m, e)) => (m, e.parse::<i32>().ok()?),
+                None => (hex, 0),
+            };
+            let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+            if whole.is_empty() && frac.is_empty() {
+                return None;
+            }
+            let mut v = 0f64;
+            for c in whole.chars().chain(frac.chars()) {
+                v = v * 16.0 + f64::from(c.to_digit(16)?);
+            }
+            let frac_digits = i32::try_from(frac.len()).ok()?;
+            v * 2f64.powi(exp - 4 * frac_digits)
+        }
+        None if digits.starts_with(['+', '-']) => return None,
+        None => digits.parse::<f64>().ok()?,
+    };
+    Some(if neg { -v } else { v })
 }
 
 /// An integer as Wireshark reads one: decimal, `0x` hex, `0b` binary, `0` octal, with a sign.
