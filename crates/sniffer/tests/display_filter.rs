@@ -248,6 +248,22 @@ const FILTERS: &[&str] = &[
     "tcp.srcport + udp.port != 1",
     "max(tcp.srcport, udp.port) > 1",
     "all tcp.len > -1",
+    // Byte strings in groups of up to four digits, with or without separators.
+    "tcp.payload contains 7765",
+    "tcp.payload contains 7765.6c63.6f",
+    "tcp.payload contains 77.656c",
+    "tcp.payload contains 7765-6c63",
+    "tcp.payload[0:3] == 77656c",
+    "eth.src == 0000.0000.0000",
+    "eth.dst == ffff.ffff.ffff",
+    "tcp.payload contains 7.65",
+    // Byte strings ordered as Wireshark orders them: the shorter first.
+    "tcp.payload[0:2] < 00:00:00",
+    "tcp.payload > eth.src",
+    // Fields in a set.
+    "tcp.port in {tcp.srcport, 80}",
+    "ip.addr in {ip.src}",
+    "all tcp.port in {tcp.srcport}",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -598,6 +614,14 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "eth.src[3-3] != 00",
         "eth.src[0:-1] != 00",
         "frame[12:2,] == 08:00",
+        "eth.src == 0000.0000.00001",
+        "eth.src == 0000.0000",
+        "tcp.payload contains 7x",
+        "tcp.port in {12345,80..90,}",
+        "ip.src == 10.0.0.0/33",
+        "ipv6.src == ::1/129",
+        "ip.src === 2001:db8::/32",
+        "tcp.port in {ip.src}",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])

@@ -67,7 +67,7 @@ fn test(t: &Test, tree: &Tree) -> bool {
                     .any(|a| right.iter().any(|b| holds(*cmp, order(a, b)))),
             }
         }
-        Test::In(lhs, members) => values(tree, lhs).iter().any(|v| within(v, members)),
+        Test::In(lhs, members) => values(tree, lhs).iter().any(|v| within(tree, v, members)),
         Test::Contains(lhs, needle) => values(tree, lhs).iter().any(|v| contains(v, needle)),
         Test::Matches(lhs, re) => values(tree, lhs).iter().any(|v| matches(v, re)),
         Test::HasValue(op) => !values(tree, op).is_empty(),
@@ -94,7 +94,7 @@ fn every(t: &Test, tree: &Tree) -> bool {
                         .all(|b| holds_or_incomparable(*cmp, order(a, b)))
                 })
         }
-        Test::In(lhs, members) => all(lhs, &|v| within(v, members)),
+        Test::In(lhs, members) => all(lhs, &|v| within(tree, v, members)),
         Test::Contains(lhs, needle) => all(lhs, &|v| contains(v, needle)),
         Test::Matches(lhs, re) => all(lhs, &|v| matches(v, re)),
         // The parser puts only the relations above under `all`.
@@ -103,8 +103,11 @@ fn every(t: &Test, tree: &Tree) -> bool {
 }
 
 /// Whether `v` is one of a set's values or within one of its ranges.
-fn within(v: &V, members: &[Member]) -> bool {
+fn within(tree: &Tree, v: &V, members: &[Member]) -> bool {
     members.iter().any(|m| match m {
+        Member::Field(op) => values(tree, op)
+            .iter()
+            .any(|b| order(v, b) == Some(Ordering::Equal)),
         Member::One(lit) => compare(v, lit) == Some(Ordering::Equal),
         Member::Range(low, high) => {
             matches!(compare(v, low), Some(Ordering::Greater | Ordering::Equal))
@@ -181,10 +184,16 @@ fn compare(v: &V, lit: &Lit) -> Option<Ordering> {
             };
             Some((a & mask).cmp(&(b & mask)))
         }
-        (V::Bytes(a), Lit::Bytes(b)) => Some(a.as_slice().cmp(b.as_slice())),
+        (V::Bytes(a), Lit::Bytes(b)) => Some(bytes_order(a, b)),
         (V::Str(a), Lit::Str(b)) => Some(a.as_str().cmp(b.as_str())),
         _ => None,
     }
+}
+
+/// How two byte strings stand, as Wireshark orders them: the shorter first, then byte by
+/// byte.
+fn bytes_order(a: &[u8], b: &[u8]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// How two values stand (of the same class).
@@ -195,7 +204,7 @@ fn order(a: &V, b: &V) -> Option<Ordering> {
         (V::Time(a), V::Time(b)) => Some(a.cmp(b)),
         (V::V4(a), V::V4(b)) => Some(a.cmp(b)),
         (V::V6(a), V::V6(b)) => Some(a.cmp(b)),
-        (V::Bytes(a), V::Bytes(b)) => Some(a.cmp(b)),
+        (V::Bytes(a), V::Bytes(b)) => Some(bytes_order(a, b)),
         (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
         _ => None,
     }

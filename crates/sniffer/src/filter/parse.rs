@@ -438,6 +438,8 @@ fn invalid_range(t: &Token) -> Option<String> {
 pub(super) enum Member {
     One(Lit),
     Range(Lit, Lit),
+    /// A field's values (`tcp.port in {tcp.srcport, 80}`).
+    Field(Operand),
 }
 
 #[derive(Debug)]
@@ -1181,9 +1183,6 @@ impl Parser {
                 let mut members = Vec::new();
                 loop {
                     let t = self.next()?;
-                    if t.tok == Tok::Punct("}") && !members.is_empty() {
-                        break;
-                    }
                     members.push(self.member(&lhs, &t)?);
                     let sep = self.next()?;
                     match sep.tok {
@@ -1198,8 +1197,14 @@ impl Parser {
         }
     }
 
-    /// One member of a set: a value, or `low..high`.
+    /// One member of a set: a value, `low..high`, or a field.
     fn member(&mut self, lhs: &Operand, t: &Token) -> Result<Member, FilterError> {
+        if matches!(&t.tok, Tok::Word(w) if crate::tree::field(w).is_some()) {
+            self.i -= 1;
+            let (op, token) = self.operand()?;
+            incompatible(lhs, &op, &token)?;
+            return Ok(Member::Field(op));
+        }
         let low = literal(lhs, t)?;
         if self.eat("..", "") {
             let high = self.next()?;
@@ -1452,9 +1457,19 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
             .ok_or_else(|| FilterError::at(format!("\"{w}\" is not a valid time."), span)),
         (Tok::Word(w), Class::V4) => {
             let (addr, prefix) = w.split_once('/').unwrap_or((w, "32"));
-            match (addr.parse::<Ipv4Addr>(), prefix.parse::<u8>()) {
-                (Ok(a), Ok(p)) if p <= 32 => Ok(Lit::V4(u32::from(a), p)),
-                _ => Err(FilterError::at(
+            let a = addr.parse::<Ipv4Addr>().map_err(|_| {
+                FilterError::at(
+                    format!("\"{addr}\" is not a valid hostname or IPv4 address."),
+                    span,
+                )
+            })?;
+            match prefix.parse::<u32>() {
+                Ok(p) if p <= 32 => Ok(Lit::V4(u32::from(a), p as u8)),
+                Ok(p) => Err(FilterError::at(
+                    format!("Netmask bits in a CIDR IPv4 address should be <= 32, not {p}"),
+                    span,
+                )),
+                Err(_) => Err(FilterError::at(
                     format!("\"{w}\" is not a valid hostname or IPv4 address."),
                     span,
                 )),
@@ -1462,9 +1477,19 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         }
         (Tok::Word(w), Class::V6) => {
             let (addr, prefix) = w.split_once('/').unwrap_or((w, "128"));
-            match (addr.parse::<Ipv6Addr>(), prefix.parse::<u8>()) {
-                (Ok(a), Ok(p)) if p <= 128 => Ok(Lit::V6(u128::from(a), p)),
-                _ => Err(FilterError::at(
+            let a = addr.parse::<Ipv6Addr>().map_err(|_| {
+                FilterError::at(
+                    format!("\"{addr}\" is not a valid hostname or IPv6 address."),
+                    span,
+                )
+            })?;
+            match prefix.parse::<u32>() {
+                Ok(p) if p <= 128 => Ok(Lit::V6(u128::from(a), p as u8)),
+                Ok(p) => Err(FilterError::at(
+                    format!("Prefix in a IPv6 address should be <= 128, not {p}"),
+                    span,
+                )),
+                Err(_) => Err(FilterError::at(
                     format!("\"{w}\" is not a valid hostname or IPv6 address."),
                     span,
                 )),
@@ -1592,19 +1617,36 @@ fn integer(w: &str) -> Option<i128> {
 }
 
 /// A byte string: hex pairs separated by `:`, `-` or `.` (`aa:bb:cc`), or one byte (`12`).
+/// A byte string as Wireshark reads one: hex digits, two to a byte (or one before a
+/// separator or at the end), in groups of up to four, the groups separated by `:`, `-` or
+/// `.` (`aa:bb:cc`, `0000.5e00.5301`, `7765`).
 fn byte_string(w: &str) -> Option<Vec<u8>> {
-    let parts: Vec<&str> = w.split([':', '-', '.']).collect();
-    if parts.len() == 1 && w.len() <= 2 {
-        return u8::from_str_radix(w, 16).ok().map(|b| vec![b]);
+    let b = w.as_bytes();
+    let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let sep = |i: usize| matches!(b.get(i), Some(b':' | b'-' | b'.'));
+    let byte = |from: usize, to: usize| u8::from_str_radix(&w[from..to], 16).ok();
+    let mut out = Vec::new();
+    let mut p = 0;
+    while p < b.len() {
+        let digits = if hex(p) && hex(p + 1) && hex(p + 2) && hex(p + 3) {
+            4
+        } else if hex(p) && hex(p + 1) {
+            2
+        } else if hex(p) && (sep(p + 1) || p + 1 == b.len()) {
+            1
+        } else {
+            return None;
+        };
+        if digits == 4 {
+            out.push(byte(p, p + 2)?);
+            out.push(byte(p + 2, p + 4)?);
+        } else {
+            out.push(byte(p, p + digits)?);
+        }
+        p += digits;
+        if sep(p) {
+            p += 1;
+        }
     }
-    parts
-        .iter()
-        .map(|p| {
-            if (1..=2).contains(&p.len()) {
-                u8::from_str_radix(p, 16).ok()
-            } else {
-                None
-            }
-        })
-        .collect()
+    (!out.is_empty()).then_some(out)
 }
