@@ -12,18 +12,23 @@
 //!
 //! Covered: a field or protocol alone (present or not); `==`, `!=`, `===`, `!==`/`~=`, `<`,
 //! `<=`, `>`, `>=` and their word forms; `and`/`or`/`not` and `&&`/`||`/`!` with
-//! parentheses; `in {…}` with values and ranges; `contains`; `matches` (a regular
+//! parentheses; `in {…}` with values, ranges and fields; `contains`; `matches` (a regular
 //! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()`, `lower()` and
 //! `string()`; arithmetic (`+ - * / %`, unary minus, `{…}` for grouping) and `max()`,
 //! `min()`, `abs()` over integer, float and time fields (see [`arith`]); slices
-//! (`eth.src[0:3]`) and the bitwise `&`; `any` and `all` before a relation; the layer
-//! operator (`ip.src#2`, `ip.addr#[1-2]`: a field from some of its protocol's headers).
+//! (`eth.src[0:3]`, joined: `frame[12:2,14]`; one that does not fit is empty) and the bitwise
+//! `&`; `any` and `all` before a relation; the layer operator (`ip.src#2`, `ip.addr#[1-2]`:
+//! a field from some of its protocol's headers). A field compared with a field of a type
+//! Wireshark does not compare it with is refused.
 //! Literals: integers (decimal, hex, octal, binary), floats, quoted strings with escapes, byte
-//! strings (`aa:bb:cc`), IPv4 and IPv6 addresses with CIDR masks, Ethernet addresses, `True`
-//! and `False`. Repeated fields follow Wireshark 4.0: `==` is true when any occurrence
+//! strings (`aa:bb:cc`, `7765.6c63`), IPv4 and IPv6 addresses with CIDR masks, Ethernet
+//! addresses, `True` and `False`, relative and absolute times, exact to the nanosecond (see
+//! [`time`]). Repeated fields follow Wireshark 4.0: `==` is true when any occurrence
 //! equals, `!=` when none does, `===` when all do, `!==` when any differs; `all` makes any
 //! relation hold only when it holds of every value (`all tcp.port < 1024`), `any` when it
-//! holds of one.
+//! holds of one. `!=`, `===` and `all` hold of no value at all (arithmetic without one) and
+//! of a value that cannot be compared (an unsigned field and a negative number), but fail,
+//! as every relation does, when a field they read is absent.
 
 mod arith;
 mod eval;
