@@ -264,6 +264,10 @@ const FILTERS: &[&str] = &[
     "tcp.port in {tcp.srcport, 80}",
     "ip.addr in {ip.src}",
     "all tcp.port in {tcp.srcport}",
+    "tcp.port in {12345..tcp.dstport}",
+    "tcp.port in {tcp.srcport..tcp.dstport}",
+    "frame.len in {len(frame), 1}",
+    "frame.protocols in {upper(frame.protocols), \"eth:ethertype:arp\"}",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -622,6 +626,7 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "ipv6.src == ::1/129",
         "ip.src === 2001:db8::/32",
         "tcp.port in {ip.src}",
+        "ipv6.addr == 10.0.0.0/8",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])

@@ -3,7 +3,9 @@
 use std::cmp::Ordering;
 
 use super::arith::{absolute, apply, extreme, negate, Arith, Num};
-use super::parse::{class_of, Class, Cmp, DisplayFilter, FieldRef, Lit, Member, Operand, Test};
+use super::parse::{
+    class_of, Bound, Class, Cmp, DisplayFilter, FieldRef, Lit, Member, Operand, Test,
+};
 use crate::tree::{Field, Kind, Node, Tree, Value};
 
 /// One value of a field, as filters compare it.
@@ -108,6 +110,18 @@ fn within(tree: &Tree, v: &V, members: &[Member]) -> bool {
         Member::Field(op) => values(tree, op)
             .iter()
             .any(|b| order(v, b) == Some(Ordering::Equal)),
+        Member::Between(low, high) => {
+            let bound = |b: &Bound| match b {
+                Bound::Lit(lit) => vec![lit_value(lit)],
+                Bound::Values(op) => values(tree, op),
+            };
+            bound(low)
+                .iter()
+                .any(|l| matches!(order(v, l), Some(Ordering::Greater | Ordering::Equal)))
+                && bound(high)
+                    .iter()
+                    .any(|h| matches!(order(v, h), Some(Ordering::Less | Ordering::Equal)))
+        }
         Member::One(lit) => compare(v, lit) == Some(Ordering::Equal),
         Member::Range(low, high) => {
             matches!(compare(v, low), Some(Ordering::Greater | Ordering::Equal))
@@ -365,6 +379,19 @@ fn values(tree: &Tree, op: &Operand) -> Vec<V> {
     }
 }
 
+/// A literal as a value (an address without its network prefix).
+fn lit_value(lit: &Lit) -> V {
+    match lit {
+        Lit::Int(v) | Lit::Negative(v) => V::Int(*v),
+        Lit::Float(v) => V::Float(*v),
+        Lit::Time(v) => V::Time(*v),
+        Lit::V4(v, _) => V::V4(*v),
+        Lit::V6(v, _) => V::V6(*v),
+        Lit::Bytes(b) => V::Bytes(b.clone()),
+        Lit::Str(s) => V::Str(s.clone()),
+    }
+}
+
 /// The values of an arithmetic expression (see [`super::arith`]).
 fn arith_values(tree: &Tree, a: &Arith) -> Vec<V> {
     let num = |v: &V| match v {
@@ -380,15 +407,7 @@ fn arith_values(tree: &Tree, a: &Arith) -> Vec<V> {
     };
     match a {
         Arith::Value(op) => values(tree, op),
-        Arith::Lit(lit) => vec![match lit {
-            Lit::Int(v) | Lit::Negative(v) => V::Int(*v),
-            Lit::Float(v) => V::Float(*v),
-            Lit::Time(v) => V::Time(*v),
-            Lit::V4(v, _) => V::V4(*v),
-            Lit::V6(v, _) => V::V6(*v),
-            Lit::Bytes(b) => V::Bytes(b.clone()),
-            Lit::Str(s) => V::Str(s.clone()),
-        }],
+        Arith::Lit(lit) => vec![lit_value(lit)],
         Arith::Nothing => Vec::new(),
         Arith::Neg(x) => arith_values(tree, x)
             .iter()

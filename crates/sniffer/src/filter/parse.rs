@@ -438,8 +438,17 @@ fn invalid_range(t: &Token) -> Option<String> {
 pub(super) enum Member {
     One(Lit),
     Range(Lit, Lit),
-    /// A field's values (`tcp.port in {tcp.srcport, 80}`).
+    /// A field's or a function's values (`tcp.port in {tcp.srcport, 80}`).
     Field(Operand),
+    /// A range with a field or function at one end or both (`{12345..tcp.dstport}`).
+    Between(Bound, Bound),
+}
+
+/// An end of a set's range.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Bound {
+    Lit(Lit),
+    Values(Operand),
 }
 
 #[derive(Debug)]
@@ -1197,20 +1206,35 @@ impl Parser {
         }
     }
 
-    /// One member of a set: a value, `low..high`, or a field.
+    /// One member of a set: a value, a field or function, or `low..high` of those.
     fn member(&mut self, lhs: &Operand, t: &Token) -> Result<Member, FilterError> {
-        if matches!(&t.tok, Tok::Word(w) if crate::tree::field(w).is_some()) {
-            self.i -= 1;
-            let (op, token) = self.operand()?;
-            incompatible(lhs, &op, &token)?;
-            return Ok(Member::Field(op));
-        }
-        let low = literal(lhs, t)?;
+        let low = self.bound(lhs, t)?;
         if self.eat("..", "") {
-            let high = self.next()?;
-            return Ok(Member::Range(low, literal(lhs, &high)?));
+            let t = self.next()?;
+            let high = self.bound(lhs, &t)?;
+            return Ok(match (low, high) {
+                (Bound::Lit(a), Bound::Lit(b)) => Member::Range(a, b),
+                (a, b) => Member::Between(a, b),
+            });
         }
-        Ok(Member::One(low))
+        Ok(match low {
+            Bound::Lit(lit) => Member::One(lit),
+            Bound::Values(op) => Member::Field(op),
+        })
+    }
+
+    /// A value in a set, `t` its first token: a literal, or a field's or function's values.
+    fn bound(&mut self, lhs: &Operand, t: &Token) -> Result<Bound, FilterError> {
+        let call = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("(")));
+        let named = matches!(&t.tok, Tok::Word(w)
+            if crate::tree::field(w).is_some() || (call && FUNCTIONS.contains(&w.as_str())));
+        if !named {
+            return Ok(Bound::Lit(literal(lhs, t)?));
+        }
+        self.i -= 1;
+        let (op, token) = self.operand()?;
+        incompatible(lhs, &op, &token)?;
+        Ok(Bound::Values(op))
     }
 }
 
@@ -1477,9 +1501,10 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         }
         (Tok::Word(w), Class::V6) => {
             let (addr, prefix) = w.split_once('/').unwrap_or((w, "128"));
+            // Unlike IPv4's, the message names the prefix too.
             let a = addr.parse::<Ipv6Addr>().map_err(|_| {
                 FilterError::at(
-                    format!("\"{addr}\" is not a valid hostname or IPv6 address."),
+                    format!("\"{w}\" is not a valid hostname or IPv6 address."),
                     span,
                 )
             })?;
