@@ -36,7 +36,7 @@ fn test(t: &Test, tree: &Tree) -> bool {
         Test::Exists(f) => occurrences(tree, *f).next().is_some(),
         Test::Compare(lhs, cmp, lit) => {
             let values = values(tree, lhs);
-            loads(tree, lhs) && quantify(*cmp, &values, |v| compare(v, lit))
+            loaded(tree, lhs, &values) && quantify(*cmp, &values, |v| compare(v, lit))
         }
         Test::CompareFields(lhs, cmp, rhs) => {
             let (left, right) = (values(tree, lhs), values(tree, rhs));
@@ -49,15 +49,15 @@ fn test(t: &Test, tree: &Tree) -> bool {
             };
             match cmp {
                 Cmp::AllNe => {
-                    loads(tree, lhs)
-                        && loads(tree, rhs)
+                    loaded(tree, lhs, &left)
+                        && loaded(tree, rhs, &right)
                         && left
                             .iter()
                             .all(|a| right.iter().all(|b| order(a, b) != Some(Ordering::Equal)))
                 }
                 Cmp::AllEq => {
-                    loads(tree, lhs)
-                        && loads(tree, rhs)
+                    loaded(tree, lhs, &left)
+                        && loaded(tree, rhs, &right)
                         && left.iter().all(|a| {
                             right
                                 .iter()
@@ -82,14 +82,16 @@ fn test(t: &Test, tree: &Tree) -> bool {
 /// cannot be compared (`tcp.port` and `-1`) is no exception, and arithmetic without a value
 /// (a division by zero) holds vacuously.
 fn every(t: &Test, tree: &Tree) -> bool {
-    let all =
-        |op: &Operand, f: &dyn Fn(&V) -> bool| loads(tree, op) && values(tree, op).iter().all(f);
+    let all = |op: &Operand, f: &dyn Fn(&V) -> bool| {
+        let values = values(tree, op);
+        loaded(tree, op, &values) && values.iter().all(f)
+    };
     let holds_or_incomparable = |cmp: Cmp, o: Option<Ordering>| o.is_none() || holds(cmp, o);
     match t {
         Test::Compare(lhs, cmp, lit) => all(lhs, &|v| holds_or_incomparable(*cmp, compare(v, lit))),
         Test::CompareFields(lhs, cmp, rhs) => {
             let right = values(tree, rhs);
-            loads(tree, rhs)
+            loaded(tree, rhs, &right)
                 && all(lhs, &|a| {
                     right
                         .iter()
@@ -290,6 +292,15 @@ fn slice(bytes: &[u8], s: super::parse::Slice) -> &[u8] {
             bytes.get(start..end)
         })
         .unwrap_or_default()
+}
+
+/// [`loads`], given the operand's values: only arithmetic can load and have none (a
+/// division by zero), so the tree is walked again for it alone.
+fn loaded(tree: &Tree, op: &Operand, values: &[V]) -> bool {
+    match op {
+        Operand::Arith(_) => loads(tree, op),
+        _ => !values.is_empty(),
+    }
 }
 
 /// Whether every field an operand reads is in the tree (Wireshark's test fails, whatever the
