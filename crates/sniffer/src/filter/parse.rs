@@ -1480,45 +1480,19 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
             .map(Lit::Time)
             .ok_or_else(|| FilterError::at(format!("\"{w}\" is not a valid time."), span)),
         (Tok::Word(w), Class::V4) => {
-            let (addr, prefix) = w.split_once('/').unwrap_or((w, "32"));
-            let a = addr.parse::<Ipv4Addr>().map_err(|_| {
-                FilterError::at(
-                    format!("\"{addr}\" is not a valid hostname or IPv4 address."),
-                    span,
-                )
+            // The message names the address without its prefix.
+            let addr = w.split_once('/').map_or(w.as_str(), |(a, _)| a);
+            let (a, p) = cidr::<Ipv4Addr>(w, 32, "IPv4", addr, span, |p| {
+                format!("Netmask bits in a CIDR IPv4 address should be <= 32, not {p}")
             })?;
-            match prefix.parse::<u32>() {
-                Ok(p) if p <= 32 => Ok(Lit::V4(u32::from(a), p as u8)),
-                Ok(p) => Err(FilterError::at(
-                    format!("Netmask bits in a CIDR IPv4 address should be <= 32, not {p}"),
-                    span,
-                )),
-                Err(_) => Err(FilterError::at(
-                    format!("\"{w}\" is not a valid hostname or IPv4 address."),
-                    span,
-                )),
-            }
+            Ok(Lit::V4(u32::from(a), p))
         }
         (Tok::Word(w), Class::V6) => {
-            let (addr, prefix) = w.split_once('/').unwrap_or((w, "128"));
             // Unlike IPv4's, the message names the prefix too.
-            let a = addr.parse::<Ipv6Addr>().map_err(|_| {
-                FilterError::at(
-                    format!("\"{w}\" is not a valid hostname or IPv6 address."),
-                    span,
-                )
+            let (a, p) = cidr::<Ipv6Addr>(w, 128, "IPv6", w, span, |p| {
+                format!("Prefix in a IPv6 address should be <= 128, not {p}")
             })?;
-            match prefix.parse::<u32>() {
-                Ok(p) if p <= 128 => Ok(Lit::V6(u128::from(a), p as u8)),
-                Ok(p) => Err(FilterError::at(
-                    format!("Prefix in a IPv6 address should be <= 128, not {p}"),
-                    span,
-                )),
-                Err(_) => Err(FilterError::at(
-                    format!("\"{w}\" is not a valid hostname or IPv6 address."),
-                    span,
-                )),
-            }
+            Ok(Lit::V6(u128::from(a), p))
         }
         (Tok::Word(w), Class::Bytes) => {
             let bytes = byte_string(w).ok_or_else(|| {
@@ -1615,6 +1589,35 @@ fn double(w: &str) -> Option<f64> {
         None => digits.parse::<f64>().ok()?,
     };
     Some(if neg { -v } else { v })
+}
+
+/// An address with an optional `/prefix` of at most `max` bits, refused in Wireshark's
+/// words: `named` is what the message calls an address that does not parse, `too_long`
+/// words a prefix over `max`.
+fn cidr<A: std::str::FromStr>(
+    w: &str,
+    max: u32,
+    family: &str,
+    named: &str,
+    span: (usize, usize),
+    too_long: impl Fn(u32) -> String,
+) -> Result<(A, u8), FilterError> {
+    let not_valid = |what: &str| {
+        FilterError::at(
+            format!("\"{what}\" is not a valid hostname or {family} address."),
+            span,
+        )
+    };
+    let (addr, prefix) = w.split_once('/').unwrap_or((w, ""));
+    let a = addr.parse::<A>().map_err(|_| not_valid(named))?;
+    if prefix.is_empty() && !w.contains('/') {
+        return Ok((a, max as u8));
+    }
+    match prefix.parse::<u32>() {
+        Ok(p) if p <= max => Ok((a, p as u8)),
+        Ok(p) => Err(FilterError::at(too_long(p), span)),
+        Err(_) => Err(not_valid(w)),
+    }
 }
 
 /// An integer as Wireshark reads one: decimal, `0x` hex, `0b` binary, `0` octal, with a sign.
