@@ -35,6 +35,8 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
+    // Inside a slice's brackets (`[1:2]`, `#[1-2]`), where a word is read whole.
+    let mut brackets = 0usize;
     while i < text.len() {
         let c = text[i..].chars().next().unwrap_or(' ');
         if c.is_whitespace() {
@@ -52,6 +54,11 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
             continue;
         }
         if let Some(p) = PUNCTS.iter().find(|p| text[i..].starts_with(**p)) {
+            match *p {
+                "[" => brackets += 1,
+                "]" => brackets = brackets.saturating_sub(1),
+                _ => {}
+            }
             out.push(Token {
                 tok: Tok::Punct(p),
                 at: i,
@@ -116,6 +123,23 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
             if text[start..i].ends_with('.') && i - start > 1 {
                 i -= 1;
             }
+            // A sign before a `.name` is a sign (`-.5` is minus the field `5`).
+            if text[start..].starts_with("-.") {
+                i = start + 1;
+            }
+            // Outside a slice, only an address, a byte string or a mask holds `:` or `/`:
+            // the word ends where Wireshark's scanner ends it (`80:2` is `80` and `:2`,
+            // `10.0.0.0/x` is `10.0.0.0`, `/` and `x`).
+            let word = &text[start..i];
+            if brackets == 0 && word.contains([':', '/']) {
+                let sign = usize::from(word.starts_with('-'));
+                let len = match scanned_len(&word[sign..]) {
+                    // A lone `/` (division) or `:`, which the parser refuses.
+                    0 => 1,
+                    n => sign + n,
+                };
+                i = start + len;
+            }
             out.push(Token {
                 tok: Tok::Word(text[start..i].to_owned()),
                 at: start,
@@ -131,6 +155,198 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
         return Err(FilterError::at(message, (i, c.len_utf8())));
     }
     Ok(out)
+}
+
+/// How long a word that starts `word` is by Wireshark 4.0's scanner, which takes the longest
+/// of: a name or number (`[[:alnum:]_][[:alnum:]_-]*(\.[[:alnum:]_-]+)*`), an Ethernet
+/// address, an IPv4 or IPv6 address with an optional mask, a byte string (`aa:bb`, `aa.bb`,
+/// `aa-bb`, optionally after a `:`), or `:` and hex digits. 0 when none of them starts it.
+fn scanned_len(word: &str) -> usize {
+    let b = word.as_bytes();
+    [
+        name_len(b),
+        mac_len(b),
+        ipv4_len(b).map_or(0, |n| n + prefix_len(&b[n..], 2)),
+        ipv6_len(b).map_or(0, |n| n + prefix_len(&b[n..], 3)),
+        match bytes_len(b.strip_prefix(b":").unwrap_or(b)) {
+            0 => 0,
+            n => n + usize::from(b.first() == Some(&b':')),
+        },
+        match b.strip_prefix(b":") {
+            Some(rest) => match rest.iter().take_while(|c| c.is_ascii_hexdigit()).count() {
+                0 => 0,
+                n => n + 1,
+            },
+            None => 0,
+        },
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0)
+}
+
+/// A name or number: `[[:alnum:]_][[:alnum:]_-]*(\.[[:alnum:]_-]+)*`.
+fn name_len(b: &[u8]) -> usize {
+    let part = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-');
+    if !b
+        .first()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    {
+        return 0;
+    }
+    let mut n = b.iter().take_while(|c| part(c)).count();
+    while b.get(n) == Some(&b'.') {
+        let more = b[n + 1..].iter().take_while(|c| part(c)).count();
+        if more == 0 {
+            break;
+        }
+        n += 1 + more;
+    }
+    n
+}
+
+/// An Ethernet address: six pairs of hex digits joined by `:`, `-` or `.`, or three
+/// fours joined by `.`.
+fn mac_len(b: &[u8]) -> usize {
+    let hex = |from: usize, n: usize| {
+        b.get(from..from + n)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    };
+    let six = [b':', b'-', b'.']
+        .iter()
+        .any(|&sep| (0..6).all(|k| hex(k * 3, 2) && (k == 5 || b.get(k * 3 + 2) == Some(&sep))));
+    if six {
+        17
+    } else if (0..3).all(|k| hex(k * 5, 4) && (k == 2 || b.get(k * 5 + 4) == Some(&b'.'))) {
+        14
+    } else {
+        0
+    }
+}
+
+/// The longest decimal octet (`0`–`255`, no leading zero) that starts `b`.
+fn octet_len(b: &[u8]) -> usize {
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count().min(3);
+    (1..=digits)
+        .rev()
+        .find(|&n| {
+            let d = &b[..n];
+            (n == 1 || d[0] != b'0')
+                && std::str::from_utf8(d)
+                    .ok()
+                    .and_then(|s| s.parse::<u16>().ok())
+                    .is_some_and(|v| v <= 255)
+        })
+        .unwrap_or(0)
+}
+
+/// The longest IPv4 address (four decimal octets) that starts `b`.
+fn ipv4_len(b: &[u8]) -> Option<usize> {
+    let mut n = 0;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(n) != Some(&b'.') {
+                return None;
+            }
+            n += 1;
+        }
+        let len = octet_len(&b[n..]);
+        // Only the last octet may stop short of its digits (a dot must follow the others).
+        let run = b[n..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if len == 0 || (k < 3 && len != run) {
+            return None;
+        }
+        n += len;
+    }
+    Some(n)
+}
+
+/// The longest IPv6 address (RFC 3986's `IPv6address`) that starts `b`.
+fn ipv6_len(b: &[u8]) -> Option<usize> {
+    let run = b
+        .iter()
+        .take_while(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
+        .count();
+    (2..=run).rev().find(|&n| is_ipv6(&b[..n]))
+}
+
+fn is_ipv6(b: &[u8]) -> bool {
+    let text = match std::str::from_utf8(b) {
+        Ok(t) => t,
+        Err(_) => return false,
+    };
+    // Groups of one to four hex digits; an IPv4 address may end the address, as two.
+    let groups = |part: &str, last: bool| -> Option<usize> {
+        if part.is_empty() {
+            return Some(0);
+        }
+        let pieces: Vec<&str> = part.split(':').collect();
+        let mut count = 0;
+        for (k, piece) in pieces.iter().enumerate() {
+            let ends = k + 1 == pieces.len();
+            if (1..=4).contains(&piece.len()) && piece.bytes().all(|c| c.is_ascii_hexdigit()) {
+                count += 1;
+            } else if last && ends && ipv4_len(piece.as_bytes()) == Some(piece.len()) {
+                count += 2;
+            } else {
+                return None;
+            }
+        }
+        Some(count)
+    };
+    match text.split_once("::") {
+        Some((left, right)) => {
+            !right.contains("::")
+                && matches!(
+                    (groups(left, false), groups(right, true)),
+                    (Some(l), Some(r)) if l + r <= 7
+                )
+        }
+        None => groups(text, true) == Some(8),
+    }
+}
+
+/// A mask after an address: `/` and one to `max` digits (0 when none follows).
+fn prefix_len(b: &[u8], max: usize) -> usize {
+    match b.strip_prefix(b"/") {
+        Some(rest) => match rest
+            .iter()
+            .take(max)
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+        {
+            0 => 0,
+            n => n + 1,
+        },
+        None => 0,
+    }
+}
+
+/// The longest byte string of two or more pairs of hex digits joined by one of `:`, `.`,
+/// `-` that starts `b`.
+fn bytes_len(b: &[u8]) -> usize {
+    let pair = |at: usize| {
+        b.get(at..at + 2)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    };
+    [b':', b'.', b'-']
+        .iter()
+        .map(|&sep| {
+            if !pair(0) {
+                return 0;
+            }
+            let mut n = 2;
+            while b.get(n) == Some(&sep) && pair(n + 1) {
+                n += 3;
+            }
+            if n > 2 {
+                n
+            } else {
+                0
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// The quoted string starting at `start` (its opening quote): its bytes with the escapes

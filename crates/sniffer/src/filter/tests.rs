@@ -183,3 +183,33 @@ fn layers_are_numbered_from_one_and_from_the_last_when_negative() {
         "tcp.prt is not a valid field\n    tcp.prt#2\n    ^~~~~~~"
     );
 }
+
+#[test]
+fn words_end_where_wiresharks_scanner_ends_them() {
+    let words = |text: &str| -> Vec<String> {
+        super::lex::tokens(text)
+            .expect("tokens")
+            .into_iter()
+            .map(|t| match t.tok {
+                super::lex::Tok::Word(w) => w,
+                super::lex::Tok::Str(_) => "\"…\"".to_owned(),
+                super::lex::Tok::Punct(p) => p.to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(words("80:2"), ["80", ":2"]);
+    assert_eq!(words("10.0.0.1:2"), ["10.0.0.1", ":2"]);
+    assert_eq!(words("10.0.0.0/8"), ["10.0.0.0/8"]);
+    assert_eq!(words("10.0.0.0/123"), ["10.0.0.0/12", "3"]);
+    assert_eq!(words("10.0.0.0/x"), ["10.0.0.0", "/", "x"]);
+    assert_eq!(words("1.2.3/8"), ["1.2.3", "/", "8"]);
+    assert_eq!(words("fe80::1/64"), ["fe80::1/64"]);
+    assert_eq!(words("::ffff:1.2.3.4"), ["::ffff:1.2.3.4"]);
+    assert_eq!(words("::ffff:1.2.3.04"), ["::ffff:1.2.3.0", "4"]);
+    assert_eq!(words("2026-11-24T14:51:45"), ["2026-11-24T14", ":51:45"]);
+    assert_eq!(words("aa:bb:cc:dd:ee:ff"), ["aa:bb:cc:dd:ee:ff"]);
+    assert_eq!(words(":aa:bb"), [":aa:bb"]);
+    assert_eq!(words("-.tcp.port"), ["-", "tcp.port"]);
+    // Inside a slice's brackets a word is whole.
+    assert_eq!(words("frame[1:2]"), ["frame", "[", "1:2", "]"]);
+}
