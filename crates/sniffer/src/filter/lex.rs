@@ -27,12 +27,19 @@ fn word_char(c: char) -> bool {
 }
 
 /// Splits `text` into tokens.
+#[cfg(test)]
 pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
+    let mut out = Vec::new();
+    scan(text, &mut out)?;
+    Ok(out)
+}
+
+/// Splits `text` into tokens, into `out`: on an error, `out` holds the tokens before it.
+pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> {
     const PUNCTS: [&str; 24] = [
         "===", "!==", "==", "!=", "~=", "<=", ">=", "&&", "||", "<", ">", "!", "(", ")", "{", "}",
         ",", "&", "[", "]", "#", "+", "*", "%",
     ];
-    let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
     // Inside a slice's brackets (`[1:2]`, `#[1-2]`), where a word is read whole.
@@ -154,7 +161,7 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
         };
         return Err(FilterError::at(message, (i, c.len_utf8())));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// How long a word that starts `word` is by Wireshark 4.0's scanner, which takes the longest

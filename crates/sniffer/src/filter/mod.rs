@@ -35,6 +35,7 @@ mod eval;
 mod lex;
 mod parse;
 pub mod prefilter;
+mod syntax;
 mod time;
 
 pub use parse::DisplayFilter;
@@ -54,6 +55,20 @@ impl FilterError {
             message: message.into(),
             span: Some(span),
         }
+    }
+
+    /// Whether Wireshark finds this error while it parses (a token out of place, a missing
+    /// end, an unknown function, a layer on what is not a field, a slice's bad range), and
+    /// so before any error in what names and literals mean.
+    fn found_parsing(&self) -> bool {
+        let m = &self.message;
+        m.ends_with("was unexpected in this context.")
+            || m == "Unexpected end of filter expression."
+            || (m.starts_with("Function '") && m.ends_with("' does not exist"))
+            || m.ends_with(" is not a valid field")
+            || (m.starts_with("Range ") && m.contains(" isn't valid because "))
+            || m.starts_with("Expected digit or")
+            || m.starts_with("At most ")
     }
 
     fn end() -> FilterError {

@@ -22,7 +22,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::arith::{fold, Arith, Num, Op};
-use super::lex::{tokens, Tok, Token};
+use super::lex::{scan, Tok, Token};
 use super::FilterError;
 use crate::tree::{Field, Kind};
 
@@ -37,7 +37,30 @@ pub struct DisplayFilter {
 impl DisplayFilter {
     /// Compiles `text`, or says why Wireshark would refuse it.
     pub fn compile(text: &str) -> Result<DisplayFilter, FilterError> {
-        let tokens = tokens(text)?;
+        let mut tokens = Vec::new();
+        if let Err(e) = scan(text, &mut tokens) {
+            // Wireshark scans as it parses: a syntax error before a word it cannot scan
+            // is the one it reports.
+            return Err(super::syntax::first_error(&tokens, false).unwrap_or(e));
+        }
+        let functions = [&FUNCTIONS[..], &["max", "min", "abs"]].concat();
+        if let Some(e) = super::syntax::unknown_function(&tokens, &functions) {
+            return Err(e);
+        }
+        match DisplayFilter::compile_tokens(text, tokens.clone()) {
+            // Wireshark reads the whole expression's syntax before the meaning of its names
+            // and literals: a syntax error after a refused literal is the one it reports.
+            Err(e) if !e.found_parsing() => Err(super::syntax::first_error(&tokens, true)
+                .filter(|s| {
+                    let at = |e: &FilterError| e.span.map_or(usize::MAX, |(at, _)| at);
+                    at(s) >= at(&e).min(text.len())
+                })
+                .unwrap_or(e)),
+            other => other,
+        }
+    }
+
+    fn compile_tokens(text: &str, tokens: Vec<Token>) -> Result<DisplayFilter, FilterError> {
         if tokens.is_empty() {
             return Err(FilterError::end());
         }
