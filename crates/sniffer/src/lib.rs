@@ -56,8 +56,8 @@
 //!   `with_details`); the one model behind `-V`, `-x`, `-T fields`, `-T json` and `-T ek`
 //!   (`tree::ek`), and behind display filters. Built only when one of those asks for it.
 //! - [`filter`]: display filters (`-Y`), Wireshark's language compiled once against the
-//!   tree's field registry (`filter::lex`, `filter::parse`) and tested on each packet's tree
-//!   (`filter::eval`). A new filter function belongs in `filter::parse` (its name and
+//!   tree's field registry (`filter::lex`, `filter::parse`; `filter::syntax` for the order
+//!   of Wireshark's errors) and tested on each packet's tree (`filter::eval`). A new filter function belongs in `filter::parse` (its name and
 //!   operand) and `filter::eval` (its values).
 //! - [`listing`]: `sniffer read` and `sniffer live` as functions: a source through the
 //!   timeline to a writer, then what was asked about it (checks, ladders, a followed stream);

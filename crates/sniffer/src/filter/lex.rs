@@ -50,8 +50,13 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
             i += c.len_utf8();
             continue;
         }
-        if c == '"' {
-            let (value, end) = string(text, i)?;
+        // `r"…"`: a raw string, its backslashes kept (`\"` does not end it).
+        let raw = matches!(c, 'r' | 'R') && text[i + 1..].starts_with('"');
+        if c == '"' || raw {
+            let (value, end) = match raw {
+                true => raw_string(text, i + 1)?,
+                false => string(text, i)?,
+            };
             out.push(Token {
                 tok: Tok::Str(value),
                 at: i,
@@ -354,6 +359,24 @@ fn bytes_len(b: &[u8]) -> usize {
         })
         .max()
         .unwrap_or(0)
+}
+
+/// The raw string whose opening quote is at `start`: its bytes as written, and where it
+/// ends. A backslash keeps the character after it from ending the string.
+fn raw_string(text: &str, start: usize) -> Result<(Vec<u8>, usize), FilterError> {
+    let bytes = text.as_bytes();
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => return Ok((bytes[start + 1..i].to_vec(), i + 1)),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    Err(FilterError::at(
+        "The final quote was missing from a quoted string.",
+        (text.len(), 1),
+    ))
 }
 
 /// The quoted string starting at `start` (its opening quote): its bytes with the escapes

@@ -8,7 +8,9 @@
 //! why that changes nothing in the rows shown).
 //!
 //! Errors are worded as Wireshark words them, with the place they point at (see
-//! [`FilterError`]).
+//! [`FilterError`]), and come in Wireshark's order: words are split where its scanner splits
+//! them ([`lex`]), and a syntax error anywhere in the expression comes before a refused name
+//! or literal ([`syntax`]).
 //!
 //! Covered: a field or protocol alone (present or not); `==`, `!=`, `===`, `!==`/`~=`, `<`,
 //! `<=`, `>`, `>=` and their word forms; `and`/`or`/`not` and `&&`/`||`/`!` with
@@ -20,7 +22,8 @@
 //! `&`; `any` and `all` before a relation; the layer operator (`ip.src#2`, `ip.addr#[1-2]`:
 //! a field from some of its protocol's headers). A field compared with a field of a type
 //! Wireshark does not compare it with is refused.
-//! Literals: integers (decimal, hex, octal, binary), floats, quoted strings with escapes, byte
+//! Literals: integers (decimal, hex, octal, binary), floats, quoted strings with escapes (and
+//! raw ones, `r"…"`), byte
 //! strings (`aa:bb:cc`, `7765.6c63`), IPv4 and IPv6 addresses with CIDR masks, Ethernet
 //! addresses, `True` and `False`, relative and absolute times, exact to the nanosecond (see
 //! [`time`]). Repeated fields follow Wireshark 4.0: `==` is true when any occurrence

@@ -543,7 +543,8 @@ fn type_name(field: &Field) -> String {
 fn unexpected(t: &Token) -> FilterError {
     let text = match &t.tok {
         Tok::Word(w) => w.clone(),
-        Tok::Str(_) => "string".to_owned(),
+        // A string is shown quoted, its escapes read.
+        Tok::Str(s) => format!("\"{}\"", String::from_utf8_lossy(s)),
         Tok::Punct(p) => (*p).to_owned(),
     };
     FilterError::at(

@@ -116,7 +116,6 @@ pub(super) fn first_error(tokens: &[Token], whole: bool) -> Option<FilterError> 
     let mut kinds = Vec::new();
     for (n, t) in tokens.iter().enumerate() {
         match &t.tok {
-            // A string is shown as tshark shows it only by the compiler: not judged here.
             Tok::Word(w) if w.len() > 1 && w.starts_with('-') => {
                 kinds.push((K::Minus, n));
                 kinds.push((K::Atom, n));
@@ -198,7 +197,7 @@ impl Reader<'_> {
             }
             (Tok::Word(w), _) => w.clone(),
             (Tok::Punct(p), _) => (*p).to_owned(),
-            (Tok::Str(_), _) => return Stop::Unsure,
+            (Tok::Str(s), _) => format!("\"{}\"", String::from_utf8_lossy(s)),
         };
         let len = if k == K::Minus { 1 } else { t.len };
         Stop::Error(FilterError::at(
