@@ -52,6 +52,17 @@ const FILTERS: &[&str] = &[
     "frame contains r\"wel\"",
     "frame contains r\"\\x77el\"",
     "frame matches r\"w\\x65l\"",
+    // Macros (Wireshark's own, when the profile has none) and field references, which
+    // tshark has no frame to take values from.
+    "${private_ipv4:ip.src}",
+    "${private_ipv6:ipv6.src} || ${private_ipv4:ip.dst}",
+    "!${private_ipv4:ip.dst}",
+    "tcp.port == ${tcp.port}",
+    "!(tcp.port == ${tcp.port})",
+    "tcp.port != ${tcp.port}",
+    "tcp.port in {${tcp.port}, 80}",
+    "tcp.port > ${frame.len} + 1",
+    "ip.src == ${ip.dst#2}",
     "eth.src == 02:00:00:00:00:01",
     "eth.addr == ff:ff:ff:ff:ff:ff",
     "tcp.options contains 02:04",
@@ -517,6 +528,74 @@ fn listings_that_skip_frames_show_the_full_paths_lines() {
 }
 
 #[test]
+fn macros_of_the_personal_configuration_are_tsharks() {
+    if !common::has_tshark() {
+        return;
+    }
+    // A configuration folder of this test's: tshark's judged protocols, and macros.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("filter-macros");
+    std::fs::create_dir_all(&dir).expect("create the folder");
+    std::fs::copy(
+        common::judged_disabled_protos(),
+        dir.join("disabled_protos"),
+    )
+    .expect("copy disabled_protos");
+    std::fs::write(
+        dir.join("dfilter_macros"),
+        "# The lesson's filters\n\
+         \"lesson\",\"tcp.port == 12345\"\n\
+         \"data_of\",\"$1 and tcp.len > 0\"\n\
+         \"either\", \"$1 || $2\"\n\
+         \"syn_or_data\",\"${data_of:$1} or tcp.flags.syn == 1\"\n\
+         \"escaped\",\"frame contains \\x22welcome\\x22\"\n",
+    )
+    .expect("write dfilter_macros");
+    let file = fixture("greeting-ipv4.pcap");
+    let run = |program: &str, filter: &str| {
+        let mut command = std::process::Command::new(program);
+        if program == "sniffer" {
+            command = std::process::Command::new(assert_cmd::cargo::cargo_bin("sniffer"));
+            command.arg("read");
+        } else {
+            command.arg("-r");
+        }
+        let out = command
+            .arg(&file)
+            .args(["-Y", filter, "-T", "fields", "-e", "frame.number"])
+            .env("WIRESHARK_CONFIG_DIR", &dir)
+            .output()
+            .expect("run");
+        let errors: Vec<String> = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| !l.starts_with("Running as user"))
+            .map(|l| l.replacen("tshark: ", "sniffer: ", 1))
+            .collect();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            errors,
+            out.status.code(),
+        )
+    };
+    let mut selected = 0;
+    for filter in [
+        "${lesson}",
+        "${data_of:${lesson}}",
+        "${data_of:tcp}",
+        "${either:arp;${lesson}}",
+        "${syn_or_data:tcp.port == 12345}",
+        "${escaped}",
+        "${private_ipv4:ip.src}",
+        "${lesson:1}",
+        "${nothing}",
+    ] {
+        let theirs = run("tshark", filter);
+        assert_eq!(run("sniffer", filter), theirs, "[{filter}]");
+        selected += theirs.0.lines().count();
+    }
+    assert!(selected > 10, "{selected}");
+}
+
+#[test]
 fn refusals_are_tsharks_and_exit_with_2() {
     if !common::has_tshark() {
         return;
@@ -559,6 +638,25 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "foo(tcp.prt == ) == 1",
         "tcp.port == 1 \"a\\x41\"",
         "frame contains r\"abc",
+        "${foo}",
+        "tcp.port == ${tcp}",
+        "tcp.port == ${tcp.prt}",
+        "frame contains \"${x}\"",
+        "tcp.port == ${",
+        "tcp.port == ${a b}",
+        "tcp.port == ${a:1\\}",
+        "tcp.port == $x",
+        "tcp.port == $",
+        "$$",
+        "${private_ipv4}",
+        "${private_ipv4:ip.src;ip.dst}",
+        "tcp.port == 1 and ${private_ipv4:tcp.port}",
+        "${tcp.port} == 1 and ip.src#1 == 1.1.1.1",
+        "${tcp.port}",
+        "tcp.port == ${ip.src}",
+        "len(${tcp.port}) == 1",
+        "tcp.port == ${tcp.port}[0]",
+        "eth.src[0:1] == ${eth.src}[0:1]",
         "tcp.port == == 1",
         "tcp.port == foo",
         "tcp.port == 99999",

@@ -240,6 +240,10 @@ fn occurrences<'t>(tree: &'t Tree, f: FieldRef) -> impl Iterator<Item = &'t Node
     };
     let mut layer = 0;
     tree.nodes.iter().filter(move |n| {
+        // A reference has no value: there is no selected frame.
+        if f.reference {
+            return false;
+        }
         if f.layers.is_all() {
             return is_field(n);
         }

@@ -36,9 +36,9 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Token>, FilterError> {
 
 /// Splits `text` into tokens, into `out`: on an error, `out` holds the tokens before it.
 pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> {
-    const PUNCTS: [&str; 24] = [
+    const PUNCTS: [&str; 25] = [
         "===", "!==", "==", "!=", "~=", "<=", ">=", "&&", "||", "<", ">", "!", "(", ")", "{", "}",
-        ",", "&", "[", "]", "#", "+", "*", "%",
+        ",", "&", "[", "]", "#", "+", "*", "%", "$",
     ];
     let bytes = text.as_bytes();
     let mut i = 0;

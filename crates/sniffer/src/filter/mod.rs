@@ -36,6 +36,7 @@
 mod arith;
 mod eval;
 mod lex;
+mod macros;
 mod parse;
 pub mod prefilter;
 mod syntax;
@@ -50,6 +51,9 @@ pub use prefilter::Prefilter;
 pub struct FilterError {
     pub message: String,
     pub span: Option<(usize, usize)>,
+    /// The expression with its macros expanded, which `span` points into, when they
+    /// changed it (tshark shows that expression under the message).
+    pub expanded: Option<String>,
 }
 
 impl FilterError {
@@ -57,6 +61,7 @@ impl FilterError {
         FilterError {
             message: message.into(),
             span: Some(span),
+            expanded: None,
         }
     }
 
@@ -78,12 +83,14 @@ impl FilterError {
         FilterError {
             message: "Unexpected end of filter expression.".to_owned(),
             span: None,
+            expanded: None,
         }
     }
 
     /// The message, then (as tshark prints it) the expression and a mark under the part it
     /// points at.
     pub fn render(&self, expression: &str) -> String {
+        let expression = self.expanded.as_deref().unwrap_or(expression);
         match self.span {
             Some((start, len)) => {
                 let pad = expression[..start.min(expression.len())].chars().count();

@@ -37,6 +37,30 @@ pub struct DisplayFilter {
 impl DisplayFilter {
     /// Compiles `text`, or says why Wireshark would refuse it.
     pub fn compile(text: &str) -> Result<DisplayFilter, FilterError> {
+        if !text.contains('$') {
+            return DisplayFilter::compile_expanded(text);
+        }
+        // Macros first, as Wireshark expands them before it scans; a field's name in
+        // `${…}` (not a protocol's) is a reference, left for the grammar.
+        let is_field = |name: &str| {
+            crate::tree::field(name).is_some_and(|f| !matches!(f.kind, Kind::Protocol | Kind::Text))
+        };
+        let expanded = super::macros::expand(text, super::macros::defined(), &is_field).map_err(
+            |message| FilterError {
+                message,
+                span: None,
+                expanded: None,
+            },
+        )?;
+        DisplayFilter::compile_expanded(&expanded).map_err(|mut e| {
+            if expanded != text {
+                e.expanded = Some(expanded.clone());
+            }
+            e
+        })
+    }
+
+    fn compile_expanded(text: &str) -> Result<DisplayFilter, FilterError> {
         let mut tokens = Vec::new();
         if let Err(e) = scan(text, &mut tokens) {
             // Wireshark scans as it parses: a syntax error before a word it cannot scan
@@ -355,6 +379,20 @@ impl Raw {
 pub(super) struct FieldRef {
     pub field: &'static Field,
     pub layers: Layers,
+    /// A field reference (`${tcp.port}`): the field's values in the frame selected in
+    /// Wireshark's window, of which there is none here, so it has no value, as in tshark.
+    pub reference: bool,
+}
+
+impl FieldRef {
+    /// How an error names it: a reference with its type, as Wireshark does
+    /// (`tcp.port <FT_UINT16>`).
+    fn display(&self) -> String {
+        match self.reference {
+            true => format!("{} <{}>", self.field.abbrev, ft_name(self.field.kind)),
+            false => self.field.abbrev.to_owned(),
+        }
+    }
 }
 
 /// The most ranges a layer operator may list (`#[1,3,5-6]`).
@@ -660,7 +698,11 @@ impl Parser {
         }
         let field = self.field(t)?;
         let layers = self.layers()?;
-        Ok(FieldRef { field, layers })
+        Ok(FieldRef {
+            field,
+            layers,
+            reference: false,
+        })
     }
 
     /// After `[`: Wireshark reads a slice to its `]`, and refuses one that has none.
@@ -848,6 +890,11 @@ impl Parser {
                 self.unsigned_next()?;
                 self.atom(rhs)
             }
+            Tok::Punct("$") => {
+                self.i -= 1;
+                let (op, token) = self.operand()?;
+                Ok(Raw::Operand(op, token))
+            }
             Tok::Punct(_) => Err(unexpected(&t)),
             Tok::Str(_) => Ok(Raw::Lit(t)),
             // A sign: what follows it is not signed again (`+-1` and `-+1` are refused).
@@ -915,11 +962,28 @@ impl Parser {
     /// A field, a function of one (`len`, `count`, `upper`, `lower`, `string`), a slice of
     /// one or a masked one.
     fn operand(&mut self) -> Result<(Operand, Token), FilterError> {
-        let t = self.next()?;
-        if let Tok::Word(w) = &t.tok {
+        let mut t = self.next()?;
+        let mut reference = false;
+        if t.tok == Tok::Punct("$") {
+            // `${name}`, `${name#2}`: a field reference; errors point at its name.
+            let brace = self.next()?;
+            if brace.tok != Tok::Punct("{") {
+                return Err(unexpected(&brace));
+            }
+            t = self.next()?;
+            reference = true;
+        }
+        if let (Tok::Word(w), false) = (&t.tok, reference) {
             let function = FUNCTIONS.contains(&w.as_str());
             if function && self.eat("(", "") {
                 let arg = self.next()?;
+                if arg.tok == Tok::Punct("$") {
+                    let name = self.tokens.get(self.i + 1).unwrap_or(&arg);
+                    return Err(FilterError::at(
+                        format!("Only fields can be used as parameter for {w}()"),
+                        (name.at, name.len),
+                    ));
+                }
                 let nested = matches!(&arg.tok, Tok::Word(a) if FUNCTIONS.contains(&a.as_str()) || ["max", "min", "abs"].contains(&a.as_str()));
                 let case = w == "upper" || w == "lower";
                 let not_text = |a: &str| crate::tree::field(a).is_some_and(|f| f.kind != Kind::Str);
@@ -983,8 +1047,22 @@ impl Parser {
                 ));
             }
         }
-        let field = self.field_ref(&t)?;
+        let mut field = self.field_ref(&t)?;
+        if reference {
+            let close = self.next()?;
+            if close.tok != Tok::Punct("}") {
+                return Err(unexpected(&close));
+            }
+            field.reference = true;
+        }
         if self.eat("[", "") {
+            // Wireshark slices no reference.
+            if reference {
+                return Err(FilterError::at(
+                    format!("Range is not supported for entity {}", field.display()),
+                    (t.at, t.len),
+                ));
+            }
             self.bracket_closes()?;
             let mut ranges = Vec::new();
             loop {
@@ -1204,6 +1282,7 @@ impl Parser {
                                 .trim_start_matches("error: ")
                         ),
                         span: None,
+                        expanded: None,
                     })?;
                 Ok(Some(Test::Matches(lhs, re)))
             }
@@ -1250,7 +1329,8 @@ impl Parser {
     /// A value in a set, `t` its first token: a literal, or a field's or function's values.
     fn bound(&mut self, lhs: &Operand, t: &Token) -> Result<Bound, FilterError> {
         let call = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("(")));
-        let named = matches!(&t.tok, Tok::Word(w)
+        let named = t.tok == Tok::Punct("$")
+            || matches!(&t.tok, Tok::Word(w)
             if crate::tree::field(w).is_some() || (call && FUNCTIONS.contains(&w.as_str())));
         if !named {
             return Ok(Bound::Lit(literal(lhs, t)?));
@@ -1266,6 +1346,10 @@ impl Parser {
 /// refused).
 fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
     match lhs {
+        Operand::Field(f) if f.reference => Err(FilterError::at(
+            format!("{} is neither a field nor a protocol name.", f.display()),
+            (t.at, t.len),
+        )),
         Operand::Field(f) => Ok(Test::Exists(f)),
         // Arithmetic alone: true when it has a value.
         Operand::Arith(_) => Ok(Test::HasValue(lhs)),
@@ -1388,7 +1472,8 @@ fn incompatible(lhs: &Operand, rhs: &Operand, rhs_token: &Token) -> Result<(), F
             }
             let message = format!(
                 "{} and {} are not of compatible types.",
-                a.field.abbrev, b.field.abbrev
+                a.display(),
+                b.display()
             );
             return Err(FilterError::at(message, span));
         }

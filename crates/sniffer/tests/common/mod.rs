@@ -262,8 +262,21 @@ fn tshark_output_judged(file: &Path, args: &[&str], judge: Judge) -> Vec<String>
 /// What `sniffer read FILE ARGS…` prints, line by line, with times in UTC.
 pub fn sniffer_output(file: &Path, args: &[&str]) -> Vec<String> {
     let mut sniffer = Command::new(assert_cmd::cargo::cargo_bin("sniffer"));
-    sniffer.arg("read").arg(file).args(args).env("TZ", "UTC");
+    // tshark's configuration folder, so that both read the same display filter macros.
+    sniffer
+        .arg("read")
+        .arg(file)
+        .args(args)
+        .env("TZ", "UTC")
+        .env("WIRESHARK_CONFIG_DIR", tshark_config_dir(Judge::Plain));
     stdout_lines(sniffer, "sniffer")
+}
+
+/// The `disabled_protos` tshark is judged with, to copy into a configuration folder of a
+/// test's own.
+#[allow(dead_code)]
+pub fn judged_disabled_protos() -> PathBuf {
+    tshark_config_dir(Judge::Plain).join("disabled_protos")
 }
 
 /// The committed captures (`tests/fixtures/*.pcap`, `*.pcapng`), sorted.
