@@ -91,6 +91,14 @@ impl LiveOptions {
     }
 }
 
+/// Whether `text` compiles as a capture (BPF) filter for Ethernet frames, as tshark checks
+/// before it suggests that a refused display filter was meant as one. Needs no privilege.
+pub fn is_capture_filter(text: &str) -> bool {
+    Capture::dead(pcap::Linktype::ETHERNET)
+        .and_then(|capture| capture.compile(text, false))
+        .is_ok()
+}
+
 /// The loopback interface's name: the first device libpcap flags as loopback (`lo` on Linux,
 /// `lo0` on macOS and the BSDs), or `lo` when the list cannot be read.
 pub fn loopback_device() -> String {

@@ -68,7 +68,7 @@ impl DetailArgs {
         self.display_filter
             .as_deref()
             .filter(|text| !text.trim().is_empty())
-            .map(|text| crate::filter::DisplayFilter::compile(text).map_err(|e| e.render(text)))
+            .map(|text| crate::filter::DisplayFilter::compile(text).map_err(|e| e.report(text)))
             .transpose()
     }
 }

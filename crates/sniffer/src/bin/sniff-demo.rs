@@ -166,7 +166,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(text) => match sniffer::filter::DisplayFilter::compile(text) {
             Ok(filter) => Some(filter),
             Err(e) => {
-                eprintln!("sniff-demo: {}", e.render(text));
+                eprintln!("sniff-demo: {}", e.report(text));
                 return Ok(ExitCode::from(2));
             }
         },

@@ -71,8 +71,17 @@ fn test(t: &Test, tree: &Tree) -> bool {
         }
         Test::In(lhs, members) => values(tree, lhs).iter().any(|v| within(tree, v, members)),
         Test::Contains(lhs, needle) => values(tree, lhs).iter().any(|v| contains(v, needle)),
+        Test::ContainsValues(lhs, rhs) => {
+            let right = values(tree, rhs);
+            values(tree, lhs)
+                .iter()
+                .any(|a| right.iter().filter_map(text).any(|b| contains(a, b)))
+        }
         Test::Matches(lhs, re) => values(tree, lhs).iter().any(|v| matches(v, re)),
         Test::HasValue(op) => !values(tree, op).is_empty(),
+        Test::NotZero(op) => values(tree, op)
+            .iter()
+            .any(|v| matches!(v, V::Bytes(b) if b.iter().any(|&x| x != 0))),
         Test::All(inner) => every(inner, tree),
     }
 }
@@ -100,6 +109,13 @@ fn every(t: &Test, tree: &Tree) -> bool {
         }
         Test::In(lhs, members) => all(lhs, &|v| within(tree, v, members)),
         Test::Contains(lhs, needle) => all(lhs, &|v| contains(v, needle)),
+        Test::ContainsValues(lhs, rhs) => {
+            let right = values(tree, rhs);
+            loaded(tree, rhs, &right)
+                && all(lhs, &|a| {
+                    right.iter().filter_map(text).all(|b| contains(a, b))
+                })
+        }
         Test::Matches(lhs, re) => all(lhs, &|v| matches(v, re)),
         // The parser puts only the relations above under `all`.
         other => test(other, tree),
@@ -130,6 +146,15 @@ fn within(tree: &Tree, v: &V, members: &[Member]) -> bool {
                 && matches!(compare(v, high), Some(Ordering::Less | Ordering::Equal))
         }
     })
+}
+
+/// The bytes of a value of bytes or text.
+fn text(v: &V) -> Option<&[u8]> {
+    match v {
+        V::Bytes(b) => Some(b),
+        V::Str(s) => Some(s.as_bytes()),
+        _ => None,
+    }
 }
 
 fn contains(v: &V, needle: &[u8]) -> bool {
@@ -365,6 +390,18 @@ fn values(tree: &Tree, op: &Operand) -> Vec<V> {
                         .copied()
                         .collect(),
                 )
+            })
+            .collect(),
+        // Each value with the bits of every mask, as long as the shorter of the two.
+        Operand::BytesAnd(inner, masks) => values(tree, inner)
+            .into_iter()
+            .filter_map(|v| match v {
+                V::Bytes(b) => {
+                    Some(V::Bytes(masks.iter().fold(b, |b, m| {
+                        b.iter().zip(m).map(|(x, y)| x & y).collect()
+                    })))
+                }
+                _ => None,
             })
             .collect(),
         Operand::String(f) => occurrences(tree, *f)

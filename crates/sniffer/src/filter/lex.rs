@@ -79,6 +79,16 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
             i += p.len();
             continue;
         }
+        // `~`, the word form of `matches` (`~=` is an operator of its own).
+        if c == '~' && !text[i..].starts_with("~=") {
+            out.push(Token {
+                tok: Tok::Word("~".to_owned()),
+                at: i,
+                len: 1,
+            });
+            i += 1;
+            continue;
+        }
         if c == '.' {
             // `.tcp.port`: a name that must be a field or protocol's. A lone dot, or one
             // that ends a word (`80.`), is not part of one.
@@ -146,7 +156,14 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
             if brackets == 0 && word.contains([':', '/']) {
                 let sign = usize::from(word.starts_with('-'));
                 let len = match scanned_len(&word[sign..]) {
-                    // A lone `/` (division) or `:`, which the parser refuses.
+                    // A lone `:` is no token of the language.
+                    0 if word[sign..].starts_with(':') => {
+                        return Err(FilterError::at(
+                            "\":\" was unexpected in this context.",
+                            (start + sign, 1),
+                        ))
+                    }
+                    // A lone `/`: division.
                     0 => 1,
                     n => sign + n,
                 };

@@ -109,6 +109,20 @@ impl FilterError {
     }
 }
 
+impl FilterError {
+    /// [`FilterError::render`], then, as tshark adds it, a note when the expression is a
+    /// valid capture filter (`tcp port 80`): the user may have meant one.
+    pub fn report(&self, expression: &str) -> String {
+        let mut text = self.render(expression);
+        if crate::capture::is_capture_filter(expression) {
+            text.push_str(
+                "\n  Note: That read filter code looks like a valid capture filter;\n        maybe you mixed them up?",
+            );
+        }
+        text
+    }
+}
+
 impl std::fmt::Display for FilterError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)

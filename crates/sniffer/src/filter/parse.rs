@@ -214,6 +214,9 @@ pub(super) enum Operand {
     Slice(FieldRef, Vec<Slice>),
     /// A field's value with only the bits of a mask (`tcp.flags & 0x02`).
     Masked(FieldRef, i128),
+    /// Bytes (a field's or a slice's) with only the bits of masks, each as long as the
+    /// shorter of the two (`eth.src[0] & 0x02`, `eth.src & ff:ff:ff:00:00:00`).
+    BytesAnd(Box<Operand>, Vec<Vec<u8>>),
     /// A field's value as text (`string(tcp.srcport)`).
     String(FieldRef),
     /// Arithmetic over fields and literals, `max()`, `min()`, `abs()`.
@@ -234,7 +237,7 @@ impl Operand {
             Operand::Field(f) => class_of(f.field),
             Operand::Len(_) | Operand::Count(_) | Operand::Masked(..) => Class::Int,
             Operand::Upper(_) | Operand::Lower(_) | Operand::String(_) => Class::Str,
-            Operand::Slice(..) => Class::Bytes,
+            Operand::Slice(..) | Operand::BytesAnd(..) => Class::Bytes,
             Operand::Arith(a) => a.operand().map_or(Class::Int, Operand::class),
         }
     }
@@ -250,6 +253,7 @@ impl Operand {
             | Operand::Slice(f, _)
             | Operand::Masked(f, _)
             | Operand::String(f) => Some(*f),
+            Operand::BytesAnd(inner, _) => inner.field_ref(),
             Operand::Arith(a) => a.operand().and_then(Operand::field_ref),
         }
     }
@@ -262,6 +266,7 @@ impl Operand {
             Operand::Len(_) | Operand::Count(_) => "FT_UINT32".to_owned(),
             Operand::Upper(_) | Operand::Lower(_) | Operand::String(_) => "FT_STRING".to_owned(),
             Operand::Slice(..) => "FT_BYTES".to_owned(),
+            Operand::BytesAnd(inner, _) => inner.ft_name(),
             Operand::Arith(a) => a.operand().map_or("FT_NONE".to_owned(), Operand::ft_name),
         }
     }
@@ -522,9 +527,14 @@ pub(super) enum Test {
     CompareFields(Operand, Cmp, Operand),
     In(Operand, Vec<Member>),
     Contains(Operand, Vec<u8>),
+    /// `contains` with a field's values on the right: some value of the left side holds
+    /// some value of the right.
+    ContainsValues(Operand, Operand),
     Matches(Operand, regex::bytes::Regex),
     /// Arithmetic alone: true when it has a value.
     HasValue(Operand),
+    /// Masked bytes alone: true when some value has a bit set.
+    NotZero(Operand),
     /// `all` before an ordering, `in`, `contains` or `matches`: it holds of every value of
     /// the left side (against every value of a field on the right). `all` and `any` before
     /// `==` and `!=` are read into their [`Cmp`] instead.
@@ -571,7 +581,7 @@ fn type_name(field: &Field) -> String {
         Kind::Ipv4 => "IPv4 address".to_owned(),
         Kind::Ipv6 => "IPv6 address".to_owned(),
         Kind::Ether => "Ethernet or other MAC address".to_owned(),
-        Kind::Bytes => "Sequence of bytes".to_owned(),
+        Kind::Bytes => "Byte sequence".to_owned(),
         Kind::Protocol => "Protocol".to_owned(),
         Kind::Str => "Character string".to_owned(),
         Kind::Text => "Label".to_owned(),
@@ -1033,18 +1043,16 @@ impl Parser {
                 };
                 return Ok((op, t));
             }
-            if crate::tree::field(w).is_none() && is_literal(w) {
-                return Err(FilterError::at(
-                    format!(
-                        "Left side of \"{}\" expression must be a field or function, not {w}.",
-                        self.peek().map_or("==".to_owned(), |n| match &n.tok {
-                            Tok::Punct(p) => (*p).to_owned(),
-                            Tok::Word(w) => w.clone(),
-                            Tok::Str(_) => "==".to_owned(),
-                        })
-                    ),
-                    (t.at, t.len),
-                ));
+            if crate::tree::field(w).is_none() {
+                if let Some(message) = not_a_field(w, self.peek(), is_literal(w)) {
+                    return Err(FilterError::at(message, (t.at, t.len)));
+                }
+            }
+        }
+        if let Tok::Str(text) = &t.tok {
+            let shown = format!("\"{}\"", String::from_utf8_lossy(text));
+            if let Some(message) = not_a_field(&shown, self.peek(), true) {
+                return Err(FilterError::at(message, (t.at, t.len)));
             }
         }
         let mut field = self.field_ref(&t)?;
@@ -1079,9 +1087,13 @@ impl Parser {
                     _ => return Err(unexpected(&close)),
                 }
             }
-            return Ok((Operand::Slice(field, ranges), t));
+            return self.bytes_masks(Operand::Slice(field, ranges), t);
         }
         if self.eat("&", "") {
+            if matches!(field.field.kind, Kind::Bytes | Kind::Ether) {
+                self.i -= 1;
+                return self.bytes_masks(Operand::Field(field), t);
+            }
             if class_of(field.field) != Class::Int {
                 return Err(cannot(&Operand::Field(field), &t, "bitwise"));
             }
@@ -1110,6 +1122,35 @@ impl Parser {
             return Ok((Operand::Masked(field, m), t));
         }
         Ok((Operand::Field(field), t))
+    }
+
+    /// Bytes `op` and any masks after it (`& 0x0f`, a byte string read as `op`'s type).
+    fn bytes_masks(&mut self, op: Operand, t: Token) -> Result<(Operand, Token), FilterError> {
+        let mut masks = Vec::new();
+        while self.eat("&", "bitwise_and") {
+            let m = self.next()?;
+            let mask = match &m.tok {
+                Tok::Str(s) => {
+                    return Err(FilterError::at(
+                        format!(
+                            "\"{}\" is not a valid arithmetic operand.",
+                            String::from_utf8_lossy(s)
+                        ),
+                        (m.at, m.len),
+                    ))
+                }
+                Tok::Word(w) if crate::tree::field(w).is_none() => match literal(&op, &m)? {
+                    Lit::Bytes(b) => b,
+                    _ => return Err(unexpected(&m)),
+                },
+                _ => return Err(unexpected(&m)),
+            };
+            masks.push(mask);
+        }
+        match masks.is_empty() {
+            true => Ok((op, t)),
+            false => Ok((Operand::BytesAnd(Box::new(op), masks), t)),
+        }
     }
 
     fn relation(&mut self) -> Result<Test, FilterError> {
@@ -1228,7 +1269,12 @@ impl Parser {
         }
         // Only a comparison follows arithmetic.
         let set_or_text = matches!(&next.tok, Tok::Word(w) if ["contains", "matches", "~", "in"].contains(&w.as_str()));
-        if set_or_text && matches!(lhs, Operand::Arith(_)) {
+        if set_or_text
+            && matches!(
+                lhs,
+                Operand::Arith(_) | Operand::Masked(..) | Operand::BytesAnd(..)
+            )
+        {
             return Err(unexpected(&next));
         }
         if matches!(&next.tok, Tok::Word(w) if w == "in") && matches!(lhs, Operand::String(_)) {
@@ -1244,12 +1290,28 @@ impl Parser {
                     return Err(cannot(&lhs, &lhs_token, "contains"));
                 }
                 let rhs = self.next()?;
+                // A field (or a reference) on the right: its values, of a type Wireshark
+                // compares with the left side's (`eth.src contains eth.dst`).
+                let call = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("(")));
+                let field = match &rhs.tok {
+                    Tok::Punct("$") => true,
+                    Tok::Word(w) => {
+                        crate::tree::field(w).is_some() || (call && FUNCTIONS.contains(&w.as_str()))
+                    }
+                    _ => false,
+                };
+                if field {
+                    self.i -= 1;
+                    let (op, token) = self.operand()?;
+                    incompatible(&lhs, &op, &token)?;
+                    return Ok(Some(Test::ContainsValues(lhs, op)));
+                }
                 let needle = match (&rhs.tok, lhs.class()) {
                     (Tok::Str(s), _) => s.clone(),
                     (Tok::Word(w), Class::Str) => w.as_bytes().to_vec(),
-                    (Tok::Word(w), _) => byte_string(w).ok_or_else(|| {
+                    (Tok::Word(w), _) => bytes_literal(w).map_err(|read| {
                         FilterError::at(
-                            format!("\"{w}\" is not a valid byte string."),
+                            format!("\"{read}\" is not a valid byte string."),
                             (rhs.at, rhs.len),
                         )
                     })?,
@@ -1353,6 +1415,8 @@ fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
         Operand::Field(f) => Ok(Test::Exists(f)),
         // Arithmetic alone: true when it has a value.
         Operand::Arith(_) => Ok(Test::HasValue(lhs)),
+        // Masked bytes alone: true when a bit is left.
+        Operand::BytesAnd(..) => Ok(Test::NotZero(lhs)),
         Operand::Masked(..) => Ok(Test::Compare(lhs, Cmp::AnyNe, Lit::Int(0))),
         _ => Err(FilterError::at(
             "Only a field may be tested for presence.",
@@ -1365,11 +1429,35 @@ fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
 const FUNCTIONS: [&str; 5] = ["len", "count", "upper", "lower", "string"];
 
 /// Wireshark's refusal of arithmetic with no field on the left side.
+/// Wireshark's refusal of `shown`, a word that names no field, on the left of what `next`
+/// begins; `None` where it says the word is neither a field nor a protocol's name (a literal,
+/// `literal`, is refused so then too).
+fn not_a_field(shown: &str, next: Option<&Token>, literal: bool) -> Option<String> {
+    let left = |op: &str| {
+        format!("Left side of {op} expression must be a field or function, not {shown}.")
+    };
+    match next.map(|n| &n.tok) {
+        Some(Tok::Punct("[")) => Some(format!("Range is not supported for entity {shown}")),
+        Some(Tok::Punct("+" | "*" | "%" | "&")) => Some(CONSTANT_LHS.to_owned()),
+        Some(Tok::Word(x)) if x == "-" || x == "/" || x == "bitwise_and" || x.starts_with('-') => {
+            Some(CONSTANT_LHS.to_owned())
+        }
+        Some(Tok::Word(x)) if x == "in" || x == "not" => {
+            Some("Only a field may be tested for membership in a set.".to_owned())
+        }
+        Some(Tok::Word(x)) if x == "contains" || x == "matches" || x == "~" => Some(left(x)),
+        Some(tok) if relation_word(tok).is_some() => {
+            relation_word(tok).map(|op| left(&format!("\"{op}\"")))
+        }
+        _ if literal => Some(format!("{shown} is neither a field nor a protocol name.")),
+        _ => None,
+    }
+}
+
+const CONSTANT_LHS: &str = "Constant arithmetic expression on the LHS is invalid.";
+
 fn constant_lhs(t: &Token) -> FilterError {
-    FilterError::at(
-        "Constant arithmetic expression on the LHS is invalid.",
-        (t.at, t.len),
-    )
+    FilterError::at(CONSTANT_LHS, (t.at, t.len))
 }
 
 /// An arithmetic expression with its literals read as the type of the field they are
@@ -1396,7 +1484,12 @@ fn typed(raw: Raw, ty: Option<&Operand>) -> Result<Arith, FilterError> {
                 lit => Arith::Lit(lit),
             }
         }
-        Raw::Neg(a) => Arith::Neg(Box::new(typed(*a, ty)?)),
+        Raw::Neg(a) => {
+            if let Some(o) = a.operand().filter(|o| !o.takes(Op::Sub)) {
+                return Err(at(format!("{} cannot -.", o.ft_name()), a.token()));
+            }
+            Arith::Neg(Box::new(typed(*a, ty)?))
+        }
         Raw::Bin(a, op, b) => {
             for side in [&*a, &*b] {
                 if let Some(o) = side.operand() {
@@ -1404,6 +1497,16 @@ fn typed(raw: Raw, ty: Option<&Operand>) -> Result<Arith, FilterError> {
                         let message = format!("{} cannot {}.", o.ft_name(), op.symbol());
                         return Err(at(message, side.token()));
                     }
+                }
+            }
+            // Literals alone, read as a field's type that does not take the operator: the
+            // first is read (its own error comes first), then refused.
+            if let (None, None, Some(o)) = (a.operand(), b.operand(), ty) {
+                if !o.takes(op) {
+                    let message = format!("{} cannot {}.", o.ft_name(), op.symbol());
+                    let first = a.token().clone();
+                    typed(*a, Some(o))?;
+                    return Err(at(message, &first));
                 }
             }
             if let (Some(x), Some(y)) = (a.operand(), b.operand()) {
@@ -1533,6 +1636,24 @@ fn is_literal(w: &str) -> bool {
 
 /// The literal `t` holds, read as the class of `lhs`.
 fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
+    // A sign before a value that has none (an address, bytes, text): the value is read,
+    // then the sign refused, as Wireshark does.
+    if let Tok::Word(w) = &t.tok {
+        let boolean = matches!(lhs, Operand::Field(f) if f.field.kind == Kind::Bool);
+        let signless = boolean || !matches!(lhs.class(), Class::Int | Class::Float | Class::Time);
+        if let Some(rest) = w.strip_prefix('-').filter(|r| signless && !r.is_empty()) {
+            let inner = Token {
+                tok: Tok::Word(rest.to_owned()),
+                at: t.at + 1,
+                len: t.len - 1,
+            };
+            literal(lhs, &inner)?;
+            return Err(FilterError::at(
+                format!("{} cannot -.", lhs.ft_name()),
+                (inner.at, inner.len),
+            ));
+        }
+    }
     let span = (t.at, t.len);
     // Arithmetic's result has its first field's type.
     let field = match lhs {
@@ -1604,10 +1725,13 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
             Ok(Lit::V6(u128::from(a), p))
         }
         (Tok::Word(w), Class::Bytes) => {
-            let bytes = byte_string(w).ok_or_else(|| {
-                FilterError::at(format!("\"{w}\" is not a valid byte string."), span)
+            let ether = field.is_some_and(|f| f.kind == Kind::Ether);
+            let bytes = bytes_literal(w).map_err(|read| {
+                // An Ethernet address's error names the word as written.
+                let shown = if ether { w.as_str() } else { read };
+                FilterError::at(format!("\"{shown}\" is not a valid byte string."), span)
             })?;
-            if field.is_some_and(|f| f.kind == Kind::Ether) && bytes.len() != 6 {
+            if ether && bytes.len() != 6 {
                 let few = if bytes.len() < 6 { "few" } else { "many" };
                 return Err(FilterError::at(
                     format!("\"{w}\" contains too {few} bytes to be a valid Ethernet address."),
@@ -1757,6 +1881,27 @@ fn integer(w: &str) -> Option<i128> {
 /// A byte string as Wireshark reads one: hex digits, two to a byte (or one before a
 /// separator or at the end), in groups of up to four, the groups separated by `:`, `-` or
 /// `.` (`aa:bb:cc`, `0000.5e00.5301`, `7765`).
+/// A byte string as Wireshark reads one for a field of bytes: a leading `:` is skipped, a
+/// byte written as a number (`0x41`, `0b01000001`) is one byte, anything else is hex digits
+/// ([`byte_string`]). The error is what was read as hex digits, which Wireshark's message
+/// names.
+fn bytes_literal(w: &str) -> Result<Vec<u8>, &str> {
+    let mut s = w.strip_prefix(':').unwrap_or(w);
+    if s.len() == 4 && (s.starts_with("0x") || s.starts_with("0X")) {
+        s = &s[2..];
+    }
+    let binary = s.len() == 10
+        && (s.starts_with("0b") || s.starts_with("0B"))
+        && matches!(s.as_bytes()[2], b'0' | b'1');
+    if let Some(byte) = binary
+        .then(|| u8::from_str_radix(&s[2..], 2).ok())
+        .flatten()
+    {
+        return Ok(vec![byte]);
+    }
+    byte_string(s).ok_or(s)
+}
+
 fn byte_string(w: &str) -> Option<Vec<u8>> {
     let b = w.as_bytes();
     let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);

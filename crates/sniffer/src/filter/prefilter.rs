@@ -119,7 +119,7 @@ fn derive(t: &Test) -> Cond {
         // A frame that fails a test may pass its negation: nothing is known.
         Test::Not(_) => Cond::Any,
         Test::Exists(f) => carries(f),
-        Test::HasValue(op) => present(op),
+        Test::HasValue(op) | Test::NotZero(op) => present(op),
         Test::Compare(op, cmp, lit) => match (port_field(op), cmp, lit) {
             (Some(proto), Cmp::AnyEq | Cmp::AllEq, Lit::Int(n)) => ports(proto, *n, *n),
             (Some(proto), Cmp::Lt, Lit::Int(n)) => ports(proto, 0, n - 1),
@@ -153,6 +153,10 @@ fn derive(t: &Test) -> Cond {
             (a, b) => Cond::And(vec![a, b]),
         },
         Test::Contains(op, _) | Test::Matches(op, _) => present(op),
+        Test::ContainsValues(a, b) => match (present(a), present(b)) {
+            (Cond::Any, c) | (c, Cond::Any) => c,
+            (a, b) => Cond::And(vec![a, b]),
+        },
         // What holds of every value holds of some value.
         Test::All(inner) => derive(inner),
     }
@@ -171,6 +175,7 @@ fn present(op: &Operand) -> Cond {
         | Operand::Slice(f, _)
         | Operand::Masked(f, _)
         | Operand::String(f) => carries(f),
+        Operand::BytesAnd(inner, _) => present(inner),
     }
 }
 
