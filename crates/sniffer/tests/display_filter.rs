@@ -77,6 +77,17 @@ const FILTERS: &[&str] = &[
     "tcp.payload & 0x77 == 0x77",
     "all eth.src[0] & 2 == 2",
     "${private_ethernet:eth.src}",
+    // Character constants.
+    "ip.ttl == '@'",
+    "ip.ttl == '\\100'",
+    "ip.ttl == '\\x40'",
+    "tcp.payload contains 'w'",
+    "tcp.flags.syn == 'a'",
+    "tcp.flags.syn == '\\x00'",
+    "frame.protocols == 'a'",
+    "tcp.port in {'a'..'z'}",
+    "frame[0] == '\\xff'",
+    "tcp.port == '\\''",
     // Macros (Wireshark's own, when the profile has none) and field references, which
     // tshark has no frame to take values from.
     "${private_ipv4:ip.src}",
@@ -722,6 +733,26 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "ip.src == -ip.dst",
         "tcp.flags.syn == -1",
         "frame.protocols == -abc",
+        "frame[0] == '\\n'",
+        "tcp.port == '\\777'",
+        "tcp.port == 'ab'",
+        "tcp.port == ''",
+        "tcp.port == '\\'",
+        "tcp.port == 'a",
+        "ip.src == 'a'",
+        "eth.src == 'a'",
+        "frame.time_delta == 'a'",
+        "'a' == 1",
+        "tcp.port == 'a' + 1",
+        "tcp.port == '\\u0041'",
+        "tcp.port == 'é'",
+        "tcp.port == '\\x'",
+        "tcp.port == '\\8'",
+        "tcp.port == 1 'a'",
+        "tcp.port == \"80\"",
+        "frame.time_delta == \"1\"",
+        "len(tcp.payload) == \"1\"",
+        "frame contains \"é\" and tcp.prt",
         "tcp.port == == 1",
         "tcp.port == foo",
         "tcp.port == 99999",
@@ -915,6 +946,17 @@ fn relation() -> impl Strategy<Value = String> {
             prop::sample::select(vec!["0", "200", "64", "100", "-3", "-200", "1 + 1"]),
         )
             .prop_map(|(f, op, x, c, v)| format!("{f} {op} {x} {c} {v}")),
+        (
+            prop::sample::select(vec![
+                "eth.src[0]",
+                "eth.dst[0:2]",
+                "tcp.payload",
+                "ip.src[3]"
+            ]),
+            prop::sample::select(vec!["0x01", "0x02", "0xff", "0f", "ff:00"]),
+            prop::sample::select(vec!["", " == 02", " != 00", " > 01"]),
+        )
+            .prop_map(|(b, m, rest)| format!("{b} & {m}{rest}")),
         prop::sample::select(vec![
             "tcp",
             "udp",
@@ -928,6 +970,10 @@ fn relation() -> impl Strategy<Value = String> {
             "ip.addr == 10.0.0.0/24",
             "tcp contains 00:00",
             "frame.protocols contains \"data\"",
+            "eth.src contains eth.dst",
+            "tcp.payload contains data.data",
+            "${private_ipv4:ip.src}",
+            "tcp.port == ${tcp.port}",
         ])
         .prop_map(str::to_owned),
     ]

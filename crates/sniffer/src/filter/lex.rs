@@ -8,6 +8,8 @@ pub(super) enum Tok {
     Word(String),
     /// A quoted string, its escapes read.
     Str(Vec<u8>),
+    /// A character constant (`'a'`, `'\x41'`): its value, and the constant as written.
+    Char(u32, String),
     /// An operator or punctuation, as written (`==`, `&&`, `(`, `{`, `,`, `#`…).
     Punct(&'static str),
 }
@@ -48,6 +50,18 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
         let c = text[i..].chars().next().unwrap_or(' ');
         if c.is_whitespace() {
             i += c.len_utf8();
+            continue;
+        }
+        if c == '\'' {
+            let end = char_end(text, i)?;
+            let written = &text[i..end];
+            let value = char_value(written).map_err(|m| FilterError::at(m, (i, end - i)))?;
+            out.push(Token {
+                tok: Tok::Char(value, written.to_owned()),
+                at: i,
+                len: end - i,
+            });
+            i = end;
             continue;
         }
         // `r"…"`: a raw string, its backslashes kept (`\"` does not end it).
@@ -181,7 +195,8 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
         } else {
             "Non-printable ASCII characters may only appear inside double-quotes.".to_owned()
         };
-        return Err(FilterError::at(message, (i, c.len_utf8())));
+        // One byte, as Wireshark's scanner reads it.
+        return Err(FilterError::at(message, (i, 1)));
     }
     Ok(())
 }
@@ -376,6 +391,92 @@ fn bytes_len(b: &[u8]) -> usize {
         })
         .max()
         .unwrap_or(0)
+}
+
+/// Where the character constant whose opening quote is at `start` ends (past its closing
+/// quote): a backslash keeps the character after it from ending it.
+fn char_end(text: &str, start: usize) -> Result<usize, FilterError> {
+    let bytes = text.as_bytes();
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => return Ok(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    Err(FilterError::at(
+        "The final quote was missing from a character constant.",
+        (text.len(), 1),
+    ))
+}
+
+/// The value of a character constant, `s` as written with its quotes, read as Wireshark 4.0
+/// reads one (`parse_charconst`), its refusals included: `'\n'` is refused there as too long,
+/// and so is it here.
+fn char_value(s: &str) -> Result<u32, String> {
+    let b = s.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let invalid = || format!("{s} isn't a valid character constant.");
+    let hex = |c: u8| char::from(c).to_digit(16);
+    let octal = |c: u8| char::from(c).to_digit(8);
+    if at(1) == b'\'' {
+        return Err("Empty character constant.".to_owned());
+    }
+    let (value, cp) = if at(1) == b'\\' {
+        match at(2) {
+            b'a' => (7, 3),
+            b'b' => (8, 3),
+            b'f' => (12, 3),
+            // Wireshark 4.0 does not step past the `n`.
+            b'n' => (10, 2),
+            b'r' => (13, 3),
+            b't' => (9, 3),
+            b'v' => (11, 3),
+            c @ (b'\'' | b'\\' | b'"') => (u32::from(c), 3),
+            b'x' => {
+                let mut value = hex(at(3)).ok_or_else(invalid)?;
+                let mut cp = 4;
+                if at(4) != b'\'' {
+                    value = (value << 4) | hex(at(4)).ok_or_else(invalid)?;
+                    cp = 5;
+                }
+                (value, cp)
+            }
+            b'u' | b'U' => return Err(format!("{s} is not a valid universal character name")),
+            c => {
+                let mut value = octal(c).ok_or_else(invalid)?;
+                let mut cp = 2;
+                for _ in 0..2 {
+                    if at(cp + 1) == b'\'' {
+                        break;
+                    }
+                    cp += 1;
+                    value = (value << 3) | octal(at(cp)).ok_or_else(invalid)?;
+                }
+                if value > 0xff {
+                    return Err(format!(
+                        "{s} is too large to be a valid character constant."
+                    ));
+                }
+                (value, cp + 1)
+            }
+        }
+    } else {
+        let c = at(1);
+        if !(0x20..0x7f).contains(&c) {
+            // A C `char`, signed: a byte past 0x7f is shown sign-extended.
+            let shown = i64::from(c as i8) as u64;
+            return Err(format!(
+                "Non-printable value '0x{shown:02x}' in character constant."
+            ));
+        }
+        (u32::from(c), 2)
+    };
+    if at(cp) != b'\'' || cp + 1 != b.len() {
+        return Err(format!("{s} is too long to be a valid character constant."));
+    }
+    Ok(value)
 }
 
 /// The raw string whose opening quote is at `start`: its bytes as written, and where it

@@ -14,12 +14,14 @@
 //!
 //! Covered: a field or protocol alone (present or not); `==`, `!=`, `===`, `!==`/`~=`, `<`,
 //! `<=`, `>`, `>=` and their word forms; `and`/`or`/`not` and `&&`/`||`/`!` with
-//! parentheses; `in {…}` with values, ranges and fields; `contains`; `matches` (a regular
+//! parentheses; `in {…}` with values, ranges and fields; `contains` (a literal or a field's
+//! values); `matches` or `~` (a regular
 //! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()`, `lower()` and
 //! `string()`; arithmetic (`+ - * / %`, unary minus, `{…}` for grouping) and `max()`,
 //! `min()`, `abs()` over integer, float and time fields (see [`arith`]); slices
 //! (`eth.src[0:3]`, joined: `frame[12:2,14]`; one that does not fit is empty) and the bitwise
-//! `&`; `any` and `all` before a relation; the layer operator (`ip.src#2`, `ip.addr#[1-2]`:
+//! `&` (on integers, and on bytes as long as the shorter side); `any` and `all` before a
+//! relation; macros and field references (`${name:arg}`, `${tcp.port}`, see [`macros`]); the layer operator (`ip.src#2`, `ip.addr#[1-2]`:
 //! a field from some of its protocol's headers). A field compared with a field of a type
 //! Wireshark does not compare it with is refused.
 //! Literals: integers (decimal, hex, octal, binary), floats, quoted strings with escapes (and
@@ -93,10 +95,9 @@ impl FilterError {
         let expression = self.expanded.as_deref().unwrap_or(expression);
         match self.span {
             Some((start, len)) => {
-                let pad = expression[..start.min(expression.len())].chars().count();
-                let marks = expression
-                    .get(start..start + len)
-                    .map_or(1, |s| s.chars().count().max(1));
+                // Counted in bytes, as tshark counts them (a non-ASCII character is wider).
+                let pad = start.min(expression.len());
+                let marks = len.max(1);
                 format!(
                     "{}\n    {expression}\n    {}^{}",
                     self.message,

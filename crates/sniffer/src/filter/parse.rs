@@ -372,6 +372,7 @@ impl Raw {
             _ => match &self.token().tok {
                 Tok::Word(w) => w.clone(),
                 Tok::Str(s) => String::from_utf8_lossy(s).into_owned(),
+                Tok::Char(_, written) => written.clone(),
                 Tok::Punct(p) => (*p).to_owned(),
             },
         }
@@ -593,6 +594,7 @@ fn unexpected(t: &Token) -> FilterError {
         Tok::Word(w) => w.clone(),
         // A string is shown quoted, its escapes read.
         Tok::Str(s) => format!("\"{}\"", String::from_utf8_lossy(s)),
+        Tok::Char(_, written) => written.clone(),
         Tok::Punct(p) => (*p).to_owned(),
     };
     FilterError::at(
@@ -806,6 +808,7 @@ impl Parser {
                 Ok(layers)
             }
             Tok::Str(_) => Err(expected("\"", next.at)),
+            Tok::Char(..) => Err(expected("'", next.at)),
             Tok::Punct(p) => Err(expected(&p[..1], next.at)),
         }
     }
@@ -906,7 +909,7 @@ impl Parser {
                 Ok(Raw::Operand(op, token))
             }
             Tok::Punct(_) => Err(unexpected(&t)),
-            Tok::Str(_) => Ok(Raw::Lit(t)),
+            Tok::Str(_) | Tok::Char(..) => Ok(Raw::Lit(t)),
             // A sign: what follows it is not signed again (`+-1` and `-+1` are refused).
             Tok::Word(w) if w == "-" => {
                 self.unsigned_next()?;
@@ -1049,8 +1052,12 @@ impl Parser {
                 }
             }
         }
-        if let Tok::Str(text) = &t.tok {
-            let shown = format!("\"{}\"", String::from_utf8_lossy(text));
+        let quoted = match &t.tok {
+            Tok::Str(text) => Some(format!("\"{}\"", String::from_utf8_lossy(text))),
+            Tok::Char(_, written) => Some(written.clone()),
+            _ => None,
+        };
+        if let Some(shown) = quoted {
             if let Some(message) = not_a_field(&shown, self.peek(), true) {
                 return Err(FilterError::at(message, (t.at, t.len)));
             }
@@ -1130,12 +1137,9 @@ impl Parser {
         while self.eat("&", "bitwise_and") {
             let m = self.next()?;
             let mask = match &m.tok {
-                Tok::Str(s) => {
+                Tok::Str(_) | Tok::Char(..) => {
                     return Err(FilterError::at(
-                        format!(
-                            "\"{}\" is not a valid arithmetic operand.",
-                            String::from_utf8_lossy(s)
-                        ),
+                        format!("{} is not a valid arithmetic operand.", shown(&m.tok)),
                         (m.at, m.len),
                     ))
                 }
@@ -1308,6 +1312,11 @@ impl Parser {
                 }
                 let needle = match (&rhs.tok, lhs.class()) {
                     (Tok::Str(s), _) => s.clone(),
+                    (Tok::Char(..), _) => match literal(&lhs, &rhs)? {
+                        Lit::Bytes(b) => b,
+                        Lit::Str(s) => s.into_bytes(),
+                        _ => return Err(unexpected(&rhs)),
+                    },
                     (Tok::Word(w), Class::Str) => w.as_bytes().to_vec(),
                     (Tok::Word(w), _) => bytes_literal(w).map_err(|read| {
                         FilterError::at(
@@ -1469,10 +1478,9 @@ fn typed(raw: Raw, ty: Option<&Operand>) -> Result<Arith, FilterError> {
     Ok(match raw {
         Raw::Operand(op, _) => Arith::Value(op),
         Raw::Lit(t) => {
-            if let Tok::Str(s) = &t.tok {
-                let s = String::from_utf8_lossy(s);
+            if matches!(t.tok, Tok::Str(_) | Tok::Char(..)) {
                 return Err(at(
-                    format!("\"{s}\" is not a valid arithmetic operand."),
+                    format!("{} is not a valid arithmetic operand.", shown(&t.tok)),
                     &t,
                 ));
             }
@@ -1665,6 +1673,7 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         _ => None,
     };
     match (&t.tok, lhs.class()) {
+        (Tok::Char(value, _), _) => char_literal(lhs, *value, field, span),
         (Tok::Word(w), Class::Int) => {
             let value = match w.as_str() {
                 "True" | "true" | "TRUE" => Some(1),
@@ -1743,8 +1752,7 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         (Tok::Word(_) | Tok::Str(_), Class::Date) => {
             let text = match &t.tok {
                 Tok::Str(s) => String::from_utf8_lossy(s).into_owned(),
-                Tok::Word(w) => w.clone(),
-                Tok::Punct(p) => (*p).to_owned(),
+                other => shown(other),
             };
             super::time::absolute(&text).map(Lit::Time).map_err(|why| {
                 let message = why.map_or_else(
@@ -1776,10 +1784,24 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
             ),
             span,
         )),
-        (Tok::Str(s), Class::Int | Class::Float | Class::Time) => Err(FilterError::at(
-            format!("\"{}\" is not a valid number.", String::from_utf8_lossy(s)),
-            span,
-        )),
+        // A Boolean's strings are its value names, which the tree does not keep.
+        (Tok::Str(s), Class::Int) if field.is_some_and(|f| f.kind == Kind::Bool) => {
+            Err(FilterError::at(
+                format!("\"{}\" is not a valid number.", String::from_utf8_lossy(s)),
+                span,
+            ))
+        }
+        (Tok::Str(s), Class::Int | Class::Float | Class::Time) => {
+            // Functions and arithmetic without a field give unsigned integers of 4 bytes.
+            let pretty = field.map_or_else(|| "Unsigned integer (4 bytes)".to_owned(), type_name);
+            Err(FilterError::at(
+                format!(
+                    "{pretty} cannot be converted from a string (\"{}\").",
+                    String::from_utf8_lossy(s)
+                ),
+                span,
+            ))
+        }
         (Tok::Punct(_), _) => Err(unexpected(t)),
         (_, Class::None) => {
             let f = field.map_or("", |f| f.abbrev);
@@ -1881,6 +1903,54 @@ fn integer(w: &str) -> Option<i128> {
 /// A byte string as Wireshark reads one: hex digits, two to a byte (or one before a
 /// separator or at the end), in groups of up to four, the groups separated by `:`, `-` or
 /// `.` (`aa:bb:cc`, `0000.5e00.5301`, `7765`).
+/// A quoted literal as an error shows it: a string in double quotes, its escapes read; a
+/// character constant as written.
+fn shown(tok: &Tok) -> String {
+    match tok {
+        Tok::Str(s) => format!("\"{}\"", String::from_utf8_lossy(s)),
+        Tok::Char(_, written) => written.clone(),
+        Tok::Word(w) => w.clone(),
+        Tok::Punct(p) => (*p).to_owned(),
+    }
+}
+
+/// A character constant read as the type of `lhs` (`field`, when it is a field's), as
+/// Wireshark converts one: a number for integers and Booleans, a one-character string, one
+/// byte; other types refuse it.
+fn char_literal(
+    lhs: &Operand,
+    value: u32,
+    field: Option<&'static Field>,
+    span: (usize, usize),
+) -> Result<Lit, FilterError> {
+    let kind = field.map(|f| f.kind);
+    match lhs.class() {
+        // A Boolean is true for any value but 0.
+        Class::Int if kind == Some(Kind::Bool) => return Ok(Lit::Int(i128::from(value != 0))),
+        Class::Int => return Ok(Lit::Int(i128::from(value))),
+        Class::Str => {
+            let c = char::from_u32(value).unwrap_or(char::REPLACEMENT_CHARACTER);
+            return Ok(Lit::Str(c.to_string()));
+        }
+        Class::Bytes if kind != Some(Kind::Ether) => {
+            return u8::try_from(value)
+                .map(|b| Lit::Bytes(vec![b]))
+                .map_err(|_| {
+                    FilterError::at(format!("{value} is too large for a byte value"), span)
+                })
+        }
+        _ => {}
+    }
+    let pretty = field.map_or_else(|| "Byte sequence".to_owned(), type_name);
+    let message = match char::from_u32(value).filter(|c| c.is_ascii_graphic() || *c == ' ') {
+        Some(c) => {
+            format!("Character constant '{c}' (0x{value:x}) cannot be converted to {pretty}.")
+        }
+        None => format!("Character constant 0x{value:x} cannot be converted to {pretty}."),
+    };
+    Err(FilterError::at(message, span))
+}
+
 /// A byte string as Wireshark reads one for a field of bytes: a leading `:` is skipped, a
 /// byte written as a number (`0x41`, `0b01000001`) is one byte, anything else is hex digits
 /// ([`byte_string`]). The error is what was read as hex digits, which Wireshark's message

@@ -52,7 +52,7 @@ enum K {
 
 fn kind(tok: &Tok) -> K {
     match tok {
-        Tok::Str(_) => K::Atom,
+        Tok::Str(_) | Tok::Char(..) => K::Atom,
         Tok::Punct(p) => match *p {
             "&&" => K::And,
             "||" => K::Or,
@@ -198,6 +198,7 @@ impl Reader<'_> {
             (Tok::Word(w), _) => w.clone(),
             (Tok::Punct(p), _) => (*p).to_owned(),
             (Tok::Str(s), _) => format!("\"{}\"", String::from_utf8_lossy(s)),
+            (Tok::Char(_, written), _) => written.clone(),
         };
         let len = if k == K::Minus { 1 } else { t.len };
         Stop::Error(FilterError::at(

@@ -193,6 +193,7 @@ fn words_end_where_wiresharks_scanner_ends_them() {
             .map(|t| match t.tok {
                 super::lex::Tok::Word(w) => w,
                 super::lex::Tok::Str(_) => "\"…\"".to_owned(),
+                super::lex::Tok::Char(_, w) => w,
                 super::lex::Tok::Punct(p) => p.to_owned(),
             })
             .collect()
@@ -212,4 +213,32 @@ fn words_end_where_wiresharks_scanner_ends_them() {
     assert_eq!(words("-.tcp.port"), ["-", "tcp.port"]);
     // Inside a slice's brackets a word is whole.
     assert_eq!(words("frame[1:2]"), ["frame", "[", "1:2", "]"]);
+}
+
+#[test]
+fn character_constants_are_read_as_wiresharks() {
+    let value = |text: &str| match super::lex::tokens(text).map(|t| t[0].tok.clone()) {
+        Ok(super::lex::Tok::Char(v, _)) => Ok(v),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => Err(e.message),
+    };
+    assert_eq!(value("'a'"), Ok(97));
+    assert_eq!(value("'\\x41'"), Ok(65));
+    assert_eq!(value("'\\101'"), Ok(65));
+    assert_eq!(value("'\\''"), Ok(39));
+    assert_eq!(value("'\\t'"), Ok(9));
+    // Wireshark 4.0 refuses `'\n'`, and so does this.
+    assert_eq!(
+        value("'\\n'"),
+        Err("'\\n' is too long to be a valid character constant.".to_owned())
+    );
+    assert_eq!(
+        value("'\\777'"),
+        Err("'\\777' is too large to be a valid character constant.".to_owned())
+    );
+    assert_eq!(value("''"), Err("Empty character constant.".to_owned()));
+    assert_eq!(
+        value("'\\8'"),
+        Err("'\\8' isn't a valid character constant.".to_owned())
+    );
 }
