@@ -16,7 +16,7 @@
 //! `<=`, `>`, `>=` and their word forms; `and`/`or`/`not` and `&&`/`||`/`!` with
 //! parentheses; `in {…}` with values, ranges and fields; `contains` (a literal or a field's
 //! values); `matches` or `~` (a regular
-//! expression, `(?i)` for case); the functions `len()`, `count()`, `upper()`, `lower()` and
+//! expression, regardless of case unless it says `(?-i)`); the functions `len()`, `count()`, `upper()`, `lower()` and
 //! `string()`; arithmetic (`+ - * / %`, unary minus, `{…}` for grouping) and `max()`,
 //! `min()`, `abs()` over integer, float and time fields (see [`arith`]); slices
 //! (`eth.src[0:3]`, joined: `frame[12:2,14]`; one that does not fit is empty) and the bitwise

@@ -590,6 +590,13 @@ fn type_name(field: &Field) -> String {
 }
 
 fn unexpected(t: &Token) -> FilterError {
+    // A word such as `-1` is a sign and a number to Wireshark: the sign is what is out of
+    // place.
+    if let Tok::Word(w) = &t.tok {
+        if w.len() > 1 && w.starts_with('-') {
+            return FilterError::at("\"-\" was unexpected in this context.", (t.at, 1));
+        }
+    }
     let text = match &t.tok {
         Tok::Word(w) => w.clone(),
         // A string is shown quoted, its escapes read.
@@ -835,10 +842,14 @@ impl Parser {
                     self.operand()
                 }
             },
-            // max(), min() and abs() say first what their arguments lack.
-            raw if raw.operand().is_none() => Err(typed(raw, None)
-                .err()
-                .unwrap_or_else(|| constant_lhs(&first))),
+            // max(), min() and abs() say first what their arguments lack; other arithmetic
+            // of constants is refused as such.
+            raw @ (Raw::Extreme(..) | Raw::Abs(..)) if raw.operand().is_none() => {
+                Err(typed(raw, None)
+                    .err()
+                    .unwrap_or_else(|| constant_lhs(&first)))
+            }
+            raw if raw.operand().is_none() => Err(constant_lhs(&first)),
             raw => Ok((Operand::Arith(Box::new(typed(raw, None)?)), first)),
         }
     }
@@ -847,6 +858,7 @@ impl Parser {
     fn sum(&mut self, rhs: bool) -> Result<Raw, FilterError> {
         let mut left = self.product(rhs)?;
         loop {
+            self.split_sign();
             let op = match self.peek().map(|t| &t.tok) {
                 Some(Tok::Punct("+")) => Op::Add,
                 Some(Tok::Word(w)) if w == "-" => Op::Sub,
@@ -872,6 +884,34 @@ impl Parser {
             let right = self.atom(rhs)?;
             left = Raw::Bin(Box::new(left), op, Box::new(right));
         }
+    }
+
+    /// After an operand, a word such as `-1` is a minus and what follows it (`tcp.port == 1
+    /// -1`), as Wireshark's scanner reads it: the token is split in two.
+    fn split_sign(&mut self) {
+        let Some(t) = self.tokens.get(self.i) else {
+            return;
+        };
+        let Tok::Word(w) = &t.tok else {
+            return;
+        };
+        let Some(rest) = w.strip_prefix('-').filter(|r| !r.is_empty()) else {
+            return;
+        };
+        let (sign, rest) = (
+            Token {
+                tok: Tok::Word("-".to_owned()),
+                at: t.at,
+                len: 1,
+            },
+            Token {
+                tok: Tok::Word(rest.to_owned()),
+                at: t.at + 1,
+                len: t.len - 1,
+            },
+        );
+        self.tokens[self.i] = sign;
+        self.tokens.insert(self.i + 1, rest);
     }
 
     /// Refuses a sign after a sign, pointing at the second as Wireshark does.
@@ -1102,7 +1142,17 @@ impl Parser {
                 return self.bytes_masks(Operand::Field(field), t);
             }
             if class_of(field.field) != Class::Int {
-                return Err(cannot(&Operand::Field(field), &t, "bitwise"));
+                // The mask is read as the field's type first; then the type is refused.
+                let lhs = Operand::Field(field);
+                if let Some(m) = self.peek().cloned() {
+                    if matches!(m.tok, Tok::Word(_) | Tok::Char(..)) {
+                        literal(&lhs, &m)?;
+                    }
+                }
+                return Err(FilterError::at(
+                    format!("{} cannot &.", lhs.ft_name()),
+                    (t.at, t.len),
+                ));
             }
             // The mask: a number, or arithmetic over numbers (`&` binds after `+`).
             let m = match self.sum(true)? {
@@ -1310,7 +1360,14 @@ impl Parser {
                     incompatible(&lhs, &op, &token)?;
                     return Ok(Some(Test::ContainsValues(lhs, op)));
                 }
+                let ether = matches!(&lhs, Operand::Field(f) if f.field.kind == Kind::Ether);
                 let needle = match (&rhs.tok, lhs.class()) {
+                    // An Ethernet address takes no string.
+                    (Tok::Str(_), _) if ether => {
+                        return Err(literal(&lhs, &rhs)
+                            .err()
+                            .unwrap_or_else(|| unexpected(&rhs)))
+                    }
                     (Tok::Str(s), _) => s.clone(),
                     (Tok::Char(..), _) => match literal(&lhs, &rhs)? {
                         Lit::Bytes(b) => b,
@@ -1335,11 +1392,19 @@ impl Parser {
                 }
                 let rhs = self.next()?;
                 let Tok::Str(pattern) = &rhs.tok else {
-                    return Err(unexpected(&rhs));
+                    return Err(match rhs.tok {
+                        Tok::Punct(_) => unexpected(&rhs),
+                        _ => FilterError::at(
+                            "Matches requires a double quoted string on the right side.",
+                            (rhs.at, rhs.len),
+                        ),
+                    });
                 };
                 let pattern = String::from_utf8_lossy(pattern).into_owned();
+                // Wireshark 4.0 matches regardless of case unless told (`(?-i)`).
                 let re = regex::bytes::RegexBuilder::new(&pattern)
                     .unicode(false)
+                    .case_insensitive(true)
                     .build()
                     .map_err(|e| FilterError {
                         // Wireshark's words around the regular expression library's own.
@@ -1680,7 +1745,7 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
                 "False" | "false" | "FALSE" => Some(0),
                 _ => integer(w),
             }
-            .ok_or_else(|| FilterError::at(format!("\"{w}\" is not a valid number."), span))?;
+            .ok_or_else(|| not_a_number(w, span))?;
             // A Boolean is true for any value but zero.
             if field.is_some_and(|f| f.kind == Kind::Bool) {
                 return Ok(Lit::Int(i128::from(value != 0)));
@@ -1714,10 +1779,10 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         }
         (Tok::Word(w), Class::Float) => double(w)
             .map(Lit::Float)
-            .ok_or_else(|| FilterError::at(format!("\"{w}\" is not a valid number."), span)),
+            .ok_or_else(|| after_sign(w, span, "is not a valid floating-point number.")),
         (Tok::Word(w), Class::Time) => super::time::relative(w)
             .map(Lit::Time)
-            .ok_or_else(|| FilterError::at(format!("\"{w}\" is not a valid time."), span)),
+            .ok_or_else(|| after_sign(w, span, "is not a valid time.")),
         (Tok::Word(w), Class::V4) => {
             // The message names the address without its prefix.
             let addr = w.split_once('/').map_or(w.as_str(), |(a, _)| a);
@@ -1735,10 +1800,9 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         }
         (Tok::Word(w), Class::Bytes) => {
             let ether = field.is_some_and(|f| f.kind == Kind::Ether);
-            let bytes = bytes_literal(w).map_err(|read| {
-                // An Ethernet address's error names the word as written.
-                let shown = if ether { w.as_str() } else { read };
-                FilterError::at(format!("\"{shown}\" is not a valid byte string."), span)
+            let bytes = bytes_literal(w).map_err(|read| match ether {
+                true => FilterError::at(format!("\"{w}\" is not a valid Ethernet address."), span),
+                false => FilterError::at(format!("\"{read}\" is not a valid byte string."), span),
             })?;
             if ether && bytes.len() != 6 {
                 let few = if bytes.len() < 6 { "few" } else { "many" };
@@ -1766,6 +1830,15 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
                 );
                 FilterError::at(message, span)
             })
+        }
+        (Tok::Str(s), Class::Bytes) if field.is_some_and(|f| f.kind == Kind::Ether) => {
+            Err(FilterError::at(
+                format!(
+                    "Ethernet or other MAC address cannot be converted from a string (\"{}\").",
+                    String::from_utf8_lossy(s)
+                ),
+                span,
+            ))
         }
         (Tok::Str(s), Class::Bytes) => Ok(Lit::Bytes(s.clone())),
         (Tok::Word(w), Class::Str) => Ok(Lit::Str(w.clone())),
@@ -1903,6 +1976,20 @@ fn integer(w: &str) -> Option<i128> {
 /// A byte string as Wireshark reads one: hex digits, two to a byte (or one before a
 /// separator or at the end), in groups of up to four, the groups separated by `:`, `-` or
 /// `.` (`aa:bb:cc`, `0000.5e00.5301`, `7765`).
+/// Wireshark's refusal of `w` as a number; after a sign, of what follows the sign (the sign
+/// is an operator of its own there).
+fn not_a_number(w: &str, span: (usize, usize)) -> FilterError {
+    after_sign(w, span, "is not a valid number.")
+}
+
+/// `"w" why`, naming and pointing at what follows a sign, if `w` starts with one.
+fn after_sign(w: &str, span: (usize, usize), why: &str) -> FilterError {
+    match w.strip_prefix('-').filter(|rest| !rest.is_empty()) {
+        Some(rest) => FilterError::at(format!("\"{rest}\" {why}"), (span.0 + 1, span.1 - 1)),
+        None => FilterError::at(format!("\"{w}\" {why}"), span),
+    }
+}
+
 /// A quoted literal as an error shows it: a string in double quotes, its escapes read; a
 /// character constant as written.
 fn shown(tok: &Tok) -> String {
