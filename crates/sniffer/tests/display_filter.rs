@@ -776,6 +776,17 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "tcp.len in -1",
         "eth.src > \"we\"",
         "eth.src contains \"a\"",
+        // A Boolean's words are looked for among its value names; a label takes part in
+        // no relation.
+        "tcp.flags.syn == foo",
+        "tcp.flags.syn == \"True\"",
+        "tcp.flags.syn in {foo}",
+        "tcp.flags.syn == -foo",
+        "tcp.analysis.retransmission eq 1",
+        "tcp.analysis.retransmission in {1}",
+        "tcp.analysis.retransmission > tcp.port",
+        "tcp.analysis.retransmission == \"a\"",
+        "tcp.analysis.retransmission & 1",
         "tcp.port == == 1",
         "tcp.port == foo",
         "tcp.port == 99999",

@@ -1145,7 +1145,7 @@ impl Parser {
                 // The mask is read as the field's type first; then the type is refused.
                 let lhs = Operand::Field(field);
                 if let Some(m) = self.peek().cloned() {
-                    if matches!(m.tok, Tok::Word(_) | Tok::Char(..)) {
+                    if matches!(m.tok, Tok::Word(_) | Tok::Char(..)) && lhs.class() != Class::None {
                         literal(&lhs, &m)?;
                     }
                 }
@@ -1278,6 +1278,12 @@ impl Parser {
         let Some(next) = self.peek().cloned() else {
             return Ok(None);
         };
+        // A text line (a label) takes part in no relation, whatever the other side.
+        if let (Operand::Field(f), Some(op)) = (&lhs, relation_word(&next.tok)) {
+            if class_of(f.field) == Class::None && op != "&" {
+                return Err(cannot(&lhs, &lhs_token, &op));
+            }
+        }
         let cmp = match &next.tok {
             Tok::Punct("==") => Some(Cmp::AnyEq),
             Tok::Punct("!=") => Some(Cmp::AllNe),
@@ -1304,12 +1310,6 @@ impl Parser {
             self.i += 1;
             let rhs = match self.sum(true)? {
                 Raw::Lit(rhs) => {
-                    // A text line has no value to order.
-                    if matches!(cmp, Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge)
-                        && lhs.class() == Class::None
-                    {
-                        return Err(cannot(&lhs, &lhs_token, "ordered"));
-                    }
                     let lit = literal(&lhs, &rhs)?;
                     return Ok(Some(Test::Compare(lhs, cmp, lit)));
                 }
@@ -1715,6 +1715,11 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         let boolean = matches!(lhs, Operand::Field(f) if f.field.kind == Kind::Bool);
         let signless = boolean || !matches!(lhs.class(), Class::Int | Class::Float | Class::Time);
         if let Some(rest) = w.strip_prefix('-').filter(|r| signless && !r.is_empty()) {
+            // After a sign a Boolean's value names are not looked up.
+            let named = ["true", "false"].contains(&rest.to_ascii_lowercase().as_str());
+            if boolean && integer(rest).is_none() && !named {
+                return Err(not_a_number(w, (t.at, t.len)));
+            }
             let inner = Token {
                 tok: Tok::Word(rest.to_owned()),
                 at: t.at + 1,
@@ -1744,8 +1749,22 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
                 "True" | "true" | "TRUE" => Some(1),
                 "False" | "false" | "FALSE" => Some(0),
                 _ => integer(w),
-            }
-            .ok_or_else(|| not_a_number(w, span))?;
+            };
+            let value = match (value, field) {
+                (Some(v), _) => v,
+                // A Boolean's literal that is no number is looked for among its value
+                // names, which the tree does not keep: Wireshark's refusal then.
+                (None, Some(f)) if f.kind == Kind::Bool && !w.starts_with('-') => {
+                    return Err(FilterError::at(
+                        format!(
+                            "\"{w}\" cannot be found among the possible values for {}.",
+                            f.abbrev
+                        ),
+                        span,
+                    ))
+                }
+                (None, _) => return Err(not_a_number(w, span)),
+            };
             // A Boolean is true for any value but zero.
             if field.is_some_and(|f| f.kind == Kind::Bool) {
                 return Ok(Lit::Int(i128::from(value != 0)));
@@ -1860,7 +1879,11 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         // A Boolean's strings are its value names, which the tree does not keep.
         (Tok::Str(s), Class::Int) if field.is_some_and(|f| f.kind == Kind::Bool) => {
             Err(FilterError::at(
-                format!("\"{}\" is not a valid number.", String::from_utf8_lossy(s)),
+                format!(
+                    "\"{}\" cannot be found among the possible values for {}.",
+                    String::from_utf8_lossy(s),
+                    field.map_or("", |f| f.abbrev)
+                ),
                 span,
             ))
         }
