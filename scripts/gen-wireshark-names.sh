@@ -64,3 +64,6 @@ out=crates/sniffer/src/timeline/chdlc_registered.rs
 rustfmt --edition 2021 "$out"
 echo "wrote $out"
 
+
+# The value names a display filter reads and Wireshark's other protocols' names.
+python3 scripts/gen-value-names.py

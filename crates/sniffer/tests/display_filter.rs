@@ -328,6 +328,37 @@ const FILTERS: &[&str] = &[
     "tcp.port in {tcp.srcport..tcp.dstport}",
     "frame.len in {len(frame), 1}",
     "frame.protocols in {upper(frame.protocols), \"eth:ethertype:arp\"}",
+    // Value names for numbers, regardless of case, quoted or not; a Boolean's two names.
+    "ip.proto == TCP",
+    "ip.proto == \"udp\"",
+    "ip.proto != TCP",
+    "ip.proto > ICMP",
+    "ip.proto in {ICMP, UDP}",
+    "ip.proto in {ICMP..TCP}",
+    "ip.proto + 0 == TCP",
+    "ipv6.nxt == ICMPv6",
+    "eth.type == IPv4",
+    "eth.type == \"arp\"",
+    "arp.opcode == reply",
+    "icmp.checksum.status == Good",
+    "icmpv6.type == \"Echo (ping) request\"",
+    "tcp.option_kind == \"SACK Permitted\"",
+    "ip.dsfield.dscp == \"Default\"",
+    "vlan.priority == \"Excellent Effort\"",
+    "tcp.flags.syn == Set && tcp.flags.ack == \"not SET\"",
+    "ip.flags.df == set",
+    "frame.marked == false",
+    "frame.marked == \"TRUE\"",
+    // An address masked by an address (its own mask first): an address, or alone, not zero.
+    "ip.src & 255.0.0.0",
+    "ip.src & 255.0.0.0 == 127.0.0.0",
+    "ip.addr & 0.0.0.255 == 0.0.0.1",
+    "ip.src & 255.255.0.0 == 127.0.0.0/8",
+    "ip.src & 255.255.255.255/8 == 127.0.0.0",
+    "ip.src & 255.0.0.0 & 0.255.0.0",
+    "all ip.addr & 255.0.0.0 == 127.0.0.0",
+    "ipv6.src & ::1",
+    "ipv6.src & ::ffff == ::1",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -895,6 +926,29 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "ip.src === 2001:db8::/32",
         "tcp.port in {ip.src}",
         "ipv6.addr == 10.0.0.0/8",
+        // Value names: a number's type first, then its names; a Boolean's own two names.
+        "ip.ttl == true",
+        "ip.ttl == True",
+        "tcp.flags.syn == true",
+        "tcp.flags.syn == -true",
+        "frame.marked == \"1\"",
+        "ip.proto == abc",
+        "ip.proto == 300",
+        "ip.proto == \"6\"",
+        "ip.proto == -TCP",
+        "len(ip.proto) == TCP",
+        "ip.opt.ra == x",
+        "vlan.priority == \"Critical Applications\"",
+        "ipv6.hopopts.len_oct == bytes",
+        // Wireshark's other protocols are fields of its protocol type.
+        "ip.proto == igmp",
+        "tcp.port == ff",
+        "frame.time_delta == nan",
+        // `&` on a type that has none is refused before its mask is read.
+        "tcp.flags.syn & 1",
+        "frame.time & foo",
+        "icmp.resptime & foo",
+        "ip.src & foo",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])
@@ -922,6 +976,48 @@ fn refusals_are_tsharks_and_exit_with_2() {
             .map(str::to_owned)
             .collect();
         assert_eq!(ours, theirs, "[{filter}]");
+    }
+}
+
+/// A protocol Wireshark dissects and sniffer does not (`dns`) is a field to both, checked as
+/// tshark checks it (a type error, a syntax error first), but a filter that passes is refused
+/// here, where tshark would select that protocol's frames.
+#[test]
+fn protocols_wireshark_dissects_and_sniffer_does_not_are_refused_by_name() {
+    if !common::has_tshark() {
+        return;
+    }
+    let file = fixture("greeting-ipv4.pcap");
+    for (filter, name) in [
+        ("dns", "dns"),
+        ("tcp.port == 80 or dns", "dns"),
+        ("frame contains tls and not gre", "tls"),
+        ("!igmp && ip.ttl > 0", "igmp"),
+    ] {
+        let tshark = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&file)
+            .args(["-Y", filter])
+            .output()
+            .expect("tshark");
+        assert!(tshark.status.success(), "tshark refused [{filter}]");
+        let ours = assert_cmd::Command::cargo_bin("sniffer")
+            .expect("binary")
+            .arg("read")
+            .arg(&file)
+            .args(["-Y", filter])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let at = filter.find(name).unwrap_or_default();
+        let message = format!(
+            "sniffer: \"{name}\" is a protocol Wireshark dissects and this program does not; \
+             no frame would match it.\n    {filter}\n    {}^{}\n",
+            " ".repeat(at),
+            "~".repeat(name.len() - 1)
+        );
+        assert_eq!(String::from_utf8_lossy(&ours.stderr), message);
     }
 }
 

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use super::arith::{absolute, apply, extreme, negate, Arith, Num};
 use super::parse::{
-    class_of, Bound, Class, Cmp, DisplayFilter, FieldRef, Lit, Member, Operand, Test,
+    class_of, prefix_mask, Bound, Class, Cmp, DisplayFilter, FieldRef, Lit, Member, Operand, Test,
 };
 use crate::tree::{Field, Kind, Node, Tree, Value};
 
@@ -79,9 +79,12 @@ fn test(t: &Test, tree: &Tree) -> bool {
         }
         Test::Matches(lhs, re) => values(tree, lhs).iter().any(|v| matches(v, re)),
         Test::HasValue(op) => !values(tree, op).is_empty(),
-        Test::NotZero(op) => values(tree, op)
-            .iter()
-            .any(|v| matches!(v, V::Bytes(b) if b.iter().any(|&x| x != 0))),
+        Test::NotZero(op) => values(tree, op).iter().any(|v| match v {
+            V::Bytes(b) => b.iter().any(|&x| x != 0),
+            V::V4(a) => *a != 0,
+            V::V6(a) => *a != 0,
+            _ => false,
+        }),
         Test::All(inner) => every(inner, tree),
     }
 }
@@ -210,19 +213,11 @@ fn compare(v: &V, lit: &Lit) -> Option<Ordering> {
         (V::Float(a), Lit::Float(b)) => a.partial_cmp(b),
         (V::Time(a), Lit::Time(b)) => Some(a.cmp(b)),
         (V::V4(a), Lit::V4(b, prefix)) => {
-            let mask = if *prefix == 0 {
-                0
-            } else {
-                u32::MAX << (32 - u32::from(*prefix))
-            };
+            let mask = prefix_mask(*prefix, 32) as u32;
             Some((a & mask).cmp(&(b & mask)))
         }
         (V::V6(a), Lit::V6(b, prefix)) => {
-            let mask = if *prefix == 0 {
-                0
-            } else {
-                u128::MAX << (128 - u32::from(*prefix))
-            };
+            let mask = prefix_mask(*prefix, 128);
             Some((a & mask).cmp(&(b & mask)))
         }
         (V::Bytes(a), Lit::Bytes(b)) => Some(bytes_order(a, b)),
@@ -401,6 +396,13 @@ fn values(tree: &Tree, op: &Operand) -> Vec<V> {
                         b.iter().zip(m).map(|(x, y)| x & y).collect()
                     })))
                 }
+                // An address's masks are addresses of its length.
+                V::V4(a) => Some(V::V4(masks.iter().fold(a, |a, m| {
+                    a & m.as_slice().try_into().map_or(0, u32::from_be_bytes)
+                }))),
+                V::V6(a) => Some(V::V6(masks.iter().fold(a, |a, m| {
+                    a & m.as_slice().try_into().map_or(0, u128::from_be_bytes)
+                }))),
                 _ => None,
             })
             .collect(),

@@ -117,7 +117,7 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
                 .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
             if starts_name && !name.contains("..") {
                 let len = name.len() + 1;
-                if crate::tree::field(name).is_none() {
+                if super::names::known(name).is_none() {
                     return Err(FilterError::at(
                         format!("\"{name}\" is not a valid protocol or protocol field."),
                         (i, len),

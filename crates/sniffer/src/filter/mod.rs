@@ -28,7 +28,9 @@
 //! raw ones, `r"…"`), byte
 //! strings (`aa:bb:cc`, `7765.6c63`), IPv4 and IPv6 addresses with CIDR masks, Ethernet
 //! addresses, `True` and `False`, relative and absolute times, exact to the nanosecond (see
-//! [`time`]). Repeated fields follow Wireshark 4.0: `==` is true when any occurrence
+//! [`time`]), and a field's value names (`ip.proto == TCP`, `tcp.flags.syn == Set`); the
+//! names of protocols Wireshark dissects and the tree does not are fields to the checks, and
+//! a filter that names one is refused (see [`names`]). Repeated fields follow Wireshark 4.0: `==` is true when any occurrence
 //! equals, `!=` when none does, `===` when all do, `!==` when any differs; `all` makes any
 //! relation hold only when it holds of every value (`all tcp.port < 1024`), `any` when it
 //! holds of one. `!=`, `===` and `all` hold of no value at all (arithmetic without one) and
@@ -39,6 +41,7 @@ mod arith;
 mod eval;
 mod lex;
 mod macros;
+mod names;
 mod parse;
 pub mod prefilter;
 mod syntax;

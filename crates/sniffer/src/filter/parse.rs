@@ -23,6 +23,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::arith::{fold, Arith, Num, Op};
 use super::lex::{scan, Tok, Token};
+use super::names::known;
 use super::FilterError;
 use crate::tree::{Field, Kind};
 
@@ -93,10 +94,15 @@ impl DisplayFilter {
             i: 0,
             names: Vec::new(),
             end: text.len(),
+            other: None,
         };
         let root = p.or()?;
         if let Some(t) = p.tokens.get(p.i) {
             return Err(unexpected(t));
+        }
+        // Checked as Wireshark checks it, but a protocol no frame here holds.
+        if let Some((field, span)) = p.other {
+            return Err(FilterError::at(super::names::not_dissected(field), span));
         }
         Ok(DisplayFilter {
             root,
@@ -237,7 +243,12 @@ impl Operand {
             Operand::Field(f) => class_of(f.field),
             Operand::Len(_) | Operand::Count(_) | Operand::Masked(..) => Class::Int,
             Operand::Upper(_) | Operand::Lower(_) | Operand::String(_) => Class::Str,
-            Operand::Slice(..) | Operand::BytesAnd(..) => Class::Bytes,
+            Operand::Slice(..) => Class::Bytes,
+            // A masked address is an address.
+            Operand::BytesAnd(inner, _) => match inner.class() {
+                class @ (Class::V4 | Class::V6) => class,
+                _ => Class::Bytes,
+            },
             Operand::Arith(a) => a.operand().map_or(Class::Int, Operand::class),
         }
     }
@@ -310,6 +321,13 @@ impl Arith {
             Arith::Extreme(_, args) => args.iter().find_map(Arith::operand),
         }
     }
+}
+
+/// The mask of an address `bits` wide whose first `prefix` bits are set (`/8`).
+pub(super) fn prefix_mask(prefix: u8, bits: u32) -> u128 {
+    let all = u128::MAX >> (128 - bits.min(128));
+    let rest = all.checked_shr(u32::from(prefix)).unwrap_or(0);
+    all & !rest
 }
 
 /// Wireshark's name for a type of field (`FT_UINT16`).
@@ -616,6 +634,8 @@ struct Parser {
     names: Vec<&'static str>,
     /// The expression's length, where an error about its end points.
     end: usize,
+    /// The first protocol named that Wireshark dissects and the tree does not have.
+    other: Option<(&'static Field, (usize, usize))>,
 }
 
 impl Parser {
@@ -690,8 +710,11 @@ impl Parser {
         let Tok::Word(name) = &t.tok else {
             return Err(unexpected(t));
         };
-        match crate::tree::field(name) {
+        match known(name) {
             Some(f) => {
+                if self.other.is_none() && super::names::is_other_protocol(f) {
+                    self.other = Some((f, (t.at, t.len)));
+                }
                 if !self.names.contains(&f.abbrev) {
                     self.names.push(f.abbrev);
                 }
@@ -708,7 +731,7 @@ impl Parser {
     fn field_ref(&mut self, t: &Token) -> Result<FieldRef, FilterError> {
         if let Tok::Word(name) = &t.tok {
             let layered = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("#")));
-            if layered && crate::tree::field(name).is_none() {
+            if layered && known(name).is_none() {
                 return Err(FilterError::at(
                     format!("{name} is not a valid field"),
                     (t.at, t.len),
@@ -988,7 +1011,7 @@ impl Parser {
             Tok::Word(w) => {
                 // `-tcp.srcport`: a field's values negated.
                 if let Some(name) = w.strip_prefix('-') {
-                    if crate::tree::field(name).is_some() {
+                    if known(name).is_some() {
                         let inner = Token {
                             tok: Tok::Word(name.to_owned()),
                             at: t.at + 1,
@@ -1002,7 +1025,7 @@ impl Parser {
                     }
                 }
                 let function = call && FUNCTIONS.contains(&w.as_str());
-                if !function && crate::tree::field(w).is_none() && (rhs || is_literal(w)) {
+                if !function && known(w).is_none() && (rhs || is_literal(w)) {
                     return Ok(Raw::Lit(t));
                 }
                 self.i -= 1;
@@ -1039,7 +1062,7 @@ impl Parser {
                 }
                 let nested = matches!(&arg.tok, Tok::Word(a) if FUNCTIONS.contains(&a.as_str()) || ["max", "min", "abs"].contains(&a.as_str()));
                 let case = w == "upper" || w == "lower";
-                let not_text = |a: &str| crate::tree::field(a).is_some_and(|f| f.kind != Kind::Str);
+                let not_text = |a: &str| known(a).is_some_and(|f| f.kind != Kind::Str);
                 if case && (nested || matches!(&arg.tok, Tok::Word(a) if not_text(a))) {
                     return Err(FilterError::at(
                         format!("Only string type fields can be used as parameter for {w}()"),
@@ -1086,7 +1109,7 @@ impl Parser {
                 };
                 return Ok((op, t));
             }
-            if crate::tree::field(w).is_none() {
+            if known(w).is_none() {
                 if let Some(message) = not_a_field(w, self.peek(), is_literal(w)) {
                     return Err(FilterError::at(message, (t.at, t.len)));
                 }
@@ -1137,18 +1160,16 @@ impl Parser {
             return self.bytes_masks(Operand::Slice(field, ranges), t);
         }
         if self.eat("&", "") {
-            if matches!(field.field.kind, Kind::Bytes | Kind::Ether) {
+            if matches!(
+                field.field.kind,
+                Kind::Bytes | Kind::Ether | Kind::Ipv4 | Kind::Ipv6
+            ) {
                 self.i -= 1;
                 return self.bytes_masks(Operand::Field(field), t);
             }
-            if class_of(field.field) != Class::Int {
-                // The mask is read as the field's type first; then the type is refused.
+            if class_of(field.field) != Class::Int || field.field.kind == Kind::Bool {
+                // A type without `&` (text, times, Booleans) is refused before its mask.
                 let lhs = Operand::Field(field);
-                if let Some(m) = self.peek().cloned() {
-                    if matches!(m.tok, Tok::Word(_) | Tok::Char(..)) && lhs.class() != Class::None {
-                        literal(&lhs, &m)?;
-                    }
-                }
                 return Err(FilterError::at(
                     format!("{} cannot &.", lhs.ft_name()),
                     (t.at, t.len),
@@ -1181,7 +1202,8 @@ impl Parser {
         Ok((Operand::Field(field), t))
     }
 
-    /// Bytes `op` and any masks after it (`& 0x0f`, a byte string read as `op`'s type).
+    /// Bytes or an address, `op`, and any masks after it (`& 0x0f`, a byte string or an
+    /// address read as `op`'s type).
     fn bytes_masks(&mut self, op: Operand, t: Token) -> Result<(Operand, Token), FilterError> {
         let mut masks = Vec::new();
         while self.eat("&", "bitwise_and") {
@@ -1193,8 +1215,11 @@ impl Parser {
                         (m.at, m.len),
                     ))
                 }
-                Tok::Word(w) if crate::tree::field(w).is_none() => match literal(&op, &m)? {
+                // An address's mask is an address; its own mask (`/8`) applies first.
+                Tok::Word(w) if known(w).is_none() => match literal(&op, &m)? {
                     Lit::Bytes(b) => b,
+                    Lit::V4(a, p) => (a & prefix_mask(p, 32) as u32).to_be_bytes().to_vec(),
+                    Lit::V6(a, p) => (a & prefix_mask(p, 128)).to_be_bytes().to_vec(),
                     _ => return Err(unexpected(&m)),
                 },
                 _ => return Err(unexpected(&m)),
@@ -1227,7 +1252,7 @@ impl Parser {
             let function = (FUNCTIONS.contains(&w.as_str())
                 || ["max", "min", "abs"].contains(&w.as_str()))
                 && matches!(self.peek().map(|t| &t.tok), Some(Tok::Punct("(")));
-            if !function && crate::tree::field(w).is_none() {
+            if !function && known(w).is_none() {
                 if matches!(self.peek().map(|t| &t.tok), Some(Tok::Punct("#"))) {
                     return Err(FilterError::at(
                         format!("{w} is not a valid field"),
@@ -1310,7 +1335,7 @@ impl Parser {
             self.i += 1;
             let rhs = match self.sum(true)? {
                 Raw::Lit(rhs) => {
-                    let lit = literal(&lhs, &rhs)?;
+                    let lit = compared(&lhs, &rhs)?;
                     return Ok(Some(Test::Compare(lhs, cmp, lit)));
                 }
                 Raw::Operand(op, token) => {
@@ -1349,9 +1374,7 @@ impl Parser {
                 let call = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("(")));
                 let field = match &rhs.tok {
                     Tok::Punct("$") => true,
-                    Tok::Word(w) => {
-                        crate::tree::field(w).is_some() || (call && FUNCTIONS.contains(&w.as_str()))
-                    }
+                    Tok::Word(w) => known(w).is_some() || (call && FUNCTIONS.contains(&w.as_str())),
                     _ => false,
                 };
                 if field {
@@ -1467,9 +1490,9 @@ impl Parser {
         let call = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("(")));
         let named = t.tok == Tok::Punct("$")
             || matches!(&t.tok, Tok::Word(w)
-            if crate::tree::field(w).is_some() || (call && FUNCTIONS.contains(&w.as_str())));
+            if known(w).is_some() || (call && FUNCTIONS.contains(&w.as_str())));
         if !named {
-            return Ok(Bound::Lit(literal(lhs, t)?));
+            return Ok(Bound::Lit(compared(lhs, t)?));
         }
         self.i -= 1;
         let (op, token) = self.operand()?;
@@ -1707,8 +1730,42 @@ fn is_literal(w: &str) -> bool {
     w.starts_with(|c: char| c.is_ascii_digit() || c == '-')
 }
 
-/// The literal `t` holds, read as the class of `lhs`.
+/// The literal `t` holds, read as the class of `lhs` (an arithmetic operand, a mask, a value
+/// after a sign: no value names).
 fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
+    read_literal(lhs, t, None)
+}
+
+/// The literal `t` compared with `lhs` (or in a set `lhs` is tested for membership in): read
+/// as `lhs`'s class, else, for a word or string, as one of the value names of the field
+/// Wireshark takes them from ([`names_field`]).
+fn compared(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
+    read_literal(lhs, t, names_field(lhs))
+}
+
+/// The field whose value names a literal compared with `lhs` may be: a field (or its
+/// reference, or its masked value), or the first operand of arithmetic, as Wireshark's
+/// `check_relation_LHS_ARITHMETIC` takes it; none for a function or a slice.
+fn names_field(lhs: &Operand) -> Option<&'static Field> {
+    fn first(a: &Arith) -> Option<&'static Field> {
+        match a {
+            Arith::Value(op) => names_field(op),
+            Arith::Neg(a) | Arith::Bin(a, _, _) => first(a),
+            _ => None,
+        }
+    }
+    match lhs {
+        Operand::Field(f) | Operand::Masked(f, _) => Some(f.field),
+        Operand::Arith(a) => first(a),
+        _ => None,
+    }
+}
+
+fn read_literal(
+    lhs: &Operand,
+    t: &Token,
+    names: Option<&'static Field>,
+) -> Result<Lit, FilterError> {
     // A sign before a value that has none (an address, bytes, text): the value is read,
     // then the sign refused, as Wireshark does.
     if let Tok::Word(w) = &t.tok {
@@ -1716,7 +1773,7 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
         let signless = boolean || !matches!(lhs.class(), Class::Int | Class::Float | Class::Time);
         if let Some(rest) = w.strip_prefix('-').filter(|r| signless && !r.is_empty()) {
             // After a sign a Boolean's value names are not looked up.
-            let named = ["true", "false"].contains(&rest.to_ascii_lowercase().as_str());
+            let named = ["True", "TRUE", "False", "FALSE"].contains(&rest);
             if boolean && integer(rest).is_none() && !named {
                 return Err(not_a_number(w, (t.at, t.len)));
             }
@@ -1745,51 +1802,27 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
     match (&t.tok, lhs.class()) {
         (Tok::Char(value, _), _) => char_literal(lhs, *value, field, span),
         (Tok::Word(w), Class::Int) => {
+            let boolean = field.is_some_and(|f| f.kind == Kind::Bool);
             let value = match w.as_str() {
-                "True" | "true" | "TRUE" => Some(1),
-                "False" | "false" | "FALSE" => Some(0),
-                _ => integer(w),
+                "True" | "TRUE" if boolean => Ok(1),
+                "False" | "FALSE" if boolean => Ok(0),
+                _ => integer_of(field, w, t),
             };
-            let value = match (value, field) {
-                (Some(v), _) => v,
-                // A Boolean's literal that is no number is looked for among its value
-                // names, which the tree does not keep: Wireshark's refusal then.
-                (None, Some(f)) if f.kind == Kind::Bool && !w.starts_with('-') => {
-                    return Err(FilterError::at(
-                        format!(
-                            "\"{w}\" cannot be found among the possible values for {}.",
-                            f.abbrev
-                        ),
-                        span,
-                    ))
-                }
-                (None, _) => return Err(not_a_number(w, span)),
+            // A word the field's type does not read is looked up among its value names (not
+            // after a sign).
+            let value = match (value, names) {
+                (Ok(v), _) => v,
+                (Err(e), Some(f)) if !w.starts_with('-') => match super::names::value_named(f, w) {
+                    Some(named) => named
+                        .map_err(|m| FilterError::at(m, span))
+                        .map(i128::from)?,
+                    None => return Err(e),
+                },
+                (Err(e), _) => return Err(e),
             };
             // A Boolean is true for any value but zero.
-            if field.is_some_and(|f| f.kind == Kind::Bool) {
+            if boolean {
                 return Ok(Lit::Int(i128::from(value != 0)));
-            }
-            if let Some(Field {
-                kind: Kind::UInt(bits, _),
-                ..
-            }) = field
-            {
-                let max = if *bits >= 64 {
-                    u64::MAX as i128
-                } else {
-                    (1i128 << bits) - 1
-                };
-                // `-256` is a sign and `256`, which the type must hold.
-                if value.abs() > max {
-                    let (digits, span) = match w.strip_prefix('-') {
-                        Some(d) => (d, (t.at + 1, t.len - 1)),
-                        None => (w.as_str(), span),
-                    };
-                    return Err(FilterError::at(
-                        format!("\"{digits}\" too big for this field, maximum {max}."),
-                        span,
-                    ));
-                }
             }
             if value < 0 && lhs.unsigned() {
                 return Ok(Lit::Negative(value));
@@ -1876,16 +1909,20 @@ fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
             ),
             span,
         )),
-        // A Boolean's strings are its value names, which the tree does not keep.
-        (Tok::Str(s), Class::Int) if field.is_some_and(|f| f.kind == Kind::Bool) => {
-            Err(FilterError::at(
-                format!(
-                    "\"{}\" cannot be found among the possible values for {}.",
-                    String::from_utf8_lossy(s),
-                    field.map_or("", |f| f.abbrev)
-                ),
-                span,
-            ))
+        // A string for an integer field is one of its value names (a Boolean always has
+        // two), if it has any.
+        (Tok::Str(s), Class::Int)
+            if names.is_some_and(|f| super::names::value_named(f, "").is_some()) =>
+        {
+            let word = String::from_utf8_lossy(s);
+            match names.and_then(|f| super::names::value_named(f, &word)) {
+                Some(Ok(value)) if names.is_some_and(|f| f.kind == Kind::Bool) => {
+                    Ok(Lit::Int(i128::from(value != 0)))
+                }
+                Some(Ok(value)) => Ok(Lit::Int(i128::from(value))),
+                Some(Err(m)) => Err(FilterError::at(m, span)),
+                None => Err(unexpected(t)),
+            }
         }
         (Tok::Str(s), Class::Int | Class::Float | Class::Time) => {
             // Functions and arithmetic without a field give unsigned integers of 4 bytes.
@@ -2001,6 +2038,36 @@ fn integer(w: &str) -> Option<i128> {
 /// `.` (`aa:bb:cc`, `0000.5e00.5301`, `7765`).
 /// Wireshark's refusal of `w` as a number; after a sign, of what follows the sign (the sign
 /// is an operator of its own there).
+/// The integer `t`'s word `w` is, read as `field`'s type (any integer without one), or the
+/// error Wireshark gives for it: not a number, or too big for the field.
+fn integer_of(field: Option<&Field>, w: &str, t: &Token) -> Result<i128, FilterError> {
+    let span = (t.at, t.len);
+    let value = integer(w).ok_or_else(|| not_a_number(w, span))?;
+    if let Some(Field {
+        kind: Kind::UInt(bits, _),
+        ..
+    }) = field
+    {
+        let max = if *bits >= 64 {
+            u64::MAX as i128
+        } else {
+            (1i128 << bits) - 1
+        };
+        // `-256` is a sign and `256`, which the type must hold.
+        if value.abs() > max {
+            let (digits, span) = match w.strip_prefix('-') {
+                Some(d) => (d, (t.at + 1, t.len - 1)),
+                None => (w, span),
+            };
+            return Err(FilterError::at(
+                format!("\"{digits}\" too big for this field, maximum {max}."),
+                span,
+            ));
+        }
+    }
+    Ok(value)
+}
+
 fn not_a_number(w: &str, span: (usize, usize)) -> FilterError {
     after_sign(w, span, "is not a valid number.")
 }

@@ -242,3 +242,14 @@ fn character_constants_are_read_as_wiresharks() {
         Err("'\\8' isn't a valid character constant.".to_owned())
     );
 }
+
+#[test]
+fn prefix_masks_cover_the_first_bits() {
+    use super::parse::prefix_mask;
+    assert_eq!(prefix_mask(0, 32), 0);
+    assert_eq!(prefix_mask(8, 32), 0xff00_0000);
+    assert_eq!(prefix_mask(32, 32), 0xffff_ffff);
+    assert_eq!(prefix_mask(33, 32), 0xffff_ffff);
+    assert_eq!(prefix_mask(128, 128), u128::MAX);
+    assert_eq!(prefix_mask(1, 128), 1 << 127);
+}

@@ -1,0 +1,224 @@
+//! Names a filter may use where the registry's fields are not enough: the names Wireshark
+//! gives a field's values (`ip.proto == TCP`, `eth.type == "IPv4"`, `tcp.flags.syn == Set`),
+//! and the filter names of the protocols Wireshark dissects and the tree does not (`dns`).
+//!
+//! **Value names.** Wireshark 4.0 reads a literal compared with a field first as the field's
+//! type; where that fails and the field has value names, it looks the literal up among them,
+//! ignoring case, the first name that matches giving the value (`mk_fvalue_from_val_string`
+//! in `epan/dfilter/semcheck.c`). A Boolean always has two names (`True` and `False` unless
+//! its field names them otherwise: `Set` and `Not set` for the TCP flags); a field whose names
+//! are ranges, or units, names no single value. The tables are Wireshark's own, written by
+//! `scripts/gen-wireshark-names.sh` into `names_table.rs`.
+//!
+//! **Other protocols.** Wireshark knows some 3,000 protocols' names; a name of one the tree
+//! does not have is still a field to Wireshark, of the protocol type, which is why
+//! `ip.proto == igmp` is refused there as two types that do not compare rather than read as
+//! `IGMP`'s number. [`known`] gives such a name a field of that type, so that checks run as
+//! Wireshark's do; a filter that would test one is then refused ([`not_dissected`]), since
+//! no frame here can hold that protocol, where tshark would have dissected it.
+
+use std::sync::OnceLock;
+
+use crate::tree::{Field, Kind};
+
+#[path = "names_table.rs"]
+mod table;
+
+/// What Wireshark names a field's values with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Names {
+    /// A name for each of some values, in Wireshark's order.
+    Values(&'static [(u64, &'static str)]),
+    /// A Boolean's names for true and false.
+    TrueFalse(&'static str, &'static str),
+    /// Names of ranges of values: none names one value.
+    Ranges,
+    /// A unit after the number (`bytes`): no value's name.
+    Units,
+}
+
+/// The value `word` names for `field` (a Boolean's `1` or `0`), or tshark's refusal of it,
+/// once `word` was not read as the field's type; `None` for a field that has no value
+/// names, whose refusal is that of the type.
+pub(super) fn value_named(field: &Field, word: &str) -> Option<Result<u64, String>> {
+    let names = match (field.kind, table::names(field.abbrev)) {
+        (Kind::Bool, None) => Names::TrueFalse("True", "False"),
+        (_, names) => names?,
+    };
+    let not_found = || {
+        Err(format!(
+            "\"{word}\" cannot be found among the possible values for {}.",
+            field.abbrev
+        ))
+    };
+    Some(match names {
+        Names::TrueFalse(yes, _) if word.eq_ignore_ascii_case(yes) => Ok(1),
+        Names::TrueFalse(_, no) if word.eq_ignore_ascii_case(no) => Ok(0),
+        Names::Values(values) => match values.iter().find(|(_, n)| word.eq_ignore_ascii_case(n)) {
+            Some(&(value, _)) => Ok(value),
+            None => not_found(),
+        },
+        Names::Ranges => Err(format!(
+            "\"{}\" cannot accept [range] strings as values.",
+            field.abbrev
+        )),
+        Names::TrueFalse(..) | Names::Units => not_found(),
+    })
+}
+
+/// The field named `name`: the registry's, else one of Wireshark's other protocols.
+pub(super) fn known(name: &str) -> Option<&'static Field> {
+    crate::tree::field(name).or_else(|| other_protocol(name))
+}
+
+/// True for a field [`known`] made for a protocol the tree does not have.
+pub(super) fn is_other_protocol(field: &Field) -> bool {
+    field.kind == Kind::Protocol
+        && crate::tree::field(field.abbrev).is_none()
+        && table::OTHER_PROTOCOLS.binary_search(&field.abbrev).is_ok()
+}
+
+/// The refusal of a filter that tests a protocol the tree does not have.
+pub(super) fn not_dissected(field: &Field) -> String {
+    format!(
+        "\"{}\" is a protocol Wireshark dissects and this program does not; no frame would match it.",
+        field.abbrev
+    )
+}
+
+fn other_protocol(name: &str) -> Option<&'static Field> {
+    static FIELDS: OnceLock<Vec<Field>> = OnceLock::new();
+    let at = table::OTHER_PROTOCOLS.binary_search(&name).ok()?;
+    let fields = FIELDS.get_or_init(|| {
+        table::OTHER_PROTOCOLS
+            .iter()
+            .map(|&abbrev| Field {
+                abbrev,
+                name: abbrev,
+                kind: Kind::Protocol,
+            })
+            .collect()
+    });
+    fields.get(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_protocol_names_are_sorted_for_searching() {
+        assert!(table::OTHER_PROTOCOLS.windows(2).all(|w| w[0] < w[1]));
+        assert!(table::OTHER_PROTOCOLS.len() > 1000);
+        assert!(table::OTHER_PROTOCOLS.binary_search(&"tcp").is_err());
+    }
+
+    #[test]
+    fn names_are_looked_up_regardless_of_case_first_match_first() {
+        let proto = crate::tree::field("ip.proto").expect("ip.proto");
+        assert_eq!(value_named(proto, "tcp"), Some(Ok(6)));
+        assert_eq!(value_named(proto, "UDP"), Some(Ok(17)));
+        assert!(
+            matches!(value_named(proto, "nothing"), Some(Err(m)) if m.contains("cannot be found"))
+        );
+        let syn = crate::tree::field("tcp.flags.syn").expect("syn");
+        assert_eq!(value_named(syn, "not SET"), Some(Ok(0)));
+        assert!(matches!(value_named(syn, "true"), Some(Err(_))));
+        let ttl = crate::tree::field("ip.ttl").expect("ttl");
+        assert_eq!(value_named(ttl, "TCP"), None);
+    }
+
+    /// The tables are those the installed tshark lists (`tshark -G values`), each field's
+    /// first (where Wireshark registers several fields under one name, the first is the one
+    /// its filters read, as the display-filter tests check on `vlan.priority`).
+    #[test]
+    fn the_tables_are_the_installed_tsharks() {
+        let Ok(out) = std::process::Command::new("tshark")
+            .args(["-G", "values"])
+            .output()
+        else {
+            assert!(std::env::var_os("CI").is_none(), "tshark is needed in CI");
+            eprintln!("skipped: tshark is not installed");
+            return;
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut listed: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+        let mut values: std::collections::HashMap<&str, Vec<(u64, &str)>> = Default::default();
+        let mut closed = std::collections::HashSet::new();
+        let mut previous = "";
+        for line in text.lines() {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let (kind, abbrev) = (cols[0], cols.get(1).copied().unwrap_or(""));
+            let ours = crate::tree::field(abbrev).is_some();
+            if ours && !closed.contains(abbrev) {
+                match (kind, &cols[2..]) {
+                    ("V", [value, name]) => {
+                        let v = match value.strip_prefix("0x") {
+                            Some(hex) => u64::from_str_radix(hex, 16),
+                            None => value.parse(),
+                        }
+                        .expect("a number");
+                        let table = values.entry(abbrev).or_default();
+                        if previous != abbrev && !table.is_empty()
+                            || table.iter().any(|&(w, _)| w == v)
+                        {
+                            closed.insert(abbrev);
+                        } else {
+                            table.push((v, name));
+                        }
+                    }
+                    ("T" | "R" | "U", rest) => listed.push((abbrev, kind, rest.to_vec())),
+                    _ => {}
+                }
+            }
+            previous = abbrev;
+        }
+        assert!(values.len() > 40, "{}", values.len());
+        for (abbrev, listed) in &values {
+            let ours = match table::names(abbrev) {
+                Some(Names::Values(ours)) => ours,
+                other => panic!("{abbrev}: {other:?}"),
+            };
+            assert!(ours == listed.as_slice(), "{abbrev}: {ours:?} {listed:?}");
+        }
+        for (abbrev, kind, rest) in listed {
+            match (kind, table::names(abbrev)) {
+                ("T", Some(Names::TrueFalse(yes, no))) => assert_eq!(rest, [yes, no]),
+                ("R", Some(Names::Ranges)) | ("U", Some(Names::Units)) => {}
+                (_, other) => panic!("{abbrev}: {kind} {other:?}"),
+            }
+        }
+    }
+
+    /// The other protocols are those the installed tshark lists (`tshark -G protocols`) that
+    /// the registry does not have.
+    #[test]
+    fn the_other_protocols_are_the_installed_tsharks() {
+        let Ok(out) = std::process::Command::new("tshark")
+            .args(["-G", "protocols"])
+            .output()
+        else {
+            assert!(std::env::var_os("CI").is_none(), "tshark is needed in CI");
+            eprintln!("skipped: tshark is not installed");
+            return;
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut listed: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split('\t').nth(2))
+            .filter(|name| crate::tree::field(name).is_none())
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        assert_eq!(table::OTHER_PROTOCOLS, listed.as_slice());
+    }
+
+    #[test]
+    fn other_protocols_are_fields_of_the_protocol_type() {
+        let dns = known("dns").expect("dns");
+        assert_eq!((dns.abbrev, dns.kind), ("dns", Kind::Protocol));
+        assert!(is_other_protocol(dns));
+        assert!(!is_other_protocol(known("tcp").expect("tcp")));
+        assert!(known("no.such.protocol").is_none());
+    }
+}
