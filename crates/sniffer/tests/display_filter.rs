@@ -359,6 +359,29 @@ const FILTERS: &[&str] = &[
     "all ip.addr & 255.0.0.0 == 127.0.0.0",
     "ipv6.src & ::1",
     "ipv6.src & ::ffff == ::1",
+    // `&` as Wireshark's arithmetic: fields as masks (every combination), chained from the
+    // left, after `+ - * / %`, after len() and count(); alone, true when some value is not 0.
+    "tcp.srcport & tcp.dstport",
+    "tcp.srcport & tcp.dstport == 0",
+    "tcp.srcport & 1 & tcp.dstport",
+    "tcp.srcport & -tcp.dstport",
+    "tcp.srcport & {tcp.dstport & 1}",
+    "tcp.flags & 0x02 & 0x10",
+    "tcp.flags & 0x12 & 0x02 == 2",
+    "tcp.port & count(tcp.port)",
+    "tcp.srcport + 1 & 3",
+    "len(ip.src) & 4 == 4",
+    "ip.src & ip.dst",
+    "ip.src & ip.dst == 127.0.0.1",
+    "ip.src & ip.dst & 255.0.0.0",
+    "eth.src & eth.dst",
+    "eth.src[0:3] & eth.dst[0:3]",
+    "eth.src[0] & eth.dst[0] & 0x02",
+    "tcp.payload & tcp.payload",
+    "ip.src & ${ip.dst}",
+    "tcp.srcport - tcp.srcport",
+    "frame.time_delta - frame.time_delta",
+    "tcp.srcport * 0",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -669,6 +692,19 @@ fn macros_of_the_personal_configuration_are_tsharks() {
     assert!(selected > 10, "{selected}");
 }
 
+/// What `sniffer read FILE -Y FILTER` prints when it refuses the filter (exit code 2).
+fn refused(file: &Path, filter: &str) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("sniffer")
+        .expect("binary")
+        .arg("read")
+        .arg(file)
+        .args(["-Y", filter])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone()
+}
+
 #[test]
 fn refusals_are_tsharks_and_exit_with_2() {
     if !common::has_tshark() {
@@ -949,6 +985,16 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "frame.time & foo",
         "icmp.resptime & foo",
         "ip.src & foo",
+        "ip.src & tcp.port",
+        "eth.src & ip.src",
+        "tcp.srcport & ip.src",
+        "tcp.flags & tcp.flags.syn",
+        "eth.src & frame",
+        "ip.src & len(ip.src)",
+        "eth.src & tcp.payload == 00",
+        "tcp.srcport + 1 & ip.src",
+        "tcp.srcport & 1 & ip.src",
+        "ip.src & ip.dst & tcp.port",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])
@@ -961,15 +1007,7 @@ fn refusals_are_tsharks_and_exit_with_2() {
             .filter(|l| !l.starts_with("Running as user"))
             .map(|l| l.replacen("tshark: ", "sniffer: ", 1))
             .collect::<Vec<_>>();
-        let ours = assert_cmd::Command::cargo_bin("sniffer")
-            .expect("binary")
-            .arg("read")
-            .arg(&file)
-            .args(["-Y", filter])
-            .assert()
-            .code(2)
-            .get_output()
-            .clone();
+        let ours = refused(&file, filter);
         assert!(ours.stdout.is_empty());
         let ours: Vec<String> = String::from_utf8_lossy(&ours.stderr)
             .lines()
@@ -1001,15 +1039,7 @@ fn protocols_wireshark_dissects_and_sniffer_does_not_are_refused_by_name() {
             .output()
             .expect("tshark");
         assert!(tshark.status.success(), "tshark refused [{filter}]");
-        let ours = assert_cmd::Command::cargo_bin("sniffer")
-            .expect("binary")
-            .arg("read")
-            .arg(&file)
-            .args(["-Y", filter])
-            .assert()
-            .code(2)
-            .get_output()
-            .clone();
+        let ours = refused(&file, filter);
         let at = filter.find(name).unwrap_or_default();
         let message = format!(
             "sniffer: \"{name}\" is a protocol Wireshark dissects and this program does not; \

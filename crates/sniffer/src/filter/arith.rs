@@ -1,4 +1,5 @@
-//! Arithmetic over a field's values, as Wireshark 4.0 reads it: `+ - * / %`, a leading
+//! Arithmetic over a field's values, as Wireshark 4.0 reads it: `+ - * / %`, `&` between
+//! integers where a mask holds fields (`tcp.srcport & tcp.dstport`), a leading
 //! minus, braces for grouping (`{tcp.srcport + 1} * 2`), and the functions `max()`, `min()`
 //! and `abs()`; what each computes for one packet.
 //!
@@ -35,6 +36,8 @@ pub(super) enum Op {
     Mul,
     Div,
     Rem,
+    /// Bitwise and, of integers.
+    And,
 }
 
 impl Op {
@@ -46,6 +49,7 @@ impl Op {
             Op::Mul => "*",
             Op::Div => "/",
             Op::Rem => "%",
+            Op::And => "&",
         }
     }
 }
@@ -68,6 +72,7 @@ pub(super) fn apply(a: Num, op: Op, b: Num) -> Option<Num> {
             Op::Mul => a.checked_mul(b)?,
             Op::Div => a.checked_div(b)?,
             Op::Rem => a.checked_rem(b)?,
+            Op::And => a & b,
         }),
         (Num::Float(a), Num::Float(b)) => Num::Float(match op {
             Op::Add => a + b,
@@ -77,6 +82,7 @@ pub(super) fn apply(a: Num, op: Op, b: Num) -> Option<Num> {
             Op::Div => a / b,
             Op::Rem if b == 0.0 => return None,
             Op::Rem => a % b,
+            Op::And => return None,
         }),
         (Num::Time(a), Num::Time(b)) => Num::Time(match op {
             Op::Add => a.checked_add(b)?,

@@ -4,7 +4,8 @@ use std::cmp::Ordering;
 
 use super::arith::{absolute, apply, extreme, negate, Arith, Num};
 use super::parse::{
-    class_of, prefix_mask, Bound, Class, Cmp, DisplayFilter, FieldRef, Lit, Member, Operand, Test,
+    class_of, prefix_mask, Bound, Class, Cmp, DisplayFilter, FieldRef, Lit, Mask, Member, Operand,
+    Test,
 };
 use crate::tree::{Field, Kind, Node, Tree, Value};
 
@@ -78,12 +79,14 @@ fn test(t: &Test, tree: &Tree) -> bool {
                 .any(|a| right.iter().filter_map(text).any(|b| contains(a, b)))
         }
         Test::Matches(lhs, re) => values(tree, lhs).iter().any(|v| matches(v, re)),
-        Test::HasValue(op) => !values(tree, op).is_empty(),
         Test::NotZero(op) => values(tree, op).iter().any(|v| match v {
             V::Bytes(b) => b.iter().any(|&x| x != 0),
             V::V4(a) => *a != 0,
             V::V6(a) => *a != 0,
-            _ => false,
+            V::Int(v) => *v != 0,
+            V::Float(v) => *v != 0.0,
+            V::Time(v) => *v != 0,
+            V::Str(_) => false,
         }),
         Test::All(inner) => every(inner, tree),
     }
@@ -203,6 +206,21 @@ fn holds(cmp: Cmp, o: Option<Ordering>) -> bool {
         (Cmp::Ge, Some(Ordering::Greater | Ordering::Equal)) => true,
         _ => false,
     }
+}
+
+/// `a & b`: bytes as long as the shorter; an address and an address, or the bytes of one
+/// (a literal mask); `None` for values of other kinds.
+fn bitwise_and(a: &V, b: &V) -> Option<V> {
+    Some(match (a, b) {
+        (V::Bytes(a), V::Bytes(b)) => V::Bytes(a.iter().zip(b).map(|(x, y)| x & y).collect()),
+        (V::V4(a), V::V4(b)) => V::V4(a & b),
+        (V::V6(a), V::V6(b)) => V::V6(a & b),
+        (V::V4(a), V::Bytes(b)) => V::V4(a & b.as_slice().try_into().map_or(0, u32::from_be_bytes)),
+        (V::V6(a), V::Bytes(b)) => {
+            V::V6(a & b.as_slice().try_into().map_or(0, u128::from_be_bytes))
+        }
+        _ => return None,
+    })
 }
 
 /// How a value stands against a literal (an address against a network: equal when inside).
@@ -388,24 +406,16 @@ fn values(tree: &Tree, op: &Operand) -> Vec<V> {
             })
             .collect(),
         // Each value with the bits of every mask, as long as the shorter of the two.
-        Operand::BytesAnd(inner, masks) => values(tree, inner)
-            .into_iter()
-            .filter_map(|v| match v {
-                V::Bytes(b) => {
-                    Some(V::Bytes(masks.iter().fold(b, |b, m| {
-                        b.iter().zip(m).map(|(x, y)| x & y).collect()
-                    })))
-                }
-                // An address's masks are addresses of its length.
-                V::V4(a) => Some(V::V4(masks.iter().fold(a, |a, m| {
-                    a & m.as_slice().try_into().map_or(0, u32::from_be_bytes)
-                }))),
-                V::V6(a) => Some(V::V6(masks.iter().fold(a, |a, m| {
-                    a & m.as_slice().try_into().map_or(0, u128::from_be_bytes)
-                }))),
-                _ => None,
-            })
-            .collect(),
+        // Each value with the bits of every mask; a field's mask, with each of its values.
+        Operand::BytesAnd(inner, masks) => masks.iter().fold(values(tree, inner), |vs, m| {
+            let with: Vec<V> = match m {
+                Mask::Bytes(b) => vec![V::Bytes(b.clone())],
+                Mask::Values(op) => values(tree, op),
+            };
+            vs.iter()
+                .flat_map(|v| with.iter().filter_map(move |w| bitwise_and(v, w)))
+                .collect()
+        }),
         Operand::String(f) => occurrences(tree, *f)
             .filter_map(|n| {
                 Some(V::Str(match value(tree, f.field, n)? {

@@ -20,7 +20,8 @@
 //! `string()`; arithmetic (`+ - * / %`, unary minus, `{…}` for grouping) and `max()`,
 //! `min()`, `abs()` over integer, float and time fields (see [`arith`]); slices
 //! (`eth.src[0:3]`, joined: `frame[12:2,14]`; one that does not fit is empty) and the bitwise
-//! `&` (on integers, and on bytes as long as the shorter side); `any` and `all` before a
+//! `&` (on integers, on bytes as long as the shorter side, on addresses; a mask may be a
+//! field's values; alone, true when some value is not zero, as any arithmetic alone); `any` and `all` before a
 //! relation; macros and field references (`${name:arg}`, `${tcp.port}`, see [`macros`]); the layer operator (`ip.src#2`, `ip.addr#[1-2]`:
 //! a field from some of its protocol's headers). A field compared with a field of a type
 //! Wireshark does not compare it with is refused.

@@ -128,20 +128,30 @@ mod tests {
         assert_eq!(value_named(ttl, "TCP"), None);
     }
 
+    /// What `tshark -G what` lists; `None` (the test skipped) where tshark is not installed,
+    /// which fails in CI.
+    fn tshark_listing(what: &str) -> Option<String> {
+        match std::process::Command::new("tshark")
+            .args(["-G", what])
+            .output()
+        {
+            Ok(out) => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+            Err(_) => {
+                assert!(std::env::var_os("CI").is_none(), "tshark is needed in CI");
+                eprintln!("skipped: tshark is not installed");
+                None
+            }
+        }
+    }
+
     /// The tables are those the installed tshark lists (`tshark -G values`), each field's
     /// first (where Wireshark registers several fields under one name, the first is the one
     /// its filters read, as the display-filter tests check on `vlan.priority`).
     #[test]
     fn the_tables_are_the_installed_tsharks() {
-        let Ok(out) = std::process::Command::new("tshark")
-            .args(["-G", "values"])
-            .output()
-        else {
-            assert!(std::env::var_os("CI").is_none(), "tshark is needed in CI");
-            eprintln!("skipped: tshark is not installed");
+        let Some(text) = tshark_listing("values") else {
             return;
         };
-        let text = String::from_utf8_lossy(&out.stdout);
         let mut listed: Vec<(&str, &str, Vec<&str>)> = Vec::new();
         let mut values: std::collections::HashMap<&str, Vec<(u64, &str)>> = Default::default();
         let mut closed = std::collections::HashSet::new();
@@ -194,15 +204,9 @@ mod tests {
     /// the registry does not have.
     #[test]
     fn the_other_protocols_are_the_installed_tsharks() {
-        let Ok(out) = std::process::Command::new("tshark")
-            .args(["-G", "protocols"])
-            .output()
-        else {
-            assert!(std::env::var_os("CI").is_none(), "tshark is needed in CI");
-            eprintln!("skipped: tshark is not installed");
+        let Some(text) = tshark_listing("protocols") else {
             return;
         };
-        let text = String::from_utf8_lossy(&out.stdout);
         let mut listed: Vec<&str> = text
             .lines()
             .filter_map(|l| l.split('\t').nth(2))

@@ -95,6 +95,7 @@ impl DisplayFilter {
             names: Vec::new(),
             end: text.len(),
             other: None,
+            in_mask: false,
         };
         let root = p.or()?;
         if let Some(t) = p.tokens.get(p.i) {
@@ -222,11 +223,20 @@ pub(super) enum Operand {
     Masked(FieldRef, i128),
     /// Bytes (a field's or a slice's) with only the bits of masks, each as long as the
     /// shorter of the two (`eth.src[0] & 0x02`, `eth.src & ff:ff:ff:00:00:00`).
-    BytesAnd(Box<Operand>, Vec<Vec<u8>>),
+    BytesAnd(Box<Operand>, Vec<Mask>),
     /// A field's value as text (`string(tcp.srcport)`).
     String(FieldRef),
     /// Arithmetic over fields and literals, `max()`, `min()`, `abs()`.
     Arith(Box<Arith>),
+}
+
+/// A mask of bytes or of an address (`& ff:00`, `& 255.0.0.0`, `& ip.dst`).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Mask {
+    /// A literal's bytes (an address's, in network order).
+    Bytes(Vec<u8>),
+    /// The values of a field (or function) of a compatible type.
+    Values(Operand),
 }
 
 /// The bytes a slice takes: from `start` (from the end when negative), `len` of them (to the
@@ -282,6 +292,29 @@ impl Operand {
         }
     }
 
+    /// Whether `&` takes the operand's values (integers, bytes, addresses).
+    fn can_and(&self) -> bool {
+        match self {
+            Operand::Field(f) => matches!(
+                f.field.kind,
+                Kind::UInt(..)
+                    | Kind::Int
+                    | Kind::FrameNum
+                    | Kind::Bytes
+                    | Kind::Ether
+                    | Kind::Ipv4
+                    | Kind::Ipv6
+            ),
+            Operand::Len(_)
+            | Operand::Count(_)
+            | Operand::Slice(..)
+            | Operand::Masked(..)
+            | Operand::BytesAnd(..) => true,
+            Operand::Arith(a) => a.operand().is_some_and(|o| o.takes(Op::And)),
+            Operand::Upper(_) | Operand::Lower(_) | Operand::String(_) => false,
+        }
+    }
+
     /// Whether arithmetic's `op` takes the operand's values.
     fn takes(&self, op: Op) -> bool {
         let kind = match self {
@@ -291,7 +324,8 @@ impl Operand {
             _ => return false,
         };
         match kind {
-            Kind::UInt(..) | Kind::Int | Kind::FrameNum | Kind::Double => true,
+            Kind::UInt(..) | Kind::Int | Kind::FrameNum => true,
+            Kind::Double => op != Op::And,
             Kind::RelTime => matches!(op, Op::Add | Op::Sub),
             _ => false,
         }
@@ -550,9 +584,7 @@ pub(super) enum Test {
     /// some value of the right.
     ContainsValues(Operand, Operand),
     Matches(Operand, regex::bytes::Regex),
-    /// Arithmetic alone: true when it has a value.
-    HasValue(Operand),
-    /// Masked bytes alone: true when some value has a bit set.
+    /// Arithmetic, masked bytes or a masked address alone: true when some value is not zero.
     NotZero(Operand),
     /// `all` before an ordering, `in`, `contains` or `matches`: it holds of every value of
     /// the left side (against every value of a field on the right). `all` and `any` before
@@ -636,6 +668,8 @@ struct Parser {
     end: usize,
     /// The first protocol named that Wireshark dissects and the tree does not have.
     other: Option<(&'static Field, (usize, usize))>,
+    /// A mask is being read (its fields take no `&` of their own).
+    in_mask: bool,
 }
 
 impl Parser {
@@ -848,6 +882,13 @@ impl Parser {
         let start = self.i;
         let first = self.peek().cloned().ok_or_else(FilterError::end)?;
         match self.sum(false)? {
+            // A function's number and masks: `len(ip.src) & 1`.
+            Raw::Operand(op @ (Operand::Len(_) | Operand::Count(_)), t)
+                if matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("&"))) =>
+            {
+                let shown_lhs = shown(&t.tok);
+                self.more_masks(&op.clone(), &shown_lhs, Arith::Value(op), t)
+            }
             Raw::Operand(op, t) => Ok((op, t)),
             Raw::Lit(t) => match &t.tok {
                 // A negative number: a constant, as Wireshark reads `-1`.
@@ -873,7 +914,22 @@ impl Parser {
                     .unwrap_or_else(|| constant_lhs(&first)))
             }
             raw if raw.operand().is_none() => Err(constant_lhs(&first)),
-            raw => Ok((Operand::Arith(Box::new(typed(raw, None)?)), first)),
+            raw => {
+                let a = typed(raw, None)?;
+                let ty = a.operand().cloned();
+                let and = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("&")));
+                match ty {
+                    // `&` binds after `+ - * / %`: `tcp.srcport + 1 & 3`.
+                    Some(ty) if and && ty.class() == Class::Int => {
+                        let shown_lhs = match &a {
+                            Arith::Bin(_, op, _) => op.symbol(),
+                            _ => "-",
+                        };
+                        self.more_masks(&ty, shown_lhs, a, first)
+                    }
+                    _ => Ok((Operand::Arith(Box::new(a)), first)),
+                }
+            }
         }
     }
 
@@ -955,7 +1011,11 @@ impl Parser {
         let call = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("(")));
         match &t.tok {
             Tok::Punct("{") => {
-                let inner = self.sum(rhs)?;
+                // Braces group: a field in them takes its masks again.
+                let in_mask = std::mem::replace(&mut self.in_mask, false);
+                let inner = self.sum(rhs);
+                self.in_mask = in_mask;
+                let inner = inner?;
                 let close = self.next()?;
                 if close.tok != Tok::Punct("}") {
                     return Err(unexpected(&close));
@@ -1157,9 +1217,13 @@ impl Parser {
                     _ => return Err(unexpected(&close)),
                 }
             }
+            if self.in_mask {
+                return Ok((Operand::Slice(field, ranges), t));
+            }
             return self.bytes_masks(Operand::Slice(field, ranges), t);
         }
-        if self.eat("&", "") {
+        // (A mask's own field takes no mask: `&` groups from the left.)
+        if !self.in_mask && self.eat("&", "") {
             if matches!(
                 field.field.kind,
                 Kind::Bytes | Kind::Ether | Kind::Ipv4 | Kind::Ipv6
@@ -1176,7 +1240,7 @@ impl Parser {
                 ));
             }
             // The mask: a number, or arithmetic over numbers (`&` binds after `+`).
-            let m = match self.sum(true)? {
+            let m = match self.mask_sum()? {
                 Raw::Lit(mask) => {
                     let Tok::Word(w) = &mask.tok else {
                         return Err(unexpected(&mask));
@@ -1195,11 +1259,83 @@ impl Parser {
                         _ => return Err(unexpected(&token)),
                     }
                 }
-                raw => return Err(unexpected(raw.token())),
+                // A mask with fields: arithmetic, every combination of the values.
+                raw => {
+                    let ty = Operand::Field(field);
+                    let lhs = Arith::Value(ty.clone());
+                    let mask = self.int_mask(&ty, &field.display(), raw)?;
+                    let a = Arith::Bin(Box::new(lhs), Op::And, Box::new(mask));
+                    return self.more_masks(&ty, Op::And.symbol(), a, t);
+                }
             };
+            if matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("&"))) {
+                let ty = Operand::Field(field);
+                let a = Arith::Bin(
+                    Box::new(Arith::Value(ty.clone())),
+                    Op::And,
+                    Box::new(Arith::Lit(Lit::Int(m))),
+                );
+                return self.more_masks(&ty, Op::And.symbol(), a, t);
+            }
             return Ok((Operand::Masked(field, m), t));
         }
         Ok((Operand::Field(field), t))
+    }
+
+    /// An integer mask that holds fields (`tcp.srcport & tcp.dstport`), its literals read as
+    /// `ty` (what it masks, `shown` in messages), refused as Wireshark refuses a type without
+    /// `&` or of another kind.
+    fn int_mask(&mut self, ty: &Operand, shown_lhs: &str, raw: Raw) -> Result<Arith, FilterError> {
+        if let Some(op) = raw.operand() {
+            let t = raw.token();
+            if !op.can_and() {
+                return Err(FilterError::at(
+                    format!("{} cannot &.", op.ft_name()),
+                    (t.at, t.len),
+                ));
+            }
+            if op.class() != Class::Int {
+                return Err(FilterError::at(
+                    format!("{shown_lhs} and {} are not type compatible.", shown(&t.tok)),
+                    (t.at, t.len),
+                ));
+            }
+        }
+        typed(raw, Some(ty))
+    }
+
+    /// More masks after `a`, integer arithmetic (a value and its first mask, or `+ - * / %`
+    /// before a first `&`), which `ty` gives the type of.
+    fn more_masks(
+        &mut self,
+        ty: &Operand,
+        shown_lhs: &str,
+        mut a: Arith,
+        t: Token,
+    ) -> Result<(Operand, Token), FilterError> {
+        let mut shown_lhs = shown_lhs.to_owned();
+        while self.eat("&", "bitwise_and") {
+            let raw = self.mask_sum()?;
+            let mask = self.int_mask(ty, &shown_lhs, raw)?;
+            a = Arith::Bin(Box::new(a), Op::And, Box::new(mask));
+            // Wireshark shows arithmetic by its operator.
+            shown_lhs = Op::And.symbol().to_owned();
+        }
+        Ok((Operand::Arith(Box::new(a)), t))
+    }
+
+    /// A mask: arithmetic whose fields take no mask of their own.
+    fn mask_sum(&mut self) -> Result<Raw, FilterError> {
+        self.in_mask = true;
+        let raw = self.sum(true);
+        self.in_mask = false;
+        raw
+    }
+
+    /// True when `w`, the word just taken, calls a function (`len(…)`).
+    fn calls(&self, w: &str) -> bool {
+        let function = FUNCTIONS.contains(&w) || ["max", "min", "abs"].contains(&w);
+        function && matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("(")))
     }
 
     /// Bytes or an address, `op`, and any masks after it (`& 0x0f`, a byte string or an
@@ -1216,15 +1352,43 @@ impl Parser {
                     ))
                 }
                 // An address's mask is an address; its own mask (`/8`) applies first.
-                Tok::Word(w) if known(w).is_none() => match literal(&op, &m)? {
+                Tok::Word(w) if known(w).is_none() && !self.calls(w) => match literal(&op, &m)? {
                     Lit::Bytes(b) => b,
                     Lit::V4(a, p) => (a & prefix_mask(p, 32) as u32).to_be_bytes().to_vec(),
                     Lit::V6(a, p) => (a & prefix_mask(p, 128)).to_be_bytes().to_vec(),
                     _ => return Err(unexpected(&m)),
                 },
+                // A field's (or a function's) values: every combination.
+                Tok::Word(_) | Tok::Punct("$") => {
+                    self.i -= 1;
+                    self.in_mask = true;
+                    let operand = self.operand();
+                    self.in_mask = false;
+                    let (values, token) = operand?;
+                    let span = (token.at, token.len);
+                    if !values.can_and() {
+                        return Err(FilterError::at(
+                            format!("{} cannot &.", values.ft_name()),
+                            span,
+                        ));
+                    }
+                    if values.class() != op.class() {
+                        // Wireshark shows arithmetic by its operator.
+                        let lhs = match masks.is_empty() {
+                            true => op.field_ref().map_or_else(String::new, |f| f.display()),
+                            false => Op::And.symbol().to_owned(),
+                        };
+                        return Err(FilterError::at(
+                            format!("{lhs} and {} are not type compatible.", shown(&token.tok)),
+                            span,
+                        ));
+                    }
+                    masks.push(Mask::Values(values));
+                    continue;
+                }
                 _ => return Err(unexpected(&m)),
             };
-            masks.push(mask);
+            masks.push(Mask::Bytes(mask));
         }
         match masks.is_empty() {
             true => Ok((op, t)),
@@ -1510,10 +1674,9 @@ fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
             (t.at, t.len),
         )),
         Operand::Field(f) => Ok(Test::Exists(f)),
-        // Arithmetic alone: true when it has a value.
-        Operand::Arith(_) => Ok(Test::HasValue(lhs)),
-        // Masked bytes alone: true when a bit is left.
-        Operand::BytesAnd(..) => Ok(Test::NotZero(lhs)),
+        // Arithmetic alone, masked bytes or addresses: true when some value is not zero
+        // (Wireshark's `DFVM_NOT_ALL_ZERO`).
+        Operand::Arith(_) | Operand::BytesAnd(..) => Ok(Test::NotZero(lhs)),
         Operand::Masked(..) => Ok(Test::Compare(lhs, Cmp::AnyNe, Lit::Int(0))),
         _ => Err(FilterError::at(
             "Only a field may be tested for presence.",
@@ -1790,9 +1953,13 @@ fn read_literal(
         }
     }
     let span = (t.at, t.len);
-    // Arithmetic's result has its first field's type.
+    // Arithmetic's result has its first field's type, a mask's its field's.
     let field = match lhs {
         Operand::Field(f) => Some(f.field),
+        Operand::BytesAnd(inner, _) => match inner.as_ref() {
+            Operand::Field(f) => Some(f.field),
+            _ => None,
+        },
         Operand::Arith(a) => match a.operand() {
             Some(Operand::Field(f)) => Some(f.field),
             _ => None,

@@ -119,7 +119,7 @@ fn derive(t: &Test) -> Cond {
         // A frame that fails a test may pass its negation: nothing is known.
         Test::Not(_) => Cond::Any,
         Test::Exists(f) => carries(f),
-        Test::HasValue(op) | Test::NotZero(op) => present(op),
+        Test::NotZero(op) => present(op),
         Test::Compare(op, cmp, lit) => match (port_field(op), cmp, lit) {
             (Some(proto), Cmp::AnyEq | Cmp::AllEq, Lit::Int(n)) => ports(proto, *n, *n),
             (Some(proto), Cmp::Lt, Lit::Int(n)) => ports(proto, 0, n - 1),
