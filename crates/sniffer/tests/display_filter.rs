@@ -382,6 +382,11 @@ const FILTERS: &[&str] = &[
     "tcp.srcport - tcp.srcport",
     "frame.time_delta - frame.time_delta",
     "tcp.srcport * 0",
+    "tcp.srcport > 1 & 1",
+    "tcp.flags & 0x10 == 0x12 & 0x10",
+    "frame.len > 100 & 0x7f",
+    "tcp.srcport == 1 & 2 & 3",
+    "ip.src == ip.dst & 255.0.0.0",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -995,6 +1000,9 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "tcp.srcport + 1 & ip.src",
         "tcp.srcport & 1 & ip.src",
         "ip.src & ip.dst & tcp.port",
+        "tcp.srcport == 1 & ip.src",
+        "tcp.srcport == 1 & tcp.flags.syn",
+        "tcp.srcport == 1 + 1 & ip.src",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])

@@ -357,6 +357,28 @@ impl Arith {
     }
 }
 
+/// Wireshark's refusal of an integer mask, `raw`, that holds a type without `&` or not an
+/// integer (`shown_lhs`, what it masks, as its messages show it).
+fn check_int_mask(shown_lhs: &str, raw: &Raw) -> Result<(), FilterError> {
+    let Some(op) = raw.operand() else {
+        return Ok(());
+    };
+    let t = raw.token();
+    if !op.can_and() {
+        return Err(FilterError::at(
+            format!("{} cannot &.", op.ft_name()),
+            (t.at, t.len),
+        ));
+    }
+    if op.class() != Class::Int {
+        return Err(FilterError::at(
+            format!("{shown_lhs} and {} are not type compatible.", shown(&t.tok)),
+            (t.at, t.len),
+        ));
+    }
+    Ok(())
+}
+
 /// The mask of an address `bits` wide whose first `prefix` bits are set (`/8`).
 pub(super) fn prefix_mask(prefix: u8, bits: u32) -> u128 {
     let all = u128::MAX >> (128 - bits.min(128));
@@ -1286,21 +1308,7 @@ impl Parser {
     /// `ty` (what it masks, `shown` in messages), refused as Wireshark refuses a type without
     /// `&` or of another kind.
     fn int_mask(&mut self, ty: &Operand, shown_lhs: &str, raw: Raw) -> Result<Arith, FilterError> {
-        if let Some(op) = raw.operand() {
-            let t = raw.token();
-            if !op.can_and() {
-                return Err(FilterError::at(
-                    format!("{} cannot &.", op.ft_name()),
-                    (t.at, t.len),
-                ));
-            }
-            if op.class() != Class::Int {
-                return Err(FilterError::at(
-                    format!("{shown_lhs} and {} are not type compatible.", shown(&t.tok)),
-                    (t.at, t.len),
-                ));
-            }
-        }
+        check_int_mask(shown_lhs, &raw)?;
         typed(raw, Some(ty))
     }
 
@@ -1497,7 +1505,22 @@ impl Parser {
         };
         if let Some(cmp) = cmp {
             self.i += 1;
-            let rhs = match self.sum(true)? {
+            let mut rhs = self.sum(true)?;
+            // `&` on the right, between numbers (`tcp.srcport > 1 & 1`).
+            while lhs.class() == Class::Int
+                && matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("&")))
+            {
+                self.i += 1;
+                let mask = self.mask_sum()?;
+                let shown_lhs = match &rhs {
+                    Raw::Lit(t) | Raw::Operand(_, t) => shown(&t.tok),
+                    Raw::Bin(_, op, _) => op.symbol().to_owned(),
+                    other => shown(&other.token().tok),
+                };
+                check_int_mask(&shown_lhs, &mask)?;
+                rhs = Raw::Bin(Box::new(rhs), Op::And, Box::new(mask));
+            }
+            let rhs = match rhs {
                 Raw::Lit(rhs) => {
                     let lit = compared(&lhs, &rhs)?;
                     return Ok(Some(Test::Compare(lhs, cmp, lit)));
