@@ -669,15 +669,8 @@ fn unexpected(t: &Token) -> FilterError {
             return FilterError::at("\"-\" was unexpected in this context.", (t.at, 1));
         }
     }
-    let text = match &t.tok {
-        Tok::Word(w) => w.clone(),
-        // A string is shown quoted, its escapes read.
-        Tok::Str(s) => format!("\"{}\"", String::from_utf8_lossy(s)),
-        Tok::Char(_, written) => written.clone(),
-        Tok::Punct(p) => (*p).to_owned(),
-    };
     FilterError::at(
-        format!("\"{text}\" was unexpected in this context."),
+        format!("\"{}\" was unexpected in this context.", shown(&t.tok)),
         (t.at, t.len),
     )
 }
@@ -2272,7 +2265,7 @@ fn after_sign(w: &str, span: (usize, usize), why: &str) -> FilterError {
 
 /// A quoted literal as an error shows it: a string in double quotes, its escapes read; a
 /// character constant as written.
-fn shown(tok: &Tok) -> String {
+pub(super) fn shown(tok: &Tok) -> String {
     match tok {
         Tok::Str(s) => format!("\"{}\"", String::from_utf8_lossy(s)),
         Tok::Char(_, written) => written.clone(),

@@ -195,10 +195,7 @@ impl Reader<'_> {
                     (t.at + 1, t.len - 1),
                 ))
             }
-            (Tok::Word(w), _) => w.clone(),
-            (Tok::Punct(p), _) => (*p).to_owned(),
-            (Tok::Str(s), _) => format!("\"{}\"", String::from_utf8_lossy(s)),
-            (Tok::Char(_, written), _) => written.clone(),
+            (tok, _) => super::parse::shown(tok),
         };
         let len = if k == K::Minus { 1 } else { t.len };
         Stop::Error(FilterError::at(
@@ -217,19 +214,19 @@ impl Reader<'_> {
     }
 
     fn expr(&mut self) -> Result<(), Stop> {
-        self.and()?;
-        while self.peek() == Some(K::Or) {
-            self.i += 1;
-            self.and()?;
-        }
-        Ok(())
+        self.chain(K::Or, Self::and)
     }
 
     fn and(&mut self) -> Result<(), Stop> {
-        self.not()?;
-        while self.peek() == Some(K::And) {
+        self.chain(K::And, Self::not)
+    }
+
+    /// `part (op part)*`.
+    fn chain(&mut self, op: K, part: fn(&mut Self) -> Result<(), Stop>) -> Result<(), Stop> {
+        part(self)?;
+        while self.peek() == Some(op) {
             self.i += 1;
-            self.not()?;
+            part(self)?;
         }
         Ok(())
     }
