@@ -1050,8 +1050,8 @@ fn protocols_wireshark_dissects_and_sniffer_does_not_are_refused_by_name() {
         let ours = refused(&file, filter);
         let at = filter.find(name).unwrap_or_default();
         let message = format!(
-            "sniffer: \"{name}\" is a protocol Wireshark dissects and this program does not; \
-             no frame would match it.\n    {filter}\n    {}^{}\n",
+            "sniffer: \"{name}\" is a protocol Wireshark dissects and this program does \
+             not.\n    {filter}\n    {}^{}\n",
             " ".repeat(at),
             "~".repeat(name.len() - 1)
         );

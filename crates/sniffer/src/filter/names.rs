@@ -66,6 +66,12 @@ pub(super) fn value_named(field: &Field, word: &str) -> Option<Result<u64, Strin
     })
 }
 
+/// True when a literal compared with `field` may be one of its value names: a Boolean
+/// (always two), or a field Wireshark names values of.
+pub(super) fn has_names(field: &Field) -> bool {
+    field.kind == Kind::Bool || table::names(field.abbrev).is_some()
+}
+
 /// The field named `name`: the registry's, else one of Wireshark's other protocols.
 pub(super) fn known(name: &str) -> Option<&'static Field> {
     crate::tree::field(name).or_else(|| other_protocol(name))
@@ -81,7 +87,7 @@ pub(super) fn is_other_protocol(field: &Field) -> bool {
 /// The refusal of a filter that tests a protocol the tree does not have.
 pub(super) fn not_dissected(field: &Field) -> String {
     format!(
-        "\"{}\" is a protocol Wireshark dissects and this program does not; no frame would match it.",
+        "\"{}\" is a protocol Wireshark dissects and this program does not.",
         field.abbrev
     )
 }

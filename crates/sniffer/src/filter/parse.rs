@@ -2094,9 +2094,7 @@ fn read_literal(
         )),
         // A string for an integer field is one of its value names (a Boolean always has
         // two), if it has any.
-        (Tok::Str(s), Class::Int)
-            if names.is_some_and(|f| super::names::value_named(f, "").is_some()) =>
-        {
+        (Tok::Str(s), Class::Int) if names.is_some_and(super::names::has_names) => {
             let word = String::from_utf8_lossy(s);
             match names.and_then(|f| super::names::value_named(f, &word)) {
                 Some(Ok(value)) if names.is_some_and(|f| f.kind == Kind::Bool) => {
