@@ -387,6 +387,43 @@ const FILTERS: &[&str] = &[
     "frame.len > 100 & 0x7f",
     "tcp.srcport == 1 & 2 & 3",
     "ip.src == ip.dst & 255.0.0.0",
+    // `&` on the right after a literal of bytes or an address: of the left side's type, an
+    // address keeping the literal's network prefix and compared under it.
+    "ip.src == 127.0.0.1 & 255.0.0.0",
+    "ip.dst == 127.0.0.1 & 255.255.255.0 & 255.0.0.0",
+    "ip.src == 10.0.0.1 & 255.255.255.0",
+    "ip.src == 127.0.0.1 & ip.dst",
+    "ip.src == 127.0.0.1 & 255.255.255.255 & ip.dst",
+    "ip.src == 127.0.0.1 & ip.dst & 255.255.0.0",
+    "ip.src == 127.0.0.1/8 & 255.255.255.255",
+    "ip.src == 127.0.0.2/31 & ip.dst",
+    "ip.src == 126.0.0.1/8 & ip.dst",
+    "ip.src > 127.0.0.0/8 & 255.255.255.255",
+    "ip.src < 128.0.0.0/8 & 255.255.255.255",
+    "ip.src != 127.0.0.1 & 255.0.0.0",
+    "ip.src === 127.0.0.1 & ip.addr",
+    "ip.addr != 10.0.0.2 & ip.addr",
+    "eth.src == 00:00:00:00:00:00 & eth.dst",
+    "eth.src == ff:ff:ff:ff:ff:ff & eth.dst",
+    "eth.src == 00:00:00:00:00:00 & ff-ff-ff-ff-ff-ff",
+    "eth.src == ff:ff:ff:ff:ff:ff & tcp.payload",
+    "eth.src == ff:ff:ff:ff:ff:ff & eth.dst[0:3]",
+    "tcp.payload == 77:65 & tcp.payload",
+    "frame[0:2] == 00:00:00 & frame[6:2]",
+    // Chained comparisons: `a < b < c` is `a < b and b < c`.
+    "tcp.srcport < tcp.dstport < 60000",
+    "not tcp.srcport < tcp.dstport < 60000",
+    "ip.src == ip.dst == 127.0.0.1 && tcp.len > 0",
+    "tcp.srcport <= tcp.port >= tcp.srcport",
+    "tcp.port != tcp.srcport != 12345",
+    // Wireshark 4.0 copies arithmetic in the middle with its first operand twice.
+    "frame.len > tcp.len + 10 > 60",
+    "frame.len > tcp.len + 10 > 0",
+    "frame.len > tcp.len - 3 * 2 + 1 > 0",
+    "frame.len > len(tcp.payload) + 10 > 0",
+    "ip.dst == ip.src & 255.0.0.0 != ip.src",
+    "ip.ttl >= ip.ttl & 0x40 > 0",
+    "all tcp.port == tcp.srcport == tcp.srcport",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -1003,6 +1040,38 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "tcp.srcport == 1 & ip.src",
         "tcp.srcport == 1 & tcp.flags.syn",
         "tcp.srcport == 1 + 1 & ip.src",
+        // `&` after a literal on the right, and arithmetic on a mask.
+        "eth.src == 00:00:00:00:00:00 & ip.dst",
+        "ip.src == 127.0.0.1 & \"x\"",
+        "ip.src == \"127.0.0.1\" & 255.0.0.0",
+        "ip.src == 127.0.0.1 & tcp.port",
+        "ip.src == 127.0.0.1 & 5",
+        "ip.src == 127.0.0.1 & 255.0.0.x",
+        "ip.src == 127.0.0.1 & len(ip.src)",
+        "ip.src == 127.0.0.1 &",
+        "ip.src == 127.0.0.1 & -255.0.0.0",
+        "tcp.payload == 00 & ip.src",
+        "frame.time_delta == 1.0 & 2",
+        "frame.protocols == \"a\" & \"b\"",
+        "frame.protocols == abc & \"b\"",
+        "ip.src == 127.0.0.1 & 255.0.0.0 + 1",
+        "ip.src == ip.dst & 255.0.0.0 + 1",
+        "ip.src == ip.dst & ip.src * 2",
+        "ip.src & 255.0.0.0 -1 == 1.1.1.1",
+        "eth.src & eth.dst - 1 == 00:00:00:00:00:00",
+        "tcp.payload == 01 & 00 % 2",
+        "frame[0:1] & frame[1:1] / 2 == 00",
+        // Chained comparisons: the middle is the next comparison's left side.
+        "tcp.port == 80 == 80",
+        "tcp.srcport > 1 < tcp.dstport",
+        "tcp.srcport < tcp.dstport < 60000 < 70000",
+        "ip.src == 127.0.0.1 & 255.0.0.0 == 1",
+        "tcp.srcport == 1 & 2 == 1",
+        "tcp.len > 0 contains 1",
+        "tcp.srcport < tcp.dstport <",
+        // A masked number's literal is checked against its field's range.
+        "ip.ttl & 0x40 < 1000",
+        "tcp.srcport & 0xff == 70000",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])
@@ -1054,6 +1123,72 @@ fn protocols_wireshark_dissects_and_sniffer_does_not_are_refused_by_name() {
              not.\n    {filter}\n    {}^{}\n",
             " ".repeat(at),
             "~".repeat(name.len() - 1)
+        );
+        assert_eq!(String::from_utf8_lossy(&ours.stderr), message);
+    }
+}
+
+/// A field Wireshark registers under one of the tree's protocols and the tree does not build
+/// (`tcp.options.mptcp.subtype`) has its Wireshark type: a filter naming one is checked as
+/// tshark checks it, then refused by name; a name under another protocol (`dns.qry.name`) is
+/// refused at once, naming the protocol.
+#[test]
+fn fields_wireshark_dissects_and_sniffer_does_not_are_refused_by_name() {
+    if !common::has_tshark() {
+        return;
+    }
+    let file = fixture("greeting-ipv4.pcap");
+    let tshark_accepts = |filter: &str| {
+        std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&file)
+            .args(["-Y", filter])
+            .output()
+            .expect("tshark")
+            .status
+            .success()
+    };
+    let mark = |filter: &str, name: &str| {
+        let at = filter.find(name).unwrap_or_default();
+        format!(
+            "    {filter}\n    {}^{}\n",
+            " ".repeat(at),
+            "~".repeat(name.len() - 1)
+        )
+    };
+    for (filter, name) in [
+        (
+            "tcp.options.mptcp.subtype == 1",
+            "tcp.options.mptcp.subtype",
+        ),
+        (
+            "tcp.options.mptcp.subtype == \"Join Connection\"",
+            "tcp.options.mptcp.subtype",
+        ),
+        ("ip.geoip.country contains \"a\"", "ip.geoip.country"),
+        ("tcp.port == 80 || icmpv6.nonce", "icmpv6.nonce"),
+        ("udp.possible_traceroute", "udp.possible_traceroute"),
+    ] {
+        assert!(tshark_accepts(filter), "tshark refused [{filter}]");
+        let ours = refused(&file, filter);
+        let message = format!(
+            "sniffer: \"{name}\" is a field Wireshark reads and this program does not.\n{}",
+            mark(filter, name)
+        );
+        assert_eq!(String::from_utf8_lossy(&ours.stderr), message);
+    }
+    for (filter, name, protocol) in [
+        ("dns.qry.name == \"example.com\"", "dns.qry.name", "dns"),
+        ("tls.handshake.type == 1", "tls.handshake.type", "tls"),
+        ("tcp.port == 443 and tls.record", "tls.record", "tls"),
+        ("tcp.port in {53, dns.id}", "dns.id", "dns"),
+    ] {
+        assert!(tshark_accepts(filter), "tshark refused [{filter}]");
+        let ours = refused(&file, filter);
+        let message = format!(
+            "sniffer: \"{name}\" is in {protocol}, which Wireshark dissects and this program \
+             does not.\n{}",
+            mark(filter, name)
         );
         assert_eq!(String::from_utf8_lossy(&ours.stderr), message);
     }

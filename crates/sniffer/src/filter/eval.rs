@@ -433,6 +433,7 @@ fn values(tree: &Tree, op: &Operand) -> Vec<V> {
             })
             .collect(),
         Operand::Arith(a) => arith_values(tree, a),
+        Operand::Const(lit, _) => vec![lit_value(lit)],
         Operand::Upper(f) | Operand::Lower(f) => occurrences(tree, *f)
             .filter_map(|n| match value(tree, f.field, n)? {
                 V::Str(s) if matches!(op, Operand::Upper(_)) => Some(V::Str(s.to_uppercase())),

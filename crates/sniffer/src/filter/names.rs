@@ -16,6 +16,13 @@
 //! `IGMP`'s number. [`known`] gives such a name a field of that type, so that checks run as
 //! Wireshark's do; a filter that would test one is then refused ([`not_dissected`]), since
 //! no frame here can hold that protocol, where tshark would have dissected it.
+//!
+//! **Fields the tree does not build.** Wireshark registers some 900 fields under the tree's
+//! protocols that the tree never builds (options it does not dissect, expert entries,
+//! GeoIP lookups: `tcp.options.mptcp.subtype`, `ip.geoip.country`). [`known`] gives each its
+//! Wireshark type, so that a filter naming one is checked as tshark checks it, then refused
+//! in the same way. A name under another protocol (`dns.qry.name`) has no type here (Wireshark
+//! has some 230,000 fields), and is refused at once, naming its protocol ([`in_other_protocol`]).
 
 use std::sync::OnceLock;
 
@@ -74,22 +81,66 @@ pub(super) fn has_names(field: &Field) -> bool {
 
 /// The field named `name`: the registry's, else one of Wireshark's other protocols.
 pub(super) fn known(name: &str) -> Option<&'static Field> {
-    crate::tree::field(name).or_else(|| other_protocol(name))
+    crate::tree::field(name)
+        .or_else(|| other_protocol(name))
+        .or_else(|| unbuilt(name))
 }
 
-/// True for a field [`known`] made for a protocol the tree does not have.
-pub(super) fn is_other_protocol(field: &Field) -> bool {
-    field.kind == Kind::Protocol
-        && crate::tree::field(field.abbrev).is_none()
-        && table::OTHER_PROTOCOLS.binary_search(&field.abbrev).is_ok()
+/// True for a field [`known`] made for a protocol the tree does not have, or for a field of
+/// the tree's protocols that it does not build.
+pub(super) fn not_built(field: &Field) -> bool {
+    crate::tree::field(field.abbrev).is_none()
+        && (table::OTHER_PROTOCOLS.binary_search(&field.abbrev).is_ok()
+            || unbuilt_at(field.abbrev).is_some())
 }
 
-/// The refusal of a filter that tests a protocol the tree does not have.
+/// The refusal of a filter that tests a protocol the tree does not have, or a field it does
+/// not build.
 pub(super) fn not_dissected(field: &Field) -> String {
+    let (what, verb) = match field.kind {
+        Kind::Protocol => ("protocol", "dissects"),
+        _ => ("field", "reads"),
+    };
     format!(
-        "\"{}\" is a protocol Wireshark dissects and this program does not.",
+        "\"{}\" is a {what} Wireshark {verb} and this program does not.",
         field.abbrev
     )
+}
+
+/// The refusal of `name`, which no field has, when it lies under one of Wireshark's other
+/// protocols (`dns.qry.name`): whether or not Wireshark has such a field, none could be
+/// found here.
+pub(super) fn in_other_protocol(name: &str) -> Option<String> {
+    let protocol = name
+        .match_indices('.')
+        .map(|(at, _)| &name[..at])
+        .rev()
+        .find(|p| table::OTHER_PROTOCOLS.binary_search(p).is_ok())?;
+    Some(format!(
+        "\"{name}\" is in {protocol}, which Wireshark dissects and this program does not."
+    ))
+}
+
+fn unbuilt_at(name: &str) -> Option<usize> {
+    table::UNBUILT_FIELDS
+        .binary_search_by(|(abbrev, _)| abbrev.cmp(&name))
+        .ok()
+}
+
+fn unbuilt(name: &str) -> Option<&'static Field> {
+    static FIELDS: OnceLock<Vec<Field>> = OnceLock::new();
+    let at = unbuilt_at(name)?;
+    let fields = FIELDS.get_or_init(|| {
+        table::UNBUILT_FIELDS
+            .iter()
+            .map(|&(abbrev, kind)| Field {
+                abbrev,
+                name: abbrev,
+                kind,
+            })
+            .collect()
+    });
+    fields.get(at)
 }
 
 fn other_protocol(name: &str) -> Option<&'static Field> {
@@ -165,7 +216,7 @@ mod tests {
         for line in text.lines() {
             let cols: Vec<&str> = line.split('\t').collect();
             let (kind, abbrev) = (cols[0], cols.get(1).copied().unwrap_or(""));
-            let ours = crate::tree::field(abbrev).is_some();
+            let ours = crate::tree::field(abbrev).is_some() || unbuilt(abbrev).is_some();
             if ours && !closed.contains(abbrev) {
                 match (kind, &cols[2..]) {
                     ("V", [value, name]) => {
@@ -206,6 +257,44 @@ mod tests {
         }
     }
 
+    /// The fields not built are those the installed tshark lists (`tshark -G fields`) under
+    /// the tree's protocols that the registry does not have, the first registration's type
+    /// giving the kind.
+    #[test]
+    fn the_unbuilt_fields_are_the_installed_tsharks() {
+        let Some(text) = tshark_listing("fields") else {
+            return;
+        };
+        let mut listed = std::collections::BTreeMap::new();
+        for line in text.lines() {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [_, _, abbrev, ftype, parent, ..] = cols[..] else {
+                continue;
+            };
+            if cols[0] == "F"
+                && crate::tree::field(parent).is_some()
+                && crate::tree::field(abbrev).is_none()
+            {
+                listed.entry(abbrev).or_insert(ftype);
+            }
+        }
+        assert!(listed.len() > 500, "{}", listed.len());
+        let ours: Vec<&str> = table::UNBUILT_FIELDS.iter().map(|(a, _)| *a).collect();
+        assert_eq!(ours, listed.keys().copied().collect::<Vec<_>>());
+        for (abbrev, ftype) in listed {
+            let kind = unbuilt(abbrev).map(|f| f.kind);
+            let expected = match ftype {
+                "FT_UINT8" => Some(Kind::UInt(8, crate::tree::Base::Dec)),
+                "FT_BOOLEAN" => Some(Kind::Bool),
+                "FT_IPv4" => Some(Kind::Ipv4),
+                "FT_STRING" => Some(Kind::Str),
+                "FT_NONE" => Some(Kind::Text),
+                _ => kind,
+            };
+            assert_eq!(kind, expected, "{abbrev} {ftype}");
+        }
+    }
+
     /// The other protocols are those the installed tshark lists (`tshark -G protocols`) that
     /// the registry does not have.
     #[test]
@@ -227,8 +316,8 @@ mod tests {
     fn other_protocols_are_fields_of_the_protocol_type() {
         let dns = known("dns").expect("dns");
         assert_eq!((dns.abbrev, dns.kind), ("dns", Kind::Protocol));
-        assert!(is_other_protocol(dns));
-        assert!(!is_other_protocol(known("tcp").expect("tcp")));
+        assert!(not_built(dns));
+        assert!(!not_built(known("tcp").expect("tcp")));
         assert!(known("no.such.protocol").is_none());
     }
 }

@@ -226,6 +226,10 @@ pub(super) enum Operand {
     BytesAnd(Box<Operand>, Vec<Mask>),
     /// A field's value as text (`string(tcp.srcport)`).
     String(FieldRef),
+    /// A literal that masks come after, on the right of a comparison (`127.0.0.1 & ip.dst`),
+    /// read as the type of the operand it is compared with (the second member), whose
+    /// further literals are read so too.
+    Const(Lit, Box<Operand>),
     /// Arithmetic over fields and literals, `max()`, `min()`, `abs()`.
     Arith(Box<Arith>),
 }
@@ -260,6 +264,7 @@ impl Operand {
                 _ => Class::Bytes,
             },
             Operand::Arith(a) => a.operand().map_or(Class::Int, Operand::class),
+            Operand::Const(_, like) => like.class(),
         }
     }
 
@@ -276,6 +281,8 @@ impl Operand {
             | Operand::String(f) => Some(*f),
             Operand::BytesAnd(inner, _) => inner.field_ref(),
             Operand::Arith(a) => a.operand().and_then(Operand::field_ref),
+            // A constant reads no field.
+            Operand::Const(..) => None,
         }
     }
 
@@ -287,7 +294,7 @@ impl Operand {
             Operand::Len(_) | Operand::Count(_) => "FT_UINT32".to_owned(),
             Operand::Upper(_) | Operand::Lower(_) | Operand::String(_) => "FT_STRING".to_owned(),
             Operand::Slice(..) => "FT_BYTES".to_owned(),
-            Operand::BytesAnd(inner, _) => inner.ft_name(),
+            Operand::BytesAnd(inner, _) | Operand::Const(_, inner) => inner.ft_name(),
             Operand::Arith(a) => a.operand().map_or("FT_NONE".to_owned(), Operand::ft_name),
         }
     }
@@ -311,6 +318,7 @@ impl Operand {
             | Operand::Masked(..)
             | Operand::BytesAnd(..) => true,
             Operand::Arith(a) => a.operand().is_some_and(|o| o.takes(Op::And)),
+            Operand::Const(_, like) => like.can_and(),
             Operand::Upper(_) | Operand::Lower(_) | Operand::String(_) => false,
         }
     }
@@ -761,7 +769,7 @@ impl Parser {
         };
         match known(name) {
             Some(f) => {
-                if self.other.is_none() && super::names::is_other_protocol(f) {
+                if self.other.is_none() && super::names::not_built(f) {
                     self.other = Some((f, (t.at, t.len)));
                 }
                 if !self.names.contains(&f.abbrev) {
@@ -770,7 +778,8 @@ impl Parser {
                 Ok(f)
             }
             None => Err(FilterError::at(
-                format!("{name} is neither a field nor a protocol name."),
+                super::names::in_other_protocol(name)
+                    .unwrap_or_else(|| format!("{name} is neither a field nor a protocol name.")),
                 (t.at, t.len),
             )),
         }
@@ -1185,7 +1194,9 @@ impl Parser {
                 return Ok((op, t));
             }
             if known(w).is_none() {
-                if let Some(message) = not_a_field(w, self.peek(), is_literal(w)) {
+                let message = super::names::in_other_protocol(w)
+                    .or_else(|| not_a_field(w, self.peek(), is_literal(w)));
+                if let Some(message) = message {
                     return Err(FilterError::at(message, (t.at, t.len)));
                 }
             }
@@ -1342,6 +1353,16 @@ impl Parser {
     /// Bytes or an address, `op`, and any masks after it (`& 0x0f`, a byte string or an
     /// address read as `op`'s type).
     fn bytes_masks(&mut self, op: Operand, t: Token) -> Result<(Operand, Token), FilterError> {
+        let masks = self.masks(&op, &t)?;
+        match masks.is_empty() {
+            true => Ok((op, t)),
+            false => Ok((Operand::BytesAnd(Box::new(op), masks), t)),
+        }
+    }
+
+    /// The masks after bytes or an address, `op` (written `t`): `& 0x0f`, a byte string or
+    /// an address read as `op`'s type, a field's values.
+    fn masks(&mut self, op: &Operand, t: &Token) -> Result<Vec<Mask>, FilterError> {
         let mut masks = Vec::new();
         while self.eat("&", "bitwise_and") {
             let m = self.next()?;
@@ -1353,7 +1374,7 @@ impl Parser {
                     ))
                 }
                 // An address's mask is an address; its own mask (`/8`) applies first.
-                Tok::Word(w) if known(w).is_none() && !self.calls(w) => match literal(&op, &m)? {
+                Tok::Word(w) if known(w).is_none() && !self.calls(w) => match literal(op, &m)? {
                     Lit::Bytes(b) => b,
                     Lit::V4(a, p) => (a & prefix_mask(p, 32) as u32).to_be_bytes().to_vec(),
                     Lit::V6(a, p) => (a & prefix_mask(p, 128)).to_be_bytes().to_vec(),
@@ -1375,26 +1396,50 @@ impl Parser {
                     }
                     if values.class() != op.class() {
                         // Wireshark shows arithmetic by its operator.
-                        let lhs = match masks.is_empty() {
-                            true => op.field_ref().map_or_else(String::new, |f| f.display()),
-                            false => Op::And.symbol().to_owned(),
+                        let lhs = match (masks.is_empty(), op.field_ref()) {
+                            (true, Some(f)) => f.display(),
+                            // A constant, as written.
+                            (true, None) => shown(&t.tok),
+                            (false, _) => Op::And.symbol().to_owned(),
                         };
                         return Err(FilterError::at(
                             format!("{lhs} and {} are not type compatible.", shown(&token.tok)),
                             span,
                         ));
                     }
+                    // (Wireshark 4.0 shows no place for a slice.)
+                    let place = (!matches!(values, Operand::Slice(..))).then_some(span);
+                    self.no_arithmetic_after(&values.ft_name(), place)?;
                     masks.push(Mask::Values(values));
                     continue;
                 }
                 _ => return Err(unexpected(&m)),
             };
+            self.no_arithmetic_after(&op.ft_name(), Some((m.at, m.len)))?;
             masks.push(Mask::Bytes(mask));
         }
-        match masks.is_empty() {
-            true => Ok((op, t)),
-            false => Ok((Operand::BytesAnd(Box::new(op), masks), t)),
-        }
+        Ok(masks)
+    }
+
+    /// Wireshark's refusal of arithmetic on a mask of bytes or an address (of type
+    /// `ft_name`, at `span`), which binds before the mask: `ip.src & 255.0.0.0 + 1` is
+    /// `FT_IPv4 cannot +.`
+    fn no_arithmetic_after(
+        &mut self,
+        ft_name: &str,
+        span: Option<(usize, usize)>,
+    ) -> Result<(), FilterError> {
+        self.split_sign();
+        let op = match self.peek().map(|n| &n.tok) {
+            Some(Tok::Punct(op @ ("+" | "*" | "%"))) => *op,
+            Some(Tok::Word(w)) if w == "-" || w == "/" => w.as_str(),
+            _ => return Ok(()),
+        };
+        Err(FilterError {
+            message: format!("{ft_name} cannot {op}."),
+            span,
+            expanded: None,
+        })
     }
 
     fn relation(&mut self) -> Result<Test, FilterError> {
@@ -1474,58 +1519,71 @@ impl Parser {
                 return Err(cannot(&lhs, &lhs_token, &op));
             }
         }
-        let cmp = match &next.tok {
-            Tok::Punct("==") => Some(Cmp::AnyEq),
-            Tok::Punct("!=") => Some(Cmp::AllNe),
-            Tok::Punct("===") => Some(Cmp::AllEq),
-            Tok::Punct("!==") | Tok::Punct("~=") => Some(Cmp::AnyNe),
-            Tok::Punct("<") => Some(Cmp::Lt),
-            Tok::Punct("<=") => Some(Cmp::Le),
-            Tok::Punct(">") => Some(Cmp::Gt),
-            Tok::Punct(">=") => Some(Cmp::Ge),
-            Tok::Word(w) => match w.as_str() {
-                "eq" | "any_eq" => Some(Cmp::AnyEq),
-                "ne" | "all_ne" => Some(Cmp::AllNe),
-                "all_eq" => Some(Cmp::AllEq),
-                "any_ne" => Some(Cmp::AnyNe),
-                "lt" => Some(Cmp::Lt),
-                "le" => Some(Cmp::Le),
-                "gt" => Some(Cmp::Gt),
-                "ge" => Some(Cmp::Ge),
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(cmp) = cmp {
+        if let Some(cmp) = comparison(&next.tok) {
             self.i += 1;
-            let mut rhs = self.sum(true)?;
-            // `&` on the right, between numbers (`tcp.srcport > 1 & 1`).
-            while lhs.class() == Class::Int
-                && matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("&")))
-            {
-                self.i += 1;
-                let mask = self.mask_sum()?;
-                let shown_lhs = match &rhs {
-                    Raw::Lit(t) | Raw::Operand(_, t) => shown(&t.tok),
-                    Raw::Bin(_, op, _) => op.symbol().to_owned(),
-                    other => shown(&other.token().tok),
-                };
-                check_int_mask(&shown_lhs, &mask)?;
-                rhs = Raw::Bin(Box::new(rhs), Op::And, Box::new(mask));
+            let rhs_start = self.i;
+            let test = self.compared_with(lhs, cmp)?;
+            // `a < b < c` is `a < b and b < c`, as in Wireshark 4.0: the right side is read
+            // again as the left of the next comparison.
+            let chained = self.peek().is_some_and(|n| comparison(&n.tok).is_some());
+            if !chained {
+                return Ok(Some(test));
             }
-            let rhs = match rhs {
-                Raw::Lit(rhs) => {
-                    let lit = compared(&lhs, &rhs)?;
-                    return Ok(Some(Test::Compare(lhs, cmp, lit)));
-                }
-                Raw::Operand(op, token) => {
-                    incompatible(&lhs, &op, &token)?;
-                    op
-                }
-                raw => Operand::Arith(Box::new(typed(raw, Some(&lhs))?)),
+            let test = match test {
+                Test::CompareFields(lhs, cmp, rhs) => Test::CompareFields(lhs, cmp, copied(rhs)),
+                other => other,
             };
-            return Ok(Some(Test::CompareFields(lhs, cmp, rhs)));
+            self.i = rhs_start;
+            let next = self.relation()?;
+            return Ok(Some(Test::And(Box::new(test), Box::new(next))));
         }
+        self.after_comparisons(lhs, lhs_token, next)
+    }
+
+    /// The right side of `lhs cmp …` and the comparison.
+    fn compared_with(&mut self, lhs: Operand, cmp: Cmp) -> Result<Test, FilterError> {
+        let mut rhs = self.sum(true)?;
+        // `&` on the right, between numbers (`tcp.srcport > 1 & 1`).
+        while lhs.class() == Class::Int
+            && matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("&")))
+        {
+            self.i += 1;
+            let mask = self.mask_sum()?;
+            let shown_lhs = match &rhs {
+                Raw::Lit(t) | Raw::Operand(_, t) => shown(&t.tok),
+                Raw::Bin(_, op, _) => op.symbol().to_owned(),
+                other => shown(&other.token().tok),
+            };
+            check_int_mask(&shown_lhs, &mask)?;
+            rhs = Raw::Bin(Box::new(rhs), Op::And, Box::new(mask));
+        }
+        // `&` on the right after bytes or an address (`ip.src == 127.0.0.1 & ip.dst`).
+        if let (Raw::Lit(first), Some(Tok::Punct("&"))) = (&rhs, self.peek().map(|n| &n.tok)) {
+            let first = first.clone();
+            return self.masked_literal(lhs, cmp, first);
+        }
+        let rhs = match rhs {
+            Raw::Lit(rhs) => {
+                let lit = compared(&lhs, &rhs)?;
+                return Ok(Test::Compare(lhs, cmp, lit));
+            }
+            Raw::Operand(op, token) => {
+                incompatible(&lhs, &op, &token)?;
+                op
+            }
+            raw => Operand::Arith(Box::new(typed(raw, Some(&lhs))?)),
+        };
+        Ok(Test::CompareFields(lhs, cmp, rhs))
+    }
+
+    /// The test after `lhs` (written `lhs_token`) other than a comparison, `next` its first
+    /// token: `contains`, `matches`, `in`; `None` when none follows.
+    fn after_comparisons(
+        &mut self,
+        lhs: Operand,
+        lhs_token: Token,
+        next: Token,
+    ) -> Result<Option<Test>, FilterError> {
         // Only a comparison follows arithmetic.
         let set_or_text = matches!(&next.tok, Tok::Word(w) if ["contains", "matches", "~", "in"].contains(&w.as_str()));
         if set_or_text
@@ -1648,6 +1706,70 @@ impl Parser {
         }
     }
 
+    /// `lhs cmp first & …`: a literal of bytes or an address, `first`, and its masks, as
+    /// Wireshark reads arithmetic on the right of a comparison: `first` of `lhs`'s type, the
+    /// result of that type, an address keeping `first`'s network prefix (compared under it).
+    /// Masks of literals only make one literal.
+    fn masked_literal(
+        &mut self,
+        lhs: Operand,
+        cmp: Cmp,
+        first: Token,
+    ) -> Result<Test, FilterError> {
+        if matches!(first.tok, Tok::Str(_) | Tok::Char(..)) {
+            return Err(FilterError::at(
+                format!("{} is not a valid arithmetic operand.", shown(&first.tok)),
+                (first.at, first.len),
+            ));
+        }
+        let lit = literal(&lhs, &first)?;
+        if !lhs.can_and() {
+            return Err(FilterError::at(
+                format!("{} cannot &.", lhs.ft_name()),
+                (first.at, first.len),
+            ));
+        }
+        let (bits, prefix) = match lit {
+            Lit::V4(_, p) => (32, p),
+            Lit::V6(_, p) => (128, p),
+            _ => (0, 0),
+        };
+        let masks = self.masks(&Operand::Const(lit.clone(), Box::new(lhs.clone())), &first)?;
+        let mut lit = lit;
+        // Literal masks: one literal.
+        if masks.iter().all(|m| matches!(m, Mask::Bytes(_))) {
+            for m in &masks {
+                let Mask::Bytes(b) = m else { continue };
+                lit = match lit {
+                    Lit::V4(a, p) => {
+                        Lit::V4(a & b.as_slice().try_into().map_or(0, u32::from_be_bytes), p)
+                    }
+                    Lit::V6(a, p) => Lit::V6(
+                        a & b.as_slice().try_into().map_or(0, u128::from_be_bytes),
+                        p,
+                    ),
+                    Lit::Bytes(a) => Lit::Bytes(a.iter().zip(b).map(|(x, y)| x & y).collect()),
+                    other => other,
+                };
+            }
+            return Ok(Test::Compare(lhs, cmp, lit));
+        }
+        let mut rhs =
+            Operand::BytesAnd(Box::new(Operand::Const(lit, Box::new(lhs.clone()))), masks);
+        let mut lhs = lhs;
+        // A network prefix: both sides compared under it.
+        if bits > 0 && u32::from(prefix) < bits {
+            let m = prefix_mask(prefix, bits);
+            let bytes = match bits {
+                32 => (m as u32).to_be_bytes().to_vec(),
+                _ => m.to_be_bytes().to_vec(),
+            };
+            lhs = with_mask(lhs, Mask::Bytes(bytes.clone()));
+            rhs = with_mask(rhs, Mask::Bytes(bytes));
+        }
+        Ok(Test::CompareFields(lhs, cmp, rhs))
+    }
+
     /// One member of a set: a value, a field or function, or `low..high` of those.
     fn member(&mut self, lhs: &Operand, t: &Token) -> Result<Member, FilterError> {
         let low = self.bound(lhs, t)?;
@@ -1683,6 +1805,69 @@ impl Parser {
 
 /// A field alone: present or not; a masked field: some bit set (a function alone is
 /// refused).
+/// The middle of a chained comparison (`b` in `a < b < c`) as Wireshark 4.0 copies it for
+/// the first comparison: its copy of arithmetic (`stnode_dup`, `oper_dup` in
+/// `epan/dfilter/sttype-op.c`) takes the first operand twice, so `tcp.len + 10` is compared
+/// as `tcp.len + tcp.len`, and a mask (`x & m`) as `x & x`, which is `x`. A sign copied
+/// so leaves the result without a value (tshark then also negates the field's values that
+/// the next comparison reads; that is not followed here).
+fn copied(op: Operand) -> Operand {
+    fn arith(a: Arith) -> Arith {
+        match a {
+            Arith::Bin(x, op, _) => {
+                let x = arith(*x);
+                Arith::Bin(Box::new(x.clone()), op, Box::new(x))
+            }
+            Arith::Value(op) => Arith::Value(copied(op)),
+            Arith::Neg(_) => Arith::Nothing,
+            other => other,
+        }
+    }
+    match op {
+        Operand::Masked(f, _) => Operand::Field(f),
+        Operand::BytesAnd(inner, _) => *inner,
+        Operand::Arith(a) => Operand::Arith(Box::new(arith(*a))),
+        other => other,
+    }
+}
+
+/// The comparison `tok` is, if it is one.
+fn comparison(tok: &Tok) -> Option<Cmp> {
+    Some(match tok {
+        Tok::Punct("==") => Cmp::AnyEq,
+        Tok::Punct("!=") => Cmp::AllNe,
+        Tok::Punct("===") => Cmp::AllEq,
+        Tok::Punct("!==") | Tok::Punct("~=") => Cmp::AnyNe,
+        Tok::Punct("<") => Cmp::Lt,
+        Tok::Punct("<=") => Cmp::Le,
+        Tok::Punct(">") => Cmp::Gt,
+        Tok::Punct(">=") => Cmp::Ge,
+        Tok::Word(w) => match w.as_str() {
+            "eq" | "any_eq" => Cmp::AnyEq,
+            "ne" | "all_ne" => Cmp::AllNe,
+            "all_eq" => Cmp::AllEq,
+            "any_ne" => Cmp::AnyNe,
+            "lt" => Cmp::Lt,
+            "le" => Cmp::Le,
+            "gt" => Cmp::Gt,
+            "ge" => Cmp::Ge,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// `op` with one more mask.
+fn with_mask(op: Operand, mask: Mask) -> Operand {
+    match op {
+        Operand::BytesAnd(inner, mut masks) => {
+            masks.push(mask);
+            Operand::BytesAnd(inner, masks)
+        }
+        other => Operand::BytesAnd(Box::new(other), vec![mask]),
+    }
+}
+
 fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
     match lhs {
         Operand::Field(f) if f.reference => Err(FilterError::at(
@@ -1912,14 +2097,24 @@ fn is_literal(w: &str) -> bool {
 /// The literal `t` holds, read as the class of `lhs` (an arithmetic operand, a mask, a value
 /// after a sign: no value names).
 fn literal(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
-    read_literal(lhs, t, None)
+    read_literal(lhs, t, None).map_err(|e| other_field(t).unwrap_or(e))
+}
+
+/// For a word that is no literal of the type wanted and lies under one of Wireshark's other
+/// protocols (`dns.id`), the refusal that names the protocol: Wireshark would read it as a
+/// field, which this program cannot know the type of.
+fn other_field(t: &Token) -> Option<FilterError> {
+    let Tok::Word(w) = &t.tok else {
+        return None;
+    };
+    super::names::in_other_protocol(w).map(|m| FilterError::at(m, (t.at, t.len)))
 }
 
 /// The literal `t` compared with `lhs` (or in a set `lhs` is tested for membership in): read
 /// as `lhs`'s class, else, for a word or string, as one of the value names of the field
 /// Wireshark takes them from ([`names_field`]).
 fn compared(lhs: &Operand, t: &Token) -> Result<Lit, FilterError> {
-    read_literal(lhs, t, names_field(lhs))
+    read_literal(lhs, t, names_field(lhs)).map_err(|e| other_field(t).unwrap_or(e))
 }
 
 /// The field whose value names a literal compared with `lhs` may be: a field (or its
@@ -1936,6 +2131,20 @@ fn names_field(lhs: &Operand) -> Option<&'static Field> {
     match lhs {
         Operand::Field(f) | Operand::Masked(f, _) => Some(f.field),
         Operand::Arith(a) => first(a),
+        _ => None,
+    }
+}
+
+/// The field whose type a literal compared with `op` is read as: arithmetic's first field,
+/// a mask's field, a constant's (see [`Operand::Const`]).
+fn typing_field(op: &Operand) -> Option<&'static Field> {
+    match op {
+        Operand::Field(f) | Operand::Masked(f, _) => Some(f.field),
+        Operand::BytesAnd(inner, _) | Operand::Const(_, inner) => typing_field(inner),
+        Operand::Arith(a) => match a.operand() {
+            Some(Operand::Field(f)) => Some(f.field),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -1969,19 +2178,7 @@ fn read_literal(
         }
     }
     let span = (t.at, t.len);
-    // Arithmetic's result has its first field's type, a mask's its field's.
-    let field = match lhs {
-        Operand::Field(f) => Some(f.field),
-        Operand::BytesAnd(inner, _) => match inner.as_ref() {
-            Operand::Field(f) => Some(f.field),
-            _ => None,
-        },
-        Operand::Arith(a) => match a.operand() {
-            Some(Operand::Field(f)) => Some(f.field),
-            _ => None,
-        },
-        _ => None,
-    };
+    let field = typing_field(lhs);
     match (&t.tok, lhs.class()) {
         (Tok::Char(value, _), _) => char_literal(lhs, *value, field, span),
         (Tok::Word(w), Class::Int) => {

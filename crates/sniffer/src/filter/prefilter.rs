@@ -167,7 +167,7 @@ fn derive(t: &Test) -> Cond {
 fn present(op: &Operand) -> Cond {
     match op {
         // max() and min() read more than one field, and a constant needs none.
-        Operand::Count(_) | Operand::Arith(_) => Cond::Any,
+        Operand::Count(_) | Operand::Arith(_) | Operand::Const(..) => Cond::Any,
         Operand::Field(f)
         | Operand::Len(f)
         | Operand::Upper(f)
