@@ -129,3 +129,16 @@ pub mod tcp;
 pub mod timeline;
 pub mod tree;
 pub mod write;
+
+/// The name this program was started as (`sniffer`, `sniff-demo`), for the start of the lines
+/// it writes to standard error.
+pub fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|p| {
+            std::path::Path::new(&p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "sniffer".into())
+}

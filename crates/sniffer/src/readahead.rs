@@ -642,14 +642,7 @@ pub mod guard {
         /// Watches the `len` bytes at `start`, a map of the file `name`; `None` when every
         /// slot is taken.
         pub(super) fn new(start: usize, len: usize, name: &std::path::Path) -> Option<Watched> {
-            let program = std::env::args_os()
-                .next()
-                .and_then(|p| {
-                    std::path::Path::new(&p)
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                })
-                .unwrap_or_else(|| "sniffer".into());
+            let program = crate::program_name();
             let prefix = format!("{program}: cannot read {}: at byte ", name.display());
             for (i, slot) in SLOTS_TABLE.iter().enumerate() {
                 if slot
