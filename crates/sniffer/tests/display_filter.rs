@@ -758,7 +758,7 @@ fn macros_of_the_personal_configuration_are_tsharks() {
             format!("\n  # note\n\t\"sp\" ,  \"tcp\"  \n{good}"),
             "${sp}",
         ),
-        (format!("\"esc\",\"tcp.port == 1\\062345\"\n"), "${esc}"),
+        ("\"esc\",\"tcp.port == 1\\062345\"\n".to_owned(), "${esc}"),
     ] {
         std::fs::write(dir.join("dfilter_macros"), &text).expect("write dfilter_macros");
         let strip = |(out, errors, code): (String, Vec<String>, Option<i32>)| {
