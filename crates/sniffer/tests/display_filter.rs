@@ -424,6 +424,21 @@ const FILTERS: &[&str] = &[
     "ip.dst == ip.src & 255.0.0.0 != ip.src",
     "ip.ttl >= ip.ttl & 0x40 > 0",
     "all tcp.port == tcp.srcport == tcp.srcport",
+    // `not in`, `!in`.
+    "tcp.port not in {80, 12345}",
+    "tcp.port not in {80}",
+    "tcp.port !in {80..90}",
+    "not tcp.port not in {80}",
+    "ip.addr not in {10.0.0.1, 10.0.0.2} and ip",
+    "any tcp.port not in {12345}",
+    // Escapes in strings and character constants, as Wireshark 4.0's scanner reads them.
+    r#"frame contains "\x6""#,
+    r#"tcp.payload contains "w\145lcome\40""#,
+    r#"frame contains "\u00e9""#,
+    r#"frame contains "\U0001F600""#,
+    r#"tcp.payload contains "\a\b\f\v" or tcp.payload contains "\'\"""#,
+    r"tcp.port == '\u00e9'",
+    r"frame[0] == '\u0024' or frame[0] == 0",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -1111,6 +1126,35 @@ fn refusals_are_tsharks_and_exit_with_2() {
         "tcp.srcport == 1 & 2 == 1",
         "tcp.len > 0 contains 1",
         "tcp.srcport < tcp.dstport <",
+        // `not in` after an entity only; membership of a field only.
+        "tcp.srcport + 1 not in {1}",
+        "tcp.port & 1 not in {1}",
+        "tcp.port not {80}",
+        "tcp.port not",
+        "tcp.port not contains 1",
+        "len(tcp.payload) in {0}",
+        "count(tcp.port) not in {2}",
+        "tcp.payload[0:1] in {77}",
+        "${tcp.port} not in {1}",
+        "max(tcp.port, 1) in {1}",
+        "len(tcp.port) contains 1",
+        "max(tcp.port,1) contains 1",
+        // Escapes Wireshark 4.0's scanner refuses.
+        r#"frame contains "\q""#,
+        r#"frame contains "\777""#,
+        r#"frame contains "\xg""#,
+        r#"frame contains "\u12""#,
+        r#"frame contains "\uD800""#,
+        r#"frame contains "\U00110000""#,
+        r#"frame contains "\u0077""#,
+        r#"frame contains "\u""#,
+        r"tcp.port == '\u0077'",
+        // `#` reads a layer wherever it stands.
+        "tcp.port == 12345 # comment",
+        "tcp.port == 1 #",
+        "tcp.port == 1 #2",
+        "(#a",
+        "1#2 == 1",
         // A masked number's literal is checked against its field's range.
         "ip.ttl & 0x40 < 1000",
         "tcp.srcport & 0xff == 70000",

@@ -83,6 +83,23 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
             match *p {
                 "[" => brackets += 1,
                 "]" => brackets = brackets.saturating_sub(1),
+                // Wireshark's scanner reads a layer after `#`, wherever it stands.
+                "#" if brackets == 0 => {
+                    if let Some(next) = text[i + 1..].chars().next() {
+                        if !next.is_ascii_digit() && next != '[' {
+                            // The `#` is read first: a syntax error there comes before.
+                            out.push(Token {
+                                tok: Tok::Punct("#"),
+                                at: i,
+                                len: 1,
+                            });
+                            return Err(FilterError::at(
+                                format!("Expected digit or \"[\", not \"{next}\""),
+                                (i + 1, 1),
+                            ));
+                        }
+                    }
+                }
                 _ => {}
             }
             out.push(Token {
@@ -443,7 +460,11 @@ fn char_value(s: &str) -> Result<u32, String> {
                 }
                 (value, cp)
             }
-            b'u' | b'U' => return Err(format!("{s} is not a valid universal character name")),
+            b'u' | b'U' => {
+                let invalid = || format!("{s} is not a valid universal character name");
+                let (value, len) = universal(&b[1..]).ok_or_else(invalid)?;
+                (value, 1 + len)
+            }
             c => {
                 let mut value = octal(c).ok_or_else(invalid)?;
                 let mut cp = 2;
@@ -497,40 +518,102 @@ fn raw_string(text: &str, start: usize) -> Result<(Vec<u8>, usize), FilterError>
     ))
 }
 
+/// The value of the universal character name (`\u00e9`, `\U0001F600`) that starts `b` (its
+/// backslash), and its length, as Wireshark 4.0 reads one (`parse_universal_character_name`):
+/// four or eight hex digits, then any more; not a character of the basic set but `$`, `@`
+/// and `` ` `` (below 0xA0), a surrogate, nor past 0x10FFFF.
+fn universal(b: &[u8]) -> Option<(u32, usize)> {
+    let digits = match b.get(1) {
+        Some(b'u') => 4,
+        Some(b'U') => 8,
+        _ => return None,
+    };
+    if b.len() < 2 + digits || !b[2..2 + digits].iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let run = b[2..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+    let value = u64::from_str_radix(std::str::from_utf8(&b[2..2 + run]).ok()?, 16).ok()?;
+    let value = u32::try_from(value).ok()?;
+    let basic = value < 0xA0 && ![0x24, 0x40, 0x60].contains(&value);
+    if basic || (0xD800..=0xDFFF).contains(&value) || value > 0x10FFFF {
+        return None;
+    }
+    Some((value, 2 + run))
+}
+
 /// The quoted string starting at `start` (its opening quote): its bytes with the escapes
-/// read (`\"`, `\\`, `\n`, `\t`, `\r`, `\xhh`, `\ooo`), and where it ends.
+/// read as Wireshark 4.0's scanner reads them (`\a \b \f \n \r \t \v \\ \' \"`, `\x` and one
+/// or two hex digits, `\` and one to three octal digits, `\u` and four hex digits, `\U` and
+/// eight, as UTF-8), its refusals included, and where it ends.
 fn string(text: &str, start: usize) -> Result<(Vec<u8>, usize), FilterError> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = start + 1;
+    let run = |from: usize, max: usize, digit: fn(&u8) -> bool| {
+        bytes[from.min(bytes.len())..]
+            .iter()
+            .take(max)
+            .take_while(|c| digit(c))
+            .count()
+    };
     while i < bytes.len() {
         match bytes[i] {
             b'"' => return Ok((out, i + 1)),
             b'\\' => {
-                let Some(&e) = bytes.get(i + 1) else { break };
-                match e {
-                    b'n' => out.push(b'\n'),
-                    b't' => out.push(b'\t'),
-                    b'r' => out.push(b'\r'),
-                    b'x' => {
-                        let hex = text.get(i + 2..i + 4).unwrap_or("");
-                        let v = u8::from_str_radix(hex, 16).map_err(|_| {
-                            FilterError::at("Invalid escape sequence in string.", (i, 2))
-                        })?;
-                        out.push(v);
-                        i += 2;
-                    }
+                let Some(&e) = bytes.get(i + 1) else {
+                    // Wireshark passes over a last backslash and points at it.
+                    return Err(FilterError::at(
+                        "The final quote was missing from a quoted string.",
+                        (text.len() - 1, 1),
+                    ));
+                };
+                let (len, value): (usize, Vec<u8>) = match e {
                     b'0'..=b'7' => {
-                        let oct = text.get(i + 1..i + 4).unwrap_or("");
-                        let v = u8::from_str_radix(oct, 8).map_err(|_| {
-                            FilterError::at("Invalid escape sequence in string.", (i, 2))
+                        let n = run(i + 1, 3, |c| (b'0'..=b'7').contains(c));
+                        let token = &text[i..i + 1 + n];
+                        let v = u32::from_str_radix(&token[1..], 8).unwrap_or(0);
+                        let v = u8::try_from(v).map_err(|_| {
+                            FilterError::at(format!("{token} is larger than 255."), (i, 1 + n))
                         })?;
-                        out.push(v);
-                        i += 2;
+                        (1 + n, vec![v])
                     }
-                    other => out.push(other),
-                }
-                i += 2;
+                    b'x' if run(i + 2, 2, u8::is_ascii_hexdigit) > 0 => {
+                        let n = run(i + 2, 2, u8::is_ascii_hexdigit);
+                        let v = u8::from_str_radix(&text[i + 2..i + 2 + n], 16).unwrap_or(0);
+                        (2 + n, vec![v])
+                    }
+                    b'u' | b'U' => {
+                        let max = if e == b'u' { 4 } else { 8 };
+                        let token = &text[i..i + 2 + run(i + 2, max, u8::is_ascii_hexdigit)];
+                        let c = universal(token.as_bytes())
+                            .and_then(|(v, _)| char::from_u32(v))
+                            .ok_or_else(|| {
+                                FilterError::at(
+                                    format!("{token} is not a valid universal character name"),
+                                    (i, token.len()),
+                                )
+                            })?;
+                        (token.len(), c.to_string().into_bytes())
+                    }
+                    b'a' => (2, vec![7]),
+                    b'b' => (2, vec![8]),
+                    b'f' => (2, vec![12]),
+                    b'n' => (2, vec![b'\n']),
+                    b'r' => (2, vec![b'\r']),
+                    b't' => (2, vec![b'\t']),
+                    b'v' => (2, vec![11]),
+                    b'\\' | b'\'' | b'"' => (2, vec![e]),
+                    _ => {
+                        let c = text[i + 1..].chars().next().unwrap_or('?');
+                        return Err(FilterError::at(
+                            format!("\\{c} is not a valid character escape sequence"),
+                            // (Wireshark marks the backslash and one byte.)
+                            (i, 2),
+                        ));
+                    }
+                };
+                out.extend(value);
+                i += len;
             }
             b => {
                 out.push(b);

@@ -1110,6 +1110,17 @@ impl Parser {
                 }
                 let function = call && FUNCTIONS.contains(&w.as_str());
                 if !function && known(w).is_none() && (rhs || is_literal(w)) {
+                    // A layer makes the word a field to Wireshark's grammar (`1#2`).
+                    let layered = matches!(self.peek().map(|n| &n.tok), Some(Tok::Punct("#")));
+                    if layered && self.tokens.get(self.i + 1).is_none() {
+                        return Err(FilterError::end());
+                    }
+                    if layered && super::names::in_other_protocol(w).is_none() {
+                        return Err(FilterError::at(
+                            format!("{w} is not a valid field"),
+                            (t.at, t.len),
+                        ));
+                    }
                     return Ok(Raw::Lit(t));
                 }
                 self.i -= 1;
@@ -1584,21 +1595,39 @@ impl Parser {
         lhs_token: Token,
         next: Token,
     ) -> Result<Option<Test>, FilterError> {
-        // Only a comparison follows arithmetic.
-        let set_or_text = matches!(&next.tok, Tok::Word(w) if ["contains", "matches", "~", "in"].contains(&w.as_str()));
-        if set_or_text
+        // max(), min() and abs() are functions to Wireshark's grammar, not arithmetic.
+        let function =
+            matches!(&lhs, Operand::Arith(a) if matches!(**a, Arith::Extreme(..) | Arith::Abs(_)));
+        let arithmetic = !function
             && matches!(
                 lhs,
                 Operand::Arith(_) | Operand::Masked(..) | Operand::BytesAnd(..)
-            )
-        {
+            );
+        // `not in`, `!in`: the relation `in`, negated (after an entity only).
+        let not = matches!(&next.tok, Tok::Word(w) if w == "not") || next.tok == Tok::Punct("!");
+        if not && !arithmetic {
+            self.i += 1;
+            let then = self.peek().cloned().ok_or_else(FilterError::end)?;
+            if !matches!(&then.tok, Tok::Word(w) if w == "in") {
+                return Err(unexpected(&then));
+            }
+            let test = self.after_comparisons(lhs, lhs_token, then)?;
+            return Ok(test.map(|t| Test::Not(Box::new(t))));
+        }
+        // Only a comparison follows arithmetic.
+        let set_or_text = matches!(&next.tok, Tok::Word(w) if ["contains", "matches", "~", "in"].contains(&w.as_str()));
+        if (set_or_text || not) && arithmetic {
             return Err(unexpected(&next));
         }
-        if matches!(&next.tok, Tok::Word(w) if w == "in") && matches!(lhs, Operand::String(_)) {
-            return Err(FilterError::at(
-                "Only a field may be tested for membership in a set.",
-                (lhs_token.at, lhs_token.len),
-            ));
+        // Only a field (no function, slice or reference) is tested for membership.
+        let field = matches!(&lhs, Operand::Field(f) if !f.reference);
+        if matches!(&next.tok, Tok::Word(w) if w == "in") && !field {
+            return Err(FilterError {
+                message: "Only a field may be tested for membership in a set.".to_owned(),
+                // (Wireshark 4.0 shows no place for a slice.)
+                span: (!matches!(lhs, Operand::Slice(..))).then_some((lhs_token.at, lhs_token.len)),
+                expanded: None,
+            });
         }
         match &next.tok {
             Tok::Word(w) if w == "contains" => {
@@ -2079,12 +2108,19 @@ fn cannot(lhs: &Operand, t: &Token, what: &str) -> FilterError {
     let Some(field) = lhs.field_ref().map(|f| f.field) else {
         return unexpected(t);
     };
-    FilterError::at(
-        format!(
-            "{} (type={}) cannot participate in {what} comparison.",
-            field.abbrev,
-            type_name(field)
+    // A function is shown by its name and the type of its result.
+    let (shown_lhs, type_name) = match lhs {
+        Operand::Len(_) | Operand::Count(_) => (
+            format!("Function {}", shown(&t.tok)),
+            "Unsigned integer (4 bytes)".to_owned(),
         ),
+        Operand::Arith(a) if matches!(**a, Arith::Extreme(..) | Arith::Abs(_)) => {
+            (format!("Function {}", shown(&t.tok)), type_name(field))
+        }
+        _ => (field.abbrev.to_owned(), type_name(field)),
+    };
+    FilterError::at(
+        format!("{shown_lhs} (type={type_name}) cannot participate in {what} comparison."),
         (t.at, t.len),
     )
 }
