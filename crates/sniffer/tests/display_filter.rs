@@ -1258,7 +1258,7 @@ fn fields_wireshark_dissects_and_sniffer_does_not_are_refused_by_name() {
         assert!(tshark_accepts(filter), "tshark refused [{filter}]");
         let ours = refused(&file, filter);
         let message = format!(
-            "sniffer: \"{name}\" is a field Wireshark reads and this program does not.\n{}",
+            "sniffer: \"{name}\" is a field this program does not read.\n{}",
             mark(filter, name)
         );
         assert_eq!(String::from_utf8_lossy(&ours.stderr), message);
@@ -1272,8 +1272,8 @@ fn fields_wireshark_dissects_and_sniffer_does_not_are_refused_by_name() {
         assert!(tshark_accepts(filter), "tshark refused [{filter}]");
         let ours = refused(&file, filter);
         let message = format!(
-            "sniffer: \"{name}\" is in {protocol}, which Wireshark dissects and this program \
-             does not.\n{}",
+            "sniffer: \"{name}\" is in {protocol}, a protocol this program does not \
+             dissect.\n{}",
             mark(filter, name)
         );
         assert_eq!(String::from_utf8_lossy(&ours.stderr), message);

@@ -97,14 +97,17 @@ pub(super) fn not_built(field: &Field) -> bool {
 /// The refusal of a filter that tests a protocol the tree does not have, or a field it does
 /// not build.
 pub(super) fn not_dissected(field: &Field) -> String {
-    let (what, verb) = match field.kind {
-        Kind::Protocol => ("protocol", "dissects"),
-        _ => ("field", "reads"),
-    };
-    format!(
-        "\"{}\" is a {what} Wireshark {verb} and this program does not.",
-        field.abbrev
-    )
+    match field.kind {
+        Kind::Protocol => format!(
+            "\"{}\" is a protocol Wireshark dissects and this program does not.",
+            field.abbrev
+        ),
+        // (Short, to fit an 80-column line with most names.)
+        _ => format!(
+            "\"{}\" is a field this program does not read.",
+            field.abbrev
+        ),
+    }
 }
 
 /// The refusal of `name`, which no field has, when it lies under one of Wireshark's other
@@ -117,7 +120,7 @@ pub(super) fn in_other_protocol(name: &str) -> Option<String> {
         .rev()
         .find(|p| table::OTHER_PROTOCOLS.binary_search(p).is_ok())?;
     Some(format!(
-        "\"{name}\" is in {protocol}, which Wireshark dissects and this program does not."
+        "\"{name}\" is in {protocol}, a protocol this program does not dissect."
     ))
 }
 
