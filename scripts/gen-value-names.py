@@ -161,8 +161,8 @@ def main():
         f"//! from `tshark -G values`, `-G protocols` and `-G fields` ({version}); do not edit."
     )
     out.append("")
-    out.append("use super::Names;")
-    out.append("use crate::tree::{Base, Kind};")
+    out.append("use super::{unbuilt_field as f, Names};")
+    out.append("use crate::tree::{Base, Field, Kind};")
     out.append("")
     for entries, name in tables.items():
         out.append(f"static {name}: &[(u64, &str)] = &[")
@@ -189,9 +189,9 @@ def main():
         "/// The fields Wireshark registers under the tree's protocols that the tree does not build,"
     )
     out.append("/// sorted, each with the kind of its Wireshark type.")
-    out.append("pub(super) static UNBUILT_FIELDS: &[(&str, Kind)] = &[")
+    out.append("pub(super) static UNBUILT_FIELDS: &[Field] = &[")
     for abbrev, kind in not_built:
-        out.append(f"    ({rust_str(abbrev)}, {kind}),")
+        out.append(f"    f({rust_str(abbrev)}, {kind}),")
     out.append("];")
     with open(OUT, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")

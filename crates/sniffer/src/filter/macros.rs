@@ -96,10 +96,21 @@ pub(super) fn defined() -> &'static [Macro] {
         let file = personal
             .filter(|p| p.is_file())
             .or_else(|| Some(data_dir().join("dfilter_macros")));
-        let table = file
-            .and_then(|f| std::fs::read(f).ok())
-            .map(|bytes| read_table(&String::from_utf8_lossy(&bytes)))
-            .unwrap_or_default();
+        let table = match file.map(std::fs::read) {
+            Some(Ok(bytes)) => read_table(&String::from_utf8_lossy(&bytes)),
+            // No file: no macros, as in Wireshark; a file that cannot be read is reported.
+            Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
+                let reason = e.to_string();
+                let reason = reason.split(" (os error").next().unwrap_or_default();
+                Table {
+                    macros: Vec::new(),
+                    problems: vec![format!(
+                        "Error loading table 'Display Filter Macros': {reason}"
+                    )],
+                }
+            }
+            _ => Table::default(),
+        };
         for problem in &table.problems {
             eprintln!("{}: {problem}", crate::program_name());
         }

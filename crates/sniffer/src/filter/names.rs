@@ -91,7 +91,7 @@ pub(super) fn known(name: &str) -> Option<&'static Field> {
 pub(super) fn not_built(field: &Field) -> bool {
     crate::tree::field(field.abbrev).is_none()
         && (table::OTHER_PROTOCOLS.binary_search(&field.abbrev).is_ok()
-            || unbuilt_at(field.abbrev).is_some())
+            || unbuilt(field.abbrev).is_some())
 }
 
 /// The refusal of a filter that tests a protocol the tree does not have, or a field it does
@@ -124,26 +124,20 @@ pub(super) fn in_other_protocol(name: &str) -> Option<String> {
     ))
 }
 
-fn unbuilt_at(name: &str) -> Option<usize> {
-    table::UNBUILT_FIELDS
-        .binary_search_by(|(abbrev, _)| abbrev.cmp(&name))
-        .ok()
+/// A field of [`table::UNBUILT_FIELDS`]: its name is its filter name.
+const fn unbuilt_field(abbrev: &'static str, kind: Kind) -> Field {
+    Field {
+        abbrev,
+        name: abbrev,
+        kind,
+    }
 }
 
 fn unbuilt(name: &str) -> Option<&'static Field> {
-    static FIELDS: OnceLock<Vec<Field>> = OnceLock::new();
-    let at = unbuilt_at(name)?;
-    let fields = FIELDS.get_or_init(|| {
-        table::UNBUILT_FIELDS
-            .iter()
-            .map(|&(abbrev, kind)| Field {
-                abbrev,
-                name: abbrev,
-                kind,
-            })
-            .collect()
-    });
-    fields.get(at)
+    let at = table::UNBUILT_FIELDS
+        .binary_search_by(|f| f.abbrev.cmp(name))
+        .ok()?;
+    table::UNBUILT_FIELDS.get(at)
 }
 
 fn other_protocol(name: &str) -> Option<&'static Field> {
@@ -282,19 +276,35 @@ mod tests {
             }
         }
         assert!(listed.len() > 500, "{}", listed.len());
-        let ours: Vec<&str> = table::UNBUILT_FIELDS.iter().map(|(a, _)| *a).collect();
+        let ours: Vec<&str> = table::UNBUILT_FIELDS.iter().map(|f| f.abbrev).collect();
         assert_eq!(ours, listed.keys().copied().collect::<Vec<_>>());
         for (abbrev, ftype) in listed {
             let kind = unbuilt(abbrev).map(|f| f.kind);
+            let uint = |bits: u8| Kind::UInt(bits, crate::tree::Base::Dec);
             let expected = match ftype {
-                "FT_UINT8" => Some(Kind::UInt(8, crate::tree::Base::Dec)),
-                "FT_BOOLEAN" => Some(Kind::Bool),
-                "FT_IPv4" => Some(Kind::Ipv4),
-                "FT_STRING" => Some(Kind::Str),
-                "FT_NONE" => Some(Kind::Text),
-                _ => kind,
+                "FT_CHAR" | "FT_UINT8" => uint(8),
+                "FT_UINT16" => uint(16),
+                "FT_UINT24" => uint(24),
+                "FT_UINT32" => uint(32),
+                "FT_UINT40" => uint(40),
+                "FT_UINT48" => uint(48),
+                "FT_UINT56" => uint(56),
+                "FT_UINT64" => uint(64),
+                t if t.starts_with("FT_INT") => Kind::Int,
+                "FT_BOOLEAN" => Kind::Bool,
+                "FT_IPv4" => Kind::Ipv4,
+                "FT_IPv6" => Kind::Ipv6,
+                "FT_ETHER" => Kind::Ether,
+                "FT_NONE" => Kind::Text,
+                "FT_PROTOCOL" => Kind::Protocol,
+                "FT_ABSOLUTE_TIME" => Kind::AbsTime,
+                "FT_RELATIVE_TIME" => Kind::RelTime,
+                "FT_FRAMENUM" => Kind::FrameNum,
+                "FT_DOUBLE" | "FT_FLOAT" => Kind::Double,
+                t if t.starts_with("FT_STRING") || t == "FT_UINT_STRING" => Kind::Str,
+                _ => Kind::Bytes,
             };
-            assert_eq!(kind, expected, "{abbrev} {ftype}");
+            assert_eq!(kind, Some(expected), "{abbrev} {ftype}");
         }
     }
 
