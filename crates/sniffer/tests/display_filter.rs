@@ -439,6 +439,26 @@ const FILTERS: &[&str] = &[
     r#"tcp.payload contains "\a\b\f\v" or tcp.payload contains "\'\"""#,
     r"tcp.port == '\u00e9'",
     r"frame[0] == '\u0024' or frame[0] == 0",
+    // A slice's range as Wireshark reads it: spaces, `0x` and octal numbers, a sign.
+    "frame[ 1 : 2 ] == 00:00",
+    "frame[1 - 2] == 00:00 or frame[ 0x0c : 2 ] == 08:00",
+    "frame[+1] == 00 or frame[010] == 00",
+    "ip.src#[0x1] == 127.0.0.1",
+    "tcp.payload[ -1: ] == 0a",
+    // A slice alone: true when it holds a byte.
+    "frame[0]",
+    "tcp.payload[10:2]",
+    "tcp.payload[-1:] and not tcp.payload[100:1]",
+    "ip.src[0] and eth.src[0:3] and tcp.flags.str[0]",
+    "tcp.options[20]",
+    // A slice of a slice, of a function's text.
+    "tcp.payload[0:4][1:2] == 65:6c",
+    "tcp.payload[0:4][-1] == 63 and frame[0:2][1:]",
+    "tcp.payload[0:4][1:2,0] == 65:6c:77",
+    "tcp.payload[0:4][1:2] contains 6c or tcp.payload[0:4][1:2] == tcp.payload[1:2]",
+    r#"string(tcp.srcport)[-1:] == "5" or string(ip.src)[0:3] == 31:32:37"#,
+    r#"upper(tcp.flags.str)[0] == 53 or lower(tcp.flags.str)[0:3] matches "·""#,
+    "string(frame.number)[0] == 31 and string(tcp.port)[0]",
 ];
 
 /// Captures with most of the layers and cases the tree reads.
@@ -1158,6 +1178,56 @@ fn refusals_are_tsharks_and_exit_with_2() {
         // A masked number's literal is checked against its field's range.
         "ip.ttl & 0x40 < 1000",
         "tcp.srcport & 0xff == 70000",
+        // A slice's range: one word up to `,` or `]`, read as `drange_node_from_str` reads it.
+        "frame[1-] == 00",
+        "frame[1:2:3] == 1",
+        "frame[ ] == 1",
+        "frame[1 2] == 1",
+        r#"frame["1"] == 1"#,
+        "frame[1.5] == 1",
+        "frame[08] == 00",
+        "frame[#1] == 00",
+        "frame[1:#] == 1",
+        "frame[#]",
+        "frame[(1)] == 1",
+        "frame[2147483648] == 00",
+        "frame[1:2147483648] == 00",
+        "frame[99999999999]",
+        "frame[-1-2] == 00",
+        "frame[0x:1] == 00",
+        "frame[1:2] == 1 and frame[x] == 1 and )",
+        "ip#0x1",
+        "ip#99999999999",
+        "ip.src#[1:2147483648] == 127.0.0.1",
+        "tcp.payload[0:4][x]",
+        // Only bytes, addresses and text are sliced.
+        "tcp.port[0] == 1",
+        "tcp.len[0]",
+        "frame.time[0] == 00",
+        "tcp.flags.syn[0]",
+        "tcp.analysis.flags[0]",
+        "tcp.port[0][0]",
+        "tcp.port[0] == 1 and )",
+        "len(frame)[0]",
+        "count(ip.addr)[0] == 1",
+        // A function is no test alone; its argument is a field, not a literal, arithmetic
+        // or a slice.
+        "len(frame)",
+        "upper(tcp.payload) or tcp",
+        "not count(frame[0])",
+        "count(frame[x])",
+        "len(tcp.prt)",
+        "len(tcp.payload[0:4]) == 2",
+        r#"lower(tcp.payload[0:2]) == "we""#,
+        "len(upper(tcp.flags.str)[0]) == 1",
+        r#"upper(tcp.prt) == "A""#,
+        r#"len("abc") == 1"#,
+        "len(80) == 1",
+        "len('a') == 1",
+        "len(-tcp.len) == 1",
+        "len(tcp.len * 2 + 1 - 3) == 1",
+        r#"upper(tcp.len & 1) == "A""#,
+        "len(frame[0]) == 1 and )",
     ] {
         let tshark = std::process::Command::new("tshark")
             .args(["-r"])

@@ -88,6 +88,11 @@ fn test(t: &Test, tree: &Tree) -> bool {
             V::Time(v) => *v != 0,
             V::Str(_) => false,
         }),
+        Test::NotEmpty(op) => values(tree, op).iter().any(|v| match v {
+            V::Bytes(b) => !b.is_empty(),
+            V::Str(s) => !s.is_empty(),
+            _ => true,
+        }),
         Test::All(inner) => every(inner, tree),
     }
 }
@@ -389,22 +394,38 @@ fn values(tree: &Tree, op: &Operand) -> Vec<V> {
                 _ => None,
             })
             .collect(),
-        Operand::Slice(f, ranges) => occurrences(tree, *f)
-            .map(|n| {
-                let bytes = match value(tree, f.field, n) {
-                    Some(V::Str(text)) => text.into_bytes(),
-                    Some(V::Bytes(b)) => b,
-                    _ => tree.bytes(n).to_vec(),
-                };
-                V::Bytes(
-                    ranges
+        Operand::Slice(inner, ranges) => {
+            let cut = |bytes: Vec<u8>| {
+                V::Bytes(ranges.iter().fold(bytes, |bytes, these| {
+                    these
                         .iter()
                         .flat_map(|s| slice(&bytes, *s))
                         .copied()
-                        .collect(),
-                )
-            })
-            .collect(),
+                        .collect()
+                }))
+            };
+            match &**inner {
+                // A field's bytes: its text, its bytes, or else the bytes it was read from.
+                Operand::Field(f) => occurrences(tree, *f)
+                    .map(|n| {
+                        cut(match value(tree, f.field, n) {
+                            Some(V::Str(text)) => text.into_bytes(),
+                            Some(V::Bytes(b)) => b,
+                            _ => tree.bytes(n).to_vec(),
+                        })
+                    })
+                    .collect(),
+                // A function's text.
+                other => values(tree, other)
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        V::Str(text) => Some(cut(text.into_bytes())),
+                        V::Bytes(b) => Some(cut(b)),
+                        _ => None,
+                    })
+                    .collect(),
+            }
+        }
         // Each value with the bits of every mask, as long as the shorter of the two.
         // Each value with the bits of every mask; a field's mask, with each of its values.
         Operand::BytesAnd(inner, masks) => masks.iter().fold(values(tree, inner), |vs, m| {

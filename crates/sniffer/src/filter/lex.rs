@@ -44,9 +44,24 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
     ];
     let bytes = text.as_bytes();
     let mut i = 0;
-    // Inside a slice's brackets (`[1:2]`, `#[1-2]`), where a word is read whole.
-    let mut brackets = 0usize;
+    // Inside a slice's or a layer's brackets (`[1:2]`, `#[1-2]`), where Wireshark's scanner
+    // reads everything up to a `,` or the `]` as one range, spaces and all.
+    let mut in_range = false;
     while i < text.len() {
+        if in_range {
+            let run = text[i..].find([']', ',']).unwrap_or(text.len() - i);
+            let (tok, len) = match run {
+                0 if bytes[i] == b']' => {
+                    in_range = false;
+                    (Tok::Punct("]"), 1)
+                }
+                0 => (Tok::Punct(","), 1),
+                n => (Tok::Word(text[i..i + n].to_owned()), n),
+            };
+            out.push(Token { tok, at: i, len });
+            i += len;
+            continue;
+        }
         let c = text[i..].chars().next().unwrap_or(' ');
         if c.is_whitespace() {
             i += c.len_utf8();
@@ -80,34 +95,39 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
             continue;
         }
         if let Some(p) = PUNCTS.iter().find(|p| text[i..].starts_with(**p)) {
-            match *p {
-                "[" => brackets += 1,
-                "]" => brackets = brackets.saturating_sub(1),
-                // Wireshark's scanner reads a layer after `#`, wherever it stands.
-                "#" if brackets == 0 => {
-                    if let Some(next) = text[i + 1..].chars().next() {
-                        if !next.is_ascii_digit() && next != '[' {
-                            // The `#` is read first: a syntax error there comes before.
-                            out.push(Token {
-                                tok: Tok::Punct("#"),
-                                at: i,
-                                len: 1,
-                            });
-                            return Err(FilterError::at(
-                                format!("Expected digit or \"[\", not \"{next}\""),
-                                (i + 1, 1),
-                            ));
-                        }
-                    }
-                }
-                _ => {}
-            }
             out.push(Token {
                 tok: Tok::Punct(p),
                 at: i,
                 len: p.len(),
             });
             i += p.len();
+            match *p {
+                "[" => in_range = true,
+                // Wireshark's scanner reads a layer after `#`, wherever it stands: its
+                // digits alone, or `[` and ranges.
+                "#" => {
+                    let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                    match text[i..].chars().next() {
+                        Some('[') | None => {}
+                        Some(_) if digits > 0 => {
+                            out.push(Token {
+                                tok: Tok::Word(text[i..i + digits].to_owned()),
+                                at: i,
+                                len: digits,
+                            });
+                            i += digits;
+                        }
+                        // The `#` is read first: a syntax error there comes before.
+                        Some(next) => {
+                            return Err(FilterError::at(
+                                format!("Expected digit or \"[\", not \"{next}\""),
+                                (i, 1),
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
             continue;
         }
         // `~`, the word form of `matches` (`~=` is an operator of its own).
@@ -180,11 +200,11 @@ pub(super) fn scan(text: &str, out: &mut Vec<Token>) -> Result<(), FilterError> 
             if text[start..].starts_with("-.") {
                 i = start + 1;
             }
-            // Outside a slice, only an address, a byte string or a mask holds `:` or `/`:
+            // Only an address, a byte string or a mask holds `:` or `/`:
             // the word ends where Wireshark's scanner ends it (`80:2` is `80` and `:2`,
             // `10.0.0.0/x` is `10.0.0.0`, `/` and `x`).
             let word = &text[start..i];
-            if brackets == 0 && word.contains([':', '/']) {
+            if word.contains([':', '/']) {
                 let sign = usize::from(word.starts_with('-'));
                 let len = match scanned_len(&word[sign..]) {
                     // A lone `:` is no token of the language.

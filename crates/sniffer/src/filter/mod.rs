@@ -60,6 +60,8 @@ pub struct FilterError {
     /// The expression with its macros expanded, which `span` points into, when they
     /// changed it (tshark shows that expression under the message).
     pub expanded: Option<String>,
+    /// Found while the expression is parsed (see [`FilterError::found_parsing`]).
+    parsing: bool,
 }
 
 impl FilterError {
@@ -68,6 +70,15 @@ impl FilterError {
             message: message.into(),
             span: Some(span),
             expanded: None,
+            parsing: false,
+        }
+    }
+
+    /// [`FilterError::at`] for an error Wireshark finds while it parses (a slice's range).
+    fn parsing_at(message: impl Into<String>, span: (usize, usize)) -> FilterError {
+        FilterError {
+            parsing: true,
+            ..FilterError::at(message, span)
         }
     }
 
@@ -76,7 +87,8 @@ impl FilterError {
     /// so before any error in what names and literals mean.
     fn found_parsing(&self) -> bool {
         let m = &self.message;
-        m.ends_with("was unexpected in this context.")
+        self.parsing
+            || m.ends_with("was unexpected in this context.")
             || m == "Unexpected end of filter expression."
             || (m.starts_with("Function '") && m.ends_with("' does not exist"))
             || m.ends_with(" is not a valid field")
@@ -90,6 +102,7 @@ impl FilterError {
             message: "Unexpected end of filter expression.".to_owned(),
             span: None,
             expanded: None,
+            parsing: false,
         }
     }
 

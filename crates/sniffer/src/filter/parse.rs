@@ -51,6 +51,7 @@ impl DisplayFilter {
                 message,
                 span: None,
                 expanded: None,
+                parsing: false,
             },
         )?;
         DisplayFilter::compile_expanded(&expanded).map_err(|mut e| {
@@ -77,8 +78,10 @@ impl DisplayFilter {
             // and literals: a syntax error after a refused literal is the one it reports.
             Err(e) if !e.found_parsing() => Err(super::syntax::first_error(&tokens, true)
                 .filter(|s| {
-                    let at = |e: &FilterError| e.span.map_or(usize::MAX, |(at, _)| at);
-                    at(s) >= at(&e).min(text.len())
+                    // (A syntax error of no place is at the end; a refusal of no place
+                    // gives way to any.)
+                    let at = |e: &FilterError, none| e.span.map_or(none, |(at, _)| at);
+                    at(s, usize::MAX) >= at(&e, 0).min(text.len())
                 })
                 .unwrap_or(e)),
             other => other,
@@ -216,9 +219,10 @@ pub(super) enum Operand {
     Count(FieldRef),
     Upper(FieldRef),
     Lower(FieldRef),
-    /// Some of a field's bytes (`eth.src[0:3]`).
-    /// A field's bytes in one or more ranges, joined (`frame[12:2,14]`).
-    Slice(FieldRef, Vec<Slice>),
+    /// Some of the bytes of a field's values (`eth.src[0:3]`) or of a function's
+    /// (`string(tcp.port)[0]`): in one or more ranges, joined (`frame[12:2,14]`); each
+    /// brackets' ranges taken of what the brackets before took (`tcp.payload[0:4][1:2]`).
+    Slice(Box<Operand>, Vec<Vec<Slice>>),
     /// A field's value with only the bits of a mask (`tcp.flags & 0x02`).
     Masked(FieldRef, i128),
     /// Bytes (a field's or a slice's) with only the bits of masks, each as long as the
@@ -276,10 +280,9 @@ impl Operand {
             | Operand::Count(f)
             | Operand::Upper(f)
             | Operand::Lower(f)
-            | Operand::Slice(f, _)
             | Operand::Masked(f, _)
             | Operand::String(f) => Some(*f),
-            Operand::BytesAnd(inner, _) => inner.field_ref(),
+            Operand::BytesAnd(inner, _) | Operand::Slice(inner, _) => inner.field_ref(),
             Operand::Arith(a) => a.operand().and_then(Operand::field_ref),
             // A constant reads no field.
             Operand::Const(..) => None,
@@ -538,48 +541,108 @@ impl Layers {
     }
 }
 
-/// A slice's range as Wireshark writes it: `i:j` (from i, j bytes), `i-j` (from i to j),
-/// `i` (one byte), `i:` (from i to the end), `-n:` (the last n), `:j` (the first j).
-fn slice(w: &str) -> Option<Slice> {
-    let number = |s: &str| s.parse::<i64>().ok();
-    if let Some((a, b)) = w.split_once(':') {
-        let start = if a.is_empty() { 0 } else { number(a)? };
-        let len = if b.is_empty() {
-            None
-        } else {
-            Some(usize::try_from(number(b)?).ok()?)
-        };
-        return Some(Slice { start, len });
+/// A slice's or a layer's range as Wireshark 4.0 reads it (`drange_node_from_str`):
+/// `i:j` (from i, j bytes), `i-j` (from i to j), `i` (one byte), `i:` (from i to the end),
+/// `:j` (the first j); each number as C's `strtol` reads it (spaces before it, a sign, `0x`
+/// for hex, a leading `0` for octal), spaces allowed around the whole. The refusal in
+/// Wireshark's words otherwise.
+fn drange(w: &str) -> Result<Slice, String> {
+    let b = w.as_bytes();
+    let not_a_range = || format!("\"{w}\" is not a valid range.");
+    let space = |p: usize| p + b[p..].iter().take_while(|c| is_c_space(**c)).count();
+    let (lower, mut p) = if b.first() == Some(&b':') {
+        (0, 0)
+    } else {
+        gint32(w)?
+    };
+    p = space(p);
+    enum End {
+        Length(i32),
+        Offset(i32),
+        Rest,
     }
-    // `i-j`: the dash after the first character (a leading one is a sign).
-    if let Some(dash) = w.get(1..).and_then(|rest| rest.find('-')) {
-        let a = number(&w[..=dash])?;
-        let b = number(&w[dash + 2..])?;
-        let len = usize::try_from(b - a + 1).ok()?;
-        return Some(Slice {
-            start: a,
-            len: Some(len),
-        });
+    let end = match b.get(p) {
+        Some(b'-') => {
+            let (upper, n) = gint32(&w[p + 1..]).map_err(|_| not_a_range())?;
+            p += 1 + n;
+            End::Offset(upper)
+        }
+        Some(b':') if p + 1 == b.len() => {
+            p += 1;
+            End::Rest
+        }
+        Some(b':') => {
+            let (upper, n) = gint32(&w[p + 1..]).map_err(|_| not_a_range())?;
+            p += 1 + n;
+            End::Length(upper)
+        }
+        None => End::Length(1),
+        Some(_) => return Err(not_a_range()),
+    };
+    if space(p) != b.len() {
+        return Err(not_a_range());
     }
-    Some(Slice {
-        start: number(w)?,
-        len: Some(1),
-    })
+    let start = i64::from(lower);
+    match end {
+        End::Length(n) if n <= 0 => Err(format!(
+            "Range {w} isn't valid because length {n} isn't positive"
+        )),
+        End::Length(n) => Ok(Slice {
+            start,
+            len: usize::try_from(n).ok(),
+        }),
+        End::Offset(upper) if (lower < 0 && upper > 0) || (lower > 0 && upper < 0) => Err(format!(
+            "Range {w} isn't valid because {lower} and {upper} have different signs"
+        )),
+        End::Offset(upper) if upper <= lower => Err(format!(
+            "Range {w} isn't valid because {lower} is greater or equal than {upper}"
+        )),
+        End::Offset(upper) => Ok(Slice {
+            start,
+            len: usize::try_from(i64::from(upper) - start + 1).ok(),
+        }),
+        End::Rest => Ok(Slice { start, len: None }),
+    }
 }
 
-/// Why Wireshark refuses a field's slice range (`5:0`, `3-1`), if it does.
-fn invalid_range(t: &Token) -> Option<String> {
-    let Tok::Word(w) = &t.tok else {
-        return None;
-    };
-    if let Some((_, len)) = w.split_once(':') {
-        let n: i64 = len.parse().ok()?;
-        return (n <= 0)
-            .then(|| format!("Range {w} isn't valid because length {n} isn't positive"));
+/// C's `isspace` in the C locale.
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// A number at the start of `s` as Wireshark's `drange_str_to_gint32` reads it with C's
+/// `strtol(s, &end, 0)`: the value and the bytes read, or the refusal.
+fn gint32(s: &str) -> Result<(i32, usize), String> {
+    let b = s.as_bytes();
+    let mut p = b.iter().take_while(|c| is_c_space(**c)).count();
+    let negative = b.get(p) == Some(&b'-');
+    if matches!(b.get(p), Some(b'-' | b'+')) {
+        p += 1;
     }
-    let dash = w.get(1..)?.find('-')? + 1;
-    let (a, b): (i64, i64) = (w[..dash].parse().ok()?, w[dash + 1..].parse().ok()?);
-    (a >= b).then(|| format!("Range {w} isn't valid because {a} is greater or equal than {b}"))
+    let hex_prefix = b.get(p) == Some(&b'0')
+        && matches!(b.get(p + 1), Some(b'x' | b'X'))
+        && b.get(p + 2).is_some_and(u8::is_ascii_hexdigit);
+    let radix = if hex_prefix {
+        p += 2;
+        16
+    } else if b.get(p) == Some(&b'0') {
+        8
+    } else {
+        10
+    };
+    let digits = b[p..]
+        .iter()
+        .take_while(|c| char::from(**c).is_digit(radix))
+        .count();
+    if digits == 0 {
+        return Err(format!("\"{s}\" is not a valid number."));
+    }
+    let magnitude = i128::from_str_radix(&s[p..p + digits], radix).unwrap_or(i128::MAX);
+    let value = if negative { -magnitude } else { magnitude };
+    match i32::try_from(value) {
+        Ok(v) => Ok((v, p + digits)),
+        Err(_) => Err(format!("\"{s}\" causes an integer overflow.")),
+    }
 }
 
 /// One element of a set: a value or a range of them.
@@ -616,6 +679,9 @@ pub(super) enum Test {
     Matches(Operand, regex::bytes::Regex),
     /// Arithmetic, masked bytes or a masked address alone: true when some value is not zero.
     NotZero(Operand),
+    /// A slice alone: true when the slice of some value holds a byte (Wireshark's
+    /// `DFVM_LENGTH` then `DFVM_NOT_ALL_ZERO`).
+    NotEmpty(Operand),
     /// `all` before an ordering, `in`, `contains` or `matches`: it holds of every value of
     /// the left side (against every value of a field on the right). `all` and `any` before
     /// `==` and `!=` are read into their [`Cmp`] instead.
@@ -820,18 +886,127 @@ impl Parser {
         }
     }
 
-    /// A range in brackets, as [`slice`] reads it, and its token.
+    /// After a slice's `[`: its ranges, and those of the brackets right after it.
+    fn ranges(&mut self) -> Result<Vec<Vec<Slice>>, FilterError> {
+        let mut ranges = Vec::new();
+        loop {
+            self.bracket_closes()?;
+            let mut these = Vec::new();
+            loop {
+                these.push(self.slice()?.0);
+                let close = self.next()?;
+                match close.tok {
+                    Tok::Punct("]") => break,
+                    Tok::Punct(",") => {}
+                    _ => return Err(unexpected(&close)),
+                }
+            }
+            ranges.push(these);
+            if !self.eat("[", "") {
+                return Ok(ranges);
+            }
+        }
+    }
+
+    /// Whether the function call whose `(` is the token before this one stands alone as a
+    /// test (nothing compares it), which Wireshark refuses before it looks at the call's
+    /// argument; the ranges of slices inside it are read first, as Wireshark's parser does.
+    fn call_alone(&self) -> Result<bool, FilterError> {
+        // Only a call that begins a relation may stand alone.
+        let before = self.i.checked_sub(3).and_then(|n| self.tokens.get(n));
+        let begins = match before.map(|t| &t.tok) {
+            None | Some(Tok::Punct("(" | "&&" | "||" | "!")) => true,
+            Some(Tok::Word(w)) => matches!(w.as_str(), "and" | "or" | "not"),
+            _ => false,
+        };
+        if !begins {
+            return Ok(false);
+        }
+        let mut depth = 1usize;
+        let mut bracket = false;
+        for (n, t) in self.tokens.iter().enumerate().skip(self.i) {
+            match &t.tok {
+                Tok::Punct("(") => depth += 1,
+                Tok::Punct(")") => depth -= 1,
+                Tok::Punct("[") => bracket = true,
+                Tok::Punct("]") => bracket = false,
+                Tok::Word(w) if bracket => {
+                    drange(w).map_err(|m| FilterError::parsing_at(m, (t.at, t.len)))?;
+                }
+                _ => {}
+            }
+            if depth == 0 {
+                return Ok(match self.tokens.get(n + 1).map(|t| &t.tok) {
+                    None | Some(Tok::Punct(")" | "&&" | "||")) => true,
+                    Some(Tok::Word(w)) => w == "and" || w == "or",
+                    _ => false,
+                });
+            }
+        }
+        Ok(false)
+    }
+
+    /// The operator at the top of an arithmetic argument that runs from the token before
+    /// this one to the call's `)`, if the argument is arithmetic.
+    fn arithmetic_argument(&self) -> Option<(usize, usize)> {
+        let precedence = |t: &Tok| match t {
+            Tok::Punct("&") => Some(0),
+            Tok::Word(w) if w == "bitwise_and" => Some(0),
+            Tok::Punct("+") => Some(1),
+            // (`-1` is a minus and a number.)
+            Tok::Word(w) if w.starts_with('-') => Some(1),
+            Tok::Punct("*" | "%") => Some(2),
+            Tok::Word(w) if w == "/" => Some(2),
+            _ => None,
+        };
+        let mut depth = 0usize;
+        let mut top: Option<(u8, (usize, usize))> = None;
+        for t in &self.tokens[self.i..] {
+            match t.tok {
+                Tok::Punct("(" | "{") => depth += 1,
+                Tok::Punct(")") if depth == 0 => return top.map(|(_, at)| at),
+                Tok::Punct(")" | "}") => depth -= 1,
+                _ if depth == 0 => {
+                    if let Some(p) = precedence(&t.tok) {
+                        if top.is_none_or(|(q, _)| p <= q) {
+                            let len = if p == 1 { 1 } else { t.len };
+                            top = Some((p, (t.at, len)));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Whether the call of a function that begins at the next token (its name, then `(`)
+    /// is sliced: a `[` after its `)`.
+    fn call_sliced(&self) -> bool {
+        let mut depth = 0usize;
+        for (n, t) in self.tokens.iter().enumerate().skip(self.i) {
+            match t.tok {
+                Tok::Punct("(") => depth += 1,
+                Tok::Punct(")") if depth <= 1 => {
+                    return self
+                        .tokens
+                        .get(n + 1)
+                        .is_some_and(|t| t.tok == Tok::Punct("["));
+                }
+                Tok::Punct(")") => depth -= 1,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// A range in brackets, as [`drange`] reads it, and its token.
     fn slice(&mut self) -> Result<(Slice, Token), FilterError> {
         let range = self.next()?;
         let Tok::Word(w) = &range.tok else {
             return Err(unexpected(&range));
         };
-        let s = slice(w).ok_or_else(|| {
-            FilterError::at(
-                format!("\"{w}\" is not a valid number."),
-                (range.at, range.len),
-            )
-        })?;
+        let s = drange(w).map_err(|m| FilterError::parsing_at(m, (range.at, range.len)))?;
         Ok((s, range))
     }
 
@@ -870,30 +1045,15 @@ impl Parser {
                     _ => return Err(unexpected(&sep)),
                 }
             },
-            Tok::Word(w) => {
-                let digits = w.bytes().take_while(u8::is_ascii_digit).count();
-                if digits == 0 {
-                    let c = w.chars().next().map(String::from).unwrap_or_default();
-                    return Err(expected(&c, next.at));
-                }
-                if digits < w.len() {
-                    let c = &w[digits..=digits];
-                    return Err(FilterError::at(
-                        format!("\"{c}\" was unexpected in this context."),
-                        (next.at + digits, 1),
-                    ));
-                }
-                let n: i64 = w.parse().map_err(|_| {
-                    FilterError::at(
-                        format!("\"{w}\" is not a valid number."),
-                        (next.at, next.len),
-                    )
-                })?;
-                layers.push(Slice {
-                    start: n,
-                    len: Some(1),
-                });
+            // The scanner reads the digits after `#` alone (see [`super::lex`]).
+            Tok::Word(w) if w.bytes().all(|b| b.is_ascii_digit()) => {
+                let s = drange(w).map_err(|m| FilterError::parsing_at(m, (next.at, next.len)))?;
+                layers.push(s);
                 Ok(layers)
+            }
+            Tok::Word(w) => {
+                let c = w.chars().next().map(String::from).unwrap_or_default();
+                Err(expected(&c, next.at))
             }
             Tok::Str(_) => Err(expected("\"", next.at)),
             Tok::Char(..) => Err(expected("'", next.at)),
@@ -1147,6 +1307,12 @@ impl Parser {
         if let (Tok::Word(w), false) = (&t.tok, reference) {
             let function = FUNCTIONS.contains(&w.as_str());
             if function && self.eat("(", "") {
+                if self.call_alone()? {
+                    return Err(FilterError::at(
+                        "You cannot test whether a function is present.",
+                        (t.at, t.len),
+                    ));
+                }
                 let arg = self.next()?;
                 if arg.tok == Tok::Punct("$") {
                     let name = self.tokens.get(self.i + 1).unwrap_or(&arg);
@@ -1157,23 +1323,63 @@ impl Parser {
                 }
                 let nested = matches!(&arg.tok, Tok::Word(a) if FUNCTIONS.contains(&a.as_str()) || ["max", "min", "abs"].contains(&a.as_str()));
                 let case = w == "upper" || w == "lower";
-                let not_text = |a: &str| known(a).is_some_and(|f| f.kind != Kind::Str);
-                if case && (nested || matches!(&arg.tok, Tok::Word(a) if not_text(a))) {
-                    return Err(FilterError::at(
-                        format!("Only string type fields can be used as parameter for {w}()"),
-                        (arg.at, arg.len),
-                    ));
+                let refused = match case {
+                    true => format!("Only string type fields can be used as parameter for {w}()"),
+                    false => format!("Only fields can be used as parameter for {w}()"),
+                };
+                // A literal alone (`len(80)`, `upper("x")`, a name no protocol has) is no
+                // field.
+                let literal = match &arg.tok {
+                    Tok::Str(_) | Tok::Char(..) => true,
+                    Tok::Word(a) => {
+                        !nested
+                            && known(a).is_none()
+                            && super::names::in_other_protocol(a).is_none()
+                    }
+                    Tok::Punct(_) => false,
+                };
+                if literal && self.peek().is_some_and(|t| t.tok == Tok::Punct(")")) {
+                    // (`-x` is a sign, at the top.)
+                    let signed =
+                        matches!(&arg.tok, Tok::Word(a) if a.len() > 1 && a.starts_with('-'));
+                    let len = if signed { 1 } else { arg.len };
+                    return Err(FilterError::at(refused, (arg.at, len)));
                 }
-                if nested {
-                    return Err(FilterError::at(
-                        format!("Only fields can be used as parameter for {w}()"),
-                        (arg.at, arg.len),
-                    ));
+                // Arithmetic is no field either: Wireshark points at its last operator of
+                // the lowest precedence (`&`, then `+ -`, then `* / %`).
+                if let Some(at) = self.arithmetic_argument() {
+                    return Err(FilterError::at(refused, at));
+                }
+                let not_text = |a: &str| known(a).is_some_and(|f| f.kind != Kind::Str);
+                let sliced_next = self
+                    .tokens
+                    .get(self.i)
+                    .is_some_and(|t| t.tok == Tok::Punct("["));
+                if nested
+                    || (case && !sliced_next && matches!(&arg.tok, Tok::Word(a) if not_text(a)))
+                {
+                    // A function's slice is no field, and has no place (Wireshark 4.0).
+                    let span = (!nested || !self.call_sliced()).then_some((arg.at, arg.len));
+                    return Err(FilterError {
+                        span,
+                        ..FilterError::at(refused, (0, 0))
+                    });
                 }
                 let field = self.field_ref(&arg)?;
+                let sliced = self.eat("[", "");
+                if sliced {
+                    self.ranges()?;
+                }
                 let close = self.next()?;
                 if close.tok != Tok::Punct(")") {
                     return Err(unexpected(&close));
+                }
+                // A slice is no field (Wireshark shows no place for it).
+                if sliced {
+                    return Err(FilterError {
+                        span: None,
+                        ..FilterError::at(refused, (0, 0))
+                    });
                 }
                 let op = match w.as_str() {
                     "len" => Operand::Len(field),
@@ -1202,6 +1408,24 @@ impl Parser {
                     }
                     _ => Operand::Lower(field),
                 };
+                // A slice of what the function returns (`string(tcp.port)[0]`): text only.
+                if self.eat("[", "") {
+                    let ranges = self.ranges()?;
+                    if matches!(op, Operand::Len(_) | Operand::Count(_)) {
+                        return Err(FilterError::at(
+                            format!(
+                                "Return value of function \"{w}\" is a Unsigned integer (4 bytes) \
+                                 and cannot be converted into a sequence of bytes."
+                            ),
+                            (t.at, t.len),
+                        ));
+                    }
+                    let op = Operand::Slice(Box::new(op), ranges);
+                    if self.in_mask {
+                        return Ok((op, t));
+                    }
+                    return self.bytes_masks(op, t);
+                }
                 return Ok((op, t));
             }
             if known(w).is_none() {
@@ -1238,26 +1462,25 @@ impl Parser {
                     (t.at, t.len),
                 ));
             }
-            self.bracket_closes()?;
-            let mut ranges = Vec::new();
-            loop {
-                if let Some(range) = self.peek() {
-                    if let Some(why) = invalid_range(range) {
-                        return Err(FilterError::at(why, (range.at, range.len)));
-                    }
-                }
-                ranges.push(self.slice()?.0);
-                let close = self.next()?;
-                match close.tok {
-                    Tok::Punct("]") => break,
-                    Tok::Punct(",") => {}
-                    _ => return Err(unexpected(&close)),
-                }
+            let ranges = self.ranges()?;
+            // Only bytes, addresses and text are sliced (`ftype_can_slice`).
+            if !matches!(
+                field.field.kind,
+                Kind::Ipv4 | Kind::Ipv6 | Kind::Ether | Kind::Bytes | Kind::Protocol | Kind::Str
+            ) {
+                return Err(FilterError::at(
+                    format!(
+                        "\"{}\" is a {} and cannot be sliced into a sequence of bytes.",
+                        field.field.abbrev,
+                        type_name(field.field)
+                    ),
+                    (t.at, t.len),
+                ));
             }
             if self.in_mask {
-                return Ok((Operand::Slice(field, ranges), t));
+                return Ok((Operand::Slice(Box::new(Operand::Field(field)), ranges), t));
             }
-            return self.bytes_masks(Operand::Slice(field, ranges), t);
+            return self.bytes_masks(Operand::Slice(Box::new(Operand::Field(field)), ranges), t);
         }
         // (A mask's own field takes no mask: `&` groups from the left.)
         if !self.in_mask && self.eat("&", "") {
@@ -1450,6 +1673,7 @@ impl Parser {
             message: format!("{ft_name} cannot {op}."),
             span,
             expanded: None,
+            parsing: false,
         })
     }
 
@@ -1627,6 +1851,7 @@ impl Parser {
                 // (Wireshark 4.0 shows no place for a slice.)
                 span: (!matches!(lhs, Operand::Slice(..))).then_some((lhs_token.at, lhs_token.len)),
                 expanded: None,
+                parsing: false,
             });
         }
         match &next.tok {
@@ -1709,6 +1934,7 @@ impl Parser {
                         ),
                         span: None,
                         expanded: None,
+                        parsing: false,
                     })?;
                 Ok(Some(Test::Matches(lhs, re)))
             }
@@ -1908,8 +2134,9 @@ fn exists(lhs: Operand, t: &Token) -> Result<Test, FilterError> {
         // (Wireshark's `DFVM_NOT_ALL_ZERO`).
         Operand::Arith(_) | Operand::BytesAnd(..) => Ok(Test::NotZero(lhs)),
         Operand::Masked(..) => Ok(Test::Compare(lhs, Cmp::AnyNe, Lit::Int(0))),
+        Operand::Slice(..) => Ok(Test::NotEmpty(lhs)),
         _ => Err(FilterError::at(
-            "Only a field may be tested for presence.",
+            "You cannot test whether a function is present.",
             (t.at, t.len),
         )),
     }

@@ -119,7 +119,7 @@ fn derive(t: &Test) -> Cond {
         // A frame that fails a test may pass its negation: nothing is known.
         Test::Not(_) => Cond::Any,
         Test::Exists(f) => carries(f),
-        Test::NotZero(op) => present(op),
+        Test::NotZero(op) | Test::NotEmpty(op) => present(op),
         Test::Compare(op, cmp, lit) => match (port_field(op), cmp, lit) {
             (Some(proto), Cmp::AnyEq | Cmp::AllEq, Lit::Int(n)) => ports(proto, *n, *n),
             (Some(proto), Cmp::Lt, Lit::Int(n)) => ports(proto, 0, n - 1),
@@ -172,10 +172,9 @@ fn present(op: &Operand) -> Cond {
         | Operand::Len(f)
         | Operand::Upper(f)
         | Operand::Lower(f)
-        | Operand::Slice(f, _)
         | Operand::Masked(f, _)
         | Operand::String(f) => carries(f),
-        Operand::BytesAnd(inner, _) => present(inner),
+        Operand::BytesAnd(inner, _) | Operand::Slice(inner, _) => present(inner),
     }
 }
 
