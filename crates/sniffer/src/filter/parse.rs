@@ -12,9 +12,12 @@
 //! atom     := "{" sum "}" | ("+" | "-") atom
 //!           | ("max" | "min" | "abs") "(" sum ( "," sum )* ")"
 //!           | operand | literal
-//! operand  := field [ "[" slice "]" | "&" sum ]
-//!           | ("len" | "count" | "upper" | "lower" | "string") "(" field ")"
+//! operand  := ( field | ("len" | "count" | "upper" | "lower" | "string") "(" field ")" )
+//!              [ ( "[" range ( "," range )* "]" )+ ] [ "&" sum ]
 //! ```
+//!
+//! A range is everything between `[` (or `,`) and the next `,` or `]`, one word to the
+//! scanner, read as Wireshark's `drange_node_from_str` reads it ([`drange`]).
 //!
 //! A left side of constants alone is refused, as Wireshark refuses it; a right side may be
 //! constant arithmetic (`tcp.len > 10 * 2`), typed as the left side's first field.
