@@ -444,7 +444,7 @@ const FILTERS: &[&str] = &[
     "frame[1 - 2] == 00:00 or frame[ 0x0c : 2 ] == 08:00",
     "frame[+1] == 00 or frame[010] == 00",
     "ip.src#[0x1] == 127.0.0.1",
-    "tcp.payload[ -1:] == 0a",
+    "tcp.payload[ -1:] == 21",
     // A slice alone: true when it holds a byte.
     "frame[0]",
     "tcp.payload[10:2]",
