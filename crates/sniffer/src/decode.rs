@@ -627,7 +627,7 @@ mod ipv6;
 mod non_ip;
 mod segment;
 mod transport;
-mod tunnel;
+pub(crate) mod tunnel;
 
 pub use ipv6::ipv6_ext;
 #[cfg(test)]

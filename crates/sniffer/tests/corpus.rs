@@ -1401,6 +1401,14 @@ fn synthetic_corpus_matches_tshark() {
 /// and `-T json`, and the statistics against `-q -z conv,… -z endpoints,…`: the number of
 /// differing lines per output is printed, and each must be identical.
 fn details_of(files: &[(String, std::path::PathBuf)]) {
+    details_judged(files, common::tshark_output);
+}
+
+/// [`details_of`], tshark's outputs made by `tshark`.
+fn details_judged(
+    files: &[(String, std::path::PathBuf)],
+    tshark: fn(&std::path::Path, &[&str]) -> Vec<String>,
+) {
     let mut over = Vec::new();
     for (name, path) in files {
         for output in ["-V", "-x", "-T json", "-z"] {
@@ -1408,7 +1416,7 @@ fn details_of(files: &[(String, std::path::PathBuf)]) {
                 "-z" => common::EVERY_STATISTIC.to_vec(),
                 _ => output.split(' ').collect(),
             };
-            let theirs = common::tshark_output(path, &args);
+            let theirs = tshark(path, &args);
             let ours = common::sniffer_output(path, &args);
             let theirs: Vec<&str> = theirs.iter().map(String::as_str).collect();
             let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
@@ -1432,8 +1440,8 @@ fn details_of(files: &[(String, std::path::PathBuf)]) {
 /// whose segments travel in GRE (plain, with checksum, key and sequence number, carrying IPv4,
 /// IPv6 or Ethernet, and ERSPAN types I, II and III), VXLAN and Geneve (with an option),
 /// over IPv4 and IPv6; the inner segments are analysed as one conversation. Then ARP inside
-/// VXLAN, and GRE carrying a protocol type nothing decodes. The details are compared too,
-/// with tshark's tunnel dissectors off, as for every capture.
+/// VXLAN, and GRE carrying a protocol type nothing decodes. The details, bytes, JSON and
+/// statistics are compared too, with the same judge.
 #[test]
 fn tunnels_match_tshark() {
     if !common::has_tshark() {
@@ -1615,7 +1623,10 @@ fn tunnels_match_tshark() {
         "{theirs:#?}"
     );
     assert_eq!(ours, theirs);
-    // The details, judged as the other captures' are (the tunnels' dissectors off): the
-    // outer packets up to their payload, as data.
-    details_of(&[("tunnels.pcap".to_owned(), path.clone())]);
+    // The details, the bytes, the JSON and the statistics, judged with the tunnels decoded
+    // as the list is: each tunnel's header, then the packet inside.
+    details_judged(
+        &[("tunnels.pcap".to_owned(), path.clone())],
+        common::tshark_output_with_tunnels,
+    );
 }

@@ -13,22 +13,22 @@
 
 /// Where an inner packet starts, and what it starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Inner<'a> {
+pub(crate) enum Inner<'a> {
     Ip(&'a [u8]),
     Ethernet(&'a [u8]),
 }
 
 /// What a GRE header carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Gre<'a> {
+pub(crate) enum Gre<'a> {
     Inner(Inner<'a>),
     /// A protocol type the judged set does not decode.
     Unknown(u16),
 }
 
 /// The UDP ports of VXLAN and Geneve.
-pub(super) const VXLAN_PORT: u16 = 4789;
-pub(super) const GENEVE_PORT: u16 = 6081;
+pub(crate) const VXLAN_PORT: u16 = 4789;
+pub(crate) const GENEVE_PORT: u16 = 6081;
 
 /// The inner packet of a protocol type, as GRE and Geneve name it.
 fn by_protocol_type(protocol: u16, rest: &[u8]) -> Option<Inner<'_>> {
@@ -40,7 +40,7 @@ fn by_protocol_type(protocol: u16, rest: &[u8]) -> Option<Inner<'_>> {
 }
 
 /// The GRE packet `bytes` (the outer IP payload); `None` when even its header is cut.
-pub(super) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
+pub(crate) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
     let flags = u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]);
     let protocol = u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]);
     let (checksum, key, sequence) = (
@@ -71,13 +71,13 @@ pub(super) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
 }
 
 /// The Ethernet frame inside a VXLAN payload.
-pub(super) fn vxlan(bytes: &[u8]) -> Option<Inner<'_>> {
+pub(crate) fn vxlan(bytes: &[u8]) -> Option<Inner<'_>> {
     bytes.get(8..).map(Inner::Ethernet)
 }
 
 /// The packet inside a Geneve payload: `None` for a protocol type not decoded here, `Err`
 /// when the header or its options run past the payload.
-pub(super) fn geneve(bytes: &[u8]) -> Result<Option<Inner<'_>>, ()> {
+pub(crate) fn geneve(bytes: &[u8]) -> Result<Option<Inner<'_>>, ()> {
     let options = usize::from(bytes.first().ok_or(())? & 0x3f) * 4;
     if bytes.len() < 8 + options {
         return Err(());

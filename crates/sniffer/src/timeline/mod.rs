@@ -33,7 +33,7 @@ use crate::tcp::{TcpFlags, TcpOption};
 mod chdlc_registered;
 pub(crate) mod ethertype_names;
 mod follow;
-mod gre_protocol_names;
+pub(crate) mod gre_protocol_names;
 pub mod http;
 pub(crate) mod icmp;
 mod info;

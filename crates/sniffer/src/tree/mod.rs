@@ -58,6 +58,7 @@ mod quoted;
 mod reassembly;
 mod tcp;
 mod tcp_options;
+mod tunnel;
 mod udp;
 
 pub use frame::{custom_block, FrameContext, UdpStream};
@@ -974,6 +975,7 @@ fn fields() -> Vec<&'static Field> {
         tcp::FIELDS,
         tcp_options::FIELDS,
         udp::FIELDS,
+        tunnel::FIELDS,
         data::FIELDS,
         http::FIELDS,
     ]
@@ -1129,6 +1131,43 @@ pub fn build_into(
             Layer::OuterUdp(at) => {
                 if let Some(udp) = quoted::udp_header(data, at) {
                     udp::build(&mut b, data, at, &udp, ctx.udp_stream, false, None);
+                }
+            }
+            Layer::Gre(at, end, nested) => {
+                let first = b.last() + 1;
+                tunnel::build_gre(&mut b, data, at, end, data.len() >= end);
+                let header = tunnel::gre_header_len(data.get(at..).unwrap_or_default());
+                if data.len() < at + header {
+                    tunnel_cut(&mut b, frame, data, first, "GRE");
+                    continue;
+                }
+                if let Some((at, len)) = nested {
+                    data::build(&mut b, data, at, len);
+                }
+                b.close();
+            }
+            Layer::Erspan1(at) => tunnel::build_erspan_type_1(&mut b, at),
+            Layer::Erspan(at, end) => {
+                let first = b.last() + 1;
+                tunnel::build_erspan(&mut b, data, at, end);
+                let header = tunnel::erspan_header_len(data.get(at..).unwrap_or_default());
+                if data.len() < at + header {
+                    tunnel_cut(&mut b, frame, data, first, "ERSPAN");
+                }
+            }
+            Layer::Vxlan(at) => {
+                let first = b.last() + 1;
+                tunnel::build_vxlan(&mut b, data, at);
+                if data.len() < at + 8 {
+                    tunnel_cut(&mut b, frame, data, first, "VXLAN");
+                }
+            }
+            Layer::Geneve(at) => {
+                let first = b.last() + 1;
+                tunnel::build_geneve(&mut b, data, at);
+                let header = tunnel::geneve_header_len(data.get(at..).unwrap_or_default());
+                if data.len() < at + header {
+                    tunnel_cut(&mut b, frame, data, first, "Geneve");
                 }
             }
             Layer::Icmpv6(ip_at, at, len) => {
@@ -1305,6 +1344,199 @@ pub(super) fn malformed(b: &mut Builder, name: &str, at: usize) {
     );
 }
 
+/// Ends a tunnel's header that the packet ends inside, from node `first` (its title): what
+/// was read before the end, then the line saying the capture cut it or it was malformed.
+fn tunnel_cut(b: &mut Builder, frame: &Frame<'_>, data: &[u8], first: usize, name: &str) {
+    b.close_to(0);
+    b.cut_at(first, data.len());
+    if frame.wire_len as usize > frame.data.len() {
+        truncated(b, name, data.len());
+    } else {
+        malformed(b, name, data.len());
+    }
+}
+
+/// Tunnels opened at most, one inside the other, as in `decode`.
+const MAX_TUNNELS: u8 = 8;
+
+/// Where the IP packet at `at` ends, as its header says (past the captured bytes, if they
+/// are fewer).
+fn ip_end(data: &[u8], at: usize) -> usize {
+    let be16 = |i: usize| {
+        data.get(i..i + 2)
+            .map_or(0, |l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+    };
+    match data.get(at).map(|b| b >> 4) {
+        Some(4) => at + be16(at + 2),
+        _ => at + 40 + be16(at + 4),
+    }
+}
+
+/// What [`tunnel_layers`] found after an IP header.
+enum Opened {
+    /// A tunnel whose inner IP header starts here.
+    Ip(usize),
+    /// A tunnel, and all that follows it.
+    Done,
+    /// No tunnel `decode` opens.
+    No,
+}
+
+/// The tunnel layers after an IP header whose payload of protocol `proto` starts at
+/// `transport_at` and ends at `end`, as `decode` opens them: GRE (and ERSPAN inside it), and
+/// VXLAN or Geneve in a UDP datagram; then the Ethernet frame inside, if any, and what it
+/// carries when that is not IP (ARP, or data).
+fn tunnel_layers(
+    data: &[u8],
+    packet: &Packet,
+    (transport_at, proto, end): (usize, u8, usize),
+    out: &mut Vec<Layer>,
+    protocols: &mut Vec<&'static str>,
+) -> Opened {
+    use crate::decode::tunnel as dt;
+    let offset = |bytes: &[u8]| (bytes.as_ptr() as usize).saturating_sub(data.as_ptr() as usize);
+    let payload = data
+        .get(transport_at..end.min(data.len()))
+        .unwrap_or_default();
+    match proto {
+        47 => {
+            protocols.push("gre");
+            if payload.len() < 4 {
+                out.push(if end > data.len() {
+                    Layer::Truncated("GRE")
+                } else {
+                    Layer::Malformed("GRE")
+                });
+                return Opened::Done;
+            }
+            let flags = u16::from_be_bytes([payload[0], payload[1]]);
+            let protocol = u16::from_be_bytes([payload[2], payload[3]]);
+            match dt::gre(payload) {
+                None => {
+                    out.push(Layer::Gre(transport_at, end, None));
+                    Opened::Done
+                }
+                Some(dt::Gre::Unknown(_)) => {
+                    let header = tunnel::gre_header_len(payload);
+                    let rest = payload.len().saturating_sub(header);
+                    // Without a sequence number, an empty payload is not handed on.
+                    let nested = (rest > 0 || flags & 0x1000 != 0)
+                        .then_some((transport_at + header, rest))
+                        .filter(|&(_, len)| len > 0);
+                    if nested.is_some() {
+                        protocols.push("data");
+                    }
+                    out.push(Layer::Gre(transport_at, end, nested));
+                    Opened::Done
+                }
+                Some(dt::Gre::Inner(dt::Inner::Ip(bytes))) => {
+                    out.push(Layer::Gre(transport_at, end, None));
+                    if bytes.is_empty() {
+                        Opened::Done
+                    } else {
+                        Opened::Ip(offset(bytes))
+                    }
+                }
+                Some(dt::Gre::Inner(dt::Inner::Ethernet(bytes))) => {
+                    out.push(Layer::Gre(transport_at, end, None));
+                    let erspan_at = transport_at + tunnel::gre_header_len(payload);
+                    match protocol {
+                        0x88be if flags & 0x1000 == 0 => {
+                            protocols.push("erspan");
+                            out.push(Layer::Erspan1(erspan_at));
+                        }
+                        0x88be | 0x22eb => {
+                            protocols.push("erspan");
+                            out.push(Layer::Erspan(erspan_at, end));
+                        }
+                        _ => {}
+                    }
+                    inner_ethernet(data, packet, offset(bytes), end, out, protocols)
+                }
+            }
+        }
+        17 if payload.len() >= 8 => {
+            let port = |i: usize| u16::from_be_bytes([payload[i], payload[i + 1]]);
+            let ports = [port(0), port(2)];
+            let length = usize::from(port(4));
+            let udp_payload = payload.get(8..length.max(8).min(payload.len()));
+            let udp_payload = udp_payload.unwrap_or_default();
+            let vx_at = transport_at + 8;
+            if ports.contains(&dt::VXLAN_PORT) {
+                out.push(Layer::OuterUdp(transport_at));
+                out.push(Layer::Vxlan(vx_at));
+                protocols.extend(["udp", "vxlan"]);
+                match dt::vxlan(udp_payload) {
+                    Some(dt::Inner::Ethernet(bytes)) => {
+                        inner_ethernet(data, packet, offset(bytes), end, out, protocols)
+                    }
+                    _ => Opened::Done,
+                }
+            } else if ports.contains(&dt::GENEVE_PORT) {
+                match dt::geneve(udp_payload) {
+                    Ok(None) => Opened::No,
+                    Err(()) => {
+                        out.push(Layer::OuterUdp(transport_at));
+                        out.push(Layer::Geneve(vx_at));
+                        protocols.extend(["udp", "geneve"]);
+                        Opened::Done
+                    }
+                    Ok(Some(inner)) => {
+                        out.push(Layer::OuterUdp(transport_at));
+                        out.push(Layer::Geneve(vx_at));
+                        protocols.extend(["udp", "geneve"]);
+                        match inner {
+                            dt::Inner::Ip(bytes) if bytes.is_empty() => Opened::Done,
+                            dt::Inner::Ip(bytes) => Opened::Ip(offset(bytes)),
+                            dt::Inner::Ethernet(bytes) => {
+                                inner_ethernet(data, packet, offset(bytes), end, out, protocols)
+                            }
+                        }
+                    }
+                }
+            } else {
+                Opened::No
+            }
+        }
+        _ => Opened::No,
+    }
+}
+
+/// The Ethernet frame at `at` inside a tunnel (its packet ending at `end`): IP after it is
+/// for the caller to read; ARP or anything else is added here.
+fn inner_ethernet(
+    data: &[u8],
+    packet: &Packet,
+    at: usize,
+    end: usize,
+    out: &mut Vec<Layer>,
+    protocols: &mut Vec<&'static str>,
+) -> Opened {
+    if data.len() < at + 14 {
+        protocols.push("eth");
+        out.push(Layer::Malformed("Ethernet"));
+        return Opened::Done;
+    }
+    out.push(Layer::Eth(at, None));
+    protocols.extend(["eth", "ethertype"]);
+    let rest = end.min(data.len()).saturating_sub(at + 14);
+    match u16::from_be_bytes([data[at + 12], data[at + 13]]) {
+        0x0800 | 0x86dd if rest > 0 => Opened::Ip(at + 14),
+        0x0806 if matches!(packet.net, crate::decode::Network::Arp(_)) => {
+            out.push(Layer::Arp(at + 14));
+            protocols.push("arp");
+            Opened::Done
+        }
+        _ => {
+            if rest > 0 {
+                out.push(Layer::Data(at + 14, rest));
+                protocols.push("data");
+            }
+            Opened::Done
+        }
+    }
+}
+
 /// The outer UDP datagram of a packet that a tunnel carried over UDP (VXLAN, Geneve), which
 /// the tree shows as UDP and data (the tunnels' dissectors are not in the judged set): its
 /// endpoints, and whether it has a payload.
@@ -1367,6 +1599,7 @@ pub(super) fn network_offset(frame: &Frame<'_>, packet: &Packet) -> Option<usize
 /// its header, a UDP header and the rest as data.
 fn outer_ip_layers(
     data: &[u8],
+    packet: &Packet,
     at: usize,
     out: &mut Vec<Layer>,
     protocols: &mut Vec<&'static str>,
@@ -1392,6 +1625,9 @@ fn outer_ip_layers(
         }
         _ => return,
     };
+    if let Opened::Done = tunnel_layers(data, packet, (transport_at, proto, end), out, protocols) {
+        return;
+    }
     let end = end.min(data.len());
     if proto == 17 && end >= transport_at + 8 {
         out.push(Layer::OuterUdp(transport_at));
@@ -1440,6 +1676,15 @@ enum Layer {
     Tcp(usize),
     /// The UDP datagram a tunnel (VXLAN, Geneve) travels in, read from its bytes.
     OuterUdp(usize),
+    /// A GRE header, where the packet it is in ends, and the data it carries that no
+    /// dissector of the judged set reads (shown inside GRE's subtree, as Wireshark does).
+    Gre(usize, usize, Option<(usize, usize)>),
+    /// ERSPAN type I, which has no header: its title.
+    Erspan1(usize),
+    /// An ERSPAN header of type II or III, and where the packet it is in ends.
+    Erspan(usize, usize),
+    Vxlan(usize),
+    Geneve(usize),
     /// An IPv4 (true) or IPv6 header carried in IP that the packet ends inside.
     IpCut(usize, bool),
     /// A TCP header cut by the capture after its ports.
@@ -1679,7 +1924,7 @@ fn layers(
         return out;
     }
     if outer_only {
-        outer_ip_layers(data, at, &mut out, protocols);
+        outer_ip_layers(data, packet, at, &mut out, protocols);
         return out;
     }
     if let Network::Arp(arp) = &packet.net {
@@ -1711,7 +1956,9 @@ fn layers(
         }
         return out;
     };
-    // The IP header, and those of IP carried in IP (protocols 4 and 41) after it.
+    // The IP header, and those of IP carried in IP (protocols 4 and 41) or in a tunnel after
+    // it.
+    let mut opened = 0u8;
     let (ip_at, transport_at, proto) = loop {
         let (transport_at, proto) = match data.get(at).map(|b| b >> 4) {
             Some(4) => {
@@ -1760,6 +2007,7 @@ fn layers(
                 return out;
             }
             at = transport_at;
+            opened += 1;
             continue;
         }
         // Ethernet carried in IP (protocol 143), and the IP packet it carries.
@@ -1771,6 +2019,38 @@ fn layers(
             protocols.extend(["eth", "ethertype"]);
             at = transport_at + 14;
             continue;
+        }
+        // A tunnel `decode` opened: its layers, then the packet inside.
+        let fragmented = match data.get(at).map(|b| b >> 4) {
+            Some(4) => data
+                .get(at + 6..at + 8)
+                .is_some_and(|f| u16::from_be_bytes([f[0], f[1]]) & 0x3fff != 0),
+            _ => data.get(at + 6) == Some(&44),
+        };
+        if !fragmented && opened < MAX_TUNNELS {
+            let end = ip_end(data, at);
+            match tunnel_layers(
+                data,
+                packet,
+                (transport_at, proto, end),
+                &mut out,
+                protocols,
+            ) {
+                Opened::Ip(inner) => {
+                    opened += 1;
+                    let v4 = data.get(inner).map(|b| b >> 4) == Some(4);
+                    let whole = if v4 { 20 } else { 40 };
+                    if data.len() < inner + whole && data.len() > inner {
+                        protocols.push(if v4 { "ip" } else { "ipv6" });
+                        out.push(Layer::IpCut(inner, v4));
+                        return out;
+                    }
+                    at = inner;
+                    continue;
+                }
+                Opened::Done => return out,
+                Opened::No => {}
+            }
         }
         break (at, transport_at, proto);
     };

@@ -242,6 +242,11 @@ pub fn tshark_output(file: &Path, args: &[&str]) -> Vec<String> {
     tshark_output_judged(file, args, Judge::Plain)
 }
 
+/// [`tshark_output`] with GRE, ERSPAN, VXLAN and Geneve decoded too.
+pub fn tshark_output_with_tunnels(file: &Path, args: &[&str]) -> Vec<String> {
+    tshark_output_judged(file, args, Judge::Tunnels)
+}
+
 /// [`tshark_output`] with HTTP decoded too (and its bodies' media types).
 pub fn tshark_output_with_http(file: &Path, args: &[&str]) -> Vec<String> {
     tshark_output_judged(file, args, Judge::Http)
