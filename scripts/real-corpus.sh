@@ -15,8 +15,8 @@
 #   scripts/real-corpus.sh            # the measurement
 #   scripts/real-corpus.sh -v         # and the differing lines, tshark's (<) then sniffer's (>)
 #   scripts/real-corpus.sh -V         # the packet details instead: `sniffer read -V` against
-#                                     # `tshark -V` with the tests' judge (tunnels not opened,
-#                                     # as the details show them), lines differing per file
+#                                     # `tshark -V` with the same judge (the details open the
+#                                     # tunnels as the list does), lines differing per file
 set -euo pipefail
 cd "$(dirname "$0")/.."
 verbose=${1:-}
@@ -42,13 +42,7 @@ tshark -G protocols 2>/dev/null | cut -f3 | grep -vxF -f <(echo "$judged") >"$ju
 
 cargo build -q --release -p sniffer
 if [ "$verbose" = "-V" ]; then
-  # The tests' judge: the judged set without the tunnels.
-  details_judge=$dir/tshark-judge-details
-  mkdir -p "$details_judge"
-  plain=$(sed -n '/^const JUDGED_PROTOCOLS/,/^];/p' crates/sniffer/tests/common/mod.rs |
-    grep -o '"[^"]*"' | tr -d '"')
-  tshark -G protocols 2>/dev/null | cut -f3 | grep -vxF -f <(echo "$plain") \
-    >"$details_judge/disabled_protos"
+  details_judge=$judge
   files=0 identical=0 lines=0 differing=0
   : >"$dir/details.list"
   for f in "$dir/tcpdump-$version/tests"/*.pcap "$dir/tcpdump-$version/tests"/*.pcapng; do

@@ -1609,6 +1609,14 @@ fn tunnels_match_tshark() {
         nanos: false,
     };
     write(&path, le_usec, LinkType::EN10MB, &frames);
+    // The committed copy the display filter tests read is this file.
+    let committed = common::fixture("tunnels/tunnels.pcap");
+    assert!(
+        std::fs::read(&committed).ok() == std::fs::read(&path).ok(),
+        "{} is not the capture this test writes: copy {} over it",
+        committed.display(),
+        path.display()
+    );
     let theirs = common::tshark_lines_with_tunnels(&path);
     let ours = common::sniffer_lines(&path);
     // The inner packets are shown: none of tshark's lines is a tunnel's own but the last.

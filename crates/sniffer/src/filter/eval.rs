@@ -274,12 +274,24 @@ fn occurrences<'t>(tree: &'t Tree, f: FieldRef) -> impl Iterator<Item = &'t Node
     let field = f.field;
     let is_field = move |n: &Node| std::ptr::eq(n.field, field) || n.field.abbrev == field.abbrev;
     // After `#`, each node's layer: how many of its protocol's headers begin at or before it.
+    // Counted from the end (`#-1`), layers end at the last one the field is in, as in
+    // Wireshark (an inner header cut before the field has none).
     let protocol = field.abbrev.split('.').next().unwrap_or_default();
     let is_header = move |n: &Node| n.field.kind == Kind::Protocol && n.field.abbrev == protocol;
     let total = if f.layers.is_all() {
         0
     } else {
-        tree.nodes.iter().filter(|n| is_header(n)).count()
+        let mut layer = 0;
+        let mut last = 0;
+        for n in &tree.nodes {
+            if is_header(n) {
+                layer += 1;
+            }
+            if is_field(n) {
+                last = layer;
+            }
+        }
+        last
     };
     let mut layer = 0;
     tree.nodes.iter().filter(move |n| {

@@ -4,7 +4,7 @@
 //!
 //! - A **registry** of field definitions ([`Field`]: filter name, display name, type), one
 //!   table per protocol in that protocol's module (`frame`, `eth`, `arp`, `link`, `ip`, `tcp`,
-//!   `tcp_options`, `udp`, `icmp`, `icmpv6`, `data`, `http`), readable as a spec.
+//!   `tcp_options`, `udp`, `icmp`, `icmpv6`, `tunnel`, `data`, `http`), readable as a spec.
 //! - A **tree per packet** ([`Tree`]): nodes in the order Wireshark adds them, each with its
 //!   depth, field, typed [`Value`], byte range, the text `-V` shows, and whether it is
 //!   generated (`[…]`) or hidden. Built by [`build`] from the frame's bytes, `decode`'s
@@ -18,7 +18,8 @@
 //! the fragments a last piece completes, kept by [`FragmentStore`]) and IPv6's fixed header;
 //! TCP (every field tshark shows for the segments the analysis reads, every option, flags,
 //! `[SEQ/ACK analysis]`, `[Timestamps]`); UDP; ICMP and ICMPv6 (with the datagram an error
-//! quotes, `quoted`); with HTTP enabled, HTTP/1.x (`http`: TCP's reassembly, the messages,
+//! quotes, `quoted`); the tunnels the list opens (`tunnel`: GRE, ERSPAN, VXLAN, Geneve), their
+//! headers and then the packet inside, a layer after the outer ones; with HTTP enabled, HTTP/1.x (`http`: TCP's reassembly, the messages,
 //! their bodies as `Line-based text data`), the bytes it made (`-x`'s `Reassembled TCP`,
 //! `De-chunked entity body`) kept as the tree's other sources ([`Tree::sources`]); and the data
 //! that follows.
@@ -1537,8 +1538,8 @@ fn inner_ethernet(
     }
 }
 
-/// The outer UDP datagram of a packet that a tunnel carried over UDP (VXLAN, Geneve), which
-/// the tree shows as UDP and data (the tunnels' dissectors are not in the judged set): its
+/// The outer UDP datagram of a packet that a tunnel carried over UDP (VXLAN, Geneve), a UDP
+/// conversation of its own (its stream index is the one the tree's outer UDP shows): its
 /// endpoints, and whether it has a payload.
 pub fn tunnel_udp(
     frame: &Frame<'_>,
@@ -1840,8 +1841,8 @@ fn layers(
         }
         _ => return out,
     }
-    // A tunnel (VXLAN, Geneve, GRE) carrying something other than IP: the packet the frame
-    // holds is the outer IP one, shown up to its payload (the tunnels' dissectors are off).
+    // A tunnel (VXLAN, Geneve, GRE) carrying something other than IP (ARP, or a packet
+    // `decode` could not open): the outer IP packet, its tunnel and what the tunnel holds.
     let outer_only = matches!(
         out.last(),
         Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
@@ -2142,8 +2143,8 @@ fn layers(
         }
         return out;
     }
-    // A payload the judged dissectors do not read (a tunnel's, with GRE and the others off):
-    // data, as far as the IP header says.
+    // A payload the judged dissectors do not read (a tunnel's `decode` did not open): data,
+    // as far as the IP header says.
     let read = matches!(
         (proto, &packet.transport),
         (6, Transport::Tcp(_)) | (17, Transport::Udp(_)) | (1 | 58, Transport::Icmp(_))

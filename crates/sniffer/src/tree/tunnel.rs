@@ -62,6 +62,9 @@ fields! {
     ERSPAN_PID7_TIMESTAMP: "erspan.pid7.timestamp", "Upper 32-bit Timestamp", Kind::UInt(32, Base::Dec);
     ERSPAN_PID_RSVD: "erspan.pid.rsvd", "Reserved", Kind::UInt(64, Base::Dec);
     VXLAN: "vxlan", "Virtual eXtensible Local Area Network", Kind::Protocol;
+    // VXLAN-GPE's flags, a byte, share the name; filters read the name as this field, as
+    // Wireshark's do (`vxlan.flags == 0x0800` is too big for it).
+    VXLAN_GPE_FLAGS: "vxlan.flags", "Flags", Kind::UInt(8, Base::Hex);
     VXLAN_FLAGS: "vxlan.flags", "Flags", Kind::UInt(16, Base::Hex);
     VXLAN_FLAG_G: "vxlan.flag_g", "GBP Extension", Kind::Bool;
     VXLAN_FLAG_I: "vxlan.flag_i", "VXLAN Network ID (VNI)", Kind::Bool;
