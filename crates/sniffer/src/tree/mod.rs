@@ -1487,7 +1487,7 @@ fn tunnel_layers(
                         out.push(Layer::Geneve(vx_at));
                         protocols.extend(["udp", "geneve"]);
                         match inner {
-                            dt::Inner::Ip(bytes) if bytes.is_empty() => Opened::Done,
+                            dt::Inner::Ip([]) => Opened::Done,
                             dt::Inner::Ip(bytes) => Opened::Ip(offset(bytes)),
                             dt::Inner::Ethernet(bytes) => {
                                 inner_ethernet(data, packet, offset(bytes), end, out, protocols)
