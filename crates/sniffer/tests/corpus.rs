@@ -1569,18 +1569,24 @@ fn tunnels_match_tshark() {
         "192.0.2.2:4789".parse().expect("addr"),
         &[[8, 0, 0, 0, 0, 0, 42, 0].as_slice(), &arp].concat(),
     );
-    // GRE carrying what no dissector of the judged set takes: unnamed, and OSI.
-    let unknown: Vec<Vec<u8>> = [(0x1234, [0u8; 20].as_slice()), (0x00fe, &[0; 20])]
-        .iter()
-        .map(|(protocol, payload)| {
-            synth::ip_packet(
-                "192.0.2.1".parse().expect("ip"),
-                "192.0.2.2".parse().expect("ip"),
-                47,
-                &gre(0, *protocol, &[], payload),
-            )
-        })
-        .collect();
+    // GRE carrying what no dissector of the judged set takes: unnamed, and OSI; and with the
+    // routing bit (RFC 1701: checksum and offset, a source route entry, the empty one).
+    let routing = [[0u8; 4].as_slice(), &[8, 0, 0, 4, 10, 0, 0, 9], &[0; 4]].concat();
+    let unknown: Vec<Vec<u8>> = [
+        (0, 0x1234, [0u8; 20].as_slice(), &[][..]),
+        (0, 0x00fe, &[0; 20], &[]),
+        (0x4000, 0x1234, &[0; 20], &routing),
+    ]
+    .iter()
+    .map(|(flags, protocol, payload, extra)| {
+        synth::ip_packet(
+            "192.0.2.1".parse().expect("ip"),
+            "192.0.2.2".parse().expect("ip"),
+            47,
+            &gre(*flags, *protocol, extra, payload),
+        )
+    })
+    .collect();
     // Tunnel headers, or the packet inside, cut short.
     let (a, b): (std::net::IpAddr, std::net::IpAddr) = (
         "192.0.2.1".parse().expect("ip"),

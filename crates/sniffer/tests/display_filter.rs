@@ -551,6 +551,7 @@ const TUNNEL_FILTERS: &[&str] = &[
     "gre.checksum.status == 0",
     "gre.sequence_number > 5",
     "gre.flags_and_version == 0xb000",
+    "gre.routing.address_family == 2048 and data",
     "vxlan.vni == 42",
     "vxlan.flag_i",
     "vxlan.flags",
@@ -567,7 +568,7 @@ const TUNNEL_FILTERS: &[&str] = &[
     "erspan.pid7.timestamp == 0",
     "tcp.port == 12345 && tcp.len > 0",
     "ip.src#2 == 10.0.0.1",
-    // Counted from the last header holding the field (not 28 and 29, whose inner header is
+    // Counted from the last header holding the field (not 29 and 30, whose inner header is
     // cut before its addresses).
     "ip.src#[-2]",
     "ipv6.src#1 == 2001:db8::1",

@@ -39,19 +39,57 @@ fn by_protocol_type(protocol: u16, rest: &[u8]) -> Option<Inner<'_>> {
     }
 }
 
+/// Whether a GRE header of these flags and protocol type is PPTP's enhanced one, as
+/// Wireshark judges it (an acknowledgment number may follow; the key is a payload length and
+/// a call ID).
+pub(crate) fn gre_is_ppp(flags: u16, protocol: u16) -> bool {
+    match protocol {
+        0x880b => flags & 0x0007 != 0,
+        0x88d2 | 0x8881 => true,
+        _ => false,
+    }
+}
+
+/// The length of the GRE header at the start of `bytes`, as Wireshark reads it: the words
+/// its flags announce (checksum and offset with the checksum or routing bit, key, sequence
+/// number, PPTP's acknowledgment number), then with the routing bit the source route
+/// entries up to the empty one. More than `bytes.len()` when the header runs past them.
+pub(crate) fn gre_header_len(bytes: &[u8]) -> usize {
+    let be16 = |i: usize| {
+        bytes
+            .get(i..i + 2)
+            .map(|w| u16::from_be_bytes([w[0], w[1]]))
+    };
+    let (Some(flags), Some(protocol)) = (be16(0), be16(2)) else {
+        return 4;
+    };
+    let ack = gre_is_ppp(flags, protocol) && flags & 0x0080 != 0;
+    let words = usize::from(flags & 0xc000 != 0)
+        + usize::from(flags & 0x2000 != 0)
+        + usize::from(flags & 0x1000 != 0)
+        + usize::from(ack);
+    let mut len = 4 + 4 * words;
+    if flags & 0x4000 != 0 {
+        loop {
+            let (Some(family), Some(&sre_len)) = (be16(len), bytes.get(len + 3)) else {
+                return bytes.len().max(len) + 1;
+            };
+            len += 4;
+            if family == 0 && sre_len == 0 {
+                break;
+            }
+            len += usize::from(sre_len);
+        }
+    }
+    len
+}
+
 /// The GRE packet `bytes` (the outer IP payload); `None` when even its header is cut.
 pub(crate) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
     let flags = u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]);
     let protocol = u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]);
-    let (checksum, key, sequence) = (
-        flags & 0x8000 != 0,
-        flags & 0x2000 != 0,
-        flags & 0x1000 != 0,
-    );
-    // Enhanced GRE (version 1, PPTP's) may carry an acknowledgment number too.
-    let ack = flags & 0x0007 == 1 && flags & 0x0080 != 0;
-    let words = usize::from(checksum) + usize::from(key) + usize::from(sequence) + usize::from(ack);
-    let rest = bytes.get(4 + 4 * words..)?;
+    let sequence = flags & 0x1000 != 0;
+    let rest = bytes.get(gre_header_len(bytes)..)?;
     let inner = match protocol {
         // ERSPAN type I has no header of its own; type II (with a sequence number) has 8 bytes.
         0x88be if !sequence => Inner::Ethernet(rest),

@@ -318,6 +318,27 @@ static CHDLC_PROTOCOL: &[(u64, &str)] = &[
     (34887, "MPLS unicast"),
     (34888, "MPLS multicast"),
 ];
+static ERSPAN_BSO: &[(u64, &str)] = &[
+    (0, "Good or unknown integrity"),
+    (1, "Short frame"),
+    (2, "Oversized frame"),
+    (3, "CRC or alignment error"),
+];
+static ERSPAN_ENCAP: &[(u64, &str)] = &[
+    (0, "Originally without VLAN tag"),
+    (1, "Originally ISL encapsulated"),
+    (2, "Originally 802.1Q encapsulated"),
+    (3, "VLAN tag preserved in frame"),
+];
+static ERSPAN_FT: &[(u64, &str)] = &[(0, "Ethernet"), (2, "IP")];
+static ERSPAN_GRA: &[(u64, &str)] = &[
+    (0, "100 microseconds"),
+    (1, "100 nanoseconds"),
+    (2, "IEEE 1588"),
+    (3, "Custom granularity"),
+];
+static ERSPAN_TRUNCATED: &[(u64, &str)] = &[(0, "Not truncated"), (1, "Truncated")];
+static ERSPAN_VERSION: &[(u64, &str)] = &[(1, "Type II"), (2, "Type III")];
 static ETH_FCS_STATUS: &[(u64, &str)] = &[
     (0, "Bad"),
     (1, "Good"),
@@ -583,6 +604,68 @@ static FRAME_VERDICT_EBPF_XDP: &[(u64, &str)] = &[
     (3, "XDP_TX"),
     (4, "XDP_REDIRECT"),
 ];
+static GRE_3GPP2_ATTRIB_ID: &[(u64, &str)] = &[
+    (1, "1x SDB/HRPD DOS Indicator"),
+    (2, "Flow Control Indication"),
+    (3, "IP Flow Discriminator"),
+    (4, "Segmentation Indication"),
+];
+static GRE_FLAGS_VERSION: &[(u64, &str)] = &[(0, "GRE"), (1, "Enhanced GRE")];
+static GRE_GGP2_3GPP2_SEG: &[(u64, &str)] = &[
+    (0, "Packet Started"),
+    (1, "Packet continued"),
+    (2, "Packet Ended"),
+];
+static GRE_PROTO: &[(u64, &str)] = &[
+    (0, "Possible GRE keepalive packet"),
+    (34827, "PPP"),
+    (2048, "IP"),
+    (2054, "ARP"),
+    (254, "OSI"),
+    (34878, "WCCP"),
+    (8192, "CDP (Cisco)"),
+    (8193, "NHRP"),
+    (35006, "ERSPAN"),
+    (8939, "ERSPAN III"),
+    (25600, "MIKROTIK EoIP"),
+    (65198, "AIROHIVE AP AP"),
+    (33079, "IPX"),
+    (25944, "Transparent Ethernet bridging"),
+    (25945, "Frame Relay"),
+    (34525, "IPv6"),
+    (34887, "MPLS label switched packet"),
+    (35151, "Network Service Header"),
+    (34945, "CDMA2000 A10 Unstructured byte stream"),
+    (35026, "CDMA2000 A10 3GPP2 Packet"),
+    (35081, "CiscoMetaData"),
+    (47082, "Huawei GRE bonding"),
+    (33280, "ARUBA WLAN"),
+    (33296, "ARUBA WLAN"),
+    (33312, "ARUBA WLAN"),
+    (33328, "ARUBA WLAN"),
+    (33344, "ARUBA WLAN"),
+    (33360, "ARUBA WLAN"),
+    (33376, "ARUBA WLAN"),
+    (33392, "ARUBA WLAN"),
+    (33408, "ARUBA WLAN"),
+    (33424, "ARUBA WLAN"),
+    (33440, "ARUBA WLAN"),
+    (33456, "ARUBA WLAN"),
+    (33472, "ARUBA WLAN"),
+    (33488, "ARUBA WLAN"),
+    (33504, "ARUBA WLAN"),
+    (33520, "ARUBA WLAN"),
+    (33536, "ARUBA WLAN"),
+    (33552, "ARUBA WLAN"),
+    (33568, "ARUBA WLAN"),
+    (33584, "ARUBA WLAN"),
+    (33600, "ARUBA WLAN"),
+    (33616, "ARUBA WLAN"),
+    (33632, "ARUBA WLAN"),
+    (33648, "ARUBA WLAN"),
+    (36864, "ARUBA WLAN"),
+];
+static GRE_WCCP_SERVICE_ID: &[(u64, &str)] = &[(0, "HTTP")];
 static ICMP_EXT_CLASS: &[(u64, &str)] = &[
     (1, "MPLS Label Stack Class"),
     (2, "Interface Information Object"),
@@ -1449,55 +1532,6 @@ static PPP_PROTOCOL: &[(u64, &str)] = &[
     (49795, "Proprietary Authentication Protocol"),
     (50305, "Proprietary Node ID Authentication Protocol"),
 ];
-static SLL_GRETYPE: &[(u64, &str)] = &[
-    (0, "Possible GRE keepalive packet"),
-    (34827, "PPP"),
-    (2048, "IP"),
-    (2054, "ARP"),
-    (254, "OSI"),
-    (34878, "WCCP"),
-    (8192, "CDP (Cisco)"),
-    (8193, "NHRP"),
-    (35006, "ERSPAN"),
-    (8939, "ERSPAN III"),
-    (25600, "MIKROTIK EoIP"),
-    (65198, "AIROHIVE AP AP"),
-    (33079, "IPX"),
-    (25944, "Transparent Ethernet bridging"),
-    (25945, "Frame Relay"),
-    (34525, "IPv6"),
-    (34887, "MPLS label switched packet"),
-    (35151, "Network Service Header"),
-    (34945, "CDMA2000 A10 Unstructured byte stream"),
-    (35026, "CDMA2000 A10 3GPP2 Packet"),
-    (35081, "CiscoMetaData"),
-    (47082, "Huawei GRE bonding"),
-    (33280, "ARUBA WLAN"),
-    (33296, "ARUBA WLAN"),
-    (33312, "ARUBA WLAN"),
-    (33328, "ARUBA WLAN"),
-    (33344, "ARUBA WLAN"),
-    (33360, "ARUBA WLAN"),
-    (33376, "ARUBA WLAN"),
-    (33392, "ARUBA WLAN"),
-    (33408, "ARUBA WLAN"),
-    (33424, "ARUBA WLAN"),
-    (33440, "ARUBA WLAN"),
-    (33456, "ARUBA WLAN"),
-    (33472, "ARUBA WLAN"),
-    (33488, "ARUBA WLAN"),
-    (33504, "ARUBA WLAN"),
-    (33520, "ARUBA WLAN"),
-    (33536, "ARUBA WLAN"),
-    (33552, "ARUBA WLAN"),
-    (33568, "ARUBA WLAN"),
-    (33584, "ARUBA WLAN"),
-    (33600, "ARUBA WLAN"),
-    (33616, "ARUBA WLAN"),
-    (33632, "ARUBA WLAN"),
-    (33648, "ARUBA WLAN"),
-    (36864, "ARUBA WLAN"),
-];
 static SLL_LTYPE: &[(u64, &str)] = &[
     (1, "Raw 802.3"),
     (3, "Ethernet"),
@@ -1602,6 +1636,13 @@ static VLAN_PRIORITY: &[(u64, &str)] = &[
     (6, "Voice, < 10ms latency and jitter"),
     (7, "Network Control"),
 ];
+static VXLAN_NEXT_PROTO: &[(u64, &str)] = &[
+    (1, "IPv4"),
+    (2, "IPv6"),
+    (3, "Ethernet"),
+    (4, "Network Service Header"),
+    (5, "MPLS"),
+];
 
 /// The names Wireshark gives the values of the field `abbrev`, if it gives any.
 pub(super) fn names(abbrev: &str) -> Option<Names> {
@@ -1618,11 +1659,18 @@ pub(super) fn names(abbrev: &str) -> Option<Names> {
         | "icmpv6.rpl.opt.solicited.flag.i"
         | "icmpv6.rpl.opt.solicited.flag.v" => Names::TrueFalse("True", "False"),
         "arp.opcode" => Names::Values(ARP_OPCODE),
-        "arp.proto.type" | "eth.type" | "ieee8021ah.etype" | "null.type" | "sll.etype"
-        | "vlan.etype" => Names::Values(ARP_PROTO_TYPE),
+        "arp.proto.type" | "eth.type" | "geneve.proto_type" | "ieee8021ah.etype" | "null.type"
+        | "sll.etype" | "vlan.etype" => Names::Values(ARP_PROTO_TYPE),
         "arp.src.atm_afi" => Names::Values(ARP_SRC_ATM_AFI),
         "chdlc.address" => Names::Values(CHDLC_ADDRESS),
         "chdlc.protocol" => Names::Values(CHDLC_PROTOCOL),
+        "erspan.bso" => Names::Values(ERSPAN_BSO),
+        "erspan.direction" | "geneve.option.gcp.direction" => Names::TrueFalse("Egress", "Ingress"),
+        "erspan.encap" => Names::Values(ERSPAN_ENCAP),
+        "erspan.ft" => Names::Values(ERSPAN_FT),
+        "erspan.gra" => Names::Values(ERSPAN_GRA),
+        "erspan.truncated" => Names::Values(ERSPAN_TRUNCATED),
+        "erspan.version" => Names::Values(ERSPAN_VERSION),
         "eth.dst.ig" | "eth.ig" | "eth.src.ig" => Names::TrueFalse(
             "Group address (multicast/broadcast)",
             "Individual address (unicast)",
@@ -1632,6 +1680,7 @@ pub(super) fn names(abbrev: &str) -> Option<Names> {
             "Globally unique address (factory default)",
         ),
         "eth.fcs.status"
+        | "gre.checksum.status"
         | "icmp.checksum.status"
         | "icmp.ext.checksum.status"
         | "icmpv6.checksum.status"
@@ -1743,10 +1792,44 @@ pub(super) fn names(abbrev: &str) -> Option<Names> {
         "frame.packet_flags_reception_type" => Names::Values(FRAME_PACKET_FLAGS_RECEPTION_TYPE),
         "frame.verdict.ebpf_tc" => Names::Values(FRAME_VERDICT_EBPF_TC),
         "frame.verdict.ebpf_xdp" => Names::Values(FRAME_VERDICT_EBPF_XDP),
-        "http.chunk_size"
+        "geneve.option.class" | "ip.opt.ra" => Names::Ranges,
+        "geneve.option.length"
+        | "http.chunk_size"
         | "ipv6.dstopts.len_oct"
         | "ipv6.hopopts.len_oct"
         | "ipv6.routing.len_oct" => Names::Units,
+        "gre.3gpp2_attrib_id" => Names::Values(GRE_3GPP2_ATTRIB_ID),
+        "gre.3gpp2_di" => Names::TrueFalse("INDEFINITE:", "TEMPORARY"),
+        "gre.3gpp2_fci" => Names::TrueFalse("XOFF", "XON"),
+        "gre.3gpp2_sdi" => Names::TrueFalse(
+            "Packet suitable for 1x SDB or HRPD DOS transmission",
+            "Reserved",
+        ),
+        "gre.flags.ack"
+        | "gre.flags.checksum"
+        | "gre.flags.key"
+        | "gre.flags.routing"
+        | "gre.flags.sequence_number"
+        | "gre.flags.strict_source_route"
+        | "icmpv6.rpl.opt.routediscovery.flag.hopbyhop"
+        | "icmpv6.rpl.opt.routediscovery.flag.reply"
+        | "icmpv6.rpl.p2p.dro.flag.ack"
+        | "icmpv6.rpl.p2p.dro.flag.stop"
+        | "ip.opt.type.copy"
+        | "ipv6.fraghdr.more"
+        | "ipv6.opt.type.change" => Names::TrueFalse("Yes", "No"),
+        "gre.flags.version" => Names::Values(GRE_FLAGS_VERSION),
+        "gre.ggp2_3gpp2_seg" => Names::Values(GRE_GGP2_3GPP2_SEG),
+        "gre.proto" | "sll.gretype" => Names::Values(GRE_PROTO),
+        "gre.wccp.alternative_bucket_used" => {
+            Names::TrueFalse("Alternative bucket used", "Primary bucket used")
+        }
+        "gre.wccp.dynamic_service" => Names::TrueFalse("Dynamic service", "Well-known service"),
+        "gre.wccp.redirect_header_valid" => Names::TrueFalse(
+            "Header is present, but ignore contents",
+            "Header contents are valid",
+        ),
+        "gre.wccp.service_id" => Names::Values(GRE_WCCP_SERVICE_ID),
         "icmp.ext.class" => Names::Values(ICMP_EXT_CLASS),
         "icmp.ext.echo.rsp.state" | "icmpv6.ext.echo.rsp.state" => {
             Names::Values(ICMP_EXT_ECHO_RSP_STATE)
@@ -1792,13 +1875,6 @@ pub(super) fn names(abbrev: &str) -> Option<Names> {
         "icmpv6.opt.type" => Names::Values(ICMPV6_OPT_TYPE),
         "icmpv6.rpl.dio.flag.mop" => Names::Values(ICMPV6_RPL_DIO_FLAG_MOP),
         "icmpv6.rpl.opt.metric.type" => Names::Values(ICMPV6_RPL_OPT_METRIC_TYPE),
-        "icmpv6.rpl.opt.routediscovery.flag.hopbyhop"
-        | "icmpv6.rpl.opt.routediscovery.flag.reply"
-        | "icmpv6.rpl.p2p.dro.flag.ack"
-        | "icmpv6.rpl.p2p.dro.flag.stop"
-        | "ip.opt.type.copy"
-        | "ipv6.fraghdr.more"
-        | "ipv6.opt.type.change" => Names::TrueFalse("Yes", "No"),
         "icmpv6.rpl.opt.type" => Names::Values(ICMPV6_RPL_OPT_TYPE),
         "icmpv6.rpl.secure.algorithm" => Names::Values(ICMPV6_RPL_SECURE_ALGORITHM),
         "icmpv6.rr.pco.mp.opcode" => Names::Values(ICMPV6_RR_PCO_MP_OPCODE),
@@ -1813,7 +1889,6 @@ pub(super) fn names(abbrev: &str) -> Option<Names> {
         "ip.opt.qs_rate" | "ipv6.opt.qs_rate" | "tcp.options.qs.rate" => {
             Names::Values(IP_OPT_QS_RATE)
         }
-        "ip.opt.ra" => Names::Ranges,
         "ip.opt.sec_cl" => Names::Values(IP_OPT_SEC_CL),
         "ip.opt.sec_prot_auth_doe"
         | "ip.opt.sec_prot_auth_genser"
@@ -1843,7 +1918,6 @@ pub(super) fn names(abbrev: &str) -> Option<Names> {
         "null.family" => Names::Values(NULL_FAMILY),
         "ppp.direction" => Names::Values(PPP_DIRECTION),
         "ppp.protocol" => Names::Values(PPP_PROTOCOL),
-        "sll.gretype" => Names::Values(SLL_GRETYPE),
         "sll.ltype" => Names::Values(SLL_LTYPE),
         "sll.pkttype" => Names::Values(SLL_PKTTYPE),
         "tcp.option_kind" => Names::Values(TCP_OPTION_KIND),
@@ -1857,6 +1931,8 @@ pub(super) fn names(abbrev: &str) -> Option<Names> {
         "vlan.cfi" => Names::TrueFalse("Non-canonical", "Canonical"),
         "vlan.dei" => Names::TrueFalse("Eligible", "Ineligible"),
         "vlan.priority" => Names::Values(VLAN_PRIORITY),
+        "vxlan.flag_g" => Names::TrueFalse("Defined", "Not defined"),
+        "vxlan.next_proto" => Names::Values(VXLAN_NEXT_PROTO),
         _ => return None,
     })
 }
@@ -3069,7 +3145,6 @@ pub(super) static OTHER_PROTOCOLS: &[&str] = &[
     "epon",
     "erf",
     "erldp",
-    "erspan",
     "erspan-marker",
     "esio",
     "esis",
@@ -3191,7 +3266,6 @@ pub(super) static OTHER_PROTOCOLS: &[&str] = &[
     "gearman",
     "ged125",
     "gelf",
-    "geneve",
     "genl",
     "gfp",
     "gift",
@@ -3231,7 +3305,6 @@ pub(super) static OTHER_PROTOCOLS: &[&str] = &[
     "gprs-ns",
     "gprscdr",
     "gquic",
-    "gre",
     "grebonding",
     "grpc",
     "gryphon",
@@ -4542,7 +4615,6 @@ pub(super) static OTHER_PROTOCOLS: &[&str] = &[
     "vxi11_async",
     "vxi11_core",
     "vxi11_intr",
-    "vxlan",
     "vxlan_gpe",
     "wai",
     "wap-sir",
@@ -4794,6 +4866,7 @@ pub(super) static UNBUILT_FIELDS: &[Field] = &[
     f("data.text", Kind::Str),
     f("data.uncompressed.data", Kind::Bytes),
     f("data.uncompressed.len", Kind::Int),
+    f("erspan.version.unknown", Kind::Text),
     f("eth.fcs_bad", Kind::Text),
     f("eth.invalid_lentype", Kind::UInt(16, Base::Dec)),
     f("eth.invalid_lentype.expert", Kind::Text),
@@ -4842,6 +4915,29 @@ pub(super) static UNBUILT_FIELDS: &[Field] = &[
     f("frame.verdict.ebpf_xdp", Kind::Int),
     f("frame.verdict.hw", Kind::Bytes),
     f("frame.verdict.unknown", Kind::Bytes),
+    f("geneve.option.gcp.direction", Kind::Bool),
+    f("geneve.option.gcp.endpoint", Kind::Bytes),
+    f("geneve.option.gcp.profile", Kind::UInt(64, Base::Dec)),
+    f("geneve.option.gcp.reserved", Kind::Bool),
+    f("geneve.option.gcp.vnid", Kind::UInt(32, Base::Dec)),
+    f("geneve.option.length.invalid", Kind::Text),
+    f("geneve.version.unknown", Kind::Text),
+    f("gre.3gpp2_attrib", Kind::Text),
+    f("gre.3gpp2_attrib_id", Kind::UInt(8, Base::Dec)),
+    f("gre.3gpp2_attrib_length", Kind::UInt(8, Base::Dec)),
+    f("gre.3gpp2_di", Kind::Bool),
+    f("gre.3gpp2_fci", Kind::Bool),
+    f("gre.3gpp2_sdi", Kind::Bool),
+    f("gre.checksum.incorrect", Kind::Text),
+    f("gre.ggp2_3gpp2_seg", Kind::UInt(16, Base::Dec)),
+    f("gre.ggp2_flow_disc", Kind::Bytes),
+    f("gre.wccp.alternative_bucket", Kind::UInt(8, Base::Dec)),
+    f("gre.wccp.alternative_bucket_used", Kind::Bool),
+    f("gre.wccp.dynamic_service", Kind::Bool),
+    f("gre.wccp.primary_bucket", Kind::UInt(8, Base::Dec)),
+    f("gre.wccp.redirect_header", Kind::Text),
+    f("gre.wccp.redirect_header_valid", Kind::Bool),
+    f("gre.wccp.service_id", Kind::UInt(8, Base::Dec)),
     f("http.authbasic", Kind::Str),
     f("http.authcitrix", Kind::Bool),
     f("http.authcitrix.domain", Kind::Str),
@@ -4871,8 +4967,6 @@ pub(super) static UNBUILT_FIELDS: &[Field] = &[
     f("http.te_unknown", Kind::Text),
     f("http.tls_port", Kind::Text),
     f("icmp.checksum_bad", Kind::Text),
-    f("icmp.data_time", Kind::AbsTime),
-    f("icmp.data_time_relative", Kind::RelTime),
     f("icmp.ext.checksum_bad", Kind::Text),
     f("icmp.ext.data", Kind::Bytes),
     f("icmp.int_ident.address", Kind::Bytes),
@@ -5911,4 +6005,10 @@ pub(super) static UNBUILT_FIELDS: &[Field] = &[
     f("vlan.id_name", Kind::Str),
     f("vlan.len.past_end", Kind::Text),
     f("vlan.too_many_tags", Kind::Text),
+    f("vxlan.i_bit", Kind::UInt(8, Base::Dec)),
+    f("vxlan.next_proto", Kind::UInt(8, Base::Dec)),
+    f("vxlan.o_bit", Kind::UInt(8, Base::Dec)),
+    f("vxlan.p_bit", Kind::UInt(8, Base::Dec)),
+    f("vxlan.reserved_16", Kind::UInt(16, Base::Dec)),
+    f("vxlan.ver", Kind::UInt(8, Base::Dec)),
 ];

@@ -29,6 +29,8 @@ fields! {
     RECEIVE: "icmp.receive_timestamp", "Receive Timestamp", Kind::UInt(32, Base::Dec);
     TRANSMIT: "icmp.transmit_timestamp", "Transmit Timestamp", Kind::UInt(32, Base::Dec);
     ADDRESS_MASK: "icmp.address_mask", "Address Mask", Kind::Ipv4;
+    DATA_TIME: "icmp.data_time", "Timestamp from icmp data", Kind::AbsTime;
+    DATA_TIME_RELATIVE: "icmp.data_time_relative", "Timestamp from icmp data (relative)", Kind::RelTime;
 }
 
 /// For an echo reply: the frame of the request it answers and the time since.
@@ -403,10 +405,86 @@ fn identifiers(b: &mut Builder, data: &[u8], at: usize, with_sequence: bool) {
     }
 }
 
-/// An echo's answer (for a reply) and its data.
+/// An echo's answer (for a reply), the time its data starts with if it looks like one, and
+/// its data.
 fn echo(b: &mut Builder, data: &[u8], at: usize, len: usize, request: Option<EchoRequest>) {
     let fields = (&RESP_TO, &RESPTIME, "Response time");
-    echo_answer(b, fields, data, at, len, request);
+    let arrival = b.tree.frame_time();
+    match echo_timestamp(data, at, len, arrival) {
+        Some(ts) => {
+            echo_answer(b, fields, data, at, 8, request);
+            b.add(
+                &DATA_TIME,
+                Value::AbsTime(ts),
+                (at + 8, 8),
+                format_args!("Timestamp from icmp data: {}", super::frame::local_time(ts)),
+            );
+            let (secs, nanos) = relative(arrival, ts);
+            b.add(
+                &DATA_TIME_RELATIVE,
+                Value::RelTime(secs, nanos),
+                (at + 8, 8),
+                format_args!(
+                    "Timestamp from icmp data (relative): {} seconds",
+                    super::rel_time(secs, nanos)
+                ),
+            )
+            .generated = true;
+            let kept = data
+                .len()
+                .saturating_sub(at + 16)
+                .min(len.saturating_sub(16));
+            if kept > 0 {
+                super::data::build(b, data, at + 16, kept);
+            }
+        }
+        None => echo_answer(b, fields, data, at, len, request),
+    }
+}
+
+/// The time an echo's data at `at + 8` (the message `len` bytes long) starts with, as
+/// Wireshark reads it: seconds and microseconds, big-endian or else little-endian, within a
+/// day of the frame's `arrival`; `None` when neither looks like one or fewer than 8 bytes
+/// were captured.
+pub(super) fn echo_timestamp(
+    data: &[u8],
+    at: usize,
+    len: usize,
+    arrival: crate::frame::Timestamp,
+) -> Option<crate::frame::Timestamp> {
+    let kept = data.len().saturating_sub(at + 8).min(len.saturating_sub(8));
+    if kept < 8 {
+        return None;
+    }
+    let bytes: [u8; 8] = data.get(at + 8..at + 16)?.try_into().ok()?;
+    let word = |i: usize, big: bool| {
+        let w = [bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]];
+        if big {
+            u32::from_be_bytes(w)
+        } else {
+            u32::from_le_bytes(w)
+        }
+    };
+    // Wireshark's test: the seconds as a signed 32-bit difference from the frame's.
+    let near = |secs: u32, micros: u32| {
+        let delta = (secs as i32).wrapping_sub(arrival.secs as i32);
+        delta.unsigned_abs() < 3600 * 24 && micros < 1_000_000
+    };
+    [true, false].into_iter().find_map(|big| {
+        let (secs, micros) = (word(0, big), word(4, big));
+        near(secs, micros).then_some(crate::frame::Timestamp {
+            secs: i64::from(secs as i32),
+            nanos: micros * 1000,
+        })
+    })
+}
+
+/// `arrival - ts` as seconds and nanoseconds of the same sign.
+fn relative(arrival: crate::frame::Timestamp, ts: crate::frame::Timestamp) -> (i64, i64) {
+    let nanos = arrival.as_nanos() - ts.as_nanos();
+    let secs = i64::try_from(nanos / 1_000_000_000).unwrap_or_default();
+    let rest = i64::try_from(nanos % 1_000_000_000).unwrap_or_default();
+    (secs, rest)
 }
 
 /// For an echo reply, the request it answers and the time since (`fields`: the two fields

@@ -1357,6 +1357,16 @@ fn tunnel_cut(b: &mut Builder, frame: &Frame<'_>, data: &[u8], first: usize, nam
     }
 }
 
+/// Whether an ICMP echo at `at`, `len` bytes long, has data after the time its data may
+/// start with (see `icmp::echo_timestamp`).
+fn echo_has_data(data: &[u8], at: usize, len: usize, arrival: Timestamp) -> bool {
+    let kept = data.len().saturating_sub(at + 8).min(len.saturating_sub(8));
+    match icmp::echo_timestamp(data, at, len, arrival) {
+        Some(_) => kept > 8,
+        None => kept > 0,
+    }
+}
+
 /// Tunnels opened at most, one inside the other, as in `decode`.
 const MAX_TUNNELS: u8 = 8;
 
@@ -2089,7 +2099,9 @@ fn layers(
                                 icmp::quoted_limit(&r.bytes, 0),
                                 protocols,
                             );
-                        } else if matches!(r.bytes[0], 0 | 8) && r.bytes.len() > 8 {
+                        } else if matches!(r.bytes[0], 0 | 8)
+                            && echo_has_data(&r.bytes, 0, r.bytes.len(), frame.ts)
+                        {
                             protocols.push("data");
                         }
                     }
@@ -2231,7 +2243,10 @@ fn layers(
             } else if ip.payload_len > 8 && body {
                 // An echo's data, a router advertisement's entries of an unread size.
                 let entry_size = data.get(transport_at + 5).copied();
-                if matches!(icmp.icmp_type, 0 | 8) || (icmp.icmp_type == 9 && entry_size != Some(2))
+                let echo = matches!(icmp.icmp_type, 0 | 8);
+                let len = ip.payload_len as usize;
+                if (echo && echo_has_data(data, transport_at, len, frame.ts))
+                    || (icmp.icmp_type == 9 && entry_size != Some(2))
                 {
                     protocols.push("data");
                 }

@@ -4,6 +4,8 @@
 //! where `decode`'s `tunnel` module finds it.
 
 use super::{bit_prefix, hex, Base, Builder, Field, Kind, Value};
+pub(super) use crate::decode::tunnel::gre_header_len;
+use crate::decode::tunnel::gre_is_ppp;
 
 fields! {
     GRE: "gre", "Generic Routing Encapsulation", Kind::Protocol;
@@ -26,6 +28,11 @@ fields! {
     GRE_CALL_ID: "gre.key.call_id", "Call ID", Kind::UInt(16, Base::Dec);
     GRE_SEQUENCE: "gre.sequence_number", "Sequence Number", Kind::UInt(32, Base::Dec);
     GRE_ACK: "gre.ack_number", "Acknowledgment Number", Kind::UInt(32, Base::Dec);
+    GRE_ROUTING: "gre.routing", "Routing", Kind::Text;
+    GRE_ROUTING_FAMILY: "gre.routing.address_family", "Address Family", Kind::UInt(16, Base::Dec);
+    GRE_ROUTING_OFFSET: "gre.routing.sre_offset", "SRE Offset", Kind::UInt(8, Base::Dec);
+    GRE_ROUTING_LENGTH: "gre.routing.src_length", "SRE Length", Kind::UInt(8, Base::Dec);
+    GRE_ROUTING_INFORMATION: "gre.routing.information", "Routing Information", Kind::Bytes;
     ERSPAN: "erspan", "Encapsulated Remote Switch Packet ANalysis", Kind::Protocol;
     ERSPAN_VERSION: "erspan.version", "Version", Kind::UInt(16, Base::Dec);
     ERSPAN_VLAN: "erspan.vlan", "Vlan", Kind::UInt(16, Base::Dec);
@@ -174,28 +181,6 @@ fn named(
     );
 }
 
-/// Whether a GRE header of protocol type `protocol` is PPTP's enhanced one, as Wireshark
-/// judges it (its acknowledgment flag and number, the key as payload length and call ID).
-fn gre_is_ppp(flags: u16, protocol: u16) -> bool {
-    match protocol {
-        0x880b => flags & 0x0007 != 0,
-        0x88d2 | 0x8881 => true,
-        _ => false,
-    }
-}
-
-/// The length of the GRE header at the start of `bytes`, as Wireshark reads it (its routing
-/// entries aside).
-pub(super) fn gre_header_len(bytes: &[u8]) -> usize {
-    let flags = be16(bytes, 0);
-    let ppp = gre_is_ppp(flags, be16(bytes, 2));
-    let words = usize::from(flags & (GRE_C | GRE_R) != 0)
-        + usize::from(flags & GRE_K != 0)
-        + usize::from(flags & GRE_S != 0)
-        + usize::from(ppp && flags & GRE_A != 0);
-    4 + 4 * words
-}
-
 /// GRE's name of a protocol type, as its title gives it: `IP`, `0x1234 - unknown`.
 fn gre_type_title(protocol: u16) -> String {
     match crate::timeline::gre_protocol_names::gre_protocol_name(protocol) {
@@ -316,6 +301,43 @@ pub(super) fn build_gre(b: &mut Builder, data: &[u8], at: usize, end: usize, ver
     if ppp && flags & GRE_A != 0 {
         let ack = u64::from(be32(data, offset));
         b.field(&GRE_ACK, Value::UInt(ack), (offset, 4));
+        offset += 4;
+    }
+    if flags & GRE_R != 0 {
+        // Each source route entry; Wireshark adds its fields beside the entry's line, not
+        // under it.
+        loop {
+            let family = be16(data, offset);
+            let sre_len = data.get(offset + 3).copied().unwrap_or(0);
+            let shown = (4 + usize::from(sre_len)).min(data.len().saturating_sub(offset));
+            b.add(&GRE_ROUTING, Value::None, (offset, shown), "Routing");
+            let family_value = Value::UInt(u64::from(family));
+            b.field(&GRE_ROUTING_FAMILY, family_value, (offset, 2));
+            let sre_offset = u64::from(data.get(offset + 2).copied().unwrap_or(0));
+            b.field(
+                &GRE_ROUTING_OFFSET,
+                Value::UInt(sre_offset),
+                (offset + 2, 1),
+            );
+            let length_value = Value::UInt(u64::from(sre_len));
+            b.field(&GRE_ROUTING_LENGTH, length_value, (offset + 3, 1));
+            offset += 4;
+            if family == 0 && sre_len == 0 || data.len() < offset {
+                break;
+            }
+            let len = usize::from(sre_len);
+            let bytes = data.get(offset..offset + len).unwrap_or_default();
+            b.add(
+                &GRE_ROUTING_INFORMATION,
+                Value::Bytes,
+                (offset, len),
+                format_args!("Routing Information: {}", super::hex_bytes(bytes)),
+            );
+            offset += len;
+            if data.len() < offset {
+                break;
+            }
+        }
     }
 }
 
