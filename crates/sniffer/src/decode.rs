@@ -218,6 +218,8 @@ pub enum Transport {
     CutBeforePorts,
     /// A GRE packet of a protocol type not decoded here.
     GreUnknown(u16),
+    /// PPP in GRE (PPTP's) of this PPP protocol, not IP.
+    GrePpp(u16),
     /// A tunnel header (GRE, VXLAN, Geneve) or the packet inside it ends too early:
     /// `[Malformed Packet]` under this Protocol (`IPv4`, `IPv6`, `VxLAN`, `Geneve`).
     TunnelMalformed(&'static str),
@@ -495,6 +497,7 @@ fn fill_at(
                 return;
             }
             Some(tunnel::Gre::Unknown(protocol)) => Transport::GreUnknown(protocol),
+            Some(tunnel::Gre::Ppp(protocol)) => Transport::GrePpp(protocol),
             // A GRE header cut short, or an inner packet that cannot be read.
             _ => Transport::TunnelMalformed(if ip.src.is_ipv4() { "IPv4" } else { "IPv6" }),
         };

@@ -1476,6 +1476,18 @@ fn tunnels_match_tshark() {
         erspan_3.extend([0u8; 8]);
         vec![
             (false, 47, gre(0, 0x0800, &[], ip)),
+            // PPTP's enhanced GRE (payload length and call ID, sequence number) carrying PPP
+            // in HDLC-like framing, carrying IPv4.
+            (
+                false,
+                47,
+                gre(
+                    0x3001,
+                    0x880b,
+                    &[[0, 0, 0, 7].as_slice(), &[0, 0, 0, 1]].concat(),
+                    &[[0xff, 0x03, 0x00, 0x21].as_slice(), ip].concat(),
+                ),
+            ),
             (
                 false,
                 47,
@@ -1571,11 +1583,16 @@ fn tunnels_match_tshark() {
     );
     // GRE carrying what no dissector of the judged set takes: unnamed, and OSI; and with the
     // routing bit (RFC 1701: checksum and offset, a source route entry, the empty one).
+    // And PPTP's (enhanced GRE, version 1: the key as payload length and call ID, a sequence
+    // number, an acknowledgment number) carrying PPP's LCP, which the judged set does not read.
     let routing = [[0u8; 4].as_slice(), &[8, 0, 0, 4, 10, 0, 0, 9], &[0; 4]].concat();
+    let lcp = [0xff, 0x03, 0xc0, 0x21, 1, 0, 0, 8, 5, 6, 0x12, 0x34];
+    let pptp = [[0, 12, 0, 7].as_slice(), &[0, 0, 0, 3], &[0, 0, 0, 2]].concat();
     let unknown: Vec<Vec<u8>> = [
         (0, 0x1234, [0u8; 20].as_slice(), &[][..]),
         (0, 0x00fe, &[0; 20], &[]),
         (0x4000, 0x1234, &[0; 20], &routing),
+        (0x3081, 0x880b, &lcp, &pptp),
     ]
     .iter()
     .map(|(flags, protocol, payload, extra)| {

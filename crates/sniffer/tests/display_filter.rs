@@ -552,6 +552,8 @@ const TUNNEL_FILTERS: &[&str] = &[
     "gre.sequence_number > 5",
     "gre.flags_and_version == 0xb000",
     "gre.routing.address_family == 2048 and data",
+    "gre.key.call_id == 7 and ppp and tcp",
+    "ppp.protocol == 0xc021",
     "vxlan.vni == 42",
     "vxlan.flag_i",
     "vxlan.flags",

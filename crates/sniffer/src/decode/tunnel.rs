@@ -22,6 +22,8 @@ pub(crate) enum Inner<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Gre<'a> {
     Inner(Inner<'a>),
+    /// PPTP's PPP (HDLC-like framing) carrying this PPP protocol, not IP.
+    Ppp(u16),
     /// A protocol type the judged set does not decode.
     Unknown(u16),
 }
@@ -99,6 +101,15 @@ pub(crate) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
             // subheader follows.
             let optional = rest.get(11)? & 0x01 != 0;
             Inner::Ethernet(rest.get(12 + 8 * usize::from(optional)..)?)
+        }
+        // PPP (in HDLC-like framing; Cisco HDLC's addresses are not PPP): IP inside is
+        // opened, the other protocols named.
+        0x880b if !matches!(rest.first(), Some(0x0f | 0x8f)) => {
+            match crate::link::ppp_header(rest) {
+                Some((0x0021 | 0x0057, len)) => Inner::Ip(rest.get(len..)?),
+                Some((ppp, _)) => return Some(Gre::Ppp(ppp)),
+                None => return Some(Gre::Unknown(protocol)),
+            }
         }
         _ => match by_protocol_type(protocol, rest) {
             Some(inner) => inner,

@@ -26,6 +26,14 @@ pub(super) fn describe(
             },
             None,
         ),
+        (_, Transport::GrePpp(protocol), _) => (
+            ether_type_label(*protocol),
+            format!(
+                "PPP {} (0x{protocol:04x})",
+                super::ppp_protocol_names::ppp_protocol_name(*protocol).unwrap_or("Unknown")
+            ),
+            None,
+        ),
         (Network::Ip(ip), Transport::CutBeforePorts, _) => (
             if ip.src.is_ipv4() { "IPv4" } else { "IPv6" },
             SIZE_LIMITED.to_owned(),

@@ -472,7 +472,7 @@ pub(super) fn echo_timestamp(
     };
     [true, false].into_iter().find_map(|big| {
         let (secs, micros) = (word(0, big), word(4, big));
-        near(secs, micros).then_some(crate::frame::Timestamp {
+        near(secs, micros).then(|| crate::frame::Timestamp {
             secs: i64::from(secs as i32),
             nanos: micros * 1000,
         })

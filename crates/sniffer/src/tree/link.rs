@@ -184,20 +184,26 @@ pub(super) fn build_sll2(b: &mut Builder, data: &[u8]) {
 
 /// `ppp`: the address and control when present, the protocol; `len` the header's length.
 pub(super) fn build_ppp(b: &mut Builder, data: &[u8], len: usize) {
-    let (protocol, _) = crate::link::ppp_header(data).unwrap_or((0, len));
-    b.add(&PPP, Value::None, (0, len), "Point-to-Point Protocol");
+    build_ppp_at(b, data, 0, len);
+}
+
+/// [`build_ppp`] for a PPP header of `len` bytes at `at` (in GRE, PPTP's).
+pub(super) fn build_ppp_at(b: &mut Builder, data: &[u8], at: usize, len: usize) {
+    let bytes = data.get(at..).unwrap_or_default();
+    let (protocol, _) = crate::link::ppp_header(bytes).unwrap_or((0, len));
+    b.add(&PPP, Value::None, (at, len), "Point-to-Point Protocol");
     b.open();
-    if data.first() == Some(&0xff) {
-        b.field(&PPP_ADDRESS, Value::UInt(0xff), (0, 1));
-        let control = data.get(1).copied().unwrap_or(0);
-        b.field(&PPP_CONTROL, Value::UInt(u64::from(control)), (1, 1));
+    if bytes.first() == Some(&0xff) {
+        b.field(&PPP_ADDRESS, Value::UInt(0xff), (at, 1));
+        let control = bytes.get(1).copied().unwrap_or(0);
+        b.field(&PPP_CONTROL, Value::UInt(u64::from(control)), (at + 1, 1));
     }
     let name =
         crate::timeline::ppp_protocol_names::ppp_protocol_name(protocol).unwrap_or("Unknown");
     b.add(
         &PPP_PROTOCOL,
         Value::UInt(u64::from(protocol)),
-        (len - if protocol > 0xff { 2 } else { 1 }, 2),
+        (at + len - if protocol > 0xff { 2 } else { 1 }, 2),
         format_args!("Protocol: {name} (0x{protocol:04x})"),
     );
     b.close();

@@ -1098,6 +1098,7 @@ pub fn build_into(
             Layer::Sll => link::build_sll(&mut b, data),
             Layer::Sll2 => link::build_sll2(&mut b, data),
             Layer::Ppp(len) => link::build_ppp(&mut b, data, len),
+            Layer::GrePpp(at, len) => link::build_ppp_at(&mut b, data, at, len),
             Layer::Chdlc => link::build_chdlc(&mut b, data),
             Layer::Ipv4(at) => {
                 let wire = (frame.wire_len as usize).max(frame.data.len());
@@ -1427,6 +1428,21 @@ fn tunnel_layers(
                     out.push(Layer::Gre(transport_at, end, None));
                     Opened::Done
                 }
+                Some(dt::Gre::Ppp(_)) => {
+                    // PPTP's PPP, in HDLC-like framing, of a protocol the judged set does not
+                    // read: its header, then data.
+                    out.push(Layer::Gre(transport_at, end, None));
+                    let ppp_at = transport_at + tunnel::gre_header_len(payload);
+                    let bytes = data.get(ppp_at..end.min(data.len())).unwrap_or_default();
+                    let len = crate::link::ppp_header(bytes).map_or(bytes.len(), |(_, l)| l);
+                    protocols.push("ppp");
+                    out.push(Layer::GrePpp(ppp_at, len));
+                    if bytes.len() > len {
+                        protocols.push("data");
+                        out.push(Layer::Data(ppp_at + len, bytes.len() - len));
+                    }
+                    Opened::Done
+                }
                 Some(dt::Gre::Unknown(_)) => {
                     let header = tunnel::gre_header_len(payload);
                     let rest = payload.len().saturating_sub(header);
@@ -1442,6 +1458,12 @@ fn tunnel_layers(
                 }
                 Some(dt::Gre::Inner(dt::Inner::Ip(bytes))) => {
                     out.push(Layer::Gre(transport_at, end, None));
+                    if protocol == 0x880b {
+                        // IP in PPTP's PPP: the PPP header before it.
+                        let ppp_at = transport_at + tunnel::gre_header_len(payload);
+                        protocols.push("ppp");
+                        out.push(Layer::GrePpp(ppp_at, offset(bytes).saturating_sub(ppp_at)));
+                    }
                     if bytes.is_empty() {
                         Opened::Done
                     } else {
@@ -1696,6 +1718,8 @@ enum Layer {
     Erspan(usize, usize),
     Vxlan(usize),
     Geneve(usize),
+    /// A PPP header in GRE (PPTP's), where it starts and its length.
+    GrePpp(usize, usize),
     /// An IPv4 (true) or IPv6 header carried in IP that the packet ends inside.
     IpCut(usize, bool),
     /// A TCP header cut by the capture after its ports.
