@@ -34,12 +34,20 @@ fn read_through(bytes: &[u8], capacity: usize) -> (Vec<String>, Option<String>) 
     }
 }
 
-/// The test captures, each as bytes.
+/// The test captures (and the scripts beside them), each as bytes: the fixtures folder's
+/// files and those of the folders in it (the tunnel corpus).
 fn fixtures() -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .expect("fixtures")
-        .filter_map(|e| e.ok().map(|e| e.path()))
+    let entries = |dir: &Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .expect("fixtures")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect()
+    };
+    let mut names: Vec<_> = entries(&dir)
+        .into_iter()
+        .flat_map(|p| if p.is_dir() { entries(&p) } else { vec![p] })
+        .filter(|p| p.is_file())
         .collect();
     names.sort();
     names
