@@ -220,6 +220,9 @@ pub enum Transport {
     GreUnknown(u16),
     /// PPP in GRE (PPTP's) of this PPP protocol, not IP.
     GrePpp(u16),
+    /// A tunnel over UDP (VXLAN-GPE) carrying a protocol the judged set does not read: shown
+    /// under this Protocol, with its payload as data.
+    TunnelData(&'static str),
     /// A tunnel header (GRE, VXLAN, Geneve) or the packet inside it ends too early:
     /// `[Malformed Packet]` under this Protocol (`IPv4`, `IPv6`, `VxLAN`, `Geneve`).
     TunnelMalformed(&'static str),
@@ -508,7 +511,11 @@ fn fill_at(
         if let Some((name, inner)) = udp_tunnel(&packet.transport, sliced) {
             let opened =
                 inner.is_some_and(|i| open_tunnel(packet, i, frame, payload_limit, tunnel_depth));
-            if !opened {
+            let gpe_other =
+                inner.is_none() && udp_gpe_other(&packet.transport, sliced).unwrap_or(false);
+            if gpe_other {
+                packet.transport = Transport::TunnelData(name);
+            } else if !opened {
                 packet.transport = Transport::TunnelMalformed(name);
             }
         }
@@ -542,6 +549,12 @@ fn udp_tunnel<'a>(
         None
     } else if ports.contains(&tunnel::VXLAN_PORT) {
         Some(("VxLAN", tunnel::vxlan(payload)))
+    } else if ports.contains(&tunnel::VXLAN_GPE_PORT) {
+        match tunnel::vxlan_gpe(payload) {
+            Ok(None) => Some(("VxLAN", None)),
+            Ok(inner) => inner.map(|i| ("VxLAN", Some(i))),
+            Err(()) => Some(("VxLAN", None)),
+        }
     } else if ports.contains(&tunnel::GENEVE_PORT) {
         match tunnel::geneve(payload) {
             Ok(inner) => inner.map(|i| ("Geneve", Some(i))),
@@ -550,6 +563,20 @@ fn udp_tunnel<'a>(
     } else {
         None
     }
+}
+
+/// Whether a UDP datagram is VXLAN-GPE whose whole header is there and whose next protocol
+/// is not one decoded here (`None` when it is not a VXLAN-GPE datagram).
+fn udp_gpe_other(transport: &Transport, sliced: &LaxSlicedPacket<'_>) -> Option<bool> {
+    let (Transport::Udp(udp), Some(TransportSlice::Udp(slice))) = (transport, &sliced.transport)
+    else {
+        return None;
+    };
+    let ports = [udp.src_port, udp.dst_port];
+    if ports.contains(&tunnel::VXLAN_PORT) || !ports.contains(&tunnel::VXLAN_GPE_PORT) {
+        return None;
+    }
+    Some(matches!(tunnel::vxlan_gpe(slice.payload()), Ok(None)))
 }
 
 /// Decodes the packet inside a tunnel in place of the outer one; false when its first header

@@ -1532,6 +1532,14 @@ fn tunnels_match_tshark() {
                 );
                 (true, port, payload)
             },
+            // VXLAN-GPE (UDP 4790), its next protocol IPv4.
+            {
+                let (port, payload) = udp_to(
+                    4790,
+                    &[[0x0c, 0, 0, 1, 0, 0, 45, 0].as_slice(), ip].concat(),
+                );
+                (true, port, payload)
+            },
         ]
     };
     let mut frames = Vec::new();
@@ -1604,6 +1612,13 @@ fn tunnels_match_tshark() {
         )
     })
     .collect();
+    // VXLAN-GPE carrying NSH, which the judged set does not read.
+    let mut unknown = unknown;
+    unknown.push(synth::udp_packet(
+        "192.0.2.1:4790".parse().expect("addr"),
+        "192.0.2.2:4790".parse().expect("addr"),
+        &[[0x0c, 0, 0, 4, 0xff, 0xff, 0xff, 0].as_slice(), &[0; 20]].concat(),
+    ));
     // Tunnel headers, or the packet inside, cut short.
     let (a, b): (std::net::IpAddr, std::net::IpAddr) = (
         "192.0.2.1".parse().expect("ip"),

@@ -557,6 +557,8 @@ const TUNNEL_FILTERS: &[&str] = &[
     "vxlan.vni == 42",
     "vxlan.flag_i",
     "vxlan.flags",
+    "vxlan.next_proto == 1 and tcp",
+    r#"vxlan.next_proto == "Network Service Header" and data"#,
     "geneve.vni == 0x2b",
     "geneve.vni == 44",
     "geneve.option.class == 0x000f",

@@ -30,6 +30,7 @@ pub(crate) enum Gre<'a> {
 
 /// The UDP ports of VXLAN and Geneve.
 pub(crate) const VXLAN_PORT: u16 = 4789;
+pub(crate) const VXLAN_GPE_PORT: u16 = 4790;
 pub(crate) const GENEVE_PORT: u16 = 6081;
 
 /// The inner packet of a protocol type, as GRE and Geneve name it.
@@ -122,6 +123,17 @@ pub(crate) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
 /// The Ethernet frame inside a VXLAN payload.
 pub(crate) fn vxlan(bytes: &[u8]) -> Option<Inner<'_>> {
     bytes.get(8..).map(Inner::Ethernet)
+}
+
+/// The packet inside a VXLAN-GPE payload by its next protocol (IPv4, IPv6, Ethernet):
+/// `None` for another (NSH, MPLS: not in the judged set), `Err` when the header is cut.
+pub(crate) fn vxlan_gpe(bytes: &[u8]) -> Result<Option<Inner<'_>>, ()> {
+    let rest = bytes.get(8..).ok_or(())?;
+    Ok(match bytes[3] {
+        1 | 2 => Some(Inner::Ip(rest)),
+        3 => Some(Inner::Ethernet(rest)),
+        _ => None,
+    })
 }
 
 /// The packet inside a Geneve payload: `None` for a protocol type not decoded here, `Err`

@@ -6005,10 +6005,4 @@ pub(super) static UNBUILT_FIELDS: &[Field] = &[
     f("vlan.id_name", Kind::Str),
     f("vlan.len.past_end", Kind::Text),
     f("vlan.too_many_tags", Kind::Text),
-    f("vxlan.i_bit", Kind::UInt(8, Base::Dec)),
-    f("vxlan.next_proto", Kind::UInt(8, Base::Dec)),
-    f("vxlan.o_bit", Kind::UInt(8, Base::Dec)),
-    f("vxlan.p_bit", Kind::UInt(8, Base::Dec)),
-    f("vxlan.reserved_16", Kind::UInt(16, Base::Dec)),
-    f("vxlan.ver", Kind::UInt(8, Base::Dec)),
 ];

@@ -58,7 +58,11 @@ struct Plain {
 const COUNTING: [&str; 2] = ["tcp.stream", "udp.stream"];
 
 /// UDP ports whose datagrams are opened as tunnels (their inner packets are not plain).
-const TUNNEL_PORTS: [u16; 2] = [4789, 6081];
+const TUNNEL_PORTS: [u16; 3] = [
+    crate::decode::tunnel::VXLAN_PORT,
+    crate::decode::tunnel::VXLAN_GPE_PORT,
+    crate::decode::tunnel::GENEVE_PORT,
+];
 
 impl DisplayFilter {
     /// The condition every frame this filter selects meets, when there is one worth testing
@@ -318,6 +322,7 @@ mod tests {
         assert!(admits(&p, &frame_bytes(6, 1, 1, 0x2000)));
         assert!(admits(&p, &frame_bytes(1, 1, 1, 0)));
         assert!(admits(&p, &frame_bytes(17, 4789, 1, 0)));
+        assert!(admits(&p, &frame_bytes(17, 4790, 1, 0)));
         assert!(admits(&p, &frame_bytes(6, 1, 1, 0)[..36]));
     }
 

@@ -15,6 +15,7 @@ pub(super) fn describe(
         }
         (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
         (_, Transport::Udp(udp), _) => ("UDP", udp_info(udp), None),
+        (_, Transport::TunnelData(protocol), _) => (protocol, String::new(), None),
         (_, Transport::TunnelMalformed(protocol), _) => {
             (protocol, "[Malformed Packet]".to_owned(), None)
         }

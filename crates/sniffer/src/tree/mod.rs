@@ -1164,6 +1164,13 @@ pub fn build_into(
                     tunnel_cut(&mut b, frame, data, first, "VXLAN");
                 }
             }
+            Layer::VxlanGpe(at) => {
+                let first = b.last() + 1;
+                tunnel::build_vxlan_gpe(&mut b, data, at);
+                if data.len() < at + 8 {
+                    tunnel_cut(&mut b, frame, data, first, "VXLAN");
+                }
+            }
             Layer::Geneve(at) => {
                 let first = b.last() + 1;
                 tunnel::build_geneve(&mut b, data, at);
@@ -1505,6 +1512,26 @@ fn tunnel_layers(
                     }
                     _ => Opened::Done,
                 }
+            } else if ports.contains(&dt::VXLAN_GPE_PORT) {
+                out.push(Layer::OuterUdp(transport_at));
+                out.push(Layer::VxlanGpe(vx_at));
+                // (tshark's protocols in frame leave VXLAN-GPE out.)
+                protocols.push("udp");
+                match dt::vxlan_gpe(udp_payload) {
+                    Ok(Some(dt::Inner::Ip([]))) | Err(()) => Opened::Done,
+                    Ok(Some(dt::Inner::Ip(bytes))) => Opened::Ip(offset(bytes)),
+                    Ok(Some(dt::Inner::Ethernet(bytes))) => {
+                        inner_ethernet(data, packet, offset(bytes), end, out, protocols)
+                    }
+                    Ok(None) => {
+                        let rest = udp_payload.len() - 8;
+                        if rest > 0 {
+                            protocols.push("data");
+                            out.push(Layer::Data(vx_at + 8, rest));
+                        }
+                        Opened::Done
+                    }
+                }
             } else if ports.contains(&dt::GENEVE_PORT) {
                 match dt::geneve(udp_payload) {
                     Ok(None) => Opened::No,
@@ -1717,6 +1744,8 @@ enum Layer {
     /// An ERSPAN header of type II or III, and where the packet it is in ends.
     Erspan(usize, usize),
     Vxlan(usize),
+    /// A VXLAN-GPE header (UDP port 4790).
+    VxlanGpe(usize),
     Geneve(usize),
     /// A PPP header in GRE (PPTP's), where it starts and its length.
     GrePpp(usize, usize),

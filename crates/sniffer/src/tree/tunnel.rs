@@ -78,6 +78,13 @@ fields! {
     VXLAN_FLAG_D: "vxlan.flag_d", "Don't Learn", Kind::Bool;
     VXLAN_FLAG_A: "vxlan.flag_a", "Policy Applied", Kind::Bool;
     VXLAN_FLAGS_RESERVED: "vxlan.flags_reserved", "Reserved(R)", Kind::UInt(16, Base::Hex);
+    VXLAN_GPE_FLAGS_RESERVED: "vxlan.flags_reserved", "Reserved(R)", Kind::UInt(8, Base::Dec);
+    VXLAN_GPE_VERSION: "vxlan.ver", "Version", Kind::UInt(8, Base::Dec);
+    VXLAN_GPE_INSTANCE: "vxlan.i_bit", "Instance", Kind::UInt(8, Base::Dec);
+    VXLAN_GPE_P_BIT: "vxlan.p_bit", "Next Protocol Bit", Kind::UInt(8, Base::Dec);
+    VXLAN_GPE_OAM: "vxlan.o_bit", "OAM bit", Kind::UInt(8, Base::Dec);
+    VXLAN_GPE_RESERVED_16: "vxlan.reserved_16", "Reserved", Kind::UInt(16, Base::Dec);
+    VXLAN_GPE_NEXT: "vxlan.next_proto", "Next Protocol", Kind::UInt(8, Base::Dec);
     VXLAN_GBP: "vxlan.gbp", "Group Policy ID", Kind::UInt(16, Base::Dec);
     VXLAN_VNI: "vxlan.vni", "VXLAN Network Identifier (VNI)", Kind::UInt(24, Base::Dec);
     VXLAN_RESERVED: "vxlan.reserved8", "Reserved", Kind::UInt(8, Base::Dec);
@@ -610,6 +617,61 @@ pub(super) fn build_vxlan(b: &mut Builder, data: &[u8], at: usize) {
     b.close();
     let gbp = u64::from(be16(data, at + 2));
     b.field(&VXLAN_GBP, Value::UInt(gbp), (at + 2, 2));
+    let vni = u64::from(be24(data, at + 4));
+    b.field(&VXLAN_VNI, Value::UInt(vni), (at + 4, 3));
+    let reserved = data.get(at + 7).copied().unwrap_or(0);
+    b.field(
+        &VXLAN_RESERVED,
+        Value::UInt(u64::from(reserved)),
+        (at + 7, 1),
+    );
+    b.close();
+}
+
+/// Builds VXLAN-GPE's subtree for the header at `at` (UDP port 4790).
+pub(super) fn build_vxlan_gpe(b: &mut Builder, data: &[u8], at: usize) {
+    b.add(
+        &VXLAN,
+        Value::None,
+        (at, 8),
+        "Virtual eXtensible Local Area Network",
+    );
+    b.open();
+    let flags = u64::from(data.get(at).copied().unwrap_or(0));
+    b.add(
+        &VXLAN_GPE_FLAGS,
+        Value::UInt(flags),
+        (at, 1),
+        format_args!("Flags: {}", hex(flags, 8)),
+    );
+    b.open();
+    for (field, mask) in [
+        (&VXLAN_GPE_VERSION, 0x30),
+        (&VXLAN_GPE_INSTANCE, 0x08),
+        (&VXLAN_GPE_P_BIT, 0x04),
+        (&VXLAN_GPE_OAM, 0x01),
+        (&VXLAN_GPE_FLAGS_RESERVED, 0xc2),
+    ] {
+        number(b, field, flags, mask, 8, at);
+    }
+    b.close();
+    let reserved = u64::from(be16(data, at + 1));
+    b.field(&VXLAN_GPE_RESERVED_16, Value::UInt(reserved), (at + 1, 2));
+    let next = data.get(at + 3).copied().unwrap_or(0);
+    let name = match next {
+        1 => "IPv4",
+        2 => "IPv6",
+        3 => "Ethernet",
+        4 => "Network Service Header",
+        5 => "MPLS",
+        _ => "Unknown",
+    };
+    b.add(
+        &VXLAN_GPE_NEXT,
+        Value::UInt(u64::from(next)),
+        (at + 3, 1),
+        format_args!("Next Protocol: {name} ({next})"),
+    );
     let vni = u64::from(be24(data, at + 4));
     b.field(&VXLAN_VNI, Value::UInt(vni), (at + 4, 3));
     let reserved = data.get(at + 7).copied().unwrap_or(0);
