@@ -100,8 +100,69 @@ pub enum Network {
     /// An IPv4 header whose length field claims fewer than 20 bytes (this many), which
     /// Wireshark rejects.
     BogusIpv4HeaderLen(u8),
+    /// An IPv4 or IPv6 header the frame ends inside, cut by the capture or short on the
+    /// wire (at the top, or inside a tunnel).
+    IpCut(IpCut),
     /// Nothing could be read past the link layer.
     None,
+}
+
+/// An IPv4 or IPv6 header the frame ends inside: what Wireshark reads of it before it stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpCut {
+    /// IPv4, not IPv6.
+    pub v4: bool,
+    /// The source address, when the frame has all of it (Wireshark shows it in the Source
+    /// column; never the destination, which IPv4 shows after its options).
+    pub src: Option<IpAddr>,
+    /// The addresses of the IP packet this one travels in (IP in IP, GRE, Geneve): the
+    /// columns keep them where the cut header has none of its own.
+    pub outer: Option<(IpAddr, IpAddr)>,
+    /// The bytes of the header the frame has.
+    pub kept: u32,
+}
+
+impl IpCut {
+    /// The header at the start of `bytes`, if it is an IPv4 (`v4`) or IPv6 one (by its
+    /// version, when it has a first byte) that `bytes` ends inside.
+    pub fn read(bytes: &[u8], v4: bool) -> Option<IpCut> {
+        let whole = match bytes.first() {
+            None => return Some(IpCut::new(v4, None, 0)),
+            Some(b) if b >> 4 != if v4 { 4 } else { 6 } => return None,
+            // An IPv4 length under 20 bytes is another error (`BogusIpv4HeaderLen`).
+            Some(b) if v4 && (b & 0x0f) < 5 => return None,
+            Some(b) if v4 => usize::from(b & 0x0f) * 4,
+            Some(_) => 40,
+        };
+        if bytes.len() >= whole {
+            return None;
+        }
+        let src = if v4 {
+            bytes
+                .get(12..16)
+                .and_then(|a| <[u8; 4]>::try_from(a).ok())
+                .map(IpAddr::from)
+        } else {
+            bytes
+                .get(8..24)
+                .and_then(|a| <[u8; 16]>::try_from(a).ok())
+                .map(IpAddr::from)
+        };
+        Some(IpCut::new(
+            v4,
+            src,
+            u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+        ))
+    }
+
+    fn new(v4: bool, src: Option<IpAddr>, kept: u32) -> IpCut {
+        IpCut {
+            v4,
+            src,
+            outer: None,
+            kept,
+        }
+    }
 }
 
 /// An 802.1Q (or 802.1ad) tag's fields.
@@ -418,6 +479,17 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
     };
     match sliced {
         Ok(sliced) => fill(&mut packet, &sliced, frame.data, payload_limit),
+        // An IP header the frame ends inside (raw IP, BSD loopback…).
+        Err(_)
+            if matches!(layer.payload, Payload::Ip)
+                && rest.first().is_some_and(|b| matches!(b >> 4, 4 | 6)) =>
+        {
+            let v4 = rest.first().is_some_and(|b| b >> 4 == 4);
+            match IpCut::read(rest, v4) {
+                Some(cut) => packet.net = Network::IpCut(cut),
+                None => packet.malformed = Some("the IP header is malformed".to_owned()),
+            }
+        }
         Err(reason) => packet.malformed = Some(reason),
     }
     packet
@@ -494,6 +566,16 @@ fn fill_at(
         )
     {
         packet.transport = match ip_tunnel(ip.protocol, sliced) {
+            // IP in IP with nothing of the inner header: its protocol says which it is.
+            Some(tunnel::Gre::Inner(tunnel::Inner::Ip([])))
+                if matches!(ip.protocol, ip_proto::IPIP | ip_proto::IPV6) =>
+            {
+                let mut cut = IpCut::new(ip.protocol == ip_proto::IPIP, None, 0);
+                cut.outer = Some((ip.src, ip.dst));
+                packet.net = Network::IpCut(cut);
+                packet.malformed = None;
+                Transport::None
+            }
             Some(tunnel::Gre::Inner(inner))
                 if open_tunnel(packet, inner, frame, payload_limit, tunnel_depth) =>
             {
@@ -593,7 +675,20 @@ fn open_tunnel(
         tunnel::Inner::Ethernet(bytes) => LaxSlicedPacket::from_ethernet(bytes).ok(),
     };
     let Some(sliced) = sliced else {
-        return false;
+        // An inner IP header the frame ends inside: shown over the outer packet's addresses.
+        let cut = match inner {
+            tunnel::Inner::Ip(bytes @ [first, ..]) => IpCut::read(bytes, first >> 4 == 4),
+            _ => None,
+        };
+        let (Some(mut cut), Network::Ip(outer)) = (cut, &packet.net) else {
+            return false;
+        };
+        cut.outer = Some((outer.src, outer.dst));
+        packet.net = Network::IpCut(cut);
+        packet.malformed = None;
+        packet.transport = Transport::None;
+        packet.ipv6_overrun = None;
+        return true;
     };
     packet.malformed = None;
     packet.transport = Transport::None;

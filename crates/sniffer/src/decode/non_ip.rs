@@ -116,6 +116,17 @@ pub(super) fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
     let ihl_bytes = payload.payload.first().map(|b| (b & 0x0f) * 4);
     match (ether_type, ihl_bytes) {
         (crate::link::ether_type::IPV4, Some(len)) if len < 20 => Network::BogusIpv4HeaderLen(len),
+        // An IP header the frame ends inside.
+        (crate::link::ether_type::IPV4 | crate::link::ether_type::IPV6, _) => {
+            let v4 = ether_type == crate::link::ether_type::IPV4;
+            match super::IpCut::read(payload.payload, v4) {
+                Some(cut) => Network::IpCut(cut),
+                None => Network::Other {
+                    ether_type: u32::from(ether_type),
+                    vlan,
+                },
+            }
+        }
         _ => Network::Other {
             ether_type: u32::from(ether_type),
             vlan,

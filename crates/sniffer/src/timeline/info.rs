@@ -70,6 +70,20 @@ pub(super) fn describe(
             },
             None,
         ),
+        (Network::IpCut(cut), _, _) => (
+            if cut.v4 { "IPv4" } else { "IPv6" },
+            if packet.cap_len < packet.wire_len {
+                SIZE_LIMITED.to_owned()
+            } else if cut.v4 {
+                "[Malformed Packet]".to_owned()
+            } else {
+                format!(
+                    "Invalid IPv6 header ({} bytes, need exactly 40)[Malformed Packet]",
+                    cut.kept
+                )
+            },
+            None,
+        ),
         (Network::BogusIpv4HeaderLen(len), _, _) => (
             "IPv4",
             format!("Bogus IP header length ({len}, must be at least 20)"),

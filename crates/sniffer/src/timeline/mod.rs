@@ -286,6 +286,20 @@ impl Timeline {
                 push_ip(&mut row.source, ip.src);
                 push_ip(&mut row.destination, ip.dst);
             }
+            // An IP header the frame ends inside: its source if the frame has it, else the
+            // addresses of what it travels in (a tunnel's IP packet, or the link's).
+            (Network::IpCut(cut), macs) => {
+                match (cut.src, cut.outer, macs) {
+                    (Some(src), _, _) | (None, Some((src, _)), _) => push_ip(&mut row.source, src),
+                    (None, None, Some((src, _))) => row.source.push_str(&mac_name(src)),
+                    (None, None, None) => {}
+                }
+                match (cut.outer, macs) {
+                    (Some((_, dst)), _) => push_ip(&mut row.destination, dst),
+                    (None, Some((_, dst))) => row.destination.push_str(&mac_name(dst)),
+                    (None, None) => {}
+                }
+            }
             (_, Some((src, dst))) => {
                 row.source.push_str(&mac_name(src));
                 row.destination.push_str(&mac_name(dst));

@@ -452,7 +452,8 @@ pub(super) fn build_v6(
         format_args!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
     );
     b.open();
-    let first = u64::from(word >> 24);
+    // (Read alone: a header the frame ends inside may have no more than this byte.)
+    let first = u64::from(data.get(at).copied().unwrap_or(0));
     b.add(
         &V6_VERSION,
         Value::UInt(first >> 4),
@@ -461,6 +462,17 @@ pub(super) fn build_v6(
     );
     // Wireshark adds IPv4's version field too, hidden, so that `ip.version` covers both.
     b.hidden(&V6_IP_VERSION, Value::UInt(first >> 4), (at, 1));
+    // A header the packet ends inside on the wire.
+    let short = wire_len.is_some_and(|wire| wire.saturating_sub(at) < 40);
+    if short {
+        b.expert_here(
+            &super::TEXT,
+            "ipv6.invalid_header",
+            "Error",
+            "Malformed",
+            "IPv6 header must be exactly 40 bytes",
+        );
+    }
     let w = u64::from(word);
     let tclass = (word >> 20) & 0xff;
     let (dscp, ecn) = (
@@ -524,7 +536,7 @@ pub(super) fn build_v6(
     // A payload length past what the frame carries (not in an ICMP error's quote).
     let plen = usize::from(be16(data, at + 4));
     if let Some(left) = wire_len.map(|wire| wire.saturating_sub(at + 40)) {
-        if plen > left {
+        if plen > left && !short {
             b.expert(
                 "ipv6.plen_exceeds_framing",
                 "Warning",

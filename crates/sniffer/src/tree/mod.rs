@@ -1113,23 +1113,7 @@ pub fn build_into(
                 tcp::build(&mut b, data, at, packet, tcp, ctx.unanalysed_tcp.as_ref())
             }
             Layer::TcpPorts(at) => tcp::build_ports_only(&mut b, data, at),
-            Layer::IpCut(at, v4) => {
-                let first = b.last() + 1;
-                if v4 {
-                    ip::build_v4(&mut b, data, at, None, None);
-                } else {
-                    ip::build_v6(&mut b, data, at, None, None);
-                }
-                b.close_to(0);
-                b.cut_at(first, data.len());
-                b.unappend_from(first, ", Src: ");
-                let name = if v4 { "IPv4" } else { "IPv6" };
-                if frame.wire_len as usize > frame.data.len() {
-                    truncated(&mut b, name, data.len());
-                } else {
-                    malformed(&mut b, name, data.len());
-                }
-            }
+            Layer::IpCut(at, v4) => ip_cut(&mut b, frame, data, at, v4),
             Layer::OuterUdp(at) => {
                 if let Some(udp) = quoted::udp_header(data, at) {
                     udp::build(&mut b, data, at, &udp, ctx.udp_stream, false, None);
@@ -1351,6 +1335,40 @@ pub(super) fn malformed(b: &mut Builder, name: &str, at: usize) {
         "Malformed",
         "Malformed Packet (Exception occurred)",
     );
+}
+
+/// An IPv4 (`v4`) or IPv6 header at `at` that the frame ends inside: what Wireshark reads of
+/// it before it stops (IPv4 adds its destination after its options, so never that), then the
+/// line saying the capture cut it or it was malformed.
+fn ip_cut(b: &mut Builder, frame: &Frame<'_>, data: &[u8], at: usize, v4: bool) {
+    let first = b.last() + 1;
+    let wire = (frame.wire_len as usize).max(frame.data.len());
+    let src_end = at + if v4 { 16 } else { 24 };
+    if v4 {
+        ip::build_v4(b, data, at, None, Some(wire));
+    } else {
+        ip::build_v6(b, data, at, None, Some(wire));
+    }
+    b.close_to(0);
+    // IPv6 reads its next header before it shows the payload length.
+    let end = match v4 {
+        true => data.len().min(src_end),
+        false if data.len() < at + 7 => data.len().min(at + 4),
+        false => data.len(),
+    };
+    b.cut_at(first, end);
+    // IPv4's title names the source as soon as it is read; IPv6's names both, at the end.
+    if v4 && data.len() >= src_end {
+        b.unappend_from(first, ", Dst: ");
+    } else {
+        b.unappend_from(first, ", Src: ");
+    }
+    let name = if v4 { "IPv4" } else { "IPv6" };
+    if frame.wire_len as usize > frame.data.len() {
+        truncated(b, name, data.len());
+    } else {
+        malformed(b, name, data.len());
+    }
 }
 
 /// Ends a tunnel's header that the packet ends inside, from node `first` (its title): what
@@ -1775,7 +1793,7 @@ fn layers(
     reassembled: Option<&Reassembled>,
     protocols: &mut Vec<&'static str>,
 ) -> Vec<Layer> {
-    use crate::decode::{Network, Transport};
+    use crate::decode::{IpCut, Network, Transport};
     use crate::link::LinkType;
     let data = frame.data;
     let mut out = Vec::new();
@@ -1911,7 +1929,7 @@ fn layers(
         Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
     ) && at >= 2
         && matches!(data.get(at - 2..at), Some(&[0x08, 0x00] | &[0x86, 0xdd]))
-        && !matches!(packet.net, Network::Ip(_));
+        && !matches!(packet.net, Network::Ip(_) | Network::IpCut(_));
     // Where the network layer's message ends, for Ethernet's padding and trailer.
     let message_end = match (&packet.net, data.get(at).map(|b| b >> 4)) {
         (_, Some(4)) if outer_only => data
@@ -2006,24 +2024,63 @@ fn layers(
         }
         return out;
     }
-    let Network::Ip(ip) = &packet.net else {
-        // An EtherType no dissector of the judged set takes: the rest is data.
-        if matches!(packet.net, Network::Other { .. })
-            && matches!(
-                out.last(),
-                Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..) | Layer::Sll | Layer::Sll2)
-            )
-            && data.len() > at
-        {
-            out.push(Layer::Data(at, data.len() - at));
-            protocols.push("data");
+    let ip = match &packet.net {
+        Network::Ip(ip) => Some(ip),
+        // An IP header the frame ends inside, here or in a tunnel: the headers before it.
+        Network::IpCut(_) => None,
+        _ => {
+            // An EtherType no dissector of the judged set takes: the rest is data.
+            if matches!(packet.net, Network::Other { .. })
+                && matches!(
+                    out.last(),
+                    Some(
+                        Layer::Eth(..)
+                            | Layer::Vlan(..)
+                            | Layer::Qinq(..)
+                            | Layer::Sll
+                            | Layer::Sll2
+                    )
+                )
+                && data.len() > at
+            {
+                out.push(Layer::Data(at, data.len() - at));
+                protocols.push("data");
+            }
+            return out;
         }
-        return out;
     };
+    // (`decode` opens no tunnel in a fragment, so a cut header is in none.)
+    let unfragmented = ip.is_none_or(|ip| ip.fragment.is_none());
     // The IP header, and those of IP carried in IP (protocols 4 and 41) or in a tunnel after
     // it.
     let mut opened = 0u8;
     let (ip_at, transport_at, proto) = loop {
+        // A header the frame ends inside: what was read of it ends the tree.
+        let cut = data
+            .get(at..)
+            .and_then(|rest| IpCut::read(rest, rest.first()? >> 4 == 4));
+        if let Some(cut) = cut {
+            protocols.push(if cut.v4 { "ip" } else { "ipv6" });
+            out.push(Layer::IpCut(at, cut.v4));
+            return out;
+        }
+        if data.len() <= at {
+            // Nothing of it: IPv6's title (added before anything is read), and the line
+            // that says so.
+            if let Network::IpCut(IpCut { v4: false, .. }) = &packet.net {
+                protocols.push("ipv6");
+                out.push(Layer::IpCut(at, false));
+            } else if let Network::IpCut(cut) = &packet.net {
+                let name = if cut.v4 { "IPv4" } else { "IPv6" };
+                protocols.push(if cut.v4 { "ip" } else { "ipv6" });
+                out.push(if frame.wire_len as usize > data.len() {
+                    Layer::Truncated(name)
+                } else {
+                    Layer::Malformed(name)
+                });
+            }
+            return out;
+        }
         let (transport_at, proto) = match data.get(at).map(|b| b >> 4) {
             Some(4) => {
                 out.push(Layer::Ipv4(at));
@@ -2062,14 +2119,8 @@ fn layers(
             }
             _ => return out,
         };
-        if ip.fragment.is_none() && matches!(proto, 4 | 41) && data.len() > transport_at {
-            // An inner header the packet ends inside: what was read of it.
-            let whole = if proto == 4 { 20 } else { 40 };
-            if data.len() < transport_at + whole {
-                protocols.push(if proto == 4 { "ip" } else { "ipv6" });
-                out.push(Layer::IpCut(transport_at, proto == 4));
-                return out;
-            }
+        let inner_cut = matches!(packet.net, Network::IpCut(_));
+        if unfragmented && matches!(proto, 4 | 41) && (data.len() > transport_at || inner_cut) {
             at = transport_at;
             opened += 1;
             continue;
@@ -2078,7 +2129,7 @@ fn layers(
         let inner_ip = data
             .get(transport_at + 12..transport_at + 14)
             .is_some_and(|t| matches!(t, [0x08, 0x00] | [0x86, 0xdd]));
-        if ip.fragment.is_none() && proto == 143 && inner_ip && data.len() > transport_at + 14 {
+        if unfragmented && proto == 143 && inner_ip && data.len() > transport_at + 14 {
             out.push(Layer::Eth(transport_at, None));
             protocols.extend(["eth", "ethertype"]);
             at = transport_at + 14;
@@ -2102,13 +2153,6 @@ fn layers(
             ) {
                 Opened::Ip(inner) => {
                     opened += 1;
-                    let v4 = data.get(inner).map(|b| b >> 4) == Some(4);
-                    let whole = if v4 { 20 } else { 40 };
-                    if data.len() < inner + whole && data.len() > inner {
-                        protocols.push(if v4 { "ip" } else { "ipv6" });
-                        out.push(Layer::IpCut(inner, v4));
-                        return out;
-                    }
                     at = inner;
                     continue;
                 }
@@ -2117,6 +2161,9 @@ fn layers(
             }
         }
         break (at, transport_at, proto);
+    };
+    let Some(ip) = ip else {
+        return out;
     };
     if ip.fragment.is_some() {
         // The last piece shows the packet its fragments make (read after the frame's bytes);
