@@ -181,6 +181,8 @@ pub(super) fn partial_tcp(
     }
     if truncated && kept < TCP_MIN_HEADER_LEN {
         seg.problem = Some(TcpProblem::Cut(kept));
+        // Wireshark stops reading before the options: a SYN's says nothing of its scaling.
+        seg.header.header_truncated = true;
         seg.header.payload_len = ip_payload_len.saturating_sub(seg.header.header_len);
         return Some(seg);
     }
