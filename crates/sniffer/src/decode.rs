@@ -284,9 +284,10 @@ pub enum Transport {
     /// A tunnel over UDP (VXLAN-GPE) carrying a protocol the judged set does not read: shown
     /// under this Protocol, with its payload as data.
     TunnelData(&'static str),
-    /// A tunnel header (GRE, VXLAN, Geneve) or the packet inside it ends too early:
-    /// `[Malformed Packet]` under this Protocol (`IPv4`, `IPv6`, `VxLAN`, `Geneve`).
-    TunnelMalformed(&'static str),
+    /// A tunnel header (GRE, ERSPAN, VXLAN, Geneve) or the headers of the packet inside it
+    /// before IP end too early (cut by the capture, or short on the wire): the columns
+    /// Wireshark had set when it stopped.
+    TunnelCut(TunnelCut),
     /// A protocol this module does not decode, or none was readable.
     None,
 }
@@ -581,27 +582,64 @@ fn fill_at(
             {
                 return;
             }
+            // PPTP's PPP with none of it captured, though the IP header says it is there.
+            Some(tunnel::Gre::Unknown(0x880b))
+                if ip_payload(sliced).len() < ip.payload_len as usize =>
+            {
+                let start = tunnel::TunnelStart::Gre(ip.src.is_ipv4());
+                Transport::TunnelCut(tunnel::cut_columns(start, ip_payload(sliced)))
+            }
             Some(tunnel::Gre::Unknown(protocol)) => Transport::GreUnknown(protocol),
             Some(tunnel::Gre::Ppp(protocol)) => Transport::GrePpp(protocol),
-            // A GRE header cut short, or an inner packet that cannot be read.
-            _ => Transport::TunnelMalformed(if ip.src.is_ipv4() { "IPv4" } else { "IPv6" }),
+            // A GRE header cut short, or an inner packet that cannot be read: the columns as
+            // Wireshark had set them when it stopped.
+            _ => {
+                let v4 = ip.src.is_ipv4();
+                let payload = ip_payload(sliced);
+                let start = match ip.protocol {
+                    ip_proto::GRE => Some(tunnel::TunnelStart::Gre(v4)),
+                    ip_proto::ETHERNET => Some(tunnel::TunnelStart::Ethernet(v4)),
+                    _ => None,
+                };
+                Transport::TunnelCut(match start {
+                    Some(start) => tunnel::cut_columns(start, payload),
+                    None => TunnelCut {
+                        protocol: if v4 { "IPv4" } else { "IPv6" },
+                        info: CutInfo::Empty,
+                        macs: (None, None),
+                    },
+                })
+            }
         };
         return;
     }
     packet.transport = transport(packet, sliced, &ip, payload_limit);
     if tunnel_depth < MAX_TUNNELS {
-        if let Some((name, inner)) = udp_tunnel(&packet.transport, sliced) {
+        if let Some((start, inner)) = udp_tunnel(&packet.transport, sliced) {
             let opened =
                 inner.is_some_and(|i| open_tunnel(packet, i, frame, payload_limit, tunnel_depth));
             let gpe_other =
                 inner.is_none() && udp_gpe_other(&packet.transport, sliced).unwrap_or(false);
             if gpe_other {
-                packet.transport = Transport::TunnelData(name);
+                packet.transport = Transport::TunnelData("VxLAN");
             } else if !opened {
-                packet.transport = Transport::TunnelMalformed(name);
+                let payload = match &sliced.transport {
+                    Some(TransportSlice::Udp(udp)) => udp.payload(),
+                    _ => &[],
+                };
+                packet.transport = Transport::TunnelCut(tunnel::cut_columns(start, payload));
             }
         }
     }
+}
+
+/// The IP payload etherparse read (empty without one).
+fn ip_payload<'a>(sliced: &LaxSlicedPacket<'a>) -> &'a [u8] {
+    sliced
+        .net
+        .as_ref()
+        .and_then(|n| n.ip_payload_ref())
+        .map_or(&[][..], |p| p.payload)
 }
 
 /// What an IP-in-IP or GRE packet carries (`Gre::Inner` for IP in IP too).
@@ -614,13 +652,14 @@ fn ip_tunnel<'a>(protocol: u8, sliced: &LaxSlicedPacket<'a>) -> Option<tunnel::G
     }
 }
 
-/// A whole UDP datagram to or from the VXLAN or Geneve port: the tunnel's name, and the
-/// packet inside (`None` when the tunnel's header is cut short). A Geneve packet of a protocol
-/// type not decoded here is left a UDP datagram.
+/// A whole UDP datagram to or from the VXLAN or Geneve port: the tunnel, and the packet
+/// inside (`None` when the tunnel's header is cut short). A Geneve packet of a protocol type
+/// not decoded here is left a UDP datagram.
 fn udp_tunnel<'a>(
     transport: &Transport,
     sliced: &LaxSlicedPacket<'a>,
-) -> Option<(&'static str, Option<tunnel::Inner<'a>>)> {
+) -> Option<(tunnel::TunnelStart, Option<tunnel::Inner<'a>>)> {
+    use tunnel::TunnelStart::{Geneve, Vxlan, VxlanGpe};
     let (Transport::Udp(udp), Some(TransportSlice::Udp(slice))) = (transport, &sliced.transport)
     else {
         return None;
@@ -630,17 +669,17 @@ fn udp_tunnel<'a>(
     if udp.kept != UdpKept::Enough {
         None
     } else if ports.contains(&tunnel::VXLAN_PORT) {
-        Some(("VxLAN", tunnel::vxlan(payload)))
+        Some((Vxlan, tunnel::vxlan(payload)))
     } else if ports.contains(&tunnel::VXLAN_GPE_PORT) {
         match tunnel::vxlan_gpe(payload) {
-            Ok(None) => Some(("VxLAN", None)),
-            Ok(inner) => inner.map(|i| ("VxLAN", Some(i))),
-            Err(()) => Some(("VxLAN", None)),
+            Ok(None) => Some((VxlanGpe, None)),
+            Ok(inner) => inner.map(|i| (VxlanGpe, Some(i))),
+            Err(()) => Some((VxlanGpe, None)),
         }
     } else if ports.contains(&tunnel::GENEVE_PORT) {
         match tunnel::geneve(payload) {
-            Ok(inner) => inner.map(|i| ("Geneve", Some(i))),
-            Err(()) => Some(("Geneve", None)),
+            Ok(inner) => inner.map(|i| (Geneve, Some(i))),
+            Err(()) => Some((Geneve, None)),
         }
     } else {
         None
@@ -753,6 +792,7 @@ mod non_ip;
 mod segment;
 mod transport;
 pub(crate) mod tunnel;
+pub use tunnel::{CutInfo, TunnelCut};
 
 pub use ipv6::ipv6_ext;
 #[cfg(test)]

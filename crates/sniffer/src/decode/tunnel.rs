@@ -109,7 +109,10 @@ pub(crate) fn gre(bytes: &[u8]) -> Option<Gre<'_>> {
             match crate::link::ppp_header(rest) {
                 Some((0x0021 | 0x0057, len)) => Inner::Ip(rest.get(len..)?),
                 Some((ppp, _)) => return Some(Gre::Ppp(ppp)),
-                None => return Some(Gre::Unknown(protocol)),
+                // Nothing after the header (the caller tells a cut from none), or a PPP
+                // header cut short.
+                None if rest.is_empty() => return Some(Gre::Unknown(protocol)),
+                None => return None,
             }
         }
         _ => match by_protocol_type(protocol, rest) {
@@ -145,6 +148,189 @@ pub(crate) fn geneve(bytes: &[u8]) -> Result<Option<Inner<'_>>, ()> {
     }
     let protocol = u16::from_be_bytes([bytes[2], bytes[3]]);
     Ok(by_protocol_type(protocol, &bytes[8 + options..]))
+}
+
+/// What Wireshark's Info column says of a tunnel it stopped reading (before the line that
+/// says why).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CutInfo {
+    /// Nothing: IP, VXLAN and Geneve clear it before they read.
+    Empty,
+    /// GRE's `Encapsulated …`, by GRE's name of this protocol type.
+    Gre(u16),
+    /// Geneve's `Encapsulated …`, by the EtherType's name.
+    Geneve(u16),
+    /// ERSPAN's `ERSPAN:`.
+    Erspan,
+}
+
+/// The columns Wireshark had set when the bytes of a tunnel (its header, or the headers of
+/// the packet inside before its IP header) ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TunnelCut {
+    pub protocol: &'static str,
+    pub info: CutInfo,
+    /// The inner Ethernet header's destination and source, as far as they were read: the
+    /// Destination and Source columns show them in place of the IP addresses.
+    pub macs: (Option<[u8; 6]>, Option<[u8; 6]>),
+}
+
+/// Where a tunnel starts, for [`cut_columns`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TunnelStart {
+    /// GRE in an IPv4 (`true`) or IPv6 packet.
+    Gre(bool),
+    /// Ethernet right after an IPv4 or IPv6 header (IP protocol 143).
+    Ethernet(bool),
+    /// The payload of a UDP datagram to VXLAN's port.
+    Vxlan,
+    /// The payload of a UDP datagram to VXLAN-GPE's port.
+    VxlanGpe,
+    /// The payload of a UDP datagram to Geneve's port.
+    Geneve,
+}
+
+/// Wireshark's columns for a tunnel whose bytes run out at the end of `bytes` before the
+/// packet inside starts, following each dissector as it sets them and reads on.
+pub(crate) fn cut_columns(start: TunnelStart, bytes: &[u8]) -> TunnelCut {
+    let ip_name = |v4: bool| if v4 { "IPv4" } else { "IPv6" };
+    let mut cut = TunnelCut {
+        protocol: "",
+        info: CutInfo::Empty,
+        macs: (None, None),
+    };
+    match start {
+        TunnelStart::Gre(v4) => {
+            cut.protocol = ip_name(v4);
+            cut_gre(&mut cut, bytes);
+        }
+        TunnelStart::Ethernet(v4) => {
+            cut.protocol = ip_name(v4);
+            cut_ethernet(&mut cut, bytes);
+        }
+        TunnelStart::Vxlan | TunnelStart::VxlanGpe => {
+            cut.protocol = "VxLAN";
+            if let Some(rest) = bytes.get(8..) {
+                match (start, bytes[3]) {
+                    (TunnelStart::Vxlan, _) | (_, 3) => cut_ethernet(&mut cut, rest),
+                    // IPv4 through the IP dissector that reads the version first.
+                    (_, 1) => cut_ip(&mut cut, rest, true, true),
+                    (_, 2) => cut_ip(&mut cut, rest, false, false),
+                    _ => {}
+                }
+            }
+        }
+        TunnelStart::Geneve => {
+            cut.protocol = "Geneve";
+            let (Some(&first), Some(protocol)) = (bytes.first(), bytes.get(2..4)) else {
+                return cut;
+            };
+            let protocol = u16::from_be_bytes([protocol[0], protocol[1]]);
+            cut.info = CutInfo::Geneve(protocol);
+            let header = 8 + usize::from(first & 0x3f) * 4;
+            if let Some(rest) = bytes.get(header..) {
+                match protocol {
+                    0x0800 | 0x86dd => cut_ip(&mut cut, rest, protocol == 0x0800, false),
+                    0x6558 => cut_ethernet(&mut cut, rest),
+                    _ => {}
+                }
+            }
+        }
+    }
+    cut
+}
+
+/// GRE: its flags and protocol type first, then the rest of its header, then the packet
+/// inside.
+fn cut_gre(cut: &mut TunnelCut, bytes: &[u8]) {
+    let (Some(flags), Some(protocol)) = (bytes.get(0..2), bytes.get(2..4)) else {
+        return;
+    };
+    let flags = u16::from_be_bytes([flags[0], flags[1]]);
+    let protocol = u16::from_be_bytes([protocol[0], protocol[1]]);
+    cut.protocol = "GRE";
+    cut.info = CutInfo::Gre(protocol);
+    let Some(rest) = bytes.get(gre_header_len(bytes)..) else {
+        return;
+    };
+    match protocol {
+        // IPv4 through the IP dissector that reads the version first.
+        0x0800 => cut_ip(cut, rest, true, true),
+        0x86dd => cut_ip(cut, rest, false, false),
+        0x6558 => cut_ethernet(cut, rest),
+        // ERSPAN type I: no header.
+        0x88be if flags & 0x1000 == 0 => {
+            cut_erspan_title(cut);
+            cut_ethernet(cut, rest);
+        }
+        0x88be | 0x22eb => {
+            cut_erspan_title(cut);
+            let header = match (protocol, rest.get(11)) {
+                (0x88be, _) => Some(8),
+                (_, Some(b)) => Some(12 + 8 * usize::from(b & 0x01)),
+                (_, None) => None,
+            };
+            if let Some(frame) = header.and_then(|h| rest.get(h..)) {
+                cut_ethernet(cut, frame);
+            }
+        }
+        0x880b if gre_is_ppp(flags, protocol) => cut_ppp(cut, rest),
+        _ => {}
+    }
+}
+
+fn cut_erspan_title(cut: &mut TunnelCut) {
+    cut.protocol = "ERSPAN";
+    cut.info = CutInfo::Erspan;
+}
+
+/// PPP in HDLC-like framing (PPTP's): named once its first byte is read.
+fn cut_ppp(cut: &mut TunnelCut, bytes: &[u8]) {
+    let Some(&first) = bytes.first() else {
+        return;
+    };
+    if matches!(first, 0x0f | 0x8f) {
+        // Cisco HDLC: not followed here.
+        return;
+    }
+    cut.protocol = "PPP";
+    if let Some((protocol, len)) = crate::link::ppp_header(bytes) {
+        match (protocol, bytes.get(len..)) {
+            (0x0021, Some(rest)) => cut_ip(cut, rest, true, true),
+            (0x0057, Some(rest)) => cut_ip(cut, rest, false, false),
+            _ => {}
+        }
+    }
+}
+
+/// Ethernet: named before anything is read, then its destination and its source shown as
+/// each is read, then the packet its EtherType names.
+fn cut_ethernet(cut: &mut TunnelCut, bytes: &[u8]) {
+    let mac = |at: usize| {
+        bytes
+            .get(at..at + 6)
+            .and_then(|m| <[u8; 6]>::try_from(m).ok())
+    };
+    cut.protocol = "Ethernet";
+    cut.macs = (mac(0), mac(6));
+    if let (Some(t), Some(rest)) = (bytes.get(12..14), bytes.get(14..)) {
+        match u16::from_be_bytes([t[0], t[1]]) {
+            0x0800 => cut_ip(cut, rest, true, false),
+            0x86dd => cut_ip(cut, rest, false, false),
+            _ => {}
+        }
+    }
+}
+
+/// An IP header with nothing of it (`decode` reads any more as [`super::IpCut`]): named and
+/// the Info cleared, unless it is reached through the dissector that reads the version
+/// before anything else (`by_version`).
+fn cut_ip(cut: &mut TunnelCut, bytes: &[u8], v4: bool, by_version: bool) {
+    if bytes.is_empty() && by_version {
+        return;
+    }
+    cut.protocol = if v4 { "IPv4" } else { "IPv6" };
+    cut.info = CutInfo::Empty;
 }
 
 #[cfg(test)]

@@ -2,6 +2,15 @@
 //! flow stage's view, never by re-parsing text.
 
 use super::*;
+use crate::decode::CutInfo;
+
+/// GRE's Info: `Encapsulated` and its name of the protocol type.
+fn gre_encapsulated(protocol: u16) -> String {
+    match super::gre_protocol_names::gre_protocol_name(protocol) {
+        Some(name) => format!("Encapsulated {name}"),
+        None => format!("Encapsulated 0x{protocol:04X} (unknown)"),
+    }
+}
 
 /// Protocol column, Info column and TCP fields of a packet.
 pub(super) fn describe(
@@ -16,17 +25,27 @@ pub(super) fn describe(
         (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
         (_, Transport::Udp(udp), _) => ("UDP", udp_info(udp), None),
         (_, Transport::TunnelData(protocol), _) => (protocol, String::new(), None),
-        (_, Transport::TunnelMalformed(protocol), _) => {
-            (protocol, "[Malformed Packet]".to_owned(), None)
+        (_, Transport::TunnelCut(cut), _) => {
+            let mut info = match cut.info {
+                CutInfo::Empty => String::new(),
+                CutInfo::Gre(protocol) => gre_encapsulated(protocol),
+                CutInfo::Geneve(protocol) => format!(
+                    "Encapsulated {}",
+                    match super::ethertype_names::ethertype_name(protocol) {
+                        Some(name) => name.to_owned(),
+                        None => format!("0x{protocol:04x} (unknown)"),
+                    }
+                ),
+                CutInfo::Erspan => "ERSPAN:".to_owned(),
+            };
+            info.push_str(if packet.cap_len < packet.wire_len {
+                SIZE_LIMITED
+            } else {
+                "[Malformed Packet]"
+            });
+            (cut.protocol, info, None)
         }
-        (_, Transport::GreUnknown(protocol), _) => (
-            "GRE",
-            match super::gre_protocol_names::gre_protocol_name(*protocol) {
-                Some(name) => format!("Encapsulated {name}"),
-                None => format!("Encapsulated 0x{protocol:04x} (unknown)"),
-            },
-            None,
-        ),
+        (_, Transport::GreUnknown(protocol), _) => ("GRE", gre_encapsulated(*protocol), None),
         (_, Transport::GrePpp(protocol), _) => (
             ether_type_label(*protocol),
             format!(

@@ -325,6 +325,17 @@ impl Timeline {
                 }
             }
         }
+        // A tunnel cut inside the Ethernet header it carries: the addresses read of it.
+        if let Transport::TunnelCut(cut) = &packet.transport {
+            if let Some(dst) = cut.macs.0 {
+                row.destination.clear();
+                row.destination.push_str(&mac_name(dst));
+            }
+            if let Some(src) = cut.macs.1 {
+                row.source.clear();
+                row.source.push_str(&mac_name(src));
+            }
+        }
         row.tcp = None;
         row.http_step = None;
         // An ARP message the capture cut after its sender's addresses still claims them (one
