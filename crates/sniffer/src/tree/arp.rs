@@ -104,13 +104,16 @@ fn fixed_lines(b: &mut Builder, at: usize, (hw, proto): (u16, u16), (hl, pl): (u
 /// capture cut it (`cut`) or that it is malformed.
 pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize, cut: bool) {
     let be16 = |i: usize| data.get(i..i + 2).map(|v| u16::from_be_bytes([v[0], v[1]]));
-    let (Some(hw), Some(proto), Some(&hl), Some(&pl), Some(op)) = (
-        be16(at),
-        be16(at + 2),
-        data.get(at + 4),
-        data.get(at + 5),
-        be16(at + 6),
-    ) else {
+    let (Some(hw), Some(proto), Some(&hl), Some(&pl)) =
+        (be16(at), be16(at + 2), data.get(at + 4), data.get(at + 5))
+    else {
+        // Its fixed fields are read before anything is shown: only the line that says why
+        // it stopped.
+        if cut {
+            super::truncated(b, "ARP/RARP", data.len());
+        } else {
+            super::malformed(b, "ARP/RARP", data.len());
+        }
         return;
     };
     b.add(
@@ -120,8 +123,11 @@ pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize, cut: bool
         "Address Resolution Protocol",
     );
     b.open();
-    fixed_lines(b, at, (hw, proto), (hl, pl), op);
+    // (Its opcode, if the message ends before it, is not shown.)
+    let first = b.last();
+    fixed_lines(b, at, (hw, proto), (hl, pl), be16(at + 6).unwrap_or(0));
     b.close();
+    b.cut_at(first, data.len());
     if cut {
         super::truncated(b, "ARP/RARP", data.len());
     } else {

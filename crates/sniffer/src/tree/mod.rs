@@ -1099,6 +1099,19 @@ pub fn build_into(
             Layer::Sll2 => link::build_sll2(&mut b, data),
             Layer::Ppp(len) => link::build_ppp(&mut b, data, len),
             Layer::GrePpp(at, len) => link::build_ppp_at(&mut b, data, at, len),
+            Layer::PppCut(at, cut) => {
+                let first = b.last() + 1;
+                if data.len() > at {
+                    link::build_ppp_at(&mut b, data, at, data.len() - at);
+                }
+                b.close_to(0);
+                b.cut_at(first, data.len());
+                if cut {
+                    truncated(&mut b, "PPP", data.len());
+                } else {
+                    malformed(&mut b, "PPP", data.len());
+                }
+            }
             Layer::Chdlc => link::build_chdlc(&mut b, data),
             Layer::Ipv4(at) => {
                 let wire = (frame.wire_len as usize).max(frame.data.len());
@@ -1148,11 +1161,13 @@ pub fn build_into(
                     tunnel_cut(&mut b, frame, data, first, "VXLAN");
                 }
             }
+            // (VXLAN-GPE is a protocol in name only: the line that says its header was cut
+            // names UDP, which handed it the datagram.)
             Layer::VxlanGpe(at) => {
                 let first = b.last() + 1;
                 tunnel::build_vxlan_gpe(&mut b, data, at);
                 if data.len() < at + 8 {
-                    tunnel_cut(&mut b, frame, data, first, "VXLAN");
+                    tunnel_cut(&mut b, frame, data, first, "UDP");
                 }
             }
             Layer::Geneve(at) => {
@@ -1448,7 +1463,23 @@ fn tunnel_layers(
             }
             let flags = u16::from_be_bytes([payload[0], payload[1]]);
             let protocol = u16::from_be_bytes([payload[2], payload[3]]);
+            let header = tunnel::gre_header_len(payload);
+            let rest_at = transport_at + header;
             match dt::gre(payload) {
+                // The GRE header whole, the ERSPAN header after it cut: what was read of it.
+                None if payload.len() >= header && matches!(protocol, 0x88be | 0x22eb) => {
+                    out.push(Layer::Gre(transport_at, end, None));
+                    protocols.push("erspan");
+                    out.push(Layer::Erspan(rest_at, end));
+                    Opened::Done
+                }
+                // PPTP's PPP header cut.
+                None if payload.len() >= header && protocol == 0x880b => {
+                    out.push(Layer::Gre(transport_at, end, None));
+                    protocols.push("ppp");
+                    out.push(Layer::PppCut(rest_at, end > data.len()));
+                    Opened::Done
+                }
                 None => {
                     out.push(Layer::Gre(transport_at, end, None));
                     Opened::Done
@@ -1466,6 +1497,13 @@ fn tunnel_layers(
                         protocols.push("data");
                         out.push(Layer::Data(ppp_at + len, bytes.len() - len));
                     }
+                    Opened::Done
+                }
+                // PPTP's PPP with nothing of it captured, though the packet goes on.
+                Some(dt::Gre::Unknown(0x880b)) if payload.len() == header && end > rest_at => {
+                    out.push(Layer::Gre(transport_at, end, None));
+                    protocols.push("ppp");
+                    out.push(Layer::PppCut(rest_at, end > data.len()));
                     Opened::Done
                 }
                 Some(dt::Gre::Unknown(_)) => {
@@ -1489,10 +1527,25 @@ fn tunnel_layers(
                         protocols.push("ppp");
                         out.push(Layer::GrePpp(ppp_at, offset(bytes).saturating_sub(ppp_at)));
                     }
-                    if bytes.is_empty() {
-                        Opened::Done
-                    } else {
-                        Opened::Ip(offset(bytes))
+                    match (bytes.is_empty(), protocol) {
+                        (false, _) => Opened::Ip(offset(bytes)),
+                        // Nothing of the IP header, though the packet goes on: IPv6 names
+                        // itself before it reads; IPv4 is handed to a reader of the version.
+                        (true, _) if end <= rest_at.max(offset(bytes)) => Opened::Done,
+                        (true, 0x86dd) => {
+                            protocols.push("ipv6");
+                            out.push(Layer::IpCut(offset(bytes), false));
+                            Opened::Done
+                        }
+                        (true, _) => {
+                            protocols.push("ip");
+                            out.push(if end > data.len() {
+                                Layer::Truncated("IPv4")
+                            } else {
+                                Layer::Malformed("IPv4")
+                            });
+                            Opened::Done
+                        }
                     }
                 }
                 Some(dt::Gre::Inner(dt::Inner::Ethernet(bytes))) => {
@@ -1513,7 +1566,8 @@ fn tunnel_layers(
                 }
             }
         }
-        17 if payload.len() >= 8 => {
+        // (A datagram the capture cut after its header is UDP's alone.)
+        17 if payload.len() > 8 => {
             let port = |i: usize| u16::from_be_bytes([payload[i], payload[i + 1]]);
             let ports = [port(0), port(2)];
             let length = usize::from(port(4));
@@ -1536,6 +1590,22 @@ fn tunnel_layers(
                 // (tshark's protocols in frame leave VXLAN-GPE out.)
                 protocols.push("udp");
                 match dt::vxlan_gpe(udp_payload) {
+                    // Nothing of the IP header, though the packet goes on: IPv6 names itself
+                    // before it reads; IPv4 is handed to a reader of the version.
+                    Ok(Some(dt::Inner::Ip([]))) if end > vx_at + 8 => {
+                        if udp_payload.get(3) == Some(&2) {
+                            protocols.push("ipv6");
+                            out.push(Layer::IpCut(vx_at + 8, false));
+                        } else {
+                            protocols.push("ip");
+                            out.push(if end > data.len() {
+                                Layer::Truncated("IPv4")
+                            } else {
+                                Layer::Malformed("IPv4")
+                            });
+                        }
+                        Opened::Done
+                    }
                     Ok(Some(dt::Inner::Ip([]))) | Err(()) => Opened::Done,
                     Ok(Some(dt::Inner::Ip(bytes))) => Opened::Ip(offset(bytes)),
                     Ok(Some(dt::Inner::Ethernet(bytes))) => {
@@ -1564,6 +1634,23 @@ fn tunnel_layers(
                         out.push(Layer::Geneve(vx_at));
                         protocols.extend(["udp", "geneve"]);
                         match inner {
+                            // Nothing of the IP header, though the packet goes on: the
+                            // EtherType's IPv4 or IPv6 (each names itself before it reads).
+                            dt::Inner::Ip(bytes @ []) if end > offset(bytes) => {
+                                let v4 = udp_payload.get(2..4) == Some(&[0x08, 0x00]);
+                                if v4 {
+                                    protocols.push("ip");
+                                    out.push(if end > data.len() {
+                                        Layer::Truncated("IPv4")
+                                    } else {
+                                        Layer::Malformed("IPv4")
+                                    });
+                                } else {
+                                    protocols.push("ipv6");
+                                    out.push(Layer::IpCut(offset(bytes), false));
+                                }
+                                Opened::Done
+                            }
                             dt::Inner::Ip([]) => Opened::Done,
                             dt::Inner::Ip(bytes) => Opened::Ip(offset(bytes)),
                             dt::Inner::Ethernet(bytes) => {
@@ -1591,8 +1678,13 @@ fn inner_ethernet(
     protocols: &mut Vec<&'static str>,
 ) -> Opened {
     if data.len() < at + 14 {
+        // Wireshark shows nothing of an Ethernet header it cannot read whole.
         protocols.push("eth");
-        out.push(Layer::Malformed("Ethernet"));
+        out.push(if end > data.len() {
+            Layer::Truncated("Ethernet")
+        } else {
+            Layer::Malformed("Ethernet")
+        });
         return Opened::Done;
     }
     out.push(Layer::Eth(at, None));
@@ -1600,8 +1692,15 @@ fn inner_ethernet(
     let rest = end.min(data.len()).saturating_sub(at + 14);
     match u16::from_be_bytes([data[at + 12], data[at + 13]]) {
         0x0800 | 0x86dd if rest > 0 => Opened::Ip(at + 14),
+        // Nothing of the IP header captured: the line that says so, after its name.
+        0x0800 | 0x86dd if end > data.len() && data.len() == at + 14 => Opened::Ip(at + 14),
         0x0806 if matches!(packet.net, crate::decode::Network::Arp(_)) => {
             out.push(Layer::Arp(at + 14));
+            protocols.push("arp");
+            Opened::Done
+        }
+        0x0806 if matches!(packet.net, crate::decode::Network::ArpMalformed(_)) => {
+            out.push(Layer::ArpMalformed(at + 14));
             protocols.push("arp");
             Opened::Done
         }
@@ -1771,6 +1870,8 @@ enum Layer {
     IpCut(usize, bool),
     /// A TCP header cut by the capture after its ports.
     TcpPorts(usize),
+    /// A PPP header in GRE (PPTP's) the packet ends inside; cut by the capture, or short.
+    PppCut(usize, bool),
     Udp(usize),
     /// An ICMP message and its length.
     Icmp(usize, usize),
@@ -1929,7 +2030,10 @@ fn layers(
         Some(Layer::Eth(..) | Layer::Vlan(..) | Layer::Qinq(..))
     ) && at >= 2
         && matches!(data.get(at - 2..at), Some(&[0x08, 0x00] | &[0x86, 0xdd]))
-        && !matches!(packet.net, Network::Ip(_) | Network::IpCut(_));
+        && !matches!(
+            packet.net,
+            Network::Ip(_) | Network::IpCut(_) | Network::BogusIpv4HeaderLen(_)
+        );
     // Where the network layer's message ends, for Ethernet's padding and trailer.
     let message_end = match (&packet.net, data.get(at).map(|b| b >> 4)) {
         (_, Some(4)) if outer_only => data
@@ -1980,6 +2084,10 @@ fn layers(
         }
         return out;
     }
+    if outer_only {
+        outer_ip_layers(data, packet, at, &mut out, protocols);
+        return out;
+    }
     if let Network::ArpMalformed(_) = packet.net {
         if matches!(
             out.last(),
@@ -2003,10 +2111,6 @@ fn layers(
     if let Network::BogusIpv4HeaderLen(_) = packet.net {
         out.push(Layer::Ipv4Bogus(at));
         protocols.push("ip");
-        return out;
-    }
-    if outer_only {
-        outer_ip_layers(data, packet, at, &mut out, protocols);
         return out;
     }
     if let Network::Arp(arp) = &packet.net {

@@ -649,9 +649,10 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
     } else {
         analysis(b, d, v.tags, at);
     }
-    if h.payload_len > 0 {
-        let start = at + header_len;
-        let kept = data.len().saturating_sub(start).min(h.payload_len as usize);
+    let start = at + header_len;
+    let kept = data.len().saturating_sub(start).min(h.payload_len as usize);
+    // (A payload the capture kept none of is not shown.)
+    if h.payload_len > 0 && kept > 0 {
         b.add(
             &PAYLOAD,
             Value::Bytes,

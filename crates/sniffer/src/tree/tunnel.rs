@@ -313,7 +313,8 @@ pub(super) fn build_gre(b: &mut Builder, data: &[u8], at: usize, end: usize, ver
     if flags & GRE_R != 0 {
         // Each source route entry; Wireshark adds its fields beside the entry's line, not
         // under it.
-        loop {
+        // (None captured: Wireshark cannot add the entry at all.)
+        while data.len() > offset {
             let family = be16(data, offset);
             let sre_len = data.get(offset + 3).copied().unwrap_or(0);
             let shown = (4 + usize::from(sre_len)).min(data.len().saturating_sub(offset));
@@ -416,11 +417,14 @@ pub(super) fn build_erspan(b: &mut Builder, data: &[u8], at: usize, end: usize) 
         2 => "Type III",
         _ => "Unknown",
     };
+    // The version is added to the title once it is read.
+    let title = if data.len() >= at + 2 { " " } else { "" };
+    let type_name = if data.len() >= at + 2 { type_name } else { "" };
     b.add(
         &ERSPAN,
         Value::None,
         (at, end.saturating_sub(at)),
-        format_args!("Encapsulated Remote Switch Packet ANalysis {type_name}"),
+        format_args!("Encapsulated Remote Switch Packet ANalysis{title}{type_name}"),
     );
     b.open();
     let versions = ["", "Type II", "Type III"];
@@ -696,12 +700,22 @@ pub(super) fn build_geneve(b: &mut Builder, data: &[u8], at: usize) {
     let options = usize::from(first & 0x3f) * 4;
     let vni = be24(data, at + 4);
     let oam = if flags & 0x80 != 0 { ", OAM" } else { "" };
-    b.add(
-        &GENEVE,
-        Value::None,
-        (at, 8 + options),
-        format_args!("Generic Network Virtualization Encapsulation, VNI: 0x{vni:06x}{oam}"),
-    );
+    // The VNI is added to the title once it is read.
+    if data.len() >= at + 7 {
+        b.add(
+            &GENEVE,
+            Value::None,
+            (at, 8 + options),
+            format_args!("Generic Network Virtualization Encapsulation, VNI: 0x{vni:06x}{oam}"),
+        );
+    } else {
+        b.add(
+            &GENEVE,
+            Value::None,
+            (at, 8 + options),
+            "Generic Network Virtualization Encapsulation",
+        );
+    }
     b.open();
     b.field(&GENEVE_VERSION, Value::UInt(u64::from(version)), (at, 1));
     if version != 0 {
