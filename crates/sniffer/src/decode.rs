@@ -113,21 +113,26 @@ pub struct IpCut {
     /// IPv4, not IPv6.
     pub v4: bool,
     /// The source address, when the frame has all of it (Wireshark shows it in the Source
-    /// column; never the destination, which IPv4 shows after its options).
+    /// column; never the destination, which IPv4 reads after its options).
     pub src: Option<IpAddr>,
     /// The addresses of the IP packet this one travels in (IP in IP, GRE, Geneve): the
     /// columns keep them where the cut header has none of its own.
     pub outer: Option<(IpAddr, IpAddr)>,
     /// The bytes of the header the frame has.
     pub kept: u32,
+    /// The header's length (IPv4's by its length field; 40 for IPv6, or when unknown).
+    pub header_len: u32,
+    /// The bytes from the header's start that the packet had on the wire (`kept` or more).
+    pub reported: u32,
 }
 
 impl IpCut {
     /// The header at the start of `bytes`, if it is an IPv4 (`v4`) or IPv6 one (by its
-    /// version, when it has a first byte) that `bytes` ends inside.
-    pub fn read(bytes: &[u8], v4: bool) -> Option<IpCut> {
+    /// version, when it has a first byte) that `bytes` ends inside; the packet had
+    /// `reported` bytes from there on the wire.
+    pub fn read(bytes: &[u8], v4: bool, reported: u32) -> Option<IpCut> {
         let whole = match bytes.first() {
-            None => return Some(IpCut::new(v4, None, 0)),
+            None => 20 + 20 * usize::from(!v4),
             Some(b) if b >> 4 != if v4 { 4 } else { 6 } => return None,
             // An IPv4 length under 20 bytes is another error (`BogusIpv4HeaderLen`).
             Some(b) if v4 && (b & 0x0f) < 5 => return None,
@@ -148,20 +153,37 @@ impl IpCut {
                 .and_then(|a| <[u8; 16]>::try_from(a).ok())
                 .map(IpAddr::from)
         };
-        Some(IpCut::new(
-            v4,
-            src,
-            u32::try_from(bytes.len()).unwrap_or(u32::MAX),
-        ))
-    }
-
-    fn new(v4: bool, src: Option<IpAddr>, kept: u32) -> IpCut {
-        IpCut {
+        let kept = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        Some(IpCut {
             v4,
             src,
             outer: None,
             kept,
-        }
+            header_len: u32::try_from(whole).unwrap_or(u32::MAX),
+            reported: reported.max(kept),
+        })
+    }
+
+    /// Whether Wireshark finds the header malformed rather than cut by the capture: the first
+    /// field it cannot read runs past what the packet had on the wire.
+    pub fn malformed(&self) -> bool {
+        ip_read_fails_past(self.v4, self.header_len, self.kept) > self.reported
+    }
+}
+
+/// Where the field ends that Wireshark fails to read first in an IPv4 (`v4`) or IPv6 header
+/// of `header_len` bytes of which `kept` were captured: its fields in the order it reads
+/// them (IPv4's options, byte by byte, before its destination).
+pub fn ip_read_fails_past(v4: bool, header_len: u32, kept: u32) -> u32 {
+    let ends: &[u32] = if v4 {
+        &[1, 2, 4, 6, 8, 9, 10, 12, 16]
+    } else {
+        &[1, 4, 6, 7, 8, 24, 40]
+    };
+    match ends.iter().find(|&&end| end > kept) {
+        Some(&end) => end,
+        None if v4 && header_len > 20 => kept.max(20) + 1,
+        None => 20,
     }
 }
 
@@ -486,7 +508,8 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
                 && rest.first().is_some_and(|b| matches!(b >> 4, 4 | 6)) =>
         {
             let v4 = rest.first().is_some_and(|b| b >> 4 == 4);
-            match IpCut::read(rest, v4) {
+            let reported = frame.wire_len.saturating_sub(layer.header_len as u32);
+            match IpCut::read(rest, v4, reported) {
                 Some(cut) => packet.net = Network::IpCut(cut),
                 None => packet.malformed = Some("the IP header is malformed".to_owned()),
             }
@@ -544,6 +567,12 @@ fn fill_at(
         }
         None => {
             packet.net = not_ip(sliced);
+            // An IP header the frame ends inside: what the packet had of it on the wire.
+            if let (Network::IpCut(cut), Some(payload)) = (&mut packet.net, sliced.ether_payload())
+            {
+                let reported = wire.after(payload.payload.as_ptr(), 0);
+                cut.reported = reported.max(cut.kept);
+            }
             return;
         }
     };
@@ -571,7 +600,12 @@ fn fill_at(
             Some(tunnel::Gre::Inner(tunnel::Inner::Ip([])))
                 if matches!(ip.protocol, ip_proto::IPIP | ip_proto::IPV6) =>
             {
-                let mut cut = IpCut::new(ip.protocol == ip_proto::IPIP, None, 0);
+                let payload = ip_payload(sliced);
+                let reported = wire.after(payload.as_ptr(), 0);
+                let cut = IpCut::read(payload, ip.protocol == ip_proto::IPIP, reported);
+                let Some(mut cut) = cut else {
+                    return;
+                };
                 cut.outer = Some((ip.src, ip.dst));
                 packet.net = Network::IpCut(cut);
                 packet.malformed = None;
@@ -716,7 +750,13 @@ fn open_tunnel(
     let Some(sliced) = sliced else {
         // An inner IP header the frame ends inside: shown over the outer packet's addresses.
         let cut = match inner {
-            tunnel::Inner::Ip(bytes @ [first, ..]) => IpCut::read(bytes, first >> 4 == 4),
+            tunnel::Inner::Ip(bytes @ [first, ..]) => {
+                let wire = WireBound {
+                    frame,
+                    wire_len: packet.wire_len,
+                };
+                IpCut::read(bytes, first >> 4 == 4, wire.after(bytes.as_ptr(), 0))
+            }
             _ => None,
         };
         let (Some(mut cut), Network::Ip(outer)) = (cut, &packet.net) else {

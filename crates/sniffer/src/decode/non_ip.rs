@@ -119,7 +119,7 @@ pub(super) fn not_ip(sliced: &LaxSlicedPacket<'_>) -> Network {
         // An IP header the frame ends inside.
         (crate::link::ether_type::IPV4 | crate::link::ether_type::IPV6, _) => {
             let v4 = ether_type == crate::link::ether_type::IPV4;
-            match super::IpCut::read(payload.payload, v4) {
+            match super::IpCut::read(payload.payload, v4, 0) {
                 Some(cut) => Network::IpCut(cut),
                 None => Network::Other {
                     ether_type: u32::from(ether_type),

@@ -89,20 +89,22 @@ pub(super) fn describe(
             },
             None,
         ),
-        (Network::IpCut(cut), _, _) => (
-            if cut.v4 { "IPv4" } else { "IPv6" },
-            if packet.cap_len < packet.wire_len {
-                SIZE_LIMITED.to_owned()
-            } else if cut.v4 {
-                "[Malformed Packet]".to_owned()
+        (Network::IpCut(cut), _, _) => {
+            let mut info = String::new();
+            // (Checked once the version is read.)
+            if !cut.v4 && cut.reported < 40 && cut.kept > 0 {
+                info = format!(
+                    "Invalid IPv6 header ({} bytes, need exactly 40)",
+                    cut.reported
+                );
+            }
+            info.push_str(if cut.malformed() {
+                "[Malformed Packet]"
             } else {
-                format!(
-                    "Invalid IPv6 header ({} bytes, need exactly 40)[Malformed Packet]",
-                    cut.kept
-                )
-            },
-            None,
-        ),
+                SIZE_LIMITED
+            });
+            (if cut.v4 { "IPv4" } else { "IPv6" }, info, None)
+        }
         (Network::BogusIpv4HeaderLen(len), _, _) => (
             "IPv4",
             format!("Bogus IP header length ({len}, must be at least 20)"),

@@ -1379,10 +1379,17 @@ fn ip_cut(b: &mut Builder, frame: &Frame<'_>, data: &[u8], at: usize, v4: bool) 
         b.unappend_from(first, ", Src: ");
     }
     let name = if v4 { "IPv4" } else { "IPv6" };
-    if frame.wire_len as usize > frame.data.len() {
-        truncated(b, name, data.len());
-    } else {
+    let header_len = match data.get(at) {
+        Some(first) if v4 => u32::from(first & 0x0f) * 4,
+        _ => 40,
+    };
+    let as_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let kept = as_u32(data.len().saturating_sub(at));
+    let reported = as_u32(wire.saturating_sub(at));
+    if crate::decode::ip_read_fails_past(v4, header_len, kept) > reported {
         malformed(b, name, data.len());
+    } else {
+        truncated(b, name, data.len());
     }
 }
 
@@ -2162,7 +2169,7 @@ fn layers(
         // A header the frame ends inside: what was read of it ends the tree.
         let cut = data
             .get(at..)
-            .and_then(|rest| IpCut::read(rest, rest.first()? >> 4 == 4));
+            .and_then(|rest| IpCut::read(rest, rest.first()? >> 4 == 4, 0));
         if let Some(cut) = cut {
             protocols.push(if cut.v4 { "ip" } else { "ipv6" });
             out.push(Layer::IpCut(at, cut.v4));
