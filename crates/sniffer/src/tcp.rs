@@ -361,6 +361,28 @@ impl TcpOptions {
         None
     }
 
+    /// The bytes the capture kept of the option that runs past `bytes`, from its kind on, if
+    /// one does (see [`TcpOptions::cut_option`]).
+    pub fn cut_option_bytes(mut bytes: &[u8]) -> Option<&[u8]> {
+        while let Some((&kind, rest)) = bytes.split_first() {
+            match kind {
+                kind::EOL => return None,
+                kind::NOP => bytes = rest,
+                _ => {
+                    let len = usize::from(*rest.first()?);
+                    if len < 2 {
+                        return None;
+                    }
+                    if len > bytes.len() {
+                        return Some(bytes);
+                    }
+                    bytes = &bytes[len..];
+                }
+            }
+        }
+        None
+    }
+
     /// True when an Accurate ECN option is among them.
     pub fn has_acc_ecn(&self) -> bool {
         self.list

@@ -1676,3 +1676,88 @@ fn tunnels_match_tshark() {
         common::tshark_output_with_tunnels,
     );
 }
+
+/// A classic pcap file's bytes (little-endian, as the tests write them) with every record
+/// cut to `snaplen` bytes, as `editcap -s` cuts them: each record keeps its length on the
+/// wire.
+fn cut_to_snaplen(pcap: &[u8], snaplen: usize) -> Vec<u8> {
+    let le32 = |at: usize| {
+        let b = pcap.get(at..at + 4).expect("a whole record header");
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
+    };
+    let mut out = pcap.get(..24).expect("a pcap header").to_vec();
+    out[16..20].copy_from_slice(&u32::try_from(snaplen).expect("snaplen").to_le_bytes());
+    let mut at = 24;
+    while at < pcap.len() {
+        let captured = le32(at + 8);
+        let kept = captured.min(snaplen);
+        out.extend_from_slice(&pcap[at..at + 8]);
+        out.extend_from_slice(&u32::try_from(kept).expect("kept").to_le_bytes());
+        out.extend_from_slice(&pcap[at + 12..at + 16]);
+        out.extend_from_slice(&pcap[at + 16..at + 16 + kept]);
+        at += 16 + captured;
+    }
+    out
+}
+
+/// The tunnel corpus cut by the capture's snapshot length at each length where what
+/// Wireshark shows changes: inside GRE (before and after its protocol type, in its routing
+/// entries), PPTP's PPP, ERSPAN's header, VXLAN, VXLAN-GPE and Geneve (before its VNI), the
+/// inner Ethernet and IP headers with some or none of them, ARP inside VXLAN, and TCP with
+/// none of its payload. The list, the details and the JSON as tshark shows them, with the
+/// tunnels decoded: the columns each dissector had set when the bytes ran out, then
+/// `[Packet size limited during capture]`.
+#[test]
+fn tunnels_cut_by_the_capture_match_tshark() {
+    if !common::has_tshark() {
+        return;
+    }
+    let corpus = std::fs::read(common::fixture("tunnels/tunnels.pcap")).expect("tunnel corpus");
+    let temp = tempfile::tempdir().expect("tempdir");
+    let mut differing = Vec::new();
+    let snaplens = [
+        36, 38, 40, 42, 43, 44, 46, 48, 50, 52, 54, 58, 60, 62, 64, 66, 68, 70, 72, 76, 82, 86, 88,
+        98, 106, 108, 110, 112,
+    ];
+    for snaplen in snaplens {
+        let path = temp.path().join(format!("tunnels-s{snaplen}.pcap"));
+        std::fs::write(&path, cut_to_snaplen(&corpus, snaplen)).expect("write");
+        let theirs = common::tshark_lines_with_tunnels(&path);
+        let ours = common::sniffer_lines(&path);
+        assert_eq!(theirs.len(), 33, "tshark lists every frame");
+        if ours != theirs {
+            differing.push(format!(
+                "-s {snaplen}, the list:\n{}",
+                first_difference(&theirs, &ours)
+            ));
+        }
+        for args in [&["-V"][..], &["-T", "json"]] {
+            let theirs = common::tshark_output_with_tunnels(&path, args);
+            let ours = common::sniffer_output(&path, args);
+            if ours != theirs {
+                differing.push(format!(
+                    "-s {snaplen}, {}:\n{}",
+                    args.join(" "),
+                    first_difference(&theirs, &ours)
+                ));
+            }
+        }
+    }
+    assert!(differing.is_empty(), "{}", differing.join("\n"));
+}
+
+/// The first line where `ours` differs from `theirs`, both shown.
+fn first_difference(theirs: &[String], ours: &[String]) -> String {
+    let at = theirs
+        .iter()
+        .zip(ours)
+        .position(|(a, b)| a != b)
+        .unwrap_or(theirs.len().min(ours.len()));
+    format!(
+        "  line {}: tshark {:?}\n  line {}: sniffer {:?}",
+        at + 1,
+        theirs.get(at),
+        at + 1,
+        ours.get(at)
+    )
+}

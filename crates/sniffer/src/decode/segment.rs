@@ -202,6 +202,20 @@ pub(super) fn partial_tcp(
     ) {
         seg.header.options.list.push(TcpOption::Authentication);
     }
+    // A SACK option the capture cut: Wireshark reads its blocks one by one, so those kept
+    // whole count.
+    if let Some([tcp_kind::SACK, _, body @ ..]) = TcpOptions::cut_option_bytes(options) {
+        let blocks: Vec<(u32, u32)> = body
+            .chunks_exact(8)
+            .map(|c| {
+                let word = |w: &[u8]| u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
+                (word(&c[..4]), word(&c[4..]))
+            })
+            .collect();
+        if !blocks.is_empty() {
+            seg.header.options.list.push(TcpOption::Sack { blocks });
+        }
+    }
     seg.header.header_truncated = true;
     seg.problem = None;
     seg.header.payload_len = ip_payload_len.saturating_sub(seg.header.header_len);

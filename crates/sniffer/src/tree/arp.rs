@@ -104,18 +104,18 @@ fn fixed_lines(b: &mut Builder, at: usize, (hw, proto): (u16, u16), (hl, pl): (u
 /// capture cut it (`cut`) or that it is malformed.
 pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize, cut: bool) {
     let be16 = |i: usize| data.get(i..i + 2).map(|v| u16::from_be_bytes([v[0], v[1]]));
-    let (Some(hw), Some(proto), Some(&hl), Some(&pl)) =
-        (be16(at), be16(at + 2), data.get(at + 4), data.get(at + 5))
-    else {
-        // Its fixed fields are read before anything is shown: only the line that says why
-        // it stopped.
+    let (hw, proto) = (be16(at).unwrap_or(0), be16(at + 2).unwrap_or(0));
+    let (hl, pl) = (data.get(at + 4), data.get(at + 5));
+    let (hl, pl) = (hl.copied().unwrap_or(0), pl.copied().unwrap_or(0));
+    if data.len() <= at {
+        // Nothing of it: only the line that says why Wireshark stopped.
         if cut {
             super::truncated(b, "ARP/RARP", data.len());
         } else {
             super::malformed(b, "ARP/RARP", data.len());
         }
         return;
-    };
+    }
     b.add(
         &ARP,
         Value::None,
@@ -123,7 +123,7 @@ pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize, cut: bool
         "Address Resolution Protocol",
     );
     b.open();
-    // (Its opcode, if the message ends before it, is not shown.)
+    // (The fields it ends before are not shown.)
     let first = b.last();
     fixed_lines(b, at, (hw, proto), (hl, pl), be16(at + 6).unwrap_or(0));
     b.close();

@@ -306,9 +306,14 @@ pub(super) fn build(
             // The capture cut the option: Wireshark reads its fields up to the cut, and
             // names it in the title only when none of them is past it.
             let mut whole = bytes.get(i..).unwrap_or_default().to_vec();
+            let captured = whole.len();
             whole.resize(size, 0);
             let first = b.last() + 1;
-            option(b, kind, &whole, start + i, syn, &mut sack, sack_base);
+            let opt = Opt {
+                bytes: &whole,
+                captured,
+            };
+            option(b, kind, opt, start + i, syn, &mut sack, sack_base);
             let cut = start + bytes.len();
             if b.last() >= first {
                 if b.cut_at(first, cut) {
@@ -319,6 +324,10 @@ pub(super) fn build(
                 }
             }
             break OptionsEnd::Cut;
+        };
+        let opt = Opt {
+            bytes: opt,
+            captured: opt.len(),
         };
         if !option(b, kind, opt, start + i, syn, &mut sack, sack_base) {
             break OptionsEnd::Malformed;
@@ -366,16 +375,24 @@ fn kind_line(b: &mut Builder, kind: u8, at: usize) {
     );
 }
 
+/// An option's bytes (zeros past what the capture kept), and how many the capture kept.
+#[derive(Clone, Copy)]
+struct Opt<'a> {
+    bytes: &'a [u8],
+    captured: usize,
+}
+
 /// One option with a length: its node and lines. False when reading it fails outright.
 fn option(
     b: &mut Builder,
     kind: u8,
-    opt: &[u8],
+    opt: Opt<'_>,
     at: usize,
     syn: bool,
     sack: &mut impl Iterator<Item = (u32, u32)>,
     sack_base: Option<u32>,
 ) -> bool {
+    let (captured, opt) = (opt.captured, opt.bytes);
     let range = (at, opt.len());
     let size = opt.len();
     // Kind and Length; then, if `want` is not met, the note under Length and false.
@@ -482,6 +499,11 @@ fn option(
                     (edge + 4, 4),
                     format_args!("right edge = {r} (relative)"),
                 );
+                if edge - at + 8 > captured {
+                    // The capture cut the block: Wireshark's reading stops inside it (the
+                    // caller takes away what lies past the cut).
+                    break;
+                }
                 left -= 4;
                 count += 1;
                 b.append_to(label, format_args!(" {l}-{r}"));
