@@ -1677,27 +1677,17 @@ fn tunnels_match_tshark() {
     );
 }
 
-/// A classic pcap file's bytes (little-endian, as the tests write them) with every record
-/// cut to `snaplen` bytes, as `editcap -s` cuts them: each record keeps its length on the
-/// wire.
-fn cut_to_snaplen(pcap: &[u8], snaplen: usize) -> Vec<u8> {
-    let le32 = |at: usize| {
-        let b = pcap.get(at..at + 4).expect("a whole record header");
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
-    };
-    let mut out = pcap.get(..24).expect("a pcap header").to_vec();
-    out[16..20].copy_from_slice(&u32::try_from(snaplen).expect("snaplen").to_le_bytes());
-    let mut at = 24;
-    while at < pcap.len() {
-        let captured = le32(at + 8);
-        let kept = captured.min(snaplen);
-        out.extend_from_slice(&pcap[at..at + 8]);
-        out.extend_from_slice(&u32::try_from(kept).expect("kept").to_le_bytes());
-        out.extend_from_slice(&pcap[at + 12..at + 16]);
-        out.extend_from_slice(&pcap[at + 16..at + 16 + kept]);
-        at += 16 + captured;
-    }
-    out
+/// `file` cut to `snaplen` bytes a packet by `editcap -s` (which comes with tshark) into
+/// `out`: each packet keeps its length on the wire.
+fn cut_to_snaplen(file: &Path, snaplen: usize, out: &Path) {
+    let status = std::process::Command::new("editcap")
+        .arg("-s")
+        .arg(snaplen.to_string())
+        .arg(file)
+        .arg(out)
+        .status()
+        .expect("editcap runs");
+    assert!(status.success(), "editcap -s {snaplen} {}", file.display());
 }
 
 /// The tunnel corpus cut by the capture's snapshot length at each length where what
@@ -1712,7 +1702,7 @@ fn tunnels_cut_by_the_capture_match_tshark() {
     if !common::has_tshark() {
         return;
     }
-    let corpus = std::fs::read(common::fixture("tunnels/tunnels.pcap")).expect("tunnel corpus");
+    let corpus = common::fixture("tunnels/tunnels.pcap");
     let temp = tempfile::tempdir().expect("tempdir");
     let mut differing = Vec::new();
     let snaplens = [
@@ -1721,7 +1711,7 @@ fn tunnels_cut_by_the_capture_match_tshark() {
     ];
     for snaplen in snaplens {
         let path = temp.path().join(format!("tunnels-s{snaplen}.pcap"));
-        std::fs::write(&path, cut_to_snaplen(&corpus, snaplen)).expect("write");
+        cut_to_snaplen(&corpus, snaplen, &path);
         let theirs = common::tshark_lines_with_tunnels(&path);
         let ours = common::sniffer_lines(&path);
         assert_eq!(theirs.len(), 33, "tshark lists every frame");
@@ -1760,4 +1750,45 @@ fn first_difference(theirs: &[String], ours: &[String]) -> String {
         at + 1,
         ours.get(at)
     )
+}
+
+/// Committed captures cut by the capture's snapshot length where each kind of header ends:
+/// inside IPv4 and IPv6 headers (before and after the source address), inside an IP header
+/// carried in IP, inside TCP's fixed header and options (a SACK option cut inside or after
+/// its first block, in a real transfer with losses). The list, the details and the JSON as
+/// tshark shows them.
+#[test]
+fn fixtures_cut_by_the_capture_match_tshark() {
+    if !common::has_tshark() {
+        return;
+    }
+    let temp = tempfile::tempdir().expect("tempdir");
+    let mut differing = Vec::new();
+    let cases: [(&str, &[usize]); 4] = [
+        ("greeting-ipv4.pcap", &[20, 30, 36, 50, 54]),
+        ("greeting-ipv6.pcap", &[20, 38, 54, 60]),
+        ("ip-in-ip.pcap", &[34, 35, 40, 51, 53]),
+        ("bulk-40ms-20mbit-loss.pcap", &[60, 66]),
+    ];
+    for (name, snaplens) in cases {
+        for &snaplen in snaplens {
+            let path = temp.path().join(format!("s{snaplen}-{name}"));
+            cut_to_snaplen(&common::fixture(name), snaplen, &path);
+            let theirs = common::tshark_lines(&path);
+            let ours = common::sniffer_lines(&path);
+            if ours != theirs {
+                let first = first_difference(&theirs, &ours);
+                differing.push(format!("{name} -s {snaplen}, the list:\n{first}"));
+            }
+            for args in [&["-V"][..], &["-T", "json"]] {
+                let theirs = common::tshark_output(&path, args);
+                let ours = common::sniffer_output(&path, args);
+                if ours != theirs {
+                    let first = first_difference(&theirs, &ours);
+                    differing.push(format!("{name} -s {snaplen}, {}:\n{first}", args.join(" ")));
+                }
+            }
+        }
+    }
+    assert!(differing.is_empty(), "{}", differing.join("\n"));
 }
