@@ -64,7 +64,14 @@ pub struct Packet {
     pub cooked: Option<link::Cooked>,
     /// The IPv6 extension headers read before one that runs past the packet (their next-header
     /// numbers, in order), when that happens: Wireshark then calls the packet malformed.
+    /// With `ipv6_cut`, the one they end with runs past what the capture kept instead (a
+    /// Fragment header is named only once read whole, so it is not among them).
     pub ipv6_overrun: Option<Vec<u8>>,
+    pub ipv6_cut: bool,
+    /// The IPv6 extension headers Wireshark named in the Info column as it read them whole
+    /// (Hop-by-Hop, Routing, Destination Options, Fragment), in order: shown when the
+    /// transport header after them is cut before its ports.
+    pub ipv6_named: Vec<Ipv6Named>,
 }
 
 /// The network layer of a packet.
@@ -105,6 +112,21 @@ pub enum Network {
     IpCut(IpCut),
     /// Nothing could be read past the link layer.
     None,
+}
+
+/// An IPv6 extension header Wireshark names in the Info column once it has read it whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipv6Named {
+    /// Hop-by-Hop, Routing or Destination Options, by its type.
+    Options(u8),
+    /// A Fragment header's offset (in bytes), more-fragments flag, identification and next
+    /// header.
+    Fragment {
+        offset: u32,
+        more: bool,
+        ident: u32,
+        next: u8,
+    },
 }
 
 /// An IPv4 or IPv6 header the frame ends inside: what Wireshark reads of it before it stops.
@@ -428,6 +450,8 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         cut_header_addrs: None,
         cooked: None,
         ipv6_overrun: None,
+        ipv6_cut: false,
+        ipv6_named: Vec::new(),
     };
     if matches!(
         linktype,
@@ -557,8 +581,10 @@ fn fill_at(
         }
         Some(LaxNetSlice::Ipv4(v4)) => ipv4_header(v4, wire),
         Some(LaxNetSlice::Ipv6(v6)) => {
-            let (ip, overrun) = ipv6_header(v6, wire);
-            packet.ipv6_overrun = overrun;
+            let (ip, overrun, named) = ipv6_header(v6, wire);
+            packet.ipv6_cut = overrun.as_ref().is_some_and(|o| o.1);
+            packet.ipv6_overrun = overrun.map(|o| o.0);
+            packet.ipv6_named = named;
             ip
         }
         Some(LaxNetSlice::Arp(arp)) => {

@@ -181,12 +181,75 @@ fn ipv6_chain_overrun(first: u8, bytes: &[u8], payload_len: u32) -> Option<Vec<u
     }
 }
 
-/// What the rest of the pipeline needs of an IPv6 header, and the extension headers read
-/// when one of them runs past the packet.
+/// When an IPv6 extension header that Wireshark names before reading it (Hop-by-Hop,
+/// Routing, Destination Options) or a Fragment header runs past what the capture kept of
+/// `bytes`, though not past the packet: the headers named up to it.
+fn ipv6_chain_cut(first: u8, bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut read: Vec<u8> = Vec::new();
+    let mut next = first;
+    let mut at = 0usize;
+    loop {
+        if next == ipv6_ext::FRAGMENT {
+            return (bytes.len() < at + ipv6_ext::FRAGMENT_LEN).then_some(read);
+        }
+        if !ipv6_ext::WALKED.contains(&next) {
+            return None;
+        }
+        read.push(next);
+        let Some(&len) = bytes.get(at + 1) else {
+            return Some(read);
+        };
+        let len = (usize::from(len) + 1) * 8;
+        if at + len > bytes.len() {
+            return Some(read);
+        }
+        next = bytes[at];
+        at += len;
+    }
+}
+
+/// The extension headers Wireshark names as it reads them whole from `bytes` (see
+/// `Packet::ipv6_named`).
+fn ipv6_chain_named(first: u8, bytes: &[u8]) -> Vec<Ipv6Named> {
+    let mut named: Vec<Ipv6Named> = Vec::new();
+    let mut next = first;
+    let mut at = 0usize;
+    loop {
+        let len = match next {
+            ipv6_ext::FRAGMENT => ipv6_ext::FRAGMENT_LEN,
+            n if ipv6_ext::WALKED.contains(&n) => match bytes.get(at + 1) {
+                Some(&len) => (usize::from(len) + 1) * 8,
+                None => return named,
+            },
+            _ => return named,
+        };
+        let Some(header) = bytes.get(at..at + len) else {
+            return named;
+        };
+        named.push(match next {
+            ipv6_ext::FRAGMENT => {
+                let field = u16::from_be_bytes([header[2], header[3]]);
+                Ipv6Named::Fragment {
+                    offset: u32::from(field >> 3) * 8,
+                    more: field & 1 == 1,
+                    ident: u32::from_be_bytes([header[4], header[5], header[6], header[7]]),
+                    next: header[0],
+                }
+            }
+            n => Ipv6Named::Options(n),
+        });
+        next = header[0];
+        at += len;
+    }
+}
+
+/// What the rest of the pipeline needs of an IPv6 header, the extension headers read when
+/// one of them runs past the packet (with `true`, past what the capture kept), and those
+/// Wireshark names in the Info column.
 pub(super) fn ipv6_header(
     v6: &etherparse::LaxIpv6Slice<'_>,
     wire: WireBound<'_>,
-) -> (IpHeader, Option<Vec<u8>>) {
+) -> (IpHeader, Option<(Vec<u8>, bool)>, Vec<Ipv6Named>) {
     let h = v6.header();
     let start = (h.slice().as_ptr() as usize).saturating_sub(wire.frame.as_ptr() as usize);
     let after = wire.frame.get(start + 40..).unwrap_or_default();
@@ -198,7 +261,15 @@ pub(super) fn ipv6_header(
         n => u32::from(n),
     };
     let wire_payload = on_wire.min(claimed);
-    let overrun = ipv6_chain_overrun(h.next_header().0, after, wire_payload);
+    // Where the capture cut the chain before its end on the wire, Wireshark's reading stops
+    // at the cut first.
+    let cut = ipv6_chain_cut(h.next_header().0, after).map(|read| (read, true));
+    let overrun = match ipv6_chain_overrun(h.next_header().0, after, wire_payload) {
+        Some(_) if cut.is_some() && (after.len() as u64) < u64::from(wire_payload) => cut,
+        Some(read) => Some((read, false)),
+        None => cut,
+    };
+    let named = ipv6_chain_named(h.next_header().0, after);
     let ext_len = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
     let payload_len = claimed.min(on_wire).saturating_sub(ext_len);
     let captured = u32::try_from(v6.payload().payload.len()).unwrap_or(u32::MAX) >= payload_len;
@@ -220,5 +291,5 @@ pub(super) fn ipv6_header(
         ttl: h.hop_limit(),
         fragment: ipv6_fragment(h.next_header().0, v6.extensions().slice(), captured),
     };
-    (ip, overrun)
+    (ip, overrun, named)
 }

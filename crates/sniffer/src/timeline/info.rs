@@ -56,12 +56,15 @@ pub(super) fn describe(
         ),
         (Network::Ip(ip), Transport::CutBeforePorts, _) => (
             if ip.src.is_ipv4() { "IPv4" } else { "IPv6" },
-            SIZE_LIMITED.to_owned(),
+            format!("{}{SIZE_LIMITED}", ipv6_named_info(&packet.ipv6_named)),
             None,
         ),
         (Network::Ip(_), _, _) if packet.ipv6_overrun.is_some() => (
             "IPv6",
-            ipv6_overrun_info(packet.ipv6_overrun.as_deref().unwrap_or_default()),
+            ipv6_overrun_info(
+                packet.ipv6_overrun.as_deref().unwrap_or_default(),
+                packet.ipv6_cut,
+            ),
             None,
         ),
         (Network::Ip(ip), _, _) => match ip.protocol {
@@ -191,9 +194,35 @@ pub(super) fn describe(
     }
 }
 
+/// What Wireshark's Info says of the IPv6 extension headers it read whole before the
+/// transport header (empty without any).
+fn ipv6_named_info(named: &[crate::decode::Ipv6Named]) -> String {
+    use crate::decode::Ipv6Named;
+    let names: Vec<String> = named
+        .iter()
+        .map(|h| match *h {
+            Ipv6Named::Options(crate::decode::ipv6_ext::HOP_BY_HOP) => {
+                "IPv6 hop-by-hop options".to_owned()
+            }
+            Ipv6Named::Options(crate::decode::ipv6_ext::ROUTING) => "IPv6 routing".to_owned(),
+            Ipv6Named::Options(_) => "IPv6 destination options".to_owned(),
+            Ipv6Named::Fragment {
+                offset,
+                more,
+                ident,
+                next,
+            } => format!(
+                "IPv6 fragment (off={offset} more={} ident=0x{ident:08x} nxt={next})",
+                if more { "y" } else { "n" },
+            ),
+        })
+        .collect();
+    names.join(" , ")
+}
+
 /// Wireshark's Info for an IPv6 packet whose extension headers run past it: the names of
 /// those it read, then `[Malformed Packet]`.
-fn ipv6_overrun_info(headers: &[u8]) -> String {
+fn ipv6_overrun_info(headers: &[u8], cut: bool) -> String {
     let names: Vec<&str> = headers
         .iter()
         .map(|h| match *h {
@@ -202,7 +231,12 @@ fn ipv6_overrun_info(headers: &[u8]) -> String {
             _ => "IPv6 destination options",
         })
         .collect();
-    format!("{}[Malformed Packet]", names.join(" , "))
+    let why = if cut {
+        SIZE_LIMITED
+    } else {
+        "[Malformed Packet]"
+    };
+    format!("{}{why}", names.join(" , "))
 }
 
 /// IP protocols that Wireshark's judged set hands to a dissector of their own (extension
