@@ -243,13 +243,17 @@ fn ipv6_chain_named(first: u8, bytes: &[u8]) -> Vec<Ipv6Named> {
     }
 }
 
+/// The extension headers read when one of them runs past the packet, and whether it runs
+/// past what the capture kept rather than the packet.
+type Overrun = Option<(Vec<u8>, bool)>;
+
 /// What the rest of the pipeline needs of an IPv6 header, the extension headers read when
 /// one of them runs past the packet (with `true`, past what the capture kept), and those
 /// Wireshark names in the Info column.
 pub(super) fn ipv6_header(
     v6: &etherparse::LaxIpv6Slice<'_>,
     wire: WireBound<'_>,
-) -> (IpHeader, Option<(Vec<u8>, bool)>, Vec<Ipv6Named>) {
+) -> (IpHeader, Overrun, Vec<Ipv6Named>) {
     let h = v6.header();
     let start = (h.slice().as_ptr() as usize).saturating_sub(wire.frame.as_ptr() as usize);
     let after = wire.frame.get(start + 40..).unwrap_or_default();
