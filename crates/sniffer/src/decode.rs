@@ -135,8 +135,11 @@ pub struct IpCut {
     /// IPv4, not IPv6.
     pub v4: bool,
     /// The source address, when the frame has all of it (Wireshark shows it in the Source
-    /// column; never the destination, which IPv4 reads after its options).
+    /// column).
     pub src: Option<IpAddr>,
+    /// IPv4's destination, when Wireshark reads it: after walking the options for a source
+    /// route, so only when the frame has every option byte that walk reads.
+    pub dst: Option<IpAddr>,
     /// The addresses of the IP packet this one travels in (IP in IP, GRE, Geneve): the
     /// columns keep them where the cut header has none of its own.
     pub outer: Option<(IpAddr, IpAddr)>,
@@ -176,9 +179,16 @@ impl IpCut {
                 .map(IpAddr::from)
         };
         let kept = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        let dst = match bytes.get(16..20) {
+            Some(&[a, b, c, d]) if v4 && ipv4_route_walk_fits(bytes, whole) => {
+                Some(IpAddr::from([a, b, c, d]))
+            }
+            _ => None,
+        };
         Some(IpCut {
             v4,
             src,
+            dst,
             outer: None,
             kept,
             header_len: u32::try_from(whole).unwrap_or(u32::MAX),
@@ -191,6 +201,50 @@ impl IpCut {
     pub fn malformed(&self) -> bool {
         ip_read_fails_past(self.v4, self.header_len, self.kept) > self.reported
     }
+}
+
+/// Whether the IPv4 header at the start of `bytes` (`header_len` long) has every byte
+/// Wireshark reads of its options (from byte 20) while looking for a source route before it
+/// reads the destination: each option's type, its length, a route's pointer. (A route
+/// found is not followed here: its final destination is not read.)
+pub fn ipv4_route_walk_fits(bytes: &[u8], header_len: usize) -> bool {
+    let mut at = 20;
+    let mut left = header_len.saturating_sub(20);
+    while left > 0 {
+        let Some(&kind) = bytes.get(at) else {
+            return false;
+        };
+        left -= 1;
+        match kind {
+            0 => return true,
+            1 => at += 1,
+            _ => {
+                if left == 0 {
+                    return true;
+                }
+                let Some(&len) = bytes.get(at + 1) else {
+                    return false;
+                };
+                left -= 1;
+                let len = usize::from(len);
+                if len < 2 || len - 2 > left {
+                    return true;
+                }
+                if matches!(kind, 0x83 | 0x89) {
+                    // A source route: its pointer; a bogus one leaves the destination where
+                    // it is, a valid one names the final destination (not read here).
+                    let Some(&pointer) = bytes.get(at + 2) else {
+                        return false;
+                    };
+                    let pointer = usize::from(pointer);
+                    return pointer < 4 || pointer & 3 != 0 || pointer > len;
+                }
+                at += len;
+                left -= len - 2;
+            }
+        }
+    }
+    true
 }
 
 /// Where the field ends that Wireshark fails to read first in an IPv4 (`v4`) or IPv6 header

@@ -1045,8 +1045,10 @@ fn headers(tree: &Tree, table: TableType) -> Vec<(Side, Side, Option<u64>, usize
                     final_destination(fields.clone())
                 };
                 ip = src.zip(last_hop.or(dst));
+                // (IPv4 is tapped once its header is read whole, options included.)
+                let whole = uint("ip.hdr_len").is_none_or(|len| node.len as u64 >= len);
                 let tapped = if v4 {
-                    table == TableType::Ip
+                    table == TableType::Ip && whole
                 } else {
                     table == TableType::Ipv6 && ipv6_tapped(tree, fields.clone())
                 };

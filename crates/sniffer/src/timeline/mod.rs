@@ -294,10 +294,12 @@ impl Timeline {
                     (None, None, Some((src, _))) => row.source.push_str(&mac_name(src)),
                     (None, None, None) => {}
                 }
-                match (cut.outer, macs) {
-                    (Some((_, dst)), _) => push_ip(&mut row.destination, dst),
-                    (None, Some((_, dst))) => row.destination.push_str(&mac_name(dst)),
-                    (None, None) => {}
+                match (cut.dst, cut.outer, macs) {
+                    (Some(dst), _, _) | (None, Some((_, dst)), _) => {
+                        push_ip(&mut row.destination, dst)
+                    }
+                    (None, None, Some((_, dst))) => row.destination.push_str(&mac_name(dst)),
+                    (None, None, None) => {}
                 }
             }
             (_, Some((src, dst))) => {

@@ -1365,15 +1365,22 @@ fn ip_cut(b: &mut Builder, frame: &Frame<'_>, data: &[u8], at: usize, v4: bool) 
         ip::build_v6(b, data, at, None, Some(wire));
     }
     b.close_to(0);
-    // IPv6 reads its next header before it shows the payload length.
+    // IPv4 reads its destination once its options are walked for a source route; IPv6
+    // reads its next header before it shows the payload length.
+    let header_len = data.get(at).map_or(20, |b| usize::from(b & 0x0f) * 4);
+    let rest = data.get(at..).unwrap_or_default();
+    let dst_read = v4 && rest.len() >= 20 && crate::decode::ipv4_route_walk_fits(rest, header_len);
     let end = match v4 {
+        true if dst_read => data.len(),
         true => data.len().min(src_end),
         false if data.len() < at + 7 => data.len().min(at + 4),
         false => data.len(),
     };
     b.cut_at(first, end);
-    // IPv4's title names the source as soon as it is read; IPv6's names both, at the end.
-    if v4 && data.len() >= src_end {
+    // IPv4's title names the source as soon as it is read, then the destination; IPv6's
+    // names both, at the end.
+    if dst_read {
+    } else if v4 && data.len() >= src_end {
         b.unappend_from(first, ", Dst: ");
     } else {
         b.unappend_from(first, ", Src: ");
