@@ -341,24 +341,11 @@ impl TcpOptions {
 
     /// The kind and length of the option that runs past `bytes` (the options the capture
     /// kept of a header it cut), if one does.
-    pub fn cut_option(mut bytes: &[u8]) -> Option<(u8, u8)> {
-        while let Some((&kind, rest)) = bytes.split_first() {
-            match kind {
-                kind::EOL => return None,
-                kind::NOP => bytes = rest,
-                _ => {
-                    let len = usize::from(*rest.first()?);
-                    if len < 2 {
-                        return None;
-                    }
-                    if len > bytes.len() {
-                        return u8::try_from(len).ok().map(|len| (kind, len));
-                    }
-                    bytes = &bytes[len..];
-                }
-            }
+    pub fn cut_option(bytes: &[u8]) -> Option<(u8, u8)> {
+        match Self::cut_option_bytes(bytes)? {
+            [kind, len, ..] => Some((*kind, *len)),
+            _ => None,
         }
-        None
     }
 
     /// The bytes the capture kept of the option that runs past `bytes`, from its kind on, if

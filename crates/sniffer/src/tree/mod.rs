@@ -1546,19 +1546,9 @@ fn tunnel_layers(
                         // Nothing of the IP header, though the packet goes on: IPv6 names
                         // itself before it reads; IPv4 is handed to a reader of the version.
                         (true, _) if end <= rest_at.max(offset(bytes)) => Opened::Done,
-                        (true, 0x86dd) => {
-                            protocols.push("ipv6");
-                            out.push(Layer::IpCut(offset(bytes), false));
-                            Opened::Done
-                        }
                         (true, _) => {
-                            protocols.push("ip");
-                            out.push(if end > data.len() {
-                                Layer::Truncated("IPv4")
-                            } else {
-                                Layer::Malformed("IPv4")
-                            });
-                            Opened::Done
+                            let v4 = protocol != 0x86dd;
+                            empty_ip(offset(bytes), v4, end > data.len(), out, protocols)
                         }
                     }
                 }
@@ -1607,18 +1597,8 @@ fn tunnel_layers(
                     // Nothing of the IP header, though the packet goes on: IPv6 names itself
                     // before it reads; IPv4 is handed to a reader of the version.
                     Ok(Some(dt::Inner::Ip([]))) if end > vx_at + 8 => {
-                        if udp_payload.get(3) == Some(&2) {
-                            protocols.push("ipv6");
-                            out.push(Layer::IpCut(vx_at + 8, false));
-                        } else {
-                            protocols.push("ip");
-                            out.push(if end > data.len() {
-                                Layer::Truncated("IPv4")
-                            } else {
-                                Layer::Malformed("IPv4")
-                            });
-                        }
-                        Opened::Done
+                        let v4 = udp_payload.get(3) != Some(&2);
+                        empty_ip(vx_at + 8, v4, end > data.len(), out, protocols)
                     }
                     Ok(Some(dt::Inner::Ip([]))) | Err(()) => Opened::Done,
                     Ok(Some(dt::Inner::Ip(bytes))) => Opened::Ip(offset(bytes)),
@@ -1652,18 +1632,7 @@ fn tunnel_layers(
                             // EtherType's IPv4 or IPv6 (each names itself before it reads).
                             dt::Inner::Ip(bytes @ []) if end > offset(bytes) => {
                                 let v4 = udp_payload.get(2..4) == Some(&[0x08, 0x00]);
-                                if v4 {
-                                    protocols.push("ip");
-                                    out.push(if end > data.len() {
-                                        Layer::Truncated("IPv4")
-                                    } else {
-                                        Layer::Malformed("IPv4")
-                                    });
-                                } else {
-                                    protocols.push("ipv6");
-                                    out.push(Layer::IpCut(offset(bytes), false));
-                                }
-                                Opened::Done
+                                empty_ip(offset(bytes), v4, end > data.len(), out, protocols)
                             }
                             dt::Inner::Ip([]) => Opened::Done,
                             dt::Inner::Ip(bytes) => Opened::Ip(offset(bytes)),
@@ -1679,6 +1648,31 @@ fn tunnel_layers(
         }
         _ => Opened::No,
     }
+}
+
+/// An IP header at `at` of which nothing was captured though the packet goes on (`cut`: by
+/// the capture; otherwise the packet is short): IPv6 shows its title before it reads; IPv4
+/// here is reached through the reader of the version, which shows nothing. Then the line
+/// that says why the reading stopped.
+fn empty_ip(
+    at: usize,
+    v4: bool,
+    cut: bool,
+    out: &mut Vec<Layer>,
+    protocols: &mut Vec<&'static str>,
+) -> Opened {
+    if v4 {
+        protocols.push("ip");
+        out.push(if cut {
+            Layer::Truncated("IPv4")
+        } else {
+            Layer::Malformed("IPv4")
+        });
+    } else {
+        protocols.push("ipv6");
+        out.push(Layer::IpCut(at, false));
+    }
+    Opened::Done
 }
 
 /// The Ethernet frame at `at` inside a tunnel (its packet ending at `end`): IP after it is
