@@ -289,16 +289,24 @@ impl Timeline {
             // An IP header the frame ends inside: its source if the frame has it, else the
             // addresses of what it travels in (a tunnel's IP packet, or the link's).
             (Network::IpCut(cut), macs) => {
+                // (A link without addresses — raw IP, BSD loopback — shows N/A, as it does
+                // for its own columns; a cooked header names the sender.)
+                let cooked = packet.cooked.map(|c| c.source);
                 match (cut.src, cut.outer, macs) {
                     (Some(src), _, _) | (None, Some((src, _)), _) => push_ip(&mut row.source, src),
                     (None, None, Some((src, _))) => row.source.push_str(&mac_name(src)),
-                    (None, None, None) => {}
+                    (None, None, None) => match cooked {
+                        None => row.source.push_str("N/A"),
+                        Some(Some(src)) => row.source.push_str(&mac_name(src)),
+                        Some(None) => {}
+                    },
                 }
                 match (cut.dst, cut.outer, macs) {
                     (Some(dst), _, _) | (None, Some((_, dst)), _) => {
                         push_ip(&mut row.destination, dst)
                     }
                     (None, None, Some((_, dst))) => row.destination.push_str(&mac_name(dst)),
+                    (None, None, None) if cooked.is_none() => row.destination.push_str("N/A"),
                     (None, None, None) => {}
                 }
             }
