@@ -83,22 +83,10 @@ pub fn read(
     // One row, refilled for every packet.
     let mut row = Row::empty();
     // With a display filter, each frame's tree (and its row) comes from the details' reader.
-    let mut details = opts.filter.as_ref().map(|_| {
-        let mut details = Details::new();
-        if opts.http {
-            details.enable_http();
-        }
-        details.filtering = true;
-        // The rows need the trees' values only, not their text, and vendors' names only if
-        // the filter names them.
-        details.tree.unlabelled = true;
-        details.tree.without_vendors = !opts
-            .filter
-            .iter()
-            .flat_map(|f| f.fields())
-            .any(|f| f.ends_with("oui_resolved"));
-        details
-    });
+    let mut details = opts
+        .filter
+        .as_ref()
+        .map(|f| Details::for_filter(f, opts.http));
     // Frames the filter cannot select are left out before they are decoded, unless the rows
     // show stream numbers (JSON), which count every conversation.
     let prefilter = match opts.format {
@@ -658,6 +646,21 @@ impl Details {
         self.timeline.keep_http_views();
     }
 
+    /// Trees built only to test `filter` on (the rows of `read`, `live` and the demo with
+    /// `-Y`): their values without their text, vendors' names only if the filter names them,
+    /// and only the layers it needs in full ([`crate::tree::Selection`]).
+    pub fn for_filter(filter: &crate::filter::DisplayFilter, http: bool) -> Details {
+        let mut details = Details::new();
+        if http {
+            details.enable_http();
+        }
+        details.filtering = true;
+        details.tree.unlabelled = true;
+        details.tree.without_vendors = !filter.fields().iter().any(|f| f.ends_with("oui_resolved"));
+        details.tree.selection = filter.selection();
+        details
+    }
+
     /// Trees for a reader that keeps every conversation, with what the lab needs of them
     /// ([`Timeline::for_lab`]).
     pub fn for_lab() -> Details {
@@ -945,11 +948,7 @@ pub fn live(
         rows: RowWriter::new(opts.format, out, opts.style),
         row: Row::empty(),
         filter: opts.filter.clone().map(|f| {
-            let mut details = Details::new();
-            if opts.http {
-                details.enable_http();
-            }
-            details.filtering = true;
+            let details = Details::for_filter(&f, opts.http);
             (f, details)
         }),
     };

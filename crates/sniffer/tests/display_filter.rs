@@ -732,6 +732,119 @@ fn selected_in_full(file: &Path, filter: &str) -> Vec<String> {
     numbers
 }
 
+/// Filters whose trees build some layers in full and leave the others as their protocol's
+/// line: each frame, Ethernet, IPv4, IPv6, TCP, UDP and data layer built alone, none of them
+/// (ICMP's fields are always built), two of them, all of them.
+const SELECTIVE: &[&str] = &[
+    "frame.len",
+    "eth.src",
+    "ip.addr",
+    "ipv6.addr",
+    "tcp.port",
+    "udp.port",
+    "data.len",
+    "icmp.type",
+    "tcp.stream && ip.src",
+    "frame.comment || eth.type || ip.ttl || ipv6.nxt || tcp.seq || udp.length || data.data",
+];
+
+/// A tree built only to test a filter (the rows of `read`, `live` and the demo with `-Y`)
+/// holds all a filter can ask of the whole tree: every line of the protocols it names (their
+/// own lines, their fields), in the same order, with the same value, bytes and depth; on
+/// every committed capture, the tunnels' and HTTP's (decoded) too. And it selects the same
+/// frames.
+#[test]
+fn trees_built_for_a_filter_hold_what_it_names() {
+    use sniffer::filter::DisplayFilter;
+    use sniffer::listing::Details;
+    use sniffer::tree::Tree;
+    let mut files: Vec<(PathBuf, bool)> =
+        common::fixtures().into_iter().map(|f| (f, false)).collect();
+    files.push((fixture("tunnels/tunnels.pcap"), false));
+    files.extend(
+        common::fixtures()
+            .into_iter()
+            .filter(|f| f.to_string_lossy().contains("http"))
+            .map(|f| (f, true)),
+    );
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (file, http) in &files {
+        for text in SELECTIVE {
+            let filter = DisplayFilter::compile(text).expect("compiles");
+            assert!(filter.selection().is_some(), "{text}");
+            let named: Vec<&str> = filter
+                .fields()
+                .iter()
+                .map(|f| f.split('.').next().unwrap_or(f))
+                .collect();
+            // What the filter can see of a tree: the nodes of the protocols it names, their
+            // protocols' lines among them (vendors' names are looked up only for a filter
+            // that names them, which these do not).
+            let seen = |tree: &Tree| -> Vec<String> {
+                tree.nodes
+                    .iter()
+                    .filter(|n| {
+                        named.contains(&n.field.abbrev.split('.').next().unwrap_or(""))
+                            && !n.field.abbrev.ends_with("oui_resolved")
+                    })
+                    .map(|n| {
+                        format!(
+                            "{}={:?}@{}+{} ({})",
+                            n.field.abbrev, n.value, n.start, n.len, n.depth
+                        )
+                    })
+                    .collect()
+            };
+            let mut full = Details::new();
+            if *http {
+                full.enable_http();
+            }
+            full.filtering = true;
+            let mut selective = Details::for_filter(&filter, *http);
+            let mut source = sniffer::pcapfile::FileCapture::open(file).expect("opens");
+            let mut number = 0;
+            while let Some(frame) = source.next_frame().expect("reads") {
+                number += 1;
+                let tree = full.tree(&frame);
+                let (whole, selected) = (seen(tree), filter.matches(tree));
+                let built = selective.tree(&frame);
+                let part = seen(built);
+                compared += 1;
+                if whole != part {
+                    let at = (0..)
+                        .find(|&i| whole.get(i) != part.get(i))
+                        .unwrap_or_default();
+                    failures.push(format!(
+                        "{} frame {number} [{text}], line {at}: whole {:?}, built {:?}",
+                        file.display(),
+                        whole.get(at),
+                        part.get(at)
+                    ));
+                }
+                let built_selected = filter.matches(built);
+                if selected {
+                    full.displayed(frame.ts);
+                    selective.displayed(frame.ts);
+                }
+                if built_selected != selected {
+                    failures.push(format!(
+                        "{} frame {number} [{text}]: selected differently",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
+    assert!(compared > 10_000, "{compared}");
+}
+
 /// The listing with a filter it tests before decoding (above) is the listing's own lines of
 /// the frames the full path selects, on every committed capture: the frames it leaves
 /// undecoded change nothing in those it shows (fragments, ICMP quoting segments, tunnels,

@@ -423,11 +423,7 @@ fn selected_frames(
     filter: &sniffer::filter::DisplayFilter,
     http: bool,
 ) -> anyhow::Result<std::collections::HashSet<u64>> {
-    let mut details = sniffer::listing::Details::new();
-    if http {
-        details.enable_http();
-    }
-    details.filtering = true;
+    let mut details = sniffer::listing::Details::for_filter(filter, http);
     let mut numbers = std::collections::HashSet::new();
     let mut number = 0u64;
     let mut judge = |details: &mut sniffer::listing::Details, frame: &sniffer::frame::Frame<'_>| {

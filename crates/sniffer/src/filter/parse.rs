@@ -121,6 +121,77 @@ impl DisplayFilter {
     pub fn fields(&self) -> &[&'static str] {
         &self.names
     }
+
+    /// The layers a tree built only to test this filter needs in full, or `None` for every
+    /// layer: when it takes a protocol's bytes (`tcp[0:2]`, `len(ip)`, `tcp contains "a"`),
+    /// which run to the end of what the layers after it cover.
+    pub fn selection(&self) -> Option<crate::tree::Selection> {
+        if takes_protocol_bytes(&self.root) {
+            return None;
+        }
+        crate::tree::Selection::for_names(&self.names)
+    }
+}
+
+/// Whether `t` reads a protocol's bytes anywhere (rather than only whether it is there, or
+/// how many times).
+fn takes_protocol_bytes(t: &Test) -> bool {
+    match t {
+        Test::Or(a, b) | Test::And(a, b) => takes_protocol_bytes(a) || takes_protocol_bytes(b),
+        Test::Not(t) | Test::All(t) => takes_protocol_bytes(t),
+        Test::Exists(_) => false,
+        Test::Compare(op, _, _)
+        | Test::Contains(op, _)
+        | Test::Matches(op, _)
+        | Test::NotZero(op)
+        | Test::NotEmpty(op) => reads_protocol(op),
+        Test::CompareFields(a, _, b) | Test::ContainsValues(a, b) => {
+            reads_protocol(a) || reads_protocol(b)
+        }
+        Test::In(op, members) => {
+            reads_protocol(op)
+                || members.iter().any(|m| match m {
+                    Member::One(_) | Member::Range(_, _) => false,
+                    Member::Field(op) => reads_protocol(op),
+                    Member::Between(a, b) => [a, b]
+                        .into_iter()
+                        .any(|b| matches!(b, Bound::Values(op) if reads_protocol(op))),
+                })
+        }
+    }
+}
+
+/// Whether the values of `op` are some protocol's bytes, or made from them.
+fn reads_protocol(op: &Operand) -> bool {
+    let protocol = |f: &FieldRef| f.field.kind == Kind::Protocol;
+    match op {
+        Operand::Field(f)
+        | Operand::Len(f)
+        | Operand::Upper(f)
+        | Operand::Lower(f)
+        | Operand::Masked(f, _)
+        | Operand::String(f) => protocol(f),
+        Operand::Count(_) => false,
+        Operand::Slice(op, _) | Operand::Const(_, op) => reads_protocol(op),
+        Operand::BytesAnd(op, masks) => {
+            reads_protocol(op)
+                || masks
+                    .iter()
+                    .any(|m| matches!(m, Mask::Values(op) if reads_protocol(op)))
+        }
+        Operand::Arith(a) => arith_reads_protocol(a),
+    }
+}
+
+/// [`reads_protocol`] for arithmetic.
+fn arith_reads_protocol(a: &Arith) -> bool {
+    match a {
+        Arith::Value(op) => reads_protocol(op),
+        Arith::Lit(_) | Arith::Nothing => false,
+        Arith::Neg(a) | Arith::Abs(a) => arith_reads_protocol(a),
+        Arith::Bin(a, _, b) => arith_reads_protocol(a) || arith_reads_protocol(b),
+        Arith::Extreme(_, all) => all.iter().any(arith_reads_protocol),
+    }
 }
 
 /// A comparison's operator, and how it treats a field that occurs more than once.

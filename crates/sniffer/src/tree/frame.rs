@@ -150,6 +150,18 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
     rest(b, protocols);
 }
 
+/// The frame's layer when a filter names none of its fields (see [`super::Selection`]): the
+/// protocols' lines alone, and its time.
+pub(super) fn build_protocol_only(b: &mut Builder, frame: &Frame<'_>) {
+    if !frame.comments().is_empty() {
+        b.protocol_only(&PKT_COMMENT, 0);
+    }
+    b.protocol_only(&FRAME, 0);
+    if frame.precision != crate::frame::TsPrecision::None {
+        b.set_time(frame.ts);
+    }
+}
+
 /// `byte` for one, `bytes` for any other number.
 fn bytes_word(n: u64) -> &'static str {
     if n == 1 {
@@ -220,6 +232,7 @@ fn build_custom(
 /// Arrival Time, the time shift, Epoch Time and the times since the previous and first
 /// frames: the lines of a frame with a timestamp.
 fn times(b: &mut Builder, ts: Timestamp, ctx: &FrameContext) {
+    b.set_time(ts);
     b.add(
         &TIME,
         Value::AbsTime(ts),

@@ -205,6 +205,46 @@ pub struct Tree {
     /// Vendors' names (`eth.src.oui_resolved`) are left out: a filter that does not name them
     /// need not wait for their table to be read.
     pub(crate) without_vendors: bool,
+    /// Only the layers a display filter needs are built in full (see [`Selection`]).
+    pub(crate) selection: Option<Selection>,
+    /// The frame's arrival time, as its `frame.time` gives it (zero for a frame with none).
+    time: Timestamp,
+}
+
+/// The layers a display filter needs built in full: those of the protocols it names, alone or
+/// by one of their fields. Any other frame, Ethernet, IPv4, IPv6, TCP or UDP layer is added
+/// as its protocol's line alone, with no fields under it: all a filter that names none of its
+/// fields can ask of it is whether it is there, and how many times (`count(ip)`, `ip#2`).
+/// Those five are most of what any frame holds, and building their fields was most of a
+/// filter's time on frames it does not select.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The protocols named: each name's part before its first dot.
+    protocols: Vec<&'static str>,
+}
+
+impl Selection {
+    /// The selection for a filter that names `names`, or `None` when it needs every layer
+    /// built: it names something no layer's own prefix covers (`_ws.malformed`, which any
+    /// layer may add).
+    pub fn for_names(names: &[&'static str]) -> Option<Selection> {
+        let mut protocols: Vec<&'static str> = Vec::new();
+        for name in names {
+            let protocol = name.split('.').next().unwrap_or(name);
+            if protocol.starts_with('_') {
+                return None;
+            }
+            if !protocols.contains(&protocol) {
+                protocols.push(protocol);
+            }
+        }
+        Some(Selection { protocols })
+    }
+
+    /// Whether the layers of `protocol` are built in full.
+    fn builds(&self, protocol: &str) -> bool {
+        self.protocols.contains(&protocol)
+    }
 }
 
 impl Tree {
@@ -240,6 +280,7 @@ impl Tree {
     }
 
     fn clear(&mut self) {
+        self.time = Timestamp::default();
         self.nodes.clear();
         self.text.clear();
         self.data.clear();
@@ -394,6 +435,17 @@ impl Builder<'_> {
         self.tree.data.extend_from_slice(bytes);
         self.tree.sources.push((name, at, bytes.len()));
         at
+    }
+
+    /// Records the frame's arrival time (its `frame.time`).
+    pub(crate) fn set_time(&mut self, ts: Timestamp) {
+        self.tree.time = ts;
+    }
+
+    /// A layer not built: its protocol's line alone, with no bytes, so that no cut of a later
+    /// layer ends it.
+    fn protocol_only(&mut self, field: &'static Field, at: usize) {
+        self.add(field, Value::None, (at, 0), "");
     }
 
     /// The node added last.
@@ -781,13 +833,7 @@ impl Tree {
     /// The frame's arrival time: zero for a frame with none (a pcapng Simple Packet Block or
     /// Custom Block), as Wireshark counts it.
     fn frame_time(&self) -> crate::frame::Timestamp {
-        self.nodes
-            .iter()
-            .find_map(|n| match n.value {
-                Value::AbsTime(ts) if n.field.abbrev == "frame.time" => Some(ts),
-                _ => None,
-            })
-            .unwrap_or_default()
+        self.time
     }
 
     /// The members for nodes `from..to` at `depth`, indented `indent` spaces.
@@ -1034,6 +1080,13 @@ pub fn build_into(
     // The frame's bytes, and after them the reassembled packet's, for the layers read from it.
     let all = reassembled.map(|_| tree.data.clone());
     let data = all.as_deref().unwrap_or(frame.data);
+    // The layers a display filter does not need are left as their protocol's line.
+    let selection = tree.selection.take();
+    let skips = |protocols: &[&str]| {
+        selection
+            .as_ref()
+            .is_some_and(|s| !protocols.iter().any(|p| s.builds(p)))
+    };
     let mut b = Builder { tree, depth: 0 };
     let mut protocols = vec![];
     let mut layers = layers(frame, packet, tcp, reassembled, &mut protocols);
@@ -1074,9 +1127,14 @@ pub fn build_into(
             http::protocols(view, &bytes, &mut protocols);
         }
     }
-    frame::build(&mut b, frame, ctx, &protocols);
+    if skips(&["frame", "pkt_comment"]) {
+        frame::build_protocol_only(&mut b, frame);
+    } else {
+        frame::build(&mut b, frame, ctx, &protocols);
+    }
     for layer in layers {
         match layer {
+            Layer::Eth(at, _) if skips(&["eth"]) => b.protocol_only(&eth::ETH, at),
             Layer::Eth(at, trailer) => eth::build(&mut b, data, at, trailer),
             Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, data, at, trailer),
             Layer::Qinq(at, trailer) => eth::build_qinq(&mut b, data, at, trailer),
@@ -1113,6 +1171,9 @@ pub fn build_into(
                 }
             }
             Layer::Chdlc => link::build_chdlc(&mut b, data),
+            Layer::Ipv4(at) if skips(&["ip"]) => b.protocol_only(&ip::IP, at),
+            // (IPv6's header holds a field of IPv4's, `ip.version`.)
+            Layer::Ipv6(at) if skips(&["ipv6", "ip"]) => b.protocol_only(&ip::IPV6, at),
             Layer::Ipv4(at) => {
                 let wire = (frame.wire_len as usize).max(frame.data.len());
                 ip::build_v4(&mut b, data, at, reassembled, Some(wire));
@@ -1122,6 +1183,12 @@ pub fn build_into(
                 ip::build_v6(&mut b, data, at, reassembled, Some(wire));
             }
             Layer::Ipv4Bogus(at) => ip::build_v4_bogus(&mut b, data, at),
+            // (An option no dissector reads is TCP's `data`.)
+            Layer::Tcp(at)
+                if skips(&["tcp", "data"]) && tcp::built_whole(data, at, packet, tcp) =>
+            {
+                b.protocol_only(&tcp::TCP, at)
+            }
             Layer::Tcp(at) => {
                 tcp::build(&mut b, data, at, packet, tcp, ctx.unanalysed_tcp.as_ref())
             }
@@ -1240,6 +1307,13 @@ pub fn build_into(
                 let limit = error.then(|| icmp::quoted_limit(data, at));
                 close_icmp(&mut b, data, at, limit, ctx);
             }
+            Layer::Udp(at) if skips(&["udp"]) => {
+                let read = matches!(packet.transport, crate::decode::Transport::Udp(_))
+                    || quoted::udp_header(data, at).is_some();
+                if read {
+                    b.protocol_only(&udp::UDP, at);
+                }
+            }
             Layer::Udp(at) => {
                 if let crate::decode::Transport::Udp(udp) = &packet.transport {
                     let ip_payload = packet.ip().map(|ip| ip.payload_len);
@@ -1249,6 +1323,7 @@ pub fn build_into(
                     udp::build(&mut b, data, at, &udp, ctx.udp_stream, false, None);
                 }
             }
+            Layer::Data(at, _) if skips(&["data"]) => b.protocol_only(&data::DATA, at),
             Layer::Data(at, len) => data::build(&mut b, data, at, len),
             Layer::Http(at, len) => {
                 if let Some(view) = ctx.http.as_ref() {
@@ -1271,6 +1346,7 @@ pub fn build_into(
             }
         }
     }
+    tree.selection = selection;
 }
 
 /// `len` bytes at `at` of the frame, or of the packet its fragments made.

@@ -188,6 +188,22 @@ pub(super) fn build(
     }
 }
 
+/// Whether [`build`] adds the segment's whole header, as a layer with nothing amiss: then, for
+/// a filter that names none of TCP's fields, the protocol's line alone stands for it (see
+/// [`super::Selection`]).
+pub(super) fn built_whole(
+    data: &[u8],
+    at: usize,
+    packet: &Packet,
+    tcp: Option<&TcpFields>,
+) -> bool {
+    let problem = match &packet.transport {
+        crate::decode::Transport::Tcp(seg) => seg.problem,
+        _ => None,
+    };
+    problem.is_none() && tcp.is_some() && data.len() >= at + 20
+}
+
 /// A TCP header the capture cut after its ports: the ports, all Wireshark reads of it.
 pub(super) fn build_ports_only(b: &mut Builder, data: &[u8], at: usize) {
     let (src, dst) = (be16(data, at), be16(data, at + 2));
