@@ -1,7 +1,8 @@
 //! Display filters: Wireshark 4.0's filter language over the field tree (`-Y 'tcp.port ==
 //! 12345'`). An expression is compiled once against the field registry — names checked,
 //! literals read as the type of the field they are compared with — into [`DisplayFilter`],
-//! then tested on each packet's [`Tree`](crate::tree::Tree).
+//! then tested on each packet's [`Tree`](crate::tree::Tree), built with only the layers the
+//! filter names ([`DisplayFilter::selection`]).
 //!
 //! A listing that shows no stream numbers first asks the filter's [`Prefilter`] about each
 //! frame's first bytes, and decodes only the frames it admits (see [`prefilter`]'s docs for

@@ -9,7 +9,8 @@
 //!   depth, field, typed [`Value`], byte range, the text `-V` shows, and whether it is
 //!   generated (`[…]`) or hidden. Built by [`build`] from the frame's bytes, `decode`'s
 //!   [`Packet`] and the flow stage's view of the segment — only when an output asks for it:
-//!   the plain listing never builds one.
+//!   the plain listing never builds one. A tree built only to test a display filter has no
+//!   text, and only the layers the filter names in full ([`Selection`]).
 //! - **Text is rendering**: [`Tree::write_details`] prints `-V`, [`write_hex`] prints `-x`,
 //!   [`Tree::values`] gives a field's values as `-T fields` prints them, [`Tree::write_json`]
 //!   and [`Tree::write_ek`] (in `ek`) write JSON.
