@@ -1756,8 +1756,11 @@ fn first_difference(theirs: &[String], ours: &[String]) -> String {
 /// inside IPv4 and IPv6 headers (before and after the source address), inside an IP header
 /// carried in IP (and in raw IP frames, whose link shows N/A), inside TCP's fixed header and
 /// options (a SACK option cut inside or after its first block, in a real transfer with
-/// losses), inside IPv6 extension headers (named in Info as Wireshark enters them). The list,
-/// the details and the JSON as tshark shows them.
+/// losses), inside IPv6 extension headers (named in Info as Wireshark enters them), inside
+/// ICMP messages (the bodies Wireshark reads: timestamps, an address mask, a router
+/// advertisement's entries, an extended echo's extensions; a quoted datagram's IP and UDP or
+/// TCP header, within RFC 4884's length). The list, the details and the JSON as tshark shows
+/// them.
 #[test]
 fn fixtures_cut_by_the_capture_match_tshark() {
     if !common::has_tshark() {
@@ -1766,13 +1769,19 @@ fn fixtures_cut_by_the_capture_match_tshark() {
     let temp = tempfile::tempdir().expect("tempdir");
     let mut differing = Vec::new();
     // (name, snapshot lengths, whether the details are compared too: those of IPv6
-    // extension headers cut by the capture are not yet Wireshark's, their list lines are.)
-    let cases: [(&str, &[usize], bool); 5] = [
+    // extension headers and ICMP messages cut by the capture are not yet Wireshark's, their
+    // list lines are.)
+    let cases: [(&str, &[usize], bool); 6] = [
         ("greeting-ipv4.pcap", &[20, 30, 36, 50, 54], true),
         ("greeting-ipv6.pcap", &[20, 38, 54, 60], true),
         ("ip-in-ip.pcap", &[34, 35, 40, 51, 53], true),
         ("bulk-40ms-20mbit-loss.pcap", &[16, 60, 66], true),
         ("ipv6-extensions.pcap", &[54, 56, 62, 64, 70, 80], false),
+        (
+            "icmp-messages.pcap",
+            &[40, 44, 50, 62, 66, 70, 80, 82],
+            false,
+        ),
     ];
     for (name, snaplens, details) in cases {
         for &snaplen in snaplens {

@@ -153,7 +153,7 @@ fn router_advertisement(icmp: &IcmpMessage) -> String {
 /// The Info of a message the snapshot length cut short, where Wireshark's differs from the
 /// whole message's: as far as the header was read, then the size-limited mark. `None` when
 /// the message was not cut, or was cut where Wireshark shows it whole (an echo's data).
-pub(super) fn cut_info(v4: bool, icmp: &IcmpMessage) -> Option<String> {
+pub(super) fn cut_info(v4: bool, icmp: &IcmpMessage, reported: u32) -> Option<String> {
     let kept = icmp.cut_at?;
     let limited = super::info::SIZE_LIMITED;
     let (error, names_from) = if v4 {
@@ -175,8 +175,66 @@ pub(super) fn cut_info(v4: bool, icmp: &IcmpMessage) -> Option<String> {
             }
         }
     };
-    // Before the identifier and sequence number, or within a quoted datagram.
-    (kept < 8 || error).then(|| names() + limited)
+    // Before the identifier and sequence number (ICMPv4 reads bytes 4 to 8 only for the
+    // types that have fields there), or within what is read of a quoted datagram.
+    let second_word = !v4 || ICMP_SECOND_WORD.contains(&icmp.icmp_type);
+    let quote_cut = || !v4 || kept < 8 + quote_read(icmp, reported.saturating_sub(8));
+    (kept < 8 && second_word || error && quote_cut()).then(|| names() + limited)
+}
+
+/// How many bytes of the datagram an ICMPv4 error quotes (`reported` of them sent) Wireshark
+/// reads: the IP header, then a UDP header's 8 bytes or a TCP header's, within the part
+/// RFC 4884's length field gives the quote (a redirect's: the header and 8 bytes). For a
+/// datagram of another protocol, all of it.
+fn quote_read(icmp: &IcmpMessage, reported: u32) -> u32 {
+    let byte = |i: usize| icmp.body.get(i).copied().unwrap_or(0);
+    let header = u32::from(byte(0) & 0x0f) * 4;
+    let words = u32::from(icmp.rest[1]);
+    let total = u32::from(u16::from_be_bytes([byte(2), byte(3)]));
+    let extent = match icmp.icmp_type {
+        5 => header + 8,
+        3 | 11 | 12 if words > 0 && reported > words * 4 && total > words * 4 => {
+            (u32::from(byte(0) & 0x0f) + words) * 4
+        }
+        _ => reported,
+    };
+    let transport = match byte(9) {
+        17 => 8,
+        6 => 20.max(u32::from(byte(header as usize + 12) >> 4) * 4),
+        _ => return reported,
+    };
+    extent.min(header + transport)
+}
+
+/// The ICMPv4 types whose bytes 4 to 8 Wireshark reads (an identifier and sequence number,
+/// an MTU, a pointer, a gateway, a router advertisement's counts); of the others it reads
+/// only byte 5, for RFC 4884's length.
+const ICMP_SECOND_WORD: &[u8] = &[0, 3, 5, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 42, 43];
+
+/// Whether Wireshark's reading of an ICMPv4 message cut by the capture after its first 8
+/// bytes (not an error, whose quote is read apart) runs past the cut, which ends its Info
+/// with the size-limited mark: the three timestamps (to byte 20), the address mask (12), a
+/// router advertisement's entries, and after them a Mobile IP advertisement's extensions to
+/// the message's end, and the extension structure after an extended echo request.
+pub(super) fn body_cut(icmp: &IcmpMessage, reported: u32) -> bool {
+    let Some(kept) = icmp.cut_at.filter(|&k| k >= 8 && k < reported) else {
+        return false;
+    };
+    match icmp.icmp_type {
+        13 | 14 => kept < 20,
+        17 | 18 => kept < 12,
+        // Entries of 8 bytes, read only when an entry says it has that size.
+        9 if icmp.rest[1] == 2 => {
+            kept < 8 + 8 * u32::from(icmp.rest[0]) || matches!(icmp.code, 0 | 16)
+        }
+        // RFC 4884's structure: a header of 4 bytes with a checksum over all of it, then
+        // objects to the end (a version other than 1 or 2, with no checksum, ends it).
+        42 if reported >= 12 => {
+            let byte = |i: usize| icmp.body.get(i).copied().unwrap_or(0);
+            kept < 12 || byte(2) != 0 || byte(3) != 0 || matches!(byte(0) >> 4, 1 | 2)
+        }
+        _ => false,
+    }
 }
 
 /// Wireshark's name of an ICMPv6 type (`None`: it says `Unknown (N)`).

@@ -454,7 +454,7 @@ impl Timeline {
         } else {
             format!("id=0x{id:04x}, seq={seq}, hop limit={}", ip.ttl)
         };
-        if let Some(info) = icmp::cut_info(v4, icmp) {
+        if let Some(info) = icmp::cut_info(v4, icmp, ip.payload_len) {
             return (protocol, info, None);
         }
         let info = if icmp.icmp_type == request {
@@ -480,6 +480,9 @@ impl Timeline {
         } else {
             icmp::icmpv6_info(icmp).unwrap_or_default()
         };
+        if v4 && icmp::body_cut(icmp, ip.payload_len) {
+            return (protocol, info + info::SIZE_LIMITED, None);
+        }
         (protocol, info, None)
     }
 
