@@ -1757,9 +1757,10 @@ fn first_difference(theirs: &[String], ours: &[String]) -> String {
 /// carried in IP (and in raw IP frames, whose link shows N/A), inside TCP's fixed header and
 /// options (a SACK option cut inside or after its first block, in a real transfer with
 /// losses), inside IPv6 extension headers (named in Info as Wireshark enters them), inside
-/// ICMP messages (the bodies Wireshark reads: timestamps, an address mask, a router
-/// advertisement's entries, an extended echo's extensions; a quoted datagram's IP and UDP or
-/// TCP header, within RFC 4884's length). The list, the details and the JSON as tshark shows
+/// ICMP and ICMPv6 messages (the bodies Wireshark reads: timestamps, an address mask, a router
+/// advertisement's entries, an extended echo's extensions, MLD's fields, neighbor discovery's
+/// fields and options, an undissected type's data; a quoted datagram's IP and UDP or TCP
+/// header, within RFC 4884's length). The list, the details and the JSON as tshark shows
 /// them.
 #[test]
 fn fixtures_cut_by_the_capture_match_tshark() {
@@ -1771,7 +1772,7 @@ fn fixtures_cut_by_the_capture_match_tshark() {
     // (name, snapshot lengths, whether the details are compared too: those of IPv6
     // extension headers and ICMP messages cut by the capture are not yet Wireshark's, their
     // list lines are.)
-    let cases: [(&str, &[usize], bool); 6] = [
+    let cases: [(&str, &[usize], bool); 7] = [
         ("greeting-ipv4.pcap", &[20, 30, 36, 50, 54], true),
         ("greeting-ipv6.pcap", &[20, 38, 54, 60], true),
         ("ip-in-ip.pcap", &[34, 35, 40, 51, 53], true),
@@ -1780,6 +1781,11 @@ fn fixtures_cut_by_the_capture_match_tshark() {
         (
             "icmp-messages.pcap",
             &[40, 44, 50, 62, 66, 70, 80, 82],
+            false,
+        ),
+        (
+            "icmpv6-messages.pcap",
+            &[54, 55, 58, 60, 62, 70, 78, 86, 88, 110, 122],
             false,
         ),
     ];

@@ -155,31 +155,97 @@ fn router_advertisement(icmp: &IcmpMessage) -> String {
 /// the message was not cut, or was cut where Wireshark shows it whole (an echo's data).
 pub(super) fn cut_info(v4: bool, icmp: &IcmpMessage, reported: u32) -> Option<String> {
     let kept = icmp.cut_at?;
+    if !v4 {
+        return cut_info_v6(icmp, kept, reported);
+    }
     let limited = super::info::SIZE_LIMITED;
-    let (error, names_from) = if v4 {
-        (matches!(icmp.icmp_type, 3 | 4 | 5 | 11 | 12), 6)
-    } else {
-        (matches!(icmp.icmp_type, 1..=4), 1)
-    };
-    if kept < names_from {
+    let error = matches!(icmp.icmp_type, 3 | 4 | 5 | 11 | 12);
+    // Wireshark reads byte 5 (RFC 4884's length) before it names anything.
+    if kept < 6 {
         return Some(limited.to_owned());
     }
-    let names = || {
-        if v4 {
-            icmp_info(icmp)
-        } else {
-            match icmp.icmp_type {
-                128 => "Echo (ping) request".to_owned(),
-                129 => "Echo (ping) reply".to_owned(),
-                _ => icmpv6_info(icmp).unwrap_or_default(),
-            }
-        }
-    };
     // Before the identifier and sequence number (ICMPv4 reads bytes 4 to 8 only for the
     // types that have fields there), or within what is read of a quoted datagram.
-    let second_word = !v4 || ICMP_SECOND_WORD.contains(&icmp.icmp_type);
-    let quote_cut = || !v4 || kept < 8 + quote_read(icmp, reported.saturating_sub(8));
-    (kept < 8 && second_word || error && quote_cut()).then(|| names() + limited)
+    let second_word = ICMP_SECOND_WORD.contains(&icmp.icmp_type);
+    let quote_cut = || kept < 8 + quote_read(icmp, reported.saturating_sub(8));
+    (kept < 8 && second_word || error && quote_cut()).then(|| icmp_info(icmp) + limited)
+}
+
+/// [`cut_info`] for ICMPv6, cut after `kept` bytes of `reported`: the type's name once its
+/// byte is read, the code's once the code is, then the checksum; an echo's identifier and
+/// sequence number; an error's quoted datagram as far as Wireshark reads it (its IPv6 header
+/// and UDP or TCP header, or with RFC 4884's length the quote and the extensions after it);
+/// the fields of MLD and neighbor discovery messages and their options, which are read to the
+/// message's end (a neighbor discovery message's Info keeps the target address and link-layer
+/// address read before the cut); a type Wireshark does not dissect, its data. (Of the other
+/// types, nothing is judged cut after the checksum.)
+fn cut_info_v6(icmp: &IcmpMessage, kept: u32, reported: u32) -> Option<String> {
+    let limited = super::info::SIZE_LIMITED;
+    let t = icmp.icmp_type;
+    let type_name = match t {
+        128 => "Echo (ping) request".to_owned(),
+        129 => "Echo (ping) reply".to_owned(),
+        _ => icmpv6_type_name(t).map_or_else(|| format!("Unknown ({t})"), str::to_owned),
+    };
+    if kept < 1 {
+        return Some(limited.to_owned());
+    }
+    if kept < 2 {
+        return Some(type_name + limited);
+    }
+    let names = match t {
+        128 | 129 => type_name,
+        _ => icmpv6_info_names(icmp),
+    };
+    let byte = |i: usize| icmp.body.get(i).copied().unwrap_or(0);
+    let cut = match t {
+        _ if kept < 4 => true,
+        128 | 129 => kept < 8,
+        1..=4 => kept < 8 + quote_read_v6(icmp, reported.saturating_sub(8)),
+        // MLDv2's query when at least its 28 bytes were captured (as Wireshark tells them
+        // apart), with its sources; else MLDv1's 24 bytes.
+        130 if kept >= 28 => kept < 28 + 16 * u32::from(u16::from_be_bytes([byte(18), byte(19)])),
+        130..=132 => kept < 24,
+        133..=137 | 143 => true,
+        // A type Wireshark does not dissect: its data, of which at least a byte must have
+        // been captured.
+        _ if icmpv6_type_name(t).is_none() || matches!(t, 100 | 101 | 127 | 200 | 201 | 255) => {
+            kept < 5
+        }
+        _ => false,
+    };
+    if !cut {
+        return None;
+    }
+    let info = match t {
+        133..=137 if kept >= 8 => icmpv6_info(icmp).unwrap_or(names),
+        _ => names,
+    };
+    Some(info + limited)
+}
+
+/// How many bytes of the datagram an ICMPv6 error quotes (`reported` of them sent) Wireshark
+/// reads: with RFC 4884's length (destination unreachable, time exceeded), the quote and the
+/// extensions after it, to the end; else the IPv6 header, then a UDP header's 8 bytes or a
+/// TCP header's; all of it for a datagram of another protocol. A quote that is not IPv6 is
+/// data, shown as far as it was captured.
+fn quote_read_v6(icmp: &IcmpMessage, reported: u32) -> u32 {
+    let byte = |i: usize| icmp.body.get(i).copied().unwrap_or(0);
+    if matches!(icmp.icmp_type, 1 | 3) && icmp.rest[0] > 0 {
+        return reported;
+    }
+    if icmp.body.is_empty() {
+        return 1;
+    }
+    if byte(0) >> 4 != 6 {
+        return 0;
+    }
+    let transport = match byte(6) {
+        17 => 8,
+        6 => 20.max(u32::from(byte(52) >> 4) * 4),
+        _ => return reported,
+    };
+    reported.min(40 + transport)
 }
 
 /// How many bytes of the datagram an ICMPv4 error quotes (`reported` of them sent) Wireshark
@@ -344,13 +410,7 @@ pub(super) fn icmpv6_info(icmp: &IcmpMessage) -> Option<String> {
     if matches!(t, 145 | 150 | 154) {
         return None;
     }
-    let mut info = match icmpv6_type_name(t) {
-        Some(name) => name.to_owned(),
-        None => format!("Unknown ({t})"),
-    };
-    if let Some(code) = icmpv6_code_name(t, icmp.code) {
-        let _ = write!(info, " ({code})");
-    }
+    let mut info = icmpv6_info_names(icmp);
     let body = icmp.body.as_slice();
     match t {
         // Router Solicitation: options after 4 reserved bytes (here, after the first 8).
@@ -381,6 +441,19 @@ pub(super) fn icmpv6_info(icmp: &IcmpMessage) -> Option<String> {
         _ => {}
     }
     Some(info)
+}
+
+/// An ICMPv6 message's Info up to what its body adds: the type's name, the code's.
+fn icmpv6_info_names(icmp: &IcmpMessage) -> String {
+    let t = icmp.icmp_type;
+    let mut info = match icmpv6_type_name(t) {
+        Some(name) => name.to_owned(),
+        None => format!("Unknown ({t})"),
+    };
+    if let Some(code) = icmpv6_code_name(t, icmp.code) {
+        let _ = write!(info, " ({code})");
+    }
+    info
 }
 
 /// The target address of a neighbor solicitation or advertisement.
