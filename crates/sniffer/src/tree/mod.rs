@@ -301,6 +301,12 @@ impl Builder<'_> {
         !self.tree.without_vendors
     }
 
+    /// Whether the nodes' text is written: a label worth some work to make need not be
+    /// made otherwise (see [`Tree`]'s `unlabelled`).
+    pub(crate) fn labelled(&self) -> bool {
+        !self.tree.unlabelled
+    }
+
     /// Adds a node at the current depth; `label` is written into the tree's text.
     pub(crate) fn add(
         &mut self,

@@ -2,6 +2,8 @@
 //! adds (stream, relative numbers, scaled window, completeness, `[Timestamps]`, `[SEQ/ACK
 //! analysis]`).
 
+use std::fmt::Write as _;
+
 use super::tcp_options::{self, OptionsEnd};
 use super::{bit_prefix, hex, rel_time, Base, Builder, Field, Kind, Value};
 use crate::decode::{Packet, TcpHeader, TcpProblem};
@@ -368,15 +370,21 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
     let d = &details;
     let header_len = h.header_len as usize;
     let flag_bits = h.flags.bits();
-    let mut title = format!(
-        "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}",
-        h.src_port, h.dst_port, v.numbers.seq
-    );
-    if let Some(ack) = v.numbers.ack {
-        title.push_str(&format!(", Ack: {ack}"));
-    }
-    if !quoted {
-        title.push_str(&format!(", Len: {}", h.payload_len));
+    // (Labels that take work to make are made only for a tree that shows them.)
+    let labelled = b.labelled();
+    let mut title = String::new();
+    if labelled {
+        let _ = write!(
+            title,
+            "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}",
+            h.src_port, h.dst_port, v.numbers.seq
+        );
+        if let Some(ack) = v.numbers.ack {
+            let _ = write!(title, ", Ack: {ack}");
+        }
+        if !quoted {
+            let _ = write!(title, ", Len: {}", h.payload_len);
+        }
     }
     b.add(&TCP, Value::None, (at, header_len), title);
     b.open();
@@ -389,13 +397,13 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
     }
     b.generated(&STREAM, Value::UInt(u64::from(v.stream)), (at, 0));
     let c = d.completeness;
-    b.add(
-        &COMPLETENESS,
-        Value::UInt(u64::from(c)),
-        (at, 0),
-        completeness_text(c),
-    )
-    .generated = true;
+    let text = if labelled {
+        completeness_text(c)
+    } else {
+        String::new()
+    };
+    b.add(&COMPLETENESS, Value::UInt(u64::from(c)), (at, 0), text)
+        .generated = true;
     if mode == Mode::PastTheFrame {
         let text = "Short segment. Segment/fragment does not contain a full TCP header (might be NMAP or someone else deliberately sending unusual packets)";
         b.text(text, false);
@@ -467,15 +475,12 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
     );
     // With Accurate ECN negotiated, AE, CWR and ECE are one 3-bit counter, ACE.
     let ace = v.ace;
-    let names = {
-        let mut s = String::new();
-        if ace {
-            h.flags.push_names_with_ace(&mut s);
-        } else {
-            h.flags.push_names(&mut s);
-        }
-        s
-    };
+    let mut names = String::new();
+    match (labelled, ace) {
+        (false, _) => {}
+        (true, true) => h.flags.push_names_with_ace(&mut names),
+        (true, false) => h.flags.push_names(&mut names),
+    }
     b.add(
         &FLAGS,
         Value::UInt(u64::from(flag_bits)),
@@ -587,6 +592,7 @@ fn build_segment(b: &mut Builder, data: &[u8], at: usize, h: &TcpHeader, v: &Tcp
     );
     if !h.flags.contains(TcpFlags::SYN) {
         let label = match v.numbers.scale {
+            _ if !labelled => String::new(),
             WindowScale::Unknown => "Window size scaling factor: -1 (unknown)".to_owned(),
             WindowScale::NoScaling => {
                 "Window size scaling factor: -2 (no window scaling used)".to_owned()
