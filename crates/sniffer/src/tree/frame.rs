@@ -1,5 +1,7 @@
 //! The frame's own subtree: lengths, times, number, the protocols in it.
 
+use std::fmt::Write as _;
+
 use super::{Base, Builder, Field, Kind, Value};
 use crate::frame::{Frame, Timestamp};
 use crate::link::LinkType;
@@ -108,17 +110,21 @@ pub(super) fn build(b: &mut Builder, frame: &Frame<'_>, ctx: &FrameContext, prot
     }
     let (wire, kept) = (u64::from(frame.wire_len), frame.data.len() as u64);
     let all = (0, frame.data.len());
-    let mut title = format!(
-        "Frame {}: {wire} {} on wire ({} bits), {kept} {} captured ({} bits)",
-        ctx.number,
-        bytes_word(wire),
-        wire * 8,
-        bytes_word(kept),
-        kept * 8
-    );
-    if let Some((id, name)) = &ctx.interface {
-        let name = name.as_deref().unwrap_or("unknown");
-        title.push_str(&format!(" on interface {name}, id {id}"));
+    let mut title = String::new();
+    if b.labelled() {
+        let _ = write!(
+            title,
+            "Frame {}: {wire} {} on wire ({} bits), {kept} {} captured ({} bits)",
+            ctx.number,
+            bytes_word(wire),
+            wire * 8,
+            bytes_word(kept),
+            kept * 8
+        );
+        if let Some((id, name)) = &ctx.interface {
+            let name = name.as_deref().unwrap_or("unknown");
+            let _ = write!(title, " on interface {name}, id {id}");
+        }
     }
     b.add(&FRAME, Value::None, all, title);
     b.open();
@@ -237,7 +243,7 @@ fn times(b: &mut Builder, ts: Timestamp, ctx: &FrameContext) {
         &TIME,
         Value::AbsTime(ts),
         (0, 0),
-        format_args!("Arrival Time: {}", local_time(ts)),
+        format_args!("Arrival Time: {}", super::Lazy(|| local_time(ts))),
     );
     // A fraction of a second out of range (a pcap record's microseconds past a million),
     // kept as it is, as Wireshark keeps it.

@@ -677,10 +677,22 @@ pub(crate) fn shown_bytes(bytes: &[u8]) -> String {
 }
 
 /// Seconds with nine decimals, as Wireshark writes a relative time.
-pub(crate) fn rel_time(secs: i64, nanos: i64) -> String {
-    let mut s = String::new();
-    crate::timeline::push_delta(&mut s, (secs, nanos), TsPrecision::Nano);
-    s
+pub(crate) fn rel_time(secs: i64, nanos: i64) -> Lazy<impl Fn() -> String> {
+    Lazy(move || {
+        let mut s = String::new();
+        crate::timeline::push_delta(&mut s, (secs, nanos), TsPrecision::Nano);
+        s
+    })
+}
+
+/// Text made only when it is written: a label's part that takes work to make, for a tree
+/// that may show no text (see [`Tree`]'s `unlabelled`).
+pub(crate) struct Lazy<F>(pub(crate) F);
+
+impl<F: Fn() -> String> std::fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&(self.0)())
+    }
 }
 
 /// The bits of `value` under `mask` in a field `bits` wide, as Wireshark shows a bit field:
