@@ -237,20 +237,17 @@ pub(super) fn build_v4(
     );
     let flags_offset = be16(data, at + 6);
     let flags = flags_offset >> 13;
-    let names: Vec<&str> = [
-        (4, "Reserved bit"),
-        (2, "Don't fragment"),
-        (1, "More fragments"),
-    ]
-    .iter()
-    .filter(|(bit, _)| flags & bit != 0)
-    .map(|(_, name)| *name)
-    .collect();
     let top = u64::from(flags_offset >> 8);
-    b.add(
-        &FLAGS,
-        Value::UInt(u64::from(flags)),
-        (at + 6, 1),
+    let flags_label = super::Lazy(|| {
+        let names: Vec<&str> = [
+            (4, "Reserved bit"),
+            (2, "Don't fragment"),
+            (1, "More fragments"),
+        ]
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+        .collect();
         if names.is_empty() {
             format!("{}Flags: 0x{flags:x}", bit_prefix(top, 0xe0, 8))
         } else {
@@ -259,7 +256,13 @@ pub(super) fn build_v4(
                 bit_prefix(top, 0xe0, 8),
                 names.join(", ")
             )
-        },
+        }
+    });
+    b.add(
+        &FLAGS,
+        Value::UInt(u64::from(flags)),
+        (at + 6, 1),
+        flags_label,
     );
     b.open();
     for (field, mask) in [(&FLAG_RB, 0x80), (&FLAG_DF, 0x40), (&FLAG_MF, 0x20)] {
