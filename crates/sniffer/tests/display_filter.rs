@@ -734,18 +734,27 @@ fn selected_in_full(file: &Path, filter: &str) -> Vec<String> {
 
 /// Filters whose trees build some layers in full and leave the others as their protocol's
 /// line: each frame, Ethernet, IPv4, IPv6, TCP, UDP and data layer built alone, none of them
-/// (ICMP's fields are always built), two of them, all of them.
-const SELECTIVE: &[&str] = &[
-    "frame.len",
-    "eth.src",
-    "ip.addr",
-    "ipv6.addr",
-    "tcp.port",
-    "udp.port",
-    "data.len",
-    "icmp.type",
-    "tcp.stream && ip.src",
-    "frame.comment || eth.type || ip.ttl || ipv6.nxt || tcp.seq || udp.length || data.data",
+/// (ICMP's fields are always built), two of them, all of them; and filters that read a
+/// protocol's bytes (named second), after whose first line every layer is built.
+const SELECTIVE: &[(&str, Option<&str>)] = &[
+    ("frame.len", None),
+    ("eth.src", None),
+    ("ip.addr", None),
+    ("ipv6.addr", None),
+    ("tcp.port", None),
+    ("udp.port", None),
+    ("data.len", None),
+    ("icmp.type", None),
+    ("tcp.stream && ip.src", None),
+    (
+        "frame.comment || eth.type || ip.ttl || ipv6.nxt || tcp.seq || udp.length || data.data",
+        None,
+    ),
+    ("tcp contains \"a\"", Some("tcp")),
+    ("len(ip) > 40", Some("ip")),
+    ("udp[0:1] == 00", Some("udp")),
+    ("icmp matches \"x\"", Some("icmp")),
+    ("gre[0:2] == 00:00 || ipv6[0:1] == 60", Some("gre")),
 ];
 
 /// A tree built only to test a filter (the rows of `read`, `live` and the demo with `-Y`)
@@ -770,7 +779,7 @@ fn trees_built_for_a_filter_hold_what_it_names() {
     let mut failures = Vec::new();
     let mut compared = 0;
     for (file, http) in &files {
-        for text in SELECTIVE {
+        for &(text, read) in SELECTIVE {
             let filter = DisplayFilter::compile(text).expect("compiles");
             assert!(filter.selection().is_some(), "{text}");
             let named: Vec<&str> = filter
@@ -779,15 +788,24 @@ fn trees_built_for_a_filter_hold_what_it_names() {
                 .map(|f| f.split('.').next().unwrap_or(f))
                 .collect();
             // What the filter can see of a tree: the nodes of the protocols it names, their
-            // protocols' lines among them (vendors' names are looked up only for a filter
-            // that names them, which these do not).
+            // protocols' lines among them, and every node after the first line of a protocol
+            // whose bytes it reads (vendors' names are looked up only for a filter that names
+            // them, which these do not).
             let seen = |tree: &Tree| -> Vec<String> {
+                let from = tree
+                    .nodes
+                    .iter()
+                    .position(|n| Some(n.field.abbrev) == read)
+                    .unwrap_or(tree.nodes.len());
                 tree.nodes
                     .iter()
-                    .filter(|n| {
-                        named.contains(&n.field.abbrev.split('.').next().unwrap_or(""))
+                    .enumerate()
+                    .filter(|&(i, n)| {
+                        (i >= from
+                            || named.contains(&n.field.abbrev.split('.').next().unwrap_or("")))
                             && !n.field.abbrev.ends_with("oui_resolved")
                     })
+                    .map(|(_, n)| n)
                     .map(|n| {
                         format!(
                             "{}={:?}@{}+{} ({})",

@@ -122,75 +122,97 @@ impl DisplayFilter {
         &self.names
     }
 
-    /// The layers a tree built only to test this filter needs in full, or `None` for every
-    /// layer: when it takes a protocol's bytes (`tcp[0:2]`, `len(ip)`, `tcp contains "a"`),
-    /// which run to the end of what the layers after it cover.
+    /// The layers a tree built only to test this filter needs in full: those of the
+    /// protocols it names, and every layer after a protocol whose bytes it reads (`tcp[0:2]`,
+    /// `len(ip)`, `tcp contains "a"`), which run to the end of what the layers after it
+    /// cover. `None` for every layer.
     pub fn selection(&self) -> Option<crate::tree::Selection> {
-        if takes_protocol_bytes(&self.root) {
-            return None;
-        }
-        crate::tree::Selection::for_names(&self.names)
+        let mut read = Vec::new();
+        protocols_read(&self.root, &mut read);
+        crate::tree::Selection::for_names(&self.names, read)
     }
 }
 
-/// Whether `t` reads a protocol's bytes anywhere (rather than only whether it is there, or
-/// how many times).
-fn takes_protocol_bytes(t: &Test) -> bool {
+/// Adds to `out` the protocols whose bytes `t` reads (rather than only whether they are
+/// there, or how many times).
+fn protocols_read(t: &Test, out: &mut Vec<&'static str>) {
     match t {
-        Test::Or(a, b) | Test::And(a, b) => takes_protocol_bytes(a) || takes_protocol_bytes(b),
-        Test::Not(t) | Test::All(t) => takes_protocol_bytes(t),
-        Test::Exists(_) => false,
+        Test::Or(a, b) | Test::And(a, b) => {
+            protocols_read(a, out);
+            protocols_read(b, out);
+        }
+        Test::Not(t) | Test::All(t) => protocols_read(t, out),
+        Test::Exists(_) => {}
         Test::Compare(op, _, _)
         | Test::Contains(op, _)
         | Test::Matches(op, _)
         | Test::NotZero(op)
-        | Test::NotEmpty(op) => reads_protocol(op),
+        | Test::NotEmpty(op) => operand_reads(op, out),
         Test::CompareFields(a, _, b) | Test::ContainsValues(a, b) => {
-            reads_protocol(a) || reads_protocol(b)
+            operand_reads(a, out);
+            operand_reads(b, out);
         }
         Test::In(op, members) => {
-            reads_protocol(op)
-                || members.iter().any(|m| match m {
-                    Member::One(_) | Member::Range(_, _) => false,
-                    Member::Field(op) => reads_protocol(op),
-                    Member::Between(a, b) => [a, b]
-                        .into_iter()
-                        .any(|b| matches!(b, Bound::Values(op) if reads_protocol(op))),
-                })
+            operand_reads(op, out);
+            for m in members {
+                match m {
+                    Member::One(_) | Member::Range(_, _) => {}
+                    Member::Field(op) => operand_reads(op, out),
+                    Member::Between(a, b) => {
+                        for bound in [a, b] {
+                            if let Bound::Values(op) = bound {
+                                operand_reads(op, out);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
-/// Whether the values of `op` are some protocol's bytes, or made from them.
-fn reads_protocol(op: &Operand) -> bool {
-    let protocol = |f: &FieldRef| f.field.kind == Kind::Protocol;
+/// Adds to `out` the protocols whose bytes make the values of `op`.
+fn operand_reads(op: &Operand, out: &mut Vec<&'static str>) {
     match op {
         Operand::Field(f)
         | Operand::Len(f)
         | Operand::Upper(f)
         | Operand::Lower(f)
         | Operand::Masked(f, _)
-        | Operand::String(f) => protocol(f),
-        Operand::Count(_) => false,
-        Operand::Slice(op, _) | Operand::Const(_, op) => reads_protocol(op),
-        Operand::BytesAnd(op, masks) => {
-            reads_protocol(op)
-                || masks
-                    .iter()
-                    .any(|m| matches!(m, Mask::Values(op) if reads_protocol(op)))
+        | Operand::String(f) => {
+            if f.field.kind == Kind::Protocol {
+                out.push(f.field.abbrev);
+            }
         }
-        Operand::Arith(a) => arith_reads_protocol(a),
+        Operand::Count(_) => {}
+        Operand::Slice(op, _) | Operand::Const(_, op) => operand_reads(op, out),
+        Operand::BytesAnd(op, masks) => {
+            operand_reads(op, out);
+            for m in masks {
+                if let Mask::Values(op) = m {
+                    operand_reads(op, out);
+                }
+            }
+        }
+        Operand::Arith(a) => arith_reads(a, out),
     }
 }
 
-/// [`reads_protocol`] for arithmetic.
-fn arith_reads_protocol(a: &Arith) -> bool {
+/// [`operand_reads`] for arithmetic.
+fn arith_reads(a: &Arith, out: &mut Vec<&'static str>) {
     match a {
-        Arith::Value(op) => reads_protocol(op),
-        Arith::Lit(_) | Arith::Nothing => false,
-        Arith::Neg(a) | Arith::Abs(a) => arith_reads_protocol(a),
-        Arith::Bin(a, _, b) => arith_reads_protocol(a) || arith_reads_protocol(b),
-        Arith::Extreme(_, all) => all.iter().any(arith_reads_protocol),
+        Arith::Value(op) => operand_reads(op, out),
+        Arith::Lit(_) | Arith::Nothing => {}
+        Arith::Neg(a) | Arith::Abs(a) => arith_reads(a, out),
+        Arith::Bin(a, _, b) => {
+            arith_reads(a, out);
+            arith_reads(b, out);
+        }
+        Arith::Extreme(_, all) => {
+            for a in all {
+                arith_reads(a, out);
+            }
+        }
     }
 }
 

@@ -213,22 +213,25 @@ pub struct Tree {
 }
 
 /// The layers a display filter needs built in full: those of the protocols it names, alone or
-/// by one of their fields. Any other frame, Ethernet, IPv4, IPv6, TCP or UDP layer is added
-/// as its protocol's line alone, with no fields under it: all a filter that names none of its
-/// fields can ask of it is whether it is there, and how many times (`count(ip)`, `ip#2`).
-/// Those five are most of what any frame holds, and building their fields was most of a
-/// filter's time on frames it does not select.
+/// by one of their fields, and every layer after the first line of a protocol whose bytes it
+/// reads (they run to the end of what the nodes after it cover). Any other frame, Ethernet,
+/// IPv4, IPv6, TCP, UDP or data layer is added as its protocol's line alone, with no fields
+/// under it: all a filter that names none of its fields can ask of it is whether it is
+/// there, and how many times (`count(ip)`, `ip#2`). Those layers are most of what any frame
+/// holds, and building their fields was most of a filter's time on frames it does not select.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selection {
     /// The protocols named: each name's part before its first dot.
     protocols: Vec<&'static str>,
+    /// The protocols whose bytes are read.
+    read: Vec<&'static str>,
 }
 
 impl Selection {
-    /// The selection for a filter that names `names`, or `None` when it needs every layer
-    /// built: it names something no layer's own prefix covers (`_ws.malformed`, which any
-    /// layer may add).
-    pub fn for_names(names: &[&'static str]) -> Option<Selection> {
+    /// The selection for a filter that names `names` and reads the bytes of the protocols
+    /// `read`, or `None` when it needs every layer built: it names something no layer's own
+    /// prefix covers (`_ws.malformed`, which any layer may add).
+    pub fn for_names(names: &[&'static str], read: Vec<&'static str>) -> Option<Selection> {
         let mut protocols: Vec<&'static str> = Vec::new();
         for name in names {
             let protocol = name.split('.').next().unwrap_or(name);
@@ -239,12 +242,20 @@ impl Selection {
                 protocols.push(protocol);
             }
         }
-        Some(Selection { protocols })
+        Some(Selection { protocols, read })
     }
 
     /// Whether the layers of `protocol` are built in full.
     fn builds(&self, protocol: &str) -> bool {
         self.protocols.contains(&protocol)
+    }
+
+    /// Whether `nodes` hold a line of a protocol whose bytes are read.
+    fn reads_any(&self, nodes: &[Node]) -> bool {
+        !self.read.is_empty()
+            && nodes
+                .iter()
+                .any(|n| n.field.kind == Kind::Protocol && self.read.contains(&n.field.abbrev))
     }
 }
 
@@ -1101,10 +1112,10 @@ pub fn build_into(
     let data = all.as_deref().unwrap_or(frame.data);
     // The layers a display filter does not need are left as their protocol's line.
     let selection = tree.selection.take();
-    let skips = |protocols: &[&str]| {
-        selection
-            .as_ref()
-            .is_some_and(|s| !protocols.iter().any(|p| s.builds(p)))
+    // (None once a protocol whose bytes are read has been built: all after it is built too.)
+    let mut active = selection.as_ref();
+    let skips = |active: Option<&Selection>, protocols: &[&str]| {
+        active.is_some_and(|s| !protocols.iter().any(|p| s.builds(p)))
     };
     let mut b = Builder { tree, depth: 0 };
     let mut protocols = vec![];
@@ -1146,14 +1157,22 @@ pub fn build_into(
             http::protocols(view, &bytes, &mut protocols);
         }
     }
-    if skips(&["frame", "pkt_comment"]) {
+    if skips(active, &["frame", "pkt_comment"]) {
         frame::build_protocol_only(&mut b, frame);
     } else {
         frame::build(&mut b, frame, ctx, &protocols);
     }
+    // Nodes looked at for a protocol whose bytes are read: every layer after it is built.
+    let mut looked = 0;
     for layer in layers {
+        if let Some(s) = active {
+            if s.reads_any(b.tree.nodes.get(looked..).unwrap_or_default()) {
+                active = None;
+            }
+            looked = b.tree.nodes.len();
+        }
         match layer {
-            Layer::Eth(at, _) if skips(&["eth"]) => b.protocol_only(&eth::ETH, at),
+            Layer::Eth(at, _) if skips(active, &["eth"]) => b.protocol_only(&eth::ETH, at),
             Layer::Eth(at, trailer) => eth::build(&mut b, data, at, trailer),
             Layer::Vlan(at, trailer) => eth::build_vlan(&mut b, data, at, trailer),
             Layer::Qinq(at, trailer) => eth::build_qinq(&mut b, data, at, trailer),
@@ -1190,9 +1209,9 @@ pub fn build_into(
                 }
             }
             Layer::Chdlc => link::build_chdlc(&mut b, data),
-            Layer::Ipv4(at) if skips(&["ip"]) => b.protocol_only(&ip::IP, at),
+            Layer::Ipv4(at) if skips(active, &["ip"]) => b.protocol_only(&ip::IP, at),
             // (IPv6's header holds a field of IPv4's, `ip.version`.)
-            Layer::Ipv6(at) if skips(&["ipv6", "ip"]) => b.protocol_only(&ip::IPV6, at),
+            Layer::Ipv6(at) if skips(active, &["ipv6", "ip"]) => b.protocol_only(&ip::IPV6, at),
             Layer::Ipv4(at) => {
                 let wire = (frame.wire_len as usize).max(frame.data.len());
                 ip::build_v4(&mut b, data, at, reassembled, Some(wire));
@@ -1204,7 +1223,7 @@ pub fn build_into(
             Layer::Ipv4Bogus(at) => ip::build_v4_bogus(&mut b, data, at),
             // (An option no dissector reads is TCP's `data`.)
             Layer::Tcp(at)
-                if skips(&["tcp", "data"]) && tcp::built_whole(data, at, packet, tcp) =>
+                if skips(active, &["tcp", "data"]) && tcp::built_whole(data, at, packet, tcp) =>
             {
                 b.protocol_only(&tcp::TCP, at)
             }
@@ -1326,7 +1345,7 @@ pub fn build_into(
                 let limit = error.then(|| icmp::quoted_limit(data, at));
                 close_icmp(&mut b, data, at, limit, ctx);
             }
-            Layer::Udp(at) if skips(&["udp"]) => {
+            Layer::Udp(at) if skips(active, &["udp"]) => {
                 let read = matches!(packet.transport, crate::decode::Transport::Udp(_))
                     || quoted::udp_header(data, at).is_some();
                 if read {
@@ -1342,7 +1361,7 @@ pub fn build_into(
                     udp::build(&mut b, data, at, &udp, ctx.udp_stream, false, None);
                 }
             }
-            Layer::Data(at, _) if skips(&["data"]) => b.protocol_only(&data::DATA, at),
+            Layer::Data(at, _) if skips(active, &["data"]) => b.protocol_only(&data::DATA, at),
             Layer::Data(at, len) => data::build(&mut b, data, at, len),
             Layer::Http(at, len) => {
                 if let Some(view) = ctx.http.as_ref() {
