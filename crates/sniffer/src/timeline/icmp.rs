@@ -240,12 +240,21 @@ fn quote_read_v6(icmp: &IcmpMessage, reported: u32) -> u32 {
     if byte(0) >> 4 != 6 {
         return 0;
     }
-    let transport = match byte(6) {
-        17 => 8,
-        6 => 20.max(u32::from(byte(52) >> 4) * 4),
-        _ => return reported,
-    };
-    reported.min(40 + transport)
+    match quoted_transport(byte(6), byte(52)) {
+        Some(transport) => reported.min(40 + transport),
+        None => reported,
+    }
+}
+
+/// How many bytes of a quoted transport header Wireshark reads: UDP's 8, TCP's 20 or the
+/// length its data offset (the high nibble of `offset_byte`, its 13th byte) gives; `None`
+/// for another protocol, which is read to the quote's end.
+fn quoted_transport(protocol: u8, offset_byte: u8) -> Option<u32> {
+    match protocol {
+        17 => Some(8),
+        6 => Some(20.max(u32::from(offset_byte >> 4) * 4)),
+        _ => None,
+    }
 }
 
 /// How many bytes of the datagram an ICMPv4 error quotes (`reported` of them sent) Wireshark
@@ -264,12 +273,10 @@ fn quote_read(icmp: &IcmpMessage, reported: u32) -> u32 {
         }
         _ => reported,
     };
-    let transport = match byte(9) {
-        17 => 8,
-        6 => 20.max(u32::from(byte(header as usize + 12) >> 4) * 4),
-        _ => return reported,
-    };
-    extent.min(header + transport)
+    match quoted_transport(byte(9), byte(header as usize + 12)) {
+        Some(transport) => extent.min(header + transport),
+        None => reported,
+    }
 }
 
 /// The ICMPv4 types whose bytes 4 to 8 Wireshark reads (an identifier and sequence number,
