@@ -72,6 +72,10 @@ pub struct Packet {
     /// (Hop-by-Hop, Routing, Destination Options, Fragment), in order: shown when the
     /// transport header after them is cut before its ports.
     pub ipv6_named: Vec<Ipv6Named>,
+    /// The capture cut what follows an Ethernet frame's payload where Wireshark stops reading
+    /// it (its padding, or its frame check sequence): `[Packet size limited during capture]`
+    /// ends the Info column.
+    pub trailer_cut: bool,
 }
 
 /// The network layer of a packet.
@@ -81,9 +85,9 @@ pub enum Network {
     Ip(IpHeader),
     /// ARP, RARP or InARP.
     Arp(ArpMessage),
-    /// An ARP message shorter than its lengths say; its sender's Ethernet and IPv4 addresses
-    /// when they were captured (Wireshark records that claim before it stops).
-    ArpMalformed(Option<([u8; 6], std::net::Ipv4Addr)>),
+    /// An ARP message shorter than its lengths say: cut by the capture, or running past its
+    /// packet.
+    ArpMalformed(ArpShort),
     /// An Ethernet configuration test (loopback, EtherType 0x9000) message: the function at
     /// the place its skip count points to, if the functions before it lead there.
     Loop(Option<u16>),
@@ -290,6 +294,54 @@ pub struct ArpMessage {
     pub sender_proto: Vec<u8>,
     pub target_hw: Vec<u8>,
     pub target_proto: Vec<u8>,
+}
+
+/// An ARP message that ends before its lengths say it does.
+#[derive(Default, Clone, Debug, PartialEq, Eq)]
+pub struct ArpShort {
+    /// Its sender's Ethernet and IPv4 addresses when they were captured (Wireshark records
+    /// that claim before it stops).
+    pub sender: Option<([u8; 6], std::net::Ipv4Addr)>,
+    /// What was captured of it: its fixed header's fields, and of its addresses those whole.
+    /// `None` when the fixed header itself was cut.
+    pub message: Option<ArpMessage>,
+    /// Its hardware and protocol address lengths, when read.
+    pub lengths: Option<(usize, usize)>,
+    /// The bytes captured of it, and its bytes on the wire (to the end of its packet), when
+    /// known.
+    pub captured: usize,
+    pub reported: Option<usize>,
+}
+
+impl ArpShort {
+    /// Whether the message runs past its packet (Wireshark: malformed), not only past what
+    /// the capture kept; where its length on the wire is not known, whether the frame was
+    /// not cut (`frame_cut`).
+    pub fn overruns(&self, frame_cut: bool) -> bool {
+        let Some(reported) = self.reported else {
+            return !frame_cut;
+        };
+        match self.lengths {
+            Some((hl, pl)) if self.message.is_some() => 8 + 2 * (hl + pl) > reported,
+            _ => reported < 8,
+        }
+    }
+
+    /// Whether the capture kept the addresses Wireshark reads for its operation's Info (RARP's
+    /// and InARP's requests name hardware addresses only; a NAK, a reserved or an unknown
+    /// operation reads none).
+    pub fn info_read(&self) -> bool {
+        let (Some(message), Some((hl, pl))) = (&self.message, self.lengths) else {
+            return false;
+        };
+        let needed = match message.operation {
+            1 | 2 | 4 | 6 => 8 + 2 * (hl + pl),
+            3 | 5 | 8 => 8 + 2 * hl + pl,
+            9 => 8 + hl + pl,
+            _ => 8,
+        };
+        self.captured >= needed
+    }
 }
 
 impl ArpMessage {
@@ -506,6 +558,7 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         ipv6_overrun: None,
         ipv6_cut: false,
         ipv6_named: Vec::new(),
+        trailer_cut: false,
     };
     if matches!(
         linktype,
@@ -594,6 +647,7 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         }
         Err(reason) => packet.malformed = Some(reason),
     }
+    packet.trailer_cut = crate::tree::trailer_cut(frame, &packet).is_some();
     packet
 }
 
@@ -643,10 +697,18 @@ fn fill_at(
         }
         Some(LaxNetSlice::Arp(arp)) => {
             packet.net = arp_message(arp.slice());
+            if let Network::ArpMalformed(short) = &mut packet.net {
+                short.reported = Some(wire.after(arp.slice().as_ptr(), 0) as usize);
+            }
             return;
         }
         None => {
             packet.net = not_ip(sliced);
+            if let (Network::ArpMalformed(short), Some(payload)) =
+                (&mut packet.net, sliced.ether_payload())
+            {
+                short.reported = Some(wire.after(payload.payload.as_ptr(), 0) as usize);
+            }
             // An IP header the frame ends inside: what the packet had of it on the wire.
             if let (Network::IpCut(cut), Some(payload)) = (&mut packet.net, sliced.ether_payload())
             {

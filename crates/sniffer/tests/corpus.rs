@@ -1760,8 +1760,11 @@ fn first_difference(theirs: &[String], ours: &[String]) -> String {
 /// ICMP and ICMPv6 messages (the bodies Wireshark reads: timestamps, an address mask, a router
 /// advertisement's entries, an extended echo's extensions, MLD's fields, neighbor discovery's
 /// fields and options, an undissected type's data; a quoted datagram's IP and UDP or TCP
-/// header, within RFC 4884's length). The list, the details and the JSON as tshark shows
-/// them.
+/// header, within RFC 4884's length); inside ARP messages (the operation named once the
+/// fixed part is read, its Info once the addresses it names are, malformed when the message
+/// runs past its packet) and inside what follows a payload (padding Wireshark checks, a
+/// trailer, a frame check sequence, after IEEE 802.3's length). The list, the details and the
+/// JSON as tshark shows them.
 #[test]
 fn fixtures_cut_by_the_capture_match_tshark() {
     if !common::has_tshark() {
@@ -1772,7 +1775,12 @@ fn fixtures_cut_by_the_capture_match_tshark() {
     // (name, snapshot lengths, whether the details are compared too: those of IPv6
     // extension headers and ICMP messages cut by the capture are not yet Wireshark's, their
     // list lines are.)
-    let cases: [(&str, &[usize], bool); 7] = [
+    let cases: [(&str, &[usize], bool); 8] = [
+        (
+            "arp-and-padding.pcap",
+            &[30, 32, 38, 43, 53, 55, 57, 60, 62, 66, 80],
+            true,
+        ),
         ("greeting-ipv4.pcap", &[20, 30, 36, 50, 54], true),
         ("greeting-ipv6.pcap", &[20, 38, 54, 60], true),
         ("ip-in-ip.pcap", &[34, 35, 40, 51, 53], true),

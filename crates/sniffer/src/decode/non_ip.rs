@@ -24,7 +24,13 @@ pub(super) fn arp_message(bytes: &[u8]) -> Network {
         });
     }
     let [h0, h1, p0, p1, hlen, plen, o0, o1, rest @ ..] = bytes else {
-        return Network::ArpMalformed(None);
+        return Network::ArpMalformed(ArpShort {
+            lengths: bytes
+                .get(4..6)
+                .map(|l| (usize::from(l[0]), usize::from(l[1]))),
+            captured: bytes.len(),
+            ..ArpShort::default()
+        });
     };
     let (hlen, plen) = (usize::from(*hlen), usize::from(*plen));
     let mut at = 0;
@@ -55,7 +61,32 @@ pub(super) fn arp_message(bytes: &[u8]) -> Network {
                     let mac: [u8; 6] = a[..6].try_into().unwrap_or_default();
                     (mac, std::net::Ipv4Addr::new(a[6], a[7], a[8], a[9]))
                 });
-            Network::ArpMalformed(sender)
+            // What was captured of it, each address whole or not at all.
+            let mut at = 0;
+            let mut take = |len: usize| {
+                let field = rest
+                    .get(at..at + len)
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
+                at += len;
+                field
+            };
+            let message = ArpMessage {
+                operation: u16::from_be_bytes([*o0, *o1]),
+                hardware_type: u16::from_be_bytes([*h0, *h1]),
+                protocol_type: u16::from_be_bytes([*p0, *p1]),
+                sender_hw: take(hlen),
+                sender_proto: take(plen),
+                target_hw: take(hlen),
+                target_proto: take(plen),
+            };
+            Network::ArpMalformed(ArpShort {
+                sender,
+                message: Some(message),
+                lengths: Some((hlen, plen)),
+                captured: bytes.len(),
+                reported: None,
+            })
         }
     }
 }

@@ -78,10 +78,18 @@ pub(super) fn describe(
         (Network::LinkMalformed { protocol }, _, _) => {
             (protocol, "[Malformed Packet]".to_owned(), None)
         }
-        (Network::ArpMalformed(_), _, _) if packet.cap_len < packet.wire_len => {
-            ("ARP", SIZE_LIMITED.to_owned(), None)
+        // Wireshark names the operation once it has read the fixed header and found the
+        // message within its packet; its Info needs the addresses it names.
+        (Network::ArpMalformed(short), _, _)
+            if short.overruns(packet.cap_len < packet.wire_len) =>
+        {
+            ("ARP", "[Malformed Packet]".to_owned(), None)
         }
-        (Network::ArpMalformed(_), _, _) => ("ARP", "[Malformed Packet]".to_owned(), None),
+        (Network::ArpMalformed(short), _, _) => match &short.message {
+            Some(message) if short.info_read() => (arp_protocol(message), arp_info(message), None),
+            Some(message) => (arp_protocol(message), SIZE_LIMITED.to_owned(), None),
+            None => ("ARP", SIZE_LIMITED.to_owned(), None),
+        },
         (Network::Loop(function), _, _) => (
             "LOOP",
             match function {

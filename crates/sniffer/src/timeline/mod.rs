@@ -350,10 +350,14 @@ impl Timeline {
         row.http_step = None;
         // An ARP message the capture cut after its sender's addresses still claims them (one
         // whose packet ends there does not).
-        if let Network::ArpMalformed(Some(sender)) = &packet.net {
+        if let Network::ArpMalformed(crate::decode::ArpShort {
+            sender: Some(sender),
+            ..
+        }) = &packet.net
+        {
             let cut = packet.cap_len < packet.wire_len;
             if cut && sender.0[0] & 1 == 0 && sender.0 != [0; 6] && !sender.1.is_unspecified() {
-                self.arp_claim(*sender, packet.ts);
+                self.arp_duplicates[0] = self.arp_claim(*sender, packet.ts);
             }
         }
         match self.reassemble(packet) {
@@ -383,6 +387,11 @@ impl Timeline {
                 }
                 _ => (row.protocol, row.info, row.tcp) = describe(packet, view.as_ref()),
             },
+        }
+        // Padding or a frame check sequence the capture cut: Wireshark stops there, after
+        // every layer has written its Info.
+        if packet.trailer_cut {
+            row.info.push_str(info::SIZE_LIMITED);
         }
         row.number = self.count;
         row.time.clear();

@@ -3,7 +3,7 @@
 //! note.
 
 use super::{eth, hex, Base, Builder, Field, Kind, Value};
-use crate::decode::ArpMessage;
+use crate::decode::{ArpMessage, ArpShort};
 use crate::timeline::ethertype_names::ethertype_name;
 use crate::timeline::ArpDuplicate;
 
@@ -102,7 +102,13 @@ fn fixed_lines(b: &mut Builder, at: usize, (hw, proto): (u16, u16), (hl, pl): (u
 
 /// An ARP message shorter than its sizes say: the fixed part, then the line that says the
 /// capture cut it (`cut`) or that it is malformed.
-pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize, cut: bool) {
+pub(super) fn build_malformed(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    cut: bool,
+    duplicates: [Option<ArpDuplicate>; 2],
+) {
     let be16 = |i: usize| data.get(i..i + 2).map(|v| u16::from_be_bytes([v[0], v[1]]));
     let (hw, proto) = (be16(at).unwrap_or(0), be16(at + 2).unwrap_or(0));
     let (hl, pl) = (data.get(at + 4), data.get(at + 5));
@@ -128,11 +134,52 @@ pub(super) fn build_malformed(b: &mut Builder, data: &[u8], at: usize, cut: bool
     fixed_lines(b, at, (hw, proto), (hl, pl), be16(at + 6).unwrap_or(0));
     b.close();
     b.cut_at(first, data.len());
+    duplicate_lines(b, at, duplicates);
     if cut {
         super::truncated(b, "ARP/RARP", data.len());
     } else {
         super::malformed(b, "ARP/RARP", data.len());
     }
+}
+
+/// An ARP message the capture cut (its packet has all of it): where Wireshark has read what
+/// its operation's Info needs, the title names the operation and the addresses captured
+/// whole follow the fixed part; an Ethernet sender's claim is checked once its addresses are
+/// read. Then the line that says the capture cut it.
+pub(super) fn build_cut(
+    b: &mut Builder,
+    data: &[u8],
+    at: usize,
+    short: &ArpShort,
+    duplicates: [Option<ArpDuplicate>; 2],
+) {
+    let Some(arp) = short.message.as_ref().filter(|_| short.info_read()) else {
+        build_malformed(b, data, at, true, duplicates);
+        return;
+    };
+    let (hl, pl) = short.lengths.unwrap_or_default();
+    let op = opcode_name(arp.operation)
+        .map_or_else(|| format!("opcode 0x{:04x}", arp.operation), str::to_owned);
+    b.add(
+        &ARP,
+        Value::None,
+        (at, data.len() - at),
+        format_args!("Address Resolution Protocol ({op})"),
+    );
+    b.open();
+    let first = b.last();
+    fixed_lines(
+        b,
+        at,
+        (arp.hardware_type, arp.protocol_type),
+        (hl as u8, pl as u8),
+        arp.operation,
+    );
+    address_lines(b, at, arp, (hl, pl), true);
+    b.close();
+    b.cut_at(first, data.len());
+    duplicate_lines(b, at, duplicates);
+    super::truncated(b, "ARP/RARP", data.len());
 }
 
 pub(super) fn build(
@@ -144,12 +191,6 @@ pub(super) fn build(
 ) {
     let (hl, pl) = (arp.sender_hw.len(), arp.sender_proto.len());
     let len = 8 + 2 * hl + 2 * pl;
-    let ipv4 = |bytes: &[u8]| {
-        <[u8; 4]>::try_from(bytes)
-            .ok()
-            .map(std::net::Ipv4Addr::from)
-    };
-    let mac = |bytes: &[u8]| <[u8; 6]>::try_from(bytes).ok();
     let ether_ipv4 = arp.protocol_type == 0x0800 && hl == 6 && pl == 4;
     let request = arp.operation == 1;
     let gratuitous =
@@ -195,6 +236,27 @@ pub(super) fn build(
             .generated = true;
         }
     }
+    address_lines(b, at, arp, (hl, pl), false);
+    b.close();
+    let _ = data;
+    duplicate_lines(b, at, duplicates);
+}
+
+/// The sender's and target's addresses, each as an Ethernet or IPv4 address when it is one;
+/// with `whole_only`, those captured whole (the message was cut), up to the first that is not.
+fn address_lines(
+    b: &mut Builder,
+    at: usize,
+    arp: &ArpMessage,
+    (hl, pl): (usize, usize),
+    whole_only: bool,
+) {
+    let ipv4 = |bytes: &[u8]| {
+        <[u8; 4]>::try_from(bytes)
+            .ok()
+            .map(std::net::Ipv4Addr::from)
+    };
+    let mac = |bytes: &[u8]| <[u8; 6]>::try_from(bytes).ok();
     let mut offset = at + 8;
     for (hw, proto, (mac_field, ip_field, hw_field, proto_field)) in [
         (
@@ -208,6 +270,9 @@ pub(super) fn build(
             (&DST_HW_MAC, &DST_PROTO_IPV4, &DST_HW, &DST_PROTO),
         ),
     ] {
+        if whole_only && hw.len() < hl {
+            return;
+        }
         match mac(hw) {
             Some(m) if arp.hardware_type == 1 || arp.hardware_type == 6 => {
                 b.add(
@@ -227,6 +292,9 @@ pub(super) fn build(
             }
         }
         offset += hl;
+        if whole_only && proto.len() < pl {
+            return;
+        }
         match ipv4(proto) {
             Some(ip) if arp.protocol_type == 0x0800 => {
                 b.add(
@@ -247,8 +315,10 @@ pub(super) fn build(
         }
         offset += pl;
     }
-    b.close();
-    let _ = data;
+}
+
+/// Wireshark's notes of an IPv4 address claimed by another Ethernet address before.
+fn duplicate_lines(b: &mut Builder, at: usize, duplicates: [Option<ArpDuplicate>; 2]) {
     for d in duplicates.into_iter().flatten() {
         let mac_text = |m: [u8; 6]| super::mac_hex(m);
         b.add(

@@ -359,28 +359,101 @@ pub(super) struct Trailer {
     pub wire_len: usize,
 }
 
-/// Padding (zeros up to the 60-byte minimum), the rest as a trailer, and the last four bytes
-/// as a frame check sequence when the frame is 64 bytes or more and they are there: as
-/// Wireshark guesses when the capture does not say whether frames keep their FCS.
-fn build_trailer(b: &mut Builder, data: &[u8], t: Trailer) {
-    let Some(rest) = data.get(t.start..).filter(|r| !r.is_empty()) else {
-        return;
-    };
+/// How what follows a frame's payload divides, as Wireshark 4.0 reads it when the capture
+/// does not say whether frames keep their frame check sequence: zeros up to Ethernet's
+/// 60-byte minimum are padding (unless one of them is not zero: then all is trailer), the
+/// last four bytes of a frame of 64 bytes or more are its FCS (never under a tag), the rest
+/// is trailer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Parts {
+    /// Bytes of padding shown.
+    padding: usize,
+    /// Padding was expected but a byte of it is not zero.
+    bad_padding: bool,
+    /// Bytes of trailer shown (those captured).
+    trailer: usize,
+    /// The FCS is shown (it was captured).
+    fcs: bool,
+    /// Wireshark stops here: the capture cut the padding it checks, or the FCS it reads.
+    cut: bool,
+}
+
+/// How the bytes after `t.start` divide, of the `captured` bytes of a frame; `None` when
+/// none of them was captured (Wireshark then shows nothing of them).
+fn parts(data: &[u8], t: &Trailer) -> Option<Parts> {
+    let captured = data.len().checked_sub(t.start).filter(|&c| c > 0)?;
+    let reported = t.wire_len.saturating_sub(t.start).max(captured);
     // A frame shorter than Ethernet's minimum has no padding: all of it is trailer.
     let mut padding = if t.wire_len < 60 {
         0
     } else {
-        60usize.saturating_sub(t.start).min(rest.len())
+        60usize.saturating_sub(t.start).min(reported)
     };
-    let bad_padding = rest[..padding].iter().any(|&x| x != 0);
+    // Wireshark checks the padding byte by byte: a byte that is not zero ends the check (it
+    // is all trailer), one the capture did not keep ends the dissection.
+    let checked = &data[t.start..t.start + padding.min(captured)];
+    let bad_padding = checked.iter().any(|&x| x != 0);
     if bad_padding {
         padding = 0;
+    } else if padding > captured {
+        return Some(Parts {
+            padding: 0,
+            bad_padding,
+            trailer: 0,
+            fcs: false,
+            cut: true,
+        });
     }
-    let mut trailer = rest.len() - padding;
-    let fcs = t.under_tag.is_none() && t.wire_len >= 64 && trailer >= 4 && data.len() == t.wire_len;
-    if fcs {
-        trailer -= 4;
+    let (mut trailer, mut trailer_reported) = (captured - padding, reported - padding);
+    let has_fcs = t.under_tag.is_none()
+        && t.wire_len >= 64
+        && trailer_reported >= 4
+        && data.len() <= t.wire_len;
+    if has_fcs {
+        trailer_reported -= 4;
+        trailer = trailer.min(trailer_reported);
     }
+    let cut = has_fcs && captured < reported;
+    Some(Parts {
+        padding,
+        bad_padding,
+        trailer,
+        fcs: has_fcs && !cut,
+        cut,
+    })
+}
+
+/// Whether the capture cut what follows the payload where Wireshark stops reading it (the
+/// padding it checks, or the frame check sequence it reads): `[Packet size limited during
+/// capture]` then ends the Info column, and the details end with the line
+/// [`super::truncated`] writes.
+pub(super) fn trailer_cut(data: &[u8], t: &Trailer) -> bool {
+    parts(data, t).is_some_and(|p| p.cut)
+}
+
+/// [`trailer_cut`] for bytes after the payload none of which was captured, where Wireshark
+/// reads them all the same (after an IEEE 802.3 payload): it stops at the padding it checks
+/// or at the frame check sequence.
+pub(super) fn trailer_cut_uncaptured(t: &Trailer) -> bool {
+    let reported = t.wire_len.saturating_sub(t.start);
+    let padding = t.wire_len >= 60 && t.start < 60;
+    let fcs = t.under_tag.is_none() && t.wire_len >= 64 && reported >= 4;
+    reported > 0 && (padding || fcs)
+}
+
+/// Padding, trailer and frame check sequence, as [`parts`] divides them.
+fn build_trailer(b: &mut Builder, data: &[u8], t: Trailer) {
+    let Some(Parts {
+        padding,
+        bad_padding,
+        trailer,
+        fcs,
+        ..
+    }) = parts(data, &t)
+    else {
+        return;
+    };
+    let rest = &data[t.start..];
     let hex = |bytes: &[u8]| super::hex_bytes(bytes);
     if padding > 0 {
         b.add(
@@ -431,5 +504,94 @@ fn build_trailer(b: &mut Builder, data: &[u8], t: Trailer) {
             "FCS Status: Unverified",
         )
         .generated = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame of `wire_len` bytes whose payload ends at 54, `captured` of them kept, what
+    /// follows the payload zeros.
+    fn split(wire_len: usize, captured: usize, under_tag: Option<TagKind>) -> Option<Parts> {
+        let data = vec![0u8; captured];
+        let t = Trailer {
+            start: 54,
+            under_tag,
+            wire_len,
+        };
+        parts(&data, &t)
+    }
+
+    #[test]
+    fn padding_the_capture_cut_stops_the_reading() {
+        // 60 bytes: 6 of padding, 3 kept.
+        let p = split(60, 57, None).expect("some of it captured");
+        assert!(p.cut);
+        assert_eq!((p.padding, p.trailer, p.fcs), (0, 0, false));
+        // None of it kept: Wireshark shows nothing of it.
+        assert_eq!(split(60, 54, None), None);
+        // All of it: padding, no frame check sequence below 64 bytes.
+        let p = split(60, 60, None).expect("captured");
+        assert!(!p.cut);
+        assert_eq!((p.padding, p.trailer, p.fcs), (6, 0, false));
+    }
+
+    #[test]
+    fn a_frame_check_sequence_the_capture_cut_stops_the_reading_after_the_trailer() {
+        // 84 bytes: 6 of padding, 20 of trailer, 4 of FCS; 12 after the payload kept.
+        let p = split(84, 66, None).expect("captured");
+        assert!(p.cut);
+        assert_eq!((p.padding, p.trailer, p.fcs), (6, 6, false));
+        // Kept to the FCS but not all of it: the trailer whole.
+        let p = split(84, 82, None).expect("captured");
+        assert!(p.cut);
+        assert_eq!((p.padding, p.trailer), (6, 20));
+        // All of it.
+        let p = split(84, 84, None).expect("captured");
+        assert!(!p.cut);
+        assert_eq!((p.padding, p.trailer, p.fcs), (6, 20, true));
+    }
+
+    #[test]
+    fn under_a_tag_or_below_the_minimum_a_cut_trailer_is_shown_as_kept() {
+        // A tag's trailer never ends in an FCS: what was kept is shown.
+        let p = split(84, 66, Some(TagKind::Vlan)).expect("captured");
+        assert!(!p.cut);
+        assert_eq!((p.padding, p.trailer), (6, 6));
+        // A 58-byte frame has no padding and no FCS.
+        let p = split(58, 56, None).expect("captured");
+        assert!(!p.cut);
+        assert_eq!((p.padding, p.trailer), (0, 2));
+    }
+
+    #[test]
+    fn padding_that_is_not_zeros_is_a_trailer_even_cut() {
+        let data = [vec![0u8; 54], vec![1u8; 3]].concat();
+        let t = Trailer {
+            start: 54,
+            under_tag: None,
+            wire_len: 60,
+        };
+        let p = parts(&data, &t).expect("captured");
+        assert!(p.bad_padding && !p.cut);
+        assert_eq!((p.padding, p.trailer), (0, 3));
+    }
+
+    #[test]
+    fn after_an_8023_payload_nothing_captured_is_still_read() {
+        let t = |start, wire_len| Trailer {
+            start,
+            under_tag: None,
+            wire_len,
+        };
+        // Padding expected.
+        assert!(trailer_cut_uncaptured(&t(53, 60)));
+        // The payload fills the frame.
+        assert!(!trailer_cut_uncaptured(&t(60, 60)));
+        // No padding, but an FCS.
+        assert!(trailer_cut_uncaptured(&t(64, 70)));
+        // Neither: two bytes of trailer, shown as kept.
+        assert!(!trailer_cut_uncaptured(&t(61, 63)));
     }
 }

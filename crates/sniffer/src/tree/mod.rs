@@ -1162,6 +1162,9 @@ pub fn build_into(
     } else {
         frame::build(&mut b, frame, ctx, &protocols);
     }
+    // Padding or a frame check sequence the capture cut: Wireshark stops there, after every
+    // layer.
+    let trailer_cut = trailer_cut(frame, packet);
     // Nodes looked at for a protocol whose bytes are read: every layer after it is built.
     let mut looked = 0;
     for layer in layers {
@@ -1182,7 +1185,15 @@ pub fn build_into(
             }
             Layer::ArpMalformed(at) => {
                 let cut = frame.wire_len as usize > frame.data.len();
-                arp::build_malformed(&mut b, data, at, cut);
+                match &packet.net {
+                    crate::decode::Network::ArpMalformed(short) if !short.overruns(cut) => {
+                        arp::build_cut(&mut b, data, at, short, ctx.arp_duplicates);
+                    }
+                    crate::decode::Network::ArpMalformed(_) => {
+                        arp::build_malformed(&mut b, data, at, false, [None; 2]);
+                    }
+                    _ => arp::build_malformed(&mut b, data, at, cut, [None; 2]),
+                }
             }
             Layer::Arp(at) => {
                 if let crate::decode::Network::Arp(arp) = &packet.net {
@@ -1384,7 +1395,61 @@ pub fn build_into(
             }
         }
     }
+    if let Some(name) = trailer_cut {
+        truncated(&mut b, name, frame.data.len());
+    }
     tree.selection = selection;
+}
+
+/// Whether the capture cut what follows an Ethernet frame's payload where Wireshark stops
+/// reading it (the padding it checks, or the frame check sequence it reads; see
+/// [`eth::trailer_cut`]), and the protocol Wireshark names then: `Ethernet` for an IEEE 802.3
+/// frame, `Ethertype` for the others (the dissector that reads what follows the payload).
+pub(crate) fn trailer_cut(frame: &Frame<'_>, packet: &Packet) -> Option<&'static str> {
+    if frame.linktype != crate::link::LinkType::EN10MB
+        || frame.data.len() >= frame.wire_len as usize
+    {
+        return None;
+    }
+    let length = frame
+        .data
+        .get(12..14)
+        .map(|t| u16::from_be_bytes([t[0], t[1]]))
+        .filter(|&l| l <= eth::MAX_8023_LENGTH);
+    // IEEE 802.3: Wireshark cuts what follows the payload at the end its length says (the
+    // frame's end, if it says more), which must have been captured.
+    if let Some(length) = length {
+        let wire_len = frame.wire_len as usize;
+        let end = (14 + usize::from(length)).min(wire_len);
+        if frame.data.len() < end {
+            return Some("Ethernet");
+        }
+        // (It then reads what follows even when none of it was captured.)
+        let nothing_after = eth::Trailer {
+            start: end,
+            under_tag: None,
+            wire_len,
+        };
+        if frame.data.len() == end && eth::trailer_cut_uncaptured(&nothing_after) {
+            return Some("Ethernet");
+        }
+    }
+    layers(frame, packet, None, None, &mut Vec::new())
+        .iter()
+        .find_map(|layer| match layer {
+            Layer::Eth(_, Some(t)) | Layer::Vlan(_, Some(t)) | Layer::Qinq(_, Some(t)) => {
+                Some(eth::trailer_cut(frame.data, t))
+            }
+            _ => None,
+        })
+        .filter(|&cut| cut)
+        .map(|_| {
+            if length.is_some() {
+                "Ethernet"
+            } else {
+                "Ethertype"
+            }
+        })
 }
 
 /// `len` bytes at `at` of the frame, or of the packet its fragments made.
