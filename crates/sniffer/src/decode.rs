@@ -102,6 +102,9 @@ pub enum Network {
     },
     /// An IEEE 802.3 frame: a length where Ethernet II has its EtherType.
     Ieee8023,
+    /// An 802.1Q (or, `qinq`, 802.1ad) tag the capture cut, and its TCI (priority, DEI, ID)
+    /// when that was kept.
+    TagCut { qinq: bool, tci: Option<u16> },
     /// A pcapng Custom Block listed as a frame: its Private Enterprise Number, and whether it
     /// may be copied into other files.
     PcapngCustom { pen: u32, copied: bool },
@@ -648,7 +651,33 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         Err(reason) => packet.malformed = Some(reason),
     }
     packet.trailer_cut = crate::tree::trailer_cut(frame, &packet).is_some();
+    if linktype == LinkType::EN10MB && matches!(packet.net, Network::Other { .. }) {
+        if let Some(cut) = tag_cut(frame) {
+            packet.net = cut;
+        }
+    }
     packet
+}
+
+/// An 802.1Q or 802.1ad tag of an Ethernet frame that the capture cut (the frame had all of
+/// it), as [`Network::TagCut`].
+fn tag_cut(frame: &Frame<'_>) -> Option<Network> {
+    let data = frame.data;
+    let mut at = 14;
+    loop {
+        let qinq = match data.get(at - 2..at)? {
+            [0x81, 0x00] => false,
+            [0x88, 0xa8] => true,
+            _ => return None,
+        };
+        if data.len() < at + 4 {
+            let tci = data
+                .get(at..at + 2)
+                .map(|t| u16::from_be_bytes([t[0], t[1]]));
+            return (frame.wire_len as usize >= at + 4).then_some(Network::TagCut { qinq, tci });
+        }
+        at += 4;
+    }
 }
 
 /// Copies what etherparse read into the owned packet.

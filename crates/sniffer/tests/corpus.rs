@@ -1762,9 +1762,10 @@ fn first_difference(theirs: &[String], ours: &[String]) -> String {
 /// fields and options, an undissected type's data; a quoted datagram's IP and UDP or TCP
 /// header, within RFC 4884's length); inside ARP messages (the operation named once the
 /// fixed part is read, its Info once the addresses it names are, malformed when the message
-/// runs past its packet) and inside what follows a payload (padding Wireshark checks, a
-/// trailer, a frame check sequence, after IEEE 802.3's length). The list, the details and the
-/// JSON as tshark shows them.
+/// runs past its packet), inside 802.1Q and 802.1ad tags (before and after their TCI), and
+/// inside what follows a payload (padding Wireshark checks, a trailer, a frame check
+/// sequence, after IEEE 802.3's length). The list, the details and the JSON as tshark shows
+/// them.
 #[test]
 fn fixtures_cut_by_the_capture_match_tshark() {
     if !common::has_tshark() {
@@ -1775,7 +1776,8 @@ fn fixtures_cut_by_the_capture_match_tshark() {
     // (name, snapshot lengths, whether the details are compared too: those of IPv6
     // extension headers and ICMP messages cut by the capture are not yet Wireshark's, their
     // list lines are.)
-    let cases: [(&str, &[usize], bool); 8] = [
+    let cases: [(&str, &[usize], bool); 9] = [
+        ("headers-cut.pcap", &[14, 16, 21], true),
         (
             "arp-and-padding.pcap",
             &[30, 32, 38, 43, 53, 55, 57, 60, 62, 66, 80],

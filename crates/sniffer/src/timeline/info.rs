@@ -122,6 +122,19 @@ pub(super) fn describe(
             None,
         ),
         (Network::Ieee8023, _, _) => ("Ethernet", "IEEE 802.3 Ethernet ".to_owned(), None),
+        // A tag the capture cut: its TCI once kept, as each tag's dissector writes it.
+        (Network::TagCut { qinq, tci }, _, _) => {
+            let info = tci.map(|tci| {
+                let (pcp, dei, vid) = (tci >> 13, (tci >> 12) & 1, tci & 0x0fff);
+                if *qinq {
+                    format!("PRI: {pcp}  DROP: {dei} ID: {vid}")
+                } else {
+                    format!("PRI: {pcp}  DEI: {dei}  ID: {vid}")
+                }
+            });
+            let protocol = if *qinq { "802.1ad" } else { "VLAN" };
+            (protocol, info.unwrap_or_default() + SIZE_LIMITED, None)
+        }
         (Network::PcapngCustom { pen, copied }, _, _) => (
             "PCAPNG",
             format!(

@@ -113,8 +113,8 @@ pub(super) fn build_malformed(
     let (hw, proto) = (be16(at).unwrap_or(0), be16(at + 2).unwrap_or(0));
     let (hl, pl) = (data.get(at + 4), data.get(at + 5));
     let (hl, pl) = (hl.copied().unwrap_or(0), pl.copied().unwrap_or(0));
-    if data.len() <= at {
-        // Nothing of it: only the line that says why Wireshark stopped.
+    if data.len() < at + 2 {
+        // Not even its first field: only the line that says why Wireshark stopped.
         if cut {
             super::truncated(b, "ARP/RARP", data.len());
         } else {

@@ -231,6 +231,51 @@ pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize, trailer: Optio
     let ether_type = data
         .get(at + 2..at + 4)
         .map_or(0, |t| u16::from_be_bytes([t[0], t[1]]));
+    vlan_tci(b, at, tci);
+    if ether_type <= MAX_8023_LENGTH {
+        // A length, as in IEEE 802.3.
+        b.field(&VLAN_LEN, Value::UInt(u64::from(ether_type)), (at + 2, 2));
+        if usize::from(ether_type) > data.len().saturating_sub(at + 4) {
+            b.expert(
+                "vlan.len.past_end",
+                "Error",
+                "Malformed",
+                "Length field value goes past the end of the payload",
+            );
+        }
+        b.close();
+        return;
+    }
+    tag_end(b, data, (&VLAN_ETYPE, ether_type, at + 2), trailer);
+}
+
+/// An 802.1Q or 802.1ad tag at `at` that the capture cut: an 802.1Q tag's title and fields
+/// once its TCI is there, an 802.1ad tag's title alone; then the line that says the capture
+/// cut it, as Wireshark shows them.
+pub(super) fn build_tag_cut(b: &mut Builder, data: &[u8], at: usize, kind: TagKind) {
+    let tci = data
+        .get(at..at + 2)
+        .map(|t| u16::from_be_bytes([t[0], t[1]]));
+    match (kind, tci) {
+        (TagKind::Vlan, Some(tci)) => {
+            vlan_tci(b, at, tci);
+            b.close();
+        }
+        (TagKind::Qinq, Some(_)) => {
+            b.add(&QINQ, Value::None, (at, data.len() - at), "IEEE 802.1ad");
+        }
+        (_, None) => {}
+    }
+    let name = match kind {
+        TagKind::Vlan => "VLAN",
+        TagKind::Qinq => "IEEE 802.1AD",
+    };
+    super::truncated(b, name, data.len());
+}
+
+/// An 802.1Q tag's title and the fields of its TCI (priority, DEI, VLAN identifier); leaves
+/// its subtree open.
+fn vlan_tci(b: &mut Builder, at: usize, tci: u16) {
     let (pcp, dei, vid) = (tci >> 13, (tci >> 12) & 1, tci & 0x0fff);
     b.add(
         &VLAN,
@@ -266,21 +311,6 @@ pub(super) fn build_vlan(b: &mut Builder, data: &[u8], at: usize, trailer: Optio
         (at, 2),
         format_args!("{}ID: {vid}", bit_prefix(t, 0x0fff, 16)),
     );
-    if ether_type <= MAX_8023_LENGTH {
-        // A length, as in IEEE 802.3.
-        b.field(&VLAN_LEN, Value::UInt(u64::from(ether_type)), (at + 2, 2));
-        if usize::from(ether_type) > data.len().saturating_sub(at + 4) {
-            b.expert(
-                "vlan.len.past_end",
-                "Error",
-                "Malformed",
-                "Length field value goes past the end of the payload",
-            );
-        }
-        b.close();
-        return;
-    }
-    tag_end(b, data, (&VLAN_ETYPE, ether_type, at + 2), trailer);
 }
 
 /// The tag a payload follows, which then owns what follows the payload.

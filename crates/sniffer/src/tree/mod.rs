@@ -1381,6 +1381,7 @@ pub fn build_into(
             }
             Layer::Malformed(name) => malformed(&mut b, name, data.len()),
             Layer::Truncated(name) => truncated(&mut b, name, data.len()),
+            Layer::TagCut(at, kind) => eth::build_tag_cut(&mut b, data, at, kind),
             Layer::LinkShort(name) => {
                 // PPP's address, if there; Cisco HDLC reads its protocol first, and shows
                 // nothing.
@@ -1551,6 +1552,8 @@ fn ip_cut(b: &mut Builder, frame: &Frame<'_>, data: &[u8], at: usize, v4: bool) 
     let dst_read = v4 && rest.len() >= 20 && crate::decode::ipv4_route_walk_fits(rest, header_len);
     let end = match v4 {
         true if dst_read => data.len(),
+        // The flags are read with the fragment offset, as one 16-bit word.
+        true if data.len() == at + 7 => at + 6,
         true => data.len().min(src_end),
         false if data.len() < at + 7 => data.len().min(at + 4),
         false => data.len(),
@@ -2067,6 +2070,8 @@ enum Layer {
     Data(usize, usize),
     /// A protocol's header the capture cut before anything of it could be shown.
     Truncated(&'static str),
+    /// An 802.1Q or 802.1ad tag the capture cut.
+    TagCut(usize, eth::TagKind),
     /// A PPP or Cisco HDLC header (by its name) too short to read.
     LinkShort(&'static str),
     /// A protocol's header too short to show anything of.
@@ -2113,8 +2118,22 @@ fn layers(
             protocols.extend(["eth", "ethertype"]);
             at = 14;
             // 802.1ad and 802.1Q tags, one after the other.
+            let cut = frame.wire_len as usize > data.len();
             loop {
                 match data.get(at - 2..at) {
+                    // A tag the capture cut (its frame had all of it).
+                    Some(&[0x81, 0x00] | &[0x88, 0xa8])
+                        if cut && data.len() < at + 4 && frame.wire_len as usize >= at + 4 =>
+                    {
+                        let (kind, name) = if data[at - 2] == 0x81 {
+                            (eth::TagKind::Vlan, "vlan")
+                        } else {
+                            (eth::TagKind::Qinq, "ieee8021ad")
+                        };
+                        out.push(Layer::TagCut(at, kind));
+                        protocols.push(name);
+                        return out;
+                    }
                     Some(&[0x81, 0x00]) if data.len() >= at + 4 => {
                         out.push(Layer::Vlan(at, None));
                         protocols.extend(["vlan", "ethertype"]);
