@@ -102,6 +102,10 @@ pub enum Network {
     },
     /// An IEEE 802.3 frame: a length where Ethernet II has its EtherType.
     Ieee8023,
+    /// A loopback message the capture cut before Wireshark's reading of it ended (inside
+    /// a function, a forwarding address, a reply's receipt number): the function the skip
+    /// count points to, if it was read.
+    LoopCut(Option<u16>),
     /// An 802.1Q (or, `qinq`, 802.1ad) tag the capture cut, and its TCI (priority, DEI, ID)
     /// when that was kept.
     TagCut { qinq: bool, tci: Option<u16> },
@@ -654,6 +658,18 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
     if linktype == LinkType::EN10MB && matches!(packet.net, Network::Other { .. }) {
         if let Some(cut) = tag_cut(frame) {
             packet.net = cut;
+        }
+    }
+    let cut = frame.data.len() < frame.wire_len as usize;
+    if cut
+        && matches!(
+            packet.net,
+            Network::Loop(_) | Network::LinkMalformed { protocol: "LOOP" }
+        )
+    {
+        let (function, ended) = non_ip::loop_reading(frame.data.get(14..).unwrap_or_default());
+        if !ended {
+            packet.net = Network::LoopCut(function);
         }
     }
     packet

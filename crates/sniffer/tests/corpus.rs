@@ -1762,7 +1762,8 @@ fn first_difference(theirs: &[String], ours: &[String]) -> String {
 /// fields and options, an undissected type's data; a quoted datagram's IP and UDP or TCP
 /// header, within RFC 4884's length); inside ARP messages (the operation named once the
 /// fixed part is read, its Info once the addresses it names are, malformed when the message
-/// runs past its packet), inside 802.1Q and 802.1ad tags (before and after their TCI), and
+/// runs past its packet), inside 802.1Q and 802.1ad tags (before and after their TCI),
+/// inside loopback messages (the function named once read, then the mark), and
 /// inside what follows a payload (padding Wireshark checks, a trailer, a frame check
 /// sequence, after IEEE 802.3's length). The list, the details and the JSON as tshark shows
 /// them.
@@ -1780,7 +1781,9 @@ fn fixtures_cut_by_the_capture_match_tshark() {
         ("headers-cut.pcap", &[14, 16, 21], true),
         (
             "arp-and-padding.pcap",
-            &[30, 32, 38, 43, 53, 55, 57, 60, 62, 66, 80],
+            &[
+                16, 17, 18, 22, 26, 30, 32, 38, 43, 53, 55, 57, 60, 62, 66, 80,
+            ],
             true,
         ),
         ("greeting-ipv4.pcap", &[20, 30, 36, 50, 54], true),

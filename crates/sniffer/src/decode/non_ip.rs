@@ -173,6 +173,35 @@ fn vlan_free(sliced: &LaxSlicedPacket<'_>) -> bool {
 /// The function of a loopback message (Ethernet V2.0, ch. 8): the skip count says where the
 /// current one is; a Forward Data function (2) is followed by an address and the next
 /// function, a Reply (1) ends the list. `Err` when the functions run past the frame.
+/// How far Wireshark reads a loopback message: the function the skip count points to, if
+/// read, and whether the reading ended within `bytes` (at a Reply's receipt number or at a
+/// function it does not know; each Forward Data has its address).
+pub(super) fn loop_reading(bytes: &[u8]) -> (Option<u16>, bool) {
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|w| u16::from_le_bytes([w[0], w[1]]))
+    };
+    let Some(skip) = word(0) else {
+        return (None, false);
+    };
+    let target = 2 + usize::from(skip);
+    let mut relevant = None;
+    let mut at = 2;
+    while let Some(function) = word(at) {
+        if at == target {
+            relevant = Some(function);
+        }
+        match function {
+            2 if bytes.len() >= at + 8 => at += 8,
+            2 => return (relevant, false),
+            1 => return (relevant, word(at + 2).is_some()),
+            _ => return (relevant, true),
+        }
+    }
+    (relevant, false)
+}
+
 fn loop_function(bytes: &[u8]) -> Result<Option<u16>, ()> {
     let word = |at: usize| {
         bytes

@@ -90,6 +90,15 @@ pub(super) fn describe(
             Some(message) => (arp_protocol(message), SIZE_LIMITED.to_owned(), None),
             None => ("ARP", SIZE_LIMITED.to_owned(), None),
         },
+        // Named once the function the skip count points to is read.
+        (Network::LoopCut(function), _, _) => {
+            let name = match function {
+                Some(1) => "Reply",
+                Some(2) => "Forward Data",
+                _ => "",
+            };
+            ("LOOP", format!("{name}{SIZE_LIMITED}"), None)
+        }
         (Network::Loop(function), _, _) => (
             "LOOP",
             match function {

@@ -22,6 +22,8 @@ pub(super) fn data_start(data: &[u8], at: usize) -> Option<usize> {
     loop {
         match le16(offset)? {
             2 if data.len() >= offset + 8 => offset += 8,
+            // Its forwarding address cut: the reading stops there.
+            2 => return None,
             1 => {
                 return le16(offset + 2)
                     .and(Some(offset + 4))
@@ -43,6 +45,16 @@ pub(super) fn build(b: &mut Builder, data: &[u8], at: usize, cut: bool) {
         _ => "Unknown",
     };
     let Some(skip) = le16(at) else {
+        // Cut before its skip count: its title, then the line that says so.
+        if cut {
+            b.add(
+                &LOOP,
+                Value::None,
+                (at, data.len().saturating_sub(at)),
+                LOOP.name,
+            );
+            super::truncated(b, "LOOP", data.len());
+        }
         return;
     };
     b.add(&LOOP, Value::None, (at, data.len() - at), LOOP.name);

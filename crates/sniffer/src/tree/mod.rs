@@ -2304,7 +2304,9 @@ fn layers(
         }
         return out;
     }
-    if let Network::Loop(_) | Network::LinkMalformed { protocol: "LOOP" } = packet.net {
+    if let Network::Loop(_) | Network::LoopCut(_) | Network::LinkMalformed { protocol: "LOOP" } =
+        packet.net
+    {
         if matches!(out.last(), Some(Layer::Eth(..) | Layer::Vlan(..))) {
             out.push(Layer::Loop(at));
             protocols.push("loop");
