@@ -102,6 +102,9 @@ pub enum Network {
     },
     /// An IEEE 802.3 frame: a length where Ethernet II has its EtherType.
     Ieee8023,
+    /// A Linux cooked (version 1) header the capture cut: what Wireshark read of it is in
+    /// [`Packet::cooked`].
+    CookedCut,
     /// A loopback message the capture cut before Wireshark's reading of it ended (inside
     /// a function, a forwarding address, a reply's receipt number): the function the skip
     /// count points to, if it was read.
@@ -585,6 +588,11 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
         Ok(layer) => layer,
         Err(e) => {
             packet.malformed = Some(e.to_string());
+            if linktype == LinkType::LINUX_SLL && frame.data.len() < frame.wire_len as usize {
+                packet.net = Network::CookedCut;
+                packet.cooked = link::Cooked::read_cut_v1(frame.data);
+                return packet;
+            }
             // A point-to-point frame too short for its header is malformed under its
             // protocol's name, as Wireshark shows it.
             let chdlc = linktype == LinkType::C_HDLC

@@ -194,6 +194,27 @@ pub struct Cooked {
 }
 
 impl Cooked {
+    /// What Wireshark reads of a version 1 cooked header the capture cut (`header` its kept
+    /// bytes, fewer than 16): the packet type once it and the hardware type are there, the
+    /// sender once its address is.
+    pub fn read_cut_v1(header: &[u8]) -> Option<Cooked> {
+        let be16 = |i: usize| {
+            header
+                .get(i..i + 2)
+                .map(|v| u16::from_be_bytes([v[0], v[1]]))
+        };
+        let (packet_type, hardware) = (be16(0)?, be16(2)?);
+        let len = be16(4).map_or(0, usize::from);
+        let address = header.get(6..).unwrap_or_default();
+        let whole = address.len() >= len.min(8);
+        Some(Cooked::read(
+            packet_type,
+            hardware,
+            if whole { len } else { 0 },
+            address,
+        ))
+    }
+
     /// Reads the packet type, hardware type and address fields of a cooked header.
     fn read(packet_type: u16, hardware: u16, len: usize, address: &[u8]) -> Cooked {
         let source = (matches!(hardware, 1 | 772) && len == 6)

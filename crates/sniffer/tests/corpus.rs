@@ -1763,7 +1763,9 @@ fn first_difference(theirs: &[String], ours: &[String]) -> String {
 /// header, within RFC 4884's length); inside ARP messages (the operation named once the
 /// fixed part is read, its Info once the addresses it names are, malformed when the message
 /// runs past its packet), inside 802.1Q and 802.1ad tags (before and after their TCI),
-/// inside loopback messages (the function named once read, then the mark), and
+/// inside loopback messages (the function named once read, then the mark), inside a Linux
+/// cooked header (its packet type and sender as read), inside UDP headers whose length is
+/// below 8 or whose zero checksum IPv6 forbids, and
 /// inside what follows a payload (padding Wireshark checks, a trailer, a frame check
 /// sequence, after IEEE 802.3's length). The list, the details and the JSON as tshark shows
 /// them.
@@ -1777,8 +1779,11 @@ fn fixtures_cut_by_the_capture_match_tshark() {
     // (name, snapshot lengths, whether the details are compared too: those of IPv6
     // extension headers and ICMP messages cut by the capture are not yet Wireshark's, their
     // list lines are.)
-    let cases: [(&str, &[usize], bool); 9] = [
+    let cases: [(&str, &[usize], bool); 12] = [
         ("headers-cut.pcap", &[14, 16, 21], true),
+        ("synthetic-3-interfaces.pcapng", &[12, 14, 15], true),
+        ("udp-edge-cases.pcap", &[40, 60], true),
+        ("pcap-edge-cases.pcap", &[62], true),
         (
             "arp-and-padding.pcap",
             &[

@@ -131,6 +131,11 @@ pub(super) fn describe(
             None,
         ),
         (Network::Ieee8023, _, _) => ("Ethernet", "IEEE 802.3 Ethernet ".to_owned(), None),
+        // A cooked header the capture cut: its packet type once read with the hardware type.
+        (Network::CookedCut, _, _) => match packet.cooked {
+            Some(cooked) => ("SLL", cooked.packet_type_text() + SIZE_LIMITED, None),
+            None => ("", SIZE_LIMITED.to_owned(), None),
+        },
         // A tag the capture cut: its TCI once kept, as each tag's dissector writes it.
         (Network::TagCut { qinq, tci }, _, _) => {
             let info = tci.map(|tci| {
@@ -344,7 +349,9 @@ const CHDLC_HEADER_LEN: u32 = 4;
 fn udp_info(udp: &UdpDatagram) -> String {
     let mut info = udp_length_info(udp);
     if udp.zero_checksum_illegal && !matches!(udp.bad_length, Some(UdpBadLength::BelowHeader(_))) {
-        info.push_str(" [ILLEGAL CHECKSUM (0)]");
+        // (Noted as the checksum is read, before the payload the capture cut.)
+        let at = info.strip_suffix(SIZE_LIMITED).map_or(info.len(), str::len);
+        info.insert_str(at, " [ILLEGAL CHECKSUM (0)]");
     }
     info
 }
@@ -364,6 +371,10 @@ fn udp_length_info(udp: &UdpDatagram) -> String {
         }
         (UdpKept::Enough, None) => format!("{src} → {dst} Len={len}"),
         (UdpKept::Ports, _) => format!("{src} → {dst}{SIZE_LIMITED}"),
+        // The length is checked before the checksum is read.
+        (UdpKept::PortsAndLength | UdpKept::HeaderOnly, Some(UdpBadLength::BelowHeader(l))) => {
+            format!("{src} → {dst} [BAD UDP LENGTH {l} < 8]")
+        }
         (UdpKept::PortsAndLength | UdpKept::HeaderOnly, Some(UdpBadLength::BeyondIp(l))) => {
             format!(
                 "{src} → {dst} [BAD UDP LENGTH {l} > IP PAYLOAD LENGTH] Len={len}{SIZE_LIMITED}"

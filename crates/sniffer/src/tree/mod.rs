@@ -1382,6 +1382,15 @@ pub fn build_into(
             Layer::Malformed(name) => malformed(&mut b, name, data.len()),
             Layer::Truncated(name) => truncated(&mut b, name, data.len()),
             Layer::TagCut(at, kind) => eth::build_tag_cut(&mut b, data, at, kind),
+            Layer::SllCut => {
+                // Its lines once the packet and hardware types are read, as far as kept.
+                if data.len() >= 4 {
+                    let first = b.last() + 1;
+                    link::build_sll(&mut b, data);
+                    b.cut_at(first, data.len());
+                }
+                truncated(&mut b, "SLL", data.len());
+            }
             Layer::LinkShort(name) => {
                 // PPP's address, if there; Cisco HDLC reads its protocol first, and shows
                 // nothing.
@@ -2072,6 +2081,8 @@ enum Layer {
     Truncated(&'static str),
     /// An 802.1Q or 802.1ad tag the capture cut.
     TagCut(usize, eth::TagKind),
+    /// A Linux cooked (version 1) header the capture cut.
+    SllCut,
     /// A PPP or Cisco HDLC header (by its name) too short to read.
     LinkShort(&'static str),
     /// A protocol's header too short to show anything of.
@@ -2181,6 +2192,11 @@ fn layers(
         LinkType::RAW | LinkType::RAW_DLT_12 | LinkType::RAW_DLT_14 => {
             out.push(Layer::Raw);
             protocols.push("raw");
+        }
+        LinkType::LINUX_SLL if matches!(packet.net, Network::CookedCut) => {
+            out.push(Layer::SllCut);
+            protocols.push("sll");
+            return out;
         }
         LinkType::LINUX_SLL if data.len() >= 16 => {
             out.push(Layer::Sll);
