@@ -252,6 +252,33 @@ pub struct TcpOptions {
     /// Set when Wireshark's reading of an option fails outright (a SACK option too short for
     /// one block): `[Malformed Packet]` after the options before it, and no analysis tags.
     pub exception: bool,
+    /// The capture cut them, but only in bytes Wireshark's packet list does not read (an MD5
+    /// digest, the data of an option it does not read or whose length is wrong): the list shows the segment as if whole (see
+    /// [`TcpOptions::list_reading_of_cut`]); its details still stop at the cut.
+    #[serde(skip)]
+    pub cut_unread: bool,
+}
+
+/// The bytes of an option with a right length that Wireshark's packet list reads (kind and
+/// length included): the values its Info shows. Others it names without reading more.
+fn list_reads(kind: u8, len: usize) -> usize {
+    match (kind, len) {
+        (kind::MSS, 4) | (kind::USER_TIMEOUT, 4) => 4,
+        (kind::WINDOW_SCALE, 3) => 3,
+        (kind::TIMESTAMP, 10) => 10,
+        (kind::ECHO | kind::ECHO_REPLY, 6) => 6,
+        // The rate, then the TTL; the nonce is not read.
+        (kind::QUICK_START, 8) => 4,
+        // The experiment's identifier (and a Fast Open cookie, below).
+        (kind::EXPERIMENT_1 | kind::EXPERIMENT_2, 4..) => 4,
+        // A Fast Open cookie is read whole.
+        (kind::FAST_OPEN, _) => len,
+        // Read block by block, or value by value, to the option's end.
+        (kind::SACK | kind::AUTHENTICATION | kind::ACC_ECN_0 | kind::ACC_ECN_1, _) => len,
+        // A kind no dissector of Wireshark's takes: its data is read.
+        (2..=8 | 11..=13 | 19..=23 | 27..=30 | 76 | 78 | 253 | 254, _) => 2,
+        _ => len,
+    }
 }
 
 impl TcpOptions {
@@ -337,6 +364,76 @@ impl TcpOptions {
             bytes = &bytes[usize::from(len)..];
         }
         out
+    }
+
+    /// How Wireshark's packet list, which builds no details, reads options the capture cut
+    /// (`kept` of the header's `len` bytes of options): each option's kind and length (and
+    /// each byte of padding), then only the values its Info shows ([`list_reads`]). Whether that reading runs past what
+    /// was kept (Wireshark then stops: `[Packet size limited during capture]`, no analysis
+    /// tags), and the option the capture cut if Wireshark named it before stopping or
+    /// without reading it (an MD5 signature, an experiment's identifier, a Quick-Start rate).
+    pub fn list_reading_of_cut(kept: &[u8], len: usize) -> (bool, Option<TcpOption>) {
+        let mut at = 0;
+        while at < len {
+            let Some(&kind) = kept.get(at) else {
+                return (true, None);
+            };
+            // (Wireshark reads on after an end of list, byte by byte.)
+            if matches!(kind, kind::EOL | kind::NOP) {
+                at += 1;
+                continue;
+            }
+            // A length byte past the options, below 2 or running past them is noted, not read.
+            if at + 1 >= len {
+                return (false, None);
+            }
+            let Some(&olen) = kept.get(at + 1) else {
+                return (true, None);
+            };
+            let olen = usize::from(olen);
+            if olen < 2 {
+                return (false, None);
+            }
+            // An option running past the others is noted after the rest is read.
+            if at + olen > len {
+                return (len > kept.len(), None);
+            }
+            if at + olen <= kept.len() {
+                at += olen;
+                continue;
+            }
+            // The option the capture cut.
+            let body = &kept[at + 2..];
+            let named = match kind {
+                kind::MD5 => Some(TcpOption::Md5Signature),
+                kind::QUICK_START if olen == 8 => body
+                    .first()
+                    .map(|rate| TcpOption::QuickStart { rate: rate & 0x0f }),
+                // (A Fast Open cookie is read before it is named.)
+                kind::EXPERIMENT_1 | kind::EXPERIMENT_2 => match body {
+                    [a, b, ..] => match u16::from_be_bytes([*a, *b]) {
+                        kind::FAST_OPEN_EXID => None,
+                        exid => Some(TcpOption::Experimental { exid }),
+                    },
+                    _ => None,
+                },
+                kind::SACK_PERMITTED => Some(TcpOption::SackPermitted),
+                _ => None,
+            };
+            let fast_open_exid = matches!(kind, kind::EXPERIMENT_1 | kind::EXPERIMENT_2)
+                && body.get(..2) == Some(&kind::FAST_OPEN_EXID.to_be_bytes()[..]);
+            let reads = if fast_open_exid {
+                olen
+            } else {
+                list_reads(kind, olen)
+            };
+            if at + reads > kept.len() {
+                return (true, named);
+            }
+            // Read as far as the list needs; the next option's kind was not captured.
+            return (at + olen < len, named);
+        }
+        (false, None)
     }
 
     /// The kind and length of the option that runs past `bytes` (the options the capture
@@ -434,6 +531,44 @@ impl SeqNum {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_list_reads_of_cut_options_only_what_info_shows() {
+        // A SYN's options cut inside its timestamps: the list stops there.
+        assert_eq!(
+            TcpOptions::list_reading_of_cut(&LINUX_SYN_OPTIONS[..10], 20),
+            (true, None)
+        );
+        // An MD5 signature is named, its digest not read: cut inside it, nothing stops.
+        let md5 = [19, 18, 0, 0, 0, 0];
+        assert_eq!(
+            TcpOptions::list_reading_of_cut(&md5, 18),
+            (false, Some(TcpOption::Md5Signature))
+        );
+        // The same with padding after it: the padding's first byte is read, and was cut.
+        assert_eq!(
+            TcpOptions::list_reading_of_cut(&md5, 20),
+            (true, Some(TcpOption::Md5Signature))
+        );
+        // Quick-Start: named once its rate is read, stopped by its TTL.
+        assert_eq!(
+            TcpOptions::list_reading_of_cut(&[27, 8, 0x03], 8),
+            (true, Some(TcpOption::QuickStart { rate: 3 }))
+        );
+        assert_eq!(
+            TcpOptions::list_reading_of_cut(&[27, 8, 0x03, 2], 8),
+            (false, Some(TcpOption::QuickStart { rate: 3 }))
+        );
+        // A wrong length is noted without reading the value; a kind no dissector takes has
+        // its data read.
+        assert_eq!(TcpOptions::list_reading_of_cut(&[3, 4], 4), (false, None));
+        assert_eq!(TcpOptions::list_reading_of_cut(&[99, 4], 4), (true, None));
+        // A Fast Open cookie is read before it is named.
+        assert_eq!(
+            TcpOptions::list_reading_of_cut(&[34, 6, 1], 8),
+            (true, None)
+        );
+    }
 
     /// The options of a Linux loopback SYN: MSS, SACK_PERM, TS, NOP, WS.
     static LINUX_SYN_OPTIONS: &[u8] = &[

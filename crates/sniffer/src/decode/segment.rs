@@ -216,6 +216,21 @@ pub(super) fn partial_tcp(
             seg.header.options.list.push(TcpOption::Sack { blocks });
         }
     }
+    // What the packet list reads of them: an option it names without reading the bytes the
+    // capture cut is listed, and a reading that stops at no cut leaves no mark.
+    let options_len = (seg.header.header_len - TCP_MIN_HEADER_LEN) as usize;
+    let (stops, named) = TcpOptions::list_reading_of_cut(options, options_len);
+    if let Some(option) = named {
+        seg.header.options.list.push(option);
+    }
+    // A SACK option too short for one block: Wireshark reads a left edge, then a right edge
+    // that runs past the option (malformed), unless the capture cut the left edge first.
+    if let Some(cut @ [tcp_kind::SACK, len, ..]) = TcpOptions::cut_option_bytes(options) {
+        if *len < 10 && (*len < 6 || cut.len() >= 6) {
+            seg.header.options.exception = true;
+        }
+    }
+    seg.header.options.cut_unread = !stops;
     seg.header.header_truncated = true;
     seg.problem = None;
     seg.header.payload_len = ip_payload_len.saturating_sub(seg.header.header_len);

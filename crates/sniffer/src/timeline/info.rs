@@ -466,7 +466,8 @@ pub(super) fn push_tcp_row(
     }
     // Wireshark prefixes the tags once the whole header is read: not when the capture cut it
     // or an option could not be read.
-    if !view.tags.is_empty() && !seg.header.header_truncated && !seg.header.options.exception {
+    let read_whole = !seg.header.header_truncated || seg.header.options.cut_unread;
+    if !view.tags.is_empty() && read_whole && !seg.header.options.exception {
         info.push_str(&view.tags.prefix());
     }
     push_tcp_info(info, &fields);
@@ -695,7 +696,7 @@ pub fn push_tcp_info(s: &mut String, t: &TcpFields) {
     push_tcp_options(s, &t.header, sack.iter().copied());
     if t.header.options.exception {
         s.push_str("[Malformed Packet]");
-    } else if t.header.header_truncated {
+    } else if t.header.header_truncated && !t.header.options.cut_unread {
         s.push_str("[Packet size limited during capture]");
     }
 }
