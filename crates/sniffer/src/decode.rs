@@ -670,6 +670,7 @@ pub fn decode_keeping(linktype: LinkType, frame: &Frame<'_>, payload_limit: usiz
     }
     let cut = frame.data.len() < frame.wire_len as usize;
     if cut
+        && linktype == LinkType::EN10MB
         && matches!(
             packet.net,
             Network::Loop(_) | Network::LinkMalformed { protocol: "LOOP" }

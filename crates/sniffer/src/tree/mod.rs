@@ -1421,11 +1421,23 @@ pub(crate) fn trailer_cut(frame: &Frame<'_>, packet: &Packet) -> Option<&'static
     {
         return None;
     }
-    let length = frame
-        .data
-        .get(12..14)
-        .map(|t| u16::from_be_bytes([t[0], t[1]]))
-        .filter(|&l| l <= eth::MAX_8023_LENGTH);
+    let data = frame.data;
+    let be16 = |i: usize| {
+        data.get(i..i + 2)
+            .map(|t| usize::from(u16::from_be_bytes([t[0], t[1]])))
+    };
+    // The common cut frame, an IP packet cut inside: nothing after it was captured.
+    let ip_end = match be16(12) {
+        Some(0x0800) => be16(16).filter(|&l| l > 0).map(|l| 14 + l),
+        Some(0x86dd) => be16(18).filter(|&l| l > 0).map(|l| 14 + 40 + l),
+        _ => None,
+    };
+    if ip_end.is_some_and(|end| end >= data.len()) {
+        return None;
+    }
+    let length = be16(12)
+        .filter(|&l| l <= usize::from(eth::MAX_8023_LENGTH))
+        .map(|l| l as u16);
     // IEEE 802.3: Wireshark cuts what follows the payload at the end its length says (the
     // frame's end, if it says more), which must have been captured.
     if let Some(length) = length {
