@@ -105,9 +105,9 @@ pub fn read(
                 let mut skipped = 0;
                 let next = source.next_frame_admitted(
                     |linktype, data| prefilter.admits_bytes(linktype, data),
-                    |ts, precision| {
-                        details.skip_at(ts, precision);
-                        skipped += 1;
+                    |run| {
+                        details.skip_run(run);
+                        skipped += run.count;
                     },
                 );
                 count += skipped;
@@ -833,14 +833,19 @@ impl Details {
     /// it is never a pcapng Custom Block): the frames after it are numbered and timed as if
     /// it had been read.
     pub fn skip(&mut self, frame: &crate::frame::Frame<'_>) {
-        self.skip_at(frame.ts, frame.precision);
+        self.skip_run(crate::pcapfile::Skipped {
+            count: 1,
+            first: frame.ts,
+            last: frame.ts,
+            precision: frame.precision,
+        });
     }
 
-    /// [`Details::skip`] for a frame captured at `ts`, its time shown with `precision`.
-    pub fn skip_at(&mut self, ts: crate::frame::Timestamp, precision: crate::frame::TsPrecision) {
-        self.timeline.skip(ts, precision);
-        self.first.get_or_insert(ts);
-        self.previous = Some(ts);
+    /// [`Details::skip`] for a run of frames one after the other.
+    pub fn skip_run(&mut self, run: crate::pcapfile::Skipped) {
+        self.timeline.skip(run.count, run.first, run.precision);
+        self.first.get_or_insert(run.first);
+        self.previous = Some(run.last);
     }
 
     /// The next frame's tree (kept until the next call, its buffers reused).

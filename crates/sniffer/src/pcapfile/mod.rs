@@ -36,6 +36,7 @@ use crate::link::LinkType;
 use crate::readahead::{prefetch, ReadAhead, PREFETCH};
 
 mod pcapng_blocks;
+mod scout;
 
 /// No record or block may claim more than this: larger ones mean a corrupt file, and
 /// refusing them keeps memory bounded whatever the header says.
@@ -45,6 +46,17 @@ pub const MAX_RECORD_LEN: u32 = 16 * 1024 * 1024;
 /// file's reader makes pages present ahead of what was consumed and hands back those behind
 /// it (see [`crate::readahead`]).
 const SKIP_BATCH: usize = 64 * 1024;
+
+/// Frames one after the other that [`FileCapture::next_frame_admitted`] skipped: how many,
+/// and the first's and the last's time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub count: u64,
+    pub first: Timestamp,
+    pub last: Timestamp,
+    /// Their times' precision (their interface's).
+    pub precision: TsPrecision,
+}
 
 /// A record lying whole in the reader's buffer, to be lent rather than copied: its data
 /// starts `skip` bytes in and is `len` long; the record takes `consumed` bytes.
@@ -179,6 +191,8 @@ pub struct FileCapture<B: BufRead = ReadAhead> {
     buf: Vec<u8>,
     /// Bytes of the reader's buffer lent out with the last frame, consumed at the next call.
     lent: usize,
+    /// Record starts found ahead of the reader by [`FileCapture::next_frame_admitted`].
+    scout: scout::Scout,
 }
 
 impl FileCapture<ReadAhead> {
@@ -258,6 +272,7 @@ impl<B: BufRead> FileCapture<B> {
             offset: 0,
             buf: Vec::new(),
             lent: 0,
+            scout: scout::Scout::default(),
         };
         reader.read_file_header()?;
         Ok(reader)
@@ -290,57 +305,64 @@ impl<B: BufRead> FileCapture<B> {
         }
     }
 
-    /// The next frame, skipping those `admit` rules out: each is passed to `skipped` (its
-    /// time and its time's precision) instead of being returned. Records of a classic pcap
-    /// file that lie whole in the reader's buffer are looked at in one loop, without making
-    /// a frame of each; a frame this loop cannot look at (a record split between two reads,
-    /// a pcapng block) is returned as it is, for the caller to test.
+    /// The next frame, skipping those `admit` rules out: they are passed to `skipped`, a run
+    /// of them at a time, instead of being returned. Records of a classic pcap file that lie
+    /// whole in the reader's buffer are looked at in one loop, without making a frame of each;
+    /// a frame this loop cannot look at (a record split between two reads, a pcapng block) is
+    /// returned as it is, for the caller to test. In a large buffer (a mapped file) the
+    /// records are looked at several at a time, out of order, some of them twice (see
+    /// [`scout`]): `admit` must depend on the frame's link type and bytes alone.
     pub fn next_frame_admitted(
         &mut self,
         mut admit: impl FnMut(LinkType, &[u8]) -> bool,
-        mut skipped: impl FnMut(Timestamp, TsPrecision),
+        mut skipped: impl FnMut(Skipped),
     ) -> Result<Option<Frame<'_>>, CaptureError> {
         if let (Kind::Pcap { modified }, Some(&iface)) = (self.kind, self.interfaces.first()) {
-            let header_len =
-                PCAP_RECORD_HEADER_LEN + if modified { PCAP_MODIFIED_EXTRA } else { 0 };
-            let big_endian = self.big_endian;
+            let layout = scout::Layout {
+                header_len: PCAP_RECORD_HEADER_LEN + if modified { PCAP_MODIFIED_EXTRA } else { 0 },
+                big_endian: self.big_endian,
+            };
             loop {
                 if self.lent > 0 {
                     self.input.consume(self.lent);
                     self.lent = 0;
                 }
+                let offset = self.offset;
+                let mut scout = std::mem::take(&mut self.scout);
                 let available = self.available()?;
-                let mut pos = 0;
-                let mut prefetched = 0;
-                let mut stopped = false;
-                // Consumed in batches, so that a mapped file's reader sees the decoder move.
-                while let Some(record) = (pos < SKIP_BATCH)
-                    .then(|| available.get(pos..pos + header_len))
-                    .flatten()
-                    .and_then(|header| RecordHeader::parse(header, big_endian))
-                {
-                    let len = record.caplen as usize;
-                    // The headers ahead, asked of memory before they are needed: each one's
-                    // place is known only from the one before it.
-                    if pos + PREFETCH > prefetched {
-                        let from = prefetched.max(pos);
-                        prefetched = pos + PREFETCH + 512;
-                        prefetch(available, from, prefetched);
+                let timed = |secs, frac| iface.pcap_timestamp(secs, frac);
+                // A large buffer (a mapped file) is scouted a window at a time; a small one
+                // is in the cache already, just read or copied.
+                let (pos, stopped) = if available.len() >= scout.wants() {
+                    if scout.resume(offset).is_none() {
+                        scout.scout(available, offset, layout, |data| {
+                            admit(iface.linktype, data)
+                        });
                     }
-                    let data = match available.get(pos + header_len..pos + header_len + len) {
-                        Some(data) if record.caplen <= MAX_RECORD_LEN => data,
-                        _ => break,
-                    };
-                    if admit(iface.linktype, data) {
-                        stopped = true;
-                        break;
-                    }
-                    skipped(
-                        iface.pcap_timestamp(record.secs, record.frac),
-                        iface.precision,
-                    );
-                    pos += header_len + len;
-                }
+                    skip_scouted(offset, &mut scout, |count, first, last| {
+                        skipped(Skipped {
+                            count,
+                            first: timed(first.0, first.1),
+                            last: timed(last.0, last.1),
+                            precision: iface.precision,
+                        })
+                    })
+                } else {
+                    skip_walking(available, layout, |record, data| {
+                        if admit(iface.linktype, data) {
+                            return false;
+                        }
+                        let ts = timed(record.secs, record.frac);
+                        skipped(Skipped {
+                            count: 1,
+                            first: ts,
+                            last: ts,
+                            precision: iface.precision,
+                        });
+                        true
+                    })
+                };
+                self.scout = scout;
                 self.input.consume(pos);
                 self.offset += pos as u64;
                 if stopped || pos == 0 {
@@ -594,9 +616,117 @@ impl<B: BufRead> FileCapture<B> {
     }
 }
 
+/// Records lying whole in `available` (from a record start), in order, up to
+/// [`SKIP_BATCH`] bytes of them: each is passed to `skip` (its header and data) until
+/// `skip` says no. The bytes passed over, and whether `skip` said no (at the record there).
+fn skip_walking(
+    available: &[u8],
+    layout: scout::Layout,
+    mut skip: impl FnMut(RecordHeader, &[u8]) -> bool,
+) -> (usize, bool) {
+    let mut pos = 0;
+    let mut prefetched = 0;
+    while pos < SKIP_BATCH {
+        let Some((record, end)) = layout.record(available, pos) else {
+            break;
+        };
+        // The headers ahead, asked of memory before they are needed: each one's place is
+        // known only from the one before it.
+        if pos + PREFETCH > prefetched {
+            let from = prefetched.max(pos);
+            prefetched = pos + PREFETCH + 512;
+            prefetch(available, from, prefetched);
+        }
+        if !skip(record, &available[pos + layout.header_len..end]) {
+            return (pos, true);
+        }
+        pos = end;
+    }
+    (pos, false)
+}
+
+/// What `scout` saw from file offset `offset` on, up to its first record wanted: each run of
+/// records not wanted is passed to `skipped` (how many, the first's and the last's time as
+/// their headers give them). The bytes passed over, and whether a record is wanted there.
+fn skip_scouted(
+    offset: u64,
+    scout: &mut scout::Scout,
+    mut skipped: impl FnMut(u64, (u32, u32), (u32, u32)),
+) -> (usize, bool) {
+    let Some((seen, delta)) = scout.resume(offset) else {
+        return (0, false);
+    };
+    let mut pos = 0;
+    let mut passed = 0;
+    let mut wanted = false;
+    for &s in seen {
+        passed += 1;
+        match s {
+            scout::Seen::Skipped {
+                count,
+                first,
+                last,
+                end,
+            } => {
+                skipped(u64::from(count), first, last);
+                pos = end - delta;
+            }
+            scout::Seen::Wanted { at, .. } => {
+                pos = at - delta;
+                wanted = true;
+                break;
+            }
+        }
+    }
+    scout.passed(passed);
+    (pos, wanted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `next_frame_admitted` makes of `file`, frame by frame as (time, length,
+    /// admitted), given what `expected` says of each frame; a skipped frame's length is not
+    /// told, and is taken from `expected`.
+    fn admitted<B: BufRead>(
+        mut file: FileCapture<B>,
+        expected: &[(Timestamp, usize, bool)],
+        admit: impl Fn(&[u8]) -> bool,
+    ) -> Vec<(Timestamp, usize, bool)> {
+        let mut seen = Vec::new();
+        loop {
+            let mut skipped = Vec::new();
+            let next = file
+                .next_frame_admitted(|_, data| admit(data), |run| skipped.push(run))
+                .expect("frame")
+                .map(|f| (f.ts, f.data.len(), admit(f.data)));
+            // Runs of frames not admitted, one after the other, each with its first and last
+            // frame's time.
+            for run in skipped {
+                let i = seen.len();
+                let n = usize::try_from(run.count).expect("count");
+                assert!(
+                    n > 0 && i + n <= expected.len(),
+                    "a run of {n} at frame {}",
+                    i + 1
+                );
+                assert_eq!(
+                    (run.first, run.last),
+                    (expected[i].0, expected[i + n - 1].0)
+                );
+                for (j, frame) in expected[i..i + n].iter().enumerate() {
+                    assert!(!frame.2, "frame {} was admitted", i + j + 1);
+                    seen.push(*frame);
+                }
+            }
+            match next {
+                Some(frame) => seen.push(frame),
+                None => break,
+            }
+        }
+        seen
+    }
 
     /// Every frame of a fixture, as (time, length, admitted): by `next_frame`, and by
     /// `next_frame_admitted` through a reader whose small buffer splits records between reads.
@@ -613,26 +743,58 @@ mod tests {
         assert!(expected.iter().any(|f| f.2) && expected.iter().any(|f| !f.2));
         for capacity in [16, 37, 100, 1 << 16] {
             let input = BufReader::with_capacity(capacity, &bytes[..]);
-            let mut file = FileCapture::from_buf_read(input, &path).expect("header");
-            let mut seen = Vec::new();
-            loop {
-                let mut skipped = Vec::new();
-                let next = file
-                    .next_frame_admitted(|_, data| admit(data), |ts, _| skipped.push(ts))
-                    .expect("frame")
-                    .map(|f| (f.ts, f.data.len(), admit(f.data)));
-                // Skipped frames are those not admitted; their lengths are not told.
-                for ts in skipped {
-                    let i = seen.len();
-                    assert!(!expected[i].2, "frame {} was admitted", i + 1);
-                    seen.push((ts, expected[i].1, false));
-                }
-                match next {
-                    Some(frame) => seen.push(frame),
-                    None => break,
-                }
-            }
-            assert_eq!(seen, expected, "buffer of {capacity} bytes");
+            let file = FileCapture::from_buf_read(input, &path).expect("header");
+            assert_eq!(
+                admitted(file, &expected, admit),
+                expected,
+                "buffer of {capacity} bytes"
+            );
         }
+    }
+
+    /// A mapped file large enough to be scouted a window at a time (see [`scout`]), its
+    /// records of many lengths with payloads that look like record headers, and a few of
+    /// them admitted: every frame is seen, in order, as `next_frame` reads them.
+    #[test]
+    fn skipping_a_mapped_file_sees_every_frame_in_order() {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&PCAP_MAGIC_MICRO.to_le_bytes());
+        for half in [2u16, 4, 0, 0, 0, 0, 0xffff, 0, 1, 0] {
+            bytes.extend_from_slice(&half.to_le_bytes());
+        }
+        let mut i = 0u32;
+        while bytes.len() < 3 * scout::WINDOW {
+            let len = 60 + (i * 97) % 1400;
+            for word in [
+                1_700_000_000 + i / 1000,
+                (i * 7919) % 1_000_000,
+                len,
+                len + i % 3,
+            ] {
+                bytes.extend_from_slice(&word.to_le_bytes());
+            }
+            // A payload of what looks like record headers, each claiming 20 bytes.
+            let fake: Vec<u8> = [1_700_000_000 + i / 1000, 3, 20, 20]
+                .iter()
+                .flat_map(|w| w.to_le_bytes())
+                .chain([0xab; 20])
+                .collect();
+            bytes.extend((0..len as usize).map(|k| fake[k % fake.len()]));
+            i += 1;
+        }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("large.pcap");
+        std::fs::write(&path, &bytes).expect("write");
+        let admit = |data: &[u8]| data.len() % 101 == 7;
+        let mut expected = Vec::new();
+        let mut whole = FileCapture::from_reader(&bytes[..], &path).expect("header");
+        while let Some(frame) = whole.next_frame().expect("frame") {
+            expected.push((frame.ts, frame.data.len(), admit(frame.data)));
+        }
+        assert_eq!(expected.len(), i as usize);
+        assert!(expected.iter().filter(|f| f.2).count() > 10);
+        let file = FileCapture::open_mapped(&path).expect("open");
+        assert!(file.input.is_mapped());
+        assert_eq!(admitted(file, &expected, admit), expected);
     }
 }

@@ -212,12 +212,13 @@ impl Timeline {
         self.push_packet_into(&packet, frame.precision, row);
     }
 
-    /// Counts a frame left out without being decoded (a display filter's prefilter ruled it
-    /// out): it still has its number, and may be the first frame times are measured from.
-    pub fn skip(&mut self, ts: Timestamp, precision: TsPrecision) {
-        self.count += 1;
-        if precision != TsPrecision::None {
-            self.first.get_or_insert(ts);
+    /// Counts `count` frames left out without being decoded (a display filter's prefilter
+    /// ruled them out), the first of them from `first`: they still have their numbers, and
+    /// the first may be the frame times are measured from.
+    pub fn skip(&mut self, count: u64, first: Timestamp, precision: TsPrecision) {
+        self.count += count;
+        if precision != TsPrecision::None && count > 0 {
+            self.first.get_or_insert(first);
         }
     }
 
