@@ -19,8 +19,8 @@
 //! the page cache, as a read would have left it. On the benchmark file that took a
 //! display-filtered read from 19 ms to 11 ms. A filter
 //! that skips most frames reads little more than their headers, but each header's place is
-//! known only from the one before it: [`prefetch`] asks for the lines ahead so the headers do
-//! not wait for memory one after the other.
+//! known only from the one before it: the pcap reader walks several parts of the map at once
+//! (`pcapfile`'s scout), and [`prefetch`] asks for the lines it will read next.
 //!
 //! Bytes the file gained after it was opened are read on, as from any file, once the map is
 //! used up. A file cut short while it is mapped makes the next touch of a lost page a bus

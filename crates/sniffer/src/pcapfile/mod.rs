@@ -10,7 +10,9 @@
 //! [`crate::readahead`]), which those crates' owned records or borrowed-until-refill parsers
 //! do not allow with a reading thread, and errors must carry the offset and the reason in
 //! Wireshark's terms. The layouts
-//! themselves are [`crate::format`]'s, shared with the writers.
+//! themselves are [`crate::format`]'s, shared with the writers. A display filter's reader,
+//! which skips most frames, has the records of a mapped classic pcap file looked at several
+//! at a time (the `scout` module).
 //!
 //! Formats (tcpdump.org's pcap and IETF draft-ietf-opsawg-pcapng):
 //! - **pcap**: a 24-byte file header (magic, version, snaplen, linktype) then records of a
@@ -311,7 +313,7 @@ impl<B: BufRead> FileCapture<B> {
     /// a frame this loop cannot look at (a record split between two reads, a pcapng block) is
     /// returned as it is, for the caller to test. In a large buffer (a mapped file) the
     /// records are looked at several at a time, out of order, some of them twice (see
-    /// [`scout`]): `admit` must depend on the frame's link type and bytes alone.
+    /// the `scout` module): `admit` must depend on the frame's link type and bytes alone.
     pub fn next_frame_admitted(
         &mut self,
         mut admit: impl FnMut(LinkType, &[u8]) -> bool,
