@@ -1782,8 +1782,9 @@ fn fixtures_cut_by_the_capture_match_tshark() {
     // (name, snapshot lengths, whether the details are compared too: those of IPv6
     // extension headers, ICMP messages and TCP options other than SACK cut by the capture
     // are not yet Wireshark's, their list lines are.)
-    let cases: [(&str, &[usize], bool); 13] = [
+    let cases: [(&str, &[usize], bool); 14] = [
         ("headers-cut.pcap", &[14, 16, 21], true),
+        ("ipv4-fragments.pcap", &[34, 36, 38, 40, 42, 43, 46], true),
         ("tcp-options.pcap", &[55, 56, 57, 58, 59, 62, 66, 73], false),
         ("synthetic-3-interfaces.pcapng", &[12, 14, 15], true),
         ("udp-edge-cases.pcap", &[40, 60], true),

@@ -54,6 +54,8 @@ pub(super) fn transport(
                 .map(|p| p.payload)
                 .unwrap_or_default();
             match ip.protocol {
+                // Not even the ports: Wireshark's list says no more than IPv4's.
+                ip_proto::TCP | ip_proto::UDP if bytes.len() < 4 => Transport::CutBeforePorts,
                 ip_proto::TCP => tcp_from_payload(bytes, ip.payload_len, payload_limit)
                     .map_or(Transport::None, Transport::Tcp),
                 ip_proto::UDP => udp_header_alone(bytes).map_or(Transport::None, Transport::Udp),
@@ -115,17 +117,31 @@ fn udp_bad_length(length: u16, ip: &IpHeader) -> Option<UdpBadLength> {
     }
 }
 
-/// A UDP header read without the datagram it heads: its length is the header's word.
+/// The UDP header of a first fragment the capture cut, read without the datagram it heads:
+/// its length is the header's word, and whatever of it was kept.
 fn udp_header_alone(bytes: &[u8]) -> Option<UdpDatagram> {
-    let h = bytes.get(..8)?;
-    let be16 = |at: usize| u16::from_be_bytes([h[at], h[at + 1]]);
+    let be16 = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    let (src_port, dst_port) = (be16(0)?, be16(2)?);
+    let length = be16(4);
     Some(UdpDatagram {
-        src_port: be16(0),
-        dst_port: be16(2),
+        src_port,
+        dst_port,
+        // The length describes the whole datagram, not this piece: Wireshark does not
+        // check it against the fragment's.
         bad_length: None,
         zero_checksum_illegal: false,
-        payload_len: u32::from(be16(4)).saturating_sub(8),
-        kept: UdpKept::Enough,
+        payload_len: length.map_or(0, |l| u32::from(l).saturating_sub(8)),
+        // The fragment is cut: what of the header and payload it kept.
+        kept: match (length, bytes.len()) {
+            (None, _) => UdpKept::Ports,
+            (Some(_), ..8) => UdpKept::PortsAndLength,
+            (Some(l), 8) if l > 8 => UdpKept::HeaderOnly,
+            _ => UdpKept::Enough,
+        },
     })
 }
 

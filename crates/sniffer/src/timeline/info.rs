@@ -19,7 +19,10 @@ pub(super) fn describe(
 ) -> (&'static str, String, Option<TcpFields>) {
     match (&packet.net, &packet.transport, view) {
         (_, Transport::Tcp(seg), Some(view)) => tcp_row(seg, view),
-        (Network::Ip(ip), Transport::Tcp(seg), None) if ip.first_fragment_read_alone() => {
+        // A first fragment cut before the TCP header's window: its ports and the mark.
+        (Network::Ip(ip), Transport::Tcp(seg), None)
+            if ip.first_fragment_read_alone() && seg.header.header_len > 0 =>
+        {
             ("TCP", unmeasured_tcp_info(seg), None)
         }
         (_, Transport::Tcp(seg), None) => ("TCP", malformed_tcp_info(seg), None),
@@ -665,7 +668,9 @@ pub(super) fn unmeasured_tcp_info(seg: &TcpSegment) -> String {
         let _ = write!(s, " Ack={}", h.ack.0);
     }
     let _ = write!(s, " Win={}", h.window);
-    if h.flags.contains(TcpFlags::URG) {
+    // (Not when the capture cut the header before the urgent pointer.)
+    let urgent_read = !matches!(seg.problem, Some(TcpProblem::Cut(kept)) if kept < 20);
+    if h.flags.contains(TcpFlags::URG) && urgent_read {
         let _ = write!(s, " Urg={}", h.urgent);
     }
     let sack = h.options.list.iter().filter_map(|o| match o {

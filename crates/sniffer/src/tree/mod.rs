@@ -2568,7 +2568,8 @@ fn layers(
                 protocols.push("tcp");
                 if let Transport::Tcp(seg) = &packet.transport {
                     let payload_at = transport_at + seg.header.header_len as usize;
-                    if data.len() > payload_at {
+                    // (Not after a header the capture cut: Wireshark stops in it.)
+                    if seg.problem.is_none() && data.len() > payload_at {
                         out.push(Layer::Data(payload_at, data.len() - payload_at));
                         protocols.push("data");
                     }
@@ -2583,6 +2584,14 @@ fn layers(
                     out.push(Layer::Data(transport_at + 8, data.len() - transport_at - 8));
                     protocols.push("data");
                 }
+            }
+            // The first piece cut before its ports: only the line that says so.
+            None if ip.first_fragment_read_alone()
+                && matches!(packet.transport, Transport::CutBeforePorts) =>
+            {
+                let name = if ip.protocol == 6 { "TCP" } else { "UDP" };
+                out.push(Layer::Truncated(name));
+                protocols.push(if ip.protocol == 6 { "tcp" } else { "udp" });
             }
             // A piece's bytes, as far as captured.
             None => {
